@@ -1,0 +1,1 @@
+"""domain layer of tui-crm (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""sandbox layer of tui-crm (see DESIGN.md §2)."""

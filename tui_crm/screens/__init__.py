@@ -1,0 +1,1 @@
+"""screens layer of tui-crm (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""sync layer of tui-crm (see DESIGN.md §2)."""

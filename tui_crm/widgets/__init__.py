@@ -1,0 +1,1 @@
+"""widgets layer of tui-crm (see DESIGN.md §2)."""
