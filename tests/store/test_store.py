@@ -1,0 +1,118 @@
+"""Store: migrations, refusal of newer files, locking, mirror replacement and picker search."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tui_crm.store import SchemaTooNew, Store, StoreLocked
+from tui_crm.store.db import load_migrations
+
+WH = "11111111-1111-1111-1111-111111111111"
+PT = "22222222-2222-2222-2222-222222222222"
+P1 = "33333333-3333-3333-3333-333333333331"
+P2 = "33333333-3333-3333-3333-333333333332"
+
+
+def _fill(store: Store) -> None:
+    with store.transaction() as cur:
+        store.replace_warehouses(cur, [(WH, "000000001", "Основной склад", False, False, "v1")])
+        store.replace_price_types(cur, [(PT, "000000001", "Оптовая", True, None, False, "v1")])
+        store.replace_products(
+            cur,
+            [
+                (P1, "00-00000001", "MLK-1", "Молоко 3,2% 1 л", "", None, "шт", "НДС10", False, False, "a"),
+                (P2, "00-00000002", "CF-250", "Кофе молотый 250 г", "", None, "шт", "НДС20", False, False, "b"),
+            ],
+        )
+        store.replace_prices(cur, [(PT, P1, Decimal("89.90"), None, None)])
+        store.replace_stock(cur, [(WH, P1, Decimal("10"), Decimal("2.5")), (WH, P2, Decimal("0"), Decimal("0"))])
+        store.rebuild_picker(cur)
+
+
+def test_migrations_apply_and_record_version(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "crm.duckdb")
+    latest = load_migrations()[-1].version
+    assert store.schema_version == latest
+    store.close()
+    # Reopening applies nothing new and keeps the version.
+    store = Store.open(tmp_path / "crm.duckdb")
+    assert store.schema_version == latest
+    store.close()
+
+
+def test_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    Store.open(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES (999, 'from the future', now())")
+    con.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(SchemaTooNew, match="Upgrade tui-crm"):
+        Store.open(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    store = Store.open(path)
+    try:
+        code = (
+            "import sys\n"
+            "from tui_crm.store import Store, StoreLocked\n"
+            "try:\n"
+            f"    Store.open({str(path)!r})\n"
+            "except StoreLocked as e:\n"
+            "    print(e); sys.exit(3)\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 3, proc.stderr
+        assert "in use by another tui-crm" in proc.stdout
+    finally:
+        store.close()
+    assert StoreLocked  # the class is part of the public API
+
+
+def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "crm.duckdb")
+    _fill(store)
+    rows = store.search_products(WH, PT, "")
+    assert [r.name for r in rows] == ["Кофе молотый 250 г", "Молоко 3,2% 1 л"]
+    milk = store.search_products(WH, PT, "МОЛОКО 1")[0]
+    assert milk.free_stock == Decimal("7.500") and milk.price == Decimal("89.90")
+    assert [r.code for r in store.search_products(WH, PT, "cf-250")] == ["00-00000002"]
+    assert store.search_products(WH, PT, "00000002")[0].price is None
+    # User text is a parameter, never SQL.
+    assert store.search_products(WH, PT, "' OR 1=1 --") == []
+
+
+def test_failed_transaction_leaves_mirror_intact(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "crm.duckdb")
+    _fill(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as cur:
+            store.replace_products(cur, [])
+            store.rebuild_picker(cur)
+            raise RuntimeError("network dropped mid-pull")
+    assert store.mirror_counts()["products"] == 2
+    assert len(store.search_products(WH, PT, "")) == 2
+
+
+def test_sync_runs_record_last_success(tmp_path: Path) -> None:
+    store = Store.open(None)
+    assert store.last_success() is None
+    run = store.start_run("pull")
+    store.finish_run(run, ok=False, error="accounting is unreachable")
+    assert store.last_success() is None
+    run = store.start_run("pull")
+    store.finish_run(run, ok=True, rows_read=5, requests=3)
+    assert store.last_success() is not None
+    runs = store.recent_runs()
+    assert [r.ok for r in runs] == [True, False]
+    assert runs[1].error == "accounting is unreachable"

@@ -1,0 +1,48 @@
+"""The CRM's local store: one DuckDB file per OS user (DESIGN.md §3).
+
+`store` knows DuckDB, not Textual and not httpx. Screens and sync call typed methods here;
+nobody outside this package writes SQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_crm.store.db import Database, SchemaTooNew, StoreError, StoreLocked, utcnow
+from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
+
+__all__ = [
+    "NamedRef",
+    "PickerRow",
+    "SchemaTooNew",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "SyncRun",
+    "utcnow",
+]
+
+
+class Store(MirrorStore):
+    """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: Path | str | None) -> Store:
+        return cls(Database.open(path))
+
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.schema_version
+
+    def transaction(self):  # noqa: ANN201 - a context manager yielding a cursor
+        return self.db.transaction()
+
+    def close(self) -> None:
+        self.db.close()

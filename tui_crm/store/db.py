@@ -1,0 +1,200 @@
+"""Opening the CRM's DuckDB file: migrations, locking, one connection with a cursor per thread.
+
+The TUI process owns its file for its lifetime (DESIGN.md §3). DuckDB locks the file against
+every other process, so a second open fails; we turn that into `StoreLocked` with plain words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+_MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (\S.*)$", re.MULTILINE)
+
+
+class StoreError(Exception):
+    """A problem with the CRM's local data file, worded for the operator."""
+
+
+class SchemaTooNew(StoreError):
+    """The file was written by a newer tui-crm; we refuse to touch it."""
+
+
+class StoreLocked(StoreError):
+    """Another process (usually a running tui-crm) holds the file."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """Split schema.sql into its numbered migrations, checking they are 1, 2, 3, … in order."""
+    text = resources.files("tui_crm.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    headers = list(_MIGRATION_HEADER.finditer(text))
+    migrations: list[Migration] = []
+    for i, m in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+        migrations.append(Migration(int(m.group(1)), m.group(2).strip(), text[m.end() : end]))
+    for expected, mig in enumerate(migrations, start=1):
+        if mig.version != expected:
+            raise StoreError(f"schema.sql: migration {mig.version} found where {expected} was expected")
+    return migrations
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the store keeps every timestamp as naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _friendly_open_error(path: Path, exc: Exception) -> StoreError:
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = re.search(r"PID (\d+)", text)
+        who = f" (process {pid.group(1)})" if pid else ""
+        return StoreLocked(
+            f"The CRM data file {path} is in use by another tui-crm{who}. "
+            "Close that program first, or point this one at another file with --store."
+        )
+    if "version number" in text or "Trying to read a database file" in text:
+        return SchemaTooNew(
+            f"The CRM data file {path} was written by a newer version of DuckDB/tui-crm "
+            "and cannot be opened by this one. Upgrade tui-crm; the file was left untouched."
+        )
+    return StoreError(f"Cannot open the CRM data file {path}: {text}")
+
+
+def _recorded_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+class Database:
+    """One DuckDB connection for the process, a cursor per thread, one writer at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+        self._con = con
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str | None) -> Database:
+        """Open (creating if needed) and migrate the file; `None` gives an in-memory store."""
+        migrations = load_migrations()
+        latest = migrations[-1].version
+        if path is None:
+            con = duckdb.connect(":memory:")
+            db_path = None
+        else:
+            db_path = Path(path).expanduser()
+            if db_path.exists():
+                # Look before we write: a newer file must be refused without being modified.
+                try:
+                    probe = duckdb.connect(str(db_path), read_only=True)
+                except duckdb.Error as exc:
+                    raise _friendly_open_error(db_path, exc) from exc
+                try:
+                    found = _recorded_version(probe)
+                finally:
+                    probe.close()
+                if found > latest:
+                    raise SchemaTooNew(
+                        f"The CRM data file {db_path} has schema version {found}, but this tui-crm "
+                        f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
+                    )
+            else:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                con = duckdb.connect(str(db_path))
+            except duckdb.Error as exc:
+                raise _friendly_open_error(db_path, exc) from exc
+        db = cls(con, db_path)
+        try:
+            db._migrate(migrations)
+        except Exception:
+            con.close()
+            raise
+        return db
+
+    def _migrate(self, migrations: list[Migration]) -> None:
+        con = self._con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        current = _recorded_version(con)
+        if current > migrations[-1].version:  # in-memory race or a file changed under us
+            raise SchemaTooNew(f"schema version {current} is newer than this tui-crm knows")
+        for mig in migrations:
+            if mig.version <= current:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(mig.sql)
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [mig.version, mig.name, utcnow()],
+                )
+                con.execute("COMMIT")
+            except Exception as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(f"Applying store migration {mig.version} ({mig.name}) failed: {exc}") from exc
+
+    @property
+    def schema_version(self) -> int:
+        return _recorded_version(self.cursor())
+
+    # -- access ------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's cursor (DuckDB cursors must not be shared between threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+            with self._cursors_lock:
+                self._cursors.append(cur)
+        return cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time; everything inside commits together or not at all."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._cursors_lock:
+            for cur in self._cursors:
+                try:
+                    cur.close()
+                except duckdb.Error:
+                    pass
+            self._cursors.clear()
+        self._con.close()
