@@ -1,0 +1,259 @@
+"""Invoice (customer order) lines, discounts and totals with 1C КА 1.1 arithmetic.
+
+What the CRM shows must equal, kopeck for kopeck, what accounting computes when the same order
+is written to ``Document_ЗаказПокупателя``. So every rounding step mirrors 1C:
+
+Line amount (``Товары.Сумма``)::
+
+    Сумма = Окр(Количество * Цена * (1 - ПроцентСкидкиНаценки / 100), 2)
+
+computed in exact decimal arithmetic and rounded once, halves away from zero. (1C's
+``РассчитатьСуммуТабЧасти`` multiplies price by quantity, applies the discount factor and stores
+the result in a ``Number(15,2)`` attribute, which rounds it.) ``ПроцентСкидкиНаценки`` is a
+*discount* when positive and a *markup* (наценка) when negative; operators may only type
+discounts (0..100, see :func:`validate_line`), but lines pulled from accounting may carry
+markups and are computed the same way.
+
+Line VAT (``Товары.СуммаНДС``) = :func:`tui_crm.domain.vat.vat_amount` of the line amount,
+rounded per line. Document totals are sums of the rounded line values, as in 1C::
+
+    vat_total = Σ СуммаНДС
+    total     = Σ Сумма                 (СуммаВключаетНДС = Истина)
+              = Σ Сумма + Σ СуммаНДС    (VAT on top)
+
+Whole-invoice discount: 1C applies a document discount line by line, so each line's
+``ПроцентСкидкиНаценки`` becomes the *combined* percent ``1 - (1 - line/100)(1 - doc/100)``,
+rounded to 2 places because the attribute is ``Number(5,2)``, and each line amount is then
+rounded on its own. The combined percent is what we send to 1C, hence what we compute with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, localcontext
+from typing import Iterable
+
+from tui_crm.domain.money import ZERO, MoneyInput, round_money, to_money
+from tui_crm.domain.vat import VatRate, vat_amount
+
+__all__ = [
+    "InvoiceLine",
+    "Invoice",
+    "line_amount",
+    "combine_discounts",
+    "validate_line",
+    "validate_invoice",
+    "MAX_QUANTITY_DECIMALS",
+]
+
+_HUNDRED = Decimal(100)
+_PCT_STEP = Decimal("0.01")
+MAX_QUANTITY_DECIMALS = 3
+"""``Товары.Количество`` is ``Number(15,3)``."""
+_MAX_QTY = Decimal(10) ** 12  # 15 digits, 3 of them decimals
+_MAX_PRICE = Decimal(10) ** 13  # Number(15,2)
+
+
+def line_amount(quantity: MoneyInput, price: MoneyInput, discount_pct: MoneyInput = 0) -> Decimal:
+    """``Окр(Количество * Цена * (1 - ПроцентСкидкиНаценки / 100), 2)``: one rounding, at the end."""
+    qty, prc, pct = to_money(quantity), to_money(price), to_money(discount_pct)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        raw = qty * prc * (1 - pct / _HUNDRED)
+    return round_money(raw)
+
+
+def combine_discounts(line_pct: MoneyInput, document_pct: MoneyInput) -> Decimal:
+    """Percent that applies ``line_pct`` then ``document_pct``, rounded to ``Number(5,2)``.
+
+    ``combine_discounts(10, 5) == Decimal('14.50')``; a zero document discount returns the line
+    percent unchanged (only quantized to 2 places).
+    """
+    a, b = to_money(line_pct), to_money(document_pct)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        combined = _HUNDRED - (_HUNDRED - a) * (_HUNDRED - b) / _HUNDRED
+    return round_money(combined)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One row of ``Товары``: a product, how many, at what price, with which discount and VAT.
+
+    ``quantity``, ``price`` and ``discount_pct`` are ``Decimal`` (never float); an instance is
+    immutable, change it with :func:`dataclasses.replace`. The line is not validated on
+    construction so that a form can hold a half-typed line; call :func:`validate_line`.
+    """
+
+    product_id: str
+    code: str
+    name: str
+    unit: str
+    quantity: Decimal
+    price: Decimal
+    discount_pct: Decimal = ZERO
+    vat_rate: VatRate = VatRate.НДС20
+
+    def __post_init__(self) -> None:
+        # Reject floats early (to_money raises TypeError) and normalise int/str to Decimal.
+        for name in ("quantity", "price", "discount_pct"):
+            object.__setattr__(self, name, to_money(getattr(self, name)))
+        if not isinstance(self.vat_rate, VatRate):
+            raise TypeError(f"vat_rate must be a VatRate, not {type(self.vat_rate).__name__}")
+
+    @property
+    def gross_amount(self) -> Decimal:
+        """``Окр(Количество * Цена, 2)``: the amount before any discount."""
+        return line_amount(self.quantity, self.price)
+
+    @property
+    def amount(self) -> Decimal:
+        """``Товары.Сумма`` after the line discount (see module docstring for the formula)."""
+        return line_amount(self.quantity, self.price, self.discount_pct)
+
+    @property
+    def discount_amount(self) -> Decimal:
+        """How much the discount takes off (negative for a markup)."""
+        return self.gross_amount - self.amount
+
+    def vat(self, amount_includes_vat: bool = True, *, vat_enabled: bool = True) -> Decimal:
+        """``Товары.СуммаНДС`` of this line under the document's VAT flags."""
+        return vat_amount(self.amount, self.vat_rate, amount_includes_vat, vat_enabled=vat_enabled)
+
+    def with_document_discount(self, document_pct: MoneyInput) -> InvoiceLine:
+        """This line with ``document_pct`` folded into its own percent (1C document discount)."""
+        if to_money(document_pct) == 0:
+            return self
+        return replace(self, discount_pct=combine_discounts(self.discount_pct, document_pct))
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """A customer order as the operator builds it, with 1C totals.
+
+    ``lines`` hold the operator's own per-line discounts; ``document_discount_pct`` is the
+    whole-invoice discount, kept separate so it can be changed or removed later.
+    :attr:`effective_lines` is what goes to 1C (combined percents), and all totals are computed
+    from them. ``amount_includes_vat`` mirrors ``СуммаВключаетНДС`` (default True, as for price
+    types with ``ЦенаВключаетНДС``), ``vat_enabled`` mirrors ``УчитыватьНДС``.
+    """
+
+    lines: tuple[InvoiceLine, ...] = ()
+    amount_includes_vat: bool = True
+    document_discount_pct: Decimal = ZERO
+    client_id: str | None = None
+    warehouse_id: str | None = None
+    price_type_id: str | None = None
+    vat_enabled: bool = True
+    comment: str = field(default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "document_discount_pct", to_money(self.document_discount_pct))
+
+    @property
+    def effective_lines(self) -> tuple[InvoiceLine, ...]:
+        """Lines with the document discount spread onto each line's percent."""
+        return tuple(line.with_document_discount(self.document_discount_pct) for line in self.lines)
+
+    def line_vats(self) -> tuple[Decimal, ...]:
+        """``СуммаНДС`` of each effective line, in order."""
+        return tuple(
+            line.vat(self.amount_includes_vat, vat_enabled=self.vat_enabled)
+            for line in self.effective_lines
+        )
+
+    @property
+    def gross_total(self) -> Decimal:
+        """Σ ``Окр(Количество * Цена, 2)``: the lines' value before all discounts."""
+        return sum((line.gross_amount for line in self.lines), ZERO)
+
+    @property
+    def amount_total(self) -> Decimal:
+        """Σ ``Сумма`` of the effective lines (includes VAT only if ``amount_includes_vat``)."""
+        return sum((line.amount for line in self.effective_lines), ZERO)
+
+    @property
+    def discount_total(self) -> Decimal:
+        """Σ of what the line and document discounts take off."""
+        return self.gross_total - self.amount_total
+
+    @property
+    def vat_total(self) -> Decimal:
+        """Σ of the rounded line VATs (1C never recomputes VAT on the total)."""
+        return sum(self.line_vats(), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """``СуммаДокумента``: what the client pays, VAT included."""
+        if self.amount_includes_vat:
+            return self.amount_total
+        return self.amount_total + self.vat_total
+
+    @property
+    def total_without_vat(self) -> Decimal:
+        """``total - vat_total``."""
+        return self.total - self.vat_total
+
+    def with_lines(self, lines: Iterable[InvoiceLine]) -> Invoice:
+        """A copy with ``lines`` replaced."""
+        return replace(self, lines=tuple(lines))
+
+    def add_line(self, line: InvoiceLine) -> Invoice:
+        """A copy with ``line`` appended."""
+        return replace(self, lines=(*self.lines, line))
+
+
+def _decimals(value: Decimal) -> int:
+    """Number of significant digits after the point (``1.500`` → 1)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _validate_percent(value: Decimal, what: str) -> list[str]:
+    problems: list[str] = []
+    if value < 0 or value > _HUNDRED:
+        problems.append(f"The {what} must be between 0 and 100 %.")
+    elif _decimals(value) > 2:
+        problems.append(f"The {what} can have at most 2 digits after the decimal point.")
+    return problems
+
+
+def validate_line(line: InvoiceLine) -> list[str]:
+    """Plain-words problems with one line; empty if it can be saved and sent to 1C."""
+    problems: list[str] = []
+    if not line.product_id:
+        problems.append("Choose a product.")
+    if line.quantity <= 0:
+        problems.append("The quantity must be greater than zero.")
+    elif _decimals(line.quantity) > MAX_QUANTITY_DECIMALS:
+        problems.append("The quantity can have at most 3 digits after the decimal point.")
+    elif line.quantity >= _MAX_QTY:
+        problems.append("The quantity is too large.")
+    if line.price < 0:
+        problems.append("The price cannot be negative.")
+    elif _decimals(line.price) > 2:
+        problems.append("The price can have at most 2 digits after the decimal point.")
+    elif line.price >= _MAX_PRICE:
+        problems.append("The price is too large.")
+    problems.extend(_validate_percent(line.discount_pct, "discount"))
+    return problems
+
+
+def validate_invoice(invoice: Invoice) -> list[str]:
+    """Plain-words problems with the whole invoice; empty if it can be saved and sent to 1C.
+
+    Line problems are prefixed with the line number (``"Line 2: ..."``), counting from 1 like
+    1C's ``НомерСтроки``.
+    """
+    problems: list[str] = []
+    if not invoice.client_id:
+        problems.append("Choose a client.")
+    if not invoice.warehouse_id:
+        problems.append("Choose a warehouse.")
+    if not invoice.lines:
+        problems.append("Add at least one product.")
+    problems.extend(_validate_percent(invoice.document_discount_pct, "invoice discount"))
+    for number, line in enumerate(invoice.lines, start=1):
+        problems.extend(f"Line {number}: {problem}" for problem in validate_line(line))
+    return problems
