@@ -1,0 +1,338 @@
+"""Validation and normalisation of client details: phones, ИНН, КПП, e-mail, legal form.
+
+Every ``validate_*`` function returns ``None`` when the value is fine, otherwise one sentence in
+plain words that the client card can show next to the field. Nothing here raises on bad user
+input; exceptions are reserved for programming errors.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Final, Iterable, Sequence
+
+__all__ = [
+    "ClientKind",
+    "normalize_phone",
+    "phone_search_key",
+    "phone_matches",
+    "validate_phone",
+    "validate_inn",
+    "inn_checksum_ok",
+    "make_valid_inn",
+    "validate_kpp",
+    "validate_email",
+    "validate_client",
+    "NAME_MAX_LENGTH",
+]
+
+NAME_MAX_LENGTH: Final = 100
+"""``Catalog.Контрагенты`` Description is String(100)."""
+
+# ---------------------------------------------------------------------------------------------
+# Phones
+
+_PHONE_ALLOWED: Final = re.compile(r"^\+?[\d\s()\-.\u00a0]+$")
+_RU_NATIONAL_FIRST_DIGITS: Final = frozenset("3489")  # area codes 3xx/4xx/8xx, mobile 9xx
+
+
+def normalize_phone(text: str) -> str | None:
+    """Phone number in E.164 form (``"+79123456789"``), or ``None`` if it is not a phone number.
+
+    Russian forms are recognised with or without the country code: ``+7 (912) 345-67-89``,
+    ``8 912 345 67 89``, ``89123456789``, ``79123456789`` and the 10-digit national
+    ``9123456789`` (must start with 3, 4, 8 or 9, as Russian area and mobile codes do). Other
+    numbers must be written with ``+`` and are kept as ``+`` and 8–15 digits. Spaces, brackets,
+    dashes and dots are ignored; letters or other characters make it "not a phone number".
+    """
+    if not isinstance(text, str):
+        return None
+    stripped = text.strip()
+    if not stripped or not _PHONE_ALLOWED.match(stripped):
+        return None
+    digits = re.sub(r"\D", "", stripped)
+    if stripped.startswith("+"):
+        if digits.startswith("7"):
+            return "+" + digits if len(digits) == 11 else None
+        return "+" + digits if 8 <= len(digits) <= 15 else None
+    if len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == 10 and digits[0] in _RU_NATIONAL_FIRST_DIGITS:
+        return "+7" + digits
+    return None
+
+
+def phone_search_key(text: str) -> str:
+    """Digits to match phones by substring, so that typing ``"912 34"`` finds ``+7 912 345…``.
+
+    Russian numbers are reduced to their 10 national digits (the ``+7``/``8`` prefix dropped),
+    both for stored phones and for what the operator types, so ``8 912 345`` and ``+7 912 345``
+    find the same clients. The prefix is dropped from a query only when it is unambiguous: the
+    text starts with ``+7``, or it is a full 11-digit number starting with 7 or 8 (a short
+    ``"8912"`` may be the middle of a number, so it is kept as typed).
+    """
+    if not isinstance(text, str):
+        return ""
+    stripped = text.strip()
+    digits = re.sub(r"\D", "", stripped)
+    if stripped.startswith("+7"):
+        return digits[1:]
+    if stripped.startswith("+"):
+        return digits
+    if len(digits) == 11 and digits[0] in "78":
+        return digits[1:]
+    return digits
+
+
+def phone_matches(query: str, phone: str) -> bool:
+    """True if the digits the operator typed occur in ``phone`` (empty query matches nothing)."""
+    key = phone_search_key(query)
+    return bool(key) and key in phone_search_key(phone)
+
+
+def validate_phone(text: str) -> str | None:
+    """``None`` if ``text`` is a phone number :func:`normalize_phone` understands."""
+    if normalize_phone(text) is None:
+        return (
+            f"“{text.strip()}” is not a phone number; type e.g. +7 912 345-67-89, "
+            "or a foreign number starting with +."
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# ИНН / КПП
+
+_INN10_WEIGHTS: Final = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_11: Final = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_12: Final = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check_digit(digits: Sequence[int], weights: Sequence[int]) -> int:
+    """Official ИНН control digit: weighted sum mod 11, then mod 10."""
+    return sum(d * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def inn_checksum_ok(inn: str) -> bool:
+    """True if a 10- or 12-digit ИНН has correct control digits (length/digits checked too)."""
+    if not (isinstance(inn, str) and inn.isascii() and inn.isdigit() and len(inn) in (10, 12)):
+        return False
+    d = [int(c) for c in inn]
+    if len(inn) == 10:
+        return _check_digit(d[:9], _INN10_WEIGHTS) == d[9]
+    return (
+        _check_digit(d[:10], _INN12_WEIGHTS_11) == d[10]
+        and _check_digit(d[:11], _INN12_WEIGHTS_12) == d[11]
+    )
+
+
+def validate_inn(inn: str) -> str | None:
+    """``None`` for a valid ИНН, else why not.
+
+    10 digits for an organisation, 12 for a person or sole proprietor, with the official
+    control digits (weights 2,4,10,3,5,9,4,6,8 for 10 digits; 7,2,4,10,3,5,9,4,6,8 and
+    3,7,2,4,10,3,5,9,4,6,8 for 12). Surrounding spaces are ignored. The first two digits are the
+    region code, so ``00…`` is refused even though its checksum adds up.
+    Whether the length fits the client's legal form is :func:`validate_client`'s business.
+    """
+    value = inn.strip() if isinstance(inn, str) else ""
+    if not value:
+        return "Enter the ИНН."
+    if not (value.isascii() and value.isdigit()):
+        return "The ИНН must contain digits only."
+    if len(value) not in (10, 12):
+        return (
+            f"The ИНН must have 10 digits (organisation) or 12 digits "
+            f"(person or sole proprietor); this one has {len(value)}."
+        )
+    if value.startswith("00"):
+        return "The ИНН cannot start with 00 (its first two digits are the region code)."
+    if not inn_checksum_ok(value):
+        return "The ИНН has a wrong check digit; there is a typo in it."
+    return None
+
+
+def make_valid_inn(seed_digits: str) -> str:
+    """Append the control digit(s) to ``seed_digits`` to get a valid ИНН (for tests and demo data).
+
+    9 seed digits → a 10-digit organisation ИНН; 10 seed digits → a 12-digit personal ИНН.
+    """
+    if not (isinstance(seed_digits, str) and seed_digits.isascii() and seed_digits.isdigit()):
+        raise ValueError(f"seed must be digits, got {seed_digits!r}")
+    d = [int(c) for c in seed_digits]
+    if len(d) == 9:
+        return seed_digits + str(_check_digit(d, _INN10_WEIGHTS))
+    if len(d) == 10:
+        d.append(_check_digit(d, _INN12_WEIGHTS_11))
+        d.append(_check_digit(d, _INN12_WEIGHTS_12))
+        return "".join(map(str, d))
+    raise ValueError(f"seed must have 9 or 10 digits, got {len(d)}")
+
+
+_KPP_RE: Final = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+
+
+def validate_kpp(kpp: str) -> str | None:
+    """``None`` for a well-formed КПП: 9 characters — 4 digits (tax office), 2 digits or
+    capital Latin letters (reason code), 3 digits (sequence)."""
+    value = kpp.strip() if isinstance(kpp, str) else ""
+    if not value:
+        return "Enter the КПП."
+    if len(value) != 9:
+        return f"The КПП must have 9 characters; this one has {len(value)}."
+    if not _KPP_RE.match(value):
+        return (
+            "The КПП must be 4 digits, then 2 digits or capital Latin letters, then 3 digits "
+            "(e.g. 773601001)."
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail
+
+_EMAIL_RE: Final = re.compile(
+    r"^[^@\s\"(),:;<>\[\]\\]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$"
+)
+
+
+def validate_email(email: str) -> str | None:
+    """``None`` for a plausible address (``name@domain.tld``, Cyrillic domains such as ``.рф``
+    allowed). Deliberately loose: only the mail server can say if the address exists."""
+    value = email.strip() if isinstance(email, str) else ""
+    if not value:
+        return "Enter the e-mail address."
+    if len(value) > 254 or not _EMAIL_RE.match(value) or ".." in value:
+        return f"“{value}” does not look like an e-mail address (name@example.ru)."
+    local = value.split("@", 1)[0]
+    if local.startswith(".") or local.endswith(".") or len(local) > 64:
+        return f"“{value}” does not look like an e-mail address (name@example.ru)."
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal form
+
+
+class ClientKind(Enum):
+    """Legal form of a client, finer than 1C's ``ЮрФизЛицо`` (which has no sole proprietor).
+
+    ``.value`` is a stable storage key. In КА 1.1 a sole proprietor (ИП) is a ``ФизЛицо``
+    counterparty with a 12-digit ИНН.
+    """
+
+    LEGAL_ENTITY = "legal_entity"
+    SOLE_PROPRIETOR = "sole_proprietor"
+    INDIVIDUAL = "individual"
+
+    @property
+    def onec_legal_form(self) -> str:
+        """The ``Перечисление.ЮрФизЛицо`` member: ``"ЮрЛицо"`` or ``"ФизЛицо"``."""
+        return "ЮрЛицо" if self is ClientKind.LEGAL_ENTITY else "ФизЛицо"
+
+    @property
+    def inn_length(self) -> int:
+        """Required ИНН length: 10 for an organisation, 12 for a person."""
+        return 10 if self is ClientKind.LEGAL_ENTITY else 12
+
+    @property
+    def inn_required(self) -> bool:
+        """A private individual may have no ИНН; organisations and ИП must have one."""
+        return self is not ClientKind.INDIVIDUAL
+
+    @property
+    def has_kpp(self) -> bool:
+        """Only organisations have a КПП; for persons it must stay empty."""
+        return self is ClientKind.LEGAL_ENTITY
+
+    @property
+    def label(self) -> str:
+        """English label (the screens translate)."""
+        return {
+            ClientKind.LEGAL_ENTITY: "Company",
+            ClientKind.SOLE_PROPRIETOR: "Sole proprietor",
+            ClientKind.INDIVIDUAL: "Individual",
+        }[self]
+
+    @classmethod
+    def from_onec(cls, legal_form: str, inn: str = "") -> ClientKind:
+        """Kind of a counterparty pulled from 1C.
+
+        ``ЮрЛицо`` → LEGAL_ENTITY. ``ФизЛицо`` has no ИП flag in КА 1.1, so a person with a
+        12-digit ИНН is taken to be a SOLE_PROPRIETOR (a business customer) and one without an
+        ИНН an INDIVIDUAL. An empty legal form (unfilled in 1C) is decided by the ИНН length.
+        """
+        inn = (inn or "").strip()
+        if legal_form == "ЮрЛицо":
+            return cls.LEGAL_ENTITY
+        if legal_form == "ФизЛицо":
+            return cls.SOLE_PROPRIETOR if len(inn) == 12 else cls.INDIVIDUAL
+        if legal_form == "":
+            if len(inn) == 10:
+                return cls.LEGAL_ENTITY
+            return cls.SOLE_PROPRIETOR if len(inn) == 12 else cls.INDIVIDUAL
+        raise ValueError(f"unknown 1C ЮрФизЛицо value {legal_form!r}")
+
+
+def validate_client(
+    *,
+    kind: ClientKind,
+    name: str,
+    inn: str = "",
+    kpp: str = "",
+    phones: Iterable[str] = (),
+    email: str = "",
+) -> dict[str, str]:
+    """Problems with a client card, as ``{field: message}``; empty dict when it can be saved.
+
+    Field keys are the :class:`tui_crm.domain.models.Client` attribute names: ``name``,
+    ``inn``, ``kpp``, ``phones``, ``email``. Rules: a name (≤ 100 characters, 1C's limit);
+    ИНН of 10 digits for a company, 12 for a sole proprietor, 12 or empty for an individual;
+    КПП required for a company and empty otherwise; every phone recognisable; e-mail optional
+    but well-formed.
+    """
+    problems: dict[str, str] = {}
+
+    clean_name = (name or "").strip()
+    if not clean_name:
+        problems["name"] = "Enter the client's name."
+    elif len(clean_name) > NAME_MAX_LENGTH:
+        problems["name"] = f"The name is too long for 1C (at most {NAME_MAX_LENGTH} characters)."
+
+    clean_inn = (inn or "").strip()
+    if not clean_inn:
+        if kind.inn_required:
+            problems["inn"] = f"Enter the ИНН ({kind.inn_length} digits for a {kind.label.lower()})."
+    else:
+        message = validate_inn(clean_inn)
+        if message is None and len(clean_inn) != kind.inn_length:
+            message = (
+                f"A {kind.label.lower()} has a {kind.inn_length}-digit ИНН; "
+                f"this one has {len(clean_inn)} digits."
+            )
+        if message is not None:
+            problems["inn"] = message
+
+    clean_kpp = (kpp or "").strip()
+    if kind.has_kpp:
+        message = validate_kpp(clean_kpp)
+        if message is not None:
+            problems["kpp"] = message
+    elif clean_kpp:
+        problems["kpp"] = f"A {kind.label.lower()} has no КПП; leave it empty."
+
+    for number, phone in enumerate(phones, start=1):
+        if not (phone or "").strip():
+            continue
+        message = validate_phone(phone)
+        if message is not None:
+            problems["phones"] = message if number == 1 else f"Phone {number}: {message}"
+            break
+
+    clean_email = (email or "").strip()
+    if clean_email:
+        message = validate_email(clean_email)
+        if message is not None:
+            problems["email"] = message
+
+    return problems
