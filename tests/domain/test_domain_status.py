@@ -1,0 +1,152 @@
+"""Paid (amount-based) and shipped (quantity-based, per line) state of an order."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from tui_crm.domain.status import (
+    PaymentStatus,
+    ShipmentStatus,
+    format_percent,
+    overshipped_lines,
+    paid_share,
+    payment_status,
+    shipment_status,
+    shipped_share,
+    total_paid,
+)
+
+
+def test_paid_share_partial() -> None:
+    assert paid_share(D("1000"), [D("300"), D("100")]) == D("0.4")
+
+
+def test_paid_share_full_and_over() -> None:
+    assert paid_share(D("1000"), [D("1000")]) == 1
+    assert paid_share(D("1000"), [D("1000"), D("250")]) == D("1.25")
+
+
+def test_paid_share_empty_and_refunds() -> None:
+    assert paid_share(D("1000"), []) == 0
+    # refund / storno arrive negative and reduce the paid amount
+    assert paid_share(D("1000"), [D("500"), D("-200")]) == D("0.3")
+    assert paid_share(D("1000"), [D("500"), D("-500")]) == 0
+    assert paid_share(D("1000"), [D("-100")]) == 0  # never negative
+
+
+def test_paid_share_zero_total_counts_as_paid() -> None:
+    assert paid_share(D("0"), []) == 1
+    assert payment_status(D("0"), D("0")) is PaymentStatus.PAID
+    assert payment_status(D("0"), D("10")) is PaymentStatus.OVERPAID
+
+
+def test_negative_total_refused() -> None:
+    with pytest.raises(ValueError):
+        paid_share(D("-1"), [])
+    with pytest.raises(ValueError):
+        payment_status(D("-1"), D("0"))
+
+
+def test_paid_share_rejects_float_payments() -> None:
+    with pytest.raises(TypeError):
+        paid_share(D("100"), [10.0])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    "paid, status",
+    [
+        ("0", PaymentStatus.NOT_PAID),
+        ("-50", PaymentStatus.NOT_PAID),
+        ("0.01", PaymentStatus.PARTIALLY_PAID),
+        ("999.99", PaymentStatus.PARTIALLY_PAID),  # a kopeck short is not Paid
+        ("1000", PaymentStatus.PAID),
+        ("1000.001", PaymentStatus.PAID),  # sub-kopeck noise rounds away
+        ("1000.01", PaymentStatus.OVERPAID),
+    ],
+)
+def test_payment_status(paid: str, status: PaymentStatus) -> None:
+    assert payment_status(D("1000"), D(paid)) is status
+
+
+def test_total_paid_sums_signed() -> None:
+    assert total_paid([D("100.10"), "50", -20]) == D("130.10")
+    assert total_paid([]) == 0
+
+
+def test_status_labels_and_values() -> None:
+    assert PaymentStatus.PARTIALLY_PAID.label == "Partially paid"
+    assert ShipmentStatus.SHIPPED.value == "shipped"
+
+
+ORDERED = {1: D("10"), 2: D("5"), 3: D("5")}
+
+
+def test_shipped_share_partial() -> None:
+    assert shipped_share(ORDERED, {1: D("4")}) == D("0.2")
+    assert shipment_status(ORDERED, {1: D("4")}) is ShipmentStatus.PARTIALLY_SHIPPED
+
+
+def test_shipped_share_full() -> None:
+    assert shipped_share(ORDERED, dict(ORDERED)) == 1
+    assert shipment_status(ORDERED, dict(ORDERED)) is ShipmentStatus.SHIPPED
+
+
+def test_overshipping_one_line_does_not_cover_another() -> None:
+    shipped = {1: D("20"), 2: D("5")}  # line 1 twice over, line 3 untouched
+    assert shipped_share(ORDERED, shipped) == D("0.75")
+    assert shipment_status(ORDERED, shipped) is ShipmentStatus.PARTIALLY_SHIPPED
+    assert overshipped_lines(ORDERED, shipped) == {1: D("10.000")}
+
+
+def test_overshipping_every_line_is_shipped_capped_at_one() -> None:
+    shipped = {1: D("11"), 2: D("6"), 3: D("5")}
+    assert shipped_share(ORDERED, shipped) == 1
+    assert shipment_status(ORDERED, shipped) is ShipmentStatus.SHIPPED
+
+
+def test_unordered_goods_ignored_but_reported() -> None:
+    shipped = {99: D("3")}
+    assert shipped_share(ORDERED, shipped) == 0
+    assert shipment_status(ORDERED, shipped) is ShipmentStatus.NOT_SHIPPED
+    assert overshipped_lines(ORDERED, shipped) == {99: D("3.000")}
+
+
+def test_returns_net_below_zero_count_as_nothing() -> None:
+    shipped = {1: D("-2"), 2: D("5")}
+    assert shipped_share(ORDERED, shipped) == D("0.25")
+
+
+def test_fractional_quantities() -> None:
+    ordered = {"a": D("2.5"), "b": D("0.5")}
+    assert shipped_share(ordered, {"a": D("1.25")}) == D("1.25") / D("3")
+
+
+def test_nothing_to_ship() -> None:
+    assert shipped_share({}, {}) == 0
+    assert shipment_status({}, {}) is ShipmentStatus.NOT_SHIPPED
+    assert shipment_status({1: D("0")}, {1: D("1")}) is ShipmentStatus.NOT_SHIPPED
+
+
+def test_not_shipped() -> None:
+    assert shipment_status(ORDERED, {}) is ShipmentStatus.NOT_SHIPPED
+
+
+@pytest.mark.parametrize(
+    "share, places, lang, expected",
+    [
+        ("0.4", 0, "en", "40 %"),
+        ("0", 0, "en", "0 %"),
+        ("1", 0, "en", "100 %"),
+        ("1.25", 0, "en", "125 %"),
+        ("0.125", 0, "en", "13 %"),
+        ("0.4567", 1, "en", "45.7 %"),
+        ("0.4567", 1, "ru", "45,7 %"),
+        ("0.9999", 0, "en", ">99 %"),  # partially paid never reads as 100 %
+        ("0.0001", 0, "en", "<1 %"),  # something paid never reads as 0 %
+        ("0.9999", 1, "en", ">99.9 %"),
+    ],
+)
+def test_format_percent(share: str, places: int, lang: str, expected: str) -> None:
+    assert format_percent(D(share), places, lang) == expected  # type: ignore[arg-type]
