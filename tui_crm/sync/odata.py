@@ -1014,7 +1014,8 @@ class ODataClient:
         if not isinstance(rows, list):
             raise NotODataResponse(
                 "Accounting answered without a row list ('value') where a collection was "
-                f"expected — check the entity name and publication ({entity}).",
+                f"expected, not OData rows — check the publication / web server ({entity}).",
+                url=self.base_url + entity, method="GET",
             )
         return rows
 
