@@ -604,3 +604,18 @@ async def test_stats_count_bytes_and_seconds() -> None:
         client.stats.reset()
     assert snap.requests == 1 and snap.bytes > 0 and snap.seconds >= 0 and snap.by_method == {"GET": 1}
     assert client.stats.requests == 0
+
+
+async def test_redirect_to_login_page_is_not_odata() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(302, headers={"Location": "https://sso.example/login?next=x"})
+
+    async with make_client(handler) as client:
+        with pytest.raises(NotODataResponse) as ei:
+            await client.post_document("Document_X", G1)
+    assert calls == 1
+    assert "sso.example" in str(ei.value) and ei.value.status == 302

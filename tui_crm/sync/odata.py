@@ -861,6 +861,17 @@ class ODataClient:
             log.debug("%s %s -> %s in %.3fs", method,
                       request.url.raw_path.decode("ascii", "replace"), response.status_code,
                       elapsed)
+            if 300 <= response.status_code < 400:
+                # 1C never redirects; a redirect means a login page / proxy in front of it.
+                # Following it would turn a write into a GET of someone else's page.
+                self.stats.errors += 1
+                target = httpx.URL(response.headers.get("location", "")).host or "elsewhere"
+                raise NotODataResponse(
+                    f"Accounting redirected the request to {target} instead of answering with "
+                    f"OData — check the publication / web server (HTTP {response.status_code}, "
+                    f"{method} {url}).",
+                    status=response.status_code, url=url, method=method,
+                )
             if response.status_code < 400:
                 self._check_not_html(response, method, url)
                 return response
