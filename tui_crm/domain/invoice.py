@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from typing import Iterable
+from collections.abc import Iterable
 
 from tui_crm.domain.money import ZERO, MoneyInput, round_money, to_money
 from tui_crm.domain.vat import VatRate, vat_amount
@@ -55,7 +55,7 @@ _MAX_PRICE = Decimal(10) ** 13  # Number(15,2)
 
 
 def line_amount(quantity: MoneyInput, price: MoneyInput, discount_pct: MoneyInput = 0) -> Decimal:
-    """``Окр(Количество * Цена * (1 - ПроцентСкидкиНаценки / 100), 2)``: one rounding, at the end."""
+    """``Окр(Количество * Цена * (1 - ПроцентСкидкиНаценки / 100), 2)``: rounded once, at the end."""
     qty, prc, pct = to_money(quantity), to_money(price), to_money(discount_pct)
     with localcontext() as ctx:
         ctx.prec = 50

@@ -116,7 +116,12 @@ def format_money(
     return f"{sign}{_group_thousands(whole, thousands_sep)}{decimal_point}{frac}"
 
 
-def format_qty(value: MoneyInput, lang: Literal["en", "ru"] = "en", *, thousands_sep: str = " ") -> str:
+def format_qty(
+    value: MoneyInput,
+    lang: Literal["en", "ru"] = "en",
+    *,
+    thousands_sep: str = " ",
+) -> str:
     """Format a quantity without trailing zeros: ``"1 250"``, ``"2.5"`` (en) / ``"2,5"`` (ru)."""
     if lang not in ("en", "ru"):
         raise ValueError(f"unknown language {lang!r}; expected 'en' or 'ru'")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
-from typing import Hashable, Iterable, Literal, Mapping, TypeVar
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Literal, TypeVar
 
 from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_qty, to_money
 
@@ -127,7 +128,9 @@ def payment_status(total: MoneyInput, paid: MoneyInput) -> PaymentStatus:
     return PaymentStatus.PARTIALLY_PAID
 
 
-def _covered(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]) -> tuple[Decimal, Decimal]:
+def _covered(
+    ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]
+) -> tuple[Decimal, Decimal]:
     """(Σ ordered, Σ min(max(shipped, 0), ordered)) over the ordered lines."""
     ordered_total = ZERO
     covered_total = ZERO
@@ -157,7 +160,9 @@ def shipped_share(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInpu
         return covered_total / ordered_total
 
 
-def shipment_status(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]) -> ShipmentStatus:
+def shipment_status(
+    ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]
+) -> ShipmentStatus:
     """SHIPPED when every ordered line is covered, NOT_SHIPPED when none is, else PARTIALLY.
 
     An order with nothing to ship (no lines with quantity > 0) is NOT_SHIPPED: such an order can
@@ -171,7 +176,9 @@ def shipment_status(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyIn
     return ShipmentStatus.PARTIALLY_SHIPPED
 
 
-def overshipped_lines(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]) -> dict[K, Decimal]:
+def overshipped_lines(
+    ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]
+) -> dict[K, Decimal]:
     """Lines shipped beyond the order (or not ordered at all): key → excess quantity."""
     excess: dict[K, Decimal] = {}
     for key, shipped_raw in shipped.items():

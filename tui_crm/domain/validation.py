@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Final, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Final
 
 __all__ = [
     "ClientKind",
@@ -302,7 +303,8 @@ def validate_client(
     clean_inn = (inn or "").strip()
     if not clean_inn:
         if kind.inn_required:
-            problems["inn"] = f"Enter the ИНН ({kind.inn_length} digits for a {kind.label.lower()})."
+            kind_name = kind.label.lower()
+            problems["inn"] = f"Enter the ИНН ({kind.inn_length} digits for a {kind_name})."
     else:
         message = validate_inn(clean_inn)
         if message is None and len(clean_inn) != kind.inn_length:

@@ -46,7 +46,7 @@ class VatRate(Enum):
 
     @property
     def percent(self) -> Decimal:
-        """Nominal rate in percent (``Decimal('20')`` for both НДС20 and НДС20_120; 0 for БезНДС)."""
+        """Nominal rate in percent: ``Decimal('20')`` for НДС20 and НДС20_120, 0 for БезНДС."""
         if self in (VatRate.БезНДС, VatRate.НДС0):
             return ZERO
         digits = self.value[len("НДС") :].split("_", 1)[0]
