@@ -1,2 +1,226 @@
-def main():
-    pass
+"""`tui-crm`: the terminal CRM, its demo, headless sync, and the bundled accounting sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from tui_crm import __version__
+from tui_crm.config import ConfigError, Settings, config_dir, data_dir, default_config_path, load, log_dir
+
+
+def _setup_logging(name: str) -> Path:
+    """The TUI owns the terminal: logs (ours, httpx's, apscheduler's) go to a file."""
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return path
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load(Path(args.config).expanduser() if getattr(args, "config", None) else None)
+    return settings.with_overrides(
+        url=getattr(args, "url", None), store=getattr(args, "store", None), username=getattr(args, "user", None)
+    )
+
+
+def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
+    from tui_crm.i18n import set_language
+
+    set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
+    from tui_crm.app import CrmApp
+    from tui_crm.store import Store, StoreError
+    from tui_crm.sync.service import SyncService, client_from_settings
+
+    try:
+        store = Store.open(settings.store_path)
+    except StoreError as exc:
+        print(f"tui-crm: {exc}", file=sys.stderr)
+        return 2
+    service = None
+    if settings.accounting.url:
+        service = SyncService(store, client_from_settings(settings.accounting))
+    else:
+        print("tui-crm: no accounting URL configured; working on the local mirror only "
+              f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
+    try:
+        CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
+               theme=theme or settings.ui.theme).run()
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _setup_logging("tui")
+    return _run_tui(_settings(args), theme=args.theme)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the sandbox on a free loopback port and the TUI against it, with a demo store."""
+    from dataclasses import replace
+
+    from tui_crm.sandbox.server import start_in_thread
+    from tui_crm.sandbox.state import SandboxState
+
+    log_path = _setup_logging("demo")
+    folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    sandbox_file = folder / "sandbox.json"
+    store_file = folder / "crm.duckdb"
+    if args.fresh:
+        for path in (sandbox_file, store_file, folder / "crm.duckdb.wal"):
+            path.unlink(missing_ok=True)
+    print("Starting the accounting sandbox…", flush=True)
+    if sandbox_file.exists():
+        state = SandboxState.open(sandbox_file)
+    else:
+        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file)
+    sandbox = start_in_thread(state, port=args.port, base="demo")
+    print(f"Sandbox: {sandbox.base_url}\nCRM data: {store_file}\nLog: {log_path}", flush=True)
+    try:
+        settings = load(Path(args.config).expanduser() if args.config else None)
+        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+        settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
+        return _run_tui(settings, theme=args.theme)
+    finally:
+        sandbox.stop()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Headless pull: once, or every N seconds until Ctrl+C."""
+    from tui_crm.store import Store, StoreError
+    from tui_crm.sync.service import SyncService, client_from_settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    if not settings.accounting.url:
+        print("tui-crm sync: no accounting URL; pass --url or set accounting.url", file=sys.stderr)
+        return 2
+    try:
+        store = Store.open(settings.store_path)
+    except StoreError as exc:
+        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        service = SyncService(store, client_from_settings(settings.accounting))
+        try:
+            while True:
+                result = await service.pull_now()
+                if result is None:
+                    print(f"pull failed: {service.last_error}", file=sys.stderr, flush=True)
+                    if args.once:
+                        return 1
+                else:
+                    print(f"pulled {result.rows} rows in {result.seconds:.1f} s "
+                          f"({result.requests} requests)", flush=True)
+                    if args.once:
+                        return 0
+                await asyncio.sleep(settings.sync.pull_seconds)
+        finally:
+            await service.aclose()
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        store.close()
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print where the files are and the effective settings (never the password)."""
+    settings = _settings(args)
+    acc = settings.accounting
+    print(f"config file : {settings.source or default_config_path()}"
+          f"{'' if (settings.source and settings.source.exists()) else ' (not created; defaults in use)'}")
+    print(f"config dir  : {config_dir()}")
+    print(f"store       : {settings.store_path}")
+    print(f"logs        : {log_dir()}")
+    print(f"accounting  : {acc.url or '(not set)'} as {acc.username or '(no login)'}; profile {acc.profile}; "
+          f"password from {'file ' + acc.password_file if acc.password_file else '$' + acc.password_env}")
+    print(f"sync        : pull every {settings.sync.pull_seconds:g} s")
+    print(f"interface   : language {settings.ui.resolved_language()}, theme {settings.ui.theme}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-crm",
+        description="Keyboard-driven terminal CRM over 1C:Enterprise accounting.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-crm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, *, url: bool = True) -> None:
+        p.add_argument("--config", help="settings file (default: $TUI_CRM_CONFIG or the user config folder)")
+        p.add_argument("--store", help="CRM data file (default: per-user data folder)")
+        if url:
+            p.add_argument("--url", help="accounting OData base, e.g. https://srv/base/odata/standard.odata/")
+            p.add_argument("--user", help="accounting login (password from $TUI_CRM_PASSWORD)")
+
+    p = sub.add_parser("run", help="open the CRM (the default command)")
+    common(p)
+    p.add_argument("--theme", help="Textual theme name")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
+    p.add_argument("--config", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
+    p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")
+    p.add_argument("--warehouses", type=int, default=3, help="warehouses in a new sandbox (default 3)")
+    p.add_argument("--pull-seconds", type=float, default=10.0, help="pull interval (default 10)")
+    p.add_argument("--dir", help="folder for the demo's files (default: user data folder/demo)")
+    p.add_argument("--fresh", action="store_true", help="start the demo over with new data")
+    p.add_argument("--theme", help="Textual theme name")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sync", help="pull from accounting without the TUI (once or periodically)")
+    common(p)
+    p.add_argument("--once", action="store_true", help="one pull, then exit (non-zero if it failed)")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("config", help="show where settings, data and logs live, and the effective settings")
+    common(p)
+    p.set_defaults(func=cmd_config)
+
+    try:
+        from tui_crm.sandbox import cli as sandbox_cli
+    except ImportError:  # the sandbox is optional at import time; its absence is reported if used
+        sandbox_cli = None  # type: ignore[assignment]
+    if sandbox_cli is not None and hasattr(sandbox_cli, "add_arguments"):
+        p = sub.add_parser("sandbox", help="the bundled 1C-like accounting endpoint and the clerk's actions")
+        sandbox_cli.add_arguments(p)
+        p.set_defaults(func=sandbox_cli.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["run", *argv]  # `tui-crm` alone (or with run's flags) opens the CRM
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"tui-crm: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""Shared test setup: deterministic terminals and a seeded store builder."""
+
+from __future__ import annotations
+
+import os
+
+# Snapshot SVGs lose their colours under NO_COLOR (stack-measurements.md §1).
+os.environ.pop("NO_COLOR", None)
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

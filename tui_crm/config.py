@@ -1,0 +1,220 @@
+"""Settings: a TOML file in the user's config folder, one env var to point elsewhere.
+
+Order of precedence (lowest first): built-in defaults, the TOML file, `TUI_CRM_*` environment
+variables, command-line flags the user actually typed. Passwords are never stored here in the
+clear: the file names an environment variable or a 0600 file that holds the password.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+APP_NAME = "tui-crm"
+CONFIG_ENV = "TUI_CRM_CONFIG"
+STORE_ENV = "TUI_CRM_STORE"
+URL_ENV = "TUI_CRM_URL"
+USER_ENV = "TUI_CRM_USER"
+PASSWORD_ENV_DEFAULT = "TUI_CRM_PASSWORD"
+LANGUAGE_ENV = "TUI_CRM_LANG"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used, with the file and key named in plain words."""
+
+
+def config_dir() -> Path:
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def log_dir() -> Path:
+    return platformdirs.user_log_path(APP_NAME)
+
+
+def default_config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env).expanduser() if env else config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class AccountingSettings:
+    url: str = ""
+    username: str = ""
+    password_env: str = PASSWORD_ENV_DEFAULT
+    password_file: str = ""
+    profile: str = "ka1"
+    verify_tls: bool = True
+    timeout: float = 30.0
+    page_size: int = 1000
+
+    def password(self) -> str | None:
+        """Read the password from its env var or 0600 file; never kept in the config object."""
+        if self.password_file:
+            path = Path(self.password_file).expanduser()
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                raise ConfigError(f"accounting.password_file {path} cannot be read: {exc.strerror}") from exc
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise ConfigError(
+                    f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
+                )
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        value = os.environ.get(self.password_env)
+        return value if value else None
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    pull_seconds: float = 60.0
+    live_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    language: str = "auto"
+    theme: str = "textual-dark"
+
+    def resolved_language(self) -> str:
+        """'en' or 'ru': the configured one, else the locale's."""
+        lang = os.environ.get(LANGUAGE_ENV) or self.language
+        if lang in ("en", "ru"):
+            return lang
+        loc = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+        return "ru" if loc.lower().startswith("ru") else "en"
+
+
+@dataclass(frozen=True)
+class Settings:
+    accounting: AccountingSettings = field(default_factory=AccountingSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    store_path: Path = field(default_factory=lambda: data_dir() / "crm.duckdb")
+    source: Path | None = None
+
+    def with_overrides(
+        self, *, url: str | None = None, store: Path | str | None = None, username: str | None = None
+    ) -> Settings:
+        """Flags the user typed win over the file and the environment."""
+        acc = self.accounting
+        if url is not None:
+            acc = replace(acc, url=_check_url(url, "--url"))
+        if username is not None:
+            acc = replace(acc, username=username)
+        path = Path(store).expanduser() if store is not None else self.store_path
+        return replace(self, accounting=acc, store_path=path)
+
+
+def _check_url(url: str, where: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{where}: {url!r} is not an http(s) address; expected something like "
+            "https://server/base/odata/standard.odata/"
+        )
+    if parts.username or parts.password:
+        raise ConfigError(f"{where}: put the login in accounting.username and the password in an env var, not in the URL")
+    return url if url.endswith("/") else url + "/"
+
+
+def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return value
+
+
+def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+    if key not in section:
+        return default
+    value = section[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{where}.{key} must be a {want}, got {value!r}")
+    return value
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read settings; a missing file means defaults. Errors name the file and the key."""
+    path = path or default_config_path()
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    acc_d = _section(data, "accounting", path)
+    sync_d = _section(data, "sync", path)
+    ui_d = _section(data, "ui", path)
+    store_d = _section(data, "store", path)
+    known = {"accounting", "sync", "ui", "store"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+    defaults = AccountingSettings()
+    acc = AccountingSettings(
+        url=_typed(acc_d, "url", str, "accounting", defaults.url),
+        username=_typed(acc_d, "username", str, "accounting", defaults.username),
+        password_env=_typed(acc_d, "password_env", str, "accounting", defaults.password_env),
+        password_file=_typed(acc_d, "password_file", str, "accounting", defaults.password_file),
+        profile=_typed(acc_d, "profile", str, "accounting", defaults.profile),
+        verify_tls=_typed(acc_d, "verify_tls", bool, "accounting", defaults.verify_tls),
+        timeout=_typed(acc_d, "timeout", float, "accounting", defaults.timeout),
+        page_size=_typed(acc_d, "page_size", int, "accounting", defaults.page_size),
+    )
+    if "password" in acc_d:
+        raise ConfigError(
+            f"{path}: accounting.password is not allowed; set password_env (an environment "
+            "variable name) or password_file (a file only you can read)"
+        )
+    if acc.url:
+        acc = replace(acc, url=_check_url(acc.url, "accounting.url"))
+    if not 10 <= acc.page_size <= 10_000:
+        raise ConfigError("accounting.page_size must be between 10 and 10000")
+    if acc.timeout <= 0:
+        raise ConfigError("accounting.timeout must be positive (seconds)")
+
+    sdef = SyncSettings()
+    sync = SyncSettings(
+        pull_seconds=_typed(sync_d, "pull_seconds", float, "sync", sdef.pull_seconds),
+        live_seconds=_typed(sync_d, "live_seconds", float, "sync", sdef.live_seconds),
+    )
+    if sync.pull_seconds < 1 or sync.live_seconds < 0.5:
+        raise ConfigError("sync.pull_seconds must be >= 1 and sync.live_seconds >= 0.5")
+
+    udef = UiSettings()
+    ui = UiSettings(
+        language=_typed(ui_d, "language", str, "ui", udef.language),
+        theme=_typed(ui_d, "theme", str, "ui", udef.theme),
+    )
+    if ui.language not in ("auto", "en", "ru"):
+        raise ConfigError(f"ui.language must be auto, en or ru, got {ui.language!r}")
+
+    store_path = Path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"))).expanduser()
+    settings = Settings(accounting=acc, sync=sync, ui=ui, store_path=store_path, source=path)
+
+    # Environment overrides (one var each), below typed flags.
+    if os.environ.get(URL_ENV):
+        settings = replace(
+            settings, accounting=replace(settings.accounting, url=_check_url(os.environ[URL_ENV], URL_ENV))
+        )
+    if os.environ.get(USER_ENV):
+        settings = replace(settings, accounting=replace(settings.accounting, username=os.environ[USER_ENV]))
+    if os.environ.get(STORE_ENV):
+        settings = replace(settings, store_path=Path(os.environ[STORE_ENV]).expanduser())
+    return settings

@@ -1,0 +1,184 @@
+"""Products screen: choose a warehouse and a price type, type to filter, see free stock and price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Select
+from textual.worker import get_current_worker
+
+from tui_crm.domain.money import format_money, format_qty
+from tui_crm.i18n import language, tr
+from tui_crm.store import NamedRef, PickerRow, Store
+from tui_crm.widgets.status_bar import StatusBar
+
+
+@dataclass
+class ProductsLoaded(Message):
+    """A search finished in a worker; the handler puts the rows on screen."""
+
+    query: tuple[str, str | None, str]
+    rows: list[PickerRow]
+
+
+@dataclass
+class RefsLoaded(Message):
+    warehouses: list[NamedRef]
+    price_types: list[NamedRef]
+
+
+class ProductsScreen(Screen[None]):
+    """The walking skeleton's main screen (DESIGN.md §6, product picker without the invoice)."""
+
+    CSS_PATH = "products.tcss"
+    BINDINGS = [
+        Binding("f3,slash", "focus_search", tr("bind.search"), id="products.search"),
+        Binding("f2", "focus_warehouse", tr("bind.warehouse"), id="products.warehouse"),
+        Binding("f5,ctrl+r", "sync_now", tr("bind.refresh"), id="products.sync"),
+        Binding("escape", "clear_search", "Clear", show=False, id="products.clear"),
+    ]
+
+    LIMIT = 200
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.warehouse_id: str | None = None
+        self.price_type_id: str | None = None
+        self._refs: tuple[list[NamedRef], list[NamedRef]] = ([], [])
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Select[str]([], prompt=tr("products.warehouse"), id="warehouse", allow_blank=True)
+            yield Select[str]([], prompt=tr("products.price_type"), id="price-type", allow_blank=True)
+            yield Input(placeholder=tr("products.search"), id="search")
+        table: DataTable[object] = DataTable(id="products", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label("", id="hint")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = tr("products.title")
+        table = self.query_one("#products", DataTable)
+        table.add_column(tr("col.code"), key="code", width=12)
+        table.add_column(tr("col.name"), key="name", width=48)
+        table.add_column(tr("col.free"), key="free", width=10)
+        table.add_column(tr("col.price"), key="price", width=12)
+        table.add_column(tr("col.unit"), key="unit", width=6)
+        self.query_one("#search", Input).focus()
+        self.reload_refs()
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="refs")
+    def reload_refs(self) -> None:
+        self.post_message(RefsLoaded(self.store.warehouses(), self.store.price_types()))
+
+    @on(RefsLoaded)
+    def _refs_loaded(self, msg: RefsLoaded) -> None:
+        if (msg.warehouses, msg.price_types) != self._refs:
+            self._refs = (msg.warehouses, msg.price_types)
+            self._fill_select("#warehouse", msg.warehouses, "warehouse_id")
+            self._fill_select("#price-type", msg.price_types, "price_type_id")
+        self.run_search()
+
+    def _fill_select(self, selector: str, refs: list[NamedRef], attr: str) -> None:
+        select = self.query_one(selector, Select)
+        current = getattr(self, attr)
+        ids = [r.id for r in refs]
+        with self.prevent(Select.Changed):
+            select.set_options([(r.name, r.id) for r in refs])
+            chosen = current if current in ids else (ids[0] if ids else None)
+            if chosen is not None:
+                select.value = chosen
+        setattr(self, attr, chosen)
+
+    def refresh_data(self) -> None:
+        """Called by the app after a pull: new refs, new rows, cursor kept where it was."""
+        self.reload_refs()
+
+    def run_search(self) -> None:
+        text = self.query_one("#search", Input).value
+        if self.warehouse_id is None:
+            self._show([], text)
+            return
+        self._search((self.warehouse_id, self.price_type_id, text))
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: tuple[str, str | None, str]) -> None:
+        warehouse_id, price_type_id, text = query
+        rows = self.store.search_products(warehouse_id, price_type_id, text, limit=self.LIMIT)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ProductsLoaded(query, rows))
+
+    @on(ProductsLoaded)
+    def _loaded(self, msg: ProductsLoaded) -> None:
+        current = (self.warehouse_id, self.price_type_id, self.query_one("#search", Input).value)
+        if msg.query != current:
+            return  # an older keystroke's answer arrived late
+        self._show(msg.rows, msg.query[2])
+
+    def _show(self, rows: list[PickerRow], text: str) -> None:
+        table = self.query_one("#products", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        lang = language()
+        for r in rows:
+            free = Text(format_qty(r.free_stock, lang), justify="right")  # type: ignore[arg-type]
+            if r.free_stock <= 0:
+                free.stylize("red")
+            price = (
+                Text(format_money(r.price, lang), justify="right")  # type: ignore[arg-type]
+                if r.price is not None
+                else Text("—", justify="right", style="dim")
+            )
+            table.add_row(Text(r.code), Text(r.name), free, price, Text(r.unit), key=r.product_id)
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        hint = self.query_one("#hint", Label)
+        if not rows:
+            hint.update(Text(tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")))
+        else:
+            hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
+
+    # -- events ------------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _typed(self) -> None:
+        self.run_search()
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self) -> None:
+        self.query_one("#products", DataTable).focus()
+
+    @on(Select.Changed, "#warehouse")
+    def _warehouse(self, event: Select.Changed) -> None:
+        self.warehouse_id = event.value if isinstance(event.value, str) else None
+        self.run_search()
+
+    @on(Select.Changed, "#price-type")
+    def _price_type(self, event: Select.Changed) -> None:
+        self.price_type_id = event.value if isinstance(event.value, str) else None
+        self.run_search()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_warehouse(self) -> None:
+        self.query_one("#warehouse", Select).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+
+    def action_sync_now(self) -> None:
+        sync_now = getattr(self.app, "action_sync_now", None)
+        if sync_now is not None:
+            sync_now()
