@@ -140,14 +140,29 @@ def test_client_kind_mapping() -> None:
 
 
 def test_validate_client_ok() -> None:
-    assert validate_client(kind=ClientKind.LEGAL_ENTITY, name="ПАО Сбербанк", inn="7707083893", kpp="773601001", phones=["+7 495 500-55-50"], email="info@sberbank.ru") == {}
+    sber = validate_client(
+        kind=ClientKind.LEGAL_ENTITY,
+        name="ПАО Сбербанк",
+        inn="7707083893",
+        kpp="773601001",
+        phones=["+7 495 500-55-50"],
+        email="info@sberbank.ru",
+    )
+    assert sber == {}
     assert validate_client(kind=ClientKind.SOLE_PROPRIETOR, name="ИП Иванов", inn="500100732259") == {}
     assert validate_client(kind=ClientKind.INDIVIDUAL, name="Иванов Иван") == {}
     assert validate_client(kind=ClientKind.INDIVIDUAL, name="Иванов Иван", inn="500100732259") == {}
 
 
 def test_validate_client_problems() -> None:
-    problems = validate_client(kind=ClientKind.LEGAL_ENTITY, name=" ", inn="500100732259", kpp="", phones=["+7 912 345-67-89", "abc"], email="bad")
+    problems = validate_client(
+        kind=ClientKind.LEGAL_ENTITY,
+        name=" ",
+        inn="500100732259",
+        kpp="",
+        phones=["+7 912 345-67-89", "abc"],
+        email="bad",
+    )
     assert set(problems) == {"name", "inn", "kpp", "phones", "email"}
     assert "10-digit" in problems["inn"]
     assert problems["phones"].startswith("Phone 2:")
