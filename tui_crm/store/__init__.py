@@ -9,9 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_crm.store.db import Database, SchemaTooNew, StoreError, StoreLocked, utcnow
+from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
 from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
 
 __all__ = [
+    "ClientRecord",
+    "DuplicateHit",
+    "InvoiceRecord",
+    "InvoiceSummary",
+    "OutboxItem",
     "NamedRef",
     "PickerRow",
     "SchemaTooNew",
@@ -23,7 +29,7 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore):
+class Store(MirrorStore, CrmStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database) -> None:

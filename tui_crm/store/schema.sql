@@ -97,3 +97,148 @@ CREATE TABLE sync_runs (
     requests      BIGINT NOT NULL DEFAULT 0,
     error         VARCHAR
 );
+
+-- migration: 2 crm
+-- What the operator creates (clients, invoices) and what accounting says about them.
+-- Ids of CRM-made objects are the 1C Ref_Key the CRM chose before the first push
+-- (idempotent push, DESIGN.md §4). sync_state: local_only | queued | in_accounting | failed.
+CREATE TABLE clients (
+    id              VARCHAR PRIMARY KEY,
+    kind            VARCHAR NOT NULL,            -- ClientKind.value
+    name            VARCHAR NOT NULL,
+    full_name       VARCHAR NOT NULL DEFAULT '',
+    inn             VARCHAR NOT NULL DEFAULT '',
+    kpp             VARCHAR NOT NULL DEFAULT '',
+    phones          VARCHAR[] NOT NULL DEFAULT [],
+    phone_keys      VARCHAR NOT NULL DEFAULT '',  -- digits of all phones, space separated, for search
+    email           VARCHAR NOT NULL DEFAULT '',
+    address         VARCHAR NOT NULL DEFAULT '',
+    comment         VARCHAR NOT NULL DEFAULT '',
+    search          VARCHAR NOT NULL DEFAULT '',  -- lower(name, full name, inn) for type-to-filter
+    origin          VARCHAR NOT NULL DEFAULT 'crm', -- crm | accounting
+    sync_state      VARCHAR NOT NULL DEFAULT 'local_only',
+    sync_error      VARCHAR,
+    accounting_code VARCHAR NOT NULL DEFAULT '',
+    data_version    VARCHAR NOT NULL DEFAULT '',
+    debt            DECIMAL(15, 2),               -- from ВзаиморасчетыСКонтрагентами when known
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE invoices (
+    id                  VARCHAR PRIMARY KEY,      -- Ref_Key of Document_ЗаказПокупателя
+    bill_id             VARCHAR,                  -- Ref_Key of the linked Document_СчетНаОплатуПокупателю
+    client_id           VARCHAR NOT NULL,
+    warehouse_id        VARCHAR,
+    price_type_id       VARCHAR,
+    date                TIMESTAMP NOT NULL,
+    comment             VARCHAR NOT NULL DEFAULT '',
+    amount_includes_vat BOOLEAN NOT NULL DEFAULT TRUE,
+    doc_discount_pct    DECIMAL(5, 2) NOT NULL DEFAULT 0,
+    total               DECIMAL(15, 2) NOT NULL DEFAULT 0,
+    vat_total           DECIMAL(15, 2) NOT NULL DEFAULT 0,
+    number              VARCHAR NOT NULL DEFAULT '',  -- 1C's number once accounting has it
+    posted              BOOLEAN NOT NULL DEFAULT FALSE,
+    deletion_mark       BOOLEAN NOT NULL DEFAULT FALSE,
+    data_version        VARCHAR NOT NULL DEFAULT '',
+    origin              VARCHAR NOT NULL DEFAULT 'crm',
+    sync_state          VARCHAR NOT NULL DEFAULT 'local_only',
+    sync_error          VARCHAR,
+    created_at          TIMESTAMP NOT NULL,
+    updated_at          TIMESTAMP NOT NULL
+);
+
+CREATE TABLE invoice_lines (
+    invoice_id   VARCHAR NOT NULL,
+    line_no      INTEGER NOT NULL,
+    product_id   VARCHAR NOT NULL,
+    code         VARCHAR NOT NULL DEFAULT '',
+    name         VARCHAR NOT NULL DEFAULT '',
+    unit         VARCHAR NOT NULL DEFAULT '',
+    quantity     DECIMAL(15, 3) NOT NULL,
+    price        DECIMAL(15, 2) NOT NULL,
+    discount_pct DECIMAL(5, 2) NOT NULL DEFAULT 0,
+    amount       DECIMAL(15, 2) NOT NULL,
+    vat_rate     VARCHAR NOT NULL,
+    vat          DECIMAL(15, 2) NOT NULL,
+    PRIMARY KEY (invoice_id, line_no)
+);
+
+-- Outbox: one row per object change to push. The object's id (the Ref_Key) is fixed before
+-- the first attempt; state: pending | sending | done | failed | discarded.
+CREATE SEQUENCE outbox_seq;
+CREATE TABLE outbox (
+    id              BIGINT PRIMARY KEY DEFAULT nextval('outbox_seq'),
+    kind            VARCHAR NOT NULL,        -- client | invoice
+    object_id       VARCHAR NOT NULL,
+    action          VARCHAR NOT NULL,        -- create | update
+    state           VARCHAR NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMP NOT NULL,
+    step            VARCHAR NOT NULL DEFAULT '',  -- last completed step of a multi-request push
+    last_error      VARCHAR,
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL
+);
+
+-- Accounting-side facts about orders: payments settled against them and shipments made.
+CREATE TABLE payments (
+    id          VARCHAR NOT NULL,       -- Ref_Key of ПлатежноеПоручениеВходящее / ПриходныйКассовыйОрдер
+    kind        VARCHAR NOT NULL,       -- bank | cash
+    number      VARCHAR NOT NULL DEFAULT '',
+    date        TIMESTAMP,
+    invoice_id  VARCHAR NOT NULL,       -- the order (Сделка)
+    amount      DECIMAL(15, 2) NOT NULL,
+    posted      BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (id, invoice_id)
+);
+
+CREATE TABLE shipments (
+    id          VARCHAR NOT NULL,       -- Ref_Key of РеализацияТоваровУслуг
+    number      VARCHAR NOT NULL DEFAULT '',
+    date        TIMESTAMP,
+    invoice_id  VARCHAR NOT NULL,
+    posted      BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (id, invoice_id)
+);
+
+CREATE TABLE shipment_lines (
+    shipment_id VARCHAR NOT NULL,
+    invoice_id  VARCHAR NOT NULL,
+    line_no     INTEGER NOT NULL,
+    product_id  VARCHAR NOT NULL,
+    quantity    DECIMAL(15, 3) NOT NULL
+);
+
+-- Mirror of accounting's counterparties (duplicate checks, clients created in 1C),
+-- its organization and the contracts used to write orders.
+CREATE TABLE counterparties (
+    id            VARCHAR PRIMARY KEY,
+    code          VARCHAR NOT NULL DEFAULT '',
+    name          VARCHAR NOT NULL,
+    full_name     VARCHAR NOT NULL DEFAULT '',
+    inn           VARCHAR NOT NULL DEFAULT '',
+    kpp           VARCHAR NOT NULL DEFAULT '',
+    legal_form    VARCHAR NOT NULL DEFAULT '',
+    is_folder     BOOLEAN NOT NULL DEFAULT FALSE,
+    deletion_mark BOOLEAN NOT NULL DEFAULT FALSE,
+    data_version  VARCHAR NOT NULL DEFAULT ''
+);
+
+CREATE TABLE organizations (
+    id            VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    inn           VARCHAR NOT NULL DEFAULT '',
+    prefix        VARCHAR NOT NULL DEFAULT '',
+    data_version  VARCHAR NOT NULL DEFAULT ''
+);
+
+CREATE TABLE contracts (
+    id               VARCHAR PRIMARY KEY,
+    counterparty_id  VARCHAR NOT NULL,
+    organization_id  VARCHAR,
+    name             VARCHAR NOT NULL DEFAULT '',
+    kind             VARCHAR NOT NULL DEFAULT '',   -- ВидДоговора
+    settlement       VARCHAR NOT NULL DEFAULT '',   -- ВедениеВзаиморасчетов
+    data_version     VARCHAR NOT NULL DEFAULT ''
+);
