@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-_STRINGS: Final[dict[str, dict[str, str]]] = {
+_STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "app.title": {"en": "tui-crm", "ru": "tui-crm"},
     "products.title": {"en": "Products", "ru": "Товары"},
     "products.search": {"en": "Search by name, code or article…", "ru": "Поиск по названию, коду, артикулу…"},
@@ -45,6 +45,14 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
 }
 
 _language = "en"
+
+
+def register(strings: dict[str, dict[str, str]]) -> None:
+    """Add a screen's strings (each key with "en" and, ideally, "ru"); a module calls it at import."""
+    for key, entry in strings.items():
+        if "en" not in entry:
+            raise ValueError(f"i18n key {key!r} has no English text")
+        _STRINGS[key] = entry
 
 
 def set_language(lang: str) -> None:
