@@ -11,6 +11,7 @@ from pathlib import Path
 from tui_crm.store.db import Database, SchemaTooNew, StoreError, StoreLocked, utcnow
 from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
 from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
+from tui_crm.store.orders import OrdersStore
 
 __all__ = [
     "ClientRecord",
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore, CrmStore):
+class Store(MirrorStore, CrmStore, OrdersStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database) -> None:

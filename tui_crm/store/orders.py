@@ -1,0 +1,213 @@
+"""Reads and small writes the invoice, order and sync screens need (mixed into `Store`).
+
+Payments and shipments are facts from accounting (filled by the pull); the screens only read
+them here and derive paid/shipped state through `tui_crm.domain.status`. The outbox retry and
+discard are the minimal operator actions; the sync engine may offer richer ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tui_crm.store.db import Database, utcnow
+from tui_crm.store.mirror import PickerRow
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """A payment document settled against an order (bank receipt or cash receipt)."""
+
+    id: str
+    kind: str           # bank | cash
+    number: str
+    date: datetime | None
+    amount: Decimal
+    posted: bool
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    line_no: int
+    product_id: str
+    name: str
+    unit: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ShipmentRecord:
+    """A shipment (РеализацияТоваровУслуг) made on the basis of an order, with its lines."""
+
+    id: str
+    number: str
+    date: datetime | None
+    posted: bool
+    lines: tuple[ShipmentLine, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """Where one object's push stands: the newest outbox row for it."""
+
+    id: int
+    action: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    step: str
+    last_error: str | None
+
+
+class OrdersStore:
+    """Order-related reads; mixed into `Store`."""
+
+    db: Database
+
+    # -- names and references -----------------------------------------------------------------
+    def client_name(self, client_id: str | None) -> str:
+        """The client's name from the CRM, or from accounting's counterparties; '' if unknown."""
+        if not client_id:
+            return ""
+        row = self.db.cursor().execute(
+            "SELECT coalesce((SELECT name FROM clients WHERE id = ?), "
+            "(SELECT name FROM counterparties WHERE id = ?), '')",
+            [client_id, client_id],
+        ).fetchone()
+        return str(row[0]) if row else ""
+
+    def price_type_includes_vat(self, price_type_id: str | None) -> bool:
+        """`ЦенаВключаетНДС` of a price type (True when unknown, as in most КА 1.1 bases)."""
+        if not price_type_id:
+            return True
+        row = self.db.cursor().execute(
+            "SELECT includes_vat FROM price_types WHERE id = ?", [price_type_id]
+        ).fetchone()
+        return bool(row[0]) if row else True
+
+    def picker_rows_for(
+        self, warehouse_id: str | None, price_type_id: str | None, product_ids: Iterable[str]
+    ) -> dict[str, PickerRow]:
+        """Stock and price of the given products on one warehouse (rows on screen, invoice lines)."""
+        ids = sorted(set(product_ids))
+        if not ids or not warehouse_id:
+            return {}
+        rows = self.db.cursor().execute(
+            """
+            SELECT h.product_id, h.code, h.article, h.name, h.unit_name, h.vat_rate,
+                   h.on_hand, h.reserved, h.free_stock, pr.price
+            FROM picker h
+            LEFT JOIN prices pr ON pr.product_id = h.product_id AND pr.price_type_id = ?
+            WHERE h.warehouse_id = ? AND h.product_id IN (SELECT unnest(?::VARCHAR[]))
+            """,
+            [price_type_id, warehouse_id, ids],
+        ).fetchall()
+        return {r[0]: PickerRow(*r) for r in rows}
+
+    # -- payments and shipments --------------------------------------------------------------
+    def invoice_payments(self, invoice_id: str) -> list[PaymentRecord]:
+        rows = self.db.cursor().execute(
+            "SELECT id, kind, number, date, amount, posted FROM payments WHERE invoice_id = ? "
+            "ORDER BY date NULLS LAST, number, id",
+            [invoice_id],
+        ).fetchall()
+        return [PaymentRecord(*r) for r in rows]
+
+    def invoice_shipments(self, invoice_id: str) -> list[ShipmentRecord]:
+        cur = self.db.cursor()
+        heads = cur.execute(
+            "SELECT id, number, date, posted FROM shipments WHERE invoice_id = ? "
+            "ORDER BY date NULLS LAST, number, id",
+            [invoice_id],
+        ).fetchall()
+        lines: dict[str, list[ShipmentLine]] = {}
+        for r in cur.execute(
+            """
+            SELECT sl.shipment_id, sl.line_no, sl.product_id,
+                   coalesce(il.name, p.name, ''), coalesce(il.unit, p.unit_name, ''), sl.quantity
+            FROM shipment_lines sl
+            LEFT JOIN (SELECT product_id, any_value(name) AS name, any_value(unit) AS unit
+                       FROM invoice_lines WHERE invoice_id = ? GROUP BY product_id) il
+                   ON il.product_id = sl.product_id
+            LEFT JOIN products p ON p.id = sl.product_id
+            WHERE sl.invoice_id = ?
+            ORDER BY sl.shipment_id, sl.line_no
+            """,
+            [invoice_id, invoice_id],
+        ).fetchall():
+            lines.setdefault(r[0], []).append(ShipmentLine(r[1], r[2], r[3], r[4], r[5]))
+        return [ShipmentRecord(h[0], h[1], h[2], h[3], tuple(lines.get(h[0], ()))) for h in heads]
+
+    # -- outbox -------------------------------------------------------------------------------
+    def outbox_state(self, kind: str, object_id: str) -> OutboxState | None:
+        """The newest outbox row for an object (any state), to show push progress."""
+        row = self.db.cursor().execute(
+            "SELECT id, action, state, attempts, next_attempt_at, step, last_error FROM outbox "
+            "WHERE kind = ? AND object_id = ? ORDER BY id DESC LIMIT 1",
+            [kind, object_id],
+        ).fetchone()
+        return OutboxState(*row) if row else None
+
+    def outbox_object_label(self, kind: str, object_id: str) -> str:
+        """A human name for an outbox row: the client's name, or the invoice's number/client."""
+        cur = self.db.cursor()
+        row: Any
+        if kind == "client":
+            row = cur.execute("SELECT name FROM clients WHERE id = ?", [object_id]).fetchone()
+            return str(row[0]) if row else object_id
+        if kind == "invoice":
+            row = cur.execute(
+                "SELECT i.number, coalesce(c.name, cp.name, ''), i.total FROM invoices i "
+                "LEFT JOIN clients c ON c.id = i.client_id "
+                "LEFT JOIN counterparties cp ON cp.id = i.client_id WHERE i.id = ?",
+                [object_id],
+            ).fetchone()
+            if row:
+                return " ".join(x for x in (str(row[0] or ""), str(row[1] or "")) if x)
+        return object_id
+
+    def retry_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
+        """Make a failed or waiting item due now; False if it is not retryable (done, discarded)."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? "
+                "WHERE id = ? AND state IN ('pending', 'failed') RETURNING kind, object_id",
+                [now, now, item_id],
+            ).fetchone()
+            if row is None:
+                return False
+            if row[0] in ("client", "invoice"):
+                table = "clients" if row[0] == "client" else "invoices"
+                cur.execute(
+                    f"UPDATE {table} SET sync_state = 'queued', sync_error = NULL WHERE id = ? "
+                    "AND sync_state = 'failed'",
+                    [row[1]],
+                )
+        return True
+
+    def discard_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
+        """Drop an item that will not be sent; the object stays in the CRM as local only."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "UPDATE outbox SET state = 'discarded', updated_at = ? "
+                "WHERE id = ? AND state IN ('pending', 'failed') RETURNING kind, object_id",
+                [now, item_id],
+            ).fetchone()
+            if row is None:
+                return False
+            if row[0] in ("client", "invoice"):
+                table = "clients" if row[0] == "client" else "invoices"
+                cur.execute(
+                    f"UPDATE {table} SET sync_state = 'local_only' WHERE id = ? "
+                    "AND sync_state IN ('queued', 'failed')",
+                    [row[1]],
+                )
+        return True
+
+
+__all__ = ["OrdersStore", "OutboxState", "PaymentRecord", "ShipmentLine", "ShipmentRecord"]
