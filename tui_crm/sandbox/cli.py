@@ -1,0 +1,160 @@
+"""`tui-crm sandbox …`: run the bundled accounting endpoint, seed it, and act as its clerk.
+
+The clerk commands (orders, post, unpost, pay, ship, price, receive) talk to a *running*
+sandbox only through OData over HTTP, the way a 1C user's actions would reach the base — so
+the CRM sees their effects exactly as it would see a real accountant's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_URL_ENV = "TUI_CRM_SANDBOX_URL"
+
+
+def default_data_path() -> Path:
+    """Per-user data file of the sandbox (separate from the CRM's own store)."""
+    try:
+        from platformdirs import user_data_path
+        return user_data_path("tui-crm", appauthor=False) / "sandbox.sqlite"
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        return Path.home() / ".local" / "share" / "tui-crm" / "sandbox.sqlite"
+
+
+def _add_fault_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("faults (off by default; also POST /<base>/__admin__/faults)")
+    g.add_argument("--latency-ms", type=int, default=0, help="added delay per request")
+    g.add_argument("--error-rate", type=float, default=0.0,
+                   help="share of requests answered 500 with odata.error code -1")
+    g.add_argument("--hang", type=float, default=0.0, metavar="SECONDS",
+                   help="sleep this long before answering (see --hang-rate)")
+    g.add_argument("--hang-rate", type=float, default=None,
+                   help="share of requests that hang (default 1 when --hang is given)")
+    g.add_argument("--drop-rate", type=float, default=0.0,
+                   help="share of writes that are committed but whose response is cut off")
+    g.add_argument("--html-rate", type=float, default=0.0,
+                   help="share of requests answered with an HTML page and status 200")
+    g.add_argument("--fault-seed", type=int, default=None, help="seed for reproducible faults")
+
+
+def _add_clerk_conn(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=os.environ.get(DEFAULT_URL_ENV, ""),
+                   help=f"sandbox base URL …/odata/standard.odata/ (or ${DEFAULT_URL_ENV})")
+    p.add_argument("--user", default=None)
+    p.add_argument("--password", default=None)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the `sandbox` sub-subcommands to `parser`."""
+    sub = parser.add_subparsers(dest="sandbox_cmd", metavar="COMMAND")
+    sub.required = False
+
+    p = sub.add_parser("serve", help="serve the sandbox OData endpoint on loopback")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--base", default="demo", help="publication name in the URL (default demo)")
+    p.add_argument("--data", type=Path, default=None, help="data file (default: user data dir)")
+    p.add_argument("--memory", action="store_true", help="keep data in memory only")
+    p.add_argument("--reset", action="store_true", help="start over from a fresh seed")
+    p.add_argument("--products", type=int, default=200)
+    p.add_argument("--warehouses", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--user", default=None, help="turn on HTTP Basic auth with this login")
+    p.add_argument("--password", default=None)
+    _add_fault_flags(p)
+
+    p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--products", type=int, default=200)
+    p.add_argument("--warehouses", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("orders", help="list customer orders with paid/shipped status")
+    _add_clerk_conn(p)
+    p.add_argument("--limit", type=int, default=50)
+
+    for name, helptext in (("post", "post an order (writes reserves)"),
+                           ("unpost", "cancel posting of an order")):
+        p = sub.add_parser(name, help=helptext)
+        _add_clerk_conn(p)
+        p.add_argument("order", help="order number (e.g. ТД000000001) or Ref_Key")
+
+    p = sub.add_parser("pay", help="enter and post a payment against an order")
+    _add_clerk_conn(p)
+    p.add_argument("order")
+    p.add_argument("--amount", required=True, help="amount, e.g. 1234.50")
+    p.add_argument("--cash", action="store_true",
+                   help="cash receipt (ПриходныйКассовыйОрдер) instead of bank payment")
+
+    p = sub.add_parser("ship", help="enter and post a shipment (РеализацияТоваровУслуг)")
+    _add_clerk_conn(p)
+    p.add_argument("order")
+    p.add_argument("--line", type=int, action="append", default=[],
+                   help="order line number to ship (repeatable; default: all lines)")
+    p.add_argument("--qty", action="append", default=[],
+                   help="quantity for the matching --line (default: the rest of the line)")
+    p.add_argument("--warehouse", default=None, help="warehouse name (default: the order's)")
+
+    p = sub.add_parser("price", help="set a product price (posts УстановкаЦенНоменклатуры)")
+    _add_clerk_conn(p)
+    p.add_argument("code", help="product code or Артикул")
+    p.add_argument("--type", default="Оптовая", help="price type name")
+    p.add_argument("--price", required=True)
+
+    p = sub.add_parser("receive", help="receive goods to a warehouse (posts ОприходованиеТоваров)")
+    _add_clerk_conn(p)
+    p.add_argument("code", help="product code or Артикул")
+    p.add_argument("--warehouse", required=True, help="warehouse name")
+    p.add_argument("--qty", required=True)
+
+
+def _faults_from_args(args: argparse.Namespace):
+    from .faults import Faults
+    hang_rate = args.hang_rate if args.hang_rate is not None else (1.0 if args.hang else 0.0)
+    return Faults(latency_ms=args.latency_ms, error_rate=args.error_rate, hang_rate=hang_rate,
+                  hang_s=args.hang, drop_rate=args.drop_rate, html_rate=args.html_rate,
+                  seed=args.fault_seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the parsed `sandbox` command; returns the process exit code."""
+    cmd = getattr(args, "sandbox_cmd", None)
+    if cmd is None:
+        print("usage: tui-crm sandbox {serve,seed,orders,post,unpost,pay,ship,price,receive} ...",
+              file=sys.stderr)
+        return 2
+    if cmd == "serve":
+        from .server import serve
+        from .state import SandboxState
+        path = None if args.memory else (args.data or default_data_path())
+        if (args.user is None) != (args.password is None):
+            print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
+            return 2
+        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
+                                    seed=args.seed, path=path, reset=args.reset)
+        auth = (args.user, args.password) if args.user is not None else None
+        if path is not None:
+            print(f"data: {path}", file=sys.stderr, flush=True)
+        try:
+            serve(state, host=args.host, port=args.port, base=args.base,
+                  faults=_faults_from_args(args), auth=auth)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    if cmd == "seed":
+        import time
+
+        from .state import SandboxState
+        path = args.data or default_data_path()
+        t = time.perf_counter()
+        st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
+                                 seed=args.seed, path=path, reset=True)
+        st.close()
+        print(f"seeded {args.products} products × {args.warehouses} warehouses into {path} "
+              f"in {time.perf_counter() - t:.1f} s")
+        return 0
+    from . import clerk
+    return clerk.run(args)
