@@ -496,7 +496,9 @@ class ODataApp:
         return out
 
     def render(self, ent: EntityDef, rec: dict, select, expand) -> dict:
-        if select is None:
+        if select is None and ent.kind in ("balance", "slice", "inforeg", "tabular"):
+            out = dict(rec)
+        elif select is None:
             out = {k: rec.get(k) for k in ent.fields}
             for tp in ent.table_parts:
                 out[tp] = [dict(r) for r in rec.get(tp) or ()]
