@@ -282,7 +282,8 @@ class SandboxState:
         if st.is_empty():
             from .seed import seed as do_seed
             do_seed(st, products=products, warehouses=warehouses, seed=seed)
-            st.save_all()
+            st.clear_dirty()
+            st.commit()  # only the seed parameters: the seed itself is regenerated at open
         return st
 
     def is_empty(self) -> bool:
@@ -377,15 +378,22 @@ class SandboxState:
 
     # ---- persistence -------------------------------------------------------------------------
 
+    def clear_dirty(self) -> None:
+        self._dirty_objs.clear()
+        self._dirty_contacts.clear()
+        for reg in self.acc.values():
+            reg.dirty_totals.clear()
+            reg.dirty_recorders.clear()
+        self.prices.dirty.clear()
+
     def commit(self) -> None:
-        """Write what changed since the last commit, in one transaction."""
+        """Write what changed since the last commit, in one transaction.
+
+        The file holds the seed parameters plus every row changed since (deletions as
+        'null' tombstones): a 100k-product base reopens by regenerating the deterministic
+        seed and replaying the changes, instead of storing a gigabyte of unchanged rows."""
         if self._conn is None:
-            self._dirty_objs.clear()
-            self._dirty_contacts.clear()
-            for reg in self.acc.values():
-                reg.dirty_totals.clear()
-                reg.dirty_recorders.clear()
-            self.prices.dirty.clear()
+            self.clear_dirty()
             return
         c = self._conn
         up: list[tuple[str, str, str]] = []
@@ -420,10 +428,9 @@ class SandboxState:
             up.append(("pr", "|".join(key), _dumps(self.prices.records.get(key, []))))
         self.prices.dirty.clear()
         up.append(("meta", "meta", _dumps(self.meta)))
+        up.extend((kind, key, "null") for kind, key in dels)
         with c:
             c.executemany("INSERT OR REPLACE INTO kv(kind, key, data) VALUES (?, ?, ?)", up)
-            if dels:
-                c.executemany("DELETE FROM kv WHERE kind = ? AND key = ?", dels)
 
     def save_all(self) -> None:
         """Mark everything dirty and commit (after a seed)."""
@@ -439,21 +446,38 @@ class SandboxState:
 
     def _load(self) -> None:
         assert self._conn is not None
-        cur = self._conn.execute("SELECT kind, key, data FROM kv")
+        row = self._conn.execute("SELECT data FROM kv WHERE kind = 'meta' AND key = 'meta'"
+                                 ).fetchone()
+        if row is None:
+            return
+        meta = json.loads(row[0])
+        if meta.get("seed"):
+            from .seed import seed as do_seed
+            do_seed(self, **meta["seed"])
+            self.clear_dirty()
+        self.meta.update(meta)
+        cur = self._conn.execute("SELECT kind, key, data FROM kv WHERE kind <> 'meta'")
         for kind, key, data in cur:
+            gone = data == "null"
             if kind.startswith("o:"):
                 set_name = kind[2:]
                 if set_name in self.objects:
-                    self.objects[set_name][key] = decode_record(ENTITIES[set_name], json.loads(data))
+                    if gone:
+                        self.objects[set_name].pop(key, None)
+                    else:
+                        self.objects[set_name][key] = decode_record(ENTITIES[set_name],
+                                                                    json.loads(data))
             elif kind == "ci":
-                self.contacts[key] = json.loads(data)
+                if gone:
+                    self.contacts.pop(key, None)
+                else:
+                    self.contacts[key] = json.loads(data)
             elif kind.startswith("at:"):
                 reg = self.acc.get(kind[3:])
-                if reg is None:
+                if reg is None or gone:
                     continue
                 k = tuple(key.split("|"))
-                vals = [Decimal(v) for v in data.split(";")]
-                reg.totals[k] = vals
+                reg.totals[k] = [Decimal(v) for v in data.split(";")]
                 for i, c in enumerate(reg.cols):
                     if c in reg.index:
                         reg.index[c].setdefault(k[i], set()).add(k)
@@ -461,12 +485,12 @@ class SandboxState:
                 reg = self.acc.get(kind[3:])
                 if reg is None:
                     continue
+                if gone:
+                    reg.movements.pop(key, None)
+                    continue
                 moves = [(p, s, tuple(k), [Decimal(v) for v in vals])
                          for p, s, k, vals in json.loads(data)]
                 reg.movements[key] = moves
-                for p, *_ in moves:
-                    if p > reg.max_period:
-                        reg.max_period = p
             elif kind == "pr":
                 k = tuple(key.split("|"))
                 recs = json.loads(data)
@@ -478,8 +502,11 @@ class SandboxState:
                 self.prices.records[k] = recs
                 for i, c in enumerate(PRICE_DIMS):
                     self.prices.index[c].setdefault(k[i], set()).add(k)
-            elif kind == "meta":
-                self.meta.update(json.loads(data))
+        for reg in self.acc.values():
+            for moves in reg.movements.values():
+                for p, *_ in moves:
+                    if p > reg.max_period:
+                        reg.max_period = p
 
 
 def _json_default(v):
