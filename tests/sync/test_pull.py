@@ -1,0 +1,111 @@
+"""The mirror pull against the sandbox, in-process through httpx.ASGITransport."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from tui_crm.sandbox.app import create_app
+from tui_crm.sandbox.state import SandboxState
+from tui_crm.store import Store
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.pull import BadData, pull_mirror
+
+BASE = "http://sandbox.test/demo/odata/standard.odata/"
+
+
+def _client(app, page_size: int = 25) -> ODataClient:  # noqa: ANN001
+    return ODataClient(BASE, transport=httpx.ASGITransport(app=app), page_size=page_size, retries=0)
+
+
+@pytest.fixture
+def state() -> SandboxState:
+    return SandboxState.seeded(products=60, warehouses=3, seed=3)
+
+
+async def test_pull_fills_the_mirror_and_picker(state: SandboxState) -> None:
+    store = Store.open(None)
+    async with _client(create_app(state)) as client:
+        result = await pull_mirror(client, store)
+    counts = store.mirror_counts()
+    assert counts["warehouses"] == 3 and counts["price_types"] == 2
+    assert counts["products"] >= 50  # the catalog's groups are not products
+    assert counts["picker"] == counts["products"] * 3
+    assert result.requests >= 7 and result.rows == sum(
+        counts[t] for t in ("warehouses", "price_types", "products", "prices", "stock")
+    )
+    wh = store.warehouses()[0]
+    pt = store.price_types()[0]
+    rows = store.search_products(wh.id, pt.id, "")
+    assert rows and all(isinstance(r.free_stock, Decimal) for r in rows)
+    assert any(r.price is not None and r.price > 0 for r in rows)
+    assert any(r.free_stock > 0 for r in rows)
+    runs = store.recent_runs()
+    assert runs[0].ok and runs[0].job == "pull" and runs[0].requests == result.requests
+
+
+async def test_pull_pages_with_a_small_page_size(state: SandboxState) -> None:
+    store_small, store_big = Store.open(None), Store.open(None)
+    async with _client(create_app(state), page_size=7) as small, _client(create_app(state), 1000) as big:
+        await pull_mirror(small, store_small)
+        await pull_mirror(big, store_big)
+        assert small.stats.requests > big.stats.requests
+    assert store_small.mirror_counts() == store_big.mirror_counts()
+
+
+async def test_failed_pull_keeps_previous_mirror_and_records_error(state: SandboxState) -> None:
+    store = Store.open(None)
+    async with _client(create_app(state)) as client:
+        await pull_mirror(client, store)
+    before = store.mirror_counts()
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        if "Balance" in request.url.path:
+            return httpx.Response(200, text="<html><body>Login</body></html>",
+                                  headers={"Content-Type": "text/html"})
+        return httpx.Response(503)
+
+    async with ODataClient(BASE, transport=httpx.MockTransport(broken), retries=0) as client:
+        with pytest.raises(Exception):
+            await pull_mirror(client, store)
+    assert store.mirror_counts() == before
+    last = store.recent_runs()[0]
+    assert last.ok is False and last.error
+
+
+async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxState) -> None:
+    store = Store.open(None)
+    async with _client(create_app(state)) as client:
+        await pull_mirror(client, store)
+    before = store.mirror_counts()
+    real = create_app(state)
+
+    async def tamper(scope, receive, send):  # noqa: ANN001 - ASGI middleware that corrupts one answer
+        if "Catalog_Номенклатура" not in scope.get("path", ""):
+            return await real(scope, receive, send)
+
+        async def send_tampered(message):  # noqa: ANN001
+            if message["type"] == "http.response.body" and message.get("body"):
+                message = dict(message)
+                message["body"] = message["body"].replace(b'"Ref_Key": "', b'"Ref_Key": "x\'; DROP TABLE products; --', 1)
+                message["body"] = message["body"].replace(b'"Ref_Key":"', b'"Ref_Key":"x\'; DROP TABLE products; --', 1)
+            await send(message)
+
+        headers_sent = False
+
+        async def send_fix(message):  # noqa: ANN001 - drop content-length so the longer body is accepted
+            nonlocal headers_sent
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [(k, v) for k, v in message["headers"] if k.lower() != b"content-length"]
+            await send_tampered(message)
+
+        return await real(scope, receive, send_fix)
+
+    async with _client(tamper) as client:
+        with pytest.raises(BadData, match="Ref_Key"):
+            await pull_mirror(client, store)
+    assert store.mirror_counts() == before
+    assert "malformed" in (store.recent_runs()[0].error or "")
