@@ -55,3 +55,201 @@ def seed_store(store: Store, *, last_pull: datetime | None = datetime(2026, 11, 
     if last_pull is not None:
         run = store.start_run("pull", last_pull)
         store.finish_run(run, ok=True, rows_read=60, requests=7, finished_at=last_pull)
+
+
+# -- clients and invoices (operator screens) ----------------------------------------------------
+CLIENT_ROMASHKA = "d0000000-0000-0000-0000-000000000001"
+CLIENT_IVANOV = "d0000000-0000-0000-0000-000000000002"
+CLIENT_PETROVA = "d0000000-0000-0000-0000-000000000003"
+CLIENT_STROY = "d0000000-0000-0000-0000-000000000004"
+CLIENT_VEKTOR = "d0000000-0000-0000-0000-000000000005"
+COUNTERPARTY_ALFA = "e0000000-0000-0000-0000-000000000001"
+INVOICE_1 = "f0000000-0000-0000-0000-000000000001"
+INVOICE_2 = "f0000000-0000-0000-0000-000000000002"
+INN_ROMASHKA = "7707083893"
+INN_STROY = "7736050003"
+INN_IVANOV = "500100732259"
+INN_ALFA = "7728168971"
+
+
+def seed_clients(store: Store) -> None:
+    """Five CRM clients in every sync state, one accounting-only counterparty, two invoices."""
+    from tui_crm.domain.invoice import Invoice, InvoiceLine
+    from tui_crm.domain.models import Client
+    from tui_crm.domain.validation import ClientKind
+    from tui_crm.domain.vat import VatRate
+
+    at = datetime(2026, 11, 20, 10, 0, 0)
+    clients = [
+        (Client(CLIENT_ROMASHKA, ClientKind.LEGAL_ENTITY, "Ромашка ООО", "Общество с ограниченной "
+                "ответственностью «Ромашка»", INN_ROMASHKA, "770701001", ("+79123456789",),
+                "zakaz@romashka.ru", "Москва, ул. Ленина, 1", "Звонить до 17:00"), "in_accounting", None),
+        (Client(CLIENT_IVANOV, ClientKind.SOLE_PROPRIETOR, "ИП Иванов Сергей Петрович", "", INN_IVANOV,
+                "", ("+74951234567", "+79031112233")), "queued", None),
+        (Client(CLIENT_PETROVA, ClientKind.INDIVIDUAL, "Петрова Анна", phones=("+79269998877",)),
+         "local_only", None),
+        (Client(CLIENT_STROY, ClientKind.LEGAL_ENTITY, "СтройМаркет АО", "", INN_STROY, "773601001",
+                ("+78123334455",)), "failed",
+         "Поле \"КПП\" заполнено неверно: контрагент с таким ИНН уже есть (код 00-000123)"),
+        (Client(CLIENT_VEKTOR, ClientKind.LEGAL_ENTITY, "Вектор ООО", "", "7802312751", "780201001",
+                ()), "in_accounting", None),
+    ]
+    for client, state, error in clients:
+        store.save_client(client, now=at)
+    with store.transaction() as cur:
+        for client, state, error in clients:
+            cur.execute("UPDATE clients SET sync_state = ?, sync_error = ? WHERE id = ?",
+                        [state, error, client.id])
+        cur.execute("UPDATE clients SET debt = 15340.50, accounting_code = '00-000045' WHERE id = ?",
+                    [CLIENT_ROMASHKA])
+        cur.execute("UPDATE clients SET debt = 0, accounting_code = '00-000046' WHERE id = ?",
+                    [CLIENT_VEKTOR])
+        cur.execute(
+            "INSERT INTO counterparties (id, code, name, full_name, inn, kpp, legal_form) "
+            "VALUES (?, '00-000077', 'Альфа-Трейд ООО', 'ООО «Альфа-Трейд»', ?, '772801001', 'ЮрЛицо')",
+            [COUNTERPARTY_ALFA, INN_ALFA],
+        )
+    line = InvoiceLine(f"c0000000-0000-0000-0000-{3:012d}", "00-00000003", "Кофе Жокей молотый 250 г",
+                       "шт", Decimal(10), Decimal("349.00"), Decimal(0), VatRate.НДС20)
+    line2 = InvoiceLine(f"c0000000-0000-0000-0000-{8:012d}", "00-00000008",
+                        "Бумага офисная SvetoCopy A4 500 л.", "упак", Decimal(20), Decimal("429.00"),
+                        Decimal(5), VatRate.НДС20)
+    store.save_invoice(INVOICE_1, Invoice(lines=(line, line2), client_id=CLIENT_ROMASHKA,
+                                          warehouse_id=WAREHOUSES[0][0], price_type_id=PRICE_TYPES[0][0]),
+                       date=datetime(2026, 11, 18, 9, 30), queue=False, now=at)
+    store.save_invoice(INVOICE_2, Invoice(lines=(line,), client_id=CLIENT_ROMASHKA,
+                                          warehouse_id=WAREHOUSES[0][0], price_type_id=PRICE_TYPES[0][0]),
+                       date=datetime(2026, 11, 27, 15, 5), queue=True, now=at)
+    with store.transaction() as cur:
+        cur.execute("UPDATE invoices SET number = 'ЦБ-000123', posted = TRUE, sync_state = 'in_accounting' "
+                    "WHERE id = ?", [INVOICE_1])
+        cur.execute("INSERT INTO payments (id, kind, number, date, invoice_id, amount, posted) "
+                    "VALUES ('p1', 'bank', '57', ?, ?, 5000, TRUE)", [datetime(2026, 11, 25), INVOICE_1])
+
+
+# -- order flow fixtures (invoice / order / sync screens) ----------------------------------------
+CLIENT_ID = "d0000000-0000-0000-0000-000000000001"
+INVOICE_ID = "e0000000-0000-0000-0000-000000000001"
+
+
+def seed_client(store: Store, *, client_id: str = CLIENT_ID, name: str = "ООО «Ромашка»") -> str:
+    """One CRM client (already in accounting) the invoice tests write to."""
+    from tui_crm.domain.models import Client
+    from tui_crm.domain.validation import ClientKind
+
+    store.save_client(
+        Client(id=client_id, kind=ClientKind.LEGAL_ENTITY, name=name, full_name=name, inn="7707083893",
+               kpp="773601001", phones=("+7 495 123-45-67",)),
+        queue=False, now=FROZEN_NOW,
+    )
+    with store.transaction() as cur:
+        cur.execute("UPDATE clients SET sync_state = 'in_accounting' WHERE id = ?", [client_id])
+    return client_id
+
+
+def seed_invoice(
+    store: Store,
+    *,
+    invoice_id: str = INVOICE_ID,
+    client_id: str = CLIENT_ID,
+    lines: tuple[tuple[int, str], ...] = ((1, "10"), (3, "4"), (6, "2.5")),
+    document_discount: str = "0",
+    number: str = "",
+    posted: bool = False,
+    sync_state: str | None = None,
+    sync_error: str | None = None,
+) -> str:
+    """An invoice on the first warehouse/price type; `lines` are (product no. 1..12, quantity)."""
+    from tui_crm.domain.invoice import Invoice, InvoiceLine
+    from tui_crm.domain.vat import VatRate
+
+    if store.get_client(client_id) is None:
+        seed_client(store, client_id=client_id)
+    wh, pt = WAREHOUSES[0][0], PRICE_TYPES[0][0]
+    rows = store.picker_rows_for(wh, pt, [f"c0000000-0000-0000-0000-{n:012d}" for n, _ in lines])
+    inv_lines = []
+    for n, qty in lines:
+        r = rows[f"c0000000-0000-0000-0000-{n:012d}"]
+        inv_lines.append(InvoiceLine(r.product_id, r.code, r.name, r.unit, Decimal(qty), r.price or Decimal(0),
+                                     vat_rate=VatRate(r.vat_rate)))
+    invoice = Invoice(lines=tuple(inv_lines), client_id=client_id, warehouse_id=wh, price_type_id=pt,
+                      document_discount_pct=Decimal(document_discount))
+    store.save_invoice(invoice_id, invoice, date=FROZEN_NOW, queue=True, now=FROZEN_NOW)
+    with store.transaction() as cur:
+        if number or posted or sync_state:
+            cur.execute(
+                "UPDATE invoices SET number = ?, posted = ?, sync_state = ?, sync_error = ? WHERE id = ?",
+                [number, posted, sync_state or ("in_accounting" if number else "queued"), sync_error, invoice_id],
+            )
+        if number:
+            cur.execute("UPDATE outbox SET state = 'done', step = 'posted' WHERE object_id = ?", [invoice_id])
+    return invoice_id
+
+
+def mark_posted(store: Store, invoice_id: str = INVOICE_ID, number: str = "КА-000123") -> None:
+    """What the pull does when accounting posts the order: number, posted, in accounting."""
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE invoices SET number = ?, posted = TRUE, sync_state = 'in_accounting', sync_error = NULL "
+            "WHERE id = ?",
+            [number, invoice_id],
+        )
+        cur.execute("UPDATE outbox SET state = 'done' WHERE object_id = ?", [invoice_id])
+
+
+def add_payment(
+    store: Store, number: str, amount: str, *, kind: str = "bank", day: int = 1,
+    invoice_id: str = INVOICE_ID, posted: bool = True,
+) -> None:
+    """A payment settled against the order, as the pull writes it (November `day`, 2026)."""
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [f"f1000000-0000-0000-0000-{int(number.split('-')[-1]):012d}", kind, number,
+             datetime(2026, 11, day, 10, 30),
+             invoice_id, Decimal(amount), posted],
+        )
+
+
+def add_shipment(
+    store: Store, number: str, lines: tuple[tuple[int, str], ...], *, day: int = 30,
+    invoice_id: str = INVOICE_ID,
+) -> None:
+    """A posted shipment based on the order; `lines` are (product no., quantity)."""
+    sid = f"f2000000-0000-0000-0000-{int(number.split('-')[-1]):012d}"
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO shipments VALUES (?, ?, ?, ?, TRUE)",
+                    [sid, number, datetime(2026, 11, day, 15, 0), invoice_id])
+        for line_no, (n, qty) in enumerate(lines, 1):
+            cur.execute("INSERT INTO shipment_lines VALUES (?, ?, ?, ?, ?)",
+                        [sid, invoice_id, line_no, f"c0000000-0000-0000-0000-{n:012d}", Decimal(qty)])
+
+
+def screen_app(store: Store, make_screen, *, lang: str = "en", service: object | None = None,  # noqa: ANN001
+               sync_view: object | None = None):  # noqa: ANN201
+    """A bare Textual app with what the screens expect of the real one (store, service, clock).
+
+    Screen tests use it instead of CrmApp so they do not change with the app's navigation.
+    """
+    from textual.app import App
+
+    from tui_crm.i18n import set_language
+    from tui_crm.widgets.status_bar import SyncView
+
+    set_language(lang)
+
+    class ScreenApp(App[None]):
+        TITLE = "tui-crm"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store = store
+            self.service = service
+            self.clock = lambda: FROZEN_NOW
+            self.live_clock = False
+            self.sync_view = sync_view or SyncView(online=True, last_success=store.last_success())
+
+        def on_mount(self) -> None:
+            self.push_screen(make_screen(store))
+
+    return ScreenApp()

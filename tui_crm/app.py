@@ -1,38 +1,109 @@
-"""The Textual application: screens on top of the store, sync running on the same event loop."""
+"""The Textual application: screens on top of the store, sync running on the same event loop.
+
+The app owns navigation (which screen opens what), the global keys, the command palette's
+providers, F1 help and the status bar's figures. Sync events arrive from `SyncService` as plain
+objects and are turned into a Textual message here (STYLE.md 3).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from textual.app import App
+from textual import on, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
+from textual.screen import Screen
 
-from tui_crm.i18n import tr
+from tui_crm.domain.money import format_money
+from tui_crm.i18n import language, localize_bindings, register, tr
+from tui_crm.screens.clients import ClientsScreen
+from tui_crm.screens.commands import (
+    AppProvider,
+    ClientsProvider,
+    LookupProvider,
+    ScreenProvider,
+    ThemeProvider,
+)
 from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store, utcnow
 from tui_crm.sync.scheduler import create_scheduler
-from tui_crm.sync.service import PullFinished, PullStarted, SyncEvent, SyncService
+from tui_crm.sync.service import PullFinished, PullStarted, SyncService
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 
 log = logging.getLogger("tui_crm.app")
+
+register({
+    "notify.no_screen": {
+        "en": "{what} is not available in this build yet.",
+        "ru": "{what}: пока недоступно в этой сборке.",
+    },
+    "what.invoice": {"en": "The invoice editor", "ru": "Редактор счетов"},
+    "what.order": {"en": "The order view", "ru": "Просмотр заказа"},
+    "what.sync_log": {"en": "The sync log", "ru": "Журнал обмена"},
+    "notify.payment": {
+        "en": "Payment {amount} arrived for invoice {number}",
+        "ru": "Поступила оплата {amount} по счёту {number}",
+    },
+    "notify.shipment": {
+        "en": "Shipment {doc} made for invoice {number}",
+        "ru": "Отгрузка {doc} по счёту {number}",
+    },
+    "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
+    "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
+    "notify.title_payment": {"en": "Payment", "ru": "Оплата"},
+    "notify.title_shipment": {"en": "Shipment", "ru": "Отгрузка"},
+    "notify.title_sync": {"en": "Sync", "ru": "Обмен"},
+    "sys.theme": {"en": "Theme", "ru": "Тема"},
+    "sys.theme_help": {"en": "Change the colour theme", "ru": "Сменить цветовую тему"},
+    "sys.quit": {"en": "Quit", "ru": "Выход"},
+    "sys.quit_help": {"en": "Quit tui-crm", "ru": "Закрыть tui-crm"},
+    "sys.keys": {"en": "Keys panel", "ru": "Панель клавиш"},
+    "sys.keys_help": {"en": "Show or hide the keys of the focused widget",
+                      "ru": "Показать или скрыть клавиши текущего поля"},
+    "sys.screenshot": {"en": "Screenshot", "ru": "Снимок экрана"},
+    "sys.screenshot_help": {"en": "Save an SVG screenshot of the screen", "ru": "Сохранить снимок экрана в SVG"},
+    "lookup.placeholder": {
+        "en": "Go to an invoice or a client: number, name, phone or ИНН…",
+        "ru": "Перейти к счёту или клиенту: номер, название, телефон, ИНН…",
+    },
+    "palette.placeholder": {"en": "Search for commands…", "ru": "Поиск команд…"},
+})
 
 
 @dataclass
 class SyncEventArrived(Message):
     """A plain sync event, carried onto Textual's message queue."""
 
-    event: SyncEvent
+    event: object
+
+
+@dataclass
+class OutboxCounted(Message):
+    """How many items wait to go to accounting, counted in a worker."""
+
+    count: int
 
 
 class CrmApp(App[None]):
     """tui-crm. `service=None` runs on the mirror alone (offline, or in snapshot tests)."""
 
     TITLE = "tui-crm"
+    COMMANDS = App.COMMANDS | {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}
     BINDINGS = [
+        Binding("f1,question_mark", "help", tr("bind.help"), id="app.help"),
+        Binding("ctrl+p,f12", "command_palette", tr("bind.palette"), show=False, id="app.palette",
+                priority=True),
+        Binding("f4,ctrl+k", "lookup", tr("bind.lookup"), id="app.lookup"),
+        Binding("f5,ctrl+r", "sync_now", tr("bind.refresh"), show=False, id="app.sync"),
+        Binding("f6", "sync_log", tr("bind.sync_log"), show=False, id="app.sync_log"),
+        Binding("f8", "products", tr("bind.products"), show=False, id="app.products"),
         Binding("f10,ctrl+q", "quit", tr("bind.quit"), id="app.quit", priority=True),
     ]
 
@@ -46,6 +117,7 @@ class CrmApp(App[None]):
         autosync: bool = True,
         live_clock: bool = True,
         theme: str | None = None,
+        home: str = "clients",
     ) -> None:
         super().__init__()
         self.store = store
@@ -56,14 +128,17 @@ class CrmApp(App[None]):
         self._autosync = autosync and service is not None
         self._scheduler = None
         self._theme_name = theme
+        self._home = home
         self.sync_view = SyncView(online=None if service else False, last_success=store.last_success())
+        localize_bindings(self._bindings)
 
     def on_mount(self) -> None:
         if self._theme_name and self._theme_name in self.available_themes:
             self.theme = self._theme_name
         if self.service is not None:
             self.service.subscribe(lambda event: self.post_message(SyncEventArrived(event)))
-        self.push_screen(ProductsScreen(self.store))
+        self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
+        self.outbox_changed()
         if self._autosync and self.service is not None:
             self._scheduler = create_scheduler(
                 self.service, pull_seconds=self._pull_seconds, spawn=self._spawn_sync
@@ -79,12 +154,51 @@ class CrmApp(App[None]):
         if self.service is not None:
             await self.service.aclose()
 
+    # -- screens in the interface language ------------------------------------------------------
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every screen's keys are re-labelled in the current language (i18n.localize_bindings)."""
+        if isinstance(screen, Screen):
+            localize_bindings(screen._bindings)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen: Any) -> Any:
+        if isinstance(screen, Screen):
+            localize_bindings(screen._bindings)
+        return super().switch_screen(screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, worded in the interface language."""
+        yield SystemCommand(tr("sys.theme"), tr("sys.theme_help"), self.action_change_theme)
+        yield SystemCommand(tr("sys.quit"), tr("sys.quit_help"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(tr("sys.keys"), tr("sys.keys_help"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(tr("sys.keys"), tr("sys.keys_help"), self.action_show_help_panel)
+        yield SystemCommand(
+            tr("sys.screenshot"), tr("sys.screenshot_help"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+    # -- status bar ---------------------------------------------------------------------------
     def _set_view(self, view: SyncView) -> None:
         self.sync_view = view
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.view = view
 
+    def outbox_changed(self) -> None:
+        """Something was queued or sent: recount the outbox for the status bar."""
+        self._count_outbox()
+
+    @work(thread=True, exclusive=True, group="outbox-count", exit_on_error=False)
+    def _count_outbox(self) -> None:
+        self.post_message(OutboxCounted(self.store.outbox_count()))
+
+    @on(OutboxCounted)
+    def _outbox_counted(self, message: OutboxCounted) -> None:
+        self._set_view(replace(self.sync_view, outbox=message.count))
+
+    # -- sync events --------------------------------------------------------------------------
     def on_sync_event_arrived(self, message: SyncEventArrived) -> None:
         event = message.event
         if isinstance(event, PullStarted):
@@ -93,16 +207,143 @@ class CrmApp(App[None]):
             was_failing = self.sync_view.error is not None
             online = self.service.online if self.service is not None else None
             if event.ok:
-                self._set_view(SyncView(online=True, running=False, last_success=event.at))
-                for screen in self.screen_stack:
-                    refresh = getattr(screen, "refresh_data", None)
-                    if refresh is not None:
-                        refresh()
+                self._set_view(replace(self.sync_view, online=True, running=False, last_success=event.at, error=None))
+                self._refresh_screens()
             else:
                 self._set_view(replace(self.sync_view, online=online, running=False, error=event.error))
                 if not was_failing:
                     self.notify(tr("notify.pull_failed", error=event.error), severity="error", timeout=8)
+            self.outbox_changed()
+        else:
+            self._other_event(event)
 
+    def _other_event(self, event: object) -> None:
+        """Events the sync engine adds over time, matched by name so this file never breaks
+        on an engine that does not have them yet (PaymentArrived, ShipmentArrived, PushFinished…)."""
+        name = type(event).__name__
+        number = str(getattr(event, "invoice_number", "") or getattr(event, "number", "") or "")
+        if name == "PaymentArrived":
+            amount = getattr(event, "amount", None)
+            shown = format_money(amount, language()) if isinstance(amount, Decimal) else str(amount or "")  # type: ignore[arg-type]
+            self.notify(tr("notify.payment", amount=shown, number=number), title=tr("notify.title_payment"),
+                        markup=False, timeout=8)
+            self._refresh_screens()
+        elif name == "ShipmentArrived":
+            doc = str(getattr(event, "shipment_number", "") or getattr(event, "document_number", "") or "")
+            self.notify(tr("notify.shipment", doc=doc, number=number), title=tr("notify.title_shipment"),
+                        markup=False, timeout=8)
+            self._refresh_screens()
+        elif name == "PushFinished":
+            what = str(getattr(event, "label", "") or getattr(event, "kind", "") or "")
+            if getattr(event, "ok", True):
+                self.notify(tr("notify.pushed", what=what), title=tr("notify.title_sync"), markup=False)
+            else:
+                error = str(getattr(event, "error", "") or "")
+                self.notify(tr("notify.push_failed", what=what, error=error), title=tr("notify.title_sync"),
+                            severity="error", markup=False, timeout=10)
+            self.outbox_changed()
+            self._refresh_screens()
+        elif name in ("PushStarted", "LiveRowsUpdated", "OutboxChanged"):
+            self.outbox_changed()
+            if name == "LiveRowsUpdated":
+                self._refresh_screens(live=True)
+
+    def _refresh_screens(self, *, live: bool = False) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_live" if live else "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    # -- actions: sync ------------------------------------------------------------------------
     def action_sync_now(self) -> None:
         if self.service is not None:
             self.run_worker(self.service.pull_now(), group="sync", exit_on_error=False)
+
+    def push_now(self) -> None:
+        """Ask the sync engine to send the outbox now (when it can)."""
+        push = getattr(self.service, "push_now", None) if self.service is not None else None
+        if push is not None:
+            self.run_worker(push(), group="sync-push", exit_on_error=False)
+
+    # -- actions: navigation ------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui_crm.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
+
+    def action_lookup(self) -> None:
+        """Quick lookup: the palette with only the invoice/client search."""
+        if not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
+                               id="--command-palette")
+            )
+
+    def action_clients(self) -> None:
+        """Back to the clients list (the home screen), keeping cards with unsaved edits asked."""
+        for index, screen in enumerate(self.screen_stack):
+            if isinstance(screen, ClientsScreen):
+                while len(self.screen_stack) > index + 1:
+                    top = self.screen_stack[-1]
+                    if getattr(top, "dirty", False):
+                        top.action_close()  # type: ignore[attr-defined]
+                        return
+                    self.pop_screen()
+                return
+        self.push_screen(ClientsScreen(self.store))
+
+    def action_products(self) -> None:
+        if not isinstance(self.screen, ProductsScreen):
+            self.push_screen(ProductsScreen(self.store))
+
+    def action_new_client(self) -> None:
+        from tui_crm.screens.client_card import ClientCardScreen
+
+        self.push_screen(ClientCardScreen(self.store, None))
+
+    def open_client(self, client_id: str) -> None:
+        from tui_crm.screens.client_card import ClientCardScreen
+
+        self.push_screen(ClientCardScreen(self.store, client_id))
+
+    def action_sync_log(self) -> None:
+        try:
+            from tui_crm.screens.sync_log import SyncLogScreen  # Part B's screen
+        except ImportError:
+            self.notify(tr("notify.no_screen", what=tr("what.sync_log")), severity="warning")
+            return
+        self.push_screen(SyncLogScreen(self.store))
+
+    def open_invoice(self, invoice_id: str, *, posted: bool = False) -> None:
+        """A posted order opens read-only in the order view, a draft in the editor."""
+        try:
+            if posted:
+                from tui_crm.screens.order import OrderScreen  # Part B's screen
+
+                self.push_screen(OrderScreen(self.store, invoice_id))
+            else:
+                from tui_crm.screens.invoice import InvoiceScreen  # Part B's screen
+
+                self.push_screen(InvoiceScreen(self.store, invoice_id, None))
+        except ImportError:
+            what = tr("what.order") if posted else tr("what.invoice")
+            self.notify(tr("notify.no_screen", what=what), severity="warning")
+
+    def new_invoice(self, client_id: str | None) -> None:
+        try:
+            from tui_crm.screens.invoice import InvoiceScreen  # Part B's screen
+        except ImportError:
+            self.notify(tr("notify.no_screen", what=tr("what.invoice")), severity="warning")
+            return
+        self.push_screen(InvoiceScreen(self.store, None, client_id))
+
+    def open_lookup_hit(self, kind: str, object_id: str, posted: bool = False) -> None:
+        if kind == "invoice":
+            self.open_invoice(object_id, posted=posted)
+        else:
+            self.open_client(object_id)

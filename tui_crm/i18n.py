@@ -6,7 +6,8 @@ English so a half-translated screen is still usable.
 
 from __future__ import annotations
 
-from typing import Final
+import dataclasses
+from typing import Any, Final
 
 _STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "app.title": {"en": "tui-crm", "ru": "tui-crm"},
@@ -42,6 +43,32 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "bind.refresh": {"en": "Sync now", "ru": "Обновить"},
     "bind.warehouse": {"en": "Warehouse", "ru": "Склад"},
     "notify.pull_failed": {"en": "Sync failed: {error}", "ru": "Синхронизация не удалась: {error}"},
+    # global bindings (app.py)
+    "bind.help": {"en": "Help", "ru": "Справка"},
+    "bind.palette": {"en": "Commands", "ru": "Команды"},
+    "bind.lookup": {"en": "Find", "ru": "Найти"},
+    "bind.sync_log": {"en": "Sync log", "ru": "Журнал обмена"},
+    "bind.clients": {"en": "Clients", "ru": "Клиенты"},
+    "bind.products": {"en": "Products", "ru": "Товары"},
+    "bind.back": {"en": "Back", "ru": "Назад"},
+    "bind.close": {"en": "Close", "ru": "Закрыть"},
+    # Textual's own bindings, so F1 help and the footer speak the interface language too
+    "bind.focus_next": {"en": "Focus Next", "ru": "Следующее поле"},
+    "bind.focus_previous": {"en": "Focus Previous", "ru": "Предыдущее поле"},
+    "bind.copy": {"en": "Copy selected text", "ru": "Копировать выделенное"},
+    "bind.palette_tooltip": {"en": "Open the command palette", "ru": "Открыть палитру команд"},
+    # status bar
+    "status.outbox": {"en": "to send: {n}", "ru": "к отправке: {n}"},
+    "status.outbox_empty": {"en": "all sent", "ru": "всё отправлено"},
+    # sync states of CRM-made objects (SyncState)
+    "sync.local_only": {"en": "Local only", "ru": "Только в CRM"},
+    "sync.queued": {"en": "Queued", "ru": "В очереди"},
+    "sync.in_accounting": {"en": "In accounting", "ru": "В учёте"},
+    "sync.failed": {"en": "Failed", "ru": "Ошибка"},
+    # client kinds (ClientKind)
+    "kind.legal_entity": {"en": "Company", "ru": "Юрлицо"},
+    "kind.sole_proprietor": {"en": "Sole proprietor", "ru": "ИП"},
+    "kind.individual": {"en": "Individual", "ru": "Физлицо"},
 }
 
 _language = "en"
@@ -53,6 +80,8 @@ def register(strings: dict[str, dict[str, str]]) -> None:
         if "en" not in entry:
             raise ValueError(f"i18n key {key!r} has no English text")
         _STRINGS[key] = entry
+    global _reverse
+    _reverse = None
 
 
 def set_language(lang: str) -> None:
@@ -82,3 +111,50 @@ def format_age(seconds: float) -> str:
     if n < 86400:
         return tr("age.h", n=n // 3600)
     return tr("age.d", n=n // 86400)
+
+
+# -- bindings ---------------------------------------------------------------------------------
+# Binding descriptions are evaluated when a screen module is imported, often before the language
+# is known (tests switch languages in one process). Instead of trusting that moment, the app
+# re-labels every binding map it shows: a description is mapped back to its key through any
+# language's text (or is the key itself) and translated into the current language.
+
+_reverse: dict[str, str] | None = None
+
+
+def key_for(text: str) -> str | None:
+    """The i18n key whose text (in any language) is `text`, or `text` itself if it is a key."""
+    global _reverse
+    if not text:
+        return None
+    if text in _STRINGS:
+        return text
+    if _reverse is None:
+        index: dict[str, str] = {}
+        # "bind.*" keys win over screen strings that happen to read the same.
+        for key in sorted(_STRINGS, key=lambda k: (not k.startswith("bind."), k)):
+            for value in _STRINGS[key].values():
+                index.setdefault(value, key)
+        _reverse = index
+    return _reverse.get(text)
+
+
+def retranslate(text: str) -> str:
+    """`text` in the current language if it is a known string, else unchanged."""
+    key = key_for(text)
+    return tr(key) if key is not None else text
+
+
+def localize_binding(binding: Any) -> Any:
+    """A copy of a Textual `Binding` with description and tooltip in the current language."""
+    description = retranslate(binding.description)
+    tooltip = retranslate(binding.tooltip) if binding.tooltip else binding.tooltip
+    if description == binding.description and tooltip == binding.tooltip:
+        return binding
+    return dataclasses.replace(binding, description=description, tooltip=tooltip)
+
+
+def localize_bindings(bindings_map: Any) -> None:
+    """Re-label a Textual `BindingsMap` in place (duck-typed: i18n stays free of Textual)."""
+    for key, bindings in list(bindings_map.key_to_bindings.items()):
+        bindings_map.key_to_bindings[key] = [localize_binding(b) for b in bindings]

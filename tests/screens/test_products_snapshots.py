@@ -25,7 +25,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def make_app(store: Store, lang: str = "en") -> CrmApp:
     set_language(lang)
-    return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False)
+    return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False, home="products")
 
 
 async def _settle(pilot) -> None:  # noqa: ANN001

@@ -11,6 +11,9 @@ from pathlib import Path
 from tui_crm.store.db import Database, SchemaTooNew, StoreError, StoreLocked, utcnow
 from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
 from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
+from tui_crm.store.accounting import AccountingStore, OrderProgress, OrderState, PaymentRow, ShipmentRow
+from tui_crm.store.outbox import OutboxStore
+from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
 from tui_crm.store.orders import OrdersStore
 
 __all__ = [
@@ -19,6 +22,10 @@ __all__ = [
     "InvoiceRecord",
     "InvoiceSummary",
     "OutboxItem",
+    "OrderProgress",
+    "OrderState",
+    "PaymentRow",
+    "ShipmentRow",
     "NamedRef",
     "PickerRow",
     "SchemaTooNew",
@@ -30,7 +37,7 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore, CrmStore, OrdersStore):
+class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database) -> None:

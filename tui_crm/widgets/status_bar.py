@@ -23,6 +23,7 @@ class SyncView:
     running: bool = False
     last_success: datetime | None = None
     error: str | None = None
+    outbox: int | None = None  # items waiting to go to accounting; None = not counted yet
 
 
 class StatusBar(Static):
@@ -71,6 +72,12 @@ class StatusBar(Static):
             text.append(tr("status.age", age=format_age(age)), style="bold yellow" if stale else "")
             if stale:
                 text.append(f" ({tr('status.stale')})", style="bold yellow")
+        if v.outbox is not None:
+            text.append("  │  ")
+            if v.outbox:
+                text.append("⇡ " + tr("status.outbox", n=v.outbox), style="bold")
+            else:
+                text.append("⇡ " + tr("status.outbox_empty"), style="dim")
         if v.running:
             text.append("  │  " + tr("status.syncing"), style="italic")
         elif v.error:

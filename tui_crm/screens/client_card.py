@@ -1,0 +1,634 @@
+"""Client card: details with live validation, duplicate check as you type, the client's invoices.
+
+Save goes through `validate_client` first and refuses invalid input without touching the store;
+escape on a card with unsaved edits asks before discarding (nothing typed is lost silently).
+A saved client is queued for accounting (DESIGN.md §1 step 1); "send now" also asks sync to push.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from tui_crm.domain.models import Client, SyncState
+from tui_crm.domain.money import format_money
+from tui_crm.domain.validation import (
+    NAME_MAX_LENGTH,
+    ClientKind,
+    inn_checksum_ok,
+    normalize_phone,
+    validate_client,
+    validate_email,
+    validate_kpp,
+)
+from tui_crm.i18n import language, register, tr
+from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
+from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
+from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.status_bar import StatusBar
+
+register({
+    "card.title_new": {"en": "New client", "ru": "Новый клиент"},
+    "card.tab_details": {"en": "Details", "ru": "Реквизиты"},
+    "card.tab_invoices": {"en": "Invoices", "ru": "Счета"},
+    "card.kind": {"en": "Kind", "ru": "Вид"},
+    "card.name": {"en": "Name", "ru": "Наименование"},
+    "card.full_name": {"en": "Full name", "ru": "Полное наим."},
+    "card.inn": {"en": "ИНН", "ru": "ИНН"},
+    "card.kpp": {"en": "КПП", "ru": "КПП"},
+    "card.phones": {"en": "Phones", "ru": "Телефоны"},
+    "card.email": {"en": "E-mail", "ru": "E-mail"},
+    "card.address": {"en": "Address", "ru": "Адрес"},
+    "card.comment": {"en": "Comment", "ru": "Комментарий"},
+    "card.ph_name": {"en": "as the manager says it, e.g. Ромашка ООО", "ru": "как называют в работе, например Ромашка ООО"},
+    "card.ph_full_name": {"en": "for documents: ООО «Ромашка»", "ru": "для документов: ООО «Ромашка»"},
+    "card.ph_inn": {"en": "10 digits (company) or 12 (person)", "ru": "10 цифр (юрлицо) или 12 (ИП, физлицо)"},
+    "card.ph_kpp": {"en": "9 characters, e.g. 773601001", "ru": "9 знаков, например 773601001"},
+    "card.ph_phones": {"en": "+7 912 345-67-89; several: separate with a comma",
+                       "ru": "+7 912 345-67-89; несколько — через запятую"},
+    "card.ph_email": {"en": "name@example.ru", "ru": "name@example.ru"},
+    "card.state_new": {"en": "Not saved yet", "ru": "Ещё не сохранён"},
+    "card.state_local": {"en": "saved in the CRM only; F9 sends it to accounting",
+                         "ru": "сохранён только в CRM; F9 — отправить в учёт"},
+    "card.state_queued": {"en": "waiting to be sent to accounting", "ru": "ждёт отправки в учёт"},
+    "card.state_in": {"en": "code {code}", "ru": "код {code}"},
+    "card.state_from_acc": {"en": "exists in accounting only; F2 adds it to the CRM",
+                            "ru": "есть только в учёте; F2 — добавить в CRM"},
+    "card.unsaved": {"en": "unsaved changes", "ru": "есть несохранённые изменения"},
+    "card.dup_inn": {"en": "Same ИНН as", "ru": "Тот же ИНН у"},
+    "card.dup_phone": {"en": "Same phone as", "ru": "Тот же телефон у"},
+    "card.dup_crm": {"en": "in the CRM", "ru": "в CRM"},
+    "card.dup_acc": {"en": "in accounting", "ru": "в учёте"},
+    "card.dup_open": {"en": "F7 opens it", "ru": "F7 — открыть"},
+    "card.dup_more": {"en": "and {n} more", "ru": "и ещё {n}"},
+    "card.no_invoices": {"en": "No invoices yet. F3 writes the first one.",
+                         "ru": "Счетов пока нет. F3 — выписать первый."},
+    "card.not_saved": {"en": "Not saved: {n} field(s) need fixing.", "ru": "Не сохранено: исправьте поля ({n})."},
+    "card.saved": {"en": "Saved; queued for accounting.", "ru": "Сохранено; поставлено в очередь в учёт."},
+    "card.sent": {"en": "Queued for accounting now.", "ru": "Поставлено в очередь в учёт."},
+    "card.save_error": {"en": "Could not save: {error}", "ru": "Не удалось сохранить: {error}"},
+    "card.discard_q": {"en": "This card has unsaved changes. Discard them?",
+                       "ru": "В карточке есть несохранённые изменения. Отбросить их?"},
+    "card.discard_open_q": {"en": "Discard the unsaved changes and open «{name}»?",
+                            "ru": "Отбросить несохранённые изменения и открыть «{name}»?"},
+    "card.discard": {"en": "Discard", "ru": "Отбросить"},
+    "card.keep": {"en": "Keep editing", "ru": "Продолжить"},
+    "card.save_first": {"en": "Fix the card first: an invoice needs a saved client.",
+                        "ru": "Сначала исправьте карточку: счёт выписывается на сохранённого клиента."},
+    "card.no_screen": {"en": "The invoice screens are not available in this build yet.",
+                       "ru": "Экраны счетов в этой сборке пока недоступны."},
+    "col.date": {"en": "Date", "ru": "Дата"},
+    "col.number": {"en": "Number", "ru": "Номер"},
+    "col.total": {"en": "Total", "ru": "Сумма"},
+    "col.paid": {"en": "Paid", "ru": "Оплачено"},
+    "col.state": {"en": "State", "ru": "Состояние"},
+    "inv.posted": {"en": "🔒 Posted", "ru": "🔒 Проведён"},
+    "inv.draft": {"en": "(not numbered yet)", "ru": "(ещё без номера)"},
+    "bind.save": {"en": "Save", "ru": "Сохранить"},
+    "bind.new_invoice": {"en": "New invoice", "ru": "Новый счёт"},
+    "bind.send_now": {"en": "Send to accounting", "ru": "Отправить в учёт"},
+    "bind.open_duplicate": {"en": "Open duplicate", "ru": "Открыть дубль"},
+    "bind.tab_details": {"en": "Details tab", "ru": "Вкладка «Реквизиты»"},
+    "bind.tab_invoices": {"en": "Invoices tab", "ru": "Вкладка «Счета»"},
+    # Russian wording of the domain's validation messages (the domain speaks English).
+    "v.name_empty": {"en": "Enter the client's name.", "ru": "Введите наименование клиента."},
+    "v.name_long": {"en": "The name is too long for 1C (at most {n} characters).",
+                    "ru": "Наименование длиннее, чем допускает 1С (не больше {n} символов)."},
+    "v.inn_empty": {"en": "Enter the ИНН ({n} digits for a {kind}).", "ru": "Введите ИНН ({n} цифр, {kind})."},
+    "v.inn_digits": {"en": "The ИНН must contain digits only.", "ru": "ИНН состоит только из цифр."},
+    "v.inn_length": {"en": "The ИНН must have 10 or 12 digits; this one has {n}.",
+                     "ru": "В ИНН 10 цифр (организация) или 12 (ИП, физлицо); здесь {n}."},
+    "v.inn_00": {"en": "The ИНН cannot start with 00.", "ru": "ИНН не может начинаться с 00 (это код региона)."},
+    "v.inn_check": {"en": "The ИНН has a wrong check digit; there is a typo in it.",
+                    "ru": "Неверная контрольная цифра ИНН — в номере опечатка."},
+    "v.inn_kind": {"en": "A {kind} has a {n}-digit ИНН; this one has {m} digits.",
+                   "ru": "ИНН для вида «{kind}» — {n} цифр; здесь {m}."},
+    "v.kpp_empty": {"en": "Enter the КПП.", "ru": "Введите КПП."},
+    "v.kpp_length": {"en": "The КПП must have 9 characters; this one has {n}.",
+                     "ru": "В КПП 9 знаков; здесь {n}."},
+    "v.kpp_format": {"en": "The КПП must be 4 digits, 2 digits or capital Latin letters, 3 digits.",
+                     "ru": "КПП: 4 цифры, затем 2 цифры или заглавные латинские буквы, затем 3 цифры."},
+    "v.phone": {"en": "“{text}” is not a phone number; type e.g. +7 912 345-67-89.",
+                "ru": "«{text}» — не номер телефона; введите, например, +7 912 345-67-89."},
+    "v.phone_n": {"en": "Phone {n}: {message}", "ru": "Телефон {n}: {message}"},
+    "v.email": {"en": "“{text}” does not look like an e-mail address (name@example.ru).",
+                "ru": "«{text}» не похоже на адрес e-mail (name@example.ru)."},
+})
+
+FIELDS = ("name", "full_name", "inn", "kpp", "phones", "email", "address", "comment")
+KINDS = (ClientKind.LEGAL_ENTITY, ClientKind.SOLE_PROPRIETOR, ClientKind.INDIVIDUAL)
+
+
+def split_phones(text: str) -> list[str]:
+    """The phones field holds one or more numbers separated by commas or semicolons."""
+    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+
+
+def _placeholder(field: str) -> str:
+    key = f"card.ph_{field}"
+    text = tr(key)
+    return "" if text == key else text
+
+
+def _ru_problem(field: str, kind: ClientKind, values: dict[str, str]) -> str:
+    """The Russian wording of a problem the domain already found in `field`."""
+    if field == "name":
+        return tr("v.name_empty") if not values["name"].strip() else tr("v.name_long", n=NAME_MAX_LENGTH)
+    if field == "inn":
+        inn = values["inn"].strip()
+        if not inn:
+            return tr("v.inn_empty", n=kind.inn_length, kind=kind_label(kind))
+        if not (inn.isascii() and inn.isdigit()):
+            return tr("v.inn_digits")
+        if len(inn) not in (10, 12):
+            return tr("v.inn_length", n=len(inn))
+        if inn.startswith("00"):
+            return tr("v.inn_00")
+        if not inn_checksum_ok(inn):
+            return tr("v.inn_check")
+        return tr("v.inn_kind", kind=kind_label(kind), n=kind.inn_length, m=len(inn))
+    if field == "kpp":
+        kpp = values["kpp"].strip()
+        if validate_kpp(kpp) is None:
+            return tr("v.kpp_format")
+        if not kpp:
+            return tr("v.kpp_empty")
+        return tr("v.kpp_length", n=len(kpp)) if len(kpp) != 9 else tr("v.kpp_format")
+    if field == "phones":
+        for n, phone in enumerate(split_phones(values["phones"]), start=1):
+            if normalize_phone(phone) is None:
+                message = tr("v.phone", text=phone)
+                return message if n == 1 else tr("v.phone_n", n=n, message=message)
+    if field == "email":
+        return tr("v.email", text=values["email"].strip())
+    return ""
+
+
+def card_problems(kind: ClientKind, values: dict[str, str]) -> dict[str, str]:
+    """`{field: message}` in the interface language; the domain's `validate_client` decides."""
+    problems = validate_client(
+        kind=kind,
+        name=values["name"],
+        inn=values["inn"],
+        kpp=values["kpp"] if kind.has_kpp else "",
+        phones=split_phones(values["phones"]),
+        email=values["email"],
+    )
+    if language() == "en":
+        return problems
+    return {field: _ru_problem(field, kind, values) or message for field, message in problems.items()}
+
+
+@dataclass
+class CardLoaded(Message):
+    """The client and its invoices, read in a worker."""
+
+    record: ClientRecord | None
+    invoices: list[InvoiceSummary]
+    unadopted: bool = False  # an accounting counterparty the CRM has no client for yet
+
+
+@dataclass
+class DuplicatesFound(Message):
+    key: tuple[str, tuple[str, ...]]
+    hits: list[DuplicateHit]
+
+
+@dataclass
+class ClientSaved(Message):
+    """The card was written to the store (and queued for accounting)."""
+
+    client_id: str
+    send_now: bool
+
+
+@dataclass
+class ClientSaveFailed(Message):
+    error: str
+
+
+class ClientCardScreen(Screen[None]):
+    """DESIGN.md §6 "Client card": tabs Details / Invoices, validation on every field."""
+
+    CSS_PATH = "client_card.tcss"
+    BINDINGS = [
+        Binding("f2,alt+s", "save", tr("bind.save"), id="card.save"),
+        Binding("f3,alt+n", "new_invoice", tr("bind.new_invoice"), id="card.new_invoice"),
+        Binding("f9,alt+a", "send_now", tr("bind.send_now"), id="card.send_now"),
+        Binding("f7,alt+d", "open_duplicate", tr("bind.open_duplicate"), id="card.open_duplicate"),
+        Binding("alt+1", "show_tab('details')", tr("bind.tab_details"), show=False, id="card.tab_details"),
+        Binding("alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False, id="card.tab_invoices"),
+        Binding("escape", "close", tr("bind.close"), id="card.close"),
+    ]
+
+    DUPLICATE_DELAY = 0.3
+    """Seconds of typing pause before the duplicate check runs (debounce)."""
+
+    def __init__(self, store: Store, client_id: str | None = None, *, prefill: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.client_id = client_id or str(uuid.uuid4())
+        self.is_new = client_id is None
+        self.record: ClientRecord | None = None
+        self.invoices: list[InvoiceSummary] = []
+        self.duplicates: list[DuplicateHit] = []
+        self._prefill = prefill or {}
+        self._baseline: tuple[ClientKind, dict[str, str]] | None = None
+        self._touched: set[str] = set()
+        self._show_all_errors = False
+        self._dup_timer: Timer | None = None
+        self._after_save: Callable[[], None] | None = None
+        self._loading = True
+        self.unadopted = False
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="head"):
+            yield Label("", id="card-title")
+            yield Label("", id="sync-line")
+        with TabbedContent(initial="details", id="tabs"):
+            with TabPane(tr("card.tab_details"), id="details"):
+                with VerticalScroll(id="form"):
+                    with Vertical(classes="field-box", id="box-kind"):
+                        with Horizontal(classes="field"):
+                            yield Label(tr("card.kind"), classes="caption")
+                            with RadioSet(id="kind", compact=True):
+                                for kind in KINDS:
+                                    yield RadioButton(kind_label(kind), value=kind is ClientKind.LEGAL_ENTITY)
+                    for field in FIELDS:
+                        with Vertical(classes="field-box", id=f"box-{field}"):
+                            with Horizontal(classes="field"):
+                                yield Label(tr(f"card.{field}"), classes="caption")
+                                yield Input(id=field, compact=True, placeholder=_placeholder(field),
+                                            select_on_focus=False)
+                            yield Label("", classes="error", id=f"error-{field}")
+                    yield Static("", id="duplicates")
+            with TabPane(tr("card.tab_invoices"), id="invoices"):
+                table: DataTable[object] = DataTable(id="invoice-table", cursor_type="row", zebra_stripes=True)
+                yield table
+                yield Label(tr("card.no_invoices"), id="no-invoices")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#invoice-table", DataTable)
+        table.add_column(tr("col.date"), key="date", width=10)
+        table.add_column(tr("col.number"), key="number", width=20)
+        table.add_column(Text(tr("col.total"), justify="right"), key="total", width=14)
+        table.add_column(Text(tr("col.paid"), justify="right"), key="paid", width=14)
+        table.add_column(tr("col.state"), key="state", width=18)
+        self._render_head()
+        self.query_one("#name", Input).focus()
+        self.load()
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="card-load")
+    def load(self) -> None:
+        record = self.store.get_client(self.client_id)
+        unadopted = False
+        if record is None and not self.is_new:
+            record = self.store.counterparty_client(self.client_id)
+            unadopted = record is not None
+        invoices = self.store.list_invoices(client_id=self.client_id) if not self.is_new else []
+        self.post_message(CardLoaded(record, invoices, unadopted))
+
+    @on(CardLoaded)
+    def _loaded(self, msg: CardLoaded) -> None:
+        first = self._baseline is None
+        self.record = msg.record
+        self.unadopted = msg.unadopted
+        self.invoices = msg.invoices
+        if first:
+            self._fill_form()
+        self._fill_invoices()
+        self._render_head()
+
+    def refresh_data(self) -> None:
+        """After a pull: new sync state and invoices; what the operator typed stays."""
+        self.load()
+
+    def _fill_form(self) -> None:
+        values = {field: "" for field in FIELDS}
+        kind = ClientKind.LEGAL_ENTITY
+        if self.record is not None:
+            c = self.record.client
+            kind = c.kind
+            values.update(
+                name=c.name, full_name=c.full_name, inn=c.inn, kpp=c.kpp,
+                phones=", ".join(format_phone(p) for p in c.phones), email=c.email,
+                address=c.address, comment=c.comment,
+            )
+        with self.prevent(Input.Changed, RadioSet.Changed):
+            self._set_kind(kind)
+            for field in FIELDS:
+                self.query_one(f"#{field}", Input).value = values[field]
+        self._baseline = (kind, dict(values))
+        # A new card started from the search box: what was typed counts as an edit.
+        if self._prefill:
+            with self.prevent(Input.Changed):
+                for field, value in self._prefill.items():
+                    self.query_one(f"#{field}", Input).value = value
+            self._touched.update(self._prefill)
+        self._loading = False
+        self._apply_kind()
+        self._validate()
+        self._schedule_duplicate_check()
+
+    def _fill_invoices(self) -> None:
+        table = self.query_one("#invoice-table", DataTable)
+        table.clear()
+        lang = language()
+        for inv in self.invoices:
+            number = Text(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
+            state = Text(tr("inv.posted"), style="bold") if inv.posted else sync_badge(inv.sync_state)
+            table.add_row(
+                Text(inv.date.strftime("%d.%m.%Y")), number,
+                Text(format_money(inv.total, lang), justify="right"),  # type: ignore[arg-type]
+                Text(format_money(inv.paid, lang), justify="right"),  # type: ignore[arg-type]
+                state, key=inv.id,
+            )
+        self.query_one("#no-invoices", Label).display = not self.invoices
+
+    # -- form state --------------------------------------------------------------------------
+    def _set_kind(self, kind: ClientKind) -> None:
+        buttons = list(self.query_one("#kind", RadioSet).query(RadioButton))
+        buttons[KINDS.index(kind)].value = True
+
+    @property
+    def kind(self) -> ClientKind:
+        index = self.query_one("#kind", RadioSet).pressed_index
+        return KINDS[index] if index >= 0 else ClientKind.LEGAL_ENTITY
+
+    def values(self) -> dict[str, str]:
+        return {field: self.query_one(f"#{field}", Input).value for field in FIELDS}
+
+    @property
+    def dirty(self) -> bool:
+        if self._baseline is None:
+            return False
+        kind, values = self._baseline
+        return kind is not self.kind or values != self.values()
+
+    def build_client(self) -> Client:
+        """The client as the form says, phones normalised (what save writes)."""
+        v = self.values()
+        kind = self.kind
+        phones = tuple(normalize_phone(p) or p for p in split_phones(v["phones"]))
+        return Client(
+            id=self.client_id, kind=kind, name=v["name"].strip(), full_name=v["full_name"].strip(),
+            inn=v["inn"].strip(), kpp=v["kpp"].strip() if kind.has_kpp else "", phones=phones,
+            email=v["email"].strip(), address=v["address"].strip(), comment=v["comment"].strip(),
+        )
+
+    def problems(self) -> dict[str, str]:
+        return card_problems(self.kind, self.values())
+
+    def _apply_kind(self) -> None:
+        self.query_one("#box-kpp").display = self.kind.has_kpp
+
+    def _validate(self) -> dict[str, str]:
+        problems = self.problems()
+        for field in FIELDS:
+            label = self.query_one(f"#error-{field}", Label)
+            message = problems.get(field, "")
+            shown = bool(message) and (self._show_all_errors or field in self._touched)
+            label.update(Text("⚠ " + message) if shown else "")
+            self.query_one(f"#{field}", Input).set_class(shown, "-invalid")
+        return problems
+
+    def _render_head(self) -> None:
+        title = self.query_one("#card-title", Label)
+        line = self.query_one("#sync-line", Label)
+        name = self.query_one("#name", Input).value.strip() if not self._loading else ""
+        if self.record is None and self.is_new:
+            title.update(Text(name or tr("card.title_new")))
+            text = Text(tr("card.state_new"), style="dim")
+        else:
+            title.update(Text(name or (self.record.client.name if self.record else "")))
+            text = self._state_text()
+        if self.dirty:
+            text.append("  · " + tr("card.unsaved"), style="italic yellow")
+        line.update(text)
+        self.title = str(title.content) or tr("card.title_new")
+
+    def _state_text(self) -> Text:
+        record = self.record
+        if record is None:
+            return Text("")
+        if self.unadopted:
+            return sync_badge(SyncState.IN_ACCOUNTING) + Text(" — " + tr("card.state_from_acc"), style="dim")
+        text = sync_badge(record.sync_state, record.sync_error, with_error=True)
+        detail = {
+            SyncState.LOCAL_ONLY: tr("card.state_local"),
+            SyncState.QUEUED: tr("card.state_queued"),
+            SyncState.IN_ACCOUNTING: tr("card.state_in", code=record.accounting_code) if record.accounting_code else "",
+            SyncState.FAILED: "",
+        }[record.sync_state]
+        if detail:
+            text.append(" — " + detail, style="dim")
+        return text
+
+    # -- events ------------------------------------------------------------------------------
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if self._loading or event.input.id not in FIELDS:
+            return
+        self._touched.add(event.input.id)
+        self._validate()
+        self._render_head()
+        if event.input.id in ("inn", "phones"):
+            self._schedule_duplicate_check()
+
+    @on(RadioSet.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        if self._loading:
+            return
+        self._apply_kind()
+        self._validate()
+        self._render_head()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    @on(DataTable.RowSelected, "#invoice-table")
+    def _invoice_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            posted = any(i.posted for i in self.invoices if i.id == event.row_key.value)
+            self._app_call("open_invoice", event.row_key.value, posted=posted)
+
+    # -- duplicates --------------------------------------------------------------------------
+    def _duplicate_key(self) -> tuple[str, tuple[str, ...]]:
+        v = self.values()
+        inn = v["inn"].strip()
+        inn = inn if inn_checksum_ok(inn) else ""
+        phones = tuple(p for p in (normalize_phone(x) for x in split_phones(v["phones"])) if p)
+        return inn, phones
+
+    def _schedule_duplicate_check(self) -> None:
+        if self._dup_timer is not None:
+            self._dup_timer.stop()
+        self._dup_timer = self.set_timer(self.DUPLICATE_DELAY, self._check_duplicates)
+
+    def _check_duplicates(self) -> None:
+        self._dup_timer = None
+        self._find_duplicates(self._duplicate_key())
+
+    @work(thread=True, exclusive=True, group="card-duplicates")
+    def _find_duplicates(self, key: tuple[str, tuple[str, ...]]) -> None:
+        inn, phones = key
+        hits = self.store.find_duplicates(inn=inn, phones=phones, exclude_id=self.client_id) if inn or phones else []
+        self.post_message(DuplicatesFound(key, hits))
+
+    @on(DuplicatesFound)
+    def _duplicates_found(self, msg: DuplicatesFound) -> None:
+        if msg.key != self._duplicate_key():
+            return  # typed on since
+        self.duplicates = msg.hits
+        box = self.query_one("#duplicates", Static)
+        if not msg.hits:
+            box.update("")
+            box.display = False
+            return
+        text = Text()
+        for n, hit in enumerate(msg.hits[:3]):
+            if n:
+                text.append("\n")
+            text.append("⚠ ", style="bold")
+            text.append(tr("card.dup_inn") if hit.reason == "inn" else tr("card.dup_phone"))
+            text.append(" «")
+            text.append(hit.name, style="bold")
+            text.append("»")
+            if hit.inn and hit.reason != "inn":
+                text.append(f" (ИНН {hit.inn})")
+            text.append(f" — {tr('card.dup_crm') if hit.source == 'crm' else tr('card.dup_acc')}")
+            if n == 0:
+                text.append(f". {tr('card.dup_open')}", style="bold")
+        if len(msg.hits) > 3:
+            text.append("\n" + tr("card.dup_more", n=len(msg.hits) - 3))
+        box.update(text)
+        box.display = True
+
+    def action_open_duplicate(self) -> None:
+        if not self.duplicates:
+            return
+        hit = self.duplicates[0]
+
+        def go() -> None:
+            self.app.switch_screen(ClientCardScreen(self.store, hit.id))
+
+        if self.dirty:
+            self.app.push_screen(
+                ConfirmModal(tr("card.discard_open_q", name=hit.name), tr("card.discard"), tr("card.keep")),
+                lambda yes: go() if yes else None,
+            )
+        else:
+            go()
+
+    # -- saving ------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        self._save(send_now=False)
+
+    def action_send_now(self) -> None:
+        self._save(send_now=True)
+
+    def _save(self, *, send_now: bool, then: Callable[[], None] | None = None) -> bool:
+        """Validate, then write in a worker. Invalid input changes nothing and says why."""
+        self._show_all_errors = True
+        problems = self._validate()
+        if problems:
+            first = next(f for f in FIELDS if f in problems)
+            self.query_one(f"#{first}", Input).focus()
+            if self.query_one(TabbedContent).active != "details":
+                self.query_one(TabbedContent).active = "details"
+            self.notify(tr("card.not_saved", n=len(problems)), severity="error")
+            return False
+        self._after_save = then
+        self._write(self.build_client(), send_now)
+        return True
+
+    @work(thread=True, exclusive=True, group="card-save", exit_on_error=False)
+    def _write(self, client: Client, send_now: bool) -> None:
+        try:
+            self.store.save_client(client, queue=True)
+        except Exception as exc:  # shown to the operator; the card keeps what was typed
+            self.post_message(ClientSaveFailed(str(exc)))
+            return
+        self.post_message(ClientSaved(client.id, send_now))
+
+    @on(ClientSaved)
+    def _saved(self, msg: ClientSaved) -> None:
+        self.is_new = False
+        self._baseline = (self.kind, self.values())
+        # Show the normalised phones the store now holds.
+        with self.prevent(Input.Changed):
+            phones = self.query_one("#phones", Input)
+            phones.value = ", ".join(format_phone(p) for p in self.build_client().phones)
+        self._baseline = (self.kind, self.values())
+        self._app_call("outbox_changed")
+        if msg.send_now:
+            self._app_call("push_now")
+        self.notify(tr("card.sent") if msg.send_now else tr("card.saved"))
+        self.load()
+        after, self._after_save = self._after_save, None
+        if after is not None:
+            after()
+
+    @on(ClientSaveFailed)
+    def _save_failed(self, msg: ClientSaveFailed) -> None:
+        self._after_save = None
+        self.notify(tr("card.save_error", error=msg.error), severity="error", markup=False)
+
+    # -- invoices ----------------------------------------------------------------------------
+    def action_new_invoice(self) -> None:
+        if self.is_new or self.dirty or self.unadopted:
+            self._save(send_now=False, then=lambda: self._app_call("new_invoice", self.client_id))
+            return
+        self._app_call("new_invoice", self.client_id)
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        # Moving focus first: TabbedContent reverts a switch while a widget in the old pane has focus.
+        self.set_focus(None)
+        tabs.active = tab
+        if tab == "invoices":
+            self.query_one("#invoice-table", DataTable).focus()
+        else:
+            self.query_one("#name", Input).focus()
+
+    # -- leaving -----------------------------------------------------------------------------
+    def action_close(self) -> None:
+        if not self.dirty:
+            self.dismiss()
+            return
+        self.app.push_screen(
+            ConfirmModal(tr("card.discard_q"), tr("card.discard"), tr("card.keep")),
+            lambda yes: self.dismiss() if yes else None,
+        )
+
+    def _app_call(self, name: str, *args: object, **kwargs: object) -> None:
+        method = getattr(self.app, name, None)
+        if method is not None:
+            method(*args, **kwargs)

@@ -1,0 +1,220 @@
+"""Clients list, the home screen: type a name, phone or ИНН; `enter` opens the card, `n` a new one.
+
+The list is a query with LIMIT run in a thread worker on every keystroke (STYLE.md 2, 5): the
+screen never holds more than a page of rows, however many clients the base has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label
+from textual.worker import get_current_worker
+
+from tui_crm.domain.money import format_money
+from tui_crm.domain.validation import normalize_phone
+from tui_crm.i18n import language, register, tr
+from tui_crm.store import ClientRow, Store
+from tui_crm.widgets.badges import format_phone, sync_badge
+from tui_crm.widgets.status_bar import StatusBar
+
+register({
+    "clients.title": {"en": "Clients", "ru": "Клиенты"},
+    "clients.search": {"en": "Type a name, phone or ИНН…", "ru": "Название, телефон или ИНН…"},
+    "clients.empty": {
+        "en": "No clients yet. Press F2 to add the first one.",
+        "ru": "Клиентов пока нет. F2 — добавить первого.",
+    },
+    "clients.none_found": {
+        "en": "Nothing matches “{text}”. F2 creates a client with it.",
+        "ru": "Ничего не найдено по «{text}». F2 — создать клиента.",
+    },
+    "clients.shown": {"en": "{count} shown", "ru": "показано: {count}"},
+    "clients.more": {
+        "en": "first {count} shown — type more to narrow",
+        "ru": "показаны первые {count} — уточните поиск",
+    },
+    "clients.from_accounting": {"en": "from accounting", "ru": "из учёта"},
+    "col.client": {"en": "Client", "ru": "Клиент"},
+    "col.inn": {"en": "ИНН", "ru": "ИНН"},
+    "col.phone": {"en": "Phone", "ru": "Телефон"},
+    "col.debt": {"en": "Debt", "ru": "Долг"},
+    "col.sync": {"en": "Accounting", "ru": "Учёт"},
+    "bind.new_client": {"en": "New client", "ru": "Новый клиент"},
+    "bind.open": {"en": "Open", "ru": "Открыть"},
+    "bind.clear": {"en": "Clear search", "ru": "Очистить поиск"},
+})
+
+
+@dataclass
+class ClientsLoaded(Message):
+    """A search finished in a worker; `text` lets the handler drop answers to older keystrokes."""
+
+    text: str
+    rows: list[ClientRow]
+
+
+def prefill_from_search(text: str) -> dict[str, str]:
+    """What the operator typed, put where a new card expects it: a phone, an ИНН or a name."""
+    text = text.strip()
+    if not text:
+        return {}
+    if re.fullmatch(r"\d{10}|\d{12}", text):
+        return {"inn": text}
+    if normalize_phone(text) is not None:
+        return {"phones": text}
+    if re.search(r"\d{3}", text):
+        return {}
+    return {"name": text}
+
+
+class ClientsScreen(Screen[None]):
+    """DESIGN.md §6 "Clients": list with type-to-filter; the app's home screen."""
+
+    CSS_PATH = "clients.tcss"
+    BINDINGS = [
+        Binding("f2,insert", "new_client", tr("bind.new_client"), id="clients.new"),
+        Binding("n", "new_client", tr("bind.new_client"), show=False, id="clients.new_letter"),
+        Binding("f3,slash", "focus_search", tr("bind.search"), id="clients.search"),
+        Binding("escape", "clear_search", tr("bind.clear"), show=False, id="clients.clear"),
+    ]
+
+    LIMIT = 200
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self._rows: list[ClientRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label(tr("clients.title"), id="title", classes="screen-title")
+        yield Input(placeholder=tr("clients.search"), id="search")
+        table: DataTable[object] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label("", id="hint")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = tr("clients.title")
+        table = self.query_one("#clients", DataTable)
+        table.add_column(tr("col.client"), key="name", width=36)
+        table.add_column(tr("col.inn"), key="inn", width=12)
+        table.add_column(tr("col.phone"), key="phone", width=20)
+        table.add_column(Text(tr("col.debt"), justify="right"), key="debt", width=12)
+        table.add_column(tr("col.sync"), key="sync", width=16)
+        self.query_one("#search", Input).focus()
+        self.run_search()
+
+    def on_screen_resume(self) -> None:
+        """Back from a card: show what was saved there."""
+        if self.is_mounted:
+            self.run_search()
+
+    def refresh_data(self) -> None:
+        """Called by the app after a pull."""
+        self.run_search()
+
+    # -- loading -----------------------------------------------------------------------------
+    def run_search(self) -> None:
+        self._search(self.query_one("#search", Input).value)
+
+    @work(thread=True, exclusive=True, group="clients-search")
+    def _search(self, text: str) -> None:
+        rows = self.store.client_rows(text, limit=self.LIMIT + 1)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ClientsLoaded(text, rows))
+
+    @on(ClientsLoaded)
+    def _loaded(self, msg: ClientsLoaded) -> None:
+        if msg.text != self.query_one("#search", Input).value:
+            return  # an older keystroke's answer arrived late
+        self._show(msg.rows, msg.text)
+
+    def _show(self, rows: list[ClientRow], text: str) -> None:
+        more = len(rows) > self.LIMIT
+        rows = rows[: self.LIMIT]
+        table = self.query_one("#clients", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        lang = language()
+        for r in rows:
+            name = Text(r.name)
+            if r.origin == "accounting":
+                name.append(f"  ({tr('clients.from_accounting')})", style="dim")
+            phone = format_phone(r.phones[0]) if r.phones else ""
+            if len(r.phones) > 1:
+                phone += f" +{len(r.phones) - 1}"
+            debt = (
+                Text(format_money(r.debt, lang), justify="right", style="bold" if r.debt else "")  # type: ignore[arg-type]
+                if r.debt is not None
+                else Text("—", justify="right", style="dim")
+            )
+            table.add_row(name, Text(r.inn), Text(phone), debt, sync_badge(r.sync_state), key=r.id)
+        self._rows = rows
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        hint = self.query_one("#hint", Label)
+        if not rows:
+            hint.update(Text(tr("clients.none_found", text=text) if text.strip() else tr("clients.empty")))
+        elif more:
+            hint.update(Text(tr("clients.more", count=self.LIMIT), style="dim"))
+        else:
+            hint.update(Text(tr("clients.shown", count=len(rows)), style="dim"))
+
+    # -- events ------------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _typed(self) -> None:
+        self.run_search()
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self) -> None:
+        """Enter in the search box opens the highlighted client (type a phone, press enter)."""
+        self.action_open_client()
+
+    @on(DataTable.RowSelected, "#clients")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_client(event.row_key.value)
+
+    def key_down(self) -> None:
+        if self.focused is self.query_one("#search", Input) and self._rows:
+            self.query_one("#clients", DataTable).focus()
+
+    # -- actions -----------------------------------------------------------------------------
+    def current_client_id(self) -> str | None:
+        table = self.query_one("#clients", DataTable)
+        if not self._rows or table.cursor_row < 0 or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row].id
+
+    def action_open_client(self) -> None:
+        client_id = self.current_client_id()
+        if client_id is not None:
+            self.open_client(client_id)
+
+    def open_client(self, client_id: str) -> None:
+        from tui_crm.screens.client_card import ClientCardScreen
+
+        self.app.push_screen(ClientCardScreen(self.store, client_id))
+
+    def action_new_client(self) -> None:
+        from tui_crm.screens.client_card import ClientCardScreen
+
+        prefill = prefill_from_search(self.query_one("#search", Input).value)
+        self.app.push_screen(ClientCardScreen(self.store, None, prefill=prefill))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()

@@ -1,0 +1,176 @@
+"""Command-palette providers, one per area (STYLE.md 8, posting's commands.py, dolphie's palette).
+
+- `ScreenProvider`: every key of the screen the palette was opened from, as a command; a new
+  screen's actions therefore appear in the palette without anything to register here;
+- `AppProvider`: the global keys (help, find, sync, products, sync log) and going home;
+- `ClientsProvider`: new client and the clients list;
+- `LookupProvider`: quick lookup "go to invoice or client by number, name, phone or ИНН";
+- `ThemeProvider`: any built-in theme by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui_crm.domain.money import format_money
+from tui_crm.i18n import language, register, retranslate, tr
+
+register({
+    "cmd.go_clients": {"en": "Clients list", "ru": "Список клиентов"},
+    "cmd.go_clients_help": {"en": "Go to the clients list (the home screen)", "ru": "Перейти к списку клиентов"},
+    "cmd.new_client": {"en": "New client", "ru": "Новый клиент"},
+    "cmd.new_client_help": {"en": "Open an empty client card", "ru": "Открыть пустую карточку клиента"},
+    "cmd.key": {"en": "key {key}", "ru": "клавиша {key}"},
+    "cmd.client": {"en": "Client", "ru": "Клиент"},
+    "cmd.invoice": {"en": "Invoice", "ru": "Счёт"},
+    "cmd.theme": {"en": "Theme: {name}", "ru": "Тема: {name}"},
+    "cmd.theme_help": {"en": "Switch to the {name} colour theme", "ru": "Включить цветовую тему {name}"},
+    "cmd.lookup": {"en": "Find an invoice or a client…", "ru": "Найти счёт или клиента…"},
+})
+
+# Actions that make no sense as palette commands (the palette itself; quit is a system command).
+_SKIP_ACTIONS = {"command_palette", "app.command_palette", "quit", "app.quit"}
+
+
+def _key_text(app: Any, binding: Binding) -> str:
+    """`F2 / alt+s`: every key of a binding as the footer would show it."""
+    if binding.key_display:
+        return binding.key_display
+    keys = [k.strip() for k in binding.key.split(",") if k.strip()]
+    return " / ".join(app.get_key_display(Binding(k, binding.action)) for k in keys)
+
+
+def binding_commands(node: Any, app: Any) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+    """(title, help, run) for each described binding of `node`, one per action, keymap applied."""
+    bindings = node._bindings.copy()
+    if getattr(app, "_keymap", None):
+        bindings.apply_keymap(app._keymap)
+    seen: dict[str, Binding] = {}
+    for _key, binding in bindings:
+        if binding.action in _SKIP_ACTIONS or not binding.description:
+            continue
+        if binding.action in seen:
+            first = seen[binding.action]
+            seen[binding.action] = Binding(
+                f"{first.key},{binding.key}", first.action, first.description, id=first.id
+            )
+            continue
+        seen[binding.action] = binding
+    for action, binding in seen.items():
+        title = retranslate(binding.description)
+        yield title, tr("cmd.key", key=_key_text(app, binding)), partial(node.run_action, action)
+
+
+class _BindingsProvider(Provider):
+    """Commands made from a node's bindings."""
+
+    def _node(self) -> Any:
+        raise NotImplementedError
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        return list(binding_commands(self._node(), self.app))
+
+    async def discover(self) -> Hits:
+        for title, help_text, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, run in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
+
+
+class ScreenProvider(_BindingsProvider):
+    """The current screen's actions (save, new invoice, send to accounting…)."""
+
+    def _node(self) -> Any:
+        return self.screen
+
+
+class AppProvider(_BindingsProvider):
+    """Global actions: help, find, sync now, sync log, products."""
+
+    def _node(self) -> Any:
+        return self.app
+
+
+class ClientsProvider(Provider):
+    """Clients area: the list and a new card, from anywhere."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app: Any = self.app
+        return [
+            (tr("cmd.go_clients"), tr("cmd.go_clients_help"), app.action_clients),
+            (tr("cmd.new_client"), tr("cmd.new_client_help"), app.action_new_client),
+            (tr("cmd.lookup"), tr("lookup.placeholder"), app.action_lookup),
+        ]
+
+    async def discover(self) -> Hits:
+        for title, help_text, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, run in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
+
+
+class LookupProvider(Provider):
+    """Go to an invoice or a client by invoice number, name, phone or ИНН (store query in a thread)."""
+
+    LIMIT = 10
+
+    async def search(self, query: str) -> Hits:
+        text = query.strip()
+        if len(text) < 2:
+            return
+        app: Any = self.app
+        hits = await asyncio.to_thread(app.store.lookup, text, self.LIMIT)
+        lang = language()
+        for n, hit in enumerate(hits):
+            score = 1.0 - n / 100  # keep the store's order: invoices by number first
+            display = Text()
+            if hit.kind == "invoice":
+                display.append(f"{tr('cmd.invoice')} ", style="dim")
+                display.append(hit.title, style="bold")
+                if hit.detail:
+                    display.append(f"  {hit.detail}")
+                help_parts = []
+                if hit.date is not None:
+                    help_parts.append(hit.date.strftime("%d.%m.%Y"))
+                if hit.total is not None:
+                    help_parts.append(format_money(hit.total, lang))  # type: ignore[arg-type]
+                help_text = " · ".join(help_parts)
+            else:
+                display.append(f"{tr('cmd.client')} ", style="dim")
+                display.append(hit.title, style="bold")
+                help_text = hit.detail
+            yield Hit(
+                score, display, partial(app.open_lookup_hit, hit.kind, hit.id, hit.posted),
+                text=display.plain, help=help_text or None,
+            )
+
+
+class ThemeProvider(Provider):
+    """Every available theme, including the ANSI ones for odd terminals."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        app: Any = self.app
+        for name in sorted(app.available_themes):
+            title = tr("cmd.theme", name=name)
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(setattr, app, "theme", name),
+                          text=title, help=tr("cmd.theme_help", name=name))

@@ -1,0 +1,86 @@
+"""F1 help: the keys of the screen underneath and the global ones, in the interface language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+from tui_crm.i18n import register, retranslate, tr
+
+register({
+    "help.title": {"en": "Keys", "ru": "Клавиши"},
+    "help.screen": {"en": "On this screen ({name})", "ru": "На этом экране ({name})"},
+    "help.global": {"en": "Everywhere", "ru": "Везде"},
+    "help.footer": {
+        "en": "Every action is also in the command palette (ctrl+p or F12). Escape closes this help.",
+        "ru": "Все действия есть и в палитре команд (ctrl+p или F12). Escape — закрыть справку.",
+    },
+    "help.col_keys": {"en": "Keys", "ru": "Клавиши"},
+    "help.col_action": {"en": "Action", "ru": "Действие"},
+})
+
+
+def binding_rows(node: Any, app: Any) -> list[tuple[str, str]]:
+    """(keys, description) for each described binding of `node`, one row per action."""
+    bindings = node._bindings.copy()
+    if getattr(app, "_keymap", None):
+        bindings.apply_keymap(app._keymap)
+    rows: dict[str, tuple[list[str], str]] = {}
+    for _key, binding in bindings:
+        if not binding.description or binding.system:
+            continue
+        display = binding.key_display or app.get_key_display(Binding(binding.key, binding.action))
+        keys, description = rows.setdefault(binding.action, ([], retranslate(binding.description)))
+        if display not in keys:
+            keys.append(display)
+    return [(" / ".join(keys), description) for keys, description in rows.values()]
+
+
+def _table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+    table.add_column(tr("help.col_keys"), width=22, no_wrap=True)
+    table.add_column(tr("help.col_action"), ratio=1)
+    for keys, description in rows:
+        table.add_row(Text(keys, style="bold"), Text(description))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the bindings of `screen` (the one F1 was pressed on) and of the app."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: 76; height: auto; max-height: 90%;
+        border: thick $primary; background: $panel; padding: 0 1;
+    }
+    HelpScreen #help-title { text-style: bold; width: 1fr; content-align: center middle; }
+    HelpScreen .section { text-style: bold; color: $text-primary; margin-top: 1; }
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
+    HelpScreen #help-footer { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", tr("bind.close"), id="help.close"),
+    ]
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        super().__init__()
+        self._target = screen
+
+    def compose(self) -> ComposeResult:
+        name = str(self._target.title or type(self._target).__name__)
+        with Vertical():
+            yield Label(tr("help.title"), id="help-title")
+            with VerticalScroll():
+                yield Label(tr("help.screen", name=name), classes="section")
+                yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
+                yield Label(tr("help.global"), classes="section")
+                yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")
+            yield Label(tr("help.footer"), id="help-footer")
