@@ -1,0 +1,948 @@
+"""Invoice editor: header, lines with free stock, discounts, 1C totals, save → outbox → accounting.
+
+The screen holds a `tui_crm.domain.Invoice` and never computes money itself: amounts, VAT and
+totals come from the domain (1C rounding, Decimal only). Saving writes and queues in one store
+transaction (`save_invoice(queue=True)`); the sync line then follows the push: queued → in
+accounting with 1C's number → or failed with 1C's message. Once accounting posts the order the
+screen is read-only (lock badge) and every refused edit says why. Nothing typed is lost: leaving
+with unsaved changes asks to save, discard or stay.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from tui_crm.domain.invoice import Invoice, InvoiceLine, validate_invoice
+from tui_crm.domain.models import SyncState
+from tui_crm.domain.money import parse_decimal
+from tui_crm.domain.vat import VatRate
+from tui_crm.i18n import register, tr
+from tui_crm.screens.picker import (
+    PickerScreen,
+    SyncEventForwarded,
+    check_quantity,
+    event_kind,
+    subscribe_events,
+    sync_service,
+    unwatch_products,
+    watch_products,
+)
+from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
+from tui_crm.store.orders import OutboxState
+from tui_crm.widgets.state_badge import Badge
+from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
+from tui_crm.widgets.status_bar import StatusBar
+
+register(
+    {
+        "iv.new": {"en": "New invoice", "ru": "Новый счёт"},
+        "iv.title": {"en": "Invoice № {number} of {date}", "ru": "Счёт № {number} от {date}"},
+        "iv.title_unnumbered": {"en": "Invoice of {date} (no 1C number yet)", "ru": "Счёт от {date} (номера 1С ещё нет)"},
+        "iv.client": {"en": "Client", "ru": "Клиент"},
+        "iv.no_client": {"en": "— none: open the invoice from a client card —", "ru": "— не выбран: откройте счёт из карточки клиента —"},
+        "iv.warehouse": {"en": "Warehouse", "ru": "Склад"},
+        "iv.price_type": {"en": "Price type", "ru": "Тип цен"},
+        "iv.date": {"en": "Date", "ru": "Дата"},
+        "iv.discount": {"en": "Disc. %", "ru": "Скидка %"},
+        "iv.comment": {"en": "Comment", "ru": "Комментарий"},
+        "iv.no_lines": {"en": "No lines yet: press a or Insert to add products.", "ru": "Строк пока нет: a или Insert — подбор товаров."},
+        "iv.totals": {"en": "Lines {count} · before discounts {gross} · discounts {discount} · VAT {vat} · ", "ru": "Строк {count} · без скидок {gross} · скидки {discount} · НДС {vat} · "},
+        "iv.totals_on_top": {"en": "Lines {count} · amount {amount} · discounts {discount} · VAT on top {vat} · ", "ru": "Строк {count} · сумма {amount} · скидки {discount} · НДС сверху {vat} · "},
+        "iv.total": {"en": "Total {total}", "ru": "Итого {total}"},
+        "iv.doc_discount_note": {"en": "* line discount combined with the invoice discount {pct} % (as 1C computes it)", "ru": "* скидка строки вместе со скидкой на счёт {pct} % (как считает 1С)"},
+        "iv.over_free": {"en": "⚠ {count} line(s) above free stock on this warehouse: allowed, accounting may not reserve it.", "ru": "⚠ Строк сверх свободного остатка на складе: {count}. Можно, но учёт может не зарезервировать."},
+        "iv.locked": {"en": "🔒 Posted", "ru": "🔒 Проведён"},
+        "iv.locked_note": {"en": "Read-only: accounting has posted this order. To change it, accounting must unpost it first.", "ru": "Только просмотр: заказ проведён в учёте. Чтобы изменить, бухгалтерия должна сначала отменить проведение."},
+        "iv.refused": {"en": "Not changed: accounting has posted order № {number}, so it is read-only here. Ask accounting to unpost it.", "ru": "Не изменено: заказ № {number} проведён в учёте и здесь только для просмотра. Попросите бухгалтерию отменить проведение."},
+        "iv.dirty": {"en": "● unsaved changes", "ru": "● есть несохранённые изменения"},
+        "iv.saved": {"en": "Invoice saved and queued for accounting.", "ru": "Счёт сохранён и поставлен в очередь в учёт."},
+        "iv.save_failed": {"en": "Could not save: {error}", "ru": "Не удалось сохранить: {error}"},
+        "iv.cannot_save": {"en": "Not saved: {problems}", "ru": "Не сохранено: {problems}"},
+        "iv.need_client": {"en": "choose a client", "ru": "выберите клиента"},
+        "iv.need_warehouse": {"en": "choose a warehouse", "ru": "выберите склад"},
+        "iv.need_lines": {"en": "add at least one product", "ru": "добавьте хотя бы один товар"},
+        "iv.bad_date": {"en": "the date is not valid ({format})", "ru": "неверная дата ({format})"},
+        "iv.bad_discount": {"en": "the invoice discount: {problem}", "ru": "скидка на счёт: {problem}"},
+        "iv.not_saved_yet": {"en": "Save the invoice first (F2).", "ru": "Сначала сохраните счёт (F2)."},
+        "iv.became_posted": {"en": "Accounting posted this order: it is read-only now.", "ru": "Учёт провёл этот заказ: теперь он только для просмотра."},
+        "iv.repriced": {"en": "Prices of {count} line(s) taken from the price type {name}.", "ru": "Цены строк ({count}) взяты из типа цен «{name}»."},
+        "iv.no_warehouse": {"en": "Choose a warehouse first: the picker shows its free stock.", "ru": "Сначала выберите склад: подбор показывает его свободные остатки."},
+        "iv.line_deleted": {"en": "Line {n} deleted: {name}", "ru": "Строка {n} удалена: {name}"},
+        "iv.sync_local_only": {"en": "Not in accounting yet: F2 saves it and queues it.", "ru": "Ещё не в учёте: F2 сохранит и поставит в очередь."},
+        "iv.sync_unsaved_new": {"en": "New invoice: not saved yet.", "ru": "Новый счёт: ещё не сохранён."},
+        "iv.sync_queued": {"en": "Queued: waiting to be sent to accounting.", "ru": "В очереди: ждёт отправки в учёт."},
+        "iv.sync_sending": {"en": "Sending to accounting… {step}", "ru": "Отправляется в учёт… {step}"},
+        "iv.sync_retrying": {"en": "Queued: attempt {attempts} failed ({error}); next try at {at}.", "ru": "В очереди: попытка {attempts} не удалась ({error}); следующая в {at}."},
+        "iv.sync_in_accounting": {"en": "In accounting as № {number}.", "ru": "В учёте под № {number}."},
+        "iv.sync_in_accounting_posted": {"en": "In accounting as № {number}, posted.", "ru": "В учёте под № {number}, проведён."},
+        "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
+        "iv.sync_failed_hint": {"en": " (sync log: details, retry)", "ru": " (журнал синхронизации: подробности, повтор)"},
+        "iv.badge_local_only": {"en": "Local only", "ru": "Только в CRM"},
+        "iv.badge_queued": {"en": "Queued", "ru": "В очереди"},
+        "iv.badge_sending": {"en": "Sending…", "ru": "Отправка…"},
+        "iv.badge_in_accounting": {"en": "In accounting", "ru": "В учёте"},
+        "iv.badge_failed": {"en": "Failed", "ru": "Ошибка"},
+        "iv.col_no": {"en": "№", "ru": "№"},
+        "iv.col_product": {"en": "Product", "ru": "Товар"},
+        "iv.col_qty": {"en": "Qty", "ru": "Кол-во"},
+        "iv.col_unit": {"en": "Unit", "ru": "Ед."},
+        "iv.col_price": {"en": "Price", "ru": "Цена"},
+        "iv.col_disc": {"en": "Disc.%", "ru": "Ск.%"},
+        "iv.col_amount": {"en": "Amount", "ru": "Сумма"},
+        "iv.col_vat_rate": {"en": "VAT%", "ru": "НДС%"},
+        "iv.col_vat": {"en": "VAT", "ru": "НДС"},
+        "iv.col_free": {"en": "Free", "ru": "Свободно"},
+        "iv.bind_add_products": {"en": "Add", "ru": "Подбор"},
+        "iv.bind_edit_line": {"en": "Edit line", "ru": "Изменить"},
+        "iv.bind_delete_line": {"en": "Delete line", "ru": "Удалить"},
+        "iv.bind_save": {"en": "Save", "ru": "Записать"},
+        "iv.bind_order": {"en": "Order view", "ru": "Заказ"},
+        "iv.bind_back": {"en": "Back", "ru": "Назад"},
+        "iv.bind_lines": {"en": "Lines", "ru": "Строки"},
+        "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
+        "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
+        "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
+        "iv.line_hint": {"en": "enter OK · tab next field · esc cancel", "ru": "enter ОК · tab следующее поле · esc отмена"},
+        "iv.disc_nan": {"en": "“{text}” is not a number.", "ru": "«{text}» — не число."},
+        "iv.disc_range": {"en": "A discount is between 0 and 100 %.", "ru": "Скидка — от 0 до 100 %."},
+        "iv.disc_decimals": {"en": "At most 2 digits after the decimal point.", "ru": "Не больше 2 знаков после запятой."},
+        "iv.unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
+        "iv.unsaved_text": {"en": "This invoice has changes that are not saved.", "ru": "В счёте есть несохранённые изменения."},
+        "iv.unsaved_keys": {"en": "s / F2 save and close · d discard · esc keep editing", "ru": "s / F2 записать и закрыть · d не сохранять · esc продолжить"},
+        "iv.cmd_new_invoice": {"en": "New invoice", "ru": "Новый счёт"},
+        "iv.cmd_new_help": {"en": "Write an invoice (client chosen from the client card)", "ru": "Выписать счёт (клиент — из карточки клиента)"},
+    }
+)
+
+DATE_FORMATS = {"en": "%Y-%m-%d", "ru": "%d.%m.%Y"}
+DATE_HINT = {"en": "YYYY-MM-DD", "ru": "ДД.ММ.ГГГГ"}
+
+
+def format_date(value: datetime) -> str:
+    return value.strftime(DATE_FORMATS[ui_lang()])
+
+
+def parse_date(text: str) -> datetime | None:
+    """A typed date in either format (`30.11.2026` or `2026-11-30`); None if it is not one."""
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def check_discount(text: str) -> tuple[Decimal | None, str | None]:
+    """A typed discount percent: empty is 0; 0..100 with at most 2 decimals."""
+    stripped = text.strip()
+    if not stripped:
+        return Decimal(0), None
+    try:
+        value = parse_decimal(stripped, places=2, allow_negative=True, what="discount")
+    except ValueError as exc:
+        if "digits after" in str(exc):
+            return None, tr("iv.disc_decimals")
+        return None, tr("iv.disc_nan", text=stripped)
+    if value < 0 or value > 100:
+        return None, tr("iv.disc_range")
+    return value, None
+
+
+class DiscountValidator(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        _, problem = check_discount(value)
+        return self.success() if problem is None else self.failure(problem)
+
+
+class DateValidator(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        if parse_date(value) is None:
+            return self.failure(tr("iv.bad_date", format=DATE_HINT[ui_lang()]))
+        return self.success()
+
+
+class Parts:
+    """Styled pieces of one Static's text; styles may use theme variables (`$text-warning`)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[str, str]] = []
+
+    def append(self, text: str, style: str = "") -> None:
+        self._parts.append((text, style))
+
+    def __bool__(self) -> bool:
+        return bool(self._parts)
+
+    def content(self) -> Content:
+        return Content.assemble(*self._parts)
+
+
+# -- small modal forms ---------------------------------------------------------------------
+class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
+    """Quantity and discount of one line; both validated, enter saves, escape cancels."""
+
+    CSS_PATH = "invoice.tcss"
+    BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
+
+    def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
+        super().__init__(classes="form-modal")
+        self.number = number
+        self.line = line
+        self.free = free
+
+    def compose(self) -> ComposeResult:
+        line = self.line
+        with Vertical(classes="form-box", id="line-box"):
+            yield Label(tr("iv.line_title", n=self.number), classes="form-title")
+            yield Label(Text(line.name), id="line-product")
+            if self.free is not None:
+                yield Label(
+                    Text(tr("pk.qty_info", free=qty_text(self.free).plain, unit=line.unit,
+                            price=money_text(line.price).plain), style="dim")
+                )
+            yield Label(tr("iv.line_quantity", unit=line.unit), classes="form-field-label")
+            yield Input(value=qty_text(line.quantity).plain.replace(" ", ""), id="line-qty", select_on_focus=True)
+            yield Label(tr("iv.line_discount"), classes="form-field-label")
+            yield Input(
+                value=pct_text(line.discount_pct).plain, id="line-discount",
+                validators=[DiscountValidator()], select_on_focus=True,
+            )
+            yield Label("", id="line-problem", classes="form-problem")
+            yield Label(tr("iv.line_hint"), classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#line-qty", Input).focus()
+
+    def _check(self) -> tuple[Decimal, Decimal] | None:
+        qty, q_problem = check_quantity(self.query_one("#line-qty", Input).value)
+        disc, d_problem = check_discount(self.query_one("#line-discount", Input).value)
+        label = self.query_one("#line-problem", Label)
+        problem = q_problem or d_problem
+        if problem:
+            label.update(Text(problem))
+            label.set_class(True, "-error")
+            label.set_class(False, "-warn")
+            return None
+        assert qty is not None and disc is not None
+        if self.free is not None and qty > self.free:
+            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.free).plain)))
+            label.set_class(False, "-error")
+            label.set_class(True, "-warn")
+        else:
+            label.update("")
+        return qty, disc
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._check()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        result = self._check()
+        if result is None:
+            self.app.bell()
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class UnsavedChangesScreen(ModalScreen[str]):
+    """Save / discard / keep editing; returns "save", "discard" or "cancel"."""
+
+    CSS_PATH = "invoice.tcss"
+    BINDINGS = [
+        Binding("s,f2", "choose('save')", tr("iv.bind_save"), id="unsaved.save"),
+        Binding("d", "choose('discard')", "Discard", id="unsaved.discard"),
+        Binding("escape,c", "choose('cancel')", tr("pk.bind_cancel"), id="unsaved.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="form-modal")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box", id="unsaved-box"):
+            yield Label(tr("iv.unsaved_title"), classes="form-title")
+            yield Label(tr("iv.unsaved_text"))
+            yield Label(tr("iv.unsaved_keys"), classes="form-hint form-field-label")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+# -- messages --------------------------------------------------------------------------------
+@dataclass
+class InvoiceLoaded(Message):
+    """Everything the screen shows, read in one worker."""
+
+    record: InvoiceRecord | None
+    client_name: str
+    warehouses: list[NamedRef]
+    price_types: list[NamedRef]
+    outbox: OutboxState | None
+    full: bool  # False: a refresh that must not overwrite unsaved edits
+
+
+@dataclass
+class StockLoaded(Message):
+    warehouse_id: str | None
+    rows: dict[str, PickerRow]
+
+
+@dataclass
+class InvoiceSaved(Message):
+    """The invoice is in the store and in the outbox (past tense: it happened)."""
+
+    invoice_id: str
+
+
+@dataclass
+class InvoiceSaveRefused(Message):
+    invoice_id: str
+    reason: str
+
+
+@dataclass
+class LinesRepriced(Message):
+    price_type_id: str | None
+    rows: dict[str, PickerRow]
+    includes_vat: bool
+
+
+# -- the screen ------------------------------------------------------------------------------
+class InvoiceScreen(Screen[None]):
+    """Write or view one invoice. `invoice_id=None` starts a new one for `client_id`."""
+
+    CSS_PATH = "invoice.tcss"
+    BINDINGS = [
+        Binding("a,insert", "add_products", tr("iv.bind_add_products"), id="invoice.add", key_display="a/Ins"),
+        Binding("e,f4", "edit_line", tr("iv.bind_edit_line"), id="invoice.edit-line", key_display="e/F4"),
+        Binding("delete,f8", "delete_line", tr("iv.bind_delete_line"), id="invoice.delete-line", key_display="Del/F8"),
+        Binding("f2,alt+s", "save", tr("iv.bind_save"), id="invoice.save", key_display="F2"),
+        Binding("o,f6", "open_order", tr("iv.bind_order"), id="invoice.order", key_display="o/F6"),
+        Binding("f7", "focus_discount", tr("iv.discount"), show=False, id="invoice.discount"),
+        Binding("f3", "focus_lines", tr("iv.bind_lines"), show=False, id="invoice.lines"),
+        Binding("escape", "close", tr("iv.bind_back"), id="invoice.close", key_display="Esc"),
+    ]
+
+    def __init__(self, store: Store, invoice_id: str | None = None, client_id: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.is_new = invoice_id is None
+        # The 1C Ref_Key is chosen now, before the first push (idempotent push, DESIGN.md §4).
+        self.invoice_id = invoice_id or str(uuid.uuid4())
+        self.invoice = Invoice(client_id=client_id)
+        self.record: InvoiceRecord | None = None
+        self.outbox: OutboxState | None = None
+        self.client_name = ""
+        self.date: datetime | None = None
+        self.dirty = False
+        self.stock: dict[str, PickerRow] = {}
+        self._warehouses: list[NamedRef] = []
+        self._price_types: list[NamedRef] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._saving = False
+        self._close_after_save = False
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="inv-head"):
+            yield Label("", id="inv-title")
+            yield Badge("", id="inv-lock")
+            yield Badge("", id="inv-sync")
+            yield Label("", id="inv-dirty")
+        with Horizontal(id="inv-client-row"):
+            yield Label(tr("iv.client") + ":", id="inv-client-label")
+            yield Label("", id="inv-client")
+        with Horizontal(id="inv-fields"):
+            warehouse = Select[str]([], prompt=tr("iv.warehouse"), id="inv-warehouse", allow_blank=True)
+            warehouse.border_title = tr("iv.warehouse")
+            yield warehouse
+            price_type = Select[str]([], prompt=tr("iv.price_type"), id="inv-price-type", allow_blank=True)
+            price_type.border_title = tr("iv.price_type")
+            yield price_type
+            date = Input(id="inv-date", validators=[DateValidator()], placeholder=DATE_HINT[ui_lang()])
+            date.border_title = tr("iv.date")
+            yield date
+            discount = Input(id="inv-discount", validators=[DiscountValidator()], placeholder="0")
+            discount.border_title = tr("iv.discount")
+            yield discount
+            comment = Input(id="inv-comment", max_length=500)
+            comment.border_title = tr("iv.comment")
+            yield comment
+        table: DataTable[object] = DataTable(id="inv-lines", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="inv-totals")
+        yield Static("", id="inv-notes")
+        yield Static("", id="inv-syncline")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#inv-lines", DataTable)
+        for key, label, width in (
+            ("no", "iv.col_no", 2), ("product", "iv.col_product", 26), ("qty", "iv.col_qty", 7),
+            ("unit", "iv.col_unit", 4), ("price", "iv.col_price", 9), ("disc", "iv.col_disc", 6),
+            ("amount", "iv.col_amount", 10), ("vat_rate", "iv.col_vat_rate", 5), ("vat", "iv.col_vat", 8),
+            ("free", "iv.col_free", 8),
+        ):
+            table.add_column(tr(label), key=key, width=width)
+        table.focus()
+        self._unsubscribe = subscribe_events(self.app, self.post_message)
+        self._load(full=True)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        unwatch_products(self.app)
+
+    def on_screen_resume(self) -> None:
+        # Back from the picker or the order view: watch this invoice's products again.
+        self._watch_lines()
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="invoice-load", exit_on_error=False)
+    def _load(self, full: bool) -> None:
+        record = self.store.get_invoice(self.invoice_id)
+        client_id = record.invoice.client_id if record else self.invoice.client_id
+        self.post_message(
+            InvoiceLoaded(
+                record=record,
+                client_name=self.store.client_name(client_id),
+                warehouses=self.store.warehouses(),
+                price_types=self.store.price_types(),
+                outbox=self.store.outbox_state("invoice", self.invoice_id),
+                full=full,
+            )
+        )
+
+    @on(InvoiceLoaded)
+    def _loaded(self, msg: InvoiceLoaded) -> None:
+        was_locked = self.locked
+        self.record = msg.record
+        self.outbox = msg.outbox
+        self.client_name = msg.client_name
+        self._warehouses, self._price_types = msg.warehouses, msg.price_types
+        if msg.record is not None and (msg.full or not self.dirty):
+            self.invoice = msg.record.invoice
+            self.date = msg.record.date
+            self.is_new = False
+        if self.date is None:
+            self.date = self.app.clock()  # type: ignore[attr-defined]
+        if self.invoice.warehouse_id is None and msg.warehouses:
+            self.invoice = replace(self.invoice, warehouse_id=msg.warehouses[0].id)
+        if self.invoice.price_type_id is None and msg.price_types:
+            pt = msg.price_types[0].id
+            self.invoice = replace(
+                self.invoice, price_type_id=pt, amount_includes_vat=self.store.price_type_includes_vat(pt)
+            )
+        if msg.full or not self.dirty:
+            self._fill_header()
+        self._render_all()
+        self._load_stock()
+        if self.locked and not was_locked and not msg.full:
+            self.notify(tr("iv.became_posted"), severity="warning")
+
+    def _fill_header(self) -> None:
+        with self.prevent(Select.Changed, Input.Changed):
+            warehouse = self.query_one("#inv-warehouse", Select)
+            warehouse.set_options([(r.name, r.id) for r in self._warehouses])
+            if self.invoice.warehouse_id in {r.id for r in self._warehouses}:
+                warehouse.value = self.invoice.warehouse_id
+            price_type = self.query_one("#inv-price-type", Select)
+            price_type.set_options([(r.name, r.id) for r in self._price_types])
+            if self.invoice.price_type_id in {r.id for r in self._price_types}:
+                price_type.value = self.invoice.price_type_id
+            assert self.date is not None
+            self.query_one("#inv-date", Input).value = format_date(self.date)
+            pct = self.invoice.document_discount_pct
+            self.query_one("#inv-discount", Input).value = pct_text(pct).plain if pct else ""
+            self.query_one("#inv-comment", Input).value = self.invoice.comment
+        locked = self.locked
+        for selector in ("#inv-warehouse", "#inv-price-type", "#inv-date", "#inv-discount", "#inv-comment"):
+            self.query_one(selector).disabled = locked
+
+    @work(thread=True, exclusive=True, group="invoice-stock", exit_on_error=False)
+    def _load_stock(self) -> None:
+        warehouse_id = self.invoice.warehouse_id
+        ids = [line.product_id for line in self.invoice.lines]
+        rows = self.store.picker_rows_for(warehouse_id, self.invoice.price_type_id, ids)
+        self.post_message(StockLoaded(warehouse_id, rows))
+
+    @on(StockLoaded)
+    def _stock_loaded(self, msg: StockLoaded) -> None:
+        if msg.warehouse_id != self.invoice.warehouse_id:
+            return  # the warehouse changed since: a newer read is on its way
+        self.stock = msg.rows
+        self._render_lines()
+        self._render_notes()
+        self._watch_lines()
+
+    def _watch_lines(self) -> None:
+        if self.invoice.lines and not self.locked:
+            watch_products(
+                self.app, self.invoice.warehouse_id, self.invoice.price_type_id,
+                [line.product_id for line in self.invoice.lines],
+            )
+
+    def refresh_data(self) -> None:
+        """Re-read sync state, posted flag and stock (the app calls this after each pull)."""
+        self._load(full=False)
+
+    def refresh_live(self) -> None:
+        """Stock of the lines changed (the app forwards the engine's LiveRowsUpdated here)."""
+        self._load_stock()
+
+    @on(SyncEventForwarded)
+    def _sync_event(self, msg: SyncEventForwarded) -> None:
+        # Push progress (PushStarted/PushStep/PushFinished, OutboxChanged) is not forwarded to
+        # screens by the app: re-read this invoice's state (one row) to follow it.
+        kind = event_kind(msg.event)
+        if kind.startswith("Push") or kind == "OutboxChanged":
+            self._load(full=False)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group and event.worker.group.startswith("invoice"):
+            self._saving = False
+            self.notify(tr("iv.save_failed", error=event.worker.error), severity="error", markup=False)
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.record is not None and self.record.posted
+
+    def _refuse_if_locked(self) -> bool:
+        if self.locked:
+            assert self.record is not None
+            self.notify(tr("iv.refused", number=self.record.number or "—"), severity="warning",
+                        title="🔒", markup=False)
+            return True
+        return False
+
+    def _set_invoice(self, invoice: Invoice) -> None:
+        self.invoice = invoice
+        self.dirty = True
+        self._render_all()
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _render_all(self) -> None:
+        self._render_head()
+        self._render_lines()
+        self._render_totals()
+        self._render_notes()
+        self._render_sync()
+
+    def _render_head(self) -> None:
+        rec = self.record
+        date = format_date(self.date) if self.date else ""
+        if rec is None:
+            title = tr("iv.new")
+        elif rec.number:
+            title = tr("iv.title", number=rec.number, date=date)
+        else:
+            title = tr("iv.title_unnumbered", date=date)
+        self.query_one("#inv-title", Label).update(Text(title))
+        self.query_one("#inv-lock", Badge).show(tr("iv.locked") if self.locked else "", "-warn")
+        state, variant = self._sync_badge()
+        self.query_one("#inv-sync", Badge).show(state, variant)
+        self.query_one("#inv-dirty", Label).update(Text(tr("iv.dirty")) if self.dirty else "")
+        client = self.query_one("#inv-client", Label)
+        if self.client_name:
+            client.update(Text(self.client_name, style="bold"))
+        else:
+            client.update(Text(tr("iv.no_client"), style="italic"))
+
+    def _sync_badge(self) -> tuple[str, str]:
+        rec = self.record
+        if rec is None:
+            return "", "-muted"
+        if rec.sync_state is SyncState.QUEUED and self.outbox is not None and self.outbox.state == "sending":
+            return tr("iv.badge_sending"), "-info"
+        return {
+            SyncState.LOCAL_ONLY: (tr("iv.badge_local_only"), "-muted"),
+            SyncState.QUEUED: (tr("iv.badge_queued"), "-info"),
+            SyncState.IN_ACCOUNTING: (tr("iv.badge_in_accounting"), "-ok"),
+            SyncState.FAILED: (tr("iv.badge_failed"), "-error"),
+        }[rec.sync_state]
+
+    def _render_lines(self) -> None:
+        table = self.query_one("#inv-lines", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        inv = self.invoice
+        doc_pct = inv.document_discount_pct
+        for n, (line, effective, vat) in enumerate(
+            zip(inv.lines, inv.effective_lines, inv.line_vats(), strict=True), start=1
+        ):
+            if doc_pct:
+                disc = pct_text(effective.discount_pct)
+                disc.append("*")
+            else:
+                disc = pct_text(line.discount_pct)
+            table.add_row(
+                Text(str(n), justify="right"),
+                Text(line.name),
+                qty_text(line.quantity),
+                Text(line.unit),
+                money_text(line.price),
+                disc,
+                money_text(effective.amount),
+                Text(line.vat_rate.label, justify="right"),
+                money_text(vat),
+                self._free_cell(line),
+                key=f"{n}",
+            )
+        if inv.lines:
+            table.move_cursor(row=min(max(keep, 0), len(inv.lines) - 1), scroll=False)
+
+    def _free_cell(self, line: InvoiceLine) -> Text:
+        row = self.stock.get(line.product_id)
+        if row is None:
+            return Text("—", justify="right", style="dim")
+        if line.quantity > row.free_stock:
+            return Text("⚠ " + qty_text(row.free_stock).plain, justify="right", style="bold yellow")
+        return qty_text(row.free_stock, style="dim")
+
+    def _render_totals(self) -> None:
+        inv = self.invoice
+        text = Parts()
+        count = len(inv.lines)
+        if inv.amount_includes_vat:
+            text.append(tr("iv.totals", count=count, gross=money_text(inv.gross_total).plain,
+                           discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain))
+        else:
+            text.append(tr("iv.totals_on_top", count=count, amount=money_text(inv.amount_total).plain,
+                           discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain))
+        text.append(tr("iv.total", total=money_text(inv.total).plain), style="bold")
+        self.query_one("#inv-totals", Static).update(text.content())
+
+    def _render_notes(self) -> None:
+        notes = Parts()
+        inv = self.invoice
+        if self.locked:
+            notes.append(tr("iv.locked_note"), style="bold")
+        elif not inv.lines:
+            notes.append(tr("iv.no_lines"), style="italic")
+        else:
+            over = sum(
+                1 for line in inv.lines
+                if (row := self.stock.get(line.product_id)) is not None and line.quantity > row.free_stock
+            )
+            if over:
+                notes.append(tr("iv.over_free", count=over), style="$text-warning")
+            if inv.document_discount_pct:
+                if notes:
+                    notes.append("\n")
+                notes.append(tr("iv.doc_discount_note", pct=pct_text(inv.document_discount_pct).plain),
+                             style="dim")
+        self.query_one("#inv-notes", Static).update(notes.content())
+
+    def _render_sync(self) -> None:
+        rec, box = self.record, self.outbox
+        text = Parts()
+        if rec is None:
+            text.append(tr("iv.sync_unsaved_new"), style="dim")
+        elif rec.sync_state is SyncState.IN_ACCOUNTING:
+            key = "iv.sync_in_accounting_posted" if rec.posted else "iv.sync_in_accounting"
+            text.append(tr(key, number=rec.number or "—"), style="$text-success")
+        elif rec.sync_state is SyncState.FAILED:
+            text.append(tr("iv.sync_failed", error=rec.sync_error or (box.last_error if box else "") or "?"),
+                        style="bold $text-error")
+            text.append(tr("iv.sync_failed_hint"), style="dim")
+        elif rec.sync_state is SyncState.QUEUED:
+            if box is not None and box.state == "sending":
+                text.append(tr("iv.sync_sending", step=box.step or ""), style="$text-primary")
+            elif box is not None and box.attempts > 0 and box.last_error:
+                text.append(tr("iv.sync_retrying", attempts=box.attempts, error=box.last_error,
+                               at=box.next_attempt_at.strftime("%H:%M:%S")), style="$text-warning")
+            else:
+                text.append(tr("iv.sync_queued"), style="$text-primary")
+        else:
+            text.append(tr("iv.sync_local_only"), style="dim")
+        self.query_one("#inv-syncline", Static).update(text.content())
+
+    # -- header edits ------------------------------------------------------------------------
+    @on(Select.Changed, "#inv-warehouse")
+    def _warehouse_changed(self, event: Select.Changed) -> None:
+        value = event.value if isinstance(event.value, str) else None
+        if value == self.invoice.warehouse_id:
+            return
+        self._set_invoice(replace(self.invoice, warehouse_id=value))
+        self.stock = {}
+        self._load_stock()
+
+    @on(Select.Changed, "#inv-price-type")
+    def _price_type_changed(self, event: Select.Changed) -> None:
+        value = event.value if isinstance(event.value, str) else None
+        if value == self.invoice.price_type_id:
+            return
+        self._set_invoice(replace(self.invoice, price_type_id=value))
+        self._reprice(value)
+
+    @work(thread=True, exclusive=True, group="invoice-reprice", exit_on_error=False)
+    def _reprice(self, price_type_id: str | None) -> None:
+        rows = self.store.picker_rows_for(
+            self.invoice.warehouse_id, price_type_id, [line.product_id for line in self.invoice.lines]
+        )
+        self.post_message(LinesRepriced(price_type_id, rows, self.store.price_type_includes_vat(price_type_id)))
+
+    @on(LinesRepriced)
+    def _repriced(self, msg: LinesRepriced) -> None:
+        if msg.price_type_id != self.invoice.price_type_id:
+            return
+        changed = 0
+        lines = []
+        for line in self.invoice.lines:
+            row = msg.rows.get(line.product_id)
+            if row is not None and row.price is not None and row.price != line.price:
+                line = replace(line, price=row.price)
+                changed += 1
+            lines.append(line)
+        self._set_invoice(replace(self.invoice, lines=tuple(lines), amount_includes_vat=msg.includes_vat))
+        if changed:
+            name = next((r.name for r in self._price_types if r.id == msg.price_type_id), "")
+            self.notify(tr("iv.repriced", count=changed, name=name), markup=False)
+
+    @on(Input.Changed, "#inv-discount")
+    def _discount_changed(self, event: Input.Changed) -> None:
+        value, _ = check_discount(event.value)
+        if value is not None and value != self.invoice.document_discount_pct:
+            self._set_invoice(replace(self.invoice, document_discount_pct=value))
+
+    @on(Input.Changed, "#inv-date")
+    def _date_changed(self, event: Input.Changed) -> None:
+        value = parse_date(event.value)
+        if value is not None and value.date() != (self.date.date() if self.date else None):
+            assert self.date is not None
+            self.date = value.replace(hour=self.date.hour, minute=self.date.minute, second=self.date.second)
+            self.dirty = True
+            self._render_head()
+
+    @on(Input.Changed, "#inv-comment")
+    def _comment_changed(self, event: Input.Changed) -> None:
+        if event.value != self.invoice.comment:
+            self.invoice = replace(self.invoice, comment=event.value)
+            self.dirty = True
+            self._render_head()
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        self.query_one("#inv-lines", DataTable).focus()
+
+    # -- line actions ------------------------------------------------------------------------
+    def action_add_products(self) -> None:
+        if self._refuse_if_locked():
+            return
+        if not self.invoice.warehouse_id:
+            self.notify(tr("iv.no_warehouse"), severity="warning")
+            return
+        self.app.push_screen(
+            PickerScreen(self.store, self.invoice.warehouse_id, self.invoice.price_type_id, on_add=self.add_line)
+        )
+
+    def add_line(self, row: PickerRow, quantity: Decimal) -> None:
+        """Add a picked product (a second pick of the same product adds to its quantity)."""
+        if self.locked or row.price is None:
+            return
+        try:
+            rate = VatRate.from_onec(row.vat_rate)
+        except ValueError:
+            rate = VatRate.НДС20
+        lines = list(self.invoice.lines)
+        for i, line in enumerate(lines):
+            if line.product_id == row.product_id and line.price == row.price:
+                lines[i] = replace(line, quantity=line.quantity + quantity)
+                break
+        else:
+            lines.append(InvoiceLine(row.product_id, row.code, row.name, row.unit, quantity, row.price,
+                                     vat_rate=rate))
+        self.stock[row.product_id] = row
+        self._set_invoice(replace(self.invoice, lines=tuple(lines)))
+        table = self.query_one("#inv-lines", DataTable)
+        index = next(i for i, line in enumerate(self.invoice.lines) if line.product_id == row.product_id)
+        table.move_cursor(row=index)
+
+    def _current_index(self) -> int | None:
+        table = self.query_one("#inv-lines", DataTable)
+        if not self.invoice.lines or table.row_count == 0:
+            return None
+        return min(max(table.cursor_row, 0), len(self.invoice.lines) - 1)
+
+    @on(DataTable.RowSelected, "#inv-lines")
+    def _line_chosen(self) -> None:
+        self.action_edit_line()
+
+    def action_edit_line(self) -> None:
+        if self._refuse_if_locked():
+            return
+        index = self._current_index()
+        if index is None:
+            return
+        line = self.invoice.lines[index]
+        row = self.stock.get(line.product_id)
+
+        def edited(result: tuple[Decimal, Decimal] | None) -> None:
+            if result is None or self.locked:
+                return
+            qty, disc = result
+            lines = list(self.invoice.lines)
+            lines[index] = replace(line, quantity=qty, discount_pct=disc)
+            self._set_invoice(replace(self.invoice, lines=tuple(lines)))
+
+        self.app.push_screen(LineEditScreen(index + 1, line, row.free_stock if row else None), edited)
+
+    def action_delete_line(self) -> None:
+        if self._refuse_if_locked():
+            return
+        index = self._current_index()
+        if index is None:
+            return
+        line = self.invoice.lines[index]
+        lines = list(self.invoice.lines)
+        del lines[index]
+        self._set_invoice(replace(self.invoice, lines=tuple(lines)))
+        self.notify(tr("iv.line_deleted", n=index + 1, name=line.name), markup=False, timeout=3)
+
+    def action_focus_discount(self) -> None:
+        if self._refuse_if_locked():
+            return
+        self.query_one("#inv-discount", Input).focus()
+
+    def action_focus_lines(self) -> None:
+        self.query_one("#inv-lines", DataTable).focus()
+
+    # -- saving ------------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Why the invoice cannot be saved, in the UI language (empty: it can)."""
+        problems: list[str] = []
+        inv = self.invoice
+        if not inv.client_id:
+            problems.append(tr("iv.need_client"))
+        if not inv.warehouse_id:
+            problems.append(tr("iv.need_warehouse"))
+        if not inv.lines:
+            problems.append(tr("iv.need_lines"))
+        if parse_date(self.query_one("#inv-date", Input).value) is None:
+            problems.append(tr("iv.bad_date", format=DATE_HINT[ui_lang()]))
+        _, disc_problem = check_discount(self.query_one("#inv-discount", Input).value)
+        if disc_problem:
+            problems.append(tr("iv.bad_discount", problem=disc_problem))
+        if not problems:
+            problems.extend(validate_invoice(inv))  # anything else the domain refuses
+        return problems
+
+    def action_save(self) -> None:
+        if self._refuse_if_locked() or self._saving:
+            return
+        problems = self.problems()
+        if problems:
+            self.notify(tr("iv.cannot_save", problems="; ".join(problems)), severity="error", markup=False)
+            return
+        assert self.date is not None
+        self._saving = True
+        self._save(self.invoice, self.date)
+
+    @work(thread=True, exclusive=True, group="invoice-save", exit_on_error=False)
+    def _save(self, invoice: Invoice, date: datetime) -> None:
+        try:
+            self.store.save_invoice(self.invoice_id, invoice, date=date, queue=True,
+                                    now=self.app.clock())  # type: ignore[attr-defined]
+        except PermissionError as exc:
+            self.post_message(InvoiceSaveRefused(self.invoice_id, str(exc)))
+            return
+        self.post_message(InvoiceSaved(self.invoice_id))
+
+    @on(InvoiceSaved)
+    def _saved(self, msg: InvoiceSaved) -> None:
+        self._saving = False
+        self.dirty = False
+        self.is_new = False
+        self.notify(tr("iv.saved"), timeout=4)
+        self._push_now()
+        if self._close_after_save:
+            self.dismiss(None)
+            return
+        self._load(full=False)
+
+    @on(InvoiceSaveRefused)
+    def _save_refused(self, msg: InvoiceSaveRefused) -> None:
+        self._saving = False
+        self._close_after_save = False
+        self.notify(tr("iv.save_failed", error=msg.reason), severity="error", markup=False)
+        self._load(full=False)
+
+    def _push_now(self) -> None:
+        """Ask the sync engine to push at once rather than at its next tick (if it can)."""
+        service = sync_service(self.app)
+        for name in ("push_now", "request_push"):
+            push = getattr(service, name, None)
+            if push is None:
+                continue
+            try:
+                result = push()
+            except Exception:
+                return
+            if hasattr(result, "__await__"):
+                self.app.run_worker(result, group="sync", exit_on_error=False)  # type: ignore[arg-type]
+            return
+
+    # -- navigation --------------------------------------------------------------------------
+    def action_open_order(self) -> None:
+        if self.record is None:
+            self.notify(tr("iv.not_saved_yet"), severity="warning")
+            return
+        from tui_crm.screens.order import OrderScreen
+
+        self.app.push_screen(OrderScreen(self.store, self.invoice_id))
+
+    def action_close(self) -> None:
+        if not self.dirty or self.locked:
+            self.dismiss(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                self._close_after_save = True
+                self.action_save()
+                if not self._saving:
+                    self._close_after_save = False
+            elif choice == "discard":
+                self.dirty = False
+                self.dismiss(None)
+
+        self.app.push_screen(UnsavedChangesScreen(), chosen)
+
+
+
+def _new_invoice(app: App[object]) -> Callable[[], object]:
+    return lambda: app.push_screen(InvoiceScreen(app.store))  # type: ignore[attr-defined]
+
+
+def palette_commands() -> list[tuple[str, str, Callable[[App[object]], Callable[[], object]]]]:
+    """App-level palette commands: (name, help, factory(app) → callback), in the current language.
+
+    Screen actions need no entry here: every binding of the invoice screen is a command already
+    (the app's screen provider lists the bindings of the screen the palette was opened on).
+    """
+    return [(tr("iv.cmd_new_invoice"), tr("iv.cmd_new_help"), _new_invoice)]
+
+
+COMMANDS = palette_commands()

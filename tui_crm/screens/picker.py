@@ -1,0 +1,464 @@
+"""Product picker: a modal over the invoice that searches as you type and adds lines.
+
+Every keystroke asks the store for the first rows of the denormalised picker table (one
+warehouse, one price type). Queries run one at a time in a thread worker: while one runs, only
+the newest text waits, so a fast typist never piles queries onto a 2-core box, and an answer to
+an older text is never shown (stale-answer guard). `enter` on a row asks for a quantity and adds
+the line; the picker stays open for more; `escape` closes it and returns what was added.
+While the picker is open, the rows on screen are kept live through the sync engine when there
+is one (`service.watch_products`); the app forwards its LiveRowsUpdated to `refresh_live()`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from tui_crm.domain.money import parse_quantity
+from tui_crm.i18n import register, tr
+from tui_crm.store import PickerRow, Store
+from tui_crm.widgets.money import money_text, qty_text
+
+register(
+    {
+        "pk.title": {"en": "Add products — {warehouse} · {price_type}", "ru": "Подбор товаров — {warehouse} · {price_type}"},
+        "pk.search": {"en": "Type a name, code or article…", "ru": "Наименование, код или артикул…"},
+        "pk.shown": {"en": "{count} shown", "ru": "показано: {count}"},
+        "pk.more": {"en": "{count} shown, type more to narrow", "ru": "показано {count}, уточните поиск"},
+        "pk.none": {"en": "Nothing matches “{text}” on this warehouse.", "ru": "На этом складе ничего не найдено по «{text}»."},
+        "pk.empty": {"en": "The catalog is empty: waiting for the first pull from accounting.", "ru": "Каталог пуст: ждём первой загрузки из учёта."},
+        "pk.keys": {"en": "enter add · ↓ to the list · esc close", "ru": "enter добавить · ↓ к списку · esc закрыть"},
+        "pk.added": {"en": "Added {name} × {qty} {unit}", "ru": "Добавлено: {name} × {qty} {unit}"},
+        "pk.added_count": {"en": "{count} added", "ru": "добавлено строк: {count}"},
+        "pk.no_price": {"en": "{name} has no price in this price type; ask accounting to set one.", "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить."},
+        "pk.search_failed": {"en": "Search failed: {error}", "ru": "Поиск не удался: {error}"},
+        "pk.bind_add_line": {"en": "Add", "ru": "Добавить"},
+        "pk.bind_close": {"en": "Close", "ru": "Закрыть"},
+        "pk.bind_ok": {"en": "OK", "ru": "ОК"},
+        "pk.bind_cancel": {"en": "Cancel", "ru": "Отмена"},
+        "pk.bind_to_list": {"en": "To list", "ru": "К списку"},
+        "pk.qty_title": {"en": "Quantity", "ru": "Количество"},
+        "pk.qty_of": {"en": "{name}", "ru": "{name}"},
+        "pk.qty_info": {"en": "Free on the warehouse: {free} {unit} · price {price}", "ru": "Свободно на складе: {free} {unit} · цена {price}"},
+        "pk.qty_empty": {"en": "Enter the quantity.", "ru": "Введите количество."},
+        "pk.qty_nan": {"en": "“{text}” is not a number; type digits like 2 or 1.5.", "ru": "«{text}» — не число; введите, например, 2 или 1,5."},
+        "pk.qty_decimals": {"en": "At most 3 digits after the decimal point.", "ru": "Не больше 3 знаков после запятой."},
+        "pk.qty_positive": {"en": "The quantity must be greater than zero.", "ru": "Количество должно быть больше нуля."},
+        "pk.qty_too_large": {"en": "The quantity is too large.", "ru": "Слишком большое количество."},
+        "pk.qty_over_free": {"en": "More than the free stock ({free}): allowed, but accounting may not reserve it.", "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать."},
+        "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
+    }
+)
+
+_MAX_QTY = Decimal(10) ** 12
+
+
+def check_quantity(text: str) -> tuple[Decimal | None, str | None]:
+    """Parse a typed quantity (`2`, `1,5`, `1 000`); (value, None) or (None, why not)."""
+    stripped = text.strip()
+    if not stripped:
+        return None, tr("pk.qty_empty")
+    try:
+        value = parse_quantity(stripped)
+    except ValueError as exc:
+        reason = str(exc)
+        if "digits after" in reason:
+            return None, tr("pk.qty_decimals")
+        if "negative" in reason:
+            return None, tr("pk.qty_positive")
+        return None, tr("pk.qty_nan", text=stripped)
+    if value <= 0:
+        return None, tr("pk.qty_positive")
+    if value >= _MAX_QTY:
+        return None, tr("pk.qty_too_large")
+    return value, None
+
+
+class QuantityValidator(Validator):
+    """Input validator around `check_quantity` (messages in the UI language)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        _, problem = check_quantity(value)
+        return self.success() if problem is None else self.failure(problem)
+
+
+# -- the sync engine, when there is one ----------------------------------------------------------
+@dataclass
+class SyncEventForwarded(Message):
+    """A plain sync-engine event, carried onto a screen's message queue."""
+
+    event: object
+
+
+def sync_service(app: App[object]) -> object | None:
+    """The app's SyncService, or None (offline, snapshot tests)."""
+    return getattr(app, "service", None)
+
+
+def subscribe_events(app: App[object], post: Callable[[Message], bool]) -> Callable[[], None] | None:
+    """Forward sync events to `post` (a screen's post_message); returns the unsubscribe callable."""
+    service = sync_service(app)
+    subscribe = getattr(service, "subscribe", None)
+    if subscribe is None:
+        return None
+    try:
+        unsubscribe = subscribe(lambda event: post(SyncEventForwarded(event)))
+    except Exception:  # an engine that cannot take subscribers must not break a screen
+        return None
+    return unsubscribe if callable(unsubscribe) else None
+
+
+def event_kind(event: object) -> str:
+    """The event's class name: screens react to names, so they work with any engine version."""
+    return type(event).__name__
+
+
+def watch_products(app: App[object], warehouse_id: str | None, price_type_id: str | None, ids: list[str]) -> None:
+    """Ask the sync engine to keep these products' stock and prices fresh (no-op offline)."""
+    service = sync_service(app)
+    watch = getattr(service, "watch_products", None)
+    if watch is None or warehouse_id is None:
+        return
+    try:
+        watch(warehouse_id, price_type_id, ids)
+    except Exception:
+        pass
+
+
+def unwatch_products(app: App[object]) -> None:
+    service = sync_service(app)
+    unwatch = getattr(service, "unwatch", None)
+    if unwatch is not None:
+        try:
+            unwatch()
+        except Exception:
+            pass
+
+
+# -- quantity form ---------------------------------------------------------------------------
+class QuantityScreen(ModalScreen[Decimal | None]):
+    """Asks how many of one product to add; refuses garbage, warns above free stock."""
+
+    CSS_PATH = "picker.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", tr("pk.bind_cancel"), id="quantity.cancel"),
+    ]
+
+    def __init__(self, row: PickerRow, default: Decimal = Decimal(1)) -> None:
+        super().__init__(classes="form-modal")
+        self.row = row
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        r = self.row
+        with Vertical(id="qty-box", classes="form-box"):
+            yield Label(tr("pk.qty_title"), classes="form-title")
+            yield Label(Text(r.name), id="qty-product")
+            yield Label(
+                Text(
+                    tr(
+                        "qty.info",
+                        free=qty_text(r.free_stock).plain,
+                        unit=r.unit,
+                        price=money_text(r.price).plain,
+                    ),
+                    style="dim",
+                ),
+                id="qty-info",
+            )
+            yield Input(
+                value=str(self.default.normalize()),
+                id="qty-input",
+                validators=[QuantityValidator()],
+                validate_on=["changed", "submitted"],
+                select_on_focus=True,
+            )
+            yield Label("", id="qty-problem", classes="form-problem")
+            yield Label(tr("pk.qty_hint"), classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#qty-input", Input).focus()
+
+    @on(Input.Changed, "#qty-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._show_problem(event.value)
+
+    def _show_problem(self, text: str) -> Decimal | None:
+        value, problem = check_quantity(text)
+        label = self.query_one("#qty-problem", Label)
+        if problem is not None:
+            label.update(Text(problem))
+            label.set_class(True, "-error")
+            label.set_class(False, "-warn")
+        elif value is not None and value > self.row.free_stock:
+            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.row.free_stock).plain)))
+            label.set_class(False, "-error")
+            label.set_class(True, "-warn")
+        else:
+            label.update("")
+        return value
+
+    @on(Input.Submitted, "#qty-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        value = self._show_problem(event.value)
+        if value is not None:
+            self.dismiss(value)
+        else:
+            self.app.bell()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# -- the picker ------------------------------------------------------------------------------
+@dataclass
+class ProductsFound(Message):
+    """A search finished in the worker; carries the text it answers and its rows."""
+
+    text: str
+    rows: list[PickerRow]
+    seconds: float
+
+
+class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
+    """Search as you type, `enter` → quantity → line added; stays open until `escape`.
+
+    `on_add(row, quantity)` is called for each line as it is added (the invoice uses it so the
+    line appears at once); the screen's result is the list of everything added (None if nothing).
+    """
+
+    CSS_PATH = "picker.tcss"
+    BINDINGS = [
+        Binding("escape", "close", tr("pk.bind_close"), id="picker.close"),
+        Binding("f4", "add", tr("pk.bind_add_line"), id="picker.add", key_display="enter/F4"),
+        Binding("down", "to_list", tr("pk.bind_to_list"), show=False, id="picker.to-list"),
+        Binding("f3", "focus_search", tr("bind.search"), show=False, id="picker.search"),
+    ]
+
+    LIMIT = 100
+
+    def __init__(
+        self,
+        store: Store,
+        warehouse_id: str,
+        price_type_id: str | None,
+        *,
+        on_add: Callable[[PickerRow, Decimal], None] | None = None,
+        initial_text: str = "",
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.warehouse_id = warehouse_id
+        self.price_type_id = price_type_id
+        self.on_add = on_add
+        self.added: list[tuple[PickerRow, Decimal]] = []
+        self._initial_text = initial_text
+        self._rows: dict[str, PickerRow] = {}
+        self._shown_text: str | None = None
+        self._inflight = False
+        self._again = False
+        self._watched: tuple[str, ...] = ()
+        # For bench/picker.py: (text, perf_counter) after the table for `text` was painted.
+        self.last_render: tuple[str, float] | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        names = {r.id: r.name for r in self.store.warehouses()}
+        prices = {r.id: r.name for r in self.store.price_types()}
+        with Vertical(id="picker-box"):
+            yield Label(
+                Text(
+                    tr(
+                        "picker.title",
+                        warehouse=names.get(self.warehouse_id, "?"),
+                        price_type=prices.get(self.price_type_id or "", "—"),
+                    )
+                ),
+                id="picker-title",
+            )
+            yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search")
+            table: DataTable[object] = DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
+            yield table
+            with Horizontal(id="picker-foot"):
+                yield Static("", id="picker-hint")
+                yield Static("", id="picker-added")
+            yield Label(tr("pk.keys"), id="picker-keys")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        table.add_column(tr("col.code"), key="code", width=12)
+        table.add_column(tr("col.name"), key="name", width=46)
+        table.add_column(tr("col.free"), key="free", width=9)
+        table.add_column(tr("col.price"), key="price", width=11)
+        table.add_column(tr("col.unit"), key="unit", width=6)
+        self.query_one("#picker-search", Input).focus()
+        self.request_search()
+
+    def on_unmount(self) -> None:
+        unwatch_products(self.app)
+
+    # -- searching ---------------------------------------------------------------------------
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#picker-search", Input).value
+
+    def request_search(self) -> None:
+        """Run the search for the current text now, or right after the one in flight."""
+        if self._inflight:
+            self._again = True  # the running query's handler starts the newest text
+            return
+        self._inflight = True
+        self._again = False
+        self._search(self.search_text)
+
+    @work(thread=True, group="picker-search", exit_on_error=False)
+    def _search(self, text: str) -> None:
+        started = time.perf_counter()
+        rows = self.store.search_products(self.warehouse_id, self.price_type_id, text, limit=self.LIMIT)
+        self.post_message(ProductsFound(text, rows, time.perf_counter() - started))
+
+    @on(ProductsFound)
+    def _found(self, msg: ProductsFound) -> None:
+        self._inflight = False
+        again, self._again = self._again, False
+        if msg.text == self.search_text:
+            self._show(msg.rows, msg.text)
+        if again or msg.text != self.search_text:
+            self.request_search()  # typed on (or data changed) meanwhile: run the newest text
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "picker-search" and event.state == WorkerState.ERROR:
+            self._inflight = False
+            self.notify(tr("pk.search_failed", error=event.worker.error), severity="error")
+
+    def _show(self, rows: list[PickerRow], text: str) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        keep_key: str | None = None
+        if table.row_count and self._shown_text == text:
+            try:
+                keep_key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+            except Exception:
+                keep_key = None
+        table.clear()
+        self._rows = {r.product_id: r for r in rows}
+        for r in rows:
+            free_style = "bold red" if r.free_stock <= 0 else ""
+            table.add_row(
+                Text(r.code),
+                Text(r.name),
+                qty_text(r.free_stock, style=free_style),
+                money_text(r.price),
+                Text(r.unit),
+                key=r.product_id,
+            )
+        if keep_key is not None and keep_key in self._rows:
+            table.move_cursor(row=table.get_row_index(keep_key), scroll=False)
+        self._shown_text = text
+        hint = self.query_one("#picker-hint", Static)
+        if rows:
+            key = "picker.more" if len(rows) >= self.LIMIT else "picker.shown"
+            hint.update(Text(tr(key, count=len(rows)), style="dim"))
+        elif text.strip():
+            hint.update(Text(tr("pk.none", text=text.strip())))
+        else:
+            hint.update(Text(tr("pk.empty")))
+        ids = tuple(r.product_id for r in rows)
+        if ids != self._watched:
+            self._watched = ids
+            watch_products(self.app, self.warehouse_id, self.price_type_id, list(ids))
+        self.call_after_refresh(self._mark_rendered, text)
+
+    def _mark_rendered(self, text: str) -> None:
+        self.last_render = (text, time.perf_counter())
+
+    def refresh_live(self) -> None:
+        """The sync engine refreshed watched rows (the app forwards LiveRowsUpdated here)."""
+        self.request_search()
+
+    def refresh_data(self) -> None:
+        """Re-read the rows on screen (the app calls this after a pull)."""
+        self.request_search()
+
+    # -- events ------------------------------------------------------------------------------
+    @on(Input.Changed, "#picker-search")
+    def _typed(self) -> None:
+        self.request_search()
+
+    @on(Input.Submitted, "#picker-search")
+    def _submitted(self) -> None:
+        self.action_to_list()
+
+    @on(DataTable.RowSelected, "#picker-table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        self._ask_quantity(str(event.row_key.value))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the list has focus goes on into the search box."""
+        table = self.query_one("#picker-table", DataTable)
+        if self.focused is table and event.is_printable and event.character:
+            search = self.query_one("#picker-search", Input)
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def action_to_list(self) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        if table.row_count:
+            table.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#picker-search", Input).focus()
+
+    def action_add(self) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self._ask_quantity(str(key))
+
+    def _ask_quantity(self, product_id: str) -> None:
+        row = self._rows.get(product_id)
+        if row is None:
+            return
+        if row.price is None:
+            self.notify(tr("pk.no_price", name=row.name), severity="warning", markup=False)
+            return
+
+        def added(quantity: Decimal | None) -> None:
+            if quantity is None:
+                return
+            self.added.append((row, quantity))
+            if self.on_add is not None:
+                self.on_add(row, quantity)
+            self.query_one("#picker-added", Static).update(
+                Text(
+                    tr("pk.added", name=row.name, qty=qty_text(quantity).plain, unit=row.unit)
+                    + f"  ({tr('picker.added_count', count=len(self.added))})",
+                    style="bold",
+                )
+            )
+
+        self.app.push_screen(QuantityScreen(row), added)
+
+    def action_close(self) -> None:
+        self.dismiss(list(self.added) if self.added else None)
+
+
+
+COMMANDS: list[tuple[str, str, Callable[..., object]]] = []
+"""The picker is opened from the invoice (`a`); it adds no palette commands of its own."""
