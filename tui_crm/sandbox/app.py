@@ -13,7 +13,7 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -664,7 +664,9 @@ class ODataApp:
         self.apply_body(ent, rec, body)
         self.validate_and_fill(ent, rec)
         st.put(ent.name, rec)
-        loc = f"{meta.rsplit('/$metadata', 1)[0]}/{ent.name}(guid'{ref}')"
+        # headers are latin-1: the Cyrillic entity name goes percent-encoded
+        loc = quote(f"{meta.rsplit('/$metadata', 1)[0]}/{ent.name}(guid'{ref}')",
+                    safe=":/?=&'()$,")
         return self.entity_response(ent, rec, meta, None, status=201, headers={"Location": loc})
 
     def validate_and_fill(self, ent: EntityDef, rec: dict) -> None:
