@@ -13,7 +13,7 @@ import base64
 import json
 import random
 import threading
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
@@ -75,7 +75,7 @@ class Faults:
         self._rng = random.Random(self.seed)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def active(self) -> bool:
         return bool(self.latency_ms or self.error_rate or self.hang_rate or self.drop_rate
