@@ -683,8 +683,7 @@ class ODataApp:
             if ent.owner and rec.get("Owner_Key") in (None, "", EMPTY_REF):
                 raise ODataError(500, "-1", f"Не заполнено значение реквизита \"Владелец\" "
                                  f"({ent.name})")
-            if not rec.get("Code") and ent.code_len and not rec.get("IsFolder", False) or \
-                    (not rec.get("Code") and ent.code_len):
+            if not rec.get("Code") and ent.code_len:
                 key = f"code|{ent.name}"
                 n = int(st.meta["numbers"].get(key, len(st.objects[ent.name]))) + 1
                 st.meta["numbers"][key] = n
@@ -711,7 +710,8 @@ class ODataApp:
         self.validate_and_fill(ent, new)
         if ent.kind == "document" and new.get("Posted"):
             if new.get("DeletionMark"):
-                unpost_document(st, ent.name, new)
+                unpost_document(st, ent.name, new)  # marking a posted document unposts it
+                new["Posted"] = False
             else:
                 try:
                     post_document(st, ent.name, new)

@@ -38,6 +38,27 @@ def now_str() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
 
 
+def _narrowest(index: dict[str, dict[str, set[tuple]]], restrict: dict[str, set[str]],
+               everything: Iterable[tuple]) -> Iterable[tuple]:
+    """Keys allowed by the most selective indexed restriction (sizes compared before any set
+    is built, so a one-warehouse restriction never copies that warehouse's whole bucket)."""
+    best_col, best_size = None, None
+    for col, values in restrict.items():
+        idx = index.get(col)
+        if idx is None:
+            continue
+        size = sum(len(idx.get(v, ())) for v in values)
+        if best_size is None or size < best_size:
+            best_col, best_size = col, size
+    if best_col is None:
+        return everything
+    idx = index[best_col]
+    out: set[tuple] = set()
+    for v in restrict[best_col]:
+        out |= idx.get(v, set())
+    return out
+
+
 class AccReg:
     """An accumulation register of type Balance: movements by recorder plus running totals.
 
@@ -100,17 +121,7 @@ class AccReg:
     def candidate_keys(self, restrict: dict[str, set[str]] | None) -> Iterable[tuple]:
         if not restrict:
             return self.totals.keys()
-        best: set[tuple] | None = None
-        for col, values in restrict.items():
-            idx = self.index.get(col)
-            if idx is None:
-                continue
-            s: set[tuple] = set()
-            for v in values:
-                s |= idx.get(v, set())
-            if best is None or len(s) < len(best):
-                best = s
-        return self.totals.keys() if best is None else best
+        return _narrowest(self.index, restrict, self.totals.keys())
 
     def rows(self, period: str | None, dims: list[str] | None,
              restrict: dict[str, set[str]] | None, pred) -> list[dict]:
@@ -193,18 +204,7 @@ class PriceReg:
     def slice(self, period: str | None, first: bool, restrict, pred) -> list[dict]:
         keys: Iterable[tuple] = self.records.keys()
         if restrict:
-            best = None
-            for col, values in restrict.items():
-                idx = self.index.get(col)
-                if idx is None:
-                    continue
-                s: set[tuple] = set()
-                for v in values:
-                    s |= idx.get(v, set())
-                if best is None or len(s) < len(best):
-                    best = s
-            if best is not None:
-                keys = best
+            keys = _narrowest(self.index, restrict, keys)
         out = []
         for key in keys:
             lst = self.records[key]
