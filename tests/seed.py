@@ -252,4 +252,54 @@ def screen_app(store: Store, make_screen, *, lang: str = "en", service: object |
         def on_mount(self) -> None:
             self.push_screen(make_screen(store))
 
+        def push_screen(self, screen, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            # As CrmApp does: key labels in the interface language.
+            from tui_crm import i18n
+
+            localize = getattr(i18n, "localize_bindings", None)
+            if localize is not None and hasattr(screen, "_bindings"):
+                localize(screen._bindings)
+            return super().push_screen(screen, *args, **kwargs)
+
     return ScreenApp()
+
+
+def seeded_store(path: object) -> Store:
+    """A store with the product mirror and the clients/invoices above (for screen tests)."""
+    store = Store.open(path)  # type: ignore[arg-type]
+    seed_store(store)
+    seed_clients(store)
+    return store
+
+
+async def settle(pilot: object) -> None:
+    """Wait until workers are done and their messages handled (no sleeping)."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+def seed_sync_log(store: Store) -> None:
+    """Pull runs (one failed with 1C's message) and an outbox with a pending and a failed push."""
+    failed = store.start_run("pull", datetime(2026, 11, 30, 11, 58, 0))
+    store.finish_run(failed, ok=False, requests=1, finished_at=datetime(2026, 11, 30, 11, 58, 30),
+                     error="Ошибка при выполнении запроса GET к ресурсу /odata/standard.odata/"
+                           "AccumulationRegister_ТоварыНаСкладах/Balance: {(1, 1)}: Таймаут ожидания "
+                           "блокировки (код 2)")
+    push = store.start_run("push", datetime(2026, 11, 30, 11, 59, 50))
+    store.finish_run(push, ok=True, rows_read=1, requests=3, finished_at=datetime(2026, 11, 30, 11, 59, 51))
+    seed_invoice(store, invoice_id="e0000000-0000-0000-0000-000000000002", lines=((4, "1"),))
+    seed_invoice(store)
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE outbox SET state = 'failed', attempts = 3, last_error = ? WHERE object_id = ?",
+            ["Не удалось записать \"Заказ покупателя\": Поле \"Договор контрагента\" не заполнено; "
+             "проведение документа невозможно (Документ.ЗаказПокупателя.МодульОбъекта(412))",
+             "e0000000-0000-0000-0000-000000000002"],
+        )
+        cur.execute(
+            "UPDATE invoices SET sync_state = 'failed', sync_error = 'Поле \"Договор контрагента\" "
+            "не заполнено' WHERE id = ?",
+            ["e0000000-0000-0000-0000-000000000002"],
+        )

@@ -455,7 +455,7 @@ class InvoiceScreen(Screen[None]):
             )
         if msg.full or not self.dirty:
             self._fill_header()
-        self._render_all()
+        self._paint_all()
         self._load_stock()
         if self.locked and not was_locked and not msg.full:
             self.notify(tr("iv.became_posted"), severity="warning")
@@ -491,8 +491,8 @@ class InvoiceScreen(Screen[None]):
         if msg.warehouse_id != self.invoice.warehouse_id:
             return  # the warehouse changed since: a newer read is on its way
         self.stock = msg.rows
-        self._render_lines()
-        self._render_notes()
+        self._paint_lines()
+        self._paint_notes()
         self._watch_lines()
 
     def _watch_lines(self) -> None:
@@ -540,17 +540,17 @@ class InvoiceScreen(Screen[None]):
     def _set_invoice(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.dirty = True
-        self._render_all()
+        self._paint_all()
 
     # -- rendering ---------------------------------------------------------------------------
-    def _render_all(self) -> None:
-        self._render_head()
-        self._render_lines()
-        self._render_totals()
-        self._render_notes()
-        self._render_sync()
+    def _paint_all(self) -> None:
+        self._paint_head()
+        self._paint_lines()
+        self._paint_totals()
+        self._paint_notes()
+        self._paint_sync()
 
-    def _render_head(self) -> None:
+    def _paint_head(self) -> None:
         rec = self.record
         date = format_date(self.date) if self.date else ""
         if rec is None:
@@ -583,7 +583,7 @@ class InvoiceScreen(Screen[None]):
             SyncState.FAILED: (tr("iv.badge_failed"), "-error"),
         }[rec.sync_state]
 
-    def _render_lines(self) -> None:
+    def _paint_lines(self) -> None:
         table = self.query_one("#inv-lines", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -621,7 +621,7 @@ class InvoiceScreen(Screen[None]):
             return Text("⚠ " + qty_text(row.free_stock).plain, justify="right", style="bold yellow")
         return qty_text(row.free_stock, style="dim")
 
-    def _render_totals(self) -> None:
+    def _paint_totals(self) -> None:
         inv = self.invoice
         text = Parts()
         count = len(inv.lines)
@@ -634,7 +634,7 @@ class InvoiceScreen(Screen[None]):
         text.append(tr("iv.total", total=money_text(inv.total).plain), style="bold")
         self.query_one("#inv-totals", Static).update(text.content())
 
-    def _render_notes(self) -> None:
+    def _paint_notes(self) -> None:
         notes = Parts()
         inv = self.invoice
         if self.locked:
@@ -655,7 +655,7 @@ class InvoiceScreen(Screen[None]):
                              style="dim")
         self.query_one("#inv-notes", Static).update(notes.content())
 
-    def _render_sync(self) -> None:
+    def _paint_sync(self) -> None:
         rec, box = self.record, self.outbox
         text = Parts()
         if rec is None:
@@ -734,14 +734,14 @@ class InvoiceScreen(Screen[None]):
             assert self.date is not None
             self.date = value.replace(hour=self.date.hour, minute=self.date.minute, second=self.date.second)
             self.dirty = True
-            self._render_head()
+            self._paint_head()
 
     @on(Input.Changed, "#inv-comment")
     def _comment_changed(self, event: Input.Changed) -> None:
         if event.value != self.invoice.comment:
             self.invoice = replace(self.invoice, comment=event.value)
             self.dirty = True
-            self._render_head()
+            self._paint_head()
 
     @on(Input.Submitted)
     def _field_submitted(self) -> None:

@@ -1,0 +1,481 @@
+"""Order view: tabs Items / Payment / Shipment for one invoice, with paid and shipped state.
+
+Paid % is amount-based (Σ posted payments / order total), shipped % is quantity-based per line
+(Σ min(shipped, ordered) / Σ ordered) — both derived by `tui_crm.domain.status`, never here.
+Every figure says how old it is ("as of 12 s ago", from the last successful pull) and turns
+visibly stale when sync is failing. When a re-read finds a new payment or shipment while the
+screen is open, a toast says so (unless the sync engine's own event already did).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from tui_crm.domain.models import SyncState
+from tui_crm.domain.status import (
+    PaymentStatus,
+    ShipmentStatus,
+    paid_share,
+    payment_status,
+    shipment_status,
+    shipped_share,
+    total_paid,
+)
+from tui_crm.i18n import format_age, register, tr
+from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events
+from tui_crm.store import InvoiceRecord, Store
+from tui_crm.store.orders import PaymentRecord, ShipmentRecord
+from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
+from tui_crm.widgets.state_badge import Badge
+from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS, StatusBar
+
+register(
+    {
+        "od.title": {"en": "Order № {number} of {date}", "ru": "Заказ № {number} от {date}"},
+        "od.title_unnumbered": {"en": "Order of {date} (no 1C number yet)", "ru": "Заказ от {date} (номера 1С ещё нет)"},
+        "od.missing": {"en": "This invoice is not in the CRM store.", "ru": "Этого счёта нет в базе CRM."},
+        "od.total": {"en": "Total {total}", "ru": "Сумма {total}"},
+        "od.tab_items": {"en": "Items", "ru": "Товары"},
+        "od.tab_payment": {"en": "Payment", "ru": "Оплата"},
+        "od.tab_shipment": {"en": "Shipment", "ru": "Отгрузка"},
+        "od.posted": {"en": "🔒 Posted", "ru": "🔒 Проведён"},
+        "od.not_posted": {"en": "Not posted", "ru": "Не проведён"},
+        "od.paid_summary": {"en": "Paid {paid} of {total} ({share})", "ru": "Оплачено {paid} из {total} ({share})"},
+        "od.left_to_pay": {"en": " · to pay {left}", "ru": " · к оплате {left}"},
+        "od.overpaid_by": {"en": " · overpaid by {over}", "ru": " · переплата {over}"},
+        "od.shipped_summary": {"en": "Shipped {share} by quantity ({covered} of {ordered})", "ru": "Отгружено {share} по количеству ({covered} из {ordered})"},
+        "od.as_of": {"en": "as of {age} ago", "ru": "обновлено {age} назад"},
+        "od.never": {"en": "not synced with accounting yet", "ru": "ещё не синхронизировано с учётом"},
+        "od.stale": {"en": " (stale: sync is failing)", "ru": " (устарело: синхронизация не проходит)"},
+        "od.stale_old": {"en": " (stale)", "ru": " (устарело)"},
+        "od.no_payments": {"en": "No payments against this order yet.", "ru": "Оплат по этому заказу пока нет."},
+        "od.no_shipments": {"en": "Nothing shipped on this order yet.", "ru": "По этому заказу ещё ничего не отгружено."},
+        "od.not_counted": {"en": "not posted: not counted", "ru": "не проведён: не учтён"},
+        "od.bank": {"en": "Bank", "ru": "Банк"},
+        "od.cash": {"en": "Cash", "ru": "Касса"},
+        "od.col_no": {"en": "№", "ru": "№"},
+        "od.col_product": {"en": "Product", "ru": "Товар"},
+        "od.col_qty": {"en": "Qty", "ru": "Кол-во"},
+        "od.col_unit": {"en": "Unit", "ru": "Ед."},
+        "od.col_price": {"en": "Price", "ru": "Цена"},
+        "od.col_disc": {"en": "Disc.%", "ru": "Ск.%"},
+        "od.col_amount": {"en": "Amount", "ru": "Сумма"},
+        "od.col_vat": {"en": "VAT", "ru": "НДС"},
+        "od.col_shipped": {"en": "Shipped", "ru": "Отгружено"},
+        "od.col_date": {"en": "Date", "ru": "Дата"},
+        "od.col_number": {"en": "Number", "ru": "Номер"},
+        "od.col_kind": {"en": "Bank/cash", "ru": "Банк/касса"},
+        "od.col_note": {"en": "Note", "ru": "Примечание"},
+        "od.col_ordered": {"en": "Ordered", "ru": "Заказано"},
+        "od.col_left": {"en": "Left", "ru": "Осталось"},
+        "od.col_pct": {"en": "%", "ru": "%"},
+        "od.col_doc": {"en": "Shipment", "ru": "Документ"},
+        "od.by_line": {"en": "By line", "ru": "По строкам"},
+        "od.documents": {"en": "Shipment documents", "ru": "Документы отгрузки"},
+        "od.payment_arrived": {"en": "Payment {number}: {amount} arrived for order {order}", "ru": "Поступила оплата {number}: {amount} по заказу {order}"},
+        "od.shipment_arrived": {"en": "Shipment {number} made for order {order}", "ru": "Отгрузка {number} по заказу {order}"},
+        "od.load_failed": {"en": "Could not read the order: {error}", "ru": "Не удалось прочитать заказ: {error}"},
+        "od.bind_items": {"en": "Items", "ru": "Товары"},
+        "od.bind_payment": {"en": "Payment", "ru": "Оплата"},
+        "od.bind_shipment": {"en": "Shipment", "ru": "Отгрузка"},
+        "od.bind_invoice": {"en": "Invoice", "ru": "Счёт"},
+        "od.bind_refresh": {"en": "Refresh", "ru": "Обновить"},
+        "od.bind_back": {"en": "Back", "ru": "Назад"},
+        "od.sync_local_only": {"en": "Local only", "ru": "Только в CRM"},
+        "od.sync_queued": {"en": "Queued", "ru": "В очереди"},
+        "od.sync_in_accounting": {"en": "In accounting", "ru": "В учёте"},
+        "od.sync_failed": {"en": "Failed", "ru": "Ошибка"},
+        "od.status_not_paid": {"en": "Not paid", "ru": "Не оплачен"},
+        "od.status_partially_paid": {"en": "Partially paid", "ru": "Оплачен частично"},
+        "od.status_paid": {"en": "Paid", "ru": "Оплачен"},
+        "od.status_overpaid": {"en": "Overpaid", "ru": "Переплата"},
+        "od.status_not_shipped": {"en": "Not shipped", "ru": "Не отгружен"},
+        "od.status_partially_shipped": {"en": "Partially shipped", "ru": "Отгружен частично"},
+        "od.status_shipped": {"en": "Shipped", "ru": "Отгружен"},
+    }
+)
+
+_PAY_VARIANT = {
+    PaymentStatus.NOT_PAID: "-muted",
+    PaymentStatus.PARTIALLY_PAID: "-warn",
+    PaymentStatus.PAID: "-ok",
+    PaymentStatus.OVERPAID: "-info",
+}
+_SHIP_VARIANT = {
+    ShipmentStatus.NOT_SHIPPED: "-muted",
+    ShipmentStatus.PARTIALLY_SHIPPED: "-warn",
+    ShipmentStatus.SHIPPED: "-ok",
+}
+BAR_WIDTH = 30
+
+
+def progress_bar(share: Decimal, width: int = BAR_WIDTH) -> Content:
+    """`██████░░░░` for a share (capped at the full bar); a partial share never looks full/empty."""
+    capped = min(max(share, Decimal(0)), Decimal(1))
+    filled = int((capped * width).to_integral_value(rounding="ROUND_FLOOR"))
+    if 0 < capped < 1:
+        filled = min(max(filled, 1), width - 1)
+    return Content.assemble(("█" * filled, "$success"), ("░" * (width - filled), "$panel-lighten-2"))
+
+
+def format_day(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.strftime("%d.%m.%Y" if ui_lang() == "ru" else "%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """Everything the screen shows, read in one worker (store reads only)."""
+
+    record: InvoiceRecord | None
+    client_name: str
+    payments: list[PaymentRecord]
+    shipments: list[ShipmentRecord]
+    last_success: datetime | None
+
+
+@dataclass
+class OrderLoaded(Message):
+    facts: OrderFacts
+
+
+class OrderScreen(Screen[None]):
+    """One order as accounting sees it: items, payments, shipments, with their state and age."""
+
+    CSS_PATH = "order.tcss"
+    BINDINGS = [
+        Binding("1", "tab('items')", tr("od.bind_items"), id="order.items"),
+        Binding("2", "tab('payment')", tr("od.bind_payment"), id="order.payment"),
+        Binding("3", "tab('shipment')", tr("od.bind_shipment"), id="order.shipment"),
+        Binding("e,f4", "edit_invoice", tr("od.bind_invoice"), id="order.invoice", key_display="e/F4"),
+        Binding("f5,r", "reload", tr("od.bind_refresh"), id="order.refresh", key_display="F5"),
+        Binding("escape", "back", tr("od.bind_back"), id="order.back", key_display="Esc"),
+    ]
+
+    def __init__(self, store: Store, invoice_id: str) -> None:
+        super().__init__()
+        self.store = store
+        self.invoice_id = invoice_id
+        self.facts: OrderFacts | None = None
+        self._seen_payments: set[str] | None = None
+        self._seen_shipments: set[str] | None = None
+        self._engine_announces: set[str] = set()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="ord-head"):
+            yield Label("", id="ord-title")
+            yield Badge("", id="ord-posted")
+            yield Badge("", id="ord-sync")
+        with Horizontal(id="ord-sub"):
+            yield Label("", id="ord-client")
+            yield Badge("", id="ord-paid")
+            yield Badge("", id="ord-shipped")
+            yield Label("", id="ord-age")
+        with TabbedContent(id="ord-tabs", initial="items"):
+            with TabPane(tr("od.tab_items"), id="items"):
+                yield DataTable(id="ord-items", cursor_type="row", zebra_stripes=True)
+            with TabPane(tr("od.tab_payment"), id="payment"):
+                yield Static("", id="pay-summary", classes="summary")
+                yield Static("", id="pay-bar", classes="bar")
+                yield DataTable(id="ord-payments", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="pay-empty", classes="empty")
+            with TabPane(tr("od.tab_shipment"), id="shipment"):
+                yield Static("", id="ship-summary", classes="summary")
+                yield Static("", id="ship-bar", classes="bar")
+                with Vertical(id="ship-tables"):
+                    yield Label(tr("od.by_line"), classes="caption")
+                    yield DataTable(id="ord-ship-lines", cursor_type="row", zebra_stripes=True)
+                    yield Label(tr("od.documents"), classes="caption")
+                    yield DataTable(id="ord-shipments", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="ship-empty", classes="empty")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        def columns(table_id: str, spec: tuple[tuple[str, str, int], ...]) -> None:
+            table = self.query_one(table_id, DataTable)
+            for key, label, width in spec:
+                table.add_column(tr(label), key=key, width=width)
+
+        columns("#ord-items", (
+            ("no", "od.col_no", 2), ("product", "od.col_product", 30), ("qty", "od.col_qty", 7),
+            ("unit", "od.col_unit", 4), ("price", "od.col_price", 10), ("disc", "od.col_disc", 6),
+            ("amount", "od.col_amount", 11), ("vat", "od.col_vat", 9), ("shipped", "od.col_shipped", 9),
+        ))
+        columns("#ord-payments", (
+            ("date", "od.col_date", 10), ("number", "od.col_number", 16), ("kind", "od.col_kind", 10),
+            ("amount", "od.col_amount", 13), ("note", "od.col_note", 24),
+        ))
+        columns("#ord-ship-lines", (
+            ("product", "od.col_product", 34), ("ordered", "od.col_ordered", 9),
+            ("shipped", "od.col_shipped", 9), ("left", "od.col_left", 9), ("pct", "od.col_pct", 6),
+        ))
+        columns("#ord-shipments", (
+            ("date", "od.col_date", 10), ("number", "od.col_doc", 16), ("product", "od.col_product", 34),
+            ("qty", "od.col_qty", 9), ("unit", "od.col_unit", 4),
+        ))
+        self._unsubscribe = subscribe_events(self.app, self.post_message)
+        if getattr(self.app, "live_clock", True):
+            self.set_interval(1.0, self._paint_age)
+        self.action_reload()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # -- loading -----------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self._load()
+
+    def refresh_data(self) -> None:
+        """The app calls this after a pull (and after payment/shipment events)."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="order-load", exit_on_error=False)
+    def _load(self) -> None:
+        record = self.store.get_invoice(self.invoice_id)
+        facts = OrderFacts(
+            record=record,
+            client_name=self.store.client_name(record.invoice.client_id if record else None),
+            payments=self.store.invoice_payments(self.invoice_id),
+            shipments=self.store.invoice_shipments(self.invoice_id),
+            last_success=self.store.last_success(),
+        )
+        self.post_message(OrderLoaded(facts))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "order-load":
+            self.notify(tr("od.load_failed", error=event.worker.error), severity="error", markup=False)
+
+    @on(SyncEventForwarded)
+    def _sync_event(self, msg: SyncEventForwarded) -> None:
+        # The app toasts PaymentArrived/ShipmentArrived itself; remember that the engine
+        # announces them so this screen does not toast the same arrival twice.
+        kind = event_kind(msg.event)
+        if kind in ("PaymentArrived", "ShipmentArrived"):
+            self._engine_announces.add(kind)
+
+    @on(OrderLoaded)
+    def _loaded(self, msg: OrderLoaded) -> None:
+        facts = msg.facts
+        self._announce_new(facts)
+        self.facts = facts
+        self._paint()
+
+    def _announce_new(self, facts: OrderFacts) -> None:
+        payments = {p.id for p in facts.payments if p.posted}
+        shipments = {s.id for s in facts.shipments if s.posted}
+        order = (facts.record.number if facts.record else "") or "—"
+        if self._seen_payments is not None and "PaymentArrived" not in self._engine_announces:
+            for p in facts.payments:
+                if p.posted and p.id not in self._seen_payments:
+                    self.notify(tr("od.payment_arrived", number=p.number, amount=money_text(p.amount).plain,
+                                   order=order), title=tr("od.tab_payment"), markup=False, timeout=8)
+        if self._seen_shipments is not None and "ShipmentArrived" not in self._engine_announces:
+            for s in facts.shipments:
+                if s.posted and s.id not in self._seen_shipments:
+                    self.notify(tr("od.shipment_arrived", number=s.number, order=order),
+                                title=tr("od.tab_shipment"), markup=False, timeout=8)
+        self._seen_payments, self._seen_shipments = payments, shipments
+
+    # -- derived figures -----------------------------------------------------------------------
+    def _ordered_and_shipped(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        assert self.facts is not None and self.facts.record is not None
+        ordered: dict[str, Decimal] = {}
+        for line in self.facts.record.invoice.lines:
+            ordered[line.product_id] = ordered.get(line.product_id, Decimal(0)) + line.quantity
+        shipped: dict[str, Decimal] = {}
+        for shipment in self.facts.shipments:
+            if not shipment.posted:
+                continue
+            for sl in shipment.lines:
+                shipped[sl.product_id] = shipped.get(sl.product_id, Decimal(0)) + sl.quantity
+        return ordered, shipped
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _paint(self) -> None:
+        facts = self.facts
+        assert facts is not None
+        rec = facts.record
+        title = self.query_one("#ord-title", Label)
+        if rec is None:
+            title.update(Text(tr("od.missing")))
+            return
+        date = format_day(rec.date)
+        title.update(Text(tr("od.title", number=rec.number, date=date) if rec.number
+                          else tr("od.title_unnumbered", date=date)))
+        self.query_one("#ord-posted", Badge).show(
+            tr("od.posted") if rec.posted else tr("od.not_posted"), "-warn" if rec.posted else "-muted"
+        )
+        sync_key = {
+            SyncState.LOCAL_ONLY: ("od.sync_local_only", "-muted"),
+            SyncState.QUEUED: ("od.sync_queued", "-info"),
+            SyncState.IN_ACCOUNTING: ("od.sync_in_accounting", "-ok"),
+            SyncState.FAILED: ("od.sync_failed", "-error"),
+        }[rec.sync_state]
+        self.query_one("#ord-sync", Badge).show(tr(sync_key[0]), sync_key[1])
+        client = Text(facts.client_name or "—", style="bold")
+        client.append("  " + tr("od.total", total=money_text(rec.total).plain))
+        self.query_one("#ord-client", Label).update(client)
+        self._paint_items(rec)
+        self._paint_payments(rec)
+        self._paint_shipments(rec)
+        self._paint_age()
+
+    def _paint_items(self, rec: InvoiceRecord) -> None:
+        ordered, shipped = self._ordered_and_shipped()
+        table = self.query_one("#ord-items", DataTable)
+        table.clear()
+        inv = rec.invoice
+        remaining = dict(shipped)
+        for n, (line, vat) in enumerate(zip(inv.effective_lines, inv.line_vats(), strict=True), start=1):
+            got = min(remaining.get(line.product_id, Decimal(0)), line.quantity)
+            remaining[line.product_id] = remaining.get(line.product_id, Decimal(0)) - got
+            style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
+            table.add_row(
+                Text(str(n), justify="right"), Text(line.name), qty_text(line.quantity), Text(line.unit),
+                money_text(line.price), qty_text(line.discount_pct) if line.discount_pct else Text(""),
+                money_text(line.amount), money_text(vat), qty_text(max(got, Decimal(0)), style=style),
+                key=str(n),
+            )
+
+    def _paint_payments(self, rec: InvoiceRecord) -> None:
+        facts = self.facts
+        assert facts is not None
+        posted = [p.amount for p in facts.payments if p.posted]
+        paid = total_paid(posted)
+        share = paid_share(rec.total, posted)
+        status = payment_status(rec.total, paid)
+        self.query_one("#ord-paid", Badge).show(
+            f"{tr('od.status_' + status.value)} {share_text(share)}", _PAY_VARIANT[status]
+        )
+        summary = tr("od.paid_summary", paid=money_text(paid).plain, total=money_text(rec.total).plain,
+                     share=share_text(share))
+        if status is PaymentStatus.PARTIALLY_PAID or status is PaymentStatus.NOT_PAID:
+            summary += tr("od.left_to_pay", left=money_text(rec.total - paid).plain)
+        elif status is PaymentStatus.OVERPAID:
+            summary += tr("od.overpaid_by", over=money_text(paid - rec.total).plain)
+        self.query_one("#pay-summary", Static).update(
+            Content.assemble((summary, "bold"), ("  ", ""), (tr("od.status_" + status.value), "$text-primary"))
+        )
+        self.query_one("#pay-bar", Static).update(progress_bar(share))
+        table = self.query_one("#ord-payments", DataTable)
+        table.clear()
+        for p in facts.payments:
+            style = "" if p.posted else "dim strike"
+            table.add_row(
+                Text(format_day(p.date), style=style), Text(p.number, style=style),
+                Text(tr("od.bank") if p.kind == "bank" else tr("od.cash"), style=style),
+                money_text(p.amount, style=style),
+                Text("" if p.posted else tr("od.not_counted"), style="italic dim"),
+                key=p.id,
+            )
+        self.query_one("#pay-empty", Static).update(
+            Text(tr("od.no_payments"), style="italic") if not facts.payments else ""
+        )
+
+    def _paint_shipments(self, rec: InvoiceRecord) -> None:
+        facts = self.facts
+        assert facts is not None
+        ordered, shipped = self._ordered_and_shipped()
+        share = shipped_share(ordered, shipped)
+        status = shipment_status(ordered, shipped)
+        self.query_one("#ord-shipped", Badge).show(
+            f"{tr('od.status_' + status.value)} {share_text(share)}", _SHIP_VARIANT[status]
+        )
+        covered = sum((min(max(shipped.get(k, Decimal(0)), Decimal(0)), q) for k, q in ordered.items()), Decimal(0))
+        self.query_one("#ship-summary", Static).update(
+            Content.assemble(
+                (tr("od.shipped_summary", share=share_text(share), covered=qty_text(covered).plain,
+                    ordered=qty_text(sum(ordered.values(), Decimal(0))).plain), "bold"),
+                ("  ", ""), (tr("od.status_" + status.value), "$text-primary"),
+            )
+        )
+        self.query_one("#ship-bar", Static).update(progress_bar(share))
+        lines = self.query_one("#ord-ship-lines", DataTable)
+        lines.clear()
+        names = {line.product_id: line.name for line in rec.invoice.lines}
+        for product_id, qty in ordered.items():
+            got = max(shipped.get(product_id, Decimal(0)), Decimal(0))
+            left = max(qty - got, Decimal(0))
+            line_share = min(got / qty, Decimal(1)) if qty > 0 else Decimal(0)
+            style = "green" if left == 0 else ("yellow" if got > 0 else "")
+            lines.add_row(
+                Text(names.get(product_id, product_id)), qty_text(qty), qty_text(got, style=style),
+                qty_text(left), Text(share_text(line_share), justify="right", style=style),
+                key=product_id,
+            )
+        docs = self.query_one("#ord-shipments", DataTable)
+        docs.clear()
+        for s in facts.shipments:
+            style = "" if s.posted else "dim strike"
+            for i, sl in enumerate(s.lines or ()):
+                docs.add_row(
+                    Text(format_day(s.date) if i == 0 else "", style=style),
+                    Text(s.number if i == 0 else "", style=style),
+                    Text(sl.name, style=style), qty_text(sl.quantity, style=style), Text(sl.unit, style=style),
+                    key=f"{s.id}:{sl.line_no}",
+                )
+        self.query_one("#ship-empty", Static).update(
+            Text(tr("od.no_shipments"), style="italic") if not facts.shipments else ""
+        )
+
+    def _paint_age(self) -> None:
+        """"as of 12 s ago" from the last successful pull; stale when sync fails or data is old."""
+        facts = self.facts
+        label = self.query_one("#ord-age", Label)
+        if facts is None:
+            return
+        view = getattr(self.app, "sync_view", None)
+        last = getattr(view, "last_success", None) or facts.last_success
+        if last is None:
+            label.update(Content.styled(tr("od.never"), "$text-warning"))
+            return
+        clock: Callable[[], datetime] = self.app.clock  # type: ignore[attr-defined]
+        age = (clock() - last).total_seconds()
+        text = tr("od.as_of", age=format_age(age))
+        failing = getattr(view, "error", None) is not None
+        if failing:
+            label.update(Content.assemble((text, "bold $text-warning"), (tr("od.stale"), "bold $text-warning")))
+        elif age > STALE_AFTER_SECONDS:
+            label.update(Content.assemble((text, "$text-warning"), (tr("od.stale_old"), "$text-warning")))
+        else:
+            label.update(Content.styled(text, "$text-muted"))
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        # Setting `active` while a widget inside the old pane has focus is reverted by Textual
+        # (TabPane.Focused); clear the focus first, then focus the new pane's first table.
+        self.set_focus(None)
+        self.query_one("#ord-tabs", TabbedContent).active = tab
+        table_id = {"items": "#ord-items", "payment": "#ord-payments", "shipment": "#ord-ship-lines"}[tab]
+        self.call_after_refresh(self.query_one(table_id, DataTable).focus)
+
+    def action_edit_invoice(self) -> None:
+        from tui_crm.screens.invoice import InvoiceScreen
+
+        self.app.push_screen(InvoiceScreen(self.store, self.invoice_id))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+COMMANDS: list[tuple[str, str, Callable[..., object]]] = []
+"""No app-level commands: an order is opened from an invoice, a client card or the lookup."""

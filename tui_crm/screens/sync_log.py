@@ -1,0 +1,433 @@
+"""Sync log: recent sync runs, errors with 1C's own message, and the outbox with retry/discard.
+
+The full text of an error (1C's messages are long and the operator has to pass them on to the
+accountant) opens in a read-only viewer and copies to the clipboard over OSC 52, which works
+through SSH. Retry and discard go through the sync engine when it offers them, otherwise through
+the store's outbox methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from tui_crm.i18n import register, tr
+from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events, sync_service
+from tui_crm.store import OutboxItem, Store, SyncRun
+from tui_crm.widgets.status_bar import StatusBar
+
+register(
+    {
+        "sl.title": {"en": "Sync log", "ru": "Журнал синхронизации"},
+        "sl.runs": {"en": "Recent runs", "ru": "Последние запуски"},
+        "sl.outbox": {"en": "Outbox: waiting to go to accounting", "ru": "Исходящие: ждут отправки в учёт"},
+        "sl.no_runs": {"en": "No sync runs yet.", "ru": "Синхронизация ещё не запускалась."},
+        "sl.no_outbox": {"en": "The outbox is empty: everything is in accounting.", "ru": "Исходящих нет: всё передано в учёт."},
+        "sl.col_started": {"en": "Started", "ru": "Начало"},
+        "sl.col_job": {"en": "Job", "ru": "Задание"},
+        "sl.col_took": {"en": "Took", "ru": "Длит."},
+        "sl.col_result": {"en": "Result", "ru": "Итог"},
+        "sl.col_rows": {"en": "Rows", "ru": "Строк"},
+        "sl.col_requests": {"en": "Req.", "ru": "Запр."},
+        "sl.col_error": {"en": "Error (1C's message)", "ru": "Ошибка (сообщение 1С)"},
+        "sl.col_no": {"en": "№", "ru": "№"},
+        "sl.col_what": {"en": "What", "ru": "Что"},
+        "sl.col_object": {"en": "Object", "ru": "Объект"},
+        "sl.col_action": {"en": "Action", "ru": "Действие"},
+        "sl.col_state": {"en": "State", "ru": "Состояние"},
+        "sl.col_attempts": {"en": "Tries", "ru": "Попыт."},
+        "sl.col_next": {"en": "Next try", "ru": "Следующая"},
+        "sl.ok": {"en": "OK", "ru": "ОК"},
+        "sl.failed": {"en": "Failed", "ru": "Ошибка"},
+        "sl.running": {"en": "running…", "ru": "идёт…"},
+        "sl.kind_client": {"en": "Client", "ru": "Клиент"},
+        "sl.kind_invoice": {"en": "Invoice", "ru": "Счёт"},
+        "sl.action_create": {"en": "create", "ru": "создать"},
+        "sl.action_update": {"en": "update", "ru": "изменить"},
+        "sl.state_pending": {"en": "pending", "ru": "ждёт"},
+        "sl.state_sending": {"en": "sending", "ru": "отправка"},
+        "sl.state_failed": {"en": "failed", "ru": "ошибка"},
+        "sl.detail_none": {"en": "Select a row with an error to see 1C's full message (enter).", "ru": "Выберите строку с ошибкой, чтобы увидеть полное сообщение 1С (enter)."},
+        "sl.error_title": {"en": "1C's message", "ru": "Сообщение 1С"},
+        "sl.error_keys": {"en": "c copy · esc close", "ru": "c скопировать · esc закрыть"},
+        "sl.copied": {"en": "Copied to the clipboard.", "ru": "Скопировано в буфер обмена."},
+        "sl.no_error": {"en": "This row has no error.", "ru": "В этой строке нет ошибки."},
+        "sl.retried": {"en": "Will be sent again now: {what}", "ru": "Будет отправлено снова: {what}"},
+        "sl.not_retryable": {"en": "Only pending or failed items can be retried.", "ru": "Повторить можно только ждущие или ошибочные."},
+        "sl.discarded": {"en": "Discarded: {what} stays in the CRM only.", "ru": "Отменено: {what} остаётся только в CRM."},
+        "sl.not_discardable": {"en": "This item is being sent or is finished; it cannot be discarded.", "ru": "Этот элемент отправляется или уже обработан; отменить нельзя."},
+        "sl.outbox_only": {"en": "Retry and discard work on the outbox (tab to it).", "ru": "Повтор и отмена — в списке исходящих (tab)."},
+        "sl.discard_q": {"en": "Discard {what}? It will not be sent to accounting (it stays in the CRM).", "ru": "Отменить отправку: {what}? В учёт не уйдёт (останется в CRM)."},
+        "sl.discard_keys": {"en": "y discard · n / esc keep", "ru": "y отменить · n / esc оставить"},
+        "sl.bind_view": {"en": "View error", "ru": "Ошибка"},
+        "sl.bind_copy": {"en": "Copy error", "ru": "Копировать"},
+        "sl.bind_retry": {"en": "Retry", "ru": "Повторить"},
+        "sl.bind_discard": {"en": "Discard", "ru": "Отменить"},
+        "sl.bind_refresh": {"en": "Refresh", "ru": "Обновить"},
+        "sl.bind_back": {"en": "Back", "ru": "Назад"},
+        "sl.bind_close": {"en": "Close", "ru": "Закрыть"},
+        "sl.bind_yes": {"en": "Discard", "ru": "Отменить"},
+        "sl.bind_no": {"en": "Keep", "ru": "Оставить"},
+        "sl.cmd": {"en": "Sync log", "ru": "Журнал синхронизации"},
+        "sl.cmd_help": {"en": "Recent sync runs, 1C's errors, the outbox with retry and discard", "ru": "Запуски синхронизации, ошибки 1С, исходящие с повтором и отменой"},
+    }
+)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%d.%m %H:%M:%S") if value else "—"
+
+
+def first_line(text: str | None, width: int = 80) -> str:
+    if not text:
+        return ""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class ErrorTextScreen(ModalScreen[None]):
+    """The full text of one error, selectable, and copied with `c` (OSC 52, works over SSH)."""
+
+    CSS_PATH = "sync_log.tcss"
+    BINDINGS = [
+        Binding("c,f2", "copy", tr("sl.bind_copy"), id="error.copy"),
+        Binding("escape", "close", tr("sl.bind_close"), id="error.close"),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="error-box"):
+            yield Label(Text(self.title_text), id="error-title")
+            yield TextArea(self.text, read_only=True, soft_wrap=True, id="error-text", show_cursor=False)
+            yield Label(tr("sl.error_keys"), id="error-keys")
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify(tr("sl.copied"), timeout=3)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class DiscardScreen(ModalScreen[bool]):
+    """Are you sure? Discarding means the object never reaches accounting."""
+
+    CSS_PATH = "sync_log.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", tr("sl.bind_yes"), id="discard.yes"),
+        Binding("n,escape", "answer(False)", tr("sl.bind_no"), id="discard.no"),
+    ]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="discard-box"):
+            yield Label(Text(tr("sl.discard_q", what=self.what)))
+            yield Label(tr("sl.discard_keys"), id="discard-keys")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+@dataclass
+class LogLoaded(Message):
+    runs: list[SyncRun]
+    outbox: list[OutboxItem]
+    labels: dict[int, str]
+
+
+@dataclass
+class OutboxActed(Message):
+    """A retry or a discard was applied (or refused)."""
+
+    action: str
+    ok: bool
+    what: str
+
+
+class SyncLogScreen(Screen[None]):
+    """Runs (newest first) and the outbox; the row under the cursor shows its full error below."""
+
+    CSS_PATH = "sync_log.tcss"
+    BINDINGS = [
+        Binding("enter,v", "view_error", tr("sl.bind_view"), id="synclog.view", key_display="enter"),
+        Binding("c", "copy_error", tr("sl.bind_copy"), id="synclog.copy"),
+        Binding("r,f7", "retry", tr("sl.bind_retry"), id="synclog.retry", key_display="r/F7"),
+        Binding("x,f8", "discard", tr("sl.bind_discard"), id="synclog.discard", key_display="x/F8"),
+        Binding("f5", "reload", tr("sl.bind_refresh"), id="synclog.refresh"),
+        Binding("escape", "back", tr("sl.bind_back"), id="synclog.back", key_display="Esc"),
+    ]
+
+    RUNS_LIMIT = 30
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.runs: list[SyncRun] = []
+        self.outbox: list[OutboxItem] = []
+        self.labels: dict[int, str] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(tr("sl.title"), id="sl-title")
+        yield Label(tr("sl.runs"), classes="caption")
+        yield DataTable(id="sl-runs", cursor_type="row", zebra_stripes=True)
+        yield Label(tr("sl.outbox"), classes="caption")
+        yield DataTable(id="sl-outbox", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="sl-detail")
+        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        runs = self.query_one("#sl-runs", DataTable)
+        for key, label, width in (
+            ("started", "sl.col_started", 14), ("job", "sl.col_job", 8), ("took", "sl.col_took", 6),
+            ("result", "sl.col_result", 7), ("rows", "sl.col_rows", 6), ("req", "sl.col_requests", 5),
+            ("error", "sl.col_error", 40),
+        ):
+            runs.add_column(tr(label), key=key, width=width)
+        outbox = self.query_one("#sl-outbox", DataTable)
+        for key, label, width in (
+            ("no", "sl.col_no", 4), ("what", "sl.col_what", 7), ("object", "sl.col_object", 22),
+            ("action", "sl.col_action", 8), ("state", "sl.col_state", 8), ("tries", "sl.col_attempts", 6),
+            ("next", "sl.col_next", 14), ("error", "sl.col_error", 22),
+        ):
+            outbox.add_column(tr(label), key=key, width=width)
+        self._unsubscribe = subscribe_events(self.app, self.post_message)
+        self.action_reload()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # -- loading -----------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self._load()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @on(SyncEventForwarded)
+    def _sync_event(self, msg: SyncEventForwarded) -> None:
+        if event_kind(msg.event) not in ("LiveRowsUpdated",):
+            self._load()
+
+    @work(thread=True, exclusive=True, group="synclog-load", exit_on_error=False)
+    def _load(self) -> None:
+        runs = self.store.recent_runs(self.RUNS_LIMIT)
+        outbox = self.store.outbox_items()
+        labels = {item.id: self.store.outbox_object_label(item.kind, item.object_id) for item in outbox}
+        self.post_message(LogLoaded(runs, outbox, labels))
+
+    @on(LogLoaded)
+    def _loaded(self, msg: LogLoaded) -> None:
+        self.runs, self.outbox, self.labels = msg.runs, msg.outbox, msg.labels
+        runs = self.query_one("#sl-runs", DataTable)
+        keep = runs.cursor_row
+        runs.clear()
+        for run in msg.runs:
+            if run.ok is None:
+                result = Text(tr("sl.running"), style="italic")
+            elif run.ok:
+                result = Text(tr("sl.ok"), style="green")
+            else:
+                result = Text(tr("sl.failed"), style="bold red")
+            took = ""
+            if run.finished_at is not None:
+                took = f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+            runs.add_row(
+                Text(_when(run.started_at)), Text(run.job), Text(took, justify="right"), result,
+                Text(str(run.rows_read), justify="right"), Text(str(run.requests), justify="right"),
+                Text(first_line(run.error), style="red"), key=f"run:{run.id}",
+            )
+        if msg.runs:
+            runs.move_cursor(row=min(max(keep, 0), len(msg.runs) - 1), scroll=False)
+        else:
+            runs.add_row(Text(tr("sl.no_runs"), style="italic dim"), key="run:none")
+        outbox = self.query_one("#sl-outbox", DataTable)
+        keep = outbox.cursor_row
+        outbox.clear()
+        for item in msg.outbox:
+            state_style = {"failed": "bold red", "sending": "italic"}.get(item.state, "")
+            outbox.add_row(
+                Text(str(item.id), justify="right"), Text(tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind),
+                Text(msg.labels.get(item.id, item.object_id)), Text(tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action),
+                Text(tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state, style=state_style),
+                Text(str(item.attempts), justify="right"), Text(_when(item.next_attempt_at)),
+                Text(first_line(item.last_error), style="red"), key=f"out:{item.id}",
+            )
+        if msg.outbox:
+            outbox.move_cursor(row=min(max(keep, 0), len(msg.outbox) - 1), scroll=False)
+        else:
+            outbox.add_row(Text(tr("sl.no_outbox"), style="italic dim"), key="out:none")
+        self._show_detail()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and (event.worker.group or "").startswith("synclog"):
+            self.notify(str(event.worker.error), severity="error", markup=False)
+
+    # -- the row under the cursor ------------------------------------------------------------
+    def _selected(self) -> tuple[str, SyncRun | OutboxItem | None]:
+        """("runs" | "outbox", the record) for the focused table's cursor row."""
+        focused = self.focused
+        if isinstance(focused, DataTable) and focused.id == "sl-outbox":
+            row = focused.cursor_row
+            return "outbox", self.outbox[row] if 0 <= row < len(self.outbox) else None
+        runs = self.query_one("#sl-runs", DataTable)
+        row = runs.cursor_row
+        return "runs", self.runs[row] if 0 <= row < len(self.runs) else None
+
+    def _error_of(self, record: SyncRun | OutboxItem | None) -> tuple[str, str] | None:
+        if isinstance(record, SyncRun) and record.error:
+            return f"{tr('sl.error_title')} — {record.job} {_when(record.started_at)}", record.error
+        if isinstance(record, OutboxItem) and record.last_error:
+            what = self.labels.get(record.id, record.object_id)
+            return f"{tr('sl.error_title')} — {what}", record.last_error
+        return None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def on_descendant_focus(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        _, record = self._selected()
+        error = self._error_of(record)
+        detail = self.query_one("#sl-detail", Static)
+        if error is None:
+            detail.update(Text(tr("sl.detail_none"), style="dim italic"))
+        else:
+            detail.update(Text(error[1], style="red"))
+
+    # -- actions -----------------------------------------------------------------------------
+    @on(DataTable.RowSelected)
+    def _row_chosen(self) -> None:
+        self.action_view_error()
+
+    def action_view_error(self) -> None:
+        error = self._error_of(self._selected()[1])
+        if error is None:
+            self.notify(tr("sl.no_error"), timeout=3)
+            return
+        self.app.push_screen(ErrorTextScreen(*error))
+
+    def action_copy_error(self) -> None:
+        error = self._error_of(self._selected()[1])
+        if error is None:
+            self.notify(tr("sl.no_error"), timeout=3)
+            return
+        self.app.copy_to_clipboard(error[1])
+        self.notify(tr("sl.copied"), timeout=3)
+
+    def _outbox_item(self) -> OutboxItem | None:
+        where, record = self._selected()
+        if where != "outbox" or not isinstance(record, OutboxItem):
+            self.notify(tr("sl.outbox_only"), severity="warning", timeout=4)
+            return None
+        return record
+
+    def action_retry(self) -> None:
+        item = self._outbox_item()
+        if item is not None:
+            self._apply("retry", item.id, self.labels.get(item.id, item.object_id))
+
+    def action_discard(self) -> None:
+        item = self._outbox_item()
+        if item is None:
+            return
+        what = self.labels.get(item.id, item.object_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply("discard", item.id, what)
+
+        self.app.push_screen(DiscardScreen(what), answered)
+
+    @work(thread=True, group="synclog-act", exit_on_error=False)
+    def _apply(self, action: str, item_id: int, what: str) -> None:
+        ok = outbox_action(self.app, self.store, action, item_id)
+        self.post_message(OutboxActed(action, ok, what))
+
+    @on(OutboxActed)
+    def _acted(self, msg: OutboxActed) -> None:
+        if msg.action == "retry":
+            if msg.ok:
+                self.notify(tr("sl.retried", what=msg.what), markup=False)
+                push = getattr(sync_service(self.app), "push_now", None)
+                if push is not None:
+                    try:
+                        result = push()
+                        if hasattr(result, "__await__"):
+                            self.app.run_worker(result, group="sync", exit_on_error=False)  # type: ignore[arg-type]
+                    except Exception:
+                        pass
+            else:
+                self.notify(tr("sl.not_retryable"), severity="warning")
+        elif msg.ok:
+            self.notify(tr("sl.discarded", what=msg.what), markup=False)
+        else:
+            self.notify(tr("sl.not_discardable"), severity="warning")
+        outbox_changed = getattr(self.app, "outbox_changed", None)
+        if callable(outbox_changed):
+            outbox_changed()
+        self._load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def outbox_action(app: App[object], store: Store, action: str, item_id: int) -> bool:
+    """Retry or discard one outbox item: the sync engine's API when it has one, else the store's."""
+    service = sync_service(app)
+    names = {
+        "retry": ("retry_outbox_item", "retry_outbox", "retry"),
+        "discard": ("discard_outbox_item", "discard_outbox", "discard"),
+    }[action]
+    for name in names:
+        method = getattr(service, name, None)
+        if callable(method) and not _is_coroutine(method):
+            return bool(method(item_id))
+    store_names = {"retry": ("outbox_retry", "retry_outbox_item"), "discard": ("outbox_discard", "discard_outbox_item")}
+    for name in store_names[action]:
+        method = getattr(store, name, None)
+        if callable(method):
+            return bool(method(item_id))
+    return False
+
+
+def _is_coroutine(fn: Callable[..., object]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
+def _open_sync_log(app: App[object]) -> Callable[[], object]:
+    return lambda: app.push_screen(SyncLogScreen(app.store))  # type: ignore[attr-defined]
+
+
+def palette_commands() -> list[tuple[str, str, Callable[[App[object]], Callable[[], object]]]]:
+    """App-level palette commands: (name, help, factory(app) → callback), current language."""
+    return [(tr("sl.cmd"), tr("sl.cmd_help"), _open_sync_log)]
+
+
+COMMANDS = palette_commands()
