@@ -392,3 +392,71 @@ async def test_persisted_posting_survives_restart(tmp_path, refs):
         nxt = await create(c, ORDER, order_body(refs))
         assert nxt["Number"] == "ТД000000002"
     st2.close()
+
+
+async def test_deletion_mark_unposts_and_put_replaces(client, refs):
+    a = await create(client, ORDER, order_body(refs))
+    u = url(f"{ORDER}(guid'{a['Ref_Key']}')")
+    await client.post(url(f"{ORDER}(guid'{a['Ref_Key']}')/Post"))
+    assert len(await reserve_rows(client, a["Ref_Key"])) == 2
+    m = (await client.patch(u, json={"DeletionMark": True})).json()
+    assert m["Posted"] is False and await reserve_rows(client, a["Ref_Key"]) == []
+    body = order_body(refs, lines=((0, 1, "10"),), Комментарий="PUT")
+    body.pop("Ref_Key")
+    r = await client.put(u, json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["DeletionMark"] is False and got["Комментарий"] == "PUT"
+    assert len(got["Товары"]) == 1 and got["Number"] == a["Number"]
+
+
+async def test_patch_posted_document_reposts(client, refs):
+    a = await create(client, ORDER, order_body(refs))
+    await client.post(url(f"{ORDER}(guid'{a['Ref_Key']}')/Post"))
+    rows = order_body(refs, lines=((0, 5, "10"),))["Товары"]
+    r = await client.patch(url(f"{ORDER}(guid'{a['Ref_Key']}')"), json={"Товары": rows})
+    assert r.status_code == 200 and r.json()["Posted"] is True
+    assert [x["КоличествоBalance"] for x in await reserve_rows(client, a["Ref_Key"])] == [5]
+    bad = [dict(rows[0], Номенклатура_Key=str(uuid.uuid4()))]
+    r = await client.patch(url(f"{ORDER}(guid'{a['Ref_Key']}')"), json={"Товары": bad})
+    assert r.status_code == 500 and error_code(r) == "-1"
+    got = await get_json(client, f"{ORDER}(guid'{a['Ref_Key']}')")
+    assert got["Товары"][0]["Количество"] == 5  # the failed write changed nothing
+    assert [x["КоличествоBalance"] for x in await reserve_rows(client, a["Ref_Key"])] == [5]
+
+
+async def test_balance_at_a_past_period(client, refs):
+    p = refs["prods"][0]["Ref_Key"]
+    cond = f"Склад_Key eq guid'{refs['wh']}' and Номенклатура_Key eq guid'{p}'"
+    before = (await get_json(client, "AccumulationRegister_ТоварыНаСкладах/Balance",
+                             Condition=cond))["value"][0]["КоличествоBalance"]
+    rec = await create(client, "Document_ОприходованиеТоваров", {
+        "Date": "2026-06-01T12:00:00", "Организация_Key": refs["org"], "Склад_Key": refs["wh"],
+        "Товары": [{"LineNumber": "1", "Номенклатура_Key": p, "Количество": 4}]})
+    await client.post(url(f"Document_ОприходованиеТоваров(guid'{rec['Ref_Key']}')/Post"))
+
+    async def at(period):
+        rows = (await get_json(client, "AccumulationRegister_ТоварыНаСкладах/Balance",
+                               Condition=cond, Period=f"datetime'{period}'"))["value"]
+        return rows[0]["КоличествоBalance"]
+    assert await at("2026-05-31T23:59:59") == before
+    assert await at("2026-06-01T23:59:59") == before + 4
+
+
+async def test_metadata_and_service_root(client):
+    r = await client.get("$metadata")
+    assert r.status_code == 200 and "application/xml" in r.headers["content-type"]
+    assert 'EntitySet Name="Catalog_Номенклатура"' in r.text
+    root = await get_json(client, "")
+    assert {"name": "Document_ЗаказПокупателя", "url": "Document_ЗаказПокупателя"} in root["value"]
+
+
+async def test_not_found_and_bad_keys(client):
+    r = await client.get(url("Catalog_Склады(guid'nonsense')"))
+    assert r.status_code == 400 and error_code(r) == "4"
+    r = await client.get(url("Catalog_Склады(42)"))
+    assert r.status_code == 400 and error_code(r) == "7"
+    r = await client.post(url(f"{ORDER}(guid'{uuid.uuid4()}')/Post"))
+    assert r.status_code == 404 and error_code(r) == "9"
+    r = await client.post(url("Catalog_Склады"), content=b"{not json")
+    assert r.status_code == 400 and error_code(r) == "2"
