@@ -63,7 +63,7 @@ register({
     "card.address": {"en": "Address", "ru": "Адрес"},
     "card.comment": {"en": "Comment", "ru": "Комментарий"},
     "card.ph_name": {"en": "as the manager says it, e.g. Ромашка ООО", "ru": "как называют в работе, например Ромашка ООО"},
-    "card.ph_full_name": {"en": "for documents: ООО «Ромашка»", "ru": "для документов: ООО «Ромашка»"},
+    "card.ph_full_name": {"en": "for documents, e.g. ООО «Ромашка»", "ru": "для документов, например ООО «Ромашка»"},
     "card.ph_inn": {"en": "10 digits (company) or 12 (person)", "ru": "10 цифр (юрлицо) или 12 (ИП, физлицо)"},
     "card.ph_kpp": {"en": "9 characters, e.g. 773601001", "ru": "9 знаков, например 773601001"},
     "card.ph_phones": {"en": "+7 912 345-67-89; several: separate with a comma",
@@ -490,7 +490,11 @@ class ClientCardScreen(Screen[None]):
     def _schedule_duplicate_check(self) -> None:
         if self._dup_timer is not None:
             self._dup_timer.stop()
-        self._dup_timer = self.set_timer(self.DUPLICATE_DELAY, self._check_duplicates)
+            self._dup_timer = None
+        if self.DUPLICATE_DELAY <= 0:  # tests: check at once
+            self._check_duplicates()
+        else:
+            self._dup_timer = self.set_timer(self.DUPLICATE_DELAY, self._check_duplicates)
 
     def _check_duplicates(self) -> None:
         self._dup_timer = None
@@ -511,6 +515,7 @@ class ClientCardScreen(Screen[None]):
         if not msg.hits:
             box.update("")
             box.display = False
+            self.refresh_bindings()
             return
         text = Text()
         for n, hit in enumerate(msg.hits[:3]):
@@ -530,6 +535,13 @@ class ClientCardScreen(Screen[None]):
             text.append("\n" + tr("card.dup_more", n=len(msg.hits) - 3))
         box.update(text)
         box.display = True
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Open duplicate" is offered (and shown in the footer) only when there is one."""
+        if action == "open_duplicate":
+            return bool(self.duplicates)
+        return True
 
     def action_open_duplicate(self) -> None:
         if not self.duplicates:

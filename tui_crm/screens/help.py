@@ -19,8 +19,8 @@ register({
     "help.screen": {"en": "On this screen ({name})", "ru": "На этом экране ({name})"},
     "help.global": {"en": "Everywhere", "ru": "Везде"},
     "help.footer": {
-        "en": "Every action is also in the command palette (ctrl+p or F12). Escape closes this help.",
-        "ru": "Все действия есть и в палитре команд (ctrl+p или F12). Escape — закрыть справку.",
+        "en": "Every action is also a command: ctrl+p or F12. Esc closes.",
+        "ru": "Все действия есть в палитре команд: ctrl+p или F12. Esc — закрыть.",
     },
     "help.col_keys": {"en": "Keys", "ru": "Клавиши"},
     "help.col_action": {"en": "Action", "ru": "Действие"},
@@ -44,7 +44,7 @@ def binding_rows(node: Any, app: Any) -> list[tuple[str, str]]:
 
 
 def _table(rows: list[tuple[str, str]]) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+    table = Table(box=None, show_header=False, expand=True, pad_edge=False)
     table.add_column(tr("help.col_keys"), width=22, no_wrap=True)
     table.add_column(tr("help.col_action"), ratio=1)
     for keys, description in rows:
@@ -58,13 +58,13 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {
-        width: 76; height: auto; max-height: 90%;
+        width: 76; height: auto; max-height: 100%;
         border: thick $primary; background: $panel; padding: 0 1;
     }
     HelpScreen #help-title { text-style: bold; width: 1fr; content-align: center middle; }
     HelpScreen .section { text-style: bold; color: $text-primary; margin-top: 1; }
-    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
-    HelpScreen #help-footer { color: $text-muted; margin-top: 1; }
+    HelpScreen VerticalScroll { height: auto; max-height: 1fr; }
+    HelpScreen #help-footer { color: $text-muted; margin-top: 1; width: 1fr; content-align: center middle; }
     """
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", tr("bind.close"), id="help.close"),

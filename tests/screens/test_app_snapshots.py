@@ -1,0 +1,133 @@
+"""App-wide pieces: F1 help, keys with ids and SSH-safe alternatives, sync events to toasts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.binding import Binding
+
+from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, seeded_store, settle
+from tui_crm.app import CrmApp, SyncEventArrived
+from tui_crm.i18n import set_language
+from tui_crm.screens.client_card import ClientCardScreen
+from tui_crm.screens.clients import ClientsScreen
+from tui_crm.screens.help import HelpScreen, binding_rows
+from tui_crm.screens.products import ProductsScreen
+from tui_crm.store import Store
+from tui_crm.widgets.confirm import ConfirmModal
+
+SIZE = (110, 30)
+# Keys terminals or multiplexers eat or alias (STYLE.md 7): never the only way to an action.
+UNSAFE = {"ctrl+enter", "ctrl+j", "ctrl+o", "ctrl+s", "ctrl+i", "ctrl+m", "ctrl+h", "ctrl+b", "ctrl+a"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = seeded_store(tmp_path / "crm.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("en")
+
+
+def make_app(store: Store, lang: str = "en") -> CrmApp:
+    set_language(lang)
+    return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False)
+
+
+def test_help_on_the_client_card(snap_compare, store: Store) -> None:
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(store), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_on_the_clients_list_in_russian(snap_compare, store: Store) -> None:
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(store, "ru"), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("owner", [CrmApp, ClientsScreen, ClientCardScreen, HelpScreen, ConfirmModal])
+def test_every_binding_has_an_id_and_a_safe_key(owner: type) -> None:
+    for binding in Binding.make_bindings(owner.BINDINGS):
+        assert binding.id, f"{owner.__name__}: {binding.key} → {binding.action} has no id"
+    by_id: dict[str, set[str]] = {}
+    for binding in Binding.make_bindings(owner.BINDINGS):
+        by_id.setdefault(binding.id or "", set()).add(binding.key)
+    for binding_id, keys in by_id.items():
+        assert keys - UNSAFE, f"{binding_id} only has keys that are unsafe over SSH/tmux: {keys}"
+
+
+async def test_help_lists_screen_and_global_keys(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = pilot.app.screen
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        screen_rows = dict((d, k) for k, d in binding_rows(card, pilot.app))
+        global_rows = dict((d, k) for k, d in binding_rows(pilot.app, pilot.app))
+        assert screen_rows["Save"] == "f2 / alt+s"
+        assert screen_rows["Send to accounting"] == "f9 / alt+a"
+        assert global_rows["Find"] == "f4 / ^k"
+        assert global_rows["Help"] == "f1 / ?"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen is card
+
+
+async def test_russian_footer_and_keys(store: Store) -> None:
+    async with make_app(store, "ru").run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        descriptions = {b.description for _k, b in pilot.app.screen._bindings}
+        assert "Новый клиент" in descriptions
+        assert {b.description for _k, b in pilot.app._bindings} >= {"Справка", "Найти", "Выход"}
+
+
+async def test_products_stay_reachable(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ProductsScreen)
+        pilot.app.action_clients()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ClientsScreen)
+
+
+@dataclass(frozen=True)
+class PaymentArrived:
+    """Shaped like the sync engine's event (issue 4); matched by class name in the app."""
+
+    invoice_id: str
+    invoice_number: str
+    amount: Decimal
+
+
+async def test_payment_event_becomes_a_toast(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.post_message(SyncEventArrived(PaymentArrived("x", "ЦБ-000123", Decimal("5000"))))
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert "Payment 5 000.00 arrived for invoice ЦБ-000123" in messages

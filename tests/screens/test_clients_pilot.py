@@ -1,0 +1,212 @@
+"""Behaviour of the clients list and the client card, driven with the pilot (no snapshots)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, INN_ROMASHKA, seeded_store, settle
+from tui_crm.app import CrmApp
+from tui_crm.domain.models import SyncState
+from tui_crm.i18n import set_language
+from tui_crm.screens.client_card import ClientCardScreen, card_problems, split_phones
+from tui_crm.screens.clients import ClientsScreen, prefill_from_search
+from tui_crm.domain.validation import ClientKind
+from tui_crm.store import Store
+from tui_crm.widgets.confirm import ConfirmModal
+
+SIZE = (110, 30)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = seeded_store(tmp_path / "crm.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _english_and_no_debounce(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(ClientCardScreen, "DUPLICATE_DELAY", 0.0)
+    set_language("en")
+    yield
+    set_language("en")
+
+
+def make_app(store: Store) -> CrmApp:
+    return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False)
+
+
+def _card(app: CrmApp) -> ClientCardScreen:
+    assert isinstance(app.screen, ClientCardScreen), app.screen
+    return app.screen
+
+
+def _all_clients(store: Store) -> list[tuple[object, ...]]:
+    return store.db.cursor().execute("SELECT * FROM clients ORDER BY id").fetchall()
+
+
+def _outbox(store: Store) -> list[tuple[object, ...]]:
+    return store.db.cursor().execute("SELECT kind, object_id, action, state FROM outbox ORDER BY id").fetchall()
+
+
+async def test_invalid_inn_blocks_save_and_changes_nothing(store: Store) -> None:
+    before_clients, before_outbox = _all_clients(store), _outbox(store)
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        inn = card.query_one("#inn", Input)
+        inn.focus()
+        inn.value = "7707083894"  # last digit off: wrong checksum
+        await pilot.press("f2")
+        await settle(pilot)
+        assert card.problems()["inn"].startswith("The ИНН has a wrong check digit")
+        assert "wrong check digit" in str(card.query_one("#error-inn").content)
+        assert pilot.app.focused is inn
+        assert card.dirty  # what was typed is still there
+    assert _all_clients(store) == before_clients
+    assert _outbox(store) == before_outbox
+
+
+async def test_new_client_save_queues_it_with_normalised_phones(store: Store) -> None:
+    outbox_before = store.outbox_count()
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = _card(pilot.app)
+        # Individual: no ИНН needed, no КПП row.
+        card.query_one("#kind").focus()
+        await pilot.press("right", "right", "enter")
+        await settle(pilot)
+        assert card.kind is ClientKind.INDIVIDUAL
+        assert not card.query_one("#box-kpp").display
+        card.query_one("#name", Input).focus()
+        await pilot.press(*"Сидоров Пётр")
+        card.query_one("#phones", Input).value = "8 (903) 555-12-34; +7 916 000 11 22"
+        await pilot.press("f2")
+        await settle(pilot)
+        client_id = card.client_id
+        assert not card.dirty
+        assert pilot.app.sync_view.outbox == outbox_before + 1
+        assert card.query_one("#phones", Input).value == "+7 903 555-12-34, +7 916 000-11-22"
+    record = store.get_client(client_id)
+    assert record is not None
+    assert record.client.name == "Сидоров Пётр"
+    assert record.client.phones == ("+79035551234", "+79160001122")
+    assert record.sync_state is SyncState.QUEUED
+    assert ("client", client_id, "create", "pending") in _outbox(store)
+
+
+async def test_escape_on_dirty_card_asks_before_discarding(store: Store) -> None:
+    before = _all_clients(store)
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        card.query_one("#comment", Input).focus()
+        await pilot.press("end", *" и после 18")
+        assert card.dirty
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert pilot.app.screen is card
+        assert card.query_one("#comment", Input).value == "Звонить до 17:00 и после 18"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")  # discard
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ClientsScreen)
+    assert _all_clients(store) == before
+
+
+async def test_escape_on_clean_card_closes_without_asking(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ClientsScreen)
+
+
+async def test_duplicate_inn_warns_and_opens_the_existing_card(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = _card(pilot.app)
+        card.query_one("#inn", Input).focus()
+        await pilot.press(*INN_ROMASHKA)
+        await settle(pilot)
+        assert [h.id for h in card.duplicates] == [CLIENT_ROMASHKA]
+        assert "Ромашка ООО" in str(card.query_one("#duplicates").content)
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmModal)  # the new card had typing in it
+        await pilot.press("y")
+        await settle(pilot)
+        opened = _card(pilot.app)
+        assert opened.client_id == CLIENT_ROMASHKA
+        assert opened.query_one("#name", Input).value == "Ромашка ООО"
+
+
+async def test_typing_a_phone_and_enter_opens_the_client(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"+7 912 345-67-89")
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#clients", DataTable).row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _card(pilot.app).client_id == CLIENT_ROMASHKA
+
+
+async def test_new_client_from_search_text_is_prefilled(store: Store) -> None:
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"8 999 123 45 67", "f2")
+        await settle(pilot)
+        card = _card(pilot.app)
+        assert card.query_one("#phones", Input).value == "8 999 123 45 67"
+        assert card.dirty
+
+
+async def test_clients_list_is_limited(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ClientsScreen, "LIMIT", 3)
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert screen.query_one("#clients", DataTable).row_count == 3
+        assert "first 3 shown" in str(screen.query_one("#hint").content)
+
+
+def test_prefill_and_phone_splitting() -> None:
+    assert prefill_from_search("7707083893") == {"inn": "7707083893"}
+    assert prefill_from_search("+7 912 000-00-00") == {"phones": "+7 912 000-00-00"}
+    assert prefill_from_search("Ромашка") == {"name": "Ромашка"}
+    assert split_phones("+7 912 1, 8 903 2;  ") == ["+7 912 1", "8 903 2"]
+
+
+def test_validation_messages_in_russian() -> None:
+    values = {"name": "", "full_name": "", "inn": "7707083894", "kpp": "12", "phones": "12, abc",
+              "email": "x@", "address": "", "comment": ""}
+    set_language("ru")
+    problems = card_problems(ClientKind.LEGAL_ENTITY, values)
+    assert problems == {
+        "name": "Введите наименование клиента.",
+        "inn": "Неверная контрольная цифра ИНН — в номере опечатка.",
+        "kpp": "В КПП 9 знаков; здесь 2.",
+        "phones": "«12» — не номер телефона; введите, например, +7 912 345-67-89.",
+        "email": "«x@» не похоже на адрес e-mail (name@example.ru).",
+    }
+    sole = card_problems(ClientKind.SOLE_PROPRIETOR, {**values, "inn": INN_ROMASHKA, "kpp": ""})
+    assert sole["inn"] == "ИНН для вида «ИП» — 12 цифр; здесь 10."
