@@ -240,3 +240,14 @@ async def test_filter_datetime_and_arith(client):
     data = await get_json(client, "InformationRegister_ЦеныНоменклатуры_RecordType/SliceLast()",
                           **{"$filter": "Цена mul 2 gt 1000"})
     assert all(r["Цена"] * 2 > 1000 for r in data["value"])
+
+
+def test_seed_is_deterministic_and_scales():
+    from tui_crm.sandbox.seed import product_names
+    from tui_crm.sandbox.state import SandboxState
+    a = SandboxState.seeded(products=50, warehouses=4, seed=3)
+    b = SandboxState.seeded(products=50, warehouses=4, seed=3)
+    assert list(a.objects["Catalog_Номенклатура"]) == list(b.objects["Catalog_Номенклатура"])
+    assert a.acc["ТоварыНаСкладах"].totals == b.acc["ТоварыНаСкладах"].totals
+    names = [n for _, n in product_names(20_000)]
+    assert len(set(names)) == 20_000

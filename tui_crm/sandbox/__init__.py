@@ -3,6 +3,16 @@
 It imports nothing from tui_crm.sync or tui_crm.store, so tests running our client against it
 check both sides for real. Entry points: `create_app` (ASGI), `SandboxState` (data),
 `start_in_thread` / `serve` (uvicorn on loopback), `cli` (`tui-crm sandbox …`).
+
+CLI:
+  tui-crm sandbox serve [--port N] [--base NAME] [--data FILE | --memory] [--reset]
+                        [--products N --warehouses N --seed N] [--user U --password P]
+                        [--latency-ms MS] [--error-rate R] [--hang S [--hang-rate R]]
+                        [--drop-rate R] [--html-rate R] [--fault-seed N]
+  tui-crm sandbox seed --data FILE --products N --warehouses N [--seed N]
+  tui-crm sandbox orders|post|unpost|pay|ship|price|receive --url BASE_URL [--user U --password P]
+
+Query strings must encode spaces as %20 (a '+' is a literal plus, like in 1C).
 """
 
 from __future__ import annotations
