@@ -51,8 +51,9 @@ async def test_latency_and_hang(client, faults):
 async def test_drop_after_commit(client, faults, state):
     faults.configure({"drop_next": 1})
     key = str(uuid.uuid4())
-    with pytest.raises(DroppedResponse):
+    with pytest.raises(httpx.TransportError) as exc:
         await client.post(url("Catalog_Контрагенты"), json={"Ref_Key": key, "Description": "X"})
+    assert isinstance(exc.value, DroppedResponse)
     assert state.get("Catalog_Контрагенты", key) is not None  # the write was committed
     r = await client.post(url("Catalog_Контрагенты"), json={"Ref_Key": key, "Description": "X"})
     assert r.status_code == 400 and error_code(r) == "15"

@@ -23,8 +23,18 @@ HTML_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Ошиб
              "<p>Ошибка аутентификации или публикация недоступна.</p></body></html>")
 
 
-class DroppedResponse(Exception):
-    """Raised after a committed write so the server closes the connection mid-response."""
+try:  # in-process (ASGITransport) clients then see the same error class as over loopback
+    from httpx import RemoteProtocolError as _DropBase
+except ImportError:  # pragma: no cover - httpx is a project dependency
+    _DropBase = Exception  # type: ignore[misc,assignment]
+
+
+class DroppedResponse(_DropBase):  # type: ignore[misc,valid-type]
+    """Raised after a committed write so the server closes the connection mid-response.
+
+    Over uvicorn the client gets `httpx.RemoteProtocolError` (incomplete body); through
+    `httpx.ASGITransport` the exception itself reaches the client, and it *is* a
+    `RemoteProtocolError` too, so retry code is exercised identically."""
 
 
 @dataclass
