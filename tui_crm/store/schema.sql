@@ -242,3 +242,49 @@ CREATE TABLE contracts (
     settlement       VARCHAR NOT NULL DEFAULT '',   -- ВедениеВзаиморасчетов
     data_version     VARCHAR NOT NULL DEFAULT ''
 );
+
+-- migration: 3 sync
+-- What the sync engine needs beyond migration 2: company-specific fields (JSON, per profile
+-- [custom_fields]), the contract/organization an order was written with, contact details and
+-- debt of accounting's counterparties, currencies, and the outbox's claim time.
+ALTER TABLE clients ADD COLUMN custom VARCHAR DEFAULT '{}';
+ALTER TABLE clients ADD COLUMN contract_id VARCHAR;
+ALTER TABLE invoices ADD COLUMN custom VARCHAR DEFAULT '{}';
+ALTER TABLE invoices ADD COLUMN contract_id VARCHAR;
+ALTER TABLE invoices ADD COLUMN organization_id VARCHAR;
+ALTER TABLE invoices ADD COLUMN bill_number VARCHAR DEFAULT '';
+ALTER TABLE invoices ADD COLUMN checked_at TIMESTAMP;      -- last time accounting confirmed its state
+ALTER TABLE counterparties ADD COLUMN phones VARCHAR DEFAULT '';
+ALTER TABLE counterparties ADD COLUMN email VARCHAR DEFAULT '';
+ALTER TABLE counterparties ADD COLUMN address VARCHAR DEFAULT '';
+ALTER TABLE counterparties ADD COLUMN custom VARCHAR DEFAULT '{}';
+ALTER TABLE counterparties ADD COLUMN debt DECIMAL(15, 2);
+ALTER TABLE organizations ADD COLUMN kpp VARCHAR DEFAULT '';
+ALTER TABLE organizations ADD COLUMN full_name VARCHAR DEFAULT '';
+ALTER TABLE organizations ADD COLUMN deletion_mark BOOLEAN DEFAULT FALSE;
+ALTER TABLE contracts ADD COLUMN currency_id VARCHAR;
+ALTER TABLE contracts ADD COLUMN deletion_mark BOOLEAN DEFAULT FALSE;
+ALTER TABLE outbox ADD COLUMN claimed_at TIMESTAMP;
+ALTER TABLE sync_runs ADD COLUMN rows_written BIGINT DEFAULT 0;
+ALTER TABLE sync_runs ADD COLUMN detail VARCHAR;
+
+CREATE TABLE currencies (
+    id    VARCHAR PRIMARY KEY,
+    code  VARCHAR NOT NULL DEFAULT '',
+    name  VARCHAR NOT NULL DEFAULT ''
+);
+
+-- Units of measure by id (КА 1.1: owned by the product) with their factor, for order lines.
+CREATE TABLE units (
+    id        VARCHAR PRIMARY KEY,
+    owner_id  VARCHAR,
+    name      VARCHAR NOT NULL DEFAULT '',
+    factor    DECIMAL(10, 3) NOT NULL DEFAULT 1
+);
+
+-- When the payments/shipments of an order were last read from accounting (data age).
+CREATE TABLE order_checks (
+    invoice_id   VARCHAR PRIMARY KEY,
+    payments_at  TIMESTAMP,
+    shipments_at TIMESTAMP
+);

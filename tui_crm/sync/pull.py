@@ -1,8 +1,13 @@
-"""Accounting → mirror: fetch catalogs, prices and stock, then replace the mirror in one transaction.
+"""Accounting → mirror: warehouses, price types, units, products, prices, stock and reserves.
 
-Everything is fetched and validated first; only then does one store transaction replace the
-mirror and rebuild the picker table. A network failure or a malformed row therefore leaves the
-previous mirror exactly as it was, and the run is recorded with its error.
+Pages are parsed as they arrive and streamed into TEMP stage tables on the writer thread, so
+memory stays flat on a 100k-product base with 1M stock rows; one transaction at the end MERGEs the
+stages into the mirror and rebuilds the picker table. A network failure or a malformed row
+therefore leaves the previous mirror exactly as it was, and the run is recorded with its error.
+
+Stock is read per warehouse and prices per price type (restrictions in the virtual table's
+``Condition``), each in one request: paging a virtual table with ``$skip`` would make 1C
+recompute the balance for every page.
 """
 
 from __future__ import annotations
@@ -10,107 +15,43 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tui_crm.store import Store, utcnow
-from tui_crm.sync import odata
-from tui_crm.sync.odata import ODataClient, ODataError, virtual_table
+from tui_crm.store.accounting import UNIT_COLUMNS
+from tui_crm.store.mirror import PRICE_TYPE_COLUMNS, PRODUCT_COLUMNS, WAREHOUSE_COLUMNS
+from tui_crm.sync import parse, queries
+from tui_crm.sync.odata import NotFound, ODataClient
+from tui_crm.sync.parse import BadData
+from tui_crm.sync.profile import Profile, load_profile
+from tui_crm.sync.queries import Query
+from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.pull")
 
+__all__ = ["BadData", "PullResult", "Progress", "describe", "pull_mirror", "fetch_all"]
 
-@dataclass(frozen=True)
-class Ka1Names:
-    """КА 1.1 / УТ 10.3 metadata names the mirror pull reads (reference/onec-odata.md §6)."""
+Progress = Callable[[str, int, int | None], None]
 
-    warehouses: str = "Catalog_Склады"
-    price_types: str = "Catalog_ТипыЦенНоменклатуры"
-    products: str = "Catalog_Номенклатура"
-    units: str = "Catalog_ЕдиницыИзмерения"
-    stock_register: str = "AccumulationRegister_ТоварыНаСкладах"
-    reserve_register: str = "AccumulationRegister_ТоварыВРезервеНаСкладах"
-    prices_register: str = "InformationRegister_ЦеныНоменклатуры_RecordType"
-
-
-KA1 = Ka1Names()
-
-
-class BadData(ODataError):
-    """Accounting sent a row we cannot trust; the pull is abandoned and the mirror kept."""
-
-    def __init__(self, entity: str, reason: str, row: dict[str, Any] | None = None) -> None:
-        key = (row or {}).get("Ref_Key")
-        where = f" (Ref_Key {key})" if isinstance(key, str) else ""
-        super().__init__(f"Accounting sent a malformed {entity} row{where}: {reason}")
-        self.entity = entity
-        self.reason = reason
-
-
-# -- strict field readers -------------------------------------------------------------------
-def _ref(row: dict[str, Any], name: str, entity: str, *, required: bool = True) -> str | None:
-    value = row.get(name)
-    if value is None or value == "" or value == odata.EMPTY_REF:
-        if required:
-            raise BadData(entity, f"{name} is empty", row)
-        return None
-    if not isinstance(value, str):
-        raise BadData(entity, f"{name} is not a reference: {value!r}", row)
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise BadData(entity, f"{name} is not a GUID: {value[:60]!r}", row) from None
-
-
-def _text(row: dict[str, Any], name: str, entity: str, *, max_len: int = 1000) -> str:
-    value = row.get(name, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadData(entity, f"{name} is not text: {value!r}", row)
-    if len(value) > max_len:
-        raise BadData(entity, f"{name} is longer than {max_len} characters", row)
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        raise BadData(entity, f"{name} contains control characters", row)
-    return value.strip()
-
-
-def _bool(row: dict[str, Any], name: str, entity: str) -> bool:
-    value = row.get(name, False)
-    if not isinstance(value, bool):
-        raise BadData(entity, f"{name} is not true/false: {value!r}", row)
-    return value
-
-
-def _number(row: dict[str, Any], name: str, entity: str, places: int) -> Decimal:
-    value = row.get(name, 0)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadData(entity, f"{name} is not a number: {value!r}", row)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadData(entity, f"{name} is not a number: {value!r}", row) from None
-    if not number.is_finite() or abs(number) >= Decimal(10) ** (15 - places):
-        raise BadData(entity, f"{name} is out of range: {value!r}", row)
-    return number.quantize(Decimal(1).scaleb(-places))
-
-
-# -- the snapshot ---------------------------------------------------------------------------
-@dataclass
-class MirrorSnapshot:
-    warehouses: list[tuple[Any, ...]] = field(default_factory=list)
-    price_types: list[tuple[Any, ...]] = field(default_factory=list)
-    products: list[tuple[Any, ...]] = field(default_factory=list)
-    prices: list[tuple[Any, ...]] = field(default_factory=list)
-    stock: list[tuple[Any, ...]] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return sum(len(x) for x in (self.warehouses, self.price_types, self.products, self.prices, self.stock))
+STAGE_PRICE_COLUMNS = (
+    ("price_type_id", "VARCHAR"), ("product_id", "VARCHAR"), ("has_variant", "BOOLEAN"),
+    ("price", "DECIMAL(15,2)"), ("unit_id", "VARCHAR"), ("period", "TIMESTAMP"),
+)
+STAGE_STOCK_COLUMNS = (
+    ("warehouse_id", "VARCHAR"), ("product_id", "VARCHAR"), ("on_hand", "DECIMAL(15,3)"),
+    ("reserved", "DECIMAL(15,3)"),
+)
+_STAGES = {
+    "stage_m_warehouses": WAREHOUSE_COLUMNS,
+    "stage_m_price_types": PRICE_TYPE_COLUMNS,
+    "stage_m_units": UNIT_COLUMNS,
+    "stage_m_products": PRODUCT_COLUMNS,
+    "stage_m_prices": STAGE_PRICE_COLUMNS,
+    "stage_m_stock": STAGE_STOCK_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -120,137 +61,209 @@ class PullResult:
     seconds: float
 
 
-async def _all(client: ODataClient, entity: str, select: str, orderby: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    async for page in client.iter_pages(entity, select=select, orderby=orderby):
-        rows.extend(page)
-    return rows
-
-
-async def fetch_snapshot(client: ODataClient, names: Ka1Names = KA1) -> MirrorSnapshot:
-    """Read everything the mirror holds from accounting, validating each row."""
-    snap = MirrorSnapshot()
-
-    e = names.warehouses
-    for r in await _all(client, e, "Ref_Key,DataVersion,DeletionMark,Code,Description,IsFolder", "Ref_Key"):
-        snap.warehouses.append(
-            (_ref(r, "Ref_Key", e), _text(r, "Code", e), _text(r, "Description", e),
-             _bool(r, "IsFolder", e), _bool(r, "DeletionMark", e), _text(r, "DataVersion", e))
-        )
-
-    e = names.price_types
-    for r in await _all(
-        client, e, "Ref_Key,DataVersion,DeletionMark,Code,Description,ЦенаВключаетНДС,ВалютаЦены_Key", "Ref_Key"
-    ):
-        snap.price_types.append(
-            (_ref(r, "Ref_Key", e), _text(r, "Code", e), _text(r, "Description", e),
-             _bool(r, "ЦенаВключаетНДС", e), _ref(r, "ВалютаЦены_Key", e, required=False),
-             _bool(r, "DeletionMark", e), _text(r, "DataVersion", e))
-        )
-
-    e = names.units
-    unit_names: dict[str, str] = {}
-    for r in await _all(client, e, "Ref_Key,Description", "Ref_Key"):
-        ref = _ref(r, "Ref_Key", e)
-        assert ref is not None
-        unit_names[ref] = _text(r, "Description", e)
-
-    e = names.products
-    select = (
-        "Ref_Key,DataVersion,DeletionMark,IsFolder,Code,Description,Артикул,НаименованиеПолное,"
-        "ЕдиницаХраненияОстатков_Key,СтавкаНДС,Услуга"
-    )
-    for r in await _all(client, e, select, "Ref_Key"):
-        if _bool(r, "IsFolder", e):
-            continue  # groups of the catalog are not products
-        unit = _ref(r, "ЕдиницаХраненияОстатков_Key", e, required=False)
-        snap.products.append(
-            (_ref(r, "Ref_Key", e), _text(r, "Code", e), _text(r, "Артикул", e), _text(r, "Description", e),
-             _text(r, "НаименованиеПолное", e, max_len=4000), unit, unit_names.get(unit or "", ""),
-             _text(r, "СтавкаНДС", e), _bool(r, "Услуга", e), _bool(r, "DeletionMark", e),
-             _text(r, "DataVersion", e))
-        )
-
-    e = names.prices_register
-    best: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for r in await _all(
-        client,
-        virtual_table(e, "SliceLast"),
-        "ТипЦен_Key,Номенклатура_Key,ХарактеристикаНоменклатуры_Key,Цена,ЕдиницаИзмерения_Key,Period",
-        "ТипЦен_Key,Номенклатура_Key,ХарактеристикаНоменклатуры_Key",
-    ):
-        key = (_ref(r, "ТипЦен_Key", e), _ref(r, "Номенклатура_Key", e))
-        if _ref(r, "ХарактеристикаНоменклатуры_Key", e, required=False) is not None and key in best:
-            continue  # the product's own price (no characteristic) wins over a variant's
-        best[key] = (*key, _number(r, "Цена", e, 2), _ref(r, "ЕдиницаИзмерения_Key", e, required=False),
-                     odata.parse_date(r.get("Period")))
-    snap.prices = list(best.values())
-
-    stock: dict[tuple[str, str], list[Decimal]] = {}
-    e = names.stock_register
-    for r in await _all(
-        client, virtual_table(e, "Balance"), "Склад_Key,Номенклатура_Key,КоличествоBalance",
-        "Склад_Key,Номенклатура_Key",
-    ):
-        key = (_ref(r, "Склад_Key", e), _ref(r, "Номенклатура_Key", e))
-        stock.setdefault(key, [Decimal(0), Decimal(0)])[0] += _number(r, "КоличествоBalance", e, 3)
-    e = names.reserve_register
-    try:
-        reserves = await _all(
-            client, virtual_table(e, "Balance"), "Склад_Key,Номенклатура_Key,КоличествоBalance",
-            "Склад_Key,Номенклатура_Key",
-        )
-    except odata.NotFound:
-        # Not every base publishes the reserve register over OData; free stock = on hand then.
-        log.warning("%s is not published; free stock is shown without reserves", e)
-        reserves = []
-    for r in reserves:
-        key = (_ref(r, "Склад_Key", e), _ref(r, "Номенклатура_Key", e))
-        stock.setdefault(key, [Decimal(0), Decimal(0)])[1] += _number(r, "КоличествоBalance", e, 3)
-    snap.stock = [(wh, prod, q[0], q[1]) for (wh, prod), q in stock.items()]
-    return snap
-
-
-def apply_snapshot(store: Store, snap: MirrorSnapshot, now: datetime | None = None) -> None:
-    """Replace the whole mirror in one transaction (all or nothing)."""
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, snap.warehouses)
-        store.replace_price_types(cur, snap.price_types)
-        store.replace_products(cur, snap.products)
-        store.replace_prices(cur, snap.prices)
-        store.replace_stock(cur, snap.stock)
-        store.rebuild_picker(cur)
-        store.set_meta(cur, "mirror_pulled_at", (now or utcnow()).isoformat())
-
-
 def describe(exc: BaseException) -> str:
     """One plain line for the sync log and the status bar."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:500]
 
 
+async def fetch_all(client: ODataClient, q: Query, page_size: int | None = None):  # noqa: ANN201
+    """Async iterator over the pages of a query (unpaged queries give one page)."""
+    async for page in client.iter_pages(
+        q.path, select=list(q.select) or None, filter=q.filter, orderby=q.orderby if q.paged else None,
+        page_size=page_size, extra=q.extra or None,
+    ):
+        yield page
+
+
+def _create_stages(writer: StoreWriter) -> None:
+    cur = writer.cursor()
+    for name, cols in _STAGES.items():
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
+
+
+def _drop_stages(writer: StoreWriter) -> None:
+    cur = writer.cursor()
+    for name in _STAGES:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _merge_keyed(cur: Any, table: str, stage: str, columns: tuple[tuple[str, str], ...]) -> None:
+    names = [n for n, _ in columns]
+    updates = ", ".join(f"{n} = s.{n}" for n in names if n != "id")
+    cur.execute(
+        f"MERGE INTO {table} t USING (SELECT DISTINCT ON (id) * FROM {stage}) s ON t.id = s.id "
+        f"WHEN MATCHED AND t.data_version IS DISTINCT FROM s.data_version THEN UPDATE SET {updates} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)}) "
+        "WHEN NOT MATCHED BY SOURCE THEN DELETE"
+    )
+
+
+def _apply(writer: StoreWriter, counts: dict[str, int], now: datetime) -> int:
+    """Merge all stages into the mirror in one transaction; returns rows written."""
+    store = writer.store
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE stage_m_products SET unit_name = u.name FROM stage_m_units u WHERE u.id = stage_m_products.unit_id"
+        )
+        _merge_keyed(cur, "warehouses", "stage_m_warehouses", WAREHOUSE_COLUMNS)
+        _merge_keyed(cur, "price_types", "stage_m_price_types", PRICE_TYPE_COLUMNS)
+        cur.execute(
+            "MERGE INTO units t USING (SELECT DISTINCT ON (id) * FROM stage_m_units) s ON t.id = s.id "
+            "WHEN MATCHED AND (t.name IS DISTINCT FROM s.name OR t.factor IS DISTINCT FROM s.factor "
+            "OR t.owner_id IS DISTINCT FROM s.owner_id) THEN UPDATE SET name = s.name, factor = s.factor, "
+            "owner_id = s.owner_id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner_id, s.name, s.factor) "
+            "WHEN NOT MATCHED BY SOURCE THEN DELETE"
+        )
+        _merge_keyed(cur, "products", "stage_m_products", PRODUCT_COLUMNS)
+        cur.execute(
+            "UPDATE products SET search = lower(concat_ws(' ', code, article, name)) "
+            "WHERE search IS DISTINCT FROM lower(concat_ws(' ', code, article, name))"
+        )
+        cur.execute("DELETE FROM prices")
+        cur.execute(
+            "INSERT INTO prices SELECT DISTINCT ON (price_type_id, product_id) price_type_id, product_id, price, "
+            "unit_id, period FROM stage_m_prices ORDER BY price_type_id, product_id, has_variant, period DESC"
+        )
+        cur.execute("DELETE FROM stock")
+        cur.execute(
+            "INSERT INTO stock SELECT warehouse_id, product_id, sum(on_hand), sum(reserved) FROM stage_m_stock "
+            "GROUP BY warehouse_id, product_id"
+        )
+        store.rebuild_picker(cur)
+        store.set_meta(cur, "mirror_pulled_at", now.isoformat())
+        for key, value in counts.items():
+            store.set_meta(cur, f"count:{key}", str(value))
+        row = cur.execute(
+            "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM prices) + (SELECT count(*) FROM stock)"
+        ).fetchone()
+    _drop_stages(writer)
+    return int(row[0]) if row else 0
+
+
+async def _stream(
+    client: ODataClient, writer: StoreWriter, q: Query, stage: str, convert: Callable[[dict[str, Any]], Any],
+    *, progress: Progress | None, label: str, total: int | None = None, done: list[int] | None = None,
+    page_size: int | None = None,
+) -> int:
+    """Fetch a query page by page, convert rows and append them to a stage table, overlapping the
+    next fetch with the previous insert."""
+    columns = _STAGES[stage]
+    pending: asyncio.Future[Any] | None = None
+    count = 0
+    counter = done if done is not None else [0]
+    async for page in fetch_all(client, q, page_size):
+        rows = []
+        for r in page:
+            out = convert(r)
+            if out is not None:
+                rows.append(out)
+        count += len(page)
+        counter[0] += len(page)
+        if pending is not None:
+            await pending
+        pending = asyncio.ensure_future(writer.run(writer.stage, stage, columns, rows))
+        if progress is not None:
+            progress(label, counter[0], total)
+    if pending is not None:
+        await pending
+    return count
+
+
+async def fetch_into_stages(
+    client: ODataClient, writer: StoreWriter, p: Profile, *, progress: Progress | None = None,
+) -> tuple[int, dict[str, int]]:
+    """Read the whole mirror into the writer's stage tables; returns (rows read, catalog counts)."""
+    await writer.run(_create_stages, writer)
+    rows = 0
+    counts: dict[str, int] = {}
+
+    rows += await _stream(client, writer, queries.catalog(p, "warehouse"), "stage_m_warehouses",
+                          lambda r: parse.warehouse(p, r), progress=progress, label="warehouses")
+    price_types: list[str] = []
+
+    def price_type(r: dict[str, Any]) -> tuple[Any, ...]:
+        t = parse.price_type(p, r)
+        if not t[5]:
+            price_types.append(t[0])
+        return t
+
+    rows += await _stream(client, writer, queries.catalog(p, "price_type"), "stage_m_price_types", price_type,
+                          progress=progress, label="price types")
+    if p["unit"].present:
+        rows += await _stream(client, writer, queries.catalog(p, "unit"), "stage_m_units",
+                              lambda r: parse.unit(p, r), progress=progress, label="units")
+    total = None
+    if progress is not None:
+        total = await client.count(p["product"].entity)
+    product_count = await _stream(client, writer, queries.catalog(p, "product"), "stage_m_products",
+                                  lambda r: parse.product(p, r, {}), progress=progress, label="products",
+                                  total=total)
+    counts["product"] = product_count
+    rows += product_count
+
+    done = [0]
+    for pt in price_types:
+        rows += await _stream(client, writer, queries.prices(p, pt), "stage_m_prices", lambda r: parse.price_row(p, r),
+                              progress=progress, label="prices", done=done)
+    warehouses = await writer.run(
+        lambda: [r[0] for r in writer.cursor().execute(
+            "SELECT id FROM stage_m_warehouses WHERE NOT is_folder AND NOT deletion_mark ORDER BY id").fetchall()]
+    )
+    done = [0]
+    for wh in warehouses:
+        rows += await _stream(client, writer, queries.stock(p, wh), "stage_m_stock", lambda r: parse.stock_row(p, r),
+                              progress=progress, label="stock", done=done)
+    rq = queries.reserves(p)
+    if rq is not None:
+        try:
+            rows += await _stream(
+                client, writer, rq, "stage_m_stock",
+                lambda r: (lambda t: (t[0], t[1], 0, t[2]))(parse.stock_row(p, r, "reserves")),
+                progress=progress, label="reserves")
+        except NotFound:
+            # Not every base publishes the reserve register; free stock = on hand then.
+            log.warning("%s is not published; free stock is shown without reserves", rq.path)
+    return rows, counts
+
+
 async def pull_mirror(
     client: ODataClient,
     store: Store,
     *,
-    names: Ka1Names = KA1,
+    profile: Profile | None = None,
+    writer: StoreWriter | None = None,
+    progress: Progress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> PullResult:
-    """One full mirror pull, recorded in sync_runs whether it succeeds or not."""
+    """One full mirror pull, recorded in sync_runs (job "mirror") whether it succeeds or not."""
+    p = profile or load_profile("ka1")
+    own_writer = writer is None
+    w = writer or StoreWriter(store)
     started = time.perf_counter()
     requests_before = client.stats.requests
-    run_id = await asyncio.to_thread(store.start_run, "pull", clock())
+    run_id = await w.run(store.start_run, "mirror", clock())
     try:
-        snap = await fetch_snapshot(client, names)
-        await asyncio.to_thread(apply_snapshot, store, snap, clock())
+        rows, counts = await fetch_into_stages(client, w, p, progress=progress)
+        if progress is not None:
+            progress("saving", rows, rows)
+        written = await w.run(_apply, w, counts, clock())
     except BaseException as exc:
         requests = client.stats.requests - requests_before
-        log.warning("pull failed: %s", describe(exc))
+        log.warning("mirror pull failed: %s", describe(exc))
         # Recorded synchronously: this also runs when the task is being cancelled.
         store.finish_run(run_id, ok=False, requests=requests, error=describe(exc), finished_at=clock())
+        if own_writer:
+            w.close()
         raise
     requests = client.stats.requests - requests_before
-    await asyncio.to_thread(
-        lambda: store.finish_run(run_id, ok=True, rows_read=snap.rows, requests=requests, finished_at=clock())
-    )
-    return PullResult(rows=snap.rows, requests=requests, seconds=time.perf_counter() - started)
+    await w.run(lambda: store.finish_run(run_id, ok=True, rows_read=rows, requests=requests, finished_at=clock()))
+    await w.run(_set_written, store, run_id, written)
+    if own_writer:
+        w.close()
+    return PullResult(rows=rows, requests=requests, seconds=time.perf_counter() - started)
+
+
+def _set_written(store: Store, run_id: int, written: int) -> None:
+    with store.transaction() as cur:
+        cur.execute("UPDATE sync_runs SET rows_written = ? WHERE id = ?", [written, run_id])

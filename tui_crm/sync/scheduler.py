@@ -1,7 +1,14 @@
 """Periodic sync on APScheduler's AsyncIOScheduler, on the caller's event loop.
 
-Jobs are thin: they only hand a coroutine to `spawn` (in the TUI, a Textual worker; headless,
-a plain task). `max_instances=1, coalesce=True` plus the service's own lock mean runs never overlap.
+Three jobs, each a thin hand-off of a service coroutine to `spawn` (in the TUI, a Textual worker;
+headless, a plain task):
+* ``pull`` every ``pull_seconds`` — the pull cycle (probes, mirror/counterparties when needed, our
+  orders' state, orders made in 1C, payments, shipments, debt);
+* ``push`` every ``push_seconds`` — the outbox (costs no request while it is empty);
+* ``live`` every ``live_seconds`` — rows and orders on screen (no request while nothing is watched).
+
+``max_instances=1, coalesce=True`` plus the service's own lock per job mean runs of a job never
+overlap; a slow pull never delays a push or a live refresh.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from tui_crm.sync.service import SyncService
 
 Spawn = Callable[[Callable[[], Awaitable[object]]], object]
 
+DEFAULT_PUSH_SECONDS = 2.0
+
 
 def _default_spawn(factory: Callable[[], Awaitable[object]]) -> object:
     return asyncio.ensure_future(factory())
@@ -28,22 +37,25 @@ def create_scheduler(
     pull_seconds: float,
     spawn: Spawn | None = None,
     first_run_in: float = 0.1,
+    live_seconds: float = 3.0,
+    push_seconds: float = DEFAULT_PUSH_SECONDS,
 ) -> AsyncIOScheduler:
-    """A started-on-demand scheduler with the mirror pull job; call `.start()` inside the loop."""
+    """A scheduler with the pull, push and live jobs; call `.start()` inside the loop."""
     logging.getLogger("apscheduler").propagate = True
     run = spawn or _default_spawn
     scheduler = AsyncIOScheduler()
+    now = datetime.now()
 
-    async def pull_job() -> None:
-        run(service.pull_now)
+    def job(name: str, factory: Callable[[], Awaitable[object]], seconds: float, first: float) -> None:
+        async def tick() -> None:
+            run(factory)
 
-    scheduler.add_job(
-        pull_job,
-        "interval",
-        seconds=pull_seconds,
-        id="pull",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now() + timedelta(seconds=first_run_in),
-    )
+        scheduler.add_job(
+            tick, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True,
+            misfire_grace_time=max(1, int(seconds)), next_run_time=now + timedelta(seconds=first),
+        )
+
+    job("pull", service.pull_now, pull_seconds, first_run_in)
+    job("push", service.push_now, push_seconds, first_run_in + 0.05)
+    job("live", service.live_tick, live_seconds, first_run_in + 0.1)
     return scheduler

@@ -1,0 +1,201 @@
+"""The outbox as the push job sees it: claim due items, record steps, finish, fail, retry.
+
+Why steps are stored: a push of an invoice is several requests (contract, order, linked invoice
+document). Each completed request is recorded in its own transaction, so a process killed between
+two requests resumes at the next one; the request that may have been in flight is verified by key
+before it is sent again (DESIGN.md §4), so nothing is created twice.
+
+States: pending → sending → done | failed | discarded. A ``sending`` item found at start-up was
+interrupted (crash, kill -9) and is claimed again like a pending one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui_crm.domain.models import SyncState
+from tui_crm.store.crm import OutboxItem
+from tui_crm.store.db import Database, utcnow
+
+_ITEM_COLS = (
+    "id, kind, object_id, action, state, attempts, next_attempt_at, step, last_error, created_at, updated_at"
+)
+_TABLE_OF = {"client": "clients", "invoice": "invoices"}
+
+
+class OutboxStore:
+    """Claiming and marking outbox items; mixed into `Store`."""
+
+    db: Database
+
+    def claim_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+        """Due items (pending and interrupted ones), oldest first, marked ``sending``.
+
+        Clients come before invoices of the same age; the push job additionally pushes an
+        invoice's client first when it is not yet in accounting.
+        """
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                f"SELECT {_ITEM_COLS} FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?) "
+                "OR state = 'sending' ORDER BY CASE kind WHEN 'client' THEN 0 ELSE 1 END, id LIMIT ?",
+                [now, limit],
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            if ids:
+                cur.execute(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?, "
+                    "updated_at = ? WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                    [now, now, ids],
+                )
+        items = [OutboxItem(*r) for r in rows]
+        return [
+            OutboxItem(i.id, i.kind, i.object_id, i.action, "sending", i.attempts + 1, i.next_attempt_at,
+                       i.step, i.last_error, i.created_at, now)
+            for i in items
+        ]
+
+    def claim_outbox_for(self, kind: str, object_id: str, now: datetime | None = None) -> OutboxItem | None:
+        """Claim the open item of one object (used to push a client right before its invoice)."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                f"SELECT {_ITEM_COLS} FROM outbox WHERE kind = ? AND object_id = ? "
+                "AND state IN ('pending', 'sending') ORDER BY id LIMIT 1",
+                [kind, object_id],
+            ).fetchone()
+            if row is None:
+                return None
+            cur.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ? "
+                "WHERE id = ?",
+                [now, now, row[0]],
+            )
+        i = OutboxItem(*row)
+        return OutboxItem(i.id, i.kind, i.object_id, i.action, "sending", i.attempts + 1, i.next_attempt_at,
+                          i.step, i.last_error, i.created_at, now)
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None:
+        row = self.db.cursor().execute(f"SELECT {_ITEM_COLS} FROM outbox WHERE id = ?", [item_id]).fetchone()
+        return OutboxItem(*row) if row else None
+
+    def outbox_open_for(self, kind: str, object_id: str) -> OutboxItem | None:
+        """The object's item that is still to be pushed (pending, sending or failed), if any."""
+        row = self.db.cursor().execute(
+            f"SELECT {_ITEM_COLS} FROM outbox WHERE kind = ? AND object_id = ? "
+            "AND state IN ('pending', 'sending', 'failed') ORDER BY id LIMIT 1",
+            [kind, object_id],
+        ).fetchone()
+        return OutboxItem(*row) if row else None
+
+    def outbox_step(self, item_id: int, step: str, now: datetime | None = None) -> None:
+        """Record that a step of a multi-request push has completed (its own transaction)."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            cur.execute("UPDATE outbox SET step = ?, updated_at = ? WHERE id = ?", [step, now, item_id])
+
+    def outbox_done(self, item_id: int, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? WHERE id = ?",
+                [now, item_id],
+            )
+
+    def outbox_later(self, item_id: int, error: str, next_attempt_at: datetime, now: datetime | None = None) -> None:
+        """Accounting could not be reached: keep the item pending until ``next_attempt_at``."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute("SELECT kind, object_id FROM outbox WHERE id = ?", [item_id]).fetchone()
+            cur.execute(
+                "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? "
+                "WHERE id = ?",
+                [error, next_attempt_at, now, item_id],
+            )
+            if row is not None:
+                cur.execute(
+                    f"UPDATE {_TABLE_OF[row[0]]} SET sync_error = ? WHERE id = ?", [error, row[1]]
+                )
+
+    def outbox_failed(self, item_id: int, error: str, now: datetime | None = None) -> None:
+        """Accounting refused the item: keep 1C's message, wait for the user (retry/discard)."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute("SELECT kind, object_id FROM outbox WHERE id = ?", [item_id]).fetchone()
+            cur.execute(
+                "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                [error, now, item_id],
+            )
+            if row is not None:
+                cur.execute(
+                    f"UPDATE {_TABLE_OF[row[0]]} SET sync_state = ?, sync_error = ?, updated_at = ? WHERE id = ?",
+                    [SyncState.FAILED.value, error, now, row[1]],
+                )
+
+    def outbox_retry(self, item_id: int, now: datetime | None = None) -> bool:
+        """User action: send a failed (or waiting) item again now. False if there is nothing to retry."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
+            ).fetchone()
+            if row is None:
+                return False
+            cur.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                [now, now, item_id],
+            )
+            cur.execute(
+                f"UPDATE {_TABLE_OF[row[0]]} SET sync_state = ?, updated_at = ? WHERE id = ? AND sync_state = ?",
+                [SyncState.QUEUED.value, now, row[1], SyncState.FAILED.value],
+            )
+        return True
+
+    def outbox_discard(self, item_id: int, now: datetime | None = None) -> bool:
+        """User action: give up on an item. The object stays in the CRM; if accounting never got it,
+        it is local only again (the user can queue it later)."""
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
+            ).fetchone()
+            if row is None:
+                return False
+            cur.execute(
+                "UPDATE outbox SET state = 'discarded', updated_at = ? WHERE id = ?", [now, item_id]
+            )
+            table = _TABLE_OF[row[0]]
+            number_col = "number" if table == "invoices" else "accounting_code"
+            cur.execute(
+                f"UPDATE {table} SET sync_state = CASE WHEN {number_col} <> '' THEN ? ELSE ? END, "
+                "updated_at = ? WHERE id = ?",
+                [SyncState.IN_ACCOUNTING.value, SyncState.LOCAL_ONLY.value, now, row[1]],
+            )
+        return True
+
+    def outbox_release(self, item_ids: list[int], next_attempt_at: datetime, now: datetime | None = None) -> None:
+        """Give claimed items back untouched (accounting went down before their turn)."""
+        if not item_ids:
+            return
+        now = now or utcnow()
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE outbox SET state = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = ?, "
+                "updated_at = ? WHERE state = 'sending' AND id IN (SELECT unnest(?::BIGINT[]))",
+                [next_attempt_at, now, item_ids],
+            )
+
+    def outbox_next_due(self) -> datetime | None:
+        row = self.db.cursor().execute(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        return row[0] if row else None
+
+    def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:
+        rows = self.db.cursor().execute(
+            f"SELECT {_ITEM_COLS} FROM outbox WHERE state = 'failed' ORDER BY id LIMIT ?", [limit]
+        ).fetchall()
+        return [OutboxItem(*r) for r in rows]
+
+
+__all__ = ["OutboxStore"]

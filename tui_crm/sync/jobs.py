@@ -1,0 +1,265 @@
+"""Pull jobs beyond the product mirror: counterparties, organization, contracts, our orders'
+state, orders made in 1C for our clients, payments and shipments of open orders, and debt.
+
+Each job reads first, then writes in one store transaction, and is recorded in ``sync_runs``
+(job name, rows, requests, error). Jobs are incremental where 1C allows: only open orders are
+asked about, and only their DataVersion decides whether anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tui_crm.store import Store, utcnow
+from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
+from tui_crm.sync import parse, queries
+from tui_crm.sync.odata import NotFound, ODataClient
+from tui_crm.sync.profile import Profile
+from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.writer import StoreWriter
+
+log = logging.getLogger("tui_crm.sync.jobs")
+
+# Orders made in 1C are looked for from this long before the last successful look.
+ORDERS_OVERLAP = timedelta(days=2)
+ORDERS_FIRST_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class JobResult:
+    job: str
+    ok: bool = True
+    rows: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    changed: list[str] = field(default_factory=list)
+    new_payments: list[PaymentRow] = field(default_factory=list)
+    new_shipments: list[ShipmentRow] = field(default_factory=list)
+
+
+class Jobs:
+    """The pull jobs of one service: a client, a store (through its writer) and a profile."""
+
+    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.client = client
+        self.store = store
+        self.profile = profile
+        self.writer = writer
+        self.clock = clock
+
+    async def _recorded(self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True) -> JobResult:
+        """Run a job body, timing it and recording it in sync_runs; errors propagate."""
+        result = JobResult(job)
+        started = time.perf_counter()
+        before = self.client.stats.requests
+        run_id = await self.writer.run(self.store.start_run, job, self.clock()) if record else None
+        try:
+            await body(result)
+        except BaseException as exc:
+            result.ok = False
+            result.error = describe(exc)
+            result.requests = self.client.stats.requests - before
+            if run_id is not None:
+                self.store.finish_run(run_id, ok=False, rows_read=result.rows, requests=result.requests,
+                                      error=result.error, finished_at=self.clock())
+            raise
+        result.requests = self.client.stats.requests - before
+        result.seconds = time.perf_counter() - started
+        if run_id is not None:
+            await self.writer.run(lambda: self.store.finish_run(
+                run_id, ok=True, rows_read=result.rows, requests=result.requests, finished_at=self.clock()))
+        return result
+
+    async def _rows(self, q: queries.Query) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        async for page in fetch_all(self.client, q):
+            out.extend(page)
+        return out
+
+    # -- counts (cheap change probes for the idle cycle) ---------------------------------------
+    async def count(self, key: str) -> int:
+        return await self.client.count(self.profile[key].entity)
+
+    # -- reference: organization, currencies, counterparties with contacts, contracts ----------
+    async def reference(self) -> JobResult:
+        p = self.profile
+
+        async def body(res: JobResult) -> None:
+            orgs = [parse.organization(p, r) for r in await self._rows(queries.catalog(p, "organization"))]
+            currencies = ([parse.currency(p, r) for r in await self._rows(queries.catalog(p, "currency"))]
+                          if p["currency"].present else [])
+            kinds: dict[str, str] = {}
+            contacts: dict[str, list[parse.Contact]] = {}
+            if p["contact"].present:
+                kq = queries.contact_kinds(p)
+                if kq is not None:
+                    kinds = parse.contact_kind_map(p, await self._rows(kq))
+                cq = queries.contacts(p)
+                if cq is not None:
+                    for r in await self._rows(cq):
+                        c = parse.contact(p, r, kinds)
+                        if c is not None:
+                            contacts.setdefault(c.owner, []).append(c)
+            extra = [cf.onec for cf in p.custom("client") if cf.pulls]
+            counterparties = []
+            raw_count = 0
+            table_part = p["contact"].options.get("mode") == "table_part"
+            async for page in fetch_all(self.client, queries.catalog(p, "counterparty", extra_fields=extra)):
+                raw_count += len(page)
+                for r in page:
+                    cs = parse.contacts_from_table_part(p, r, kinds) if table_part else contacts.get(
+                        str(r.get("Ref_Key", "")).lower(), [])
+                    t = parse.counterparty(p, r, cs)
+                    if t is not None:
+                        counterparties.append(t)
+            contracts = []
+            if p["contract"].present:
+                for r in await self._rows(queries.catalog(p, "contract")):
+                    t = parse.contract(p, r)
+                    if t is not None:
+                        contracts.append(t)
+            res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts)
+
+            def write() -> None:
+                with self.store.transaction() as cur:
+                    self.store.replace_organizations(cur, orgs)
+                    if currencies:
+                        self.store.replace_currencies(cur, currencies)
+                    self.store.replace_counterparties(cur, counterparties)
+                    if p["contract"].present:
+                        self.store.replace_contracts(cur, contracts)
+                    self.store.set_meta(cur, "count:counterparty", str(raw_count))
+                    self.store.set_meta(cur, "reference_pulled_at", self.clock().isoformat())
+
+            await self.writer.run(write)
+
+        return await self._recorded("counterparties", body)
+
+    # -- our orders ----------------------------------------------------------------------------
+    async def orders(self, open_ids: Sequence[str] | None = None) -> JobResult:
+        """State of open orders (by id, compared by DataVersion) and orders made in 1C for our
+        clients since the last look."""
+        p = self.profile
+
+        async def body(res: JobResult) -> None:
+            ids = list(open_ids) if open_ids is not None else [
+                i for i, _ in await self.writer.run(self.store.open_orders)]
+            states: list[OrderState] = []
+            for q in queries.orders_by_id(p, ids):
+                states.extend(parse.order_state(p, r) for r in await self._rows(q))
+            now = self.clock()
+            since_meta = await self.writer.run(self._meta, "orders_seen_at")
+            since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
+            since = since.replace(hour=0, minute=0, second=0, microsecond=0)
+            known_clients = await self.writer.run(self.store.known_client_ids)
+            ours = await self.writer.run(self.store.all_invoice_ids)
+            made_in_1c = []
+            for r in await self._rows(queries.orders_since(p, since)):
+                full = parse.order_full(p, r)
+                state = full[0]
+                if state.client_id in known_clients and (state.id not in ours or state.id not in ids):
+                    made_in_1c.append(full)
+            res.rows = len(states) + len(made_in_1c)
+
+            def write() -> list[str]:
+                with self.store.transaction() as cur:
+                    changed = self.store.apply_order_states(cur, states, ids, now)
+                    added = self.store.add_orders_from_accounting(cur, made_in_1c, now)
+                    self.store.set_meta(cur, "orders_seen_at", now.isoformat())
+                return changed + added
+
+            res.changed = await self.writer.run(write)
+
+        return await self._recorded("orders", body)
+
+    def _meta(self, key: str) -> str | None:
+        row = self.store.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    # -- payments and shipments of open orders --------------------------------------------------
+    async def payments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
+        p = self.profile
+        wanted = set(order_ids)
+
+        async def body(res: JobResult) -> None:
+            if not wanted:
+                return
+            rows: list[PaymentRow] = []
+            for key in ("bank_payment", "cash_payment"):
+                for q in queries.payments(p, key, list(order_ids)):
+                    for r in await self._rows(q):
+                        rows.extend(parse.payments(p, key, r, wanted))
+            res.rows = len(rows)
+            now = self.clock()
+
+            def write() -> list[PaymentRow]:
+                with self.store.transaction() as cur:
+                    return self.store.replace_payments(cur, list(order_ids), rows, now)
+
+            res.new_payments = await self.writer.run(write)
+            res.changed = [r.invoice_id for r in res.new_payments]
+
+        return await self._recorded("payments", body, record=record)
+
+    async def shipments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
+        p = self.profile
+        wanted = set(order_ids)
+
+        async def body(res: JobResult) -> None:
+            if not wanted:
+                return
+            rows: list[ShipmentRow] = []
+            for q in queries.shipments(p, list(order_ids)):
+                for r in await self._rows(q):
+                    s = parse.shipment(p, r, wanted)
+                    if s is not None:
+                        rows.append(s)
+            res.rows = len(rows)
+            now = self.clock()
+
+            def write() -> list[ShipmentRow]:
+                with self.store.transaction() as cur:
+                    return self.store.replace_shipments(cur, list(order_ids), rows, now)
+
+            res.new_shipments = await self.writer.run(write)
+            res.changed = [s.invoice_id for s in res.new_shipments]
+
+        return await self._recorded("shipments", body, record=record)
+
+    # -- debt ----------------------------------------------------------------------------------
+    async def debt(self) -> JobResult | None:
+        p = self.profile
+        q = queries.debt(p)
+        if q is None:
+            return None
+
+        async def body(res: JobResult) -> None:
+            debts: dict[str, Any] = {}
+            try:
+                rows = await self._rows(q)
+            except NotFound:
+                log.warning("%s is not published; client debt is not shown", q.path)
+                return
+            for r in rows:
+                d = parse.debt_row(p, r)
+                if d is not None:
+                    debts[d[0]] = debts.get(d[0], 0) + d[1]
+            res.rows = len(debts)
+
+            def write() -> None:
+                with self.store.transaction() as cur:
+                    self.store.set_debts(cur, debts)
+
+            await self.writer.run(write)
+
+        return await self._recorded("debt", body)
+
+
+__all__ = ["JobResult", "Jobs"]

@@ -1,0 +1,424 @@
+"""Rows of 1C OData answers → plain tuples and records for the store, driven by a profile.
+
+Strict on purpose: a row we cannot trust (a reference that is not a GUID, text where a number
+belongs, control characters) raises `BadData`, the job is abandoned and the previous mirror stays.
+Int64 values may arrive as strings, money is parsed via ``Decimal(str(v))``, empty references and
+dates become None, composite values are read with their ``_Type``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
+from tui_crm.sync import odata
+from tui_crm.sync.odata import ODataError
+from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMPTY = ("", None, odata.EMPTY_REF)
+
+
+class BadData(ODataError):
+    """Accounting sent a row we cannot trust; the job is abandoned and the store kept."""
+
+    def __init__(self, entity: str, reason: str, row: Mapping[str, Any] | None = None) -> None:
+        key = (row or {}).get("Ref_Key")
+        where = f" (Ref_Key {key})" if isinstance(key, str) else ""
+        super().__init__(f"Accounting sent a malformed {entity} row{where}: {reason}")
+        self.entity = entity
+        self.reason = reason
+
+
+# -- strict field readers ---------------------------------------------------------------------
+
+def ref(row: Mapping[str, Any], name: str | None, entity: str, *, required: bool = False) -> str | None:
+    if not name:
+        return None
+    value = row.get(name)
+    if value in _EMPTY:
+        if required:
+            raise BadData(entity, f"{name} is empty", row)
+        return None
+    if not isinstance(value, str) or not _GUID.match(value):
+        raise BadData(entity, f"{name} is not a reference: {str(value)[:60]!r}", row)
+    value = value.lower()
+    return None if value == odata.EMPTY_REF else value
+
+
+def composite_ref(row: Mapping[str, Any], name: str | None, entity: str, want: str | None = None) -> str | None:
+    """A composite attribute's reference; None when empty, undefined or of another type."""
+    if not name:
+        return None
+    try:
+        value, typ = odata.parse_composite(row, name)
+    except ValueError:
+        raise BadData(entity, f"{name} is not a reference", dict(row)) from None
+    if value is None or typ is None:
+        return None
+    if want and typ != want:
+        return None
+    if not _GUID.match(value):
+        return None  # the String alternative of a composite (e.g. Контрагент: String(50))
+    return value.lower()
+
+
+def any_ref(c: Concept, row: Mapping[str, Any], crm: str, entity: str, *, line: bool = False,
+            required: bool = False) -> str | None:
+    """Reference by CRM field name, composite or plain as the profile says."""
+    name = c.line_fields.get(crm) if line else c.fields.get(crm)
+    if not name:
+        return None
+    typ = c.line_type_of(name) if line else c.type_of(name)
+    value = composite_ref(row, name, entity, typ) if typ else ref(row, name, entity)
+    if value is None and required:
+        raise BadData(entity, f"{name} is empty", row)
+    return value
+
+
+def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int = 4000) -> str:
+    if not name:
+        return ""
+    value = row.get(name, "")
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadData(entity, f"{name} is not text: {value!r}", row)
+    value = str(value)
+    if len(value) > max_len:
+        raise BadData(entity, f"{name} is longer than {max_len} characters", row)
+    if _CONTROL.search(value):
+        raise BadData(entity, f"{name} contains control characters", row)
+    return value.strip()
+
+
+def flag(row: Mapping[str, Any], name: str | None, entity: str) -> bool:
+    if not name:
+        return False
+    value = row.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadData(entity, f"{name} is not true/false: {value!r}", row)
+    return value
+
+
+def number(row: Mapping[str, Any], name: str | None, entity: str, places: int) -> Decimal:
+    if not name:
+        return Decimal(0)
+    value = row.get(name, 0)
+    if value is None or value == "":
+        value = 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise BadData(entity, f"{name} is not a number: {value!r}", row)
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise BadData(entity, f"{name} is not a number: {value!r}", row) from None
+    if not result.is_finite() or abs(result) >= Decimal(10) ** (15 - places):
+        raise BadData(entity, f"{name} is out of range: {value!r}", row)
+    return result.quantize(Decimal(1).scaleb(-places))
+
+
+def date(row: Mapping[str, Any], name: str | None, entity: str) -> datetime | None:
+    if not name:
+        return None
+    try:
+        return odata.parse_date(row.get(name))
+    except ValueError:
+        raise BadData(entity, f"{name} is not a date: {row.get(name)!r}", row) from None
+
+
+def lines(row: Mapping[str, Any], c: Concept, entity: str) -> list[Mapping[str, Any]]:
+    if not c.lines:
+        return []
+    value = row.get(c.lines) or []
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise BadData(entity, f"{c.lines} is not a list of rows", row)
+    return value
+
+
+# -- catalogs ---------------------------------------------------------------------------------
+
+def warehouse(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    c, e = p["warehouse"], p["warehouse"].entity
+    return (ref(row, c.f("id"), e, required=True), text(row, c.opt("code"), e), text(row, c.f("name"), e),
+            flag(row, c.opt("is_folder"), e), flag(row, c.opt("deletion_mark"), e),
+            text(row, c.opt("data_version"), e))
+
+
+def price_type(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    c, e = p["price_type"], p["price_type"].entity
+    incl = row.get(c.opt("includes_vat") or "", True)
+    return (ref(row, c.f("id"), e, required=True), text(row, c.opt("code"), e), text(row, c.f("name"), e),
+            flag({"v": incl}, "v", e) if c.has("includes_vat") else True, ref(row, c.opt("currency"), e),
+            flag(row, c.opt("deletion_mark"), e), text(row, c.opt("data_version"), e))
+
+
+def unit(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    c, e = p["unit"], p["unit"].entity
+    factor = number(row, c.opt("factor"), e, 3) if c.has("factor") else Decimal(1)
+    return (ref(row, c.f("id"), e, required=True), ref(row, c.opt("owner"), e), text(row, c.f("name"), e),
+            factor if factor > 0 else Decimal(1))
+
+
+def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str]) -> tuple[Any, ...] | None:
+    """A product tuple (store PRODUCT_COLUMNS order), or None for a folder."""
+    c, e = p["product"], p["product"].entity
+    if flag(row, c.opt("is_folder"), e):
+        return None
+    unit_id = ref(row, c.opt("unit"), e)
+    return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("article"), e),
+            text(row, c.f("name"), e), text(row, c.opt("full_name"), e), unit_id, unit_names.get(unit_id or "", ""),
+            text(row, c.opt("vat_rate"), e), flag(row, c.opt("is_service"), e), flag(row, c.opt("deletion_mark"), e),
+            text(row, c.opt("data_version"), e))
+
+
+def organization(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    c, e = p["organization"], p["organization"].entity
+    return (ref(row, c.f("id"), e, required=True), text(row, c.f("name"), e), text(row, c.opt("inn"), e),
+            text(row, c.opt("prefix"), e), text(row, c.opt("data_version"), e), text(row, c.opt("kpp"), e),
+            text(row, c.opt("full_name"), e), flag(row, c.opt("deletion_mark"), e))
+
+
+def currency(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    c, e = p["currency"], p["currency"].entity
+    return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("name"), e))
+
+
+@dataclass(frozen=True)
+class Contact:
+    owner: str
+    kind: str       # phone | email | address
+    value: str
+
+
+def contact_kind_map(p: Profile, kind_rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Kind Ref_Key → CRM contact kind (phone/email/address), from predefined kinds."""
+    wanted = {v: k for k, v in p["contact"].options.get("kinds", {}).items()}
+    out: dict[str, str] = {}
+    for r in kind_rows:
+        name = r.get("PredefinedDataName")
+        key = ref(r, "Ref_Key", "contact kind")
+        if key and isinstance(name, str) and name in wanted:
+            out[key] = wanted[name]
+    return out
+
+
+def _contact_kind(p: Profile, type_value: str, kind_id: str | None, kinds: Mapping[str, str]) -> str | None:
+    if kind_id and kind_id in kinds:
+        return kinds[kind_id]
+    # Unknown kind: fall back on the type (a second phone is still a phone).
+    crm = p.enum_reverse("contact_type", type_value)
+    return crm if crm in ("phone", "email") else None
+
+
+def contact(p: Profile, row: Mapping[str, Any], kinds: Mapping[str, str]) -> Contact | None:
+    """A contact register record of a counterparty, or None (other owners, unknown kinds)."""
+    c, e = p["contact"], p["contact"].entity
+    owner_name = c.f("owner")
+    owner = composite_ref(row, owner_name, e, c.type_of(owner_name)) if c.type_of(owner_name) else ref(row, owner_name, e)
+    if owner is None:
+        return None
+    kind_name = c.f("kind")
+    kind_id = composite_ref(row, kind_name, e) if c.type_of(kind_name) else ref(row, kind_name, e)
+    kind = _contact_kind(p, text(row, c.f("type"), e), kind_id, kinds)
+    value = text(row, c.f("value"), e)
+    if kind is None or not value:
+        return None
+    return Contact(owner, kind, value)
+
+
+def contacts_from_table_part(p: Profile, row: Mapping[str, Any], kinds: Mapping[str, str]) -> list[Contact]:
+    """Contacts kept as a table part of the counterparty (УТ 11, БП 3)."""
+    c = p["contact"]
+    e = f"{p['counterparty'].entity}.{c.lines}"
+    owner = ref(row, "Ref_Key", e)
+    out = []
+    for r in row.get(c.lines) or []:
+        if not isinstance(r, dict) or owner is None:
+            continue
+        kind = _contact_kind(p, text(r, c.f("type"), e), ref(r, c.f("kind"), e), kinds)
+        value = text(r, c.f("value"), e)
+        if kind and value:
+            out.append(Contact(owner, kind, value))
+    return out
+
+
+def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) -> dict[str, Any]:
+    """Company-specific attributes pulled from 1C into CRM custom fields (JSON-safe values)."""
+    out: dict[str, Any] = {}
+    for cf in fields:
+        if not cf.pulls or cf.onec not in row:
+            continue
+        value = row[cf.onec]
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise BadData(entity, f"{cf.onec} contains control characters", row)
+        if value is None or isinstance(value, str | bool | int | float):
+            out[cf.name] = value
+        else:
+            out[cf.name] = str(value)
+    return out
+
+
+def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact] = ()) -> tuple[Any, ...] | None:
+    """A counterparty tuple (store COUNTERPARTY_COLUMNS order), or None for a folder."""
+    import json
+
+    c, e = p["counterparty"], p["counterparty"].entity
+    if flag(row, c.opt("is_folder"), e):
+        return None
+    phones = [x.value for x in contacts if x.kind == "phone"]
+    emails = [x.value for x in contacts if x.kind == "email"]
+    addresses = [x.value for x in contacts if x.kind == "address"]
+    custom = custom_values(p.custom("client"), row, e)
+    return (ref(row, c.f("id"), e, required=True), text(row, c.opt("code"), e), text(row, c.f("name"), e),
+            text(row, c.opt("full_name"), e), text(row, c.f("inn"), e), text(row, c.opt("kpp"), e),
+            text(row, c.opt("legal_form"), e), False, flag(row, c.opt("deletion_mark"), e),
+            text(row, c.opt("data_version"), e), " ".join(phones), emails[0] if emails else "",
+            addresses[0] if addresses else "", json.dumps(custom, ensure_ascii=False, sort_keys=True))
+
+
+def contract(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    c, e = p["contract"], p["contract"].entity
+    if flag(row, c.opt("is_folder"), e):
+        return None
+    owner = ref(row, c.f("owner"), e)
+    if owner is None:
+        return None
+    return (ref(row, c.f("id"), e, required=True), owner, ref(row, c.opt("organization"), e),
+            text(row, c.opt("name"), e), text(row, c.opt("kind"), e), text(row, c.opt("settlement"), e),
+            text(row, c.opt("data_version"), e), ref(row, c.opt("currency"), e), flag(row, c.opt("deletion_mark"), e))
+
+
+# -- registers --------------------------------------------------------------------------------
+
+def stock_row(p: Profile, row: Mapping[str, Any], key: str = "stock") -> tuple[str, str, Decimal, Decimal]:
+    """(warehouse, product, on hand, reserved) of a Balance row."""
+    c, e = p[key], p[key].entity
+    wh = any_ref(c, row, "warehouse", e, required=True)
+    prod = any_ref(c, row, "product", e, required=True)
+    assert wh is not None and prod is not None
+    return wh, prod, number(row, c.f("quantity"), e, 3), number(row, c.opt("reserved"), e, 3)
+
+
+def price_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, str, bool, Decimal, str | None, datetime | None]:
+    """(price type, product, has variant, price, unit, period) of a SliceLast row."""
+    c, e = p["prices"], p["prices"].entity
+    pt = ref(row, c.f("price_type"), e, required=True)
+    prod = any_ref(c, row, "product", e, required=True)
+    assert pt is not None and prod is not None
+    return (pt, prod, ref(row, c.opt("variant"), e) is not None, number(row, c.f("price"), e, 2),
+            ref(row, c.opt("unit"), e), date(row, c.opt("period"), e))
+
+
+def debt_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, Decimal] | None:
+    c, e = p["debt"], p["debt"].entity
+    client = any_ref(c, row, "client", e)
+    if client is None:
+        return None
+    return client, number(row, c.f("amount"), e, 2)
+
+
+# -- documents --------------------------------------------------------------------------------
+
+def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
+    c, e = p["order"], p["order"].entity
+    oid = ref(row, c.f("id"), e, required=True)
+    assert oid is not None
+    total = number(row, c.f("total"), e, 2) if c.f("total") in row else None
+    return OrderState(oid, text(row, c.f("number"), e), date(row, c.f("date"), e), flag(row, c.f("posted"), e),
+                      flag(row, c.opt("deletion_mark"), e), text(row, c.f("data_version"), e),
+                      any_ref(c, row, "client", e), total)
+
+
+def order_full(p: Profile, row: Mapping[str, Any]) -> tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]]:
+    """Header and goods lines of an order made in 1C, for the CRM's invoice list."""
+    c, e = p["order"], p["order"].entity
+    state = order_state(p, row)
+    wh = any_ref(c, row, "warehouse", e)
+    pt = any_ref(c, row, "price_type", e)
+    incl = flag(row, c.opt("amount_includes_vat"), e) if c.has("amount_includes_vat") else True
+    out_lines = []
+    for r in lines(row, c, e):
+        prod = any_ref(c, r, "product", e, line=True)
+        if prod is None:
+            continue
+        out_lines.append((prod, number(r, c.lf("quantity"), e, 3), number(r, c.lf("price"), e, 2),
+                          number(r, c.lopt("discount_pct"), e, 2), number(r, c.lf("amount"), e, 2),
+                          text(r, c.lopt("vat_rate"), e), number(r, c.lopt("vat"), e, 2)))
+    return state, wh, pt, incl, text(row, c.opt("comment"), e), out_lines
+
+
+def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str]) -> list[PaymentRow]:
+    """Rows of one payment document settled against wanted orders (one PaymentRow per order)."""
+    c, e = p[key], p[key].entity
+    pid = ref(row, c.f("id"), e, required=True)
+    assert pid is not None
+    if flag(row, c.opt("deletion_mark"), e):
+        return []
+    kind = "bank" if key == "bank_payment" else "cash"
+    out: dict[str, Decimal] = {}
+    for r in lines(row, c, e):
+        order = any_ref(c, r, "order", e, line=True)
+        if order in wanted:
+            out[order] = out.get(order, Decimal(0)) + number(r, c.lf("amount"), e, 2)
+    return [PaymentRow(pid, kind, text(row, c.f("number"), e), date(row, c.f("date"), e), order, amount,
+                       flag(row, c.f("posted"), e)) for order, amount in out.items()]
+
+
+def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRow | None:
+    c, e = p["shipment"], p["shipment"].entity
+    if flag(row, c.opt("deletion_mark"), e):
+        return None
+    order = any_ref(c, row, "order", e)
+    if order not in wanted:
+        return None
+    sid = ref(row, c.f("id"), e, required=True)
+    assert sid is not None
+    out_lines = []
+    for n, r in enumerate(lines(row, c, e), start=1):
+        prod = any_ref(c, r, "product", e, line=True)
+        if prod is None:
+            continue
+        line_no = odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
+        out_lines.append((line_no, prod, number(r, c.lf("quantity"), e, 3)))
+    return ShipmentRow(sid, text(row, c.f("number"), e), date(row, c.f("date"), e), order,
+                       flag(row, c.f("posted"), e), tuple(out_lines))
+
+
+def type_name(entity: str) -> str:
+    """``Catalog_Склады`` → ``StandardODATA.Catalog_Склады`` (the ``X_Type`` value)."""
+    return TYPE_PREFIX + entity
+
+
+__all__ = [
+    "BadData",
+    "Contact",
+    "any_ref",
+    "composite_ref",
+    "contact",
+    "contact_kind_map",
+    "contacts_from_table_part",
+    "contract",
+    "counterparty",
+    "currency",
+    "debt_row",
+    "order_full",
+    "order_state",
+    "organization",
+    "payments",
+    "price_row",
+    "price_type",
+    "product",
+    "shipment",
+    "stock_row",
+    "unit",
+    "warehouse",
+]

@@ -1,0 +1,484 @@
+"""Profiles: which 1C metadata names the CRM's concepts have in one configuration.
+
+Why a data file and not code: 1C bases differ by generation (КА 1.1 vs УТ 11 vs БП 3) and by
+company (renamed or extra attributes). A profile is a TOML file (``profiles/ka1.toml`` is the
+reference one, fully commented) that an integrator can copy and edit without touching Python.
+``accounting.profile`` in config.toml names a bundled profile (``ka1``, ``ut11``, ``bp3``) or a
+path to such a copy. A copy may say ``extends = "ka1"`` and list only what differs.
+
+Every 1C name is checked to be a plain metadata name when the profile is loaded, so a typo or a
+hostile value can never become OData syntax, and a missing name is reported with the file, the
+table and the key, not as a 1C error at the first sync.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BUNDLED",
+    "Concept",
+    "CustomField",
+    "Profile",
+    "ProfileError",
+    "load_profile",
+    "resolve_profile",
+]
+
+BUNDLED = ("ka1", "ut11", "bp3")
+GENERATIONS = ("ka1", "ut11", "bp3")
+TYPE_PREFIX = "StandardODATA."
+
+_NAME = r"[A-Za-zА-Яа-яЁё_][A-Za-z0-9_А-Яа-яЁё]*"
+_NAME_RE = re.compile(rf"^{_NAME}$")
+_CRM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# concept -> (required CRM fields, needs a table part, is a register)
+_CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "organization": (("id", "name"), (), False),
+    "currency": (("id", "code"), (), False),
+    "warehouse": (("id", "name"), (), False),
+    "price_type": (("id", "name"), (), False),
+    "unit": (("id", "name"), (), False),
+    "product": (("id", "code", "name"), (), False),
+    "counterparty": (("id", "name", "inn"), (), False),
+    "contact": (("owner", "type", "kind", "value"), (), False),
+    "contract": (("id", "owner"), (), False),
+    "prices": (("price_type", "product", "price"), (), True),
+    "stock": (("warehouse", "product", "quantity"), (), True),
+    "reserves": (("warehouse", "product", "quantity"), (), True),
+    "debt": (("client", "amount"), (), True),
+    "order": (("id", "number", "date", "posted", "data_version", "client", "total"),
+              ("product", "quantity", "price", "amount"), False),
+    "bill": (("id", "order"), (), False),
+    "bank_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
+    "cash_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
+    "shipment": (("id", "number", "date", "posted", "order"), ("product", "quantity"), False),
+}
+# Concepts every profile must map to something (the mirror and the order state need them).
+_REQUIRED_CONCEPTS = ("organization", "warehouse", "price_type", "product", "prices", "stock",
+                      "counterparty", "order")
+# What pushing clients and orders needs in addition.
+_PUSH_FIELDS = {
+    "order": ("contract", "organization", "warehouse", "price_type", "currency",
+              "amount_includes_vat", "comment"),
+    "counterparty": ("full_name", "kpp", "legal_form"),
+    "contract": ("organization", "kind", "currency", "name"),
+}
+_PUSH_CONCEPTS = ("contract", "currency", "contact")
+_SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
+                "national_code"}
+_TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
+_TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
+_ENUMS = {
+    "legal_form": ("legal_entity", "sole_proprietor", "individual"),
+    "contract_kind": ("sale",),
+    "settlement": ("by_order",),
+    "contact_type": ("phone", "email", "address"),
+}
+_CUSTOM_TARGETS = {"client": "counterparty", "invoice": "order"}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file, the table and the key."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One CRM concept in one configuration: its entity set and field names.
+
+    ``entity == ""`` means the configuration has no such object; jobs that need it are skipped.
+    """
+
+    key: str
+    entity: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    composite: Mapping[str, str] = field(default_factory=dict)
+    lines: str = ""
+    line_fields: Mapping[str, str] = field(default_factory=dict)
+    line_composite: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def present(self) -> bool:
+        return bool(self.entity)
+
+    def has(self, name: str) -> bool:
+        return bool(self.fields.get(name))
+
+    def f(self, name: str) -> str:
+        """The 1C property for a CRM field; KeyError-like ProfileError when unmapped."""
+        value = self.fields.get(name)
+        if not value:
+            raise ProfileError(f"profile: [{self.key}.fields] has no '{name}'")
+        return value
+
+    def opt(self, name: str) -> str | None:
+        return self.fields.get(name) or None
+
+    def lf(self, name: str) -> str:
+        value = self.line_fields.get(name)
+        if not value:
+            raise ProfileError(f"profile: [{self.key}.line_fields] has no '{name}'")
+        return value
+
+    def lopt(self, name: str) -> str | None:
+        return self.line_fields.get(name) or None
+
+    def type_of(self, onec_field: str) -> str | None:
+        """Entity type of a composite header field, or None for a plain one."""
+        return self.composite.get(onec_field)
+
+    def line_type_of(self, onec_field: str) -> str | None:
+        return self.line_composite.get(onec_field)
+
+    def select(self, *names: str) -> list[str]:
+        """1C property names for the given CRM fields that are mapped (composites with _Type)."""
+        out: list[str] = []
+        for n in names:
+            v = self.fields.get(n)
+            if v:
+                out.append(v)
+                if v in self.composite:
+                    out.append(f"{v}_Type")
+        return out
+
+    def line_select(self, *names: str) -> list[str]:
+        """``Lines/Field`` select items for mapped line fields (1C's $select of table parts)."""
+        out: list[str] = []
+        for n in names:
+            v = self.line_fields.get(n)
+            if v:
+                out.append(f"{self.lines}/{v}")
+                if v in self.line_composite:
+                    out.append(f"{self.lines}/{v}_Type")
+        return out
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """An extra 1C attribute exchanged with a CRM custom field."""
+
+    name: str          # CRM custom field name (key in the JSON column)
+    onec: str          # 1C property of the counterparty / order
+    direction: str     # both | pull | push
+
+    @property
+    def pulls(self) -> bool:
+        return self.direction in ("both", "pull")
+
+    @property
+    def pushes(self) -> bool:
+        return self.direction in ("both", "push")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    generation: str
+    push: bool
+    concepts: Mapping[str, Concept]
+    enums: Mapping[str, Mapping[str, str]]
+    custom_fields: Mapping[str, tuple[CustomField, ...]]
+    ids_per_request: int = 20
+    casts_per_request: int = 8
+    source: str = ""
+
+    def __getitem__(self, key: str) -> Concept:
+        try:
+            return self.concepts[key]
+        except KeyError:
+            raise ProfileError(f"profile {self.name}: no concept '{key}'") from None
+
+    def enum(self, kind: str, value: str) -> str:
+        """1C enum member for a CRM value (``enum('legal_form', 'legal_entity') -> 'ЮрЛицо'``)."""
+        member = self.enums.get(kind, {}).get(value, "")
+        if not member:
+            raise ProfileError(f"profile {self.name}: [enums.{kind}] has no value for '{value}'")
+        return member
+
+    def enum_reverse(self, kind: str, member: str) -> str | None:
+        """CRM value for a 1C enum member (first match), or None."""
+        for crm, onec in self.enums.get(kind, {}).items():
+            if onec == member:
+                return crm
+        return None
+
+    def custom(self, target: str) -> tuple[CustomField, ...]:
+        return self.custom_fields.get(target, ())
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _bundled_text(name: str) -> str:
+    return resources.files("tui_crm.sync.profiles").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{where} is not valid TOML: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _raw(where: str, text: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = _parse(text, where)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or parent not in BUNDLED:
+        raise ProfileError(f"{where}: extends must be one of {', '.join(BUNDLED)}, got {parent!r}")
+    if parent in seen:
+        raise ProfileError(f"{where}: extends loops through {parent}")
+    base = _raw(f"bundled profile {parent}", _bundled_text(parent), (*seen, parent))
+    return _merge(base, data)
+
+
+def resolve_profile(spec: str, *, base_dir: Path | None = None) -> tuple[str, str]:
+    """(where, text) for a bundled name or a path (relative paths: cwd, then ``base_dir``)."""
+    if spec in BUNDLED:
+        return f"bundled profile {spec}", _bundled_text(spec)
+    path = Path(spec).expanduser()
+    candidates = [path]
+    if not path.is_absolute() and base_dir is not None:
+        candidates.append(base_dir / path)
+    for cand in candidates:
+        if cand.is_file():
+            try:
+                return str(cand), cand.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ProfileError(f"profile {cand} cannot be read: {exc.strerror}") from exc
+    raise ProfileError(
+        f"accounting.profile {spec!r} is neither a bundled profile ({', '.join(BUNDLED)}) "
+        "nor an existing file"
+    )
+
+
+def load_profile(spec: str = "ka1", *, base_dir: Path | None = None) -> Profile:
+    """Load and validate a profile by bundled name or path."""
+    where, text = resolve_profile(spec, base_dir=base_dir)
+    return profile_from_dict(_raw(where, text), where)
+
+
+def _names(where: str, table: Any, *, crm_keys: bool = True, allow_empty: bool = True) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where} must be a table")
+    out: dict[str, str] = {}
+    for k, v in table.items():
+        if crm_keys and not _CRM_NAME_RE.match(k):
+            raise ProfileError(f"{where}: '{k}' is not a CRM field name (lower_case_with_underscores)")
+        if not crm_keys and not _NAME_RE.match(k):
+            raise ProfileError(f"{where}: '{k}' is not a 1C metadata name")
+        if not isinstance(v, str):
+            raise ProfileError(f"{where}.{k} must be a string, got {v!r}")
+        if v and not _NAME_RE.match(v):
+            raise ProfileError(f"{where}.{k} = {v!r} is not a 1C metadata name")
+        if not v and not allow_empty:
+            raise ProfileError(f"{where}.{k} must not be empty")
+        out[k] = v
+    return out
+
+
+def _concept(where: str, key: str, data: Any) -> Concept:
+    if not isinstance(data, dict):
+        raise ProfileError(f"{where}: [{key}] must be a table")
+    unknown = set(data) - _SCALAR_KEYS - _TABLE_KEYS
+    if unknown:
+        raise ProfileError(f"{where}: [{key}] has unknown key(s) {', '.join(sorted(unknown))}")
+    entity = data.get("entity", "")
+    if not isinstance(entity, str) or (entity and not _NAME_RE.match(entity)):
+        raise ProfileError(f"{where}: {key}.entity = {entity!r} is not a 1C entity name")
+    fields = _names(f"{where}: [{key}.fields]", data.get("fields", {}))
+    line_fields = _names(f"{where}: [{key}.line_fields]", data.get("line_fields", {}))
+    composite = _names(f"{where}: [{key}.composite]", data.get("composite", {}), crm_keys=False,
+                       allow_empty=False)
+    line_composite = _names(f"{where}: [{key}.line_composite]", data.get("line_composite", {}),
+                            crm_keys=False, allow_empty=False)
+    for onec in composite:
+        if onec not in fields.values():
+            raise ProfileError(f"{where}: [{key}.composite] names '{onec}', which no field of "
+                               f"[{key}.fields] maps to")
+    for onec in line_composite:
+        if onec not in line_fields.values():
+            raise ProfileError(f"{where}: [{key}.line_composite] names '{onec}', which no field "
+                               f"of [{key}.line_fields] maps to")
+    lines = data.get("lines", "")
+    if not isinstance(lines, str) or (lines and not _NAME_RE.match(lines)):
+        raise ProfileError(f"{where}: {key}.lines = {lines!r} is not a table part name")
+    options: dict[str, Any] = {}
+    for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition"):
+        if opt in data:
+            value = data[opt]
+            if not isinstance(value, str):
+                raise ProfileError(f"{where}: {key}.{opt} must be a string")
+            if opt in ("function", "kind_entity") and value and not _NAME_RE.match(value):
+                raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a 1C name")
+            if opt == "dimensions" and value and not all(
+                _NAME_RE.match(p.strip()) for p in value.split(",")
+            ):
+                raise ProfileError(f"{where}: {key}.dimensions = {value!r} is not a list of names")
+            if opt == "condition" and any(ch in value for ch in "\r\n\x00"):
+                raise ProfileError(f"{where}: {key}.condition must be one line")
+            options[opt] = value
+    if "kinds" in data:
+        options["kinds"] = _names(f"{where}: [{key}.kinds]", data["kinds"], allow_empty=False)
+    concept = Concept(key, entity, fields, composite, lines, line_fields, line_composite, options)
+    if entity:
+        required, line_required, register = _CONCEPTS[key]
+        missing = [n for n in required if not fields.get(n)]
+        if missing:
+            raise ProfileError(f"{where}: [{key}.fields] must map {', '.join(missing)} "
+                               f"(the 1C attribute names for {entity})")
+        if line_required:
+            if not lines:
+                raise ProfileError(f"{where}: [{key}] needs `lines` (the table part name)")
+            missing = [n for n in line_required if not line_fields.get(n)]
+            if missing:
+                raise ProfileError(f"{where}: [{key}.line_fields] must map {', '.join(missing)}")
+        if register and not options.get("function"):
+            raise ProfileError(f"{where}: [{key}] is a register; set `function` "
+                               "(Balance, SliceLast, …)")
+        if key == "contact":
+            mode = options.get("mode", "register")
+            if mode not in ("register", "table_part"):
+                raise ProfileError(f"{where}: contact.mode must be register or table_part")
+            if mode == "table_part" and not lines:
+                raise ProfileError(f"{where}: contact.mode = table_part needs `lines`")
+    return concept
+
+
+def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
+    """Validate a parsed profile (``extends`` already merged)."""
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown table(s) {', '.join(sorted(unknown))}; known: "
+            f"{', '.join(sorted(_TOP_KEYS - {'extends'}))}"
+        )
+    head = data.get("profile")
+    if not isinstance(head, dict):
+        raise ProfileError(f"{where}: missing [profile] table (name, generation)")
+    name = head.get("name")
+    generation = head.get("generation")
+    if not isinstance(name, str) or not name:
+        raise ProfileError(f"{where}: profile.name must be a non-empty string")
+    if generation not in GENERATIONS:
+        raise ProfileError(f"{where}: profile.generation must be one of {', '.join(GENERATIONS)}, "
+                           f"got {generation!r}")
+    push = head.get("push", False)
+    if not isinstance(push, bool):
+        raise ProfileError(f"{where}: profile.push must be true or false")
+    concepts: dict[str, Concept] = {}
+    for key in _CONCEPTS:
+        concepts[key] = _concept(where, key, data.get(key, {}))
+    absent = [k for k in _REQUIRED_CONCEPTS if not concepts[k].present]
+    if absent:
+        raise ProfileError(f"{where}: these must name a 1C entity: {', '.join(absent)}")
+    if push:
+        if generation != "ka1":
+            raise ProfileError(f"{where}: pushing to accounting is implemented for generation "
+                               f"ka1 only; set profile.push = false")
+        for key in _PUSH_CONCEPTS:
+            if not concepts[key].present:
+                raise ProfileError(f"{where}: profile.push = true needs [{key}] with an entity")
+        for key, names in _PUSH_FIELDS.items():
+            missing = [n for n in names if not concepts[key].fields.get(n)]
+            if missing:
+                raise ProfileError(f"{where}: profile.push = true needs [{key}.fields] "
+                                   f"{', '.join(missing)}")
+        kinds = concepts["contact"].options.get("kinds", {})
+        if not kinds:
+            raise ProfileError(f"{where}: profile.push = true needs [contact.kinds]")
+
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ProfileError(f"{where}: [limits] must be a table")
+    ids = limits.get("ids_per_request", 20)
+    casts = limits.get("casts_per_request", 8)
+    for label, value in (("ids_per_request", ids), ("casts_per_request", casts)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 200:
+            raise ProfileError(f"{where}: limits.{label} must be an integer 1…200")
+
+    enums_raw = data.get("enums", {})
+    if not isinstance(enums_raw, dict):
+        raise ProfileError(f"{where}: [enums] must be a table")
+    enums: dict[str, dict[str, str]] = {}
+    for kind, table in enums_raw.items():
+        if kind not in _ENUMS:
+            raise ProfileError(f"{where}: unknown [enums.{kind}]; known: {', '.join(_ENUMS)}")
+        enums[kind] = _names(f"{where}: [enums.{kind}]", table)
+    if push:
+        for kind, values in _ENUMS.items():
+            missing = [v for v in values if not enums.get(kind, {}).get(v)]
+            if missing:
+                raise ProfileError(f"{where}: [enums.{kind}] must map {', '.join(missing)}")
+
+    custom_raw = data.get("custom_fields", {})
+    if not isinstance(custom_raw, dict):
+        raise ProfileError(f"{where}: [custom_fields] must be a table")
+    custom: dict[str, tuple[CustomField, ...]] = {}
+    for target, table in custom_raw.items():
+        if target not in _CUSTOM_TARGETS:
+            raise ProfileError(f"{where}: [custom_fields.{target}] unknown; use "
+                               f"{' or '.join(_CUSTOM_TARGETS)}")
+        if not isinstance(table, dict):
+            raise ProfileError(f"{where}: [custom_fields.{target}] must be a table")
+        items: list[CustomField] = []
+        for crm_name, spec in table.items():
+            w = f"{where}: custom_fields.{target}.{crm_name}"
+            if not _CRM_NAME_RE.match(crm_name):
+                raise ProfileError(f"{w}: not a CRM field name (lower_case_with_underscores)")
+            if isinstance(spec, str):
+                onec, direction = spec, "both"
+            elif isinstance(spec, dict):
+                onec, direction = spec.get("field", ""), spec.get("direction", "both")
+                extra = set(spec) - {"field", "direction"}
+                if extra:
+                    raise ProfileError(f"{w}: unknown key(s) {', '.join(sorted(extra))}")
+            else:
+                raise ProfileError(f"{w} must be a 1C attribute name or {{ field, direction }}")
+            if not isinstance(onec, str) or not _NAME_RE.match(onec):
+                raise ProfileError(f"{w}: {onec!r} is not a 1C attribute name")
+            if direction not in ("both", "pull", "push"):
+                raise ProfileError(f"{w}: direction must be both, pull or push")
+            if onec in concepts[_CUSTOM_TARGETS[target]].fields.values():
+                raise ProfileError(f"{w}: {onec} is already exchanged as a standard field")
+            items.append(CustomField(crm_name, onec, direction))
+        custom[target] = tuple(items)
+
+    return Profile(
+        name=name,
+        title=str(head.get("title", name)),
+        generation=generation,
+        push=push,
+        concepts=concepts,
+        enums=enums,
+        custom_fields=custom,
+        ids_per_request=ids,
+        casts_per_request=casts,
+        source=where,
+    )
+
+
+def batches(items: Iterable[str], size: int) -> list[list[str]]:
+    """Unique items (order kept) in lists of at most ``size``."""
+    uniq = list(dict.fromkeys(items))
+    return [uniq[i : i + size] for i in range(0, len(uniq), size)]

@@ -1,0 +1,564 @@
+"""Outbox → accounting, idempotent: clients (counterparty + contact information) and invoices
+(contract if needed, the order with its goods, the linked invoice document).
+
+The rules (DESIGN.md §4):
+* every object's ``Ref_Key`` is chosen by the CRM before the first attempt (client and invoice ids
+  are uuids; the contract and the invoice document get deterministic uuid5 keys);
+* a create that is retried after any earlier attempt first looks the key up and adopts the
+  object if it exists; "key exists" (code 15) is adopted too — a lost answer never makes a
+  duplicate, whether or not the server honours client-supplied keys;
+* each completed request of a multi-request push is recorded as the item's ``step`` in its own
+  transaction, so a killed process resumes at the next request;
+* a client always reaches accounting before its invoice;
+* updates of unposted orders are PATCHes with ``If-Match: DataVersion``; a posted order is
+  never edited (the item fails with the reason); a 412 re-reads the order and reports;
+* while accounting is unreachable items wait with exponential backoff plus jitter; a refusal
+  keeps 1C's message and waits for the user to retry or discard.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tui_crm.domain.invoice import combine_discounts
+from tui_crm.domain.models import SyncState
+from tui_crm.store import Store, utcnow
+from tui_crm.store.crm import OutboxItem
+from tui_crm.sync import parse, queries
+from tui_crm.sync.odata import (
+    AuthError,
+    Conflict,
+    KeyExists,
+    NotFound,
+    NotODataResponse,
+    ODataClient,
+    ODataError,
+    Unreachable,
+    lit_guid,
+    lit_str,
+)
+from tui_crm.sync.profile import Profile
+from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.writer import StoreWriter
+
+log = logging.getLogger("tui_crm.sync.push")
+
+# Keys of objects the CRM creates besides clients and invoices are derived from the invoice /
+# client id, so a retry after a crash computes the same key without having stored it.
+_NS = uuid.UUID("6f1c2a4e-8d3b-4f5a-9c7e-2b1d0e3f4a5b")
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+
+
+def derived_key(kind: str, *parts: str) -> str:
+    return str(uuid.uuid5(_NS, ":".join((kind, *parts))))
+
+
+class Refused(Exception):
+    """The push cannot be done as asked (posted order, deleted in accounting…); user must act."""
+
+
+class Deferred(Exception):
+    """Not yet possible (the client is not in accounting yet, no organization mirrored yet)."""
+
+
+class KeysIgnored(Refused):
+    """The server created the object under a key of its own: idempotent push is impossible."""
+
+
+@dataclass
+class PushResult:
+    pushed: list[tuple[str, str]] = field(default_factory=list)      # (kind, object id)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, id, message)
+    deferred: int = 0
+    offline: str | None = None
+    requests: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return len(self.pushed) + len(self.failed) + self.deferred
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after ``attempts`` failed attempts: 2, 4, 8 … capped at 5 min, ±50 % jitter."""
+    base = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    return base * (rng or random).uniform(0.5, 1.5)
+
+
+def _json_number(v: Decimal) -> int | float:
+    return int(v) if v == v.to_integral_value() else float(v)
+
+
+class Pusher:
+    """Pushes claimed outbox items; one instance per service."""
+
+    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, *,
+                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.p = profile
+        self.writer = writer
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
+
+    # -- the loop ------------------------------------------------------------------------------
+    async def run(self, limit: int = 50) -> PushResult:
+        """Push what is due now. Stops at the first sign that accounting is unreachable."""
+        result = PushResult()
+        before = self.client.stats.requests
+        if not self.p.push:
+            return result
+        items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
+        for n, item in enumerate(items):
+            current = await self.writer.run(self.store.outbox_item, item.id)
+            if current is None or current.state != "sending":
+                continue  # done inline (a client pushed before its invoice) or discarded meanwhile
+            outcome = await self.push_item(item)
+            if outcome == "done":
+                result.pushed.append((item.kind, item.object_id))
+            elif outcome == "offline":
+                result.offline = (await self.writer.run(self.store.outbox_item, item.id)).last_error  # type: ignore[union-attr]
+                rest = [i.id for i in items[n + 1:]]
+                await self.writer.run(self.store.outbox_release, rest,
+                                      self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
+                break
+            elif outcome == "deferred":
+                result.deferred += 1
+            else:
+                row = await self.writer.run(self.store.outbox_item, item.id)
+                result.failed.append((item.kind, item.object_id, row.last_error if row else ""))  # type: ignore[union-attr]
+        result.requests = self.client.stats.requests - before
+        return result
+
+    async def push_item(self, item: OutboxItem) -> str:
+        """Push one claimed item and record the outcome: done | offline | deferred | failed."""
+        try:
+            if item.kind == "client":
+                await self.push_client(item)
+            elif item.kind == "invoice":
+                await self.push_invoice(item)
+            else:
+                raise Refused(f"unknown outbox item kind {item.kind!r}")
+        except (Unreachable, NotODataResponse) as exc:
+            msg = describe(exc)
+            delay = backoff(item.attempts, self.rng)
+            await self.writer.run(self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+            log.info("push of %s %s postponed %.0f s: %s", item.kind, item.object_id, delay, msg)
+            return "offline"
+        except Deferred as exc:
+            delay = backoff(item.attempts, self.rng)
+            await self.writer.run(self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
+            return "deferred"
+        except (Refused, ODataError) as exc:
+            msg = str(exc) if isinstance(exc, Refused) else describe(exc)
+            await self.writer.run(self.store.outbox_failed, item.id, msg)
+            log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
+            return "failed"
+        await self.writer.run(self.store.outbox_done, item.id)
+        return "done"
+
+    async def _step(self, item: OutboxItem, step: str) -> None:
+        await self.writer.run(self.store.outbox_step, item.id, step)
+
+    # -- create / adopt ------------------------------------------------------------------------
+    async def _create_or_adopt(self, entity: str, key: str, body: dict[str, Any], *, retried: bool,
+                               select: list[str] | None = None) -> tuple[dict[str, Any], bool]:
+        """POST with our key; if this is a retry, look the key up first. Returns (entity, adopted)."""
+        if retried:
+            existing = await self.client.get_entity(entity, key, select)
+            if existing is not None:
+                return existing, True
+        try:
+            created = await self.client.create(entity, {"Ref_Key": key, **body})
+        except KeyExists:
+            existing = await self.client.get_entity(entity, key, select)
+            if existing is None:
+                raise
+            return existing, True
+        got = str(created.get("Ref_Key", key)).lower()
+        if got != key:
+            raise KeysIgnored(
+                f"Accounting created {entity} under its own key {got} instead of {key}: this base ignores "
+                "client-chosen keys, so pushes cannot be made safe against retries. Check it in 1C and "
+                "discard this item."
+            )
+        return created, False
+
+    # -- clients -------------------------------------------------------------------------------
+    def counterparty_body(self, client_id: str) -> dict[str, Any]:
+        rec = self.store.get_client(client_id)
+        if rec is None:
+            raise Refused("the client no longer exists in the CRM")
+        c = self.p["counterparty"]
+        cl = rec.client
+        body: dict[str, Any] = {
+            c.f("name"): cl.name,
+            c.f("full_name"): cl.full_name or cl.name,
+            c.f("inn"): cl.inn,
+            c.f("kpp"): cl.kpp,
+            c.f("legal_form"): self.p.enum("legal_form", cl.kind.value),
+        }
+        if c.has("is_buyer"):
+            body[c.f("is_buyer")] = True
+        if c.has("comment"):
+            body[c.f("comment")] = cl.comment
+        custom = self.store.client_custom(client_id)
+        for cf in self.p.custom("client"):
+            if cf.pushes and cf.name in custom:
+                body[cf.onec] = custom[cf.name]
+        return body
+
+    async def push_client(self, item: OutboxItem) -> None:
+        c = self.p["counterparty"]
+        cid = item.object_id
+        body = await self.writer.run(self.counterparty_body, cid)
+        step = item.step
+        retried = item.attempts > 1
+        if step == "":
+            if item.action == "create":
+                obj, adopted = await self._create_or_adopt(c.entity, cid, body, retried=retried)
+                if adopted:
+                    # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
+                    obj = await self.client.update(c.entity, cid, body) or obj
+            else:
+                known = await self.writer.run(self.store.get_client, cid)
+                try:
+                    obj = await self.client.update(c.entity, cid, body,
+                                                   if_match=None if retried else (known and self._client_dv(cid)))
+                except NotFound:
+                    raise Refused("the counterparty was deleted in accounting; discard this item or "
+                                  "re-create the client") from None
+                except Conflict:
+                    fresh = await self.client.get_entity(c.entity, cid)
+                    if fresh is not None:
+                        await self.writer.run(lambda: self.store.client_pushed(
+                            cid, code=str(fresh.get(c.opt("code") or "Code", "")),
+                            data_version=str(fresh.get("DataVersion", ""))))
+                    raise Refused("the counterparty was changed in accounting since the CRM last read it; "
+                                  "its new version was loaded — retry to overwrite it with the CRM's data") from None
+            code = str(obj.get(c.opt("code") or "Code", "") or "")
+            dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
+            await self.writer.run(self._remember_client, cid, code, dv)
+            await self._step(item, "counterparty")
+            step = "counterparty"
+        if step == "counterparty":
+            await self.push_contacts(cid, update=item.action != "create")
+            await self._step(item, "contacts")
+        rec = await self.writer.run(self.store.get_client, cid)
+        code = rec.accounting_code if rec else ""
+        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self._client_dv(cid)))
+
+    def _client_dv(self, client_id: str) -> str:
+        row = self.store.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
+        return row[0] if row else ""
+
+    def _remember_client(self, client_id: str, code: str, dv: str) -> None:
+        with self.store.transaction() as cur:
+            cur.execute("UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, dv, client_id])
+
+    async def _kinds(self) -> dict[str, str]:
+        if self._contact_kinds is None:
+            q = queries.contact_kinds(self.p)
+            rows: list[dict[str, Any]] = []
+            if q is not None:
+                async for page in fetch_all(self.client, q):
+                    rows.extend(page)
+            by_ref = parse.contact_kind_map(self.p, rows)
+            self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
+        return self._contact_kinds
+
+    async def push_contacts(self, client_id: str, *, update: bool) -> None:
+        """Phone, e-mail and address as contact-information records (upsert by key)."""
+        c = self.p["contact"]
+        if not c.present or c.options.get("mode", "register") != "register":
+            return
+        rec = await self.writer.run(self.store.get_client, client_id)
+        if rec is None:
+            return
+        kinds = await self._kinds()
+        values = {
+            "phone": ", ".join(rec.client.phones),
+            "email": rec.client.email,
+            "address": rec.client.address,
+        }
+        owner, kind_f = c.f("owner"), c.f("kind")
+        owner_type = c.type_of(owner) or self.p["counterparty"].entity
+        kind_type = c.type_of(kind_f) or c.options.get("kind_entity", "")
+        for crm_kind, value in values.items():
+            kind_ref = kinds.get(crm_kind)
+            if kind_ref is None:
+                continue
+            type_value = self.p.enum("contact_type", crm_kind)
+            key = {
+                owner: client_id, f"{owner}_Type": parse.type_name(owner_type),
+                c.f("type"): type_value,
+                kind_f: kind_ref, f"{kind_f}_Type": parse.type_name(kind_type),
+            }
+            path = (f"{c.entity}({owner}={lit_guid(client_id)},{owner}_Type={lit_str(parse.type_name(owner_type))},"
+                    f"{c.f('type')}={lit_str(type_value)},{kind_f}={lit_guid(kind_ref)},"
+                    f"{kind_f}_Type={lit_str(parse.type_name(kind_type))})")
+            if not value:
+                if update:
+                    try:
+                        await self.client._request("DELETE", path)
+                    except NotFound:
+                        pass
+                continue
+            try:
+                await self.client.create(c.entity, {**key, c.f("value"): value})
+            except KeyExists:
+                await self.client._request("PATCH", path, body={c.f("value"): value})
+
+    # -- invoices ------------------------------------------------------------------------------
+    async def _ensure_client(self, client_id: str) -> None:
+        """The invoice's client must be in accounting first: push it now if it is not."""
+        rec = await self.writer.run(self.store.get_client, client_id)
+        if rec is None or rec.sync_state is SyncState.IN_ACCOUNTING:
+            return  # a counterparty from accounting, or already there
+        if rec.origin != "crm":
+            return
+        sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
+        if sub is None:
+            open_item = await self.writer.run(self.store.outbox_open_for, "client", client_id)
+            if open_item is not None and open_item.state == "failed":
+                raise Deferred(f"waiting for the client to reach accounting: {open_item.last_error}")
+            # Never queued (a draft client): queue it now, in the same way the card would.
+            await self.writer.run(self._queue_client, client_id)
+            sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
+            if sub is None:
+                raise Deferred("waiting for the client to reach accounting")
+        outcome = await self.push_item(sub)
+        if outcome == "offline":
+            raise Unreachable((await self.writer.run(self.store.outbox_item, sub.id)).last_error)  # type: ignore[union-attr]
+        if outcome != "done":
+            row = await self.writer.run(self.store.outbox_item, sub.id)
+            raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
+
+    def _queue_client(self, client_id: str) -> None:
+        now = self.clock()
+        with self.store.transaction() as cur:
+            self.store.enqueue(cur, "client", client_id, "create", now)
+            cur.execute("UPDATE clients SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, client_id])
+
+    async def _contract(self, client_id: str, org_id: str) -> str:
+        """A sales contract of the client with our organization: known, found in 1C, or created."""
+        p = self.p
+        kind = p.enum("contract_kind", "sale")
+        known = await self.writer.run(self.store.client_contract, client_id) or await self.writer.run(
+            self.store.find_contract, client_id, org_id, kind)
+        if known:
+            return known
+        found: list[dict[str, Any]] = []
+        async for page in fetch_all(self.client, queries.contracts_of(p, client_id, org_id)):
+            found.extend(page)
+        c = p["contract"]
+        if found:
+            return str(found[0][c.f("id")]).lower()
+        key = derived_key("contract", client_id, org_id)
+        currency = await self.writer.run(self.store.currency_id, p["currency"].options.get("national_code", "643"))
+        body: dict[str, Any] = {
+            c.f("owner"): client_id,
+            c.f("organization"): org_id,
+            c.f("kind"): kind,
+            c.f("name"): "Основной договор",
+        }
+        if c.has("settlement") and p.enums.get("settlement", {}).get("by_order"):
+            body[c.f("settlement")] = p.enum("settlement", "by_order")
+        if currency:
+            body[c.f("currency")] = currency
+        await self._create_or_adopt(c.entity, key, body, retried=True)
+        await self.writer.run(self.store.set_client_contract, client_id, key)
+        return key
+
+    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False) -> dict[str, Any]:
+        """The order (or its linked invoice document) as 1C JSON, from the stored invoice."""
+        rec = self.store.get_invoice(invoice_id)
+        if rec is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        p = self.p
+        c = p["bill" if bill else "order"]
+        inv = rec.invoice
+        currency = self.store.currency_id(p["currency"].options.get("national_code", "643"))
+        body: dict[str, Any] = {}
+
+        def put(crm: str, value: Any) -> None:
+            name = c.fields.get(crm)
+            if not name or value is None:
+                return
+            typ = c.type_of(name)
+            if typ:
+                body[name] = value
+                body[f"{name}_Type"] = parse.type_name(typ)
+            else:
+                body[name] = value
+
+        put("date", rec.date.replace(microsecond=0).isoformat())
+        put("client", inv.client_id)
+        put("contract", contract_id)
+        put("organization", org_id)
+        put("warehouse", inv.warehouse_id)
+        put("price_type", inv.price_type_id)
+        put("currency", currency)
+        put("rate", 1)
+        put("multiplicity", "1")
+        put("amount_includes_vat", inv.amount_includes_vat)
+        put("vat_enabled", True)
+        put("total", _json_number(rec.total))
+        put("comment", inv.comment)
+        if bill:
+            put("order", invoice_id)
+        custom = self.store.invoice_custom(invoice_id)
+        for cf in p.custom("invoice"):
+            if cf.pushes and cf.name in custom and not bill:
+                body[cf.onec] = custom[cf.name]
+        if c.lines:
+            rows = self.store.invoice_lines_effective(invoice_id)
+            units = self.store.product_units(r[1] for r in rows)
+            out = []
+            for line_no, product, qty, price, disc, amount, rate, vat in rows:
+                row: dict[str, Any] = {}
+
+                def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
+                    name = c.line_fields.get(crm)
+                    if not name or value is None:
+                        return
+                    row[name] = value
+                    typ = c.line_type_of(name)
+                    if typ:
+                        row[f"{name}_Type"] = parse.type_name(typ)
+
+                unit = units.get(product)
+                lput("line_number", str(line_no))
+                lput("product", product)
+                lput("unit", unit)
+                lput("factor", _json_number(self.store.unit_factor(unit)))
+                lput("quantity", _json_number(qty))
+                lput("price", _json_number(price))
+                lput("amount", _json_number(amount))
+                lput("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct)))
+                lput("vat_rate", rate)
+                lput("vat", _json_number(vat))
+                if bill:
+                    lput("order", invoice_id)
+                if "LineNumber" not in row:
+                    row["LineNumber"] = str(line_no)
+                out.append(row)
+            body[c.lines] = out
+        return body
+
+    async def push_invoice(self, item: OutboxItem) -> None:
+        p = self.p
+        iid = item.object_id
+        rec = await self.writer.run(self.store.get_invoice, iid)
+        if rec is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        client_id = rec.invoice.client_id
+        if not client_id:
+            raise Refused("the invoice has no client")
+        await self._ensure_client(client_id)
+        org = await self.writer.run(self.store.organization)
+        if org is None:
+            raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
+        org_id = org[0]
+        retried = item.attempts > 1
+        step = item.step
+        order_c = p["order"]
+        bill_c = p["bill"]
+        contract_id, _, bill_id = await self.writer.run(self.store.invoice_refs, iid)
+
+        if item.action == "update" and step == "":
+            await self._update_order(item, contract_id or await self._contract(client_id, org_id), org_id)
+            step = "order"
+        if step == "":
+            contract_id = contract_id or await self._contract(client_id, org_id)
+            bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
+            await self.writer.run(lambda: self.store.invoice_push_refs(
+                iid, contract_id=contract_id, organization_id=org_id, bill_id=bill_id))
+            await self._step(item, "contract")
+            step = "contract"
+        if step == "contract":
+            assert contract_id is not None
+            body = await self.writer.run(self.order_body, iid, contract_id, org_id)
+            obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
+            if adopted and not obj.get(order_c.f("posted")):
+                obj = await self.client.update(order_c.entity, iid, body,
+                                               if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
+            state = parse.order_state(p, {**obj, "Ref_Key": iid})
+            await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+                iid, number=state.number, data_version=state.data_version, posted=state.posted,
+                deletion_mark=state.deletion_mark))
+            await self._step(item, "order")
+            step = "order"
+        bill_number = None
+        if step == "order":
+            if bill_c.present:
+                contract_id, _, bill_id = await self.writer.run(self.store.invoice_refs, iid)
+                bill_id = bill_id or derived_key("bill", iid)
+                body = await self.writer.run(lambda: self.order_body(iid, contract_id or "", org_id, bill=True))
+                if item.action == "update":
+                    try:
+                        obj = await self.client.update(bill_c.entity, bill_id, body)
+                    except NotFound:
+                        obj, _ = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=True)
+                else:
+                    obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried)
+                    if adopted:
+                        obj = await self.client.update(bill_c.entity, bill_id, body) or obj
+                bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
+                await self.writer.run(lambda: self.store.invoice_push_refs(iid, bill_id=bill_id))
+            await self._step(item, "bill")
+        number, dv, posted = await self.writer.run(self.store.invoice_accounting_state, iid) or ("", "", False)
+        await self.writer.run(lambda: self.store.invoice_pushed(
+            iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
+
+    async def _update_order(self, item: OutboxItem, contract_id: str, org_id: str) -> None:
+        """PATCH an unposted order with If-Match; refuse a posted one; report a conflict."""
+        p = self.p
+        c = p["order"]
+        iid = item.object_id
+        fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+        if fresh is None:
+            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item")
+        state = parse.order_state(p, {**fresh, "Ref_Key": iid})
+        if state.posted or state.deletion_mark:
+            await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+                iid, number=state.number, data_version=state.data_version, posted=state.posted,
+                deletion_mark=state.deletion_mark))
+            what = "posted" if state.posted else "marked for deletion"
+            raise Refused(f"accounting has {what} order {state.number}; edits of it are refused. "
+                          "Ask accounting to unpost it, then retry.")
+        known = await self.writer.run(self.store.invoice_accounting_state, iid)
+        # First attempt: the DataVersion the CRM last saw (a 1C edit since then is a conflict).
+        # A retry may follow our own PATCH whose answer was lost, so it uses the fresh one.
+        if_match = state.data_version if item.attempts > 1 or not known or not known[1] else known[1]
+        await self.writer.run(lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id))
+        body = await self.writer.run(self.order_body, iid, contract_id, org_id)
+        try:
+            obj = await self.client.update(c.entity, iid, body, if_match=if_match)
+        except Conflict:
+            again = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+            if again is not None:
+                s2 = parse.order_state(p, {**again, "Ref_Key": iid})
+                await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+                    iid, number=s2.number, data_version=s2.data_version, posted=s2.posted,
+                    deletion_mark=s2.deletion_mark))
+            raise Refused(f"order {state.number} was changed in accounting since the CRM last read it; "
+                          "its new version was loaded — retry to overwrite it with the CRM's invoice") from None
+        s = parse.order_state(p, {**obj, "Ref_Key": iid}) if obj else state
+        await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+            iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark))
+        await self._step(item, "order")
+
+
+__all__ = ["Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+
+# Errors that mean "the user must fix credentials", kept for the service's online flag.
+AUTH_ERRORS = (AuthError,)

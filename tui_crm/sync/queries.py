@@ -1,0 +1,277 @@
+"""Every OData request the sync jobs make, built from a profile.
+
+Why one module: the same builders serve the jobs, the tests that prove the ut11/bp3 profiles
+produce well-formed URLs, and `tui-crm status` answering from accounting. All filter text goes
+through the escaping builders of `odata.py`; all names come from a validated profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tui_crm.sync.odata import and_, cast_ref, eq, in_guids, lit_bool, lit_datetime, lit_guid, lit_str, or_, virtual_table
+from tui_crm.sync.profile import Concept, Profile, batches
+
+
+@dataclass(frozen=True)
+class Query:
+    """One GET: a path (entity set or virtual table) and its options."""
+
+    path: str
+    select: tuple[str, ...] = ()
+    filter: str | None = None
+    orderby: str | None = None
+    paged: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.select:
+            out["$select"] = ",".join(self.select)
+        if self.filter:
+            out["$filter"] = self.filter
+        if self.orderby:
+            out["$orderby"] = self.orderby
+        out.update(self.extra)
+        return out
+
+
+def ref_match(field_name: str, ref: str, type_name: str | None) -> str:
+    """``F eq guid'…'`` or, for a composite, ``F eq cast(guid'…','Type')`` (§7.1)."""
+    return eq(field_name, cast_ref(ref, type_name) if type_name else lit_guid(ref))
+
+
+def refs_match(field_name: str, refs: Sequence[str], type_name: str | None) -> str:
+    if not type_name:
+        return in_guids(field_name, refs)
+    return or_(*(ref_match(field_name, r, type_name) for r in dict.fromkeys(refs)))
+
+
+# -- catalogs ---------------------------------------------------------------------------------
+
+CATALOG_FIELDS = {
+    "organization": ("id", "data_version", "deletion_mark", "code", "name", "full_name", "inn", "kpp", "prefix"),
+    "currency": ("id", "code", "name"),
+    "warehouse": ("id", "data_version", "deletion_mark", "code", "name", "is_folder"),
+    "price_type": ("id", "data_version", "deletion_mark", "code", "name", "includes_vat", "currency"),
+    "unit": ("id", "name", "owner", "factor"),
+    "product": ("id", "data_version", "deletion_mark", "is_folder", "code", "name", "article", "full_name",
+                "unit", "vat_rate", "is_service"),
+    "counterparty": ("id", "data_version", "deletion_mark", "is_folder", "code", "name", "full_name", "inn",
+                     "kpp", "legal_form", "partner", "is_buyer", "comment"),
+    "contract": ("id", "data_version", "deletion_mark", "is_folder", "name", "owner", "organization", "kind",
+                 "settlement", "currency", "number", "date"),
+}
+
+
+def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
+    """All elements of a catalog, paged by Ref_Key."""
+    c = p[key]
+    select = c.select(*CATALOG_FIELDS[key]) + [f for f in extra_fields if f]
+    flt = None
+    if key == "contract" and c.has("kind") and p.enums.get("contract_kind", {}).get("sale"):
+        flt = eq(c.f("kind"), lit_str(p.enum("contract_kind", "sale")))
+    if key == "counterparty" and p["contact"].present and p["contact"].options.get("mode") == "table_part":
+        cc = p["contact"]
+        select += [f"{cc.lines}/{cc.f(n)}" for n in ("type", "kind", "value")]
+    return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
+
+
+def count(p: Profile, key: str) -> str:
+    return f"{p[key].entity}/$count"
+
+
+def contacts(p: Profile) -> Query | None:
+    """Contact information of counterparties (register mode; table-part mode rides on the catalog)."""
+    c = p["contact"]
+    if not c.present or c.options.get("mode", "register") != "register":
+        return None
+    # No $filter: isof() support varies by platform; rows of other owners are dropped when parsed.
+    return Query(c.entity, tuple(c.select("owner", "type", "kind", "value")), None, None, paged=False)
+
+
+def contact_kinds(p: Profile) -> Query | None:
+    c = p["contact"]
+    kind_entity = c.options.get("kind_entity")
+    if not kind_entity:
+        return None
+    return Query(kind_entity, ("Ref_Key", "PredefinedDataName", "Description"), None, "Ref_Key", paged=True)
+
+
+# -- registers --------------------------------------------------------------------------------
+
+def _register_path(c: Concept, condition: str | None, **params: object) -> str:
+    cond = and_(c.options.get("condition") or None, condition)
+    return virtual_table(c.entity, c.options["function"], Condition=cond or None, **params)
+
+
+def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
+          period: datetime | None = None) -> Query:
+    """Balance of the stock register, restricted in ``Condition`` (not $filter) by warehouse and
+    products (§3: restrictions belong in the virtual table's parameters)."""
+    c = p["stock"]
+    parts = []
+    if warehouse_id:
+        parts.append(ref_match(c.f("warehouse"), warehouse_id, c.type_of(c.f("warehouse"))))
+    if product_ids:
+        parts.append(refs_match(c.f("product"), product_ids, c.type_of(c.f("product"))))
+    select = c.select("warehouse", "product", "quantity", "reserved")
+    return Query(_register_path(c, and_(*parts) or None, Period=period), tuple(select))
+
+
+def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
+             period: datetime | None = None) -> Query | None:
+    c = p["reserves"]
+    if not c.present:
+        return None
+    parts = []
+    if warehouse_id:
+        parts.append(ref_match(c.f("warehouse"), warehouse_id, None))
+    if product_ids:
+        parts.append(refs_match(c.f("product"), product_ids, None))
+    return Query(_register_path(c, and_(*parts) or None, Period=period),
+                 tuple(c.select("warehouse", "product", "quantity")))
+
+
+def prices(p: Profile, price_type_id: str | None = None, product_ids: Sequence[str] = ()) -> Query:
+    c = p["prices"]
+    parts = []
+    if price_type_id:
+        parts.append(ref_match(c.f("price_type"), price_type_id, None))
+    if product_ids:
+        parts.append(refs_match(c.f("product"), product_ids, None))
+    select = c.select("price_type", "product", "variant", "price", "unit", "period")
+    return Query(_register_path(c, and_(*parts) or None), tuple(select))
+
+
+def debt(p: Profile) -> Query | None:
+    c = p["debt"]
+    if not c.present:
+        return None
+    dims = c.options.get("dimensions") or None
+    return Query(_register_path(c, None, Dimensions=dims), tuple(c.select("client", "amount")))
+
+
+# -- documents --------------------------------------------------------------------------------
+
+ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total")
+ORDER_FULL_FIELDS = ORDER_STATE_FIELDS + ("warehouse", "price_type", "amount_includes_vat", "comment")
+ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "vat_rate", "vat")
+
+
+def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
+    """State of given orders, in batches (plain Ref_Key comparisons)."""
+    c = p["order"]
+    return [Query(c.entity, tuple(c.select(*ORDER_STATE_FIELDS)), in_guids(c.f("id"), chunk), None)
+            for chunk in batches(ids, p.ids_per_request)]
+
+
+def orders_since(p: Profile, since: datetime) -> Query:
+    """Orders dated from ``since`` on (orders created in 1C for our clients are picked from them)."""
+    c = p["order"]
+    select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
+    flt = and_(f"{c.f('date')} ge {lit_datetime(since)}", eq(c.f("deletion_mark"), lit_bool(False))
+               if c.has("deletion_mark") else None)
+    return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
+
+
+def order_full(p: Profile, ref: str) -> Query:
+    c = p["order"]
+    select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
+    return Query(c.entity, tuple(select), eq(c.f("id"), lit_guid(ref)))
+
+
+def payments(p: Profile, key: str, order_ids: Sequence[str]) -> list[Query]:
+    """Payments whose rows settle against any of the orders:
+    ``Lines/any(d: d/Сделка eq cast(guid'…','Document_…') or …)``, in batches."""
+    c = p[key]
+    if not c.present:
+        return []
+    link = c.lf("order")
+    link_type = c.line_type_of(link)
+    size = p.casts_per_request if link_type else p.ids_per_request
+    select = c.select("id", "number", "date", "posted", "deletion_mark", "total") + c.line_select("order", "amount")
+    out = []
+    for chunk in batches(order_ids, size):
+        inner = or_(*(ref_match(f"d/{link}", r, link_type) for r in chunk))
+        out.append(Query(c.entity, tuple(select), f"{c.lines}/any(d: {inner})"))
+    return out
+
+
+def shipments(p: Profile, order_ids: Sequence[str]) -> list[Query]:
+    """Shipments whose header points at any of the orders, in batches."""
+    c = p["shipment"]
+    if not c.present:
+        return []
+    link = c.f("order")
+    link_type = c.type_of(link)
+    size = p.casts_per_request if link_type else p.ids_per_request
+    select = c.select("id", "number", "date", "posted", "deletion_mark", "order") + c.line_select(
+        "line_number", "product", "quantity")
+    return [Query(c.entity, tuple(select), refs_match(link, chunk, link_type))
+            for chunk in batches(order_ids, size)]
+
+
+def contracts_of(p: Profile, counterparty_id: str, organization_id: str) -> Query:
+    """Sales contracts of one counterparty with one organization (looked up before creating one)."""
+    c = p["contract"]
+    parts = [eq(c.f("owner"), lit_guid(counterparty_id))]
+    if c.has("organization"):
+        parts.append(eq(c.f("organization"), lit_guid(organization_id)))
+    if c.has("kind"):
+        parts.append(eq(c.f("kind"), lit_str(p.enum("contract_kind", "sale"))))
+    if c.has("deletion_mark"):
+        parts.append(eq(c.f("deletion_mark"), lit_bool(False)))
+    return Query(c.entity, tuple(c.select(*CATALOG_FIELDS["contract"])), and_(*parts), c.f("id"))
+
+
+def counterparty_search(p: Profile, text: str) -> Query:
+    """Counterparties whose name contains ``text`` or whose ИНН equals it (status over OData)."""
+    from tui_crm.sync.odata import substringof
+
+    c = p["counterparty"]
+    parts = [substringof(text, c.f("name"))]
+    if text.isdigit():
+        parts.append(eq(c.f("inn"), lit_str(text)))
+    return Query(c.entity, tuple(c.select("id", "code", "name", "inn")), or_(*parts), None)
+
+
+def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = ()) -> Query:
+    """Orders by number (substring) or by clients, newest first (status over OData)."""
+    c = p["order"]
+    parts = []
+    if text:
+        parts.append(substringof_number(c, text))
+    if client_ids:
+        parts.append(in_guids(c.f("client"), client_ids))
+    return Query(c.entity, tuple(c.select(*ORDER_STATE_FIELDS)), or_(*parts) or None, f"{c.f('date')} desc")
+
+
+def substringof_number(c: Concept, text: str) -> str:
+    from tui_crm.sync.odata import substringof
+
+    return substringof(text, c.f("number"))
+
+
+__all__ = [
+    "CATALOG_FIELDS",
+    "Query",
+    "catalog",
+    "contacts",
+    "contact_kinds",
+    "contracts_of",
+    "count",
+    "debt",
+    "order_full",
+    "orders_by_id",
+    "orders_since",
+    "payments",
+    "prices",
+    "ref_match",
+    "refs_match",
+    "reserves",
+    "shipments",
+    "stock",
+]

@@ -1,0 +1,87 @@
+"""One writer thread per sync service, so stage tables live on one DuckDB cursor.
+
+Why: DuckDB TEMP tables belong to one connection, and `Database.cursor()` is per thread. The
+mirror pull streams pages into TEMP stage tables while it fetches and merges them into the real
+tables at the end in one transaction; all of that must run on the same thread. Running DuckDB
+work off the event loop also keeps the TUI responsive (DuckDB releases the GIL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import duckdb
+
+from tui_crm.store import Store
+from tui_crm.store.mirror import bulk_insert
+
+T = TypeVar("T")
+
+# Below this many rows the list-parameter path is cheaper than a temporary CSV file.
+_CSV_THRESHOLD = 2000
+
+
+class StoreWriter:
+    """Runs store work on one dedicated thread (and therefore one DuckDB cursor)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-sync-writer")
+        self._tmp = tempfile.mkdtemp(prefix="tui-crm-stage-")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.store.db.cursor()
+
+    def stage(self, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows to a stage table (call through `run`)."""
+        if not rows:
+            return
+        cur = self.cursor()
+        if len(rows) < _CSV_THRESHOLD:
+            bulk_insert(cur, table, columns, rows)
+            return
+        path = os.path.join(self._tmp, f"{table}.csv")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerows([_csv_value(v) for v in row] for row in rows)
+        spec = ", ".join(f"'{name}': '{typ}'" for name, typ in columns)
+        cur.execute(
+            f"INSERT INTO {table} SELECT * FROM read_csv(?, header = false, columns = {{{spec}}}, "
+            "quote = '\"', escape = '\"', nullstr = '\\N', auto_detect = false, strict_mode = true)",
+            [path],
+        )
+        os.unlink(path)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        try:
+            os.rmdir(self._tmp)
+        except OSError:
+            pass
+
+
+def _csv_value(v: Any) -> Any:
+    if v is None:
+        return "\\N"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return v
