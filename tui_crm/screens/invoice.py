@@ -197,7 +197,7 @@ class Parts:
 class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
     """Quantity and discount of one line; both validated, enter saves, escape cancels."""
 
-    CSS_PATH = "invoice.tcss"
+    CSS_PATH = ["picker.tcss", "invoice.tcss"]  # the small-form classes live in picker.tcss
     BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
 
     def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
@@ -267,7 +267,7 @@ class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
 class UnsavedChangesScreen(ModalScreen[str]):
     """Save / discard / keep editing; returns "save", "discard" or "cancel"."""
 
-    CSS_PATH = "invoice.tcss"
+    CSS_PATH = ["picker.tcss", "invoice.tcss"]
     BINDINGS = [
         Binding("s,f2", "choose('save')", tr("iv.bind_save"), id="unsaved.save"),
         Binding("d", "choose('discard')", "Discard", id="unsaved.discard"),

@@ -170,7 +170,7 @@ class QuantityScreen(ModalScreen[Decimal | None]):
             yield Label(
                 Text(
                     tr(
-                        "qty.info",
+                        "pk.qty_info",
                         free=qty_text(r.free_stock).plain,
                         unit=r.unit,
                         price=money_text(r.price).plain,
@@ -282,7 +282,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
             yield Label(
                 Text(
                     tr(
-                        "picker.title",
+                        "pk.title",
                         warehouse=names.get(self.warehouse_id, "?"),
                         price_type=prices.get(self.price_type_id or "", "—"),
                     )
@@ -370,7 +370,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         self._shown_text = text
         hint = self.query_one("#picker-hint", Static)
         if rows:
-            key = "picker.more" if len(rows) >= self.LIMIT else "picker.shown"
+            key = "pk.more" if len(rows) >= self.LIMIT else "pk.shown"
             hint.update(Text(tr(key, count=len(rows)), style="dim"))
         elif text.strip():
             hint.update(Text(tr("pk.none", text=text.strip())))

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from tui_crm.i18n import register, tr
 from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events, sync_service
 from tui_crm.store import OutboxItem, Store, SyncRun
+from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar
 
 register(
@@ -48,6 +49,7 @@ register(
         "sl.col_state": {"en": "State", "ru": "Состояние"},
         "sl.col_attempts": {"en": "Tries", "ru": "Попыт."},
         "sl.col_next": {"en": "Next try", "ru": "Следующая"},
+        "sl.seconds": {"en": "{n} s", "ru": "{n} с"},
         "sl.ok": {"en": "OK", "ru": "ОК"},
         "sl.failed": {"en": "Failed", "ru": "Ошибка"},
         "sl.running": {"en": "running…", "ru": "идёт…"},
@@ -171,7 +173,7 @@ class SyncLogScreen(Screen[None]):
         Binding("c", "copy_error", tr("sl.bind_copy"), id="synclog.copy"),
         Binding("r,f7", "retry", tr("sl.bind_retry"), id="synclog.retry", key_display="r/F7"),
         Binding("x,f8", "discard", tr("sl.bind_discard"), id="synclog.discard", key_display="x/F8"),
-        Binding("f5", "reload", tr("sl.bind_refresh"), id="synclog.refresh"),
+        Binding("f5", "reload", tr("sl.bind_refresh"), id="synclog.refresh", key_display="F5"),
         Binding("escape", "back", tr("sl.bind_back"), id="synclog.back", key_display="Esc"),
     ]
 
@@ -251,7 +253,8 @@ class SyncLogScreen(Screen[None]):
                 result = Text(tr("sl.failed"), style="bold red")
             took = ""
             if run.finished_at is not None:
-                took = f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+                seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}"
+                took = tr("sl.seconds", n=seconds.replace(".", ",") if ui_lang() == "ru" else seconds)
             runs.add_row(
                 Text(_when(run.started_at)), Text(run.job), Text(took, justify="right"), result,
                 Text(str(run.rows_read), justify="right"), Text(str(run.requests), justify="right"),
