@@ -76,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     log_path = _setup_logging("demo")
     folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
-    sandbox_file = folder / "sandbox.json"
+    sandbox_file = folder / "sandbox.sqlite"
     store_file = folder / "crm.duckdb"
     if args.fresh:
         for path in (sandbox_file, store_file, folder / "crm.duckdb.wal"):
