@@ -1,0 +1,290 @@
+"""Pilot tests of the invoice editor, picker, order view and sync log: behaviour, not pixels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.seed import (
+    CLIENT_ID,
+    INVOICE_ID,
+    WAREHOUSES,
+    PRICE_TYPES,
+    add_payment,
+    add_shipment,
+    mark_posted,
+    screen_app,
+    seed_client,
+    seed_invoice,
+    seed_store,
+    seed_sync_log,
+)
+from tui_crm.domain.invoice import Invoice
+from tui_crm.domain.money import format_money
+from tui_crm.i18n import set_language
+from tui_crm.screens.invoice import InvoiceScreen, check_discount
+from tui_crm.screens.order import OrderScreen
+from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
+from tui_crm.screens.sync_log import SyncLogScreen
+from tui_crm.store import Store
+
+SIZE = (110, 32)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "crm.duckdb")
+    seed_store(s)
+    seed_client(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> Iterator[None]:
+    yield
+    set_language("en")
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def capture_notifications(app) -> list[tuple[str, str]]:  # noqa: ANN001
+    """run_test() switches toasts off; record what would have been shown instead."""
+    seen: list[tuple[str, str]] = []
+    original = app.notify
+
+    def notify(message: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen.append((str(message), str(kwargs.get("severity", "information"))))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return seen
+
+
+# -- validation ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("1", True), ("2,5", True), ("1 000", True), (" 3.125 ", True), ("", False), ("abc", False),
+     ("1,2345", False), ("0", False), ("-2", False), ("1e5", False), ("1..2", False),
+     ("9999999999999", False)],
+)
+def test_check_quantity_refuses_garbage(text: str, ok: bool) -> None:
+    value, problem = check_quantity(text)
+    assert (value is not None) is ok
+    assert (problem is None) is ok
+
+
+@pytest.mark.parametrize(("text", "expected"), [("", Decimal(0)), ("5", Decimal(5)), ("12,5", Decimal("12.5")),
+                                                  ("101", None), ("-1", None), ("1,234", None), ("x", None)])
+def test_check_discount(text: str, expected: Decimal | None) -> None:
+    assert check_discount(text)[0] == expected
+
+
+async def test_quantity_form_refuses_garbage_and_keeps_the_picker_open(store: Store) -> None:
+    added: list[tuple[str, Decimal]] = []
+    app = screen_app(store, lambda s: PickerScreen(s, WAREHOUSES[0][0], PRICE_TYPES[0][0],
+                                                  on_add=lambda r, q: added.append((r.code, q))))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"сыр")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuantityScreen)
+        await pilot.press("backspace", *"два", "enter")  # garbage: refused, the form stays
+        await settle(pilot)
+        assert isinstance(app.screen, QuantityScreen)
+        assert "not a number" in str(app.screen.query_one("#qty-problem").render())
+        for _ in range(3):
+            await pilot.press("backspace")
+        await pilot.press(*"1,5", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)  # stays open for more
+        assert added == [("00-00000006", Decimal("1.500"))]
+        await pilot.press("enter", "enter")  # default quantity 1 for a second pick
+        await settle(pilot)
+        assert added[-1] == ("00-00000006", Decimal("1.000"))
+
+
+async def test_picker_shows_only_the_newest_search(store: Store) -> None:
+    app = screen_app(store, lambda s: PickerScreen(s, WAREHOUSES[0][0], PRICE_TYPES[0][0]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"кофе жокей")  # typed faster than the queries answer
+        await settle(pilot)
+        picker = app.screen
+        table = picker.query_one("#picker-table")
+        assert table.row_count == 1
+        assert picker.last_render is not None and picker.last_render[0] == "кофе жокей"
+
+
+# -- the invoice -----------------------------------------------------------------------------
+async def test_totals_match_domain_math_with_a_document_discount(store: Store) -> None:
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.click("#inv-discount")
+        await pilot.press(*"7,5")
+        await settle(pilot)
+        expected = Invoice(lines=store.get_invoice(INVOICE_ID).invoice.lines, document_discount_pct=Decimal("7.5"))
+        assert screen.invoice.total == expected.total == Decimal("3716.19")
+        assert screen.invoice.vat_total == expected.vat_total
+        shown = str(screen.query_one("#inv-totals").render())
+        assert format_money(expected.total) in shown and format_money(expected.vat_total) in shown
+        # Each line is computed with the combined percent 1 - (1 - 0)(1 - 0.075), as 1C does.
+        amounts = [line.amount for line in expected.effective_lines]
+        assert amounts == [Decimal("831.58"), Decimal("1291.30"), Decimal("1593.31")]
+        assert sum(amounts) == expected.total
+        await pilot.press("f2")
+        await settle(pilot)
+        record = store.get_invoice(INVOICE_ID)
+        assert record.total == expected.total and record.invoice.document_discount_pct == Decimal("7.5")
+        assert [r[5] for r in store.invoice_lines_effective(INVOICE_ID)] == amounts
+
+
+async def test_edits_of_a_posted_invoice_are_refused_with_the_reason(store: Store) -> None:
+    seed_invoice(store)
+    mark_posted(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = capture_notifications(app)
+        await settle(pilot)
+        screen = app.screen
+        assert screen.locked
+        before = screen.invoice
+        for key in ("a", "e", "enter", "delete", "f8", "f2", "f7"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is screen, f"{key} opened something on a posted invoice"
+        assert screen.invoice == before and not screen.dirty
+        refusals = [m for m, _ in seen if "posted order № КА-000123" in m and "unpost" in m]
+        assert len(refusals) == 7
+        assert all(screen.query_one(sel).disabled for sel in ("#inv-warehouse", "#inv-date", "#inv-discount"))
+        await pilot.press("escape")  # nothing to lose: leaves without asking
+        await settle(pilot)
+        assert not isinstance(app.screen, InvoiceScreen)
+
+
+async def test_invoice_becomes_read_only_when_accounting_posts_it(store: Store) -> None:
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = capture_notifications(app)
+        await settle(pilot)
+        assert not app.screen.locked
+        mark_posted(store)
+        app.screen.refresh_data()  # what the app does after a pull
+        await settle(pilot)
+        assert app.screen.locked
+        assert any("read-only" in m for m, _ in seen)
+
+
+async def test_new_invoice_save_queues_it_and_escape_protects_unsaved_work(store: Store) -> None:
+    app = screen_app(store, lambda s: InvoiceScreen(s, None, client_id=CLIENT_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = capture_notifications(app)
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("f2")  # nothing to save yet: refused with the reason
+        await settle(pilot)
+        assert any("add at least one product" in m for m, _ in seen)
+        await pilot.press("insert")
+        await settle(pilot)
+        await pilot.press(*"цемент")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("backspace", "5", "0", "enter", "escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.dirty
+        await pilot.press("escape")  # unsaved: asks
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnsavedChangesScreen"
+        await pilot.press("escape")  # keep editing
+        await settle(pilot)
+        assert app.screen is screen and screen.dirty
+        await pilot.press("escape", "s")  # save and close
+        await settle(pilot)
+        assert not isinstance(app.screen, InvoiceScreen)
+        record = store.get_invoice(screen.invoice_id)
+        assert record is not None and record.sync_state.value == "queued"
+        assert [(line.code, line.quantity) for line in record.invoice.lines] == [("00-00000012", Decimal("50"))]
+        assert store.outbox_state("invoice", screen.invoice_id).state == "pending"
+
+
+async def test_line_edit_and_delete(store: Store) -> None:
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("down", "e")
+        await settle(pilot)
+        await pilot.press(*"6", "tab", *"10", "enter")
+        await settle(pilot)
+        line = screen.invoice.lines[1]
+        assert (line.quantity, line.discount_pct, line.amount) == (Decimal(6), Decimal(10), Decimal("1884.60"))
+        await pilot.press("delete")
+        await settle(pilot)
+        assert [line.code for line in screen.invoice.lines] == ["00-00000001", "00-00000006"]
+
+
+# -- order view --------------------------------------------------------------------------------
+async def test_order_toasts_when_a_payment_or_shipment_arrives(store: Store) -> None:
+    seed_invoice(store)
+    mark_posted(store)
+    add_payment(store, "ПП-000041", "1000.00", day=29)
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = capture_notifications(app)
+        await settle(pilot)
+        assert seen == []  # what was there on opening is not news
+        add_payment(store, "ПП-000042", "3017.50", day=30)
+        add_shipment(store, "РТ-000015", ((1, "10"),))
+        app.screen.refresh_data()
+        await settle(pilot)
+        assert [m for m, _ in seen] == [
+            "Payment ПП-000042: 3 017.50 arrived for order КА-000123",
+            "Shipment РТ-000015 made for order КА-000123",
+        ]
+        badge = str(app.screen.query_one("#ord-paid").render())
+        assert badge == "Paid 100 %"
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.screen.query_one("#ord-tabs").active == "shipment"
+        assert "Partially shipped 61 %" in str(app.screen.query_one("#ord-shipped").render())
+
+
+# -- sync log ----------------------------------------------------------------------------------
+async def test_sync_log_retry_discard_and_copy(store: Store) -> None:
+    seed_sync_log(store)
+    app = screen_app(store, SyncLogScreen)
+    copied: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await settle(pilot)
+        await pilot.press("tab")  # to the outbox; the failed item is first
+        await settle(pilot)
+        await pilot.press("c")
+        assert copied and "Договор контрагента" in copied[0]
+        await pilot.press("r")
+        await settle(pilot)
+        assert [(i.id, i.state) for i in store.outbox_items()] == [(1, "pending"), (2, "pending")]
+        assert store.get_invoice("e0000000-0000-0000-0000-000000000002").sync_state.value == "queued"
+        await pilot.press("down", "x")
+        await settle(pilot)
+        await pilot.press("n")  # changed my mind
+        await settle(pilot)
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert [(i.id, i.state) for i in store.outbox_items()] == [(1, "pending")]
+        assert store.get_invoice(INVOICE_ID).sync_state.value == "local_only"
