@@ -55,6 +55,9 @@ log = logging.getLogger("tui_crm.sync.push")
 _NS = uuid.UUID("6f1c2a4e-8d3b-4f5a-9c7e-2b1d0e3f4a5b")
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
+# A 5xx answer with 1C's generic code -1 may be a passing failure (web server, lock timeout) or a
+# real refusal; it is retried with backoff this many times before the item is marked failed.
+MAX_SERVER_ERROR_ATTEMPTS = 6
 
 
 def derived_key(kind: str, *parts: str) -> str:
@@ -157,8 +160,17 @@ class Pusher:
             delay = backoff(item.attempts, self.rng)
             await self.writer.run(self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
             return "deferred"
-        except (Refused, ODataError) as exc:
-            msg = str(exc) if isinstance(exc, Refused) else describe(exc)
+        except ODataError as exc:
+            msg = describe(exc)
+            if (exc.status or 0) >= 500 and item.attempts < MAX_SERVER_ERROR_ATTEMPTS:
+                delay = backoff(item.attempts, self.rng)
+                await self.writer.run(self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+                return "deferred"
+            await self.writer.run(self.store.outbox_failed, item.id, msg)
+            log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
+            return "failed"
+        except Refused as exc:
+            msg = str(exc)
             await self.writer.run(self.store.outbox_failed, item.id, msg)
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"

@@ -1,0 +1,169 @@
+"""Pull jobs against the in-process sandbox: mirror, counterparties, orders, payments,
+shipments, debt; the idle cycle's cost; runs recorded in sync_runs."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from tests.sync.sandbox_kit import (
+    ORDER,
+    clerk_pay,
+    clerk_post,
+    clerk_ship,
+    make_rig,
+    new_client,
+    save_invoice,
+)
+from tui_crm.sync.service import OrdersUpdated, PaymentArrived, ShipmentArrived
+
+
+async def test_first_pull_fills_mirror_and_reference() -> None:
+    rig = make_rig(products=60, warehouses=3)
+    try:
+        result = await rig.service.pull_now()
+        assert result is not None, rig.service.last_error
+        counts = rig.store.mirror_counts()
+        assert counts["products"] == 60 and counts["warehouses"] == 3 and counts["picker"] == 180
+        assert counts["prices"] == 120 and 0 < counts["stock"] <= 180
+        org = rig.store.organization()
+        assert org is not None and org[2] == "ТД"
+        cur = rig.store.db.cursor()
+        cps, with_phone, contracts = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE phones <> ''), (SELECT count(*) FROM contracts) FROM counterparties"
+        ).fetchone()
+        assert cps == 40 and with_phone == 40 and contracts == 40
+        assert rig.store.currency_id("643") is not None
+        jobs = {r.job for r in rig.store.recent_runs(20)}
+        assert {"pull", "mirror", "counterparties", "orders", "debt"} <= jobs
+        assert all(r.ok for r in rig.store.recent_runs(20))
+    finally:
+        await rig.aclose()
+
+
+async def test_idle_cycle_costs_few_requests() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=True)
+        save_invoice(rig.store, client.id)
+        await rig.service.push_now()
+        await rig.service.pull_now()            # sees the new counterparty once
+        before = rig.client.stats.requests
+        result = await rig.service.pull_now()  # idle: nothing changed in accounting
+        assert result is not None
+        idle = rig.client.stats.requests - before
+        # 2 count probes + 1 open-order state + 1 new orders + bank + cash + shipments + debt
+        assert idle <= 8, idle
+        assert rig.service.last_cycle_requests == idle
+    finally:
+        await rig.aclose()
+
+
+async def test_state_payments_and_shipments_flow_back_with_events() -> None:
+    rig = make_rig()
+    events: list[object] = []
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=True)
+        iid = save_invoice(rig.store, client.id)
+        await rig.service.push_now()
+        rig.service.subscribe(events.append)
+        await clerk_post(rig.clerk, iid)
+        inv = rig.store.get_invoice(iid)
+        assert inv is not None
+        await clerk_pay(rig.clerk, iid, Decimal("100.00"))
+        await clerk_pay(rig.clerk, iid, Decimal("50.00"), cash=True)
+        await clerk_ship(rig.clerk, iid, Decimal("0.5"))
+        await rig.service.pull_now()
+        inv = rig.store.get_invoice(iid)
+        assert inv is not None and inv.posted
+        kinds = sorted((e.kind, e.amount) for e in events if isinstance(e, PaymentArrived))
+        assert kinds == [("bank", Decimal("100.00")), ("cash", Decimal("50.00"))]
+        assert [e.invoice_id for e in events if isinstance(e, ShipmentArrived)] == [iid]
+        assert any(isinstance(e, OrdersUpdated) and iid in e.invoice_ids for e in events)
+        progress = rig.store.order_progress([iid])[0]
+        assert progress.paid == Decimal("150.00") and progress.shipped_pct == Decimal("50.0")
+        assert progress.checked_at is not None
+        # a second cycle brings no duplicate toasts
+        events.clear()
+        await rig.service.pull_now()
+        assert not [e for e in events if isinstance(e, PaymentArrived | ShipmentArrived)]
+        # debt of the client comes from the settlements register
+        debt = rig.store.get_client(client.id)
+        assert debt is not None
+    finally:
+        await rig.aclose()
+
+
+async def test_orders_made_in_1c_for_known_clients_appear() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=True)
+        iid = save_invoice(rig.store, client.id)
+        await rig.service.push_now()
+        mine = await rig.clerk.get_entity(ORDER, iid)
+        assert mine is not None
+        other = str(uuid.uuid4())
+        body = {k: v for k, v in mine.items() if not k.startswith("odata") and k not in ("Ref_Key", "Number", "DataVersion", "Posted")}
+        body["Ref_Key"] = other
+        for row in body["Товары"]:
+            row.pop("Ref_Key", None)
+        await rig.clerk.create(ORDER, body)
+        await rig.service.pull_now()
+        made = rig.store.get_invoice(other)
+        assert made is not None and made.origin == "accounting" and made.number
+        assert len(made.invoice.lines) == len(mine["Товары"])
+        # deletion in accounting is noticed for our own open order
+        await rig.clerk.delete(ORDER, iid)
+        await rig.service.pull_now()
+        gone = rig.store.get_invoice(iid)
+        assert gone is not None and gone.deletion_mark
+    finally:
+        await rig.aclose()
+
+
+async def test_failed_pull_keeps_mirror_and_records_error() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        before = rig.store.mirror_counts()
+        rig.faults.configure({"html_rate": 1.0})
+        assert await rig.service.pull_now(full=True) is None
+        assert rig.service.online is False and "HTML" in (rig.service.last_error or "")
+        assert rig.store.mirror_counts() == before
+        runs = rig.store.recent_runs(5)
+        pull = next(r for r in runs if r.job == "pull")
+        assert pull.ok is False and pull.error
+        assert next(r for r in runs if r.job == "counterparties").ok is False
+    finally:
+        await rig.aclose()
+
+
+async def test_custom_fields_travel_both_ways(tmp_path) -> None:  # noqa: ANN001
+    from tui_crm.sync.profile import load_profile
+
+    path = tmp_path / "acme.toml"
+    path.write_text('extends = "ka1"\n[custom_fields.client]\nokpo = "КодПоОКПО"\n'
+                    '[custom_fields.invoice]\ndelivery = "АдресДоставки"\n', encoding="utf-8")
+    rig = make_rig(profile=load_profile(str(path)))
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=False)
+        rig.store.set_custom("client", client.id, {"okpo": "12345678"})
+        rig.store.save_client(client, queue=True)
+        iid = save_invoice(rig.store, client.id)
+        rig.store.set_custom("invoice", iid, {"delivery": "склад покупателя"})
+        await rig.service.push_now()
+        cp = rig.state.objects["Catalog_Контрагенты"][client.id]
+        assert cp["КодПоОКПО"] == "12345678"
+        assert rig.state.objects[ORDER][iid]["АдресДоставки"] == "склад покупателя"
+        await rig.service.pull_now(full=True)
+        assert rig.store.counterparty_custom(client.id) == {"okpo": "12345678"}
+    finally:
+        await rig.aclose()
