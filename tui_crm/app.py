@@ -95,7 +95,8 @@ class CrmApp(App[None]):
     """tui-crm. `service=None` runs on the mirror alone (offline, or in snapshot tests)."""
 
     TITLE = "tui-crm"
-    COMMANDS = App.COMMANDS | {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}
+    # Textual's system commands are served by AppProvider (translated, one discovery order).
+    COMMANDS = {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}
     BINDINGS = [
         Binding("f1,question_mark", "help", tr("bind.help"), id="app.help"),
         Binding("ctrl+p,f12", "command_palette", tr("bind.palette"), show=False, id="app.palette",

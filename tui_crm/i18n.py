@@ -93,12 +93,24 @@ def language() -> str:
     return _language
 
 
+class Translated(str):
+    """A translated string that remembers its key, so a label made at import time (a Binding's
+    description) can be translated again later without guessing from its text."""
+
+    __slots__ = ("i18n_key",)
+    i18n_key: str
+
+
 def tr(key: str, **fmt: object) -> str:
     entry = _STRINGS.get(key)
     if entry is None:
         return key
     text = entry.get(_language) or entry["en"]
-    return text.format(**fmt) if fmt else text
+    if fmt:
+        return text.format(**fmt)  # formatted text cannot be re-translated
+    result = Translated(text)
+    result.i18n_key = key
+    return result
 
 
 def format_age(seconds: float) -> str:
@@ -119,22 +131,30 @@ def format_age(seconds: float) -> str:
 # re-labels every binding map it shows: a description is mapped back to its key through any
 # language's text (or is the key itself) and translated into the current language.
 
-_reverse: dict[str, str] | None = None
+_reverse: dict[str, str | None] | None = None
 
 
 def key_for(text: str) -> str | None:
-    """The i18n key whose text (in any language) is `text`, or `text` itself if it is a key."""
+    """The i18n key `text` was made from: its own `i18n_key` (strings from `tr`), the key itself,
+    or the one key whose text in some language is `text` (None when two keys share the text
+    with different translations: better untranslated than wrong)."""
     global _reverse
     if not text:
         return None
+    key = getattr(text, "i18n_key", None)
+    if key is not None:
+        return key
     if text in _STRINGS:
         return text
     if _reverse is None:
-        index: dict[str, str] = {}
-        # "bind.*" keys win over screen strings that happen to read the same.
-        for key in sorted(_STRINGS, key=lambda k: (not k.startswith("bind."), k)):
-            for value in _STRINGS[key].values():
-                index.setdefault(value, key)
+        index: dict[str, str | None] = {}
+        for k, entry in _STRINGS.items():
+            for value in entry.values():
+                other = index.get(value, k)
+                if value in index and (other is None or _STRINGS[other] != entry):
+                    index[value] = None  # ambiguous
+                else:
+                    index[value] = k
         _reverse = index
     return _reverse.get(text)
 

@@ -21,13 +21,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
+from tui_crm.widgets.badges import format_phone
 
 register({
     "cmd.go_clients": {"en": "Clients list", "ru": "Список клиентов"},
     "cmd.go_clients_help": {"en": "Go to the clients list (the home screen)", "ru": "Перейти к списку клиентов"},
     "cmd.new_client": {"en": "New client", "ru": "Новый клиент"},
     "cmd.new_client_help": {"en": "Open an empty client card", "ru": "Открыть пустую карточку клиента"},
-    "cmd.key": {"en": "key {key}", "ru": "клавиша {key}"},
+    "cmd.key": {"en": "key {keys}", "ru": "клавиша {keys}"},
     "cmd.client": {"en": "Client", "ru": "Клиент"},
     "cmd.invoice": {"en": "Invoice", "ru": "Счёт"},
     "cmd.theme": {"en": "Theme: {name}", "ru": "Тема: {name}"},
@@ -35,8 +36,13 @@ register({
     "cmd.lookup": {"en": "Find an invoice or a client…", "ru": "Найти счёт или клиента…"},
 })
 
-# Actions that make no sense as palette commands (the palette itself; quit is a system command).
-_SKIP_ACTIONS = {"command_palette", "app.command_palette", "quit", "app.quit"}
+# Actions that make no sense as palette commands: the palette itself, quit (a system command),
+# moving focus and copying (Textual's own keys; F1 help still lists them).
+_SKIP_ACTIONS = {
+    "command_palette", "app.command_palette", "quit", "app.quit",
+    "app.focus_next", "app.focus_previous", "focus_next", "focus_previous", "screen.copy_text",
+}
+Command = tuple[str, str, Callable[[], Any]]
 
 
 def _key_text(app: Any, binding: Binding) -> str:
@@ -47,7 +53,7 @@ def _key_text(app: Any, binding: Binding) -> str:
     return " / ".join(app.get_key_display(Binding(k, binding.action)) for k in keys)
 
 
-def binding_commands(node: Any, app: Any) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+def binding_commands(node: Any, app: Any) -> Iterator[Command]:
     """(title, help, run) for each described binding of `node`, one per action, keymap applied."""
     bindings = node._bindings.copy()
     if getattr(app, "_keymap", None):
@@ -65,22 +71,32 @@ def binding_commands(node: Any, app: Any) -> Iterator[tuple[str, str, Callable[[
         seen[binding.action] = binding
     for action, binding in seen.items():
         title = retranslate(binding.description)
-        yield title, tr("cmd.key", key=_key_text(app, binding)), partial(node.run_action, action)
+        yield title, tr("cmd.key", keys=_key_text(app, binding)), partial(node.run_action, action)
 
 
-class _BindingsProvider(Provider):
-    """Commands made from a node's bindings."""
+def clients_commands(app: Any) -> list[Command]:
+    return [
+        (tr("cmd.go_clients"), tr("cmd.go_clients_help"), app.action_clients),
+        (tr("cmd.new_client"), tr("cmd.new_client_help"), app.action_new_client),
+        (tr("cmd.lookup"), tr("lookup.placeholder"), app.action_lookup),
+    ]
 
-    def _node(self) -> Any:
+
+def app_commands(app: Any, screen: Any) -> list[Command]:
+    """Global keys as commands, then Textual's system commands (theme, quit…)."""
+    commands = list(binding_commands(app, app))
+    commands += [(c.title, c.help, c.callback) for c in app.get_system_commands(screen)]
+    return commands
+
+
+class _AreaProvider(Provider):
+    """Searches one area's commands. Discovery (the list shown before typing) comes from
+    `ScreenProvider` alone, in a fixed order: the palette shows discovery hits in the order they
+    arrive, and several providers racing would reorder them from run to run."""
+
+    def _commands(self) -> list[Command]:
         raise NotImplementedError
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        return list(binding_commands(self._node(), self.app))
-
-    async def discover(self) -> Hits:
-        for title, help_text, run in self._commands():
-            yield DiscoveryHit(title, run, help=help_text)
-
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, run in self._commands():
@@ -89,41 +105,34 @@ class _BindingsProvider(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
-class ScreenProvider(_BindingsProvider):
+class ScreenProvider(_AreaProvider):
     """The current screen's actions (save, new invoice, send to accounting…)."""
 
-    def _node(self) -> Any:
-        return self.screen
-
-
-class AppProvider(_BindingsProvider):
-    """Global actions: help, find, sync now, sync log, products."""
-
-    def _node(self) -> Any:
-        return self.app
-
-
-class ClientsProvider(Provider):
-    """Clients area: the list and a new card, from anywhere."""
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app: Any = self.app
-        return [
-            (tr("cmd.go_clients"), tr("cmd.go_clients_help"), app.action_clients),
-            (tr("cmd.new_client"), tr("cmd.new_client_help"), app.action_new_client),
-            (tr("cmd.lookup"), tr("lookup.placeholder"), app.action_lookup),
-        ]
+    def _commands(self) -> list[Command]:
+        return list(binding_commands(self.screen, self.app))
 
     async def discover(self) -> Hits:
-        for title, help_text, run in self._commands():
-            yield DiscoveryHit(title, run, help=help_text)
+        app: Any = self.app
+        everything = self._commands() + clients_commands(app) + app_commands(app, self.screen)
+        seen: set[str] = set()
+        for title, help_text, run in everything:
+            if title not in seen:
+                seen.add(title)
+                yield DiscoveryHit(title, run, help=help_text)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, run in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
+
+class AppProvider(_AreaProvider):
+    """Global actions: help, find, sync now, sync log, products, theme, quit."""
+
+    def _commands(self) -> list[Command]:
+        return app_commands(self.app, self.screen)
+
+
+class ClientsProvider(_AreaProvider):
+    """Clients area: the list, a new card and the lookup, from anywhere."""
+
+    def _commands(self) -> list[Command]:
+        return clients_commands(self.app)
 
 
 class LookupProvider(Provider):
@@ -155,7 +164,7 @@ class LookupProvider(Provider):
             else:
                 display.append(f"{tr('cmd.client')} ", style="dim")
                 display.append(hit.title, style="bold")
-                help_text = hit.detail
+                help_text = " · ".join(x for x in (hit.detail, format_phone(hit.phone) if hit.phone else "") if x)
             yield Hit(
                 score, display, partial(app.open_lookup_hit, hit.kind, hit.id, hit.posted),
                 text=display.plain, help=help_text or None,

@@ -47,6 +47,7 @@ class LookupHit:
     date: datetime | None = None
     total: Decimal | None = None
     posted: bool = False
+    phone: str = ""
 
 
 def phone_keys_for_query(text: str) -> list[str]:
@@ -137,6 +138,6 @@ class ViewsStore:
             hits.append(LookupHit("invoice", r[0], r[1], r[5], client_id=r[4], date=r[2], total=r[3],
                                   posted=bool(r[6])))
         for row in self.client_rows(text, limit=limit):
-            detail = " · ".join(x for x in (row.inn, *row.phones[:1]) if x)
-            hits.append(LookupHit("client", row.id, row.name, detail, client_id=row.id))
+            hits.append(LookupHit("client", row.id, row.name, row.inn, client_id=row.id,
+                                  phone=row.phones[0] if row.phones else ""))
         return hits
