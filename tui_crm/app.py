@@ -40,21 +40,16 @@ from tui_crm.widgets.status_bar import StatusBar, SyncView
 log = logging.getLogger("tui_crm.app")
 
 register({
-    "notify.no_screen": {
-        "en": "{what} is not available in this build yet.",
-        "ru": "{what}: пока недоступно в этой сборке.",
-    },
-    "what.invoice": {"en": "The invoice editor", "ru": "Редактор счетов"},
-    "what.order": {"en": "The order view", "ru": "Просмотр заказа"},
-    "what.sync_log": {"en": "The sync log", "ru": "Журнал обмена"},
     "notify.payment": {
-        "en": "Payment {amount} arrived for invoice {number}",
-        "ru": "Поступила оплата {amount} по счёту {number}",
+        "en": "Payment {amount} arrived for invoice {number} ({client})",
+        "ru": "Поступила оплата {amount} по счёту {number} ({client})",
     },
     "notify.shipment": {
-        "en": "Shipment {doc} made for invoice {number}",
-        "ru": "Отгрузка {doc} по счёту {number}",
+        "en": "Shipment {doc} made for invoice {number} ({client})",
+        "ru": "Отгрузка {doc} по счёту {number} ({client})",
     },
+    "what.push_client": {"en": "Client «{label}»", "ru": "Клиент «{label}»"},
+    "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
     "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
     "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
     "notify.title_payment": {"en": "Payment", "ru": "Оплата"},
@@ -82,6 +77,15 @@ class SyncEventArrived(Message):
     """A plain sync event, carried onto Textual's message queue."""
 
     event: object
+
+
+@dataclass
+class Announced(Message):
+    """A toast worked out in a worker (it needed a store read)."""
+
+    text: str
+    title: str
+    severity: str
 
 
 @dataclass
@@ -219,35 +223,58 @@ class CrmApp(App[None]):
             self._other_event(event)
 
     def _other_event(self, event: object) -> None:
-        """Events the sync engine adds over time, matched by name so this file never breaks
-        on an engine that does not have them yet (PaymentArrived, ShipmentArrived, PushFinished…)."""
+        """Events of the sync engine beyond pulls, matched by class name so this file keeps
+        working with an engine that lacks some of them (PaymentArrived, ShipmentArrived,
+        PushFinished, OrdersUpdated, LiveRowsUpdated — screens that show live rows subscribe to
+        those themselves)."""
         name = type(event).__name__
-        number = str(getattr(event, "invoice_number", "") or getattr(event, "number", "") or "")
-        if name == "PaymentArrived":
-            amount = getattr(event, "amount", None)
-            shown = format_money(amount, language()) if isinstance(amount, Decimal) else str(amount or "")  # type: ignore[arg-type]
-            self.notify(tr("notify.payment", amount=shown, number=number), title=tr("notify.title_payment"),
-                        markup=False, timeout=8)
+        if name in ("PaymentArrived", "ShipmentArrived", "PushFinished"):
+            self._describe_event(event)
+        if name == "PushFinished":
+            offline = getattr(event, "offline", None)
+            if offline:
+                self._set_view(replace(self.sync_view, online=False))
+            self.outbox_changed()
+        if name in ("PaymentArrived", "ShipmentArrived", "PushFinished", "OrdersUpdated"):
             self._refresh_screens()
-        elif name == "ShipmentArrived":
-            doc = str(getattr(event, "shipment_number", "") or getattr(event, "document_number", "") or "")
-            self.notify(tr("notify.shipment", doc=doc, number=number), title=tr("notify.title_shipment"),
-                        markup=False, timeout=8)
-            self._refresh_screens()
-        elif name == "PushFinished":
-            what = str(getattr(event, "label", "") or getattr(event, "kind", "") or "")
-            if getattr(event, "ok", True):
-                self.notify(tr("notify.pushed", what=what), title=tr("notify.title_sync"), markup=False)
+
+    @work(thread=True, group="announce", exit_on_error=False)
+    def _describe_event(self, event: object) -> None:
+        """Read what a toast needs (invoice number, client name) off the UI thread."""
+        name = type(event).__name__
+        store: Any = self.store
+        lang = language()
+        if name in ("PaymentArrived", "ShipmentArrived"):
+            invoice_id = str(getattr(event, "invoice_id", ""))
+            record = store.get_invoice(invoice_id) if invoice_id else None
+            number = (record.number if record is not None else "") or "—"
+            client = store.client_name(record.invoice.client_id) if record is not None else ""
+            if name == "PaymentArrived":
+                amount = getattr(event, "amount", None)
+                shown = format_money(amount, lang) if isinstance(amount, Decimal) else str(amount or "")  # type: ignore[arg-type]
+                text = tr("notify.payment", amount=shown, number=number, client=client)
+                self.post_message(Announced(text, tr("notify.title_payment"), "information"))
             else:
-                error = str(getattr(event, "error", "") or "")
-                self.notify(tr("notify.push_failed", what=what, error=error), title=tr("notify.title_sync"),
-                            severity="error", markup=False, timeout=10)
-            self.outbox_changed()
-            self._refresh_screens()
-        elif name in ("PushStarted", "LiveRowsUpdated", "OutboxChanged"):
-            self.outbox_changed()
-            if name == "LiveRowsUpdated":
-                self._refresh_screens(live=True)
+                doc = str(getattr(event, "number", "") or "")
+                text = tr("notify.shipment", doc=doc, number=number, client=client)
+                self.post_message(Announced(text, tr("notify.title_shipment"), "information"))
+            return
+        for kind, object_id in getattr(event, "pushed", ()):
+            label = store.outbox_object_label(kind, object_id)
+            what = tr(f"what.push_{kind}", label=label)
+            self.post_message(Announced(tr("notify.pushed", what=what), tr("notify.title_sync"), "information"))
+        for kind, object_id, error in getattr(event, "failed", ()):
+            label = store.outbox_object_label(kind, object_id)
+            what = tr(f"what.push_{kind}", label=label)
+            self.post_message(
+                Announced(tr("notify.push_failed", what=what, error=error), tr("notify.title_sync"), "error")
+            )
+
+    @on(Announced)
+    def _announced(self, message: Announced) -> None:
+        timeout = 10 if message.severity == "error" else 8
+        self.notify(message.text, title=message.title, severity=message.severity,  # type: ignore[arg-type]
+                    markup=False, timeout=timeout)
 
     def _refresh_screens(self, *, live: bool = False) -> None:
         for screen in self.screen_stack:
@@ -313,34 +340,26 @@ class CrmApp(App[None]):
         self.push_screen(ClientCardScreen(self.store, client_id))
 
     def action_sync_log(self) -> None:
-        try:
-            from tui_crm.screens.sync_log import SyncLogScreen  # Part B's screen
-        except ImportError:
-            self.notify(tr("notify.no_screen", what=tr("what.sync_log")), severity="warning")
-            return
-        self.push_screen(SyncLogScreen(self.store))
+        from tui_crm.screens.sync_log import SyncLogScreen
+
+        if not isinstance(self.screen, SyncLogScreen):
+            self.push_screen(SyncLogScreen(self.store))
 
     def open_invoice(self, invoice_id: str, *, posted: bool = False) -> None:
-        """A posted order opens read-only in the order view, a draft in the editor."""
-        try:
-            if posted:
-                from tui_crm.screens.order import OrderScreen  # Part B's screen
+        """A posted order opens read-only in the order view (tabs Items/Payment/Shipment),
+        a draft in the invoice editor."""
+        if posted:
+            from tui_crm.screens.order import OrderScreen
 
-                self.push_screen(OrderScreen(self.store, invoice_id))
-            else:
-                from tui_crm.screens.invoice import InvoiceScreen  # Part B's screen
+            self.push_screen(OrderScreen(self.store, invoice_id))
+        else:
+            from tui_crm.screens.invoice import InvoiceScreen
 
-                self.push_screen(InvoiceScreen(self.store, invoice_id, None))
-        except ImportError:
-            what = tr("what.order") if posted else tr("what.invoice")
-            self.notify(tr("notify.no_screen", what=what), severity="warning")
+            self.push_screen(InvoiceScreen(self.store, invoice_id, None))
 
     def new_invoice(self, client_id: str | None) -> None:
-        try:
-            from tui_crm.screens.invoice import InvoiceScreen  # Part B's screen
-        except ImportError:
-            self.notify(tr("notify.no_screen", what=tr("what.invoice")), severity="warning")
-            return
+        from tui_crm.screens.invoice import InvoiceScreen
+
         self.push_screen(InvoiceScreen(self.store, None, client_id))
 
     def open_lookup_hit(self, kind: str, object_id: str, posted: bool = False) -> None:

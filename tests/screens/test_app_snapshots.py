@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,20 +113,36 @@ async def test_products_stay_reachable(store: Store) -> None:
         assert isinstance(pilot.app.screen, ClientsScreen)
 
 
-@dataclass(frozen=True)
-class PaymentArrived:
-    """Shaped like the sync engine's event (issue 4); matched by class name in the app."""
+async def test_payment_and_push_events_become_toasts(store: Store) -> None:
+    from datetime import datetime
 
-    invoice_id: str
-    invoice_number: str
-    amount: Decimal
+    from tests.seed import INVOICE_1
+    from tui_crm.sync import service
 
-
-async def test_payment_event_becomes_a_toast(store: Store) -> None:
+    payment = getattr(service, "PaymentArrived", None)
+    pushed = getattr(service, "PushFinished", None)
+    if payment is None or pushed is None:
+        pytest.skip("the sync engine has no payment/push events yet")
     app = make_app(store)
+    at = datetime(2026, 11, 30, 12, 0)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.post_message(SyncEventArrived(PaymentArrived("x", "ЦБ-000123", Decimal("5000"))))
+        app.post_message(SyncEventArrived(payment(at, INVOICE_1, "p2", "bank", "58", Decimal("6641"))))
+        app.post_message(SyncEventArrived(pushed(at, pushed=(("client", CLIENT_ROMASHKA),),
+                                                 failed=(("client", "d0000000-0000-0000-0000-000000000004",
+                                                          "КПП заполнен неверно"),))))
         await settle(pilot)
         messages = [n.message for n in app._notifications]
-        assert "Payment 5 000.00 arrived for invoice ЦБ-000123" in messages
+        assert "Payment 6 641.00 arrived for invoice ЦБ-000123 (Ромашка ООО)" in messages
+        assert "Client «Ромашка ООО» is in accounting" in messages
+        assert "Accounting refused Client «СтройМаркет АО»: КПП заполнен неверно" in messages
+
+
+async def test_f6_opens_the_sync_log(store: Store) -> None:
+    from tui_crm.screens.sync_log import SyncLogScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SyncLogScreen)

@@ -210,3 +210,74 @@ def test_validation_messages_in_russian() -> None:
     }
     sole = card_problems(ClientKind.SOLE_PROPRIETOR, {**values, "inn": INN_ROMASHKA, "kpp": ""})
     assert sole["inn"] == "ИНН для вида «ИП» — 12 цифр; здесь 10."
+
+
+async def test_invoices_tab_opens_orders_and_writes_new_invoices(store: Store) -> None:
+    from tests.seed import INVOICE_1, INVOICE_2
+    from tui_crm.screens.invoice import InvoiceScreen
+    from tui_crm.screens.order import OrderScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        await pilot.press("alt+2")
+        await settle(pilot)
+        table = card.query_one("#invoice-table", DataTable)
+        assert pilot.app.focused is table and table.row_count == 2
+        await pilot.press("down", "enter")  # the posted one (newest first: INVOICE_2, INVOICE_1)
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OrderScreen)
+        assert pilot.app.screen.invoice_id == INVOICE_1
+        pilot.app.pop_screen()
+        await settle(pilot)
+        await pilot.press("up", "enter")  # the draft opens in the editor
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InvoiceScreen)
+        pilot.app.pop_screen()
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, InvoiceScreen)
+        del INVOICE_2
+
+
+async def test_new_invoice_on_a_new_card_saves_the_client_first(store: Store) -> None:
+    from tui_crm.screens.invoice import InvoiceScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = _card(pilot.app)
+        await pilot.press("f3")  # nothing typed: refused, stays on the card
+        await settle(pilot)
+        assert pilot.app.screen is card
+        card.query_one("#kind").focus()
+        await pilot.press("right", "right", "enter")
+        card.query_one("#name", Input).value = "Сидоров Пётр"
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InvoiceScreen)
+        assert store.get_client(card.client_id) is not None
+
+
+async def test_send_now_queues_and_asks_sync_to_push(store: Store) -> None:
+    from tests.seed import CLIENT_PETROVA
+
+    app = make_app(store)
+    pushes: list[bool] = []
+    app.push_now = lambda: pushes.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_client(CLIENT_PETROVA)
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert pushes == [True]
+        assert "Queued" in str(_card(app).query_one("#sync-line").content)
+    record = store.get_client(CLIENT_PETROVA)
+    assert record is not None and record.sync_state is SyncState.QUEUED
+    assert ("client", CLIENT_PETROVA, "create", "pending") in _outbox(store)

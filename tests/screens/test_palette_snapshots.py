@@ -125,3 +125,19 @@ async def test_theme_command_switches_theme(store: Store) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.theme == "nord"
+
+
+async def test_lookup_by_invoice_number_opens_the_posted_order(store: Store) -> None:
+    from tests.seed import INVOICE_1
+    from tui_crm.screens.order import OrderScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press(*"000123")
+        await _palette_settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OrderScreen)
+        assert pilot.app.screen.invoice_id == INVOICE_1

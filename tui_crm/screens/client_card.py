@@ -97,8 +97,6 @@ register({
     "card.keep": {"en": "Keep editing", "ru": "Продолжить"},
     "card.save_first": {"en": "Fix the card first: an invoice needs a saved client.",
                         "ru": "Сначала исправьте карточку: счёт выписывается на сохранённого клиента."},
-    "card.no_screen": {"en": "The invoice screens are not available in this build yet.",
-                       "ru": "Экраны счетов в этой сборке пока недоступны."},
     "col.date": {"en": "Date", "ru": "Дата"},
     "col.number": {"en": "Number", "ru": "Номер"},
     "col.total": {"en": "Total", "ru": "Сумма"},
@@ -328,6 +326,11 @@ class ClientCardScreen(Screen[None]):
     def refresh_data(self) -> None:
         """After a pull: new sync state and invoices; what the operator typed stays."""
         self.load()
+
+    def on_screen_resume(self) -> None:
+        """Back from an invoice written for this client: show it in the Invoices tab."""
+        if self._baseline is not None:
+            self.load()
 
     def _fill_form(self) -> None:
         values = {field: "" for field in FIELDS}
