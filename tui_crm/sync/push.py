@@ -121,14 +121,14 @@ class Pusher:
             return result
         items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
         for n, item in enumerate(items):
-            current = await self.writer.run(self.store.outbox_item, item.id)
+            current = self.store.outbox_item(item.id)
             if current is None or current.state != "sending":
                 continue  # done inline (a client pushed before its invoice) or discarded meanwhile
             outcome = await self.push_item(item)
             if outcome == "done":
                 result.pushed.append((item.kind, item.object_id))
             elif outcome == "offline":
-                result.offline = (await self.writer.run(self.store.outbox_item, item.id)).last_error  # type: ignore[union-attr]
+                result.offline = (self.store.outbox_item(item.id)).last_error  # type: ignore[union-attr]
                 rest = [i.id for i in items[n + 1:]]
                 await self.writer.run(self.store.outbox_release, rest,
                                       self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
@@ -136,7 +136,7 @@ class Pusher:
             elif outcome == "deferred":
                 result.deferred += 1
             else:
-                row = await self.writer.run(self.store.outbox_item, item.id)
+                row = self.store.outbox_item(item.id)
                 result.failed.append((item.kind, item.object_id, row.last_error if row else ""))  # type: ignore[union-attr]
         result.requests = self.client.stats.requests - before
         return result
@@ -231,7 +231,7 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body = await self.writer.run(self.counterparty_body, cid)
+        body = self.counterparty_body(cid)
         step = item.step
         retried = item.attempts > 1
         if step == "":
@@ -241,7 +241,7 @@ class Pusher:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
                     obj = await self.client.update(c.entity, cid, body) or obj
             else:
-                known = await self.writer.run(self.store.get_client, cid)
+                known = self.store.get_client(cid)
                 try:
                     obj = await self.client.update(c.entity, cid, body,
                                                    if_match=None if retried else (known and self._client_dv(cid)))
@@ -261,10 +261,14 @@ class Pusher:
             await self.writer.run(self._remember_client, cid, code, dv)
             await self._step(item, "counterparty")
             step = "counterparty"
+        elif retried:
+            # Resumed after the counterparty was written: the client may have been edited since
+            # (a later save merges into this pending item), so send its current state again.
+            await self.client.update(c.entity, cid, body)
         if step == "counterparty":
             await self.push_contacts(cid, update=item.action != "create")
             await self._step(item, "contacts")
-        rec = await self.writer.run(self.store.get_client, cid)
+        rec = self.store.get_client(cid)
         code = rec.accounting_code if rec else ""
         await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self._client_dv(cid)))
 
@@ -292,7 +296,7 @@ class Pusher:
         c = self.p["contact"]
         if not c.present or c.options.get("mode", "register") != "register":
             return
-        rec = await self.writer.run(self.store.get_client, client_id)
+        rec = self.store.get_client(client_id)
         if rec is None:
             return
         kinds = await self._kinds()
@@ -332,14 +336,14 @@ class Pusher:
     # -- invoices ------------------------------------------------------------------------------
     async def _ensure_client(self, client_id: str) -> None:
         """The invoice's client must be in accounting first: push it now if it is not."""
-        rec = await self.writer.run(self.store.get_client, client_id)
+        rec = self.store.get_client(client_id)
         if rec is None or rec.sync_state is SyncState.IN_ACCOUNTING:
             return  # a counterparty from accounting, or already there
         if rec.origin != "crm":
             return
         sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
         if sub is None:
-            open_item = await self.writer.run(self.store.outbox_open_for, "client", client_id)
+            open_item = self.store.outbox_open_for("client", client_id)
             if open_item is not None and open_item.state == "failed":
                 raise Deferred(f"waiting for the client to reach accounting: {open_item.last_error}")
             # Never queued (a draft client): queue it now, in the same way the card would.
@@ -349,9 +353,9 @@ class Pusher:
                 raise Deferred("waiting for the client to reach accounting")
         outcome = await self.push_item(sub)
         if outcome == "offline":
-            raise Unreachable((await self.writer.run(self.store.outbox_item, sub.id)).last_error)  # type: ignore[union-attr]
+            raise Unreachable((self.store.outbox_item(sub.id)).last_error)  # type: ignore[union-attr]
         if outcome != "done":
-            row = await self.writer.run(self.store.outbox_item, sub.id)
+            row = self.store.outbox_item(sub.id)
             raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
 
     def _queue_client(self, client_id: str) -> None:
@@ -364,7 +368,7 @@ class Pusher:
         """A sales contract of the client with our organization: known, found in 1C, or created."""
         p = self.p
         kind = p.enum("contract_kind", "sale")
-        known = await self.writer.run(self.store.client_contract, client_id) or await self.writer.run(
+        known = self.store.client_contract(client_id) or await self.writer.run(
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
@@ -469,14 +473,14 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        rec = await self.writer.run(self.store.get_invoice, iid)
+        rec = self.store.get_invoice(iid)
         if rec is None:
             raise Refused("the invoice no longer exists in the CRM")
         client_id = rec.invoice.client_id
         if not client_id:
             raise Refused("the invoice has no client")
         await self._ensure_client(client_id)
-        org = await self.writer.run(self.store.organization)
+        org = self.store.organization()
         if org is None:
             raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
         org_id = org[0]
@@ -484,7 +488,7 @@ class Pusher:
         step = item.step
         order_c = p["order"]
         bill_c = p["bill"]
-        contract_id, _, bill_id = await self.writer.run(self.store.invoice_refs, iid)
+        contract_id, _, bill_id = self.store.invoice_refs(iid)
 
         if item.action == "update" and step == "":
             await self._update_order(item, contract_id or await self._contract(client_id, org_id), org_id)
@@ -498,7 +502,7 @@ class Pusher:
             step = "contract"
         if step == "contract":
             assert contract_id is not None
-            body = await self.writer.run(self.order_body, iid, contract_id, org_id)
+            body = self.order_body(iid, contract_id, org_id)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
             if adopted and not obj.get(order_c.f("posted")):
                 obj = await self.client.update(order_c.entity, iid, body,
@@ -509,12 +513,16 @@ class Pusher:
                 deletion_mark=state.deletion_mark))
             await self._step(item, "order")
             step = "order"
+        elif step == "order" and retried and item.action == "create":
+            # Resumed after the order was written: the invoice may have been edited since (a later
+            # save merges into this pending item), so bring the order up to date unless posted.
+            await self._refresh_order(iid, contract_id, org_id)
         bill_number = None
         if step == "order":
             if bill_c.present:
-                contract_id, _, bill_id = await self.writer.run(self.store.invoice_refs, iid)
+                contract_id, _, bill_id = self.store.invoice_refs(iid)
                 bill_id = bill_id or derived_key("bill", iid)
-                body = await self.writer.run(lambda: self.order_body(iid, contract_id or "", org_id, bill=True))
+                body = self.order_body(iid, contract_id or "", org_id, bill=True)
                 if item.action == "update":
                     try:
                         obj = await self.client.update(bill_c.entity, bill_id, body)
@@ -527,9 +535,24 @@ class Pusher:
                 bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
                 await self.writer.run(lambda: self.store.invoice_push_refs(iid, bill_id=bill_id))
             await self._step(item, "bill")
-        number, dv, posted = await self.writer.run(self.store.invoice_accounting_state, iid) or ("", "", False)
+        number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
         await self.writer.run(lambda: self.store.invoice_pushed(
             iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
+
+    async def _refresh_order(self, iid: str, contract_id: str | None, org_id: str) -> None:
+        c = self.p["order"]
+        fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+        if fresh is None:
+            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item")
+        state = parse.order_state(self.p, {**fresh, "Ref_Key": iid})
+        if not state.posted and not state.deletion_mark:
+            body = self.order_body(iid, contract_id or "", org_id)
+            obj = await self.client.update(c.entity, iid, body, if_match=state.data_version or None)
+            if obj:
+                state = parse.order_state(self.p, {**obj, "Ref_Key": iid})
+        await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+            iid, number=state.number, data_version=state.data_version, posted=state.posted,
+            deletion_mark=state.deletion_mark))
 
     async def _update_order(self, item: OutboxItem, contract_id: str, org_id: str) -> None:
         """PATCH an unposted order with If-Match; refuse a posted one; report a conflict."""
@@ -547,12 +570,12 @@ class Pusher:
             what = "posted" if state.posted else "marked for deletion"
             raise Refused(f"accounting has {what} order {state.number}; edits of it are refused. "
                           "Ask accounting to unpost it, then retry.")
-        known = await self.writer.run(self.store.invoice_accounting_state, iid)
+        known = self.store.invoice_accounting_state(iid)
         # First attempt: the DataVersion the CRM last saw (a 1C edit since then is a conflict).
         # A retry may follow our own PATCH whose answer was lost, so it uses the fresh one.
         if_match = state.data_version if item.attempts > 1 or not known or not known[1] else known[1]
         await self.writer.run(lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id))
-        body = await self.writer.run(self.order_body, iid, contract_id, org_id)
+        body = self.order_body(iid, contract_id, org_id)
         try:
             obj = await self.client.update(c.entity, iid, body, if_match=if_match)
         except Conflict:

@@ -1,0 +1,84 @@
+"""200 randomized push runs with faults (5xx, hangs past the client timeout, commit-then-drop):
+in the end every client and invoice is in accounting exactly once, and so are the objects the
+push makes along the way (contract, linked invoice document, contact records)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from tests.sync.sandbox_kit import ORDER, make_rig, new_client, new_invoice
+from tui_crm.domain.models import SyncState
+
+RUNS = int(__import__("os").environ.get("PUSH_RUNS", "200"))
+
+
+async def test_randomized_faulty_pushes_end_exactly_once() -> None:
+    now = [datetime(2026, 11, 30, 9, 0)]
+    rig = make_rig(products=30, warehouses=2, timeout=0.02, clock=lambda: now[0], rng=random.Random(7))
+    rng = random.Random(20261130)
+    clients: list[str] = []
+    invoices: dict[str, str] = {}
+    invoiced: set[str] = set()
+    try:
+        assert await rig.service.pull_now() is not None
+        for run in range(RUNS):
+            if not clients or rng.random() < 0.4:
+                c = new_client(f"ООО «Прогон {run}»", phone=f"+7 900 {run:03d}-00-00", email=f"r{run}@x.ru")
+                rig.store.save_client(c, queue=True, now=now[0])
+                clients.append(c.id)
+            client_id = rng.choice(clients)
+            iid, inv = new_invoice(rig.store, client_id, lines=rng.randint(1, 3))
+            inv = replace(inv, comment=f"прогон {run}")
+            rig.store.save_invoice(iid, inv, date=now[0], queue=True, now=now[0])
+            invoices[iid] = inv.comment
+            invoiced.add(client_id)
+            rig.faults.configure({
+                "reset": True, "seed": run, "error_rate": rng.choice((0, 0.1, 0.3)),
+                "drop_rate": rng.choice((0, 0.2, 0.4)), "hang_rate": rng.choice((0, 0.05, 0.15)), "hang_s": 0.1,
+            })
+            for _ in range(rng.randint(1, 4)):
+                await rig.service.push_now()
+                now[0] += timedelta(seconds=rng.choice((5, 30, 120)))
+            if rng.random() < 0.25:                   # an edit while things are shaky
+                rec = rig.store.get_invoice(iid)
+                if rec is not None and not rec.posted:
+                    rig.store.save_invoice(iid, replace(inv, comment=f"прогон {run} правка"), date=now[0], now=now[0])
+                    invoices[iid] = f"прогон {run} правка"
+                    await rig.service.push_now()
+        rig.faults.configure({"reset": True})
+        for item in rig.store.outbox_failed_items(1000):
+            rig.store.outbox_retry(item.id, now[0])
+        for _ in range(20):
+            now[0] += timedelta(minutes=10)
+            await rig.service.push_now()
+            if rig.store.outbox_count() == 0:
+                break
+        assert rig.store.outbox_count() == 0, rig.store.outbox_items()
+
+        st = rig.state
+        names = Counter(o["Description"] for o in st.objects["Catalog_Контрагенты"].values()
+                        if o["Description"].startswith("ООО «Прогон"))
+        assert len(names) == len(clients) and set(names.values()) == {1}
+        for cid in clients:
+            assert cid in st.objects["Catalog_Контрагенты"]
+            assert rig.store.get_client(cid).sync_state is SyncState.IN_ACCOUNTING  # type: ignore[union-attr]
+            contracts = [c for c in st.objects["Catalog_ДоговорыКонтрагентов"].values() if c["Owner_Key"] == cid]
+            assert len(contracts) == (1 if cid in invoiced else 0)
+            kinds = Counter(c["Тип"] for c in st.contacts.values() if c["Объект"] == cid)
+            assert kinds == Counter({"Телефон": 1, "АдресЭлектроннойПочты": 1, "Адрес": 1})
+        comments = Counter(o["Комментарий"] for o in st.objects[ORDER].values())
+        assert len(st.objects[ORDER]) == len(invoices)
+        for iid, comment in invoices.items():
+            order = st.objects[ORDER][iid]
+            assert order["Комментарий"] == comment and comments[comment] == 1, (comment, [
+                (k, o["Комментарий"]) for k, o in st.objects[ORDER].items() if o["Комментарий"] == comment])
+            rec = rig.store.get_invoice(iid)
+            assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number == order["Number"]
+        bills = Counter(b["ЗаказПокупателя_Key"] for b in st.objects["Document_СчетНаОплатуПокупателю"].values())
+        assert set(bills) == set(invoices) and set(bills.values()) == {1}
+        assert len({o["Number"] for o in st.objects[ORDER].values()}) == len(invoices)
+    finally:
+        await rig.aclose()
