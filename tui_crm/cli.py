@@ -97,10 +97,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sandbox.stop()
 
 
+def _progress_printer(stream=sys.stderr):  # noqa: ANN001, ANN202
+    """Plain-text progress for the first full pull of a big base (one line per stage when not a tty)."""
+    state = {"label": None, "last": 0.0}
+    tty = stream.isatty()
+
+    def show(label: str, done: int, total: int | None) -> None:
+        import time
+
+        now = time.monotonic()
+        if label == state["label"] and now - state["last"] < 0.5 and not (total and done >= total):
+            return
+        state["last"] = now
+        pct = f" {done * 100 // total:3d}%" if total else ""
+        bar = ""
+        if total:
+            filled = min(30, done * 30 // max(total, 1))
+            bar = " [" + "#" * filled + "." * (30 - filled) + "]"
+        text = f"sync: {label:<15}{bar}{pct} {done} rows" + (f" of {total}" if total else "")
+        if tty:
+            stream.write("\r" + text.ljust(78))
+            if label != state["label"] and state["label"] is not None:
+                pass
+        elif label != state["label"]:
+            stream.write(text + "\n")
+        state["label"] = label
+        stream.flush()
+
+    return show
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
-    """Headless pull: once, or every N seconds until Ctrl+C."""
+    """Headless sync: the TUI's jobs (pull cycle, push, live) once, or until Ctrl+C."""
     from tui_crm.store import Store, StoreError
-    from tui_crm.sync.service import SyncService, client_from_settings
+    from tui_crm.sync.profile import ProfileError
+    from tui_crm.sync.service import SyncService
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
@@ -112,22 +143,56 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"tui-crm sync: {exc}", file=sys.stderr)
         return 2
+    try:
+        service = SyncService.from_settings(
+            store, settings.accounting, base_dir=settings.source.parent if settings.source else None)
+    except (ProfileError, ConfigError) as exc:
+        store.close()
+        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        return 2
+    progress = None if args.quiet else _progress_printer()
 
-    async def main() -> int:
-        service = SyncService(store, client_from_settings(settings.accounting))
+    async def once() -> int:
+        result = await service.pull_now(full=args.full, progress=progress)
+        if progress is not None and sys.stderr.isatty():
+            sys.stderr.write("\n")
+        if result is None:
+            print(f"pull failed: {service.last_error}", file=sys.stderr, flush=True)
+        else:
+            print(f"pulled {result.rows} rows in {result.seconds:.1f} s ({result.requests} requests)", flush=True)
+        failed = result is None
+        if not args.no_push:
+            while True:
+                pushed = await service.push_now()
+                if pushed is None or not pushed.attempted:
+                    break
+                print(f"pushed {len(pushed.pushed)}, failed {len(pushed.failed)}, waiting {pushed.deferred}"
+                      + (f"; accounting unreachable: {pushed.offline}" if pushed.offline else ""), flush=True)
+                for kind, oid, msg in pushed.failed:
+                    print(f"  {kind} {oid}: {msg}", file=sys.stderr, flush=True)
+                if pushed.offline or not pushed.pushed:
+                    failed = failed or bool(pushed.offline)
+                    break
+        return 1 if failed else 0
+
+    async def forever() -> int:
+        from tui_crm.sync.scheduler import create_scheduler
+
+        code = await once()
+        scheduler = create_scheduler(service, pull_seconds=settings.sync.pull_seconds,
+                                     live_seconds=settings.sync.live_seconds,
+                                     first_run_in=settings.sync.pull_seconds)
+        scheduler.start()
         try:
             while True:
-                result = await service.pull_now()
-                if result is None:
-                    print(f"pull failed: {service.last_error}", file=sys.stderr, flush=True)
-                    if args.once:
-                        return 1
-                else:
-                    print(f"pulled {result.rows} rows in {result.seconds:.1f} s "
-                          f"({result.requests} requests)", flush=True)
-                    if args.once:
-                        return 0
-                await asyncio.sleep(settings.sync.pull_seconds)
+                await asyncio.sleep(3600)
+        finally:
+            scheduler.shutdown(wait=False)
+        return code
+
+    async def main() -> int:
+        try:
+            return await (once() if args.once else forever())
         finally:
             await service.aclose()
 
@@ -137,6 +202,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 130
     finally:
         store.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Quick lookup of invoices and clients (from accounting directly while a TUI holds the store)."""
+    from tui_crm.status_cmd import run
+
+    return run(_settings(args), " ".join(args.query), as_json=args.json)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -186,10 +258,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", help="Textual theme name")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("sync", help="pull from accounting without the TUI (once or periodically)")
+    p = sub.add_parser("sync", help="sync with accounting without the TUI (once or until stopped)")
     common(p)
-    p.add_argument("--once", action="store_true", help="one pull, then exit (non-zero if it failed)")
+    p.add_argument("--once", action="store_true", help="one pull and push, then exit (non-zero if it failed)")
+    p.add_argument("--full", action="store_true", help="re-read the whole mirror, not only what changed")
+    p.add_argument("--no-push", action="store_true", help="do not send the outbox")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("status", help="look up invoices and clients by number, name, phone or ИНН")
+    common(p)
+    p.add_argument("query", nargs="+", help="invoice number, client name, phone or ИНН")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("config", help="show where settings, data and logs live, and the effective settings")
     common(p)

@@ -1,0 +1,164 @@
+"""`tui-crm status QUERY [--json]`: quick lookups over SSH without opening the TUI.
+
+Answers from the local store (invoices and clients matching a number, name, phone or ИНН, with
+paid %, shipped %, posted/locked and the age of the data). While a running TUI holds the store
+(DuckDB locks the file against every other process), it answers from accounting directly over
+OData and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tui_crm.config import Settings
+
+
+def _age(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "never"
+    seconds = int((now - at).total_seconds())
+    if seconds < 90:
+        return f"{max(seconds, 0)} s ago"
+    if seconds < 5400:
+        return f"{seconds // 60} min ago"
+    if seconds < 172800:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
+def _num(v: Decimal | None) -> str:
+    return "" if v is None else f"{v:,.2f}".replace(",", " ")
+
+
+def from_store(store: Any, query: str, now: datetime) -> dict[str, Any]:
+    orders = store.order_progress(text=query, limit=20)
+    clients = [c for c in store.find_clients(query, limit=20)]
+    return {
+        "source": "store",
+        "invoices": [
+            {"id": o.id, "number": o.number, "client": o.client_name, "date": o.date.isoformat(sep=" "),
+             "total": str(o.total), "paid_pct": str(o.paid_pct), "shipped_pct": str(o.shipped_pct),
+             "posted": o.posted, "locked": o.posted, "sync_state": o.sync_state,
+             "checked_at": o.checked_at.isoformat(sep=" ") if o.checked_at else None,
+             "age": _age(o.checked_at, now)}
+            for o in orders
+        ],
+        "clients": [
+            {"id": c.id, "name": c.client.name, "inn": c.client.inn, "phones": list(c.client.phones),
+             "debt": None if c.debt is None else str(c.debt), "sync_state": c.sync_state.value,
+             "code": c.accounting_code}
+            for c in clients
+        ],
+    }
+
+
+async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
+    """Same answer shape, straight from 1C (the store is held by a running TUI)."""
+    from tui_crm.sync import parse, queries
+    from tui_crm.sync.profile import load_profile
+    from tui_crm.sync.pull import fetch_all
+    from tui_crm.sync.service import client_from_settings
+
+    p = load_profile(settings.accounting.profile, base_dir=(settings.source.parent if settings.source else None))
+    client = client_from_settings(settings.accounting)
+    try:
+        cps: list[dict[str, Any]] = []
+        if query.strip():
+            async for page in fetch_all(client, queries.counterparty_search(p, query.strip())):
+                cps.extend(page)
+        cps = cps[:20]
+        cp = p["counterparty"]
+        names = {str(r[cp.f("id")]).lower(): r.get(cp.f("name"), "") for r in cps}
+        rows: list[dict[str, Any]] = []
+        q = queries.orders_search(p, query.strip(), list(names)[:p.ids_per_request])
+        async for page in client.iter_pages(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby,
+                                            page_size=20):
+            rows.extend(page)
+            break
+        states = [parse.order_state(p, r) for r in rows[:20]]
+        ids = [s.id for s in states]
+        paid: dict[str, Decimal] = {}
+        for key in ("bank_payment", "cash_payment"):
+            for pq in queries.payments(p, key, ids):
+                async for page in fetch_all(client, pq):
+                    for r in page:
+                        for pay in parse.payments(p, key, r, set(ids)):
+                            if pay.posted:
+                                paid[pay.invoice_id] = paid.get(pay.invoice_id, Decimal(0)) + pay.amount
+        invoices = []
+        for s in states:
+            total = s.total or Decimal(0)
+            invoices.append({
+                "id": s.id, "number": s.number, "client": names.get(s.client_id or "", ""),
+                "date": s.date.isoformat(sep=" ") if s.date else None, "total": str(total),
+                "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
+                "shipped_pct": None, "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
+                "checked_at": None, "age": "live"})
+        clients = [{"id": k, "name": v, "inn": next((r.get(cp.f("inn"), "") for r in cps
+                                                    if str(r[cp.f("id")]).lower() == k), ""),
+                    "phones": [], "debt": None, "sync_state": "in_accounting", "code": ""} for k, v in names.items()]
+        return {"source": "accounting", "invoices": invoices, "clients": clients,
+                "requests": client.stats.requests}
+    finally:
+        await client.aclose()
+
+
+def render(answer: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if answer["source"] == "accounting":
+        lines.append("The CRM data file is in use by a running tui-crm; answering from accounting directly "
+                     "(shipped % needs the CRM store).")
+    inv = answer["invoices"]
+    if inv:
+        lines.append(f"{'Number':<13} {'Client':<28} {'Total':>12} {'Paid':>6} {'Shipped':>8}  {'State':<14} Data")
+        for o in inv:
+            state = "posted, locked" if o["posted"] else o["sync_state"].replace("_", " ")
+            shipped = "" if o["shipped_pct"] is None else f"{Decimal(o['shipped_pct']):.0f}%"
+            lines.append(f"{(o['number'] or '(not yet)'):<13} {o['client'][:28]:<28} {_num(Decimal(o['total'])):>12} "
+                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<14} {o['age']}")
+    cl = answer["clients"]
+    if cl:
+        if inv:
+            lines.append("")
+        lines.append(f"{'Client':<32} {'ИНН':<13} {'Debt':>12}  State")
+        for c in cl:
+            debt = "" if c["debt"] is None else _num(Decimal(c["debt"]))
+            lines.append(f"{c['name'][:32]:<32} {c['inn']:<13} {debt:>12}  {c['sync_state'].replace('_', ' ')}")
+    if not inv and not cl:
+        lines.append("Nothing found.")
+    return "\n".join(lines)
+
+
+def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
+    from tui_crm.store import Store, StoreLocked, utcnow
+
+    try:
+        store = Store.open(settings.store_path)
+    except StoreLocked:
+        if not settings.accounting.url:
+            print("tui-crm status: the CRM data file is in use by a running tui-crm and no accounting URL is "
+                  "configured to ask instead.", file=sys.stderr)
+            return 2
+        from tui_crm.sync.odata import ODataError
+
+        try:
+            answer = asyncio.run(from_accounting(settings, query))
+        except ODataError as exc:
+            print(f"tui-crm status: the CRM data file is in use, and accounting could not be asked: {exc}",
+                  file=sys.stderr)
+            return 1
+    else:
+        try:
+            answer = from_store(store, query, utcnow())
+        finally:
+            store.close()
+    if as_json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        print(render(answer))
+    return 0 if (answer["invoices"] or answer["clients"]) else 3
