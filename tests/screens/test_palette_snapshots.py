@@ -93,7 +93,7 @@ async def test_lookup_by_phone_opens_the_client(store: Store) -> None:
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
-        await pilot.press(*"8 912 345 67 89")
+        await pilot.press(*"89123456789")
         await _palette_settle(pilot)
         await pilot.press("enter")
         await settle(pilot)

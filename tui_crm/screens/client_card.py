@@ -418,7 +418,7 @@ class ClientCardScreen(Screen[None]):
             message = problems.get(field, "")
             shown = bool(message) and (self._show_all_errors or field in self._touched)
             label.update(Text("⚠ " + message) if shown else "")
-            self.query_one(f"#{field}", Input).set_class(shown, "-invalid")
+            self.query_one(f"#{field}", Input).set_class(shown, "-error")
         return problems
 
     def _render_head(self) -> None:
