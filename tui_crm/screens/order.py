@@ -83,7 +83,7 @@ register(
         "od.col_ordered": {"en": "Ordered", "ru": "Заказано"},
         "od.col_left": {"en": "Left", "ru": "Осталось"},
         "od.col_pct": {"en": "%", "ru": "%"},
-        "od.col_doc": {"en": "Shipment", "ru": "Документ"},
+        "od.col_doc": {"en": "Document", "ru": "Документ"},
         "od.by_line": {"en": "By line", "ru": "По строкам"},
         "od.documents": {"en": "Shipment documents", "ru": "Документы отгрузки"},
         "od.payment_arrived": {"en": "Payment {number}: {amount} arrived for order {order}", "ru": "Поступила оплата {number}: {amount} по заказу {order}"},

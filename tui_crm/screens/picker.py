@@ -45,7 +45,7 @@ register(
         "pk.added_count": {"en": "{count} added", "ru": "добавлено строк: {count}"},
         "pk.no_price": {"en": "{name} has no price in this price type; ask accounting to set one.", "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить."},
         "pk.search_failed": {"en": "Search failed: {error}", "ru": "Поиск не удался: {error}"},
-        "pk.bind_add_line": {"en": "Add", "ru": "Добавить"},
+        "pk.bind_add_line": {"en": "Add line", "ru": "Добавить"},
         "pk.bind_close": {"en": "Close", "ru": "Закрыть"},
         "pk.bind_ok": {"en": "OK", "ru": "ОК"},
         "pk.bind_cancel": {"en": "Cancel", "ru": "Отмена"},
@@ -248,7 +248,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         Binding("f3", "focus_search", tr("bind.search"), show=False, id="picker.search"),
     ]
 
-    LIMIT = 100
+    LIMIT = 50  # about two screens; typing more narrows (bench/picker.py)
 
     def __init__(
         self,
@@ -327,7 +327,8 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
     @work(thread=True, group="picker-search", exit_on_error=False)
     def _search(self, text: str) -> None:
         started = time.perf_counter()
-        rows = self.store.search_products(self.warehouse_id, self.price_type_id, text, limit=self.LIMIT)
+        search = getattr(self.store, "picker_search", self.store.search_products)
+        rows = search(self.warehouse_id, self.price_type_id, text, limit=self.LIMIT)
         self.post_message(ProductsFound(text, rows, time.perf_counter() - started))
 
     @on(ProductsFound)

@@ -1,0 +1,247 @@
+"""Product picker latency on a 100k-product catalog × 10 warehouses (issue 5, BENCHMARKS.md).
+
+Three figures for the same keystroke sequence, each the search for the text typed so far:
+
+1. **keystroke → rendered**: a headless Textual app (App.run_test) with the real PickerScreen;
+   from the key press until the picker's DataTable shows the rows for the new text and the
+   screen has refreshed (PickerScreen.last_render, set by call_after_refresh);
+2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1)), and
+   `store.search_products` (sorts every hit) for comparison;
+3. **OData per keystroke** (the baseline a picker without a local mirror would have):
+   `Catalog_Номенклатура?$filter=substringof(...)` against the bundled КА 1.1 sandbox over
+   loopback, seeded with the same catalog size.
+
+Not a test: prints p50/p95/max. Run: `.venv/bin/python bench/picker.py [--db PATH] [--no-odata]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tui_crm.store import Store  # noqa: E402
+
+PRODUCTS = 100_000
+WAREHOUSES = 10
+TARGET_P95_MS = 50.0
+
+# What an operator types: names, a multi-word query, a code, a digit-bearing word, a miss.
+TYPED = ["молоко", "кофе зерно", "00-0012", "сыр 45", "чай", "zzz"]
+
+_NOUNS = ["Молоко", "Кофе", "Чай", "Сыр", "Сахар", "Бумага", "Ручка", "Перфоратор", "Саморез",
+          "Цемент", "Краска", "Кабель", "Лампа", "Перчатки", "Масло", "Мука", "Крупа", "Шуруповёрт",
+          "Плитка", "Клей", "Дюбель", "Гвозди", "Шпатлёвка", "Грунтовка", "Розетка"]
+_ADJ = ["белый", "чёрный", "молотый", "зерновой", "офисный", "строительный", "пшеничная",
+        "гречневая", "медный", "стальной", "оцинкованный", "садовый", "универсальный", "быстрый",
+        "прочный", "лёгкий", "зерно", "премиум", "эконом", "классик"]
+_BRANDS = ["Простоквашино", "Jacobs", "Greenfield", "Makita", "Bosch", "BIC", "SvetoCopy",
+           "Knauf", "Ceresit", "Tikkurila", "Legrand", "Philips", "Эковер", "Макфа", "Мистраль",
+           "Домик в деревне", "Жокей", "Nescafe", "Dewalt", "Зубр"]
+_UNITS = ["шт", "кг", "л", "упак", "м"]
+_VAT = ["НДС20", "НДС20", "НДС20", "НДС10"]
+
+
+def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUSES) -> Store:
+    """A CRM store with a deterministic fake catalog, filled through the pull's own methods."""
+    rnd = random.Random(42)
+    store = Store.open(path)
+    if store.mirror_counts()["picker"] >= products * warehouses:
+        return store
+    wh_ids = [f"a0000000-0000-0000-0000-{n:012d}" for n in range(1, warehouses + 1)]
+    pt_ids = [f"b0000000-0000-0000-0000-{n:012d}" for n in (1, 2)]
+    prods, prices, stock = [], [], []
+    for n in range(1, products + 1):
+        pid = f"c0000000-0000-0000-{n // 10**12:04d}-{n % 10**12:012d}"
+        name = f"{rnd.choice(_NOUNS)} {rnd.choice(_ADJ)} {rnd.choice(_BRANDS)} {rnd.randint(1, 999)}"
+        prods.append((pid, f"00-{n:08d}", f"A-{rnd.randint(10000, 99999)}", name, name, None,
+                      rnd.choice(_UNITS), rnd.choice(_VAT), False, False, "1"))
+        base = Decimal(rnd.randint(1000, 2_000_000)) / 100
+        prices.append((pt_ids[0], pid, base, None, None))
+        prices.append((pt_ids[1], pid, (base * Decimal("1.2")).quantize(Decimal("0.01")), None, None))
+        for wh in wh_ids:
+            if rnd.random() < 0.6:
+                stock.append((wh, pid, Decimal(rnd.randint(0, 500)), Decimal(rnd.randint(0, 20))))
+    with store.transaction() as cur:
+        store.replace_warehouses(cur, [(w, f"{i:09d}", f"Склад {i}", False, False, "1")
+                                       for i, w in enumerate(wh_ids, 1)])
+        store.replace_price_types(cur, [(p, f"{i:09d}", name, True, None, False, "1")
+                                        for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)])
+        store.replace_products(cur, prods)
+        store.replace_prices(cur, prices)
+        store.replace_stock(cur, stock)
+        store.rebuild_picker(cur)
+    return store
+
+
+def keystrokes() -> list[tuple[str, str]]:
+    """(key to press, text in the box after it) for the whole sequence, clearing between terms."""
+    steps: list[tuple[str, str]] = []
+    for term in TYPED:
+        for i, ch in enumerate(term, 1):
+            steps.append((ch if ch != " " else "space", term[:i]))
+        steps.append(("ctrl+u", ""))  # Input: delete everything left of the cursor
+    return steps
+
+
+def summary(name: str, samples_ms: list[float]) -> str:
+    s = sorted(samples_ms)
+    p50 = statistics.median(s)
+    p95 = s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+    return f"{name:<44} n={len(s):>3}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {s[-1]:7.1f} ms"
+
+
+def bench_duckdb(store: Store, wh: str, pt: str, limit: int, method: str = "picker_search") -> list[float]:
+    search = getattr(store, method)
+    out = []
+    for _key, text in keystrokes():
+        t = time.perf_counter()
+        search(wh, pt, text, limit=limit)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> tuple[list[float], float]:
+    """Keystroke → rendered, one key at a time (each waits for its rows, then `pace_ms`)."""
+    from textual import events
+    from textual.app import App
+
+    from tui_crm.screens.picker import PickerScreen
+
+    class BenchApp(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.store = store
+            self.service = None
+
+        def on_mount(self) -> None:
+            self.push_screen(PickerScreen(store, wh, pt))
+
+    app = BenchApp()
+    samples: list[float] = []
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        for key, text in keystrokes():
+            started = time.perf_counter()
+            await pilot.press(key)
+            deadline = started + 5.0
+            while True:
+                last = picker.last_render
+                if last is not None and last[0] == text and last[1] >= started:
+                    samples.append((last[1] - started) * 1000)
+                    break
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"no render for {text!r} within 5 s")
+                await asyncio.sleep(0.0002)
+            if pace_ms:
+                await asyncio.sleep(pace_ms / 1000)
+        # A burst: ten keys posted at once (faster than any typist); time until the rows of the
+        # whole word are on screen. Single-flight search runs at most two queries for it.
+        burst_started = time.perf_counter()
+        for ch in "перфоратор":
+            app.post_message(events.Key(ch, ch))
+        while not (picker.last_render and picker.last_render[0] == "перфоратор"
+                   and picker.last_render[1] >= burst_started):
+            await asyncio.sleep(0.0002)
+        burst_ms = (picker.last_render[1] - burst_started) * 1000
+    return samples, burst_ms
+
+
+def bench_odata(products: int, warehouses: int, limit: int) -> tuple[list[float], list[int], float]:
+    """The same searches as OData `substringof` queries to the sandbox over loopback."""
+    import httpx
+
+    from tui_crm.sandbox.server import start_in_thread
+    from tui_crm.sandbox.state import SandboxState
+    from tui_crm.sync.odata import and_, or_, substringof
+
+    t = time.perf_counter()
+    state = SandboxState.seeded(products=products, warehouses=warehouses)
+    seed_s = time.perf_counter() - t
+    running = start_in_thread(state)
+    base = running.base_url.rstrip("/") + "/"
+    samples: list[float] = []
+    hits: list[int] = []
+    try:
+        with httpx.Client(timeout=60) as client:
+            for _key, text in keystrokes():
+                words = text.split()
+                filt = and_(*(or_(substringof(w, "Description"), substringof(w, "Code"),
+                                  substringof(w, "Артикул")) for w in words))
+                params = {"$select": "Ref_Key,Code,Description,Артикул", "$top": str(limit),
+                          "$orderby": "Description", "$format": "json"}
+                if filt:
+                    params["$filter"] = filt
+                query = "&".join(f"{quote(k, safe='$')}={quote(v, safe='')}" for k, v in params.items())
+                started = time.perf_counter()
+                response = client.get(f"{base}Catalog_Номенклатура?{query}")
+                response.raise_for_status()
+                rows = response.json()["value"]
+                samples.append((time.perf_counter() - started) * 1000)
+                hits.append(len(rows))
+    finally:
+        stop = getattr(running, "stop", None)
+        if stop is not None:
+            stop()
+    return samples, hits, seed_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="reuse/keep the bench store here (default: a temp dir)")
+    parser.add_argument("--products", type=int, default=PRODUCTS)
+    parser.add_argument("--warehouses", type=int, default=WAREHOUSES)
+    parser.add_argument("--no-odata", action="store_true", help="skip the sandbox baseline")
+    args = parser.parse_args()
+
+    from tui_crm.screens.picker import PickerScreen
+
+    limit = PickerScreen.LIMIT
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "picker-bench.duckdb"
+        t = time.perf_counter()
+        store = build_store(path, args.products, args.warehouses)
+        counts = store.mirror_counts()
+        print(f"store: {counts['products']} products × {counts['warehouses']} warehouses, "
+              f"picker table {counts['picker']} rows, stock {counts['stock']} rows "
+              f"(ready in {time.perf_counter() - t:.1f} s)")
+        refs = store.warehouses()
+        wh = refs[min(3, len(refs) - 1)].id
+        pt = store.price_types()[0].id
+        print(f"keystrokes: {len(keystrokes())} ({', '.join(repr(x) for x in TYPED)}, each then cleared); "
+              f"LIMIT {limit}")
+        bench_duckdb(store, wh, pt, limit)  # warm-up: file cache, plans
+        duck = bench_duckdb(store, wh, pt, limit)
+        duck_sorted = bench_duckdb(store, wh, pt, limit, "search_products")
+        tui, burst = asyncio.run(bench_tui(store, wh, pt))
+        print(summary("keystroke → rendered (headless Textual)", tui))
+        print(summary("bare DuckDB store.picker_search (picker)", duck))
+        print(summary("bare DuckDB store.search_products (sorted)", duck_sorted))
+        print(f"{'burst: 10 keys at once → rows of the word':<44} {burst:7.1f} ms")
+        verdict = "held" if sorted(tui)[int(round(0.95 * (len(tui) - 1)))] <= TARGET_P95_MS else "MISSED"
+        print(f"target p95 ≤ {TARGET_P95_MS:.0f} ms for keystroke → rendered: {verdict}")
+        store.close()
+    if not args.no_odata:
+        odata, hits, seed_s = bench_odata(args.products, args.warehouses, limit)
+        print(f"sandbox: seeded {args.products} × {args.warehouses} in memory in {seed_s:.1f} s")
+        print(summary("OData substringof per keystroke (loopback)", odata))
+        print(f"  rows per answer: min {min(hits)} max {max(hits)}")
+        ratio = statistics.median(odata) / statistics.median(tui)
+        print(f"ratio OData p50 / keystroke→rendered p50: {ratio:.1f}×")
+
+
+if __name__ == "__main__":
+    main()
