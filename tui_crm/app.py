@@ -12,17 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 
 from tui_crm.domain.money import format_money
-from tui_crm.i18n import language, localize_bindings, register, tr
+from tui_crm.i18n import language, localize_bindings, register, set_language, tr
 from tui_crm.screens.clients import ClientsScreen
 from tui_crm.screens.commands import (
     AppProvider,
@@ -100,8 +100,8 @@ class CrmApp(App[None]):
 
     TITLE = "tui-crm"
     # Textual's system commands are served by AppProvider (translated, one discovery order).
-    COMMANDS = {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}
-    BINDINGS = [
+    COMMANDS = {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", tr("bind.help"), id="app.help"),
         Binding("ctrl+p,f12", "command_palette", tr("bind.palette"), show=False, id="app.palette",
                 priority=True),
@@ -123,7 +123,10 @@ class CrmApp(App[None]):
         live_clock: bool = True,
         theme: str | None = None,
         home: str = "clients",
+        language: str | None = None,
     ) -> None:
+        if language is not None:  # else whatever cli.py set from ui.language / the locale
+            set_language(language)
         super().__init__()
         self.store = store
         self.service = service

@@ -44,7 +44,7 @@ def make_app(store: Store, lang: str = "en") -> CrmApp:
 
 
 def test_help_on_the_client_card(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_ROMASHKA)
         await settle(pilot)
@@ -55,7 +55,7 @@ def test_help_on_the_client_card(snap_compare, store: Store) -> None:
 
 
 def test_help_on_the_clients_list_in_russian(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
@@ -83,8 +83,8 @@ async def test_help_lists_screen_and_global_keys(store: Store) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HelpScreen)
-        screen_rows = dict((d, k) for k, d in binding_rows(card, pilot.app))
-        global_rows = dict((d, k) for k, d in binding_rows(pilot.app, pilot.app))
+        screen_rows = {d: k for k, d in binding_rows(card, pilot.app)}
+        global_rows = {d: k for k, d in binding_rows(pilot.app, pilot.app)}
         assert screen_rows["Save"] == "f2 / alt+s"
         assert screen_rows["Send to accounting"] == "f9 / alt+a"
         assert global_rows["Find"] == "f4 / ^k"
@@ -127,7 +127,7 @@ async def test_payment_and_push_events_become_toasts(store: Store) -> None:
     at = datetime(2026, 11, 30, 12, 0)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.post_message(SyncEventArrived(payment(at, INVOICE_1, "p2", "bank", "58", Decimal("6641"))))
+        app.post_message(SyncEventArrived(payment(at, INVOICE_1, "p2", "bank", "58", Decimal(6641))))
         app.post_message(SyncEventArrived(pushed(at, pushed=(("client", CLIENT_ROMASHKA),),
                                                  failed=(("client", "d0000000-0000-0000-0000-000000000004",
                                                           "КПП заполнен неверно"),))))
@@ -146,3 +146,12 @@ async def test_f6_opens_the_sync_log(store: Store) -> None:
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(pilot.app.screen, SyncLogScreen)
+
+
+async def test_language_chosen_when_the_app_is_made(store: Store) -> None:
+    """Screens were imported in English; the app still speaks Russian when asked to."""
+    app = CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False, language="ru")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert pilot.app.screen.title == "Клиенты"
+        assert {b.description for _k, b in pilot.app.screen._bindings} >= {"Новый клиент", "Поиск"}

@@ -11,10 +11,10 @@ from textual.widgets import DataTable, Input
 from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, INN_ROMASHKA, seeded_store, settle
 from tui_crm.app import CrmApp
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.validation import ClientKind
 from tui_crm.i18n import set_language
 from tui_crm.screens.client_card import ClientCardScreen, card_problems, split_phones
 from tui_crm.screens.clients import ClientsScreen, prefill_from_search
-from tui_crm.domain.validation import ClientKind
 from tui_crm.store import Store
 from tui_crm.widgets.confirm import ConfirmModal
 

@@ -43,7 +43,7 @@ def test_clients_list(snap_compare, store: Store) -> None:
 def test_clients_filtered_by_phone(snap_compare, store: Store) -> None:
     """`8 (912) 345-67` finds the client stored as +79123456789."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.screen.query_one("#search").value = "8 (912) 345-6"
         await pilot.press("7")  # the last key typed for real
@@ -57,7 +57,7 @@ def test_clients_list_in_russian(snap_compare, store: Store) -> None:
 
 
 def test_client_card_new_empty(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
@@ -68,7 +68,7 @@ def test_client_card_new_empty(snap_compare, store: Store) -> None:
 def test_client_card_validation_errors(snap_compare, store: Store) -> None:
     """A wrong ИНН check digit, a missing КПП and a broken e-mail, shown after F2 (save)."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
@@ -85,7 +85,7 @@ def test_client_card_validation_errors(snap_compare, store: Store) -> None:
 def test_client_card_duplicate_warning(snap_compare, store: Store) -> None:
     """Typing an ИНН that accounting already has warns with the counterparty's name."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
@@ -100,7 +100,7 @@ def test_client_card_duplicate_warning(snap_compare, store: Store) -> None:
 
 
 def test_client_card_existing(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_ROMASHKA)
         await settle(pilot)
@@ -109,7 +109,7 @@ def test_client_card_existing(snap_compare, store: Store) -> None:
 
 
 def test_client_card_in_russian(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_ROMASHKA)
         await settle(pilot)
@@ -118,7 +118,7 @@ def test_client_card_in_russian(snap_compare, store: Store) -> None:
 
 
 def test_client_card_invoices_tab(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_ROMASHKA)
         await settle(pilot)
@@ -132,7 +132,7 @@ def test_client_card_failed_sync_in_russian(snap_compare, store: Store) -> None:
     """A client accounting refused shows 1C's reason next to its state."""
     from tests.seed import CLIENT_STROY
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_STROY)
         await settle(pilot)

@@ -37,7 +37,7 @@ def make_app(store: Store, lang: str = "en") -> CrmApp:
     return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False)
 
 
-async def _palette_settle(pilot) -> None:  # noqa: ANN001
+async def _palette_settle(pilot) -> None:
     """The palette searches in its own workers; wait for them and the list to render."""
     await settle(pilot)
     palette = pilot.app.screen
@@ -52,7 +52,7 @@ async def _palette_settle(pilot) -> None:  # noqa: ANN001
 def test_lookup_by_invoice_number(snap_compare, store: Store) -> None:
     """F4, then part of a 1C number: the invoice comes first, then clients whose phone has it."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
@@ -65,7 +65,7 @@ def test_lookup_by_invoice_number(snap_compare, store: Store) -> None:
 def test_palette_with_lookup_by_name(snap_compare, store: Store) -> None:
     """ctrl+p and a client's name: the lookup hit beside the commands that match."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
@@ -78,7 +78,7 @@ def test_palette_with_lookup_by_name(snap_compare, store: Store) -> None:
 def test_palette_on_the_card_in_russian(snap_compare, store: Store) -> None:
     """The card's actions are palette commands, in the interface language."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.open_client(CLIENT_ROMASHKA)
         await settle(pilot)

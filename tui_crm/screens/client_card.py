@@ -11,11 +11,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -40,7 +41,6 @@ from tui_crm.domain.validation import (
     inn_checksum_ok,
     normalize_phone,
     validate_client,
-    validate_email,
     validate_kpp,
 )
 from tui_crm.i18n import language, register, tr
@@ -231,7 +231,7 @@ class ClientCardScreen(Screen[None]):
     """DESIGN.md §6 "Client card": tabs Details / Invoices, validation on every field."""
 
     CSS_PATH = "client_card.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2,alt+s", "save", tr("bind.save"), id="card.save"),
         Binding("f3,alt+n", "new_invoice", tr("bind.new_invoice"), id="card.new_invoice"),
         Binding("f9,alt+a", "send_now", tr("bind.send_now"), id="card.send_now"),
@@ -588,7 +588,7 @@ class ClientCardScreen(Screen[None]):
     def _write(self, client: Client, send_now: bool) -> None:
         try:
             self.store.save_client(client, queue=True)
-        except Exception as exc:  # shown to the operator; the card keeps what was typed
+        except Exception as exc:  # noqa: BLE001 - any store failure is shown; the card keeps the typing
             self.post_message(ClientSaveFailed(str(exc)))
             return
         self.post_message(ClientSaved(client.id, send_now))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
@@ -79,7 +80,7 @@ class ClientsScreen(Screen[None]):
     """DESIGN.md §6 "Clients": list with type-to-filter; the app's home screen."""
 
     CSS_PATH = "clients.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2,insert", "new_client", tr("bind.new_client"), id="clients.new"),
         Binding("n", "new_client", tr("bind.new_client"), show=False, id="clients.new_letter"),
         Binding("f3,slash", "focus_search", tr("bind.search"), id="clients.search"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
@@ -37,7 +37,7 @@ def binding_rows(node: Any, app: Any) -> list[tuple[str, str]]:
         if not binding.description or binding.system:
             continue
         display = binding.key_display or app.get_key_display(Binding(binding.key, binding.action))
-        keys, description = rows.setdefault(binding.action, ([], retranslate(binding.description)))
+        keys, _description = rows.setdefault(binding.action, ([], retranslate(binding.description)))
         if display not in keys:
             keys.append(display)
     return [(" / ".join(keys), description) for keys, description in rows.values()]
@@ -66,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen VerticalScroll { height: auto; max-height: 1fr; }
     HelpScreen #help-footer { color: $text-muted; margin-top: 1; width: 1fr; content-align: center middle; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "dismiss", tr("bind.close"), id="help.close"),
     ]
 

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
