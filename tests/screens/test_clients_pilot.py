@@ -284,3 +284,17 @@ async def test_send_now_queues_and_asks_sync_to_push(store: Store) -> None:
     record = store.get_client(CLIENT_PETROVA)
     assert record is not None and record.sync_state is SyncState.QUEUED
     assert ("client", CLIENT_PETROVA, "create", "pending") in _outbox(store)
+
+
+async def test_a_failing_read_is_reported_not_fatal(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a: object, **_k: object) -> list[object]:
+        raise OSError("disk gone")
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(store, "client_rows", broken)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert "Could not read the clients: disk gone" in [n.message for n in app._notifications]

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 from textual.widgets import (
     DataTable,
     Footer,
@@ -88,6 +89,8 @@ register({
     "card.not_saved": {"en": "Not saved: {n} field(s) need fixing.", "ru": "Не сохранено: исправьте поля ({n})."},
     "card.saved": {"en": "Saved; queued for accounting.", "ru": "Сохранено; поставлено в очередь в учёт."},
     "card.sent": {"en": "Queued for accounting now.", "ru": "Поставлено в очередь в учёт."},
+    "card.load_failed": {"en": "Could not read the client: {error}",
+                          "ru": "Не удалось прочитать клиента: {error}"},
     "card.save_error": {"en": "Could not save: {error}", "ru": "Не удалось сохранить: {error}"},
     "card.discard_q": {"en": "This card has unsaved changes. Discard them?",
                        "ru": "В карточке есть несохранённые изменения. Отбросить их?"},
@@ -302,7 +305,7 @@ class ClientCardScreen(Screen[None]):
         self.load()
 
     # -- loading -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="card-load")
+    @work(thread=True, exclusive=True, group="card-load", exit_on_error=False)
     def load(self) -> None:
         record = self.store.get_client(self.client_id)
         unadopted = False
@@ -311,6 +314,13 @@ class ClientCardScreen(Screen[None]):
             unadopted = record is not None
         invoices = self.store.list_invoices(client_id=self.client_id) if not self.is_new else []
         self.post_message(CardLoaded(record, invoices, unadopted))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A failed read is said in words; what the operator typed stays on the card."""
+        if event.state == WorkerState.ERROR and event.worker.group in ("card-load", "card-duplicates"):
+            self.notify(tr("card.load_failed", error=str(event.worker.error)), severity="error",
+                        markup=False, timeout=10)
 
     @on(CardLoaded)
     def _loaded(self, msg: CardLoaded) -> None:
@@ -503,7 +513,7 @@ class ClientCardScreen(Screen[None]):
         self._dup_timer = None
         self._find_duplicates(self._duplicate_key())
 
-    @work(thread=True, exclusive=True, group="card-duplicates")
+    @work(thread=True, exclusive=True, group="card-duplicates", exit_on_error=False)
     def _find_duplicates(self, key: tuple[str, tuple[str, ...]]) -> None:
         inn, phones = key
         hits = self.store.find_duplicates(inn=inn, phones=phones, exclude_id=self.client_id) if inn or phones else []

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
@@ -42,6 +42,8 @@ register({
         "en": "first {count} shown — type more to narrow",
         "ru": "показаны первые {count} — уточните поиск",
     },
+    "clients.load_failed": {"en": "Could not read the clients: {error}",
+                            "ru": "Не удалось прочитать клиентов: {error}"},
     "clients.from_accounting": {"en": "from accounting", "ru": "из учёта"},
     "col.client": {"en": "Client", "ru": "Клиент"},
     "col.inn": {"en": "ИНН", "ru": "ИНН"},
@@ -127,11 +129,18 @@ class ClientsScreen(Screen[None]):
     def run_search(self) -> None:
         self._search(self.query_one("#search", Input).value)
 
-    @work(thread=True, exclusive=True, group="clients-search")
+    @work(thread=True, exclusive=True, group="clients-search", exit_on_error=False)
     def _search(self, text: str) -> None:
         rows = self.store.client_rows(text, limit=self.LIMIT + 1)
         if not get_current_worker().is_cancelled:
             self.post_message(ClientsLoaded(text, rows))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A failed read (locked or damaged file) is said in words; the app keeps running."""
+        if event.state == WorkerState.ERROR and event.worker.group == "clients-search":
+            self.notify(tr("clients.load_failed", error=str(event.worker.error)), severity="error",
+                        markup=False, timeout=10)
 
     @on(ClientsLoaded)
     def _loaded(self, msg: ClientsLoaded) -> None:
