@@ -119,6 +119,7 @@ class CrmApp(App[None]):
         *,
         clock: Callable[[], datetime] = utcnow,
         pull_seconds: float = 60.0,
+        live_seconds: float = 3.0,
         autosync: bool = True,
         live_clock: bool = True,
         theme: str | None = None,
@@ -133,6 +134,7 @@ class CrmApp(App[None]):
         self.clock = clock
         self.live_clock = live_clock
         self._pull_seconds = pull_seconds
+        self._live_seconds = live_seconds
         self._autosync = autosync and service is not None
         self._scheduler = None
         self._theme_name = theme
@@ -149,7 +151,8 @@ class CrmApp(App[None]):
         self.outbox_changed()
         if self._autosync and self.service is not None:
             self._scheduler = create_scheduler(
-                self.service, pull_seconds=self._pull_seconds, spawn=self._spawn_sync
+                self.service, pull_seconds=self._pull_seconds, live_seconds=self._live_seconds,
+                spawn=self._spawn_sync,
             )
             self._scheduler.start()
 

@@ -40,7 +40,8 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
     set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
     from tui_crm.app import CrmApp
     from tui_crm.store import Store, StoreError
-    from tui_crm.sync.service import SyncService, client_from_settings
+    from tui_crm.sync.profile import ProfileError
+    from tui_crm.sync.service import SyncService
 
     try:
         store = Store.open(settings.store_path)
@@ -49,13 +50,19 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
         return 2
     service = None
     if settings.accounting.url:
-        service = SyncService(store, client_from_settings(settings.accounting))
+        try:
+            service = SyncService.from_settings(
+                store, settings.accounting, base_dir=settings.source.parent if settings.source else None)
+        except (ProfileError, ConfigError) as exc:
+            store.close()
+            print(f"tui-crm: {exc}", file=sys.stderr)
+            return 2
     else:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     try:
         CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-               theme=theme or settings.ui.theme).run()
+               live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme).run()
     finally:
         store.close()
     return 0
@@ -70,6 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Start the sandbox on a free loopback port and the TUI against it, with a demo store."""
     from dataclasses import replace
 
+    from tui_crm.sandbox.cli import running_demo_url_file
     from tui_crm.sandbox.server import start_in_thread
     from tui_crm.sandbox.state import SandboxState
 
@@ -87,7 +95,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file)
     sandbox = start_in_thread(state, port=args.port, base="demo")
-    print(f"Sandbox: {sandbox.base_url}\nCRM data: {store_file}\nLog: {log_path}", flush=True)
+    url_file = running_demo_url_file() if not args.dir else None
+    if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
+        url_file.parent.mkdir(parents=True, exist_ok=True)
+        url_file.write_text(sandbox.base_url + "\n", encoding="utf-8")
+    print(f"Sandbox: {sandbox.base_url}\nCRM data: {store_file}\nLog: {log_path}\n"
+          "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
+          flush=True)
     try:
         settings = load(Path(args.config).expanduser() if args.config else None)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
@@ -95,6 +109,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _run_tui(settings, theme=args.theme)
     finally:
         sandbox.stop()
+        if url_file is not None:
+            url_file.unlink(missing_ok=True)
 
 
 def _progress_printer(stream=sys.stderr):  # noqa: ANN001, ANN202

@@ -24,6 +24,22 @@ def default_data_path() -> Path:
         return Path.home() / ".local" / "share" / "tui-crm" / "sandbox.sqlite"
 
 
+def running_demo_url_file() -> Path:
+    """Where `tui-crm demo` writes its sandbox's base URL while it runs (see cli.cmd_demo)."""
+    return default_data_path().parent / "demo" / "sandbox-url"
+
+
+def default_clerk_url() -> str:
+    """$TUI_CRM_SANDBOX_URL, else the URL of a running `tui-crm demo`, else nothing."""
+    env = os.environ.get(DEFAULT_URL_ENV, "")
+    if env:
+        return env
+    try:
+        return running_demo_url_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 def _add_fault_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("faults (off by default; also POST /<base>/__admin__/faults)")
     g.add_argument("--latency-ms", type=int, default=0, help="added delay per request")
@@ -41,8 +57,9 @@ def _add_fault_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _add_clerk_conn(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--url", default=os.environ.get(DEFAULT_URL_ENV, ""),
-                   help=f"sandbox base URL …/odata/standard.odata/ (or ${DEFAULT_URL_ENV})")
+    p.add_argument("--url", default=default_clerk_url(),
+                   help=f"sandbox base URL …/odata/standard.odata/ (default: ${DEFAULT_URL_ENV}, "
+                        "else the sandbox of a running `tui-crm demo`)")
     p.add_argument("--user", default=None)
     p.add_argument("--password", default=None)
 

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui_crm.domain.models import SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.i18n import language, register, tr
@@ -45,6 +46,7 @@ register({
     "clients.load_failed": {"en": "Could not read the clients: {error}",
                             "ru": "Не удалось прочитать клиентов: {error}"},
     "clients.from_accounting": {"en": "from accounting", "ru": "из учёта"},
+    "clients.from_accounting_state": {"en": "From accounting", "ru": "Из учёта"},
     "col.client": {"en": "Client", "ru": "Клиент"},
     "col.inn": {"en": "ИНН", "ru": "ИНН"},
     "col.phone": {"en": "Phone", "ru": "Телефон"},
@@ -112,7 +114,7 @@ class ClientsScreen(Screen[None]):
         table.add_column(tr("col.inn"), key="inn", width=12)
         table.add_column(tr("col.phone"), key="phone", width=20)
         table.add_column(Text(tr("col.debt"), justify="right"), key="debt", width=12)
-        table.add_column(tr("col.sync"), key="sync", width=16)
+        table.add_column(tr("col.sync"), key="sync", width=18)
         self.query_one("#search", Input).focus()
         self.run_search()
 
@@ -157,8 +159,10 @@ class ClientsScreen(Screen[None]):
         lang = language()
         for r in rows:
             name = Text(r.name)
-            if r.origin == "accounting":
-                name.append(f"  ({tr('clients.from_accounting')})", style="dim")
+            badge = sync_badge(r.sync_state)
+            if r.origin == "accounting" and r.sync_state is SyncState.IN_ACCOUNTING:
+                # made in 1C: said in the state column, so long names keep their own column
+                badge = Text("◆ " + tr("clients.from_accounting_state"), style=badge.style)
             phone = format_phone(r.phones[0]) if r.phones else ""
             if len(r.phones) > 1:
                 phone += f" +{len(r.phones) - 1}"
@@ -167,7 +171,7 @@ class ClientsScreen(Screen[None]):
                 if r.debt is not None
                 else Text("—", justify="right", style="dim")
             )
-            table.add_row(name, Text(r.inn), Text(phone), debt, sync_badge(r.sync_state), key=r.id)
+            table.add_row(name, Text(r.inn), Text(phone), debt, badge, key=r.id)
         self._rows = rows
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
