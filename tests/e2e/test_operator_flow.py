@@ -1,0 +1,152 @@
+"""The whole operator flow of DESIGN.md §1, driven by keys, against the sandbox over real loopback.
+
+New client card → save (pushed to accounting) → new invoice → picker → quantity → save (pushed,
+gets its 1C number) → the clerk posts it (the invoice locks) → pays 40 % by bank (partly paid) →
+pays the rest in cash (paid) → ships everything (shipped). The clerk's actions go through the
+sandbox CLI over HTTP, exactly as in the demo. Waits are bounded polls, never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from tui_crm.app import CrmApp
+from tui_crm.config import AccountingSettings
+from tui_crm.domain.models import SyncState
+from tui_crm.i18n import set_language
+from tui_crm.sandbox import cli as sandbox_cli
+from tui_crm.sandbox.server import RunningSandbox, start_in_thread
+from tui_crm.sandbox.state import SandboxState
+from tui_crm.store import Store
+from tui_crm.sync.service import SyncService
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    running = start_in_thread(SandboxState.seeded(products=60, warehouses=3, seed=11))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def clerk(sandbox: RunningSandbox, *argv: str) -> int:
+    """One accounting clerk command through the sandbox CLI (it talks OData over loopback)."""
+    parser = argparse.ArgumentParser()
+    sandbox_cli.add_arguments(parser)
+    return sandbox_cli.run(parser.parse_args([argv[0], "--url", sandbox.base_url, *argv[1:]]))
+
+
+async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:  # noqa: ANN001
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await pilot.pause(0.1)
+
+
+async def type_into(pilot, input_id: str, text: str) -> None:  # noqa: ANN001
+    widget = pilot.app.screen.query_one(f"#{input_id}", Input)
+    widget.focus()
+    await pilot.pause()
+    await pilot.press(*text)
+
+
+async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    set_language("en")
+    store = Store.open(tmp_path / "crm.duckdb")
+    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10))
+    app = CrmApp(store, service, pull_seconds=2, live_seconds=1, language="en")
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: store.last_success() is not None, "the first pull")
+
+            # 1. The client card: fill, save; it reaches accounting on its own.
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ClientCardScreen", "the client card")
+            await type_into(pilot, "name", "Ромашка ООО")
+            await type_into(pilot, "full_name", "ООО «Ромашка»")
+            await type_into(pilot, "inn", "7707083893")
+            await type_into(pilot, "kpp", "773601001")
+            await type_into(pilot, "phones", "8 (912) 345-67-89")
+            await type_into(pilot, "email", "info@romashka.ru")
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: store.find_clients("Ромашка"), "the client saved")
+            client = store.find_clients("Ромашка")[0]
+            assert client.client.phones == ("+79123456789",)
+            await wait_for(
+                pilot, lambda: store.get_client(client.id).sync_state is SyncState.IN_ACCOUNTING,  # type: ignore[union-attr]
+                "the client in accounting",
+            )
+
+            # 2. A new invoice for that client, lines from the picker.
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "InvoiceScreen", "the invoice editor")
+            await pilot.press("a")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen", "the picker")
+            table = app.screen.query_one(DataTable)
+            await wait_for(pilot, lambda: table.row_count > 0, "picker rows")
+            def free(i: int) -> Decimal:
+                text = str(table.get_row_at(i)[2]).replace(" ", "").replace(",", ".").strip("⚠ ")
+                return Decimal(text or "0")
+
+            # the first product with enough free stock to ship, and a price
+            row_index = next(
+                i for i in range(table.row_count)
+                if free(i) >= 5 and "—" not in str(table.get_row_at(i)[3])
+            )
+            code = str(table.get_row_at(row_index)[0]).strip()
+            await pilot.press(*code.lower())
+            await wait_for(pilot, lambda: table.row_count == 1, f"the search for {code}")
+            await pilot.press("enter")  # to the list
+            await pilot.press("enter")  # ask the quantity
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "QuantityScreen", "the quantity form")
+            qty_input = app.screen.query_one("#qty-input", Input)
+            qty_input.value = ""
+            await pilot.press("2", "enter")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen", "back in the picker")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "InvoiceScreen", "back in the invoice")
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: store.list_invoices(client_id=client.id), "the invoice saved")
+            invoice_id = store.list_invoices(client_id=client.id)[0].id
+            await wait_for(pilot, lambda: store.get_invoice(invoice_id).number, "the 1C number")  # type: ignore[union-attr]
+            record = store.get_invoice(invoice_id)
+            assert record is not None and record.invoice.lines[0].quantity == Decimal(2)
+            number, total = record.number, record.total
+
+            # 3. The clerk posts it: the CRM copy locks and refuses edits with a reason.
+            assert await asyncio.to_thread(clerk, sandbox, "post", number) == 0
+            await wait_for(pilot, lambda: store.get_invoice(invoice_id).posted, "the posted state")  # type: ignore[union-attr]
+            await pilot.press("a")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "InvoiceScreen"  # the picker did not open
+
+            # 4. Order view; 40 % by bank → partly paid; the rest in cash → paid; ship → shipped.
+            await pilot.press("o")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "OrderScreen", "the order view")
+            bank = (total * Decimal("0.4")).quantize(Decimal("0.01"))
+            assert await asyncio.to_thread(clerk, sandbox, "pay", number, "--amount", str(bank)) == 0
+            paid_badge = app.screen.query_one("#ord-paid")
+            await wait_for(pilot, lambda: "Partially paid" in str(paid_badge.render()), "partly paid")
+            assert await asyncio.to_thread(
+                clerk, sandbox, "pay", number, "--amount", str(total - bank), "--cash") == 0
+            await wait_for(pilot, lambda: "Paid 100" in str(paid_badge.render()), "paid")
+            shipped_badge = app.screen.query_one("#ord-shipped")
+            assert "Not shipped" in str(shipped_badge.render())
+            assert await asyncio.to_thread(clerk, sandbox, "ship", number) == 0
+            await wait_for(pilot, lambda: "Shipped 100" in str(shipped_badge.render()), "shipped")
+            await pilot.press("2")
+            await pilot.pause()
+            payments = app.screen.query_one("#ord-payments", DataTable)
+            assert payments.row_count == 2
+    finally:
+        store.close()
