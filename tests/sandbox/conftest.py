@@ -9,6 +9,7 @@ import pytest
 
 from tui_crm.sandbox.app import create_app
 from tui_crm.sandbox.faults import Faults
+from tui_crm.sandbox.schema import EMPTY_REF
 from tui_crm.sandbox.state import SandboxState
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
@@ -51,3 +52,19 @@ async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> dict:
 
 def error_code(r: httpx.Response) -> str:
     return r.json()["odata.error"]["code"]
+
+
+@pytest.fixture
+def refs(state):
+    first = lambda s: next(iter(state.objects[s].values()))  # noqa: E731
+    cp = first("Catalog_Контрагенты")
+    prods = [p for p in state.objects["Catalog_Номенклатура"].values() if not p["IsFolder"]]
+    wh = state.find_by("Catalog_Склады", "Description", "Основной склад")
+    stock = state.acc["ТоварыНаСкладах"].totals
+    in_stock = [p for p in prods
+                if stock.get((wh["Ref_Key"], p["Ref_Key"], EMPTY_REF, EMPTY_REF, EMPTY_REF),
+                             [0])[0] >= 5]
+    return {"org": first("Catalog_Организации")["Ref_Key"], "cp": cp["Ref_Key"],
+            "contract": cp["ОсновнойДоговорКонтрагента_Key"], "wh": wh["Ref_Key"],
+            "rub": first("Catalog_Валюты")["Ref_Key"], "prods": in_stock,
+            "pt": state.find_by("Catalog_ТипыЦенНоменклатуры", "Description", "Оптовая")["Ref_Key"]}

@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 
 from .conftest import get_json, url
-from .test_write import ORDER, ORDER_T, order_body, refs  # noqa: F401 - the fixture
+from .test_write import ORDER, ORDER_T, order_body
 
 BALANCE_STOCK = "AccumulationRegister_ТоварыНаСкладах/Balance"
 BALANCE_RESERVE = "AccumulationRegister_ТоварыВРезервеНаСкладах/Balance"

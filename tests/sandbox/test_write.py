@@ -7,29 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from tui_crm.sandbox.schema import EMPTY_REF
 from tui_crm.sandbox.state import SandboxState
 
 from .conftest import error_code, get_json, url
 
 ORDER = "Document_ЗаказПокупателя"
 ORDER_T = "StandardODATA.Document_ЗаказПокупателя"
-
-
-@pytest.fixture
-def refs(state):
-    first = lambda s: next(iter(state.objects[s].values()))  # noqa: E731
-    cp = first("Catalog_Контрагенты")
-    prods = [p for p in state.objects["Catalog_Номенклатура"].values() if not p["IsFolder"]]
-    wh = state.find_by("Catalog_Склады", "Description", "Основной склад")
-    stock = state.acc["ТоварыНаСкладах"].totals
-    in_stock = [p for p in prods
-                if stock.get((wh["Ref_Key"], p["Ref_Key"], EMPTY_REF, EMPTY_REF, EMPTY_REF),
-                             [0])[0] >= 5]
-    return {"org": first("Catalog_Организации")["Ref_Key"], "cp": cp["Ref_Key"],
-            "contract": cp["ОсновнойДоговорКонтрагента_Key"], "wh": wh["Ref_Key"],
-            "rub": first("Catalog_Валюты")["Ref_Key"], "prods": in_stock,
-            "pt": state.find_by("Catalog_ТипыЦенНоменклатуры", "Description", "Оптовая")["Ref_Key"]}
 
 
 def order_body(refs, lines=((0, 2, "100.00"), (1, 1, "55.50")), **over):

@@ -18,6 +18,8 @@ from tui_crm.store.orders import OrdersStore
 
 __all__ = [
     "ClientRecord",
+    "ClientRow",
+    "LookupHit",
     "DuplicateHit",
     "InvoiceRecord",
     "InvoiceSummary",
