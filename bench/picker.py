@@ -4,7 +4,7 @@ Three figures for the same keystroke sequence, each the search for the text type
 
 1. **keystroke → rendered**: a headless Textual app (App.run_test) with the real PickerScreen;
    from the key press until the picker's DataTable shows the rows for the new text and the
-   screen has refreshed (PickerScreen.last_render, set by call_after_refresh);
+   frame holding those rows has been composed and turned into terminal bytes (PaintWatch);
 2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1)), and
    `store.search_products` (sorts every hit) for comparison;
 3. **OData per keystroke** (the baseline a picker without a local mirror would have):
@@ -110,10 +110,66 @@ def bench_duckdb(store: Store, wh: str, pt: str, limit: int, method: str = "pick
     return out
 
 
+class PaintWatch:
+    """Records when a frame that painted the picker's rows reached the (headless) terminal.
+
+    The picker's DataTable `render_lines` notes which search text its rows answer while the
+    compositor paints it; the app's `_display` (called with each finished frame) then records
+    (text, perf_counter) for that frame. So a sample ends only when a frame containing the
+    new rows has been composed, not merely when the rows were put in the table. The frame is
+    also turned into terminal bytes (`render_segments`) as a real terminal driver would, which
+    the headless driver alone skips.
+    """
+
+    def __init__(self, app: object, picker: object, table: object) -> None:
+        self.frames: list[tuple[str, float]] = []
+        self.changed = asyncio.Event()
+        self._painting: str | None = None
+        render_lines = table.render_lines  # type: ignore[attr-defined]
+        display = app._display  # type: ignore[attr-defined]
+        console = app.console  # type: ignore[attr-defined]
+
+        def watched_render_lines(crop):  # type: ignore[no-untyped-def]
+            if crop.height >= table.size.height:  # type: ignore[attr-defined]  # the whole table
+                self._painting = picker.shown_text  # type: ignore[attr-defined]
+            return render_lines(crop)
+
+        def watched_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None:
+                renderable.render_segments(console)
+            if self._painting is not None:
+                self.frames.append((self._painting, time.perf_counter()))
+                self._painting = None
+                self.changed.set()
+
+        table.render_lines = watched_render_lines  # type: ignore[attr-defined]
+        app._display = watched_display  # type: ignore[attr-defined]
+
+    async def painted(self, text: str, since: float, timeout: float = 5.0) -> float:
+        """perf_counter of the first frame after `since` that painted the rows for `text`."""
+        deadline = since + timeout
+        while True:
+            for shown, at in reversed(self.frames):
+                if at < since:
+                    break
+                if shown == text:
+                    return at
+            self.changed.clear()
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise RuntimeError(f"no frame with the rows for {text!r} within {timeout} s")
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                pass
+
+
 async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> tuple[list[float], float]:
     """Keystroke → rendered, one key at a time (each waits for its rows, then `pace_ms`)."""
     from textual import events
     from textual.app import App
+    from textual.widgets import DataTable
 
     from tui_crm.screens.picker import PickerScreen
 
@@ -134,18 +190,11 @@ async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> 
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, PickerScreen)
+        watch = PaintWatch(app, picker, picker.query_one("#picker-table", DataTable))
         for key, text in keystrokes():
             started = time.perf_counter()
             await pilot.press(key)
-            deadline = started + 5.0
-            while True:
-                last = picker.last_render
-                if last is not None and last[0] == text and last[1] >= started:
-                    samples.append((last[1] - started) * 1000)
-                    break
-                if time.perf_counter() > deadline:
-                    raise RuntimeError(f"no render for {text!r} within 5 s")
-                await asyncio.sleep(0.0002)
+            samples.append((await watch.painted(text, started) - started) * 1000)
             if pace_ms:
                 await asyncio.sleep(pace_ms / 1000)
         # A burst: ten keys posted at once (faster than any typist); time until the rows of the
@@ -153,10 +202,7 @@ async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> 
         burst_started = time.perf_counter()
         for ch in "перфоратор":
             app.post_message(events.Key(ch, ch))
-        while not (picker.last_render and picker.last_render[0] == "перфоратор"
-                   and picker.last_render[1] >= burst_started):
-            await asyncio.sleep(0.0002)
-        burst_ms = (picker.last_render[1] - burst_started) * 1000
+        burst_ms = (await watch.painted("перфоратор", burst_started) - burst_started) * 1000
     return samples, burst_ms
 
 

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -223,6 +226,104 @@ class QuantityScreen(ModalScreen[Decimal | None]):
         self.dismiss(None)
 
 
+# -- the picker's table ----------------------------------------------------------------------
+_PLAIN = Style.null()
+
+
+class PickerTable(DataTable[Text]):
+    """The picker's DataTable, made cheaper to repaint on every keystroke (bench/picker.py).
+
+    Two things differ from the built-in table, nothing visible does:
+
+    - `show_rows` rewrites the cells of the rows already there (`update_cell`) and adds or
+      removes only the difference, instead of `clear()` + `add_row` × 50: no layout refresh and
+      no re-measuring of 50 new rows when the count stays (the columns have fixed widths);
+    - `_render_cell` draws a one-line `Text` cell straight from its segments instead of through
+      `console.render_lines(Styled(Padding(...)))`; the strips are identical (checked against
+      DataTable in tests/screens/test_picker_table.py), a frame of rows costs about a third
+      less. Anything else (header, multi-line, other renderables) goes the built-in way.
+    """
+
+    def show_rows(self, rows: list[tuple[Text, ...]]) -> None:
+        """Make the table hold exactly `rows`, keyed by position ("0", "1", …)."""
+        if not rows:
+            if self.row_count:
+                self.clear()
+            return
+        old = self.row_count
+        columns = [column.key for column in self.ordered_columns]
+        for index, cells in enumerate(rows[:old]):
+            key = str(index)
+            for column, value in zip(columns, cells):
+                self.update_cell(key, column, value)
+        for index in range(old, len(rows)):
+            self.add_row(*rows[index], key=str(index))
+        for index in range(old - 1, len(rows) - 1, -1):
+            self.remove_row(str(index))
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        cache = self._cell_render_cache
+        if cache_key in cache:
+            return cache[cache_key]
+        cell = self._data[row_key][column_key]
+        if (
+            not isinstance(cell, Text)
+            or self.rows[row_key].height != 1
+            or "\n" in cell.plain
+            or "\t" in cell.plain
+            or cell.overflow not in (None, "fold", "crop")
+            or cell.justify not in (None, "default", "left", "right")
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        pad = self.cell_padding
+        inner = max(0, width - 2 * pad)
+        # What Text.wrap(no_wrap=True) + justify + truncate make of one line, as rich does it.
+        line = cell.copy()
+        if cell.justify == "right":
+            line.rstrip()
+            line.truncate(inner, overflow="fold")
+            line.pad_left(inner - cell_len(line.plain))
+        elif cell.justify == "left":
+            line.truncate(inner, overflow="fold", pad=True)
+        line.truncate(inner, overflow="fold")
+        line = Text("\n").join([line])
+        segments = [Segment(" " * pad, _PLAIN)] if pad else []
+        segments.extend(seg for seg in line.render(self.app.console, end="") if seg.text)
+        used = cell_len(line.plain)
+        if used < inner:
+            segments.append(Segment(" " * (inner - used)))
+        if pad:
+            segments.append(Segment(" " * pad, _PLAIN))
+        styled: list[Segment] = []
+        for text, style, control in segments:
+            combined = pre_style + style if style is not None else pre_style
+            if post_style:
+                combined = combined + post_style
+            styled.append(Segment(text, combined, control))
+        lines = [styled]
+        cache[cache_key] = lines
+        return lines
+
+
 # -- the picker ------------------------------------------------------------------------------
 @dataclass
 class ProductsFound(Message):
@@ -267,6 +368,8 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         self.added: list[tuple[PickerRow, Decimal]] = []
         self._initial_text = initial_text
         self._rows: dict[str, PickerRow] = {}
+        self._order: list[str] = []  # product ids in table order (table rows are keyed by position)
+        self._hint: Text | None = None
         self._shown_text: str | None = None
         self._inflight = False
         self._again = False
@@ -290,15 +393,14 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
                 id="picker-title",
             )
             yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search")
-            table: DataTable[object] = DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
                 yield Static("", id="picker-added")
             yield Label(tr("pk.keys"), id="picker-keys")
 
     def on_mount(self) -> None:
-        table = self.query_one("#picker-table", DataTable)
+        table = self.query_one("#picker-table", PickerTable)
         table.add_column(tr("col.code"), key="code", width=12)
         table.add_column(tr("col.name"), key="name", width=46)
         table.add_column(tr("col.free"), key="free", width=9)
@@ -314,6 +416,11 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
     @property
     def search_text(self) -> str:
         return self.query_one("#picker-search", Input).value
+
+    @property
+    def shown_text(self) -> str | None:
+        """The search text whose rows the table holds now (None before the first answer)."""
+        return self._shown_text
 
     def request_search(self) -> None:
         """Run the search for the current text now, or right after the one in flight."""
@@ -347,41 +454,49 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
             self.notify(tr("pk.search_failed", error=event.worker.error), severity="error")
 
     def _show(self, rows: list[PickerRow], text: str) -> None:
-        table = self.query_one("#picker-table", DataTable)
-        keep_key: str | None = None
-        if table.row_count and self._shown_text == text:
-            try:
-                keep_key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-            except Exception:
-                keep_key = None
-        table.clear()
+        table = self.query_one("#picker-table", PickerTable)
+        keep: str | None = None
+        if table.row_count and self._shown_text == text:  # same search re-read: keep the row
+            keep = self._product_at(table.cursor_row)
+        table.show_rows(
+            [
+                (
+                    Text(r.code),
+                    Text(r.name),
+                    qty_text(r.free_stock, style="bold red" if r.free_stock <= 0 else ""),
+                    money_text(r.price),
+                    Text(r.unit),
+                )
+                for r in rows
+            ]
+        )
+        self._order = [r.product_id for r in rows]
         self._rows = {r.product_id: r for r in rows}
-        for r in rows:
-            free_style = "bold red" if r.free_stock <= 0 else ""
-            table.add_row(
-                Text(r.code),
-                Text(r.name),
-                qty_text(r.free_stock, style=free_style),
-                money_text(r.price),
-                Text(r.unit),
-                key=r.product_id,
-            )
-        if keep_key is not None and keep_key in self._rows:
-            table.move_cursor(row=table.get_row_index(keep_key), scroll=False)
+        if keep is not None and keep in self._rows:
+            table.move_cursor(row=self._order.index(keep), scroll=False)
+        elif self._shown_text != text:  # a new search starts at its first row
+            table.move_cursor(row=0, column=0, animate=False)
+        table.refresh()  # even when nothing changed, the frame shows this text's rows
         self._shown_text = text
-        hint = self.query_one("#picker-hint", Static)
         if rows:
             key = "pk.more" if len(rows) >= self.LIMIT else "pk.shown"
-            hint.update(Text(tr(key, count=len(rows)), style="dim"))
+            hint = Text(tr(key, count=len(rows)), style="dim")
         elif text.strip():
-            hint.update(Text(tr("pk.none", text=text.strip())))
+            hint = Text(tr("pk.none", text=text.strip()))
         else:
-            hint.update(Text(tr("pk.empty")))
-        ids = tuple(r.product_id for r in rows)
+            hint = Text(tr("pk.empty"))
+        if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)
+            self._hint = hint
+            self.query_one("#picker-hint", Static).update(hint)
+        ids = tuple(self._order)
         if ids != self._watched:
             self._watched = ids
             watch_products(self.app, self.warehouse_id, self.price_type_id, list(ids))
         self.call_after_refresh(self._mark_rendered, text)
+
+    def _product_at(self, row: int) -> str | None:
+        """The product id on table row `row` (rows are keyed by position)."""
+        return self._order[row] if 0 <= row < len(self._order) else None
 
     def _mark_rendered(self, text: str) -> None:
         self.last_render = (text, time.perf_counter())
@@ -405,7 +520,9 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
 
     @on(DataTable.RowSelected, "#picker-table")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        self._ask_quantity(str(event.row_key.value))
+        product_id = self._product_at(event.cursor_row)
+        if product_id is not None:
+            self._ask_quantity(product_id)
 
     def on_key(self, event: events.Key) -> None:
         """Typing while the list has focus goes on into the search box."""
@@ -429,8 +546,9 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         table = self.query_one("#picker-table", DataTable)
         if not table.row_count:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self._ask_quantity(str(key))
+        product_id = self._product_at(table.cursor_row)
+        if product_id is not None:
+            self._ask_quantity(product_id)
 
     def _ask_quantity(self, product_id: str) -> None:
         row = self._rows.get(product_id)
