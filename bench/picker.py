@@ -150,10 +150,8 @@ class PaintWatch:
         """perf_counter of the first frame after `since` that painted the rows for `text`."""
         deadline = since + timeout
         while True:
-            for shown, at in reversed(self.frames):
-                if at < since:
-                    break
-                if shown == text:
+            for shown, at in self.frames:  # the earliest such frame (press() may return later)
+                if at >= since and shown == text:
                     return at
             self.changed.clear()
             left = deadline - time.perf_counter()
