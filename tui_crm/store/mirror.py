@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from tui_crm.store.db import Database, utcnow
+from tui_crm.store.search import search_key, search_key_sql
 
 # Column lists (name, DuckDB type) for each mirror table, in insertion order.
 WAREHOUSE_COLUMNS = (
@@ -144,6 +145,11 @@ def search_terms(text: str, max_terms: int = 8) -> list[str]:
     return [w for w in text.lower().split() if w][:max_terms]
 
 
+def picker_terms(text: str, max_terms: int = 8) -> list[str]:
+    """The typed words as picker search keys (see tui_crm.store.search)."""
+    return [search_key(w) for w in search_terms(text, max_terms)]
+
+
 class MirrorStore:
     """Mirror reads and writes; mixed into `Store`."""
 
@@ -177,7 +183,7 @@ class MirrorStore:
         cur.execute(
             """
             INSERT INTO picker
-            SELECT w.id, p.id, p.code, p.article, p.name, p.unit_name, p.vat_rate, p.search,
+            SELECT w.id, p.id, p.code, p.article, p.name, p.unit_name, p.vat_rate, {search},
                    coalesce(s.on_hand, 0), coalesce(s.reserved, 0),
                    coalesce(s.on_hand, 0) - coalesce(s.reserved, 0)
             FROM warehouses w
@@ -188,7 +194,7 @@ class MirrorStore:
             ) s ON s.warehouse_id = w.id AND s.product_id = p.id
             WHERE NOT w.is_folder AND NOT w.deletion_mark AND NOT p.deletion_mark
             ORDER BY w.id, p.name
-            """
+            """.format(search=search_key_sql("p.search"))
         )
 
     def set_meta(self, cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
@@ -262,7 +268,7 @@ class MirrorStore:
 
         Reads the denormalised picker table, limits first and joins prices for the hits only.
         """
-        terms = search_terms(text)
+        terms = picker_terms(text)
         where = "".join(" AND contains(search, ?)" for _ in terms)
         params: list[Any] = [warehouse_id, *terms, limit, price_type_id]
         rows = self.db.cursor().execute(

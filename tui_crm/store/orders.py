@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_crm.store.db import Database, utcnow
-from tui_crm.store.mirror import PickerRow, search_terms
+from tui_crm.store.mirror import PickerRow, picker_terms
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class OrdersStore:
         reading and sorting all of them (bench/picker.py: about half the time on 100k × 10).
         Rows written after the last rebuild may come late in that order until the next one.
         """
-        terms = search_terms(text)
+        terms = picker_terms(text)
         where = "".join(" AND contains(search, ?)" for _ in terms)
         rows = self.db.cursor().execute(
             f"""

@@ -288,3 +288,9 @@ CREATE TABLE order_checks (
     payments_at  TIMESTAMP,
     shipments_at TIMESTAMP
 );
+
+-- migration: 4 picker search key
+-- The picker's search column holds the search key of tui_crm/store/search.py: Cyrillic letters
+-- folded onto single ASCII bytes so contains() scans Russian text as fast as Latin (the mapping
+-- below must equal search.py's; tests/store/test_search_key.py checks it).
+UPDATE picker SET search = translate(search, 'абвгдежзийклмнопрстуфхцчшщъыьэюяё{}|~^`', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ{}|~^`F      ');
