@@ -29,6 +29,12 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tui_crm.runtime import freeze_startup_objects, tune_for_terminal  # noqa: E402
+
+TUNED = "--no-tune" not in sys.argv
+if TUNED:
+    tune_for_terminal()  # as `tui-crm` does before Textual is imported (120 fps grid, GC thresholds)
+
 from tui_crm.store import Store  # noqa: E402
 
 PRODUCTS = 100_000
@@ -163,7 +169,9 @@ class PaintWatch:
                 pass
 
 
-async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> tuple[list[float], float]:
+async def bench_tui(
+    store: Store, wh: str, pt: str, *, pace_ms: float = 0.0, repeat: int = 1
+) -> tuple[list[float], float]:
     """Keystroke → rendered, one key at a time (each waits for its rows, then `pace_ms`)."""
     from textual import events
     from textual.app import App
@@ -189,7 +197,9 @@ async def bench_tui(store: Store, wh: str, pt: str, *, pace_ms: float = 0.0) -> 
         picker = app.screen
         assert isinstance(picker, PickerScreen)
         watch = PaintWatch(app, picker, picker.query_one("#picker-table", DataTable))
-        for key, text in keystrokes():
+        if TUNED:
+            freeze_startup_objects()
+        for key, text in keystrokes() * repeat:
             started = time.perf_counter()
             await pilot.press(key)
             samples.append((await watch.painted(text, started) - started) * 1000)
@@ -249,6 +259,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=PRODUCTS)
     parser.add_argument("--warehouses", type=int, default=WAREHOUSES)
     parser.add_argument("--no-odata", action="store_true", help="skip the sandbox baseline")
+    parser.add_argument("--repeat", type=int, default=3, help="type the keystroke sequence N times")
+    parser.add_argument("--no-tune", action="store_true",
+                        help="Textual's defaults (60 fps, default GC) instead of tui-crm's runtime tuning")
     args = parser.parse_args()
 
     from tui_crm.screens.picker import PickerScreen
@@ -265,12 +278,14 @@ def main() -> None:
         refs = store.warehouses()
         wh = refs[min(3, len(refs) - 1)].id
         pt = store.price_types()[0].id
-        print(f"keystrokes: {len(keystrokes())} ({', '.join(repr(x) for x in TYPED)}, each then cleared); "
+        print(f"keystrokes: {len(keystrokes())} × {args.repeat} ({', '.join(repr(x) for x in TYPED)}, each then cleared); "
               f"LIMIT {limit}")
         bench_duckdb(store, wh, pt, limit)  # warm-up: file cache, plans
         duck = bench_duckdb(store, wh, pt, limit)
         duck_sorted = bench_duckdb(store, wh, pt, limit, "search_products")
-        tui, burst = asyncio.run(bench_tui(store, wh, pt))
+        tui, burst = asyncio.run(bench_tui(store, wh, pt, repeat=args.repeat))
+        print(f"runtime: TEXTUAL_FPS={__import__('os').environ.get('TEXTUAL_FPS', '60 (default)')}, "
+              f"gc thresholds {__import__('gc').get_threshold()}")
         print(summary("keystroke → rendered (headless Textual)", tui))
         print(summary("bare DuckDB store.picker_search (picker)", duck))
         print(summary("bare DuckDB store.search_products (sorted)", duck_sorted))

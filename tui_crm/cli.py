@@ -38,6 +38,9 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
     from tui_crm.i18n import set_language
 
     set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
+    from tui_crm.runtime import freeze_startup_objects, tune_for_terminal
+
+    tune_for_terminal()  # before Textual is imported
     from tui_crm.app import CrmApp
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
@@ -60,9 +63,11 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
     else:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
+    app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
+                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme)
+    freeze_startup_objects()
     try:
-        CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-               live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme).run()
+        app.run()
     finally:
         store.close()
     return 0
