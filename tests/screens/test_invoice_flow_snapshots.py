@@ -23,8 +23,8 @@ from tests.seed import (
     seed_client,
     seed_invoice,
     seed_store,
+    settle,
 )
-from tui_crm.i18n import set_language
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.order import OrderScreen
 from tui_crm.store import Store
@@ -39,18 +39,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     seed_client(s)
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def english_after() -> Iterator[None]:
-    yield
-    set_language("en")
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def new_invoice_app(store: Store, lang: str = "en"):  # noqa: ANN201

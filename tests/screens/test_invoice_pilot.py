@@ -11,8 +11,8 @@ import pytest
 from tests.seed import (
     CLIENT_ID,
     INVOICE_ID,
-    WAREHOUSES,
     PRICE_TYPES,
+    WAREHOUSES,
     add_payment,
     add_shipment,
     mark_posted,
@@ -21,10 +21,10 @@ from tests.seed import (
     seed_invoice,
     seed_store,
     seed_sync_log,
+    settle,
 )
 from tui_crm.domain.invoice import Invoice
 from tui_crm.domain.money import format_money
-from tui_crm.i18n import set_language
 from tui_crm.screens.invoice import InvoiceScreen, check_discount
 from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
@@ -41,18 +41,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     seed_client(s)
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def english_after() -> Iterator[None]:
-    yield
-    set_language("en")
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def capture_notifications(app) -> list[tuple[str, str]]:  # noqa: ANN001

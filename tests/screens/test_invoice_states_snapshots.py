@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.seed import CLIENT_ID, INVOICE_ID, screen_app, seed_client, seed_invoice, seed_store
-from tui_crm.i18n import set_language
+from tests.seed import (
+    CLIENT_ID,
+    INVOICE_ID,
+    screen_app,
+    seed_client,
+    seed_invoice,
+    seed_store,
+    settle,
+)
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.store import Store
 
@@ -23,18 +30,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     seed_client(s)
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def english_after() -> Iterator[None]:
-    yield
-    set_language("en")
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def invoice_app(store: Store):  # noqa: ANN201

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.seed import screen_app, seed_client, seed_store, seed_sync_log
-from tui_crm.i18n import set_language
+from tests.seed import screen_app, seed_client, seed_store, seed_sync_log, settle
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
 
@@ -23,18 +22,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     seed_sync_log(s)
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def english_after() -> Iterator[None]:
-    yield
-    set_language("en")
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_sync_log_outbox_failed_item(snap_compare, store: Store) -> None:
