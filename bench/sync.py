@@ -120,8 +120,8 @@ async def main() -> None:
         store.close()
 
         print()
-        print(f"| products | warehouses | stock rows | baseline | full pull | ratio | idle cycle |")
-        print(f"|---:|---:|---:|---:|---:|---:|---:|")
+        print("| products | warehouses | stock rows | baseline | full pull | ratio | idle cycle |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         print(f"| {counts['products']:,} | {counts['warehouses']} | {counts['stock']:,} | {base_s:.2f} s | "
               f"{full_s:.2f} s | {full_s / base_s:.2f}× | {idle_requests} requests, {idle_s * 1000:.0f} ms |")
     finally:

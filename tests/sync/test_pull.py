@@ -109,3 +109,63 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
             await pull_mirror(client, store)
     assert store.mirror_counts() == before
     assert "malformed" in (store.recent_runs()[0].error or "")
+
+
+def _spoiling(app, path_part: str, spoil):  # noqa: ANN001, ANN202
+    """ASGI middleware: the JSON answers whose path contains path_part go through spoil(rows)."""
+    import json
+
+    async def wrapped(scope, receive, send):  # noqa: ANN001
+        if path_part not in scope.get("path", ""):
+            return await app(scope, receive, send)
+        start: dict = {}
+        body = bytearray()
+
+        async def capture(message):  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                data = json.loads(bytes(body))
+                spoil(data["value"])
+                out = json.dumps(data, ensure_ascii=False).encode()
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(out)).encode())]})
+                await send({"type": "http.response.body", "body": out})
+
+        return await app(scope, receive, capture)
+
+    return wrapped
+
+
+@pytest.mark.parametrize(("path_part", "field", "value", "reason"), [
+    ("ТоварыНаСкладах", "Номенклатура_Key", "b65362d3-c822-4e7f-87b8-3cd7e2916f5'", "Номенклатура_Key is not a reference"),
+    ("ТоварыНаСкладах", "КоличествоBalance", True, "КоличествоBalance is not a number: True"),
+    ("ТоварыНаСкладах", "КоличествоBalance", "1e400", "КоличествоBalance is out of range"),
+    ("ЦеныНоменклатуры", "Цена", 10**13, "Цена is out of range"),
+    ("Номенклатура", "Description", "Кофе\x00; DROP TABLE products", "Description contains control characters"),
+    ("Номенклатура", "НаименованиеПолное", "я" * 4001, "НаименованиеПолное is longer than 4000 characters"),
+])
+async def test_malformed_row_in_a_big_page_is_rejected_with_the_reason(
+        path_part: str, field: str, value: object, reason: str) -> None:
+    big = SandboxState.seeded(products=3000, warehouses=2, seed=5)
+    store = Store.open(None)
+    async with _client(create_app(big), page_size=5000) as client:
+        await pull_mirror(client, store)
+    before = store.mirror_counts()
+    assert before["stock"] > 2000
+    spoiled: list[int] = []
+
+    def spoil(rows: list[dict]) -> None:
+        i = next(i for i in range(len(rows) // 2, len(rows)) if not rows[i].get("IsFolder"))
+        rows[i][field] = value
+        spoiled.append(len(rows))
+
+    async with _client(_spoiling(create_app(big), path_part, spoil), page_size=5000) as client:
+        with pytest.raises(BadData, match="malformed") as err:
+            await pull_mirror(client, store)
+    assert reason in str(err.value) and max(spoiled) > 1000
+    assert store.mirror_counts() == before
+    last = store.recent_runs()[0]
+    assert last.ok is False and reason in (last.error or "")

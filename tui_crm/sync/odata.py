@@ -916,7 +916,12 @@ class ODataClient:
     @staticmethod
     def _check_not_html(response: httpx.Response, method: str, url: str) -> None:
         ctype = response.headers.get("content-type", "").lower()
-        if response.content and _is_html(ctype, response.text[:200]):
+        # Only the head is decoded: `response.text` would decode a 20 MB page a second time.
+        try:
+            head = response.content[:400].decode(response.encoding or "utf-8", "replace")
+        except LookupError:
+            head = response.content[:400].decode("utf-8", "replace")
+        if response.content and _is_html(ctype, head):
             raise NotODataResponse(status=response.status_code, url=url, method=method)
 
     @staticmethod

@@ -1,0 +1,87 @@
+"""The column-wise page converter is exactly as strict as the row-wise readers of `parse`: on any
+page it either gives the same stage values or the row-wise reader's BadData (with the reason)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from tui_crm.sync.columns import PageConverter, csv_text
+from tui_crm.sync.parse import BadData
+from tui_crm.sync.profile import load_profile
+from tui_crm.sync.pull import _converters
+
+P = load_profile("ka1")
+GUID = str(uuid.UUID(int=7))
+
+TRICKY = [
+    None, "", True, False, 0, 1, 1.0, -0.0, "1", " 12 ", "1e3", 1e20, 0.0005, 0.0015, 12.3456, "abc",
+    float("nan"), float("inf"), 10**13, "٣", [1], {"a": 1}, "x\x00y", "a\nb", "a\x1fb", "x" * 4001, "\\N",
+    GUID, GUID.upper(), "00000000-0000-0000-0000-000000000000", "not-a-guid", "2024-01-02T03:04:05",
+    "0001-01-01T00:00:00", "2024-13-01T00:00:00",
+]
+
+
+def _row_wise(conv: PageConverter, page: list) -> list[list[str]] | str:
+    rows = []
+    try:
+        for r in page:
+            if not isinstance(r, dict):
+                raise BadData(conv.entity, f"a row is not an object: {str(r)[:60]!r}")
+            t = conv.row(r)
+            if t is not None:
+                rows.append(t)
+    except BadData as exc:
+        return exc.reason
+    if not rows:
+        return [[] for _ in range(conv.width)]
+    return [list(map(csv_text, c)) for c in zip(*rows, strict=True)]
+
+
+def _good_row(key: str, rnd: random.Random) -> dict:
+    g = lambda: str(uuid.UUID(int=rnd.getrandbits(128)))  # noqa: E731
+    if key == "stock":
+        return {"Склад_Key": g(), "Номенклатура_Key": g(), "КоличествоBalance": rnd.choice([1, 2.5, "3", 0])}
+    if key == "reserves":
+        return {"Склад_Key": g(), "Номенклатура_Key": g(), "КоличествоBalance": rnd.randint(0, 9)}
+    if key == "prices":
+        return {"ТипЦен_Key": g(), "Номенклатура_Key": g(), "ХарактеристикаНоменклатуры_Key": GUID,
+                "Цена": rnd.choice([1, 99.99, "5"]), "ЕдиницаИзмерения_Key": g(), "Period": "2025-01-01T00:00:00"}
+    if key == "unit":
+        return {"Ref_Key": g(), "Description": "шт", "Owner_Key": g(), "Коэффициент": rnd.choice([1, 0, -2, 1.5])}
+    return {"Ref_Key": g(), "DataVersion": "AAA=", "DeletionMark": False, "IsFolder": rnd.random() < 0.2,
+            "Code": "00-1", "Description": "Кофе", "Артикул": "", "НаименованиеПолное": "Кофе",
+            "ЕдиницаХраненияОстатков_Key": g(), "СтавкаНДС": "НДС20", "Услуга": False}
+
+
+@pytest.mark.parametrize("key", ["stock", "reserves", "prices", "unit", "product"])
+def test_fast_path_equals_row_wise_on_hostile_pages(key: str) -> None:
+    rnd = random.Random(key)
+    fast_pages = 0
+    for _ in range(300):
+        conv = _converters(P)[key]
+        page = [_good_row(key, rnd) for _ in range(rnd.randint(1, 30))]
+        for _ in range(rnd.choice([0, 0, 1, 2])):  # spoil a field of a random row (or the row)
+            r = rnd.randrange(len(page))
+            if rnd.random() < 0.05:
+                page[r] = rnd.choice([[1], "row", None])
+            elif isinstance(page[r], dict):
+                page[r][rnd.choice(list(page[r]))] = rnd.choice(TRICKY)
+        expected = _row_wise(conv, page)
+        try:
+            got: list[list[str]] | str = conv(page)
+        except BadData as exc:
+            got = exc.reason
+        assert got == expected, (page, conv.fast_pages, conv.slow_pages)
+        fast_pages += conv.fast_pages
+    assert fast_pages > 100  # clean pages did take the fast path
+
+
+def test_memo_never_confuses_true_with_one() -> None:
+    conv = _converters(P)["stock"]
+    ok = {"Склад_Key": GUID, "Номенклатура_Key": GUID, "КоличествоBalance": 1}
+    assert conv([ok])[2] == ["1.000"]
+    with pytest.raises(BadData, match="КоличествоBalance is not a number: True"):
+        conv([ok, {**ok, "КоличествоBalance": True}])
