@@ -7,9 +7,11 @@ the server does not compete with the CRM for the GIL. Measured in the same run:
 * baseline — the exact requests the pull makes (recorded on a warm-up pull), fetched with a
   bare httpx.AsyncClient: bytes only, no JSON parsing, no storing;
 * full pull — `pull_mirror` into an empty DuckDB file: parse, validate, stage, MERGE, picker;
-* idle cycle — `SyncService.pull_now()` when nothing changed: requests and seconds.
+* idle cycle — `SyncService.pull_now()` when nothing changed: requests and seconds, with 0
+  open orders and then with 5, 20 and 50 open orders pushed from the CRM.
 
 Usage: python bench/sync.py [--products 100000] [--warehouses 10] [--page-size 5000]
+                            [--open-orders 5 20 50]
 """
 
 from __future__ import annotations
@@ -77,11 +79,37 @@ async def baseline(urls: list[str]) -> tuple[float, int]:
         return time.perf_counter() - started, total
 
 
+async def idle_cycle(service: SyncService) -> tuple[int, float]:
+    """Requests and seconds of one pull cycle when nothing changed in accounting."""
+    before = service.client.stats.requests
+    t = time.perf_counter()
+    assert await service.pull_now() is not None, service.last_error
+    return service.client.stats.requests - before, time.perf_counter() - t
+
+
+async def open_orders(service: SyncService, n: int) -> None:
+    """n more open orders of one new client, pushed to the sandbox like the TUI would."""
+    from tests.sync.sandbox_kit import new_client, save_invoice
+
+    if n <= 0:
+        return
+    client = new_client()
+    service.store.save_client(client, queue=True)
+    for _ in range(n):
+        save_invoice(service.store, client.id, lines=1, qty="1")
+    while service.store.outbox_items():
+        result = await service.push_now()
+        if result is None or result.failed or result.offline:
+            raise RuntimeError(f"push failed: {result}")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=100_000)
     ap.add_argument("--warehouses", type=int, default=10)
     ap.add_argument("--page-size", type=int, default=5000)
+    ap.add_argument("--open-orders", type=int, nargs="*", default=[5, 20, 50],
+                    help="measure the idle cycle with this many open orders (cumulative)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-"))
     proc, url = start_sandbox(args.products, args.warehouses, folder)
@@ -111,11 +139,15 @@ async def main() -> None:
 
         service = SyncService(store, client)
         await service.pull_now()        # first cycle: counterparties, orders, debt (mirror is fresh)
-        before = client.stats.requests
-        t = time.perf_counter()
-        await service.pull_now()        # idle
-        idle_s = time.perf_counter() - t
-        idle_requests = client.stats.requests - before
+        idle: dict[int, tuple[int, float]] = {0: await idle_cycle(service)}
+        made = 0
+        for n in args.open_orders:      # idle cycle with n open orders (pushed, unposted, unpaid)
+            await open_orders(service, n - made)
+            made = n
+            await service.pull_now()    # the new orders are read in full once
+            idle[n] = await idle_cycle(service)
+            print(f"idle cycle with {len(store.open_orders())} open orders: {idle[n][0]} requests, "
+                  f"{idle[n][1] * 1000:.0f} ms", flush=True)
         await service.aclose()
         store.close()
 
@@ -123,7 +155,11 @@ async def main() -> None:
         print("| products | warehouses | stock rows | baseline | full pull | ratio | idle cycle |")
         print("|---:|---:|---:|---:|---:|---:|---:|")
         print(f"| {counts['products']:,} | {counts['warehouses']} | {counts['stock']:,} | {base_s:.2f} s | "
-              f"{full_s:.2f} s | {full_s / base_s:.2f}× | {idle_requests} requests, {idle_s * 1000:.0f} ms |")
+              f"{full_s:.2f} s | {full_s / base_s:.2f}× | {idle[0][0]} requests, {idle[0][1] * 1000:.0f} ms |")
+        print()
+        print("| open orders | " + " | ".join(str(n) for n in idle) + " |")
+        print("|---|" + "---:|" * len(idle))
+        print("| idle cycle | " + " | ".join(f"{r} requests, {s * 1000:.0f} ms" for r, s in idle.values()) + " |")
     finally:
         proc.terminate()
         try:

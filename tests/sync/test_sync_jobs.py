@@ -167,3 +167,83 @@ async def test_custom_fields_travel_both_ways(tmp_path) -> None:  # noqa: ANN001
         assert rig.store.counterparty_custom(client.id) == {"okpo": "12345678"}
     finally:
         await rig.aclose()
+
+
+async def _open_orders(rig, n: int) -> list[str]:  # noqa: ANN001
+    """n orders of one new client, pushed to accounting (open: unposted, unpaid)."""
+    client = new_client()
+    rig.store.save_client(client, queue=True)
+    ids = [save_invoice(rig.store, client.id, lines=1, qty="1") for _ in range(n)]
+    while await rig.service.push_now() is not None and rig.store.outbox_items():
+        pass
+    assert all(rig.store.get_invoice(i).number for i in ids)  # type: ignore[union-attr]
+    return ids
+
+
+async def _idle(rig) -> int:  # noqa: ANN001
+    before = rig.client.stats.requests
+    assert await rig.service.pull_now() is not None, rig.service.last_error
+    return rig.client.stats.requests - before
+
+
+async def test_idle_cycle_does_not_grow_with_open_orders() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        costs = {0: await _idle(rig)}
+        total = 0
+        for n in (5, 20, 50):
+            await _open_orders(rig, n - total)
+            total = n
+            await rig.service.pull_now()          # new open orders: read in full once
+            await rig.service.pull_now()
+            assert len(rig.store.open_orders()) == n
+            costs[n] = await _idle(rig)
+        # 0 open: probes + 1C-made orders + debt; with open orders: + reserves + one sweep
+        assert costs[0] <= 4 and costs[5] == costs[20] == costs[50] <= 6, costs
+    finally:
+        await rig.aclose()
+
+
+async def test_payment_and_shipment_on_one_of_20_open_orders_arrive_in_one_cycle() -> None:
+    rig = make_rig()
+    events: list[object] = []
+    try:
+        await rig.service.pull_now()
+        ids = await _open_orders(rig, 20)
+        await rig.service.pull_now()
+        idle = await _idle(rig)
+        rig.service.subscribe(events.append)
+        target = ids[13]
+        await clerk_pay(rig.clerk, target, Decimal("7.00"))
+        cost = await _idle(rig)
+        assert [(e.invoice_id, e.amount) for e in events if isinstance(e, PaymentArrived)] == [(target, Decimal("7.00"))]
+        assert rig.store.order_progress([target])[0].paid == Decimal("7.00")
+        assert cost <= idle + 4, (idle, cost)     # + state, bank, cash and shipments of that order only
+        # posting then shipping another order: posted state and the shipment, one cycle each
+        other = ids[4]
+        await clerk_post(rig.clerk, other)
+        await _idle(rig)
+        assert rig.store.get_invoice(other).posted  # type: ignore[union-attr]
+        events.clear()
+        await clerk_ship(rig.clerk, other)
+        await _idle(rig)
+        assert [e.invoice_id for e in events if isinstance(e, ShipmentArrived)] == [other]
+        assert await _idle(rig) == idle
+    finally:
+        await rig.aclose()
+
+
+async def test_unposted_order_deleted_in_1c_is_noticed_by_the_sweep() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        ids = await _open_orders(rig, 45)
+        await rig.service.pull_now()
+        await rig.clerk.delete(ORDER, ids[0])
+        for _ in range(3):   # 45 open orders, 20 states per sweep
+            await rig.service.pull_now()
+        gone = rig.store.get_invoice(ids[0])
+        assert gone is not None and gone.deletion_mark
+    finally:
+        await rig.aclose()

@@ -53,6 +53,7 @@ class OrderState:
     data_version: str
     client_id: str | None = None
     total: Decimal | None = None
+    contract_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,31 @@ class AccountingStore:
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def settled_by_order(self, invoice_ids: Sequence[str], settlement: str) -> set[str]:
+        """Those of the orders whose contract, as mirrored, is settled by order (ВедениеВзаиморасчетов
+        = ``settlement``): 1C fills the deal dimension of their settlements."""
+        if not invoice_ids or not settlement:
+            return set()
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id "
+            "WHERE i.id IN (SELECT unnest(?::VARCHAR[])) AND c.settlement = ?", [list(invoice_ids), settlement],
+        ).fetchall()}
+
+    def remember_contract(self, cur: duckdb.DuckDBPyConnection, row: Sequence[Any]) -> None:
+        """Put one contract (CONTRACT_COLUMNS order) into the mirror, e.g. right after creating it
+        in accounting, so its settlement mode is known before the next reference pull."""
+        names = [n for n, _ in CONTRACT_COLUMNS]
+        cur.execute(
+            f"INSERT OR REPLACE INTO contracts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", list(row)
+        )
+
+    def mark_checked(self, cur: duckdb.DuckDBPyConnection, invoice_ids: Sequence[str], now: datetime) -> None:
+        """Accounting confirmed (through its registers) that payments and shipments are unchanged."""
+        ids = list(dict.fromkeys(invoice_ids))
+        if ids:
+            self._checked(cur, ids, "payments_at", now)
+            self._checked(cur, ids, "shipments_at", now)
+
     def invoice_ids_in_accounting(self) -> set[str]:
         return {r[0] for r in self.db.cursor().execute("SELECT id FROM invoices WHERE number <> ''").fetchall()}
 
@@ -307,10 +333,11 @@ class AccountingStore:
             cur.execute(
                 "INSERT INTO invoices (id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, "
                 "total, vat_total, number, posted, deletion_mark, data_version, origin, sync_state, created_at, "
-                "updated_at, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accounting', ?, ?, ?, ?)",
+                "updated_at, checked_at, contract_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accounting', ?, ?, ?, ?, ?)",
                 [state.id, state.client_id, warehouse, price_type, state.date or now, comment, incl_vat,
                  state.total or Decimal(0), vat_total, state.number, state.posted, state.deletion_mark,
-                 state.data_version, SyncState.IN_ACCOUNTING.value, now, now, now],
+                 state.data_version, SyncState.IN_ACCOUNTING.value, now, now, now, state.contract_id],
             )
             names = {
                 r[0]: (r[1], r[2], r[3]) for r in cur.execute(

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tui_crm.store import Store, utcnow
@@ -41,6 +42,8 @@ class JobResult:
     changed: list[str] = field(default_factory=list)
     new_payments: list[PaymentRow] = field(default_factory=list)
     new_shipments: list[ShipmentRow] = field(default_factory=list)
+    # Per order: remaining settlement (debt job) — None when this base cannot tell.
+    balances: dict[str, Decimal] | None = None
 
 
 class Jobs:
@@ -161,10 +164,14 @@ class Jobs:
             known_clients = await self.writer.run(self.store.known_client_ids)
             ours = await self.writer.run(self.store.all_invoice_ids)
             made_in_1c = []
+            asked = set(ids)
+            in_window: list[OrderState] = []
             for r in await self._rows(queries.orders_since(p, since)):
                 full = parse.order_full(p, r)
                 state = full[0]
-                if state.client_id in known_clients and (state.id not in ours or state.id not in ids):
+                if state.id in ours and state.id not in asked:
+                    in_window.append(state)   # our order's state comes for free with this request
+                if state.client_id in known_clients and (state.id not in ours or state.id not in asked):
                     made_in_1c.append(full)
             res.rows = len(states) + len(made_in_1c)
 
@@ -172,8 +179,10 @@ class Jobs:
                 with self.store.transaction() as cur:
                     changed = self.store.apply_order_states(cur, states, ids, now)
                     added = self.store.add_orders_from_accounting(cur, made_in_1c, now)
+                    # After the refresh of 1C-made orders (which compares DataVersion itself).
+                    changed += self.store.apply_order_states(cur, in_window, [s.id for s in in_window], now)
                     self.store.set_meta(cur, "orders_seen_at", now.isoformat())
-                return changed + added
+                return list(dict.fromkeys(changed + added))
 
             res.changed = await self.writer.run(write)
 
@@ -233,25 +242,40 @@ class Jobs:
 
         return await self._recorded("shipments", body, record=record)
 
-    # -- debt ----------------------------------------------------------------------------------
+    # -- debt, and the registers that tell which open orders changed ----------------------------
     async def debt(self) -> JobResult | None:
+        """Debt per client. Where the profile maps the settlement's deal (ka1: ``Сделка``), the
+        same single request is made by client AND deal, and the result also carries each order's
+        remaining settlement (``balances``) for the idle cycle's change detection."""
         p = self.profile
-        q = queries.debt(p)
+        q = queries.settlements(p) or queries.debt(p)
         if q is None:
             return None
+        by_deal = p["debt"].has("order")
 
         async def body(res: JobResult) -> None:
-            debts: dict[str, Any] = {}
+            debts: dict[str, Decimal] = {}
+            balances: dict[str, Decimal] = {}
             try:
                 rows = await self._rows(q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
                 return
             for r in rows:
-                d = parse.debt_row(p, r)
+                if by_deal:
+                    client, order, amount = parse.settlement_row(p, r)
+                    if order is not None:
+                        balances[order] = balances.get(order, Decimal(0)) + amount
+                    if client is None:
+                        continue
+                    d: tuple[str, Decimal] | None = (client, amount)
+                else:
+                    d = parse.debt_row(p, r)
                 if d is not None:
-                    debts[d[0]] = debts.get(d[0], 0) + d[1]
+                    debts[d[0]] = debts.get(d[0], Decimal(0)) + d[1]
             res.rows = len(debts)
+            if by_deal:
+                res.balances = balances
 
             def write() -> None:
                 with self.store.transaction() as cur:
@@ -260,6 +284,24 @@ class Jobs:
             await self.writer.run(write)
 
         return await self._recorded("debt", body)
+
+    async def reserves_by_order(self) -> dict[str, Decimal] | None:
+        """Reserved quantity per order document (one request), or None when this base cannot tell."""
+        p = self.profile
+        q = queries.reserves_by_order(p)
+        if q is None:
+            return None
+        try:
+            rows = await self._rows(q)
+        except NotFound:
+            log.warning("%s is not published; open orders are polled one by one", q.path)
+            return None
+        out: dict[str, Decimal] = {}
+        for r in rows:
+            order, qty = parse.reserve_of_order(p, r)
+            if order is not None:
+                out[order] = out.get(order, Decimal(0)) + qty
+        return out
 
 
 __all__ = ["JobResult", "Jobs"]

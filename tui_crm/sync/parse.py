@@ -326,6 +326,18 @@ def debt_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, Decimal] | None:
     return client, number(row, c.f("amount"), e, 2)
 
 
+def settlement_row(p: Profile, row: Mapping[str, Any]) -> tuple[str | None, str | None, Decimal]:
+    """(client, order, amount) of a Balance row by client and deal; order None for other deals."""
+    c, e = p["debt"], p["debt"].entity
+    return any_ref(c, row, "client", e), any_ref(c, row, "order", e), number(row, c.f("amount"), e, 2)
+
+
+def reserve_of_order(p: Profile, row: Mapping[str, Any]) -> tuple[str | None, Decimal]:
+    """(order, reserved quantity) of a reserve Balance row by document; None for other documents."""
+    c, e = p["reserves"], p["reserves"].entity
+    return any_ref(c, row, "order", e), number(row, c.f("quantity"), e, 3)
+
+
 # -- documents --------------------------------------------------------------------------------
 
 def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
@@ -335,7 +347,7 @@ def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
     total = number(row, c.f("total"), e, 2) if c.f("total") in row else None
     return OrderState(oid, text(row, c.f("number"), e), date(row, c.f("date"), e), flag(row, c.f("posted"), e),
                       flag(row, c.opt("deletion_mark"), e), text(row, c.f("data_version"), e),
-                      any_ref(c, row, "client", e), total)
+                      any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e))
 
 
 def order_full(p: Profile, row: Mapping[str, Any]) -> tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]]:
@@ -417,6 +429,8 @@ __all__ = [
     "price_row",
     "price_type",
     "product",
+    "reserve_of_order",
+    "settlement_row",
     "shipment",
     "stock_row",
     "unit",

@@ -377,6 +377,9 @@ class Pusher:
             found.extend(page)
         c = p["contract"]
         if found:
+            row = parse.contract(p, found[0])
+            if row is not None:
+                await self.writer.run(self._remember_contract, row)
             return str(found[0][c.f("id")]).lower()
         key = derived_key("contract", client_id, org_id)
         currency = await self.writer.run(self.store.currency_id, p["currency"].options.get("national_code", "643"))
@@ -392,7 +395,16 @@ class Pusher:
             body[c.f("currency")] = currency
         await self._create_or_adopt(c.entity, key, body, retried=True)
         await self.writer.run(self.store.set_client_contract, client_id, key)
+        # Mirrored at once: the idle cycle watches orders under by-order contracts through the
+        # settlement register, and must not wait for the next reference pull to know this one.
+        await self.writer.run(self._remember_contract, (
+            key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
+            currency, False))
         return key
+
+    def _remember_contract(self, row: tuple[Any, ...]) -> None:
+        with self.store.transaction() as cur:
+            self.store.remember_contract(cur, row)
 
     def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False) -> dict[str, Any]:
         """The order (or its linked invoice document) as 1C JSON, from the stored invoice."""

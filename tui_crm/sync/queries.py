@@ -154,9 +154,36 @@ def debt(p: Profile) -> Query | None:
     return Query(_register_path(c, None, Dimensions=dims), tuple(c.select("client", "amount")))
 
 
+def dimension(field_name: str) -> str:
+    """The register dimension behind a wire field: ``Контрагент_Key`` → ``Контрагент``; a
+    composite (``Сделка``) is its own name."""
+    return field_name[:-4] if field_name.endswith("_Key") else field_name
+
+
+def settlements(p: Profile) -> Query | None:
+    """Debt per client and the remaining settlement of every deal (order) in ONE request:
+    ``Balance(Dimensions='Контрагент,Сделка')``. None when the profile maps no deal."""
+    c = p["debt"]
+    if not c.present or not c.has("order"):
+        return None
+    dims = [d.strip() for d in (c.options.get("dimensions") or dimension(c.f("client"))).split(",") if d.strip()]
+    if dimension(c.f("order")) not in dims:
+        dims.append(dimension(c.f("order")))
+    return Query(_register_path(c, None, Dimensions=",".join(dims)), tuple(c.select("client", "order", "amount")))
+
+
+def reserves_by_order(p: Profile) -> Query | None:
+    """Reserved quantity per order document in ONE request: ``Balance(Dimensions='ДокументРезерва')``."""
+    c = p["reserves"]
+    if not c.present or not c.has("order"):
+        return None
+    return Query(_register_path(c, None, Dimensions=dimension(c.f("order"))), tuple(c.select("order", "quantity")))
+
+
 # -- documents --------------------------------------------------------------------------------
 
-ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total")
+ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total",
+                      "contract")
 ORDER_FULL_FIELDS = ORDER_STATE_FIELDS + ("warehouse", "price_type", "amount_includes_vat", "comment")
 ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "vat_rate", "vat")
 
@@ -272,6 +299,8 @@ __all__ = [
     "ref_match",
     "refs_match",
     "reserves",
+    "reserves_by_order",
+    "settlements",
     "shipments",
     "stock",
 ]

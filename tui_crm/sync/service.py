@@ -18,6 +18,7 @@ API for the screens (all coroutine methods are safe to call from a Textual worke
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -210,11 +211,11 @@ class SyncService:
     async def pull_now(self, full: bool = False, progress: Progress | None = None) -> PullResult | None:
         """One pull cycle; if one is already running, do nothing and return None.
 
-        Idle cost: two ``$count`` probes, the state of open orders (one request per 20), orders
-        made in 1C since the last look (one), payments and shipments of open orders (bank, cash,
-        shipments: one request each per 8 orders) and the debt balance (one). The product mirror
-        and the counterparties are re-read only when first needed, when a probe sees a change, when
-        they are older than ``mirror_max_age``, or when ``full`` is asked for.
+        Idle cost: two ``$count`` probes, orders made in 1C since the last look (one), debt by
+        client and deal (one), reserves by order (one, when orders are open) and one sweep of
+        order states — six requests however many orders are open (see `documents`). The product
+        mirror and the counterparties are re-read only when first needed, when a probe sees a
+        change, when they are older than ``mirror_max_age``, or when ``full`` is asked for.
         """
         if self._lock.locked():
             return None
@@ -284,23 +285,90 @@ class SyncService:
 
     async def documents(self) -> int:
         """Our orders' state, orders made in 1C for our clients, payments and shipments of open
-        orders, debt. Emits OrdersUpdated / PaymentArrived / ShipmentArrived."""
+        orders, debt. Emits OrdersUpdated / PaymentArrived / ShipmentArrived.
+
+        The cost does not grow with the number of open orders when nothing changed. Why it is
+        still correct (КА 1.1; what the sandbox implements the same way):
+
+        * Every posted payment or shipment against an order moves the order's remaining
+          settlement in ``ВзаиморасчетыСКонтрагентами`` (dimension ``Сделка``) — for contracts
+          settled by order, which is what the CRM creates and what it checks in the mirror. The
+          debt is read by client AND deal anyway (one request), so the per-order balance is free.
+        * Posting, unposting, deletion-marking (which unposts) and shipping an order move its
+          reserve in ``ТоварыВРезервеНаСкладах`` (dimension ``ДокументРезерва``): one request.
+        * Both are read BEFORE any document, and the snapshot is saved only after the documents
+          of the orders that moved were read and written: a payment posted in between is either
+          already in what we read, or moves the balance again for the next cycle. A payment
+          exactly offset by a shipment in the same cycle still moves the reserve.
+        * What no register shows — an unposted order's number or deletion mark, an edit of an
+          unposted document — is caught by a sweep: each cycle re-reads the state of the next
+          ``ids_per_request`` open orders (one request), and orders dated in the look-back window
+          come with the "orders made in 1C" request anyway.
+        * Orders the registers cannot vouch for (contract not settled by order or unknown, a
+          base without the deal/reserve dimensions, the first cycle, a newly open order) are
+          read in full every cycle, as before.
+
+        Idle: 2 ``$count`` probes (in ``_cycle``) + orders made in 1C + debt by deal + reserves
+        by order + one sweep request = 6 requests for any number of open orders.
+        """
+        p = self.profile
         rows = 0
+        now = self.clock()
         open_ids = [i for i, _ in await self.writer.run(self.store.open_orders)]
-        res = await self.jobs.orders(open_ids)
-        rows += res.rows
-        if res.changed:
-            self._emit(OrdersUpdated(self.clock(), tuple(res.changed)))
-        open_ids = [i for i, _ in await self.writer.run(self.store.open_orders)]
-        if open_ids:
-            pay = await self.jobs.payments(open_ids)
-            ship = await self.jobs.shipments(open_ids)
-            rows += pay.rows + ship.rows
-            self._emit_arrivals(pay.new_payments, ship.new_shipments)
         debt = await self.jobs.debt()
         if debt is not None:
             rows += debt.rows
+        balances = debt.balances if debt is not None else None
+        reserves = await self.jobs.reserves_by_order() if open_ids and balances is not None else None
+        by_order = p.enums.get("settlement", {}).get("by_order", "")
+        watched: set[str] = set()
+        if balances is not None and reserves is not None:
+            watched = await self.writer.run(self.store.settled_by_order, open_ids, by_order)
+        snapshot = {i: [str(balances.get(i, 0)), str(reserves.get(i, 0))]
+                    for i in open_ids if i in watched} if balances is not None and reserves is not None else {}
+        previous = await self.writer.run(self._watch_snapshot)
+        moved = [i for i in open_ids if i not in watched or previous.get(i) != snapshot.get(i)]
+        quiet = [i for i in open_ids if i not in moved]
+        sweep = self._sweep(quiet, (-len(moved)) % p.ids_per_request or (0 if moved else p.ids_per_request),
+                            await self.writer.run(self._meta, "watch:sweep"))
+
+        res = await self.jobs.orders(moved + sweep)
+        rows += res.rows
+        if res.changed:
+            self._emit(OrdersUpdated(self.clock(), tuple(res.changed)))
+        if moved:
+            pay = await self.jobs.payments(moved)
+            ship = await self.jobs.shipments(moved)
+            rows += pay.rows + ship.rows
+            self._emit_arrivals(pay.new_payments, ship.new_shipments)
+
+        def save() -> None:
+            with self.store.transaction() as cur:
+                self.store.set_meta(cur, "watch:orders", json.dumps(snapshot, sort_keys=True))
+                if sweep:
+                    self.store.set_meta(cur, "watch:sweep", sweep[-1])
+                self.store.mark_checked(cur, quiet, now)
+
+        await self.writer.run(save)
         return rows
+
+    def _watch_snapshot(self) -> dict[str, list[str]]:
+        try:
+            value = json.loads(self._meta("watch:orders") or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @staticmethod
+    def _sweep(ids: Sequence[str], size: int, after: str | None) -> list[str]:
+        """The next ``size`` ids after ``after`` in id order, wrapping around (round robin)."""
+        if size <= 0 or not ids:
+            return []
+        ordered = sorted(ids)
+        if len(ordered) <= size:
+            return ordered
+        start = next((n for n, i in enumerate(ordered) if after is not None and i > after), 0)
+        return (ordered[start:] + ordered[:start])[:size]
 
     def _emit_arrivals(self, payments: Sequence[Any], shipments: Sequence[Any]) -> None:
         now = self.clock()
