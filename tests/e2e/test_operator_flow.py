@@ -126,6 +126,7 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             # 3. The clerk posts it: the CRM copy locks and refuses edits with a reason.
             assert await asyncio.to_thread(clerk, sandbox, "post", number) == 0
             await wait_for(pilot, lambda: store.get_invoice(invoice_id).posted, "the posted state")  # type: ignore[union-attr]
+            await wait_for(pilot, lambda: getattr(app.screen, "locked", False), "the invoice screen to lock")
             await pilot.press("a")
             await pilot.pause()
             assert type(app.screen).__name__ == "InvoiceScreen"  # the picker did not open
