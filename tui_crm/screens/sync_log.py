@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on, work
@@ -88,7 +88,10 @@ register(
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%d.%m %H:%M:%S") if value else "—"
+    """The store keeps naive UTC; the operator reads local time."""
+    if value is None:
+        return "—"
+    return value.replace(tzinfo=UTC).astimezone().strftime("%d.%m %H:%M:%S")
 
 
 def first_line(text: str | None, width: int = 80) -> str:
