@@ -434,8 +434,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
     @work(thread=True, group="picker-search", exit_on_error=False)
     def _search(self, text: str) -> None:
         started = time.perf_counter()
-        search = getattr(self.store, "picker_search", self.store.search_products)
-        rows = search(self.warehouse_id, self.price_type_id, text, limit=self.LIMIT)
+        rows = self.store.picker_search(self.warehouse_id, self.price_type_id, text, limit=self.LIMIT)
         self.post_message(ProductsFound(text, rows, time.perf_counter() - started))
 
     @on(ProductsFound)
