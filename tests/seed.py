@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 FROZEN_NOW = datetime(2026, 11, 30, 12, 0, 0)
 WAREHOUSES = [
@@ -266,7 +267,7 @@ def screen_app(store: Store, make_screen, *, lang: str = "en", service: object |
 
 def seeded_store(path: object) -> Store:
     """A store with the product mirror and the clients/invoices above (for screen tests)."""
-    store = Store.open(path)  # type: ignore[arg-type]
+    store = Store.open(path, clock=TestClock())  # type: ignore[arg-type]
     seed_store(store)
     seed_clients(store)
     return store

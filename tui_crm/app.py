@@ -32,7 +32,7 @@ from tui_crm.screens.commands import (
     ThemeProvider,
 )
 from tui_crm.screens.products import ProductsScreen
-from tui_crm.store import Store, utcnow
+from tui_crm.store import Store
 from tui_crm.sync.scheduler import create_scheduler
 from tui_crm.sync.service import PullFinished, PullStarted, SyncService
 from tui_crm.widgets.status_bar import StatusBar, SyncView
@@ -117,7 +117,7 @@ class CrmApp(App[None]):
         store: Store,
         service: SyncService | None = None,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         pull_seconds: float = 60.0,
         live_seconds: float = 3.0,
         autosync: bool = True,
@@ -131,7 +131,7 @@ class CrmApp(App[None]):
         super().__init__()
         self.store = store
         self.service = service
-        self.clock = clock
+        self.clock = clock or store.clock
         self.live_clock = live_clock
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds

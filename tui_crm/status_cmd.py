@@ -135,7 +135,7 @@ def render(answer: dict[str, Any]) -> str:
 
 
 def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
-    from tui_crm.store import Store, StoreLocked, utcnow
+    from tui_crm.store import Store, StoreLocked
 
     try:
         store = Store.open(settings.store_path)
@@ -154,7 +154,7 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
             return 1
     else:
         try:
-            answer = from_store(store, query, utcnow())
+            answer = from_store(store, query, store.clock())
         finally:
             store.close()
     if as_json:

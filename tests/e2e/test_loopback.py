@@ -18,6 +18,7 @@ from tui_crm.sandbox.state import SandboxState
 from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.sync.service import SyncService, client_from_settings
+from tests.clock import TestClock
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_sync_command_pulls_over_loopback(sandbox: RunningSandbox, tmp_path: Pat
     )
     assert proc.returncode == 0, proc.stderr
     assert "pulled" in proc.stdout
-    store = Store.open(store_path)
+    store = Store.open(store_path, clock=TestClock())
     try:
         assert store.mirror_counts()["warehouses"] == 3
         assert store.last_success() is not None
@@ -59,7 +60,7 @@ def test_sync_command_reports_unreachable_accounting(tmp_path: Path) -> None:
 
 
 async def test_tui_shows_products_from_the_sandbox_and_filters(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     service = SyncService(store, client_from_settings(AccountingSettings(url=sandbox.base_url, timeout=10)))
     app = CrmApp(store, service, pull_seconds=3600)
     try:

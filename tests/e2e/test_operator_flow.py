@@ -26,6 +26,7 @@ from tui_crm.sandbox.server import RunningSandbox, start_in_thread
 from tui_crm.sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.service import SyncService
+from tests.clock import TestClock
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ async def type_into(pilot, input_id: str, text: str) -> None:  # noqa: ANN001
 
 async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_path: Path) -> None:
     set_language("en")
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10))
     app = CrmApp(store, service, pull_seconds=2, live_seconds=1, language="en")
     try:

@@ -22,6 +22,7 @@ from tui_crm.domain.models import SyncState
 from tui_crm.sandbox.server import start_in_thread
 from tui_crm.sandbox.state import SandboxState
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 CP = "Catalog_Контрагенты"
 BILL = "Document_СчетНаОплатуПокупателю"
@@ -53,7 +54,7 @@ def test_sync_once_pull_push_and_status_over_loopback(sandbox, tmp_path: Path) -
     done = tui_crm("sync", "--once", url=sandbox.base_url, store=path)
     assert done.returncode == 0, done.stderr
     assert "pulled" in done.stdout
-    store = Store.open(path)
+    store = Store.open(path, clock=TestClock())
     client = new_client("ООО «Петля»", inn="7736050003")
     store.save_client(client, queue=True)
     iid, inv = new_invoice(store, client.id)
@@ -70,7 +71,7 @@ def test_sync_once_pull_push_and_status_over_loopback(sandbox, tmp_path: Path) -
     text = tui_crm("status", "Петля", url=sandbox.base_url, store=path).stdout
     assert number in text and "Петля" in text
     # while another process (a TUI) holds the store, status asks accounting and says so
-    holder = Store.open(path)
+    holder = Store.open(path, clock=TestClock())
     try:
         locked = tui_crm("sync", "--once", url=sandbox.base_url, store=path)
         assert locked.returncode == 2 and "in use by another tui-crm" in locked.stderr
@@ -98,7 +99,7 @@ def _wait_for(cond: Callable[[], bool], proc: subprocess.Popen[str], timeout: fl
 def test_kill_9_between_push_steps_loses_and_duplicates_nothing(sandbox, tmp_path: Path, kill_point: str) -> None:  # noqa: ANN001
     path = tmp_path / "crm.duckdb"
     assert tui_crm("sync", "--once", "--no-push", url=sandbox.base_url, store=path).returncode == 0
-    store = Store.open(path)
+    store = Store.open(path, clock=TestClock())
     client = new_client("ООО «Килл»", inn="7736050003")
     store.save_client(client, queue=True)
     ids = []
@@ -135,7 +136,7 @@ def test_kill_9_between_push_steps_loses_and_duplicates_nothing(sandbox, tmp_pat
     assert sorted(b["ЗаказПокупателя_Key"] for b in st.objects[BILL].values()) == sorted(ids)
     assert Counter(c["Тип"] for c in st.contacts.values() if c["Объект"] == client.id) == Counter(
         {"Телефон": 1, "АдресЭлектроннойПочты": 1, "Адрес": 1})
-    store = Store.open(path)
+    store = Store.open(path, clock=TestClock())
     try:
         assert store.outbox_count() == 0
         for iid in ids:

@@ -28,13 +28,14 @@ from tests.seed import (
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.order import OrderScreen
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 SIZE = (110, 32)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.duckdb")
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     seed_store(s)
     seed_client(s)
     yield s

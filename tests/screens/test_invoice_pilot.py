@@ -30,13 +30,14 @@ from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 SIZE = (110, 32)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.duckdb")
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     seed_store(s)
     seed_client(s)
     yield s

@@ -11,13 +11,14 @@ from tests.seed import FROZEN_NOW, seed_store
 from tui_crm.app import CrmApp
 from tui_crm.i18n import set_language
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 SIZE = (110, 30)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.duckdb")
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     seed_store(s)
     yield s
     s.close()

@@ -10,13 +10,14 @@ import pytest
 from tests.seed import screen_app, seed_client, seed_store, seed_sync_log, settle
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 SIZE = (110, 32)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "crm.duckdb")
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     seed_store(s)
     seed_client(s)
     seed_sync_log(s)

@@ -12,6 +12,7 @@ from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind
 from tui_crm.domain.vat import VatRate
 from tui_crm.store import Store
+from tests.clock import TestClock
 
 C1 = "d0000000-0000-0000-0000-000000000001"
 C2 = "d0000000-0000-0000-0000-000000000002"
@@ -26,7 +27,7 @@ def _client(id_: str = C1, **kw: object) -> Client:
 
 
 def test_client_save_find_and_queue() -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     store.save_client(_client())
     rec = store.get_client(C1)
     assert rec is not None and rec.sync_state is SyncState.LOCAL_ONLY and rec.client.kpp == "773601001"
@@ -42,7 +43,7 @@ def test_client_save_find_and_queue() -> None:
 
 
 def test_duplicates_by_inn_and_phone() -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     store.save_client(_client())
     hits = store.find_duplicates(inn="7707083893", exclude_id=C2)
     assert [(h.id, h.reason, h.source) for h in hits] == [(C1, "inn", "crm")]
@@ -52,7 +53,7 @@ def test_duplicates_by_inn_and_phone() -> None:
 
 
 def test_invoice_roundtrip_and_posted_lock() -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     store.save_client(_client())
     inv = Invoice(
         lines=(InvoiceLine("p1", "00-1", "Молоко", "л", Decimal("3"), Decimal("89.90"), Decimal("5"), VatRate.НДС10),),

@@ -7,13 +7,14 @@ from decimal import Decimal
 from tui_crm.store import Store
 from tui_crm.store.db import load_migrations
 from tui_crm.store.search import search_key, search_key_sql
+from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
 PT = "22222222-2222-2222-2222-222222222222"
 
 
 def test_python_and_sql_keys_agree() -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     text = "кофе жокей ёлка щётка «ъ» {x} |~^` abc 250 г"
     row = store.db.cursor().execute(f"SELECT {search_key_sql('lower(?)')}", [text]).fetchone()
     assert row is not None and row[0] == search_key(text)
@@ -28,7 +29,7 @@ def test_migration_4_uses_the_same_mapping() -> None:
 
 
 def test_russian_words_still_match_in_any_case_with_yo() -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     with store.transaction() as cur:
         store.replace_warehouses(cur, [(WH, "1", "Склад", False, False, "1")])
         store.replace_price_types(cur, [(PT, "1", "Оптовая", True, None, False, "1")])

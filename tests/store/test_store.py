@@ -13,6 +13,7 @@ import pytest
 
 from tui_crm.store import SchemaTooNew, Store, StoreLocked
 from tui_crm.store.db import load_migrations
+from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
 PT = "22222222-2222-2222-2222-222222222222"
@@ -37,31 +38,31 @@ def _fill(store: Store) -> None:
 
 
 def test_migrations_apply_and_record_version(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     latest = load_migrations()[-1].version
     assert store.schema_version == latest
     store.close()
     # Reopening applies nothing new and keeps the version.
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     assert store.schema_version == latest
     store.close()
 
 
 def test_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
-    Store.open(path).close()
+    Store.open(path, clock=TestClock()).close()
     con = duckdb.connect(str(path))
     con.execute("INSERT INTO schema_migrations VALUES (999, 'from the future', now())")
     con.close()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(SchemaTooNew, match="Upgrade tui-crm"):
-        Store.open(path)
+        Store.open(path, clock=TestClock())
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
 def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
-    store = Store.open(path)
+    store = Store.open(path, clock=TestClock())
     try:
         code = (
             "import sys\n"
@@ -80,7 +81,7 @@ def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:
 
 
 def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
     rows = store.search_products(WH, PT, "")
     assert [r.name for r in rows] == ["Кофе молотый 250 г", "Молоко 3,2% 1 л"]
@@ -93,7 +94,7 @@ def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
 
 
 def test_failed_transaction_leaves_mirror_intact(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "crm.duckdb")
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
     with pytest.raises(RuntimeError):
         with store.transaction() as cur:
@@ -105,7 +106,7 @@ def test_failed_transaction_leaves_mirror_intact(tmp_path: Path) -> None:
 
 
 def test_sync_runs_record_last_success(tmp_path: Path) -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     assert store.last_success() is None
     run = store.start_run("pull")
     store.finish_run(run, ok=False, error="accounting is unreachable")

@@ -27,6 +27,7 @@ from tui_crm.sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService
+from tests.clock import TestClock
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 ORDER = "Document_ЗаказПокупателя"
@@ -79,7 +80,7 @@ def make_rig(products: int = 40, warehouses: int = 2, *, timeout: float = 5.0, s
     app = create_app(state, faults=faults)
     client = ODataClient(BASE, transport=NetLikeTransport(app, timeout), retries=1, backoff=0.0, timeout=timeout)
     clerk = ODataClient(BASE, transport=httpx.ASGITransport(app=app))
-    store = store or Store.open(None)
+    store = store or Store.open(None, clock=TestClock())
     service = SyncService(store, client, **service_kw)
     return Rig(state, faults, app, store, service, clerk)
 

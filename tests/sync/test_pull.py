@@ -12,6 +12,7 @@ from tui_crm.sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.pull import BadData, pull_mirror
+from tests.clock import TestClock
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 
@@ -26,7 +27,7 @@ def state() -> SandboxState:
 
 
 async def test_pull_fills_the_mirror_and_picker(state: SandboxState) -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     async with _client(create_app(state)) as client:
         result = await pull_mirror(client, store)
     counts = store.mirror_counts()
@@ -47,7 +48,7 @@ async def test_pull_fills_the_mirror_and_picker(state: SandboxState) -> None:
 
 
 async def test_pull_pages_with_a_small_page_size(state: SandboxState) -> None:
-    store_small, store_big = Store.open(None), Store.open(None)
+    store_small, store_big = Store.open(None, clock=TestClock()), Store.open(None, clock=TestClock())
     async with _client(create_app(state), page_size=7) as small, _client(create_app(state), 1000) as big:
         await pull_mirror(small, store_small)
         await pull_mirror(big, store_big)
@@ -56,7 +57,7 @@ async def test_pull_pages_with_a_small_page_size(state: SandboxState) -> None:
 
 
 async def test_failed_pull_keeps_previous_mirror_and_records_error(state: SandboxState) -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     async with _client(create_app(state)) as client:
         await pull_mirror(client, store)
     before = store.mirror_counts()
@@ -76,7 +77,7 @@ async def test_failed_pull_keeps_previous_mirror_and_records_error(state: Sandbo
 
 
 async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxState) -> None:
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     async with _client(create_app(state)) as client:
         await pull_mirror(client, store)
     before = store.mirror_counts()
@@ -150,7 +151,7 @@ def _spoiling(app, path_part: str, spoil):  # noqa: ANN001, ANN202
 async def test_malformed_row_in_a_big_page_is_rejected_with_the_reason(
         path_part: str, field: str, value: object, reason: str) -> None:
     big = SandboxState.seeded(products=3000, warehouses=2, seed=5)
-    store = Store.open(None)
+    store = Store.open(None, clock=TestClock())
     async with _client(create_app(big), page_size=5000) as client:
         await pull_mirror(client, store)
     before = store.mirror_counts()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_crm.store.db import Database, SchemaTooNew, StoreError, StoreLocked, utcnow
+from tui_crm.store.db import Clock, Database, SchemaTooNew, StoreError, StoreLocked, utcnow
 from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
 from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
 from tui_crm.store.accounting import AccountingStore, OrderProgress, OrderState, PaymentRow, ShipmentRow
@@ -17,6 +17,7 @@ from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
 from tui_crm.store.orders import OrdersStore
 
 __all__ = [
+    "Clock",
     "ClientRecord",
     "ClientRow",
     "LookupHit",
@@ -42,12 +43,15 @@ __all__ = [
 class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
         self.db = db
+        self.clock = clock
 
     @classmethod
-    def open(cls, path: Path | str | None) -> Store:
-        return cls(Database.open(path))
+    def open(cls, path: Path | str | None, *, clock: Clock = utcnow) -> Store:
+        """Open (and migrate) the file; `clock` is this process's "now" (naive UTC) for every
+        timestamp the store writes and for everyone who asks the store (sync, app, status)."""
+        return cls(Database.open(path), clock=clock)
 
     @property
     def path(self) -> Path | None:

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
-from tui_crm.store.db import Database, utcnow
+from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
 
 COUNTERPARTY_COLUMNS = (
@@ -128,6 +128,7 @@ class AccountingStore:
     """Accounting-side facts about clients and orders; mixed into `Store`."""
 
     db: Database
+    clock: Clock
 
     # -- reference data (one transaction per job, from the caller) ----------------------------
     def replace_counterparties(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
@@ -277,7 +278,7 @@ class AccountingStore:
         """Update number/posted/deletion mark/DataVersion of our orders where accounting's
         DataVersion differs; orders with a push in flight are left alone. ``checked`` are the ids
         asked for (an id asked for and not returned was deleted in accounting). Returns changed ids."""
-        now = now or utcnow()
+        now = now or self.clock()
         in_flight = {r[0] for r in cur.execute(_IN_FLIGHT).fetchall()}
         changed: list[str] = []
         seen = set()
@@ -321,7 +322,7 @@ class AccountingStore:
         ones we made from 1C earlier when their DataVersion changed. Each item is (state,
         warehouse id, price type id, amount includes VAT, comment, lines (product, qty, price,
         discount %, amount, vat rate, vat))."""
-        now = now or utcnow()
+        now = now or self.clock()
         added: list[str] = []
         for state, warehouse, price_type, incl_vat, comment, lines in orders:
             row = cur.execute("SELECT origin, data_version FROM invoices WHERE id = ?", [state.id]).fetchone()
@@ -361,7 +362,7 @@ class AccountingStore:
     ) -> list[PaymentRow]:
         """Make the payments of these invoices equal to ``rows``; returns payments not seen before
         (posted ones, for the "payment arrived" toast)."""
-        now = now or utcnow()
+        now = now or self.clock()
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
@@ -399,7 +400,7 @@ class AccountingStore:
         now: datetime | None = None,
     ) -> list[ShipmentRow]:
         """Make the shipments of these invoices equal to ``rows``; returns new posted ones."""
-        now = now or utcnow()
+        now = now or self.clock()
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
@@ -528,7 +529,7 @@ class AccountingStore:
         return _load_json(row[0] if row else None)
 
     def client_pushed(self, client_id: str, *, code: str, data_version: str, now: datetime | None = None) -> None:
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE clients SET sync_state = ?, sync_error = NULL, accounting_code = ?, data_version = ?, "
@@ -564,7 +565,7 @@ class AccountingStore:
         self, invoice_id: str, *, number: str, data_version: str, posted: bool, bill_number: str | None = None,
         now: datetime | None = None,
     ) -> None:
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE invoices SET sync_state = ?, sync_error = NULL, number = ?, data_version = ?, posted = ?, "
@@ -575,7 +576,7 @@ class AccountingStore:
     def invoice_state_from_accounting(self, invoice_id: str, *, number: str, data_version: str, posted: bool,
                                       deletion_mark: bool, now: datetime | None = None) -> None:
         """Record what accounting has (after a conflict or a refused edit), without touching the CRM fields."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE invoices SET number = ?, data_version = ?, posted = ?, deletion_mark = ?, checked_at = ? "

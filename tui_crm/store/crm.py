@@ -17,7 +17,7 @@ from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.domain.vat import VatRate
-from tui_crm.store.db import Database, utcnow
+from tui_crm.store.db import Clock, Database
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,12 @@ class CrmStore:
     """Clients, invoices and the outbox; mixed into `Store`."""
 
     db: Database
+    clock: Clock
 
     # -- clients ------------------------------------------------------------------------------
     def save_client(self, client: Client, *, queue: bool = False, now: datetime | None = None) -> None:
         """Insert or update a client; `queue=True` also puts it in the outbox (same transaction)."""
-        now = now or utcnow()
+        now = now or self.clock()
         keys = " ".join(k for k in (phone_search_key(p) for p in client.phones) if k)
         with self.db.transaction() as cur:
             existed = cur.execute("SELECT sync_state FROM clients WHERE id = ?", [client.id]).fetchone()
@@ -217,7 +218,7 @@ class CrmStore:
         """Store header and lines (the effective lines, document discount folded in) and queue."""
         if invoice.client_id is None:
             raise ValueError("an invoice needs a client")
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             existed = cur.execute(
                 "SELECT posted, sync_state FROM invoices WHERE id = ?", [invoice_id]

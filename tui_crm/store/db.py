@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +56,12 @@ def load_migrations() -> list[Migration]:
 def utcnow() -> datetime:
     """Naive UTC now: the store keeps every timestamp as naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+Clock = Callable[[], datetime]
+"""What "now" is for a process: naive UTC. Production uses `utcnow`; tests inject their own
+(`Store.open(path, clock=...)`), and everything else (sync engine, app, status command) asks the
+store for it, so one process has exactly one notion of now."""
 
 
 def _friendly_open_error(path: Path, exc: Exception) -> StoreError:

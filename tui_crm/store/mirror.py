@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from tui_crm.store.db import Database, utcnow
+from tui_crm.store.db import Clock, Database
 from tui_crm.store.search import search_key, search_key_sql
 
 # Column lists (name, DuckDB type) for each mirror table, in insertion order.
@@ -154,6 +154,7 @@ class MirrorStore:
     """Mirror reads and writes; mixed into `Store`."""
 
     db: Database
+    clock: Clock
 
     # -- writes (inside a transaction from Database.transaction()) ------------------------
     def replace_warehouses(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
@@ -208,7 +209,7 @@ class MirrorStore:
         with self.db.transaction() as cur:
             row = cur.execute(
                 "INSERT INTO sync_runs (job, started_at) VALUES (?, ?) RETURNING id",
-                [job, started_at or utcnow()],
+                [job, started_at or self.clock()],
             ).fetchone()
         assert row is not None
         return int(row[0])
@@ -227,7 +228,7 @@ class MirrorStore:
             cur.execute(
                 "UPDATE sync_runs SET finished_at = ?, ok = ?, rows_read = ?, requests = ?, error = ? "
                 "WHERE id = ?",
-                [finished_at or utcnow(), ok, rows_read, requests, error, run_id],
+                [finished_at or self.clock(), ok, rows_read, requests, error, run_id],
             )
 
     def recent_runs(self, limit: int = 50) -> list[SyncRun]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tui_crm.store.db import Database, utcnow
+from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import PickerRow, picker_terms
 
 
@@ -66,6 +66,7 @@ class OrdersStore:
     """Order-related reads; mixed into `Store`."""
 
     db: Database
+    clock: Clock
 
     # -- names and references -----------------------------------------------------------------
     def client_name(self, client_id: str | None) -> str:
@@ -201,7 +202,7 @@ class OrdersStore:
 
     def retry_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
         """Make a failed or waiting item due now; False if it is not retryable (done, discarded)."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? "
@@ -221,7 +222,7 @@ class OrdersStore:
 
     def discard_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
         """Drop an item that will not be sent; the object stays in the CRM as local only."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
                 "UPDATE outbox SET state = 'discarded', updated_at = ? "

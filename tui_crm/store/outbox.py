@@ -15,7 +15,7 @@ from datetime import datetime
 
 from tui_crm.domain.models import SyncState
 from tui_crm.store.crm import OutboxItem
-from tui_crm.store.db import Database, utcnow
+from tui_crm.store.db import Clock, Database
 
 _ITEM_COLS = (
     "id, kind, object_id, action, state, attempts, next_attempt_at, step, last_error, created_at, updated_at"
@@ -27,6 +27,7 @@ class OutboxStore:
     """Claiming and marking outbox items; mixed into `Store`."""
 
     db: Database
+    clock: Clock
 
     def claim_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
         """Due items (pending and interrupted ones), oldest first, marked ``sending``.
@@ -34,7 +35,7 @@ class OutboxStore:
         Clients come before invoices of the same age; the push job additionally pushes an
         invoice's client first when it is not yet in accounting.
         """
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             rows = cur.execute(
                 f"SELECT {_ITEM_COLS} FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?) "
@@ -57,7 +58,7 @@ class OutboxStore:
 
     def claim_outbox_for(self, kind: str, object_id: str, now: datetime | None = None) -> OutboxItem | None:
         """Claim the open item of one object (used to push a client right before its invoice)."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
                 f"SELECT {_ITEM_COLS} FROM outbox WHERE kind = ? AND object_id = ? "
@@ -90,12 +91,12 @@ class OutboxStore:
 
     def outbox_step(self, item_id: int, step: str, now: datetime | None = None) -> None:
         """Record that a step of a multi-request push has completed (its own transaction)."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute("UPDATE outbox SET step = ?, updated_at = ? WHERE id = ?", [step, now, item_id])
 
     def outbox_done(self, item_id: int, now: datetime | None = None) -> None:
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? WHERE id = ?",
@@ -104,7 +105,7 @@ class OutboxStore:
 
     def outbox_later(self, item_id: int, error: str, next_attempt_at: datetime, now: datetime | None = None) -> None:
         """Accounting could not be reached: keep the item pending until ``next_attempt_at``."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute("SELECT kind, object_id FROM outbox WHERE id = ?", [item_id]).fetchone()
             cur.execute(
@@ -119,7 +120,7 @@ class OutboxStore:
 
     def outbox_failed(self, item_id: int, error: str, now: datetime | None = None) -> None:
         """Accounting refused the item: keep 1C's message, wait for the user (retry/discard)."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute("SELECT kind, object_id FROM outbox WHERE id = ?", [item_id]).fetchone()
             cur.execute(
@@ -134,7 +135,7 @@ class OutboxStore:
 
     def outbox_retry(self, item_id: int, now: datetime | None = None) -> bool:
         """User action: send a failed (or waiting) item again now. False if there is nothing to retry."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
                 "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
@@ -154,7 +155,7 @@ class OutboxStore:
     def outbox_discard(self, item_id: int, now: datetime | None = None) -> bool:
         """User action: give up on an item. The object stays in the CRM; if accounting never got it,
         it is local only again (the user can queue it later)."""
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
                 "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
@@ -177,7 +178,7 @@ class OutboxStore:
         """Give claimed items back untouched (accounting went down before their turn)."""
         if not item_ids:
             return
-        now = now or utcnow()
+        now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE outbox SET state = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = ?, "

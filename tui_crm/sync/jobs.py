@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tui_crm.store import Store, utcnow
+from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import NotFound, ODataClient
@@ -50,12 +50,12 @@ class Jobs:
     """The pull jobs of one service: a client, a store (through its writer) and a profile."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.client = client
         self.store = store
         self.profile = profile
         self.writer = writer
-        self.clock = clock
+        self.clock = clock or store.clock
 
     async def _recorded(self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True) -> JobResult:
         """Run a job body, timing it and recording it in sync_runs; errors propagate."""

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tui_crm.store import Store, utcnow
+from tui_crm.store import Store
 from tui_crm.store.accounting import UNIT_COLUMNS
 from tui_crm.store.mirror import PRICE_TYPE_COLUMNS, PRODUCT_COLUMNS, WAREHOUSE_COLUMNS
 from tui_crm.sync import columns, parse, queries
@@ -342,10 +342,11 @@ async def pull_mirror(
     profile: Profile | None = None,
     writer: StoreWriter | None = None,
     progress: Progress | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] | None = None,
 ) -> PullResult:
     """One full mirror pull, recorded in sync_runs (job "mirror") whether it succeeds or not."""
     p = profile or load_profile("ka1")
+    clock = clock or store.clock
     own_writer = writer is None
     w = writer or StoreWriter(store)
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from typing import Any
 
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import SyncState
-from tui_crm.store import Store, utcnow
+from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import (
@@ -103,12 +103,12 @@ class Pusher:
     """Pushes claimed outbox items; one instance per service."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, *,
-                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> None:
         self.client = client
         self.store = store
         self.p = profile
         self.writer = writer
-        self.clock = clock
+        self.clock = clock or store.clock
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
 

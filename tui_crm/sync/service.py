@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from tui_crm.config import AccountingSettings
-from tui_crm.store import Store, utcnow
+from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
 from tui_crm.sync import parse, queries
@@ -160,14 +160,14 @@ class SyncService:
         client: ODataClient,
         *,
         profile: Profile | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         mirror_max_age: timedelta = MIRROR_MAX_AGE,
     ) -> None:
         self.store = store
         self.client = client
         self.profile = profile or load_profile("ka1")
-        self.clock = clock
+        self.clock = clock or store.clock  # one "now" per process: the store's
         self.online: bool | None = None  # None: not tried yet
         self.last_error: str | None = None
         self.running = False
@@ -175,8 +175,8 @@ class SyncService:
         self.live = LiveStats()
         self.last_cycle_requests: int | None = None
         self.writer = StoreWriter(store)
-        self.jobs = Jobs(client, store, self.profile, self.writer, clock)
-        self.pusher = Pusher(client, store, self.profile, self.writer, clock=clock, rng=rng)
+        self.jobs = Jobs(client, store, self.profile, self.writer, self.clock)
+        self.pusher = Pusher(client, store, self.profile, self.writer, clock=self.clock, rng=rng)
         self._lock = asyncio.Lock()          # the pull cycle
         self._push_lock = asyncio.Lock()
         self._live_lock = asyncio.Lock()
