@@ -40,6 +40,17 @@ from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreach
 from tui_crm.sync.profile import Profile, batches, load_profile
 from tui_crm.sync.pull import Progress, PullResult, describe, fetch_all, pull_mirror
 from tui_crm.sync.push import PushResult, Pusher
+from tui_crm.sync.events import (
+    LiveRowsUpdated,
+    OrdersUpdated,
+    PaymentArrived,
+    PullFinished,
+    PullStarted,
+    PushFinished,
+    ShipmentArrived,
+    Subscriber,
+    SyncEvent,
+)
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync")
@@ -49,75 +60,6 @@ log = logging.getLogger("tui_crm.sync")
 # kept fresh by the live job meanwhile).
 MIRROR_MAX_AGE = timedelta(minutes=30)
 REFERENCE_MAX_AGE = timedelta(minutes=30)
-
-
-# -- events (plain, past tense; the app turns them into Textual messages) ---------------------
-
-@dataclass(frozen=True)
-class PullStarted:
-    at: datetime
-
-
-@dataclass(frozen=True)
-class PullFinished:
-    ok: bool
-    at: datetime
-    rows: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    jobs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PushFinished:
-    """An outbox run that did something: pushed items, failures (1C's message), or offline."""
-
-    at: datetime
-    pushed: tuple[tuple[str, str], ...] = ()
-    failed: tuple[tuple[str, str, str], ...] = ()
-    offline: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveRowsUpdated:
-    """Stock or prices of these products (rows on screen) changed in accounting."""
-
-    at: datetime
-    warehouse_id: str
-    price_type_id: str | None
-    product_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OrdersUpdated:
-    """Number/posted/deletion mark (or lines of a 1C-made order) changed for these invoices."""
-
-    at: datetime
-    invoice_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PaymentArrived:
-    at: datetime
-    invoice_id: str
-    payment_id: str
-    kind: str          # bank | cash
-    number: str
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class ShipmentArrived:
-    at: datetime
-    invoice_id: str
-    shipment_id: str
-    number: str
-
-
-SyncEvent = (PullStarted | PullFinished | PushFinished | LiveRowsUpdated | OrdersUpdated | PaymentArrived
-             | ShipmentArrived)
-Subscriber = Callable[[SyncEvent], None]
 
 
 @dataclass
