@@ -174,21 +174,17 @@ async def bench_tui(
 ) -> tuple[list[float], float]:
     """Keystroke → rendered, one key at a time (each waits for its rows, then `pace_ms`)."""
     from textual import events
-    from textual.app import App
+    from tui_crm.host import HostApp
     from textual.widgets import DataTable
 
     from tui_crm.screens.picker import PickerScreen
 
-    class BenchApp(App[None]):
-        def __init__(self) -> None:
-            super().__init__()
-            self.store = store
-            self.service = None
-
+    class BenchApp(HostApp):
         def on_mount(self) -> None:
+            super().on_mount()
             self.push_screen(PickerScreen(store, wh, pt))
 
-    app = BenchApp()
+    app = BenchApp(store)
     samples: list[float] = []
     async with app.run_test(size=(110, 32)) as pilot:
         await pilot.pause()

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 from tui_crm.store import Store
 from tests.clock import TestClock
+from tui_crm.host import HostApp
+from tui_crm.sync.service import SyncService
+from tui_crm.widgets.status_bar import SyncView
 
 FROZEN_NOW = datetime(2026, 11, 30, 12, 0, 0)
 WAREHOUSES = [
@@ -226,41 +229,27 @@ def add_shipment(
                         [sid, invoice_id, line_no, f"c0000000-0000-0000-0000-{n:012d}", Decimal(qty)])
 
 
-def screen_app(store: Store, make_screen, *, lang: str = "en", service: object | None = None,  # noqa: ANN001
-               sync_view: object | None = None):  # noqa: ANN201
-    """A bare Textual app with what the screens expect of the real one (store, service, clock).
-
-    Screen tests use it instead of CrmApp so they do not change with the app's navigation.
-    """
-    from textual.app import App
-
+def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncService | None = None,  # noqa: ANN001
+               sync_view: SyncView | None = None) -> HostApp:
+    """One screen hosted by the real `HostApp` (services, engine messages) without CrmApp's
+    global keys and navigation, so screen tests do not change with those. Frozen clock."""
     from tui_crm.i18n import set_language
-    from tui_crm.widgets.status_bar import SyncView
 
     set_language(lang)
 
-    class ScreenApp(App[None]):
+    class ScreenApp(HostApp):
         TITLE = "tui-crm"
 
         def __init__(self) -> None:
-            super().__init__()
-            self.store = store
-            self.service = service
-            self.clock = lambda: FROZEN_NOW
-            self.live_clock = False
-            self.sync_view = sync_view or SyncView(online=True, last_success=store.last_success())
+            super().__init__(store, service, clock=lambda: FROZEN_NOW, live_clock=False,
+                             sync_view=sync_view or SyncView(online=True, last_success=store.last_success()))
 
         def on_mount(self) -> None:
+            super().on_mount()
             self.push_screen(make_screen(store))
 
-        def push_screen(self, screen, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            # As CrmApp does: key labels in the interface language.
-            from tui_crm import i18n
-
-            localize = getattr(i18n, "localize_bindings", None)
-            if localize is not None and hasattr(screen, "_bindings"):
-                localize(screen._bindings)
-            return super().push_screen(screen, *args, **kwargs)
+        def outbox_changed(self) -> None:
+            """Screen snapshots show no outbox figure in the status bar (CrmApp's tests do)."""
 
     return ScreenApp()
 

@@ -10,7 +10,8 @@ import pytest
 from textual.binding import Binding
 
 from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, seeded_store, settle
-from tui_crm.app import CrmApp, SyncEventArrived
+from tui_crm import messages
+from tui_crm.app import CrmApp
 from tui_crm.i18n import set_language
 from tui_crm.screens.client_card import ClientCardScreen
 from tui_crm.screens.clients import ClientsScreen
@@ -117,25 +118,22 @@ async def test_payment_and_push_events_become_toasts(store: Store) -> None:
     from datetime import datetime
 
     from tests.seed import INVOICE_1
-    from tui_crm.sync import service
+    from tui_crm.sync.events import PaymentArrived, PushFinished
 
-    payment = getattr(service, "PaymentArrived", None)
-    pushed = getattr(service, "PushFinished", None)
-    if payment is None or pushed is None:
-        pytest.skip("the sync engine has no payment/push events yet")
     app = make_app(store)
     at = datetime(2026, 11, 30, 12, 0)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.post_message(SyncEventArrived(payment(at, INVOICE_1, "p2", "bank", "58", Decimal(6641))))
-        app.post_message(SyncEventArrived(pushed(at, pushed=(("client", CLIENT_ROMASHKA),),
-                                                 failed=(("client", "d0000000-0000-0000-0000-000000000004",
-                                                          "КПП заполнен неверно"),))))
+        app.post_message(messages.message_for(
+            PaymentArrived(at, INVOICE_1, "p2", "bank", "58", Decimal(6641))))
+        app.post_message(messages.message_for(
+            PushFinished(at, pushed=(("client", CLIENT_ROMASHKA),),
+                         failed=(("client", "d0000000-0000-0000-0000-000000000004", "КПП заполнен неверно"),))))
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
-        assert "Payment 6 641.00 arrived for invoice ЦБ-000123 (Ромашка ООО)" in messages
-        assert "Client «Ромашка ООО» is in accounting" in messages
-        assert "Accounting refused Client «СтройМаркет АО»: КПП заполнен неверно" in messages
+        toasts = [n.message for n in app._notifications]
+        assert "Payment 6 641.00 arrived for invoice ЦБ-000123 (Ромашка ООО)" in toasts
+        assert "Client «Ромашка ООО» is in accounting" in toasts
+        assert "Accounting refused Client «СтройМаркет АО»: КПП заполнен неверно" in toasts
 
 
 async def test_f6_opens_the_sync_log(store: Store) -> None:

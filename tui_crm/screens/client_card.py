@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from textual.widgets import (
@@ -44,11 +43,11 @@ from tui_crm.domain.validation import (
     validate_client,
     validate_kpp,
 )
+from tui_crm.screens.base import HostedScreen
 from tui_crm.i18n import language, register, tr
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
-from tui_crm.widgets.status_bar import StatusBar
 
 register({
     "card.title_new": {"en": "New client", "ru": "Новый клиент"},
@@ -230,7 +229,7 @@ class ClientSaveFailed(Message):
     error: str
 
 
-class ClientCardScreen(Screen[None]):
+class ClientCardScreen(HostedScreen[None]):
     """DESIGN.md §6 "Client card": tabs Details / Invoices, validation on every field."""
 
     CSS_PATH = "client_card.tcss"
@@ -290,7 +289,7 @@ class ClientCardScreen(Screen[None]):
                 table: DataTable[object] = DataTable(id="invoice-table", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Label(tr("card.no_invoices"), id="no-invoices")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))  # type: ignore[attr-defined]
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -490,7 +489,7 @@ class ClientCardScreen(Screen[None]):
     def _invoice_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             posted = any(i.posted for i in self.invoices if i.id == event.row_key.value)
-            self._app_call("open_invoice", event.row_key.value, posted=posted)
+            self.host.open_invoice(event.row_key.value, posted=posted)
 
     # -- duplicates --------------------------------------------------------------------------
     def _duplicate_key(self) -> tuple[str, tuple[str, ...]]:
@@ -612,9 +611,9 @@ class ClientCardScreen(Screen[None]):
             phones = self.query_one("#phones", Input)
             phones.value = ", ".join(format_phone(p) for p in self.build_client().phones)
         self._baseline = (self.kind, self.values())
-        self._app_call("outbox_changed")
+        self.host.outbox_changed()
         if msg.send_now:
-            self._app_call("push_now")
+            self.host.push_now()
         self.notify(tr("card.sent") if msg.send_now else tr("card.saved"))
         self.load()
         after, self._after_save = self._after_save, None
@@ -629,9 +628,9 @@ class ClientCardScreen(Screen[None]):
     # -- invoices ----------------------------------------------------------------------------
     def action_new_invoice(self) -> None:
         if self.is_new or self.dirty or self.unadopted:
-            self._save(send_now=False, then=lambda: self._app_call("new_invoice", self.client_id))
+            self._save(send_now=False, then=lambda: self.host.new_invoice(self.client_id))
             return
-        self._app_call("new_invoice", self.client_id)
+        self.host.new_invoice(self.client_id)
 
     def action_show_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
@@ -653,7 +652,5 @@ class ClientCardScreen(Screen[None]):
             lambda yes: self.dismiss() if yes else None,
         )
 
-    def _app_call(self, name: str, *args: object, **kwargs: object) -> None:
-        method = getattr(self.app, name, None)
-        if method is not None:
-            method(*args, **kwargs)
+    def has_unsaved_changes(self) -> bool:
+        return self.dirty

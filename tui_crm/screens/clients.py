@@ -15,17 +15,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
+from tui_crm.screens.base import HostedScreen
 from tui_crm.i18n import language, register, tr
 from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
-from tui_crm.widgets.status_bar import StatusBar
 
 register({
     "clients.title": {"en": "Clients", "ru": "Клиенты"},
@@ -80,7 +79,7 @@ def prefill_from_search(text: str) -> dict[str, str]:
     return {"name": text}
 
 
-class ClientsScreen(Screen[None]):
+class ClientsScreen(HostedScreen[None]):
     """DESIGN.md §6 "Clients": list with type-to-filter; the app's home screen."""
 
     CSS_PATH = "clients.tcss"
@@ -104,7 +103,7 @@ class ClientsScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("", id="hint")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))  # type: ignore[attr-defined]
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -56,7 +56,7 @@ def _key_text(app: Any, binding: Binding) -> str:
 def binding_commands(node: Any, app: Any) -> Iterator[Command]:
     """(title, help, run) for each described binding of `node`, one per action, keymap applied."""
     bindings = node._bindings.copy()
-    if getattr(app, "_keymap", None):
+    if app._keymap:  # the user's remapped keys (App.set_keymap)
         bindings.apply_keymap(app._keymap)
     seen: dict[str, Binding] = {}
     for _key, binding in bindings:

@@ -30,7 +30,7 @@ register({
 def binding_rows(node: Any, app: Any) -> list[tuple[str, str]]:
     """(keys, description) for each described binding of `node`, one row per action."""
     bindings = node._bindings.copy()
-    if getattr(app, "_keymap", None):
+    if app._keymap:  # the user's remapped keys (App.set_keymap)
         bindings.apply_keymap(app._keymap)
     rows: dict[str, tuple[list[str], str]] = {}
     for _key, binding in bindings:

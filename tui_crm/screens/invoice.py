@@ -11,19 +11,18 @@ with unsaved changes asks to save, discard or stay.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
@@ -33,21 +32,12 @@ from tui_crm.domain.models import SyncState
 from tui_crm.domain.money import parse_decimal
 from tui_crm.domain.vat import VatRate
 from tui_crm.i18n import register, tr
-from tui_crm.screens.picker import (
-    PickerScreen,
-    SyncEventForwarded,
-    check_quantity,
-    event_kind,
-    subscribe_events,
-    sync_service,
-    unwatch_products,
-    watch_products,
-)
+from tui_crm.screens.base import HostedScreen
+from tui_crm.screens.picker import PickerScreen, check_quantity
 from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
 from tui_crm.store.orders import OutboxState
 from tui_crm.widgets.state_badge import Badge
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
-from tui_crm.widgets.status_bar import StatusBar
 
 register(
     {
@@ -115,6 +105,10 @@ register(
         "iv.bind_order": {"en": "Order view", "ru": "Заказ"},
         "iv.bind_back": {"en": "Back", "ru": "Назад"},
         "iv.bind_lines": {"en": "Lines", "ru": "Строки"},
+        "iv.bind_reprice": {"en": "Re-price", "ru": "Обновить цены"},
+        "iv.price_changed": {"en": "⚠ Accounting changed the price of {count} line(s), e.g. {name}: {old} → {new}. r re-prices.", "ru": "⚠ Учёт изменил цену строк: {count}, напр. {name}: {old} → {new}. r — обновить цены."},
+        "iv.repriced_live": {"en": "Prices of {count} line(s) updated to accounting's current prices.", "ru": "Цены строк ({count}) обновлены по текущим ценам учёта."},
+        "iv.prices_current": {"en": "All lines already have accounting's current prices.", "ru": "Цены всех строк уже совпадают с ценами учёта."},
         "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
         "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
         "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
@@ -327,7 +321,7 @@ class LinesRepriced(Message):
 
 
 # -- the screen ------------------------------------------------------------------------------
-class InvoiceScreen(Screen[None]):
+class InvoiceScreen(HostedScreen[None]):
     """Write or view one invoice. `invoice_id=None` starts a new one for `client_id`."""
 
     CSS_PATH = "invoice.tcss"
@@ -339,6 +333,7 @@ class InvoiceScreen(Screen[None]):
         Binding("o,f6", "open_order", tr("iv.bind_order"), id="invoice.order", key_display="o/F6"),
         Binding("f7", "focus_discount", tr("iv.discount"), show=False, id="invoice.discount"),
         Binding("f3", "focus_lines", tr("iv.bind_lines"), show=False, id="invoice.lines"),
+        Binding("r,f9", "reprice_lines", tr("iv.bind_reprice"), show=False, id="invoice.reprice", key_display="r/F9"),
         Binding("escape", "close", tr("iv.bind_back"), id="invoice.close", key_display="Esc"),
     ]
 
@@ -357,7 +352,6 @@ class InvoiceScreen(Screen[None]):
         self.stock: dict[str, PickerRow] = {}
         self._warehouses: list[NamedRef] = []
         self._price_types: list[NamedRef] = []
-        self._unsubscribe: Callable[[], None] | None = None
         self._saving = False
         self._close_after_save = False
 
@@ -392,7 +386,7 @@ class InvoiceScreen(Screen[None]):
         yield Static("", id="inv-totals")
         yield Static("", id="inv-notes")
         yield Static("", id="inv-syncline")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -405,13 +399,10 @@ class InvoiceScreen(Screen[None]):
         ):
             table.add_column(tr(label), key=key, width=width)
         table.focus()
-        self._unsubscribe = subscribe_events(self.app, self.post_message)
         self._load(full=True)
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        unwatch_products(self.app)
+        self.host.unwatch_products(self)
 
     def on_screen_resume(self) -> None:
         # Back from the picker or the order view: watch this invoice's products again.
@@ -445,7 +436,7 @@ class InvoiceScreen(Screen[None]):
             self.date = msg.record.date
             self.is_new = False
         if self.date is None:
-            self.date = self.app.clock()  # type: ignore[attr-defined]
+            self.date = self.host.clock()
         if self.invoice.warehouse_id is None and msg.warehouses:
             self.invoice = replace(self.invoice, warehouse_id=msg.warehouses[0].id)
         if self.invoice.price_type_id is None and msg.price_types:
@@ -463,11 +454,11 @@ class InvoiceScreen(Screen[None]):
     def _fill_header(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
             warehouse = self.query_one("#inv-warehouse", Select)
-            warehouse.set_options([(r.name, r.id) for r in self._warehouses])
+            warehouse.set_options([(Text(r.name), r.id) for r in self._warehouses])
             if self.invoice.warehouse_id in {r.id for r in self._warehouses}:
                 warehouse.value = self.invoice.warehouse_id
             price_type = self.query_one("#inv-price-type", Select)
-            price_type.set_options([(r.name, r.id) for r in self._price_types])
+            price_type.set_options([(Text(r.name), r.id) for r in self._price_types])
             if self.invoice.price_type_id in {r.id for r in self._price_types}:
                 price_type.value = self.invoice.price_type_id
             assert self.date is not None
@@ -496,27 +487,20 @@ class InvoiceScreen(Screen[None]):
         self._watch_lines()
 
     def _watch_lines(self) -> None:
-        if self.invoice.lines and not self.locked:
-            watch_products(
-                self.app, self.invoice.warehouse_id, self.invoice.price_type_id,
-                [line.product_id for line in self.invoice.lines],
-            )
+        """Keep the lines' stock and prices live while the invoice can still change."""
+        ids = [line.product_id for line in self.invoice.lines] if not self.locked else []
+        self.host.watch_products(self, self.invoice.warehouse_id, self.invoice.price_type_id, ids)
 
     def refresh_data(self) -> None:
-        """Re-read sync state, posted flag and stock (the app calls this after each pull)."""
+        """Re-read sync state, posted flag and stock (after a pull, a push, an order change)."""
         self._load(full=False)
 
-    def refresh_live(self) -> None:
-        """Stock of the lines changed (the app forwards the engine's LiveRowsUpdated here)."""
+    def live_rows_changed(self) -> None:
+        """The live job wrote new stock/prices: re-read the lines' rows (prices compared there)."""
         self._load_stock()
 
-    @on(SyncEventForwarded)
-    def _sync_event(self, msg: SyncEventForwarded) -> None:
-        # Push progress (PushStarted/PushStep/PushFinished, OutboxChanged) is not forwarded to
-        # screens by the app: re-read this invoice's state (one row) to follow it.
-        kind = event_kind(msg.event)
-        if kind.startswith("Push") or kind == "OutboxChanged":
-            self._load(full=False)
+    def has_unsaved_changes(self) -> bool:
+        return self.dirty and not self.locked
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -602,7 +586,7 @@ class InvoiceScreen(Screen[None]):
                 Text(line.name),
                 qty_text(line.quantity),
                 Text(line.unit),
-                money_text(line.price),
+                self._price_cell(line),
                 disc,
                 money_text(effective.amount),
                 Text(line.vat_rate.label, justify="right"),
@@ -612,6 +596,20 @@ class InvoiceScreen(Screen[None]):
             )
         if inv.lines:
             table.move_cursor(row=min(max(keep, 0), len(inv.lines) - 1), scroll=False)
+
+    def _price_cell(self, line: InvoiceLine) -> Text:
+        if self._new_price(line) is not None:
+            return money_text(line.price, style="bold yellow")
+        return money_text(line.price)
+
+    def _new_price(self, line: InvoiceLine) -> Decimal | None:
+        """Accounting's current price of the line's product when it differs from the line's."""
+        if self.locked:
+            return None
+        row = self.stock.get(line.product_id)
+        if row is None or row.price is None or row.price == line.price:
+            return None
+        return row.price
 
     def _free_cell(self, line: InvoiceLine) -> Text:
         row = self.stock.get(line.product_id)
@@ -648,6 +646,14 @@ class InvoiceScreen(Screen[None]):
             )
             if over:
                 notes.append(tr("iv.over_free", count=over), style="$text-warning")
+            changed = [(line, new) for line in inv.lines if (new := self._new_price(line)) is not None]
+            if changed:
+                if notes:
+                    notes.append("\n")
+                line, new = changed[0]
+                notes.append(tr("iv.price_changed", count=len(changed), name=line.name,
+                                old=money_text(line.price).plain, new=money_text(new).plain),
+                             style="bold $text-warning")
             if inv.document_discount_pct:
                 if notes:
                     notes.append("\n")
@@ -826,6 +832,24 @@ class InvoiceScreen(Screen[None]):
             return
         self.query_one("#inv-discount", Input).focus()
 
+    def action_reprice_lines(self) -> None:
+        """Take accounting's current prices for the lines whose price changed there."""
+        if self._refuse_if_locked():
+            return
+        lines = []
+        changed = 0
+        for line in self.invoice.lines:
+            new = self._new_price(line)
+            if new is not None:
+                line = replace(line, price=new)
+                changed += 1
+            lines.append(line)
+        if changed:
+            self._set_invoice(replace(self.invoice, lines=tuple(lines)))
+            self.notify(tr("iv.repriced_live", count=changed), timeout=4)
+        else:
+            self.notify(tr("iv.prices_current"), timeout=3)
+
     def action_focus_lines(self) -> None:
         self.query_one("#inv-lines", DataTable).focus()
 
@@ -864,7 +888,7 @@ class InvoiceScreen(Screen[None]):
     def _save(self, invoice: Invoice, date: datetime) -> None:
         try:
             self.store.save_invoice(self.invoice_id, invoice, date=date, queue=True,
-                                    now=self.app.clock())  # type: ignore[attr-defined]
+                                    now=self.host.clock())
         except PermissionError as exc:
             self.post_message(InvoiceSaveRefused(self.invoice_id, str(exc)))
             return
@@ -876,7 +900,7 @@ class InvoiceScreen(Screen[None]):
         self.dirty = False
         self.is_new = False
         self.notify(tr("iv.saved"), timeout=4)
-        self._push_now()
+        self.host.push_now()
         if self._close_after_save:
             self.dismiss(None)
             return
@@ -889,20 +913,6 @@ class InvoiceScreen(Screen[None]):
         self.notify(tr("iv.save_failed", error=msg.reason), severity="error", markup=False)
         self._load(full=False)
 
-    def _push_now(self) -> None:
-        """Ask the sync engine to push at once rather than at its next tick (if it can)."""
-        service = sync_service(self.app)
-        for name in ("push_now", "request_push"):
-            push = getattr(service, name, None)
-            if push is None:
-                continue
-            try:
-                result = push()
-            except Exception:
-                return
-            if hasattr(result, "__await__"):
-                self.app.run_worker(result, group="sync", exit_on_error=False)  # type: ignore[arg-type]
-            return
 
     # -- navigation --------------------------------------------------------------------------
     def action_open_order(self) -> None:
@@ -929,20 +939,3 @@ class InvoiceScreen(Screen[None]):
                 self.dismiss(None)
 
         self.app.push_screen(UnsavedChangesScreen(), chosen)
-
-
-
-def _new_invoice(app: App[object]) -> Callable[[], object]:
-    return lambda: app.push_screen(InvoiceScreen(app.store))  # type: ignore[attr-defined]
-
-
-def palette_commands() -> list[tuple[str, str, Callable[[App[object]], Callable[[], object]]]]:
-    """App-level palette commands: (name, help, factory(app) → callback), in the current language.
-
-    Screen actions need no entry here: every binding of the invoice screen is a command already
-    (the app's screen provider lists the bindings of the screen the palette was opened on).
-    """
-    return [(tr("iv.cmd_new_invoice"), tr("iv.cmd_new_help"), _new_invoice)]
-
-
-COMMANDS = palette_commands()

@@ -9,7 +9,6 @@ screen is open, a toast says so (unless the sync engine's own event already did)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -36,12 +34,13 @@ from tui_crm.domain.status import (
     total_paid,
 )
 from tui_crm.i18n import format_age, register, tr
-from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events
+from tui_crm import messages
+from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, Store
 from tui_crm.store.orders import PaymentRecord, ShipmentRecord
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.state_badge import Badge
-from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS, StatusBar
+from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 
 register(
     {
@@ -154,7 +153,7 @@ class OrderLoaded(Message):
     facts: OrderFacts
 
 
-class OrderScreen(Screen[None]):
+class OrderScreen(HostedScreen[None]):
     """One order as accounting sees it: items, payments, shipments, with their state and age."""
 
     CSS_PATH = "order.tcss"
@@ -175,7 +174,6 @@ class OrderScreen(Screen[None]):
         self._seen_payments: set[str] | None = None
         self._seen_shipments: set[str] | None = None
         self._engine_announces: set[str] = set()
-        self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="ord-head"):
@@ -204,7 +202,7 @@ class OrderScreen(Screen[None]):
                     yield Label(tr("od.documents"), classes="caption")
                     yield DataTable(id="ord-shipments", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="ship-empty", classes="empty")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -230,21 +228,21 @@ class OrderScreen(Screen[None]):
             ("date", "od.col_date", 10), ("number", "od.col_doc", 16), ("product", "od.col_product", 34),
             ("qty", "od.col_qty", 9), ("unit", "od.col_unit", 4),
         ))
-        self._unsubscribe = subscribe_events(self.app, self.post_message)
-        if getattr(self.app, "live_clock", True):
+        if self.host.live_clock:
             self.set_interval(1.0, self._paint_age)
+        # The live job keeps this order's state, payments and shipments fresh while it is open.
+        self.host.watch_orders([self.invoice_id])
         self.action_reload()
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        self.host.unwatch_orders()
 
     # -- loading -----------------------------------------------------------------------------
     def action_reload(self) -> None:
         self._load()
 
     def refresh_data(self) -> None:
-        """The app calls this after a pull (and after payment/shipment events)."""
+        """After a pull, a payment or shipment arriving, an order state change."""
         self._load()
 
     @work(thread=True, exclusive=True, group="order-load", exit_on_error=False)
@@ -264,13 +262,11 @@ class OrderScreen(Screen[None]):
         if event.state == WorkerState.ERROR and event.worker.group == "order-load":
             self.notify(tr("od.load_failed", error=event.worker.error), severity="error", markup=False)
 
-    @on(SyncEventForwarded)
-    def _sync_event(self, msg: SyncEventForwarded) -> None:
-        # The app toasts PaymentArrived/ShipmentArrived itself; remember that the engine
-        # announces them so this screen does not toast the same arrival twice.
-        kind = event_kind(msg.event)
-        if kind in ("PaymentArrived", "ShipmentArrived"):
-            self._engine_announces.add(kind)
+    @on(messages.PaymentArrived)
+    @on(messages.ShipmentArrived)
+    def _engine_announces_arrivals(self, msg: messages.PaymentArrived | messages.ShipmentArrived) -> None:
+        # The host toasts arrivals the engine reports; this screen then does not toast them again.
+        self._engine_announces.add("payment" if isinstance(msg, messages.PaymentArrived) else "shipment")
 
     @on(OrderLoaded)
     def _loaded(self, msg: OrderLoaded) -> None:
@@ -283,12 +279,12 @@ class OrderScreen(Screen[None]):
         payments = {p.id for p in facts.payments if p.posted}
         shipments = {s.id for s in facts.shipments if s.posted}
         order = (facts.record.number if facts.record else "") or "—"
-        if self._seen_payments is not None and "PaymentArrived" not in self._engine_announces:
+        if self._seen_payments is not None and "payment" not in self._engine_announces:
             for p in facts.payments:
                 if p.posted and p.id not in self._seen_payments:
                     self.notify(tr("od.payment_arrived", number=p.number, amount=money_text(p.amount).plain,
                                    order=order), title=tr("od.tab_payment"), markup=False, timeout=8)
-        if self._seen_shipments is not None and "ShipmentArrived" not in self._engine_announces:
+        if self._seen_shipments is not None and "shipment" not in self._engine_announces:
             for s in facts.shipments:
                 if s.posted and s.id not in self._seen_shipments:
                     self.notify(tr("od.shipment_arrived", number=s.number, order=order),
@@ -443,15 +439,14 @@ class OrderScreen(Screen[None]):
         label = self.query_one("#ord-age", Label)
         if facts is None:
             return
-        view = getattr(self.app, "sync_view", None)
-        last = getattr(view, "last_success", None) or facts.last_success
+        view = self.host.sync_view
+        last = view.last_success or facts.last_success
         if last is None:
             label.update(Content.styled(tr("od.never"), "$text-warning"))
             return
-        clock: Callable[[], datetime] = self.app.clock  # type: ignore[attr-defined]
-        age = (clock() - last).total_seconds()
+        age = (self.host.clock() - last).total_seconds()
         text = tr("od.as_of", age=format_age(age))
-        failing = getattr(view, "error", None) is not None
+        failing = view.error is not None
         if failing:
             label.update(Content.assemble((text, "bold $text-warning"), (tr("od.stale"), "bold $text-warning")))
         elif age > STALE_AFTER_SECONDS:
@@ -475,7 +470,3 @@ class OrderScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-COMMANDS: list[tuple[str, str, Callable[..., object]]] = []
-"""No app-level commands: an order is opened from an invoice, a client card or the lookup."""

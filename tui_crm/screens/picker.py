@@ -5,8 +5,9 @@ warehouse, one price type). Queries run one at a time in a thread worker: while 
 the newest text waits, so a fast typist never piles queries onto a 2-core box, and an answer to
 an older text is never shown (stale-answer guard). `enter` on a row asks for a quantity and adds
 the line; the picker stays open for more; `escape` closes it and returns what was added.
-While the picker is open, the rows on screen are kept live through the sync engine when there
-is one (`service.watch_products`); the app forwards its LiveRowsUpdated to `refresh_live()`.
+While the picker is open, the rows on screen are kept live: it tells the host which products it
+shows (`host.watch_products`), the engine's live job refreshes exactly those every few seconds,
+and the resulting `LiveRowsUpdated` message re-reads the rows on screen (`live_rows_changed`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -32,6 +33,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_crm.domain.money import parse_quantity
 from tui_crm.i18n import register, tr
+from tui_crm.screens.base import HostedModal
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.money import money_text, qty_text
 
@@ -96,59 +98,6 @@ class QuantityValidator(Validator):
     def validate(self, value: str) -> ValidationResult:
         _, problem = check_quantity(value)
         return self.success() if problem is None else self.failure(problem)
-
-
-# -- the sync engine, when there is one ----------------------------------------------------------
-@dataclass
-class SyncEventForwarded(Message):
-    """A plain sync-engine event, carried onto a screen's message queue."""
-
-    event: object
-
-
-def sync_service(app: App[object]) -> object | None:
-    """The app's SyncService, or None (offline, snapshot tests)."""
-    return getattr(app, "service", None)
-
-
-def subscribe_events(app: App[object], post: Callable[[Message], bool]) -> Callable[[], None] | None:
-    """Forward sync events to `post` (a screen's post_message); returns the unsubscribe callable."""
-    service = sync_service(app)
-    subscribe = getattr(service, "subscribe", None)
-    if subscribe is None:
-        return None
-    try:
-        unsubscribe = subscribe(lambda event: post(SyncEventForwarded(event)))
-    except Exception:  # an engine that cannot take subscribers must not break a screen
-        return None
-    return unsubscribe if callable(unsubscribe) else None
-
-
-def event_kind(event: object) -> str:
-    """The event's class name: screens react to names, so they work with any engine version."""
-    return type(event).__name__
-
-
-def watch_products(app: App[object], warehouse_id: str | None, price_type_id: str | None, ids: list[str]) -> None:
-    """Ask the sync engine to keep these products' stock and prices fresh (no-op offline)."""
-    service = sync_service(app)
-    watch = getattr(service, "watch_products", None)
-    if watch is None or warehouse_id is None:
-        return
-    try:
-        watch(warehouse_id, price_type_id, ids)
-    except Exception:
-        pass
-
-
-def unwatch_products(app: App[object]) -> None:
-    service = sync_service(app)
-    unwatch = getattr(service, "unwatch", None)
-    if unwatch is not None:
-        try:
-            unwatch()
-        except Exception:
-            pass
 
 
 # -- quantity form ---------------------------------------------------------------------------
@@ -334,7 +283,7 @@ class ProductsFound(Message):
     seconds: float
 
 
-class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
+class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     """Search as you type, `enter` → quantity → line added; stays open until `escape`.
 
     `on_add(row, quantity)` is called for each line as it is added (the invoice uses it so the
@@ -410,7 +359,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         self.request_search()
 
     def on_unmount(self) -> None:
-        unwatch_products(self.app)
+        self.host.unwatch_products(self)
 
     # -- searching ---------------------------------------------------------------------------
     @property
@@ -490,7 +439,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
         ids = tuple(self._order)
         if ids != self._watched:
             self._watched = ids
-            watch_products(self.app, self.warehouse_id, self.price_type_id, list(ids))
+            self.host.watch_products(self, self.warehouse_id, self.price_type_id, list(ids))
         self.call_after_refresh(self._mark_rendered, text)
 
     def _product_at(self, row: int) -> str | None:
@@ -500,12 +449,12 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
     def _mark_rendered(self, text: str) -> None:
         self.last_render = (text, time.perf_counter())
 
-    def refresh_live(self) -> None:
-        """The sync engine refreshed watched rows (the app forwards LiveRowsUpdated here)."""
+    def live_rows_changed(self) -> None:
+        """The live job wrote new stock/prices of the rows on screen: re-read and repaint them."""
         self.request_search()
 
     def refresh_data(self) -> None:
-        """Re-read the rows on screen (the app calls this after a pull)."""
+        """Re-read the rows on screen (after a pull)."""
         self.request_search()
 
     # -- events ------------------------------------------------------------------------------
@@ -566,7 +515,7 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
             self.query_one("#picker-added", Static).update(
                 Text(
                     tr("pk.added", name=row.name, qty=qty_text(quantity).plain, unit=row.unit)
-                    + f"  ({tr('picker.added_count', count=len(self.added))})",
+                    + f"  ({tr('pk.added_count', count=len(self.added))})",
                     style="bold",
                 )
             )
@@ -575,8 +524,3 @@ class PickerScreen(ModalScreen[list[tuple[PickerRow, Decimal]] | None]):
 
     def action_close(self) -> None:
         self.dismiss(list(self.added) if self.added else None)
-
-
-
-COMMANDS: list[tuple[str, str, Callable[..., object]]] = []
-"""The picker is opened from the invoice (`a`); it adds no palette commands of its own."""

@@ -10,14 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select
 from textual.worker import get_current_worker
 
 from tui_crm.domain.money import format_money, format_qty
 from tui_crm.i18n import language, tr
+from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
-from tui_crm.widgets.status_bar import StatusBar
 
 
 @dataclass
@@ -34,8 +33,10 @@ class RefsLoaded(Message):
     price_types: list[NamedRef]
 
 
-class ProductsScreen(Screen[None]):
-    """The walking skeleton's main screen (DESIGN.md §6, product picker without the invoice)."""
+class ProductsScreen(HostedScreen[None]):
+    """Stock and prices of the catalog per warehouse and price type, outside any invoice.
+
+    The rows on screen are kept live like the picker's (`host.watch_products`)."""
 
     CSS_PATH = "products.tcss"
     BINDINGS = [
@@ -46,6 +47,7 @@ class ProductsScreen(Screen[None]):
     ]
 
     LIMIT = 200
+    LIVE_ROWS = 50  # rows kept live: more than a tall terminal shows
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -62,7 +64,7 @@ class ProductsScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="products", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("", id="hint")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,24 +87,31 @@ class ProductsScreen(Screen[None]):
     def _refs_loaded(self, msg: RefsLoaded) -> None:
         if (msg.warehouses, msg.price_types) != self._refs:
             self._refs = (msg.warehouses, msg.price_types)
-            self._fill_select("#warehouse", msg.warehouses, "warehouse_id")
-            self._fill_select("#price-type", msg.price_types, "price_type_id")
+            self.warehouse_id = self._fill_select("#warehouse", msg.warehouses, self.warehouse_id)
+            self.price_type_id = self._fill_select("#price-type", msg.price_types, self.price_type_id)
         self.run_search()
 
-    def _fill_select(self, selector: str, refs: list[NamedRef], attr: str) -> None:
+    def _fill_select(self, selector: str, refs: list[NamedRef], current: str | None) -> str | None:
+        """Fill one Select; returns what it now shows (`current` if still there, else the first)."""
         select = self.query_one(selector, Select)
-        current = getattr(self, attr)
         ids = [r.id for r in refs]
         with self.prevent(Select.Changed):
-            select.set_options([(r.name, r.id) for r in refs])
+            select.set_options([(Text(r.name), r.id) for r in refs])
             chosen = current if current in ids else (ids[0] if ids else None)
             if chosen is not None:
                 select.value = chosen
-        setattr(self, attr, chosen)
+        return chosen
 
     def refresh_data(self) -> None:
-        """Called by the app after a pull: new refs, new rows, cursor kept where it was."""
+        """After a pull: new refs, new rows, cursor kept where it was."""
         self.reload_refs()
+
+    def live_rows_changed(self) -> None:
+        """The live job wrote new stock/prices of the rows on screen: re-read them."""
+        self.run_search()
+
+    def on_unmount(self) -> None:
+        self.host.unwatch_products(self)
 
     def run_search(self) -> None:
         text = self.query_one("#search", Input).value
@@ -147,6 +156,8 @@ class ProductsScreen(Screen[None]):
             hint.update(Text(tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")))
         else:
             hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
+        self.host.watch_products(self, self.warehouse_id, self.price_type_id,
+                                 [r.product_id for r in rows[: self.LIVE_ROWS]])
 
     # -- events ------------------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -179,6 +190,4 @@ class ProductsScreen(Screen[None]):
         search.focus()
 
     def action_sync_now(self) -> None:
-        sync_now = getattr(self.app, "action_sync_now", None)
-        if sync_now is not None:
-            sync_now()
+        self.host.pull_now()

@@ -2,31 +2,31 @@
 
 The full text of an error (1C's messages are long and the operator has to pass them on to the
 accountant) opens in a read-only viewer and copies to the clipboard over OSC 52, which works
-through SSH. Retry and discard go through the sync engine when it offers them, otherwise through
-the store's outbox methods.
+through SSH. Retry and discard go through the host to the sync engine (`host.retry`,
+`host.discard`), the one path for each; the engine answers with `OutboxActed`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui_crm.i18n import register, tr
-from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events, sync_service
+from tui_crm.host import OutboxActed
+from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
 from tui_crm.widgets.money import ui_lang
-from tui_crm.widgets.status_bar import StatusBar
+from tui_crm.widgets.confirm import ConfirmModal
 
 register(
     {
@@ -71,7 +71,8 @@ register(
         "sl.not_discardable": {"en": "This item is being sent or is finished; it cannot be discarded.", "ru": "Этот элемент отправляется или уже обработан; отменить нельзя."},
         "sl.outbox_only": {"en": "Retry and discard work on the outbox (tab to it).", "ru": "Повтор и отмена — в списке исходящих (tab)."},
         "sl.discard_q": {"en": "Discard {what}? It will not be sent to accounting (it stays in the CRM).", "ru": "Отменить отправку: {what}? В учёт не уйдёт (останется в CRM)."},
-        "sl.discard_keys": {"en": "y discard · n / esc keep", "ru": "y отменить · n / esc оставить"},
+        "sl.discard": {"en": "Discard (y)", "ru": "Отменить (y)"},
+        "sl.keep": {"en": "Keep (n)", "ru": "Оставить (n)"},
         "sl.bind_view": {"en": "View error", "ru": "Ошибка"},
         "sl.bind_copy": {"en": "Copy error", "ru": "Копировать"},
         "sl.bind_retry": {"en": "Retry", "ru": "Повторить"},
@@ -79,8 +80,6 @@ register(
         "sl.bind_refresh": {"en": "Refresh", "ru": "Обновить"},
         "sl.bind_back": {"en": "Back", "ru": "Назад"},
         "sl.bind_close": {"en": "Close", "ru": "Закрыть"},
-        "sl.bind_yes": {"en": "Discard", "ru": "Отбросить"},
-        "sl.bind_no": {"en": "Keep", "ru": "Оставить"},
         "sl.cmd": {"en": "Sync log", "ru": "Журнал синхронизации"},
         "sl.cmd_help": {"en": "Recent sync runs, 1C's errors, the outbox with retry and discard", "ru": "Запуски синхронизации, ошибки 1С, исходящие с повтором и отменой"},
     }
@@ -129,28 +128,6 @@ class ErrorTextScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class DiscardScreen(ModalScreen[bool]):
-    """Are you sure? Discarding means the object never reaches accounting."""
-
-    CSS_PATH = "sync_log.tcss"
-    BINDINGS = [
-        Binding("y", "answer(True)", tr("sl.bind_yes"), id="discard.yes"),
-        Binding("n,escape", "answer(False)", tr("sl.bind_no"), id="discard.no"),
-    ]
-
-    def __init__(self, what: str) -> None:
-        super().__init__()
-        self.what = what
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="discard-box"):
-            yield Label(Text(tr("sl.discard_q", what=self.what)))
-            yield Label(tr("sl.discard_keys"), id="discard-keys")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
 @dataclass
 class LogLoaded(Message):
     runs: list[SyncRun]
@@ -158,16 +135,7 @@ class LogLoaded(Message):
     labels: dict[int, str]
 
 
-@dataclass
-class OutboxActed(Message):
-    """A retry or a discard was applied (or refused)."""
-
-    action: str
-    ok: bool
-    what: str
-
-
-class SyncLogScreen(Screen[None]):
+class SyncLogScreen(HostedScreen[None]):
     """Runs (newest first) and the outbox; the row under the cursor shows its full error below."""
 
     CSS_PATH = "sync_log.tcss"
@@ -188,7 +156,7 @@ class SyncLogScreen(Screen[None]):
         self.runs: list[SyncRun] = []
         self.outbox: list[OutboxItem] = []
         self.labels: dict[int, str] = {}
-        self._unsubscribe: Callable[[], None] | None = None
+        self._acting: dict[int, str] = {}  # outbox item id → its label, while the engine acts
 
     def compose(self) -> ComposeResult:
         yield Label(tr("sl.title"), id="sl-title")
@@ -197,7 +165,7 @@ class SyncLogScreen(Screen[None]):
         yield Label(tr("sl.outbox"), classes="caption")
         yield DataTable(id="sl-outbox", cursor_type="row", zebra_stripes=True)
         yield Static("", id="sl-detail")
-        yield StatusBar(self.app.clock, tick=getattr(self.app, "live_clock", True))
+        yield self.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -215,12 +183,7 @@ class SyncLogScreen(Screen[None]):
             ("next", "sl.col_next", 14), ("error", "sl.col_error", 22),
         ):
             outbox.add_column(tr(label), key=key, width=width)
-        self._unsubscribe = subscribe_events(self.app, self.post_message)
         self.action_reload()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     # -- loading -----------------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -228,11 +191,6 @@ class SyncLogScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         self._load()
-
-    @on(SyncEventForwarded)
-    def _sync_event(self, msg: SyncEventForwarded) -> None:
-        if event_kind(msg.event) not in ("LiveRowsUpdated",):
-            self._load()
 
     @work(thread=True, exclusive=True, group="synclog-load", exit_on_error=False)
     def _load(self) -> None:
@@ -355,7 +313,8 @@ class SyncLogScreen(Screen[None]):
     def action_retry(self) -> None:
         item = self._outbox_item()
         if item is not None:
-            self._apply("retry", item.id, self.labels.get(item.id, item.object_id))
+            self._acting[item.id] = self.labels.get(item.id, item.object_id)
+            self.host.retry(item.id)
 
     def action_discard(self) -> None:
         item = self._outbox_item()
@@ -365,75 +324,24 @@ class SyncLogScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._apply("discard", item.id, what)
+                self._acting[item.id] = what
+                self.host.discard(item.id)
 
-        self.app.push_screen(DiscardScreen(what), answered)
-
-    @work(thread=True, group="synclog-act", exit_on_error=False)
-    def _apply(self, action: str, item_id: int, what: str) -> None:
-        ok = outbox_action(self.app, self.store, action, item_id)
-        self.post_message(OutboxActed(action, ok, what))
+        self.app.push_screen(ConfirmModal(tr("sl.discard_q", what=what), tr("sl.discard"), tr("sl.keep")), answered)
 
     @on(OutboxActed)
     def _acted(self, msg: OutboxActed) -> None:
+        """The engine's answer (the base class re-reads the log for it too)."""
+        what = self._acting.pop(msg.item_id, str(msg.item_id))
         if msg.action == "retry":
             if msg.ok:
-                self.notify(tr("sl.retried", what=msg.what), markup=False)
-                push = getattr(sync_service(self.app), "push_now", None)
-                if push is not None:
-                    try:
-                        result = push()
-                        if hasattr(result, "__await__"):
-                            self.app.run_worker(result, group="sync", exit_on_error=False)  # type: ignore[arg-type]
-                    except Exception:
-                        pass
+                self.notify(tr("sl.retried", what=what), markup=False)
             else:
                 self.notify(tr("sl.not_retryable"), severity="warning")
         elif msg.ok:
-            self.notify(tr("sl.discarded", what=msg.what), markup=False)
+            self.notify(tr("sl.discarded", what=what), markup=False)
         else:
             self.notify(tr("sl.not_discardable"), severity="warning")
-        outbox_changed = getattr(self.app, "outbox_changed", None)
-        if callable(outbox_changed):
-            outbox_changed()
-        self._load()
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-def outbox_action(app: App[object], store: Store, action: str, item_id: int) -> bool:
-    """Retry or discard one outbox item: the sync engine's API when it has one, else the store's."""
-    service = sync_service(app)
-    names = {
-        "retry": ("retry_outbox_item", "retry_outbox", "retry"),
-        "discard": ("discard_outbox_item", "discard_outbox", "discard"),
-    }[action]
-    for name in names:
-        method = getattr(service, name, None)
-        if callable(method) and not _is_coroutine(method):
-            return bool(method(item_id))
-    store_names = {"retry": ("outbox_retry", "retry_outbox_item"), "discard": ("outbox_discard", "discard_outbox_item")}
-    for name in store_names[action]:
-        method = getattr(store, name, None)
-        if callable(method):
-            return bool(method(item_id))
-    return False
-
-
-def _is_coroutine(fn: Callable[..., object]) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(fn)
-
-
-def _open_sync_log(app: App[object]) -> Callable[[], object]:
-    return lambda: app.push_screen(SyncLogScreen(app.store))  # type: ignore[attr-defined]
-
-
-def palette_commands() -> list[tuple[str, str, Callable[[App[object]], Callable[[], object]]]]:
-    """App-level palette commands: (name, help, factory(app) → callback), current language."""
-    return [(tr("sl.cmd"), tr("sl.cmd_help"), _open_sync_log)]
-
-
-COMMANDS = palette_commands()

@@ -35,15 +35,16 @@ class StatusBar(Static):
 
     view: reactive[SyncView] = reactive(SyncView, always_update=True)
 
-    def __init__(self, clock: Callable[[], datetime], *, tick: bool = True, **kwargs: object) -> None:
+    def __init__(self, clock: Callable[[], datetime], *, tick: bool = True, view: SyncView | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._clock = clock
         self._tick = tick
+        self._initial = view
 
     def on_mount(self) -> None:
-        initial = getattr(self.app, "sync_view", None)
-        if isinstance(initial, SyncView):
-            self.view = initial
+        if self._initial is not None:
+            self.view = self._initial
         if self._tick:
             self.set_interval(1.0, self.refresh_text)
         self.refresh_text()

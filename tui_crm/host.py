@@ -1,0 +1,351 @@
+"""What every screen may rely on: the typed host of the screens.
+
+`HostApp` holds the services (store, sync engine, clock), turns the engine's plain events into
+typed Textual messages (`tui_crm.messages`) for itself and every screen on the stack, keeps the
+status bar's figures, and gives screens exactly one path to each piece of sync work: `pull_now`,
+`push_now`, `retry`, `discard` (all through the engine), and the rows to keep live
+(`watch_products`). `CrmApp` (app.py) adds the global keys, the palette and the scheduler; tests
+host single screens in a bare `HostApp`.
+
+Screens reach it through `HostedScreen.host` (screens/base.py), a typed accessor: a renamed
+method is a type error, never a silent no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from textual import on, work
+from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+
+from tui_crm import messages
+from tui_crm.domain.money import format_money
+from tui_crm.i18n import language, localize_bindings, register, tr
+from tui_crm.store import Store
+from tui_crm.sync.events import PushFinished, SyncEvent
+from tui_crm.widgets.status_bar import StatusBar, SyncView
+
+if TYPE_CHECKING:
+    from tui_crm.sync.service import SyncService
+
+log = logging.getLogger("tui_crm.app")
+
+register({
+    "notify.payment": {
+        "en": "Payment {amount} arrived for invoice {number} ({client})",
+        "ru": "Поступила оплата {amount} по счёту {number} ({client})",
+    },
+    "notify.shipment": {
+        "en": "Shipment {doc} made for invoice {number} ({client})",
+        "ru": "Отгрузка {doc} по счёту {number} ({client})",
+    },
+    "what.push_client": {"en": "Client «{label}»", "ru": "Клиент «{label}»"},
+    "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
+    "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
+    "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
+    "notify.title_payment": {"en": "Payment", "ru": "Оплата"},
+    "notify.title_shipment": {"en": "Shipment", "ru": "Отгрузка"},
+    "notify.title_sync": {"en": "Sync", "ru": "Обмен"},
+    "notify.offline_action": {
+        "en": "Not connected to accounting: {what} will happen once it is configured and reachable.",
+        "ru": "Нет связи с учётом: {what} — когда связь будет настроена и доступна.",
+    },
+    "what.sync_now": {"en": "sync", "ru": "обмен"},
+    "what.retry": {"en": "retry", "ru": "повтор отправки"},
+    "what.discard": {"en": "discard", "ru": "отмена отправки"},
+})
+
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass
+class _EngineEvent(Message):
+    """A plain engine event on the app's queue, before it is fanned out as a typed message."""
+
+    event: SyncEvent
+
+
+@dataclass
+class Announced(Message):
+    """A toast worked out in a worker (it needed a store read)."""
+
+    text: str
+    title: str
+    severity: Severity
+
+
+@dataclass
+class OutboxCounted(Message):
+    """How many items wait to go to accounting, counted in a worker."""
+
+    count: int
+
+
+@dataclass
+class OutboxActed(Message):
+    """The engine answered a retry or discard of one outbox item."""
+
+    action: Literal["retry", "discard"]
+    item_id: int
+    ok: bool
+
+
+@dataclass(frozen=True)
+class _ProductWatch:
+    warehouse_id: str
+    price_type_id: str | None
+    product_ids: tuple[str, ...]
+
+
+class HostApp(App[None]):
+    """The services and the engine wiring every screen needs. `service=None`: offline."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: SyncService | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        live_clock: bool = True,
+        sync_view: SyncView | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.service = service
+        self.clock: Callable[[], datetime] = clock or store.clock
+        self.live_clock = live_clock
+        self.sync_view = sync_view or SyncView(
+            online=None if service else False, last_success=store.last_success())
+        self._product_watches: dict[int, _ProductWatch] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- screens in the interface language ------------------------------------------------------
+    def push_screen(self, screen, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        """Every screen's keys are re-labelled in the current language (i18n.localize_bindings)."""
+        if isinstance(screen, Screen):
+            localize_bindings(screen._bindings)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen):  # type: ignore[no-untyped-def,override]
+        if isinstance(screen, Screen):
+            localize_bindings(screen._bindings)
+        return super().switch_screen(screen)
+
+    # -- the engine's events ------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.service is not None:
+            self._unsubscribe = self.service.subscribe(lambda event: self.post_message(_EngineEvent(event)))
+        self.outbox_changed()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    @on(_EngineEvent)
+    def _fan_out(self, message: _EngineEvent) -> None:
+        """One typed message per recipient: the app itself, then every screen on the stack."""
+        self.post_message(messages.message_for(message.event))
+        for screen in self.screen_stack:
+            screen.post_message(messages.message_for(message.event))
+
+    @on(messages.PullStarted)
+    def _pull_started(self, _message: messages.PullStarted) -> None:
+        self._set_view(replace(self.sync_view, running=True))
+
+    @on(messages.PullFinished)
+    def _pull_finished(self, message: messages.PullFinished) -> None:
+        event = message.event
+        was_failing = self.sync_view.error is not None
+        if event.ok:
+            self._set_view(replace(self.sync_view, online=True, running=False, last_success=event.at, error=None))
+        else:
+            online = self.service.online if self.service is not None else None
+            self._set_view(replace(self.sync_view, online=online, running=False, error=event.error))
+            if not was_failing:
+                self.notify(tr("notify.pull_failed", error=event.error), severity="error", timeout=8,
+                            markup=False)
+        self.outbox_changed()
+
+    @on(messages.PushFinished)
+    def _push_finished(self, message: messages.PushFinished) -> None:
+        if message.event.offline:
+            self._set_view(replace(self.sync_view, online=False))
+        self.outbox_changed()
+        self._announce_push(message.event)
+
+    @on(messages.PaymentArrived)
+    def _payment_arrived(self, message: messages.PaymentArrived) -> None:
+        self._announce_arrival(message.event.invoice_id, payment=message.event.amount, shipment=None)
+
+    @on(messages.ShipmentArrived)
+    def _shipment_arrived(self, message: messages.ShipmentArrived) -> None:
+        self._announce_arrival(message.event.invoice_id, payment=None, shipment=message.event.number)
+
+    @work(thread=True, group="announce", exit_on_error=False)
+    def _announce_arrival(self, invoice_id: str, *, payment: object, shipment: str | None) -> None:
+        """Read what a payment/shipment toast needs (invoice number, client) off the UI thread."""
+        record = self.store.get_invoice(invoice_id)
+        number = (record.number if record is not None else "") or "—"
+        client = self.store.client_name(record.invoice.client_id) if record is not None else ""
+        if shipment is None:
+            from decimal import Decimal
+
+            shown = format_money(payment, language()) if isinstance(payment, Decimal) else str(payment or "")
+            text = tr("notify.payment", amount=shown, number=number, client=client)
+            self.post_message(Announced(text, tr("notify.title_payment"), "information"))
+        else:
+            text = tr("notify.shipment", doc=shipment, number=number, client=client)
+            self.post_message(Announced(text, tr("notify.title_shipment"), "information"))
+
+    @work(thread=True, group="announce", exit_on_error=False)
+    def _announce_push(self, event: PushFinished) -> None:
+        for kind, object_id in event.pushed:
+            what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
+            self.post_message(Announced(tr("notify.pushed", what=what), tr("notify.title_sync"), "information"))
+        for kind, object_id, error in event.failed:
+            what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
+            self.post_message(
+                Announced(tr("notify.push_failed", what=what, error=error), tr("notify.title_sync"), "error"))
+
+    @on(Announced)
+    def _announced(self, message: Announced) -> None:
+        timeout = 10 if message.severity == "error" else 8
+        self.notify(message.text, title=message.title, severity=message.severity, markup=False, timeout=timeout)
+
+    # -- status bar ---------------------------------------------------------------------------
+    def _set_view(self, view: SyncView) -> None:
+        self.sync_view = view
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.view = view
+
+    def outbox_changed(self) -> None:
+        """Something was queued, sent, retried or discarded: recount the outbox for the bar."""
+        self._count_outbox()
+
+    @work(thread=True, exclusive=True, group="outbox-count", exit_on_error=False)
+    def _count_outbox(self) -> None:
+        self.post_message(OutboxCounted(self.store.outbox_count()))
+
+    @on(OutboxCounted)
+    def _outbox_counted(self, message: OutboxCounted) -> None:
+        self._set_view(replace(self.sync_view, outbox=message.count))
+
+    # -- sync work: one path each, through the engine -----------------------------------------
+    def pull_now(self) -> None:
+        """"Sync now": one pull cycle (skipped by the engine if one is running)."""
+        if self.service is None:
+            self.notify(tr("notify.offline_action", what=tr("what.sync_now")), severity="warning", markup=False)
+            return
+        self.run_worker(self.service.pull_now(), group="sync", exit_on_error=False)
+
+    def push_now(self) -> None:
+        """Send the outbox now rather than at the push job's next tick (no-op offline)."""
+        if self.service is not None:
+            self.run_worker(self.service.push_now(), group="sync-push", exit_on_error=False)
+
+    def retry(self, item_id: int) -> None:
+        """Send a failed outbox item again; the answer comes back as `OutboxActed`."""
+        self._outbox_act("retry", item_id)
+
+    def discard(self, item_id: int) -> None:
+        """Give up on an outbox item (the object stays in the CRM); answer as `OutboxActed`."""
+        self._outbox_act("discard", item_id)
+
+    def _outbox_act(self, action: Literal["retry", "discard"], item_id: int) -> None:
+        service = self.service
+        if service is None:
+            what = tr("what.retry" if action == "retry" else "what.discard")
+            self.notify(tr("notify.offline_action", what=what), severity="warning", markup=False)
+            return
+
+        async def act() -> None:
+            ok = await (service.retry(item_id) if action == "retry" else service.discard(item_id))
+            for target in (self, *self.screen_stack):
+                target.post_message(OutboxActed(action, item_id, ok))
+
+        self.run_worker(act(), group="outbox-act", exit_on_error=False)
+
+    @on(OutboxActed)
+    def _outbox_acted(self, _message: OutboxActed) -> None:
+        self.outbox_changed()
+
+    # -- live rows ----------------------------------------------------------------------------
+    def watch_products(self, owner: object, warehouse_id: str | None, price_type_id: str | None,
+                       product_ids: list[str] | tuple[str, ...]) -> None:
+        """Rows `owner` (a screen) shows now; the engine keeps the union of all owners' rows on
+        the newest owner's warehouse and price type live. Empty ids or no warehouse: unwatch."""
+        key = id(owner)
+        if warehouse_id is None or not product_ids:
+            self._product_watches.pop(key, None)
+        else:
+            self._product_watches.pop(key, None)  # re-insert: the newest owner decides the warehouse
+            self._product_watches[key] = _ProductWatch(warehouse_id, price_type_id, tuple(product_ids))
+        self._apply_watches()
+
+    def unwatch_products(self, owner: object) -> None:
+        self._product_watches.pop(id(owner), None)
+        self._apply_watches()
+
+    def _apply_watches(self) -> None:
+        if self.service is None:
+            return
+        if not self._product_watches:
+            self.service.unwatch_products()
+            return
+        newest = list(self._product_watches.values())[-1]
+        ids: dict[str, None] = {}
+        for watch in self._product_watches.values():
+            if (watch.warehouse_id, watch.price_type_id) == (newest.warehouse_id, newest.price_type_id):
+                ids.update(dict.fromkeys(watch.product_ids))
+        self.service.watch_products(newest.warehouse_id, newest.price_type_id, list(ids))
+
+    def watch_orders(self, invoice_ids: list[str]) -> None:
+        if self.service is not None:
+            self.service.watch_orders(invoice_ids)
+
+    def unwatch_orders(self) -> None:
+        if self.service is not None:
+            self.service.unwatch_orders()
+
+    # -- navigation shared by screens ---------------------------------------------------------
+    def open_client(self, client_id: str | None) -> None:
+        """The client card (`None`: a new client)."""
+        from tui_crm.screens.client_card import ClientCardScreen
+
+        self.push_screen(ClientCardScreen(self.store, client_id))
+
+    def open_invoice(self, invoice_id: str, *, posted: bool = False) -> None:
+        """A posted order opens read-only in the order view, a draft in the invoice editor."""
+        if posted:
+            from tui_crm.screens.order import OrderScreen
+
+            self.push_screen(OrderScreen(self.store, invoice_id))
+        else:
+            from tui_crm.screens.invoice import InvoiceScreen
+
+            self.push_screen(InvoiceScreen(self.store, invoice_id, None))
+
+    def new_invoice(self, client_id: str | None) -> None:
+        from tui_crm.screens.invoice import InvoiceScreen
+
+        self.push_screen(InvoiceScreen(self.store, None, client_id))
+
+    def open_sync_log(self) -> None:
+        from tui_crm.screens.sync_log import SyncLogScreen
+
+        if not isinstance(self.screen, SyncLogScreen):
+            self.push_screen(SyncLogScreen(self.store))
+
+    def open_lookup_hit(self, kind: str, object_id: str, posted: bool = False) -> None:
+        if kind == "invoice":
+            self.open_invoice(object_id, posted=posted)
+        else:
+            self.open_client(object_id)
