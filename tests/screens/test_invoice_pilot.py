@@ -197,7 +197,7 @@ async def test_new_invoice_save_queues_it_and_escape_protects_unsaved_work(store
         assert app.screen is screen and screen.dirty
         await pilot.press("escape")  # unsaved: asks
         await settle(pilot)
-        assert type(app.screen).__name__ == "UnsavedChangesScreen"
+        assert type(app.screen).__name__ == "ConfirmModal"
         await pilot.press("escape")  # keep editing
         await settle(pilot)
         assert app.screen is screen and screen.dirty

@@ -36,7 +36,8 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.picker import PickerScreen, check_quantity
 from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
 from tui_crm.store.orders import OutboxState
-from tui_crm.widgets.state_badge import Badge
+from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 
 register(
@@ -83,11 +84,7 @@ register(
         "iv.sync_in_accounting_posted": {"en": "In accounting as № {number}, posted.", "ru": "В учёте под № {number}, проведён."},
         "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
         "iv.sync_failed_hint": {"en": " (sync log: details, retry)", "ru": " (журнал синхронизации: подробности, повтор)"},
-        "iv.badge_local_only": {"en": "Local only", "ru": "Только в CRM"},
-        "iv.badge_queued": {"en": "Queued", "ru": "В очереди"},
         "iv.badge_sending": {"en": "Sending…", "ru": "Отправка…"},
-        "iv.badge_in_accounting": {"en": "In accounting", "ru": "В учёте"},
-        "iv.badge_failed": {"en": "Failed", "ru": "Ошибка"},
         "iv.col_no": {"en": "№", "ru": "№"},
         "iv.col_product": {"en": "Product", "ru": "Товар"},
         "iv.col_qty": {"en": "Qty", "ru": "Кол-во"},
@@ -118,7 +115,9 @@ register(
         "iv.disc_decimals": {"en": "At most 2 digits after the decimal point.", "ru": "Не больше 2 знаков после запятой."},
         "iv.unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
         "iv.unsaved_text": {"en": "This invoice has changes that are not saved.", "ru": "В счёте есть несохранённые изменения."},
-        "iv.unsaved_keys": {"en": "s / F2 save and close · d discard · esc keep editing", "ru": "s / F2 сохранить и закрыть · d не сохранять · esc продолжить"},
+        "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
+        "iv.unsaved_discard": {"en": "Discard (d)", "ru": "Не сохранять (d)"},
+        "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
         "iv.cmd_new_invoice": {"en": "New invoice", "ru": "Новый счёт"},
         "iv.cmd_new_help": {"en": "Write an invoice (client chosen from the client card)", "ru": "Выписать счёт (клиент — из карточки клиента)"},
     }
@@ -256,29 +255,6 @@ class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class UnsavedChangesScreen(ModalScreen[str]):
-    """Save / discard / keep editing; returns "save", "discard" or "cancel"."""
-
-    CSS_PATH = ["picker.tcss", "invoice.tcss"]
-    BINDINGS = [
-        Binding("s,f2", "choose('save')", tr("iv.bind_save"), id="unsaved.save"),
-        Binding("d", "choose('discard')", "Discard", id="unsaved.discard"),
-        Binding("escape,c", "choose('cancel')", tr("pk.bind_cancel"), id="unsaved.cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(classes="form-modal")
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="form-box", id="unsaved-box"):
-            yield Label(tr("iv.unsaved_title"), classes="form-title")
-            yield Label(tr("iv.unsaved_text"))
-            yield Label(tr("iv.unsaved_keys"), classes="form-hint form-field-label")
-
-    def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -560,12 +536,7 @@ class InvoiceScreen(HostedScreen[None]):
             return "", "-muted"
         if rec.sync_state is SyncState.QUEUED and self.outbox is not None and self.outbox.state == "sending":
             return tr("iv.badge_sending"), "-info"
-        return {
-            SyncState.LOCAL_ONLY: (tr("iv.badge_local_only"), "-muted"),
-            SyncState.QUEUED: (tr("iv.badge_queued"), "-info"),
-            SyncState.IN_ACCOUNTING: (tr("iv.badge_in_accounting"), "-ok"),
-            SyncState.FAILED: (tr("iv.badge_failed"), "-error"),
-        }[rec.sync_state]
+        return sync_label(rec.sync_state), SYNC_VARIANT[rec.sync_state]
 
     def _paint_lines(self) -> None:
         table = self.query_one("#inv-lines", DataTable)
@@ -938,4 +909,11 @@ class InvoiceScreen(HostedScreen[None]):
                 self.dirty = False
                 self.dismiss(None)
 
-        self.app.push_screen(UnsavedChangesScreen(), chosen)
+        self.app.push_screen(
+            ConfirmModal(tr("iv.unsaved_text"), title=tr("iv.unsaved_title"), choices=[
+                Choice("save", tr("iv.unsaved_save"), "s,f2"),
+                Choice("discard", tr("iv.unsaved_discard"), "d"),
+                Choice("cancel", tr("iv.unsaved_keep"), "c"),
+            ]),
+            chosen,
+        )

@@ -23,7 +23,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tui_crm.domain.models import SyncState
 from tui_crm.domain.status import (
     PaymentStatus,
     ShipmentStatus,
@@ -39,7 +38,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, Store
 from tui_crm.store.orders import PaymentRecord, ShipmentRecord
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
-from tui_crm.widgets.state_badge import Badge
+from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 
 register(
@@ -94,10 +93,6 @@ register(
         "od.bind_invoice": {"en": "Invoice", "ru": "Счёт"},
         "od.bind_refresh": {"en": "Refresh", "ru": "Обновить"},
         "od.bind_back": {"en": "Back", "ru": "Назад"},
-        "od.sync_local_only": {"en": "Local only", "ru": "Только в CRM"},
-        "od.sync_queued": {"en": "Queued", "ru": "В очереди"},
-        "od.sync_in_accounting": {"en": "In accounting", "ru": "В учёте"},
-        "od.sync_failed": {"en": "Failed", "ru": "Ошибка"},
         "od.status_not_paid": {"en": "Not paid", "ru": "Не оплачен"},
         "od.status_partially_paid": {"en": "Partially paid", "ru": "Оплачен частично"},
         "od.status_paid": {"en": "Paid", "ru": "Оплачен"},
@@ -320,13 +315,7 @@ class OrderScreen(HostedScreen[None]):
         self.query_one("#ord-posted", Badge).show(
             tr("od.posted") if rec.posted else tr("od.not_posted"), "-warn" if rec.posted else "-muted"
         )
-        sync_key = {
-            SyncState.LOCAL_ONLY: ("od.sync_local_only", "-muted"),
-            SyncState.QUEUED: ("od.sync_queued", "-info"),
-            SyncState.IN_ACCOUNTING: ("od.sync_in_accounting", "-ok"),
-            SyncState.FAILED: ("od.sync_failed", "-error"),
-        }[rec.sync_state]
-        self.query_one("#ord-sync", Badge).show(tr(sync_key[0]), sync_key[1])
+        self.query_one("#ord-sync", Badge).show(sync_label(rec.sync_state), SYNC_VARIANT[rec.sync_state])
         client = Text(facts.client_name or "—", style="bold")
         client.append("  " + tr("od.total", total=money_text(rec.total).plain))
         self.query_one("#ord-client", Label).update(client)

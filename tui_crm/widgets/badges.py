@@ -1,8 +1,16 @@
-"""Small pieces of styled text shared by screens: sync state badges, client kinds, phones."""
+"""The one badge system: sync state, lock, paid and shipped, as table-cell text or as a widget.
+
+`sync_badge()` gives a `Text` for table cells (clients list, card); `Badge` is the one-line
+widget of headers (invoice, order view). Both take a state's label from one catalog key
+(`sync.<state>`) and its colour from one mapping; colours come from theme variables through
+CSS classes (`-ok`, `-warn`, `-error`, `-info`, `-muted`), and the text always names the
+state, so nothing relies on colour alone.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widgets import Static
 
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.validation import ClientKind, normalize_phone
@@ -14,6 +22,15 @@ _SYNC_STYLE = {
     SyncState.QUEUED: ("⇡", "yellow"),
     SyncState.IN_ACCOUNTING: ("●", "green"),
     SyncState.FAILED: ("✖", "bold red"),
+}
+
+
+# The Badge widget's variant for each sync state.
+SYNC_VARIANT = {
+    SyncState.LOCAL_ONLY: "-muted",
+    SyncState.QUEUED: "-info",
+    SyncState.IN_ACCOUNTING: "-ok",
+    SyncState.FAILED: "-error",
 }
 
 
@@ -43,3 +60,41 @@ def format_phone(phone: str) -> str:
         return e164 or phone
     d = e164[2:]
     return f"+7 {d[:3]} {d[3:6]}-{d[6:8]}-{d[8:]}"
+
+
+VARIANTS = ("-ok", "-warn", "-error", "-info", "-muted")
+
+
+class Badge(Static):
+    """One-line label like `🔒 Posted` or `Partially paid`, styled by its variant."""
+
+    DEFAULT_CSS = """
+    Badge {
+        width: auto;
+        height: 1;
+        padding: 0 1;
+        margin: 0 1 0 0;
+        text-style: bold;
+        background: $panel;
+        color: $text;
+    }
+    Badge.-ok { background: $success-muted; color: $text-success; }
+    Badge.-warn { background: $warning-muted; color: $text-warning; }
+    Badge.-error { background: $error-muted; color: $text-error; }
+    Badge.-info { background: $primary-muted; color: $text-primary; }
+    Badge.-muted { background: $panel; color: $text-muted; text-style: none; }
+    Badge.-hidden { display: none; }
+    """
+
+    def __init__(self, text: str = "", variant: str = "-muted", **kwargs: object) -> None:
+        super().__init__(Text(text), **kwargs)  # type: ignore[arg-type]
+        self.add_class(variant)
+        if not text:
+            self.add_class("-hidden")
+
+    def show(self, text: str, variant: str = "-muted") -> None:
+        """Set text and variant; an empty text hides the badge."""
+        self.update(Text(text))
+        self.remove_class(*VARIANTS)
+        self.add_class(variant)
+        self.set_class(not text, "-hidden")

@@ -1,8 +1,15 @@
-"""A yes/no question as a modal: `dismiss(True)` for yes, `dismiss(False)` for no or escape."""
+"""The one confirm dialog: a question and two or more answers, each with a button and keys.
+
+`ConfirmModal(question, yes, no)` is the yes/no form (`dismiss(True)` for yes, `False` for no or
+escape); `ConfirmModal(question, choices=[...])` offers more answers (save / discard / keep
+editing). The safe answer, the last one, has the focus, and escape always gives it.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -20,8 +27,17 @@ register({
 })
 
 
-class ConfirmModal(ModalScreen[bool]):
-    """Asks before something is lost; the safe answer (no) has the focus."""
+@dataclass(frozen=True)
+class Choice:
+    """One answer: what `dismiss` returns, the button's label, and the keys that choose it."""
+
+    value: Any
+    label: str
+    keys: str
+
+
+class ConfirmModal(ModalScreen[Any]):
+    """Asks before something is lost; the safe answer (the last choice) has the focus."""
 
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
@@ -29,34 +45,44 @@ class ConfirmModal(ModalScreen[bool]):
         width: 64; height: auto; padding: 1 2;
         border: thick $warning; background: $panel;
     }
+    ConfirmModal #title { text-style: bold; margin-bottom: 1; }
     ConfirmModal #question { width: 1fr; margin-bottom: 1; }
     ConfirmModal Horizontal { height: auto; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 2; }
+    ConfirmModal Button { margin-left: 2; min-width: 10; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,f2", "answer(True)", tr("bind.yes"), id="confirm.yes"),
-        Binding("n,escape", "answer(False)", tr("bind.no"), id="confirm.no"),
+        Binding("escape", "safe", tr("bind.no"), show=False, id="confirm.safe"),
     ]
 
-    def __init__(self, question: str, yes: str, no: str) -> None:
+    def __init__(self, question: str, yes: str = "", no: str = "", *,
+                 choices: Sequence[Choice] | None = None, title: str = "") -> None:
         super().__init__()
         self._question = question
-        self._yes = yes
-        self._no = no
+        self._title = title
+        self._choices = list(choices) if choices else [
+            Choice(True, yes or tr("bind.yes"), "y,f2"), Choice(False, no or tr("bind.no"), "n")]
+        for index, choice in enumerate(self._choices):
+            self._bindings.bind(choice.keys, f"choose({index})", choice.label, show=True)
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            if self._title:
+                yield Label(Text(self._title), id="title")
             yield Label(Text(self._question), id="question")
             with Horizontal():
-                yield Button(self._yes, id="yes", variant="error")
-                yield Button(self._no, id="no", variant="primary")
+                for index, choice in enumerate(self._choices):
+                    safe = index == len(self._choices) - 1
+                    yield Button(choice.label, id=f"choice-{index}", variant="primary" if safe else "error")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(f"#choice-{len(self._choices) - 1}", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.action_choose(int((event.button.id or "choice-0").removeprefix("choice-")))
 
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+    def action_choose(self, index: int) -> None:
+        self.dismiss(self._choices[index].value)
+
+    def action_safe(self) -> None:
+        self.dismiss(self._choices[-1].value)
