@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from textual import on, work
@@ -105,6 +106,9 @@ class _ProductWatch:
 
 class HostApp(App[None]):
     """The services and the engine wiring every screen needs. `service=None`: offline."""
+
+    # Classes shared by several screens; absolute, so subclasses elsewhere (tests) find it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
 
     def __init__(
         self,

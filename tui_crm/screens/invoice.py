@@ -190,7 +190,7 @@ class Parts:
 class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
     """Quantity and discount of one line; both validated, enter saves, escape cancels."""
 
-    CSS_PATH = ["picker.tcss", "invoice.tcss"]  # the small-form classes live in picker.tcss
+    CSS_PATH = "invoice.tcss"  # the small-form classes are the app's (app.tcss)
     BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
 
     def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
