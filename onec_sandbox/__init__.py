@@ -1,8 +1,11 @@
-"""tui_crm.sandbox: a bundled 1C КА 1.1 OData endpoint (the "other side" of sync).
+"""onec_sandbox: a bundled 1C КА 1.1 OData endpoint (the "other side" of sync).
 
-It imports nothing from tui_crm.sync or tui_crm.store, so tests running our client against it
-check both sides for real. Entry points: `create_app` (ASGI), `SandboxState` (data),
-`start_in_thread` / `serve` (uvicorn on loopback), `cli` (`tui-crm sandbox …`).
+A package of its own, beside tui_crm and installed by the `sandbox` extra
+(`pip install 'tui-crm[sandbox]'`, which brings starlette and uvicorn). It imports nothing of
+tui_crm, so tests running our client against it check both sides for real.
+Entry points: `create_app` (ASGI), `SandboxState` (data), `start_in_thread` / `serve`
+(uvicorn on loopback), `cli` (`tui-crm sandbox …`, also `onec-sandbox …` and
+`python -m onec_sandbox …`).
 
 CLI:
   tui-crm sandbox serve [--port N] [--base NAME] [--data FILE | --memory] [--reset]

@@ -175,3 +175,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from . import clerk
     return clerk.run(args)
+
+
+def build_parser(prog: str = "onec-sandbox") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="The bundled 1C-like accounting endpoint and the clerk's actions.")
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "onec-sandbox") -> int:
+    """`onec-sandbox …` (and `tui-crm sandbox …`, which hands its arguments here)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
