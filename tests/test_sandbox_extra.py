@@ -20,7 +20,7 @@ def _cli_without(blocked: str, argv: list[str]) -> subprocess.CompletedProcess[s
         f"sys.exit(main({argv!r}))\n"
     )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+                          timeout=120, check=False, cwd=ROOT)
 
 
 @pytest.mark.parametrize("blocked", ["onec_sandbox", "starlette", "uvicorn"])
@@ -45,13 +45,13 @@ def test_missing_sandbox_is_one_plain_line_and_exit_2(blocked: str, argv: list[s
 
 def test_sandbox_command_hands_over_to_onec_sandbox() -> None:
     proc = subprocess.run([sys.executable, "-m", "tui_crm.cli", "sandbox", "--help"],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: tui-crm sandbox")
     for command in ("serve", "seed", "orders", "post", "pay", "ship", "price", "receive"):
         assert command in proc.stdout
     same = subprocess.run([sys.executable, "-m", "onec_sandbox", "--help"],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
     assert same.returncode == 0, same.stderr
     assert same.stdout.split("\n", 1)[1] == proc.stdout.split("\n", 1)[1]
 
