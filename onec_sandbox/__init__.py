@@ -20,7 +20,6 @@ Query strings must encode spaces as %20 (a '+' is a literal plus, like in 1C).
 
 from __future__ import annotations
 
-from .app import create_app
 from .faults import Faults
 from .state import SandboxState
 
@@ -28,7 +27,11 @@ __all__ = ["create_app", "Faults", "SandboxState", "start_in_thread", "serve"]
 
 
 def __getattr__(name: str):
-    # uvicorn is imported lazily: in-process tests need only the ASGI app
+    # starlette and uvicorn are imported lazily: the data and the CLI's parser need neither, so
+    # `onec-sandbox` can say how to install them; in-process tests need only the ASGI app
+    if name == "create_app":
+        from .app import create_app
+        return create_app
     if name in ("start_in_thread", "serve", "RunningSandbox"):
         from . import server
         return getattr(server, name)

@@ -60,3 +60,20 @@ def test_crm_help_lists_sandbox_without_importing_it() -> None:
     proc = _cli_without("onec_sandbox", ["--help"])
     assert proc.returncode == 0, proc.stderr
     assert "sandbox" in proc.stdout and "demo" in proc.stdout
+
+
+@pytest.mark.parametrize("blocked", ["starlette", "uvicorn"])
+def test_onec_sandbox_command_says_how_to_get_its_web_stack(blocked: str) -> None:
+    code = (
+        "import sys\n"
+        f"sys.modules[{blocked!r}] = None\n"
+        "from onec_sandbox.cli import main\n"
+        "sys.exit(main(['orders'], prog='onec-sandbox'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("onec-sandbox:"), proc.stderr
+    assert blocked in lines[0] and "pip install 'tui-crm[sandbox]'" in lines[0]

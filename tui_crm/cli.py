@@ -84,14 +84,14 @@ def sandbox_missing() -> str | None:
     The sandbox is a package of its own, installed by the `sandbox` extra; a plain
     `pip install tui-crm` does not bring it (nor its web stack).
     """
-    try:
-        import uvicorn  # noqa: F401
+    import importlib
 
-        import onec_sandbox  # noqa: F401  (it imports starlette)
-    except ImportError as exc:
-        what = exc.name or "onec_sandbox"
-        return (f"tui-crm: the accounting sandbox is not installed (no module {what}); "
-                "get it with: pip install 'tui-crm[sandbox]'  (or `make demo` from a checkout)")
+    for name in ("onec_sandbox", "starlette", "uvicorn"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return (f"tui-crm: the accounting sandbox is not installed (no module {name}); "
+                    "get it with: pip install 'tui-crm[sandbox]'  (or `make demo` from a checkout)")
     return None
 
 
