@@ -214,8 +214,8 @@ def bench_odata(products: int, warehouses: int, limit: int) -> tuple[list[float]
     """The same searches as OData `substringof` queries to the sandbox over loopback."""
     import httpx
 
-    from tui_crm.sandbox.server import start_in_thread
-    from tui_crm.sandbox.state import SandboxState
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
     from tui_crm.sync.odata import and_, or_, substringof
 
     t = time.perf_counter()

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from tui_crm.sandbox.app import create_app
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.app import create_app
+from onec_sandbox.state import SandboxState
 
 
 def url(path: str, **params: str) -> str:

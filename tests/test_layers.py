@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "tui_crm"
+SANDBOX = PKG.parent / "onec_sandbox"
 
 
 def _imports(folder: Path) -> dict[str, set[str]]:
@@ -42,7 +43,6 @@ def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
         ("sync", ("textual", "tui_crm.screens", "tui_crm.widgets", "tui_crm.app")),
         ("screens", ("httpx", "duckdb", "tui_crm.sync.odata")),
         ("widgets", ("httpx", "duckdb", "tui_crm.sync.odata")),
-        ("sandbox", ("tui_crm.sync", "tui_crm.store", "tui_crm.screens", "textual", "duckdb")),
     ],
 )
 def test_layer_does_not_import(folder: str, forbidden: tuple[str, ...]) -> None:
@@ -59,4 +59,73 @@ def test_core_layers_import_without_textual() -> None:
         "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules if sys.modules[m])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+# The sandbox is the other side (DESIGN.md §2): a package of its own, installed by the `sandbox`
+# extra. It imports nothing of tui_crm, and tui_crm reaches it only from the two CLI commands.
+SANDBOX_GATES = {"sandbox_missing", "cmd_sandbox", "cmd_demo"}  # functions of tui_crm/cli.py
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=PKG.parent)
+
+
+def _imports_with_scope(path: Path) -> list[tuple[str, str | None]]:
+    """(imported module, enclosing top-level function or None) for every absolute import."""
+    found: list[tuple[str, str | None]] = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for top in tree.body:
+        scope = top.name if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        for node in ast.walk(top):
+            if isinstance(node, ast.Import):
+                found.extend((a.name, scope) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((node.module, scope))
+    return found
+
+
+def test_onec_sandbox_imports_nothing_of_tui_crm() -> None:
+    assert SANDBOX.is_dir()
+    bad = [f"{path.relative_to(PKG.parent)} imports {name}"
+           for path in sorted(SANDBOX.rglob("*.py"))
+           for name, _ in _imports_with_scope(path)
+           if name == "tui_crm" or name.startswith("tui_crm.")]
+    assert bad == []
+    # and for real: every module of the sandbox loads where tui_crm cannot be imported
+    proc = _run(
+        "import importlib, pkgutil, sys\n"
+        "sys.modules['tui_crm'] = None\n"
+        "import onec_sandbox\n"
+        "for m in pkgutil.walk_packages(onec_sandbox.__path__, 'onec_sandbox.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "st = onec_sandbox.SandboxState.seeded(products=5, warehouses=1, seed=1)\n"
+        "onec_sandbox.create_app(st)\n"
+        "assert not [m for m in sys.modules if m.startswith('tui_crm') and sys.modules[m]]\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_tui_crm_never_imports_the_sandbox_outside_its_cli_commands() -> None:
+    forbidden = ("onec_sandbox", "starlette", "uvicorn")
+    bad = []
+    for path in sorted(PKG.rglob("*.py")):
+        rel = str(path.relative_to(PKG.parent))
+        for name, scope in _imports_with_scope(path):
+            gated = rel == "tui_crm/cli.py" and scope in SANDBOX_GATES
+            if any(name == f or name.startswith(f + ".") for f in forbidden) and not gated:
+                bad.append(f"{rel} imports {name} (in {scope or 'module scope'})")
+    assert bad == []
+    # and for real: the whole CRM loads, and builds its CLI, without the sandbox or its web stack
+    proc = _run(
+        "import importlib, pkgutil, sys\n"
+        "for name in ('onec_sandbox', 'starlette', 'uvicorn'):\n"
+        "    sys.modules[name] = None\n"
+        "import tui_crm, tui_crm.app, tui_crm.cli, tui_crm.sync.service\n"
+        "for m in pkgutil.walk_packages(tui_crm.__path__, 'tui_crm.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "tui_crm.cli.build_parser()\n"
+    )
     assert proc.returncode == 0, proc.stderr

@@ -78,13 +78,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run_tui(_settings(args), theme=args.theme)
 
 
+def sandbox_missing() -> str | None:
+    """None when the bundled sandbox (onec_sandbox, starlette, uvicorn) imports; else what to print.
+
+    The sandbox is a package of its own, installed by the `sandbox` extra; a plain
+    `pip install tui-crm` does not bring it (nor its web stack).
+    """
+    import importlib
+
+    for name in ("onec_sandbox", "starlette", "uvicorn"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return (f"tui-crm: the accounting sandbox is not installed (no module {name}); "
+                    "get it with: pip install 'tui-crm[sandbox]'  (or `make demo` from a checkout)")
+    return None
+
+
+def cmd_sandbox(argv: list[str]) -> int:
+    """`tui-crm sandbox …`: hand the arguments to the sandbox's own CLI (onec_sandbox.cli)."""
+    missing = sandbox_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    from onec_sandbox.cli import main as sandbox_main
+
+    return sandbox_main(argv, prog="tui-crm sandbox")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Start the sandbox on a free loopback port and the TUI against it, with a demo store."""
     from dataclasses import replace
 
-    from tui_crm.sandbox.cli import running_demo_url_file
-    from tui_crm.sandbox.server import start_in_thread
-    from tui_crm.sandbox.state import SandboxState
+    missing = sandbox_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    from onec_sandbox.cli import running_demo_url_file
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
 
     log_path = _setup_logging("demo")
     folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
@@ -297,14 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_config)
 
-    try:
-        from tui_crm.sandbox import cli as sandbox_cli
-    except ImportError:  # the sandbox is optional at import time; its absence is reported if used
-        sandbox_cli = None  # type: ignore[assignment]
-    if sandbox_cli is not None and hasattr(sandbox_cli, "add_arguments"):
-        p = sub.add_parser("sandbox", help="the bundled 1C-like accounting endpoint and the clerk's actions")
-        sandbox_cli.add_arguments(p)
-        p.set_defaults(func=sandbox_cli.run)
+    # Listed here for --help only: main() hands `sandbox …` to onec_sandbox's own parser, so the
+    # CRM never imports the sandbox (an optional extra) unless that command is run.
+    p = sub.add_parser("sandbox", add_help=False,
+                       help="the bundled 1C-like accounting endpoint and the clerk's actions "
+                            "(`tui-crm sandbox --help`)")
+    p.add_argument("sandbox_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(func=lambda a: cmd_sandbox(a.sandbox_args))
     return parser
 
 
@@ -313,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["run", *argv]  # `tui-crm` alone (or with run's flags) opens the CRM
+    if argv[0] == "sandbox":
+        return cmd_sandbox(argv[1:])
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

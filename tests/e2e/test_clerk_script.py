@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_crm.sandbox.server import start_in_thread
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.server import start_in_thread
+from onec_sandbox.state import SandboxState
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "clerk-scenario.sh"
 

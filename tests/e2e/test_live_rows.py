@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
+from onec_sandbox import cli as sandbox_cli
+from onec_sandbox.server import RunningSandbox, start_in_thread
+from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
 from tui_crm.app import CrmApp
 from tui_crm.config import AccountingSettings
 from tui_crm.i18n import set_language
-from tui_crm.sandbox import cli as sandbox_cli
-from tui_crm.sandbox.server import RunningSandbox, start_in_thread
-from tui_crm.sandbox.state import SandboxState
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import Store

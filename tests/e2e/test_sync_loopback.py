@@ -19,8 +19,8 @@ import pytest
 
 from tests.sync.sandbox_kit import ORDER, new_client, new_invoice
 from tui_crm.domain.models import SyncState
-from tui_crm.sandbox.server import start_in_thread
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.server import start_in_thread
+from onec_sandbox.state import SandboxState
 from tui_crm.store import Store
 from tests.clock import TestClock
 

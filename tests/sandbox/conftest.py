@@ -7,10 +7,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tui_crm.sandbox.app import create_app
-from tui_crm.sandbox.faults import Faults
-from tui_crm.sandbox.schema import EMPTY_REF
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.app import create_app
+from onec_sandbox.faults import Faults
+from onec_sandbox.schema import EMPTY_REF
+from onec_sandbox.state import SandboxState
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 

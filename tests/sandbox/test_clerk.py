@@ -8,10 +8,10 @@ import uuid
 import httpx
 import pytest
 
-from tui_crm.sandbox import cli as sandbox_cli
-from tui_crm.sandbox.faults import Faults
-from tui_crm.sandbox.server import start_in_thread
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox import cli as sandbox_cli
+from onec_sandbox.faults import Faults
+from onec_sandbox.server import start_in_thread
+from onec_sandbox.state import SandboxState
 
 from .conftest import url
 

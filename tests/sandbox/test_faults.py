@@ -9,8 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from tui_crm.sandbox.app import create_app
-from tui_crm.sandbox.faults import DroppedResponse, Faults
+from onec_sandbox.app import create_app
+from onec_sandbox.faults import DroppedResponse, Faults
 
 from .conftest import BASE, error_code, url
 

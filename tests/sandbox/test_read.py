@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui_crm.sandbox.schema import EMPTY_REF
+from onec_sandbox.schema import EMPTY_REF
 
 from .conftest import error_code, get_json, url
 
@@ -220,7 +220,7 @@ async def test_other_catalogs(client):
     assert [v["Description"] for v in (await get_json(client, "Catalog_ТипыЦенНоменклатуры"))[
         "value"]] == ["Оптовая", "Розничная"]
     cps = (await get_json(client, "Catalog_Контрагенты"))["value"]
-    from tui_crm.sandbox.seed import inn_valid
+    from onec_sandbox.seed import inn_valid
     assert len(cps) == 40 and all(inn_valid(c["ИНН"]) for c in cps)
     assert any(c["Description"].startswith("ИП ") for c in cps)
     assert any(c["Description"].startswith("ООО ") for c in cps)
@@ -243,8 +243,8 @@ async def test_filter_datetime_and_arith(client):
 
 
 def test_seed_is_deterministic_and_scales():
-    from tui_crm.sandbox.seed import product_names
-    from tui_crm.sandbox.state import SandboxState
+    from onec_sandbox.seed import product_names
+    from onec_sandbox.state import SandboxState
     a = SandboxState.seeded(products=50, warehouses=4, seed=3)
     b = SandboxState.seeded(products=50, warehouses=4, seed=3)
     assert list(a.objects["Catalog_Номенклатура"]) == list(b.objects["Catalog_Номенклатура"])

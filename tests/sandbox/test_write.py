@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.state import SandboxState
 
 from .conftest import error_code, get_json, url
 
@@ -358,7 +358,7 @@ def test_persistence_and_reset(tmp_path):
 async def test_persisted_posting_survives_restart(tmp_path, refs):
     import httpx
 
-    from tui_crm.sandbox.app import create_app
+    from onec_sandbox.app import create_app
     p = tmp_path / "b.sqlite"
     st = SandboxState.seeded(products=60, warehouses=3, seed=7, path=p)
     app = create_app(st)

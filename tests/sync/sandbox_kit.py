@@ -21,9 +21,9 @@ from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client
 from tui_crm.domain.validation import ClientKind
 from tui_crm.domain.vat import VatRate
-from tui_crm.sandbox.app import create_app
-from tui_crm.sandbox.faults import Faults
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.app import create_app
+from onec_sandbox.faults import Faults
+from onec_sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService

@@ -7,8 +7,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from tui_crm.sandbox.app import create_app
-from tui_crm.sandbox.state import SandboxState
+from onec_sandbox.app import create_app
+from onec_sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.pull import BadData, pull_mirror

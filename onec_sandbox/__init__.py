@@ -1,8 +1,11 @@
-"""tui_crm.sandbox: a bundled 1C КА 1.1 OData endpoint (the "other side" of sync).
+"""onec_sandbox: a bundled 1C КА 1.1 OData endpoint (the "other side" of sync).
 
-It imports nothing from tui_crm.sync or tui_crm.store, so tests running our client against it
-check both sides for real. Entry points: `create_app` (ASGI), `SandboxState` (data),
-`start_in_thread` / `serve` (uvicorn on loopback), `cli` (`tui-crm sandbox …`).
+A package of its own, beside tui_crm and installed by the `sandbox` extra
+(`pip install 'tui-crm[sandbox]'`, which brings starlette and uvicorn). It imports nothing of
+tui_crm, so tests running our client against it check both sides for real.
+Entry points: `create_app` (ASGI), `SandboxState` (data), `start_in_thread` / `serve`
+(uvicorn on loopback), `cli` (`tui-crm sandbox …`, also `onec-sandbox …` and
+`python -m onec_sandbox …`).
 
 CLI:
   tui-crm sandbox serve [--port N] [--base NAME] [--data FILE | --memory] [--reset]
@@ -17,7 +20,6 @@ Query strings must encode spaces as %20 (a '+' is a literal plus, like in 1C).
 
 from __future__ import annotations
 
-from .app import create_app
 from .faults import Faults
 from .state import SandboxState
 
@@ -25,7 +27,11 @@ __all__ = ["create_app", "Faults", "SandboxState", "start_in_thread", "serve"]
 
 
 def __getattr__(name: str):
-    # uvicorn is imported lazily: in-process tests need only the ASGI app
+    # starlette and uvicorn are imported lazily: the data and the CLI's parser need neither, so
+    # `onec-sandbox` can say how to install them; in-process tests need only the ASGI app
+    if name == "create_app":
+        from .app import create_app
+        return create_app
     if name in ("start_in_thread", "serve", "RunningSandbox"):
         from . import server
         return getattr(server, name)

@@ -175,3 +175,40 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from . import clerk
     return clerk.run(args)
+
+
+def build_parser(prog: str = "onec-sandbox") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="The bundled 1C-like accounting endpoint and the clerk's actions.")
+    add_arguments(parser)
+    return parser
+
+
+INSTALL_HINT = "pip install 'tui-crm[sandbox]'  (or `make demo` from a checkout)"
+
+
+def missing_web_stack() -> str | None:
+    """The first of starlette / uvicorn (the `sandbox` extra) that cannot be imported, or None."""
+    import importlib
+
+    for name in ("starlette", "uvicorn"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return name
+    return None
+
+
+def main(argv: list[str] | None = None, prog: str = "onec-sandbox") -> int:
+    """`onec-sandbox …` (and `tui-crm sandbox …`, which hands its arguments here)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    missing = missing_web_stack()
+    if missing:
+        print(f"{prog}: the sandbox needs {missing}, which is not installed; get it with: "
+              f"{INSTALL_HINT}", file=sys.stderr)
+        return 2
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
