@@ -186,12 +186,6 @@ class OutboxStore:
                 [next_attempt_at, now, item_ids],
             )
 
-    def outbox_next_due(self) -> datetime | None:
-        row = self.db.cursor().execute(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        return row[0] if row else None
-
     def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:
         rows = self.db.cursor().execute(
             f"SELECT {_ITEM_COLS} FROM outbox WHERE state = 'failed' ORDER BY id LIMIT ?", [limit]

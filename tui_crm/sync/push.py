@@ -33,7 +33,6 @@ from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import (
-    AuthError,
     Conflict,
     KeyExists,
     NotFound,
@@ -606,6 +605,3 @@ class Pusher:
 
 
 __all__ = ["Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
-
-# Errors that mean "the user must fix credentials", kept for the service's online flag.
-AUTH_ERRORS = (AuthError,)

@@ -79,10 +79,6 @@ def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
     return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
-def count(p: Profile, key: str) -> str:
-    return f"{p[key].entity}/$count"
-
-
 def contacts(p: Profile) -> Query | None:
     """Contact information of counterparties (register mode; table-part mode rides on the catalog)."""
     c = p["contact"]
@@ -204,12 +200,6 @@ def orders_since(p: Profile, since: datetime) -> Query:
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
 
 
-def order_full(p: Profile, ref: str) -> Query:
-    c = p["order"]
-    select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
-    return Query(c.entity, tuple(select), eq(c.f("id"), lit_guid(ref)))
-
-
 def payments(p: Profile, key: str, order_ids: Sequence[str]) -> list[Query]:
     """Payments whose rows settle against any of the orders:
     ``Lines/any(d: d/Сделка eq cast(guid'…','Document_…') or …)``, in batches."""
@@ -289,9 +279,7 @@ __all__ = [
     "contacts",
     "contact_kinds",
     "contracts_of",
-    "count",
     "debt",
-    "order_full",
     "orders_by_id",
     "orders_since",
     "payments",

@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -76,8 +76,6 @@ class _Watch:
     price_type_id: str | None = None
     product_ids: tuple[str, ...] = ()
     order_ids: tuple[str, ...] = ()
-    dirty: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTransport | None = None) -> ODataClient:
