@@ -21,7 +21,7 @@ from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.pull import describe
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.jobs")
@@ -80,12 +80,6 @@ class Jobs:
                 run_id, ok=True, rows_read=result.rows, requests=result.requests, finished_at=self.clock()))
         return result
 
-    async def _rows(self, q: queries.Query) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        async for page in fetch_all(self.client, q):
-            out.extend(page)
-        return out
-
     # -- counts (cheap change probes for the idle cycle) ---------------------------------------
     async def count(self, key: str) -> int:
         return await self.client.count(self.profile[key].entity)
@@ -95,18 +89,18 @@ class Jobs:
         p = self.profile
 
         async def body(res: JobResult) -> None:
-            orgs = [parse.organization(p, r) for r in await self._rows(queries.catalog(p, "organization"))]
-            currencies = ([parse.currency(p, r) for r in await self._rows(queries.catalog(p, "currency"))]
+            orgs = [parse.organization(p, r) for r in await self.client.get_all(queries.catalog(p, "organization"))]
+            currencies = ([parse.currency(p, r) for r in await self.client.get_all(queries.catalog(p, "currency"))]
                           if p["currency"].present else [])
             kinds: dict[str, str] = {}
             contacts: dict[str, list[parse.Contact]] = {}
             if p["contact"].present:
                 kq = queries.contact_kinds(p)
                 if kq is not None:
-                    kinds = parse.contact_kind_map(p, await self._rows(kq))
+                    kinds = parse.contact_kind_map(p, await self.client.get_all(kq))
                 cq = queries.contacts(p)
                 if cq is not None:
-                    for r in await self._rows(cq):
+                    for r in await self.client.get_all(cq):
                         c = parse.contact(p, r, kinds)
                         if c is not None:
                             contacts.setdefault(c.owner, []).append(c)
@@ -114,7 +108,7 @@ class Jobs:
             counterparties = []
             raw_count = 0
             table_part = p["contact"].options.get("mode") == "table_part"
-            async for page in fetch_all(self.client, queries.catalog(p, "counterparty", extra_fields=extra)):
+            async for page in self.client.pages(queries.catalog(p, "counterparty", extra_fields=extra)):
                 raw_count += len(page)
                 for r in page:
                     cs = parse.contacts_from_table_part(p, r, kinds) if table_part else contacts.get(
@@ -124,7 +118,7 @@ class Jobs:
                         counterparties.append(t)
             contracts = []
             if p["contract"].present:
-                for r in await self._rows(queries.catalog(p, "contract")):
+                for r in await self.client.get_all(queries.catalog(p, "contract")):
                     t = parse.contract(p, r)
                     if t is not None:
                         contracts.append(t)
@@ -156,7 +150,7 @@ class Jobs:
                 i for i, _ in await self.writer.run(self.store.open_orders)]
             states: list[OrderState] = []
             for q in queries.orders_by_id(p, ids):
-                states.extend(parse.order_state(p, r) for r in await self._rows(q))
+                states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
             now = self.clock()
             since_meta = await self.writer.run(self._meta, "orders_seen_at")
             since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
@@ -166,7 +160,7 @@ class Jobs:
             made_in_1c = []
             asked = set(ids)
             in_window: list[OrderState] = []
-            for r in await self._rows(queries.orders_since(p, since)):
+            for r in await self.client.get_all(queries.orders_since(p, since)):
                 full = parse.order_full(p, r)
                 state = full[0]
                 if state.id in ours and state.id not in asked:
@@ -203,7 +197,7 @@ class Jobs:
             rows: list[PaymentRow] = []
             for key in ("bank_payment", "cash_payment"):
                 for q in queries.payments(p, key, list(order_ids)):
-                    for r in await self._rows(q):
+                    for r in await self.client.get_all(q):
                         rows.extend(parse.payments(p, key, r, wanted))
             res.rows = len(rows)
             now = self.clock()
@@ -226,7 +220,7 @@ class Jobs:
                 return
             rows: list[ShipmentRow] = []
             for q in queries.shipments(p, list(order_ids)):
-                for r in await self._rows(q):
+                for r in await self.client.get_all(q):
                     s = parse.shipment(p, r, wanted)
                     if s is not None:
                         rows.append(s)
@@ -257,7 +251,7 @@ class Jobs:
             debts: dict[str, Decimal] = {}
             balances: dict[str, Decimal] = {}
             try:
-                rows = await self._rows(q)
+                rows = await self.client.get_all(q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
                 return
@@ -292,7 +286,7 @@ class Jobs:
         if q is None:
             return None
         try:
-            rows = await self._rows(q)
+            rows = await self.client.get_all(q)
         except NotFound:
             log.warning("%s is not published; open orders are polled one by one", q.path)
             return None

@@ -36,7 +36,7 @@ from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.pull")
 
-__all__ = ["BadData", "PullResult", "Progress", "describe", "pull_mirror", "fetch_all"]
+__all__ = ["BadData", "PullResult", "Progress", "describe", "pull_mirror"]
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -69,15 +69,6 @@ def describe(exc: BaseException) -> str:
     """One plain line for the sync log and the status bar."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:500]
-
-
-async def fetch_all(client: ODataClient, q: Query, page_size: int | None = None):  # noqa: ANN201
-    """Async iterator over the pages of a query (unpaged queries give one page)."""
-    async for page in client.iter_pages(
-        q.path, select=list(q.select) or None, filter=q.filter, orderby=q.orderby if q.paged else None,
-        page_size=page_size, extra=q.extra or None,
-    ):
-        yield page
 
 
 def _create_stages(writer: StoreWriter) -> None:
@@ -156,7 +147,7 @@ async def _stream(
     pending: asyncio.Future[Any] | None = None
     count = 0
     counter = done if done is not None else [0]
-    async for page in fetch_all(client, q, page_size):
+    async for page in client.pages(q, page_size=page_size):
         rows = []
         for r in page:
             if not isinstance(r, dict):
@@ -257,7 +248,7 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
     try:
         for step in steps:
             try:
-                async for page in fetch_all(client, step.query, page_size):
+                async for page in client.pages(step.query, page_size=page_size):
                     await flush()
                     converting = (step, loop.run_in_executor(pool, step.convert, page))
                     step.rows += len(page)

@@ -44,7 +44,7 @@ from tui_crm.sync.odata import (
     lit_str,
 )
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.pull import describe
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
@@ -282,10 +282,7 @@ class Pusher:
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
             q = queries.contact_kinds(self.p)
-            rows: list[dict[str, Any]] = []
-            if q is not None:
-                async for page in fetch_all(self.client, q):
-                    rows.extend(page)
+            rows = await self.client.get_all(q) if q is not None else []
             by_ref = parse.contact_kind_map(self.p, rows)
             self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
         return self._contact_kinds
@@ -371,9 +368,7 @@ class Pusher:
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
-        found: list[dict[str, Any]] = []
-        async for page in fetch_all(self.client, queries.contracts_of(p, client_id, org_id)):
-            found.extend(page)
+        found = await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
             row = parse.contract(p, found[0])

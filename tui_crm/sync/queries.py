@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui_crm.sync.odata import and_, cast_ref, eq, in_guids, lit_bool, lit_datetime, lit_guid, lit_str, or_, virtual_table
+from tui_crm.sync.odata import (
+    and_,
+    cast_ref,
+    eq,
+    in_guids,
+    lit_bool,
+    lit_datetime,
+    lit_guid,
+    lit_str,
+    or_,
+    virtual_table,
+)
 from tui_crm.sync.profile import Concept, Profile, batches
 
 

@@ -35,11 +35,6 @@ from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
 from tui_crm.sync import parse, queries
-from tui_crm.sync.jobs import Jobs
-from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
-from tui_crm.sync.profile import Profile, batches, load_profile
-from tui_crm.sync.pull import Progress, PullResult, describe, fetch_all, pull_mirror
-from tui_crm.sync.push import PushResult, Pusher
 from tui_crm.sync.events import (
     LiveRowsUpdated,
     OrdersUpdated,
@@ -51,6 +46,11 @@ from tui_crm.sync.events import (
     Subscriber,
     SyncEvent,
 )
+from tui_crm.sync.jobs import Jobs
+from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
+from tui_crm.sync.profile import Profile, batches, load_profile
+from tui_crm.sync.pull import Progress, PullResult, describe, pull_mirror
+from tui_crm.sync.push import Pusher, PushResult
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync")
@@ -415,31 +415,23 @@ class SyncService:
             self.live.requests += self.client.stats.requests - before
             self.live.last_at = self.clock()
 
-    async def _rows(self, q: queries.Query | None) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        if q is None:
-            return out
-        async for page in fetch_all(self.client, q):
-            out.extend(page)
-        return out
-
     async def _live_products(self, warehouse_id: str, price_type_id: str | None, product_ids: Sequence[str]) -> None:
         p = self.profile
         stock: dict[str, list[Decimal]] = {}
         prices: dict[str, tuple[Decimal, str | None, datetime | None]] = {}
         variant_only: set[str] = set()
         for chunk in batches(product_ids, p.ids_per_request):
-            for r in await self._rows(queries.stock(p, warehouse_id, chunk)):
+            for r in await self.client.get_all(queries.stock(p, warehouse_id, chunk)):
                 _wh, prod, qty, reserved = parse.stock_row(p, r)
                 s = stock.setdefault(prod, [Decimal(0), Decimal(0)])
                 s[0] += qty
                 s[1] += reserved
             if p["reserves"].present:
-                for r in await self._rows(queries.reserves(p, warehouse_id, chunk)):
+                for r in await self.client.get_all(queries.reserves(p, warehouse_id, chunk)):
                     _wh, prod, qty, _ = parse.stock_row(p, r, "reserves")
                     stock.setdefault(prod, [Decimal(0), Decimal(0)])[1] += qty
             if price_type_id:
-                for r in await self._rows(queries.prices(p, price_type_id, chunk)):
+                for r in await self.client.get_all(queries.prices(p, price_type_id, chunk)):
                     _pt, prod, has_variant, price, unit, period = parse.price_row(p, r)
                     if has_variant and prod in prices and prod not in variant_only:
                         continue
@@ -472,7 +464,7 @@ class SyncService:
             return
         states = []
         for q in queries.orders_by_id(p, ids):
-            states.extend(parse.order_state(p, r) for r in await self._rows(q))
+            states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
         now = self.clock()
 
         def write() -> list[str]:

@@ -27,6 +27,7 @@ and re-exports the public names here, so importers write ``from tui_crm.sync.oda
 from __future__ import annotations
 
 from tui_crm.sync.odata.client import (
+    CollectionQuery,
     ODataClient,
     RequestStats,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "EMPTY_REF",
     "AuthError",
     "BusinessError",
+    "CollectionQuery",
     "Conflict",
     "KeyExists",
     "NotFound",

@@ -14,9 +14,9 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -34,6 +34,24 @@ from tui_crm.sync.odata.errors import (
 from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, lit_bool, lit_guid
 
 log = logging.getLogger("tui_crm.sync.odata")
+
+
+class CollectionQuery(Protocol):
+    """A prepared collection GET (``tui_crm.sync.queries.Query`` is one): a path (entity set or
+    virtual table) and its options; ``paged`` says whether to page by ``orderby``."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def select(self) -> Sequence[str]: ...
+    @property
+    def filter(self) -> str | None: ...
+    @property
+    def orderby(self) -> str | None: ...
+    @property
+    def paged(self) -> bool: ...
+    @property
+    def extra(self) -> Mapping[str, str]: ...
 
 
 @dataclass
@@ -457,10 +475,23 @@ class ODataClient:
                 return
             skip += size
 
-    async def get_all(self, entity: str, **kw: Any) -> list[dict]:
-        """All rows of ``iter_pages`` in one list."""
+    def pages(
+        self, query: CollectionQuery, *, page_size: int | None = None
+    ) -> AsyncIterator[list[dict]]:
+        """`iter_pages` for a prepared query: paged by its ``orderby`` when ``query.paged``,
+        otherwise one unpaged request (virtual tables, small registers)."""
+        return self.iter_pages(
+            query.path, select=list(query.select) or None, filter=query.filter,
+            orderby=query.orderby if query.paged else None, page_size=page_size,
+            extra=dict(query.extra) or None,
+        )
+
+    async def get_all(self, what: str | CollectionQuery, **kw: Any) -> list[dict]:
+        """Every row of an entity set (``iter_pages`` keywords) or of a prepared query
+        (``pages`` keywords) in one list: the one "fetch all pages" of the sync layer."""
         out: list[dict] = []
-        async for page in self.iter_pages(entity, **kw):
+        pages = self.iter_pages(what, **kw) if isinstance(what, str) else self.pages(what, **kw)
+        async for page in pages:
             out.extend(page)
         return out
 
