@@ -9,19 +9,17 @@ asked about, and only their DataVersion decides whether anything is written.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe
+from tui_crm.sync.runs import RunRecord, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.jobs")
@@ -32,13 +30,9 @@ ORDERS_FIRST_WINDOW = timedelta(days=30)
 
 
 @dataclass
-class JobResult:
-    job: str
-    ok: bool = True
-    rows: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    error: str | None = None
+class JobResult(RunRecord):
+    """A pull job's run (rows, requests, outcome) and what it found."""
+
     changed: list[str] = field(default_factory=list)
     new_payments: list[PaymentRow] = field(default_factory=list)
     new_shipments: list[ShipmentRow] = field(default_factory=list)
@@ -58,26 +52,10 @@ class Jobs:
         self.clock = clock or store.clock
 
     async def _recorded(self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True) -> JobResult:
-        """Run a job body, timing it and recording it in sync_runs; errors propagate."""
+        """Run a job body as one recorded sync run (unless ``record`` is False); errors propagate."""
         result = JobResult(job)
-        started = time.perf_counter()
-        before = self.client.stats.requests
-        run_id = await self.writer.run(self.store.start_run, job, self.clock()) if record else None
-        try:
+        async with recorded_run(self.writer, job, self.clock, self.client.stats, record=record, into=result):
             await body(result)
-        except BaseException as exc:
-            result.ok = False
-            result.error = describe(exc)
-            result.requests = self.client.stats.requests - before
-            if run_id is not None:
-                self.store.finish_run(run_id, ok=False, rows_read=result.rows, requests=result.requests,
-                                      error=result.error, finished_at=self.clock())
-            raise
-        result.requests = self.client.stats.requests - before
-        result.seconds = time.perf_counter() - started
-        if run_id is not None:
-            await self.writer.run(lambda: self.store.finish_run(
-                run_id, ok=True, rows_read=result.rows, requests=result.requests, finished_at=self.clock()))
         return result
 
     # -- counts (cheap change probes for the idle cycle) ---------------------------------------
@@ -152,7 +130,7 @@ class Jobs:
             for q in queries.orders_by_id(p, ids):
                 states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
             now = self.clock()
-            since_meta = await self.writer.run(self._meta, "orders_seen_at")
+            since_meta = await self.writer.run(self.store.get_meta, "orders_seen_at")
             since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
             since = since.replace(hour=0, minute=0, second=0, microsecond=0)
             known_clients = await self.writer.run(self.store.known_client_ids)
@@ -181,10 +159,6 @@ class Jobs:
             res.changed = await self.writer.run(write)
 
         return await self._recorded("orders", body)
-
-    def _meta(self, key: str) -> str | None:
-        row = self.store.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
 
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
