@@ -44,7 +44,7 @@ from tui_crm.sync.odata import (
     lit_str,
 )
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe
+from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
@@ -243,7 +243,7 @@ class Pusher:
                 known = self.store.get_client(cid)
                 try:
                     obj = await self.client.update(c.entity, cid, body,
-                                                   if_match=None if retried else (known and self._client_dv(cid)))
+                                                   if_match=None if retried else (known and self.store.pushed_client_version(cid)))
                 except NotFound:
                     raise Refused("the counterparty was deleted in accounting; discard this item or "
                                   "re-create the client") from None
@@ -257,7 +257,7 @@ class Pusher:
                                   "its new version was loaded — retry to overwrite it with the CRM's data") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
-            await self.writer.run(self._remember_client, cid, code, dv)
+            await self.writer.run(self.store.remember_pushed_client, cid, code, dv)
             await self._step(item, "counterparty")
             step = "counterparty"
         elif retried:
@@ -269,15 +269,7 @@ class Pusher:
             await self._step(item, "contacts")
         rec = self.store.get_client(cid)
         code = rec.accounting_code if rec else ""
-        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self._client_dv(cid)))
-
-    def _client_dv(self, client_id: str) -> str:
-        row = self.store.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
-        return row[0] if row else ""
-
-    def _remember_client(self, client_id: str, code: str, dv: str) -> None:
-        with self.store.transaction() as cur:
-            cur.execute("UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, dv, client_id])
+        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid)))
 
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
@@ -343,7 +335,7 @@ class Pusher:
             if open_item is not None and open_item.state == "failed":
                 raise Deferred(f"waiting for the client to reach accounting: {open_item.last_error}")
             # Never queued (a draft client): queue it now, in the same way the card would.
-            await self.writer.run(self._queue_client, client_id)
+            await self.writer.run(self.store.queue_push, "client", client_id, "create", self.clock())
             sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
             if sub is None:
                 raise Deferred("waiting for the client to reach accounting")
@@ -353,12 +345,6 @@ class Pusher:
         if outcome != "done":
             row = self.store.outbox_item(sub.id)
             raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
-
-    def _queue_client(self, client_id: str) -> None:
-        now = self.clock()
-        with self.store.transaction() as cur:
-            self.store.enqueue(cur, "client", client_id, "create", now)
-            cur.execute("UPDATE clients SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, client_id])
 
     async def _contract(self, client_id: str, org_id: str) -> str:
         """A sales contract of the client with our organization: known, found in 1C, or created."""
