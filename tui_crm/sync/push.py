@@ -127,7 +127,7 @@ class Pusher:
             if outcome == "done":
                 result.pushed.append((item.kind, item.object_id))
             elif outcome == "offline":
-                result.offline = (self.store.outbox_item(item.id)).last_error  # type: ignore[union-attr]
+                result.offline = self._last_error(item.id) or "accounting is unreachable"
                 rest = [i.id for i in items[n + 1:]]
                 await self.writer.run(self.store.outbox_release, rest,
                                       self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
@@ -135,10 +135,14 @@ class Pusher:
             elif outcome == "deferred":
                 result.deferred += 1
             else:
-                row = self.store.outbox_item(item.id)
-                result.failed.append((item.kind, item.object_id, row.last_error if row else ""))  # type: ignore[union-attr]
+                result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
         result.requests = self.client.stats.requests - before
         return result
+
+    def _last_error(self, item_id: int) -> str:
+        """The error an item's last attempt recorded ('' if none, or if the item is gone)."""
+        row = self.store.outbox_item(item_id)
+        return (row.last_error or "") if row is not None else ""
 
     async def push_item(self, item: OutboxItem) -> str:
         """Push one claimed item and record the outcome: done | offline | deferred | failed."""
@@ -243,7 +247,8 @@ class Pusher:
                 known = self.store.get_client(cid)
                 try:
                     obj = await self.client.update(c.entity, cid, body,
-                                                   if_match=None if retried else (known and self.store.pushed_client_version(cid)))
+                                                   if_match=None if retried or known is None
+                                                   else self.store.pushed_client_version(cid) or None)
                 except NotFound:
                     raise Refused("the counterparty was deleted in accounting; discard this item or "
                                   "re-create the client") from None
@@ -341,10 +346,9 @@ class Pusher:
                 raise Deferred("waiting for the client to reach accounting")
         outcome = await self.push_item(sub)
         if outcome == "offline":
-            raise Unreachable((self.store.outbox_item(sub.id)).last_error)  # type: ignore[union-attr]
+            raise Unreachable(self._last_error(sub.id) or None)
         if outcome != "done":
-            row = self.store.outbox_item(sub.id)
-            raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
+            raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     async def _contract(self, client_id: str, org_id: str) -> str:
         """A sales contract of the client with our organization: known, found in 1C, or created."""

@@ -109,9 +109,11 @@ def contact_kinds(p: Profile) -> Query | None:
 
 # -- registers --------------------------------------------------------------------------------
 
-def _register_path(c: Concept, condition: str | None, **params: object) -> str:
+def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,  # noqa: N803
+                   Dimensions: str | None = None) -> str:  # noqa: N803 - 1C's parameter names
     cond = and_(c.options.get("condition") or None, condition)
-    return virtual_table(c.entity, c.options["function"], Condition=cond or None, **params)
+    return virtual_table(c.entity, c.options["function"], Condition=cond or None, Period=Period,
+                         Dimensions=Dimensions)
 
 
 def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
