@@ -109,8 +109,9 @@ def contact_kinds(p: Profile) -> Query | None:
 
 # -- registers --------------------------------------------------------------------------------
 
-def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,  # noqa: N803
-                   Dimensions: str | None = None) -> str:  # noqa: N803 - 1C's parameter names
+def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,
+                   Dimensions: str | None = None) -> str:
+    """Path of the concept's virtual table; the keyword names are 1C's parameter names."""
     cond = and_(c.options.get("condition") or None, condition)
     return virtual_table(c.entity, c.options["function"], Condition=cond or None, Period=Period,
                          Dimensions=Dimensions)
