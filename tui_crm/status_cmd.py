@@ -61,7 +61,6 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
     from tui_crm.sync import parse, queries
     from tui_crm.sync.profile import load_profile
-    from tui_crm.sync.pull import fetch_all
     from tui_crm.sync.service import client_from_settings
 
     p = load_profile(settings.accounting.profile, base_dir=(settings.source.parent if settings.source else None))
@@ -69,27 +68,22 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     try:
         cps: list[dict[str, Any]] = []
         if query.strip():
-            async for page in fetch_all(client, queries.counterparty_search(p, query.strip())):
-                cps.extend(page)
+            cps = await client.get_all(queries.counterparty_search(p, query.strip()))
         cps = cps[:20]
         cp = p["counterparty"]
         names = {str(r[cp.f("id")]).lower(): r.get(cp.f("name"), "") for r in cps}
-        rows: list[dict[str, Any]] = []
         q = queries.orders_search(p, query.strip(), list(names)[:p.ids_per_request])
-        async for page in client.iter_pages(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby,
-                                            page_size=20):
-            rows.extend(page)
-            break
+        # The 20 newest: one page, not all of them.
+        rows = await client.get_page(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby, top=20)
         states = [parse.order_state(p, r) for r in rows[:20]]
         ids = [s.id for s in states]
         paid: dict[str, Decimal] = {}
         for key in ("bank_payment", "cash_payment"):
             for pq in queries.payments(p, key, ids):
-                async for page in fetch_all(client, pq):
-                    for r in page:
-                        for pay in parse.payments(p, key, r, set(ids)):
-                            if pay.posted:
-                                paid[pay.invoice_id] = paid.get(pay.invoice_id, Decimal(0)) + pay.amount
+                for r in await client.get_all(pq):
+                    for pay in parse.payments(p, key, r, set(ids)):
+                        if pay.posted:
+                            paid[pay.invoice_id] = paid.get(pay.invoice_id, Decimal(0)) + pay.amount
         invoices = []
         for s in states:
             total = s.total or Decimal(0)

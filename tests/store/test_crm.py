@@ -69,3 +69,24 @@ def test_invoice_roundtrip_and_posted_lock() -> None:
         cur.execute("UPDATE invoices SET posted = TRUE WHERE id = ?", [INV])
     with pytest.raises(PermissionError, match="posted"):
         store.save_invoice(INV, inv, date=datetime(2026, 11, 30, 10, 0))
+
+
+def test_outbox_retry_and_discard_are_one_pair_with_guards() -> None:
+    """Retry/discard act on failed or pending items only; retry queues the object again and
+    clears its push error; discard leaves a never-pushed object local only, error cleared."""
+    store = Store.open(None, clock=TestClock())
+    store.save_client(_client(), queue=True)
+    (item,) = store.claim_outbox()
+    store.outbox_failed(item.id, "1C says no")
+    rec = store.get_client(C1)
+    assert rec is not None and rec.sync_state is SyncState.FAILED and rec.sync_error == "1C says no"
+    assert store.outbox_retry(item.id)
+    rec = store.get_client(C1)
+    assert rec is not None and rec.sync_state is SyncState.QUEUED and rec.sync_error is None
+    (claimed,) = store.claim_outbox()
+    assert not store.outbox_retry(claimed.id) and not store.outbox_discard(claimed.id)  # being sent
+    store.outbox_failed(claimed.id, "still no")
+    assert store.outbox_discard(claimed.id)
+    rec = store.get_client(C1)
+    assert rec is not None and rec.sync_state is SyncState.LOCAL_ONLY and rec.sync_error is None
+    assert not store.outbox_retry(claimed.id) and not store.outbox_discard(claimed.id)  # discarded

@@ -108,6 +108,30 @@ async def test_paging_exact_multiple_needs_one_empty_page_and_get_all() -> None:
     assert calls == 3
 
 
+async def test_prepared_queries_page_only_when_paged() -> None:
+    """`pages(query)` / `get_all(query)`: the one paging loop, driven by a prepared Query."""
+    from tui_crm.sync.queries import Query
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(raw_query(request))
+        skip = int(request.url.params.get("$skip", "0"))
+        top = int(request.url.params.get("$top", "100"))
+        return collection("Catalog_X", [{"n": i} for i in range(3)][skip : skip + top])
+
+    paged = Query("Catalog_X", ("Ref_Key", "Code"), "Code eq 'A'", "Ref_Key", paged=True)
+    register = Query("AccumulationRegister_X/Balance()", ("Количество",), extra={"Condition": "x eq 1"})
+    async with make_client(handler, page_size=2) as client:
+        assert [len(p) async for p in client.pages(paged)] == [2, 1]
+        assert [r["n"] for r in await client.get_all(register)] == [0, 1, 2]
+    assert seen == [
+        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&$format=json",
+        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&$skip=2&$format=json",
+        "$select=%D0%9A%D0%BE%D0%BB%D0%B8%D1%87%D0%B5%D1%81%D1%82%D0%B2%D0%BE&Condition=x%20eq%201&$format=json",
+    ]
+
+
 async def test_paging_refuses_server_that_ignores_top() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return collection("Catalog_X", [{"n": i} for i in range(10)])

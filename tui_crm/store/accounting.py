@@ -150,9 +150,6 @@ class AccountingStore:
     def replace_currencies(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
         _replace_all(cur, "currencies", CURRENCY_COLUMNS, rows)
 
-    def replace_units(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_all(cur, "units", UNIT_COLUMNS, rows)
-
     def set_debts(self, cur: duckdb.DuckDBPyConnection, debts: Mapping[str, Decimal]) -> None:
         """Debt per counterparty (absent = no debt); copied onto CRM clients with the same id."""
         cur.execute("CREATE OR REPLACE TEMP TABLE stage_debt (id VARCHAR, debt DECIMAL(15,2))")
@@ -624,13 +621,6 @@ class AccountingStore:
         """
         params.append(limit)
         return [OrderProgress(*r) for r in self.db.cursor().execute(sql, params).fetchall()]
-
-    def payments_of(self, invoice_id: str) -> list[PaymentRow]:
-        rows = self.db.cursor().execute(
-            "SELECT id, kind, number, date, invoice_id, amount, posted FROM payments WHERE invoice_id = ? "
-            "ORDER BY date, number", [invoice_id],
-        ).fetchall()
-        return [PaymentRow(*r) for r in rows]
 
     def shipments_of(self, invoice_id: str) -> list[ShipmentRow]:
         cur = self.db.cursor()

@@ -198,6 +198,11 @@ class MirrorStore:
             """.format(search=search_key_sql("p.search"))
         )
 
+    def get_meta(self, key: str) -> str | None:
+        """A value of the ``meta`` key/value table (sync bookmarks, counts, pull times)."""
+        row = self.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
     def set_meta(self, cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         cur.execute(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -220,15 +225,17 @@ class MirrorStore:
         *,
         ok: bool,
         rows_read: int = 0,
+        rows_written: int | None = None,
         requests: int = 0,
         error: str | None = None,
         finished_at: datetime | None = None,
     ) -> None:
+        """Close a run; ``rows_written`` stays as it was when not given."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE sync_runs SET finished_at = ?, ok = ?, rows_read = ?, requests = ?, error = ? "
-                "WHERE id = ?",
-                [finished_at or self.clock(), ok, rows_read, requests, error, run_id],
+                "UPDATE sync_runs SET finished_at = ?, ok = ?, rows_read = ?, "
+                "rows_written = coalesce(?, rows_written), requests = ?, error = ? WHERE id = ?",
+                [finished_at or self.clock(), ok, rows_read, rows_written, requests, error, run_id],
             )
 
     def recent_runs(self, limit: int = 50) -> list[SyncRun]:

@@ -2,7 +2,7 @@
 
 Payments and shipments are facts from accounting (filled by the pull); the screens only read
 them here and derive paid/shipped state through `tui_crm.domain.status`. The outbox retry and
-discard are the minimal operator actions; the sync engine may offer richer ones.
+discard live in `tui_crm.store.outbox` (the sync engine's `retry`/`discard` call them).
 """
 
 from __future__ import annotations
@@ -199,46 +199,6 @@ class OrdersStore:
             if row:
                 return " ".join(x for x in (str(row[0] or ""), str(row[1] or "")) if x)
         return object_id
-
-    def retry_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
-        """Make a failed or waiting item due now; False if it is not retryable (done, discarded)."""
-        now = now or self.clock()
-        with self.db.transaction() as cur:
-            row = cur.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? "
-                "WHERE id = ? AND state IN ('pending', 'failed') RETURNING kind, object_id",
-                [now, now, item_id],
-            ).fetchone()
-            if row is None:
-                return False
-            if row[0] in ("client", "invoice"):
-                table = "clients" if row[0] == "client" else "invoices"
-                cur.execute(
-                    f"UPDATE {table} SET sync_state = 'queued', sync_error = NULL WHERE id = ? "
-                    "AND sync_state = 'failed'",
-                    [row[1]],
-                )
-        return True
-
-    def discard_outbox_item(self, item_id: int, now: datetime | None = None) -> bool:
-        """Drop an item that will not be sent; the object stays in the CRM as local only."""
-        now = now or self.clock()
-        with self.db.transaction() as cur:
-            row = cur.execute(
-                "UPDATE outbox SET state = 'discarded', updated_at = ? "
-                "WHERE id = ? AND state IN ('pending', 'failed') RETURNING kind, object_id",
-                [now, item_id],
-            ).fetchone()
-            if row is None:
-                return False
-            if row[0] in ("client", "invoice"):
-                table = "clients" if row[0] == "client" else "invoices"
-                cur.execute(
-                    f"UPDATE {table} SET sync_state = 'local_only' WHERE id = ? "
-                    "AND sync_state IN ('queued', 'failed')",
-                    [row[1]],
-                )
-        return True
 
 
 __all__ = ["OrdersStore", "OutboxState", "PaymentRecord", "ShipmentLine", "ShipmentRecord"]

@@ -12,6 +12,9 @@ interrupted (crash, kill -9) and is claimed again like a pending one.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+import duckdb
 
 from tui_crm.domain.models import SyncState
 from tui_crm.store.crm import OutboxItem
@@ -28,6 +31,11 @@ class OutboxStore:
 
     db: Database
     clock: Clock
+
+    if TYPE_CHECKING:  # provided by CrmStore in `Store`
+        def enqueue(
+            self, cur: duckdb.DuckDBPyConnection, kind: str, object_id: str, action: str, now: datetime
+        ) -> None: ...
 
     def claim_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
         """Due items (pending and interrupted ones), oldest first, marked ``sending``.
@@ -134,44 +142,53 @@ class OutboxStore:
                 )
 
     def outbox_retry(self, item_id: int, now: datetime | None = None) -> bool:
-        """User action: send a failed (or waiting) item again now. False if there is nothing to retry."""
+        """User action: send a failed (or waiting) item again now.
+
+        False, and nothing changes, when the item is not failed or pending (being sent, done,
+        discarded). A failed object is queued again and its last push error cleared.
+        """
         now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
-                "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? "
+                "WHERE id = ? AND state IN ('failed', 'pending') RETURNING kind, object_id",
+                [now, now, item_id],
             ).fetchone()
             if row is None:
                 return False
-            cur.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                [now, now, item_id],
-            )
-            cur.execute(
-                f"UPDATE {_TABLE_OF[row[0]]} SET sync_state = ?, updated_at = ? WHERE id = ? AND sync_state = ?",
-                [SyncState.QUEUED.value, now, row[1], SyncState.FAILED.value],
-            )
+            if row[0] in _TABLE_OF:
+                cur.execute(
+                    f"UPDATE {_TABLE_OF[row[0]]} SET sync_state = ?, sync_error = NULL, updated_at = ? "
+                    "WHERE id = ? AND sync_state = ?",
+                    [SyncState.QUEUED.value, now, row[1], SyncState.FAILED.value],
+                )
         return True
 
     def outbox_discard(self, item_id: int, now: datetime | None = None) -> bool:
-        """User action: give up on an item. The object stays in the CRM; if accounting never got it,
-        it is local only again (the user can queue it later)."""
+        """User action: give up on an item (False when it is not failed or pending).
+
+        The object stays in the CRM: in accounting if 1C has it (it has a number / code), local
+        only otherwise (the user can queue it later). Only a queued or failed object changes
+        state, and the error of the abandoned push is cleared.
+        """
         now = now or self.clock()
         with self.db.transaction() as cur:
             row = cur.execute(
-                "SELECT kind, object_id FROM outbox WHERE id = ? AND state IN ('failed', 'pending')", [item_id]
+                "UPDATE outbox SET state = 'discarded', updated_at = ? "
+                "WHERE id = ? AND state IN ('failed', 'pending') RETURNING kind, object_id",
+                [now, item_id],
             ).fetchone()
             if row is None:
                 return False
-            cur.execute(
-                "UPDATE outbox SET state = 'discarded', updated_at = ? WHERE id = ?", [now, item_id]
-            )
-            table = _TABLE_OF[row[0]]
-            number_col = "number" if table == "invoices" else "accounting_code"
-            cur.execute(
-                f"UPDATE {table} SET sync_state = CASE WHEN {number_col} <> '' THEN ? ELSE ? END, "
-                "updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, SyncState.LOCAL_ONLY.value, now, row[1]],
-            )
+            if row[0] in _TABLE_OF:
+                table = _TABLE_OF[row[0]]
+                number_col = "number" if table == "invoices" else "accounting_code"
+                cur.execute(
+                    f"UPDATE {table} SET sync_state = CASE WHEN {number_col} <> '' THEN ? ELSE ? END, "
+                    "sync_error = NULL, updated_at = ? WHERE id = ? AND sync_state IN (?, ?)",
+                    [SyncState.IN_ACCOUNTING.value, SyncState.LOCAL_ONLY.value, now, row[1],
+                     SyncState.QUEUED.value, SyncState.FAILED.value],
+                )
         return True
 
     def outbox_release(self, item_ids: list[int], next_attempt_at: datetime, now: datetime | None = None) -> None:
@@ -186,11 +203,28 @@ class OutboxStore:
                 [next_attempt_at, now, item_ids],
             )
 
-    def outbox_next_due(self) -> datetime | None:
-        row = self.db.cursor().execute(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        return row[0] if row else None
+    def queue_push(self, kind: str, object_id: str, action: str = "create", now: datetime | None = None) -> None:
+        """Queue an object that was never queued (a draft client its invoice needs) and mark it
+        queued, as saving it from its screen would."""
+        now = now or self.clock()
+        with self.db.transaction() as cur:
+            self.enqueue(cur, kind, object_id, action, now)
+            cur.execute(
+                f"UPDATE {_TABLE_OF[kind]} SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, object_id]
+            )
+
+    def pushed_client_version(self, client_id: str) -> str:
+        """The counterparty's DataVersion as last written or read by the push ('' if unknown)."""
+        row = self.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
+        return str(row[0] or "") if row else ""
+
+    def remember_pushed_client(self, client_id: str, code: str, data_version: str) -> None:
+        """The counterparty is written (its contacts may still be to come): keep its 1C code and
+        DataVersion."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, data_version, client_id]
+            )
 
     def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:
         rows = self.db.cursor().execute(

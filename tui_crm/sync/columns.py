@@ -93,6 +93,7 @@ class _Column:
         self.allowed = _ALLOWED.get(col.kind, frozenset())
         self.memo: dict[Any, str] = {}
         self.const = csv_text(self._judge(None)) if col.kind == "const" or not col.name else None
+        self.name: str = col.name or ""   # read only when not const, i.e. when mapped
 
     def _judge(self, v: Any) -> Any:
         c, e, n = self.col, self.entity, self.col.name
@@ -117,7 +118,7 @@ class _Column:
     def __call__(self, page: Sequence[Mapping[str, Any]]) -> list[str]:
         if self.const is not None:
             return [self.const] * len(page)
-        name = self.col.name
+        name = self.name
         raw = [r.get(name) for r in page]
         if not set(map(type, raw)) <= self.allowed:
             raise _Unsure

@@ -9,19 +9,17 @@ asked about, and only their DataVersion decides whether anything is written.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.runs import RunRecord, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.jobs")
@@ -32,13 +30,9 @@ ORDERS_FIRST_WINDOW = timedelta(days=30)
 
 
 @dataclass
-class JobResult:
-    job: str
-    ok: bool = True
-    rows: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    error: str | None = None
+class JobResult(RunRecord):
+    """A pull job's run (rows, requests, outcome) and what it found."""
+
     changed: list[str] = field(default_factory=list)
     new_payments: list[PaymentRow] = field(default_factory=list)
     new_shipments: list[ShipmentRow] = field(default_factory=list)
@@ -58,33 +52,11 @@ class Jobs:
         self.clock = clock or store.clock
 
     async def _recorded(self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True) -> JobResult:
-        """Run a job body, timing it and recording it in sync_runs; errors propagate."""
+        """Run a job body as one recorded sync run (unless ``record`` is False); errors propagate."""
         result = JobResult(job)
-        started = time.perf_counter()
-        before = self.client.stats.requests
-        run_id = await self.writer.run(self.store.start_run, job, self.clock()) if record else None
-        try:
+        async with recorded_run(self.writer, job, self.clock, self.client.stats, record=record, into=result):
             await body(result)
-        except BaseException as exc:
-            result.ok = False
-            result.error = describe(exc)
-            result.requests = self.client.stats.requests - before
-            if run_id is not None:
-                self.store.finish_run(run_id, ok=False, rows_read=result.rows, requests=result.requests,
-                                      error=result.error, finished_at=self.clock())
-            raise
-        result.requests = self.client.stats.requests - before
-        result.seconds = time.perf_counter() - started
-        if run_id is not None:
-            await self.writer.run(lambda: self.store.finish_run(
-                run_id, ok=True, rows_read=result.rows, requests=result.requests, finished_at=self.clock()))
         return result
-
-    async def _rows(self, q: queries.Query) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        async for page in fetch_all(self.client, q):
-            out.extend(page)
-        return out
 
     # -- counts (cheap change probes for the idle cycle) ---------------------------------------
     async def count(self, key: str) -> int:
@@ -95,18 +67,18 @@ class Jobs:
         p = self.profile
 
         async def body(res: JobResult) -> None:
-            orgs = [parse.organization(p, r) for r in await self._rows(queries.catalog(p, "organization"))]
-            currencies = ([parse.currency(p, r) for r in await self._rows(queries.catalog(p, "currency"))]
+            orgs = [parse.organization(p, r) for r in await self.client.get_all(queries.catalog(p, "organization"))]
+            currencies = ([parse.currency(p, r) for r in await self.client.get_all(queries.catalog(p, "currency"))]
                           if p["currency"].present else [])
             kinds: dict[str, str] = {}
             contacts: dict[str, list[parse.Contact]] = {}
             if p["contact"].present:
                 kq = queries.contact_kinds(p)
                 if kq is not None:
-                    kinds = parse.contact_kind_map(p, await self._rows(kq))
+                    kinds = parse.contact_kind_map(p, await self.client.get_all(kq))
                 cq = queries.contacts(p)
                 if cq is not None:
-                    for r in await self._rows(cq):
+                    for r in await self.client.get_all(cq):
                         c = parse.contact(p, r, kinds)
                         if c is not None:
                             contacts.setdefault(c.owner, []).append(c)
@@ -114,7 +86,7 @@ class Jobs:
             counterparties = []
             raw_count = 0
             table_part = p["contact"].options.get("mode") == "table_part"
-            async for page in fetch_all(self.client, queries.catalog(p, "counterparty", extra_fields=extra)):
+            async for page in self.client.pages(queries.catalog(p, "counterparty", extra_fields=extra)):
                 raw_count += len(page)
                 for r in page:
                     cs = parse.contacts_from_table_part(p, r, kinds) if table_part else contacts.get(
@@ -124,7 +96,7 @@ class Jobs:
                         counterparties.append(t)
             contracts = []
             if p["contract"].present:
-                for r in await self._rows(queries.catalog(p, "contract")):
+                for r in await self.client.get_all(queries.catalog(p, "contract")):
                     t = parse.contract(p, r)
                     if t is not None:
                         contracts.append(t)
@@ -156,9 +128,9 @@ class Jobs:
                 i for i, _ in await self.writer.run(self.store.open_orders)]
             states: list[OrderState] = []
             for q in queries.orders_by_id(p, ids):
-                states.extend(parse.order_state(p, r) for r in await self._rows(q))
+                states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
             now = self.clock()
-            since_meta = await self.writer.run(self._meta, "orders_seen_at")
+            since_meta = await self.writer.run(self.store.get_meta, "orders_seen_at")
             since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
             since = since.replace(hour=0, minute=0, second=0, microsecond=0)
             known_clients = await self.writer.run(self.store.known_client_ids)
@@ -166,7 +138,7 @@ class Jobs:
             made_in_1c = []
             asked = set(ids)
             in_window: list[OrderState] = []
-            for r in await self._rows(queries.orders_since(p, since)):
+            for r in await self.client.get_all(queries.orders_since(p, since)):
                 full = parse.order_full(p, r)
                 state = full[0]
                 if state.id in ours and state.id not in asked:
@@ -188,10 +160,6 @@ class Jobs:
 
         return await self._recorded("orders", body)
 
-    def _meta(self, key: str) -> str | None:
-        row = self.store.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
-
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
         p = self.profile
@@ -203,7 +171,7 @@ class Jobs:
             rows: list[PaymentRow] = []
             for key in ("bank_payment", "cash_payment"):
                 for q in queries.payments(p, key, list(order_ids)):
-                    for r in await self._rows(q):
+                    for r in await self.client.get_all(q):
                         rows.extend(parse.payments(p, key, r, wanted))
             res.rows = len(rows)
             now = self.clock()
@@ -226,7 +194,7 @@ class Jobs:
                 return
             rows: list[ShipmentRow] = []
             for q in queries.shipments(p, list(order_ids)):
-                for r in await self._rows(q):
+                for r in await self.client.get_all(q):
                     s = parse.shipment(p, r, wanted)
                     if s is not None:
                         rows.append(s)
@@ -257,7 +225,7 @@ class Jobs:
             debts: dict[str, Decimal] = {}
             balances: dict[str, Decimal] = {}
             try:
-                rows = await self._rows(q)
+                rows = await self.client.get_all(q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
                 return
@@ -292,7 +260,7 @@ class Jobs:
         if q is None:
             return None
         try:
-            rows = await self._rows(q)
+            rows = await self.client.get_all(q)
         except NotFound:
             log.warning("%s is not published; open orders are polled one by one", q.path)
             return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,11 +31,12 @@ from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.queries import Query
+from tui_crm.sync.runs import describe, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.pull")
 
-__all__ = ["BadData", "PullResult", "Progress", "describe", "pull_mirror", "fetch_all"]
+__all__ = ["BadData", "PullResult", "Progress", "pull_mirror"]
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -63,21 +63,6 @@ class PullResult:
     rows: int
     requests: int
     seconds: float
-
-
-def describe(exc: BaseException) -> str:
-    """One plain line for the sync log and the status bar."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:500]
-
-
-async def fetch_all(client: ODataClient, q: Query, page_size: int | None = None):  # noqa: ANN201
-    """Async iterator over the pages of a query (unpaged queries give one page)."""
-    async for page in client.iter_pages(
-        q.path, select=list(q.select) or None, filter=q.filter, orderby=q.orderby if q.paged else None,
-        page_size=page_size, extra=q.extra or None,
-    ):
-        yield page
 
 
 def _create_stages(writer: StoreWriter) -> None:
@@ -156,7 +141,7 @@ async def _stream(
     pending: asyncio.Future[Any] | None = None
     count = 0
     counter = done if done is not None else [0]
-    async for page in fetch_all(client, q, page_size):
+    async for page in client.pages(q, page_size=page_size):
         rows = []
         for r in page:
             if not isinstance(r, dict):
@@ -257,7 +242,7 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
     try:
         for step in steps:
             try:
-                async for page in fetch_all(client, step.query, page_size):
+                async for page in client.pages(step.query, page_size=page_size):
                     await flush()
                     converting = (step, loop.run_in_executor(pool, step.convert, page))
                     step.rows += len(page)
@@ -349,30 +334,17 @@ async def pull_mirror(
     clock = clock or store.clock
     own_writer = writer is None
     w = writer or StoreWriter(store)
-    started = time.perf_counter()
-    requests_before = client.stats.requests
-    run_id = await w.run(store.start_run, "mirror", clock())
     try:
-        rows, counts = await fetch_into_stages(client, w, p, progress=progress)
-        if progress is not None:
-            progress("saving", rows, rows)
-        written = await w.run(_apply, w, counts, clock())
+        async with recorded_run(w, "mirror", clock, client.stats) as run:
+            rows, counts = await fetch_into_stages(client, w, p, progress=progress)
+            if progress is not None:
+                progress("saving", rows, rows)
+            run.written = await w.run(_apply, w, counts, clock())
+            run.rows = rows
     except BaseException as exc:
-        requests = client.stats.requests - requests_before
         log.warning("mirror pull failed: %s", describe(exc))
-        # Recorded synchronously: this also runs when the task is being cancelled.
-        store.finish_run(run_id, ok=False, requests=requests, error=describe(exc), finished_at=clock())
+        raise
+    finally:
         if own_writer:
             w.close()
-        raise
-    requests = client.stats.requests - requests_before
-    await w.run(lambda: store.finish_run(run_id, ok=True, rows_read=rows, requests=requests, finished_at=clock()))
-    await w.run(_set_written, store, run_id, written)
-    if own_writer:
-        w.close()
-    return PullResult(rows=rows, requests=requests, seconds=time.perf_counter() - started)
-
-
-def _set_written(store: Store, run_id: int, written: int) -> None:
-    with store.transaction() as cur:
-        cur.execute("UPDATE sync_runs SET rows_written = ? WHERE id = ?", [written, run_id])
+    return PullResult(rows=run.rows, requests=run.requests, seconds=run.seconds)

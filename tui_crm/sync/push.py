@@ -33,7 +33,6 @@ from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import (
-    AuthError,
     Conflict,
     KeyExists,
     NotFound,
@@ -45,7 +44,7 @@ from tui_crm.sync.odata import (
     lit_str,
 )
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import describe, fetch_all
+from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
@@ -128,7 +127,7 @@ class Pusher:
             if outcome == "done":
                 result.pushed.append((item.kind, item.object_id))
             elif outcome == "offline":
-                result.offline = (self.store.outbox_item(item.id)).last_error  # type: ignore[union-attr]
+                result.offline = self._last_error(item.id) or "accounting is unreachable"
                 rest = [i.id for i in items[n + 1:]]
                 await self.writer.run(self.store.outbox_release, rest,
                                       self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
@@ -136,10 +135,14 @@ class Pusher:
             elif outcome == "deferred":
                 result.deferred += 1
             else:
-                row = self.store.outbox_item(item.id)
-                result.failed.append((item.kind, item.object_id, row.last_error if row else ""))  # type: ignore[union-attr]
+                result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
         result.requests = self.client.stats.requests - before
         return result
+
+    def _last_error(self, item_id: int) -> str:
+        """The error an item's last attempt recorded ('' if none, or if the item is gone)."""
+        row = self.store.outbox_item(item_id)
+        return (row.last_error or "") if row is not None else ""
 
     async def push_item(self, item: OutboxItem) -> str:
         """Push one claimed item and record the outcome: done | offline | deferred | failed."""
@@ -244,7 +247,8 @@ class Pusher:
                 known = self.store.get_client(cid)
                 try:
                     obj = await self.client.update(c.entity, cid, body,
-                                                   if_match=None if retried else (known and self._client_dv(cid)))
+                                                   if_match=None if retried or known is None
+                                                   else self.store.pushed_client_version(cid) or None)
                 except NotFound:
                     raise Refused("the counterparty was deleted in accounting; discard this item or "
                                   "re-create the client") from None
@@ -258,7 +262,7 @@ class Pusher:
                                   "its new version was loaded — retry to overwrite it with the CRM's data") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
-            await self.writer.run(self._remember_client, cid, code, dv)
+            await self.writer.run(self.store.remember_pushed_client, cid, code, dv)
             await self._step(item, "counterparty")
             step = "counterparty"
         elif retried:
@@ -270,23 +274,12 @@ class Pusher:
             await self._step(item, "contacts")
         rec = self.store.get_client(cid)
         code = rec.accounting_code if rec else ""
-        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self._client_dv(cid)))
-
-    def _client_dv(self, client_id: str) -> str:
-        row = self.store.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
-        return row[0] if row else ""
-
-    def _remember_client(self, client_id: str, code: str, dv: str) -> None:
-        with self.store.transaction() as cur:
-            cur.execute("UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, dv, client_id])
+        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid)))
 
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
             q = queries.contact_kinds(self.p)
-            rows: list[dict[str, Any]] = []
-            if q is not None:
-                async for page in fetch_all(self.client, q):
-                    rows.extend(page)
+            rows = await self.client.get_all(q) if q is not None else []
             by_ref = parse.contact_kind_map(self.p, rows)
             self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
         return self._contact_kinds
@@ -347,22 +340,15 @@ class Pusher:
             if open_item is not None and open_item.state == "failed":
                 raise Deferred(f"waiting for the client to reach accounting: {open_item.last_error}")
             # Never queued (a draft client): queue it now, in the same way the card would.
-            await self.writer.run(self._queue_client, client_id)
+            await self.writer.run(self.store.queue_push, "client", client_id, "create", self.clock())
             sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
             if sub is None:
                 raise Deferred("waiting for the client to reach accounting")
         outcome = await self.push_item(sub)
         if outcome == "offline":
-            raise Unreachable((self.store.outbox_item(sub.id)).last_error)  # type: ignore[union-attr]
+            raise Unreachable(self._last_error(sub.id) or None)
         if outcome != "done":
-            row = self.store.outbox_item(sub.id)
-            raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
-
-    def _queue_client(self, client_id: str) -> None:
-        now = self.clock()
-        with self.store.transaction() as cur:
-            self.store.enqueue(cur, "client", client_id, "create", now)
-            cur.execute("UPDATE clients SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, client_id])
+            raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     async def _contract(self, client_id: str, org_id: str) -> str:
         """A sales contract of the client with our organization: known, found in 1C, or created."""
@@ -372,9 +358,7 @@ class Pusher:
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
-        found: list[dict[str, Any]] = []
-        async for page in fetch_all(self.client, queries.contracts_of(p, client_id, org_id)):
-            found.extend(page)
+        found = await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
             row = parse.contract(p, found[0])
@@ -606,6 +590,3 @@ class Pusher:
 
 
 __all__ = ["Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
-
-# Errors that mean "the user must fix credentials", kept for the service's online flag.
-AUTH_ERRORS = (AuthError,)

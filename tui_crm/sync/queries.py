@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui_crm.sync.odata import and_, cast_ref, eq, in_guids, lit_bool, lit_datetime, lit_guid, lit_str, or_, virtual_table
+from tui_crm.sync.odata import (
+    and_,
+    cast_ref,
+    eq,
+    in_guids,
+    lit_bool,
+    lit_datetime,
+    lit_guid,
+    lit_str,
+    or_,
+    virtual_table,
+)
 from tui_crm.sync.profile import Concept, Profile, batches
 
 
@@ -79,10 +90,6 @@ def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
     return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
-def count(p: Profile, key: str) -> str:
-    return f"{p[key].entity}/$count"
-
-
 def contacts(p: Profile) -> Query | None:
     """Contact information of counterparties (register mode; table-part mode rides on the catalog)."""
     c = p["contact"]
@@ -102,9 +109,12 @@ def contact_kinds(p: Profile) -> Query | None:
 
 # -- registers --------------------------------------------------------------------------------
 
-def _register_path(c: Concept, condition: str | None, **params: object) -> str:
+def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,
+                   Dimensions: str | None = None) -> str:
+    """Path of the concept's virtual table; the keyword names are 1C's parameter names."""
     cond = and_(c.options.get("condition") or None, condition)
-    return virtual_table(c.entity, c.options["function"], Condition=cond or None, **params)
+    return virtual_table(c.entity, c.options["function"], Condition=cond or None, Period=Period,
+                         Dimensions=Dimensions)
 
 
 def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
@@ -204,12 +214,6 @@ def orders_since(p: Profile, since: datetime) -> Query:
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
 
 
-def order_full(p: Profile, ref: str) -> Query:
-    c = p["order"]
-    select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
-    return Query(c.entity, tuple(select), eq(c.f("id"), lit_guid(ref)))
-
-
 def payments(p: Profile, key: str, order_ids: Sequence[str]) -> list[Query]:
     """Payments whose rows settle against any of the orders:
     ``Lines/any(d: d/Сделка eq cast(guid'…','Document_…') or …)``, in batches."""
@@ -289,9 +293,7 @@ __all__ = [
     "contacts",
     "contact_kinds",
     "contracts_of",
-    "count",
     "debt",
-    "order_full",
     "orders_by_id",
     "orders_since",
     "payments",

@@ -1,0 +1,181 @@
+"""The live job: stock and prices of the rows on screen, and the state, payments and shipments of
+the orders on screen, refreshed every few seconds.
+
+Why apart from the engine: its cost must grow with what the operator sees, not with the catalog
+(DESIGN.md §4, "Live rows") — it asks for exactly the watched product ids (Balance/SliceLast with
+a ``Condition`` on those refs, in batches) and the watched orders, and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from tui_crm.store import OrderState, Store
+from tui_crm.sync import parse, queries
+from tui_crm.sync.changes import arrivals
+from tui_crm.sync.events import LiveRowsUpdated, OrdersUpdated, SyncEvent
+from tui_crm.sync.jobs import Jobs
+from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
+from tui_crm.sync.profile import Profile, batches
+from tui_crm.sync.runs import describe
+from tui_crm.sync.writer import StoreWriter
+
+log = logging.getLogger("tui_crm.sync")
+
+
+@dataclass
+class LiveStats:
+    ticks: int = 0
+    requests: int = 0
+    last_error: str | None = None
+    last_at: datetime | None = None
+
+
+@dataclass
+class _Watch:
+    warehouse_id: str | None = None
+    price_type_id: str | None = None
+    product_ids: tuple[str, ...] = ()
+    order_ids: tuple[str, ...] = ()
+
+
+def is_connectivity(exc: BaseException) -> bool:
+    """True when ``exc`` says accounting cannot be used at all (down, not OData, refused login)."""
+    return isinstance(exc, Unreachable | NotODataResponse | AuthError)
+
+
+class LiveJob:
+    """What is on screen, and one refresh of it per tick (ticks never overlap)."""
+
+    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, jobs: Jobs,
+                 clock: Callable[[], datetime], emit: Callable[[SyncEvent], None],
+                 reachable: Callable[[bool], None]) -> None:
+        self.client = client
+        self.store = store
+        self.profile = profile
+        self.writer = writer
+        self.jobs = jobs
+        self.clock = clock
+        self.emit = emit
+        self.reachable = reachable   # tells the engine whether accounting answered
+        self.stats = LiveStats()
+        self._watch = _Watch()
+        self._lock = asyncio.Lock()
+
+    # -- what is on screen -------------------------------------------------------------------
+    def watch_products(self, warehouse_id: str | None, price_type_id: str | None, product_ids: Sequence[str]) -> None:
+        self._watch.warehouse_id = warehouse_id
+        self._watch.price_type_id = price_type_id
+        self._watch.product_ids = tuple(dict.fromkeys(product_ids))
+
+    def unwatch_products(self) -> None:
+        self._watch.product_ids = ()
+
+    def watch_orders(self, invoice_ids: Sequence[str]) -> None:
+        self._watch.order_ids = tuple(dict.fromkeys(invoice_ids))
+
+    def unwatch_orders(self) -> None:
+        self._watch.order_ids = ()
+
+    @property
+    def watched(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self._watch.product_ids, self._watch.order_ids
+
+    # -- the tick ----------------------------------------------------------------------------
+    async def tick(self) -> None:
+        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size."""
+        w = self._watch
+        if not (w.product_ids and w.warehouse_id) and not w.order_ids:
+            return
+        if self._lock.locked():
+            return
+        async with self._lock:
+            before = self.client.stats.requests
+            try:
+                if w.product_ids and w.warehouse_id:
+                    await self._products(w.warehouse_id, w.price_type_id, w.product_ids)
+                if w.order_ids:
+                    await self._orders(w.order_ids)
+            except Exception as exc:
+                self.stats.last_error = describe(exc)
+                if is_connectivity(exc):
+                    self.reachable(False)
+                log.info("live refresh failed: %s", self.stats.last_error)
+            else:
+                self.stats.last_error = None
+            self.stats.ticks += 1
+            self.stats.requests += self.client.stats.requests - before
+            self.stats.last_at = self.clock()
+
+    async def _products(self, warehouse_id: str, price_type_id: str | None, product_ids: Sequence[str]) -> None:
+        p = self.profile
+        stock: dict[str, list[Decimal]] = {}
+        prices: dict[str, tuple[Decimal, str | None, datetime | None]] = {}
+        variant_only: set[str] = set()
+        for chunk in batches(product_ids, p.ids_per_request):
+            for r in await self.client.get_all(queries.stock(p, warehouse_id, chunk)):
+                _wh, prod, qty, reserved = parse.stock_row(p, r)
+                s = stock.setdefault(prod, [Decimal(0), Decimal(0)])
+                s[0] += qty
+                s[1] += reserved
+            reserves = queries.reserves(p, warehouse_id, chunk)
+            if reserves is not None:
+                for r in await self.client.get_all(reserves):
+                    _wh, prod, qty, _ = parse.stock_row(p, r, "reserves")
+                    stock.setdefault(prod, [Decimal(0), Decimal(0)])[1] += qty
+            if price_type_id:
+                for r in await self.client.get_all(queries.prices(p, price_type_id, chunk)):
+                    _pt, prod, has_variant, price, unit, period = parse.price_row(p, r)
+                    if has_variant and prod in prices and prod not in variant_only:
+                        continue
+                    if not has_variant or prod not in prices:
+                        prices[prod] = (price, unit, period)
+                        if has_variant:
+                            variant_only.add(prod)
+                        else:
+                            variant_only.discard(prod)
+        self.reachable(True)
+
+        def write() -> list[str]:
+            with self.store.transaction() as cur:
+                changed = self.store.update_live_stock(
+                    cur, warehouse_id, list(product_ids), {k: (v[0], v[1]) for k, v in stock.items()})
+                if price_type_id:
+                    changed += self.store.update_live_prices(cur, price_type_id, list(product_ids), prices)
+            return list(dict.fromkeys(changed))
+
+        changed = await self.writer.run(write)
+        if changed:
+            self.emit(LiveRowsUpdated(self.clock(), warehouse_id, price_type_id, tuple(changed)))
+
+    async def _orders(self, order_ids: Sequence[str]) -> None:
+        p = self.profile
+        in_accounting = await self.writer.run(self.store.invoice_ids_in_accounting)
+        ids = [i for i in order_ids if i in in_accounting]
+        if not ids:
+            return
+        states: list[OrderState] = []
+        for q in queries.orders_by_id(p, ids):
+            states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
+        now = self.clock()
+
+        def write() -> list[str]:
+            with self.store.transaction() as cur:
+                return self.store.apply_order_states(cur, states, ids, now)
+
+        changed = await self.writer.run(write)
+        if changed:
+            self.emit(OrdersUpdated(now, tuple(changed)))
+        pay = await self.jobs.payments(ids, record=False)
+        ship = await self.jobs.shipments(ids, record=False)
+        self.reachable(True)
+        for event in arrivals(self.clock(), pay.new_payments, ship.new_shipments):
+            self.emit(event)
+
+
+__all__ = ["LiveJob", "LiveStats", "is_connectivity"]

@@ -1,0 +1,581 @@
+"""Async httpx client for one 1C OData publication: encoding, paging, retries, error answers.
+
+Why here: paging uses ``$top``/``$skip`` with a stable ``$orderby`` and never ``$inlinecount``
+(which makes 1C ignore ``$top``/``$skip``); query strings are encoded by hand with ``%20`` for
+spaces (httpx 0.28 ``params=`` emits ``+``, which 1C does not read as a space); HTML pages
+answered with status 200 are errors; credentials never appear in exception messages, reprs or
+logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from tui_crm.sync.odata.errors import (
+    _RETRY_STATUSES,
+    NotFound,
+    NotODataResponse,
+    ODataError,
+    Unreachable,
+    _is_html,
+    _map_error,
+    _parse_error_body,
+)
+from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, lit_bool, lit_guid
+
+log = logging.getLogger("tui_crm.sync.odata")
+
+
+class CollectionQuery(Protocol):
+    """A prepared collection GET (``tui_crm.sync.queries.Query`` is one): a path (entity set or
+    virtual table) and its options; ``paged`` says whether to page by ``orderby``."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def select(self) -> Sequence[str]: ...
+    @property
+    def filter(self) -> str | None: ...
+    @property
+    def orderby(self) -> str | None: ...
+    @property
+    def paged(self) -> bool: ...
+    @property
+    def extra(self) -> Mapping[str, str]: ...
+
+
+@dataclass
+class RequestStats:
+    """Counters for benchmarks and the "an idle cycle costs N requests" figure.
+
+    ``requests`` counts HTTP attempts (retries included), ``bytes`` response bytes received,
+    ``bytes_sent`` request body bytes, ``seconds`` time spent waiting on HTTP (no backoff).
+    """
+
+    requests: int = 0
+    bytes: int = 0
+    bytes_sent: int = 0
+    retries: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Zero all counters (e.g. at the start of a measured cycle)."""
+        self.requests = self.bytes = self.bytes_sent = self.retries = self.errors = 0
+        self.seconds = 0.0
+        self.by_method = {}
+
+    def snapshot(self) -> RequestStats:
+        """A detached copy, to diff before/after a cycle."""
+        return RequestStats(
+            self.requests,
+            self.bytes,
+            self.bytes_sent,
+            self.retries,
+            self.errors,
+            self.seconds,
+            dict(self.by_method),
+        )
+
+
+# Characters left readable in paths/query values.  Everything else (space, &, +, #, ?, %, =,
+# non-ASCII) is percent-encoded; spaces become %20, never '+'.
+_PATH_SAFE = "/(),'=:$*@!;"
+_QUERY_SAFE = "$'(),/:*@!;"
+_FORBIDDEN_PARAMS = frozenset({"$inlinecount"})
+
+
+def _encode_query(params: Mapping[str, str]) -> str:
+    """Encode a query string with %20 for spaces (1C reads '+' literally)."""
+    return "&".join(
+        f"{quote(str(k), safe='$')}={quote(str(v), safe=_QUERY_SAFE)}" for k, v in params.items()
+    )
+
+
+def _check_path(path: str) -> str:
+    """Refuse paths that could escape the OData base (absolute URLs, .., query/fragment
+    smuggling is neutralised by encoding, control characters)."""
+    if not isinstance(path, str) or not path:
+        raise ValueError("empty OData path")
+    if _CONTROL_RE.search(path) or "://" in path or path.startswith("/"):
+        raise ValueError(f"not a relative OData path: {path!r}")
+    if any(seg in (".", "..") for seg in path.split("/")):
+        raise ValueError(f"not a relative OData path: {path!r}")
+    return path
+
+
+def _safe_url(url: httpx.URL) -> str:
+    """URL text without user info (credentials never leave this module)."""
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return str(url)
+
+
+class ODataClient:
+    """Async client for one 1C OData publication (``…/odata/standard.odata/``).
+
+    Reads (GET) are retried with exponential backoff + jitter on unreachability, 502/503/504
+    and 500 with code -1 / no code (often transient).  Writes (POST/PATCH/DELETE) are never
+    retried automatically: 1C writes are not idempotent and a lost answer may hide a commit;
+    the push layer decides (see DESIGN §4, idempotent push).  ``create(..., idempotent=True)``
+    opts in when the caller supplied ``Ref_Key`` and will reconcile KeyExists.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        verify: bool = True,
+        retries: int = 2,
+        backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        page_size: int = 1000,
+    ) -> None:
+        url = httpx.URL(base_url)
+        # Credentials embedded in the URL are moved into the auth object and stripped, so the
+        # URL we keep (and put in errors/logs) is clean.
+        if url.userinfo:
+            username = username if username is not None else url.username
+            password = password if password is not None else url.password
+            url = url.copy_with(username=None, password=None)
+        if url.scheme not in ("http", "https"):
+            raise ValueError("accounting base URL must start with http:// or https://")
+        base = str(url)
+        if not base.endswith("/"):
+            base += "/"
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        self.base_url = base
+        self.retries = max(0, retries)
+        self.backoff = max(0.0, backoff)
+        self.page_size = page_size
+        self.stats = RequestStats()
+        self._has_auth = username is not None
+        auth = httpx.BasicAuth(username, password or "") if username is not None else None
+        self._http = httpx.AsyncClient(
+            base_url=base,
+            auth=auth,
+            headers={"Accept": "application/json", "Accept-Charset": "utf-8"},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            verify=verify,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"ODataClient({self.base_url!r}, auth={'basic' if self._has_auth else 'none'})"
+
+    async def aclose(self) -> None:
+        """Close the underlying connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ODataClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _url(self, path: str, params: Mapping[str, str] | None) -> str:
+        """Relative URL with encoded path and a hand-encoded query (always ``$format=json``)."""
+        query: dict[str, str] = {}
+        for k, v in (params or {}).items():
+            if v is None:
+                continue
+            if k in _FORBIDDEN_PARAMS:
+                raise ValueError("$inlinecount disables paging in 1C; use count() instead")
+            query[k] = v
+        query["$format"] = "json"
+        return quote(_check_path(path), safe=_PATH_SAFE) + "?" + _encode_query(query)
+
+    def _delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so many CRM instances don't retry in lockstep."""
+        base = self.backoff * (2**attempt)
+        return base + random.uniform(0, base)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send one logical request (with retries if idempotent) and raise on any error answer.
+
+        Returns only a non-error response; the caller checks the body shape.
+        """
+        if idempotent is None:
+            idempotent = method == "GET"
+        rel = self._url(path, params)
+        content = None
+        req_headers = dict(headers or {})
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            req_headers["Content-Type"] = "application/json; charset=utf-8"
+        attempts = 1 + (self.retries if idempotent else 0)
+        last: ODataError | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self.stats.retries += 1
+                await asyncio.sleep(self._delay(attempt - 1))
+            request = self._http.build_request(method, rel, content=content, headers=req_headers)
+            url = _safe_url(request.url)
+            started = time.monotonic()
+            self.stats.requests += 1
+            self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+            self.stats.bytes_sent += len(content or b"")
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                elapsed = time.monotonic() - started
+                self.stats.seconds += elapsed
+                self.stats.errors += 1
+                last = self._transport_error(exc, method, url)
+                log.debug("%s %s -> %s after %.3fs", method, request.url.raw_path.decode(
+                    "ascii", "replace"), type(exc).__name__, elapsed)
+                continue
+            elapsed = time.monotonic() - started
+            self.stats.seconds += elapsed
+            self.stats.bytes += len(response.content)
+            log.debug("%s %s -> %s in %.3fs", method,
+                      request.url.raw_path.decode("ascii", "replace"), response.status_code,
+                      elapsed)
+            if 300 <= response.status_code < 400:
+                # 1C never redirects; a redirect means a login page / proxy in front of it.
+                # Following it would turn a write into a GET of someone else's page.
+                self.stats.errors += 1
+                target = httpx.URL(response.headers.get("location", "")).host or "elsewhere"
+                raise NotODataResponse(
+                    f"Accounting redirected the request to {target} instead of answering with "
+                    f"OData — check the publication / web server (HTTP {response.status_code}, "
+                    f"{method} {url}).",
+                    status=response.status_code, url=url, method=method,
+                )
+            if response.status_code < 400:
+                self._check_not_html(response, method, url)
+                return response
+            self.stats.errors += 1
+            last = self._error_from_response(response, method, url)
+            if not self._retryable(response.status_code, last):
+                raise last
+        assert last is not None
+        if attempts > 1 and isinstance(last, Unreachable):
+            last.sentence += f" Gave up after {attempts} attempts."
+            last.args = (last.sentence,)
+        raise last
+
+    @staticmethod
+    def _retryable(status: int, err: ODataError) -> bool:
+        """5xx that are plausibly transient: gateway errors, 500 with code -1 or no code."""
+        if status in _RETRY_STATUSES:
+            return True
+        return status == 500 and err.code in (None, "-1") and not isinstance(err, NotFound)
+
+    @staticmethod
+    def _transport_error(exc: httpx.TransportError, method: str, url: str) -> Unreachable:
+        """Plain-words sentence for connect errors, timeouts and dropped connections."""
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            what, applied = "could not connect to the server", False
+        elif isinstance(exc, httpx.PoolTimeout):
+            what, applied = "no free connection to the server", False
+        elif isinstance(exc, httpx.TimeoutException):
+            what, applied = "the server did not answer in time", True
+        elif isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            what, applied = "the connection was dropped before the answer arrived", True
+        else:
+            what, applied = f"network error ({type(exc).__name__})", True
+        host = httpx.URL(url).host
+        return Unreachable(
+            f"Accounting (1C) at {host} is unreachable: {what} ({method} {url}).",
+            maybe_applied=applied,
+            url=url,
+            method=method,
+        )
+
+    @staticmethod
+    def _check_not_html(response: httpx.Response, method: str, url: str) -> None:
+        ctype = response.headers.get("content-type", "").lower()
+        # Only the head is decoded: `response.text` would decode a 20 MB page a second time.
+        try:
+            head = response.content[:400].decode(response.encoding or "utf-8", "replace")
+        except LookupError:
+            head = response.content[:400].decode("utf-8", "replace")
+        if response.content and _is_html(ctype, head):
+            raise NotODataResponse(status=response.status_code, url=url, method=method)
+
+    @staticmethod
+    def _error_from_response(response: httpx.Response, method: str, url: str) -> ODataError:
+        status = response.status_code
+        text = response.text if response.content else ""
+        parsed = _parse_error_body(text) if text else None
+        if parsed is not None:
+            code, message = parsed
+            return _map_error(status, code, message, method, url)
+        ctype = response.headers.get("content-type", "").lower()
+        if status in (401, 403, 404, 412) or status in _RETRY_STATUSES:
+            return _map_error(status, None, None, method, url)
+        if text and _is_html(ctype, text):
+            return NotODataResponse(status=status, url=url, method=method)
+        return _map_error(status, None, None, method, url)
+
+    @staticmethod
+    def _json(response: httpx.Response, method: str, url: str) -> Any:
+        """Decode a JSON body; anything else is NotODataResponse (even with 200)."""
+        ctype = response.headers.get("content-type", "").lower()
+        if "json" not in ctype:
+            raise NotODataResponse(
+                f"Accounting answered with {ctype or 'no content type'}, not OData JSON — "
+                f"check the publication / web server (HTTP {response.status_code}, "
+                f"{method} {url}).",
+                status=response.status_code, url=url, method=method,
+            )
+        try:
+            data = json.loads(response.content.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            raise NotODataResponse(
+                f"Accounting sent a broken JSON answer — check the publication / web server "
+                f"(HTTP {response.status_code}, {method} {url}).",
+                status=response.status_code, url=url, method=method,
+            ) from None
+        if isinstance(data, dict) and ("odata.error" in data):
+            parsed = _parse_error_body(json.dumps(data))
+            code, message = parsed or (None, None)
+            raise _map_error(response.status_code, code, message, method, url)
+        return data
+
+    def _not_odata(self, response: httpx.Response, what: str) -> NotODataResponse:
+        url = _safe_url(response.request.url)
+        method = response.request.method
+        return NotODataResponse(
+            f"Accounting answered with JSON that is not a 1C OData {what} — check the "
+            f"publication / web server (HTTP {response.status_code}, {method} {url}).",
+            status=response.status_code, url=url, method=method,
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+
+    async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict:
+        """One GET; the answer must be a 1C OData JSON object (``value`` or
+        ``odata.metadata``), otherwise NotODataResponse."""
+        response = await self._request("GET", path, params=params)
+        data = self._json(response, "GET", _safe_url(response.request.url))
+        if not isinstance(data, dict) or not ("value" in data or "odata.metadata" in data):
+            raise self._not_odata(response, "answer")
+        return data
+
+    @staticmethod
+    def _query(
+        select: str | Iterable[str] | None = None,
+        filter: str | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+        expand: str | Iterable[str] | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if select:
+            params["$select"] = select if isinstance(select, str) else ",".join(select)
+        if filter:
+            params["$filter"] = filter
+        if orderby:
+            params["$orderby"] = orderby
+        if top is not None:
+            params["$top"] = str(int(top))
+        if skip:
+            params["$skip"] = str(int(skip))
+        if expand:
+            params["$expand"] = expand if isinstance(expand, str) else ",".join(expand)
+        for k, v in (extra or {}).items():
+            params[k] = v
+        return params
+
+    async def get_page(
+        self,
+        entity: str,
+        *,
+        select: str | Iterable[str] | None = None,
+        filter: str | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        skip: int | None = None,
+        expand: str | Iterable[str] | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> list[dict]:
+        """One collection GET -> the ``value`` rows.  ``entity`` may be a virtual-table path."""
+        params = self._query(select, filter, orderby, top, skip, expand, extra)
+        data = await self.get_json(entity, params)
+        rows = data.get("value")
+        if not isinstance(rows, list):
+            raise NotODataResponse(
+                "Accounting answered without a row list ('value') where a collection was "
+                f"expected, not OData rows — check the publication / web server ({entity}).",
+                url=self.base_url + entity, method="GET",
+            )
+        return rows
+
+    async def iter_pages(
+        self,
+        entity: str,
+        *,
+        select: str | Iterable[str] | None = None,
+        filter: str | None = None,
+        orderby: str | None = "Ref_Key",
+        page_size: int | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[list[dict]]:
+        """Yield pages via ``$top``/``$skip`` with a stable ``$orderby``; stop on a short page.
+
+        ``$inlinecount`` is never sent (it disables paging in 1C).  ``orderby=None`` (for
+        virtual tables, which have no ``Ref_Key``) fetches everything in one unpaged request,
+        since paging without a stable order can skip or repeat rows.  A page longer than
+        requested means the server ignored ``$top``: that raises rather than looping forever.
+        """
+        size = page_size or self.page_size
+        if size < 1:
+            raise ValueError("page_size must be >= 1")
+        if not orderby:
+            rows = await self.get_page(entity, select=select, filter=filter, extra=extra)
+            if rows:
+                yield rows
+            return
+        skip = 0
+        while True:
+            rows = await self.get_page(
+                entity, select=select, filter=filter, orderby=orderby, top=size, skip=skip,
+                extra=extra,
+            )
+            if len(rows) > size:
+                raise ODataError(
+                    f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
+                    "rows; refusing to continue."
+                )
+            if rows:
+                yield rows
+            if len(rows) < size:
+                return
+            skip += size
+
+    def pages(
+        self, query: CollectionQuery, *, page_size: int | None = None
+    ) -> AsyncIterator[list[dict]]:
+        """`iter_pages` for a prepared query: paged by its ``orderby`` when ``query.paged``,
+        otherwise one unpaged request (virtual tables, small registers)."""
+        return self.iter_pages(
+            query.path, select=list(query.select) or None, filter=query.filter,
+            orderby=query.orderby if query.paged else None, page_size=page_size,
+            extra=dict(query.extra) or None,
+        )
+
+    async def get_all(self, what: str | CollectionQuery, **kw: Any) -> list[dict]:
+        """Every row of an entity set (``iter_pages`` keywords) or of a prepared query
+        (``pages`` keywords) in one list: the one "fetch all pages" of the sync layer."""
+        out: list[dict] = []
+        pages = self.iter_pages(what, **kw) if isinstance(what, str) else self.pages(what, **kw)
+        async for page in pages:
+            out.extend(page)
+        return out
+
+    async def count(self, entity: str, filter: str | None = None) -> int:
+        """``entity/$count`` (bare number body; the only safe way to count, §7.3)."""
+        params = {"$filter": filter} if filter else None
+        response = await self._request("GET", f"{entity}/$count", params=params)
+        text = response.content.decode("utf-8-sig", "replace").strip().strip('"')
+        if not text.isdigit():
+            raise NotODataResponse(
+                "Accounting answered a count request with something other than a number — "
+                f"check the publication / web server ({entity}).",
+                status=response.status_code, url=_safe_url(response.request.url), method="GET",
+            )
+        return int(text)
+
+    async def get_entity(
+        self, entity: str, ref: str, select: str | Iterable[str] | None = None
+    ) -> dict | None:
+        """``Entity(guid'…')`` -> the entity, or None when 1C has no object with that key.
+
+        Only "no such object" (404 without code, or code 9) gives None; an unknown entity set
+        (code 6/8) still raises NotFound, since that is a configuration error, not absence.
+        """
+        path = f"{_check_entity(entity)}({lit_guid(ref)})"
+        params = self._query(select=select)
+        try:
+            response = await self._request("GET", path, params=params)
+        except NotFound as exc:
+            if exc.code in (None, "9"):
+                return None
+            raise
+        data = self._json(response, "GET", _safe_url(response.request.url))
+        if not isinstance(data, dict) or "odata.error" in data:
+            raise self._not_odata(response, "entity")
+        return data
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _write_result(self, response: httpx.Response) -> dict:
+        if response.status_code == 204 or not response.content.strip():
+            return {}
+        data = self._json(response, response.request.method, _safe_url(response.request.url))
+        if not isinstance(data, dict):
+            raise self._not_odata(response, "entity")
+        return data
+
+    async def create(self, entity: str, body: dict, *, idempotent: bool = False) -> dict:
+        """POST a new object; returns 1C's full entity (``Ref_Key``, ``DataVersion``, …).
+
+        Not retried unless ``idempotent=True`` (caller supplied ``Ref_Key`` and handles
+        KeyExists by adopting the existing object).
+        """
+        response = await self._request(
+            "POST", _check_entity(entity), body=body, idempotent=idempotent
+        )
+        return self._write_result(response)
+
+    async def update(
+        self, entity: str, ref: str, body: dict, *, if_match: str | None = None
+    ) -> dict:
+        """PATCH only the given fields (table parts must be sent whole); ``if_match`` is the
+        ``DataVersion`` read earlier (412 -> Conflict).  Returns the updated entity, or {} if
+        1C answered 204."""
+        headers = {"If-Match": if_match} if if_match else None
+        path = f"{_check_entity(entity)}({lit_guid(ref)})"
+        response = await self._request("PATCH", path, body=body, headers=headers)
+        return self._write_result(response)
+
+    async def delete(self, entity: str, ref: str, *, if_match: str | None = None) -> None:
+        """Physical deletion (1C DELETE is not "mark for deletion": PATCH DeletionMark for that)."""
+        headers = {"If-Match": if_match} if if_match else None
+        path = f"{_check_entity(entity)}({lit_guid(ref)})"
+        await self._request("DELETE", path, headers=headers)
+
+    async def post_document(self, entity: str, ref: str, *, operational: bool = False) -> None:
+        """``POST …(guid'…')/Post?PostingModeOperational=…``.  Failures come back as 500/-1
+        (BusinessError with 1C's message).  Success body is undocumented: re-read ``Posted``."""
+        path = f"{_check_entity(entity)}({lit_guid(ref)})/Post"
+        await self._request(
+            "POST", path, params={"PostingModeOperational": lit_bool(operational)}
+        )
+
+    async def unpost_document(self, entity: str, ref: str) -> None:
+        """``POST …(guid'…')/Unpost``."""
+        path = f"{_check_entity(entity)}({lit_guid(ref)})/Unpost"
+        await self._request("POST", path)

@@ -1,0 +1,175 @@
+"""Failures talking to 1C as typed exceptions, and the mapping of an error answer to them.
+
+Why: ``str()`` of every exception is a sentence an operator can read; ``odata.error`` bodies
+(JSON or XML) keep 1C's own code and message; HTML pages are told apart from OData. Credentials
+never appear in these messages (the client strips them from URLs first).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+# 502/503/504 from the web server in front of 1C: accounting is unreachable (and a read may be
+# retried).
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class ODataError(Exception):
+    """Any failure talking to 1C.  ``str(exc)`` is a sentence an operator can read.
+
+    Attributes: ``code`` (1C error code as text, or None), ``message`` (1C's own text, usually
+    Russian, or None), ``status`` (HTTP status or None), ``url`` (request URL without
+    credentials), ``method``.
+    """
+
+    lead = "Accounting (1C) returned an error."
+
+    def __init__(
+        self,
+        sentence: str | None = None,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        status: int | None = None,
+        url: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.status = status
+        self.url = url
+        self.method = method
+        self.sentence = sentence or self._compose()
+        super().__init__(self.sentence)
+
+    def _compose(self) -> str:
+        text = self.lead
+        if self.message:
+            text += f" 1C says: «{self.message}»"
+        details = []
+        if self.code is not None:
+            details.append(f"1C code {self.code}")
+        if self.status is not None:
+            details.append(f"HTTP {self.status}")
+        if self.method and self.url:
+            details.append(f"{self.method} {self.url}")
+        if details:
+            text += " (" + ", ".join(details) + ")"
+        return text
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+class Unreachable(ODataError):
+    """Accounting could not be reached: connect error, timeout, dropped connection, or a
+    502/503/504 from the web server in front of 1C.
+
+    ``maybe_applied`` is True when the request may have reached 1C before the failure (read
+    timeout, dropped response): a write in that state must be verified, not blindly resent.
+    """
+
+    lead = "Accounting (1C) is unreachable."
+
+    def __init__(self, sentence: str | None = None, *, maybe_applied: bool = False, **kw: Any):
+        self.maybe_applied = maybe_applied
+        super().__init__(sentence, **kw)
+
+
+class NotODataResponse(ODataError):
+    """The server answered, but not with 1C OData (HTML page, non-JSON, wrong JSON shape)."""
+
+    lead = (
+        "Accounting answered with an HTML page or other non-OData content, not OData — "
+        "check the publication / web server."
+    )
+
+
+class AuthError(ODataError):
+    """401/403 or 1C code 20: wrong login/password or missing rights (incl. RLS)."""
+
+    lead = "Accounting (1C) refused access: check the user name, password and the user's rights."
+
+
+class NotFound(ODataError):
+    """404, code 9 (no object with this key) or code 6/8 (unknown entity, e.g. not published)."""
+
+    lead = "Accounting (1C) has no such object or entity set."
+
+
+class Conflict(ODataError):
+    """412: the object changed in accounting since it was read (stale DataVersion)."""
+
+    lead = "The object was changed in accounting since it was read; reload it and retry."
+
+
+class KeyExists(ODataError):
+    """Code 15: an object with this key already exists."""
+
+    lead = "Accounting (1C) already has an object with this key."
+
+
+class BusinessError(ODataError):
+    """1C refused the operation: code -1 (exception in 1C code, e.g. posting failed) and other
+    request errors (bad value, unknown property, …)."""
+
+    lead = "Accounting (1C) refused the operation."
+
+
+_XML_CODE = re.compile(r"<(?:\w+:)?code>\s*(.*?)\s*</(?:\w+:)?code>", re.S)
+_XML_MSG = re.compile(r"<(?:\w+:)?message(?:\s[^>]*)?>\s*(.*?)\s*</(?:\w+:)?message>", re.S)
+
+
+def _parse_error_body(text: str) -> tuple[str | None, str | None] | None:
+    """Extract (code, message) from a JSON ``odata.error`` or an XML ``<m:error>`` body."""
+    stripped = text.lstrip("\ufeff \r\n\t")
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        err = data.get("odata.error") or data.get("error")
+        if not isinstance(err, dict):
+            return None
+        code = err.get("code")
+        msg = err.get("message")
+        if isinstance(msg, dict):
+            msg = msg.get("value")
+        return (None if code in (None, "") else str(code)), (str(msg) if msg else None)
+    if stripped.startswith("<"):
+        m_code = _XML_CODE.search(stripped)
+        if not m_code or "<html" in stripped[:500].lower():
+            return None
+        m_msg = _XML_MSG.search(stripped)
+        msg = html.unescape(m_msg.group(1)) if m_msg else None
+        return html.unescape(m_code.group(1)) or None, msg
+    return None
+
+
+def _is_html(content_type: str, text: str) -> bool:
+    head = text.lstrip("\ufeff \r\n\t")[:200].lower()
+    return "html" in content_type or head.startswith(("<!doctype html", "<html"))
+
+
+def _map_error(
+    status: int, code: str | None, message: str | None, method: str, url: str
+) -> ODataError:
+    """Choose the exception class for an error answer (status and 1C code)."""
+    kw: dict[str, Any] = {"code": code, "message": message, "status": status, "url": url,
+                          "method": method}
+    if status in (401, 403) or code == "20":
+        return AuthError(**kw)
+    if status == 412:
+        return Conflict(**kw)
+    if code == "15":
+        return KeyExists(**kw)
+    if status == 404 or code in ("6", "8", "9"):
+        return NotFound(**kw)
+    if status in _RETRY_STATUSES and code is None:
+        return Unreachable(maybe_applied=True, **kw)
+    return BusinessError(**kw)
