@@ -170,8 +170,6 @@ def _progress_printer(stream=sys.stderr):  # noqa: ANN001, ANN202
         text = f"sync: {label:<15}{bar}{pct} {done} rows" + (f" of {total}" if total else "")
         if tty:
             stream.write("\r" + text.ljust(78))
-            if label != state["label"] and state["label"] is not None:
-                pass
         elif label != state["label"]:
             stream.write(text + "\n")
         state["label"] = label
@@ -237,11 +235,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
                                      first_run_in=settings.sync.pull_seconds)
         scheduler.start()
         try:
-            while True:
-                await asyncio.sleep(3600)
+            await asyncio.Event().wait()  # until Ctrl+C cancels the run
         finally:
             scheduler.shutdown(wait=False)
-        return code
+        return code  # not reached: the wait above only ends by cancellation
 
     async def main() -> int:
         try:
