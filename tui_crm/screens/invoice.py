@@ -767,13 +767,17 @@ class InvoiceScreen(HostedScreen[None]):
     def _line_chosen(self) -> None:
         self.action_edit_line()
 
-    def action_edit_line(self) -> None:
+    def _line_to_change(self) -> tuple[int, InvoiceLine] | None:
+        """The line under the cursor, unless the invoice is locked (then say why) or empty."""
         if self._refuse_if_locked():
-            return
+            return None
         index = self._current_index()
-        if index is None:
+        return None if index is None else (index, self.invoice.lines[index])
+
+    def action_edit_line(self) -> None:
+        if (chosen := self._line_to_change()) is None:
             return
-        line = self.invoice.lines[index]
+        index, line = chosen
         row = self.stock.get(line.product_id)
 
         def edited(result: tuple[Decimal, Decimal] | None) -> None:
@@ -787,12 +791,9 @@ class InvoiceScreen(HostedScreen[None]):
         self.app.push_screen(LineEditScreen(index + 1, line, row.free_stock if row else None), edited)
 
     def action_delete_line(self) -> None:
-        if self._refuse_if_locked():
+        if (chosen := self._line_to_change()) is None:
             return
-        index = self._current_index()
-        if index is None:
-            return
-        line = self.invoice.lines[index]
+        index, line = chosen
         lines = list(self.invoice.lines)
         del lines[index]
         self._set_invoice(replace(self.invoice, lines=tuple(lines)))

@@ -18,6 +18,7 @@ from tui_crm.store import Store
 from tui_crm.sync.events import OrdersUpdated, PaymentArrived, ShipmentArrived, SyncEvent
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.parts import EnginePart
 from tui_crm.sync.profile import Profile
 from tui_crm.sync.pull import Progress, pull_mirror
 from tui_crm.sync.writer import StoreWriter
@@ -37,19 +38,13 @@ def arrivals(now: datetime, payments: Sequence[Any], shipments: Sequence[Any]) -
     return events
 
 
-class PullCycle:
+class PullCycle(EnginePart):
     """One pull cycle's work: reference and mirror when they changed or aged, then documents."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, jobs: Jobs,
                  clock: Callable[[], datetime], emit: Callable[[SyncEvent], None], *,
                  mirror_max_age: timedelta = MIRROR_MAX_AGE) -> None:
-        self.client = client
-        self.store = store
-        self.profile = profile
-        self.writer = writer
-        self.jobs = jobs
-        self.clock = clock
-        self.emit = emit
+        super().__init__(client, store, profile, writer, jobs, clock, emit)
         self.mirror_max_age = mirror_max_age
 
     def _stale(self, key: str, max_age: timedelta) -> bool:

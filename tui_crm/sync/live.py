@@ -21,6 +21,7 @@ from tui_crm.sync.changes import arrivals
 from tui_crm.sync.events import LiveRowsUpdated, OrdersUpdated, SyncEvent
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
+from tui_crm.sync.parts import EnginePart
 from tui_crm.sync.profile import Profile, batches
 from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
@@ -49,19 +50,13 @@ def is_connectivity(exc: BaseException) -> bool:
     return isinstance(exc, Unreachable | NotODataResponse | AuthError)
 
 
-class LiveJob:
+class LiveJob(EnginePart):
     """What is on screen, and one refresh of it per tick (ticks never overlap)."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, jobs: Jobs,
                  clock: Callable[[], datetime], emit: Callable[[SyncEvent], None],
                  reachable: Callable[[bool], None]) -> None:
-        self.client = client
-        self.store = store
-        self.profile = profile
-        self.writer = writer
-        self.jobs = jobs
-        self.clock = clock
-        self.emit = emit
+        super().__init__(client, store, profile, writer, jobs, clock, emit)
         self.reachable = reachable   # tells the engine whether accounting answered
         self.stats = LiveStats()
         self._watch = _Watch()
