@@ -36,6 +36,7 @@ if TUNED:
     tune_for_terminal()  # as `tui-crm` does before Textual is imported (120 fps grid, GC thresholds)
 
 from tui_crm.store import Store  # noqa: E402
+from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow  # noqa: E402
 
 PRODUCTS = 100_000
 WAREHOUSES = 10
@@ -58,7 +59,7 @@ _VAT = ["НДС20", "НДС20", "НДС20", "НДС10"]
 
 
 def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUSES) -> Store:
-    """A CRM store with a deterministic fake catalog, filled through the pull's own methods."""
+    """A CRM store with a deterministic fake catalog, written through the pull's own writer."""
     rnd = random.Random(42)
     store = Store.open(path)
     if store.mirror_counts()["picker"] >= products * warehouses:
@@ -69,23 +70,20 @@ def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUS
     for n in range(1, products + 1):
         pid = f"c0000000-0000-0000-{n // 10**12:04d}-{n % 10**12:012d}"
         name = f"{rnd.choice(_NOUNS)} {rnd.choice(_ADJ)} {rnd.choice(_BRANDS)} {rnd.randint(1, 999)}"
-        prods.append((pid, f"00-{n:08d}", f"A-{rnd.randint(10000, 99999)}", name, name, None,
-                      rnd.choice(_UNITS), rnd.choice(_VAT), False, False, "1"))
+        prods.append(ProductRow(pid, f"00-{n:08d}", f"A-{rnd.randint(10000, 99999)}", name, name, None,
+                                rnd.choice(_UNITS), rnd.choice(_VAT), data_version="1"))
         base = Decimal(rnd.randint(1000, 2_000_000)) / 100
-        prices.append((pt_ids[0], pid, base, None, None))
-        prices.append((pt_ids[1], pid, (base * Decimal("1.2")).quantize(Decimal("0.01")), None, None))
+        prices.append(PriceRow(pt_ids[0], pid, base))
+        prices.append(PriceRow(pt_ids[1], pid, (base * Decimal("1.2")).quantize(Decimal("0.01"))))
         for wh in wh_ids:
             if rnd.random() < 0.6:
-                stock.append((wh, pid, Decimal(rnd.randint(0, 500)), Decimal(rnd.randint(0, 20))))
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(w, f"{i:09d}", f"Склад {i}", False, False, "1")
-                                       for i, w in enumerate(wh_ids, 1)])
-        store.replace_price_types(cur, [(p, f"{i:09d}", name, True, None, False, "1")
-                                        for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)])
-        store.replace_products(cur, prods)
-        store.replace_prices(cur, prices)
-        store.replace_stock(cur, stock)
-        store.rebuild_picker(cur)
+                stock.append(StockRow(wh, pid, Decimal(rnd.randint(0, 500)), Decimal(rnd.randint(0, 20))))
+    store.write_mirror(
+        warehouses=[WarehouseRow(w, f"{i:09d}", f"Склад {i}", data_version="1") for i, w in enumerate(wh_ids, 1)],
+        price_types=[PriceTypeRow(p, f"{i:09d}", name, data_version="1")
+                     for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)],
+        products=prods, prices=prices, stock=stock,
+    )
     return store
 
 

@@ -34,25 +34,27 @@ _NAMES = [
 
 
 def seed_store(store: Store, *, last_pull: datetime | None = datetime(2026, 11, 30, 11, 59, 48)) -> None:
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(i, f"00000000{n}", name, False, False, "1")
-                                       for n, (i, name) in enumerate(WAREHOUSES, 1)])
-        store.replace_price_types(cur, [(i, f"00000000{n}", name, True, None, False, "1")
-                                        for n, (i, name) in enumerate(PRICE_TYPES, 1)])
-        products, prices, stock = [], [], []
-        for n, (name, unit, vat, price) in enumerate(_NAMES, 1):
-            pid = f"c0000000-0000-0000-0000-{n:012d}"
-            products.append((pid, f"00-{n:08d}", f"ART-{n:03d}", name, name, None, unit, vat, False, False, "1"))
-            base = Decimal(price.replace(" ", ""))
-            prices.append((PRICE_TYPES[0][0], pid, base, None, None))
-            prices.append((PRICE_TYPES[1][0], pid, (base * Decimal("1.2")).quantize(Decimal("0.01")), None, None))
-            stock.append((WAREHOUSES[0][0], pid, Decimal(n * 7 % 40), Decimal(n % 3)))
-            if n % 2:
-                stock.append((WAREHOUSES[1][0], pid, Decimal(n), Decimal(0)))
-        store.replace_products(cur, products)
-        store.replace_prices(cur, prices)
-        store.replace_stock(cur, stock)
-        store.rebuild_picker(cur)
+    """The product mirror, written through the pull's own writer (`Store.write_mirror`)."""
+    from tui_crm.store import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
+
+    products, prices, stock = [], [], []
+    for n, (name, unit, vat, price) in enumerate(_NAMES, 1):
+        pid = f"c0000000-0000-0000-0000-{n:012d}"
+        products.append(ProductRow(pid, f"00-{n:08d}", f"ART-{n:03d}", name, name, None, unit, vat,
+                                   data_version="1"))
+        base = Decimal(price.replace(" ", ""))
+        prices.append(PriceRow(PRICE_TYPES[0][0], pid, base))
+        prices.append(PriceRow(PRICE_TYPES[1][0], pid, (base * Decimal("1.2")).quantize(Decimal("0.01"))))
+        stock.append(StockRow(WAREHOUSES[0][0], pid, Decimal(n * 7 % 40), Decimal(n % 3)))
+        if n % 2:
+            stock.append(StockRow(WAREHOUSES[1][0], pid, Decimal(n), Decimal(0)))
+    store.write_mirror(
+        warehouses=[WarehouseRow(i, f"00000000{n}", name, data_version="1")
+                    for n, (i, name) in enumerate(WAREHOUSES, 1)],
+        price_types=[PriceTypeRow(i, f"00000000{n}", name, data_version="1")
+                     for n, (i, name) in enumerate(PRICE_TYPES, 1)],
+        products=products, prices=prices, stock=stock,
+    )
     if last_pull is not None:
         run = store.start_run("pull", last_pull)
         store.finish_run(run, ok=True, rows_read=60, requests=7, finished_at=last_pull)

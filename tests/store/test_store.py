@@ -13,6 +13,7 @@ import pytest
 
 from tui_crm.store import SchemaTooNew, Store, StoreLocked
 from tui_crm.store.db import load_migrations
+from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
 from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
@@ -22,19 +23,16 @@ P2 = "33333333-3333-3333-3333-333333333332"
 
 
 def _fill(store: Store) -> None:
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(WH, "000000001", "Основной склад", False, False, "v1")])
-        store.replace_price_types(cur, [(PT, "000000001", "Оптовая", True, None, False, "v1")])
-        store.replace_products(
-            cur,
-            [
-                (P1, "00-00000001", "MLK-1", "Молоко 3,2% 1 л", "", None, "шт", "НДС10", False, False, "a"),
-                (P2, "00-00000002", "CF-250", "Кофе молотый 250 г", "", None, "шт", "НДС20", False, False, "b"),
-            ],
-        )
-        store.replace_prices(cur, [(PT, P1, Decimal("89.90"), None, None)])
-        store.replace_stock(cur, [(WH, P1, Decimal("10"), Decimal("2.5")), (WH, P2, Decimal("0"), Decimal("0"))])
-        store.rebuild_picker(cur)
+    store.write_mirror(
+        warehouses=[WarehouseRow(WH, "000000001", "Основной склад", data_version="v1")],
+        price_types=[PriceTypeRow(PT, "000000001", "Оптовая", data_version="v1")],
+        products=[
+            ProductRow(P1, "00-00000001", "MLK-1", "Молоко 3,2% 1 л", "", None, "шт", "НДС10", data_version="a"),
+            ProductRow(P2, "00-00000002", "CF-250", "Кофе молотый 250 г", "", None, "шт", "НДС20", data_version="b"),
+        ],
+        prices=[PriceRow(PT, P1, Decimal("89.90"))],
+        stock=[StockRow(WH, P1, Decimal("10"), Decimal("2.5")), StockRow(WH, P2, Decimal("0"))],
+    )
 
 
 def test_migrations_apply_and_record_version(tmp_path: Path) -> None:
@@ -93,14 +91,17 @@ def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
     assert store.search_products(WH, PT, "' OR 1=1 --") == []
 
 
-def test_failed_transaction_leaves_mirror_intact(tmp_path: Path) -> None:
+def test_failed_mirror_write_leaves_mirror_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
+
+    def broken(cur: object) -> None:
+        raise RuntimeError("disk full while rebuilding the picker")
+
+    monkeypatch.setattr(store, "rebuild_picker", broken)
     with pytest.raises(RuntimeError):
-        with store.transaction() as cur:
-            store.replace_products(cur, [])
-            store.rebuild_picker(cur)
-            raise RuntimeError("network dropped mid-pull")
+        store.write_mirror(products=[])  # the merge deleted every product before the failure
+    monkeypatch.undo()
     assert store.mirror_counts()["products"] == 2
     assert len(store.search_products(WH, PT, "")) == 2
 

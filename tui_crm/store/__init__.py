@@ -10,7 +10,18 @@ from pathlib import Path
 
 from tui_crm.store.db import Clock, Database, SchemaTooNew, StoreError, StoreLocked, utcnow
 from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
-from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
+from tui_crm.store.mirror import (
+    MirrorStore,
+    NamedRef,
+    PickerRow,
+    PriceRow,
+    PriceTypeRow,
+    ProductRow,
+    StockRow,
+    SyncRun,
+    UnitRow,
+    WarehouseRow,
+)
 from tui_crm.store.accounting import AccountingStore, OrderProgress, OrderState, PaymentRow, ShipmentRow
 from tui_crm.store.outbox import OutboxStore
 from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
@@ -31,6 +42,12 @@ __all__ = [
     "ShipmentRow",
     "NamedRef",
     "PickerRow",
+    "PriceRow",
+    "PriceTypeRow",
+    "ProductRow",
+    "StockRow",
+    "UnitRow",
+    "WarehouseRow",
     "SchemaTooNew",
     "Store",
     "StoreError",

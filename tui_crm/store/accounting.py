@@ -37,7 +37,6 @@ ORGANIZATION_COLUMNS = (
     ("data_version", "VARCHAR"), ("kpp", "VARCHAR"), ("full_name", "VARCHAR"), ("deletion_mark", "BOOLEAN"),
 )
 CURRENCY_COLUMNS = (("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"))
-UNIT_COLUMNS = (("id", "VARCHAR"), ("owner_id", "VARCHAR"), ("name", "VARCHAR"), ("factor", "DECIMAL(10,3)"))
 _IN_FLIGHT = "SELECT object_id FROM outbox WHERE kind = 'invoice' AND state IN ('pending', 'sending')"
 
 
@@ -149,9 +148,6 @@ class AccountingStore:
 
     def replace_currencies(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
         _replace_all(cur, "currencies", CURRENCY_COLUMNS, rows)
-
-    def replace_units(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_all(cur, "units", UNIT_COLUMNS, rows)
 
     def set_debts(self, cur: duckdb.DuckDBPyConnection, debts: Mapping[str, Decimal]) -> None:
         """Debt per counterparty (absent = no debt); copied onto CRM clients with the same id."""
