@@ -5,8 +5,7 @@ Three figures for the same keystroke sequence, each the search for the text type
 1. **keystroke → rendered**: a headless Textual app (App.run_test) with the real PickerScreen;
    from the key press until the picker's DataTable shows the rows for the new text and the
    frame holding those rows has been composed and turned into terminal bytes (PaintWatch);
-2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1)), and
-   `store.search_products` (sorts every hit) for comparison;
+2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1));
 3. **OData per keystroke** (the baseline a picker without a local mirror would have):
    `Catalog_Номенклатура?$filter=substringof(...)` against the bundled КА 1.1 sandbox over
    loopback, seeded with the same catalog size.
@@ -104,12 +103,11 @@ def summary(name: str, samples_ms: list[float]) -> str:
     return f"{name:<44} n={len(s):>3}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {s[-1]:7.1f} ms"
 
 
-def bench_duckdb(store: Store, wh: str, pt: str, limit: int, method: str = "picker_search") -> list[float]:
-    search = getattr(store, method)
+def bench_duckdb(store: Store, wh: str, pt: str, limit: int) -> list[float]:
     out = []
     for _key, text in keystrokes():
         t = time.perf_counter()
-        search(wh, pt, text, limit=limit)
+        store.picker_search(wh, pt, text, limit=limit)
         out.append((time.perf_counter() - t) * 1000)
     return out
 
@@ -280,13 +278,11 @@ def main() -> None:
               f"LIMIT {limit}")
         bench_duckdb(store, wh, pt, limit)  # warm-up: file cache, plans
         duck = bench_duckdb(store, wh, pt, limit)
-        duck_sorted = bench_duckdb(store, wh, pt, limit, "search_products")
         tui, burst = asyncio.run(bench_tui(store, wh, pt, repeat=args.repeat))
         print(f"runtime: TEXTUAL_FPS={__import__('os').environ.get('TEXTUAL_FPS', '60 (default)')}, "
               f"gc thresholds {__import__('gc').get_threshold()}")
         print(summary("keystroke → rendered (headless Textual)", tui))
         print(summary("bare DuckDB store.picker_search (picker)", duck))
-        print(summary("bare DuckDB store.search_products (sorted)", duck_sorted))
         print(f"{'burst: 10 keys at once → rows of the word':<44} {burst:7.1f} ms")
         verdict = "held" if sorted(tui)[int(round(0.95 * (len(tui) - 1)))] <= TARGET_P95_MS else "MISSED"
         print(f"target p95 ≤ {TARGET_P95_MS:.0f} ms for keystroke → rendered: {verdict}")

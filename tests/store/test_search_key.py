@@ -41,8 +41,8 @@ def test_russian_words_still_match_in_any_case_with_yo() -> None:
         prices=[PriceRow(PT, "p1", Decimal("10"))],
         stock=[StockRow(WH, "p1", Decimal("3"))],
     )
-    assert [r.product_id for r in store.search_products(WH, PT, "щетка ежик")] == ["p1"]
+    assert [r.product_id for r in store.picker_search(WH, PT, "щетка ежик")] == ["p1"]
     assert [r.product_id for r in store.picker_search(WH, PT, "ЁЖ-1")] == ["p1"]
-    assert [r.product_id for r in store.search_products(WH, PT, "кофе арабика")] == ["p2"]
-    assert store.search_products(WH, PT, "{") != []  # a lone symbol is blank: matches like nothing typed
-    assert [r.product_id for r in store.search_products(WH, PT, "k-2")] == ["p2"]
+    assert [r.product_id for r in store.picker_search(WH, PT, "кофе арабика")] == ["p2"]
+    assert store.picker_search(WH, PT, "{") != []  # a lone symbol is blank: matches like nothing typed
+    assert [r.product_id for r in store.picker_search(WH, PT, "k-2")] == ["p2"]

@@ -78,17 +78,17 @@ def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:
     assert StoreLocked  # the class is part of the public API
 
 
-def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
+def test_picker_search_by_words_code_and_article(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
-    rows = store.search_products(WH, PT, "")
+    rows = store.picker_search(WH, PT, "")
     assert [r.name for r in rows] == ["Кофе молотый 250 г", "Молоко 3,2% 1 л"]
-    milk = store.search_products(WH, PT, "МОЛОКО 1")[0]
+    milk = store.picker_search(WH, PT, "МОЛОКО 1")[0]
     assert milk.free_stock == Decimal("7.500") and milk.price == Decimal("89.90")
-    assert [r.code for r in store.search_products(WH, PT, "cf-250")] == ["00-00000002"]
-    assert store.search_products(WH, PT, "00000002")[0].price is None
+    assert [r.code for r in store.picker_search(WH, PT, "cf-250")] == ["00-00000002"]
+    assert store.picker_search(WH, PT, "00000002")[0].price is None
     # User text is a parameter, never SQL.
-    assert store.search_products(WH, PT, "' OR 1=1 --") == []
+    assert store.picker_search(WH, PT, "' OR 1=1 --") == []
 
 
 def test_failed_mirror_write_leaves_mirror_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +103,7 @@ def test_failed_mirror_write_leaves_mirror_intact(tmp_path: Path, monkeypatch: p
         store.write_mirror(products=[])  # the merge deleted every product before the failure
     monkeypatch.undo()
     assert store.mirror_counts()["products"] == 2
-    assert len(store.search_products(WH, PT, "")) == 2
+    assert len(store.picker_search(WH, PT, "")) == 2
 
 
 def test_sync_runs_record_last_success(tmp_path: Path) -> None:

@@ -343,7 +343,7 @@ class MirrorStore:
                 FROM stock GROUP BY ALL
             ) s ON s.warehouse_id = w.id AND s.product_id = p.id
             WHERE NOT w.is_folder AND NOT w.deletion_mark AND NOT p.deletion_mark
-            ORDER BY w.id, p.name
+            ORDER BY w.id, p.name, p.code
             """.format(search=search_key_sql("p.search"))
         )
 
@@ -406,38 +406,6 @@ class MirrorStore:
             "SELECT id, name FROM price_types WHERE NOT deletion_mark ORDER BY name"
         ).fetchall()
         return [NamedRef(*r) for r in rows]
-
-    def search_products(
-        self,
-        warehouse_id: str,
-        price_type_id: str | None,
-        text: str = "",
-        limit: int = 50,
-    ) -> list[PickerRow]:
-        """Products on one warehouse whose code, article or name contain every typed word.
-
-        Reads the denormalised picker table, limits first and joins prices for the hits only.
-        """
-        terms = picker_terms(text)
-        where = "".join(" AND contains(search, ?)" for _ in terms)
-        params: list[Any] = [warehouse_id, *terms, limit, price_type_id]
-        rows = self.db.cursor().execute(
-            f"""
-            WITH hits AS (
-                SELECT product_id, code, article, name, unit_name, vat_rate,
-                       on_hand, reserved, free_stock
-                FROM picker WHERE warehouse_id = ?{where}
-                ORDER BY name, code LIMIT ?
-            )
-            SELECT h.product_id, h.code, h.article, h.name, h.unit_name, h.vat_rate,
-                   h.on_hand, h.reserved, h.free_stock, pr.price
-            FROM hits h
-            LEFT JOIN prices pr ON pr.product_id = h.product_id AND pr.price_type_id = ?
-            ORDER BY h.name, h.code
-            """,
-            params,
-        ).fetchall()
-        return [PickerRow(*r) for r in rows]
 
     def mirror_counts(self) -> dict[str, int]:
         cur = self.db.cursor()

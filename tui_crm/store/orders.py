@@ -111,13 +111,16 @@ class OrdersStore:
     def picker_search(
         self, warehouse_id: str, price_type_id: str | None, text: str = "", limit: int = 50
     ) -> list[PickerRow]:
-        """`search_products` for the keystroke path: the first `limit` hits in table order.
+        """Products on one warehouse whose code, article or name contain every typed word, by
+        name: the one product search (the picker's keystroke path, the products screen, tests).
 
-        `rebuild_picker` writes the table sorted by (warehouse, name) and DuckDB keeps insertion
-        order for scans without ORDER BY (`preserve_insertion_order`, on by default), so reading
-        the first hits in scan order gives the same rows as sorting every hit by name, without
-        reading and sorting all of them (bench/picker.py: about half the time on 100k × 10).
-        Rows written after the last rebuild may come late in that order until the next one.
+        Reads the denormalised picker table and takes the first `limit` hits in table order, then
+        joins prices for those hits only. `rebuild_picker` writes the table sorted by (warehouse,
+        name, code) and DuckDB keeps insertion order for scans without ORDER BY
+        (`preserve_insertion_order`, on by default), so the first hits in scan order are the
+        same rows as sorting every hit by name, without reading and sorting all of them
+        (bench/picker.py: about half the time on 100k × 10). The live job only updates figures
+        of existing rows, so the order holds until the next rebuild.
         """
         terms = picker_terms(text)
         where = "".join(" AND contains(search, ?)" for _ in terms)
