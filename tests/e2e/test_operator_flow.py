@@ -80,9 +80,9 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await type_into(pilot, "phones", "8 (912) 345-67-89")
             await type_into(pilot, "email", "info@romashka.ru")
             await pilot.press("f2")
-            await wait_for(pilot, lambda: store.find_clients("Ромашка"), "the client saved")
-            client = store.find_clients("Ромашка")[0]
-            assert client.client.phones == ("+79123456789",)
+            await wait_for(pilot, lambda: store.client_rows("Ромашка"), "the client saved")
+            client = store.client_rows("Ромашка")[0]
+            assert client.phones == ("+79123456789",)
             await wait_for(
                 pilot, lambda: store.get_client(client.id).sync_state is SyncState.IN_ACCOUNTING,  # type: ignore[union-attr]
                 "the client in accounting",
