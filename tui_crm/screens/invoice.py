@@ -44,7 +44,7 @@ from tui_crm.screens.picker import (
     watch_products,
 )
 from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
-from tui_crm.store.orders import OutboxState
+from tui_crm.store import OutboxItem
 from tui_crm.widgets.state_badge import Badge
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.status_bar import StatusBar
@@ -296,7 +296,7 @@ class InvoiceLoaded(Message):
     client_name: str
     warehouses: list[NamedRef]
     price_types: list[NamedRef]
-    outbox: OutboxState | None
+    outbox: OutboxItem | None
     full: bool  # False: a refresh that must not overwrite unsaved edits
 
 
@@ -350,7 +350,7 @@ class InvoiceScreen(Screen[None]):
         self.invoice_id = invoice_id or str(uuid.uuid4())
         self.invoice = Invoice(client_id=client_id)
         self.record: InvoiceRecord | None = None
-        self.outbox: OutboxState | None = None
+        self.outbox: OutboxItem | None = None
         self.client_name = ""
         self.date: datetime | None = None
         self.dirty = False

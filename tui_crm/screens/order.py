@@ -38,7 +38,7 @@ from tui_crm.domain.status import (
 from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.picker import SyncEventForwarded, event_kind, subscribe_events
 from tui_crm.store import InvoiceRecord, Store
-from tui_crm.store.orders import PaymentRecord, ShipmentRecord
+from tui_crm.store import PaymentRow, ShipmentRow
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.state_badge import Badge
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS, StatusBar
@@ -144,8 +144,8 @@ class OrderFacts:
 
     record: InvoiceRecord | None
     client_name: str
-    payments: list[PaymentRecord]
-    shipments: list[ShipmentRecord]
+    payments: list[PaymentRow]
+    shipments: list[ShipmentRow]
     last_success: datetime | None
 
 

@@ -57,6 +57,8 @@ class OrderState:
 
 @dataclass(frozen=True)
 class PaymentRow:
+    """A payment document (bank or cash receipt) settled against one of our orders."""
+
     id: str
     kind: str            # bank | cash
     number: str
@@ -67,13 +69,27 @@ class PaymentRow:
 
 
 @dataclass(frozen=True)
+class ShipmentLine:
+    """One line of a shipment; `name` and `unit` are filled by the store's reads (from the
+    invoice line, else the product), the pull leaves them blank."""
+
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    name: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class ShipmentRow:
+    """A shipment (РеализацияТоваровУслуг) made on the basis of one of our orders, with its lines."""
+
     id: str
     number: str
     date: datetime | None
     invoice_id: str
     posted: bool
-    lines: tuple[tuple[int, str, Decimal], ...]   # (line no, product id, quantity)
+    lines: tuple[ShipmentLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -415,7 +431,7 @@ class AccountingStore:
             "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids],
         ).fetchall())
         heads = sorted((s.id, s.number, s.date, s.invoice_id, s.posted) for s in rows)
-        lines = sorted((s.id, s.invoice_id, n, p, q) for s in rows for n, p, q in s.lines)
+        lines = sorted((s.id, s.invoice_id, sl.line_no, sl.product_id, sl.quantity) for s in rows for sl in s.lines)
         if heads != current_heads or lines != current_lines:
             cur.execute("DELETE FROM shipment_lines WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             cur.execute("DELETE FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
@@ -621,28 +637,6 @@ class AccountingStore:
         params.append(limit)
         return [OrderProgress(*r) for r in self.db.cursor().execute(sql, params).fetchall()]
 
-    def payments_of(self, invoice_id: str) -> list[PaymentRow]:
-        rows = self.db.cursor().execute(
-            "SELECT id, kind, number, date, invoice_id, amount, posted FROM payments WHERE invoice_id = ? "
-            "ORDER BY date, number", [invoice_id],
-        ).fetchall()
-        return [PaymentRow(*r) for r in rows]
-
-    def shipments_of(self, invoice_id: str) -> list[ShipmentRow]:
-        cur = self.db.cursor()
-        heads = cur.execute(
-            "SELECT id, number, date, invoice_id, posted FROM shipments WHERE invoice_id = ? ORDER BY date, number",
-            [invoice_id],
-        ).fetchall()
-        out = []
-        for h in heads:
-            lines = cur.execute(
-                "SELECT line_no, product_id, quantity FROM shipment_lines WHERE shipment_id = ? AND invoice_id = ? "
-                "ORDER BY line_no", [h[0], invoice_id],
-            ).fetchall()
-            out.append(ShipmentRow(h[0], h[1], h[2], h[3], h[4], tuple((r[0], r[1], r[2]) for r in lines)))
-        return out
-
     def prune_runs(self, keep: int = 5000) -> None:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?", [keep])
@@ -658,4 +652,4 @@ def _load_json(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-__all__ = ["AccountingStore", "OrderProgress", "OrderState", "PaymentRow", "ShipmentRow"]
+__all__ = ["AccountingStore", "OrderProgress", "OrderState", "PaymentRow", "ShipmentLine", "ShipmentRow"]
