@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
@@ -75,8 +76,8 @@ class ViewsStore:
         the one "which clients match this text" read (clients list, F4 lookup, `tui-crm status`)."""
         words = [w for w in text.lower().split() if w][:_MAX_WORDS]
         phone_keys = phone_keys_for_query(text) if any(ch.isdigit() for ch in text) else []
-        crm_where, crm_params = "TRUE", []  # type: tuple[str, list[Any]]
-        acc_where, acc_params = "TRUE", []  # type: tuple[str, list[Any]]
+        crm_where, crm_params = "TRUE", list[Any]()
+        acc_where, acc_params = "TRUE", list[Any]()
         if words:
             crm_where = " AND ".join("contains(search, ?)" for _ in words)
             crm_params = list(words)
