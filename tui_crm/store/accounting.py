@@ -540,6 +540,19 @@ class AccountingStore:
         row = self.db.cursor().execute("SELECT custom FROM counterparties WHERE id = ?", [counterparty_id]).fetchone()
         return _load_json(row[0] if row else None)
 
+    def client_data_version(self, client_id: str) -> str:
+        """Accounting's DataVersion of a client as last known ('' before its first push)."""
+        row = self.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
+        return row[0] if row and row[0] else ""
+
+    def remember_client_code(self, client_id: str, *, code: str, data_version: str) -> None:
+        """Accounting wrote the counterparty (its contacts may still be to come): keep its code and
+        DataVersion, leaving the sync state to `client_pushed`."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, data_version, client_id]
+            )
+
     def client_pushed(self, client_id: str, *, code: str, data_version: str, now: datetime | None = None) -> None:
         now = now or self.clock()
         with self.db.transaction() as cur:

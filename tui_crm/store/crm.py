@@ -147,6 +147,13 @@ class CrmStore:
                 self.enqueue(cur, "client", client.id, "update" if in_accounting else "create", now)
                 self._set_state(cur, "clients", client.id, SyncState.QUEUED, None, now)
 
+    def queue_client(self, client_id: str, now: datetime | None = None) -> None:
+        """Put a client in the outbox as it is (the push sends a client before its first invoice)."""
+        now = now or self.clock()
+        with self.db.transaction() as cur:
+            self.enqueue(cur, "client", client_id, "create", now)
+            cur.execute("UPDATE clients SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, client_id])
+
     def get_client(self, client_id: str) -> ClientRecord | None:
         row = self.db.cursor().execute(f"SELECT {_CLIENT_COLS} FROM clients WHERE id = ?", [client_id]).fetchone()
         return _client_from_row(row) if row else None

@@ -347,6 +347,11 @@ class MirrorStore:
             """.format(search=search_key_sql("p.search"))
         )
 
+    def meta(self, key: str) -> str | None:
+        """A value the sync engine keeps between runs (`set_meta`), or None."""
+        row = self.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
     def set_meta(self, cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         cur.execute(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -372,12 +377,13 @@ class MirrorStore:
         requests: int = 0,
         error: str | None = None,
         finished_at: datetime | None = None,
+        rows_written: int = 0,
     ) -> None:
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE sync_runs SET finished_at = ?, ok = ?, rows_read = ?, requests = ?, error = ? "
-                "WHERE id = ?",
-                [finished_at or self.clock(), ok, rows_read, requests, error, run_id],
+                "UPDATE sync_runs SET finished_at = ?, ok = ?, rows_read = ?, requests = ?, error = ?, "
+                "rows_written = ? WHERE id = ?",
+                [finished_at or self.clock(), ok, rows_read, requests, error, rows_written, run_id],
             )
 
     def recent_runs(self, limit: int = 50) -> list[SyncRun]:

@@ -189,8 +189,7 @@ class Jobs:
         return await self._recorded("orders", body)
 
     def _meta(self, key: str) -> str | None:
-        row = self.store.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        return self.store.meta(key)
 
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:

@@ -288,13 +288,9 @@ async def pull_mirror(
             w.close()
         raise
     requests = client.stats.requests - requests_before
-    await w.run(lambda: store.finish_run(run_id, ok=True, rows_read=rows, requests=requests, finished_at=clock()))
-    await w.run(_set_written, store, run_id, written)
+    await w.run(lambda: store.finish_run(run_id, ok=True, rows_read=rows, requests=requests, finished_at=clock(),
+                                         rows_written=written))
     if own_writer:
         w.close()
     return PullResult(rows=rows, requests=requests, seconds=time.perf_counter() - started)
 
-
-def _set_written(store: Store, run_id: int, written: int) -> None:
-    with store.transaction() as cur:
-        cur.execute("UPDATE sync_runs SET rows_written = ? WHERE id = ?", [written, run_id])

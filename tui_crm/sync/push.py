@@ -273,12 +273,10 @@ class Pusher:
         await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self._client_dv(cid)))
 
     def _client_dv(self, client_id: str) -> str:
-        row = self.store.db.cursor().execute("SELECT data_version FROM clients WHERE id = ?", [client_id]).fetchone()
-        return row[0] if row else ""
+        return self.store.client_data_version(client_id)
 
     def _remember_client(self, client_id: str, code: str, dv: str) -> None:
-        with self.store.transaction() as cur:
-            cur.execute("UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, dv, client_id])
+        self.store.remember_client_code(client_id, code=code, data_version=dv)
 
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
@@ -359,10 +357,7 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {row.last_error if row else ''}")
 
     def _queue_client(self, client_id: str) -> None:
-        now = self.clock()
-        with self.store.transaction() as cur:
-            self.store.enqueue(cur, "client", client_id, "create", now)
-            cur.execute("UPDATE clients SET sync_state = ? WHERE id = ?", [SyncState.QUEUED.value, client_id])
+        self.store.queue_client(client_id, self.clock())
 
     async def _contract(self, client_id: str, org_id: str) -> str:
         """A sales contract of the client with our organization: known, found in 1C, or created."""
