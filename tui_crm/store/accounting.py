@@ -139,6 +139,17 @@ def _replace_all(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[t
     cur.execute(f"DROP TABLE {stage}")
 
 
+def _posted_keys(cur: duckdb.DuckDBPyConnection, table: str, invoice_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(document id, invoice id) of the posted payments or shipments of these invoices."""
+    assert table in ("payments", "shipments")
+    return {
+        (r[0], r[1]) for r in cur.execute(
+            f"SELECT id, invoice_id FROM {table} WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(invoice_ids)],
+        ).fetchall()
+    }
+
+
 class AccountingStore:
     """Accounting-side facts about clients and orders; mixed into `Store`."""
 
@@ -378,12 +389,7 @@ class AccountingStore:
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
-        before = {
-            (r[0], r[1]) for r in cur.execute(
-                "SELECT id, invoice_id FROM payments WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-        }
+        before = _posted_keys(cur, "payments", ids)
         merged: dict[tuple[str, str], PaymentRow] = {}
         for p in rows:
             key = (p.id, p.invoice_id)
@@ -416,12 +422,7 @@ class AccountingStore:
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
-        before = {
-            (r[0], r[1]) for r in cur.execute(
-                "SELECT id, invoice_id FROM shipments WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-        }
+        before = _posted_keys(cur, "shipments", ids)
         current_heads = sorted(cur.execute(
             "SELECT id, number, date, invoice_id, posted FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))",
             [ids],
