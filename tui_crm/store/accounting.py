@@ -1,5 +1,5 @@
 """What accounting says about clients and orders: counterparties, contracts, organization, the
-state of our orders, payments and shipments against them, debt; plus live row updates.
+state of our orders, payments and shipments against them, debt (live stock and prices: mirror.py).
 
 Writes come as plain values from `tui_crm.sync`, inside the caller's transaction (one job = one
 transaction). Pull writes never overwrite an invoice whose push is in flight: the push is the
@@ -454,69 +454,6 @@ class AccountingStore:
             f"ON CONFLICT (invoice_id) DO UPDATE SET {column} = excluded.{column}",
             [list(ids), now],
         )
-
-    # -- live rows ----------------------------------------------------------------------------
-    def update_live_stock(
-        self, cur: duckdb.DuckDBPyConnection, warehouse_id: str, product_ids: Sequence[str],
-        rows: Mapping[str, tuple[Decimal, Decimal]],
-    ) -> list[str]:
-        """Replace stock of these products on one warehouse (absent = zero) and their picker rows.
-        Returns the ids whose figures changed."""
-        ids = list(dict.fromkeys(product_ids))
-        if not ids:
-            return []
-        old = {
-            r[0]: (r[1], r[2]) for r in cur.execute(
-                "SELECT product_id, sum(on_hand), sum(reserved) FROM stock WHERE warehouse_id = ? "
-                "AND product_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY product_id", [warehouse_id, ids],
-            ).fetchall()
-        }
-        zero = (Decimal(0), Decimal(0))
-        changed = [i for i in ids if old.get(i, zero) != rows.get(i, zero)]
-        if not changed:
-            return []
-        cur.execute(
-            "DELETE FROM stock WHERE warehouse_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
-            [warehouse_id, changed],
-        )
-        new_rows = [(warehouse_id, i, *rows[i]) for i in changed if i in rows]
-        if new_rows:
-            bulk_insert(cur, "stock", (("warehouse_id", "VARCHAR"), ("product_id", "VARCHAR"),
-                                       ("on_hand", "DECIMAL(15,3)"), ("reserved", "DECIMAL(15,3)")), new_rows)
-        for i in changed:
-            on_hand, reserved = rows.get(i, zero)
-            cur.execute(
-                "UPDATE picker SET on_hand = ?, reserved = ?, free_stock = ? WHERE warehouse_id = ? AND product_id = ?",
-                [on_hand, reserved, on_hand - reserved, warehouse_id, i],
-            )
-        return changed
-
-    def update_live_prices(
-        self, cur: duckdb.DuckDBPyConnection, price_type_id: str, product_ids: Sequence[str],
-        rows: Mapping[str, tuple[Decimal, str | None, datetime | None]],
-    ) -> list[str]:
-        """Replace prices of these products in one price type (absent = no price)."""
-        ids = list(dict.fromkeys(product_ids))
-        if not ids:
-            return []
-        old = {
-            r[0]: r[1] for r in cur.execute(
-                "SELECT product_id, price FROM prices WHERE price_type_id = ? "
-                "AND product_id IN (SELECT unnest(?::VARCHAR[]))", [price_type_id, ids],
-            ).fetchall()
-        }
-        changed = [i for i in ids if old.get(i) != (rows[i][0] if i in rows else None)]
-        if not changed:
-            return []
-        cur.execute(
-            "DELETE FROM prices WHERE price_type_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
-            [price_type_id, changed],
-        )
-        for i in changed:
-            if i in rows:
-                price, unit, period = rows[i]
-                cur.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?)", [price_type_id, i, price, unit, period])
-        return changed
 
     # -- push bookkeeping ---------------------------------------------------------------------
     def client_custom(self, client_id: str) -> dict[str, Any]:

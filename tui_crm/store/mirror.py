@@ -347,6 +347,68 @@ class MirrorStore:
             """.format(search=search_key_sql("p.search"))
         )
 
+    # -- live rows: figures of the products on screen, between two full writes ---------------
+    def update_live_stock(
+        self, cur: duckdb.DuckDBPyConnection, warehouse_id: str, product_ids: Sequence[str],
+        rows: Mapping[str, tuple[Decimal, Decimal]],
+    ) -> list[str]:
+        """Replace stock of these products on one warehouse (absent = zero) and their picker rows.
+        Returns the ids whose figures changed."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return []
+        old = {
+            r[0]: (r[1], r[2]) for r in cur.execute(
+                "SELECT product_id, sum(on_hand), sum(reserved) FROM stock WHERE warehouse_id = ? "
+                "AND product_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY product_id", [warehouse_id, ids],
+            ).fetchall()
+        }
+        zero = (Decimal(0), Decimal(0))
+        changed = [i for i in ids if old.get(i, zero) != rows.get(i, zero)]
+        if not changed:
+            return []
+        cur.execute(
+            "DELETE FROM stock WHERE warehouse_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
+            [warehouse_id, changed],
+        )
+        new_rows = [(warehouse_id, i, *rows[i]) for i in changed if i in rows]
+        if new_rows:
+            bulk_insert(cur, "stock", STAGE_STOCK_COLUMNS, new_rows)
+        for i in changed:
+            on_hand, reserved = rows.get(i, zero)
+            cur.execute(
+                "UPDATE picker SET on_hand = ?, reserved = ?, free_stock = ? WHERE warehouse_id = ? AND product_id = ?",
+                [on_hand, reserved, on_hand - reserved, warehouse_id, i],
+            )
+        return changed
+
+    def update_live_prices(
+        self, cur: duckdb.DuckDBPyConnection, price_type_id: str, product_ids: Sequence[str],
+        rows: Mapping[str, tuple[Decimal, str | None, datetime | None]],
+    ) -> list[str]:
+        """Replace prices of these products in one price type (absent = no price)."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return []
+        old = {
+            r[0]: r[1] for r in cur.execute(
+                "SELECT product_id, price FROM prices WHERE price_type_id = ? "
+                "AND product_id IN (SELECT unnest(?::VARCHAR[]))", [price_type_id, ids],
+            ).fetchall()
+        }
+        changed = [i for i in ids if old.get(i) != (rows[i][0] if i in rows else None)]
+        if not changed:
+            return []
+        cur.execute(
+            "DELETE FROM prices WHERE price_type_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
+            [price_type_id, changed],
+        )
+        for i in changed:
+            if i in rows:
+                price, unit, period = rows[i]
+                cur.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?)", [price_type_id, i, price, unit, period])
+        return changed
+
     def meta(self, key: str) -> str | None:
         """A value the sync engine keeps between runs (`set_meta`), or None."""
         row = self.db.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
