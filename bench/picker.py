@@ -5,8 +5,7 @@ Three figures for the same keystroke sequence, each the search for the text type
 1. **keystroke → rendered**: a headless Textual app (App.run_test) with the real PickerScreen;
    from the key press until the picker's DataTable shows the rows for the new text and the
    frame holding those rows has been composed and turned into terminal bytes (PaintWatch);
-2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1)), and
-   `store.search_products` (sorts every hit) for comparison;
+2. **bare DuckDB query**: the picker's `store.picker_search` alone (the floor under (1));
 3. **OData per keystroke** (the baseline a picker without a local mirror would have):
    `Catalog_Номенклатура?$filter=substringof(...)` against the bundled КА 1.1 sandbox over
    loopback, seeded with the same catalog size.
@@ -36,6 +35,7 @@ if TUNED:
     tune_for_terminal()  # as `tui-crm` does before Textual is imported (120 fps grid, GC thresholds)
 
 from tui_crm.store import Store  # noqa: E402
+from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow  # noqa: E402
 
 PRODUCTS = 100_000
 WAREHOUSES = 10
@@ -58,7 +58,7 @@ _VAT = ["НДС20", "НДС20", "НДС20", "НДС10"]
 
 
 def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUSES) -> Store:
-    """A CRM store with a deterministic fake catalog, filled through the pull's own methods."""
+    """A CRM store with a deterministic fake catalog, written through the pull's own writer."""
     rnd = random.Random(42)
     store = Store.open(path)
     if store.mirror_counts()["picker"] >= products * warehouses:
@@ -69,23 +69,20 @@ def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUS
     for n in range(1, products + 1):
         pid = f"c0000000-0000-0000-{n // 10**12:04d}-{n % 10**12:012d}"
         name = f"{rnd.choice(_NOUNS)} {rnd.choice(_ADJ)} {rnd.choice(_BRANDS)} {rnd.randint(1, 999)}"
-        prods.append((pid, f"00-{n:08d}", f"A-{rnd.randint(10000, 99999)}", name, name, None,
-                      rnd.choice(_UNITS), rnd.choice(_VAT), False, False, "1"))
+        prods.append(ProductRow(pid, f"00-{n:08d}", f"A-{rnd.randint(10000, 99999)}", name, name, None,
+                                rnd.choice(_UNITS), rnd.choice(_VAT), data_version="1"))
         base = Decimal(rnd.randint(1000, 2_000_000)) / 100
-        prices.append((pt_ids[0], pid, base, None, None))
-        prices.append((pt_ids[1], pid, (base * Decimal("1.2")).quantize(Decimal("0.01")), None, None))
+        prices.append(PriceRow(pt_ids[0], pid, base))
+        prices.append(PriceRow(pt_ids[1], pid, (base * Decimal("1.2")).quantize(Decimal("0.01"))))
         for wh in wh_ids:
             if rnd.random() < 0.6:
-                stock.append((wh, pid, Decimal(rnd.randint(0, 500)), Decimal(rnd.randint(0, 20))))
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(w, f"{i:09d}", f"Склад {i}", False, False, "1")
-                                       for i, w in enumerate(wh_ids, 1)])
-        store.replace_price_types(cur, [(p, f"{i:09d}", name, True, None, False, "1")
-                                        for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)])
-        store.replace_products(cur, prods)
-        store.replace_prices(cur, prices)
-        store.replace_stock(cur, stock)
-        store.rebuild_picker(cur)
+                stock.append(StockRow(wh, pid, Decimal(rnd.randint(0, 500)), Decimal(rnd.randint(0, 20))))
+    store.write_mirror(
+        warehouses=[WarehouseRow(w, f"{i:09d}", f"Склад {i}", data_version="1") for i, w in enumerate(wh_ids, 1)],
+        price_types=[PriceTypeRow(p, f"{i:09d}", name, data_version="1")
+                     for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)],
+        products=prods, prices=prices, stock=stock,
+    )
     return store
 
 
@@ -106,12 +103,11 @@ def summary(name: str, samples_ms: list[float]) -> str:
     return f"{name:<44} n={len(s):>3}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {s[-1]:7.1f} ms"
 
 
-def bench_duckdb(store: Store, wh: str, pt: str, limit: int, method: str = "picker_search") -> list[float]:
-    search = getattr(store, method)
+def bench_duckdb(store: Store, wh: str, pt: str, limit: int) -> list[float]:
     out = []
     for _key, text in keystrokes():
         t = time.perf_counter()
-        search(wh, pt, text, limit=limit)
+        store.picker_search(wh, pt, text, limit=limit)
         out.append((time.perf_counter() - t) * 1000)
     return out
 
@@ -278,13 +274,11 @@ def main() -> None:
               f"LIMIT {limit}")
         bench_duckdb(store, wh, pt, limit)  # warm-up: file cache, plans
         duck = bench_duckdb(store, wh, pt, limit)
-        duck_sorted = bench_duckdb(store, wh, pt, limit, "search_products")
         tui, burst = asyncio.run(bench_tui(store, wh, pt, repeat=args.repeat))
         print(f"runtime: TEXTUAL_FPS={__import__('os').environ.get('TEXTUAL_FPS', '60 (default)')}, "
               f"gc thresholds {__import__('gc').get_threshold()}")
         print(summary("keystroke → rendered (headless Textual)", tui))
         print(summary("bare DuckDB store.picker_search (picker)", duck))
-        print(summary("bare DuckDB store.search_products (sorted)", duck_sorted))
         print(f"{'burst: 10 keys at once → rows of the word':<44} {burst:7.1f} ms")
         verdict = "held" if sorted(tui)[int(round(0.95 * (len(tui) - 1)))] <= TARGET_P95_MS else "MISSED"
         print(f"target p95 ≤ {TARGET_P95_MS:.0f} ms for keystroke → rendered: {verdict}")

@@ -37,25 +37,27 @@ _NAMES = [
 
 
 def seed_store(store: Store, *, last_pull: datetime | None = datetime(2026, 11, 30, 11, 59, 48)) -> None:
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(i, f"00000000{n}", name, False, False, "1")
-                                       for n, (i, name) in enumerate(WAREHOUSES, 1)])
-        store.replace_price_types(cur, [(i, f"00000000{n}", name, True, None, False, "1")
-                                        for n, (i, name) in enumerate(PRICE_TYPES, 1)])
-        products, prices, stock = [], [], []
-        for n, (name, unit, vat, price) in enumerate(_NAMES, 1):
-            pid = f"c0000000-0000-0000-0000-{n:012d}"
-            products.append((pid, f"00-{n:08d}", f"ART-{n:03d}", name, name, None, unit, vat, False, False, "1"))
-            base = Decimal(price.replace(" ", ""))
-            prices.append((PRICE_TYPES[0][0], pid, base, None, None))
-            prices.append((PRICE_TYPES[1][0], pid, (base * Decimal("1.2")).quantize(Decimal("0.01")), None, None))
-            stock.append((WAREHOUSES[0][0], pid, Decimal(n * 7 % 40), Decimal(n % 3)))
-            if n % 2:
-                stock.append((WAREHOUSES[1][0], pid, Decimal(n), Decimal(0)))
-        store.replace_products(cur, products)
-        store.replace_prices(cur, prices)
-        store.replace_stock(cur, stock)
-        store.rebuild_picker(cur)
+    """The product mirror, written through the pull's own writer (`Store.write_mirror`)."""
+    from tui_crm.store import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
+
+    products, prices, stock = [], [], []
+    for n, (name, unit, vat, price) in enumerate(_NAMES, 1):
+        pid = f"c0000000-0000-0000-0000-{n:012d}"
+        products.append(ProductRow(pid, f"00-{n:08d}", f"ART-{n:03d}", name, name, None, unit, vat,
+                                   data_version="1"))
+        base = Decimal(price.replace(" ", ""))
+        prices.append(PriceRow(PRICE_TYPES[0][0], pid, base))
+        prices.append(PriceRow(PRICE_TYPES[1][0], pid, (base * Decimal("1.2")).quantize(Decimal("0.01"))))
+        stock.append(StockRow(WAREHOUSES[0][0], pid, Decimal(n * 7 % 40), Decimal(n % 3)))
+        if n % 2:
+            stock.append(StockRow(WAREHOUSES[1][0], pid, Decimal(n), Decimal(0)))
+    store.write_mirror(
+        warehouses=[WarehouseRow(i, f"00000000{n}", name, data_version="1")
+                    for n, (i, name) in enumerate(WAREHOUSES, 1)],
+        price_types=[PriceTypeRow(i, f"00000000{n}", name, data_version="1")
+                     for n, (i, name) in enumerate(PRICE_TYPES, 1)],
+        products=products, prices=prices, stock=stock,
+    )
     if last_pull is not None:
         run = store.start_run("pull", last_pull)
         store.finish_run(run, ok=True, rows_read=60, requests=7, finished_at=last_pull)
@@ -82,6 +84,7 @@ def seed_clients(store: Store) -> None:
     from tui_crm.domain.models import Client
     from tui_crm.domain.validation import ClientKind
     from tui_crm.domain.vat import VatRate
+    from tui_crm.store import PaymentRow
 
     at = datetime(2026, 11, 20, 10, 0, 0)
     clients = [
@@ -108,11 +111,9 @@ def seed_clients(store: Store) -> None:
                     [CLIENT_ROMASHKA])
         cur.execute("UPDATE clients SET debt = 0, accounting_code = '00-000046' WHERE id = ?",
                     [CLIENT_VEKTOR])
-        cur.execute(
-            "INSERT INTO counterparties (id, code, name, full_name, inn, kpp, legal_form) "
-            "VALUES (?, '00-000077', 'Альфа-Трейд ООО', 'ООО «Альфа-Трейд»', ?, '772801001', 'ЮрЛицо')",
-            [COUNTERPARTY_ALFA, INN_ALFA],
-        )
+        # a counterparty only accounting has, as the reference pull writes it (COUNTERPARTY_COLUMNS)
+        store.replace_counterparties(cur, [(COUNTERPARTY_ALFA, "00-000077", "Альфа-Трейд ООО", "ООО «Альфа-Трейд»",
+                                            INN_ALFA, "772801001", "ЮрЛицо", False, False, "", "", "", "", "{}")])
     line = InvoiceLine(f"c0000000-0000-0000-0000-{3:012d}", "00-00000003", "Кофе Жокей молотый 250 г",
                        "шт", Decimal(10), Decimal("349.00"), Decimal(0), VatRate.НДС20)
     line2 = InvoiceLine(f"c0000000-0000-0000-0000-{8:012d}", "00-00000008",
@@ -127,8 +128,8 @@ def seed_clients(store: Store) -> None:
     with store.transaction() as cur:
         cur.execute("UPDATE invoices SET number = 'ЦБ-000123', posted = TRUE, sync_state = 'in_accounting' "
                     "WHERE id = ?", [INVOICE_1])
-        cur.execute("INSERT INTO payments (id, kind, number, date, invoice_id, amount, posted) "
-                    "VALUES ('p1', 'bank', '57', ?, ?, 5000, TRUE)", [datetime(2026, 11, 25), INVOICE_1])
+        store.replace_payments(cur, [INVOICE_1], [PaymentRow("p1", "bank", "57", datetime(2026, 11, 25), INVOICE_1,
+                                                             Decimal(5000), True)])
 
 
 # -- order flow fixtures (invoice / order / sync screens) ----------------------------------------
@@ -191,14 +192,11 @@ def seed_invoice(
 
 
 def mark_posted(store: Store, invoice_id: str = INVOICE_ID, number: str = "КА-000123") -> None:
-    """What the pull does when accounting posts the order: number, posted, in accounting."""
-    with store.transaction() as cur:
-        cur.execute(
-            "UPDATE invoices SET number = ?, posted = TRUE, sync_state = 'in_accounting', sync_error = NULL "
-            "WHERE id = ?",
-            [number, invoice_id],
-        )
-        cur.execute("UPDATE outbox SET state = 'done' WHERE object_id = ?", [invoice_id])
+    """The push completed and accounting posted the order: number, posted, in accounting."""
+    item = store.outbox_open_for("invoice", invoice_id)
+    if item is not None:
+        store.outbox_done(item.id)
+    store.invoice_pushed(invoice_id, number=number, data_version="posted", posted=True)
 
 
 def add_payment(
@@ -206,27 +204,31 @@ def add_payment(
     invoice_id: str = INVOICE_ID, posted: bool = True,
 ) -> None:
     """A payment settled against the order, as the pull writes it (November `day`, 2026)."""
+    from tui_crm.store import PaymentRow
+
+    payment = PaymentRow(f"f1000000-0000-0000-0000-{int(number.split('-')[-1]):012d}", kind, number,
+                         datetime(2026, 11, day, 10, 30), invoice_id, Decimal(amount), posted)
+    payments = [*store.invoice_payments(invoice_id), payment]
     with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [f"f1000000-0000-0000-0000-{int(number.split('-')[-1]):012d}", kind, number,
-             datetime(2026, 11, day, 10, 30),
-             invoice_id, Decimal(amount), posted],
-        )
+        store.replace_payments(cur, [invoice_id], payments)
 
 
 def add_shipment(
     store: Store, number: str, lines: tuple[tuple[int, str], ...], *, day: int = 30,
     invoice_id: str = INVOICE_ID,
 ) -> None:
-    """A posted shipment based on the order; `lines` are (product no., quantity)."""
-    sid = f"f2000000-0000-0000-0000-{int(number.split('-')[-1]):012d}"
+    """A posted shipment based on the order, as the pull writes it; `lines` are (product no., quantity)."""
+    from tui_crm.store import ShipmentLine, ShipmentRow
+
+    shipment = ShipmentRow(
+        f"f2000000-0000-0000-0000-{int(number.split('-')[-1]):012d}", number, datetime(2026, 11, day, 15, 0),
+        invoice_id, True,
+        tuple(ShipmentLine(line_no, f"c0000000-0000-0000-0000-{n:012d}", Decimal(qty))
+              for line_no, (n, qty) in enumerate(lines, 1)),
+    )
+    shipments = [*store.invoice_shipments(invoice_id), shipment]
     with store.transaction() as cur:
-        cur.execute("INSERT INTO shipments VALUES (?, ?, ?, ?, TRUE)",
-                    [sid, number, datetime(2026, 11, day, 15, 0), invoice_id])
-        for line_no, (n, qty) in enumerate(lines, 1):
-            cur.execute("INSERT INTO shipment_lines VALUES (?, ?, ?, ?, ?)",
-                        [sid, invoice_id, line_no, f"c0000000-0000-0000-0000-{n:012d}", Decimal(qty)])
+        store.replace_shipments(cur, [invoice_id], shipments)
 
 
 def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncService | None = None,  # noqa: ANN001

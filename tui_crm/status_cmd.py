@@ -13,9 +13,12 @@ import json
 import sys
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_crm.config import Settings
+
+if TYPE_CHECKING:
+    from tui_crm.store import Store
 
 
 def _age(at: datetime | None, now: datetime) -> str:
@@ -35,9 +38,10 @@ def _num(v: Decimal | None) -> str:
     return "" if v is None else f"{v:,.2f}".replace(",", " ")
 
 
-def from_store(store: Any, query: str, now: datetime) -> dict[str, Any]:
+def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
+    """Invoices with their progress and the clients the clients list would show for `query`."""
     orders = store.order_progress(text=query, limit=20)
-    clients = [c for c in store.find_clients(query, limit=20)]
+    clients = store.client_rows(query, limit=20)
     return {
         "source": "store",
         "invoices": [
@@ -49,9 +53,9 @@ def from_store(store: Any, query: str, now: datetime) -> dict[str, Any]:
             for o in orders
         ],
         "clients": [
-            {"id": c.id, "name": c.client.name, "inn": c.client.inn, "phones": list(c.client.phones),
+            {"id": c.id, "name": c.name, "inn": c.inn, "phones": list(c.phones),
              "debt": None if c.debt is None else str(c.debt), "sync_state": c.sync_state.value,
-             "code": c.accounting_code}
+             "code": c.code}
             for c in clients
         ],
     }

@@ -24,7 +24,7 @@ from tui_crm.i18n import set_language
 from onec_sandbox import cli as sandbox_cli
 from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
-from tui_crm.store import Store
+from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 from tests.clock import TestClock
 
@@ -80,9 +80,13 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await type_into(pilot, "phones", "8 (912) 345-67-89")
             await type_into(pilot, "email", "info@romashka.ru")
             await pilot.press("f2")
-            await wait_for(pilot, lambda: store.find_clients("Ромашка"), "the client saved")
-            client = store.find_clients("Ромашка")[0]
-            assert client.client.phones == ("+79123456789",)
+
+            def saved() -> list[ClientRow]:  # the sandbox has a counterparty of that name too
+                return [r for r in store.client_rows("Ромашка") if r.origin == "crm"]
+
+            await wait_for(pilot, saved, "the client saved")
+            client = saved()[0]
+            assert client.phones == ("+79123456789",)
             await wait_for(
                 pilot, lambda: store.get_client(client.id).sync_state is SyncState.IN_ACCOUNTING,  # type: ignore[union-attr]
                 "the client in accounting",

@@ -31,10 +31,10 @@ def test_client_save_find_and_queue() -> None:
     store.save_client(_client())
     rec = store.get_client(C1)
     assert rec is not None and rec.sync_state is SyncState.LOCAL_ONLY and rec.client.kpp == "773601001"
-    assert [r.id for r in store.find_clients("ромаш")] == [C1]
-    assert [r.id for r in store.find_clients("912 345")] == [C1]
-    assert [r.id for r in store.find_clients("7707083893")] == [C1]
-    assert store.find_clients("'; DROP TABLE clients; --") == []
+    assert [r.id for r in store.client_rows("ромаш")] == [C1]
+    assert [r.id for r in store.client_rows("912 345")] == [C1]
+    assert [r.id for r in store.client_rows("7707083893")] == [C1]
+    assert store.client_rows("'; DROP TABLE clients; --") == []
     store.save_client(_client(), queue=True)
     assert store.get_client(C1).sync_state is SyncState.QUEUED  # type: ignore[union-attr]
     store.save_client(_client(comment="second save"), queue=True)

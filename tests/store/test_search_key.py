@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from tui_crm.store import Store
 from tui_crm.store.db import load_migrations
+from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
 from tui_crm.store.search import search_key, search_key_sql
 from tests.clock import TestClock
 
@@ -30,18 +31,18 @@ def test_migration_4_uses_the_same_mapping() -> None:
 
 def test_russian_words_still_match_in_any_case_with_yo() -> None:
     store = Store.open(None, clock=TestClock())
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(WH, "1", "Склад", False, False, "1")])
-        store.replace_price_types(cur, [(PT, "1", "Оптовая", True, None, False, "1")])
-        store.replace_products(cur, [
-            ("p1", "00-1", "ЁЖ-1", "Щётка для обуви Ёжик", "", None, "шт", "НДС20", False, False, "1"),
-            ("p2", "00-2", "K-2", "Кофе молотый {арабика}", "", None, "шт", "НДС20", False, False, "1"),
-        ])
-        store.replace_prices(cur, [(PT, "p1", Decimal("10"), None, None)])
-        store.replace_stock(cur, [(WH, "p1", Decimal("3"), Decimal("0"))])
-        store.rebuild_picker(cur)
-    assert [r.product_id for r in store.search_products(WH, PT, "щетка ежик")] == ["p1"]
+    store.write_mirror(
+        warehouses=[WarehouseRow(WH, "1", "Склад")],
+        price_types=[PriceTypeRow(PT, "1", "Оптовая")],
+        products=[
+            ProductRow("p1", "00-1", "ЁЖ-1", "Щётка для обуви Ёжик", "", None, "шт", "НДС20"),
+            ProductRow("p2", "00-2", "K-2", "Кофе молотый {арабика}", "", None, "шт", "НДС20"),
+        ],
+        prices=[PriceRow(PT, "p1", Decimal("10"))],
+        stock=[StockRow(WH, "p1", Decimal("3"))],
+    )
+    assert [r.product_id for r in store.picker_search(WH, PT, "щетка ежик")] == ["p1"]
     assert [r.product_id for r in store.picker_search(WH, PT, "ЁЖ-1")] == ["p1"]
-    assert [r.product_id for r in store.search_products(WH, PT, "кофе арабика")] == ["p2"]
-    assert store.search_products(WH, PT, "{") != []  # a lone symbol is blank: matches like nothing typed
-    assert [r.product_id for r in store.search_products(WH, PT, "k-2")] == ["p2"]
+    assert [r.product_id for r in store.picker_search(WH, PT, "кофе арабика")] == ["p2"]
+    assert store.picker_search(WH, PT, "{") != []  # a lone symbol is blank: matches like nothing typed
+    assert [r.product_id for r in store.picker_search(WH, PT, "k-2")] == ["p2"]

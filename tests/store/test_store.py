@@ -13,6 +13,7 @@ import pytest
 
 from tui_crm.store import SchemaTooNew, Store, StoreLocked
 from tui_crm.store.db import load_migrations
+from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
 from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
@@ -22,19 +23,16 @@ P2 = "33333333-3333-3333-3333-333333333332"
 
 
 def _fill(store: Store) -> None:
-    with store.transaction() as cur:
-        store.replace_warehouses(cur, [(WH, "000000001", "Основной склад", False, False, "v1")])
-        store.replace_price_types(cur, [(PT, "000000001", "Оптовая", True, None, False, "v1")])
-        store.replace_products(
-            cur,
-            [
-                (P1, "00-00000001", "MLK-1", "Молоко 3,2% 1 л", "", None, "шт", "НДС10", False, False, "a"),
-                (P2, "00-00000002", "CF-250", "Кофе молотый 250 г", "", None, "шт", "НДС20", False, False, "b"),
-            ],
-        )
-        store.replace_prices(cur, [(PT, P1, Decimal("89.90"), None, None)])
-        store.replace_stock(cur, [(WH, P1, Decimal("10"), Decimal("2.5")), (WH, P2, Decimal("0"), Decimal("0"))])
-        store.rebuild_picker(cur)
+    store.write_mirror(
+        warehouses=[WarehouseRow(WH, "000000001", "Основной склад", data_version="v1")],
+        price_types=[PriceTypeRow(PT, "000000001", "Оптовая", data_version="v1")],
+        products=[
+            ProductRow(P1, "00-00000001", "MLK-1", "Молоко 3,2% 1 л", "", None, "шт", "НДС10", data_version="a"),
+            ProductRow(P2, "00-00000002", "CF-250", "Кофе молотый 250 г", "", None, "шт", "НДС20", data_version="b"),
+        ],
+        prices=[PriceRow(PT, P1, Decimal("89.90"))],
+        stock=[StockRow(WH, P1, Decimal("10"), Decimal("2.5")), StockRow(WH, P2, Decimal("0"))],
+    )
 
 
 def test_migrations_apply_and_record_version(tmp_path: Path) -> None:
@@ -80,29 +78,32 @@ def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:
     assert StoreLocked  # the class is part of the public API
 
 
-def test_search_products_by_words_code_and_article(tmp_path: Path) -> None:
+def test_picker_search_by_words_code_and_article(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
-    rows = store.search_products(WH, PT, "")
+    rows = store.picker_search(WH, PT, "")
     assert [r.name for r in rows] == ["Кофе молотый 250 г", "Молоко 3,2% 1 л"]
-    milk = store.search_products(WH, PT, "МОЛОКО 1")[0]
+    milk = store.picker_search(WH, PT, "МОЛОКО 1")[0]
     assert milk.free_stock == Decimal("7.500") and milk.price == Decimal("89.90")
-    assert [r.code for r in store.search_products(WH, PT, "cf-250")] == ["00-00000002"]
-    assert store.search_products(WH, PT, "00000002")[0].price is None
+    assert [r.code for r in store.picker_search(WH, PT, "cf-250")] == ["00-00000002"]
+    assert store.picker_search(WH, PT, "00000002")[0].price is None
     # User text is a parameter, never SQL.
-    assert store.search_products(WH, PT, "' OR 1=1 --") == []
+    assert store.picker_search(WH, PT, "' OR 1=1 --") == []
 
 
-def test_failed_transaction_leaves_mirror_intact(tmp_path: Path) -> None:
+def test_failed_mirror_write_leaves_mirror_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     _fill(store)
+
+    def broken(cur: object) -> None:
+        raise RuntimeError("disk full while rebuilding the picker")
+
+    monkeypatch.setattr(store, "rebuild_picker", broken)
     with pytest.raises(RuntimeError):
-        with store.transaction() as cur:
-            store.replace_products(cur, [])
-            store.rebuild_picker(cur)
-            raise RuntimeError("network dropped mid-pull")
+        store.write_mirror(products=[])  # the merge deleted every product before the failure
+    monkeypatch.undo()
     assert store.mirror_counts()["products"] == 2
-    assert len(store.search_products(WH, PT, "")) == 2
+    assert len(store.picker_search(WH, PT, "")) == 2
 
 
 def test_sync_runs_record_last_success(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def new_client(name: str = "ООО «Тест»", *, inn: str = "7707083893", ph
 def new_invoice(store: Store, client_id: str, *, lines: int = 2, qty: str = "2") -> tuple[str, Invoice]:
     wh = store.warehouses()[0].id
     pt = store.price_types()[0].id
-    rows = [r for r in store.search_products(wh, pt, "", limit=50) if r.price is not None][:lines]
+    rows = [r for r in store.picker_search(wh, pt, "", limit=50) if r.price is not None][:lines]
     inv = Invoice(
         lines=tuple(InvoiceLine(r.product_id, r.code, r.name, r.unit, Decimal(qty), r.price, Decimal("5"),
                                 VatRate(r.vat_rate or "НДС20")) for r in rows),

@@ -18,7 +18,7 @@ async def test_watched_rows_follow_price_and_stock_changes() -> None:
         rig.service.subscribe(events.append)
         wh = rig.store.warehouses()[0].id
         pt = rig.store.price_types()[0].id
-        rows = rig.store.search_products(wh, pt, "", limit=10)
+        rows = rig.store.picker_search(wh, pt, "", limit=10)
         ids = [r.product_id for r in rows]
         before = rig.client.stats.requests
         await rig.service.live_tick()                       # nothing watched: no request
@@ -43,11 +43,11 @@ async def test_watched_rows_follow_price_and_stock_changes() -> None:
         await rig.service.live_tick()
         updates = [e for e in events if isinstance(e, LiveRowsUpdated)]
         assert len(updates) == 1 and set(updates[0].product_ids) == {target.product_id, rows[1].product_id}
-        fresh = {r.product_id: r for r in rig.store.search_products(wh, pt, "", limit=10)}
+        fresh = {r.product_id: r for r in rig.store.picker_search(wh, pt, "", limit=10)}
         assert fresh[target.product_id].price == Decimal("999.99")
         assert fresh[rows[1].product_id].on_hand == rows[1].on_hand + 7
         # 45 rows on screen: three batches of 20 → 9 requests, whatever the catalog size
-        many = [r.product_id for r in rig.store.search_products(wh, pt, "", limit=45)]
+        many = [r.product_id for r in rig.store.picker_search(wh, pt, "", limit=45)]
         rig.service.watch_products(wh, pt, many)
         before = rig.client.stats.requests
         await rig.service.live_tick()

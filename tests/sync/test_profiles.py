@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tui_crm.store import ShipmentLine
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.profile import BUNDLED, ProfileError, load_profile
@@ -132,7 +133,7 @@ def test_bp3_parsers_read_recorded_answers() -> None:
     pays = parse.payments(p, "bank_payment", fixture("bp3_payments.json")[0], {order})
     assert [(x.invoice_id, x.amount) for x in pays] == [(order, Decimal("500.25"))]
     ship = parse.shipment(p, fixture("bp3_shipments.json")[0], {order})
-    assert ship is not None and ship.lines == ((1, "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("2.000")),)
+    assert ship is not None and ship.lines == (ShipmentLine(1, "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("2.000")),)
     assert parse.stock_row(p, fixture("bp3_stock.json")[0])[:3] == (
         "cc0e7f4b-4a5d-11ee-8c90-0242ac120002", "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("7.500"))
 

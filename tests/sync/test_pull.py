@@ -39,7 +39,7 @@ async def test_pull_fills_the_mirror_and_picker(state: SandboxState) -> None:
     )
     wh = store.warehouses()[0]
     pt = store.price_types()[0]
-    rows = store.search_products(wh.id, pt.id, "")
+    rows = store.picker_search(wh.id, pt.id, "")
     assert rows and all(isinstance(r.free_stock, Decimal) for r in rows)
     assert any(r.price is not None and r.price > 0 for r in rows)
     assert any(r.free_stock > 0 for r in rows)

@@ -35,7 +35,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.picker import PickerScreen, check_quantity
 from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
-from tui_crm.store.orders import OutboxState
+from tui_crm.store import OutboxItem
 from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
@@ -266,7 +266,7 @@ class InvoiceLoaded(Message):
     client_name: str
     warehouses: list[NamedRef]
     price_types: list[NamedRef]
-    outbox: OutboxState | None
+    outbox: OutboxItem | None
     full: bool  # False: a refresh that must not overwrite unsaved edits
 
 
@@ -321,7 +321,7 @@ class InvoiceScreen(HostedScreen[None]):
         self.invoice_id = invoice_id or str(uuid.uuid4())
         self.invoice = Invoice(client_id=client_id)
         self.record: InvoiceRecord | None = None
-        self.outbox: OutboxState | None = None
+        self.outbox: OutboxItem | None = None
         self.client_name = ""
         self.date: datetime | None = None
         self.dirty = False

@@ -36,7 +36,7 @@ from tui_crm.i18n import format_age, register, tr
 from tui_crm import messages
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, Store
-from tui_crm.store.orders import PaymentRecord, ShipmentRecord
+from tui_crm.store import PaymentRow, ShipmentRow
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
@@ -138,8 +138,8 @@ class OrderFacts:
 
     record: InvoiceRecord | None
     client_name: str
-    payments: list[PaymentRecord]
-    shipments: list[ShipmentRecord]
+    payments: list[PaymentRow]
+    shipments: list[ShipmentRow]
     last_success: datetime | None
 
 

@@ -123,7 +123,7 @@ class ProductsScreen(HostedScreen[None]):
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: tuple[str, str | None, str]) -> None:
         warehouse_id, price_type_id, text = query
-        rows = self.store.search_products(warehouse_id, price_type_id, text, limit=self.LIMIT)
+        rows = self.store.picker_search(warehouse_id, price_type_id, text, limit=self.LIMIT)
         if not get_current_worker().is_cancelled:
             self.post_message(ProductsLoaded(query, rows))
 

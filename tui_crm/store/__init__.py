@@ -8,34 +8,66 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui_crm.store.accounting import (
+    AccountingStore,
+    OrderProgress,
+    OrderState,
+    PaymentRow,
+    ShipmentLine,
+    ShipmentRow,
+)
+from tui_crm.store.crm import (
+    ClientRecord,
+    CrmStore,
+    DuplicateHit,
+    InvoiceRecord,
+    InvoiceSummary,
+    OutboxItem,
+)
 from tui_crm.store.db import Clock, Database, SchemaTooNew, StoreError, StoreLocked, utcnow
-from tui_crm.store.crm import ClientRecord, CrmStore, DuplicateHit, InvoiceRecord, InvoiceSummary, OutboxItem
-from tui_crm.store.mirror import MirrorStore, NamedRef, PickerRow, SyncRun
-from tui_crm.store.accounting import AccountingStore, OrderProgress, OrderState, PaymentRow, ShipmentRow
+from tui_crm.store.mirror import (
+    MirrorStore,
+    NamedRef,
+    PickerRow,
+    PriceRow,
+    PriceTypeRow,
+    ProductRow,
+    StockRow,
+    SyncRun,
+    UnitRow,
+    WarehouseRow,
+)
+from tui_crm.store.orders import OrdersStore
 from tui_crm.store.outbox import OutboxStore
 from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
-from tui_crm.store.orders import OrdersStore
 
 __all__ = [
-    "Clock",
     "ClientRecord",
     "ClientRow",
-    "LookupHit",
+    "Clock",
     "DuplicateHit",
     "InvoiceRecord",
     "InvoiceSummary",
-    "OutboxItem",
+    "LookupHit",
+    "NamedRef",
     "OrderProgress",
     "OrderState",
+    "OutboxItem",
     "PaymentRow",
-    "ShipmentRow",
-    "NamedRef",
     "PickerRow",
+    "PriceRow",
+    "PriceTypeRow",
+    "ProductRow",
     "SchemaTooNew",
+    "ShipmentLine",
+    "ShipmentRow",
+    "StockRow",
     "Store",
     "StoreError",
     "StoreLocked",
     "SyncRun",
+    "UnitRow",
+    "WarehouseRow",
     "utcnow",
 ]
 
@@ -61,7 +93,7 @@ class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, Out
     def schema_version(self) -> int:
         return self.db.schema_version
 
-    def transaction(self):  # noqa: ANN201 - a context manager yielding a cursor
+    def transaction(self):
         return self.db.transaction()
 
     def close(self) -> None:

@@ -1,5 +1,5 @@
 """What accounting says about clients and orders: counterparties, contracts, organization, the
-state of our orders, payments and shipments against them, debt; plus live row updates.
+state of our orders, payments and shipments against them, debt (live stock and prices: mirror.py).
 
 Writes come as plain values from `tui_crm.sync`, inside the caller's transaction (one job = one
 transaction). Pull writes never overwrite an invoice whose push is in flight: the push is the
@@ -37,7 +37,6 @@ ORGANIZATION_COLUMNS = (
     ("data_version", "VARCHAR"), ("kpp", "VARCHAR"), ("full_name", "VARCHAR"), ("deletion_mark", "BOOLEAN"),
 )
 CURRENCY_COLUMNS = (("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"))
-UNIT_COLUMNS = (("id", "VARCHAR"), ("owner_id", "VARCHAR"), ("name", "VARCHAR"), ("factor", "DECIMAL(10,3)"))
 _IN_FLIGHT = "SELECT object_id FROM outbox WHERE kind = 'invoice' AND state IN ('pending', 'sending')"
 
 
@@ -58,6 +57,8 @@ class OrderState:
 
 @dataclass(frozen=True)
 class PaymentRow:
+    """A payment document (bank or cash receipt) settled against one of our orders."""
+
     id: str
     kind: str            # bank | cash
     number: str
@@ -68,13 +69,27 @@ class PaymentRow:
 
 
 @dataclass(frozen=True)
+class ShipmentLine:
+    """One line of a shipment; `name` and `unit` are filled by the store's reads (from the
+    invoice line, else the product), the pull leaves them blank."""
+
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    name: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class ShipmentRow:
+    """A shipment (РеализацияТоваровУслуг) made on the basis of one of our orders, with its lines."""
+
     id: str
     number: str
     date: datetime | None
     invoice_id: str
     posted: bool
-    lines: tuple[tuple[int, str, Decimal], ...]   # (line no, product id, quantity)
+    lines: tuple[ShipmentLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,17 @@ def _replace_all(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[t
         "WHEN NOT MATCHED BY SOURCE THEN DELETE"
     )
     cur.execute(f"DROP TABLE {stage}")
+
+
+def _posted_keys(cur: duckdb.DuckDBPyConnection, table: str, invoice_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(document id, invoice id) of the posted payments or shipments of these invoices."""
+    assert table in ("payments", "shipments")
+    return {
+        (r[0], r[1]) for r in cur.execute(
+            f"SELECT id, invoice_id FROM {table} WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(invoice_ids)],
+        ).fetchall()
+    }
 
 
 class AccountingStore:
@@ -363,12 +389,7 @@ class AccountingStore:
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
-        before = {
-            (r[0], r[1]) for r in cur.execute(
-                "SELECT id, invoice_id FROM payments WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-        }
+        before = _posted_keys(cur, "payments", ids)
         merged: dict[tuple[str, str], PaymentRow] = {}
         for p in rows:
             key = (p.id, p.invoice_id)
@@ -401,12 +422,7 @@ class AccountingStore:
         ids = list(dict.fromkeys(invoice_ids))
         if not ids:
             return []
-        before = {
-            (r[0], r[1]) for r in cur.execute(
-                "SELECT id, invoice_id FROM shipments WHERE posted AND invoice_id IN (SELECT unnest(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-        }
+        before = _posted_keys(cur, "shipments", ids)
         current_heads = sorted(cur.execute(
             "SELECT id, number, date, invoice_id, posted FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))",
             [ids],
@@ -416,7 +432,7 @@ class AccountingStore:
             "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids],
         ).fetchall())
         heads = sorted((s.id, s.number, s.date, s.invoice_id, s.posted) for s in rows)
-        lines = sorted((s.id, s.invoice_id, n, p, q) for s in rows for n, p, q in s.lines)
+        lines = sorted((s.id, s.invoice_id, sl.line_no, sl.product_id, sl.quantity) for s in rows for sl in s.lines)
         if heads != current_heads or lines != current_lines:
             cur.execute("DELETE FROM shipment_lines WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             cur.execute("DELETE FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
@@ -438,69 +454,6 @@ class AccountingStore:
             f"ON CONFLICT (invoice_id) DO UPDATE SET {column} = excluded.{column}",
             [list(ids), now],
         )
-
-    # -- live rows ----------------------------------------------------------------------------
-    def update_live_stock(
-        self, cur: duckdb.DuckDBPyConnection, warehouse_id: str, product_ids: Sequence[str],
-        rows: Mapping[str, tuple[Decimal, Decimal]],
-    ) -> list[str]:
-        """Replace stock of these products on one warehouse (absent = zero) and their picker rows.
-        Returns the ids whose figures changed."""
-        ids = list(dict.fromkeys(product_ids))
-        if not ids:
-            return []
-        old = {
-            r[0]: (r[1], r[2]) for r in cur.execute(
-                "SELECT product_id, sum(on_hand), sum(reserved) FROM stock WHERE warehouse_id = ? "
-                "AND product_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY product_id", [warehouse_id, ids],
-            ).fetchall()
-        }
-        zero = (Decimal(0), Decimal(0))
-        changed = [i for i in ids if old.get(i, zero) != rows.get(i, zero)]
-        if not changed:
-            return []
-        cur.execute(
-            "DELETE FROM stock WHERE warehouse_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
-            [warehouse_id, changed],
-        )
-        new_rows = [(warehouse_id, i, *rows[i]) for i in changed if i in rows]
-        if new_rows:
-            bulk_insert(cur, "stock", (("warehouse_id", "VARCHAR"), ("product_id", "VARCHAR"),
-                                       ("on_hand", "DECIMAL(15,3)"), ("reserved", "DECIMAL(15,3)")), new_rows)
-        for i in changed:
-            on_hand, reserved = rows.get(i, zero)
-            cur.execute(
-                "UPDATE picker SET on_hand = ?, reserved = ?, free_stock = ? WHERE warehouse_id = ? AND product_id = ?",
-                [on_hand, reserved, on_hand - reserved, warehouse_id, i],
-            )
-        return changed
-
-    def update_live_prices(
-        self, cur: duckdb.DuckDBPyConnection, price_type_id: str, product_ids: Sequence[str],
-        rows: Mapping[str, tuple[Decimal, str | None, datetime | None]],
-    ) -> list[str]:
-        """Replace prices of these products in one price type (absent = no price)."""
-        ids = list(dict.fromkeys(product_ids))
-        if not ids:
-            return []
-        old = {
-            r[0]: r[1] for r in cur.execute(
-                "SELECT product_id, price FROM prices WHERE price_type_id = ? "
-                "AND product_id IN (SELECT unnest(?::VARCHAR[]))", [price_type_id, ids],
-            ).fetchall()
-        }
-        changed = [i for i in ids if old.get(i) != (rows[i][0] if i in rows else None)]
-        if not changed:
-            return []
-        cur.execute(
-            "DELETE FROM prices WHERE price_type_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
-            [price_type_id, changed],
-        )
-        for i in changed:
-            if i in rows:
-                price, unit, period = rows[i]
-                cur.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?)", [price_type_id, i, price, unit, period])
-        return changed
 
     # -- push bookkeeping ---------------------------------------------------------------------
     def client_custom(self, client_id: str) -> dict[str, Any]:
@@ -622,21 +575,6 @@ class AccountingStore:
         params.append(limit)
         return [OrderProgress(*r) for r in self.db.cursor().execute(sql, params).fetchall()]
 
-    def shipments_of(self, invoice_id: str) -> list[ShipmentRow]:
-        cur = self.db.cursor()
-        heads = cur.execute(
-            "SELECT id, number, date, invoice_id, posted FROM shipments WHERE invoice_id = ? ORDER BY date, number",
-            [invoice_id],
-        ).fetchall()
-        out = []
-        for h in heads:
-            lines = cur.execute(
-                "SELECT line_no, product_id, quantity FROM shipment_lines WHERE shipment_id = ? AND invoice_id = ? "
-                "ORDER BY line_no", [h[0], invoice_id],
-            ).fetchall()
-            out.append(ShipmentRow(h[0], h[1], h[2], h[3], h[4], tuple((r[0], r[1], r[2]) for r in lines)))
-        return out
-
     def prune_runs(self, keep: int = 5000) -> None:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?", [keep])
@@ -652,4 +590,4 @@ def _load_json(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-__all__ = ["AccountingStore", "OrderProgress", "OrderState", "PaymentRow", "ShipmentRow"]
+__all__ = ["AccountingStore", "OrderProgress", "OrderState", "PaymentRow", "ShipmentLine", "ShipmentRow"]

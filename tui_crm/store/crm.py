@@ -151,27 +151,6 @@ class CrmStore:
         row = self.db.cursor().execute(f"SELECT {_CLIENT_COLS} FROM clients WHERE id = ?", [client_id]).fetchone()
         return _client_from_row(row) if row else None
 
-    def find_clients(self, text: str = "", limit: int = 100) -> list[ClientRecord]:
-        """Type-to-filter: every word must match the name/ИНН/e-mail, or digits match a phone."""
-        words = [w for w in text.lower().split() if w][:8]
-        digits = phone_search_key(text) if any(ch.isdigit() for ch in text) else ""
-        where: list[str] = []
-        params: list[Any] = []
-        if words:
-            word_clause = " AND ".join("contains(search, ?)" for _ in words)
-            params.extend(words)
-            if digits and len(digits) >= 3:
-                where.append(f"(({word_clause}) OR contains(phone_keys, ?))")
-                params.append(digits)
-            else:
-                where.append(f"({word_clause})")
-        sql = f"SELECT {_CLIENT_COLS} FROM clients"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY name, id LIMIT ?"
-        params.append(limit)
-        return [_client_from_row(r) for r in self.db.cursor().execute(sql, params).fetchall()]
-
     def find_duplicates(
         self, *, inn: str = "", phones: tuple[str, ...] = (), exclude_id: str | None = None
     ) -> list[DuplicateHit]:

@@ -1,16 +1,18 @@
-"""The accounting mirror: bulk replacement by the pull jobs, and the reads the screens make.
+"""The accounting mirror: one writer (stage + MERGE) for the pull, seeds and benchmarks, and the
+reads the screens make.
 
-Writes come as plain tuples from `tui_crm.sync.pull`; every replacement runs inside the caller's
-transaction so that a failed pull leaves the previous mirror exactly as it was.
+The pull streams its pages into the stage tables; everyone else hands typed rows to
+`write_mirror`, which stages them the same way. `apply_mirror_stages` then replaces the mirror in
+one transaction, so a failed pull leaves the previous mirror exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -48,19 +50,30 @@ PRODUCT_COLUMNS = (
     ("deletion_mark", "BOOLEAN"),
     ("data_version", "VARCHAR"),
 )
-PRICE_COLUMNS = (
+UNIT_COLUMNS = (("id", "VARCHAR"), ("owner_id", "VARCHAR"), ("name", "VARCHAR"), ("factor", "DECIMAL(10,3)"))
+# Prices and stock are staged as they come (several rows per pair) and reduced by the merge.
+STAGE_PRICE_COLUMNS = (
     ("price_type_id", "VARCHAR"),
     ("product_id", "VARCHAR"),
+    ("has_variant", "BOOLEAN"),
     ("price", "DECIMAL(15,2)"),
     ("unit_id", "VARCHAR"),
     ("period", "TIMESTAMP"),
 )
-STOCK_COLUMNS = (
+STAGE_STOCK_COLUMNS = (
     ("warehouse_id", "VARCHAR"),
     ("product_id", "VARCHAR"),
     ("on_hand", "DECIMAL(15,3)"),
     ("reserved", "DECIMAL(15,3)"),
 )
+MIRROR_STAGES = {
+    "stage_m_warehouses": WAREHOUSE_COLUMNS,
+    "stage_m_price_types": PRICE_TYPE_COLUMNS,
+    "stage_m_units": UNIT_COLUMNS,
+    "stage_m_products": PRODUCT_COLUMNS,
+    "stage_m_prices": STAGE_PRICE_COLUMNS,
+    "stage_m_stock": STAGE_STOCK_COLUMNS,
+}
 
 _CHUNK = 50_000
 
@@ -84,26 +97,88 @@ def bulk_insert(
         cur.execute(sql, cols)
 
 
-def _replace_keyed(
-    cur: duckdb.DuckDBPyConnection,
-    table: str,
-    columns: Sequence[tuple[str, str]],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """Make `table` equal to `rows` (keyed by id) with one MERGE: unchanged rows stay untouched."""
-    stage = f"stage_{table}"
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {table} LIMIT 0")
-    bulk_insert(cur, stage, columns, rows)
-    names = [name for name, _ in columns]
+def _merge_keyed(cur: duckdb.DuckDBPyConnection, table: str, stage: str,
+                 columns: Sequence[tuple[str, str]]) -> None:
+    """Make `table` equal to the stage (keyed by id) with one MERGE; rows whose DataVersion did
+    not change stay untouched."""
+    names = [n for n, _ in columns]
     updates = ", ".join(f"{n} = s.{n}" for n in names if n != "id")
-    values = ", ".join(f"s.{n}" for n in names)
     cur.execute(
-        f"MERGE INTO {table} t USING {stage} s ON t.id = s.id "
+        f"MERGE INTO {table} t USING (SELECT DISTINCT ON (id) * FROM {stage}) s ON t.id = s.id "
         f"WHEN MATCHED AND t.data_version IS DISTINCT FROM s.data_version THEN UPDATE SET {updates} "
-        f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({values}) "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)}) "
         "WHEN NOT MATCHED BY SOURCE THEN DELETE"
     )
-    cur.execute(f"DROP TABLE {stage}")
+
+
+class WarehouseRow(NamedTuple):
+    """A warehouse as accounting has it (WAREHOUSE_COLUMNS order)."""
+
+    id: str
+    code: str
+    name: str
+    is_folder: bool = False
+    deletion_mark: bool = False
+    data_version: str = ""
+
+
+class PriceTypeRow(NamedTuple):
+    """A price type as accounting has it (PRICE_TYPE_COLUMNS order)."""
+
+    id: str
+    code: str
+    name: str
+    includes_vat: bool = True
+    currency_id: str | None = None
+    deletion_mark: bool = False
+    data_version: str = ""
+
+
+class UnitRow(NamedTuple):
+    """A unit of a product (UNIT_COLUMNS order)."""
+
+    id: str
+    owner_id: str | None
+    name: str
+    factor: Decimal = Decimal(1)
+
+
+class ProductRow(NamedTuple):
+    """A product as accounting has it (PRODUCT_COLUMNS order); `unit_name` is filled from the
+    units of the same write when `unit_id` names one."""
+
+    id: str
+    code: str
+    article: str
+    name: str
+    full_name: str
+    unit_id: str | None
+    unit_name: str
+    vat_rate: str
+    is_service: bool = False
+    deletion_mark: bool = False
+    data_version: str = ""
+
+
+class PriceRow(NamedTuple):
+    """One price of a product in a price type; of several rows for the same pair the one without
+    a variant (characteristic) and then the latest period wins."""
+
+    price_type_id: str
+    product_id: str
+    price: Decimal
+    unit_id: str | None = None
+    period: datetime | None = None
+    has_variant: bool = False
+
+
+class StockRow(NamedTuple):
+    """Free-stock figures of a product on a warehouse; rows for the same pair are summed."""
+
+    warehouse_id: str
+    product_id: str
+    on_hand: Decimal
+    reserved: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -156,27 +231,101 @@ class MirrorStore:
     db: Database
     clock: Clock
 
-    # -- writes (inside a transaction from Database.transaction()) ------------------------
-    def replace_warehouses(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_keyed(cur, "warehouses", WAREHOUSE_COLUMNS, rows)
+    # -- the mirror writer ------------------------------------------------------------------
+    # One way to write the product mirror: rows go into TEMP stage tables (the pull streams its
+    # pages there; `write_mirror` puts typed rows there), then `apply_mirror_stages` makes the
+    # mirror equal to the stages in one transaction. Stage tables are per DuckDB connection, so
+    # all three steps must run on the same thread (the pull uses its writer thread).
+    def create_mirror_stages(self) -> None:
+        cur = self.db.cursor()
+        for name, cols in MIRROR_STAGES.items():
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
 
-    def replace_price_types(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_keyed(cur, "price_types", PRICE_TYPE_COLUMNS, rows)
+    def drop_mirror_stages(self) -> None:
+        cur = self.db.cursor()
+        for name in MIRROR_STAGES:
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def replace_products(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_keyed(cur, "products", PRODUCT_COLUMNS, rows)
-        cur.execute(
-            "UPDATE products SET search = lower(concat_ws(' ', code, article, name)) "
-            "WHERE search IS DISTINCT FROM lower(concat_ws(' ', code, article, name))"
-        )
+    def staged_warehouse_ids(self) -> list[str]:
+        """Warehouses staged so far that hold stock (not folders, not deleted), by id."""
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT id FROM stage_m_warehouses WHERE NOT is_folder AND NOT deletion_mark ORDER BY id"
+        ).fetchall()]
 
-    def replace_prices(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        cur.execute("DELETE FROM prices")
-        bulk_insert(cur, "prices", PRICE_COLUMNS, rows)
+    def apply_mirror_stages(self, now: datetime, counts: Mapping[str, int]) -> int:
+        """Merge all stages into the mirror in one transaction and rebuild the picker table;
+        returns the rows the mirror now holds (products + prices + stock). A failure leaves the
+        previous mirror exactly as it was. `counts` are accounting's catalog sizes (meta
+        `count:<catalog>`, compared by the sync engine to skip unchanged catalogs)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE stage_m_products SET unit_name = u.name FROM stage_m_units u "
+                "WHERE u.id = stage_m_products.unit_id"
+            )
+            _merge_keyed(cur, "warehouses", "stage_m_warehouses", WAREHOUSE_COLUMNS)
+            _merge_keyed(cur, "price_types", "stage_m_price_types", PRICE_TYPE_COLUMNS)
+            cur.execute(
+                "MERGE INTO units t USING (SELECT DISTINCT ON (id) * FROM stage_m_units) s ON t.id = s.id "
+                "WHEN MATCHED AND (t.name IS DISTINCT FROM s.name OR t.factor IS DISTINCT FROM s.factor "
+                "OR t.owner_id IS DISTINCT FROM s.owner_id) THEN UPDATE SET name = s.name, factor = s.factor, "
+                "owner_id = s.owner_id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner_id, s.name, s.factor) "
+                "WHEN NOT MATCHED BY SOURCE THEN DELETE"
+            )
+            _merge_keyed(cur, "products", "stage_m_products", PRODUCT_COLUMNS)
+            cur.execute(
+                "UPDATE products SET search = lower(concat_ws(' ', code, article, name)) "
+                "WHERE search IS DISTINCT FROM lower(concat_ws(' ', code, article, name))"
+            )
+            cur.execute("DELETE FROM prices")
+            cur.execute(
+                "INSERT INTO prices SELECT DISTINCT ON (price_type_id, product_id) price_type_id, product_id, "
+                "price, unit_id, period FROM stage_m_prices "
+                "ORDER BY price_type_id, product_id, has_variant, period DESC"
+            )
+            cur.execute("DELETE FROM stock")
+            cur.execute(
+                "INSERT INTO stock SELECT warehouse_id, product_id, sum(on_hand), sum(reserved) "
+                "FROM stage_m_stock GROUP BY warehouse_id, product_id"
+            )
+            self.rebuild_picker(cur)
+            self.set_meta(cur, "mirror_pulled_at", now.isoformat())
+            for key, value in counts.items():
+                self.set_meta(cur, f"count:{key}", str(value))
+            row = cur.execute(
+                "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM prices) "
+                "+ (SELECT count(*) FROM stock)"
+            ).fetchone()
+        self.drop_mirror_stages()
+        return int(row[0]) if row else 0
 
-    def replace_stock(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        cur.execute("DELETE FROM stock")
-        bulk_insert(cur, "stock", STOCK_COLUMNS, rows)
+    def write_mirror(
+        self,
+        *,
+        warehouses: Sequence[WarehouseRow] = (),
+        price_types: Sequence[PriceTypeRow] = (),
+        units: Sequence[UnitRow] = (),
+        products: Sequence[ProductRow] = (),
+        prices: Sequence[PriceRow] = (),
+        stock: Sequence[StockRow] = (),
+        counts: Mapping[str, int] | None = None,
+    ) -> int:
+        """Replace the whole product mirror with these rows, through the pull's own stages and
+        merge (seeds, benchmarks and tests write the mirror exactly as production does)."""
+        self.create_mirror_stages()
+        try:
+            cur = self.db.cursor()
+            bulk_insert(cur, "stage_m_warehouses", WAREHOUSE_COLUMNS, warehouses)
+            bulk_insert(cur, "stage_m_price_types", PRICE_TYPE_COLUMNS, price_types)
+            bulk_insert(cur, "stage_m_units", UNIT_COLUMNS, units)
+            bulk_insert(cur, "stage_m_products", PRODUCT_COLUMNS, products)
+            bulk_insert(cur, "stage_m_prices", STAGE_PRICE_COLUMNS,
+                        [(p.price_type_id, p.product_id, p.has_variant, p.price, p.unit_id, p.period)
+                         for p in prices])
+            bulk_insert(cur, "stage_m_stock", STAGE_STOCK_COLUMNS, stock)
+            return self.apply_mirror_stages(self.clock(), counts if counts is not None
+                                            else {"product": len(products)})
+        finally:
+            self.drop_mirror_stages()
 
     def rebuild_picker(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Recompute the denormalised picker table (one row per warehouse x product)."""
@@ -194,9 +343,71 @@ class MirrorStore:
                 FROM stock GROUP BY ALL
             ) s ON s.warehouse_id = w.id AND s.product_id = p.id
             WHERE NOT w.is_folder AND NOT w.deletion_mark AND NOT p.deletion_mark
-            ORDER BY w.id, p.name
+            ORDER BY w.id, p.name, p.code
             """.format(search=search_key_sql("p.search"))
         )
+
+    # -- live rows: figures of the products on screen, between two full writes ---------------
+    def update_live_stock(
+        self, cur: duckdb.DuckDBPyConnection, warehouse_id: str, product_ids: Sequence[str],
+        rows: Mapping[str, tuple[Decimal, Decimal]],
+    ) -> list[str]:
+        """Replace stock of these products on one warehouse (absent = zero) and their picker rows.
+        Returns the ids whose figures changed."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return []
+        old = {
+            r[0]: (r[1], r[2]) for r in cur.execute(
+                "SELECT product_id, sum(on_hand), sum(reserved) FROM stock WHERE warehouse_id = ? "
+                "AND product_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY product_id", [warehouse_id, ids],
+            ).fetchall()
+        }
+        zero = (Decimal(0), Decimal(0))
+        changed = [i for i in ids if old.get(i, zero) != rows.get(i, zero)]
+        if not changed:
+            return []
+        cur.execute(
+            "DELETE FROM stock WHERE warehouse_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
+            [warehouse_id, changed],
+        )
+        new_rows = [(warehouse_id, i, *rows[i]) for i in changed if i in rows]
+        if new_rows:
+            bulk_insert(cur, "stock", STAGE_STOCK_COLUMNS, new_rows)
+        for i in changed:
+            on_hand, reserved = rows.get(i, zero)
+            cur.execute(
+                "UPDATE picker SET on_hand = ?, reserved = ?, free_stock = ? WHERE warehouse_id = ? AND product_id = ?",
+                [on_hand, reserved, on_hand - reserved, warehouse_id, i],
+            )
+        return changed
+
+    def update_live_prices(
+        self, cur: duckdb.DuckDBPyConnection, price_type_id: str, product_ids: Sequence[str],
+        rows: Mapping[str, tuple[Decimal, str | None, datetime | None]],
+    ) -> list[str]:
+        """Replace prices of these products in one price type (absent = no price)."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return []
+        old = {
+            r[0]: r[1] for r in cur.execute(
+                "SELECT product_id, price FROM prices WHERE price_type_id = ? "
+                "AND product_id IN (SELECT unnest(?::VARCHAR[]))", [price_type_id, ids],
+            ).fetchall()
+        }
+        changed = [i for i in ids if old.get(i) != (rows[i][0] if i in rows else None)]
+        if not changed:
+            return []
+        cur.execute(
+            "DELETE FROM prices WHERE price_type_id = ? AND product_id IN (SELECT unnest(?::VARCHAR[]))",
+            [price_type_id, changed],
+        )
+        for i in changed:
+            if i in rows:
+                price, unit, period = rows[i]
+                cur.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?)", [price_type_id, i, price, unit, period])
+        return changed
 
     def get_meta(self, key: str) -> str | None:
         """A value of the ``meta`` key/value table (sync bookmarks, counts, pull times)."""
@@ -264,38 +475,6 @@ class MirrorStore:
             "SELECT id, name FROM price_types WHERE NOT deletion_mark ORDER BY name"
         ).fetchall()
         return [NamedRef(*r) for r in rows]
-
-    def search_products(
-        self,
-        warehouse_id: str,
-        price_type_id: str | None,
-        text: str = "",
-        limit: int = 50,
-    ) -> list[PickerRow]:
-        """Products on one warehouse whose code, article or name contain every typed word.
-
-        Reads the denormalised picker table, limits first and joins prices for the hits only.
-        """
-        terms = picker_terms(text)
-        where = "".join(" AND contains(search, ?)" for _ in terms)
-        params: list[Any] = [warehouse_id, *terms, limit, price_type_id]
-        rows = self.db.cursor().execute(
-            f"""
-            WITH hits AS (
-                SELECT product_id, code, article, name, unit_name, vat_rate,
-                       on_hand, reserved, free_stock
-                FROM picker WHERE warehouse_id = ?{where}
-                ORDER BY name, code LIMIT ?
-            )
-            SELECT h.product_id, h.code, h.article, h.name, h.unit_name, h.vat_rate,
-                   h.on_hand, h.reserved, h.free_stock, pr.price
-            FROM hits h
-            LEFT JOIN prices pr ON pr.product_id = h.product_id AND pr.price_type_id = ?
-            ORDER BY h.name, h.code
-            """,
-            params,
-        ).fetchall()
-        return [PickerRow(*r) for r in rows]
 
     def mirror_counts(self) -> dict[str, int]:
         cur = self.db.cursor()

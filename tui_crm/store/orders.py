@@ -8,58 +8,12 @@ discard live in `tui_crm.store.outbox` (the sync engine's `retry`/`discard` call
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from tui_crm.store.accounting import PaymentRow, ShipmentLine, ShipmentRow
+from tui_crm.store.crm import OutboxItem
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import PickerRow, picker_terms
-
-
-@dataclass(frozen=True)
-class PaymentRecord:
-    """A payment document settled against an order (bank receipt or cash receipt)."""
-
-    id: str
-    kind: str           # bank | cash
-    number: str
-    date: datetime | None
-    amount: Decimal
-    posted: bool
-
-
-@dataclass(frozen=True)
-class ShipmentLine:
-    line_no: int
-    product_id: str
-    name: str
-    unit: str
-    quantity: Decimal
-
-
-@dataclass(frozen=True)
-class ShipmentRecord:
-    """A shipment (РеализацияТоваровУслуг) made on the basis of an order, with its lines."""
-
-    id: str
-    number: str
-    date: datetime | None
-    posted: bool
-    lines: tuple[ShipmentLine, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class OutboxState:
-    """Where one object's push stands: the newest outbox row for it."""
-
-    id: int
-    action: str
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    step: str
-    last_error: str | None
 
 
 class OrdersStore:
@@ -111,13 +65,16 @@ class OrdersStore:
     def picker_search(
         self, warehouse_id: str, price_type_id: str | None, text: str = "", limit: int = 50
     ) -> list[PickerRow]:
-        """`search_products` for the keystroke path: the first `limit` hits in table order.
+        """Products on one warehouse whose code, article or name contain every typed word, by
+        name: the one product search (the picker's keystroke path, the products screen, tests).
 
-        `rebuild_picker` writes the table sorted by (warehouse, name) and DuckDB keeps insertion
-        order for scans without ORDER BY (`preserve_insertion_order`, on by default), so reading
-        the first hits in scan order gives the same rows as sorting every hit by name, without
-        reading and sorting all of them (bench/picker.py: about half the time on 100k × 10).
-        Rows written after the last rebuild may come late in that order until the next one.
+        Reads the denormalised picker table and takes the first `limit` hits in table order, then
+        joins prices for those hits only. `rebuild_picker` writes the table sorted by (warehouse,
+        name, code) and DuckDB keeps insertion order for scans without ORDER BY
+        (`preserve_insertion_order`, on by default), so the first hits in scan order are the
+        same rows as sorting every hit by name, without reading and sorting all of them
+        (bench/picker.py: about half the time on 100k × 10). The live job only updates figures
+        of existing rows, so the order holds until the next rebuild.
         """
         terms = picker_terms(text)
         where = "".join(" AND contains(search, ?)" for _ in terms)
@@ -139,15 +96,16 @@ class OrdersStore:
         return [PickerRow(*r) for r in rows]
 
     # -- payments and shipments --------------------------------------------------------------
-    def invoice_payments(self, invoice_id: str) -> list[PaymentRecord]:
+    def invoice_payments(self, invoice_id: str) -> list[PaymentRow]:
         rows = self.db.cursor().execute(
-            "SELECT id, kind, number, date, amount, posted FROM payments WHERE invoice_id = ? "
+            "SELECT id, kind, number, date, invoice_id, amount, posted FROM payments WHERE invoice_id = ? "
             "ORDER BY date NULLS LAST, number, id",
             [invoice_id],
         ).fetchall()
-        return [PaymentRecord(*r) for r in rows]
+        return [PaymentRow(*r) for r in rows]
 
-    def invoice_shipments(self, invoice_id: str) -> list[ShipmentRecord]:
+    def invoice_shipments(self, invoice_id: str) -> list[ShipmentRow]:
+        """Shipments of an order with their lines, named as on the invoice (else as the product)."""
         cur = self.db.cursor()
         heads = cur.execute(
             "SELECT id, number, date, posted FROM shipments WHERE invoice_id = ? "
@@ -169,18 +127,18 @@ class OrdersStore:
             """,
             [invoice_id, invoice_id],
         ).fetchall():
-            lines.setdefault(r[0], []).append(ShipmentLine(r[1], r[2], r[3], r[4], r[5]))
-        return [ShipmentRecord(h[0], h[1], h[2], h[3], tuple(lines.get(h[0], ()))) for h in heads]
+            lines.setdefault(r[0], []).append(ShipmentLine(r[1], r[2], r[5], name=r[3], unit=r[4]))
+        return [ShipmentRow(h[0], h[1], h[2], invoice_id, h[3], tuple(lines.get(h[0], ()))) for h in heads]
 
     # -- outbox -------------------------------------------------------------------------------
-    def outbox_state(self, kind: str, object_id: str) -> OutboxState | None:
+    def outbox_state(self, kind: str, object_id: str) -> OutboxItem | None:
         """The newest outbox row for an object (any state), to show push progress."""
         row = self.db.cursor().execute(
-            "SELECT id, action, state, attempts, next_attempt_at, step, last_error FROM outbox "
-            "WHERE kind = ? AND object_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT id, kind, object_id, action, state, attempts, next_attempt_at, step, last_error, "
+            "created_at, updated_at FROM outbox WHERE kind = ? AND object_id = ? ORDER BY id DESC LIMIT 1",
             [kind, object_id],
         ).fetchone()
-        return OutboxState(*row) if row else None
+        return OutboxItem(*row) if row else None
 
     def outbox_object_label(self, kind: str, object_id: str) -> str:
         """A human name for an outbox row: the client's name, or the invoice's number/client."""
@@ -201,4 +159,4 @@ class OrdersStore:
         return object_id
 
 
-__all__ = ["OrdersStore", "OutboxState", "PaymentRecord", "ShipmentLine", "ShipmentRecord"]
+__all__ = ["OrdersStore"]

@@ -33,6 +33,7 @@ class ClientRow:
     sync_state: SyncState
     sync_error: str | None
     origin: str  # "crm" | "accounting" (a counterparty not yet in the CRM)
+    code: str = ""  # accounting's code, once accounting has the client
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class ViewsStore:
     db: Database
 
     def client_rows(self, text: str = "", limit: int = 200) -> list[ClientRow]:
-        """Type-to-filter over clients and unadopted counterparties, by name words, ИНН or phone."""
+        """Type-to-filter over clients and unadopted counterparties, by name words, ИНН or phone:
+        the one "which clients match this text" read (clients list, F4 lookup, `tui-crm status`)."""
         words = [w for w in text.lower().split() if w][:_MAX_WORDS]
         phone_keys = phone_keys_for_query(text) if any(ch.isdigit() for ch in text) else []
         crm_where, acc_where = "TRUE", "TRUE"
@@ -90,10 +92,10 @@ class ViewsStore:
                 ) + ")"
                 crm_params += phone_keys
         sql = f"""
-            SELECT id, name, inn, phones, debt, sync_state, sync_error, origin FROM clients
+            SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
             WHERE {crm_where}
             UNION ALL
-            SELECT id, name, inn, []::VARCHAR[], NULL, 'in_accounting', NULL, 'accounting'
+            SELECT id, name, inn, []::VARCHAR[], NULL, 'in_accounting', NULL, 'accounting', code
             FROM counterparties
             WHERE NOT is_folder AND NOT deletion_mark AND id NOT IN (SELECT id FROM clients)
               AND {acc_where}
@@ -102,7 +104,7 @@ class ViewsStore:
         """
         rows = self.db.cursor().execute(sql, [*crm_params, *acc_params, limit]).fetchall()
         return [
-            ClientRow(r[0], r[1], r[2], tuple(r[3] or ()), r[4], SyncState(r[5]), r[6], r[7])
+            ClientRow(r[0], r[1], r[2], tuple(r[3] or ()), r[4], SyncState(r[5]), r[6], r[7], r[8] or "")
             for r in rows
         ]
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
+from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
 from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
@@ -400,7 +400,7 @@ def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRo
         if prod is None:
             continue
         line_no = odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
-        out_lines.append((line_no, prod, number(r, c.lf("quantity"), e, 3)))
+        out_lines.append(ShipmentLine(line_no, prod, number(r, c.lf("quantity"), e, 3)))
     return ShipmentRow(sid, text(row, c.f("number"), e), date(row, c.f("date"), e), order,
                        flag(row, c.f("posted"), e), tuple(out_lines))
 

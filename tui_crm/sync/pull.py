@@ -23,8 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from tui_crm.store import Store
-from tui_crm.store.accounting import UNIT_COLUMNS
-from tui_crm.store.mirror import PRICE_TYPE_COLUMNS, PRODUCT_COLUMNS, WAREHOUSE_COLUMNS
+from tui_crm.store.mirror import (
+    MIRROR_STAGES,
+    PRODUCT_COLUMNS,
+    STAGE_PRICE_COLUMNS,
+    STAGE_STOCK_COLUMNS,
+    UNIT_COLUMNS,
+)
 from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
 from tui_crm.sync.odata import NotFound, ODataClient
@@ -40,22 +45,7 @@ __all__ = ["BadData", "PullResult", "Progress", "pull_mirror"]
 
 Progress = Callable[[str, int, int | None], None]
 
-STAGE_PRICE_COLUMNS = (
-    ("price_type_id", "VARCHAR"), ("product_id", "VARCHAR"), ("has_variant", "BOOLEAN"),
-    ("price", "DECIMAL(15,2)"), ("unit_id", "VARCHAR"), ("period", "TIMESTAMP"),
-)
-STAGE_STOCK_COLUMNS = (
-    ("warehouse_id", "VARCHAR"), ("product_id", "VARCHAR"), ("on_hand", "DECIMAL(15,3)"),
-    ("reserved", "DECIMAL(15,3)"),
-)
-_STAGES = {
-    "stage_m_warehouses": WAREHOUSE_COLUMNS,
-    "stage_m_price_types": PRICE_TYPE_COLUMNS,
-    "stage_m_units": UNIT_COLUMNS,
-    "stage_m_products": PRODUCT_COLUMNS,
-    "stage_m_prices": STAGE_PRICE_COLUMNS,
-    "stage_m_stock": STAGE_STOCK_COLUMNS,
-}
+_STAGES = MIRROR_STAGES
 
 
 @dataclass(frozen=True)
@@ -65,69 +55,6 @@ class PullResult:
     seconds: float
 
 
-def _create_stages(writer: StoreWriter) -> None:
-    cur = writer.cursor()
-    for name, cols in _STAGES.items():
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{n} {t}' for n, t in cols)})")
-
-
-def _drop_stages(writer: StoreWriter) -> None:
-    cur = writer.cursor()
-    for name in _STAGES:
-        cur.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def _merge_keyed(cur: Any, table: str, stage: str, columns: tuple[tuple[str, str], ...]) -> None:
-    names = [n for n, _ in columns]
-    updates = ", ".join(f"{n} = s.{n}" for n in names if n != "id")
-    cur.execute(
-        f"MERGE INTO {table} t USING (SELECT DISTINCT ON (id) * FROM {stage}) s ON t.id = s.id "
-        f"WHEN MATCHED AND t.data_version IS DISTINCT FROM s.data_version THEN UPDATE SET {updates} "
-        f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)}) "
-        "WHEN NOT MATCHED BY SOURCE THEN DELETE"
-    )
-
-
-def _apply(writer: StoreWriter, counts: dict[str, int], now: datetime) -> int:
-    """Merge all stages into the mirror in one transaction; returns rows written."""
-    store = writer.store
-    with store.transaction() as cur:
-        cur.execute(
-            "UPDATE stage_m_products SET unit_name = u.name FROM stage_m_units u WHERE u.id = stage_m_products.unit_id"
-        )
-        _merge_keyed(cur, "warehouses", "stage_m_warehouses", WAREHOUSE_COLUMNS)
-        _merge_keyed(cur, "price_types", "stage_m_price_types", PRICE_TYPE_COLUMNS)
-        cur.execute(
-            "MERGE INTO units t USING (SELECT DISTINCT ON (id) * FROM stage_m_units) s ON t.id = s.id "
-            "WHEN MATCHED AND (t.name IS DISTINCT FROM s.name OR t.factor IS DISTINCT FROM s.factor "
-            "OR t.owner_id IS DISTINCT FROM s.owner_id) THEN UPDATE SET name = s.name, factor = s.factor, "
-            "owner_id = s.owner_id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner_id, s.name, s.factor) "
-            "WHEN NOT MATCHED BY SOURCE THEN DELETE"
-        )
-        _merge_keyed(cur, "products", "stage_m_products", PRODUCT_COLUMNS)
-        cur.execute(
-            "UPDATE products SET search = lower(concat_ws(' ', code, article, name)) "
-            "WHERE search IS DISTINCT FROM lower(concat_ws(' ', code, article, name))"
-        )
-        cur.execute("DELETE FROM prices")
-        cur.execute(
-            "INSERT INTO prices SELECT DISTINCT ON (price_type_id, product_id) price_type_id, product_id, price, "
-            "unit_id, period FROM stage_m_prices ORDER BY price_type_id, product_id, has_variant, period DESC"
-        )
-        cur.execute("DELETE FROM stock")
-        cur.execute(
-            "INSERT INTO stock SELECT warehouse_id, product_id, sum(on_hand), sum(reserved) FROM stage_m_stock "
-            "GROUP BY warehouse_id, product_id"
-        )
-        store.rebuild_picker(cur)
-        store.set_meta(cur, "mirror_pulled_at", now.isoformat())
-        for key, value in counts.items():
-            store.set_meta(cur, f"count:{key}", str(value))
-        row = cur.execute(
-            "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM prices) + (SELECT count(*) FROM stock)"
-        ).fetchone()
-    _drop_stages(writer)
-    return int(row[0]) if row else 0
 
 
 async def _stream(
@@ -274,7 +201,7 @@ async def fetch_into_stages(
     page_size: int | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Read the whole mirror into the writer's stage tables; returns (rows read, catalog counts)."""
-    await writer.run(_create_stages, writer)
+    await writer.run(writer.store.create_mirror_stages)
     rows = 0
     counts: dict[str, int] = {}
 
@@ -291,10 +218,7 @@ async def fetch_into_stages(
 
     rows += await _stream(client, writer, queries.catalog(p, "price_type"), "stage_m_price_types", price_type,
                           progress=progress, label="price types", page_size=page_size)
-    warehouses = await writer.run(
-        lambda: [r[0] for r in writer.cursor().execute(
-            "SELECT id FROM stage_m_warehouses WHERE NOT is_folder AND NOT deletion_mark ORDER BY id").fetchall()]
-    )
+    warehouses = await writer.run(writer.store.staged_warehouse_ids)
     total = None
     if progress is not None:
         total = await client.count(p["product"].entity)
@@ -339,7 +263,7 @@ async def pull_mirror(
             rows, counts = await fetch_into_stages(client, w, p, progress=progress)
             if progress is not None:
                 progress("saving", rows, rows)
-            run.written = await w.run(_apply, w, counts, clock())
+            run.written = await w.run(store.apply_mirror_stages, clock(), counts)
             run.rows = rows
     except BaseException as exc:
         log.warning("mirror pull failed: %s", describe(exc))
