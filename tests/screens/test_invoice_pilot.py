@@ -25,6 +25,8 @@ from tests.seed import (
 )
 from tui_crm.domain.invoice import Invoice
 from tui_crm.domain.money import format_money
+from tui_crm.domain.problems import Code, Problem
+from tui_crm.problems import describe
 from tui_crm.screens.invoice import InvoiceScreen, check_discount
 from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
@@ -74,6 +76,12 @@ def test_check_quantity_refuses_garbage(text: str, ok: bool) -> None:
                                                   ("101", None), ("-1", None), ("1,234", None), ("x", None)])
 def test_check_discount(text: str, expected: Decimal | None) -> None:
     assert check_discount(text)[0] == expected
+
+
+def test_check_quantity_and_discount_word_the_domain_problem() -> None:
+    assert check_quantity("1,2345") == (None, "At most 3 digits after the decimal point.")
+    assert check_discount("101") == (None, "The discount must be between 0 and 100 %.")
+    assert check_discount("1,234") == (None, "At most 2 digits after the decimal point.")
 
 
 async def test_quantity_form_refuses_garbage_and_keeps_the_picker_open(store: Store) -> None:
@@ -185,7 +193,7 @@ async def test_new_invoice_save_queues_it_and_escape_protects_unsaved_work(store
         screen = app.screen
         await pilot.press("f2")  # nothing to save yet: refused with the reason
         await settle(pilot)
-        assert any("add at least one product" in m for m, _ in seen)
+        assert any(describe(Problem(Code.NO_LINES)) in m for m, _ in seen)
         await pilot.press("insert")
         await settle(pilot)
         await pilot.press(*"цемент")
