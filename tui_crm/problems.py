@@ -43,6 +43,10 @@ CATALOG: Final[dict[str, _T]] = {
         "en": "At most {places} digits after the decimal point.",
         "ru": "Не больше {places} знаков после запятой.",
     },
+    "problem.number.too_many_digits": {
+        "en": "Too many digits: at most {max_digits} before the decimal point.",
+        "ru": "Слишком много цифр: не больше {max_digits} до запятой.",
+    },
     "problem.number.negative": {
         "en": "The {what} cannot be negative.",
         "ru": "{What} не может быть меньше нуля.",

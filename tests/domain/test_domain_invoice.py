@@ -207,7 +207,10 @@ def test_parse_line_quantity(text: str, expected: D) -> None:
         ("1,2345", Problem(Code.TOO_MANY_DECIMALS, {"what": "quantity", "places": 3})),
         ("0", Problem(Code.QUANTITY_NOT_POSITIVE)),
         ("-2", Problem(Code.QUANTITY_NOT_POSITIVE)),
-        ("1000000000000", Problem(Code.QUANTITY_TOO_LARGE)),
+        ("1000000000000", Problem(Code.TOO_MANY_DIGITS, {"what": "quantity", "max_digits": 12})),
+        # 26 digits used to overflow Decimal's context in quantize() and close the app
+        ("9" * 26, Problem(Code.TOO_MANY_DIGITS, {"what": "quantity", "max_digits": 12})),
+        ("9" * 26 + ",5", Problem(Code.TOO_MANY_DIGITS, {"what": "quantity", "max_digits": 12})),
     ],
 )
 def test_parse_line_quantity_refuses_with_a_code(text: str, expected: Problem) -> None:
@@ -219,7 +222,7 @@ def test_parse_line_quantity_refuses_with_a_code(text: str, expected: Problem) -
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("", D(0)), ("  ", D(0)), ("5", D("5.00")), ("12,5", D("12.50")), ("100", D("100.00")),
-     ("0", D("0.00"))],
+     ("0", D("0.00")), ("00000000000000000000000000005", D("5.00"))],
 )
 def test_parse_discount(text: str, expected: D) -> None:
     assert parse_discount(text) == expected
@@ -232,6 +235,10 @@ def test_parse_discount(text: str, expected: D) -> None:
         ("-1", Problem(Code.PERCENT_OUT_OF_RANGE, {"what": "discount"})),
         ("1,234", Problem(Code.TOO_MANY_DECIMALS, {"what": "discount", "places": 2})),
         ("x", Problem(Code.NOT_A_NUMBER, {"what": "discount", "text": "x"})),
+        # 27 digits used to overflow Decimal's context in quantize() and close the app;
+        # a number that long is simply out of a percent's range
+        ("9" * 27, Problem(Code.PERCENT_OUT_OF_RANGE, {"what": "discount"})),
+        ("9" * 27 + ",99", Problem(Code.PERCENT_OUT_OF_RANGE, {"what": "discount"})),
     ],
 )
 def test_parse_discount_refuses_with_a_code(text: str, expected: Problem) -> None:

@@ -113,6 +113,8 @@ def test_parse_money_accepts_what_people_type(text: str, expected: str) -> None:
         ("-", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "-"})),
         ("1.234", Problem(Code.TOO_MANY_DECIMALS, {"what": "amount", "places": 2})),
         ("-5", Problem(Code.NEGATIVE, {"what": "amount"})),
+        ("1" * 14, Problem(Code.TOO_MANY_DIGITS, {"what": "amount", "max_digits": 13})),
+        ("9" * 40, Problem(Code.TOO_MANY_DIGITS, {"what": "amount", "max_digits": 13})),
     ],
 )
 def test_parse_money_rejects_with_a_code(text: str, expected: Problem) -> None:
@@ -121,6 +123,10 @@ def test_parse_money_rejects_with_a_code(text: str, expected: Problem) -> None:
     assert caught.value.problem == expected
     assert isinstance(caught.value, ValueError)  # callers that only ask "refused?" keep working
 
+
+def test_parse_money_largest_number_fits() -> None:
+    assert parse_money("9" * 13 + ",99") == D("9999999999999.99")
+    assert parse_money("0" * 30 + "1") == D("1.00")  # leading zeros are not digits that count
 
 
 def test_parse_money_negative_when_allowed() -> None:
@@ -134,9 +140,12 @@ def test_parse_quantity_three_places() -> None:
     assert caught.value.problem == Problem(Code.TOO_MANY_DECIMALS, {"what": "quantity", "places": 3})
 
 
-def test_parse_decimal_whole_numbers() -> None:
+def test_parse_decimal_whole_numbers_and_digit_limits() -> None:
     from tui_crm.domain.money import parse_decimal
 
     with pytest.raises(ValidationError) as caught:
         parse_decimal("1,5", places=0, what="quantity")
     assert caught.value.problem == Problem(Code.NOT_WHOLE, {"what": "quantity"})
+    with pytest.raises(ValidationError) as caught:
+        parse_decimal("1000", places=2, what="discount", max_digits=3)
+    assert caught.value.problem == Problem(Code.TOO_MANY_DIGITS, {"what": "discount", "max_digits": 3})

@@ -25,6 +25,7 @@ SAMPLES: dict[Code, tuple[dict[str, object], tuple[str, ...], tuple[str, ...]]] 
     Code.NOT_A_NUMBER: ({"what": "quantity", "text": "abc"}, ("abc",), ("abc",)),
     Code.NOT_WHOLE: ({"what": "quantity"}, ("quantity",), ("Количество",)),
     Code.TOO_MANY_DECIMALS: ({"what": "quantity", "places": 3}, ("3",), ("3",)),
+    Code.TOO_MANY_DIGITS: ({"what": "quantity", "max_digits": 12}, ("12",), ("12",)),
     Code.NEGATIVE: ({"what": "price"}, ("price",), ("Цена",)),
     Code.NO_PRODUCT: ({}, (), ()),
     Code.QUANTITY_NOT_POSITIVE: ({}, (), ()),

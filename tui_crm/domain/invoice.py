@@ -291,7 +291,12 @@ def parse_discount(text: str, *, what: str = "discount") -> Decimal:
     2 decimals (``Number(5,2)``); else :class:`ValidationError`."""
     if not text.strip():
         return ZERO
-    value = parse_decimal(text, places=2, allow_negative=True, what=what)
+    try:
+        value = parse_decimal(text, places=2, allow_negative=True, what=what)
+    except ValidationError as exc:
+        if exc.problem.code is Code.TOO_MANY_DIGITS:  # a long number is out of range, say so
+            raise ValidationError(problem(Code.PERCENT_OUT_OF_RANGE, what=what)) from None
+        raise
     if value < 0 or value > _HUNDRED:
         raise ValidationError(problem(Code.PERCENT_OUT_OF_RANGE, what=what))
     return value

@@ -44,6 +44,8 @@ _QTY_STEP: Final = Decimal("0.001")
 # Spaces people (and locales) put between digit groups: normal, no-break, thin, narrow no-break.
 _GROUP_SPACES: Final = " \u00a0\u2009\u202f"
 _NUMBER_RE: Final = re.compile(r"^([+-]?)(\d*)(?:[.,](\d*))?$")
+_MAX_DIGITS: Final = 15
+"""1C numbers the CRM writes are ``Number(15, places)``: 15 digits in all."""
 
 
 def to_money(value: MoneyInput) -> Decimal:
@@ -143,12 +145,15 @@ def parse_decimal(
     places: int,
     allow_negative: bool = False,
     what: str = "amount",
+    max_digits: int | None = None,
 ) -> Decimal:
     """Parse a number typed by a person, accepting the forms Russian users type.
 
     Digit groups may be separated by spaces (normal, no-break or thin); the decimal separator
     may be ``,`` or ``.``. At most ``places`` digits after the separator are allowed — we refuse
-    rather than silently round what the operator typed. Refusals raise
+    rather than silently round what the operator typed — and at most ``max_digits`` before it
+    (default ``15 - places``, as 1C's ``Number(15, places)``), so a runaway paste is refused
+    instead of overflowing the decimal context. Refusals raise
     :class:`~tui_crm.domain.problems.ValidationError` whose problem names ``what`` was typed;
     the interface words it.
     """
@@ -167,6 +172,9 @@ def parse_decimal(
         if places == 0:
             raise ValidationError(problem(Code.NOT_WHOLE, what=what))
         raise ValidationError(problem(Code.TOO_MANY_DECIMALS, what=what, places=places))
+    limit = _MAX_DIGITS - places if max_digits is None else max_digits
+    if len(whole.lstrip("0")) > limit:
+        raise ValidationError(problem(Code.TOO_MANY_DIGITS, what=what, max_digits=limit))
     value = Decimal(f"{sign}{whole or '0'}.{frac or '0'}")
     if value < 0 and not allow_negative:
         raise ValidationError(problem(Code.NEGATIVE, what=what))

@@ -32,6 +32,7 @@ class Code(str, Enum):
     NOT_A_NUMBER = "number.not_a_number"  # what, text
     NOT_WHOLE = "number.not_whole"  # what
     TOO_MANY_DECIMALS = "number.too_many_decimals"  # what, places
+    TOO_MANY_DIGITS = "number.too_many_digits"  # what, max_digits (before the decimal point)
     NEGATIVE = "number.negative"  # what
     # invoice lines and header (invoice.validate_line / validate_invoice / parse_*)
     NO_PRODUCT = "line.no_product"
