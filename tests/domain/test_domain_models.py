@@ -45,6 +45,7 @@ def test_client() -> None:
     assert client.normalized_phones == ("+74955005550",)
     assert client.onec_legal_form == "ЮрЛицо"
     assert set(client.validate()) == {"phones"}
+    assert client.validate()["phones"].innermost.params == {"text": "мусор"}
 
 
 def test_sync_state() -> None:

@@ -15,6 +15,7 @@ from tui_crm.domain.money import (
     round_qty,
     to_money,
 )
+from tui_crm.domain.problems import Code, Problem, ValidationError
 
 
 @pytest.mark.parametrize("value, expected", [(D("1.5"), D("1.5")), (7, D(7)), (" 12.30 ", D("12.30"))])
@@ -102,21 +103,30 @@ def test_parse_money_accepts_what_people_type(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text, fragment",
+    "text, expected",
     [
-        ("", "Enter"),
-        ("abc", "not a number"),
-        ("12a", "not a number"),
-        ("1,2,3", "not a number"),
-        ("1.234,50", "not a number"),
-        ("-", "not a number"),
-        ("1.234", "at most 2 digits"),
-        ("-5", "cannot be negative"),
+        ("", Problem(Code.NUMBER_EMPTY, {"what": "amount"})),
+        ("abc", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "abc"})),
+        ("12a", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "12a"})),
+        ("1,2,3", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "1,2,3"})),
+        ("1.234,50", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "1.234,50"})),
+        ("-", Problem(Code.NOT_A_NUMBER, {"what": "amount", "text": "-"})),
+        ("1.234", Problem(Code.TOO_MANY_DECIMALS, {"what": "amount", "places": 2})),
+        ("-5", Problem(Code.NEGATIVE, {"what": "amount"})),
+        ("1" * 14, Problem(Code.TOO_MANY_DIGITS, {"what": "amount", "max_digits": 13})),
+        ("9" * 40, Problem(Code.TOO_MANY_DIGITS, {"what": "amount", "max_digits": 13})),
     ],
 )
-def test_parse_money_rejects_with_plain_message(text: str, fragment: str) -> None:
-    with pytest.raises(ValueError, match=fragment):
+def test_parse_money_rejects_with_a_code(text: str, expected: Problem) -> None:
+    with pytest.raises(ValidationError) as caught:
         parse_money(text)
+    assert caught.value.problem == expected
+    assert isinstance(caught.value, ValueError)  # callers that only ask "refused?" keep working
+
+
+def test_parse_money_largest_number_fits() -> None:
+    assert parse_money("9" * 13 + ",99") == D("9999999999999.99")
+    assert parse_money("0" * 30 + "1") == D("1.00")  # leading zeros are not digits that count
 
 
 def test_parse_money_negative_when_allowed() -> None:
@@ -125,5 +135,17 @@ def test_parse_money_negative_when_allowed() -> None:
 
 def test_parse_quantity_three_places() -> None:
     assert parse_quantity("2,125") == D("2.125")
-    with pytest.raises(ValueError, match="at most 3 digits"):
+    with pytest.raises(ValidationError) as caught:
         parse_quantity("1.0001")
+    assert caught.value.problem == Problem(Code.TOO_MANY_DECIMALS, {"what": "quantity", "places": 3})
+
+
+def test_parse_decimal_whole_numbers_and_digit_limits() -> None:
+    from tui_crm.domain.money import parse_decimal
+
+    with pytest.raises(ValidationError) as caught:
+        parse_decimal("1,5", places=0, what="quantity")
+    assert caught.value.problem == Problem(Code.NOT_WHOLE, {"what": "quantity"})
+    with pytest.raises(ValidationError) as caught:
+        parse_decimal("1000", places=2, what="discount", max_digits=3)
+    assert caught.value.problem == Problem(Code.TOO_MANY_DIGITS, {"what": "discount", "max_digits": 3})

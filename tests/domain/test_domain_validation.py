@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tui_crm.domain.problems import Code, Problem
 from tui_crm.domain.validation import (
     ClientKind,
     inn_checksum_ok,
@@ -65,21 +66,20 @@ def test_valid_inn(inn: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "inn, fragment",
+    "inn, expected",
     [
-        ("7707083894", "check digit"),
-        ("500100732258", "check digit"),
-        ("500100732249", "check digit"),  # 11th digit wrong
-        ("770708389", "10 digits"),
-        ("77070838931", "10 digits"),
-        ("77070838Э3", "digits only"),
-        ("", "Enter"),
-        ("0000000000", "00"),
+        ("7707083894", Problem(Code.INN_CHECKSUM)),
+        ("500100732258", Problem(Code.INN_CHECKSUM)),
+        ("500100732249", Problem(Code.INN_CHECKSUM)),  # 11th digit wrong
+        ("770708389", Problem(Code.INN_WRONG_LENGTH, {"length": 9})),
+        ("77070838931", Problem(Code.INN_WRONG_LENGTH, {"length": 11})),
+        ("77070838Э3", Problem(Code.INN_NOT_DIGITS)),
+        ("", Problem(Code.INN_EMPTY)),
+        ("0000000000", Problem(Code.INN_REGION_00)),
     ],
 )
-def test_invalid_inn(inn: str, fragment: str) -> None:
-    message = validate_inn(inn)
-    assert message is not None and fragment in message
+def test_invalid_inn(inn: str, expected: Problem) -> None:
+    assert validate_inn(inn) == expected
 
 
 def test_make_valid_inn() -> None:
@@ -109,9 +109,17 @@ def test_valid_kpp(kpp: str) -> None:
     assert validate_kpp(kpp) is None
 
 
-@pytest.mark.parametrize("kpp", ["77360100", "7736010011", "7736ab001", "A73601001", "773601ABC", ""])
-def test_invalid_kpp(kpp: str) -> None:
-    assert validate_kpp(kpp) is not None
+@pytest.mark.parametrize(
+    "kpp, code",
+    [("77360100", Code.KPP_WRONG_LENGTH), ("7736010011", Code.KPP_WRONG_LENGTH),
+     ("7736ab001", Code.KPP_FORMAT), ("A73601001", Code.KPP_FORMAT), ("773601ABC", Code.KPP_FORMAT),
+     ("", Code.KPP_EMPTY)],
+)
+def test_invalid_kpp(kpp: str, code: Code) -> None:
+    found = validate_kpp(kpp)
+    assert found is not None and found.code is code
+    if code is Code.KPP_WRONG_LENGTH:
+        assert found.params == {"length": len(kpp)}
 
 
 @pytest.mark.parametrize("email", ["info@example.ru", "ivan.petrov+crm@mail.example.com", "почта@пример.рф"])
@@ -121,7 +129,8 @@ def test_valid_email(email: str) -> None:
 
 @pytest.mark.parametrize("email", ["", "a@b", "a b@c.ru", "a@@b.ru", "@b.ru", "a@-b.ru", "a..b@c.ru", "a@b..ru", ".a@b.ru"])
 def test_invalid_email(email: str) -> None:
-    assert validate_email(email) is not None
+    expected = Problem(Code.EMAIL_INVALID, {"text": email}) if email else Problem(Code.EMAIL_EMPTY)
+    assert validate_email(email) == expected
 
 
 def test_client_kind_mapping() -> None:
@@ -163,15 +172,30 @@ def test_validate_client_problems() -> None:
         phones=["+7 912 345-67-89", "abc"],
         email="bad",
     )
-    assert set(problems) == {"name", "inn", "kpp", "phones", "email"}
-    assert "10-digit" in problems["inn"]
-    assert problems["phones"].startswith("Phone 2:")
+    assert problems == {
+        "name": Problem(Code.NAME_EMPTY),
+        "inn": Problem(
+            Code.INN_LENGTH_FOR_KIND, {"kind": ClientKind.LEGAL_ENTITY, "expected": 10, "length": 12}
+        ),
+        "kpp": Problem(Code.KPP_EMPTY),
+        "phones": Problem(Code.IN_PHONE, {"n": 2, "problem": Problem(Code.PHONE_INVALID, {"text": "abc"})}),
+        "email": Problem(Code.EMAIL_INVALID, {"text": "bad"}),
+    }
+    assert problems["phones"].innermost == Problem(Code.PHONE_INVALID, {"text": "abc"})
 
 
 def test_validate_client_kind_rules() -> None:
-    assert "inn" in validate_client(kind=ClientKind.SOLE_PROPRIETOR, name="ИП", inn="")
-    assert "inn" in validate_client(kind=ClientKind.SOLE_PROPRIETOR, name="ИП", inn="7707083893")
-    assert "inn" in validate_client(kind=ClientKind.INDIVIDUAL, name="Физлицо", inn="7707083893")
-    assert "kpp" in validate_client(kind=ClientKind.SOLE_PROPRIETOR, name="ИП", inn="500100732259", kpp="773601001")
-    assert "name" in validate_client(kind=ClientKind.INDIVIDUAL, name="x" * 101)
+    sole, person = ClientKind.SOLE_PROPRIETOR, ClientKind.INDIVIDUAL
+    assert validate_client(kind=sole, name="ИП", inn="")["inn"] == Problem(
+        Code.INN_REQUIRED, {"kind": sole, "length": 12}
+    )
+    assert validate_client(kind=sole, name="ИП", inn="7707083893")["inn"].code is Code.INN_LENGTH_FOR_KIND
+    assert validate_client(kind=person, name="Физлицо", inn="7707083893")["inn"].code is Code.INN_LENGTH_FOR_KIND
+    assert validate_client(kind=sole, name="ИП", inn="500100732259", kpp="773601001")["kpp"] == Problem(
+        Code.KPP_NOT_ALLOWED, {"kind": sole}
+    )
+    assert validate_client(kind=person, name="x" * 101)["name"] == Problem(Code.NAME_TOO_LONG, {"max_length": 100})
+    assert validate_client(kind=person, name="A", phones=["x"])["phones"] == Problem(
+        Code.PHONE_INVALID, {"text": "x"}
+    )
     assert validate_client(kind=ClientKind.INDIVIDUAL, name="A", phones=["", "  "]) == {}

@@ -25,7 +25,9 @@ from tests.seed import (
 )
 from tui_crm.domain.invoice import Invoice
 from tui_crm.domain.money import format_money
-from tui_crm.screens.invoice import InvoiceScreen, check_discount
+from tui_crm.domain.problems import Code, Problem
+from tui_crm.problems import describe
+from tui_crm.screens.invoice import InvoiceScreen, LineEditScreen, check_discount
 from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
 from tui_crm.screens.sync_log import SyncLogScreen
@@ -74,6 +76,58 @@ def test_check_quantity_refuses_garbage(text: str, ok: bool) -> None:
                                                   ("101", None), ("-1", None), ("1,234", None), ("x", None)])
 def test_check_discount(text: str, expected: Decimal | None) -> None:
     assert check_discount(text)[0] == expected
+
+
+def test_check_quantity_and_discount_word_the_domain_problem() -> None:
+    assert check_quantity("1,2345") == (None, "At most 3 digits after the decimal point.")
+    assert check_quantity("9" * 26) == (None, "Too many digits: at most 12 before the decimal point.")
+    assert check_discount("9" * 27) == (None, "The discount must be between 0 and 100 %.")
+    assert check_discount("1,234") == (None, "At most 2 digits after the decimal point.")
+
+
+async def test_a_very_long_quantity_is_refused_in_the_picker(store: Store) -> None:
+    """26 digits used to raise decimal.InvalidOperation in parse_decimal and close the app."""
+    app = screen_app(store, lambda s: PickerScreen(s, WAREHOUSES[0][0], PRICE_TYPES[0][0]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"сыр")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuantityScreen)
+        await pilot.press("backspace", *("9" * 26), "enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, QuantityScreen)
+        shown = str(app.screen.query_one("#qty-problem").render())
+        assert describe(Problem(Code.TOO_MANY_DIGITS, {"what": "quantity", "max_digits": 12})) in shown
+
+
+async def test_very_long_numbers_are_refused_in_the_invoice(store: Store) -> None:
+    """27 digits in the invoice discount or 26 in a line's quantity used to close the app."""
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = capture_notifications(app)
+        await settle(pilot)
+        screen = app.screen
+        await pilot.click("#inv-discount")
+        await pilot.press(*("9" * 27))
+        await settle(pilot)
+        assert app.is_running and screen.invoice.document_discount_pct == 99  # the last valid value
+        await pilot.press("f2")
+        await settle(pilot)
+        refused = describe(Problem(Code.PERCENT_OUT_OF_RANGE, {"what": "invoice_discount"}))
+        assert any(refused in m and severity == "error" for m, severity in seen), seen
+        screen.query_one("#inv-lines").focus()
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, LineEditScreen)
+        await pilot.press(*("9" * 26), "enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, LineEditScreen)
+        shown = str(app.screen.query_one("#line-problem").render())
+        assert describe(Problem(Code.TOO_MANY_DIGITS, {"what": "quantity", "max_digits": 12})) in shown
 
 
 async def test_quantity_form_refuses_garbage_and_keeps_the_picker_open(store: Store) -> None:
@@ -185,7 +239,7 @@ async def test_new_invoice_save_queues_it_and_escape_protects_unsaved_work(store
         screen = app.screen
         await pilot.press("f2")  # nothing to save yet: refused with the reason
         await settle(pilot)
-        assert any("add at least one product" in m for m, _ in seen)
+        assert any(describe(Problem(Code.NO_LINES)) in m for m, _ in seen)
         await pilot.press("insert")
         await settle(pilot)
         await pilot.press(*"цемент")

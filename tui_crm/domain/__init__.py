@@ -2,7 +2,8 @@
 
 Money is ``Decimal`` with 1C rounding (:mod:`.money`), VAT follows 1C ``РассчитатьСуммуНДС``
 (:mod:`.vat`), invoice lines and totals follow КА 1.1 (:mod:`.invoice`), paid/shipped states are
-derived per DESIGN.md §1 (:mod:`.status`), client details are checked in :mod:`.validation`, and
+derived per DESIGN.md §1 (:mod:`.status`), client details are checked in :mod:`.validation`,
+problems are reported as codes with parameters (:mod:`.problems`; the interface words them), and
 :mod:`.models` holds the records the other layers share. The most used names are re-exported.
 """
 
@@ -13,6 +14,9 @@ from tui_crm.domain.invoice import (
     InvoiceLine,
     combine_discounts,
     line_amount,
+    parse_discount,
+    parse_document_date,
+    parse_line_quantity,
     validate_invoice,
     validate_line,
 )
@@ -26,6 +30,7 @@ from tui_crm.domain.money import (
     round_qty,
     to_money,
 )
+from tui_crm.domain.problems import Code, Problem, ValidationError
 from tui_crm.domain.status import (
     PaymentStatus,
     ShipmentStatus,
@@ -51,13 +56,16 @@ from tui_crm.domain.vat import VatRate, vat_amount
 __all__ = [
     "Client",
     "ClientKind",
+    "Code",
     "Invoice",
     "InvoiceLine",
     "PaymentStatus",
     "PriceType",
+    "Problem",
     "ProductRow",
     "ShipmentStatus",
     "SyncState",
+    "ValidationError",
     "VatRate",
     "Warehouse",
     "combine_discounts",
@@ -68,6 +76,9 @@ __all__ = [
     "make_valid_inn",
     "normalize_phone",
     "paid_share",
+    "parse_discount",
+    "parse_document_date",
+    "parse_line_quantity",
     "parse_money",
     "parse_quantity",
     "payment_status",

@@ -11,8 +11,8 @@ computed in exact decimal arithmetic and rounded once, halves away from zero. (1
 ``РассчитатьСуммуТабЧасти`` multiplies price by quantity, applies the discount factor and stores
 the result in a ``Number(15,2)`` attribute, which rounds it.) ``ПроцентСкидкиНаценки`` is a
 *discount* when positive and a *markup* (наценка) when negative; operators may only type
-discounts (0..100, see :func:`validate_line`), but lines pulled from accounting may carry
-markups and are computed the same way.
+discounts (0..100, see :func:`validate_line` and :func:`parse_discount`), but lines pulled
+from accounting may carry markups and are computed the same way.
 
 Line VAT (``Товары.СуммаНДС``) = :func:`tui_crm.domain.vat.vat_amount` of the line amount,
 rounded per line. Document totals are sums of the rounded line values, as in 1C::
@@ -29,11 +29,20 @@ rounded on its own. The combined percent is what we send to 1C, hence what we co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, localcontext
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, localcontext
 
-from tui_crm.domain.money import ZERO, MoneyInput, round_money, to_money
+from tui_crm.domain.money import (
+    ZERO,
+    MoneyInput,
+    parse_decimal,
+    parse_quantity,
+    round_money,
+    to_money,
+)
+from tui_crm.domain.problems import Code, Problem, ValidationError, problem
 from tui_crm.domain.vat import VatRate, vat_amount
 
 __all__ = [
@@ -43,6 +52,9 @@ __all__ = [
     "combine_discounts",
     "validate_line",
     "validate_invoice",
+    "parse_line_quantity",
+    "parse_discount",
+    "parse_document_date",
     "MAX_QUANTITY_DECIMALS",
 ]
 
@@ -210,50 +222,96 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _validate_percent(value: Decimal, what: str) -> list[str]:
-    problems: list[str] = []
+def _validate_percent(value: Decimal, what: str) -> list[Problem]:
     if value < 0 or value > _HUNDRED:
-        problems.append(f"The {what} must be between 0 and 100 %.")
-    elif _decimals(value) > 2:
-        problems.append(f"The {what} can have at most 2 digits after the decimal point.")
-    return problems
+        return [problem(Code.PERCENT_OUT_OF_RANGE, what=what)]
+    if _decimals(value) > 2:
+        return [problem(Code.TOO_MANY_DECIMALS, what=what, places=2)]
+    return []
 
 
-def validate_line(line: InvoiceLine) -> list[str]:
-    """Plain-words problems with one line; empty if it can be saved and sent to 1C."""
-    problems: list[str] = []
+def validate_line(line: InvoiceLine) -> list[Problem]:
+    """Problems with one line; empty if it can be saved and sent to 1C."""
+    problems: list[Problem] = []
     if not line.product_id:
-        problems.append("Choose a product.")
+        problems.append(problem(Code.NO_PRODUCT))
     if line.quantity <= 0:
-        problems.append("The quantity must be greater than zero.")
+        problems.append(problem(Code.QUANTITY_NOT_POSITIVE))
     elif _decimals(line.quantity) > MAX_QUANTITY_DECIMALS:
-        problems.append("The quantity can have at most 3 digits after the decimal point.")
+        problems.append(
+            problem(Code.TOO_MANY_DECIMALS, what="quantity", places=MAX_QUANTITY_DECIMALS)
+        )
     elif line.quantity >= _MAX_QTY:
-        problems.append("The quantity is too large.")
+        problems.append(problem(Code.QUANTITY_TOO_LARGE))
     if line.price < 0:
-        problems.append("The price cannot be negative.")
+        problems.append(problem(Code.NEGATIVE, what="price"))
     elif _decimals(line.price) > 2:
-        problems.append("The price can have at most 2 digits after the decimal point.")
+        problems.append(problem(Code.TOO_MANY_DECIMALS, what="price", places=2))
     elif line.price >= _MAX_PRICE:
-        problems.append("The price is too large.")
+        problems.append(problem(Code.PRICE_TOO_LARGE))
     problems.extend(_validate_percent(line.discount_pct, "discount"))
     return problems
 
 
-def validate_invoice(invoice: Invoice) -> list[str]:
-    """Plain-words problems with the whole invoice; empty if it can be saved and sent to 1C.
+def validate_invoice(invoice: Invoice) -> list[Problem]:
+    """Problems with the whole invoice; empty if it can be saved and sent to 1C.
 
-    Line problems are prefixed with the line number (``"Line 2: ..."``), counting from 1 like
+    A line's problems come wrapped as ``IN_LINE`` with the line number, counting from 1 like
     1C's ``НомерСтроки``.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     if not invoice.client_id:
-        problems.append("Choose a client.")
+        problems.append(problem(Code.NO_CLIENT))
     if not invoice.warehouse_id:
-        problems.append("Choose a warehouse.")
+        problems.append(problem(Code.NO_WAREHOUSE))
     if not invoice.lines:
-        problems.append("Add at least one product.")
-    problems.extend(_validate_percent(invoice.document_discount_pct, "invoice discount"))
+        problems.append(problem(Code.NO_LINES))
+    problems.extend(_validate_percent(invoice.document_discount_pct, "invoice_discount"))
     for number, line in enumerate(invoice.lines, start=1):
-        problems.extend(f"Line {number}: {problem}" for problem in validate_line(line))
+        problems.extend(problem(Code.IN_LINE, line=number, problem=p) for p in validate_line(line))
     return problems
+
+
+# -- what the operator types into the invoice forms ----------------------------------------------
+
+
+def parse_line_quantity(text: str) -> Decimal:
+    """A quantity typed for a line (``"2"``, ``"1,5"``, ``"1 000"``): positive, 3 places, fits
+    ``Number(15,3)``; else :class:`ValidationError`."""
+    value = parse_quantity(text, allow_negative=True)  # empty, not a number, decimals, digits
+    if value <= 0:  # "-2" and "0" get the same answer
+        raise ValidationError(problem(Code.QUANTITY_NOT_POSITIVE))
+    if value >= _MAX_QTY:
+        raise ValidationError(problem(Code.QUANTITY_TOO_LARGE))
+    return value
+
+
+def parse_discount(text: str, *, what: str = "discount") -> Decimal:
+    """A discount percent typed for a line or the invoice: empty is 0, else 0..100 with at most
+    2 decimals (``Number(5,2)``); else :class:`ValidationError`."""
+    if not text.strip():
+        return ZERO
+    try:
+        value = parse_decimal(text, places=2, allow_negative=True, what=what)
+    except ValidationError as exc:
+        if exc.problem.code is Code.TOO_MANY_DIGITS:  # a long number is out of range, say so
+            raise ValidationError(problem(Code.PERCENT_OUT_OF_RANGE, what=what)) from None
+        raise
+    if value < 0 or value > _HUNDRED:
+        raise ValidationError(problem(Code.PERCENT_OUT_OF_RANGE, what=what))
+    return value
+
+
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+
+
+def parse_document_date(text: str) -> datetime:
+    """An invoice date typed as ``30.11.2026``, ``2026-11-30`` or ``30.11.26``; else
+    :class:`ValidationError` (``DATE_INVALID``)."""
+    stripped = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(stripped, fmt)
+        except ValueError:
+            continue
+    raise ValidationError(problem(Code.DATE_INVALID, text=stripped))

@@ -13,6 +13,7 @@ from enum import Enum
 
 from tui_crm.domain.invoice import InvoiceLine
 from tui_crm.domain.money import ZERO, MoneyInput, to_money
+from tui_crm.domain.problems import Problem
 from tui_crm.domain.validation import ClientKind, normalize_phone, validate_client
 from tui_crm.domain.vat import VatRate
 
@@ -108,8 +109,8 @@ class Client:
         """Phones in ``+79123456789`` form, unrecognisable ones left out."""
         return tuple(p for p in (normalize_phone(x) for x in self.phones) if p is not None)
 
-    def validate(self) -> dict[str, str]:
-        """``{field: message}`` problems, see :func:`tui_crm.domain.validation.validate_client`."""
+    def validate(self) -> dict[str, Problem]:
+        """``{field: problem}``, see :func:`tui_crm.domain.validation.validate_client`."""
         return validate_client(
             kind=self.kind,
             name=self.name,

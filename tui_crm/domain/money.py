@@ -18,6 +18,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal, Union
 
+from tui_crm.domain.problems import Code, ValidationError, problem
+
 __all__ = [
     "MoneyInput",
     "ZERO",
@@ -42,6 +44,8 @@ _QTY_STEP: Final = Decimal("0.001")
 # Spaces people (and locales) put between digit groups: normal, no-break, thin, narrow no-break.
 _GROUP_SPACES: Final = " \u00a0\u2009\u202f"
 _NUMBER_RE: Final = re.compile(r"^([+-]?)(\d*)(?:[.,](\d*))?$")
+_MAX_DIGITS: Final = 15
+"""1C numbers the CRM writes are ``Number(15, places)``: 15 digits in all."""
 
 
 def to_money(value: MoneyInput) -> Decimal:
@@ -141,13 +145,17 @@ def parse_decimal(
     places: int,
     allow_negative: bool = False,
     what: str = "amount",
+    max_digits: int | None = None,
 ) -> Decimal:
     """Parse a number typed by a person, accepting the forms Russian users type.
 
     Digit groups may be separated by spaces (normal, no-break or thin); the decimal separator
     may be ``,`` or ``.``. At most ``places`` digits after the separator are allowed — we refuse
-    rather than silently round what the operator typed. Raises ``ValueError`` with a message
-    that can be shown to the operator as is.
+    rather than silently round what the operator typed — and at most ``max_digits`` before it
+    (default ``15 - places``, as 1C's ``Number(15, places)``), so a runaway paste is refused
+    instead of overflowing the decimal context. Refusals raise
+    :class:`~tui_crm.domain.problems.ValidationError` whose problem names ``what`` was typed;
+    the interface words it.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected text, got {type(text).__name__}")
@@ -155,18 +163,21 @@ def parse_decimal(
     for space in _GROUP_SPACES:
         compact = compact.replace(space, "")
     if not compact:
-        raise ValueError(f"Enter the {what}.")
+        raise ValidationError(problem(Code.NUMBER_EMPTY, what=what))
     match = _NUMBER_RE.match(compact)
     if match is None or not (match.group(2) or match.group(3)):
-        raise ValueError(f"“{text.strip()}” is not a number; type digits like 1 234,50.")
+        raise ValidationError(problem(Code.NOT_A_NUMBER, what=what, text=text.strip()))
     sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""
     if len(frac) > places:
         if places == 0:
-            raise ValueError(f"The {what} must be a whole number.")
-        raise ValueError(f"The {what} can have at most {places} digits after the decimal point.")
+            raise ValidationError(problem(Code.NOT_WHOLE, what=what))
+        raise ValidationError(problem(Code.TOO_MANY_DECIMALS, what=what, places=places))
+    limit = _MAX_DIGITS - places if max_digits is None else max_digits
+    if len(whole.lstrip("0")) > limit:
+        raise ValidationError(problem(Code.TOO_MANY_DIGITS, what=what, max_digits=limit))
     value = Decimal(f"{sign}{whole or '0'}.{frac or '0'}")
     if value < 0 and not allow_negative:
-        raise ValueError(f"The {what} cannot be negative.")
+        raise ValidationError(problem(Code.NEGATIVE, what=what))
     if value == 0:
         value = abs(value)  # no "-0"
     return value.quantize(Decimal(1).scaleb(-places))

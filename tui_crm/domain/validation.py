@@ -1,8 +1,9 @@
 """Validation and normalisation of client details: phones, ИНН, КПП, e-mail, legal form.
 
-Every ``validate_*`` function returns ``None`` when the value is fine, otherwise one sentence in
-plain words that the client card can show next to the field. Nothing here raises on bad user
-input; exceptions are reserved for programming errors.
+Every ``validate_*`` function returns ``None`` when the value is fine, otherwise a
+:class:`~tui_crm.domain.problems.Problem` (a code with parameters) that the client card words
+next to the field. Nothing here raises on bad user input; exceptions are reserved for
+programming errors.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from enum import Enum
 from collections.abc import Iterable, Sequence
 from typing import Final
+
+from tui_crm.domain.problems import Code, Problem, problem
 
 __all__ = [
     "ClientKind",
@@ -91,13 +94,10 @@ def phone_matches(query: str, phone: str) -> bool:
     return bool(key) and key in phone_search_key(phone)
 
 
-def validate_phone(text: str) -> str | None:
+def validate_phone(text: str) -> Problem | None:
     """``None`` if ``text`` is a phone number :func:`normalize_phone` understands."""
     if normalize_phone(text) is None:
-        return (
-            f"“{text.strip()}” is not a phone number; type e.g. +7 912 345-67-89, "
-            "or a foreign number starting with +."
-        )
+        return problem(Code.PHONE_INVALID, text=text.strip())
     return None
 
 
@@ -127,7 +127,7 @@ def inn_checksum_ok(inn: str) -> bool:
     )
 
 
-def validate_inn(inn: str) -> str | None:
+def validate_inn(inn: str) -> Problem | None:
     """``None`` for a valid ИНН, else why not.
 
     10 digits for an organisation, 12 for a person or sole proprietor, with the official
@@ -138,18 +138,15 @@ def validate_inn(inn: str) -> str | None:
     """
     value = inn.strip() if isinstance(inn, str) else ""
     if not value:
-        return "Enter the ИНН."
+        return problem(Code.INN_EMPTY)
     if not (value.isascii() and value.isdigit()):
-        return "The ИНН must contain digits only."
+        return problem(Code.INN_NOT_DIGITS)
     if len(value) not in (10, 12):
-        return (
-            f"The ИНН must have 10 digits (organisation) or 12 digits "
-            f"(person or sole proprietor); this one has {len(value)}."
-        )
+        return problem(Code.INN_WRONG_LENGTH, length=len(value))
     if value.startswith("00"):
-        return "The ИНН cannot start with 00 (its first two digits are the region code)."
+        return problem(Code.INN_REGION_00)
     if not inn_checksum_ok(value):
-        return "The ИНН has a wrong check digit; there is a typo in it."
+        return problem(Code.INN_CHECKSUM)
     return None
 
 
@@ -173,19 +170,16 @@ def make_valid_inn(seed_digits: str) -> str:
 _KPP_RE: Final = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
 
 
-def validate_kpp(kpp: str) -> str | None:
+def validate_kpp(kpp: str) -> Problem | None:
     """``None`` for a well-formed КПП: 9 characters — 4 digits (tax office), 2 digits or
     capital Latin letters (reason code), 3 digits (sequence)."""
     value = kpp.strip() if isinstance(kpp, str) else ""
     if not value:
-        return "Enter the КПП."
+        return problem(Code.KPP_EMPTY)
     if len(value) != 9:
-        return f"The КПП must have 9 characters; this one has {len(value)}."
+        return problem(Code.KPP_WRONG_LENGTH, length=len(value))
     if not _KPP_RE.match(value):
-        return (
-            "The КПП must be 4 digits, then 2 digits or capital Latin letters, then 3 digits "
-            "(e.g. 773601001)."
-        )
+        return problem(Code.KPP_FORMAT)
     return None
 
 
@@ -197,17 +191,17 @@ _EMAIL_RE: Final = re.compile(
 )
 
 
-def validate_email(email: str) -> str | None:
+def validate_email(email: str) -> Problem | None:
     """``None`` for a plausible address (``name@domain.tld``, Cyrillic domains such as ``.рф``
     allowed). Deliberately loose: only the mail server can say if the address exists."""
     value = email.strip() if isinstance(email, str) else ""
     if not value:
-        return "Enter the e-mail address."
+        return problem(Code.EMAIL_EMPTY)
     if len(value) > 254 or not _EMAIL_RE.match(value) or ".." in value:
-        return f"“{value}” does not look like an e-mail address (name@example.ru)."
+        return problem(Code.EMAIL_INVALID, text=value)
     local = value.split("@", 1)[0]
     if local.startswith(".") or local.endswith(".") or len(local) > 64:
-        return f"“{value}” does not look like an e-mail address (name@example.ru)."
+        return problem(Code.EMAIL_INVALID, text=value)
     return None
 
 
@@ -283,58 +277,58 @@ def validate_client(
     kpp: str = "",
     phones: Iterable[str] = (),
     email: str = "",
-) -> dict[str, str]:
-    """Problems with a client card, as ``{field: message}``; empty dict when it can be saved.
+) -> dict[str, Problem]:
+    """Problems with a client card, as ``{field: problem}``; empty dict when it can be saved.
 
     Field keys are the :class:`tui_crm.domain.models.Client` attribute names: ``name``,
     ``inn``, ``kpp``, ``phones``, ``email``. Rules: a name (≤ 100 characters, 1C's limit);
     ИНН of 10 digits for a company, 12 for a sole proprietor, 12 or empty for an individual;
     КПП required for a company and empty otherwise; every phone recognisable; e-mail optional
-    but well-formed.
+    but well-formed. A bad phone after the first comes wrapped as ``IN_PHONE`` with its number.
     """
-    problems: dict[str, str] = {}
+    problems: dict[str, Problem] = {}
 
     clean_name = (name or "").strip()
     if not clean_name:
-        problems["name"] = "Enter the client's name."
+        problems["name"] = problem(Code.NAME_EMPTY)
     elif len(clean_name) > NAME_MAX_LENGTH:
-        problems["name"] = f"The name is too long for 1C (at most {NAME_MAX_LENGTH} characters)."
+        problems["name"] = problem(Code.NAME_TOO_LONG, max_length=NAME_MAX_LENGTH)
 
     clean_inn = (inn or "").strip()
     if not clean_inn:
         if kind.inn_required:
-            kind_name = kind.label.lower()
-            problems["inn"] = f"Enter the ИНН ({kind.inn_length} digits for a {kind_name})."
+            problems["inn"] = problem(Code.INN_REQUIRED, kind=kind, length=kind.inn_length)
     else:
-        message = validate_inn(clean_inn)
-        if message is None and len(clean_inn) != kind.inn_length:
-            message = (
-                f"A {kind.label.lower()} has a {kind.inn_length}-digit ИНН; "
-                f"this one has {len(clean_inn)} digits."
+        found = validate_inn(clean_inn)
+        if found is None and len(clean_inn) != kind.inn_length:
+            found = problem(
+                Code.INN_LENGTH_FOR_KIND, kind=kind, expected=kind.inn_length, length=len(clean_inn)
             )
-        if message is not None:
-            problems["inn"] = message
+        if found is not None:
+            problems["inn"] = found
 
     clean_kpp = (kpp or "").strip()
     if kind.has_kpp:
-        message = validate_kpp(clean_kpp)
-        if message is not None:
-            problems["kpp"] = message
+        found = validate_kpp(clean_kpp)
+        if found is not None:
+            problems["kpp"] = found
     elif clean_kpp:
-        problems["kpp"] = f"A {kind.label.lower()} has no КПП; leave it empty."
+        problems["kpp"] = problem(Code.KPP_NOT_ALLOWED, kind=kind)
 
     for number, phone in enumerate(phones, start=1):
         if not (phone or "").strip():
             continue
-        message = validate_phone(phone)
-        if message is not None:
-            problems["phones"] = message if number == 1 else f"Phone {number}: {message}"
+        found = validate_phone(phone)
+        if found is not None:
+            if number > 1:
+                found = problem(Code.IN_PHONE, n=number, problem=found)
+            problems["phones"] = found
             break
 
     clean_email = (email or "").strip()
     if clean_email:
-        message = validate_email(clean_email)
-        if message is not None:
-            problems["email"] = message
+        found = validate_email(clean_email)
+        if found is not None:
+            problems["email"] = found
 
     return problems

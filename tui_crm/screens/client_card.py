@@ -36,15 +36,14 @@ from textual.widgets import (
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import (
-    NAME_MAX_LENGTH,
     ClientKind,
     inn_checksum_ok,
     normalize_phone,
     validate_client,
-    validate_kpp,
 )
 from tui_crm.screens.base import HostedScreen
 from tui_crm.i18n import language, register, tr
+from tui_crm.problems import describe
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
@@ -112,29 +111,6 @@ register({
     "bind.open_duplicate": {"en": "Open duplicate", "ru": "Открыть дубль"},
     "bind.tab_details": {"en": "Details tab", "ru": "Вкладка «Реквизиты»"},
     "bind.tab_invoices": {"en": "Invoices tab", "ru": "Вкладка «Счета»"},
-    # Russian wording of the domain's validation messages (the domain speaks English).
-    "v.name_empty": {"en": "Enter the client's name.", "ru": "Введите наименование клиента."},
-    "v.name_long": {"en": "The name is too long for 1C (at most {n} characters).",
-                    "ru": "Наименование длиннее, чем допускает 1С (не больше {n} символов)."},
-    "v.inn_empty": {"en": "Enter the ИНН ({n} digits for a {kind}).", "ru": "Введите ИНН ({n} цифр, {kind})."},
-    "v.inn_digits": {"en": "The ИНН must contain digits only.", "ru": "ИНН состоит только из цифр."},
-    "v.inn_length": {"en": "The ИНН must have 10 or 12 digits; this one has {n}.",
-                     "ru": "В ИНН 10 цифр (организация) или 12 (ИП, физлицо); здесь {n}."},
-    "v.inn_00": {"en": "The ИНН cannot start with 00.", "ru": "ИНН не может начинаться с 00 (это код региона)."},
-    "v.inn_check": {"en": "The ИНН has a wrong check digit; there is a typo in it.",
-                    "ru": "Неверная контрольная цифра ИНН — в номере опечатка."},
-    "v.inn_kind": {"en": "A {kind} has a {n}-digit ИНН; this one has {m} digits.",
-                   "ru": "ИНН для вида «{kind}» — {n} цифр; здесь {m}."},
-    "v.kpp_empty": {"en": "Enter the КПП.", "ru": "Введите КПП."},
-    "v.kpp_length": {"en": "The КПП must have 9 characters; this one has {n}.",
-                     "ru": "В КПП 9 знаков; здесь {n}."},
-    "v.kpp_format": {"en": "The КПП must be 4 digits, 2 digits or capital Latin letters, 3 digits.",
-                     "ru": "КПП: 4 цифры, затем 2 цифры или заглавные латинские буквы, затем 3 цифры."},
-    "v.phone": {"en": "“{text}” is not a phone number; type e.g. +7 912 345-67-89.",
-                "ru": "«{text}» — не номер телефона; введите, например, +7 912 345-67-89."},
-    "v.phone_n": {"en": "Phone {n}: {message}", "ru": "Телефон {n}: {message}"},
-    "v.email": {"en": "“{text}” does not look like an e-mail address (name@example.ru).",
-                "ru": "«{text}» не похоже на адрес e-mail (name@example.ru)."},
 })
 
 FIELDS = ("name", "full_name", "inn", "kpp", "phones", "email", "address", "comment")
@@ -152,42 +128,9 @@ def _placeholder(field: str) -> str:
     return "" if text == key else text
 
 
-def _ru_problem(field: str, kind: ClientKind, values: dict[str, str]) -> str:
-    """The Russian wording of a problem the domain already found in `field`."""
-    if field == "name":
-        return tr("v.name_empty") if not values["name"].strip() else tr("v.name_long", n=NAME_MAX_LENGTH)
-    if field == "inn":
-        inn = values["inn"].strip()
-        if not inn:
-            return tr("v.inn_empty", n=kind.inn_length, kind=kind_label(kind))
-        if not (inn.isascii() and inn.isdigit()):
-            return tr("v.inn_digits")
-        if len(inn) not in (10, 12):
-            return tr("v.inn_length", n=len(inn))
-        if inn.startswith("00"):
-            return tr("v.inn_00")
-        if not inn_checksum_ok(inn):
-            return tr("v.inn_check")
-        return tr("v.inn_kind", kind=kind_label(kind), n=kind.inn_length, m=len(inn))
-    if field == "kpp":
-        kpp = values["kpp"].strip()
-        if validate_kpp(kpp) is None:
-            return tr("v.kpp_format")
-        if not kpp:
-            return tr("v.kpp_empty")
-        return tr("v.kpp_length", n=len(kpp)) if len(kpp) != 9 else tr("v.kpp_format")
-    if field == "phones":
-        for n, phone in enumerate(split_phones(values["phones"]), start=1):
-            if normalize_phone(phone) is None:
-                message = tr("v.phone", text=phone)
-                return message if n == 1 else tr("v.phone_n", n=n, message=message)
-    if field == "email":
-        return tr("v.email", text=values["email"].strip())
-    return ""
-
-
 def card_problems(kind: ClientKind, values: dict[str, str]) -> dict[str, str]:
-    """`{field: message}` in the interface language; the domain's `validate_client` decides."""
+    """`{field: message}` in the interface language; the domain's `validate_client` decides and
+    the problem catalog words it."""
     problems = validate_client(
         kind=kind,
         name=values["name"],
@@ -196,9 +139,7 @@ def card_problems(kind: ClientKind, values: dict[str, str]) -> dict[str, str]:
         phones=split_phones(values["phones"]),
         email=values["email"],
     )
-    if language() == "en":
-        return problems
-    return {field: _ru_problem(field, kind, values) or message for field, message in problems.items()}
+    return {field: describe(problem) for field, problem in problems.items()}
 
 
 @dataclass

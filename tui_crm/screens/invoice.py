@@ -27,17 +27,23 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from tui_crm.domain.invoice import Invoice, InvoiceLine, validate_invoice
+from tui_crm.domain.invoice import (
+    Invoice,
+    InvoiceLine,
+    parse_discount,
+    parse_document_date,
+    validate_invoice,
+)
 from tui_crm.domain.models import SyncState
-from tui_crm.domain.money import parse_decimal
+from tui_crm.domain.problems import Problem, ValidationError
 from tui_crm.domain.vat import VatRate
 from tui_crm.i18n import register, tr
+from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.picker import PickerScreen, check_quantity
-from tui_crm.store import InvoiceRecord, NamedRef, PickerRow, Store
-from tui_crm.store import OutboxItem
-from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
+from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 
 register(
@@ -65,11 +71,6 @@ register(
         "iv.saved": {"en": "Invoice saved and queued for accounting.", "ru": "Счёт сохранён и поставлен в очередь в учёт."},
         "iv.save_failed": {"en": "Could not save: {error}", "ru": "Не удалось сохранить: {error}"},
         "iv.cannot_save": {"en": "Not saved: {problems}", "ru": "Не сохранено: {problems}"},
-        "iv.need_client": {"en": "choose a client", "ru": "выберите клиента"},
-        "iv.need_warehouse": {"en": "choose a warehouse", "ru": "выберите склад"},
-        "iv.need_lines": {"en": "add at least one product", "ru": "добавьте хотя бы один товар"},
-        "iv.bad_date": {"en": "the date is not valid ({format})", "ru": "неверная дата ({format})"},
-        "iv.bad_discount": {"en": "the invoice discount: {problem}", "ru": "скидка на счёт: {problem}"},
         "iv.not_saved_yet": {"en": "Save the invoice first (F2).", "ru": "Сначала сохраните счёт (F2)."},
         "iv.became_posted": {"en": "Accounting posted this order: it is read-only now.", "ru": "Учёт провёл этот заказ: теперь он только для просмотра."},
         "iv.repriced": {"en": "Prices of {count} line(s) taken from the price type {name}.", "ru": "Цены строк ({count}) взяты из типа цен «{name}»."},
@@ -110,16 +111,11 @@ register(
         "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
         "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
         "iv.line_hint": {"en": "enter OK · tab next field · esc cancel", "ru": "enter ОК · tab следующее поле · esc отмена"},
-        "iv.disc_nan": {"en": "“{text}” is not a number.", "ru": "«{text}» — не число."},
-        "iv.disc_range": {"en": "A discount is between 0 and 100 %.", "ru": "Скидка — от 0 до 100 %."},
-        "iv.disc_decimals": {"en": "At most 2 digits after the decimal point.", "ru": "Не больше 2 знаков после запятой."},
         "iv.unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
         "iv.unsaved_text": {"en": "This invoice has changes that are not saved.", "ru": "В счёте есть несохранённые изменения."},
         "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
         "iv.unsaved_discard": {"en": "Discard (d)", "ru": "Не сохранять (d)"},
         "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
-        "iv.cmd_new_invoice": {"en": "New invoice", "ru": "Новый счёт"},
-        "iv.cmd_new_help": {"en": "Write an invoice (client chosen from the client card)", "ru": "Выписать счёт (клиент — из карточки клиента)"},
     }
 )
 
@@ -131,43 +127,42 @@ def format_date(value: datetime) -> str:
     return value.strftime(DATE_FORMATS[ui_lang()])
 
 
-def parse_date(text: str) -> datetime | None:
-    """A typed date in either format (`30.11.2026` or `2026-11-30`); None if it is not one."""
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
-        try:
-            return datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-    return None
-
-
-def check_discount(text: str) -> tuple[Decimal | None, str | None]:
-    """A typed discount percent: empty is 0; 0..100 with at most 2 decimals."""
-    stripped = text.strip()
-    if not stripped:
-        return Decimal(0), None
+def check_date(text: str) -> tuple[datetime | None, Problem | None]:
+    """A typed date in either format (`30.11.2026` or `2026-11-30`), or why it is not one."""
     try:
-        value = parse_decimal(stripped, places=2, allow_negative=True, what="discount")
-    except ValueError as exc:
-        if "digits after" in str(exc):
-            return None, tr("iv.disc_decimals")
-        return None, tr("iv.disc_nan", text=stripped)
-    if value < 0 or value > 100:
-        return None, tr("iv.disc_range")
-    return value, None
+        return parse_document_date(text), None
+    except ValidationError as exc:
+        return None, exc.problem
+
+
+def parse_date(text: str) -> datetime | None:
+    """A typed date in either format; None if it is not one."""
+    return check_date(text)[0]
+
+
+def check_discount(text: str, what: str = "discount") -> tuple[Decimal | None, str | None]:
+    """A typed discount percent (empty is 0), or why not in the UI language; the domain's
+    `parse_discount` decides, the problem catalog words it."""
+    try:
+        return parse_discount(text, what=what), None
+    except ValidationError as exc:
+        return None, describe(exc.problem)
 
 
 class DiscountValidator(Validator):
+    def __init__(self, what: str = "discount") -> None:
+        super().__init__()
+        self.what = what
+
     def validate(self, value: str) -> ValidationResult:
-        _, problem = check_discount(value)
+        _, problem = check_discount(value, self.what)
         return self.success() if problem is None else self.failure(problem)
 
 
 class DateValidator(Validator):
     def validate(self, value: str) -> ValidationResult:
-        if parse_date(value) is None:
-            return self.failure(tr("iv.bad_date", format=DATE_HINT[ui_lang()]))
-        return self.success()
+        _, problem = check_date(value)
+        return self.success() if problem is None else self.failure(describe(problem))
 
 
 class Parts:
@@ -351,7 +346,7 @@ class InvoiceScreen(HostedScreen[None]):
             date = Input(id="inv-date", validators=[DateValidator()], placeholder=DATE_HINT[ui_lang()])
             date.border_title = tr("iv.date")
             yield date
-            discount = Input(id="inv-discount", validators=[DiscountValidator()], placeholder="0")
+            discount = Input(id="inv-discount", validators=[DiscountValidator("invoice_discount")], placeholder="0")
             discount.border_title = tr("iv.discount")
             yield discount
             comment = Input(id="inv-comment", max_length=500)
@@ -827,30 +822,27 @@ class InvoiceScreen(HostedScreen[None]):
 
     # -- saving ------------------------------------------------------------------------------
     def problems(self) -> list[str]:
-        """Why the invoice cannot be saved, in the UI language (empty: it can)."""
-        problems: list[str] = []
-        inv = self.invoice
-        if not inv.client_id:
-            problems.append(tr("iv.need_client"))
-        if not inv.warehouse_id:
-            problems.append(tr("iv.need_warehouse"))
-        if not inv.lines:
-            problems.append(tr("iv.need_lines"))
-        if parse_date(self.query_one("#inv-date", Input).value) is None:
-            problems.append(tr("iv.bad_date", format=DATE_HINT[ui_lang()]))
-        _, disc_problem = check_discount(self.query_one("#inv-discount", Input).value)
-        if disc_problem:
-            problems.append(tr("iv.bad_discount", problem=disc_problem))
-        if not problems:
-            problems.extend(validate_invoice(inv))  # anything else the domain refuses
-        return problems
+        """Why the invoice cannot be saved, in the UI language (empty: it can): what the domain
+        refuses in the invoice, then in the typed date and discount, worded by the catalog."""
+        found = validate_invoice(self.invoice)
+        typed = (
+            (self.query_one("#inv-date", Input).value, parse_document_date),
+            (self.query_one("#inv-discount", Input).value,
+             lambda text: parse_discount(text, what="invoice_discount")),
+        )
+        for text, parse in typed:
+            try:
+                parse(text)
+            except ValidationError as exc:
+                found.append(exc.problem)
+        return [describe(problem) for problem in found]
 
     def action_save(self) -> None:
         if self._refuse_if_locked() or self._saving:
             return
         problems = self.problems()
         if problems:
-            self.notify(tr("iv.cannot_save", problems="; ".join(problems)), severity="error", markup=False)
+            self.notify(tr("iv.cannot_save", problems=" ".join(problems)), severity="error", markup=False)
             return
         assert self.date is not None
         self._saving = True

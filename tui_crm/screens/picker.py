@@ -31,8 +31,10 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from tui_crm.domain.money import parse_quantity
+from tui_crm.domain.invoice import parse_line_quantity
+from tui_crm.domain.problems import ValidationError
 from tui_crm.i18n import register, tr
+from tui_crm.problems import describe
 from tui_crm.screens.base import HostedModal
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.money import money_text, qty_text
@@ -58,38 +60,19 @@ register(
         "pk.qty_title": {"en": "Quantity", "ru": "Количество"},
         "pk.qty_of": {"en": "{name}", "ru": "{name}"},
         "pk.qty_info": {"en": "Free on the warehouse: {free} {unit} · price {price}", "ru": "Свободно на складе: {free} {unit} · цена {price}"},
-        "pk.qty_empty": {"en": "Enter the quantity.", "ru": "Введите количество."},
-        "pk.qty_nan": {"en": "“{text}” is not a number; type digits like 2 or 1.5.", "ru": "«{text}» — не число; введите, например, 2 или 1,5."},
-        "pk.qty_decimals": {"en": "At most 3 digits after the decimal point.", "ru": "Не больше 3 знаков после запятой."},
-        "pk.qty_positive": {"en": "The quantity must be greater than zero.", "ru": "Количество должно быть больше нуля."},
-        "pk.qty_too_large": {"en": "The quantity is too large.", "ru": "Слишком большое количество."},
         "pk.qty_over_free": {"en": "More than the free stock ({free}): allowed, but accounting may not reserve it.", "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать."},
         "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
     }
 )
 
-_MAX_QTY = Decimal(10) ** 12
-
-
 def check_quantity(text: str) -> tuple[Decimal | None, str | None]:
-    """Parse a typed quantity (`2`, `1,5`, `1 000`); (value, None) or (None, why not)."""
-    stripped = text.strip()
-    if not stripped:
-        return None, tr("pk.qty_empty")
+    """Parse a typed quantity (`2`, `1,5`, `1 000`); (value, None) or (None, why not).
+
+    The domain's `parse_line_quantity` decides; the problem catalog words its answer."""
     try:
-        value = parse_quantity(stripped)
-    except ValueError as exc:
-        reason = str(exc)
-        if "digits after" in reason:
-            return None, tr("pk.qty_decimals")
-        if "negative" in reason:
-            return None, tr("pk.qty_positive")
-        return None, tr("pk.qty_nan", text=stripped)
-    if value <= 0:
-        return None, tr("pk.qty_positive")
-    if value >= _MAX_QTY:
-        return None, tr("pk.qty_too_large")
-    return value, None
+        return parse_line_quantity(text), None
+    except ValidationError as exc:
+        return None, describe(exc.problem)
 
 
 class QuantityValidator(Validator):
