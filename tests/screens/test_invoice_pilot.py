@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.seed import (
     CLIENT_ID,
     INVOICE_ID,
@@ -27,12 +28,12 @@ from tui_crm.domain.invoice import Invoice
 from tui_crm.domain.money import format_money
 from tui_crm.domain.problems import Code, Problem
 from tui_crm.problems import describe
-from tui_crm.screens.invoice import InvoiceScreen, LineEditScreen, check_discount
+from tui_crm.screens.forms import LineEditScreen, QuantityScreen, check_discount, check_quantity
+from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.order import OrderScreen
-from tui_crm.screens.picker import PickerScreen, QuantityScreen, check_quantity
+from tui_crm.screens.picker import PickerScreen
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 SIZE = (110, 32)
 

@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
 from textual.widgets import (
     DataTable,
     Footer,
@@ -32,6 +31,7 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker, WorkerState
 
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.money import format_money
@@ -41,9 +41,9 @@ from tui_crm.domain.validation import (
     normalize_phone,
     validate_client,
 )
-from tui_crm.screens.base import HostedScreen
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe
+from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal

@@ -21,8 +21,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
-from tui_crm.screens.base import HostedScreen
 from tui_crm.i18n import language, register, tr
+from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
 

@@ -19,11 +19,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -35,12 +33,21 @@ from tui_crm.domain.invoice import (
     validate_invoice,
 )
 from tui_crm.domain.models import SyncState
-from tui_crm.domain.problems import Problem, ValidationError
+from tui_crm.domain.problems import ValidationError
 from tui_crm.domain.vat import VatRate
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
-from tui_crm.screens.picker import PickerScreen, check_quantity
+from tui_crm.screens.forms import (
+    DATE_HINT,
+    DateValidator,
+    DiscountValidator,
+    LineEditScreen,
+    check_discount,
+    format_date,
+    parse_date,
+)
+from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.confirm import Choice, ConfirmModal
@@ -107,10 +114,6 @@ register(
         "iv.price_changed": {"en": "⚠ Accounting changed the price of {count} line(s), e.g. {name}: {old} → {new}. r re-prices.", "ru": "⚠ Учёт изменил цену строк: {count}, напр. {name}: {old} → {new}. r — обновить цены."},
         "iv.repriced_live": {"en": "Prices of {count} line(s) updated to accounting's current prices.", "ru": "Цены строк ({count}) обновлены по текущим ценам учёта."},
         "iv.prices_current": {"en": "All lines already have accounting's current prices.", "ru": "Цены всех строк уже совпадают с ценами учёта."},
-        "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
-        "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
-        "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
-        "iv.line_hint": {"en": "enter OK · tab next field · esc cancel", "ru": "enter ОК · tab следующее поле · esc отмена"},
         "iv.unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
         "iv.unsaved_text": {"en": "This invoice has changes that are not saved.", "ru": "В счёте есть несохранённые изменения."},
         "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
@@ -118,52 +121,6 @@ register(
         "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
     }
 )
-
-DATE_FORMATS = {"en": "%Y-%m-%d", "ru": "%d.%m.%Y"}
-DATE_HINT = {"en": "YYYY-MM-DD", "ru": "ДД.ММ.ГГГГ"}
-
-
-def format_date(value: datetime) -> str:
-    return value.strftime(DATE_FORMATS[ui_lang()])
-
-
-def check_date(text: str) -> tuple[datetime | None, Problem | None]:
-    """A typed date in either format (`30.11.2026` or `2026-11-30`), or why it is not one."""
-    try:
-        return parse_document_date(text), None
-    except ValidationError as exc:
-        return None, exc.problem
-
-
-def parse_date(text: str) -> datetime | None:
-    """A typed date in either format; None if it is not one."""
-    return check_date(text)[0]
-
-
-def check_discount(text: str, what: str = "discount") -> tuple[Decimal | None, str | None]:
-    """A typed discount percent (empty is 0), or why not in the UI language; the domain's
-    `parse_discount` decides, the problem catalog words it."""
-    try:
-        return parse_discount(text, what=what), None
-    except ValidationError as exc:
-        return None, describe(exc.problem)
-
-
-class DiscountValidator(Validator):
-    def __init__(self, what: str = "discount") -> None:
-        super().__init__()
-        self.what = what
-
-    def validate(self, value: str) -> ValidationResult:
-        _, problem = check_discount(value, self.what)
-        return self.success() if problem is None else self.failure(problem)
-
-
-class DateValidator(Validator):
-    def validate(self, value: str) -> ValidationResult:
-        _, problem = check_date(value)
-        return self.success() if problem is None else self.failure(describe(problem))
-
 
 class Parts:
     """Styled pieces of one Static's text; styles may use theme variables (`$text-warning`)."""
@@ -179,77 +136,6 @@ class Parts:
 
     def content(self) -> Content:
         return Content.assemble(*self._parts)
-
-
-# -- small modal forms ---------------------------------------------------------------------
-class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
-    """Quantity and discount of one line; both validated, enter saves, escape cancels."""
-
-    CSS_PATH = "invoice.tcss"  # the small-form classes are the app's (app.tcss)
-    BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
-
-    def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
-        super().__init__(classes="form-modal")
-        self.number = number
-        self.line = line
-        self.free = free
-
-    def compose(self) -> ComposeResult:
-        line = self.line
-        with Vertical(classes="form-box", id="line-box"):
-            yield Label(tr("iv.line_title", n=self.number), classes="form-title")
-            yield Label(Text(line.name), id="line-product")
-            if self.free is not None:
-                yield Label(
-                    Text(tr("pk.qty_info", free=qty_text(self.free).plain, unit=line.unit,
-                            price=money_text(line.price).plain), style="dim")
-                )
-            yield Label(tr("iv.line_quantity", unit=line.unit), classes="form-field-label")
-            yield Input(value=qty_text(line.quantity).plain.replace(" ", ""), id="line-qty", select_on_focus=True)
-            yield Label(tr("iv.line_discount"), classes="form-field-label")
-            yield Input(
-                value=pct_text(line.discount_pct).plain, id="line-discount",
-                validators=[DiscountValidator()], select_on_focus=True,
-            )
-            yield Label("", id="line-problem", classes="form-problem")
-            yield Label(tr("iv.line_hint"), classes="form-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#line-qty", Input).focus()
-
-    def _check(self) -> tuple[Decimal, Decimal] | None:
-        qty, q_problem = check_quantity(self.query_one("#line-qty", Input).value)
-        disc, d_problem = check_discount(self.query_one("#line-discount", Input).value)
-        label = self.query_one("#line-problem", Label)
-        problem = q_problem or d_problem
-        if problem:
-            label.update(Text(problem))
-            label.set_class(True, "-error")
-            label.set_class(False, "-warn")
-            return None
-        assert qty is not None and disc is not None
-        if self.free is not None and qty > self.free:
-            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.free).plain)))
-            label.set_class(False, "-error")
-            label.set_class(True, "-warn")
-        else:
-            label.update("")
-        return qty, disc
-
-    @on(Input.Changed)
-    def _changed(self) -> None:
-        self._check()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        result = self._check()
-        if result is None:
-            self.app.bell()
-            return
-        self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from tui_crm import messages
 from tui_crm.domain.status import (
     PaymentStatus,
     ShipmentStatus,
@@ -33,12 +34,10 @@ from tui_crm.domain.status import (
     total_paid,
 )
 from tui_crm.i18n import format_age, register, tr
-from tui_crm import messages
 from tui_crm.screens.base import HostedScreen
-from tui_crm.store import InvoiceRecord, Store
-from tui_crm.store import PaymentRow, ShipmentRow
-from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
+from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
+from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 
 register(

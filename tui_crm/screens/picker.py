@@ -26,16 +26,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from tui_crm.domain.invoice import parse_line_quantity
-from tui_crm.domain.problems import ValidationError
 from tui_crm.i18n import register, tr
-from tui_crm.problems import describe
 from tui_crm.screens.base import HostedModal
+from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.money import money_text, qty_text
 
@@ -54,109 +50,9 @@ register(
         "pk.search_failed": {"en": "Search failed: {error}", "ru": "Поиск не удался: {error}"},
         "pk.bind_add_line": {"en": "Add line", "ru": "Добавить"},
         "pk.bind_close": {"en": "Close", "ru": "Закрыть"},
-        "pk.bind_ok": {"en": "OK", "ru": "ОК"},
-        "pk.bind_cancel": {"en": "Cancel", "ru": "Отмена"},
         "pk.bind_to_list": {"en": "To list", "ru": "К списку"},
-        "pk.qty_title": {"en": "Quantity", "ru": "Количество"},
-        "pk.qty_of": {"en": "{name}", "ru": "{name}"},
-        "pk.qty_info": {"en": "Free on the warehouse: {free} {unit} · price {price}", "ru": "Свободно на складе: {free} {unit} · цена {price}"},
-        "pk.qty_over_free": {"en": "More than the free stock ({free}): allowed, but accounting may not reserve it.", "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать."},
-        "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
     }
 )
-
-def check_quantity(text: str) -> tuple[Decimal | None, str | None]:
-    """Parse a typed quantity (`2`, `1,5`, `1 000`); (value, None) or (None, why not).
-
-    The domain's `parse_line_quantity` decides; the problem catalog words its answer."""
-    try:
-        return parse_line_quantity(text), None
-    except ValidationError as exc:
-        return None, describe(exc.problem)
-
-
-class QuantityValidator(Validator):
-    """Input validator around `check_quantity` (messages in the UI language)."""
-
-    def validate(self, value: str) -> ValidationResult:
-        _, problem = check_quantity(value)
-        return self.success() if problem is None else self.failure(problem)
-
-
-# -- quantity form ---------------------------------------------------------------------------
-class QuantityScreen(ModalScreen[Decimal | None]):
-    """Asks how many of one product to add; refuses garbage, warns above free stock."""
-
-    CSS_PATH = "picker.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", tr("pk.bind_cancel"), id="quantity.cancel"),
-    ]
-
-    def __init__(self, row: PickerRow, default: Decimal = Decimal(1)) -> None:
-        super().__init__(classes="form-modal")
-        self.row = row
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        r = self.row
-        with Vertical(id="qty-box", classes="form-box"):
-            yield Label(tr("pk.qty_title"), classes="form-title")
-            yield Label(Text(r.name), id="qty-product")
-            yield Label(
-                Text(
-                    tr(
-                        "pk.qty_info",
-                        free=qty_text(r.free_stock).plain,
-                        unit=r.unit,
-                        price=money_text(r.price).plain,
-                    ),
-                    style="dim",
-                ),
-                id="qty-info",
-            )
-            yield Input(
-                value=str(self.default.normalize()),
-                id="qty-input",
-                validators=[QuantityValidator()],
-                validate_on=["changed", "submitted"],
-                select_on_focus=True,
-            )
-            yield Label("", id="qty-problem", classes="form-problem")
-            yield Label(tr("pk.qty_hint"), classes="form-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#qty-input", Input).focus()
-
-    @on(Input.Changed, "#qty-input")
-    def _changed(self, event: Input.Changed) -> None:
-        self._show_problem(event.value)
-
-    def _show_problem(self, text: str) -> Decimal | None:
-        value, problem = check_quantity(text)
-        label = self.query_one("#qty-problem", Label)
-        if problem is not None:
-            label.update(Text(problem))
-            label.set_class(True, "-error")
-            label.set_class(False, "-warn")
-        elif value is not None and value > self.row.free_stock:
-            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.row.free_stock).plain)))
-            label.set_class(False, "-error")
-            label.set_class(True, "-warn")
-        else:
-            label.update("")
-        return value
-
-    @on(Input.Submitted, "#qty-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        value = self._show_problem(event.value)
-        if value is not None:
-            self.dismiss(value)
-        else:
-            self.app.bell()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 # -- the picker's table ----------------------------------------------------------------------
 _PLAIN = Style.null()

@@ -21,12 +21,12 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from tui_crm.i18n import register, tr
 from tui_crm.host import OutboxActed
+from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
-from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.money import ui_lang
 
 register(
     {
