@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-# Snapshot SVGs lose their colours under NO_COLOR (stack-measurements.md §1).
+# Textual drops colours under NO_COLOR, which would change every snapshot SVG.
 os.environ.pop("NO_COLOR", None)
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 # The screens show the store's UTC timestamps in local time; snapshots need one fixed zone.

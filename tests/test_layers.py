@@ -1,4 +1,4 @@
-"""The layer rules of DESIGN.md §2, checked: imports flow one way only."""
+"""The layer rules of docs/architecture.md §2, checked: imports flow one way only."""
 
 from __future__ import annotations
 
