@@ -27,7 +27,7 @@ test: $(STAMP)
 check: lint typecheck
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(LINT_SCOPE)
+	$(BIN)/ruff check --output-format concise $(LINT_SCOPE)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy $(TYPED)
