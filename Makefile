@@ -1,10 +1,14 @@
 # Two entry points a new user needs: `make demo` and `make test`. Both create .venv on first use.
+# `make check` runs the lint and type gates that .ci/run runs before the tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# What the gates look at (.ci/run uses these targets too).
+LINT_SCOPE := .
+TYPED      := tui_crm/domain tui_crm/store tui_crm/sync
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install check lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +23,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+check: lint typecheck
+
+lint: $(STAMP)
+	$(BIN)/ruff check --output-format concise $(LINT_SCOPE)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy $(TYPED)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync.py

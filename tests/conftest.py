@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-# Snapshot SVGs lose their colours under NO_COLOR (stack-measurements.md §1).
+# Textual drops colours under NO_COLOR, which would change every snapshot SVG.
 os.environ.pop("NO_COLOR", None)
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 # The screens show the store's UTC timestamps in local time; snapshots need one fixed zone.
@@ -25,3 +25,40 @@ def _inputs_do_not_blink() -> None:
 
 
 _inputs_do_not_blink()
+
+
+# Opt-in "year-ahead" run: TUI_CRM_TEST_TIME_SHIFT_DAYS=365 moves the process's wall clock that
+# many days ahead (still ticking) for the whole session. Tests run on an injected clock
+# (tests/clock.py), so a test that still reads the wall clock beside a fixed date fails here
+# instead of on the day the calendar catches up with it. CI runs the suite both ways (.ci/run).
+_SHIFT_ENV = "TUI_CRM_TEST_TIME_SHIFT_DAYS"
+_traveller = None
+
+
+def pytest_configure(config) -> None:
+    global _traveller
+    days = os.environ.get(_SHIFT_ENV, "").strip()
+    if not days:
+        return
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    _traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=float(days)), tick=True)
+    _traveller.start()
+
+
+def pytest_unconfigure(config) -> None:
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def pytest_report_header(config) -> str | None:
+    days = os.environ.get(_SHIFT_ENV, "").strip()
+    if not days:
+        return None
+    from datetime import datetime
+
+    return f"{_SHIFT_ENV}={days}: wall clock moved ahead, now {datetime.now():%Y-%m-%d %H:%M}"

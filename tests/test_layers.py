@@ -1,4 +1,4 @@
-"""The layer rules of DESIGN.md §2, checked: imports flow one way only."""
+"""The layer rules of docs/architecture.md §2, checked: imports flow one way only."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_core_layers_import_without_textual() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-# The sandbox is the other side (DESIGN.md §2): a package of its own, installed by the `sandbox`
+# The sandbox is the other side (docs/architecture.md §2): a package of its own, installed by the `sandbox`
 # extra. It imports nothing of tui_crm, and tui_crm reaches it only from the two CLI commands.
 SANDBOX_GATES = {"sandbox_missing", "cmd_sandbox", "cmd_demo"}  # functions of tui_crm/cli.py
 

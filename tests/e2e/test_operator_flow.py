@@ -1,4 +1,4 @@
-"""The whole operator flow of DESIGN.md §1, driven by keys, against the sandbox over real loopback.
+"""The whole operator flow (docs/architecture.md §1), driven by keys, against the sandbox over real loopback.
 
 New client card → save (pushed to accounting) → new invoice → picker → quantity → save (pushed,
 gets its 1C number) → the clerk posts it (the invoice locks) → pays 40 % by bank (partly paid) →
