@@ -101,7 +101,7 @@ CREATE TABLE sync_runs (
 -- migration: 2 crm
 -- What the operator creates (clients, invoices) and what accounting says about them.
 -- Ids of CRM-made objects are the 1C Ref_Key the CRM chose before the first push
--- (idempotent push, DESIGN.md §4). sync_state: local_only | queued | in_accounting | failed.
+-- (idempotent push, docs/architecture.md §3). sync_state: local_only | queued | in_accounting | failed.
 CREATE TABLE clients (
     id              VARCHAR PRIMARY KEY,
     kind            VARCHAR NOT NULL,            -- ClientKind.value

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui_crm.runtime import freeze_startup_objects, tune_for_terminal  # noqa: E402
+from tui_crm.runtime import freeze_startup_objects, tune_for_terminal
 
 TUNED = "--no-tune" not in sys.argv
 if TUNED:
@@ -170,9 +170,9 @@ async def bench_tui(
 ) -> tuple[list[float], float]:
     """Keystroke → rendered, one key at a time (each waits for its rows, then `pace_ms`)."""
     from textual import events
-    from tui_crm.host import HostApp
     from textual.widgets import DataTable
 
+    from tui_crm.host import HostApp
     from tui_crm.screens.picker import PickerScreen
 
     class BenchApp(HostApp):

@@ -30,10 +30,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui_crm.store import Store  # noqa: E402
-from tui_crm.sync.odata import ODataClient  # noqa: E402
-from tui_crm.sync.pull import pull_mirror  # noqa: E402
-from tui_crm.sync.service import SyncService  # noqa: E402
+from tui_crm.store import Store
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.pull import pull_mirror
+from tui_crm.sync.service import SyncService
 
 
 class Recorder(httpx.AsyncBaseTransport):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from .faults import Faults
 from .state import SandboxState
 
-__all__ = ["create_app", "Faults", "SandboxState", "start_in_thread", "serve"]
+__all__ = ["Faults", "SandboxState", "create_app", "serve", "start_in_thread"]
 
 
 def __getattr__(name: str):

@@ -24,8 +24,15 @@ from starlette.routing import Route
 from . import expr as X
 from .faults import AuthMiddleware, FaultMiddleware, Faults
 from .posting import PostError, post_document, unpost_document
-from .schema import (EMPTY_DATE, EMPTY_REF, ENTITIES, TYPE_PREFIX, UNDEFINED_TYPE, EntityDef,
-                     FieldType)
+from .schema import (
+    EMPTY_DATE,
+    EMPTY_REF,
+    ENTITIES,
+    TYPE_PREFIX,
+    UNDEFINED_TYPE,
+    EntityDef,
+    FieldType,
+)
 from .state import SandboxState, money, now_str
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -15,9 +15,10 @@ Semantics that matter and mirror 1C:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 from .schema import TYPE_PREFIX, FieldType
 

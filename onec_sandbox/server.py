@@ -77,7 +77,7 @@ class RunningSandbox:
         except OSError:
             pass
 
-    def __enter__(self) -> "RunningSandbox":
+    def __enter__(self) -> RunningSandbox:
         return self
 
     def __exit__(self, *exc) -> None:

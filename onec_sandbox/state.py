@@ -14,13 +14,13 @@ import sqlite3
 import struct
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .schema import (ACC_REGISTERS, EMPTY_DATE, EMPTY_REF, ENTITIES, PRICE_DIMS, PRICE_RES,
-                     EntityDef)
+from .schema import ACC_REGISTERS, EMPTY_DATE, EMPTY_REF, ENTITIES, PRICE_DIMS, PRICE_RES, EntityDef
 
 MAX_DATE = "9999-12-31T23:59:59"
 #: Register columns worth an index (the ones conditions restrict by; the always-empty ones
@@ -258,7 +258,7 @@ class SandboxState:
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | None) -> "SandboxState":
+    def open(cls, path: Path | None) -> SandboxState:
         """Open (or create empty) a base; `None` keeps it in memory only."""
         st = cls(Path(path) if path is not None else None)
         if st._conn is not None:
@@ -267,7 +267,7 @@ class SandboxState:
 
     @classmethod
     def seeded(cls, products: int = 200, warehouses: int = 3, seed: int = 1,
-               path: Path | None = None, reset: bool = False) -> "SandboxState":
+               path: Path | None = None, reset: bool = False) -> SandboxState:
         """A base with demo data. An existing non-empty file is reopened as is (state survives
         restarts) unless `reset` is true, which starts over from a fresh seed."""
         if path is not None:
@@ -532,4 +532,4 @@ def decode_record(ent: EntityDef, d: dict) -> dict:
     return d
 
 
-__all__ = ["SandboxState", "AccReg", "PriceReg", "money", "now_str", "MAX_DATE", "PRICE_RES"]
+__all__ = ["MAX_DATE", "PRICE_RES", "AccReg", "PriceReg", "SandboxState", "money", "now_str"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from tui_crm.store import Store
 from tests.clock import TestClock
 from tui_crm.host import HostApp
+from tui_crm.store import Store
 from tui_crm.sync.service import SyncService
 from tui_crm.widgets.status_bar import SyncView
 
@@ -231,7 +231,7 @@ def add_shipment(
         store.replace_shipments(cur, [invoice_id], shipments)
 
 
-def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncService | None = None,  # noqa: ANN001
+def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncService | None = None,
                sync_view: SyncView | None = None) -> HostApp:
     """One screen hosted by the real `HostApp` (services, engine messages) without CrmApp's
     global keys and navigation, so screen tests do not change with those. Frozen clock."""

@@ -19,7 +19,9 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
 
+from tui_crm.host import HostApp
 from tui_crm.i18n import localize_bindings, register, set_language, tr
+from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.clients import ClientsScreen
 from tui_crm.screens.commands import (
     AppProvider,
@@ -28,9 +30,7 @@ from tui_crm.screens.commands import (
     ScreenProvider,
     ThemeProvider,
 )
-from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.products import ProductsScreen
-from tui_crm.host import HostApp
 from tui_crm.store import Store
 from tui_crm.sync.scheduler import create_scheduler
 from tui_crm.sync.service import SyncService

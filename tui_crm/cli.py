@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 from tui_crm import __version__
-from tui_crm.config import ConfigError, Settings, config_dir, data_dir, default_config_path, load, log_dir
+from tui_crm.config import (
+    ConfigError,
+    Settings,
+    config_dir,
+    data_dir,
+    default_config_path,
+    load,
+    log_dir,
+)
 
 
 def _setup_logging(name: str) -> Path:
@@ -150,7 +158,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             url_file.unlink(missing_ok=True)
 
 
-def _progress_printer(stream=sys.stderr):  # noqa: ANN001, ANN202
+def _progress_printer(stream=sys.stderr):
     """Plain-text progress for the first full pull of a big base (one line per stage when not a tty)."""
     state = {"label": None, "last": 0.0}
     tty = stream.isatty()

@@ -47,7 +47,7 @@ def clerk(sandbox: RunningSandbox, *argv: str) -> int:
     return sandbox_cli.run(parser.parse_args([argv[0], "--url", sandbox.base_url, *argv[1:]]))
 
 
-async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:  # noqa: ANN001
+async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while not condition():

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from tui_crm.app import CrmApp
-from tui_crm.config import AccountingSettings
 from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
+from tui_crm.app import CrmApp
+from tui_crm.config import AccountingSettings
 from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.sync.service import SyncService, client_from_settings
-from tests.clock import TestClock
 
 
 @pytest.fixture

@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
+from onec_sandbox import cli as sandbox_cli
+from onec_sandbox.server import RunningSandbox, start_in_thread
+from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
 from tui_crm.app import CrmApp
 from tui_crm.config import AccountingSettings
 from tui_crm.domain.models import SyncState
 from tui_crm.i18n import set_language
-from onec_sandbox import cli as sandbox_cli
-from onec_sandbox.server import RunningSandbox, start_in_thread
-from onec_sandbox.state import SandboxState
 from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
-from tests.clock import TestClock
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def clerk(sandbox: RunningSandbox, *argv: str) -> int:
     return sandbox_cli.run(parser.parse_args([argv[0], "--url", sandbox.base_url, *argv[1:]]))
 
 
-async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:  # noqa: ANN001
+async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while not condition():
@@ -54,7 +54,7 @@ async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: f
         await pilot.pause(0.1)
 
 
-async def type_into(pilot, input_id: str, text: str) -> None:  # noqa: ANN001
+async def type_into(pilot, input_id: str, text: str) -> None:
     widget = pilot.app.screen.query_one(f"#{input_id}", Input)
     widget.focus()
     await pilot.pause()

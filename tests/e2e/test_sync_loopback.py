@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.sandbox_kit import ORDER, new_client, new_invoice
-from tui_crm.domain.models import SyncState
 from onec_sandbox.server import start_in_thread
 from onec_sandbox.state import SandboxState
-from tui_crm.store import Store
 from tests.clock import TestClock
+from tests.sync.sandbox_kit import ORDER, new_client, new_invoice
+from tui_crm.domain.models import SyncState
+from tui_crm.store import Store
 
 CP = "Catalog_Контрагенты"
 BILL = "Document_СчетНаОплатуПокупателю"
@@ -42,14 +42,14 @@ def start_sync(url: str, store: Path) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def sandbox():  # noqa: ANN201
+def sandbox():
     state = SandboxState.seeded(products=30, warehouses=2, seed=3)
     running = start_in_thread(state, base="demo")
     yield running
     running.stop()
 
 
-def test_sync_once_pull_push_and_status_over_loopback(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sync_once_pull_push_and_status_over_loopback(sandbox, tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     done = tui_crm("sync", "--once", url=sandbox.base_url, store=path)
     assert done.returncode == 0, done.stderr
@@ -96,7 +96,7 @@ def _wait_for(cond: Callable[[], bool], proc: subprocess.Popen[str], timeout: fl
 
 
 @pytest.mark.parametrize("kill_point", ["contract", "first order", "first bill"])
-def test_kill_9_between_push_steps_loses_and_duplicates_nothing(sandbox, tmp_path: Path, kill_point: str) -> None:  # noqa: ANN001
+def test_kill_9_between_push_steps_loses_and_duplicates_nothing(sandbox, tmp_path: Path, kill_point: str) -> None:
     path = tmp_path / "crm.duckdb"
     assert tui_crm("sync", "--once", "--no-push", url=sandbox.base_url, store=path).returncode == 0
     store = Store.open(path, clock=TestClock())

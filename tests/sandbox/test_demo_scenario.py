@@ -17,19 +17,19 @@ BALANCE_RESERVE = "AccumulationRegister_ТоварыВРезервеНаСкла
 BALANCE_SETTLE = "AccumulationRegister_ВзаиморасчетыСКонтрагентами/Balance"
 
 
-async def _qty(client, register: str, wh: str, product: str) -> Decimal:  # noqa: ANN001
+async def _qty(client, register: str, wh: str, product: str) -> Decimal:
     rows = (await get_json(client, register, Condition=(
         f"Склад_Key eq guid'{wh}' and Номенклатура_Key eq guid'{product}'")))["value"]
     return sum((Decimal(str(r["КоличествоBalance"])) for r in rows), Decimal(0))
 
 
-async def _debt(client, cp: str, order_ref: str) -> Decimal:  # noqa: ANN001
+async def _debt(client, cp: str, order_ref: str) -> Decimal:
     rows = (await get_json(client, BALANCE_SETTLE, Condition=f"Контрагент_Key eq guid'{cp}'"))["value"]
     return sum((Decimal(str(r["СуммаВзаиморасчетовBalance"])) for r in rows
                 if r.get("Сделка") == order_ref), Decimal(0))
 
 
-async def test_order_post_pay_40_bank_rest_cash_ship(client, refs) -> None:  # noqa: ANN001
+async def test_order_post_pay_40_bank_rest_cash_ship(client, refs) -> None:
     wh = refs["wh"]
     products = [refs["prods"][0]["Ref_Key"], refs["prods"][1]["Ref_Key"]]
     stock0 = [await _qty(client, BALANCE_STOCK, wh, p) for p in products]

@@ -21,7 +21,7 @@ from tui_crm.store import Store
 from tui_crm.widgets.confirm import ConfirmModal
 
 SIZE = (110, 30)
-# Keys terminals or multiplexers eat or alias (STYLE.md 7): never the only way to an action.
+# Keys terminals or multiplexers eat or alias (docs/architecture.md §2): never the only way to an action.
 UNSAFE = {"ctrl+enter", "ctrl+j", "ctrl+o", "ctrl+s", "ctrl+i", "ctrl+m", "ctrl+h", "ctrl+b", "ctrl+a"}
 
 

@@ -1,4 +1,4 @@
-"""Snapshots of the main flow (DESIGN.md §1) on a seeded store with a frozen clock, no network.
+"""Snapshots of the main flow (docs/architecture.md §1) on a seeded store with a frozen clock, no network.
 
 invoice new → picker with a search typed → line added → saved (queued) → posted and locked →
 partly paid → paid → shipped; the main steps again in Russian. Each test starts a fresh app on
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.seed import (
     CLIENT_ID,
     INVOICE_ID,
@@ -28,7 +29,6 @@ from tests.seed import (
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.order import OrderScreen
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 SIZE = (110, 32)
 
@@ -42,20 +42,20 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def new_invoice_app(store: Store, lang: str = "en"):  # noqa: ANN201
+def new_invoice_app(store: Store, lang: str = "en"):
     return screen_app(store, lambda s: InvoiceScreen(s, None, client_id=CLIENT_ID), lang=lang)
 
 
-def invoice_app(store: Store, lang: str = "en"):  # noqa: ANN201
+def invoice_app(store: Store, lang: str = "en"):
     return screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID), lang=lang)
 
 
-def order_app(store: Store, lang: str = "en"):  # noqa: ANN201
+def order_app(store: Store, lang: str = "en"):
     return screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), lang=lang)
 
 
-def on_tab(tab: str):  # noqa: ANN201
-    async def run_before(pilot) -> None:  # noqa: ANN001
+def on_tab(tab: str):
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.click(f"#--content-tab-{tab}")
         await settle(pilot)
@@ -63,7 +63,7 @@ def on_tab(tab: str):  # noqa: ANN201
     return run_before
 
 
-async def add_milk_line(pilot) -> None:  # noqa: ANN001
+async def add_milk_line(pilot) -> None:
     """a → type “молоко” → second row (6 free) → quantity 8, above free stock → back."""
     await settle(pilot)
     await pilot.press("a")
@@ -102,7 +102,7 @@ def test_flow_1_invoice_new(snap_compare, store: Store) -> None:
 
 
 def test_flow_2_picker_search_typed(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -117,7 +117,7 @@ def test_flow_3_line_added(snap_compare, store: Store) -> None:
 
 
 def test_flow_4_saved_queued(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await add_milk_line(pilot)
         await pilot.press("f2")
         await settle(pilot)
@@ -159,7 +159,7 @@ def test_flow_ru_invoice_line_added(snap_compare, store: Store) -> None:
 
 
 def test_flow_ru_picker(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)

@@ -47,12 +47,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def capture_notifications(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def capture_notifications(app) -> list[tuple[str, str]]:
     """run_test() switches toasts off; record what would have been shown instead."""
     seen: list[tuple[str, str]] = []
     original = app.notify
 
-    def notify(message: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def notify(message: str, *args, **kwargs):
         seen.append((str(message), str(kwargs.get("severity", "information"))))
         return original(message, *args, **kwargs)
 

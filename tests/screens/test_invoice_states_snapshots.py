@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.seed import (
     CLIENT_ID,
     INVOICE_ID,
@@ -19,7 +20,6 @@ from tests.seed import (
 )
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 SIZE = (110, 32)
 
@@ -33,7 +33,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def invoice_app(store: Store):  # noqa: ANN201
+def invoice_app(store: Store):
     return screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID, CLIENT_ID))
 
 
@@ -51,7 +51,7 @@ def test_invoice_push_failed_with_1c_message(snap_compare, store: Store) -> None
 def test_invoice_line_form_refuses_garbage(snap_compare, store: Store) -> None:
     seed_invoice(store)
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
@@ -64,7 +64,7 @@ def test_invoice_line_form_refuses_garbage(snap_compare, store: Store) -> None:
 def test_invoice_escape_with_unsaved_changes(snap_compare, store: Store) -> None:
     seed_invoice(store)
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("delete")
         await settle(pilot)

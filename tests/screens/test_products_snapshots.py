@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.seed import FROZEN_NOW, seed_store
 from tui_crm.app import CrmApp
 from tui_crm.i18n import set_language
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 SIZE = (110, 30)
 
@@ -29,7 +29,7 @@ def make_app(store: Store, lang: str = "en") -> CrmApp:
     return CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False, home="products")
 
 
-async def _settle(pilot) -> None:  # noqa: ANN001
+async def _settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
@@ -41,7 +41,7 @@ def test_products_screen(snap_compare, store: Store) -> None:
 
 
 def test_products_filtered_by_typing(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await _settle(pilot)
         await pilot.press(*"молоко")
         await _settle(pilot)

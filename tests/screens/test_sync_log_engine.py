@@ -13,7 +13,7 @@ from tui_crm.screens.sync_log import SyncLogScreen
 SIZE = (120, 36)
 
 
-async def _fail_until_given_up(rig, now: list[datetime]) -> None:  # noqa: ANN001
+async def _fail_until_given_up(rig, now: list[datetime]) -> None:
     """Push until the engine gives the items up (failed), moving the clock past each backoff."""
     for _ in range(12):
         await rig.service.push_now()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.seed import screen_app, seed_client, seed_store, seed_sync_log, settle
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 SIZE = (110, 32)
 
@@ -26,7 +26,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_sync_log_outbox_failed_item(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("tab")
         await settle(pilot)
@@ -35,7 +35,7 @@ def test_sync_log_outbox_failed_item(snap_compare, store: Store) -> None:
 
 
 def test_sync_log_full_error_viewer_ru(snap_compare, store: Store) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("tab", "enter")
         await settle(pilot)

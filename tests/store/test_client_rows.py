@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tui_crm.status_cmd import from_store
 from tests.seed import (
     CLIENT_IVANOV,
     CLIENT_ROMASHKA,
@@ -14,6 +13,7 @@ from tests.seed import (
     INN_ALFA,
     seeded_store,
 )
+from tui_crm.status_cmd import from_store
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.clock import TestClock
 from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind
 from tui_crm.domain.vat import VatRate
 from tui_crm.store import Store
-from tests.clock import TestClock
 
 C1 = "d0000000-0000-0000-0000-000000000001"
 C2 = "d0000000-0000-0000-0000-000000000002"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.clock import TestClock
 from tui_crm.store import Store
 from tui_crm.store.db import load_migrations
 from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
 from tui_crm.store.search import search_key, search_key_sql
-from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
 PT = "22222222-2222-2222-2222-222222222222"

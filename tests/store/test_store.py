@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.clock import TestClock
 from tui_crm.store import SchemaTooNew, Store, StoreLocked
 from tui_crm.store.db import load_migrations
 from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
-from tests.clock import TestClock
 
 WH = "11111111-1111-1111-1111-111111111111"
 PT = "22222222-2222-2222-2222-222222222222"

@@ -17,17 +17,17 @@ from typing import Any
 
 import httpx
 
+from onec_sandbox.app import create_app
+from onec_sandbox.faults import Faults
+from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
 from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client
 from tui_crm.domain.validation import ClientKind
 from tui_crm.domain.vat import VatRate
-from onec_sandbox.app import create_app
-from onec_sandbox.faults import Faults
-from onec_sandbox.state import SandboxState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService
-from tests.clock import TestClock
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 ORDER = "Document_ЗаказПокупателя"

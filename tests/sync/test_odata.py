@@ -3,7 +3,7 @@
 Why: the sandbox is built separately; these tests pin the client's own behaviour on the wire
 (exact query strings, %20, Cyrillic paths, UTF-8 Basic auth) and on every failure shape 1C and
 the web servers in front of it produce (odata.error JSON/XML, HTML with 200, timeouts, dropped
-connections), using the verbatim bodies from reference/onec-samples.
+connections), using verbatim bodies from 1C's documentation and real servers (docs/onec-odata-notes.md §4).
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ async def test_basic_auth_utf8_cyrillic_login() -> None:
 
     async with make_client(handler, username="Администратор", password="") as client:
         await client.get_page("Catalog_X")
-    expected = base64.b64encode("Администратор:".encode("utf-8")).decode("ascii")
+    expected = base64.b64encode("Администратор:".encode()).decode("ascii")
     assert headers == [f"Basic {expected}"]
     assert expected.startswith("0JDQtNC80LjQvdC40YHRgtGA0LDRgtC+0YA6")  # as seen in public code
 

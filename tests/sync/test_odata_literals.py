@@ -2,13 +2,13 @@
 
 Why: every piece of user text reaches 1C through these helpers, so escaping and validation
 bugs here are injection bugs; the parsers guard against 1C's Int64-as-string, empty refs and
-composite fields (reference §2, §7).
+composite fields (docs/onec-odata-notes.md §2, §7).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -110,7 +110,7 @@ def test_lit_datetime() -> None:
     assert lit_datetime(date(2024, 1, 2)) == "datetime'2024-01-02T00:00:00'"
     assert lit_datetime(datetime(1, 1, 1)) == f"datetime'{EMPTY_DATE}'"
     with pytest.raises(ValueError):
-        lit_datetime(datetime(2024, 1, 1, tzinfo=timezone.utc))
+        lit_datetime(datetime(2024, 1, 1, tzinfo=UTC))
     with pytest.raises(TypeError):
         lit_datetime("2024-01-01")  # type: ignore[arg-type]
 

@@ -9,15 +9,15 @@ import pytest
 
 from onec_sandbox.app import create_app
 from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.pull import BadData, pull_mirror
-from tests.clock import TestClock
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 
 
-def _client(app, page_size: int = 25) -> ODataClient:  # noqa: ANN001
+def _client(app, page_size: int = 25) -> ODataClient:
     return ODataClient(BASE, transport=httpx.ASGITransport(app=app), page_size=page_size, retries=0)
 
 
@@ -83,11 +83,11 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
     before = store.mirror_counts()
     real = create_app(state)
 
-    async def tamper(scope, receive, send):  # noqa: ANN001 - ASGI middleware that corrupts one answer
+    async def tamper(scope, receive, send):
         if "Catalog_Номенклатура" not in scope.get("path", ""):
             return await real(scope, receive, send)
 
-        async def send_tampered(message):  # noqa: ANN001
+        async def send_tampered(message):
             if message["type"] == "http.response.body" and message.get("body"):
                 message = dict(message)
                 message["body"] = message["body"].replace(b'"Ref_Key": "', b'"Ref_Key": "x\'; DROP TABLE products; --', 1)
@@ -96,7 +96,7 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
 
         headers_sent = False
 
-        async def send_fix(message):  # noqa: ANN001 - drop content-length so the longer body is accepted
+        async def send_fix(message):
             nonlocal headers_sent
             if message["type"] == "http.response.start":
                 message = dict(message)
@@ -112,17 +112,17 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
     assert "malformed" in (store.recent_runs()[0].error or "")
 
 
-def _spoiling(app, path_part: str, spoil):  # noqa: ANN001, ANN202
+def _spoiling(app, path_part: str, spoil):
     """ASGI middleware: the JSON answers whose path contains path_part go through spoil(rows)."""
     import json
 
-    async def wrapped(scope, receive, send):  # noqa: ANN001
+    async def wrapped(scope, receive, send):
         if path_part not in scope.get("path", ""):
             return await app(scope, receive, send)
         start: dict = {}
         body = bytearray()
 
-        async def capture(message):  # noqa: ANN001
+        async def capture(message):
             if message["type"] == "http.response.start":
                 start.update(message)
                 return

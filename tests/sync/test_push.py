@@ -7,7 +7,14 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from tests.sync.sandbox_kit import ORDER, clerk_post, make_rig, new_client, new_invoice, save_invoice
+from tests.sync.sandbox_kit import (
+    ORDER,
+    clerk_post,
+    make_rig,
+    new_client,
+    new_invoice,
+    save_invoice,
+)
 from tui_crm.domain.models import SyncState
 from tui_crm.sync.push import derived_key
 
@@ -15,7 +22,7 @@ CP = "Catalog_Контрагенты"
 BILL = "Document_СчетНаОплатуПокупателю"
 
 
-async def _ready(**kw):  # noqa: ANN202
+async def _ready(**kw):
     rig = make_rig(**kw)
     await rig.service.pull_now()
     return rig
@@ -143,7 +150,7 @@ async def test_unposted_order_is_updated_with_if_match_and_posted_one_is_refused
         await rig.aclose()
 
 
-def _with_comment(inv, comment: str):  # noqa: ANN001, ANN202
+def _with_comment(inv, comment: str):
     from dataclasses import replace
 
     return replace(inv, comment=comment)

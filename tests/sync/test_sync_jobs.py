@@ -144,7 +144,7 @@ async def test_failed_pull_keeps_mirror_and_records_error() -> None:
         await rig.aclose()
 
 
-async def test_custom_fields_travel_both_ways(tmp_path) -> None:  # noqa: ANN001
+async def test_custom_fields_travel_both_ways(tmp_path) -> None:
     from tui_crm.sync.profile import load_profile
 
     path = tmp_path / "acme.toml"
@@ -169,7 +169,7 @@ async def test_custom_fields_travel_both_ways(tmp_path) -> None:  # noqa: ANN001
         await rig.aclose()
 
 
-async def _open_orders(rig, n: int) -> list[str]:  # noqa: ANN001
+async def _open_orders(rig, n: int) -> list[str]:
     """n orders of one new client, pushed to accounting (open: unposted, unpaid)."""
     client = new_client()
     rig.store.save_client(client, queue=True)
@@ -180,7 +180,7 @@ async def _open_orders(rig, n: int) -> list[str]:  # noqa: ANN001
     return ids
 
 
-async def _idle(rig) -> int:  # noqa: ANN001
+async def _idle(rig) -> int:
     before = rig.client.stats.requests
     assert await rig.service.pull_now() is not None, rig.service.last_error
     return rig.client.stats.requests - before

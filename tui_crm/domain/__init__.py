@@ -1,8 +1,8 @@
-"""Domain layer of tui-crm (DESIGN.md §2): pure Python, no I/O, nothing of ours outside it.
+"""Domain layer of tui-crm (docs/architecture.md §2): pure Python, no I/O, nothing of ours outside it.
 
 Money is ``Decimal`` with 1C rounding (:mod:`.money`), VAT follows 1C ``РассчитатьСуммуНДС``
 (:mod:`.vat`), invoice lines and totals follow КА 1.1 (:mod:`.invoice`), paid/shipped states are
-derived per DESIGN.md §1 (:mod:`.status`), client details are checked in :mod:`.validation`,
+derived per docs/architecture.md §1 (:mod:`.status`), client details are checked in :mod:`.validation`,
 problems are reported as codes with parameters (:mod:`.problems`; the interface words them), and
 :mod:`.models` holds the records the other layers share. The most used names are re-exported.
 """

@@ -46,16 +46,16 @@ from tui_crm.domain.problems import Code, Problem, ValidationError, problem
 from tui_crm.domain.vat import VatRate, vat_amount
 
 __all__ = [
-    "InvoiceLine",
+    "MAX_QUANTITY_DECIMALS",
     "Invoice",
-    "line_amount",
+    "InvoiceLine",
     "combine_discounts",
-    "validate_line",
-    "validate_invoice",
-    "parse_line_quantity",
+    "line_amount",
     "parse_discount",
     "parse_document_date",
-    "MAX_QUANTITY_DECIMALS",
+    "parse_line_quantity",
+    "validate_invoice",
+    "validate_line",
 ]
 
 _HUNDRED = Decimal(100)

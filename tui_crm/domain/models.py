@@ -2,7 +2,7 @@
 
 They carry no behaviour beyond derived properties and never touch I/O. Ids are strings: for
 objects that exist in 1C they are its ``Ref_Key`` (a uuid), for objects the CRM creates the
-CRM generates the uuid up front (DESIGN.md §4, idempotent push).
+CRM generates the uuid up front (idempotent push, docs/architecture.md §3).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tui_crm.domain.problems import Problem
 from tui_crm.domain.validation import ClientKind, normalize_phone, validate_client
 from tui_crm.domain.vat import VatRate
 
-__all__ = ["Warehouse", "PriceType", "ProductRow", "Client", "SyncState"]
+__all__ = ["Client", "PriceType", "ProductRow", "SyncState", "Warehouse"]
 
 
 @dataclass(frozen=True, slots=True)

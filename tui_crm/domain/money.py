@@ -21,17 +21,17 @@ from typing import Final, Literal, Union
 from tui_crm.domain.problems import Code, ValidationError, problem
 
 __all__ = [
-    "MoneyInput",
-    "ZERO",
     "CENT",
-    "to_money",
-    "round_money",
-    "round_qty",
+    "ZERO",
+    "MoneyInput",
     "format_money",
     "format_qty",
     "parse_decimal",
     "parse_money",
     "parse_quantity",
+    "round_money",
+    "round_qty",
+    "to_money",
 ]
 
 MoneyInput = Union[Decimal, int, str]

@@ -1,6 +1,6 @@
 """Paid and shipped state of an order, derived from 1C payments and shipments.
 
-Rules (DESIGN.md §1, after ERPNext's ``per_billed``/``per_delivered`` but on the order itself):
+Rules (docs/architecture.md §1, after ERPNext's ``per_billed``/``per_delivered`` but on the order itself):
 
 - **paid share** is amount-based: Σ posted payments settled against the order / order total.
   Payments are signed: a refund or a storno (reversal) arrives as a negative amount and reduces
@@ -15,9 +15,9 @@ never displayed as Paid and a kopeck short is still Partially paid.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
-from collections.abc import Hashable, Iterable, Mapping
 from typing import Literal, TypeVar
 
 from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_qty, to_money
@@ -25,13 +25,13 @@ from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_qty, to_mo
 __all__ = [
     "PaymentStatus",
     "ShipmentStatus",
-    "total_paid",
+    "format_percent",
+    "overshipped_lines",
     "paid_share",
     "payment_status",
-    "shipped_share",
     "shipment_status",
-    "overshipped_lines",
-    "format_percent",
+    "shipped_share",
+    "total_paid",
 ]
 
 K = TypeVar("K", bound=Hashable)

@@ -9,25 +9,25 @@ programming errors.
 from __future__ import annotations
 
 import re
-from enum import Enum
 from collections.abc import Iterable, Sequence
+from enum import Enum
 from typing import Final
 
 from tui_crm.domain.problems import Code, Problem, problem
 
 __all__ = [
+    "NAME_MAX_LENGTH",
     "ClientKind",
-    "normalize_phone",
-    "phone_search_key",
-    "phone_matches",
-    "validate_phone",
-    "validate_inn",
     "inn_checksum_ok",
     "make_valid_inn",
-    "validate_kpp",
-    "validate_email",
+    "normalize_phone",
+    "phone_matches",
+    "phone_search_key",
     "validate_client",
-    "NAME_MAX_LENGTH",
+    "validate_email",
+    "validate_inn",
+    "validate_kpp",
+    "validate_phone",
 ]
 
 NAME_MAX_LENGTH: Final = 100

@@ -16,7 +16,7 @@ from enum import Enum
 
 from tui_crm.domain.money import ZERO, MoneyInput, round_money, to_money
 
-__all__ = ["VatRate", "vat_amount", "amount_without_vat"]
+__all__ = ["VatRate", "amount_without_vat", "vat_amount"]
 
 _HUNDRED = Decimal(100)
 

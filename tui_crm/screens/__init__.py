@@ -1,1 +1,1 @@
-"""screens layer of tui-crm (see DESIGN.md §2)."""
+"""screens layer of tui-crm (see docs/architecture.md §2)."""

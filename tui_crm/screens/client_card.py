@@ -2,7 +2,7 @@
 
 Save goes through `validate_client` first and refuses invalid input without touching the store;
 escape on a card with unsaved edits asks before discarding (nothing typed is lost silently).
-A saved client is queued for accounting (DESIGN.md §1 step 1); "send now" also asks sync to push.
+A saved client is queued for accounting (docs/architecture.md §1, step 1); "send now" also asks sync to push.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ class ClientSaveFailed(Message):
 
 
 class ClientCardScreen(HostedScreen[None]):
-    """DESIGN.md §6 "Client card": tabs Details / Invoices, validation on every field."""
+    """Client card: tabs Details / Invoices, validation on every field."""
 
     CSS_PATH = "client_card.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -210,22 +210,20 @@ class ClientCardScreen(HostedScreen[None]):
             yield Label("", id="card-title")
             yield Label("", id="sync-line")
         with TabbedContent(initial="details", id="tabs"):
-            with TabPane(tr("card.tab_details"), id="details"):
-                with VerticalScroll(id="form"):
-                    with Vertical(classes="field-box", id="box-kind"):
+            with TabPane(tr("card.tab_details"), id="details"), VerticalScroll(id="form"):
+                with Vertical(classes="field-box", id="box-kind"), Horizontal(classes="field"):
+                    yield Label(tr("card.kind"), classes="caption")
+                    with RadioSet(id="kind", compact=True):
+                        for kind in KINDS:
+                            yield RadioButton(kind_label(kind), value=kind is ClientKind.LEGAL_ENTITY)
+                for field in FIELDS:
+                    with Vertical(classes="field-box", id=f"box-{field}"):
                         with Horizontal(classes="field"):
-                            yield Label(tr("card.kind"), classes="caption")
-                            with RadioSet(id="kind", compact=True):
-                                for kind in KINDS:
-                                    yield RadioButton(kind_label(kind), value=kind is ClientKind.LEGAL_ENTITY)
-                    for field in FIELDS:
-                        with Vertical(classes="field-box", id=f"box-{field}"):
-                            with Horizontal(classes="field"):
-                                yield Label(tr(f"card.{field}"), classes="caption")
-                                yield Input(id=field, compact=True, placeholder=_placeholder(field),
-                                            select_on_focus=False)
-                            yield Label("", classes="error", id=f"error-{field}")
-                    yield Static("", id="duplicates")
+                            yield Label(tr(f"card.{field}"), classes="caption")
+                            yield Input(id=field, compact=True, placeholder=_placeholder(field),
+                                        select_on_focus=False)
+                        yield Label("", classes="error", id=f"error-{field}")
+                yield Static("", id="duplicates")
             with TabPane(tr("card.tab_invoices"), id="invoices"):
                 table: DataTable[object] = DataTable(id="invoice-table", cursor_type="row", zebra_stripes=True)
                 yield table
@@ -283,7 +281,7 @@ class ClientCardScreen(HostedScreen[None]):
             self.load()
 
     def _fill_form(self) -> None:
-        values = {field: "" for field in FIELDS}
+        values = dict.fromkeys(FIELDS, "")
         kind = ClientKind.LEGAL_ENTITY
         if self.record is not None:
             c = self.record.client

@@ -1,6 +1,6 @@
 """Clients list, the home screen: type a name, phone or ИНН; `enter` opens the card, `n` a new one.
 
-The list is a query with LIMIT run in a thread worker on every keystroke (STYLE.md 2, 5): the
+The list is a query with LIMIT run in a thread worker on every keystroke (docs/architecture.md §2): the
 screen never holds more than a page of rows, however many clients the base has.
 """
 
@@ -80,7 +80,7 @@ def prefill_from_search(text: str) -> dict[str, str]:
 
 
 class ClientsScreen(HostedScreen[None]):
-    """DESIGN.md §6 "Clients": list with type-to-filter; the app's home screen."""
+    """Clients: list with type-to-filter; the app's home screen."""
 
     CSS_PATH = "clients.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [

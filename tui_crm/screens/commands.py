@@ -1,4 +1,4 @@
-"""Command-palette providers, one per area (STYLE.md 8, posting's commands.py, dolphie's palette).
+"""Command-palette providers, one per area (docs/architecture.md §2; after posting's commands.py and dolphie's palette).
 
 - `ScreenProvider`: every key of the screen the palette was opened from, as a command; a new
   screen's actions therefore appear in the palette without anything to register here;

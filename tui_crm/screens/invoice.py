@@ -198,7 +198,7 @@ class InvoiceScreen(HostedScreen[None]):
         super().__init__()
         self.store = store
         self.is_new = invoice_id is None
-        # The 1C Ref_Key is chosen now, before the first push (idempotent push, DESIGN.md §4).
+        # The 1C Ref_Key is chosen now, before the first push (idempotent push, docs/architecture.md §3).
         self.invoice_id = invoice_id or str(uuid.uuid4())
         self.invoice = Invoice(client_id=client_id)
         self.record: InvoiceRecord | None = None

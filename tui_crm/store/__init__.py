@@ -1,4 +1,4 @@
-"""The CRM's local store: one DuckDB file per OS user (DESIGN.md §3).
+"""The CRM's local store: one DuckDB file per OS user (docs/architecture.md §4).
 
 `store` knows DuckDB, not Textual and not httpx. Screens and sync call typed methods here;
 nobody outside this package writes SQL.

@@ -1,6 +1,6 @@
 """Opening the CRM's DuckDB file: migrations, locking, one connection with a cursor per thread.
 
-The TUI process owns its file for its lifetime (DESIGN.md §3). DuckDB locks the file against
+The TUI process owns its file for its lifetime (docs/architecture.md §4). DuckDB locks the file against
 every other process, so a second open fails; we turn that into `StoreLocked` with plain words.
 """
 

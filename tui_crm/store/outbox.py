@@ -3,7 +3,7 @@
 Why steps are stored: a push of an invoice is several requests (contract, order, linked invoice
 document). Each completed request is recorded in its own transaction, so a process killed between
 two requests resumes at the next one; the request that may have been in flight is verified by key
-before it is sent again (DESIGN.md §4), so nothing is created twice.
+before it is sent again (docs/architecture.md §3, "Push"), so nothing is created twice.
 
 States: pending → sending → done | failed | discarded. A ``sending`` item found at start-up was
 interrupted (crash, kill -9) and is claimed again like a pending one.

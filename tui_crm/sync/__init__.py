@@ -1,1 +1,1 @@
-"""sync layer of tui-crm (see DESIGN.md §2)."""
+"""sync layer of tui-crm (see docs/architecture.md §2)."""

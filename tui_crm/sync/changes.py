@@ -1,7 +1,7 @@
 """The pull cycle's change detection: what to re-read from accounting, and what to leave alone.
 
 Why apart from the engine: this is the part that makes an idle cycle cost a handful of requests
-instead of a full re-read (DESIGN.md §4) — cheap ``$count`` probes and ages decide whether the
+instead of a full re-read (docs/architecture.md §3, "Pull") — cheap ``$count`` probes and ages decide whether the
 reference and the product mirror are re-read, and register balances plus a round-robin sweep
 decide which open orders' documents are read. The engine (`SyncService`) only serialises cycles,
 records them and reports them.

@@ -1,6 +1,6 @@
 """What the sync engine tells its subscribers: plain, frozen, past-tense events.
 
-The engine knows no Textual (DESIGN.md §2). The app subscribes once and re-posts each event as
+The engine knows no Textual (docs/architecture.md §2). The app subscribes once and re-posts each event as
 the typed Textual message of the same name (`tui_crm.messages`), which screens handle with
 `@on(...)`. Adding an event here means adding its message there; a test checks both lists match.
 """

@@ -2,7 +2,7 @@
 the orders on screen, refreshed every few seconds.
 
 Why apart from the engine: its cost must grow with what the operator sees, not with the catalog
-(DESIGN.md §4, "Live rows") — it asks for exactly the watched product ids (Balance/SliceLast with
+(docs/architecture.md §3, "Live rows") — it asks for exactly the watched product ids (Balance/SliceLast with
 a ``Condition`` on those refs, in batches) and the watched orders, and nothing else.
 """
 

@@ -41,7 +41,7 @@ from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.pull")
 
-__all__ = ["BadData", "PullResult", "Progress", "pull_mirror"]
+__all__ = ["BadData", "Progress", "PullResult", "pull_mirror"]
 
 Progress = Callable[[str, int, int | None], None]
 

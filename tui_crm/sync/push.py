@@ -1,7 +1,7 @@
 """Outbox → accounting, idempotent: clients (counterparty + contact information) and invoices
 (contract if needed, the order with its goods, the linked invoice document).
 
-The rules (DESIGN.md §4):
+The rules (docs/architecture.md §3, "Push"):
 * every object's ``Ref_Key`` is chosen by the CRM before the first attempt (client and invoice ids
   are uuids; the contract and the invoice document get deterministic uuid5 keys);
 * a create that is retried after any earlier attempt first looks the key up and adopts the

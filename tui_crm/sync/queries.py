@@ -50,7 +50,7 @@ class Query:
 
 
 def ref_match(field_name: str, ref: str, type_name: str | None) -> str:
-    """``F eq guid'…'`` or, for a composite, ``F eq cast(guid'…','Type')`` (§7.1)."""
+    """``F eq guid'…'`` or, for a composite, ``F eq cast(guid'…','Type')`` (docs/onec-odata-notes.md §7.1)."""
     return eq(field_name, cast_ref(ref, type_name) if type_name else lit_guid(ref))
 
 
@@ -120,7 +120,7 @@ def _register_path(c: Concept, condition: str | None, *, Period: datetime | None
 def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
           period: datetime | None = None) -> Query:
     """Balance of the stock register, restricted in ``Condition`` (not $filter) by warehouse and
-    products (§3: restrictions belong in the virtual table's parameters)."""
+    products (docs/onec-odata-notes.md §3: restrictions belong in the virtual table's parameters)."""
     c = p["stock"]
     parts = []
     if warehouse_id:
@@ -290,8 +290,8 @@ __all__ = [
     "CATALOG_FIELDS",
     "Query",
     "catalog",
-    "contacts",
     "contact_kinds",
+    "contacts",
     "contracts_of",
     "debt",
     "orders_by_id",

@@ -3,7 +3,7 @@
 It owns the OData client, the profile and the store writer; runs the pull cycle, the outbox push
 and the live-rows job without overlap (one lock each); records each run; tracks whether
 accounting is reachable; and reports through plain events to subscribers. It never touches a
-widget (DESIGN.md §2). The work itself lives elsewhere: what a pull cycle re-reads in
+widget (docs/architecture.md §2). The work itself lives elsewhere: what a pull cycle re-reads in
 `tui_crm.sync.changes`, the live job in `tui_crm.sync.live`, the jobs in `jobs`/`pull`/`push`.
 
 API for the screens (all coroutine methods are safe to call from a Textual worker):

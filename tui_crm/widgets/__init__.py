@@ -1,1 +1,1 @@
-"""widgets layer of tui-crm (see DESIGN.md §2)."""
+"""widgets layer of tui-crm (see docs/architecture.md §2)."""

@@ -1,7 +1,7 @@
 """Client for the 1C:Enterprise 8.3 standard OData interface (OData v3, JSON).
 
 Why this module exists: 1C's OData dialect has quirks that silently break a naive client
-(see ``reference/onec-odata.md`` §7).  Everything the rest of the sync layer needs to talk to
+(see ``docs/onec-odata-notes.md`` §7).  Everything the rest of the sync layer needs to talk to
 accounting goes through this package, so those quirks are handled in exactly one place:
 
 * user text only ever reaches ``$filter`` through the literal builders (``lit_*``), which escape

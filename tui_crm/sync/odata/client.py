@@ -128,7 +128,7 @@ class ODataClient:
     Reads (GET) are retried with exponential backoff + jitter on unreachability, 502/503/504
     and 500 with code -1 / no code (often transient).  Writes (POST/PATCH/DELETE) are never
     retried automatically: 1C writes are not idempotent and a lost answer may hide a commit;
-    the push layer decides (see DESIGN §4, idempotent push).  ``create(..., idempotent=True)``
+    the push layer decides (see docs/architecture.md §3, "Push").  ``create(..., idempotent=True)``
     opts in when the caller supplied ``Ref_Key`` and will reconcile KeyExists.
     """
 

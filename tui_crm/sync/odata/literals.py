@@ -120,7 +120,7 @@ def lit_decimal(v: Decimal | int) -> str:
 
 
 def cast_ref(guid: str | uuid.UUID, entity: str) -> str:
-    """``cast(guid'…','Document_X')`` -- the only way to compare a composite field (§7.1)."""
+    """``cast(guid'…','Document_X')`` -- the only way to compare a composite field (docs/onec-odata-notes.md §7.1)."""
     return f"cast({lit_guid(guid)},'{_check_entity(entity)}')"
 
 
@@ -186,7 +186,7 @@ def not_(part: str) -> str:
 
 
 def substringof(text: str, field: str) -> str:
-    """``substringof('text', Field)`` -- substring first, as 1C expects (§1).
+    """``substringof('text', Field)`` -- substring first, as 1C expects (docs/onec-odata-notes.md §1).
 
     Case sensitivity depends on the 1C database collation; 1C has no tolower().
     """
@@ -263,7 +263,7 @@ def virtual_table(
 
     Quoting of string parameters (Condition, Dimensions, AccountCondition):
     * ``"vendor"`` (default) -- wrap in quotes, inner quotes NOT doubled, exactly like the
-      1C documentation examples (reference §3), which is what real 1C parses.  Refuses a
+      1C documentation examples (docs/onec-odata-notes.md §3), which is what real 1C parses.  Refuses a
       condition containing ``''`` (an escaped quote inside a string literal), because that is
       ambiguous in this form.
     * ``"double"`` -- standard OData v3 doubling of inner quotes (``guid''…''``).  1C does not
