@@ -177,7 +177,6 @@ async def bench_tui(
 
     class BenchApp(HostApp):
         def on_mount(self) -> None:
-            super().on_mount()
             self.push_screen(PickerScreen(store, wh, pt))
 
     app = BenchApp(store)

@@ -247,7 +247,6 @@ def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncServ
                              sync_view=sync_view or SyncView(online=True, last_success=store.last_success()))
 
         def on_mount(self) -> None:
-            super().on_mount()
             self.push_screen(make_screen(store))
 
         def outbox_changed(self) -> None:

@@ -57,3 +57,42 @@ def test_screens_and_app_look_nothing_up_by_name() -> None:
             if re.search(r"\b(getattr|hasattr|setattr)\(|__name__\s*(==|!=|in\b)", line):
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{n}: {line.strip()}")
     assert offenders == []
+
+
+async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:  # noqa: ANN001
+    """The app subscribes to the engine once (Textual runs every class's on_mount; a second
+    subscription would toast every push twice)."""
+    from datetime import datetime as dt
+
+    from tests.clock import TestClock
+    from tui_crm.app import CrmApp
+    from tui_crm.store import Store
+    from tui_crm.sync.events import PushFinished
+
+    class Engine:
+        """Only what the app calls at mount and unmount (no accounting in this test)."""
+
+        subscribers: list = []
+
+        def subscribe(self, callback):  # noqa: ANN001, ANN202
+            self.subscribers.append(callback)
+            return lambda: self.subscribers.remove(callback)
+
+        async def aclose(self) -> None:
+            pass
+
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    engine = Engine()
+    app = CrmApp(store, engine, autosync=False, live_clock=False)  # type: ignore[arg-type]
+    try:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await pilot.pause()
+            assert len(engine.subscribers) == 1
+            engine.subscribers[0](PushFinished(dt(2026, 11, 30, 12, 0), failed=(("client", "x", "КПП неверен"),)))
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            toasts = [n.message for n in app._notifications]
+            assert len([t for t in toasts if "КПП неверен" in t]) == 1, toasts
+    finally:
+        store.close()

@@ -98,7 +98,8 @@ class CrmApp(HostApp):
         localize_bindings(self._bindings)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # HostApp.on_mount (engine subscription, outbox count) runs too: Textual calls the
+        # on_mount of every class in the MRO, so it is not called from here.
         if self._theme_name and self._theme_name in self.available_themes:
             self.theme = self._theme_name
         self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
@@ -113,7 +114,6 @@ class CrmApp(HostApp):
         return self.run_worker(factory(), group="sync", exit_on_error=False)
 
     async def on_unmount(self) -> None:
-        super().on_unmount()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self.service is not None:
