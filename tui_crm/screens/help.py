@@ -79,7 +79,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Label(tr("help.title"), id="help-title")
             with VerticalScroll():
-                yield Label(tr("help.screen", name=name), classes="section")
+                # The title may be a client's name from 1C: plain text, never markup.
+                yield Label(Text(tr("help.screen", name=name)), classes="section")
                 yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
                 yield Label(tr("help.global"), classes="section")
                 yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")
