@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
@@ -116,7 +117,7 @@ class QuantityValidator(Validator):
 class QuantityScreen(ModalScreen[Decimal | None]):
     """Asks how many of one product to add; refuses garbage, warns above free stock."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", tr("pk.bind_cancel"), id="quantity.cancel"),
     ]
 
@@ -190,7 +191,7 @@ class QuantityScreen(ModalScreen[Decimal | None]):
 class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
     """Quantity and discount of one line; both validated, enter saves, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
 
     def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
         super().__init__(classes="form-modal")

@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -182,7 +183,7 @@ class InvoiceScreen(HostedScreen[None]):
     """Write or view one invoice. `invoice_id=None` starts a new one for `client_id`."""
 
     CSS_PATH = "invoice.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a,insert", "add_products", tr("iv.bind_add_products"), id="invoice.add", key_display="a/Ins"),
         Binding("e,f4", "edit_line", tr("iv.bind_edit_line"), id="invoice.edit-line", key_display="e/F4"),
         Binding("delete,f8", "delete_line", tr("iv.bind_delete_line"), id="invoice.delete-line", key_display="Del/F8"),

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -151,7 +152,7 @@ class OrderScreen(HostedScreen[None]):
     """One order as accounting sees it: items, payments, shipments, with their state and age."""
 
     CSS_PATH = "order.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "tab('items')", tr("od.bind_items"), id="order.items"),
         Binding("2", "tab('payment')", tr("od.bind_payment"), id="order.payment"),
         Binding("3", "tab('shipment')", tr("od.bind_shipment"), id="order.shipment"),

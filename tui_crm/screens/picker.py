@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -23,7 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
@@ -170,7 +171,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     """
 
     CSS_PATH = "picker.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", tr("pk.bind_close"), id="picker.close"),
         Binding("f4", "add", tr("pk.bind_add_line"), id="picker.add", key_display="enter/F4"),
         Binding("down", "to_list", tr("pk.bind_to_list"), show=False, id="picker.to-list"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -104,7 +105,7 @@ class ErrorTextScreen(ModalScreen[None]):
     """The full text of one error, selectable, and copied with `c` (OSC 52, works over SSH)."""
 
     CSS_PATH = "sync_log.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,f2", "copy", tr("sl.bind_copy"), id="error.copy"),
         Binding("escape", "close", tr("sl.bind_close"), id="error.close"),
     ]
@@ -139,7 +140,7 @@ class SyncLogScreen(HostedScreen[None]):
     """Runs (newest first) and the outbox; the row under the cursor shows its full error below."""
 
     CSS_PATH = "sync_log.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,v", "view_error", tr("sl.bind_view"), id="synclog.view", key_display="enter"),
         Binding("c", "copy_error", tr("sl.bind_copy"), id="synclog.copy"),
         Binding("r,f7", "retry", tr("sl.bind_retry"), id="synclog.retry", key_display="r/F7"),
