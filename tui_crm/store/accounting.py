@@ -353,7 +353,7 @@ class AccountingStore:
                 continue
             cur.execute("DELETE FROM invoice_lines WHERE invoice_id = ?", [state.id])
             cur.execute("DELETE FROM invoices WHERE id = ?", [state.id])
-            vat_total = sum((Decimal(l[6]) for l in lines), Decimal(0))
+            vat_total = sum((Decimal(line[6]) for line in lines), Decimal(0))
             cur.execute(
                 "INSERT INTO invoices (id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, "
                 "total, vat_total, number, posted, deletion_mark, data_version, origin, sync_state, created_at, "
@@ -366,7 +366,7 @@ class AccountingStore:
             names = {
                 r[0]: (r[1], r[2], r[3]) for r in cur.execute(
                     "SELECT id, code, name, unit_name FROM products WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                    [[l[0] for l in lines]],
+                    [[line[0] for line in lines]],
                 ).fetchall()
             }
             for n, (product, qty, price, disc, amount, rate, vat) in enumerate(lines, start=1):
