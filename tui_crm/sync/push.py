@@ -22,6 +22,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -316,10 +317,8 @@ class Pusher:
                     f"{kind_f}_Type={lit_str(parse.type_name(kind_type))})")
             if not value:
                 if update:
-                    try:
+                    with suppress(NotFound):
                         await self.client._request("DELETE", path)
-                    except NotFound:
-                        pass
                 continue
             try:
                 await self.client.create(c.entity, {**key, c.f("value"): value})
