@@ -325,7 +325,7 @@ class OrderScreen(HostedScreen[None]):
         self._paint_age()
 
     def _paint_items(self, rec: InvoiceRecord) -> None:
-        ordered, shipped = self._ordered_and_shipped()
+        _ordered, shipped = self._ordered_and_shipped()
         table = self.query_one("#ord-items", DataTable)
         table.clear()
         inv = rec.invoice

@@ -83,7 +83,7 @@ class PickerTable(DataTable[Text]):
         columns = [column.key for column in self.ordered_columns]
         for index, cells in enumerate(rows[:old]):
             key = str(index)
-            for column, value in zip(columns, cells):
+            for column, value in zip(columns, cells, strict=True):
                 self.update_cell(key, column, value)
         for index in range(old, len(rows)):
             self.add_row(*rows[index], key=str(index))
