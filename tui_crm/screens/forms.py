@@ -38,14 +38,23 @@ register(
         "pk.bind_cancel": {"en": "Cancel", "ru": "Отмена"},
         "pk.qty_title": {"en": "Quantity", "ru": "Количество"},
         "pk.qty_of": {"en": "{name}", "ru": "{name}"},
-        "pk.qty_info": {"en": "Free on the warehouse: {free} {unit} · price {price}", "ru": "Свободно на складе: {free} {unit} · цена {price}"},
-        "pk.qty_over_free": {"en": "More than the free stock ({free}): allowed, but accounting may not reserve it.", "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать."},
+        "pk.qty_info": {
+            "en": "Free on the warehouse: {free} {unit} · price {price}",
+            "ru": "Свободно на складе: {free} {unit} · цена {price}",
+        },
+        "pk.qty_over_free": {
+            "en": "More than the free stock ({free}): allowed, but accounting may not reserve it.",
+            "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать.",
+        },
         "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
         "pk.bind_ok": {"en": "OK", "ru": "ОК"},
         "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
         "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
         "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
-        "iv.line_hint": {"en": "enter OK · tab next field · esc cancel", "ru": "enter ОК · tab следующее поле · esc отмена"},
+        "iv.line_hint": {
+            "en": "enter OK · tab next field · esc cancel",
+            "ru": "enter ОК · tab следующее поле · esc отмена",
+        },
     }
 )
 

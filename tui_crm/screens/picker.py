@@ -38,16 +38,28 @@ from tui_crm.widgets.money import money_text, qty_text
 
 register(
     {
-        "pk.title": {"en": "Add products — {warehouse} · {price_type}", "ru": "Подбор товаров — {warehouse} · {price_type}"},
+        "pk.title": {
+            "en": "Add products — {warehouse} · {price_type}",
+            "ru": "Подбор товаров — {warehouse} · {price_type}",
+        },
         "pk.search": {"en": "Type a name, code or article…", "ru": "Наименование, код или артикул…"},
         "pk.shown": {"en": "{count} shown", "ru": "показано: {count}"},
         "pk.more": {"en": "{count} shown, type more to narrow", "ru": "показано {count}, уточните поиск"},
-        "pk.none": {"en": "Nothing matches “{text}” on this warehouse.", "ru": "На этом складе ничего не найдено по «{text}»."},
-        "pk.empty": {"en": "The catalog is empty: waiting for the first pull from accounting.", "ru": "Каталог пуст: ждём первой загрузки из учёта."},
+        "pk.none": {
+            "en": "Nothing matches “{text}” on this warehouse.",
+            "ru": "На этом складе ничего не найдено по «{text}».",
+        },
+        "pk.empty": {
+            "en": "The catalog is empty: waiting for the first pull from accounting.",
+            "ru": "Каталог пуст: ждём первой загрузки из учёта.",
+        },
         "pk.keys": {"en": "enter add · ↓ to the list · esc close", "ru": "enter добавить · ↓ к списку · esc закрыть"},
         "pk.added": {"en": "Added {name} × {qty} {unit}", "ru": "Добавлено: {name} × {qty} {unit}"},
         "pk.added_count": {"en": "{count} added", "ru": "добавлено строк: {count}"},
-        "pk.no_price": {"en": "{name} has no price in this price type; ask accounting to set one.", "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить."},
+        "pk.no_price": {
+            "en": "{name} has no price in this price type; ask accounting to set one.",
+            "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить.",
+        },
         "pk.search_failed": {"en": "Search failed: {error}", "ru": "Поиск не удался: {error}"},
         "pk.bind_add_line": {"en": "Add line", "ru": "Добавить"},
         "pk.bind_close": {"en": "Close", "ru": "Закрыть"},
