@@ -154,7 +154,8 @@ class ProductsScreen(HostedScreen[None]):
             table.move_cursor(row=min(keep, len(rows) - 1))
         hint = self.query_one("#hint", Label)
         if not rows:
-            hint.update(Text(tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")))
+            empty = tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")
+            hint.update(Text(empty))
         else:
             hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
         self.host.watch_products(self, self.warehouse_id, self.price_type_id,

@@ -255,10 +255,13 @@ class SyncLogScreen(HostedScreen[None]):
         outbox.clear()
         for item in msg.outbox:
             state_style = {"failed": "bold red", "sending": "italic"}.get(item.state, "")
+            kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind
+            action = tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action
+            state = tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state
             outbox.add_row(
-                Text(str(item.id), justify="right"), Text(tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind),
-                Text(msg.labels.get(item.id, item.object_id)), Text(tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action),
-                Text(tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state, style=state_style),
+                Text(str(item.id), justify="right"), Text(kind),
+                Text(msg.labels.get(item.id, item.object_id)), Text(action),
+                Text(state, style=state_style),
                 Text(str(item.attempts), justify="right"), Text(_when(item.next_attempt_at)),
                 Text(first_line(item.last_error), style="red"), key=f"out:{item.id}",
             )

@@ -275,7 +275,9 @@ class Pusher:
             await self._step(item, "contacts")
         rec = self.store.get_client(cid)
         code = rec.accounting_code if rec else ""
-        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid)))
+        await self.writer.run(
+            lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid))
+        )
 
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
@@ -569,7 +571,9 @@ class Pusher:
         # First attempt: the DataVersion the CRM last saw (a 1C edit since then is a conflict).
         # A retry may follow our own PATCH whose answer was lost, so it uses the fresh one.
         if_match = state.data_version if item.attempts > 1 or not known or not known[1] else known[1]
-        await self.writer.run(lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id))
+        await self.writer.run(
+            lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id)
+        )
         body = self.order_body(iid, contract_id, org_id)
         try:
             obj = await self.client.update(c.entity, iid, body, if_match=if_match)
