@@ -125,7 +125,9 @@ def _check_url(url: str, where: str) -> str:
             "https://server/base/odata/standard.odata/"
         )
     if parts.username or parts.password:
-        raise ConfigError(f"{where}: put the login in accounting.username and the password in an env var, not in the URL")
+        raise ConfigError(
+            f"{where}: put the login in accounting.username and the password in an env var, not in the URL"
+        )
     return url if url.endswith("/") else url + "/"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Final, Literal, Union
+from typing import Final, Literal
 
 from tui_crm.domain.problems import Code, ValidationError, problem
 
@@ -34,7 +34,7 @@ __all__ = [
     "to_money",
 ]
 
-MoneyInput = Union[Decimal, int, str]
+MoneyInput = Decimal | int | str
 """What :func:`to_money` accepts: never ``float``."""
 
 ZERO: Final = Decimal("0")
@@ -56,7 +56,7 @@ def to_money(value: MoneyInput) -> Decimal:
     ``TypeError`` (a float has already lost precision; a bool is almost certainly a bug), and
     text that is not a number, NaN or infinity with ``ValueError``.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(
             f"money must be Decimal, int or str, not {type(value).__name__} ({value!r}); "
             "floats cannot represent kopecks exactly"

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = ["Code", "Problem", "ValidationError"]
 
 
-class Code(str, Enum):
+class Code(StrEnum):
     """Every rule the domain can report as broken; ``.value`` is the catalog key suffix.
 
     Parameters each code comes with are listed after it; ``what`` is a subject key

@@ -111,7 +111,7 @@ _INN12_WEIGHTS_12: Final = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 def _check_digit(digits: Sequence[int], weights: Sequence[int]) -> int:
     """Official ИНН control digit: weighted sum mod 11, then mod 10."""
-    return sum(d * w for d, w in zip(digits, weights)) % 11 % 10
+    return sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 % 10
 
 
 def inn_checksum_ok(inn: str) -> bool:

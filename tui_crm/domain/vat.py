@@ -113,10 +113,7 @@ def vat_amount(
     r = rate.percent
     with localcontext() as ctx:
         ctx.prec = 40
-        if amount_includes_vat or rate.is_calculated:
-            raw = value * r / (_HUNDRED + r)
-        else:
-            raw = value * r / _HUNDRED
+        raw = value * r / (_HUNDRED + r) if amount_includes_vat or rate.is_calculated else value * r / _HUNDRED
     return round_money(raw)
 
 

@@ -61,7 +61,10 @@ register({
     "card.email": {"en": "E-mail", "ru": "E-mail"},
     "card.address": {"en": "Address", "ru": "Адрес"},
     "card.comment": {"en": "Comment", "ru": "Комментарий"},
-    "card.ph_name": {"en": "as the manager says it, e.g. Ромашка ООО", "ru": "как называют в работе, например Ромашка ООО"},
+    "card.ph_name": {
+        "en": "as the manager says it, e.g. Ромашка ООО",
+        "ru": "как называют в работе, например Ромашка ООО",
+    },
     "card.ph_full_name": {"en": "for documents, e.g. ООО «Ромашка»", "ru": "для документов, например ООО «Ромашка»"},
     "card.ph_inn": {"en": "10 digits (company) or 12 (person)", "ru": "10 цифр (юрлицо) или 12 (ИП, физлицо)"},
     "card.ph_kpp": {"en": "9 characters, e.g. 773601001", "ru": "9 знаков, например 773601001"},

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
@@ -37,14 +38,23 @@ register(
         "pk.bind_cancel": {"en": "Cancel", "ru": "Отмена"},
         "pk.qty_title": {"en": "Quantity", "ru": "Количество"},
         "pk.qty_of": {"en": "{name}", "ru": "{name}"},
-        "pk.qty_info": {"en": "Free on the warehouse: {free} {unit} · price {price}", "ru": "Свободно на складе: {free} {unit} · цена {price}"},
-        "pk.qty_over_free": {"en": "More than the free stock ({free}): allowed, but accounting may not reserve it.", "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать."},
+        "pk.qty_info": {
+            "en": "Free on the warehouse: {free} {unit} · price {price}",
+            "ru": "Свободно на складе: {free} {unit} · цена {price}",
+        },
+        "pk.qty_over_free": {
+            "en": "More than the free stock ({free}): allowed, but accounting may not reserve it.",
+            "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать.",
+        },
         "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
         "pk.bind_ok": {"en": "OK", "ru": "ОК"},
         "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
         "iv.line_quantity": {"en": "Quantity ({unit})", "ru": "Количество ({unit})"},
         "iv.line_discount": {"en": "Discount %", "ru": "Скидка %"},
-        "iv.line_hint": {"en": "enter OK · tab next field · esc cancel", "ru": "enter ОК · tab следующее поле · esc отмена"},
+        "iv.line_hint": {
+            "en": "enter OK · tab next field · esc cancel",
+            "ru": "enter ОК · tab следующее поле · esc отмена",
+        },
     }
 )
 
@@ -116,7 +126,7 @@ class QuantityValidator(Validator):
 class QuantityScreen(ModalScreen[Decimal | None]):
     """Asks how many of one product to add; refuses garbage, warns above free stock."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", tr("pk.bind_cancel"), id="quantity.cancel"),
     ]
 
@@ -190,7 +200,7 @@ class QuantityScreen(ModalScreen[Decimal | None]):
 class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
     """Quantity and discount of one line; both validated, enter saves, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
 
     def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
         super().__init__(classes="form-modal")

@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -57,41 +58,101 @@ register(
     {
         "iv.new": {"en": "New invoice", "ru": "Новый счёт"},
         "iv.title": {"en": "Invoice № {number} of {date}", "ru": "Счёт № {number} от {date}"},
-        "iv.title_unnumbered": {"en": "Invoice of {date} (no 1C number yet)", "ru": "Счёт от {date} (номера 1С ещё нет)"},
+        "iv.title_unnumbered": {
+            "en": "Invoice of {date} (no 1C number yet)",
+            "ru": "Счёт от {date} (номера 1С ещё нет)",
+        },
         "iv.client": {"en": "Client", "ru": "Клиент"},
-        "iv.no_client": {"en": "— none: open the invoice from a client card —", "ru": "— не выбран: откройте счёт из карточки клиента —"},
+        "iv.no_client": {
+            "en": "— none: open the invoice from a client card —",
+            "ru": "— не выбран: откройте счёт из карточки клиента —",
+        },
         "iv.warehouse": {"en": "Warehouse", "ru": "Склад"},
         "iv.price_type": {"en": "Price type", "ru": "Тип цен"},
         "iv.date": {"en": "Date", "ru": "Дата"},
         "iv.discount": {"en": "Disc. %", "ru": "Скидка %"},
         "iv.comment": {"en": "Comment", "ru": "Комментарий"},
-        "iv.no_lines": {"en": "No lines yet: press a or Insert to add products.", "ru": "Строк пока нет: a или Insert — подбор товаров."},
-        "iv.totals": {"en": "Lines {count} · before discounts {gross} · discounts {discount} · VAT {vat} · ", "ru": "Строк {count} · без скидок {gross} · скидки {discount} · НДС {vat} · "},
-        "iv.totals_on_top": {"en": "Lines {count} · amount {amount} · discounts {discount} · VAT on top {vat} · ", "ru": "Строк {count} · сумма {amount} · скидки {discount} · НДС сверху {vat} · "},
+        "iv.no_lines": {
+            "en": "No lines yet: press a or Insert to add products.",
+            "ru": "Строк пока нет: a или Insert — подбор товаров.",
+        },
+        "iv.totals": {
+            "en": "Lines {count} · before discounts {gross} · discounts {discount} · VAT {vat} · ",
+            "ru": "Строк {count} · без скидок {gross} · скидки {discount} · НДС {vat} · ",
+        },
+        "iv.totals_on_top": {
+            "en": "Lines {count} · amount {amount} · discounts {discount} · VAT on top {vat} · ",
+            "ru": "Строк {count} · сумма {amount} · скидки {discount} · НДС сверху {vat} · ",
+        },
         "iv.total": {"en": "Total {total}", "ru": "Итого {total}"},
-        "iv.doc_discount_note": {"en": "* line discount combined with the invoice discount {pct} % (as 1C computes it)", "ru": "* скидка строки вместе со скидкой на счёт {pct} % (как считает 1С)"},
-        "iv.over_free": {"en": "⚠ {count} line(s) above free stock on this warehouse: allowed, accounting may not reserve it.", "ru": "⚠ Строк сверх свободного остатка на складе: {count}. Можно, но учёт может не зарезервировать."},
+        "iv.doc_discount_note": {
+            "en": "* line discount combined with the invoice discount {pct} % (as 1C computes it)",
+            "ru": "* скидка строки вместе со скидкой на счёт {pct} % (как считает 1С)",
+        },
+        "iv.over_free": {
+            "en": "⚠ {count} line(s) above free stock on this warehouse: allowed, accounting may not reserve it.",
+            "ru": "⚠ Строк сверх свободного остатка на складе: {count}. Можно, но учёт может не зарезервировать.",
+        },
         "iv.locked": {"en": "🔒 Posted", "ru": "🔒 Проведён"},
-        "iv.locked_note": {"en": "Read-only: accounting has posted this order. To change it, accounting must unpost it first.", "ru": "Только просмотр: заказ проведён в учёте. Чтобы изменить, бухгалтерия должна сначала отменить проведение."},
-        "iv.refused": {"en": "Not changed: accounting has posted order № {number}, so it is read-only here. Ask accounting to unpost it.", "ru": "Не изменено: заказ № {number} проведён в учёте и здесь только для просмотра. Попросите бухгалтерию отменить проведение."},
+        "iv.locked_note": {
+            "en": "Read-only: accounting has posted this order. To change it, accounting must unpost it first.",
+            "ru": (
+                "Только просмотр: заказ проведён в учёте. "
+                "Чтобы изменить, бухгалтерия должна сначала отменить проведение."
+            ),
+        },
+        "iv.refused": {
+            "en": (
+                "Not changed: accounting has posted order № {number}, so it is read-only here. "
+                "Ask accounting to unpost it."
+            ),
+            "ru": (
+                "Не изменено: заказ № {number} проведён в учёте и здесь только для просмотра. "
+                "Попросите бухгалтерию отменить проведение."
+            ),
+        },
         "iv.dirty": {"en": "● unsaved changes", "ru": "● есть несохранённые изменения"},
-        "iv.saved": {"en": "Invoice saved and queued for accounting.", "ru": "Счёт сохранён и поставлен в очередь в учёт."},
+        "iv.saved": {
+            "en": "Invoice saved and queued for accounting.",
+            "ru": "Счёт сохранён и поставлен в очередь в учёт.",
+        },
         "iv.save_failed": {"en": "Could not save: {error}", "ru": "Не удалось сохранить: {error}"},
         "iv.cannot_save": {"en": "Not saved: {problems}", "ru": "Не сохранено: {problems}"},
         "iv.not_saved_yet": {"en": "Save the invoice first (F2).", "ru": "Сначала сохраните счёт (F2)."},
-        "iv.became_posted": {"en": "Accounting posted this order: it is read-only now.", "ru": "Учёт провёл этот заказ: теперь он только для просмотра."},
-        "iv.repriced": {"en": "Prices of {count} line(s) taken from the price type {name}.", "ru": "Цены строк ({count}) взяты из типа цен «{name}»."},
-        "iv.no_warehouse": {"en": "Choose a warehouse first: the picker shows its free stock.", "ru": "Сначала выберите склад: подбор показывает его свободные остатки."},
+        "iv.became_posted": {
+            "en": "Accounting posted this order: it is read-only now.",
+            "ru": "Учёт провёл этот заказ: теперь он только для просмотра.",
+        },
+        "iv.repriced": {
+            "en": "Prices of {count} line(s) taken from the price type {name}.",
+            "ru": "Цены строк ({count}) взяты из типа цен «{name}».",
+        },
+        "iv.no_warehouse": {
+            "en": "Choose a warehouse first: the picker shows its free stock.",
+            "ru": "Сначала выберите склад: подбор показывает его свободные остатки.",
+        },
         "iv.line_deleted": {"en": "Line {n} deleted: {name}", "ru": "Строка {n} удалена: {name}"},
-        "iv.sync_local_only": {"en": "Not in accounting yet: F2 saves it and queues it.", "ru": "Ещё не в учёте: F2 сохранит и поставит в очередь."},
+        "iv.sync_local_only": {
+            "en": "Not in accounting yet: F2 saves it and queues it.",
+            "ru": "Ещё не в учёте: F2 сохранит и поставит в очередь.",
+        },
         "iv.sync_unsaved_new": {"en": "New invoice: not saved yet.", "ru": "Новый счёт: ещё не сохранён."},
         "iv.sync_queued": {"en": "Queued: waiting to be sent to accounting.", "ru": "В очереди: ждёт отправки в учёт."},
         "iv.sync_sending": {"en": "Sending to accounting… {step}", "ru": "Отправляется в учёт… {step}"},
-        "iv.sync_retrying": {"en": "Queued: attempt {attempts} failed ({error}); next try at {at}.", "ru": "В очереди: попытка {attempts} не удалась ({error}); следующая в {at}."},
+        "iv.sync_retrying": {
+            "en": "Queued: attempt {attempts} failed ({error}); next try at {at}.",
+            "ru": "В очереди: попытка {attempts} не удалась ({error}); следующая в {at}.",
+        },
         "iv.sync_in_accounting": {"en": "In accounting as № {number}.", "ru": "В учёте под № {number}."},
-        "iv.sync_in_accounting_posted": {"en": "In accounting as № {number}, posted.", "ru": "В учёте под № {number}, проведён."},
+        "iv.sync_in_accounting_posted": {
+            "en": "In accounting as № {number}, posted.",
+            "ru": "В учёте под № {number}, проведён.",
+        },
         "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
-        "iv.sync_failed_hint": {"en": " (sync log: details, retry)", "ru": " (журнал синхронизации: подробности, повтор)"},
+        "iv.sync_failed_hint": {
+            "en": " (sync log: details, retry)",
+            "ru": " (журнал синхронизации: подробности, повтор)",
+        },
         "iv.badge_sending": {"en": "Sending…", "ru": "Отправка…"},
         "iv.col_no": {"en": "№", "ru": "№"},
         "iv.col_product": {"en": "Product", "ru": "Товар"},
@@ -111,11 +172,23 @@ register(
         "iv.bind_back": {"en": "Back", "ru": "Назад"},
         "iv.bind_lines": {"en": "Lines", "ru": "Строки"},
         "iv.bind_reprice": {"en": "Re-price", "ru": "Обновить цены"},
-        "iv.price_changed": {"en": "⚠ Accounting changed the price of {count} line(s), e.g. {name}: {old} → {new}. r re-prices.", "ru": "⚠ Учёт изменил цену строк: {count}, напр. {name}: {old} → {new}. r — обновить цены."},
-        "iv.repriced_live": {"en": "Prices of {count} line(s) updated to accounting's current prices.", "ru": "Цены строк ({count}) обновлены по текущим ценам учёта."},
-        "iv.prices_current": {"en": "All lines already have accounting's current prices.", "ru": "Цены всех строк уже совпадают с ценами учёта."},
+        "iv.price_changed": {
+            "en": "⚠ Accounting changed the price of {count} line(s), e.g. {name}: {old} → {new}. r re-prices.",
+            "ru": "⚠ Учёт изменил цену строк: {count}, напр. {name}: {old} → {new}. r — обновить цены.",
+        },
+        "iv.repriced_live": {
+            "en": "Prices of {count} line(s) updated to accounting's current prices.",
+            "ru": "Цены строк ({count}) обновлены по текущим ценам учёта.",
+        },
+        "iv.prices_current": {
+            "en": "All lines already have accounting's current prices.",
+            "ru": "Цены всех строк уже совпадают с ценами учёта.",
+        },
         "iv.unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
-        "iv.unsaved_text": {"en": "This invoice has changes that are not saved.", "ru": "В счёте есть несохранённые изменения."},
+        "iv.unsaved_text": {
+            "en": "This invoice has changes that are not saved.",
+            "ru": "В счёте есть несохранённые изменения.",
+        },
         "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
         "iv.unsaved_discard": {"en": "Discard (d)", "ru": "Не сохранять (d)"},
         "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
@@ -182,7 +255,7 @@ class InvoiceScreen(HostedScreen[None]):
     """Write or view one invoice. `invoice_id=None` starts a new one for `client_id`."""
 
     CSS_PATH = "invoice.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a,insert", "add_products", tr("iv.bind_add_products"), id="invoice.add", key_display="a/Ins"),
         Binding("e,f4", "edit_line", tr("iv.bind_edit_line"), id="invoice.edit-line", key_display="e/F4"),
         Binding("delete,f8", "delete_line", tr("iv.bind_delete_line"), id="invoice.delete-line", key_display="Del/F8"),

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -43,7 +44,10 @@ from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 register(
     {
         "od.title": {"en": "Order № {number} of {date}", "ru": "Заказ № {number} от {date}"},
-        "od.title_unnumbered": {"en": "Order of {date} (no 1C number yet)", "ru": "Заказ от {date} (номера 1С ещё нет)"},
+        "od.title_unnumbered": {
+            "en": "Order of {date} (no 1C number yet)",
+            "ru": "Заказ от {date} (номера 1С ещё нет)",
+        },
         "od.missing": {"en": "This invoice is not in the CRM store.", "ru": "Этого счёта нет в базе CRM."},
         "od.total": {"en": "Total {total}", "ru": "Сумма {total}"},
         "od.tab_items": {"en": "Items", "ru": "Товары"},
@@ -54,13 +58,19 @@ register(
         "od.paid_summary": {"en": "Paid {paid} of {total} ({share})", "ru": "Оплачено {paid} из {total} ({share})"},
         "od.left_to_pay": {"en": " · to pay {left}", "ru": " · к оплате {left}"},
         "od.overpaid_by": {"en": " · overpaid by {over}", "ru": " · переплата {over}"},
-        "od.shipped_summary": {"en": "Shipped {share} by quantity ({covered} of {ordered})", "ru": "Отгружено {share} по количеству ({covered} из {ordered})"},
+        "od.shipped_summary": {
+            "en": "Shipped {share} by quantity ({covered} of {ordered})",
+            "ru": "Отгружено {share} по количеству ({covered} из {ordered})",
+        },
         "od.as_of": {"en": "as of {age} ago", "ru": "обновлено {age} назад"},
         "od.never": {"en": "not synced with accounting yet", "ru": "ещё не синхронизировано с учётом"},
         "od.stale": {"en": " (stale: sync is failing)", "ru": " (устарело: синхронизация не проходит)"},
         "od.stale_old": {"en": " (stale)", "ru": " (устарело)"},
         "od.no_payments": {"en": "No payments against this order yet.", "ru": "Оплат по этому заказу пока нет."},
-        "od.no_shipments": {"en": "Nothing shipped on this order yet.", "ru": "По этому заказу ещё ничего не отгружено."},
+        "od.no_shipments": {
+            "en": "Nothing shipped on this order yet.",
+            "ru": "По этому заказу ещё ничего не отгружено.",
+        },
         "od.not_counted": {"en": "not posted: not counted", "ru": "не проведён: не учтён"},
         "od.bank": {"en": "Bank", "ru": "Банк"},
         "od.cash": {"en": "Cash", "ru": "Касса"},
@@ -83,8 +93,14 @@ register(
         "od.col_doc": {"en": "Document", "ru": "Документ"},
         "od.by_line": {"en": "By line", "ru": "По строкам"},
         "od.documents": {"en": "Shipment documents", "ru": "Документы отгрузки"},
-        "od.payment_arrived": {"en": "Payment {number}: {amount} arrived for order {order}", "ru": "Поступила оплата {number}: {amount} по заказу {order}"},
-        "od.shipment_arrived": {"en": "Shipment {number} made for order {order}", "ru": "Отгрузка {number} по заказу {order}"},
+        "od.payment_arrived": {
+            "en": "Payment {number}: {amount} arrived for order {order}",
+            "ru": "Поступила оплата {number}: {amount} по заказу {order}",
+        },
+        "od.shipment_arrived": {
+            "en": "Shipment {number} made for order {order}",
+            "ru": "Отгрузка {number} по заказу {order}",
+        },
         "od.load_failed": {"en": "Could not read the order: {error}", "ru": "Не удалось прочитать заказ: {error}"},
         "od.bind_items": {"en": "Items", "ru": "Товары"},
         "od.bind_payment": {"en": "Payment", "ru": "Оплата"},
@@ -151,7 +167,7 @@ class OrderScreen(HostedScreen[None]):
     """One order as accounting sees it: items, payments, shipments, with their state and age."""
 
     CSS_PATH = "order.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "tab('items')", tr("od.bind_items"), id="order.items"),
         Binding("2", "tab('payment')", tr("od.bind_payment"), id="order.payment"),
         Binding("3", "tab('shipment')", tr("od.bind_shipment"), id="order.shipment"),
@@ -324,7 +340,7 @@ class OrderScreen(HostedScreen[None]):
         self._paint_age()
 
     def _paint_items(self, rec: InvoiceRecord) -> None:
-        ordered, shipped = self._ordered_and_shipped()
+        _ordered, shipped = self._ordered_and_shipped()
         table = self.query_one("#ord-items", DataTable)
         table.clear()
         inv = rec.invoice

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -23,7 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
@@ -37,16 +38,28 @@ from tui_crm.widgets.money import money_text, qty_text
 
 register(
     {
-        "pk.title": {"en": "Add products — {warehouse} · {price_type}", "ru": "Подбор товаров — {warehouse} · {price_type}"},
+        "pk.title": {
+            "en": "Add products — {warehouse} · {price_type}",
+            "ru": "Подбор товаров — {warehouse} · {price_type}",
+        },
         "pk.search": {"en": "Type a name, code or article…", "ru": "Наименование, код или артикул…"},
         "pk.shown": {"en": "{count} shown", "ru": "показано: {count}"},
         "pk.more": {"en": "{count} shown, type more to narrow", "ru": "показано {count}, уточните поиск"},
-        "pk.none": {"en": "Nothing matches “{text}” on this warehouse.", "ru": "На этом складе ничего не найдено по «{text}»."},
-        "pk.empty": {"en": "The catalog is empty: waiting for the first pull from accounting.", "ru": "Каталог пуст: ждём первой загрузки из учёта."},
+        "pk.none": {
+            "en": "Nothing matches “{text}” on this warehouse.",
+            "ru": "На этом складе ничего не найдено по «{text}».",
+        },
+        "pk.empty": {
+            "en": "The catalog is empty: waiting for the first pull from accounting.",
+            "ru": "Каталог пуст: ждём первой загрузки из учёта.",
+        },
         "pk.keys": {"en": "enter add · ↓ to the list · esc close", "ru": "enter добавить · ↓ к списку · esc закрыть"},
         "pk.added": {"en": "Added {name} × {qty} {unit}", "ru": "Добавлено: {name} × {qty} {unit}"},
         "pk.added_count": {"en": "{count} added", "ru": "добавлено строк: {count}"},
-        "pk.no_price": {"en": "{name} has no price in this price type; ask accounting to set one.", "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить."},
+        "pk.no_price": {
+            "en": "{name} has no price in this price type; ask accounting to set one.",
+            "ru": "У товара «{name}» нет цены этого типа; попросите бухгалтерию её установить.",
+        },
         "pk.search_failed": {"en": "Search failed: {error}", "ru": "Поиск не удался: {error}"},
         "pk.bind_add_line": {"en": "Add line", "ru": "Добавить"},
         "pk.bind_close": {"en": "Close", "ru": "Закрыть"},
@@ -82,7 +95,7 @@ class PickerTable(DataTable[Text]):
         columns = [column.key for column in self.ordered_columns]
         for index, cells in enumerate(rows[:old]):
             key = str(index)
-            for column, value in zip(columns, cells):
+            for column, value in zip(columns, cells, strict=True):
                 self.update_cell(key, column, value)
         for index in range(old, len(rows)):
             self.add_row(*rows[index], key=str(index))
@@ -170,7 +183,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     """
 
     CSS_PATH = "picker.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", tr("pk.bind_close"), id="picker.close"),
         Binding("f4", "add", tr("pk.bind_add_line"), id="picker.add", key_display="enter/F4"),
         Binding("down", "to_list", tr("pk.bind_to_list"), show=False, id="picker.to-list"),

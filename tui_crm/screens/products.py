@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Select
@@ -39,7 +40,7 @@ class ProductsScreen(HostedScreen[None]):
     The rows on screen are kept live like the picker's (`host.watch_products`)."""
 
     CSS_PATH = "products.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3,slash", "focus_search", tr("bind.search"), id="products.search"),
         Binding("f2", "focus_warehouse", tr("bind.warehouse"), id="products.warehouse"),
         Binding("f5,ctrl+r", "sync_now", tr("bind.refresh"), id="products.sync"),
@@ -153,7 +154,8 @@ class ProductsScreen(HostedScreen[None]):
             table.move_cursor(row=min(keep, len(rows) - 1))
         hint = self.query_one("#hint", Label)
         if not rows:
-            hint.update(Text(tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")))
+            empty = tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")
+            hint.update(Text(empty))
         else:
             hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
         self.host.watch_products(self, self.warehouse_id, self.price_type_id,

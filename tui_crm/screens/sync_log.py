@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -34,7 +35,10 @@ register(
         "sl.runs": {"en": "Recent runs", "ru": "Последние запуски"},
         "sl.outbox": {"en": "Outbox: waiting to go to accounting", "ru": "Исходящие: ждут отправки в учёт"},
         "sl.no_runs": {"en": "No sync runs yet.", "ru": "Синхронизация ещё не запускалась."},
-        "sl.no_outbox": {"en": "The outbox is empty: everything is in accounting.", "ru": "Исходящих нет: всё передано в учёт."},
+        "sl.no_outbox": {
+            "en": "The outbox is empty: everything is in accounting.",
+            "ru": "Исходящих нет: всё передано в учёт.",
+        },
         "sl.col_started": {"en": "Started", "ru": "Начало"},
         "sl.col_job": {"en": "Job", "ru": "Задание"},
         "sl.col_took": {"en": "Took", "ru": "Длит."},
@@ -60,17 +64,35 @@ register(
         "sl.state_pending": {"en": "pending", "ru": "ждёт"},
         "sl.state_sending": {"en": "sending", "ru": "отправка"},
         "sl.state_failed": {"en": "failed", "ru": "ошибка"},
-        "sl.detail_none": {"en": "Select a row with an error to see 1C's full message (enter).", "ru": "Выберите строку с ошибкой, чтобы увидеть полное сообщение 1С (enter)."},
+        "sl.detail_none": {
+            "en": "Select a row with an error to see 1C's full message (enter).",
+            "ru": "Выберите строку с ошибкой, чтобы увидеть полное сообщение 1С (enter).",
+        },
         "sl.error_title": {"en": "1C's message", "ru": "Сообщение 1С"},
         "sl.error_keys": {"en": "c copy · esc close", "ru": "c скопировать · esc закрыть"},
         "sl.copied": {"en": "Copied to the clipboard.", "ru": "Скопировано в буфер обмена."},
         "sl.no_error": {"en": "This row has no error.", "ru": "В этой строке нет ошибки."},
         "sl.retried": {"en": "Will be sent again now: {what}", "ru": "Будет отправлено снова: {what}"},
-        "sl.not_retryable": {"en": "Only pending or failed items can be retried.", "ru": "Повторить можно только ждущие или ошибочные."},
-        "sl.discarded": {"en": "Discarded: {what} stays in the CRM only.", "ru": "Отменено: {what} остаётся только в CRM."},
-        "sl.not_discardable": {"en": "This item is being sent or is finished; it cannot be discarded.", "ru": "Этот элемент отправляется или уже обработан; отменить нельзя."},
-        "sl.outbox_only": {"en": "Retry and discard work on the outbox (tab to it).", "ru": "Повтор и отмена — в списке исходящих (tab)."},
-        "sl.discard_q": {"en": "Discard {what}? It will not be sent to accounting (it stays in the CRM).", "ru": "Отменить отправку: {what}? В учёт не уйдёт (останется в CRM)."},
+        "sl.not_retryable": {
+            "en": "Only pending or failed items can be retried.",
+            "ru": "Повторить можно только ждущие или ошибочные.",
+        },
+        "sl.discarded": {
+            "en": "Discarded: {what} stays in the CRM only.",
+            "ru": "Отменено: {what} остаётся только в CRM.",
+        },
+        "sl.not_discardable": {
+            "en": "This item is being sent or is finished; it cannot be discarded.",
+            "ru": "Этот элемент отправляется или уже обработан; отменить нельзя.",
+        },
+        "sl.outbox_only": {
+            "en": "Retry and discard work on the outbox (tab to it).",
+            "ru": "Повтор и отмена — в списке исходящих (tab).",
+        },
+        "sl.discard_q": {
+            "en": "Discard {what}? It will not be sent to accounting (it stays in the CRM).",
+            "ru": "Отменить отправку: {what}? В учёт не уйдёт (останется в CRM).",
+        },
         "sl.discard": {"en": "Discard (y)", "ru": "Отменить (y)"},
         "sl.keep": {"en": "Keep (n)", "ru": "Оставить (n)"},
         "sl.bind_view": {"en": "View error", "ru": "Ошибка"},
@@ -81,7 +103,10 @@ register(
         "sl.bind_back": {"en": "Back", "ru": "Назад"},
         "sl.bind_close": {"en": "Close", "ru": "Закрыть"},
         "sl.cmd": {"en": "Sync log", "ru": "Журнал синхронизации"},
-        "sl.cmd_help": {"en": "Recent sync runs, 1C's errors, the outbox with retry and discard", "ru": "Запуски синхронизации, ошибки 1С, исходящие с повтором и отменой"},
+        "sl.cmd_help": {
+            "en": "Recent sync runs, 1C's errors, the outbox with retry and discard",
+            "ru": "Запуски синхронизации, ошибки 1С, исходящие с повтором и отменой",
+        },
     }
 )
 
@@ -104,7 +129,7 @@ class ErrorTextScreen(ModalScreen[None]):
     """The full text of one error, selectable, and copied with `c` (OSC 52, works over SSH)."""
 
     CSS_PATH = "sync_log.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,f2", "copy", tr("sl.bind_copy"), id="error.copy"),
         Binding("escape", "close", tr("sl.bind_close"), id="error.close"),
     ]
@@ -139,7 +164,7 @@ class SyncLogScreen(HostedScreen[None]):
     """Runs (newest first) and the outbox; the row under the cursor shows its full error below."""
 
     CSS_PATH = "sync_log.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,v", "view_error", tr("sl.bind_view"), id="synclog.view", key_display="enter"),
         Binding("c", "copy_error", tr("sl.bind_copy"), id="synclog.copy"),
         Binding("r,f7", "retry", tr("sl.bind_retry"), id="synclog.retry", key_display="r/F7"),
@@ -230,10 +255,13 @@ class SyncLogScreen(HostedScreen[None]):
         outbox.clear()
         for item in msg.outbox:
             state_style = {"failed": "bold red", "sending": "italic"}.get(item.state, "")
+            kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind
+            action = tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action
+            state = tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state
             outbox.add_row(
-                Text(str(item.id), justify="right"), Text(tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind),
-                Text(msg.labels.get(item.id, item.object_id)), Text(tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action),
-                Text(tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state, style=state_style),
+                Text(str(item.id), justify="right"), Text(kind),
+                Text(msg.labels.get(item.id, item.object_id)), Text(action),
+                Text(state, style=state_style),
                 Text(str(item.attempts), justify="right"), Text(_when(item.next_attempt_at)),
                 Text(first_line(item.last_error), style="red"), key=f"out:{item.id}",
             )

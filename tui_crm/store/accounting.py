@@ -205,7 +205,9 @@ class AccountingStore:
         ).fetchone()
 
     def currency_id(self, code: str) -> str | None:
-        row = self.db.cursor().execute("SELECT id FROM currencies WHERE code = ? ORDER BY id LIMIT 1", [code]).fetchone()
+        row = self.db.cursor().execute(
+            "SELECT id FROM currencies WHERE code = ? ORDER BY id LIMIT 1", [code]
+        ).fetchone()
         return row[0] if row else None
 
     def find_contract(self, counterparty_id: str, organization_id: str, kind: str) -> str | None:
@@ -353,7 +355,7 @@ class AccountingStore:
                 continue
             cur.execute("DELETE FROM invoice_lines WHERE invoice_id = ?", [state.id])
             cur.execute("DELETE FROM invoices WHERE id = ?", [state.id])
-            vat_total = sum((Decimal(l[6]) for l in lines), Decimal(0))
+            vat_total = sum((Decimal(line[6]) for line in lines), Decimal(0))
             cur.execute(
                 "INSERT INTO invoices (id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, "
                 "total, vat_total, number, posted, deletion_mark, data_version, origin, sync_state, created_at, "
@@ -366,7 +368,7 @@ class AccountingStore:
             names = {
                 r[0]: (r[1], r[2], r[3]) for r in cur.execute(
                     "SELECT id, code, name, unit_name FROM products WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                    [[l[0] for l in lines]],
+                    [[line[0] for line in lines]],
                 ).fetchall()
             }
             for n, (product, qty, price, disc, amount, rate, vat) in enumerate(lines, start=1):
@@ -407,7 +409,8 @@ class AccountingStore:
             cur.execute("DELETE FROM payments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             for p in merged.values():
                 cur.execute(
-                    "INSERT INTO payments (id, kind, number, date, invoice_id, amount, posted) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO payments (id, kind, number, date, invoice_id, amount, posted) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [p.id, p.kind, p.number, p.date, p.invoice_id, p.amount, p.posted],
                 )
         self._checked(cur, ids, "payments_at", now)
@@ -424,7 +427,8 @@ class AccountingStore:
             return []
         before = _posted_keys(cur, "shipments", ids)
         current_heads = sorted(cur.execute(
-            "SELECT id, number, date, invoice_id, posted FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))",
+            "SELECT id, number, date, invoice_id, posted FROM shipments "
+            "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))",
             [ids],
         ).fetchall())
         current_lines = sorted(cur.execute(
@@ -437,7 +441,9 @@ class AccountingStore:
             cur.execute("DELETE FROM shipment_lines WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             cur.execute("DELETE FROM shipments WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
             for h in heads:
-                cur.execute("INSERT INTO shipments (id, number, date, invoice_id, posted) VALUES (?, ?, ?, ?, ?)", list(h))
+                cur.execute(
+                    "INSERT INTO shipments (id, number, date, invoice_id, posted) VALUES (?, ?, ?, ?, ?)", list(h)
+                )
             for line in lines:
                 cur.execute(
                     "INSERT INTO shipment_lines (shipment_id, invoice_id, line_no, product_id, quantity) "
@@ -472,7 +478,9 @@ class AccountingStore:
             if row is None:
                 raise KeyError(object_id)
             merged = {**_load_json(row[0]), **values}
-            cur.execute(f"UPDATE {table} SET custom = ? WHERE id = ?", [json.dumps(merged, ensure_ascii=False), object_id])
+            cur.execute(
+                f"UPDATE {table} SET custom = ? WHERE id = ?", [json.dumps(merged, ensure_ascii=False), object_id]
+            )
 
     def counterparty_custom(self, counterparty_id: str) -> dict[str, Any]:
         row = self.db.cursor().execute("SELECT custom FROM counterparties WHERE id = ?", [counterparty_id]).fetchone()
@@ -542,7 +550,9 @@ class AccountingStore:
         return (row[0], row[1], row[2]) if row else None
 
     # -- reads for status and screens ---------------------------------------------------------
-    def order_progress(self, invoice_ids: Sequence[str] | None = None, text: str = "", limit: int = 20) -> list[OrderProgress]:
+    def order_progress(
+        self, invoice_ids: Sequence[str] | None = None, text: str = "", limit: int = 20
+    ) -> list[OrderProgress]:
         """Invoices with paid/shipped figures; filtered by ids or by number / client name / ИНН."""
         params: list[Any] = []
         where = []

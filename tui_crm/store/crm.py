@@ -246,9 +246,9 @@ class CrmStore:
         if r is None:
             return None
         lines = tuple(
-            InvoiceLine(product_id=l[0], code=l[1], name=l[2], unit=l[3], quantity=l[4], price=l[5],
-                        discount_pct=l[6], vat_rate=VatRate(l[7]))
-            for l in cur.execute(
+            InvoiceLine(product_id=row[0], code=row[1], name=row[2], unit=row[3], quantity=row[4], price=row[5],
+                        discount_pct=row[6], vat_rate=VatRate(row[7]))
+            for row in cur.execute(
                 "SELECT product_id, code, name, unit, quantity, price, discount_pct, vat_rate "
                 "FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no",
                 [invoice_id],

@@ -51,7 +51,9 @@ class Jobs:
         self.writer = writer
         self.clock = clock or store.clock
 
-    async def _recorded(self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True) -> JobResult:
+    async def _recorded(
+        self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True
+    ) -> JobResult:
         """Run a job body as one recorded sync run (unless ``record`` is False); errors propagate."""
         result = JobResult(job)
         async with recorded_run(self.writer, job, self.clock, self.client.stats, record=record, into=result):

@@ -96,7 +96,7 @@ class LiveJob(EnginePart):
                     await self._products(w.warehouse_id, w.price_type_id, w.product_ids)
                 if w.order_ids:
                     await self._orders(w.order_ids)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure goes to stats.last_error; the next tick retries
                 self.stats.last_error = describe(exc)
                 if is_connectivity(exc):
                     self.reachable(False)

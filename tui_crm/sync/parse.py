@@ -223,7 +223,8 @@ def contact(p: Profile, row: Mapping[str, Any], kinds: Mapping[str, str]) -> Con
     """A contact register record of a counterparty, or None (other owners, unknown kinds)."""
     c, e = p["contact"], p["contact"].entity
     owner_name = c.f("owner")
-    owner = composite_ref(row, owner_name, e, c.type_of(owner_name)) if c.type_of(owner_name) else ref(row, owner_name, e)
+    owner_type = c.type_of(owner_name)
+    owner = composite_ref(row, owner_name, e, owner_type) if owner_type else ref(row, owner_name, e)
     if owner is None:
         return None
     kind_name = c.f("kind")
@@ -350,7 +351,9 @@ def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
                       any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e))
 
 
-def order_full(p: Profile, row: Mapping[str, Any]) -> tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]]:
+def order_full(
+    p: Profile, row: Mapping[str, Any]
+) -> tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]]:
     """Header and goods lines of an order made in 1C, for the CRM's invoice list."""
     c, e = p["order"], p["order"].entity
     state = order_state(p, row)

@@ -22,6 +22,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -274,7 +275,9 @@ class Pusher:
             await self._step(item, "contacts")
         rec = self.store.get_client(cid)
         code = rec.accounting_code if rec else ""
-        await self.writer.run(lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid)))
+        await self.writer.run(
+            lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid))
+        )
 
     async def _kinds(self) -> dict[str, str]:
         if self._contact_kinds is None:
@@ -316,10 +319,8 @@ class Pusher:
                     f"{kind_f}_Type={lit_str(parse.type_name(kind_type))})")
             if not value:
                 if update:
-                    try:
+                    with suppress(NotFound):
                         await self.client._request("DELETE", path)
-                    except NotFound:
-                        pass
                 continue
             try:
                 await self.client.create(c.entity, {**key, c.f("value"): value})
@@ -570,7 +571,9 @@ class Pusher:
         # First attempt: the DataVersion the CRM last saw (a 1C edit since then is a conflict).
         # A retry may follow our own PATCH whose answer was lost, so it uses the fresh one.
         if_match = state.data_version if item.attempts > 1 or not known or not known[1] else known[1]
-        await self.writer.run(lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id))
+        await self.writer.run(
+            lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id)
+        )
         body = self.order_body(iid, contract_id, org_id)
         try:
             obj = await self.client.update(c.entity, iid, body, if_match=if_match)

@@ -194,7 +194,7 @@ def reserves_by_order(p: Profile) -> Query | None:
 
 ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total",
                       "contract")
-ORDER_FULL_FIELDS = ORDER_STATE_FIELDS + ("warehouse", "price_type", "amount_includes_vat", "comment")
+ORDER_FULL_FIELDS = (*ORDER_STATE_FIELDS, "warehouse", "price_type", "amount_includes_vat", "comment")
 ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "vat_rate", "vat")
 
 

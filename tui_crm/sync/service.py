@@ -157,7 +157,7 @@ class SyncService:
             try:
                 async with recorded_run(self.writer, "pull", self.clock, self.client.stats, into=run):
                     run.rows, jobs = await self.cycle.run(full, progress)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - report as PullFinished(ok=False), never kill the scheduler
                 self._note_failure(exc)
                 self._emit(PullFinished(ok=False, at=self.clock(), error=self.last_error, requests=run.requests))
                 return None

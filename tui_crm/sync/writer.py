@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import duckdb
@@ -77,8 +78,6 @@ class StoreWriter:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        try:
+        with suppress(OSError):
             os.rmdir(self._tmp)
-        except OSError:
-            pass
 
