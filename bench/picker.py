@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import sys
@@ -80,7 +81,7 @@ def build_store(path: Path, products: int = PRODUCTS, warehouses: int = WAREHOUS
     store.write_mirror(
         warehouses=[WarehouseRow(w, f"{i:09d}", f"Склад {i}", data_version="1") for i, w in enumerate(wh_ids, 1)],
         price_types=[PriceTypeRow(p, f"{i:09d}", name, data_version="1")
-                     for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"]), 1)],
+                     for i, (p, name) in enumerate(zip(pt_ids, ["Оптовая", "Розничная"], strict=True), 1)],
         products=prods, prices=prices, stock=stock,
     )
     return store
@@ -99,7 +100,7 @@ def keystrokes() -> list[tuple[str, str]]:
 def summary(name: str, samples_ms: list[float]) -> str:
     s = sorted(samples_ms)
     p50 = statistics.median(s)
-    p95 = s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+    p95 = s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
     return f"{name:<44} n={len(s):>3}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {s[-1]:7.1f} ms"
 
 
@@ -148,9 +149,9 @@ class PaintWatch:
         table.render_lines = watched_render_lines  # type: ignore[attr-defined]
         app._display = watched_display  # type: ignore[attr-defined]
 
-    async def painted(self, text: str, since: float, timeout: float = 5.0) -> float:
+    async def painted(self, text: str, since: float, within_s: float = 5.0) -> float:
         """perf_counter of the first frame after `since` that painted the rows for `text`."""
-        deadline = since + timeout
+        deadline = since + within_s
         while True:
             for shown, at in self.frames:  # the earliest such frame (press() may return later)
                 if at >= since and shown == text:
@@ -158,11 +159,9 @@ class PaintWatch:
             self.changed.clear()
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise RuntimeError(f"no frame with the rows for {text!r} within {timeout} s")
-            try:
+                raise RuntimeError(f"no frame with the rows for {text!r} within {within_s} s")
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                pass
 
 
 async def bench_tui(
@@ -269,8 +268,8 @@ def main() -> None:
         refs = store.warehouses()
         wh = refs[min(3, len(refs) - 1)].id
         pt = store.price_types()[0].id
-        print(f"keystrokes: {len(keystrokes())} × {args.repeat} ({', '.join(repr(x) for x in TYPED)}, each then cleared); "
-              f"LIMIT {limit}")
+        print(f"keystrokes: {len(keystrokes())} × {args.repeat} "
+              f"({', '.join(repr(x) for x in TYPED)}, each then cleared); LIMIT {limit}")
         bench_duckdb(store, wh, pt, limit)  # warm-up: file cache, plans
         duck = bench_duckdb(store, wh, pt, limit)
         tui, burst = asyncio.run(bench_tui(store, wh, pt, repeat=args.repeat))
@@ -279,7 +278,7 @@ def main() -> None:
         print(summary("keystroke → rendered (headless Textual)", tui))
         print(summary("bare DuckDB store.picker_search (picker)", duck))
         print(f"{'burst: 10 keys at once → rows of the word':<44} {burst:7.1f} ms")
-        verdict = "held" if sorted(tui)[int(round(0.95 * (len(tui) - 1)))] <= TARGET_P95_MS else "MISSED"
+        verdict = "held" if sorted(tui)[round(0.95 * (len(tui) - 1))] <= TARGET_P95_MS else "MISSED"
         print(f"target p95 ≤ {TARGET_P95_MS:.0f} ms for keystroke → rendered: {verdict}")
         store.close()
     if not args.no_odata:

@@ -144,7 +144,7 @@ def parse_period(v: str | None) -> str | None:
     try:
         return X._norm_date(raw)
     except X.ExprError as e:
-        raise ODataError(400, "14", str(e))
+        raise ODataError(400, "14", str(e)) from None
 
 
 def parse_query(qs: bytes) -> dict[str, str]:
@@ -189,7 +189,7 @@ class ODataApp:
                     try:
                         body = json.loads(raw.decode("utf-8"), parse_float=Decimal)
                     except (ValueError, UnicodeDecodeError):
-                        raise ODataError(400, "2", "Неверный формат тела запроса (ожидается JSON)")
+                        raise ODataError(400, "2", "Неверный формат тела запроса (ожидается JSON)") from None
             with self.state.lock:
                 try:
                     resp = self.dispatch(request, rest, query, body)
@@ -217,7 +217,7 @@ class ODataApp:
                 raise ODataError(400, "14", f"Неизвестный параметр запроса {k}")
         fmt = query.get("$format", "")
         accept = request.headers.get("accept", "")
-        want_json = fmt.startswith("json") or fmt.startswith("application/json") or \
+        want_json = fmt.startswith(("json", "application/json")) or \
             (not fmt and "application/json" in accept)
         nometa = "nometadata" in fmt or "nometadata" in accept
         segs = split_path(rest)
@@ -251,7 +251,7 @@ class ODataApp:
             params = parse_vt_args(fargs)
             for k in ("Period", "Condition", "Dimensions"):
                 if k in query and k not in params:
-                    params[k] = query[k] if k != "Period" else query[k]
+                    params[k] = query[k]
             if len(segs) > 2:
                 raise ODataError(400, "6", "Неверный URL")
             return self.get_collection(request, vt, query, meta + "#" + vt.name.replace("/", "_"),
@@ -406,10 +406,10 @@ class ODataApp:
         scope = self.scope_for(ent)
         pred = X.compile_filter(flt, scope) if flt else None
         keys = X.parse_orderby(order, scope) if order else []
-        cache_key = src_key + (flt, order)
+        cache_key = (*src_key, flt, order)
 
         def full():
-            rows = st.cached(src_key + ("", ""), build) if (flt or order) else build()
+            rows = st.cached((*src_key, "", ""), build) if (flt or order) else build()
             if pred is not None:
                 rows = [r for r in rows if pred(r)]
             elif flt or order:
@@ -428,9 +428,8 @@ class ODataApp:
         out: dict[str, Any] = {}
         if not self.nometa:
             out["odata.metadata"] = meta
-        if inline is not None:
-            if inline not in ("allpages", "none"):
-                raise ODataError(400, "14", "Неверное значение $inlinecount")
+        if inline is not None and inline not in ("allpages", "none"):
+            raise ODataError(400, "14", "Неверное значение $inlinecount")
         if inline == "allpages":
             out["odata.count"] = str(len(rows))
             page = rows  # like 1C: $inlinecount switches $top/$skip off
@@ -607,7 +606,7 @@ class ODataApp:
                     return t if isinstance(t, str) and t else UNDEFINED_TYPE
                 return t
         except (ValueError, InvalidOperation, TypeError):
-            raise ODataError(400, "4", f"Неверное значение свойства '{name}': {v!r}")
+            raise ODataError(400, "4", f"Неверное значение свойства '{name}': {v!r}") from None
         return v
 
     def apply_body(self, ent: EntityDef, rec: dict, body: dict) -> None:
@@ -724,7 +723,7 @@ class ODataApp:
                     post_document(st, ent.name, new)
                 except PostError as e:
                     post_document_safe_restore(st, ent.name, old)
-                    raise ODataError(500, "-1", str(e))
+                    raise ODataError(500, "-1", str(e)) from None
         st.put(ent.name, new)
         del old
         return self.entity_response(ent, new, meta, None)
@@ -745,7 +744,7 @@ class ODataApp:
                 post_document(st, ent.name, new)
             except PostError as e:
                 raise ODataError(500, "-1", f"Ошибка при вызове метода контекста (Записать): "
-                                 f"Операция не выполнена. {e}")
+                                 f"Операция не выполнена. {e}") from None
             new["Posted"] = True
         else:
             unpost_document(st, ent.name, new)
@@ -781,10 +780,7 @@ class ODataApp:
             k, v = p.split("=", 1)
             k = k.strip()
             v = v.strip()
-            if v.startswith("guid'"):
-                v = v[5:-1].lower()
-            else:
-                v = unquote_literal(v).replace("''", "'")
+            v = v[5:-1].lower() if v.startswith("guid'") else unquote_literal(v).replace("''", "'")
             parts[k] = v
         for k in ("Объект", "Объект_Type", "Тип", "Вид", "Вид_Type"):
             parts.setdefault(k, "")
@@ -836,7 +832,7 @@ class ODataApp:
                 lines.append(f'<Property Name="{f}" Type="{edm[ft.kind]}" Nullable="true"/>')
             lines.append("</EntityType>")
         lines.append('<EntityContainer Name="StandardODATA" m:IsDefaultEntityContainer="true">')
-        for n, e in ENTITIES.items():
+        for n in ENTITIES:
             if "/" not in n:
                 lines.append(f'<EntitySet Name="{n}" EntityType="StandardODATA.{n}"/>')
         lines.append("</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")

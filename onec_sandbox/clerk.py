@@ -62,7 +62,7 @@ class OData:
                 raise ClerkError(f"{err['message']['value']} (код {err['code']}, HTTP "
                                  f"{r.status_code})")
             except (ValueError, KeyError, TypeError):
-                raise ClerkError(f"HTTP {r.status_code}: {r.text[:200]}")
+                raise ClerkError(f"HTTP {r.status_code}: {r.text[:200]}") from None
         ctype = r.headers.get("content-type", "")
         if r.content and "json" not in ctype and "text/plain" not in ctype:
             raise ClerkError(f"неожиданный ответ ({ctype or 'без типа'}), HTTP {r.status_code}")
@@ -209,7 +209,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     try:
         amount = money(args.amount.replace(",", "."))
     except InvalidOperation:
-        raise ClerkError(f"неверная сумма: {args.amount}")
+        raise ClerkError(f"неверная сумма: {args.amount}") from None
     if amount <= 0:
         raise ClerkError("сумма должна быть больше нуля")
     rate = max((VAT.get(r.get("СтавкаНДС", ""), 0) for r in order["Товары"]), default=20)
@@ -306,7 +306,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     try:
         od.action("Document_РеализацияТоваровУслуг", doc["Ref_Key"], "Post")
     except ClerkError as e:
-        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}")
+        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
     lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
     print(f"Реализация {doc['Number']} по заказу {order['Number']} ({lines}): проведена")
     return 0
@@ -330,7 +330,7 @@ def cmd_price(od: OData, args: argparse.Namespace) -> int:
     try:
         price = money(args.price.replace(",", "."))
     except InvalidOperation:
-        raise ClerkError(f"неверная цена: {args.price}")
+        raise ClerkError(f"неверная цена: {args.price}") from None
     body = {"Ref_Key": str(uuid.uuid4()), "Date": _now(),
             "Комментарий": f"Цена {prod['Code']} ({args.type})",
             "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
@@ -350,7 +350,7 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
     try:
         qty = Decimal(args.qty.replace(",", "."))
     except InvalidOperation:
-        raise ClerkError(f"неверное количество: {args.qty}")
+        raise ClerkError(f"неверное количество: {args.qty}") from None
     if qty <= 0:
         raise ClerkError("количество должно быть больше нуля")
     org = od.list("Catalog_Организации", **{"$top": "1"})[0]

@@ -8,6 +8,7 @@ the CRM sees their effects exactly as it would see a real accountant's work.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -155,11 +156,9 @@ def run(args: argparse.Namespace) -> int:
         auth = (args.user, args.password) if args.user is not None else None
         if path is not None:
             print(f"data: {path}", file=sys.stderr, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             serve(state, host=args.host, port=args.port, base=args.base,
                   faults=_faults_from_args(args), auth=auth)
-        except KeyboardInterrupt:
-            pass
         return 0
     if cmd == "seed":
         import time

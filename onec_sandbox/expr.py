@@ -272,7 +272,7 @@ def _getter_for(fields: dict[str, FieldType], name: str, base: Callable[[dict], 
             return nav
         raise UnknownProperty(name)
     if rest:
-        raise UnknownProperty("/".join([name] + rest))
+        raise UnknownProperty("/".join([name, *rest]))
     kind = ft.kind
     if kind == "c":
         tname = name + "_Type"
@@ -421,16 +421,10 @@ def compile_expr(node, scope: Scope, lambdas: dict[str, dict[str, FieldType]] | 
 
         if kind == "any":
             def lam(env):
-                for r in env[0].get(tp) or ():
-                    if f((env[0], {**env[1], var: r})) is True:
-                        return True
-                return False
+                return any(f((env[0], {**env[1], var: r})) is True for r in env[0].get(tp) or ())
         else:
             def lam(env):
-                for r in env[0].get(tp) or ():
-                    if f((env[0], {**env[1], var: r})) is not True:
-                        return False
-                return True
+                return all(f((env[0], {**env[1], var: r})) is True for r in env[0].get(tp) or ())
         return lam
     if t == "not":
         f = compile_expr(node[1], scope, lambdas)
@@ -598,24 +592,24 @@ def eq_guid_candidates(node, indexed: set[str]) -> dict[str, set[str]] | None:
             return {a[1][0]: {b[1].value}}
         return None
     if t == "bin" and node[1] == "and":
-        l = eq_guid_candidates(node[2], indexed)
-        r = eq_guid_candidates(node[3], indexed)
-        if l is None:
-            return r
-        if r is None:
-            return l
-        merged = dict(l)
-        for k, v in r.items():
+        left = eq_guid_candidates(node[2], indexed)
+        right = eq_guid_candidates(node[3], indexed)
+        if left is None:
+            return right
+        if right is None:
+            return left
+        merged = dict(left)
+        for k, v in right.items():
             merged[k] = merged[k] & v if k in merged else v
         return merged
     if t == "bin" and node[1] == "or":
-        l = eq_guid_candidates(node[2], indexed)
-        r = eq_guid_candidates(node[3], indexed)
-        if l is None or r is None:
+        left = eq_guid_candidates(node[2], indexed)
+        right = eq_guid_candidates(node[3], indexed)
+        if left is None or right is None:
             return None
-        common = set(l) & set(r)
+        common = set(left) & set(right)
         if not common:
             return None
-        k = min(common, key=lambda c: len(l[c]) + len(r[c]))
-        return {k: l[k] | r[k]}
+        k = min(common, key=lambda c: len(left[c]) + len(right[c]))
+        return {k: left[k] | right[k]}
     return None

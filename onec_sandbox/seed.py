@@ -155,7 +155,7 @@ def inn10(rng: random.Random) -> str:
     d = [rng.randint(0, 9) for _ in range(9)]
     d[0] = rng.randint(1, 9)
     w = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-    d.append(sum(a * b for a, b in zip(d, w)) % 11 % 10)
+    d.append(sum(a * b for a, b in zip(d, w, strict=True)) % 11 % 10)
     return "".join(map(str, d))
 
 
@@ -164,9 +164,9 @@ def inn12(rng: random.Random) -> str:
     d = [rng.randint(0, 9) for _ in range(10)]
     d[0] = rng.randint(1, 9)
     w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
-    d.append(sum(a * b for a, b in zip(d, w1)) % 11 % 10)
+    d.append(sum(a * b for a, b in zip(d, w1, strict=True)) % 11 % 10)
     w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
-    d.append(sum(a * b for a, b in zip(d, w2)) % 11 % 10)
+    d.append(sum(a * b for a, b in zip(d, w2, strict=True)) % 11 % 10)
     return "".join(map(str, d))
 
 
@@ -174,13 +174,14 @@ def inn_valid(inn: str) -> bool:
     if not inn.isdigit() or len(inn) not in (10, 12):
         return False
     d = [int(c) for c in inn]
+    # The weights cover the digits before each check digit: zip stops at the weights.
     if len(inn) == 10:
         w = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-        return sum(a * b for a, b in zip(d, w)) % 11 % 10 == d[9]
+        return sum(a * b for a, b in zip(d, w, strict=False)) % 11 % 10 == d[9]
     w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
     w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
-    return (sum(a * b for a, b in zip(d, w1)) % 11 % 10 == d[10]
-            and sum(a * b for a, b in zip(d, w2)) % 11 % 10 == d[11])
+    return (sum(a * b for a, b in zip(d, w1, strict=False)) % 11 % 10 == d[10]
+            and sum(a * b for a, b in zip(d, w2, strict=False)) % 11 % 10 == d[11])
 
 
 class _Refs:
@@ -244,16 +245,17 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     """Fill an empty state with a demo base. Deterministic for a given `seed`."""
     rng = random.Random(seed)
     refs = _Refs(random.Random(seed * 1_000_003 + 1))
-    O = st.objects
+    objects = st.objects
 
     def add(set_name: str, rec: dict) -> dict:
         rec["DataVersion"] = st.new_data_version()
-        O[set_name][rec["Ref_Key"]] = rec
+        objects[set_name][rec["Ref_Key"]] = rec
         return rec
 
     rub = add("Catalog_Валюты", _base("Catalog_Валюты", Ref_Key=refs.new(), Code="643",
                                      Description="руб.", НаименованиеПолное="Российский рубль",
-                                     ПараметрыПрописиНаРусском="рубль, рубля, рублей, м, копейка, копейки, копеек, ж, 2"))
+                                     ПараметрыПрописиНаРусском="рубль, рубля, рублей, м, "
+                                                               "копейка, копейки, копеек, ж, 2"))
     add("Catalog_Валюты", _base("Catalog_Валюты", Ref_Key=refs.new(), Code="978",
                                Description="EUR", НаименованиеПолное="Евро"))
     org = add("Catalog_Организации", _base(
@@ -289,7 +291,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
             "Catalog_ВидыКонтактнойИнформации", Ref_Key=refs.new(), Code=f"{i + 1:09d}",
             Description=descr, Тип=typ, ВидОбъектаКонтактнойИнформации="Контрагенты",
             Predefined=True, PredefinedDataName=pname))
-    kinds = {r["PredefinedDataName"]: r for r in O["Catalog_ВидыКонтактнойИнформации"].values()}
+    kinds = {r["PredefinedDataName"]: r for r in objects["Catalog_ВидыКонтактнойИнформации"].values()}
 
     # products, one unit each (ЕдиницыИзмерения are owned by the product in КА 1.1)
     folders = []
@@ -307,8 +309,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     dv = st.meta["dv"]
     import base64
     import struct
-    units_set = O["Catalog_ЕдиницыИзмерения"]
-    prod_set = O["Catalog_Номенклатура"]
+    units_set = objects["Catalog_ЕдиницыИзмерения"]
+    prod_set = objects["Catalog_Номенклатура"]
     prod_fields = ENTITIES["Catalog_Номенклатура"].fields
     unit_fields = ENTITIES["Catalog_ЕдиницыИзмерения"].fields
     prod_defaults = {n: ft.default() for n, ft in prod_fields.items()}

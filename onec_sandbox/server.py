@@ -8,6 +8,7 @@ between "find a free port" and "bind it".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -72,10 +73,8 @@ class RunningSandbox:
         if self._thread.is_alive():
             self._server.force_exit = True
             self._thread.join(timeout)
-        try:
+        with contextlib.suppress(OSError):
             self._sock.close()
-        except OSError:
-            pass
 
     def __enter__(self) -> RunningSandbox:
         return self

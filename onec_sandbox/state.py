@@ -136,7 +136,7 @@ class AccReg:
                         for i, v in enumerate(vals):
                             c[i] += sign * v
             if restrict:
-                keys = set(keys) | set(k for k in correction if k in self.totals)
+                keys = set(keys) | {k for k in correction if k in self.totals}
         cols = self.cols
         resnames = [r + "Balance" for r in self.res]
         if dims:
@@ -148,9 +148,9 @@ class AccReg:
         for key in keys:
             vals = self.totals[key]
             if key in correction:
-                vals = [a - b for a, b in zip(vals, correction[key])]
+                vals = [a - b for a, b in zip(vals, correction[key], strict=True)]
             row = {cols[i]: key[i] for i in range(len(cols))}
-            for n, v in zip(resnames, vals):
+            for n, v in zip(resnames, vals, strict=True):
                 row[n] = v
             if pred is not None and not pred(row):
                 continue
@@ -162,7 +162,7 @@ class AccReg:
                     for n in resnames:
                         g[n] = Decimal(0)
                     out[gk] = g
-                for n, v in zip(resnames, vals):
+                for n, v in zip(resnames, vals, strict=True):
                     g[n] += v
             else:
                 out[key] = row

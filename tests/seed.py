@@ -101,7 +101,7 @@ def seed_clients(store: Store) -> None:
         (Client(CLIENT_VEKTOR, ClientKind.LEGAL_ENTITY, "Вектор ООО", "", "7802312751", "780201001",
                 ()), "in_accounting", None),
     ]
-    for client, state, error in clients:
+    for client, _state, _error in clients:
         store.save_client(client, now=at)
     with store.transaction() as cur:
         for client, state, error in clients:

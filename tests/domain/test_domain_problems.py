@@ -108,9 +108,9 @@ def test_every_code_is_one_the_domain_can_return() -> None:
         if path.name == "problems.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                if node.value.id == "Code":
-                    used.add(node.attr)
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "Code"):
+                used.add(node.attr)
     assert used == {code.name for code in Code}
 
 

@@ -21,7 +21,8 @@ from tui_crm.domain.validation import (
 
 @pytest.mark.parametrize(
     "text",
-    ["+7 (912) 345-67-89", "8 912 345 67 89", "89123456789", "9123456789", "79123456789", "8-912-345-67-89", " +79123456789 "],
+    ["+7 (912) 345-67-89", "8 912 345 67 89", "89123456789", "9123456789", "79123456789",
+     "8-912-345-67-89", " +79123456789 "],
 )
 def test_russian_phone_forms(text: str) -> None:
     assert normalize_phone(text) == "+79123456789"
@@ -36,7 +37,8 @@ def test_landline_and_foreign_phones() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "12345", "+7 912", "+7 912 345 67 89 0", "1234567890", "912-34-56 доб. 5", "+1234567", "9123456789012345"],
+    ["", "abc", "12345", "+7 912", "+7 912 345 67 89 0", "1234567890", "912-34-56 доб. 5", "+1234567",
+     "9123456789012345"],
 )
 def test_garbage_phones(text: str) -> None:
     assert normalize_phone(text) is None
@@ -127,7 +129,9 @@ def test_valid_email(email: str) -> None:
     assert validate_email(email) is None
 
 
-@pytest.mark.parametrize("email", ["", "a@b", "a b@c.ru", "a@@b.ru", "@b.ru", "a@-b.ru", "a..b@c.ru", "a@b..ru", ".a@b.ru"])
+@pytest.mark.parametrize(
+    "email", ["", "a@b", "a b@c.ru", "a@@b.ru", "@b.ru", "a@-b.ru", "a..b@c.ru", "a@b..ru", ".a@b.ru"]
+)
 def test_invalid_email(email: str) -> None:
     expected = Problem(Code.EMAIL_INVALID, {"text": email}) if email else Problem(Code.EMAIL_EMPTY)
     assert validate_email(email) == expected

@@ -91,8 +91,8 @@ def test_clerk_flow(running, capsys):
 def test_clerk_price_and_receive(running, capsys):
     st = running.state
     prod = next(p for p in st.objects["Catalog_Номенклатура"].values() if not p["IsFolder"])
-    code, out, err = clerk(running, capsys, "price", prod["Code"], "--type", "Розничная",
-                           "--price", "123.45")
+    code, _out, err = clerk(running, capsys, "price", prod["Code"], "--type", "Розничная",
+                            "--price", "123.45")
     assert code == 0, err
     rt = st.find_by("Catalog_ТипыЦенНоменклатуры", "Description", "Розничная")["Ref_Key"]
     cond = f"Номенклатура_Key eq guid'{prod['Ref_Key']}' and ТипЦен_Key eq guid'{rt}'"
@@ -100,15 +100,15 @@ def test_clerk_price_and_receive(running, capsys):
         rows = c.get(url("InformationRegister_ЦеныНоменклатуры_RecordType/SliceLast",
                          Condition=cond)).json()["value"]
         assert rows[0]["Цена"] == 123.45
-        code, out, err = clerk(running, capsys, "receive", prod["Артикул"], "--warehouse",
-                               "Склад Юг", "--qty", "7")
+        code, _out, err = clerk(running, capsys, "receive", prod["Артикул"], "--warehouse",
+                                "Склад Юг", "--qty", "7")
         assert code == 0, err
         wh = st.find_by("Catalog_Склады", "Description", "Склад Юг")["Ref_Key"]
         bal = c.get(url("AccumulationRegister_ТоварыНаСкладах/Balance", Condition=(
             f"Склад_Key eq guid'{wh}' and Номенклатура_Key eq guid'{prod['Ref_Key']}'"))).json()
         assert bal["value"][0]["КоличествоBalance"] >= 7
-    code, out, err = clerk(running, capsys, "receive", prod["Code"], "--warehouse", "Нет такого",
-                           "--qty", "1")
+    code, _out, err = clerk(running, capsys, "receive", prod["Code"], "--warehouse", "Нет такого",
+                            "--qty", "1")
     assert code == 1 and "не найден" in err
 
 

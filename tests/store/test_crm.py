@@ -20,8 +20,9 @@ INV = "e0000000-0000-0000-0000-000000000001"
 
 
 def _client(id_: str = C1, **kw: object) -> Client:
-    base = dict(id=id_, kind=ClientKind.LEGAL_ENTITY, name="ООО «Ромашка»", full_name="Общество «Ромашка»",
-                inn="7707083893", kpp="773601001", phones=("+7 (912) 345-67-89",), email="info@romashka.ru")
+    base = {"id": id_, "kind": ClientKind.LEGAL_ENTITY, "name": "ООО «Ромашка»",
+            "full_name": "Общество «Ромашка»", "inn": "7707083893", "kpp": "773601001",
+            "phones": ("+7 (912) 345-67-89",), "email": "info@romashka.ru"}
     base.update(kw)
     return Client(**base)  # type: ignore[arg-type]
 

@@ -50,7 +50,7 @@ class NetLikeTransport(httpx.AsyncBaseTransport):
             raise httpx.ReadTimeout("timed out", request=request) from None
         except httpx.HTTPError:
             raise
-        except Exception as exc:  # the app died mid-response (sandbox "drop" fault)
+        except Exception as exc:  # noqa: BLE001 - an app failure mid-response is a "drop" fault
             raise httpx.ReadError(f"connection dropped: {exc}", request=request) from None
 
 
@@ -150,8 +150,10 @@ async def clerk_ship(clerk: ODataClient, order_id: str, fraction: Decimal = Deci
                      "СтавкаНДС": src["СтавкаНДС"], "СуммаНДС": 0, "ЗаказПокупателя_Key": order_id,
                      "Склад_Key": order["СкладГруппа"]})
     ref = str(uuid.uuid4())
-    body = {"Ref_Key": ref, "Организация_Key": order["Организация_Key"], "Контрагент_Key": order["Контрагент_Key"],
-            "ДоговорКонтрагента_Key": order["ДоговорКонтрагента_Key"], "ВалютаДокумента_Key": order["ВалютаДокумента_Key"],
+    body = {"Ref_Key": ref, "Организация_Key": order["Организация_Key"],
+            "Контрагент_Key": order["Контрагент_Key"],
+            "ДоговорКонтрагента_Key": order["ДоговорКонтрагента_Key"],
+            "ВалютаДокумента_Key": order["ВалютаДокумента_Key"],
             "Склад_Key": order["СкладГруппа"], "Сделка": order_id, "Сделка_Type": ORDER_TYPE,
             "СуммаДокумента": float(sum(Decimal(str(r["Сумма"])) for r in rows)), "Товары": rows}
     await clerk.create("Document_РеализацияТоваровУслуг", body)

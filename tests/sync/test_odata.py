@@ -160,7 +160,8 @@ async def test_url_encoding_spaces_quotes_and_cyrillic() -> None:
     req = captured[0]
     raw = req.url.raw_path.decode("ascii")
     path, _, query = raw.partition("?")
-    assert path == "/base/odata/standard.odata/" + "Catalog_%D0%9A%D0%BE%D0%BD%D1%82%D1%80%D0%B0%D0%B3%D0%B5%D0%BD%D1%82%D1%8B"
+    assert path == ("/base/odata/standard.odata/"
+                    "Catalog_%D0%9A%D0%BE%D0%BD%D1%82%D1%80%D0%B0%D0%B3%D0%B5%D0%BD%D1%82%D1%8B")
     assert "+" not in query  # '+' would be read by 1C as a literal plus, not a space
     assert "%20" in query
     assert "%2B1" in query and "%26" in query and "%23" in query and "%3F" in query

@@ -106,12 +106,14 @@ def test_batches_respect_limits() -> None:
 def test_ut11_parsers_read_recorded_answers() -> None:
     p = load_profile("ut11")
     state, wh, pt, incl, _comment, lines = parse.order_full(p, fixture("ut11_orders.json")[0])
-    assert (state.number, state.posted, state.client_id) == ("00УТ-000123", True, "1c9d6e3a-4a5d-11ee-8c90-0242ac120002")
+    assert (state.number, state.posted, state.client_id) == (
+        "00УТ-000123", True, "1c9d6e3a-4a5d-11ee-8c90-0242ac120002")
     assert wh == G2 and pt is None and incl is True
     assert lines == [("4f9d6e3a-4a5d-11ee-8c90-0242ac120002", Decimal("2.000"), Decimal("1200.00"), Decimal("0.00"),
                       Decimal("2400.00"), "НДС20", Decimal("400.00"))]
     pays = parse.payments(p, "bank_payment", fixture("ut11_payments.json")[0], {G1})
-    assert [(x.invoice_id, x.amount, x.kind, x.number) for x in pays] == [(G1, Decimal("1000.00"), "bank", "00УТ-000045")]
+    assert [(x.invoice_id, x.amount, x.kind, x.number) for x in pays] == [
+        (G1, Decimal("1000.00"), "bank", "00УТ-000045")]
     assert parse.stock_row(p, fixture("ut11_stock.json")[0]) == (
         G2 and "3e9d6e3a-4a5d-11ee-8c90-0242ac120002", "4f9d6e3a-4a5d-11ee-8c90-0242ac120002",
         Decimal("15.000"), Decimal("2.000"))
@@ -133,7 +135,8 @@ def test_bp3_parsers_read_recorded_answers() -> None:
     pays = parse.payments(p, "bank_payment", fixture("bp3_payments.json")[0], {order})
     assert [(x.invoice_id, x.amount) for x in pays] == [(order, Decimal("500.25"))]
     ship = parse.shipment(p, fixture("bp3_shipments.json")[0], {order})
-    assert ship is not None and ship.lines == (ShipmentLine(1, "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("2.000")),)
+    assert ship is not None
+    assert ship.lines == (ShipmentLine(1, "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("2.000")),)
     assert parse.stock_row(p, fixture("bp3_stock.json")[0])[:3] == (
         "cc0e7f4b-4a5d-11ee-8c90-0242ac120002", "dd0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("7.500"))
 

@@ -11,7 +11,7 @@ from onec_sandbox.app import create_app
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
 from tui_crm.store import Store
-from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.odata import ODataClient, ODataError
 from tui_crm.sync.pull import BadData, pull_mirror
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
@@ -69,7 +69,7 @@ async def test_failed_pull_keeps_previous_mirror_and_records_error(state: Sandbo
         return httpx.Response(503)
 
     async with ODataClient(BASE, transport=httpx.MockTransport(broken), retries=0) as client:
-        with pytest.raises(Exception):
+        with pytest.raises(ODataError):
             await pull_mirror(client, store)
     assert store.mirror_counts() == before
     last = store.recent_runs()[0]
@@ -90,8 +90,9 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
         async def send_tampered(message):
             if message["type"] == "http.response.body" and message.get("body"):
                 message = dict(message)
-                message["body"] = message["body"].replace(b'"Ref_Key": "', b'"Ref_Key": "x\'; DROP TABLE products; --', 1)
-                message["body"] = message["body"].replace(b'"Ref_Key":"', b'"Ref_Key":"x\'; DROP TABLE products; --', 1)
+                evil = b"x'; DROP TABLE products; --"
+                message["body"] = message["body"].replace(b'"Ref_Key": "', b'"Ref_Key": "' + evil, 1)
+                message["body"] = message["body"].replace(b'"Ref_Key":"', b'"Ref_Key":"' + evil, 1)
             await send(message)
 
         headers_sent = False
@@ -141,7 +142,8 @@ def _spoiling(app, path_part: str, spoil):
 
 
 @pytest.mark.parametrize(("path_part", "field", "value", "reason"), [
-    ("ТоварыНаСкладах", "Номенклатура_Key", "b65362d3-c822-4e7f-87b8-3cd7e2916f5'", "Номенклатура_Key is not a reference"),
+    ("ТоварыНаСкладах", "Номенклатура_Key", "b65362d3-c822-4e7f-87b8-3cd7e2916f5'",
+     "Номенклатура_Key is not a reference"),
     ("ТоварыНаСкладах", "КоличествоBalance", True, "КоличествоBalance is not a number: True"),
     ("ТоварыНаСкладах", "КоличествоBalance", "1e400", "КоличествоBalance is out of range"),
     ("ЦеныНоменклатуры", "Цена", 10**13, "Цена is out of range"),

@@ -30,7 +30,8 @@ async def test_first_pull_fills_mirror_and_reference() -> None:
         assert org is not None and org[2] == "ТД"
         cur = rig.store.db.cursor()
         cps, with_phone, contracts = cur.execute(
-            "SELECT count(*), count(*) FILTER (WHERE phones <> ''), (SELECT count(*) FROM contracts) FROM counterparties"
+            "SELECT count(*), count(*) FILTER (WHERE phones <> ''), (SELECT count(*) FROM contracts) "
+            "FROM counterparties"
         ).fetchone()
         assert cps == 40 and with_phone == 40 and contracts == 40
         assert rig.store.currency_id("643") is not None
@@ -109,7 +110,8 @@ async def test_orders_made_in_1c_for_known_clients_appear() -> None:
         mine = await rig.clerk.get_entity(ORDER, iid)
         assert mine is not None
         other = str(uuid.uuid4())
-        body = {k: v for k, v in mine.items() if not k.startswith("odata") and k not in ("Ref_Key", "Number", "DataVersion", "Posted")}
+        body = {k: v for k, v in mine.items()
+                if not k.startswith("odata") and k not in ("Ref_Key", "Number", "DataVersion", "Posted")}
         body["Ref_Key"] = other
         for row in body["Товары"]:
             row.pop("Ref_Key", None)
@@ -217,7 +219,8 @@ async def test_payment_and_shipment_on_one_of_20_open_orders_arrive_in_one_cycle
         target = ids[13]
         await clerk_pay(rig.clerk, target, Decimal("7.00"))
         cost = await _idle(rig)
-        assert [(e.invoice_id, e.amount) for e in events if isinstance(e, PaymentArrived)] == [(target, Decimal("7.00"))]
+        paid = [(e.invoice_id, e.amount) for e in events if isinstance(e, PaymentArrived)]
+        assert paid == [(target, Decimal("7.00"))]
         assert rig.store.order_progress([target])[0].paid == Decimal("7.00")
         assert cost <= idle + 4, (idle, cost)     # + state, bank, cash and shipments of that order only
         # posting then shipping another order: posted state and the shipment, one cycle each
