@@ -59,7 +59,7 @@ def test_screens_and_app_look_nothing_up_by_name() -> None:
     assert offenders == []
 
 
-async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:  # noqa: ANN001
+async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:
     """The app subscribes to the engine once (Textual runs every class's on_mount; a second
     subscription would toast every push twice)."""
     from datetime import datetime as dt
@@ -72,9 +72,10 @@ async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:  # n
     class Engine:
         """Only what the app calls at mount and unmount (no accounting in this test)."""
 
-        subscribers: list = []
+        def __init__(self) -> None:
+            self.subscribers: list = []
 
-        def subscribe(self, callback):  # noqa: ANN001, ANN202
+        def subscribe(self, callback):
             self.subscribers.append(callback)
             return lambda: self.subscribers.remove(callback)
 
