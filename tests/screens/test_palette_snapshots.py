@@ -141,3 +141,21 @@ async def test_lookup_by_invoice_number_opens_the_posted_order(store: Store) -> 
         await settle(pilot)
         assert isinstance(pilot.app.screen, OrderScreen)
         assert pilot.app.screen.invoice_id == INVOICE_1
+
+
+async def test_lookup_shows_text_from_accounting_as_text(store: Store) -> None:
+    """An ИНН that 1C holds with square brackets is help text of a hit, never markup: before,
+    `[/]` ended the lookup's worker and `[@click=…]` made an action out of accounting's data."""
+    with store.transaction() as cur:
+        cur.execute("UPDATE clients SET inn = ? WHERE id = ?", ["77[/]07[@click=app.quit]x[/]", CLIENT_ROMASHKA])
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press(*"89123456789")
+        await _palette_settle(pilot)
+        shown = " ".join(str(option.prompt) for option in pilot.app.screen.query("CommandList").first()._options)
+        assert "77[/]07[@click=app.quit]x[/]" in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ClientCardScreen)

@@ -18,6 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
@@ -167,7 +168,8 @@ class LookupProvider(Provider):
                 help_text = " · ".join(x for x in (hit.detail, format_phone(hit.phone) if hit.phone else "") if x)
             yield Hit(
                 score, display, partial(app.open_lookup_hit, hit.kind, hit.id, hit.posted),
-                text=display.plain, help=help_text or None,
+                # Textual parses a hit's help as markup; ИНН, names and phones come from 1C.
+                text=display.plain, help=escape(help_text) or None,
             )
 
 
