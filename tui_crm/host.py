@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from textual import on, work
 from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui_crm import messages
@@ -31,6 +32,7 @@ from tui_crm.i18n import language, localize_bindings, register, tr
 from tui_crm.store import Store
 from tui_crm.sync.events import PushFinished, SyncEvent
 from tui_crm.widgets.status_bar import StatusBar, SyncView
+from tui_crm.widgets.text import clean
 
 if TYPE_CHECKING:
     from tui_crm.sync.service import SyncService
@@ -140,6 +142,14 @@ class HostApp(App[None]):
         if isinstance(screen, Screen):
             localize_bindings(screen._bindings)
         return super().switch_screen(screen)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast is plain text: our catalog strings carry no markup, and what they quote —
+        1C's error messages, names, numbers — must never be parsed as markup or reach the
+        terminal as control sequences (widgets/text.py). Screens' `notify` comes here too."""
+        super().notify(clean(message, one_line=False), title=clean(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -47,6 +47,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.text import plain
 
 register({
     "card.title_new": {"en": "New client", "ru": "Новый клиент"},
@@ -377,10 +378,10 @@ class ClientCardScreen(HostedScreen[None]):
         line = self.query_one("#sync-line", Label)
         name = self.query_one("#name", Input).value.strip() if not self._loading else ""
         if self.record is None and self.is_new:
-            title.update(Text(name or tr("card.title_new")))
+            title.update(plain(name or tr("card.title_new")))
             text = Text(tr("card.state_new"), style="dim")
         else:
-            title.update(Text(name or (self.record.client.name if self.record else "")))
+            title.update(plain(name or (self.record.client.name if self.record else "")))
             text = self._state_text()
         if self.dirty:
             text.append("  · " + tr("card.unsaved"), style="italic yellow")

@@ -25,6 +25,7 @@ from tui_crm.i18n import language, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
+from tui_crm.widgets.text import plain
 
 register({
     "clients.title": {"en": "Clients", "ru": "Клиенты"},
@@ -157,7 +158,7 @@ class ClientsScreen(HostedScreen[None]):
         table.clear()
         lang = language()
         for r in rows:
-            name = Text(r.name)
+            name = plain(r.name)
             badge = sync_badge(r.sync_state)
             if r.origin == "accounting" and r.sync_state is SyncState.IN_ACCOUNTING:
                 # made in 1C: said in the state column, so long names keep their own column
@@ -170,13 +171,13 @@ class ClientsScreen(HostedScreen[None]):
                 if r.debt is not None
                 else Text("—", justify="right", style="dim")
             )
-            table.add_row(name, Text(r.inn), Text(phone), debt, badge, key=r.id)
+            table.add_row(name, plain(r.inn), plain(phone), debt, badge, key=r.id)
         self._rows = rows
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         hint = self.query_one("#hint", Label)
         if not rows:
-            hint.update(Text(tr("clients.none_found", text=text) if text.strip() else tr("clients.empty")))
+            hint.update(plain(tr("clients.none_found", text=text) if text.strip() else tr("clients.empty")))
         elif more:
             hint.update(Text(tr("clients.more", count=self.LIMIT), style="dim"))
         else:

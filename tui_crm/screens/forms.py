@@ -32,6 +32,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
+from tui_crm.widgets.text import plain
 
 register(
     {
@@ -139,9 +140,9 @@ class QuantityScreen(ModalScreen[Decimal | None]):
         r = self.row
         with Vertical(id="qty-box", classes="form-box"):
             yield Label(tr("pk.qty_title"), classes="form-title")
-            yield Label(Text(r.name), id="qty-product")
+            yield Label(plain(r.name), id="qty-product")
             yield Label(
-                Text(
+                plain(
                     tr(
                         "pk.qty_info",
                         free=qty_text(r.free_stock).plain,
@@ -212,13 +213,13 @@ class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
         line = self.line
         with Vertical(classes="form-box", id="line-box"):
             yield Label(tr("iv.line_title", n=self.number), classes="form-title")
-            yield Label(Text(line.name), id="line-product")
+            yield Label(plain(line.name), id="line-product")
             if self.free is not None:
                 yield Label(
-                    Text(tr("pk.qty_info", free=qty_text(self.free).plain, unit=line.unit,
+                    plain(tr("pk.qty_info", free=qty_text(self.free).plain, unit=line.unit,
                             price=money_text(line.price).plain), style="dim")
                 )
-            yield Label(tr("iv.line_quantity", unit=line.unit), classes="form-field-label")
+            yield Label(plain(tr("iv.line_quantity", unit=line.unit)), classes="form-field-label")
             yield Input(value=qty_text(line.quantity).plain.replace(" ", ""), id="line-qty", select_on_focus=True)
             yield Label(tr("iv.line_discount"), classes="form-field-label")
             yield Input(

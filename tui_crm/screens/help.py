@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from tui_crm.i18n import register, retranslate, tr
+from tui_crm.widgets.text import plain
 
 register({
     "help.title": {"en": "Keys", "ru": "Клавиши"},
@@ -80,7 +81,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(tr("help.title"), id="help-title")
             with VerticalScroll():
                 # The title may be a client's name from 1C: plain text, never markup.
-                yield Label(Text(tr("help.screen", name=name)), classes="section")
+                yield Label(plain(tr("help.screen", name=name)), classes="section")
                 yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
                 yield Label(tr("help.global"), classes="section")
                 yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")

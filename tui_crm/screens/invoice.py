@@ -53,6 +53,7 @@ from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
+from tui_crm.widgets.text import plain
 
 register(
     {
@@ -384,11 +385,11 @@ class InvoiceScreen(HostedScreen[None]):
     def _fill_header(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
             warehouse = self.query_one("#inv-warehouse", Select)
-            warehouse.set_options([(Text(r.name), r.id) for r in self._warehouses])
+            warehouse.set_options([(plain(r.name), r.id) for r in self._warehouses])
             if self.invoice.warehouse_id in {r.id for r in self._warehouses}:
                 warehouse.value = self.invoice.warehouse_id
             price_type = self.query_one("#inv-price-type", Select)
-            price_type.set_options([(Text(r.name), r.id) for r in self._price_types])
+            price_type.set_options([(plain(r.name), r.id) for r in self._price_types])
             if self.invoice.price_type_id in {r.id for r in self._price_types}:
                 price_type.value = self.invoice.price_type_id
             assert self.date is not None
@@ -473,14 +474,14 @@ class InvoiceScreen(HostedScreen[None]):
             title = tr("iv.title", number=rec.number, date=date)
         else:
             title = tr("iv.title_unnumbered", date=date)
-        self.query_one("#inv-title", Label).update(Text(title))
+        self.query_one("#inv-title", Label).update(plain(title))
         self.query_one("#inv-lock", Badge).show(tr("iv.locked") if self.locked else "", "-warn")
         state, variant = self._sync_badge()
         self.query_one("#inv-sync", Badge).show(state, variant)
         self.query_one("#inv-dirty", Label).update(Text(tr("iv.dirty")) if self.dirty else "")
         client = self.query_one("#inv-client", Label)
         if self.client_name:
-            client.update(Text(self.client_name, style="bold"))
+            client.update(plain(self.client_name, "bold"))
         else:
             client.update(Text(tr("iv.no_client"), style="italic"))
 
@@ -508,9 +509,9 @@ class InvoiceScreen(HostedScreen[None]):
                 disc = pct_text(line.discount_pct)
             table.add_row(
                 Text(str(n), justify="right"),
-                Text(line.name),
+                plain(line.name),
                 qty_text(line.quantity),
-                Text(line.unit),
+                plain(line.unit),
                 self._price_cell(line),
                 disc,
                 money_text(effective.amount),

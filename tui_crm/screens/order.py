@@ -40,6 +40,7 @@ from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
+from tui_crm.widgets.text import plain
 
 register(
     {
@@ -325,13 +326,13 @@ class OrderScreen(HostedScreen[None]):
             title.update(Text(tr("od.missing")))
             return
         date = format_day(rec.date)
-        title.update(Text(tr("od.title", number=rec.number, date=date) if rec.number
+        title.update(plain(tr("od.title", number=rec.number, date=date) if rec.number
                           else tr("od.title_unnumbered", date=date)))
         self.query_one("#ord-posted", Badge).show(
             tr("od.posted") if rec.posted else tr("od.not_posted"), "-warn" if rec.posted else "-muted"
         )
         self.query_one("#ord-sync", Badge).show(sync_label(rec.sync_state), SYNC_VARIANT[rec.sync_state])
-        client = Text(facts.client_name or "—", style="bold")
+        client = plain(facts.client_name or "—", "bold")
         client.append("  " + tr("od.total", total=money_text(rec.total).plain))
         self.query_one("#ord-client", Label).update(client)
         self._paint_items(rec)
@@ -350,7 +351,7 @@ class OrderScreen(HostedScreen[None]):
             remaining[line.product_id] = remaining.get(line.product_id, Decimal(0)) - got
             style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
             table.add_row(
-                Text(str(n), justify="right"), Text(line.name), qty_text(line.quantity), Text(line.unit),
+                Text(str(n), justify="right"), plain(line.name), qty_text(line.quantity), plain(line.unit),
                 money_text(line.price), qty_text(line.discount_pct) if line.discount_pct else Text(""),
                 money_text(line.amount), money_text(vat), qty_text(max(got, Decimal(0)), style=style),
                 key=str(n),
@@ -381,7 +382,7 @@ class OrderScreen(HostedScreen[None]):
         for p in facts.payments:
             style = "" if p.posted else "dim strike"
             table.add_row(
-                Text(format_day(p.date), style=style), Text(p.number, style=style),
+                Text(format_day(p.date), style=style), plain(p.number, style),
                 Text(tr("od.bank") if p.kind == "bank" else tr("od.cash"), style=style),
                 money_text(p.amount, style=style),
                 Text("" if p.posted else tr("od.not_counted"), style="italic dim"),
@@ -418,7 +419,7 @@ class OrderScreen(HostedScreen[None]):
             line_share = min(got / qty, Decimal(1)) if qty > 0 else Decimal(0)
             style = "green" if left == 0 else ("yellow" if got > 0 else "")
             lines.add_row(
-                Text(names.get(product_id, product_id)), qty_text(qty), qty_text(got, style=style),
+                plain(names.get(product_id, product_id)), qty_text(qty), qty_text(got, style=style),
                 qty_text(left), Text(share_text(line_share), justify="right", style=style),
                 key=product_id,
             )
@@ -429,8 +430,8 @@ class OrderScreen(HostedScreen[None]):
             for i, sl in enumerate(s.lines or ()):
                 docs.add_row(
                     Text(format_day(s.date) if i == 0 else "", style=style),
-                    Text(s.number if i == 0 else "", style=style),
-                    Text(sl.name, style=style), qty_text(sl.quantity, style=style), Text(sl.unit, style=style),
+                    plain(s.number if i == 0 else "", style),
+                    plain(sl.name, style), qty_text(sl.quantity, style=style), plain(sl.unit, style),
                     key=f"{s.id}:{sl.line_no}",
                 )
         self.query_one("#ship-empty", Static).update(

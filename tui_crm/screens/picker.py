@@ -35,6 +35,7 @@ from tui_crm.screens.base import HostedModal
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.money import money_text, qty_text
+from tui_crm.widgets.text import plain
 
 register(
     {
@@ -224,7 +225,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         prices = {r.id: r.name for r in self.store.price_types()}
         with Vertical(id="picker-box"):
             yield Label(
-                Text(
+                plain(
                     tr(
                         "pk.title",
                         warehouse=names.get(self.warehouse_id, "?"),
@@ -301,11 +302,11 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         table.show_rows(
             [
                 (
-                    Text(r.code),
-                    Text(r.name),
+                    plain(r.code),
+                    plain(r.name),
                     qty_text(r.free_stock, style="bold red" if r.free_stock <= 0 else ""),
                     money_text(r.price),
-                    Text(r.unit),
+                    plain(r.unit),
                 )
                 for r in rows
             ]
@@ -322,7 +323,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             key = "pk.more" if len(rows) >= self.LIMIT else "pk.shown"
             hint = Text(tr(key, count=len(rows)), style="dim")
         elif text.strip():
-            hint = Text(tr("pk.none", text=text.strip()))
+            hint = plain(tr("pk.none", text=text.strip()))
         else:
             hint = Text(tr("pk.empty"))
         if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)

@@ -18,6 +18,7 @@ from tui_crm.domain.money import format_money, format_qty
 from tui_crm.i18n import language, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
+from tui_crm.widgets.text import plain
 
 
 @dataclass
@@ -97,7 +98,7 @@ class ProductsScreen(HostedScreen[None]):
         select = self.query_one(selector, Select)
         ids = [r.id for r in refs]
         with self.prevent(Select.Changed):
-            select.set_options([(Text(r.name), r.id) for r in refs])
+            select.set_options([(plain(r.name), r.id) for r in refs])
             chosen = current if current in ids else (ids[0] if ids else None)
             if chosen is not None:
                 select.value = chosen
@@ -149,7 +150,7 @@ class ProductsScreen(HostedScreen[None]):
                 if r.price is not None
                 else Text("—", justify="right", style="dim")
             )
-            table.add_row(Text(r.code), Text(r.name), free, price, Text(r.unit), key=r.product_id)
+            table.add_row(plain(r.code), plain(r.name), free, price, plain(r.unit), key=r.product_id)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         hint = self.query_one("#hint", Label)

@@ -28,6 +28,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
 from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.money import ui_lang
+from tui_crm.widgets.text import clean, plain
 
 register(
     {
@@ -141,8 +142,10 @@ class ErrorTextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box"):
-            yield Label(Text(self.title_text), id="error-title")
-            yield TextArea(self.text, read_only=True, soft_wrap=True, id="error-text", show_cursor=False)
+            yield Label(plain(self.title_text), id="error-title")
+            # Shown cleaned of terminal controls; `c` copies 1C's text exactly as it came.
+            yield TextArea(clean(self.text, one_line=False), read_only=True, soft_wrap=True, id="error-text",
+                           show_cursor=False)
             yield Label(tr("sl.error_keys"), id="error-keys")
 
     def action_copy(self) -> None:
@@ -244,7 +247,7 @@ class SyncLogScreen(HostedScreen[None]):
             runs.add_row(
                 Text(_when(run.started_at)), Text(run.job), Text(took, justify="right"), result,
                 Text(str(run.rows_read), justify="right"), Text(str(run.requests), justify="right"),
-                Text(first_line(run.error), style="red"), key=f"run:{run.id}",
+                plain(first_line(run.error), "red"), key=f"run:{run.id}",
             )
         if msg.runs:
             runs.move_cursor(row=min(max(keep, 0), len(msg.runs) - 1), scroll=False)
@@ -260,10 +263,10 @@ class SyncLogScreen(HostedScreen[None]):
             state = tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state
             outbox.add_row(
                 Text(str(item.id), justify="right"), Text(kind),
-                Text(msg.labels.get(item.id, item.object_id)), Text(action),
+                plain(msg.labels.get(item.id, item.object_id)), Text(action),
                 Text(state, style=state_style),
                 Text(str(item.attempts), justify="right"), Text(_when(item.next_attempt_at)),
-                Text(first_line(item.last_error), style="red"), key=f"out:{item.id}",
+                plain(first_line(item.last_error), "red"), key=f"out:{item.id}",
             )
         if msg.outbox:
             outbox.move_cursor(row=min(max(keep, 0), len(msg.outbox) - 1), scroll=False)
@@ -309,7 +312,7 @@ class SyncLogScreen(HostedScreen[None]):
         if error is None:
             detail.update(Text(tr("sl.detail_none"), style="dim italic"))
         else:
-            detail.update(Text(error[1], style="red"))
+            detail.update(plain(error[1], "red", one_line=False))
 
     # -- actions -----------------------------------------------------------------------------
     @on(DataTable.RowSelected)
