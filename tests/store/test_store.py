@@ -118,3 +118,21 @@ def test_sync_runs_record_last_success(tmp_path: Path) -> None:
     runs = store.recent_runs()
     assert [r.ok for r in runs] == [True, False]
     assert runs[1].error == "accounting is unreachable"
+
+
+def test_a_run_left_open_by_a_dead_process_is_closed_as_interrupted(tmp_path: Path) -> None:
+    """After kill -9 mid-pull the sync log must not show "running…" forever."""
+    path = tmp_path / "crm.duckdb"
+    store = Store.open(path, clock=TestClock())
+    run = store.start_run("pull")
+    done = store.start_run("push")
+    store.finish_run(done, ok=True)
+    store.close()  # as if the process died: the pull run was never finished
+    store = Store.open(path, clock=TestClock())
+    try:
+        runs = {r.id: r for r in store.recent_runs(10)}
+        assert runs[run].ok is False and runs[run].finished_at is not None
+        assert "interrupted" in (runs[run].error or "")
+        assert runs[done].ok is True and runs[done].error is None
+    finally:
+        store.close()

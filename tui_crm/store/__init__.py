@@ -83,7 +83,9 @@ class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, Out
     def open(cls, path: Path | str | None, *, clock: Clock = utcnow) -> Store:
         """Open (and migrate) the file; `clock` is this process's "now" (naive UTC) for every
         timestamp the store writes and for everyone who asks the store (sync, app, status)."""
-        return cls(Database.open(path), clock=clock)
+        store = cls(Database.open(path), clock=clock)
+        store.close_interrupted_runs()
+        return store
 
     @property
     def path(self) -> Path | None:

@@ -421,6 +421,18 @@ class MirrorStore:
         )
 
     # -- sync runs ---------------------------------------------------------------------------
+    def close_interrupted_runs(self) -> int:
+        """Runs left open by a process that died (kill -9, power loss) are closed as failed, so
+        the sync log never shows "running…" forever. Only safe when this process holds the file,
+        which opening it guarantees (DuckDB locks it against other processes)."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "UPDATE sync_runs SET finished_at = started_at, ok = FALSE, error = ? "
+                "WHERE finished_at IS NULL RETURNING id",
+                ["interrupted: the program stopped before this run finished"],
+            ).fetchall()
+        return len(rows)
+
     def start_run(self, job: str, started_at: datetime | None = None) -> int:
         with self.db.transaction() as cur:
             row = cur.execute(
