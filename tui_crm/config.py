@@ -197,7 +197,7 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
         want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise ConfigError(f"{in_file}{where}.{key} must be a {want}, got {value!r}")
     bounds = RANGES.get(f"{where}.{key}")
-    if bounds is not None:
+    if bounds is not None and isinstance(value, (int, float)):
         low, high = bounds
         if not (math.isfinite(value) and low <= value <= high):
             raise ConfigError(f"{in_file}{where}.{key} must be a number from {low:g} to {high:g}, got {value!r}")
