@@ -151,3 +151,35 @@ def test_cli_config_folder_and_bad_env_url(tmp_path: Path) -> None:
     assert done.returncode == 2 and "is a folder" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("config", config=tmp_path / "none.toml", extra_env={"TUI_CRM_URL": "http://[::1"})
     assert done.returncode == 2 and "TUI_CRM_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_store_path_with_nul_is_refused_not_truncated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB cuts a path at NUL: "a\\0b" would quietly open or create a file named "a"."""
+    with pytest.raises(ConfigError, match=r"store\.path.*control character"):
+        load(write(tmp_path, '[store]\npath = "a\\u0000b"\n'))
+    monkeypatch.setenv("TUI_CRM_STORE", "crm\x1b[31m.duckdb")
+    with pytest.raises(ConfigError, match="TUI_CRM_STORE"):
+        load(tmp_path / "nope.toml")
+
+
+def test_cli_store_path_with_nul_creates_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, '[store]\npath = "a\\u0000b"\n')
+    for args in (("status", "x"), ("sync", "--once", "--url", "http://127.0.0.1:9/x/")):
+        done = subprocess.run([sys.executable, "-m", "tui_crm.cli", *args], capture_output=True, text=True,
+                              timeout=60, cwd=tmp_path, env={**os.environ, "TUI_CRM_CONFIG": str(path)})
+        assert done.returncode == 2 and "control character" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+def test_password_file_not_utf8_or_a_folder_is_a_config_error(tmp_path: Path) -> None:
+    from tui_crm.config import AccountingSettings
+
+    bad = tmp_path / "pw"
+    bad.write_bytes(b"\xff\xfe")
+    bad.chmod(0o600)
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        AccountingSettings(password_file=str(bad)).password()
+    folder = tmp_path / "pwdir"
+    folder.mkdir(mode=0o700)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        AccountingSettings(password_file=str(folder)).password()

@@ -73,7 +73,13 @@ class AccountingSettings:
                 raise ConfigError(
                     f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
                 )
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
+            try:
+                return path.read_text(encoding="utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"accounting.password_file {path} is not UTF-8 text") from exc
+            except OSError as exc:
+                raise ConfigError(
+                    f"accounting.password_file {path} cannot be read: {exc.strerror or exc}") from exc
         value = os.environ.get(self.password_env)
         return value if value else None
 
@@ -115,8 +121,17 @@ class Settings:
             acc = replace(acc, url=_check_url(url, "--url"))
         if username is not None:
             acc = replace(acc, username=username)
-        path = Path(store).expanduser() if store is not None else self.store_path
+        path = _store_path(str(store), "--store") if store is not None else self.store_path
         return replace(self, accounting=acc, store_path=path)
+
+
+def _store_path(text: str, where: str) -> Path:
+    """A store path without control characters: DuckDB would cut the path at a NUL and quietly
+    open (or create) another file."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ConfigError(f"{where}: the path {text.encode('unicode_escape').decode('ascii')!r} contains a "
+                          "control character")
+    return Path(text).expanduser()
 
 
 def _check_url(url: str, where: str) -> str:
@@ -271,7 +286,8 @@ def load(path: Path | None = None) -> Settings:
     if ui.language not in ("auto", "en", "ru"):
         raise ConfigError(f"ui.language must be auto, en or ru, got {ui.language!r}")
 
-    store_path = Path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"), path)).expanduser()
+    store_path = _store_path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"), path),
+                             f"{path}: store.path")
     settings = Settings(accounting=acc, sync=sync, ui=ui, store_path=store_path, source=path)
 
     # Environment overrides (one var each), below typed flags.
@@ -282,5 +298,5 @@ def load(path: Path | None = None) -> Settings:
     if os.environ.get(USER_ENV):
         settings = replace(settings, accounting=replace(settings.accounting, username=os.environ[USER_ENV]))
     if os.environ.get(STORE_ENV):
-        settings = replace(settings, store_path=Path(os.environ[STORE_ENV]).expanduser())
+        settings = replace(settings, store_path=_store_path(os.environ[STORE_ENV], STORE_ENV))
     return settings
