@@ -236,3 +236,33 @@ def test_status_held_store_without_url_is_exit_2(tmp_path: Path, config: Path) -
 def test_usage_error_is_exit_2(config: Path) -> None:
     done = tui_crm("status", config=config)
     assert done.returncode == 2 and "Traceback" not in done.stderr and "usage:" in done.stderr
+
+
+def test_status_overlong_query_is_a_message_not_an_invalid_url(sandbox, tmp_path: Path, config: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    holder = Store.open(path)
+    try:
+        done = tui_crm("status", "x" * 100_000, "--url", sandbox.base_url, "--store", str(path), config=config)
+    finally:
+        holder.close()
+    assert_plain(done, 2, "too long")
+    # a long but sane one still asks accounting
+    holder = Store.open(path)
+    try:
+        done = tui_crm("status", "ё" * 200, "--url", sandbox.base_url, "--store", str(path), config=config)
+    finally:
+        holder.close()
+    assert "Traceback" not in done.stderr and done.returncode == 3, done.stderr
+
+
+def test_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(config: Path) -> None:
+    code = ("import sys, tui_crm.cli as cli, tui_crm.status_cmd as s\n"
+            "def boom(*a, **k):\n    raise RuntimeError('boom\\nsecond line')\n"
+            "s.run = boom\nsys.exit(cli.main(['status', 'x']))\n")
+    env = {**os.environ, "TUI_CRM_CONFIG": str(config)}
+    env.pop("TUI_CRM_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert_plain(done, 1, "unexpected error (RuntimeError: boom second line)", "TUI_CRM_DEBUG=1")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**env, "TUI_CRM_DEBUG": "1"})
+    assert done.returncode == 1 and "Traceback" in done.stderr and "RuntimeError: boom" in done.stderr

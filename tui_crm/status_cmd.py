@@ -34,6 +34,11 @@ def clean_query(query: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+MAX_QUERY = 200
+"""Longest search text: a number, a name, a phone or an ИНН is far shorter, and a longer one
+would only make an OData URL that the client or 1C's web server refuses."""
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -176,6 +181,10 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
     from tui_crm.store import Store, StoreError, StoreLocked
 
     query = clean_query(query)
+    if len(query) > MAX_QUERY:
+        print(f"tui-crm status: the search text is too long ({len(query)} characters; at most {MAX_QUERY})",
+              file=sys.stderr)
+        return 2
     path = settings.store_path
     # status only reads: a mistyped --store must not leave a new empty database behind.
     if not path.exists() and not path.is_symlink():
@@ -189,6 +198,8 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
             print("tui-crm status: the CRM data file is in use by a running tui-crm and no accounting URL is "
                   "configured to ask instead.", file=sys.stderr)
             return 2
+        import httpx
+
         from tui_crm.sync.odata import ODataError
         from tui_crm.sync.profile import ProfileError
 
@@ -198,7 +209,7 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
             print(f"tui-crm status: the CRM data file is in use, and accounting cannot be asked: {exc}",
                   file=sys.stderr)
             return 2
-        except ODataError as exc:
+        except (ODataError, httpx.HTTPError) as exc:
             print(f"tui-crm status: the CRM data file is in use, and accounting could not be asked: {exc}",
                   file=sys.stderr)
             return 1
