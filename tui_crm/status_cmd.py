@@ -187,7 +187,7 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
         return 2
     path = settings.store_path
     # status only reads: a mistyped --store must not leave a new empty database behind.
-    if not path.exists() and not path.is_symlink():
+    if not path.exists():
         print(f"tui-crm status: the CRM data file {path} does not exist; check --store / TUI_CRM_STORE / "
               "store.path (tui-crm or tui-crm sync creates it on first use).", file=sys.stderr)
         return 2
