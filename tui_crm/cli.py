@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -359,6 +360,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `tui-crm status … | head`: the reader left; nothing to say
+        with contextlib.suppress(OSError, ValueError):  # keep the interpreter's final flush quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        from tui_crm.store import StoreError
+
+        if isinstance(exc, StoreError):
+            print(f"tui-crm: {exc}", file=sys.stderr)
+            return 2
+        if os.environ.get("TUI_CRM_DEBUG"):
+            raise
+        # No traceback for the operator: one line, and how to get the details.
+        text = " ".join(str(exc).split())[:300]
+        print(f"tui-crm: unexpected error ({type(exc).__name__}: {text}); "
+              "run again with TUI_CRM_DEBUG=1 for the details", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

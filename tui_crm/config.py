@@ -7,7 +7,9 @@ clear: the file names an environment variable or a 0600 file that holds the pass
 
 from __future__ import annotations
 
+import difflib
 import locale
+import math
 import os
 import stat
 import tomllib
@@ -71,7 +73,13 @@ class AccountingSettings:
                 raise ConfigError(
                     f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
                 )
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
+            try:
+                return path.read_text(encoding="utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"accounting.password_file {path} is not UTF-8 text") from exc
+            except OSError as exc:
+                raise ConfigError(
+                    f"accounting.password_file {path} cannot be read: {exc.strerror or exc}") from exc
         value = os.environ.get(self.password_env)
         return value if value else None
 
@@ -113,12 +121,28 @@ class Settings:
             acc = replace(acc, url=_check_url(url, "--url"))
         if username is not None:
             acc = replace(acc, username=username)
-        path = Path(store).expanduser() if store is not None else self.store_path
+        path = _store_path(str(store), "--store") if store is not None else self.store_path
         return replace(self, accounting=acc, store_path=path)
 
 
+def _store_path(text: str, where: str) -> Path:
+    """A store path without control characters: DuckDB would cut the path at a NUL and quietly
+    open (or create) another file."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ConfigError(f"{where}: the path {text.encode('unicode_escape').decode('ascii')!r} contains a "
+                          "control character")
+    return Path(text).expanduser()
+
+
 def _check_url(url: str, where: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0..65535
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: {url!r} is not a valid address ({exc}); expected something like "
+            "https://server/base/odata/standard.odata/"
+        ) from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
             f"{where}: {url!r} is not an http(s) address; expected something like "
@@ -138,27 +162,85 @@ def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     return value
 
 
-def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+# Every key each section accepts; anything else is refused (a typo would otherwise be ignored
+# without a word and the default silently used).
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "accounting": ("url", "username", "password_env", "password_file", "profile", "verify_tls", "timeout",
+                   "page_size"),
+    "sync": ("pull_seconds", "live_seconds"),
+    "ui": ("language", "theme"),
+    "store": ("path",),
+}
+
+# Allowed (inclusive) ranges of the numeric settings: NaN, infinities and absurd values are
+# refused here, with the file named, instead of failing later inside a timer or httpx.
+RANGES: dict[str, tuple[float, float]] = {
+    "accounting.timeout": (0.5, 3600.0),
+    "accounting.page_size": (10, 10_000),
+    "sync.pull_seconds": (1.0, 86_400.0),
+    "sync.live_seconds": (0.5, 3_600.0),
+}
+
+
+def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), choices, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _check_known(section: dict[str, Any], name: str, path: Path) -> None:
+    """Refuse keys the section does not have. Only the key is named, never its value (it may be a
+    password typed into the wrong place)."""
+    known = KNOWN_KEYS[name]
+    for key in section:
+        if key in known or (name == "accounting" and key == "password"):
+            continue  # accounting.password has its own message below
+        raise ConfigError(
+            f"{path}: unknown key {name}.{key}{_did_you_mean(str(key), known)}; "
+            f"known keys in [{name}]: {', '.join(known)}"
+        )
+
+
+def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any,
+           path: Path | None = None) -> Any:
     if key not in section:
         return default
     value = section[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    in_file = f"{path}: " if path is not None else ""
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{where}.{key} must be a {want}, got {value!r}")
+        raise ConfigError(f"{in_file}{where}.{key} must be a {want}, got {value!r}")
+    bounds = RANGES.get(f"{where}.{key}")
+    if bounds is not None and isinstance(value, (int, float)):
+        low, high = bounds
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ConfigError(f"{in_file}{where}.{key} must be a number from {low:g} to {high:g}, got {value!r}")
     return value
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The file's TOML as a dict; a missing file is empty. Every failure is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path} is a folder, not a settings file") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
 def load(path: Path | None = None) -> Settings:
     """Read settings; a missing file means defaults. Errors name the file and the key."""
     path = path or default_config_path()
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    data = _read(path)
     acc_d = _section(data, "accounting", path)
     sync_d = _section(data, "sync", path)
     ui_d = _section(data, "ui", path)
@@ -166,18 +248,21 @@ def load(path: Path | None = None) -> Settings:
     known = {"accounting", "sync", "ui", "store"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(f"{path}: unknown section [{unknown[0]}]{_did_you_mean(unknown[0], sorted(known))}; "
+                          f"known: {', '.join(sorted(known))}")
+    for name, section in (("accounting", acc_d), ("sync", sync_d), ("ui", ui_d), ("store", store_d)):
+        _check_known(section, name, path)
 
     defaults = AccountingSettings()
     acc = AccountingSettings(
-        url=_typed(acc_d, "url", str, "accounting", defaults.url),
-        username=_typed(acc_d, "username", str, "accounting", defaults.username),
-        password_env=_typed(acc_d, "password_env", str, "accounting", defaults.password_env),
-        password_file=_typed(acc_d, "password_file", str, "accounting", defaults.password_file),
-        profile=_typed(acc_d, "profile", str, "accounting", defaults.profile),
-        verify_tls=_typed(acc_d, "verify_tls", bool, "accounting", defaults.verify_tls),
-        timeout=_typed(acc_d, "timeout", float, "accounting", defaults.timeout),
-        page_size=_typed(acc_d, "page_size", int, "accounting", defaults.page_size),
+        url=_typed(acc_d, "url", str, "accounting", defaults.url, path),
+        username=_typed(acc_d, "username", str, "accounting", defaults.username, path),
+        password_env=_typed(acc_d, "password_env", str, "accounting", defaults.password_env, path),
+        password_file=_typed(acc_d, "password_file", str, "accounting", defaults.password_file, path),
+        profile=_typed(acc_d, "profile", str, "accounting", defaults.profile, path),
+        verify_tls=_typed(acc_d, "verify_tls", bool, "accounting", defaults.verify_tls, path),
+        timeout=_typed(acc_d, "timeout", float, "accounting", defaults.timeout, path),
+        page_size=_typed(acc_d, "page_size", int, "accounting", defaults.page_size, path),
     )
     if "password" in acc_d:
         raise ConfigError(
@@ -186,28 +271,23 @@ def load(path: Path | None = None) -> Settings:
         )
     if acc.url:
         acc = replace(acc, url=_check_url(acc.url, "accounting.url"))
-    if not 10 <= acc.page_size <= 10_000:
-        raise ConfigError("accounting.page_size must be between 10 and 10000")
-    if acc.timeout <= 0:
-        raise ConfigError("accounting.timeout must be positive (seconds)")
 
     sdef = SyncSettings()
     sync = SyncSettings(
-        pull_seconds=_typed(sync_d, "pull_seconds", float, "sync", sdef.pull_seconds),
-        live_seconds=_typed(sync_d, "live_seconds", float, "sync", sdef.live_seconds),
+        pull_seconds=_typed(sync_d, "pull_seconds", float, "sync", sdef.pull_seconds, path),
+        live_seconds=_typed(sync_d, "live_seconds", float, "sync", sdef.live_seconds, path),
     )
-    if sync.pull_seconds < 1 or sync.live_seconds < 0.5:
-        raise ConfigError("sync.pull_seconds must be >= 1 and sync.live_seconds >= 0.5")
 
     udef = UiSettings()
     ui = UiSettings(
-        language=_typed(ui_d, "language", str, "ui", udef.language),
-        theme=_typed(ui_d, "theme", str, "ui", udef.theme),
+        language=_typed(ui_d, "language", str, "ui", udef.language, path),
+        theme=_typed(ui_d, "theme", str, "ui", udef.theme, path),
     )
     if ui.language not in ("auto", "en", "ru"):
         raise ConfigError(f"ui.language must be auto, en or ru, got {ui.language!r}")
 
-    store_path = Path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"))).expanduser()
+    store_path = _store_path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"), path),
+                             f"{path}: store.path")
     settings = Settings(accounting=acc, sync=sync, ui=ui, store_path=store_path, source=path)
 
     # Environment overrides (one var each), below typed flags.
@@ -218,5 +298,5 @@ def load(path: Path | None = None) -> Settings:
     if os.environ.get(USER_ENV):
         settings = replace(settings, accounting=replace(settings.accounting, username=os.environ[USER_ENV]))
     if os.environ.get(STORE_ENV):
-        settings = replace(settings, store_path=Path(os.environ[STORE_ENV]).expanduser())
+        settings = replace(settings, store_path=_store_path(os.environ[STORE_ENV], STORE_ENV))
     return settings

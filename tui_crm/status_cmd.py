@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,27 @@ from tui_crm.config import Settings
 
 if TYPE_CHECKING:
     from tui_crm.store import Store
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def clean_query(query: str) -> str:
+    """The search text as one line of plain text: bytes that are not UTF-8 (a shell can pass any)
+    become U+FFFD, each run of control characters (tab, newline, escape, …) one space. OData has
+    no escape for control characters, so the literal builder refuses them; a tab typed into a
+    search means a space."""
+    text = query.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+MAX_QUERY = 200
+"""Longest search text: a number, a name, a phone or an ИНН is far shorter, and a longer one
+would only make an OData URL that the client or 1C's web server refuses."""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _age(at: datetime | None, now: datetime) -> str:
@@ -64,6 +86,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
     from tui_crm.sync import parse, queries
+    from tui_crm.sync.odata.literals import lit_guid
     from tui_crm.sync.profile import load_profile
     from tui_crm.sync.service import client_from_settings
 
@@ -73,19 +96,39 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         cps: list[dict[str, Any]] = []
         if query.strip():
             cps = await client.get_all(queries.counterparty_search(p, query.strip()))
-        cps = cps[:20]
         cp = p["counterparty"]
-        names = {str(r[cp.f("id")]).lower(): r.get(cp.f("name"), "") for r in cps}
+        # Accounting's answer is data, not a promise: a row without a usable Ref_Key is skipped,
+        # a null name or ИНН shows as empty.
+        names: dict[str, str] = {}
+        inns: dict[str, str] = {}
+        for r in cps:
+            try:
+                key = lit_guid(r.get(cp.f("id")))[5:-1]
+            except (TypeError, ValueError):
+                continue
+            names.setdefault(key, _text(r.get(cp.f("name"))))
+            inns.setdefault(key, _text(r.get(cp.f("inn"))))
+            if len(names) >= 20:
+                break
         q = queries.orders_search(p, query.strip(), list(names)[:p.ids_per_request])
         # The 20 newest: one page, not all of them.
         rows = await client.get_page(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby, top=20)
-        states = [parse.order_state(p, r) for r in rows[:20]]
+        states = []
+        for r in rows[:20]:
+            try:
+                states.append(parse.order_state(p, r))
+            except parse.BadData:
+                continue  # one odd row does not hide the others
         ids = [s.id for s in states]
         paid: dict[str, Decimal] = {}
         for key in ("bank_payment", "cash_payment"):
-            for pq in queries.payments(p, key, ids):
+            for pq in (queries.payments(p, key, ids) if ids else []):
                 for r in await client.get_all(pq):
-                    for pay in parse.payments(p, key, r, set(ids)):
+                    try:
+                        found = parse.payments(p, key, r, set(ids))
+                    except parse.BadData:
+                        continue
+                    for pay in found:
                         if pay.posted:
                             paid[pay.invoice_id] = paid.get(pay.invoice_id, Decimal(0)) + pay.amount
         invoices = []
@@ -97,9 +140,8 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
                 "shipped_pct": None, "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
                 "checked_at": None, "age": "live"})
-        clients = [{"id": k, "name": v, "inn": next((r.get(cp.f("inn"), "") for r in cps
-                                                    if str(r[cp.f("id")]).lower() == k), ""),
-                    "phones": [], "debt": None, "sync_state": "in_accounting", "code": ""} for k, v in names.items()]
+        clients = [{"id": k, "name": v, "inn": inns.get(k, ""), "phones": [], "debt": None,
+                    "sync_state": "in_accounting", "code": ""} for k, v in names.items()]
         return {"source": "accounting", "invoices": invoices, "clients": clients,
                 "requests": client.stats.requests}
     finally:
@@ -133,23 +175,47 @@ def render(answer: dict[str, Any]) -> str:
 
 
 def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
-    from tui_crm.store import Store, StoreLocked
+    """Exit codes: 0 found, 3 nothing found, 1 accounting could not be asked, 2 store or settings
+    unusable (missing, a folder, not a CRM data file, no permission, in use with no URL to ask)."""
+    from tui_crm.config import ConfigError
+    from tui_crm.store import Store, StoreError, StoreLocked
 
+    query = clean_query(query)
+    if len(query) > MAX_QUERY:
+        print(f"tui-crm status: the search text is too long ({len(query)} characters; at most {MAX_QUERY})",
+              file=sys.stderr)
+        return 2
+    path = settings.store_path
+    # status only reads: a mistyped --store must not leave a new empty database behind.
+    if not path.exists():
+        print(f"tui-crm status: the CRM data file {path} does not exist; check --store / TUI_CRM_STORE / "
+              "store.path (tui-crm or tui-crm sync creates it on first use).", file=sys.stderr)
+        return 2
     try:
-        store = Store.open(settings.store_path)
+        store = Store.open(path)
     except StoreLocked:
         if not settings.accounting.url:
             print("tui-crm status: the CRM data file is in use by a running tui-crm and no accounting URL is "
                   "configured to ask instead.", file=sys.stderr)
             return 2
+        import httpx
+
         from tui_crm.sync.odata import ODataError
+        from tui_crm.sync.profile import ProfileError
 
         try:
             answer = asyncio.run(from_accounting(settings, query))
-        except ODataError as exc:
+        except (ProfileError, ConfigError) as exc:
+            print(f"tui-crm status: the CRM data file is in use, and accounting cannot be asked: {exc}",
+                  file=sys.stderr)
+            return 2
+        except (ODataError, httpx.HTTPError) as exc:
             print(f"tui-crm status: the CRM data file is in use, and accounting could not be asked: {exc}",
                   file=sys.stderr)
             return 1
+    except StoreError as exc:
+        print(f"tui-crm status: {exc}", file=sys.stderr)
+        return 2
     else:
         try:
             answer = from_store(store, query, store.clock())

@@ -73,6 +73,13 @@ def _friendly_open_error(path: Path, exc: Exception) -> StoreError:
             f"The CRM data file {path} is in use by another tui-crm{who}. "
             "Close that program first, or point this one at another file with --store."
         )
+    if "not a valid DuckDB database file" in text:
+        return StoreError(
+            f"The file {path} is not a CRM data file (not a DuckDB database, or damaged). "
+            "Check --store / TUI_CRM_STORE / store.path; the file was left untouched."
+        )
+    if "Permission denied" in text or "Read-only file system" in text:
+        return StoreError(f"The CRM data file {path} cannot be opened for writing (permission denied).")
     if "version number" in text or "Trying to read a database file" in text:
         return SchemaTooNew(
             f"The CRM data file {path} was written by a newer version of DuckDB/tui-crm "
@@ -113,6 +120,8 @@ class Database:
             db_path = None
         else:
             db_path = Path(path).expanduser()
+            if db_path.is_dir():
+                raise StoreError(f"The CRM data file {db_path} is a folder, not a file; point --store at a file.")
             if db_path.exists():
                 # Look before we write: a newer file must be refused without being modified.
                 try:
@@ -121,6 +130,8 @@ class Database:
                     raise _friendly_open_error(db_path, exc) from exc
                 try:
                     found = _recorded_version(probe)
+                except duckdb.Error as exc:
+                    raise _friendly_open_error(db_path, exc) from exc
                 finally:
                     probe.close()
                 if found > latest:
@@ -129,7 +140,12 @@ class Database:
                         f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
                     )
             else:
-                db_path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    db_path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(
+                        f"Cannot create the folder {db_path.parent} for the CRM data file: {exc.strerror or exc}"
+                    ) from exc
             try:
                 con = duckdb.connect(str(db_path))
             except duckdb.Error as exc:
@@ -137,6 +153,9 @@ class Database:
         db = cls(con, db_path)
         try:
             db._migrate(migrations)
+        except duckdb.Error as exc:
+            con.close()
+            raise _friendly_open_error(db_path or Path(":memory:"), exc) from exc
         except Exception:
             con.close()
             raise
