@@ -82,6 +82,6 @@ def test_fast_path_equals_row_wise_on_hostile_pages(key: str) -> None:
 def test_memo_never_confuses_true_with_one() -> None:
     conv = _converters(P)["stock"]
     ok = {"Склад_Key": GUID, "Номенклатура_Key": GUID, "КоличествоBalance": 1}
-    assert conv([ok])[2] == ["1.000"]
+    assert conv([ok])[2] == ['"1.000"']
     with pytest.raises(BadData, match="КоличествоBalance is not a number: True"):
         conv([ok, {**ok, "КоличествоBalance": True}])

@@ -31,9 +31,10 @@ from tui_crm.sync import parse
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Concept
 
-# The CSV null marker: a control character, which `parse.text` never lets through, so no real
-# value (text, GUID, number, date) can be mistaken for NULL.
-NULL = "\x01"
+# The CSV null marker: an empty unquoted field. Every value, NULL aside, is written quoted (with
+# quotes doubled) and read with ``allow_quoted_nulls = false``, so no text — empty, "\\N", a
+# control character, CR, LF — can be mistaken for NULL or end a record.
+NULL = ""
 
 _NONE = type(None)
 _ALLOWED: Mapping[str, frozenset[type]] = {
@@ -50,18 +51,20 @@ class _Unsure(Exception):
 
 
 def csv_text(v: Any) -> str:
-    """One stage value as CSV text (the format `StoreWriter.stage_columns` reads)."""
+    """One stage value as a finished CSV field (the format `StoreWriter.stage_columns` reads):
+    NULL is the empty unquoted field, anything else is quoted with its quotes doubled, so any
+    text 1C allows (CR, LF, tabs, quotes, backslashes, control characters) is carried exactly."""
     if v is None:
         return NULL
     if v is True:
-        return "true"
+        return '"true"'
     if v is False:
-        return "false"
+        return '"false"'
     if isinstance(v, Decimal):
-        return format(v.copy_abs() if v.is_zero() else v, "f")   # -0.000 and 0.000 are one value
+        return '"' + format(v.copy_abs() if v.is_zero() else v, "f") + '"'   # -0.000 and 0.000 are one value
     if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    return str(v)
+        return '"' + v.isoformat(sep=" ") + '"'
+    return '"' + str(v).replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

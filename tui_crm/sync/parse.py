@@ -21,7 +21,12 @@ from tui_crm.sync.odata import ODataError
 from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
+# space (TAB, LF, VT, FF, CR pass: names pasted from documents carry them). NUL, ESC and the like
+# never reach the store, so nothing from accounting can drive the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# 1C's unlimited strings (НаименованиеПолное, comments): far above any real text, and bounded.
+TEXT_MAX = 1_000_000
 _EMPTY = ("", None, odata.EMPTY_REF)
 
 
@@ -82,7 +87,7 @@ def any_ref(c: Concept, row: Mapping[str, Any], crm: str, entity: str, *, line: 
     return value
 
 
-def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int = 4000) -> str:
+def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int = TEXT_MAX) -> str:
     if not name:
         return ""
     value = row.get(name, "")
