@@ -3,18 +3,26 @@ exactly, and a paging loop or a pull cycle that would never end fails in bounded
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
+import re
 import tempfile
+import time
+from datetime import timedelta
 
 import duckdb
+import httpx
 import pytest
 
+from onec_sandbox.app import create_app
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
-from tests.sync.sandbox_kit import make_rig
+from tests.sync.sandbox_kit import BASE, NetLikeTransport, make_rig
 from tui_crm.store import Store
 from tui_crm.sync.columns import csv_text
+from tui_crm.sync.odata import ODataClient, PagingError
+from tui_crm.sync.service import SyncService
 from tui_crm.sync.writer import StoreWriter
 
 PRODUCTS = "Catalog_Номенклатура"
@@ -86,3 +94,86 @@ def test_stage_carries_any_text_and_leaves_no_file_behind() -> None:
     finally:
         w.close()
         store.close()
+
+
+# -- a server whose paging never ends (issue 9, item 4) ---------------------------------------
+
+class Wedged(httpx.AsyncBaseTransport):
+    """In front of the sandbox: while ``mode`` is set, every GET of the product catalog ignores
+    ``$skip`` ("skip": the same full page forever) or never answers ("hang")."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.mode: str | None = None
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.mode and PRODUCTS in request.url.path:
+            if self.mode == "hang":
+                await asyncio.sleep(3600)
+            url = httpx.URL(re.sub(r"&\$skip=\d+", "", str(request.url)))
+            request = httpx.Request(request.method, url, headers=request.headers)
+        return await self.inner.handle_async_request(request)
+
+
+def _service(state: SandboxState, **kw: object) -> tuple[SyncService, Wedged]:
+    wedged = Wedged(NetLikeTransport(create_app(state), timeout=30.0))
+    client = ODataClient(BASE, transport=wedged, page_size=10, retries=0, timeout=30.0)
+    return SyncService(Store.open(None, clock=TestClock()), client, **kw), wedged  # type: ignore[arg-type]
+
+
+async def test_a_server_that_ignores_skip_fails_the_pull_with_a_plain_error() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    service, wedged = _service(state)
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        before = service.store.mirror_counts()
+        wedged.mode, wedged.requests = "skip", 0
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert "ignored paging ($skip=" in (service.last_error or "") and PRODUCTS in (service.last_error or "")
+        assert wedged.requests < 30                      # stopped at the first repeated page
+        assert service.store.mirror_counts() == before   # the previous mirror is kept
+        run = service.store.recent_runs()[0]
+        assert run.ok is False and "ignored paging" in (run.error or "")
+        wedged.mode = None                               # accounting is healthy again
+        assert await service.pull_now(full=True) is not None, service.last_error
+        assert service.store.mirror_counts() == before
+    finally:
+        await service.aclose()
+        service.store.close()
+
+
+async def test_a_collection_past_the_page_cap_is_refused() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    async with ODataClient(BASE, transport=httpx.ASGITransport(app=create_app(state)), page_size=10,
+                           max_pages=3) as client:
+        assert len(await client.get_all(PRODUCTS, page_size=100)) > 30
+        with pytest.raises(PagingError, match="more than 3 pages"):
+            await client.get_all(PRODUCTS)
+
+
+async def test_a_wedged_cycle_stops_at_its_deadline_and_frees_the_pull_lock() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    service, wedged = _service(state, cycle_deadline=timedelta(seconds=1))
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        before = service.store.mirror_counts()
+        wedged.mode = "hang"
+        started = time.perf_counter()
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert time.perf_counter() - started < 10
+        assert service.last_error == ("The pull from accounting took longer than 1 s and was stopped; the "
+                                      "previous data is kept and the next pull starts over.")
+        assert not service.running and service.store.mirror_counts() == before
+        runs = service.store.recent_runs()
+        pull = next(r for r in runs if r.job == "pull")
+        assert pull.ok is False and "took longer than 1 s" in (pull.error or "")
+        mirror = next(r for r in runs if r.job == "mirror")
+        assert mirror.ok is False and mirror.error == "Stopped before it finished."
+        wedged.mode = None
+        assert await service.pull_now(full=True) is not None, service.last_error   # the lock is free
+        assert service.store.mirror_counts() == before
+    finally:
+        await service.aclose()
+        service.store.close()
