@@ -90,6 +90,27 @@ def test_stage_carries_any_text_and_leaves_no_file_behind() -> None:
         store.close()
 
 
+async def test_a_row_that_cannot_be_read_is_quarantined_and_the_rest_applied(
+        caplog: pytest.LogCaptureFixture) -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=9)
+    rows = [r for r in state.objects[PRODUCTS].values() if not r.get("IsFolder")]
+    bad, good = rows[0], rows[1]
+    bad["Артикул"] = 1.5            # a number where 1C sends text: this row cannot be trusted
+    rig = make_rig(state=state)
+    try:
+        assert await rig.service.pull_now(full=True) is not None, rig.service.last_error
+        ids = {r[0] for r in rig.store.db.cursor().execute("SELECT id FROM products").fetchall()}
+        assert good["Ref_Key"] in ids and bad["Ref_Key"] not in ids
+        assert rig.store.mirror_counts()["products"] == len(rows) - 1
+        mirror = next(r for r in rig.store.recent_runs() if r.job == "mirror")
+        assert mirror.ok and mirror.error == (
+            f"Skipped 1 malformed row(s) from accounting, the rest applied: {PRODUCTS} "
+            f"(Ref_Key {bad['Ref_Key']}): Артикул is not text: 1.5")
+        assert f"quarantined a malformed {PRODUCTS} row (Ref_Key {bad['Ref_Key']})" in caplog.text
+    finally:
+        await rig.aclose()
+
+
 # -- a server whose paging never ends (issue 9, item 4) ---------------------------------------
 
 class Wedged(httpx.AsyncBaseTransport):

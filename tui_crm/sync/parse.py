@@ -1,7 +1,9 @@
 """Rows of 1C OData answers → plain tuples and records for the store, driven by a profile.
 
 Strict on purpose: a row we cannot trust (a reference that is not a GUID, text where a number
-belongs, control characters) raises `BadData`, the job is abandoned and the previous mirror stays.
+belongs, control characters) raises `BadData`. The mirror pull quarantines such a row (skips it,
+logs entity, Ref_Key and reason, counts it) and applies the rest; the other jobs abandon the
+run and keep what the store had.
 Int64 values may arrive as strings, money is parsed via ``Decimal(str(v))``, empty references and
 dates become None, composite values are read with their ``_Type``.
 """
@@ -39,6 +41,7 @@ class BadData(ODataError):
         super().__init__(f"Accounting sent a malformed {entity} row{where}: {reason}")
         self.entity = entity
         self.reason = reason
+        self.key = key if isinstance(key, str) else None
 
 
 # -- strict field readers ---------------------------------------------------------------------
