@@ -12,7 +12,7 @@ from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient, ODataError
-from tui_crm.sync.pull import BadData, pull_mirror
+from tui_crm.sync.pull import pull_mirror
 
 BASE = "http://sandbox.test/demo/odata/standard.odata/"
 
@@ -76,7 +76,7 @@ async def test_failed_pull_keeps_previous_mirror_and_records_error(state: Sandbo
     assert last.ok is False and last.error
 
 
-async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxState) -> None:
+async def test_hostile_row_is_quarantined_and_the_rest_applied(state: SandboxState) -> None:
     store = Store.open(None, clock=TestClock())
     async with _client(create_app(state)) as client:
         await pull_mirror(client, store)
@@ -107,10 +107,12 @@ async def test_hostile_row_is_rejected_and_mirror_left_intact(state: SandboxStat
         return await real(scope, receive, send_fix)
 
     async with _client(tamper) as client:
-        with pytest.raises(BadData, match="Ref_Key"):
-            await pull_mirror(client, store)
-    assert store.mirror_counts() == before
-    assert "malformed" in (store.recent_runs()[0].error or "")
+        result = await pull_mirror(client, store)
+    after = store.mirror_counts()
+    assert result.skipped >= 1
+    assert before["products"] - result.skipped <= after["products"] < before["products"]
+    run = store.recent_runs()[0]
+    assert run.ok and "malformed" in (run.error or "") and "Ref_Key x'; DROP TABLE" in (run.error or "")
 
 
 def _spoiling(app, path_part: str, spoil):
@@ -148,9 +150,10 @@ def _spoiling(app, path_part: str, spoil):
     ("ТоварыНаСкладах", "КоличествоBalance", "1e400", "КоличествоBalance is out of range"),
     ("ЦеныНоменклатуры", "Цена", 10**13, "Цена is out of range"),
     ("Номенклатура", "Description", "Кофе\x00; DROP TABLE products", "Description contains control characters"),
-    ("Номенклатура", "НаименованиеПолное", "я" * 4001, "НаименованиеПолное is longer than 4000 characters"),
+    ("Номенклатура", "НаименованиеПолное", 1.5, "НаименованиеПолное is not text: 1.5"),
+    ("Номенклатура", "Description", "Кофе\x1b[2J", "Description contains control characters"),
 ])
-async def test_malformed_row_in_a_big_page_is_rejected_with_the_reason(
+async def test_malformed_row_in_a_big_page_is_quarantined_with_the_reason(
         path_part: str, field: str, value: object, reason: str) -> None:
     big = SandboxState.seeded(products=3000, warehouses=2, seed=5)
     store = Store.open(None, clock=TestClock())
@@ -166,9 +169,9 @@ async def test_malformed_row_in_a_big_page_is_rejected_with_the_reason(
         spoiled.append(len(rows))
 
     async with _client(_spoiling(create_app(big), path_part, spoil), page_size=5000) as client:
-        with pytest.raises(BadData, match="malformed") as err:
-            await pull_mirror(client, store)
-    assert reason in str(err.value) and max(spoiled) > 1000
-    assert store.mirror_counts() == before
+        result = await pull_mirror(client, store)
+    assert max(spoiled) > 1000
+    assert result.skipped == len(spoiled)                  # one row per spoiled page, the rest applied
+    assert 0 < sum(store.mirror_counts().values()) <= sum(before.values())
     last = store.recent_runs()[0]
-    assert last.ok is False and reason in (last.error or "")
+    assert last.ok and "malformed" in (last.error or "") and reason in (last.error or "")

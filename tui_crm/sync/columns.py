@@ -10,9 +10,10 @@ quantities, so almost nothing is judged twice.
 Strictness is that of `parse`, by construction: whenever the fast path is not sure (a value of a
 type the reader may treat specially — a bool where a number belongs, a list, a missing row
 object —, a value the reader rejects, an empty required reference, a composite field), the page
-goes to the row-wise converter, which either returns the same values or raises `BadData` with
-the row's Ref_Key and the reason. A malformed row in a page of 100 000 is therefore still
-rejected with the same message, and the mirror is left as it was.
+goes to the row-wise converter, which returns the same values for the rows it trusts and
+quarantines the others (`PageConverter.quarantined`: `BadData` with entity, Ref_Key and reason).
+A malformed row in a page of 100 000 is therefore skipped with the same message, and the other
+rows of the page are kept.
 
 Equal-but-different raw values share a memo entry only where the reader gives them the same
 result: ``1`` and ``1.0`` quantise to the same Decimal; ``True == 1`` is excluded by the type
@@ -31,9 +32,10 @@ from tui_crm.sync import parse
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Concept
 
-# The CSV null marker: a control character, which `parse.text` never lets through, so no real
-# value (text, GUID, number, date) can be mistaken for NULL.
-NULL = "\x01"
+# The CSV null marker: an empty unquoted field. Every value, NULL aside, is written quoted (with
+# quotes doubled) and read with ``allow_quoted_nulls = false``, so no text — empty, "\\N", a
+# control character, CR, LF — can be mistaken for NULL or end a record.
+NULL = ""
 
 _NONE = type(None)
 _ALLOWED: Mapping[str, frozenset[type]] = {
@@ -50,18 +52,20 @@ class _Unsure(Exception):
 
 
 def csv_text(v: Any) -> str:
-    """One stage value as CSV text (the format `StoreWriter.stage_columns` reads)."""
+    """One stage value as a finished CSV field (the format `StoreWriter.stage_columns` reads):
+    NULL is the empty unquoted field, anything else is quoted with its quotes doubled, so any
+    text 1C allows (CR, LF, tabs, quotes, backslashes, control characters) is carried exactly."""
     if v is None:
         return NULL
     if v is True:
-        return "true"
+        return '"true"'
     if v is False:
-        return "false"
+        return '"false"'
     if isinstance(v, Decimal):
-        return format(v.copy_abs() if v.is_zero() else v, "f")   # -0.000 and 0.000 are one value
+        return '"' + format(v.copy_abs() if v.is_zero() else v, "f") + '"'   # -0.000 and 0.000 are one value
     if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    return str(v)
+        return '"' + v.isoformat(sep=" ") + '"'
+    return '"' + str(v).replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ class PageConverter:
         self.skip = skip
         self.fast_pages = 0
         self.slow_pages = 0
+        self.quarantined: list[BadData] = []   # rows skipped, with entity, Ref_Key and reason
 
     def __call__(self, page: Sequence[Any]) -> list[list[str]]:
         if self.fast:
@@ -176,9 +181,13 @@ class PageConverter:
     def _slow(self, page: Sequence[Any]) -> list[list[str]]:
         rows = []
         for r in page:
-            if not isinstance(r, dict):
-                raise BadData(self.entity, f"a row is not an object: {str(r)[:60]!r}")
-            t = self.row(r)
+            try:
+                if not isinstance(r, dict):
+                    raise BadData(self.entity, f"a row is not an object: {str(r)[:60]!r}")
+                t = self.row(r)
+            except BadData as exc:
+                self.quarantined.append(exc)
+                continue
             if t is not None:
                 rows.append(t)
         if not rows:

@@ -1,7 +1,9 @@
 """Rows of 1C OData answers → plain tuples and records for the store, driven by a profile.
 
 Strict on purpose: a row we cannot trust (a reference that is not a GUID, text where a number
-belongs, control characters) raises `BadData`, the job is abandoned and the previous mirror stays.
+belongs, control characters) raises `BadData`. The mirror pull quarantines such a row (skips it,
+logs entity, Ref_Key and reason, counts it) and applies the rest; the other jobs abandon the
+run and keep what the store had.
 Int64 values may arrive as strings, money is parsed via ``Decimal(str(v))``, empty references and
 dates become None, composite values are read with their ``_Type``.
 """
@@ -21,7 +23,12 @@ from tui_crm.sync.odata import ODataError
 from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
+# space (TAB, LF, VT, FF, CR pass: names pasted from documents carry them). NUL, ESC and the like
+# never reach the store, so nothing from accounting can drive the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# 1C's unlimited strings (НаименованиеПолное, comments): far above any real text, and bounded.
+TEXT_MAX = 1_000_000
 _EMPTY = ("", None, odata.EMPTY_REF)
 
 
@@ -34,6 +41,7 @@ class BadData(ODataError):
         super().__init__(f"Accounting sent a malformed {entity} row{where}: {reason}")
         self.entity = entity
         self.reason = reason
+        self.key = key if isinstance(key, str) else None
 
 
 # -- strict field readers ---------------------------------------------------------------------
@@ -82,7 +90,7 @@ def any_ref(c: Concept, row: Mapping[str, Any], crm: str, entity: str, *, line: 
     return value
 
 
-def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int = 4000) -> str:
+def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int = TEXT_MAX) -> str:
     if not name:
         return ""
     value = row.get(name, "")

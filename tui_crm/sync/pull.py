@@ -2,8 +2,10 @@
 
 Pages are parsed as they arrive and streamed into TEMP stage tables on the writer thread, so
 memory stays flat on a 100k-product base with 1M stock rows; one transaction at the end MERGEs the
-stages into the mirror and rebuilds the picker table. A network failure or a malformed row
-therefore leaves the previous mirror exactly as it was, and the run is recorded with its error.
+stages into the mirror and rebuilds the picker table. A network failure therefore leaves the
+previous mirror exactly as it was, and the run is recorded with its error. A malformed row is
+quarantined: skipped, logged with entity, Ref_Key and reason, counted in `PullResult.skipped`
+and noted on the run in the sync log; the rest of the pull applies.
 
 Stock is read per warehouse and prices per price type (restrictions in the virtual table's
 ``Condition``), each in one request: paging a virtual table with ``$skip`` would make 1C
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +43,7 @@ from tui_crm.sync.writer import StoreWriter
 
 log = logging.getLogger("tui_crm.sync.pull")
 
-__all__ = ["BadData", "Progress", "PullResult", "pull_mirror"]
+__all__ = ["BadData", "Progress", "PullResult", "pull_mirror", "quarantine_note"]
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -53,6 +55,16 @@ class PullResult:
     rows: int
     requests: int
     seconds: float
+    skipped: int = 0     # malformed rows quarantined (not in the mirror)
+
+
+def quarantine_note(skipped: Sequence[BadData]) -> str:
+    """The sync log's line for a run that skipped malformed rows (the first one's reason)."""
+    first = skipped[0]
+    where = f" (Ref_Key {first.key})" if first.key else ""
+    more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+    return (f"Skipped {len(skipped)} malformed row(s) from accounting, the rest applied: "
+            f"{first.entity}{where}: {first.reason}{more}")
 
 
 
@@ -60,10 +72,10 @@ class PullResult:
 async def _stream(
     client: ODataClient, writer: StoreWriter, q: Query, stage: str, convert: Callable[[dict[str, Any]], Any],
     *, progress: Progress | None, label: str, total: int | None = None, done: list[int] | None = None,
-    page_size: int | None = None,
+    page_size: int | None = None, quarantine: list[BadData],
 ) -> int:
     """Fetch a small query page by page, convert rows one by one and append them to a stage
-    table, overlapping the next fetch with the previous insert."""
+    table, overlapping the next fetch with the previous insert; a malformed row is quarantined."""
     columns = _STAGES[stage]
     pending: asyncio.Future[Any] | None = None
     count = 0
@@ -71,9 +83,13 @@ async def _stream(
     async for page in client.pages(q, page_size=page_size):
         rows = []
         for r in page:
-            if not isinstance(r, dict):
-                raise BadData(label, f"a row is not an object: {str(r)[:60]!r}")
-            out = convert(r)
+            try:
+                if not isinstance(r, dict):
+                    raise BadData(label, f"a row is not an object: {str(r)[:60]!r}")
+                out = convert(r)
+            except BadData as exc:
+                quarantine.append(exc)
+                continue
             if out is not None:
                 rows.append(out)
         count += len(page)
@@ -198,16 +214,18 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
 
 async def fetch_into_stages(
     client: ODataClient, writer: StoreWriter, p: Profile, *, progress: Progress | None = None,
-    page_size: int | None = None,
+    page_size: int | None = None, quarantine: list[BadData] | None = None,
 ) -> tuple[int, dict[str, int]]:
-    """Read the whole mirror into the writer's stage tables; returns (rows read, catalog counts)."""
+    """Read the whole mirror into the writer's stage tables; returns (rows read, catalog counts).
+    Malformed rows are skipped and appended to ``quarantine``."""
+    skipped = quarantine if quarantine is not None else []
     await writer.run(writer.store.create_mirror_stages)
     rows = 0
     counts: dict[str, int] = {}
 
     rows += await _stream(client, writer, queries.catalog(p, "warehouse"), "stage_m_warehouses",
                           lambda r: parse.warehouse(p, r), progress=progress, label="warehouses",
-                          page_size=page_size)
+                          page_size=page_size, quarantine=skipped)
     price_types: list[str] = []
 
     def price_type(r: dict[str, Any]) -> tuple[Any, ...]:
@@ -217,7 +235,7 @@ async def fetch_into_stages(
         return t
 
     rows += await _stream(client, writer, queries.catalog(p, "price_type"), "stage_m_price_types", price_type,
-                          progress=progress, label="price types", page_size=page_size)
+                          progress=progress, label="price types", page_size=page_size, quarantine=skipped)
     warehouses = await writer.run(writer.store.staged_warehouse_ids)
     total = None
     if progress is not None:
@@ -238,6 +256,9 @@ async def fetch_into_stages(
         steps.append(_Step(rq, "stage_m_stock", conv["reserves"], "reserves", [0], optional=True))
     rows += await _run_steps(client, writer, steps, progress=progress, page_size=page_size)
     counts["product"] = product.rows
+    for s in steps:
+        skipped.extend(s.convert.quarantined)
+        s.convert.quarantined.clear()
     slow = {s.convert.entity: s.convert.slow_pages for s in steps if s.convert.slow_pages}
     if slow:
         log.info("pages converted row by row (the fast path doubted them): %s", slow)
@@ -258,17 +279,23 @@ async def pull_mirror(
     clock = clock or store.clock
     own_writer = writer is None
     w = writer or StoreWriter(store)
+    skipped: list[BadData] = []
     try:
         async with recorded_run(w, "mirror", clock, client.stats) as run:
-            rows, counts = await fetch_into_stages(client, w, p, progress=progress)
+            rows, counts = await fetch_into_stages(client, w, p, progress=progress, quarantine=skipped)
+            for bad in skipped:
+                log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity, bad.key or "unknown",
+                            bad.reason)
             if progress is not None:
                 progress("saving", rows, rows)
             run.written = await w.run(store.apply_mirror_stages, clock(), counts)
             run.rows = rows
+            if skipped:
+                run.error = quarantine_note(skipped)
     except BaseException as exc:
         log.warning("mirror pull failed: %s", describe(exc))
         raise
     finally:
         if own_writer:
             w.close()
-    return PullResult(rows=run.rows, requests=run.requests, seconds=run.seconds)
+    return PullResult(rows=run.rows, requests=run.requests, seconds=run.seconds, skipped=len(skipped))

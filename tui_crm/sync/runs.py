@@ -8,6 +8,7 @@ run whether the body succeeds, fails or is cancelled; the body fills in what it 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from tui_crm.sync.writer import StoreWriter
 
 def describe(exc: BaseException) -> str:
     """One plain line for the sync log and the status bar."""
+    if isinstance(exc, asyncio.CancelledError):   # the cycle's deadline, or the CRM closing
+        return "Stopped before it finished."
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:500]
 

@@ -53,6 +53,16 @@ from tui_crm.sync.push import Pusher, PushResult
 from tui_crm.sync.runs import RunRecord, describe, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
+# The longest one pull cycle may take before it is stopped and the pull lock freed: a full read
+# of a 100k-product base takes well under a minute on loopback (BENCHMARKS.md), so ten minutes
+# only ever stops a wedged cycle (a server that pages forever, or answers a byte at a time).
+CYCLE_DEADLINE = timedelta(minutes=10)
+
+
+class CycleDeadline(Exception):
+    """A pull cycle ran past its deadline and was stopped; the previous mirror is kept."""
+
+
 log = logging.getLogger("tui_crm.sync")
 
 
@@ -81,11 +91,15 @@ class SyncService:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         mirror_max_age: timedelta = MIRROR_MAX_AGE,
+        cycle_deadline: timedelta = CYCLE_DEADLINE,
     ) -> None:
+        if not cycle_deadline.total_seconds() > 0:
+            raise ValueError("cycle_deadline must be positive")
         self.store = store
         self.client = client
         self.profile = profile or load_profile("ka1")
         self.clock = clock or store.clock  # one "now" per process: the store's
+        self.cycle_deadline = cycle_deadline
         self.online: bool | None = None  # None: not tried yet
         self.last_error: str | None = None
         self.running = False
@@ -156,7 +170,7 @@ class SyncService:
             run = RunRecord("pull")
             try:
                 async with recorded_run(self.writer, "pull", self.clock, self.client.stats, into=run):
-                    run.rows, jobs = await self.cycle.run(full, progress)
+                    run.rows, jobs = await self._bounded_cycle(full, progress)
             except Exception as exc:  # noqa: BLE001 - report as PullFinished(ok=False), never kill the scheduler
                 self._note_failure(exc)
                 self._emit(PullFinished(ok=False, at=self.clock(), error=self.last_error, requests=run.requests))
@@ -171,6 +185,22 @@ class SyncService:
             self._emit(PullFinished(ok=True, at=self.clock(), rows=run.rows, requests=run.requests,
                                     seconds=result.seconds, jobs=tuple(jobs)))
             return result
+
+    async def _bounded_cycle(self, full: bool, progress: Progress | None) -> tuple[int, list[str]]:
+        """`PullCycle.run` under the cycle deadline: past it the cycle is cancelled (the request
+        in flight with it, the mirror left as it was) and `CycleDeadline` says so plainly."""
+        limit = self.cycle_deadline.total_seconds()
+        try:
+            async with asyncio.timeout(limit) as deadline:
+                return await self.cycle.run(full, progress)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            took = f"{limit / 60:g} min" if limit >= 60 else f"{limit:g} s"
+            raise CycleDeadline(
+                f"The pull from accounting took longer than {took} and was stopped; the previous "
+                "data is kept and the next pull starts over."
+            ) from None
 
     # -- push ------------------------------------------------------------------------------------
     async def push_now(self, limit: int = 50) -> PushResult | None:
@@ -260,6 +290,8 @@ class SyncService:
 
 
 __all__ = [
+    "CYCLE_DEADLINE",
+    "CycleDeadline",
     "LiveRowsUpdated",
     "LiveStats",
     "OrdersUpdated",

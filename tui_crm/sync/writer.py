@@ -9,7 +9,6 @@ work off the event loop also keeps the TUI responsive (DuckDB releases the GIL).
 from __future__ import annotations
 
 import asyncio
-import csv
 import functools
 import os
 import tempfile
@@ -28,6 +27,13 @@ T = TypeVar("T")
 
 # Below this many rows the list-parameter path is cheaper than a temporary CSV file.
 _CSV_THRESHOLD = 2000
+# The longest record the CSV reader accepts (bytes): a few texts at `parse.TEXT_MAX` characters
+# of up to 4 bytes each fit.
+_MAX_LINE = 64 * 1024 * 1024
+
+
+def _record(fields: Sequence[str]) -> str:
+    return ",".join(fields) + "\n"
 
 
 class StoreWriter:
@@ -64,17 +70,24 @@ class StoreWriter:
     def _read_csv(self, cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
                   rows: Any) -> None:
         # A temporary CSV file read by DuckDB beats list parameters ~2x for big pages (both are
-        # C loops; read_csv casts text to DECIMAL/TIMESTAMP/BOOLEAN in parallel).
+        # C loops; read_csv casts text to DECIMAL/TIMESTAMP/BOOLEAN in parallel). The fields are
+        # finished by `csv_text` (quoted, quotes doubled; NULL unquoted and empty), so a record is
+        # just the fields joined; the file is removed whether or not DuckDB accepts it.
         path = os.path.join(self._tmp, f"{table}.csv")
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
         spec = ", ".join(f"'{name}': '{typ}'" for name, typ in columns)
-        cur.execute(
-            f"INSERT INTO {table} SELECT * FROM read_csv(?, header = false, columns = {{{spec}}}, "
-            f"quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, strict_mode = true)",
-            [path],
-        )
-        os.unlink(path)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.writelines(map(_record, rows))
+            cur.execute(
+                f"INSERT INTO {table} SELECT * FROM read_csv(?, header = false, columns = {{{spec}}}, "
+                f"delim = ',', quote = '\"', escape = '\"', new_line = '\\n', nullstr = '{NULL}', "
+                f"allow_quoted_nulls = false, auto_detect = false, strict_mode = true, "
+                f"max_line_size = {_MAX_LINE})",
+                [path],
+            )
+        finally:
+            with suppress(OSError):
+                os.unlink(path)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -39,6 +39,7 @@ from tui_crm.sync.odata.errors import (
     NotFound,
     NotODataResponse,
     ODataError,
+    PagingError,
     Unreachable,
 )
 from tui_crm.sync.odata.literals import (
@@ -81,6 +82,7 @@ __all__ = [
     "NotODataResponse",
     "ODataClient",
     "ODataError",
+    "PagingError",
     "RequestStats",
     "Unreachable",
     "and_",

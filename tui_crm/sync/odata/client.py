@@ -26,6 +26,7 @@ from tui_crm.sync.odata.errors import (
     NotFound,
     NotODataResponse,
     ODataError,
+    PagingError,
     Unreachable,
     _is_html,
     _map_error,
@@ -34,6 +35,10 @@ from tui_crm.sync.odata.errors import (
 from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, lit_bool, lit_guid
 
 log = logging.getLogger("tui_crm.sync.odata")
+
+# Pages one collection may take before `iter_pages` gives up: 100k pages of the default 1000
+# rows is 100M rows, far beyond any base the CRM mirrors, and still a bound.
+MAX_PAGES = 100_000
 
 
 class CollectionQuery(Protocol):
@@ -145,6 +150,7 @@ class ODataClient:
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         page_size: int = 1000,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         url = httpx.URL(base_url)
         # Credentials embedded in the URL are moved into the auth object and stripped, so the
@@ -160,7 +166,10 @@ class ODataClient:
             base += "/"
         if page_size < 1:
             raise ValueError("page_size must be >= 1")
+        if max_pages < 1:
+            raise ValueError("max_pages must be >= 1")
         self.base_url = base
+        self.max_pages = max_pages
         self.retries = max(0, retries)
         self.backoff = max(0.0, backoff)
         self.page_size = page_size
@@ -449,6 +458,8 @@ class ODataClient:
         virtual tables, which have no ``Ref_Key``) fetches everything in one unpaged request,
         since paging without a stable order can skip or repeat rows.  A page longer than
         requested means the server ignored ``$top``: that raises rather than looping forever.
+        Every loop is bounded: a page that starts with the previous page's first row (the
+        server ignored ``$skip``) or a page past ``max_pages`` raises `PagingError`.
         """
         size = page_size or self.page_size
         if size < 1:
@@ -459,21 +470,32 @@ class ODataClient:
                 yield rows
             return
         skip = 0
-        while True:
+        previous: dict | None = None
+        for number in range(1, self.max_pages + 1):
             rows = await self.get_page(
                 entity, select=select, filter=filter, orderby=orderby, top=size, skip=skip,
                 extra=extra,
             )
             if len(rows) > size:
-                raise ODataError(
+                raise PagingError(
                     f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
                     "rows; refusing to continue."
                 )
+            if rows and previous is not None and rows[0] == previous:
+                raise PagingError(
+                    f"Accounting ignored paging ($skip={skip}) for {entity}: page {number} "
+                    "repeats the previous page; refusing to continue."
+                )
             if rows:
+                previous = rows[0]
                 yield rows
             if len(rows) < size:
                 return
             skip += size
+        raise PagingError(
+            f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
+            "refusing to continue (raise the page cap if the base is really that big)."
+        )
 
     def pages(
         self, query: CollectionQuery, *, page_size: int | None = None

@@ -112,6 +112,13 @@ class KeyExists(ODataError):
     lead = "Accounting (1C) already has an object with this key."
 
 
+class PagingError(ODataError):
+    """Accounting's paging does not end: a page repeats the previous one (``$skip`` ignored) or
+    a collection runs past the client's page cap. Retrying would loop again, so it is final."""
+
+    lead = "Accounting (1C) sends pages that never end; the read was stopped."
+
+
 class BusinessError(ODataError):
     """1C refused the operation: code -1 (exception in 1C code, e.g. posting failed) and other
     request errors (bad value, unknown property, …)."""

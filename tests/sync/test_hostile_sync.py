@@ -1,0 +1,194 @@
+"""Hostile data and a hostile server (issue 9, items 3 and 4): text 1C allows reaches the mirror
+exactly, and a paging loop or a pull cycle that would never end fails in bounded time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from datetime import timedelta
+
+import duckdb
+import httpx
+import pytest
+
+from onec_sandbox.app import create_app
+from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
+from tests.sync.sandbox_kit import BASE, NetLikeTransport, make_rig
+from tui_crm.store import Store
+from tui_crm.sync.columns import csv_text
+from tui_crm.sync.odata import ODataClient, PagingError
+from tui_crm.sync.service import SyncService
+from tui_crm.sync.writer import StoreWriter
+
+PRODUCTS = "Catalog_Номенклатура"
+
+# (name, full name): everything 1C lets an accountant type or paste into a product's texts.
+HOSTILE = [
+    ("Кофе\rзерно", "Кофе\rзерно полное"),
+    ("Чай\r\nлист", "Чай\r\nлист\r\nполное"),
+    ("Сахар\x0bрафинад", "Сахар\x0bрафинад\x0cформ"),
+    ('Вода "Родник" 0,5', 'Вода ""Родник"" \\"0,5\\"'),
+    ("Соль\\N", "\\N"),
+    ("Мёд; липовый, 1 кг", "Мёд;липовый;\t1 кг"),
+    ("Перец молотый", "Перец " + "о" * 10_000),
+]
+
+
+def _spoil_products(state: SandboxState) -> dict[str, tuple[str, str]]:
+    rows = [r for r in state.objects[PRODUCTS].values() if not r.get("IsFolder")]
+    out = {}
+    for row, (name, full) in zip(rows, HOSTILE, strict=False):
+        row["Description"] = name
+        row["НаименованиеПолное"] = full
+        out[row["Ref_Key"]] = (name, full)
+    return out
+
+
+async def test_text_1c_allows_reaches_the_mirror_exactly() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=9)
+    want = _spoil_products(state)
+    rig = make_rig(state=state)
+    try:
+        result = await rig.service.pull_now(full=True)
+        assert result is not None, rig.service.last_error
+        got = {r[0]: (r[1], r[2]) for r in rig.store.db.cursor().execute(
+            "SELECT id, name, full_name FROM products WHERE id IN (SELECT unnest(?))", [list(want)]).fetchall()}
+        assert got == want
+        wh = rig.store.warehouses()[0].id
+        pt = rig.store.price_types()[0].id
+        names = {r.name for r in rig.store.picker_search(wh, pt, "", limit=200)}
+        assert {name for name, _ in HOSTILE} <= names
+        hit = rig.store.picker_search(wh, pt, "родник")
+        assert [r.name for r in hit] == ['Вода "Родник" 0,5']
+        assert os.listdir(rig.service.writer._tmp) == []   # no staged product data left behind
+    finally:
+        await rig.aclose()
+
+
+def test_stage_carries_any_text_and_leaves_no_file_behind() -> None:
+    texts = ["a\rb", "\r", "\n", "a\r\nb", "\x0b", '"', '""', "\\", "\\N", "", ",", ";", "\t",
+             "\x00", "\x01", "\x1b[31m", "я" * 1_000_000, "ё" * 1_000_000, "NULL", " x "]
+    store = Store.open(None, clock=TestClock())
+    w = StoreWriter(store)
+    try:
+        cur = w.cursor()
+        cur.execute("CREATE TEMP TABLE stage_t (i INTEGER, s VARCHAR, d DECIMAL(15, 2))")
+        cols = [("i", "INTEGER"), ("s", "VARCHAR"), ("d", "DECIMAL(15, 2)")]
+        values = [*texts, None]
+        w.stage_columns("stage_t", cols, [[csv_text(i) for i in range(len(values))],
+                                          [csv_text(t) for t in values], [csv_text(None)] * len(values)])
+        got = dict(cur.execute("SELECT i, s FROM stage_t").fetchall())
+        assert [got[i] for i in range(len(values))] == values
+        with pytest.raises(duckdb.Error):   # a value DuckDB refuses: the error, and no CSV left
+            w.stage_columns("stage_t", cols, [[csv_text(1)], [csv_text("x")], [csv_text("not a number")]])
+        assert os.listdir(w._tmp) == []
+    finally:
+        w.close()
+        store.close()
+
+
+async def test_a_row_that_cannot_be_read_is_quarantined_and_the_rest_applied(
+        caplog: pytest.LogCaptureFixture) -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=9)
+    rows = [r for r in state.objects[PRODUCTS].values() if not r.get("IsFolder")]
+    bad, good = rows[0], rows[1]
+    bad["Артикул"] = 1.5            # a number where 1C sends text: this row cannot be trusted
+    rig = make_rig(state=state)
+    try:
+        assert await rig.service.pull_now(full=True) is not None, rig.service.last_error
+        ids = {r[0] for r in rig.store.db.cursor().execute("SELECT id FROM products").fetchall()}
+        assert good["Ref_Key"] in ids and bad["Ref_Key"] not in ids
+        assert rig.store.mirror_counts()["products"] == len(rows) - 1
+        mirror = next(r for r in rig.store.recent_runs() if r.job == "mirror")
+        assert mirror.ok and mirror.error == (
+            f"Skipped 1 malformed row(s) from accounting, the rest applied: {PRODUCTS} "
+            f"(Ref_Key {bad['Ref_Key']}): Артикул is not text: 1.5")
+        assert f"quarantined a malformed {PRODUCTS} row (Ref_Key {bad['Ref_Key']})" in caplog.text
+    finally:
+        await rig.aclose()
+
+
+# -- a server whose paging never ends (issue 9, item 4) ---------------------------------------
+
+class Wedged(httpx.AsyncBaseTransport):
+    """In front of the sandbox: while ``mode`` is set, every GET of the product catalog ignores
+    ``$skip`` ("skip": the same full page forever) or never answers ("hang")."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.mode: str | None = None
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.mode and PRODUCTS in request.url.path:
+            if self.mode == "hang":
+                await asyncio.sleep(3600)
+            url = httpx.URL(re.sub(r"&\$skip=\d+", "", str(request.url)))
+            request = httpx.Request(request.method, url, headers=request.headers)
+        return await self.inner.handle_async_request(request)
+
+
+def _service(state: SandboxState, **kw: object) -> tuple[SyncService, Wedged]:
+    wedged = Wedged(NetLikeTransport(create_app(state), timeout=30.0))
+    client = ODataClient(BASE, transport=wedged, page_size=10, retries=0, timeout=30.0)
+    return SyncService(Store.open(None, clock=TestClock()), client, **kw), wedged  # type: ignore[arg-type]
+
+
+async def test_a_server_that_ignores_skip_fails_the_pull_with_a_plain_error() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    service, wedged = _service(state)
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        before = service.store.mirror_counts()
+        wedged.mode, wedged.requests = "skip", 0
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert "ignored paging ($skip=" in (service.last_error or "") and PRODUCTS in (service.last_error or "")
+        assert wedged.requests < 30                      # stopped at the first repeated page
+        assert service.store.mirror_counts() == before   # the previous mirror is kept
+        run = service.store.recent_runs()[0]
+        assert run.ok is False and "ignored paging" in (run.error or "")
+        wedged.mode = None                               # accounting is healthy again
+        assert await service.pull_now(full=True) is not None, service.last_error
+        assert service.store.mirror_counts() == before
+    finally:
+        await service.aclose()
+        service.store.close()
+
+
+async def test_a_collection_past_the_page_cap_is_refused() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    async with ODataClient(BASE, transport=httpx.ASGITransport(app=create_app(state)), page_size=10,
+                           max_pages=3) as client:
+        assert len(await client.get_all(PRODUCTS, page_size=100)) > 30
+        with pytest.raises(PagingError, match="more than 3 pages"):
+            await client.get_all(PRODUCTS)
+
+
+async def test_a_wedged_cycle_stops_at_its_deadline_and_frees_the_pull_lock() -> None:
+    state = SandboxState.seeded(products=40, warehouses=2, seed=4)
+    service, wedged = _service(state, cycle_deadline=timedelta(seconds=1))
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        before = service.store.mirror_counts()
+        wedged.mode = "hang"
+        started = time.perf_counter()
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert time.perf_counter() - started < 10
+        assert service.last_error == ("The pull from accounting took longer than 1 s and was stopped; the "
+                                      "previous data is kept and the next pull starts over.")
+        assert not service.running and service.store.mirror_counts() == before
+        runs = service.store.recent_runs()
+        pull = next(r for r in runs if r.job == "pull")
+        assert pull.ok is False and "took longer than 1 s" in (pull.error or "")
+        mirror = next(r for r in runs if r.job == "mirror")
+        assert mirror.ok is False and mirror.error == "Stopped before it finished."
+        wedged.mode = None
+        assert await service.pull_now(full=True) is not None, service.last_error   # the lock is free
+        assert service.store.mirror_counts() == before
+    finally:
+        await service.aclose()
+        service.store.close()
