@@ -153,3 +153,24 @@ async def test_language_chosen_when_the_app_is_made(store: Store) -> None:
         await settle(pilot)
         assert pilot.app.screen.title == "Клиенты"
         assert {b.description for _k, b in pilot.app.screen._bindings} >= {"Новый клиент", "Поиск"}
+
+
+async def test_products_is_no_dead_end(store: Store) -> None:
+    """F8 then Esc: the first Esc clears a typed search, the next goes back where F8 was pressed."""
+    from textual.widgets import Input
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ProductsScreen)
+        assert str(pilot.app.screen.query_one("#title").render()) == "Products"
+        await pilot.press(*"сок")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ProductsScreen)
+        assert pilot.app.screen.query_one("#search", Input).value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ClientsScreen)

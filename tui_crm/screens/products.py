@@ -45,7 +45,7 @@ class ProductsScreen(HostedScreen[None]):
         Binding("f3,slash", "focus_search", tr("bind.search"), id="products.search"),
         Binding("f2", "focus_warehouse", tr("bind.warehouse"), id="products.warehouse"),
         Binding("f5,ctrl+r", "sync_now", tr("bind.refresh"), id="products.sync"),
-        Binding("escape", "clear_search", "Clear", show=False, id="products.clear"),
+        Binding("escape", "back", tr("bind.back"), id="products.back", key_display="Esc"),
     ]
 
     LIMIT = 200
@@ -59,6 +59,7 @@ class ProductsScreen(HostedScreen[None]):
         self._refs: tuple[list[NamedRef], list[NamedRef]] = ([], [])
 
     def compose(self) -> ComposeResult:
+        yield Label(tr("products.title"), id="title", classes="screen-title")
         with Horizontal(id="filters"):
             yield Select[str]([], prompt=tr("products.warehouse"), id="warehouse", allow_blank=True)
             yield Select[str]([], prompt=tr("products.price_type"), id="price-type", allow_blank=True)
@@ -191,6 +192,15 @@ class ProductsScreen(HostedScreen[None]):
         search = self.query_one("#search", Input)
         search.value = ""
         search.focus()
+
+    def action_back(self) -> None:
+        """Esc: first clears a typed search; then goes back to where F8 was pressed (the
+        products screen is never a dead end). As the home screen it only clears."""
+        search = self.query_one("#search", Input)
+        if search.value or len(self.app.screen_stack) <= 1:
+            self.action_clear_search()
+        else:
+            self.dismiss(None)
 
     def action_sync_now(self) -> None:
         self.host.pull_now()
