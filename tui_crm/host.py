@@ -28,9 +28,10 @@ from textual.screen import Screen
 
 from tui_crm import messages
 from tui_crm.domain.money import format_money
-from tui_crm.i18n import language, localize_bindings, register, tr
+from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
-from tui_crm.sync.events import PushFinished, SyncEvent
+from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
+from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean
 
@@ -132,13 +133,13 @@ class HostApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- screens in the interface language ------------------------------------------------------
-    def push_screen(self, screen, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def push_screen(self, screen, *args, **kwargs):
         """Every screen's keys are re-labelled in the current language (i18n.localize_bindings)."""
         if isinstance(screen, Screen):
             localize_bindings(screen._bindings)
         return super().push_screen(screen, *args, **kwargs)
 
-    def switch_screen(self, screen):  # type: ignore[no-untyped-def,override]
+    def switch_screen(self, screen):
         if isinstance(screen, Screen):
             localize_bindings(screen._bindings)
         return super().switch_screen(screen)
@@ -154,13 +155,17 @@ class HostApp(App[None]):
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:
         if self.service is not None:
-            self._unsubscribe = self.service.subscribe(lambda event: self.post_message(_EngineEvent(event)))
+            self._unsubscribe = self.service.subscribe(self._engine_event)
         self.outbox_changed()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def _engine_event(self, event: SyncEvent) -> None:
+        """The engine's callback (on this loop or a worker thread): onto the app's queue."""
+        self.post_message(_EngineEvent(event))
 
     @on(_EngineEvent)
     def _fan_out(self, message: _EngineEvent) -> None:
@@ -195,27 +200,22 @@ class HostApp(App[None]):
         self._announce_push(message.event)
 
     @on(messages.PaymentArrived)
-    def _payment_arrived(self, message: messages.PaymentArrived) -> None:
-        self._announce_arrival(message.event.invoice_id, payment=message.event.amount, shipment=None)
-
     @on(messages.ShipmentArrived)
-    def _shipment_arrived(self, message: messages.ShipmentArrived) -> None:
-        self._announce_arrival(message.event.invoice_id, payment=None, shipment=message.event.number)
+    def _arrived(self, message: messages.PaymentArrived | messages.ShipmentArrived) -> None:
+        self._announce_arrival(message.event)
 
     @work(thread=True, group="announce", exit_on_error=False)
-    def _announce_arrival(self, invoice_id: str, *, payment: object, shipment: str | None) -> None:
+    def _announce_arrival(self, event: PaymentArrived | ShipmentArrived) -> None:
         """Read what a payment/shipment toast needs (invoice number, client) off the UI thread."""
-        record = self.store.get_invoice(invoice_id)
+        record = self.store.get_invoice(event.invoice_id)
         number = (record.number if record is not None else "") or "—"
         client = self.store.client_name(record.invoice.client_id) if record is not None else ""
-        if shipment is None:
-            from decimal import Decimal
-
-            shown = format_money(payment, language()) if isinstance(payment, Decimal) else str(payment or "")
-            text = tr("notify.payment", amount=shown, number=number, client=client)
+        if isinstance(event, PaymentArrived):
+            amount = format_money(event.amount, ui_lang())
+            text = tr("notify.payment", amount=amount, number=number, client=client)
             self.post_message(Announced(text, tr("notify.title_payment"), "information"))
         else:
-            text = tr("notify.shipment", doc=shipment, number=number, client=client)
+            text = tr("notify.shipment", doc=event.number, number=number, client=client)
             self.post_message(Announced(text, tr("notify.title_shipment"), "information"))
 
     @work(thread=True, group="announce", exit_on_error=False)
