@@ -855,7 +855,8 @@ def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = 
     """The ASGI app of one sandbox base, served under `/{base}/odata/standard.odata/`.
 
     `faults` (mutable, also via `POST /{base}/__admin__/faults`) injects latency, errors,
-    hangs, dropped responses and HTML pages; `auth` turns on HTTP Basic (UTF-8).
+    hangs, dropped responses and HTML pages; `auth` turns on HTTP Basic (UTF-8) for every
+    request, the admin route included.
     """
     od = ODataApp(state, base)
     faults = faults if faults is not None else Faults()
@@ -890,7 +891,7 @@ def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = 
         Route("/{base}/odata/standard.odata", root, methods=methods),
         Route("/{base}/odata/standard.odata/{rest:path}", endpoint, methods=methods),
     ]
-    middleware = [Middleware(FaultMiddleware, faults=faults, state=state),
+    middleware = [Middleware(FaultMiddleware, faults=faults, state=state, base=base),
                   Middleware(AuthMiddleware, auth=auth)]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.sandbox = state

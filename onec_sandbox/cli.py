@@ -42,7 +42,8 @@ def default_clerk_url() -> str:
 
 
 def _add_fault_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("faults (off by default; also POST /<base>/__admin__/faults)")
+    g = p.add_argument_group("faults (off by default; also POST /<base>/__admin__/faults, "
+                             "which needs the --user login when auth is on)")
     g.add_argument("--latency-ms", type=int, default=0, help="added delay per request")
     g.add_argument("--error-rate", type=float, default=0.0,
                    help="share of requests answered 500 with odata.error code -1")

@@ -132,16 +132,24 @@ async def _send_simple(send, status: int, body: bytes, ctype: str,
     await send({"type": "http.response.body", "body": body})
 
 
-class FaultMiddleware:
-    """Applies `Faults` to OData requests (the admin endpoint is never affected)."""
+def is_admin_path(path: str, base: str) -> bool:
+    """True for the admin route of `base` only: an exact prefix of the URL path, never a
+    substring anywhere (an OData path such as `Balance(Condition='... /__admin__/ ...')` or
+    a query string carrying that text is an ordinary OData request)."""
+    return path.startswith(f"/{base}/__admin__/")
 
-    def __init__(self, app, faults: Faults, state=None):
+
+class FaultMiddleware:
+    """Applies `Faults` to OData requests (the admin route of the base is never affected)."""
+
+    def __init__(self, app, faults: Faults, state=None, base: str = "demo"):
         self.app = app
         self.faults = faults
         self.state = state
+        self.base = base
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or "/__admin__/" in scope.get("path", "") \
+        if scope["type"] != "http" or is_admin_path(scope.get("path", ""), self.base) \
                 or not self.faults.active():
             await self.app(scope, receive, send)
             return
@@ -185,14 +193,17 @@ class FaultMiddleware:
 
 
 class AuthMiddleware:
-    """HTTP Basic like a 1C publication: credentials decoded as UTF-8 (Cyrillic logins work)."""
+    """HTTP Basic like a 1C publication: credentials decoded as UTF-8 (Cyrillic logins work).
+
+    When auth is on it guards every request, the admin route (faults) included: no path,
+    prefix or query text skips it."""
 
     def __init__(self, app, auth: tuple[str, str] | None = None):
         self.app = app
         self.auth = auth
 
     async def __call__(self, scope, receive, send):
-        if self.auth is None or scope["type"] != "http" or "/__admin__/" in scope.get("path", ""):
+        if self.auth is None or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         header = b""
