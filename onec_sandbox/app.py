@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import expr as X
+from .body import BodyError, parse_json, read_body
 from .faults import AuthMiddleware, FaultMiddleware, Faults
 from .posting import PostError, post_document, unpost_document
 from .schema import (
@@ -167,12 +168,29 @@ _KNOWN_OPTIONS = {"$format", "$select", "$filter", "$top", "$skip", "$orderby", 
 # ---- the app -------------------------------------------------------------------------------
 
 
-class ODataApp:
-    """Request handling bound to one state and one base name."""
+#: Keys of a body that are OData annotations, not properties: 1C's own examples send
+#: `odata.metadata` and `ТорговыеЗалы@odata.type`; `X____Presentation` is a read-only field.
+def _annotation(key: str) -> bool:
+    return "@" in key or key.startswith("odata.") or key.endswith("____Presentation")
 
-    def __init__(self, state: SandboxState, base: str):
+
+#: Int32 / Int64 ranges of 1C's integer properties.
+_INT_RANGE = {"i": (-2**31, 2**31 - 1), "l": (-2**63, 2**63 - 1)}
+
+
+class ODataApp:
+    """Request handling bound to one state and one base name.
+
+    `strict_properties`: a body property the entity does not have is refused (400, code 10).
+    Real 1C ignores such properties (vendor docs 8.3.27, §17.4.13.1.2-3); the sandbox refuses
+    them by default so a client that misspells a property learns it in tests instead of
+    losing the value silently. `False` behaves like 1C.
+    """
+
+    def __init__(self, state: SandboxState, base: str, strict_properties: bool = True):
         self.state = state
         self.base = base
+        self.strict_properties = strict_properties
 
     # entry point ------------------------------------------------------------------------------
 
@@ -184,19 +202,16 @@ class ODataApp:
             query = parse_query(request.scope.get("query_string", b""))
             body = None
             if request.method in ("POST", "PATCH", "PUT"):
-                raw = await request.body()
+                raw = await read_body(request)
                 if raw.strip():
-                    try:
-                        body = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-                    except (ValueError, UnicodeDecodeError):
-                        raise ODataError(400, "2", "Неверный формат тела запроса (ожидается JSON)") from None
+                    body = parse_json(raw)
             with self.state.lock:
                 try:
                     resp = self.dispatch(request, rest, query, body)
                 finally:
                     self.state.commit()
             return resp
-        except ODataError as e:
+        except (ODataError, BodyError) as e:
             return error_response(e.status, e.code, e.message)
         except X.UnknownProperty as e:
             return error_response(400, "10", f"Не найдено свойство '{e.args[0]}'")
@@ -577,12 +592,14 @@ class ODataApp:
                 if isinstance(v, bool):
                     raise ValueError
                 return money(Decimal(str(v)), ft.scale)
-            if k == "i":
-                return int(Decimal(str(v)))
-            if k == "l":
+            if k in ("i", "l"):
                 if isinstance(v, bool):
                     raise ValueError
-                return str(int(Decimal(str(v))))
+                d = Decimal(str(v))
+                lo, hi = _INT_RANGE[k]
+                if not d.is_finite() or d != d.to_integral_value() or not lo <= d <= hi:
+                    raise ValueError
+                return int(d) if k == "i" else str(int(d))
             if k == "d":
                 if not isinstance(v, str) or not DATE_RE.match(v):
                     raise ValueError
@@ -609,8 +626,18 @@ class ODataApp:
             raise ODataError(400, "4", f"Неверное значение свойства '{name}': {v!r}") from None
         return v
 
+    def check_known(self, entity: str, known, body: dict) -> None:
+        """Refuse a property `known` does not have (unless `strict_properties` is off)."""
+        if not self.strict_properties:
+            return
+        for key in body:
+            if key not in known and not _annotation(key):
+                raise ODataError(400, "10", f"Не найдено свойство '{key}' у сущности '{entity}'")
+
     def apply_body(self, ent: EntityDef, rec: dict, body: dict) -> None:
-        """Copy the fields present in `body` into `rec` (unknown fields ignored, like 1C)."""
+        """Copy the fields present in `body` into `rec`; a property the entity does not have
+        is refused (see `strict_properties`)."""
+        self.check_known(ent.name, ent.fields.keys() | ent.table_parts.keys(), body)
         for name, ft in ent.fields.items():
             if name in ("Ref_Key", "DataVersion", "Posted"):
                 continue
@@ -631,6 +658,7 @@ class ODataApp:
             for row in rows:
                 if not isinstance(row, dict):
                     raise ODataError(400, "4", f"Неверная строка табличной части '{tp}'")
+                self.check_known(f"{ent.name}_{tp}", tfields, row)
                 if "LineNumber" not in row or row["LineNumber"] in (None, ""):
                     raise ODataError(500, "-1", "Произошла внутренняя ошибка OData сервиса. "
                                      "Дополнительные сведения можно найти в технологическом "
@@ -757,6 +785,7 @@ class ODataApp:
     def post_contact(self, request: Request, ent: EntityDef, body, meta: str) -> Response:
         if not isinstance(body, dict):
             raise ODataError(400, "2", "Тело запроса должно быть JSON-объектом")
+        self.check_known(ent.name, ent.fields, body)
         rec = {n: ft.default() for n, ft in ent.fields.items()}
         for n, ft in ent.fields.items():
             if n in body or (ft.kind == "t" and n[:-5] in body):
@@ -799,6 +828,7 @@ class ODataApp:
         if m in ("PATCH", "PUT"):
             if not isinstance(body, dict):
                 raise ODataError(400, "2", "Тело запроса должно быть JSON-объектом")
+            self.check_known(ent.name, ent.fields, body)
             new = dict(rec)
             for n, ft in ent.fields.items():
                 if n in ("Объект", "Объект_Type", "Тип", "Вид", "Вид_Type"):
@@ -851,14 +881,15 @@ def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> No
 
 
 def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = None,
-               auth: tuple[str, str] | None = None) -> Starlette:
+               auth: tuple[str, str] | None = None, strict_properties: bool = True) -> Starlette:
     """The ASGI app of one sandbox base, served under `/{base}/odata/standard.odata/`.
 
     `faults` (mutable, also via `POST /{base}/__admin__/faults`) injects latency, errors,
     hangs, dropped responses and HTML pages; `auth` turns on HTTP Basic (UTF-8) for every
-    request, the admin route included.
+    request, the admin route included. `strict_properties=False` ignores unknown body
+    properties like real 1C does (see `ODataApp`).
     """
-    od = ODataApp(state, base)
+    od = ODataApp(state, base, strict_properties=strict_properties)
     faults = faults if faults is not None else Faults()
 
     async def endpoint(request: Request) -> Response:
@@ -873,9 +904,9 @@ def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = 
             return error_response(404, "6", "Информационная база не найдена")
         if request.method == "POST":
             try:
-                data = await request.json()
-            except ValueError:
-                return JSONResponse({"error": "JSON expected"}, status_code=400)
+                data = parse_json(await read_body(request, limit=64 * 1024))
+            except BodyError as e:
+                return JSONResponse({"error": e.message}, status_code=e.status)
             if not isinstance(data, dict):
                 return JSONResponse({"error": "object expected"}, status_code=400)
             try:

@@ -27,6 +27,24 @@ class ExprError(Exception):
     """Syntax error in a query option (1C code 14)."""
 
 
+# ---- limits ----------------------------------------------------------------------------------
+# A hostile filter (1000 `or` terms, 400 nested parentheses, 5000 `not`) used to end in a
+# RecursionError, i.e. a 500 that clients retry as transient. These bounds are checked while
+# parsing, before any recursion can get deep, and answer code 14 (a 400). They sit far above
+# what a real client sends: the CRM puts 20 ids (about 40 operators) into one filter, and a URL
+# with 512 operators is far past the 8 KB request line of Apache and the 2 KB of IIS.
+
+#: Characters of one $filter / Condition / $orderby text.
+MAX_TEXT = 32_768
+#: Nesting: parentheses, `not`, unary minus, function arguments and lambdas, counted together.
+MAX_DEPTH = 64
+#: Binary operators (`or`, `and`, `eq`, `add`, ...) in one expression.
+MAX_TERMS = 512
+#: Height of the parsed tree (a long chain of non-associative `add`/`sub` grows it linearly;
+#: `and`/`or` chains are built balanced, so they do not).
+MAX_HEIGHT = 128
+
+
 class UnknownProperty(Exception):
     """A property that the entity does not have (1C code 10)."""
 
@@ -75,6 +93,8 @@ class Tok:
 
 
 def tokenize(text: str) -> list[Tok]:
+    if len(text) > MAX_TEXT:
+        raise ExprError(f"Слишком длинное выражение: {len(text)} символов (не больше {MAX_TEXT})")
     toks: list[Tok] = []
     pos = 0
     while pos < len(text):
@@ -128,11 +148,55 @@ _FUNCS = {"substringof", "startswith", "endswith", "concat", "substring", "like"
 _UNSUPPORTED = {"length", "indexof", "replace", "tolower", "toupper", "trim", "floor", "ceiling"}
 
 
+def _balanced(op: str, items: list):
+    """`a op b op c ...` as a balanced tree: and/or are associative, and a balanced tree keeps
+    compiling and evaluating a long chain shallow."""
+    if len(items) == 1:
+        return items[0]
+    mid = len(items) // 2
+    return ("bin", op, _balanced(op, items[:mid]), _balanced(op, items[mid:]))
+
+
+def tree_height(node) -> int:
+    """Height of an AST, computed without recursion (the tree may be what is being bounded)."""
+    best = 0
+    stack = [(node, 1)]
+    while stack:
+        n, h = stack.pop()
+        best = max(best, h)
+        kind = n[0]
+        if kind == "bin":
+            stack.append((n[2], h + 1))
+            stack.append((n[3], h + 1))
+        elif kind in ("not", "neg"):
+            stack.append((n[1], h + 1))
+        elif kind == "call":
+            stack.extend((a, h + 1) for a in n[2])
+        elif kind == "lambda":
+            stack.append((n[4], h + 1))
+    return best
+
+
 class Parser:
     def __init__(self, text: str):
         self.text = text
         self.toks = tokenize(text)
         self.i = 0
+        self.depth = 0
+        self.terms = 0
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"Слишком глубокая вложенность выражения (больше {MAX_DEPTH})")
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def count_term(self) -> None:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise ExprError(f"Слишком много операций в выражении (больше {MAX_TERMS})")
 
     def peek(self) -> Tok:
         return self.toks[self.i]
@@ -152,27 +216,53 @@ class Parser:
         if self.peek().kind != "end":
             t = self.peek()
             raise ExprError(f"Неожиданная лексема в позиции {t.pos + 1}: {t.value}")
+        if tree_height(node) > MAX_HEIGHT:
+            raise ExprError(f"Слишком сложное выражение (глубина больше {MAX_HEIGHT})")
         return node
 
     def expr(self, min_prec: int):
+        self.enter()
         left = self.unary()
+        chain_op: str | None = None   # a run of one associative operator, built balanced
+        chain: list = []
         while True:
             t = self.peek()
-            if t.kind == "name" and t.value in _BINARY and _BINARY[t.value] > min_prec:
-                self.next()
-                right = self.expr(_BINARY[t.value])
-                left = ("bin", t.value, left, right)
-            else:
-                return left
+            if not (t.kind == "name" and t.value in _BINARY and _BINARY[t.value] > min_prec):
+                break
+            self.next()
+            self.count_term()
+            right = self.expr(_BINARY[t.value])
+            if t.value in ("and", "or"):
+                if chain_op == t.value:
+                    chain.append(right)
+                    continue
+                if chain_op is not None:
+                    left = _balanced(chain_op, chain)
+                chain_op, chain = t.value, [left, right]
+                continue
+            if chain_op is not None:
+                left = _balanced(chain_op, chain)
+                chain_op, chain = None, []
+            left = ("bin", t.value, left, right)
+        if chain_op is not None:
+            left = _balanced(chain_op, chain)
+        self.leave()
+        return left
 
     def unary(self):
         t = self.peek()
         if t.kind == "name" and t.value == "not":
             self.next()
-            return ("not", self.unary())
+            self.enter()
+            node = ("not", self.unary())
+            self.leave()
+            return node
         if t.kind == "name" and t.value == "-":
             self.next()
-            return ("neg", self.unary())
+            self.enter()
+            node = ("neg", self.unary())
+            self.leave()
+            return node
         return self.primary()
 
     def primary(self):
@@ -523,8 +613,13 @@ def compile_filter(text: str, scope: Scope) -> Callable[[dict], bool]:
 
 def parse_orderby(text: str, scope: Scope) -> list[tuple[Callable[[dict], Any], bool]]:
     """`A desc, B/C asc` → [(key(row), descending)]."""
+    if len(text) > MAX_TEXT:
+        raise ExprError(f"Слишком длинное выражение: {len(text)} символов (не больше {MAX_TEXT})")
+    parts = _split_top(text)
+    if len(parts) > MAX_DEPTH:
+        raise ExprError(f"Слишком много полей в $orderby (больше {MAX_DEPTH})")
     out = []
-    for part in _split_top(text):
+    for part in parts:
         part = part.strip()
         if not part:
             raise ExprError("Пустой элемент $orderby")
