@@ -9,10 +9,11 @@ Entry points: `create_app` (ASGI), `SandboxState` (data), `start_in_thread` / `s
 
 CLI:
   tui-crm sandbox serve [--port N] [--base NAME] [--data FILE | --memory] [--reset]
-                        [--products N --warehouses N --seed N] [--user U --password P]
+                        [--products N --warehouses N --seed N] [--hostile]
+                        [--user U --password P] [--ignore-unknown-properties]
                         [--latency-ms MS] [--error-rate R] [--hang S [--hang-rate R]]
                         [--drop-rate R] [--html-rate R] [--fault-seed N]
-  tui-crm sandbox seed --data FILE --products N --warehouses N [--seed N]
+  tui-crm sandbox seed --data FILE --products N --warehouses N [--seed N] [--hostile]
   tui-crm sandbox orders|post|unpost|pay|ship|price|receive --url BASE_URL [--user U --password P]
 
 Query strings must encode spaces as %20 (a '+' is a literal plus, like in 1C).

@@ -58,6 +58,23 @@ def _add_fault_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fault-seed", type=int, default=None, help="seed for reproducible faults")
 
 
+def _add_hostile_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hostile", action="store_true",
+                   help="after the normal seed, put hostile text (markup, escape sequences, "
+                        "control characters, bidi, emoji, 10k-character strings) into names, "
+                        "full names, comments and ИНН of products, units, warehouses, a price "
+                        "type, counterparties and a few orders; codes and keys stay valid "
+                        "(a new data file only: add --reset to an existing one)")
+
+
+def hostile_note(state, wanted: bool) -> str | None:
+    """What to tell the user when --hostile cannot apply to an existing data file."""
+    if wanted and not state.hostile:
+        return ("note: the data file was seeded before without --hostile and is reused as is; "
+                "add --reset (tui-crm demo: --fresh) to start over with the hostile seed")
+    return None
+
+
 def _add_clerk_conn(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default=default_clerk_url(),
                    help=f"sandbox base URL …/odata/standard.odata/ (default: ${DEFAULT_URL_ENV}, "
@@ -81,8 +98,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--user", default=None, help="turn on HTTP Basic auth with this login")
+    _add_hostile_flag(p)
+    p.add_argument("--user", default=None,
+                   help="turn on HTTP Basic auth with this login (every request, admin included)")
     p.add_argument("--password", default=None)
+    p.add_argument("--ignore-unknown-properties", action="store_true",
+                   help="ignore body properties the entity does not have, as real 1C does "
+                        "(default: refuse them with 400, code 10)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -90,6 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
+    _add_hostile_flag(p)
 
     p = sub.add_parser("orders", help="list customer orders with paid/shipped status")
     _add_clerk_conn(p)
@@ -153,13 +176,18 @@ def run(args: argparse.Namespace) -> int:
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
-                                    seed=args.seed, path=path, reset=args.reset)
+                                    seed=args.seed, path=path, reset=args.reset,
+                                    hostile=args.hostile)
         auth = (args.user, args.password) if args.user is not None else None
         if path is not None:
             print(f"data: {path}", file=sys.stderr, flush=True)
+        note = hostile_note(state, args.hostile)
+        if note:
+            print(note, file=sys.stderr, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             serve(state, host=args.host, port=args.port, base=args.base,
-                  faults=_faults_from_args(args), auth=auth)
+                  faults=_faults_from_args(args), auth=auth,
+                  strict_properties=not args.ignore_unknown_properties)
         return 0
     if cmd == "seed":
         import time
@@ -168,9 +196,10 @@ def run(args: argparse.Namespace) -> int:
         path = args.data or default_data_path()
         t = time.perf_counter()
         st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
-                                 seed=args.seed, path=path, reset=True)
+                                 seed=args.seed, path=path, reset=True, hostile=args.hostile)
         st.close()
-        print(f"seeded {args.products} products × {args.warehouses} warehouses into {path} "
+        kind = " (hostile texts)" if args.hostile else ""
+        print(f"seeded {args.products} products × {args.warehouses} warehouses{kind} into {path} "
               f"in {time.perf_counter() - t:.1f} s")
         return 0
     from . import clerk

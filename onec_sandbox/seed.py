@@ -241,8 +241,9 @@ def _gcd(a: int, b: int) -> int:
 
 
 def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int = 1,
-         counterparties: int = 40) -> SandboxState:
-    """Fill an empty state with a demo base. Deterministic for a given `seed`."""
+         counterparties: int = 40, hostile: bool = False) -> SandboxState:
+    """Fill an empty state with a demo base. Deterministic for a given `seed`; `hostile` then
+    puts the hostile text corpus into names, full names, comments and ИНН (see `hostile()`)."""
     rng = random.Random(seed)
     refs = _Refs(random.Random(seed * 1_000_003 + 1))
     objects = st.objects
@@ -402,4 +403,115 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
                        Представление=value, **extra)
             st.contacts[st.contact_key(rec)] = rec
     st.meta["seed"] = {"products": products, "warehouses": warehouses, "seed": seed}
+    if hostile:
+        apply_hostile(st)
+        st.meta["seed"]["hostile"] = True  # reopening the file regenerates the same texts
     return st
+
+
+# ---- the hostile seed ----------------------------------------------------------------------
+
+#: Names are bounded in 1C (a catalog's name length is part of its metadata); full names and
+#: comments are unlimited strings. Long corpus entries therefore go whole into full names and
+#: comments, and are cut to this length in names.
+NAME_MAX = 150
+#: Orders with a hostile comment added by the hostile seed.
+HOSTILE_ORDERS = 6
+
+
+def _name(text: str, limit: int = NAME_MAX) -> str:
+    return text[:limit]
+
+
+def apply_hostile(st: SandboxState) -> dict[str, list[str]]:
+    """Put the hostile corpus (`onec_sandbox.hostile`) into a freshly seeded base.
+
+    Deterministic: the i-th product, counterparty and unit (in code order) get the i-th corpus
+    text, the warehouses and the retail price type the texts after them, and a few new unposted
+    orders carry corpus comments. Codes, keys, the price type «Оптовая» and the first warehouse
+    keep their values, so the CRM still syncs and the clerk's commands still find them.
+    Returns the Ref_Keys changed, by entity set (for tests and the demo's log)."""
+    from .hostile import CORPUS
+
+    texts = [t for _label, t in CORPUS]
+    n = len(texts)
+    changed: dict[str, list[str]] = {}
+
+    def mark(set_name: str, rec: dict) -> None:
+        changed.setdefault(set_name, []).append(rec["Ref_Key"])
+
+    objects = st.objects
+    products = sorted((p for p in objects["Catalog_Номенклатура"].values() if not p["IsFolder"]),
+                      key=lambda p: p["Code"])
+    units = objects["Catalog_ЕдиницыИзмерения"]
+    for i, p in enumerate(products[:n]):
+        p["Description"] = _name(texts[i])
+        p["НаименованиеПолное"] = texts[i]
+        mark("Catalog_Номенклатура", p)
+        unit = units.get(p["ЕдиницаХраненияОстатков_Key"])
+        if unit is not None:
+            unit["Description"] = _name(texts[i], 25)
+            mark("Catalog_ЕдиницыИзмерения", unit)
+    parties = sorted(objects["Catalog_Контрагенты"].values(), key=lambda c: c["Code"])
+    for i, c in enumerate(parties[:n]):
+        c["Description"] = _name(texts[i])
+        c["НаименованиеПолное"] = texts[i]
+        c["Комментарий"] = texts[(i + 1) % n]
+        if i % 3 == 0:  # ИНН and КПП are strings (12 and 9) in 1C: text that is no number
+            c["ИНН"] = _name(texts[(i + 2) % n], 12)
+            c["КПП"] = _name(texts[(i + 3) % n], 9)
+        mark("Catalog_Контрагенты", c)
+    warehouses = sorted(objects["Catalog_Склады"].values(), key=lambda w: w["Code"])
+    for i, w in enumerate(warehouses[1:]):
+        w["Description"] = _name(texts[i % n])
+        mark("Catalog_Склады", w)
+    for pt in objects["Catalog_ТипыЦенНоменклатуры"].values():
+        if pt["Description"] != "Оптовая":
+            pt["Description"] = _name(texts[1])
+            mark("Catalog_ТипыЦенНоменклатуры", pt)
+    _hostile_orders(st, parties, products, texts, mark)
+    return changed
+
+
+def _hostile_orders(st: SandboxState, parties: list[dict], products: list[dict], texts: list[str],
+                    mark) -> None:
+    """A few unposted customer orders whose comments come from the corpus."""
+    objects = st.objects
+    org = next(iter(objects["Catalog_Организации"].values()))
+    rub = next(c for c in objects["Catalog_Валюты"].values() if c["Code"] == "643")
+    wholesale = next(p for p in objects["Catalog_ТипыЦенНоменклатуры"].values()
+                     if p["Description"] == "Оптовая")
+    wh = min(objects["Catalog_Склады"].values(), key=lambda w: w["Code"])
+    rng = random.Random(len(texts))
+    refs = _Refs(random.Random(7_000_003))
+    prices = {key[1]: recs[-1]["Цена"] for key, recs in st.prices.records.items()
+              if key[0] == wholesale["Ref_Key"] and recs}
+    line_fields = ENTITIES["Document_ЗаказПокупателя"].table_parts["Товары"]
+    for i in range(min(HOSTILE_ORDERS, len(parties), len(products))):
+        cp = parties[i]
+        p = products[(i * 5) % len(products)]
+        price = prices.get(p["Ref_Key"], Decimal("100.00"))
+        qty = Decimal(rng.randint(1, 9))
+        total = money(price * qty)
+        vat = money(total * 20 / 120) if p["СтавкаНДС"] == "НДС20" else money(total * 10 / 110)
+        ref = refs.new()
+        order = _base(
+            "Document_ЗаказПокупателя", Ref_Key=ref, Date=SEED_DATE,
+            Number=st.next_number("Document_ЗаказПокупателя", SEED_DATE, org["Префикс"]),
+            Контрагент_Key=cp["Ref_Key"],
+            ДоговорКонтрагента_Key=cp["ОсновнойДоговорКонтрагента_Key"],
+            Организация_Key=org["Ref_Key"], ВалютаДокумента_Key=rub["Ref_Key"],
+            ТипЦен_Key=wholesale["Ref_Key"], КурсВзаиморасчетов=Decimal(1),
+            КратностьВзаиморасчетов="1", СуммаВключаетНДС=True, УчитыватьНДС=True,
+            СуммаДокумента=total, СкладГруппа=wh["Ref_Key"],
+            СкладГруппа_Type="StandardODATA.Catalog_Склады",
+            Комментарий=texts[(i * 4) % len(texts)])
+        order["Товары"] = [{**{n: ft.default() for n, ft in line_fields.items()},
+                            "Ref_Key": ref, "LineNumber": "1", "Номенклатура_Key": p["Ref_Key"],
+                            "ЕдиницаИзмерения_Key": p["ЕдиницаХраненияОстатков_Key"],
+                            "Количество": qty, "Коэффициент": Decimal(1), "Цена": price,
+                            "Сумма": total, "СтавкаНДС": p["СтавкаНДС"], "СуммаНДС": vat,
+                            "КлючСтроки": 1}]
+        order["DataVersion"] = st.new_data_version()
+        objects["Document_ЗаказПокупателя"][ref] = order
+        mark("Document_ЗаказПокупателя", order)

@@ -267,9 +267,11 @@ class SandboxState:
 
     @classmethod
     def seeded(cls, products: int = 200, warehouses: int = 3, seed: int = 1,
-               path: Path | None = None, reset: bool = False) -> SandboxState:
+               path: Path | None = None, reset: bool = False,
+               hostile: bool = False) -> SandboxState:
         """A base with demo data. An existing non-empty file is reopened as is (state survives
-        restarts) unless `reset` is true, which starts over from a fresh seed."""
+        restarts) unless `reset` is true, which starts over from a fresh seed. `hostile` puts
+        the hostile text corpus into the fresh seed (see `seed.apply_hostile`)."""
         if path is not None:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,10 +283,15 @@ class SandboxState:
         st = cls.open(path)
         if st.is_empty():
             from .seed import seed as do_seed
-            do_seed(st, products=products, warehouses=warehouses, seed=seed)
+            do_seed(st, products=products, warehouses=warehouses, seed=seed, hostile=hostile)
             st.clear_dirty()
             st.commit()  # only the seed parameters: the seed itself is regenerated at open
         return st
+
+    @property
+    def hostile(self) -> bool:
+        """True when the base was seeded with the hostile text corpus."""
+        return bool((self.meta.get("seed") or {}).get("hostile"))
 
     def is_empty(self) -> bool:
         return not any(self.objects.values())

@@ -123,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
-    from onec_sandbox.cli import running_demo_url_file
+    from onec_sandbox.cli import hostile_note, running_demo_url_file
     from onec_sandbox.server import start_in_thread
     from onec_sandbox.state import SandboxState
 
@@ -139,7 +139,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if sandbox_file.exists():
         state = SandboxState.open(sandbox_file)
     else:
-        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file)
+        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file,
+                                    hostile=args.hostile)
+    note = hostile_note(state, args.hostile)
+    if note:
+        print(note, flush=True)
     sandbox = start_in_thread(state, port=args.port, base="demo")
     url_file = running_demo_url_file() if not args.dir else None
     if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
@@ -314,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pull-seconds", type=float, default=10.0, help="pull interval (default 10)")
     p.add_argument("--dir", help="folder for the demo's files (default: user data folder/demo)")
     p.add_argument("--fresh", action="store_true", help="start the demo over with new data")
+    p.add_argument("--hostile", action="store_true",
+                   help="a new sandbox gets hostile texts (markup, escapes, control characters, "
+                        "10k strings) in names and comments; with --fresh for an existing demo")
     p.add_argument("--theme", help="Textual theme name")
     p.set_defaults(func=cmd_demo)
 
