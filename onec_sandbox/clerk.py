@@ -30,6 +30,34 @@ class ClerkError(Exception):
     """A failed action, with the message to show the user."""
 
 
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def shown(text: object) -> str:
+    """Text from the base made safe for a terminal: control characters (C0, DEL, C1) become
+    visible symbols or escapes, bidi controls a visible `<U+…>`. Names in the base can be
+    anything an accountant typed (see `tui-crm sandbox serve --hostile`); an ESC in a name must
+    not clear the clerk's screen."""
+    out = []
+    for ch in str(text):
+        c = ord(ch)
+        if c < 0x20:
+            out.append(chr(0x2400 + c))  # ␛ ␀ ␍ …
+        elif c == 0x7F:
+            out.append("\u2421")
+        elif 0x80 <= c < 0xA0:
+            out.append(f"\\x{c:02x}")
+        elif c in _BIDI:
+            out.append(f"<U+{c:04X}>")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def say(text: str, file=None) -> None:
+    print(shown(text), file=file if file is not None else sys.stdout)
+
+
 def money(v: Any) -> Decimal:
     return Decimal(str(v)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -162,7 +190,7 @@ def cmd_orders(od: OData, args: argparse.Namespace) -> int:
                                           "СуммаДокумента,Товары",
                                "$orderby": "Date desc,Number desc", "$top": str(args.limit)})
     if not orders:
-        print("Заказов покупателей нет.")
+        say("Заказов покупателей нет.")
         return 0
     refs = [o["Ref_Key"] for o in orders]
     names: dict[str, str] = {}
@@ -174,7 +202,7 @@ def cmd_orders(od: OData, args: argparse.Namespace) -> int:
             names[c["Ref_Key"]] = c["Description"]
     pays = payments_for(od, refs)
     ships = shipments_for(od, refs)
-    print(f"{'Номер':<12} {'Дата':<10} {'Клиент':<30} {'Сумма':>12} {'Проведен':<8} "
+    say(f"{'Номер':<12} {'Дата':<10} {'Клиент':<30} {'Сумма':>12} {'Проведен':<8} "
           f"{'Оплачено':>16} {'Отгружено':>9}")
     for o in orders:
         total = money(o["СуммаДокумента"])
@@ -185,8 +213,8 @@ def cmd_orders(od: OData, args: argparse.Namespace) -> int:
         shipped = ordered - sum(rem.values(), Decimal(0))
         spct = f"{(shipped / ordered * 100).quantize(Decimal('1'))}%" if ordered else "-"
         posted = "да" if o["Posted"] else ("удален" if o["DeletionMark"] else "нет")
-        print(f"{o['Number']:<12} {o['Date'][:10]:<10} "
-              f"{names.get(o['Контрагент_Key'], '—')[:30]:<30} {total:>12} {posted:<8} "
+        say(f"{o['Number']:<12} {o['Date'][:10]:<10} "
+              f"{shown(names.get(o['Контрагент_Key'], '—'))[:30]:<30} {total:>12} {posted:<8} "
               f"{str(paid) + ' ' + pct:>16} {spct:>9}")
     return 0
 
@@ -196,7 +224,7 @@ def cmd_post(od: OData, args: argparse.Namespace, action: str) -> int:
     od.action(ORDER, order["Ref_Key"], action)
     again = od.get(f"{ORDER}(guid'{order['Ref_Key']}')", **{"$select": "Number,Posted"})
     word = "проведен" if again["Posted"] else "не проведен"
-    print(f"Заказ {again['Number']}: {word}")
+    say(f"Заказ {again['Number']}: {word}")
     return 0
 
 
@@ -238,7 +266,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     doc = od.create(set_name, body)
     od.action(set_name, doc["Ref_Key"], "Post")
     kind = "ПКО" if args.cash else "Платежное поручение входящее"
-    print(f"{kind} {doc['Number']} на {amount} по заказу {order['Number']}: проведен")
+    say(f"{kind} {doc['Number']} на {amount} по заказу {order['Number']}: проведен")
     return 0
 
 
@@ -308,7 +336,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     except ClerkError as e:
         raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
     lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
-    print(f"Реализация {doc['Number']} по заказу {order['Number']} ({lines}): проведена")
+    say(f"Реализация {doc['Number']} по заказу {order['Number']} ({lines}): проведена")
     return 0
 
 
@@ -339,7 +367,7 @@ def cmd_price(od: OData, args: argparse.Namespace) -> int:
                         "ЕдиницаИзмерения_Key": prod["ЕдиницаХраненияОстатков_Key"]}]}
     doc = od.create("Document_УстановкаЦенНоменклатуры", body)
     od.action("Document_УстановкаЦенНоменклатуры", doc["Ref_Key"], "Post")
-    print(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} "
+    say(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} "
           f"(документ {doc['Number']})")
     return 0
 
@@ -361,7 +389,7 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
                         "Коэффициент": 1, "Количество": float(qty)}]}
     doc = od.create("Document_ОприходованиеТоваров", body)
     od.action("Document_ОприходованиеТоваров", doc["Ref_Key"], "Post")
-    print(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
+    say(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
           f"(документ {doc['Number']})")
     return 0
 
@@ -371,7 +399,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         od = OData(args.url, args.user, args.password)
     except ClerkError as e:
-        print(f"tui-crm sandbox {args.sandbox_cmd}: {e}", file=sys.stderr)
+        say(f"tui-crm sandbox {args.sandbox_cmd}: {e}", file=sys.stderr)
         return 2
     try:
         cmd = args.sandbox_cmd
@@ -387,13 +415,13 @@ def run(args: argparse.Namespace) -> int:
             return cmd_price(od, args)
         if cmd == "receive":
             return cmd_receive(od, args)
-        print(f"tui-crm sandbox: unknown command {cmd}", file=sys.stderr)
+        say(f"tui-crm sandbox: unknown command {cmd}", file=sys.stderr)
         return 2
     except ClerkError as e:
-        print(f"tui-crm sandbox {args.sandbox_cmd}: {e}", file=sys.stderr)
+        say(f"tui-crm sandbox {args.sandbox_cmd}: {e}", file=sys.stderr)
         return 1
     except httpx.HTTPError as e:
-        print(f"tui-crm sandbox {args.sandbox_cmd}: нет связи с песочницей: {e}", file=sys.stderr)
+        say(f"tui-crm sandbox {args.sandbox_cmd}: нет связи с песочницей: {e}", file=sys.stderr)
         return 1
     finally:
         od.close()
