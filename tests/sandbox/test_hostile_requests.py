@@ -143,6 +143,18 @@ async def test_non_finite_numbers_are_a_400(client, state, number):
     assert await counterparties(client) == before
 
 
+@pytest.mark.parametrize("number", ["1e999", "Infinity", "NaN", "9223372036854775808", "1.5"])
+async def test_an_int64_property_takes_only_an_int64(client, state, refs, number):
+    """Before: `1e999` was stored in an Int64 (201) and `Infinity` ended in a 500."""
+    before = len(state.objects["Document_ЗаказПокупателя"])
+    raw = (f'{{"Организация_Key": "{refs["org"]}", "Контрагент_Key": "{refs["cp"]}", '
+           f'"КратностьВзаиморасчетов": {number}}}')
+    r = await client.post(url("Document_ЗаказПокупателя"), content=raw.encode(),
+                          headers={"content-type": "application/json"})
+    assert_odata_error(r, 400, "4")
+    assert len(state.objects["Document_ЗаказПокупателя"]) == before
+
+
 async def test_numbers_out_of_range_are_a_400(client, state):
     ref = next(iter(state.objects["Catalog_ТипыЦенНоменклатуры"]))
     for value in ("1e300", "12345678901234567890123456789.5"):
