@@ -16,6 +16,7 @@ from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.sync.events import OrdersUpdated, PaymentArrived, ShipmentArrived, SyncEvent
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.parts import EnginePart
@@ -43,9 +44,10 @@ class PullCycle(EnginePart):
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, jobs: Jobs,
                  clock: Callable[[], datetime], emit: Callable[[SyncEvent], None], *,
-                 mirror_max_age: timedelta = MIRROR_MAX_AGE) -> None:
+                 mirror_max_age: timedelta = MIRROR_MAX_AGE, shrink_limit: float = MAX_SHRINK_PERCENT) -> None:
         super().__init__(client, store, profile, writer, jobs, clock, emit)
         self.mirror_max_age = mirror_max_age
+        self.shrink_limit = shrink_limit
 
     def _stale(self, key: str, max_age: timedelta) -> bool:
         value = self.store.get_meta(key)
@@ -56,9 +58,16 @@ class PullCycle(EnginePart):
         except ValueError:
             return True
 
-    async def run(self, full: bool, progress: Progress | None) -> tuple[int, list[str]]:
-        """Rows read and the parts that ran ("counterparties", "mirror", "documents")."""
+    async def run(self, full: bool, progress: Progress | None, *,
+                  accept_shrink: bool = False) -> tuple[int, list[str]]:
+        """Rows read and the parts that ran ("counterparties", "mirror", "documents").
+
+        A refused catalogue (`CatalogueShrink`: the counterparties or the product mirror would
+        shrink suspiciously) keeps its previous rows; the documents are still read, and the
+        refusal is raised at the end so the cycle is recorded failed with the reason (the sync
+        log, the status bar and the toast say it). ``accept_shrink`` lets a shrink through."""
         rows = 0
+        refused: list[CatalogueShrink] = []
         ran: list[str] = []
         meta = self.store.get_meta
         need_ref = full or await self.writer.run(self._stale, "reference_pulled_at", REFERENCE_MAX_AGE)
@@ -70,14 +79,25 @@ class PullCycle(EnginePart):
         if need_ref:
             if progress is not None:
                 progress("counterparties", 0, None)
-            rows += (await self.jobs.reference()).rows
-            ran.append("counterparties")
+            try:
+                rows += (await self.jobs.reference(accept_shrink=accept_shrink)).rows
+                ran.append("counterparties")
+            except CatalogueShrink as exc:
+                refused.append(exc)
         if need_mirror:
-            rows += (await pull_mirror(self.client, self.store, profile=self.profile, writer=self.writer,
-                                       progress=progress, clock=self.clock)).rows
-            ran.append("mirror")
+            try:
+                rows += (await pull_mirror(self.client, self.store, profile=self.profile, writer=self.writer,
+                                           progress=progress, clock=self.clock, shrink_limit=self.shrink_limit,
+                                           accept_shrink=accept_shrink)).rows
+                ran.append("mirror")
+            except CatalogueShrink as exc:
+                refused.append(exc)
         rows += await self.documents()
         ran.append("documents")
+        if refused:
+            if len(refused) == 1:
+                raise refused[0]
+            raise CatalogueShrink([s for r in refused for s in r.shrinks], self.shrink_limit)
         return rows, ran
 
     async def documents(self) -> int:

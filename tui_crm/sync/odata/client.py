@@ -23,6 +23,7 @@ import httpx
 
 from tui_crm.sync.odata.errors import (
     _RETRY_STATUSES,
+    MalformedAnswer,
     NotFound,
     NotODataResponse,
     ODataError,
@@ -118,6 +119,30 @@ def _check_path(path: str) -> str:
     if any(seg in (".", "..") for seg in path.split("/")):
         raise ValueError(f"not a relative OData path: {path!r}")
     return path
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for every JSON object of an answer: a repeated key is an error,
+    not "the last one wins" (a page with two ``"value"`` lists once emptied the mirror)."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return d
+
+
+def loads_strict(text: str) -> Any:
+    """``json.loads`` that refuses an object with a repeated key (`_DuplicateKey`)."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
 
 
 def _safe_url(url: httpx.URL) -> str:
@@ -358,7 +383,14 @@ class ODataClient:
                 status=response.status_code, url=url, method=method,
             )
         try:
-            data = json.loads(response.content.decode("utf-8-sig"))
+            data = loads_strict(response.content.decode("utf-8-sig"))
+        except _DuplicateKey as exc:
+            raise MalformedAnswer(
+                f"Accounting sent a malformed JSON answer: the key {exc.key[:60]!r} appears twice in "
+                f"one object, so the page cannot be trusted; the read was stopped and the data kept "
+                f"(HTTP {response.status_code}, {method} {url}).",
+                status=response.status_code, url=url, method=method,
+            ) from None
         except (ValueError, UnicodeDecodeError):
             raise NotODataResponse(
                 f"Accounting sent a broken JSON answer — check the publication / web server "

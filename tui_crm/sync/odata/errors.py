@@ -119,6 +119,14 @@ class PagingError(ODataError):
     lead = "Accounting (1C) sends pages that never end; the read was stopped."
 
 
+class MalformedAnswer(NotODataResponse):
+    """The answer is JSON but cannot be trusted: an object repeats a key (two ``"value"`` lists:
+    which one is the page?). Python's ``json`` would silently keep the last one, which once
+    emptied the product mirror; the page is refused instead, and the pull with it."""
+
+    lead = "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped."
+
+
 class BusinessError(ODataError):
     """1C refused the operation: code -1 (exception in 1C code, e.g. posting failed) and other
     request errors (bad value, unknown property, …)."""
