@@ -41,7 +41,9 @@ from tui_crm.sync.odata.errors import (
     NotODataResponse,
     ODataError,
     PagingError,
+    TLSProblem,
     Unreachable,
+    short_url,
 )
 from tui_crm.sync.odata.literals import (
     and_,
@@ -86,6 +88,7 @@ __all__ = [
     "ODataError",
     "PagingError",
     "RequestStats",
+    "TLSProblem",
     "Unreachable",
     "and_",
     "cast_ref",
@@ -105,6 +108,7 @@ __all__ = [
     "parse_decimal",
     "parse_int",
     "parse_ref",
+    "short_url",
     "substringof",
     "virtual_table",
     "virtual_table_query",
