@@ -560,7 +560,7 @@ class ODataClient:
             skip += size
         raise PagingError(
             f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
-            "refusing to continue (raise the page cap if the base is really that big)."
+            "refusing to continue (raise accounting.max_pages if the base is really that big)."
         )
 
     def pages(
