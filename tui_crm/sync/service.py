@@ -229,8 +229,8 @@ class SyncService:
             try:
                 async with recorded_run(self.writer, "push", self.clock, self.client.stats,
                                         open_at_start=False) as run:
-                    result = await self.pusher.run(limit)
-                    run.keep = bool(result.attempted)
+                    result = await self._bounded_push(limit)
+                    run.keep = bool(result.attempted or result.stopped)
                     run.rows = len(result.pushed)
                     run.ok = not result.failed and not result.offline
                     run.error = result.offline or (
@@ -244,9 +244,27 @@ class SyncService:
                 self.last_error = result.offline
             elif result.pushed:
                 self.online = True
-            if result.attempted:
+            if result.attempted or result.stopped:
                 self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline))
             return result
+
+    async def _bounded_push(self, limit: int) -> PushResult:
+        """`Pusher.run` under the cycle deadline: a request that never finishes (a server that
+        answers a byte at a time never trips the read timeout) would otherwise hold the push lock
+        for good. Past the deadline the push is stopped, the items it had claimed stay claimed
+        and are taken again by the next push (which first looks each key up in accounting, so
+        nothing is created twice), and the run says so in plain words."""
+        limit_s = self.cycle_deadline.total_seconds()
+        try:
+            async with asyncio.timeout(limit_s) as deadline:
+                return await self.pusher.run(limit)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            took = f"{limit_s / 60:g} min" if limit_s >= 60 else f"{limit_s:g} s"
+            return PushResult(stopped=True, offline=(
+                f"The push to accounting took longer than {took} and was stopped; the items are sent "
+                "again on the next push."))
 
     def push_soon(self) -> None:
         """Start a push in the background (no-op if one is running)."""
