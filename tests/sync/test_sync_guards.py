@@ -45,6 +45,7 @@ async def test_an_emptied_product_catalogue_is_refused_and_the_mirror_kept() -> 
         before = rig.store.mirror_counts()
         for key in _items(rig.state, PRODUCTS):
             del rig.state.objects[PRODUCTS][key]
+        rig.state.bump(PRODUCTS)
         assert await rig.service.pull_now(full=True) is None
         assert rig.store.mirror_counts() == before                       # the previous mirror kept
         reason = rig.service.last_error or ""
@@ -72,6 +73,7 @@ async def test_a_catalogue_cut_by_more_than_the_limit_is_refused_unless_the_limi
         keys = _items(rig.state, PRODUCTS)
         for key in keys[: len(keys) * 3 // 4]:                            # 75 % gone: within 80 %
             del rig.state.objects[PRODUCTS][key]
+        rig.state.bump(PRODUCTS)
         assert await rig.service.pull_now(full=True) is not None, rig.service.last_error
         assert rig.store.mirror_counts()["products"] == len(keys) - len(keys) * 3 // 4
     finally:
@@ -86,6 +88,7 @@ async def test_a_counterparty_catalogue_that_empties_is_refused() -> None:
         before = cur.execute("SELECT count(*) FROM counterparties").fetchone()
         assert before is not None and before[0] > 0
         rig.state.objects[COUNTERPARTIES].clear()
+        rig.state.bump(COUNTERPARTIES)
         assert await rig.service.pull_now(full=True) is None
         assert "counterparties" in (rig.service.last_error or "")
         assert cur.execute("SELECT count(*) FROM counterparties").fetchone() == before
@@ -133,5 +136,40 @@ async def test_a_pull_meeting_two_value_keys_keeps_the_mirror() -> None:
         assert await rig.service.pull_now(full=True) is None
         assert "appears twice" in (rig.service.last_error or "")
         assert rig.store.mirror_counts() == before
+    finally:
+        await rig.aclose()
+
+
+class Counting(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_standing_refusal_is_reported_again_without_rereading_the_catalogue() -> None:
+    rig = make_rig(products=40, seed=3)
+    counting = Counting(rig.client._http._transport)
+    rig.client._http._transport = counting
+    try:
+        assert await rig.service.pull_now(full=True) is not None, rig.service.last_error
+        saved = {k: rig.state.objects[PRODUCTS].pop(k) for k in _items(rig.state, PRODUCTS)}
+        rig.state.bump(PRODUCTS)
+        assert await rig.service.pull_now(full=True) is None
+        reason = rig.service.last_error
+        counting.paths.clear()
+        assert await rig.service.pull_now() is None                    # the idle cycle: still refused
+        assert rig.service.last_error == reason
+        reads = [p for p in counting.paths if p.endswith(PRODUCTS)]
+        assert reads == []                                             # one $count, no re-read
+        assert any(p.endswith(f"{PRODUCTS}/$count") for p in counting.paths)
+        rig.state.objects[PRODUCTS].update(saved)                      # accounting is whole again
+        rig.state.bump(PRODUCTS)
+        assert await rig.service.pull_now() is not None, rig.service.last_error
+        assert rig.store.mirror_counts()["products"] == len(saved)    # the kept mirror, and no error
+        assert rig.service.last_error is None
     finally:
         await rig.aclose()

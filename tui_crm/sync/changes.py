@@ -16,7 +16,7 @@ from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.sync.events import OrdersUpdated, PaymentArrived, ShipmentArrived, SyncEvent
-from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, Shrink
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.parts import EnginePart
@@ -76,22 +76,36 @@ class PullCycle(EnginePart):
             need_ref = str(await self.jobs.count("counterparty")) != await self.writer.run(meta, "count:counterparty")
         if not need_mirror:
             need_mirror = str(await self.jobs.count("product")) != await self.writer.run(meta, "count:product")
+        if not (full or accept_shrink):
+            # A refusal that still stands (accounting's count unchanged since, and recent) is
+            # reported again without re-reading the whole catalogue every cycle.
+            for part, probe in (("counterparties", "counterparty"), ("mirror", "product")):
+                if (part == "mirror" and need_mirror) or (part == "counterparties" and need_ref):
+                    standing = await self._standing_refusal(part, probe)
+                    if standing is not None:
+                        refused.append(standing)
+                        need_mirror = need_mirror and part != "mirror"
+                        need_ref = need_ref and part != "counterparties"
         if need_ref:
             if progress is not None:
                 progress("counterparties", 0, None)
             try:
                 rows += (await self.jobs.reference(accept_shrink=accept_shrink)).rows
                 ran.append("counterparties")
+                await self._note_refusal("counterparties", None)
             except CatalogueShrink as exc:
                 refused.append(exc)
+                await self._note_refusal("counterparties", exc)
         if need_mirror:
             try:
                 rows += (await pull_mirror(self.client, self.store, profile=self.profile, writer=self.writer,
                                            progress=progress, clock=self.clock, shrink_limit=self.shrink_limit,
                                            accept_shrink=accept_shrink)).rows
                 ran.append("mirror")
+                await self._note_refusal("mirror", None)
             except CatalogueShrink as exc:
                 refused.append(exc)
+                await self._note_refusal("mirror", exc)
         rows += await self.documents()
         ran.append("documents")
         if refused:
@@ -99,6 +113,39 @@ class PullCycle(EnginePart):
                 raise refused[0]
             raise CatalogueShrink([s for r in refused for s in r.shrinks], self.shrink_limit)
         return rows, ran
+
+    async def _note_refusal(self, part: str, exc: CatalogueShrink | None) -> None:
+        """Remember a refused catalogue (meta ``refused:<part>``: when, accounting's count, what
+        shrank), or forget it once the part applied."""
+        value = "" if exc is None else json.dumps({
+            "at": self.clock().isoformat(), "counts": exc.counts, "limit": exc.limit,
+            "shrinks": [[s.catalogue, s.before, s.after] for s in exc.shrinks]})
+
+        def write() -> None:
+            if value or self.store.get_meta(f"refused:{part}"):
+                with self.store.transaction() as cur:
+                    self.store.set_meta(cur, f"refused:{part}", value)
+
+        await self.writer.run(write)
+
+    async def _standing_refusal(self, part: str, probe: str) -> CatalogueShrink | None:
+        """The refusal of ``part`` if it still stands: recorded less than ``mirror_max_age`` ago
+        and accounting's ``$count`` of ``probe`` unchanged since (one request)."""
+        raw = await self.writer.run(self.store.get_meta, f"refused:{part}")
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            at = datetime.fromisoformat(data["at"])
+            count = int(data["counts"][probe])
+            shrinks = [Shrink(str(c), int(b), int(a)) for c, b, a in data["shrinks"]]
+            limit = float(data["limit"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if self.clock() - at > self.mirror_max_age or await self.jobs.count(probe) != count:
+            await self._note_refusal(part, None)   # stale: the part is read (and judged) again
+            return None
+        return CatalogueShrink(shrinks, limit, {probe: count})
 
     async def documents(self) -> int:
         """Our orders' state, orders made in 1C for our clients, payments and shipments of open

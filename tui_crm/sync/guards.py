@@ -48,9 +48,10 @@ class CatalogueShrink(Exception):
     """A pull would shrink a catalogue suspiciously; nothing was written. ``str()`` is the line for
     the sync log and the toast."""
 
-    def __init__(self, shrinks: list[Shrink], limit: float) -> None:
+    def __init__(self, shrinks: list[Shrink], limit: float, counts: dict[str, int] | None = None) -> None:
         self.shrinks = shrinks
         self.limit = limit
+        self.counts = counts or {}     # accounting's catalogue counts ($count) when it was refused
         what = ", ".join(str(s) for s in shrinks)
         super().__init__(
             f"Refused to apply the pull: accounting now lists fewer rows ({what}), more than the "

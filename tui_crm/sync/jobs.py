@@ -149,7 +149,7 @@ class Jobs:
                 shrinks = check_shrink({"counterparties": before}, {"counterparties": len(counterparties)},
                                        self.shrink_limit)
                 if shrinks:
-                    raise CatalogueShrink(shrinks, self.shrink_limit)
+                    raise CatalogueShrink(shrinks, self.shrink_limit, {"counterparty": raw_count})
 
             def write() -> None:
                 with self.store.transaction() as cur:

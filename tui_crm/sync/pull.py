@@ -300,7 +300,7 @@ async def pull_mirror(
                 shrinks = check_shrink(before, after, shrink_limit)
                 if shrinks:
                     await w.run(store.drop_mirror_stages)
-                    raise CatalogueShrink(shrinks, shrink_limit)
+                    raise CatalogueShrink(shrinks, shrink_limit, counts)
             if progress is not None:
                 progress("saving", rows, rows)
             run.written = await w.run(store.apply_mirror_stages, clock(), counts)
