@@ -183,3 +183,13 @@ def test_password_file_not_utf8_or_a_folder_is_a_config_error(tmp_path: Path) ->
     folder.mkdir(mode=0o700)
     with pytest.raises(ConfigError, match="cannot be read"):
         AccountingSettings(password_file=str(folder)).password()
+
+
+def test_config_command_shows_the_sync_bounds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui_crm.cli import main
+
+    path = write(tmp_path, "[sync]\ncycle_deadline = 300\nmax_shrink_percent = 20\n[accounting]\nmax_pages = 500\n")
+    assert main(["config", "--config", str(path), "--store", str(tmp_path / "crm.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "a pull cycle stopped after 300 s; a catalogue may shrink by 20 % per pull" in out
+    assert "at most 500 per collection" in out

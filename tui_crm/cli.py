@@ -64,7 +64,8 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
     if settings.accounting.url:
         try:
             service = SyncService.from_settings(
-                store, settings.accounting, base_dir=settings.source.parent if settings.source else None)
+                store, settings.accounting, base_dir=settings.source.parent if settings.source else None,
+                sync=settings.sync)
         except (ProfileError, ConfigError) as exc:
             store.close()
             print(f"tui-crm: {exc}", file=sys.stderr)
@@ -209,7 +210,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 2
     try:
         service = SyncService.from_settings(
-            store, settings.accounting, base_dir=settings.source.parent if settings.source else None)
+            store, settings.accounting, base_dir=settings.source.parent if settings.source else None,
+            sync=settings.sync)
     except (ProfileError, ConfigError) as exc:
         store.close()
         print(f"tui-crm sync: {exc}", file=sys.stderr)
@@ -217,7 +219,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _progress_printer()
 
     async def once() -> int:
-        result = await service.pull_now(full=args.full, progress=progress)
+        result = await service.pull_now(full=args.full, progress=progress, accept_shrink=args.accept_shrink)
         if progress is not None and sys.stderr.isatty():
             sys.stderr.write("\n")
         if result is None:
@@ -285,7 +287,12 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(f"logs        : {log_dir()}")
     print(f"accounting  : {acc.url or '(not set)'} as {acc.username or '(no login)'}; profile {acc.profile}; "
           f"password from {'file ' + acc.password_file if acc.password_file else '$' + acc.password_env}")
-    print(f"sync        : pull every {settings.sync.pull_seconds:g} s")
+    sync = settings.sync
+    print(f"sync        : pull every {sync.pull_seconds:g} s; live rows every {sync.live_seconds:g} s; "
+          f"a pull cycle stopped after {sync.cycle_deadline:g} s; a catalogue may shrink by "
+          f"{sync.max_shrink_percent:g} % per pull")
+    print(f"requests    : timeout {acc.timeout:g} s; pages of {acc.page_size} rows, at most "
+          f"{acc.max_pages} per collection; TLS certificates {'verified' if acc.verify_tls else 'NOT verified'}")
     print(f"interface   : language {settings.ui.resolved_language()}, theme {settings.ui.theme}")
     return 0
 
@@ -328,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--once", action="store_true", help="one pull and push, then exit (non-zero if it failed)")
     p.add_argument("--full", action="store_true", help="re-read the whole mirror, not only what changed")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="apply a full pull even if a catalogue (products, warehouses, price types, "
+                        "counterparties) shrank by more than sync.max_shrink_percent or to empty")
     p.add_argument("--no-push", action="store_true", help="do not send the outbox")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_sync)

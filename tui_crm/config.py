@@ -60,6 +60,7 @@ class AccountingSettings:
     verify_tls: bool = True
     timeout: float = 30.0
     page_size: int = 1000
+    max_pages: int = 100_000      # pages one collection may take before the read is stopped
 
     def password(self) -> str | None:
         """Read the password from its env var or 0600 file; never kept in the config object."""
@@ -88,6 +89,8 @@ class AccountingSettings:
 class SyncSettings:
     pull_seconds: float = 60.0
     live_seconds: float = 3.0
+    cycle_deadline: float = 600.0       # seconds one pull cycle may take before it is stopped
+    max_shrink_percent: float = 50.0    # share of a catalogue one pull may drop (else refused)
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,8 @@ def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
 # without a word and the default silently used).
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "accounting": ("url", "username", "password_env", "password_file", "profile", "verify_tls", "timeout",
-                   "page_size"),
-    "sync": ("pull_seconds", "live_seconds"),
+                   "page_size", "max_pages"),
+    "sync": ("pull_seconds", "live_seconds", "cycle_deadline", "max_shrink_percent"),
     "ui": ("language", "theme"),
     "store": ("path",),
 }
@@ -177,8 +180,11 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
 RANGES: dict[str, tuple[float, float]] = {
     "accounting.timeout": (0.5, 3600.0),
     "accounting.page_size": (10, 10_000),
+    "accounting.max_pages": (1, 1_000_000),
     "sync.pull_seconds": (1.0, 86_400.0),
     "sync.live_seconds": (0.5, 3_600.0),
+    "sync.cycle_deadline": (10.0, 86_400.0),
+    "sync.max_shrink_percent": (1.0, 100.0),
 }
 
 
@@ -263,6 +269,7 @@ def load(path: Path | None = None) -> Settings:
         verify_tls=_typed(acc_d, "verify_tls", bool, "accounting", defaults.verify_tls, path),
         timeout=_typed(acc_d, "timeout", float, "accounting", defaults.timeout, path),
         page_size=_typed(acc_d, "page_size", int, "accounting", defaults.page_size, path),
+        max_pages=_typed(acc_d, "max_pages", int, "accounting", defaults.max_pages, path),
     )
     if "password" in acc_d:
         raise ConfigError(
@@ -276,6 +283,8 @@ def load(path: Path | None = None) -> Settings:
     sync = SyncSettings(
         pull_seconds=_typed(sync_d, "pull_seconds", float, "sync", sdef.pull_seconds, path),
         live_seconds=_typed(sync_d, "live_seconds", float, "sync", sdef.live_seconds, path),
+        cycle_deadline=_typed(sync_d, "cycle_deadline", float, "sync", sdef.cycle_deadline, path),
+        max_shrink_percent=_typed(sync_d, "max_shrink_percent", float, "sync", sdef.max_shrink_percent, path),
     )
 
     udef = UiSettings()

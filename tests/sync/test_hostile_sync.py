@@ -170,10 +170,12 @@ async def test_a_collection_past_the_page_cap_is_refused() -> None:
 
 async def test_a_wedged_cycle_stops_at_its_deadline_and_frees_the_pull_lock() -> None:
     state = SandboxState.seeded(products=40, warehouses=2, seed=4)
-    service, wedged = _service(state, cycle_deadline=timedelta(seconds=1))
+    service, wedged = _service(state)
     try:
         assert await service.pull_now(full=True) is not None, service.last_error
         before = service.store.mirror_counts()
+        # The healthy pulls run without the short deadline: on a loaded machine they may need more.
+        service.cycle_deadline = timedelta(seconds=1)
         wedged.mode = "hang"
         started = time.perf_counter()
         assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
@@ -187,8 +189,69 @@ async def test_a_wedged_cycle_stops_at_its_deadline_and_frees_the_pull_lock() ->
         mirror = next(r for r in runs if r.job == "mirror")
         assert mirror.ok is False and mirror.error == "Stopped before it finished."
         wedged.mode = None
+        service.cycle_deadline = timedelta(minutes=10)
         assert await service.pull_now(full=True) is not None, service.last_error   # the lock is free
         assert service.store.mirror_counts() == before
+    finally:
+        await service.aclose()
+        service.store.close()
+
+
+class WedgedWrites(httpx.AsyncBaseTransport):
+    """In front of the sandbox: while ``hang`` is set, every write is applied by the sandbox and
+    then its answer never comes (a server that never finishes its answer; the client's read
+    timeout is far away)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.hang = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.hang and request.method != "GET":
+            await asyncio.sleep(3600)
+        return response
+
+
+async def test_a_wedged_push_stops_at_the_deadline_frees_the_push_lock_and_sends_once_later() -> None:
+    from tests.sync.sandbox_kit import ORDER, new_client, save_invoice
+    from tui_crm.sync.events import PushFinished, SyncEvent
+
+    state = SandboxState.seeded(products=20, warehouses=2, seed=4)
+    wedged = WedgedWrites(NetLikeTransport(create_app(state), timeout=30.0))
+    client = ODataClient(BASE, transport=wedged, retries=0, timeout=30.0)
+    service = SyncService(Store.open(None, clock=TestClock()), client)
+    events: list[SyncEvent] = []
+    service.subscribe(events.append)
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        customer = new_client()
+        service.store.save_client(customer, queue=True)
+        iid = save_invoice(service.store, customer.id)
+        service.cycle_deadline = timedelta(seconds=1)
+        wedged.hang = True
+        started = time.perf_counter()
+        result = await asyncio.wait_for(service.push_now(), 20)
+        assert time.perf_counter() - started < 10
+        reason = ("The push to accounting took longer than 1 s and was stopped; the items are sent again "
+                  "on the next push.")
+        assert result is not None and result.stopped and result.offline == reason
+        assert not service._push_lock.locked() and service.last_error == reason
+        push = next(r for r in service.store.recent_runs() if r.job == "push")
+        assert push.ok is False and push.error == reason                   # the sync log says why
+        finished = [e for e in events if isinstance(e, PushFinished)]
+        assert finished and finished[-1].offline == reason                 # and the engine reports it
+        wedged.hang = False
+        service.cycle_deadline = timedelta(minutes=10)
+        for _ in range(5):                                                 # the lock is free: it goes out
+            done = await service.push_now()
+            if done is not None and not done.attempted:
+                break
+        inv = service.store.get_invoice(iid)
+        assert inv is not None and inv.number                              # it reached accounting ...
+        orders = [o for o in state.objects[ORDER].values() if o.get("Контрагент_Key") == customer.id]
+        assert [o["Ref_Key"] for o in orders] == [iid]                    # ... exactly once
+        assert customer.id in state.objects["Catalog_Контрагенты"]
     finally:
         await service.aclose()
         service.store.close()

@@ -24,7 +24,15 @@ from tui_crm.store.crm import (
     InvoiceSummary,
     OutboxItem,
 )
-from tui_crm.store.db import Clock, Database, SchemaTooNew, StoreError, StoreLocked, utcnow
+from tui_crm.store.db import (
+    Clock,
+    Database,
+    SchemaTooNew,
+    StoreDamaged,
+    StoreError,
+    StoreLocked,
+    utcnow,
+)
 from tui_crm.store.mirror import (
     MirrorStore,
     NamedRef,
@@ -63,6 +71,7 @@ __all__ = [
     "ShipmentRow",
     "StockRow",
     "Store",
+    "StoreDamaged",
     "StoreError",
     "StoreLocked",
     "SyncRun",

@@ -157,6 +157,11 @@ class AccountingStore:
     clock: Clock
 
     # -- reference data (one transaction per job, from the caller) ----------------------------
+    def counterparty_count(self) -> int:
+        """Counterparties in the mirror (the shrink guard compares a pull with it)."""
+        row = self.db.cursor().execute("SELECT count(*) FROM counterparties").fetchone()
+        return int(row[0]) if row else 0
+
     def replace_counterparties(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
         _replace_all(cur, "counterparties", COUNTERPARTY_COLUMNS, rows)
         # CRM clients that accounting knows get its code and DataVersion (never their CRM fields).

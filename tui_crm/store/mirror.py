@@ -252,6 +252,18 @@ class MirrorStore:
             "SELECT id FROM stage_m_warehouses WHERE NOT is_folder AND NOT deletion_mark ORDER BY id"
         ).fetchall()]
 
+    def catalogue_sizes(self, staged: bool = False) -> dict[str, int]:
+        """Rows per guarded catalogue (warehouses, price types, products): in the mirror, or with
+        ``staged`` in the stage tables a pull filled (distinct ids, as the merge keeps them). The
+        sync engine compares the two before it applies a pull (`tui_crm.sync.guards`)."""
+        cur = self.db.cursor()
+        out: dict[str, int] = {}
+        for name in ("warehouses", "price_types", "products"):
+            table = f"stage_m_{name}" if staged else name
+            row = cur.execute(f"SELECT count(DISTINCT id) FROM {table}").fetchone()
+            out[name] = int(row[0]) if row else 0
+        return out
+
     def apply_mirror_stages(self, now: datetime, counts: Mapping[str, int]) -> int:
         """Merge all stages into the mirror in one transaction and rebuild the picker table;
         returns the rows the mirror now holds (products + prices + stock). A failure leaves the

@@ -16,6 +16,7 @@ from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.sync.events import OrdersUpdated, PaymentArrived, ShipmentArrived, SyncEvent
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, Shrink
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.parts import EnginePart
@@ -43,9 +44,10 @@ class PullCycle(EnginePart):
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, jobs: Jobs,
                  clock: Callable[[], datetime], emit: Callable[[SyncEvent], None], *,
-                 mirror_max_age: timedelta = MIRROR_MAX_AGE) -> None:
+                 mirror_max_age: timedelta = MIRROR_MAX_AGE, shrink_limit: float = MAX_SHRINK_PERCENT) -> None:
         super().__init__(client, store, profile, writer, jobs, clock, emit)
         self.mirror_max_age = mirror_max_age
+        self.shrink_limit = shrink_limit
 
     def _stale(self, key: str, max_age: timedelta) -> bool:
         value = self.store.get_meta(key)
@@ -56,9 +58,16 @@ class PullCycle(EnginePart):
         except ValueError:
             return True
 
-    async def run(self, full: bool, progress: Progress | None) -> tuple[int, list[str]]:
-        """Rows read and the parts that ran ("counterparties", "mirror", "documents")."""
+    async def run(self, full: bool, progress: Progress | None, *,
+                  accept_shrink: bool = False) -> tuple[int, list[str]]:
+        """Rows read and the parts that ran ("counterparties", "mirror", "documents").
+
+        A refused catalogue (`CatalogueShrink`: the counterparties or the product mirror would
+        shrink suspiciously) keeps its previous rows; the documents are still read, and the
+        refusal is raised at the end so the cycle is recorded failed with the reason (the sync
+        log, the status bar and the toast say it). ``accept_shrink`` lets a shrink through."""
         rows = 0
+        refused: list[CatalogueShrink] = []
         ran: list[str] = []
         meta = self.store.get_meta
         need_ref = full or await self.writer.run(self._stale, "reference_pulled_at", REFERENCE_MAX_AGE)
@@ -67,18 +76,76 @@ class PullCycle(EnginePart):
             need_ref = str(await self.jobs.count("counterparty")) != await self.writer.run(meta, "count:counterparty")
         if not need_mirror:
             need_mirror = str(await self.jobs.count("product")) != await self.writer.run(meta, "count:product")
+        if not (full or accept_shrink):
+            # A refusal that still stands (accounting's count unchanged since, and recent) is
+            # reported again without re-reading the whole catalogue every cycle.
+            for part, probe in (("counterparties", "counterparty"), ("mirror", "product")):
+                if (part == "mirror" and need_mirror) or (part == "counterparties" and need_ref):
+                    standing = await self._standing_refusal(part, probe)
+                    if standing is not None:
+                        refused.append(standing)
+                        need_mirror = need_mirror and part != "mirror"
+                        need_ref = need_ref and part != "counterparties"
         if need_ref:
             if progress is not None:
                 progress("counterparties", 0, None)
-            rows += (await self.jobs.reference()).rows
-            ran.append("counterparties")
+            try:
+                rows += (await self.jobs.reference(accept_shrink=accept_shrink)).rows
+                ran.append("counterparties")
+                await self._note_refusal("counterparties", None)
+            except CatalogueShrink as exc:
+                refused.append(exc)
+                await self._note_refusal("counterparties", exc)
         if need_mirror:
-            rows += (await pull_mirror(self.client, self.store, profile=self.profile, writer=self.writer,
-                                       progress=progress, clock=self.clock)).rows
-            ran.append("mirror")
+            try:
+                rows += (await pull_mirror(self.client, self.store, profile=self.profile, writer=self.writer,
+                                           progress=progress, clock=self.clock, shrink_limit=self.shrink_limit,
+                                           accept_shrink=accept_shrink)).rows
+                ran.append("mirror")
+                await self._note_refusal("mirror", None)
+            except CatalogueShrink as exc:
+                refused.append(exc)
+                await self._note_refusal("mirror", exc)
         rows += await self.documents()
         ran.append("documents")
+        if refused:
+            if len(refused) == 1:
+                raise refused[0]
+            raise CatalogueShrink([s for r in refused for s in r.shrinks], self.shrink_limit)
         return rows, ran
+
+    async def _note_refusal(self, part: str, exc: CatalogueShrink | None) -> None:
+        """Remember a refused catalogue (meta ``refused:<part>``: when, accounting's count, what
+        shrank), or forget it once the part applied."""
+        value = "" if exc is None else json.dumps({
+            "at": self.clock().isoformat(), "counts": exc.counts, "limit": exc.limit,
+            "shrinks": [[s.catalogue, s.before, s.after] for s in exc.shrinks]})
+
+        def write() -> None:
+            if value or self.store.get_meta(f"refused:{part}"):
+                with self.store.transaction() as cur:
+                    self.store.set_meta(cur, f"refused:{part}", value)
+
+        await self.writer.run(write)
+
+    async def _standing_refusal(self, part: str, probe: str) -> CatalogueShrink | None:
+        """The refusal of ``part`` if it still stands: recorded less than ``mirror_max_age`` ago
+        and accounting's ``$count`` of ``probe`` unchanged since (one request)."""
+        raw = await self.writer.run(self.store.get_meta, f"refused:{part}")
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            at = datetime.fromisoformat(data["at"])
+            count = int(data["counts"][probe])
+            shrinks = [Shrink(str(c), int(b), int(a)) for c, b, a in data["shrinks"]]
+            limit = float(data["limit"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if self.clock() - at > self.mirror_max_age or await self.jobs.count(probe) != count:
+            await self._note_refusal(part, None)   # stale: the part is read (and judged) again
+            return None
+        return CatalogueShrink(shrinks, limit, {probe: count})
 
     async def documents(self) -> int:
         """Our orders' state, orders made in 1C for our clients, payments and shipments of open

@@ -2,23 +2,30 @@
 state, orders made in 1C for our clients, payments and shipments of open orders, and debt.
 
 Each job reads first, then writes in one store transaction, and is recorded in ``sync_runs``
-(job name, rows, requests, error). Jobs are incremental where 1C allows: only open orders are
-asked about, and only their DataVersion decides whether anything is written.
+(job name, rows, requests, error). A row that fails parsing (`parse.BadData`) is quarantined as in
+the mirror pull: skipped, logged with entity, Ref_Key and reason, counted in
+``JobResult.skipped`` and noted on the run in the sync log; the rest of the job applies.
+Jobs are incremental where 1C allows: only open orders are asked about, and only their
+DataVersion decides whether anything is written.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
 from tui_crm.sync.odata import NotFound, ODataClient
+from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile
+from tui_crm.sync.pull import quarantine_note
 from tui_crm.sync.runs import RunRecord, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
@@ -27,6 +34,8 @@ log = logging.getLogger("tui_crm.sync.jobs")
 # Orders made in 1C are looked for from this long before the last successful look.
 ORDERS_OVERLAP = timedelta(days=2)
 ORDERS_FIRST_WINDOW = timedelta(days=30)
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -38,14 +47,36 @@ class JobResult(RunRecord):
     new_shipments: list[ShipmentRow] = field(default_factory=list)
     # Per order: remaining settlement (debt job) — None when this base cannot tell.
     balances: dict[str, Decimal] | None = None
+    skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
+
+    def each(self, entity: str, rows: Iterable[Any], read: Callable[[dict[str, Any]], _T]) -> list[_T]:
+        """``read`` of every row that can be read; a row that cannot (`BadData`, or not a JSON
+        object) is quarantined in ``skipped`` instead of failing the job."""
+        out: list[_T] = []
+        for r in rows:
+            try:
+                if not isinstance(r, dict):
+                    raise BadData(entity, f"a row is not an object: {str(r)[:60]!r}")
+                out.append(read(r))
+            except BadData as exc:
+                # The same row can come with two requests (an order by id and in the window).
+                if not any((b.entity, b.key, b.reason) == (exc.entity, exc.key, exc.reason) for b in self.skipped):
+                    self.skipped.append(exc)
+        return out
+
+    def skipped_keys(self, entity: str) -> set[str | None]:
+        """Ref_Keys (None: a row without one) of the quarantined rows of ``entity``."""
+        return {b.key.lower() if b.key else None for b in self.skipped if b.entity == entity}
 
 
 class Jobs:
     """The pull jobs of one service: a client, a store (through its writer) and a profile."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, *,
+                 shrink_limit: float = MAX_SHRINK_PERCENT) -> None:
         self.client = client
+        self.shrink_limit = shrink_limit
         self.store = store
         self.profile = profile
         self.writer = writer
@@ -58,6 +89,11 @@ class Jobs:
         result = JobResult(job)
         async with recorded_run(self.writer, job, self.clock, self.client.stats, record=record, into=result):
             await body(result)
+            if result.skipped:
+                for bad in result.skipped:
+                    log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity,
+                                bad.key or "unknown", bad.reason)
+                result.error = quarantine_note(result.skipped)
         return result
 
     # -- counts (cheap change probes for the idle cycle) ---------------------------------------
@@ -65,12 +101,17 @@ class Jobs:
         return await self.client.count(self.profile[key].entity)
 
     # -- reference: organization, currencies, counterparties with contacts, contracts ----------
-    async def reference(self) -> JobResult:
+    async def reference(self, *, accept_shrink: bool = False) -> JobResult:
+        """Organization, currencies, counterparties (with contacts) and contracts, replaced in one
+        transaction; refused with `CatalogueShrink` when the counterparties would shrink
+        suspiciously (unless ``accept_shrink``)."""
         p = self.profile
 
         async def body(res: JobResult) -> None:
-            orgs = [parse.organization(p, r) for r in await self.client.get_all(queries.catalog(p, "organization"))]
-            currencies = ([parse.currency(p, r) for r in await self.client.get_all(queries.catalog(p, "currency"))]
+            orgs = res.each(p["organization"].entity, await self.client.get_all(queries.catalog(p, "organization")),
+                            lambda r: parse.organization(p, r))
+            currencies = (res.each(p["currency"].entity, await self.client.get_all(queries.catalog(p, "currency")),
+                                   lambda r: parse.currency(p, r))
                           if p["currency"].present else [])
             kinds: dict[str, str] = {}
             contacts: dict[str, list[parse.Contact]] = {}
@@ -80,8 +121,8 @@ class Jobs:
                     kinds = parse.contact_kind_map(p, await self.client.get_all(kq))
                 cq = queries.contacts(p)
                 if cq is not None:
-                    for r in await self.client.get_all(cq):
-                        c = parse.contact(p, r, kinds)
+                    for c in res.each(p["contact"].entity, await self.client.get_all(cq),
+                                      lambda r: parse.contact(p, r, kinds)):
                         if c is not None:
                             contacts.setdefault(c.owner, []).append(c)
             extra = [cf.onec for cf in p.custom("client") if cf.pulls]
@@ -90,19 +131,25 @@ class Jobs:
             table_part = p["contact"].options.get("mode") == "table_part"
             async for page in self.client.pages(queries.catalog(p, "counterparty", extra_fields=extra)):
                 raw_count += len(page)
-                for r in page:
+
+                def read(r: dict[str, Any]) -> tuple[Any, ...] | None:
                     cs = parse.contacts_from_table_part(p, r, kinds) if table_part else contacts.get(
                         str(r.get("Ref_Key", "")).lower(), [])
-                    t = parse.counterparty(p, r, cs)
-                    if t is not None:
-                        counterparties.append(t)
+                    return parse.counterparty(p, r, cs)
+
+                counterparties += [t for t in res.each(p["counterparty"].entity, page, read) if t is not None]
             contracts = []
             if p["contract"].present:
-                for r in await self.client.get_all(queries.catalog(p, "contract")):
-                    t = parse.contract(p, r)
-                    if t is not None:
-                        contracts.append(t)
+                contracts = [t for t in res.each(p["contract"].entity,
+                                                 await self.client.get_all(queries.catalog(p, "contract")),
+                                                 lambda r: parse.contract(p, r)) if t is not None]
             res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts)
+            if not accept_shrink:
+                before = await self.writer.run(self.store.counterparty_count)
+                shrinks = check_shrink({"counterparties": before}, {"counterparties": len(counterparties)},
+                                       self.shrink_limit)
+                if shrinks:
+                    raise CatalogueShrink(shrinks, self.shrink_limit, {"counterparty": raw_count})
 
             def write() -> None:
                 with self.store.transaction() as cur:
@@ -130,7 +177,7 @@ class Jobs:
                 i for i, _ in await self.writer.run(self.store.open_orders)]
             states: list[OrderState] = []
             for q in queries.orders_by_id(p, ids):
-                states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
+                states += res.each(p["order"].entity, await self.client.get_all(q), lambda r: parse.order_state(p, r))
             now = self.clock()
             since_meta = await self.writer.run(self.store.get_meta, "orders_seen_at")
             since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
@@ -140,18 +187,22 @@ class Jobs:
             made_in_1c = []
             asked = set(ids)
             in_window: list[OrderState] = []
-            for r in await self.client.get_all(queries.orders_since(p, since)):
-                full = parse.order_full(p, r)
+            for full in res.each(p["order"].entity, await self.client.get_all(queries.orders_since(p, since)),
+                                 lambda r: parse.order_full(p, r)):
                 state = full[0]
                 if state.id in ours and state.id not in asked:
                     in_window.append(state)   # our order's state comes for free with this request
                 if state.client_id in known_clients and (state.id not in ours or state.id not in asked):
                     made_in_1c.append(full)
             res.rows = len(states) + len(made_in_1c)
+            # An order whose row was quarantined is not "gone from accounting": it is left as it
+            # was (and, when the bad row has no readable Ref_Key, no order is judged gone).
+            bad = res.skipped_keys(p["order"].entity)
+            checked = [] if None in bad else [i for i in ids if i not in bad]
 
             def write() -> list[str]:
                 with self.store.transaction() as cur:
-                    changed = self.store.apply_order_states(cur, states, ids, now)
+                    changed = self.store.apply_order_states(cur, states, checked, now)
                     added = self.store.add_orders_from_accounting(cur, made_in_1c, now)
                     # After the refresh of 1C-made orders (which compares DataVersion itself).
                     changed += self.store.apply_order_states(cur, in_window, [s.id for s in in_window], now)
@@ -172,9 +223,12 @@ class Jobs:
                 return
             rows: list[PaymentRow] = []
             for key in ("bank_payment", "cash_payment"):
+                def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
+                    return parse.payments(p, key, r, wanted)
+
                 for q in queries.payments(p, key, list(order_ids)):
-                    for r in await self.client.get_all(q):
-                        rows.extend(parse.payments(p, key, r, wanted))
+                    for found in res.each(p[key].entity, await self.client.get_all(q), read):
+                        rows.extend(found)
             res.rows = len(rows)
             now = self.clock()
 
@@ -196,10 +250,8 @@ class Jobs:
                 return
             rows: list[ShipmentRow] = []
             for q in queries.shipments(p, list(order_ids)):
-                for r in await self.client.get_all(q):
-                    s = parse.shipment(p, r, wanted)
-                    if s is not None:
-                        rows.append(s)
+                rows += [s for s in res.each(p["shipment"].entity, await self.client.get_all(q),
+                                             lambda r: parse.shipment(p, r, wanted)) if s is not None]
             res.rows = len(rows)
             now = self.clock()
 
@@ -231,16 +283,15 @@ class Jobs:
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
                 return
-            for r in rows:
-                if by_deal:
-                    client, order, amount = parse.settlement_row(p, r)
+            found: list[tuple[str, Decimal] | None] = []
+            if by_deal:
+                for client, order, amount in res.each(p["debt"].entity, rows, lambda r: parse.settlement_row(p, r)):
                     if order is not None:
                         balances[order] = balances.get(order, Decimal(0)) + amount
-                    if client is None:
-                        continue
-                    d: tuple[str, Decimal] | None = (client, amount)
-                else:
-                    d = parse.debt_row(p, r)
+                    found.append((client, amount) if client is not None else None)
+            else:
+                found = res.each(p["debt"].entity, rows, lambda r: parse.debt_row(p, r))
+            for d in found:
                 if d is not None:
                     debts[d[0]] = debts.get(d[0], Decimal(0)) + d[1]
             res.rows = len(debts)

@@ -1,9 +1,8 @@
 """Rows of 1C OData answers → plain tuples and records for the store, driven by a profile.
 
 Strict on purpose: a row we cannot trust (a reference that is not a GUID, text where a number
-belongs, control characters) raises `BadData`. The mirror pull quarantines such a row (skips it,
-logs entity, Ref_Key and reason, counts it) and applies the rest; the other jobs abandon the
-run and keep what the store had.
+belongs, control characters) raises `BadData`. Every pull job quarantines such a row (skips it,
+logs entity, Ref_Key and reason, counts it, notes it on the run) and applies the rest.
 Int64 values may arrive as strings, money is parsed via ``Decimal(str(v))``, empty references and
 dates become None, composite values are read with their ``_Type``.
 """
@@ -33,7 +32,7 @@ _EMPTY = ("", None, odata.EMPTY_REF)
 
 
 class BadData(ODataError):
-    """Accounting sent a row we cannot trust; the job is abandoned and the store kept."""
+    """Accounting sent a row we cannot trust; the pull jobs skip it (quarantine) and apply the rest."""
 
     def __init__(self, entity: str, reason: str, row: Mapping[str, Any] | None = None) -> None:
         key = (row or {}).get("Ref_Key")

@@ -34,6 +34,7 @@ from tui_crm.store.mirror import (
 )
 from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
@@ -273,8 +274,15 @@ async def pull_mirror(
     writer: StoreWriter | None = None,
     progress: Progress | None = None,
     clock: Callable[[], datetime] | None = None,
+    shrink_limit: float = MAX_SHRINK_PERCENT,
+    accept_shrink: bool = False,
 ) -> PullResult:
-    """One full mirror pull, recorded in sync_runs (job "mirror") whether it succeeds or not."""
+    """One full mirror pull, recorded in sync_runs (job "mirror") whether it succeeds or not.
+
+    Before anything is applied the staged warehouses, price types and products are compared with
+    the mirror (`tui_crm.sync.guards`): a catalogue that would be emptied or cut by more than
+    ``shrink_limit`` percent raises `CatalogueShrink` and the previous mirror is kept, unless
+    ``accept_shrink`` (the operator's explicit override)."""
     p = profile or load_profile("ka1")
     clock = clock or store.clock
     own_writer = writer is None
@@ -286,6 +294,13 @@ async def pull_mirror(
             for bad in skipped:
                 log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity, bad.key or "unknown",
                             bad.reason)
+            if not accept_shrink:
+                before = await w.run(store.catalogue_sizes)
+                after = await w.run(store.catalogue_sizes, True)
+                shrinks = check_shrink(before, after, shrink_limit)
+                if shrinks:
+                    await w.run(store.drop_mirror_stages)
+                    raise CatalogueShrink(shrinks, shrink_limit, counts)
             if progress is not None:
                 progress("saving", rows, rows)
             run.written = await w.run(store.apply_mirror_stages, clock(), counts)

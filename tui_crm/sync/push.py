@@ -83,6 +83,7 @@ class PushResult:
     deferred: int = 0
     offline: str | None = None
     requests: int = 0
+    stopped: bool = False   # past the engine's deadline (`SyncService._bounded_push`); `offline` says why
 
     @property
     def attempted(self) -> int:

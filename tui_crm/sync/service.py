@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from tui_crm.config import AccountingSettings
+from tui_crm.config import AccountingSettings, SyncSettings
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
@@ -44,6 +44,7 @@ from tui_crm.sync.events import (
     Subscriber,
     SyncEvent,
 )
+from tui_crm.sync.guards import MAX_SHRINK_PERCENT
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.live import LiveJob, LiveStats, is_connectivity
 from tui_crm.sync.odata import ODataClient
@@ -75,6 +76,7 @@ def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTran
         timeout=acc.timeout,
         verify=acc.verify_tls,
         page_size=acc.page_size,
+        max_pages=acc.max_pages,
         transport=transport,
     )
 
@@ -92,6 +94,7 @@ class SyncService:
         rng: random.Random | None = None,
         mirror_max_age: timedelta = MIRROR_MAX_AGE,
         cycle_deadline: timedelta = CYCLE_DEADLINE,
+        shrink_limit: float = MAX_SHRINK_PERCENT,
     ) -> None:
         if not cycle_deadline.total_seconds() > 0:
             raise ValueError("cycle_deadline must be positive")
@@ -105,10 +108,10 @@ class SyncService:
         self.running = False
         self.last_cycle_requests: int | None = None
         self.writer = StoreWriter(store)
-        self.jobs = Jobs(client, store, self.profile, self.writer, self.clock)
+        self.jobs = Jobs(client, store, self.profile, self.writer, self.clock, shrink_limit=shrink_limit)
         self.pusher = Pusher(client, store, self.profile, self.writer, clock=self.clock, rng=rng)
         self.cycle = PullCycle(client, store, self.profile, self.writer, self.jobs, self.clock, self._emit,
-                               mirror_max_age=mirror_max_age)
+                               mirror_max_age=mirror_max_age, shrink_limit=shrink_limit)
         self.live_job = LiveJob(client, store, self.profile, self.writer, self.jobs, self.clock, self._emit,
                                 self._reachable)
         self.live: LiveStats = self.live_job.stats
@@ -119,9 +122,14 @@ class SyncService:
 
     @classmethod
     def from_settings(cls, store: Store, acc: AccountingSettings, *, base_dir: Any = None,
-                      transport: httpx.AsyncBaseTransport | None = None, **kw: Any) -> SyncService:
-        """Service for configured accounting: client, and the profile named by accounting.profile."""
+                      transport: httpx.AsyncBaseTransport | None = None, sync: SyncSettings | None = None,
+                      **kw: Any) -> SyncService:
+        """Service for configured accounting: client, and the profile named by accounting.profile;
+        ``sync`` gives the cycle deadline and the shrink limit (`sync.*` in the config)."""
         profile = load_profile(acc.profile, base_dir=base_dir)
+        if sync is not None:
+            kw.setdefault("cycle_deadline", timedelta(seconds=sync.cycle_deadline))
+            kw.setdefault("shrink_limit", sync.max_shrink_percent)
         return cls(store, client_from_settings(acc, transport), profile=profile, **kw)
 
     @property
@@ -152,8 +160,13 @@ class SyncService:
         self.last_error = describe(exc)
 
     # -- the pull cycle --------------------------------------------------------------------------
-    async def pull_now(self, full: bool = False, progress: Progress | None = None) -> PullResult | None:
+    async def pull_now(self, full: bool = False, progress: Progress | None = None, *,
+                       accept_shrink: bool = False) -> PullResult | None:
         """One pull cycle; if one is already running, do nothing and return None.
+
+        A catalogue that would shrink suspiciously is refused (the previous rows kept, the cycle
+        reported failed with the reason, `tui_crm.sync.guards`); ``accept_shrink`` (the operator's
+        ``tui-crm sync --once --accept-shrink``) applies it, and implies ``full``.
 
         Idle cost: two ``$count`` probes, orders made in 1C since the last look (one), debt by
         client and deal (one), reserves by order (one, when orders are open) and one sweep of
@@ -170,7 +183,7 @@ class SyncService:
             run = RunRecord("pull")
             try:
                 async with recorded_run(self.writer, "pull", self.clock, self.client.stats, into=run):
-                    run.rows, jobs = await self._bounded_cycle(full, progress)
+                    run.rows, jobs = await self._bounded_cycle(full or accept_shrink, progress, accept_shrink)
             except Exception as exc:  # noqa: BLE001 - report as PullFinished(ok=False), never kill the scheduler
                 self._note_failure(exc)
                 self._emit(PullFinished(ok=False, at=self.clock(), error=self.last_error, requests=run.requests))
@@ -186,13 +199,14 @@ class SyncService:
                                     seconds=result.seconds, jobs=tuple(jobs)))
             return result
 
-    async def _bounded_cycle(self, full: bool, progress: Progress | None) -> tuple[int, list[str]]:
+    async def _bounded_cycle(self, full: bool, progress: Progress | None,
+                             accept_shrink: bool = False) -> tuple[int, list[str]]:
         """`PullCycle.run` under the cycle deadline: past it the cycle is cancelled (the request
         in flight with it, the mirror left as it was) and `CycleDeadline` says so plainly."""
         limit = self.cycle_deadline.total_seconds()
         try:
             async with asyncio.timeout(limit) as deadline:
-                return await self.cycle.run(full, progress)
+                return await self.cycle.run(full, progress, accept_shrink=accept_shrink)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -215,8 +229,8 @@ class SyncService:
             try:
                 async with recorded_run(self.writer, "push", self.clock, self.client.stats,
                                         open_at_start=False) as run:
-                    result = await self.pusher.run(limit)
-                    run.keep = bool(result.attempted)
+                    result = await self._bounded_push(limit)
+                    run.keep = bool(result.attempted or result.stopped)
                     run.rows = len(result.pushed)
                     run.ok = not result.failed and not result.offline
                     run.error = result.offline or (
@@ -230,9 +244,27 @@ class SyncService:
                 self.last_error = result.offline
             elif result.pushed:
                 self.online = True
-            if result.attempted:
+            if result.attempted or result.stopped:
                 self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline))
             return result
+
+    async def _bounded_push(self, limit: int) -> PushResult:
+        """`Pusher.run` under the cycle deadline: a request that never finishes (a server that
+        answers a byte at a time never trips the read timeout) would otherwise hold the push lock
+        for good. Past the deadline the push is stopped, the items it had claimed stay claimed
+        and are taken again by the next push (which first looks each key up in accounting, so
+        nothing is created twice), and the run says so in plain words."""
+        limit_s = self.cycle_deadline.total_seconds()
+        try:
+            async with asyncio.timeout(limit_s) as deadline:
+                return await self.pusher.run(limit)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            took = f"{limit_s / 60:g} min" if limit_s >= 60 else f"{limit_s:g} s"
+            return PushResult(stopped=True, offline=(
+                f"The push to accounting took longer than {took} and was stopped; the items are sent "
+                "again on the next push."))
 
     def push_soon(self) -> None:
         """Start a push in the background (no-op if one is running)."""

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,14 +24,17 @@ import httpx
 
 from tui_crm.sync.odata.errors import (
     _RETRY_STATUSES,
+    MalformedAnswer,
     NotFound,
     NotODataResponse,
     ODataError,
     PagingError,
+    TLSProblem,
     Unreachable,
     _is_html,
     _map_error,
     _parse_error_body,
+    short_url,
 )
 from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, lit_bool, lit_guid
 
@@ -118,6 +122,48 @@ def _check_path(path: str) -> str:
     if any(seg in (".", "..") for seg in path.split("/")):
         raise ValueError(f"not a relative OData path: {path!r}")
     return path
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for every JSON object of an answer: a repeated key is an error,
+    not "the last one wins" (a page with two ``"value"`` lists once emptied the mirror)."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return d
+
+
+def loads_strict(text: str) -> Any:
+    """``json.loads`` that refuses an object with a repeated key (`_DuplicateKey`)."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+def _tls_reason(exc: BaseException) -> str | None:
+    """The TLS failure behind a transport error in plain words, or None when it is not one."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return (e.verify_message or "certificate verify failed").strip()
+        if isinstance(e, ssl.SSLError):
+            return (e.reason or "TLS handshake failed").replace("_", " ").lower()
+        e = e.__cause__ or e.__context__
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        tail = text.split("certificate verify failed:", 1)
+        return "certificate verify failed" + (": " + tail[1].split("(")[0].strip() if len(tail) > 1 else "")
+    return None
 
 
 def _safe_url(url: httpx.URL) -> str:
@@ -261,6 +307,8 @@ class ODataClient:
                 last = self._transport_error(exc, method, url)
                 log.debug("%s %s -> %s after %.3fs", method, request.url.raw_path.decode(
                     "ascii", "replace"), type(exc).__name__, elapsed)
+                if isinstance(last, TLSProblem):
+                    raise last from None   # the same certificate is refused again on a retry
                 continue
             elapsed = time.monotonic() - started
             self.stats.seconds += elapsed
@@ -276,7 +324,7 @@ class ODataClient:
                 raise NotODataResponse(
                     f"Accounting redirected the request to {target} instead of answering with "
                     f"OData — check the publication / web server (HTTP {response.status_code}, "
-                    f"{method} {url}).",
+                    f"{method} {short_url(url)}).",
                     status=response.status_code, url=url, method=method,
                 )
             if response.status_code < 400:
@@ -301,7 +349,19 @@ class ODataClient:
 
     @staticmethod
     def _transport_error(exc: httpx.TransportError, method: str, url: str) -> Unreachable:
-        """Plain-words sentence for connect errors, timeouts and dropped connections."""
+        """Plain-words sentence for connect errors, timeouts and dropped connections; a refused
+        certificate is a `TLSProblem` with a hint, not "could not connect"."""
+        host = httpx.URL(url).host
+        tls = _tls_reason(exc)
+        if tls is not None:
+            return TLSProblem(
+                f"Accounting (1C) at {host}: the server's TLS certificate was not accepted ({tls}). "
+                "If the server uses a self-signed certificate or your company's own certificate "
+                "authority, point SSL_CERT_FILE at a CA bundle that includes it; "
+                "accounting.verify_tls = false turns the check off (not recommended) "
+                f"({method} {short_url(url)}).",
+                url=url, method=method,
+            )
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             what, applied = "could not connect to the server", False
         elif isinstance(exc, httpx.PoolTimeout):
@@ -312,9 +372,8 @@ class ODataClient:
             what, applied = "the connection was dropped before the answer arrived", True
         else:
             what, applied = f"network error ({type(exc).__name__})", True
-        host = httpx.URL(url).host
         return Unreachable(
-            f"Accounting (1C) at {host} is unreachable: {what} ({method} {url}).",
+            f"Accounting (1C) at {host} is unreachable: {what} ({method} {short_url(url)}).",
             maybe_applied=applied,
             url=url,
             method=method,
@@ -354,15 +413,22 @@ class ODataClient:
             raise NotODataResponse(
                 f"Accounting answered with {ctype or 'no content type'}, not OData JSON — "
                 f"check the publication / web server (HTTP {response.status_code}, "
-                f"{method} {url}).",
+                f"{method} {short_url(url)}).",
                 status=response.status_code, url=url, method=method,
             )
         try:
-            data = json.loads(response.content.decode("utf-8-sig"))
+            data = loads_strict(response.content.decode("utf-8-sig"))
+        except _DuplicateKey as exc:
+            raise MalformedAnswer(
+                f"Accounting sent a malformed JSON answer: the key {exc.key[:60]!r} appears twice in "
+                f"one object, so the page cannot be trusted; the read was stopped and the data kept "
+                f"(HTTP {response.status_code}, {method} {short_url(url)}).",
+                status=response.status_code, url=url, method=method,
+            ) from None
         except (ValueError, UnicodeDecodeError):
             raise NotODataResponse(
                 f"Accounting sent a broken JSON answer — check the publication / web server "
-                f"(HTTP {response.status_code}, {method} {url}).",
+                f"(HTTP {response.status_code}, {method} {short_url(url)}).",
                 status=response.status_code, url=url, method=method,
             ) from None
         if isinstance(data, dict) and ("odata.error" in data):
@@ -376,7 +442,7 @@ class ODataClient:
         method = response.request.method
         return NotODataResponse(
             f"Accounting answered with JSON that is not a 1C OData {what} — check the "
-            f"publication / web server (HTTP {response.status_code}, {method} {url}).",
+            f"publication / web server (HTTP {response.status_code}, {method} {short_url(url)}).",
             status=response.status_code, url=url, method=method,
         )
 
@@ -494,7 +560,7 @@ class ODataClient:
             skip += size
         raise PagingError(
             f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
-            "refusing to continue (raise the page cap if the base is really that big)."
+            "refusing to continue (raise accounting.max_pages if the base is really that big)."
         )
 
     def pages(

@@ -11,10 +11,32 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 # 502/503/504 from the web server in front of 1C: accounting is unreachable (and a read may be
 # retried).
 _RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+# The longest request description an error line carries (the full URL stays in ``exc.url``).
+URL_CAP = 80
+_BASE_MARK = "/odata/standard.odata/"
+
+
+def short_url(url: str | None, cap: int = URL_CAP) -> str:
+    """What an error line says about a request: the decoded path after the OData base (the
+    entity set, a key, a virtual table) without the query, capped at ``cap`` characters. A
+    filtered read of a 100-key batch used to put 300 characters of percent-encoding there."""
+    if not url:
+        return ""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        path = url.split("?", 1)[0]
+    at = path.find(_BASE_MARK)
+    path = path[at + len(_BASE_MARK):] if at >= 0 else path.rsplit("/", 1)[-1] or path
+    path = "".join(ch if ch.isprintable() else "?" for ch in path)
+    return path if len(path) <= cap else path[: cap - 1] + "…"
 
 
 class ODataError(Exception):
@@ -55,7 +77,7 @@ class ODataError(Exception):
         if self.status is not None:
             details.append(f"HTTP {self.status}")
         if self.method and self.url:
-            details.append(f"{self.method} {self.url}")
+            details.append(f"{self.method} {short_url(self.url)}")
         if details:
             text += " (" + ", ".join(details) + ")"
         return text
@@ -112,11 +134,27 @@ class KeyExists(ODataError):
     lead = "Accounting (1C) already has an object with this key."
 
 
+class TLSProblem(Unreachable):
+    """The TLS handshake failed: a self-signed certificate, one from a company CA this machine
+    does not trust, an expired one or a name mismatch. Retrying cannot help; the sentence says
+    what to change (the CA bundle or ``accounting.verify_tls``)."""
+
+    lead = "Accounting's TLS certificate was not accepted."
+
+
 class PagingError(ODataError):
     """Accounting's paging does not end: a page repeats the previous one (``$skip`` ignored) or
     a collection runs past the client's page cap. Retrying would loop again, so it is final."""
 
     lead = "Accounting (1C) sends pages that never end; the read was stopped."
+
+
+class MalformedAnswer(NotODataResponse):
+    """The answer is JSON but cannot be trusted: an object repeats a key (two ``"value"`` lists:
+    which one is the page?). Python's ``json`` would silently keep the last one, which once
+    emptied the product mirror; the page is refused instead, and the pull with it."""
+
+    lead = "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped."
 
 
 class BusinessError(ODataError):

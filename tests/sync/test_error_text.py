@@ -1,0 +1,80 @@
+"""Error lines an operator reads (issue 9): a refused TLS certificate is a TLS problem with a hint,
+not "could not connect"; a request is named by its entity set and a short decoded path, not a
+300-character percent-encoded URL."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import ssl
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tui_crm.sync.odata import ODataClient, TLSProblem, Unreachable, in_guids, short_url
+
+PRODUCTS = "Catalog_Номенклатура"
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a certificate")
+async def test_a_self_signed_certificate_is_a_tls_problem_with_a_hint(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=ctx)   # a real TLS listener on loopback
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ODataClient(f"https://127.0.0.1:{port}/base/odata/standard.odata/", retries=2,
+                               backoff=0.0, timeout=10) as client:
+            with pytest.raises(TLSProblem) as caught:
+                await client.get_page(PRODUCTS)
+            assert client.stats.requests == 1                       # not retried: it cannot help
+        text = str(caught.value)
+        assert "TLS certificate was not accepted" in text and "self-signed certificate" in text
+        assert "SSL_CERT_FILE" in text and "accounting.verify_tls" in text
+        assert "could not connect" not in text
+        assert text.endswith(f"(GET {PRODUCTS}).")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_an_error_line_names_the_entity_and_a_short_path_not_the_encoded_url() -> None:
+    with socket.socket() as s:            # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    refs = [str(uuid.UUID(int=n + 1)) for n in range(100)]
+    async with ODataClient(f"http://127.0.0.1:{port}/base/odata/standard.odata/", retries=0) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.get_page(PRODUCTS, filter=in_guids("Ref_Key", refs))
+    text = str(caught.value)
+    assert "could not connect" in text
+    assert f"(GET {PRODUCTS})." in text and "%" not in text and "$filter" not in text
+    assert len(text) < 160
+    assert caught.value.url is not None and "$filter=" in caught.value.url   # the full URL is kept
+
+
+def test_short_url() -> None:
+    base = "http://srv/base/odata/standard.odata/"
+    assert short_url(base + "Catalog_%D0%A1%D0%BA%D0%BB%D0%B0%D0%B4%D1%8B?$format=json") == "Catalog_Склады"
+    key = f"Document_X(guid'{uuid.UUID(int=7)}')/Post"
+    assert short_url(base + key + "?PostingModeOperational=false") == key
+    long = short_url(base + "AccumulationRegister_" + "Я" * 300 + "/Balance(Condition='x')")
+    assert len(long) == 80 and long.endswith("…") and long.startswith("AccumulationRegister_ЯЯ")
+    assert short_url(base + "A%0Db") == "A?b"            # no control characters in an error line
+    assert short_url(None) == ""
