@@ -18,13 +18,14 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
 
 COUNTERPARTY_COLUMNS = (
     ("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("full_name", "VARCHAR"),
     ("inn", "VARCHAR"), ("kpp", "VARCHAR"), ("legal_form", "VARCHAR"), ("is_folder", "BOOLEAN"),
-    ("deletion_mark", "BOOLEAN"), ("data_version", "VARCHAR"), ("phones", "VARCHAR"),
+    ("deletion_mark", "BOOLEAN"), ("data_version", "VARCHAR"), ("phones", "VARCHAR[]"),
     ("email", "VARCHAR"), ("address", "VARCHAR"), ("custom", "VARCHAR"),
 )
 CONTRACT_COLUMNS = (
@@ -37,6 +38,14 @@ ORGANIZATION_COLUMNS = (
     ("data_version", "VARCHAR"), ("kpp", "VARCHAR"), ("full_name", "VARCHAR"), ("deletion_mark", "BOOLEAN"),
 )
 CURRENCY_COLUMNS = (("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"))
+
+
+def phone_keys(phones: Iterable[str]) -> str:
+    """The digits of each phone (national part of Russian numbers), space separated: what
+    `contains(phone_keys, ?)` searches, for CRM clients and accounting's counterparties alike."""
+    return " ".join(k for k in (phone_search_key(p) for p in phones) if k)
+
+
 _IN_FLIGHT = "SELECT object_id FROM outbox WHERE kind = 'invoice' AND state IN ('pending', 'sending')"
 
 
@@ -158,7 +167,11 @@ class AccountingStore:
 
     # -- reference data (one transaction per job, from the caller) ----------------------------
     def replace_counterparties(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_all(cur, "counterparties", COUNTERPARTY_COLUMNS, rows)
+        """Rows in COUNTERPARTY_COLUMNS order (phones a list); the phone search key is derived here,
+        the same way as for CRM clients (`crm.phone_keys`)."""
+        phones_at = [n for n, _ in COUNTERPARTY_COLUMNS].index("phones")
+        keyed = [(*r, phone_keys(r[phones_at] or ())) for r in rows]
+        _replace_all(cur, "counterparties", (*COUNTERPARTY_COLUMNS, ("phone_keys", "VARCHAR")), keyed)
         # CRM clients that accounting knows get its code and DataVersion (never their CRM fields).
         cur.execute(
             "UPDATE clients c SET accounting_code = cp.code, data_version = cp.data_version "

@@ -87,15 +87,16 @@ class ViewsStore:
             )
             acc_params = list(words)
             if phone_keys:
-                crm_where = f"(({crm_where}) OR " + " OR ".join(
-                    "contains(phone_keys, ?)" for _ in phone_keys
-                ) + ")"
+                by_phone = " OR ".join("contains(phone_keys, ?)" for _ in phone_keys)
+                crm_where = f"(({crm_where}) OR {by_phone})"
                 crm_params += phone_keys
+                acc_where = f"(({acc_where}) OR {by_phone})"
+                acc_params += phone_keys
         sql = f"""
             SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
             WHERE {crm_where}
             UNION ALL
-            SELECT id, name, inn, []::VARCHAR[], NULL, 'in_accounting', NULL, 'accounting', code
+            SELECT id, name, inn, coalesce(phones, []::VARCHAR[]), debt, 'in_accounting', NULL, 'accounting', code
             FROM counterparties
             WHERE NOT is_folder AND NOT deletion_mark AND id NOT IN (SELECT id FROM clients)
               AND {acc_where}
@@ -111,7 +112,8 @@ class ViewsStore:
     def counterparty_client(self, counterparty_id: str) -> ClientRecord | None:
         """An accounting counterparty the CRM has not adopted, shaped as a client record."""
         r = self.db.cursor().execute(
-            "SELECT id, name, full_name, inn, kpp, legal_form, code FROM counterparties WHERE id = ?",
+            "SELECT id, name, full_name, inn, kpp, legal_form, code, phones, email, address, debt "
+            "FROM counterparties WHERE id = ?",
             [counterparty_id],
         ).fetchone()
         if r is None:
@@ -120,9 +122,10 @@ class ViewsStore:
             kind = ClientKind.from_onec(r[5], r[3])
         except ValueError:
             kind = ClientKind.LEGAL_ENTITY
-        client = Client(id=r[0], kind=kind, name=r[1], full_name=r[2], inn=r[3], kpp=r[4])
+        client = Client(id=r[0], kind=kind, name=r[1], full_name=r[2], inn=r[3], kpp=r[4],
+                        phones=tuple(r[7] or ()), email=r[8] or "", address=r[9] or "")
         epoch = datetime(1970, 1, 1)
-        return ClientRecord(client, "accounting", SyncState.IN_ACCOUNTING, None, r[6], None, epoch, epoch)
+        return ClientRecord(client, "accounting", SyncState.IN_ACCOUNTING, None, r[6], r[10], epoch, epoch)
 
     def lookup(self, text: str, limit: int = 10) -> list[LookupHit]:
         """Quick lookup: invoices by number, then clients by name, phone or ИНН."""
