@@ -109,6 +109,34 @@ class ViewsStore:
             for r in rows
         ]
 
+    def clients_named(self, text: str, limit: int = 10) -> list[ClientRow]:
+        """Clients (CRM, or accounting's unadopted counterparties) that `text` names exactly: the
+        id, the ИНН, the accounting code or the whole name (case aside). How a script says which
+        client (`tui-crm invoice add --client`); several rows mean the text is ambiguous."""
+        needle = text.strip()
+        if not needle:
+            return []
+        low = needle.lower()
+        rows = self.db.cursor().execute(
+            """
+            SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
+            WHERE id = ? OR (inn <> '' AND inn = ?) OR (accounting_code <> '' AND accounting_code = ?)
+               OR lower(name) = ?
+            UNION ALL
+            SELECT id, name, inn, coalesce(phones, []::VARCHAR[]), debt, 'in_accounting', NULL, 'accounting', code
+            FROM counterparties
+            WHERE NOT is_folder AND NOT deletion_mark AND id NOT IN (SELECT id FROM clients)
+              AND (id = ? OR (inn <> '' AND inn = ?) OR (code <> '' AND code = ?) OR lower(name) = ?)
+            ORDER BY lower(name), id
+            LIMIT ?
+            """,
+            [needle, needle, needle, low, needle, needle, needle, low, limit],
+        ).fetchall()
+        return [
+            ClientRow(r[0], r[1], r[2], tuple(r[3] or ()), r[4], SyncState(r[5]), r[6], r[7], r[8] or "")
+            for r in rows
+        ]
+
     def counterparty_client(self, counterparty_id: str) -> ClientRecord | None:
         """An accounting counterparty the CRM has not adopted, shaped as a client record."""
         r = self.db.cursor().execute(
