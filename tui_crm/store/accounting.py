@@ -21,6 +21,7 @@ from tui_crm.domain.models import SyncState
 from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
+from tui_crm.store.search import short_number_match
 
 COUNTERPARTY_COLUMNS = (
     ("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("full_name", "VARCHAR"),
@@ -574,9 +575,10 @@ class AccountingStore:
             params.append(list(invoice_ids))
         words = [w for w in text.lower().split() if w][:6]
         for w in words:
+            short_sql, short_params = short_number_match("i.number", w)
             where.append("(contains(lower(i.number), ?) OR contains(lower(coalesce(c.name, cp.name, '')), ?) "
-                         "OR coalesce(c.inn, cp.inn, '') = ?)")
-            params += [w, w, w]
+                         f"OR coalesce(c.inn, cp.inn, '') = ? OR {short_sql})")
+            params += [w, w, w, *short_params]
         sql = f"""
             SELECT i.id, i.number, coalesce(c.name, cp.name, ''), i.date, i.total,
                    coalesce((SELECT sum(p.amount) FROM payments p WHERE p.invoice_id = i.id AND p.posted), 0),

@@ -17,6 +17,7 @@ from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.store.crm import ClientRecord
 from tui_crm.store.db import Database
+from tui_crm.store.search import short_number_match
 
 _MAX_WORDS = 8
 
@@ -162,12 +163,14 @@ class ViewsStore:
             return []
         hits: list[LookupHit] = []
         needle = text.lower()
+        short_sql, short_params = short_number_match("i.number", text)
         for r in self.db.cursor().execute(
             "SELECT i.id, i.number, i.date, i.total, i.client_id, coalesce(c.name, cp.name, ''), i.posted "
             "FROM invoices i LEFT JOIN clients c ON c.id = i.client_id "
             "LEFT JOIN counterparties cp ON cp.id = i.client_id "
-            "WHERE i.number <> '' AND contains(lower(i.number), ?) ORDER BY i.date DESC, i.id LIMIT ?",
-            [needle, limit],
+            f"WHERE i.number <> '' AND (contains(lower(i.number), ?) OR {short_sql}) "
+            f"ORDER BY {short_sql} DESC, i.date DESC, i.id LIMIT ?",
+            [needle, *short_params, *short_params, limit],
         ).fetchall():
             hits.append(LookupHit("invoice", r[0], r[1], r[5], client_id=r[4], date=r[2], total=r[3],
                                   posted=bool(r[6])))
