@@ -43,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
+def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | None = None) -> int:
     from tui_crm.i18n import set_language
 
     set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
@@ -73,7 +73,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme)
+                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme, demo_url=demo_url)
     freeze_startup_objects()
     try:
         app.run()
@@ -154,7 +154,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = load(Path(args.config).expanduser() if args.config else None)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
         settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
-        return _run_tui(settings, theme=args.theme)
+        return _run_tui(settings, theme=args.theme, demo_url=sandbox.base_url)
     finally:
         sandbox.stop()
         running_demo.clear(folder)
