@@ -24,9 +24,9 @@ ALFA_PLUS = "e0000000-0000-0000-0000-00000000a1fa"
 def store(tmp_path: Path) -> Iterator[Store]:
     s = seeded_store(tmp_path / "crm.duckdb")
     with s.transaction() as cur:  # as the reference pull writes it (COUNTERPARTY_COLUMNS)
-        rows = [r for r in cur.execute(
+        rows = list(cur.execute(
             "SELECT id, code, name, full_name, inn, kpp, legal_form, is_folder, deletion_mark, data_version, "
-            "phones, email, address, custom FROM counterparties").fetchall()]
+            "phones, email, address, custom FROM counterparties").fetchall())
         rows.append((ALFA_PLUS, "00-000099", "ООО «АльфаПлюс»", "ООО «АльфаПлюс»", "7736050003", "773601001",
                      "ЮрЛицо", False, False, "v1", ["+79199695866"], "zakaz@alfaplus.ru",
                      "Москва, ул. Тверская, 7", "{}"))
