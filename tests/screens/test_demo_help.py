@@ -38,8 +38,10 @@ async def test_demo_url_and_clerk_commands_in_f1_help(store: Store, lang: str, w
         await settle(pilot)
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
-        text = str(help_screen.query_one("#demo-help", Static).render())
-        assert URL in text and "tui-crm sandbox orders" in text and words in text
+        url = str(help_screen.query_one("#demo-url", Static).render())
+        clerk = str(help_screen.query_one("#demo-clerk", Static).render())
+        assert URL in url and "tui-crm sandbox orders" in clerk and words in clerk
+        assert "␊" not in url + clerk
 
 
 async def test_no_demo_section_without_the_demo(store: Store) -> None:
@@ -49,4 +51,4 @@ async def test_no_demo_section_without_the_demo(store: Store) -> None:
         assert not any("sandbox" in str(n.message) for n in app._notifications)
         await pilot.press("f1")
         await settle(pilot)
-        assert isinstance(app.screen, HelpScreen) and not app.screen.query("#demo-help")
+        assert isinstance(app.screen, HelpScreen) and not app.screen.query("#demo-url")

@@ -97,6 +97,6 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")
                 if self._demo_url:  # `tui-crm demo`: where accounting is and how to act as its clerk
                     yield Label(tr("help.demo"), classes="section")
-                    yield Static(plain(tr("help.demo_url", url=self._demo_url) + "\n" + tr("help.demo_clerk")),
-                                 id="demo-help")
+                    yield Static(plain(tr("help.demo_url", url=self._demo_url)), id="demo-url")
+                    yield Static(tr("help.demo_clerk"), id="demo-clerk", markup=False)
             yield Label(tr("help.footer"), id="help-footer")
