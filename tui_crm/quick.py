@@ -216,7 +216,8 @@ def resolve_client(store: Store, text: str) -> ClientRow:
     if not rows:
         raise Refused([tr("quick.no_client", text=text)])
     if len(rows) > 1:
-        names = ", ".join(f"{_plain(r.name)} ({r.inn or r.id})" for r in rows[:5])
+        names = ", ".join(f"{_plain(r.name)} (" + (f"ИНН {r.inn}, " if r.inn else "") + f"id {r.id})"
+                          for r in rows[:5])
         raise Refused([tr("quick.many_clients", text=text, n=len(rows), names=names)])
     return rows[0]
 

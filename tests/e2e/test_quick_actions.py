@@ -162,3 +162,15 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
     refused = cli(tmp_path, "client", "add", *st, "--name", "Дубль 3", "--kind", "individual", "--phone",
                   "89991112233", "--unique")
     assert refused.returncode == 1 and "not saved (--unique)" in refused.stderr
+    # two clients of one name: the name is ambiguous, the id or ИНН is asked for, nothing written
+    twin = cli(tmp_path, "client", "add", *st, "--name", "Дубль", "--kind", "individual", "--json")
+    assert twin.returncode == 0
+    before = outbox_size(path)
+    ambiguous = cli(tmp_path, "invoice", "add", *st, "--client", "дубль", "--warehouse", warehouse,
+                    "--line", f"{code}:1")
+    assert ambiguous.returncode == 1 and "'дубль' names 2 clients" in ambiguous.stderr
+    assert json.loads(twin.stdout)["id"] in ambiguous.stderr
+    assert outbox_size(path) == before
+    by_id = cli(tmp_path, "invoice", "add", *st, "--client", json.loads(twin.stdout)["id"], "--warehouse",
+                warehouse, "--line", f"{code}:1")
+    assert by_id.returncode == 0, by_id.stderr
