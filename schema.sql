@@ -294,3 +294,14 @@ CREATE TABLE order_checks (
 -- folded onto single ASCII bytes so contains() scans Russian text as fast as Latin (the mapping
 -- below must equal search.py's; tests/store/test_search_key.py checks it).
 UPDATE picker SET search = translate(search, 'абвгдежзийклмнопрстуфхцчшщъыьэюяё{}|~^`', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ{}|~^`F      ');
+
+-- migration: 5 counterparty phones
+-- Accounting's phones of a counterparty as a list (normalised to +7… where they are phone numbers)
+-- with the digits key the clients list, F4 and the duplicate check search, like clients.phones /
+-- phone_keys. Phones read before this migration become one entry each; the next reference pull
+-- rewrites them normalised.
+ALTER TABLE counterparties ALTER phones TYPE VARCHAR[] USING (
+    CASE WHEN coalesce(phones, '') = '' THEN []::VARCHAR[] ELSE [phones] END);
+ALTER TABLE counterparties ALTER phones SET DEFAULT []::VARCHAR[];
+ALTER TABLE counterparties ADD COLUMN phone_keys VARCHAR DEFAULT '';
+UPDATE counterparties SET phone_keys = regexp_replace(array_to_string(phones, ' '), '[^0-9 ]', '', 'g');

@@ -38,6 +38,8 @@ from tui_crm.sync.service import SyncService
 log = logging.getLogger("tui_crm.app")
 
 register({
+    "app.demo_hint": {"en": "Demo: accounting sandbox at {url}. F1 shows it again, with the clerk's commands.",
+                      "ru": "Демо: песочница учёта — {url}. F1 покажет её снова, с командами бухгалтера."},
     "sys.theme": {"en": "Theme", "ru": "Тема"},
     "sys.theme_help": {"en": "Change the colour theme", "ru": "Сменить цветовую тему"},
     "sys.quit": {"en": "Quit", "ru": "Выход"},
@@ -85,6 +87,7 @@ class CrmApp(HostApp):
         theme: str | None = None,
         home: str = "clients",
         language: str | None = None,
+        demo_url: str | None = None,
     ) -> None:
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
@@ -95,6 +98,7 @@ class CrmApp(HostApp):
         self._scheduler: AsyncIOScheduler | None = None
         self._theme_name = theme
         self._home = home
+        self.demo_url = demo_url  # `tui-crm demo`: the sandbox's URL, shown in F1 help
         localize_bindings(self._bindings)
 
     def on_mount(self) -> None:
@@ -109,6 +113,8 @@ class CrmApp(HostApp):
                 spawn=self._spawn_sync,
             )
             self._scheduler.start()
+        if self.demo_url:
+            self.notify(tr("app.demo_hint", url=self.demo_url), timeout=12)
 
     def _spawn_sync(self, factory: Callable[[], Awaitable[object]]) -> object:
         return self.run_worker(factory(), group="sync", exit_on_error=False)
@@ -140,7 +146,7 @@ class CrmApp(HostApp):
         from tui_crm.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(self.screen, demo_url=self.demo_url))
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):

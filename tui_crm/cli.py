@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from tui_crm import __version__
+from tui_crm import __version__, running_demo
 from tui_crm.config import (
     ConfigError,
     Settings,
@@ -43,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
+def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | None = None) -> int:
     from tui_crm.i18n import set_language
 
     set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
@@ -74,7 +74,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None) -> int:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme)
+                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme, demo_url=demo_url)
     freeze_startup_objects()
     try:
         app.run()
@@ -150,6 +150,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
         url_file.parent.mkdir(parents=True, exist_ok=True)
         url_file.write_text(sandbox.base_url + "\n", encoding="utf-8")
+    # lets `tui-crm status` / `client add` / `invoice add` / `config` find this demo's store and URL
+    running_demo.write(folder, sandbox.base_url, store_file)
     print(f"Sandbox: {sandbox.base_url}\nCRM data: {store_file}\nLog: {log_path}\n"
           "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
           flush=True)
@@ -157,9 +159,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = load(Path(args.config).expanduser() if args.config else None)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
         settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
-        return _run_tui(settings, theme=args.theme)
+        return _run_tui(settings, theme=args.theme, demo_url=sandbox.base_url)
     finally:
         sandbox.stop()
+        running_demo.clear(folder)
         if url_file is not None:
             url_file.unlink(missing_ok=True)
 
@@ -269,11 +272,104 @@ def cmd_sync(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.RunningDemo | None]:
+    """The TUI's settings for a shell command, and the running demo they point at, if any.
+
+    With no store named (no --store, TUI_CRM_STORE or store.path) and a `tui-crm demo` running,
+    the command works on the demo's store and knows its sandbox URL (unless --url is given). A
+    store that is a running demo's gets the demo's URL when no URL is configured.
+    """
+    settings = _settings(args)
+    if settings.store_path == data_dir() / "crm.duckdb":
+        demo = running_demo.find()
+        if demo is not None:
+            url = getattr(args, "url", None) or demo.url
+            user = getattr(args, "user", None)
+            return settings.with_overrides(store=demo.store, url=url, username="" if user is None else user), demo
+        return settings, None
+    demo = running_demo.for_store(settings.store_path)
+    if demo is not None and not settings.accounting.url:
+        return settings.with_overrides(url=demo.url, username=""), demo
+    return settings, demo
+
+
+def _demo_note(demo: running_demo.RunningDemo | None, settings: Settings) -> None:
+    if demo is not None and settings.store_path == demo.store:
+        print(f"(the running demo's data: {demo.store}; accounting {settings.accounting.url})", file=sys.stderr)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Quick lookup of invoices and clients (from accounting directly while a TUI holds the store)."""
     from tui_crm.status_cmd import run
 
-    return run(_settings(args), " ".join(args.query), as_json=args.json)
+    settings, demo = _shell_settings(args)
+    if not args.json:
+        _demo_note(demo, settings)
+    return run(settings, " ".join(args.query), as_json=args.json)
+
+
+def _quick(args: argparse.Namespace, kind: str) -> int:
+    """`client add` / `invoice add`: open the store the TUI uses, write through `tui_crm.quick`."""
+    import json
+
+    from tui_crm.i18n import set_language
+
+    settings, demo = _shell_settings(args)
+    args.json = args.json_in is not None
+    set_language(settings.ui.resolved_language())
+    from tui_crm import quick
+    from tui_crm.store import Store, StoreError, StoreLocked
+
+    prog = f"tui-crm {kind} add"
+    try:
+        data = quick.read_json(args.json_in) if args.json_in else {}
+        source = "stdin" if args.json_in == "-" else (args.json_in or "--json")
+        if kind == "client":
+            options = {"kind": args.kind, "name": args.name, "full_name": args.full_name, "inn": args.inn,
+                       "kpp": args.kpp, "phones": args.phone, "email": args.email, "address": args.address,
+                       "comment": args.comment}
+            fields = quick.merge(data, options, quick.CLIENT_FIELDS, source)
+        else:
+            options = {"client": args.client, "warehouse": args.warehouse, "price_type": args.price_type,
+                       "lines": args.line, "discount": args.discount, "comment": args.comment, "date": args.date}
+            fields = quick.merge(data, options, quick.INVOICE_FIELDS, source)
+    except quick.Usage as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    path = settings.store_path
+    if not path.exists():  # a mistyped --store must not leave a new empty database behind
+        print(f"{prog}: the CRM data file {path} does not exist; check --store / TUI_CRM_STORE / store.path "
+              "(tui-crm or tui-crm sync creates it on first use).", file=sys.stderr)
+        return 2
+    try:
+        store = Store.open(path)
+    except StoreLocked:
+        print(f"{prog}: the CRM data file {path} is in use by a running tui-crm; add it there, or quit it and "
+              "run this again (its push sends what this command queues).", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    if not args.json:
+        _demo_note(demo, settings)
+    try:
+        if kind == "client":
+            answer, warnings = quick.add_client(store, fields, unique=args.unique, source=source)
+        else:
+            answer, warnings = quick.add_invoice(store, fields, source=source), []
+    except quick.Refused as exc:
+        for line in exc.problems:
+            print(f"{prog}: {line}", file=sys.stderr)
+        return 1
+    except quick.Usage as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    for line in warnings:
+        print(f"{prog}: warning: {line}", file=sys.stderr)
+    print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else quick.saved_text(kind, answer))
+    return 0
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -285,6 +381,9 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(f"config dir  : {config_dir()}")
     print(f"store       : {settings.store_path}")
     print(f"logs        : {log_dir()}")
+    demo = running_demo.find()
+    print(f"demo folder : {running_demo.demo_folder()} (`tui-crm demo`: its sandbox and CRM data; "
+          + (f"running now: accounting {demo.url}, store {demo.store})" if demo else "not running now)"))
     print(f"accounting  : {acc.url or '(not set)'} as {acc.username or '(no login)'}; profile {acc.profile}; "
           f"password from {'file ' + acc.password_file if acc.password_file else '$' + acc.password_env}")
     sync = settings.sync
@@ -347,6 +446,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", help="invoice number, client name, phone or ИНН")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("client", help="add a client from a shell (same checks and outbox as the card)")
+    client_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = client_sub.add_parser(
+        "add", help="add a client and queue it for accounting",
+        description="Add a client, checked as the card checks it, and queue it for accounting "
+                    "(sent by `tui-crm sync --once` or a running TUI). Exit codes: 0 saved, 1 refused "
+                    "(a field breaks a rule; --unique and a duplicate), 2 usage or store error.")
+    common(p, url=False)
+    p.add_argument("--name", help="name as the list shows it (required)")
+    p.add_argument("--full-name", help="full legal name (default: the name)")
+    p.add_argument("--kind", help="company (default), sole-proprietor or individual")
+    p.add_argument("--inn", help="ИНН: 10 digits for a company, 12 for a person")
+    p.add_argument("--kpp", help="КПП (companies)")
+    p.add_argument("--phone", action="append", default=[], help="a phone; repeat for more")
+    p.add_argument("--email", help="e-mail")
+    p.add_argument("--address", help="address")
+    p.add_argument("--comment", help="comment")
+    p.add_argument("--unique", action="store_true",
+                   help="refuse when a client with the same ИНН or phone exists (default: warn)")
+    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="",
+                   help="answer in JSON (the saved client); with FILE ('-': stdin) also read the fields "
+                        "from the JSON object in it (options win over it)")
+    p.set_defaults(func=lambda a: _quick(a, "client"))
+
+    p = sub.add_parser("invoice", help="write an invoice from a shell (same checks and outbox as the editor)")
+    invoice_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = invoice_sub.add_parser(
+        "add", help="write an invoice and queue it for accounting",
+        description="Write an invoice, checked as the editor checks it, and queue it for accounting "
+                    "(sent by `tui-crm sync --once` or a running TUI). Exit codes: 0 saved, 1 refused "
+                    "(unknown client, warehouse or product, no price, a bad quantity or discount), "
+                    "2 usage or store error.")
+    common(p, url=False)
+    p.add_argument("--client", help="client name, ИНН, accounting code or id (required)")
+    p.add_argument("--warehouse", help="warehouse name (or a part only it has) or id (required)")
+    p.add_argument("--price-type", help="price type name or id (default: the first, as the editor)")
+    p.add_argument("--line", action="append", default=[], metavar="CODE:QTY[:DISCOUNT]",
+                   help="a product by code or article, its quantity and discount %%; repeat for more")
+    p.add_argument("--discount", help="whole-invoice discount %%")
+    p.add_argument("--comment", help="comment")
+    p.add_argument("--date", help="document date, 30.11.2026 or 2026-11-30 (default: today)")
+    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="",
+                   help="answer in JSON (the saved invoice); with FILE ('-': stdin) also read the fields "
+                        "from the JSON object in it (options win over it)")
+    p.set_defaults(func=lambda a: _quick(a, "invoice"))
 
     p = sub.add_parser("config", help="show where settings, data and logs live, and the effective settings")
     common(p)

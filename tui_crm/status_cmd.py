@@ -85,6 +85,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
+    from tui_crm.domain.status import shipped_share
     from tui_crm.sync import parse, queries
     from tui_crm.sync.odata.literals import lit_guid
     from tui_crm.sync.profile import load_profile
@@ -100,6 +101,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         # Accounting's answer is data, not a promise: a row without a usable Ref_Key is skipped,
         # a null name or ИНН shows as empty.
         names: dict[str, str] = {}
+        extra_names: dict[str, str] = {}
         inns: dict[str, str] = {}
         for r in cps:
             try:
@@ -114,12 +116,38 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         # The 20 newest: one page, not all of them.
         rows = await client.get_page(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby, top=20)
         states = []
+        ordered: dict[str, dict[str, Decimal]] = {}
         for r in rows[:20]:
             try:
-                states.append(parse.order_state(p, r))
+                state, _wh, _pt, _incl, _comment, goods = parse.order_full(p, r)
             except parse.BadData:
                 continue  # one odd row does not hide the others
+            states.append(state)
+            per_product = ordered.setdefault(state.id, {})
+            for line in goods:
+                per_product[line[0]] = per_product.get(line[0], Decimal(0)) + line[1]
         ids = [s.id for s in states]
+        # Orders found by number name their clients too, as the store's answer does.
+        unnamed = sorted({s.client_id for s in states if s.client_id and s.client_id not in names})
+        for cq in (queries.counterparties_by_id(p, unnamed) if unnamed else []):
+            for r in await client.get_all(cq):
+                try:
+                    key = lit_guid(r.get(cp.f("id")))[5:-1]
+                except (TypeError, ValueError):
+                    continue
+                extra_names[key] = _text(r.get(cp.f("name")))
+        shipped: dict[str, dict[str, Decimal]] = {}
+        for sq in (queries.shipments(p, ids) if ids else []):
+            for r in await client.get_all(sq):
+                try:
+                    ship = parse.shipment(p, r, set(ids))
+                except parse.BadData:
+                    continue
+                if ship is None or not ship.posted:
+                    continue
+                per_product = shipped.setdefault(ship.invoice_id, {})
+                for sl in ship.lines:
+                    per_product[sl.product_id] = per_product.get(sl.product_id, Decimal(0)) + sl.quantity
         paid: dict[str, Decimal] = {}
         for key in ("bank_payment", "cash_payment"):
             for pq in (queries.payments(p, key, ids) if ids else []):
@@ -135,10 +163,13 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         for s in states:
             total = s.total or Decimal(0)
             invoices.append({
-                "id": s.id, "number": s.number, "client": names.get(s.client_id or "", ""),
+                "id": s.id, "number": s.number,
+                "client": names.get(s.client_id or "", "") or extra_names.get(s.client_id or "", ""),
                 "date": s.date.isoformat(sep=" ") if s.date else None, "total": str(total),
                 "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
-                "shipped_pct": None, "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
+                "shipped_pct": str((shipped_share(ordered.get(s.id, {}), shipped.get(s.id, {})) * 100)
+                                   .quantize(Decimal("0.1"))),
+                "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
                 "checked_at": None, "age": "live"})
         clients = [{"id": k, "name": v, "inn": inns.get(k, ""), "phones": [], "debt": None,
                     "sync_state": "in_accounting", "code": ""} for k, v in names.items()]
@@ -151,8 +182,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
 def render(answer: dict[str, Any]) -> str:
     lines: list[str] = []
     if answer["source"] == "accounting":
-        lines.append("The CRM data file is in use by a running tui-crm; answering from accounting directly "
-                     "(shipped % needs the CRM store).")
+        lines.append("The CRM data file is in use by a running tui-crm; answering from accounting directly.")
     inv = answer["invoices"]
     if inv:
         lines.append(f"{'Number':<13} {'Client':<28} {'Total':>12} {'Paid':>6} {'Shipped':>8}  {'State':<14} Data")

@@ -122,7 +122,7 @@ def test_ut11_parsers_read_recorded_answers() -> None:
     contacts = parse.contacts_from_table_part(p, row, kinds)
     assert [(c.kind, c.value) for c in contacts] == [("phone", "+7 495 123-45-67"), ("email", "info@vector.ru")]
     cp = parse.counterparty(p, row, contacts)
-    assert cp is not None and cp[2] == 'ООО "Вектор"' and cp[4] == "7707083893" and cp[10] == "+7 495 123-45-67"
+    assert cp is not None and cp[2] == 'ООО "Вектор"' and cp[4] == "7707083893" and cp[10] == ["+74951234567"]
 
 
 def test_bp3_parsers_read_recorded_answers() -> None:

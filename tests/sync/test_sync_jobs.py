@@ -30,7 +30,7 @@ async def test_first_pull_fills_mirror_and_reference() -> None:
         assert org is not None and org[2] == "ТД"
         cur = rig.store.db.cursor()
         cps, with_phone, contracts = cur.execute(
-            "SELECT count(*), count(*) FILTER (WHERE phones <> ''), (SELECT count(*) FROM contracts) "
+            "SELECT count(*), count(*) FILTER (WHERE len(phones) > 0), (SELECT count(*) FROM contracts) "
             "FROM counterparties"
         ).fetchone()
         assert cps == 40 and with_phone == 40 and contracts == 40

@@ -23,6 +23,7 @@ __all__ = [
     "normalize_phone",
     "phone_matches",
     "phone_search_key",
+    "split_phones",
     "validate_client",
     "validate_email",
     "validate_inn",
@@ -86,6 +87,11 @@ def phone_search_key(text: str) -> str:
     if len(digits) == 11 and digits[0] in "78":
         return digits[1:]
     return digits
+
+
+def split_phones(text: str) -> list[str]:
+    """One or more phones written in one field, separated by commas or semicolons."""
+    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
 
 
 def phone_matches(query: str, phone: str) -> bool:

@@ -7,7 +7,6 @@ A saved client is queued for accounting (docs/architecture.md §1, step 1); "sen
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from tui_crm.domain.validation import (
     ClientKind,
     inn_checksum_ok,
     normalize_phone,
+    split_phones,
     validate_client,
 )
 from tui_crm.i18n import language, register, tr
@@ -119,11 +119,6 @@ register({
 
 FIELDS = ("name", "full_name", "inn", "kpp", "phones", "email", "address", "comment")
 KINDS = (ClientKind.LEGAL_ENTITY, ClientKind.SOLE_PROPRIETOR, ClientKind.INDIVIDUAL)
-
-
-def split_phones(text: str) -> list[str]:
-    """The phones field holds one or more numbers separated by commas or semicolons."""
-    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
 
 
 def _placeholder(field: str) -> str:

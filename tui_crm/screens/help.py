@@ -23,6 +23,15 @@ register({
         "en": "Every action is also a command: ctrl+p or F12. Esc closes.",
         "ru": "Все действия есть в палитре команд: ctrl+p или F12. Esc — закрыть.",
     },
+    "help.demo": {"en": "Demo: the accounting side", "ru": "Демо: сторона учёта"},
+    "help.demo_url": {"en": "Accounting sandbox (1C-like OData): {url}",
+                      "ru": "Песочница учёта (OData как в 1С): {url}"},
+    "help.demo_clerk": {
+        "en": "Act as the accounting clerk in another shell: tui-crm sandbox orders | post N | "
+              "pay N --amount X | ship N (tui-crm sandbox --help lists more).",
+        "ru": "Действия бухгалтера — в другом терминале: tui-crm sandbox orders | post N | "
+              "pay N --amount X | ship N (tui-crm sandbox --help — остальные).",
+    },
     "help.col_keys": {"en": "Keys", "ru": "Клавиши"},
     "help.col_action": {"en": "Action", "ru": "Действие"},
 })
@@ -71,9 +80,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q", "dismiss", tr("bind.close"), id="help.close"),
     ]
 
-    def __init__(self, screen: Screen[Any]) -> None:
+    def __init__(self, screen: Screen[Any], *, demo_url: str | None = None) -> None:
         super().__init__()
         self._target = screen
+        self._demo_url = demo_url
 
     def compose(self) -> ComposeResult:
         name = str(self._target.title or type(self._target).__name__)
@@ -85,4 +95,8 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
                 yield Label(tr("help.global"), classes="section")
                 yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")
+                if self._demo_url:  # `tui-crm demo`: where accounting is and how to act as its clerk
+                    yield Label(tr("help.demo"), classes="section")
+                    yield Static(plain(tr("help.demo_url", url=self._demo_url)), id="demo-url")
+                    yield Static(tr("help.demo_clerk"), id="demo-clerk", markup=False)
             yield Label(tr("help.footer"), id="help-footer")

@@ -35,7 +35,6 @@ from tui_crm.domain.invoice import (
 )
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.problems import ValidationError
-from tui_crm.domain.vat import VatRate
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
@@ -694,18 +693,13 @@ class InvoiceScreen(HostedScreen[None]):
         """Add a picked product (a second pick of the same product adds to its quantity)."""
         if self.locked or row.price is None:
             return
-        try:
-            rate = VatRate.from_onec(row.vat_rate)
-        except ValueError:
-            rate = VatRate.НДС20
         lines = list(self.invoice.lines)
         for i, line in enumerate(lines):
             if line.product_id == row.product_id and line.price == row.price:
                 lines[i] = replace(line, quantity=line.quantity + quantity)
                 break
         else:
-            lines.append(InvoiceLine(row.product_id, row.code, row.name, row.unit, quantity, row.price,
-                                     vat_rate=rate))
+            lines.append(row.invoice_line(quantity))
         self.stock[row.product_id] = row
         self._set_invoice(replace(self.invoice, lines=tuple(lines)))
         table = self.query_one("#inv-lines", DataTable)

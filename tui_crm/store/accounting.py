@@ -18,13 +18,15 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
+from tui_crm.store.search import short_number_match
 
 COUNTERPARTY_COLUMNS = (
     ("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("full_name", "VARCHAR"),
     ("inn", "VARCHAR"), ("kpp", "VARCHAR"), ("legal_form", "VARCHAR"), ("is_folder", "BOOLEAN"),
-    ("deletion_mark", "BOOLEAN"), ("data_version", "VARCHAR"), ("phones", "VARCHAR"),
+    ("deletion_mark", "BOOLEAN"), ("data_version", "VARCHAR"), ("phones", "VARCHAR[]"),
     ("email", "VARCHAR"), ("address", "VARCHAR"), ("custom", "VARCHAR"),
 )
 CONTRACT_COLUMNS = (
@@ -37,6 +39,14 @@ ORGANIZATION_COLUMNS = (
     ("data_version", "VARCHAR"), ("kpp", "VARCHAR"), ("full_name", "VARCHAR"), ("deletion_mark", "BOOLEAN"),
 )
 CURRENCY_COLUMNS = (("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"))
+
+
+def phone_keys(phones: Iterable[str]) -> str:
+    """The digits of each phone (national part of Russian numbers), space separated: what
+    `contains(phone_keys, ?)` searches, for CRM clients and accounting's counterparties alike."""
+    return " ".join(k for k in (phone_search_key(p) for p in phones) if k)
+
+
 _IN_FLIGHT = "SELECT object_id FROM outbox WHERE kind = 'invoice' AND state IN ('pending', 'sending')"
 
 
@@ -163,7 +173,11 @@ class AccountingStore:
         return int(row[0]) if row else 0
 
     def replace_counterparties(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
-        _replace_all(cur, "counterparties", COUNTERPARTY_COLUMNS, rows)
+        """Rows in COUNTERPARTY_COLUMNS order (phones a list); the phone search key is derived here,
+        the same way as for CRM clients (`crm.phone_keys`)."""
+        phones_at = [n for n, _ in COUNTERPARTY_COLUMNS].index("phones")
+        keyed = [(*r, phone_keys(r[phones_at] or ())) for r in rows]
+        _replace_all(cur, "counterparties", (*COUNTERPARTY_COLUMNS, ("phone_keys", "VARCHAR")), keyed)
         # CRM clients that accounting knows get its code and DataVersion (never their CRM fields).
         cur.execute(
             "UPDATE clients c SET accounting_code = cp.code, data_version = cp.data_version "
@@ -566,9 +580,10 @@ class AccountingStore:
             params.append(list(invoice_ids))
         words = [w for w in text.lower().split() if w][:6]
         for w in words:
+            short_sql, short_params = short_number_match("i.number", w)
             where.append("(contains(lower(i.number), ?) OR contains(lower(coalesce(c.name, cp.name, '')), ?) "
-                         "OR coalesce(c.inn, cp.inn, '') = ?)")
-            params += [w, w, w]
+                         f"OR coalesce(c.inn, cp.inn, '') = ? OR {short_sql})")
+            params += [w, w, w, *short_params]
         sql = f"""
             SELECT i.id, i.number, coalesce(c.name, cp.name, ''), i.date, i.total,
                    coalesce((SELECT sum(p.amount) FROM payments p WHERE p.invoice_id = i.id AND p.posted), 0),

@@ -17,6 +17,7 @@ from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.domain.vat import VatRate
+from tui_crm.store.accounting import phone_keys
 from tui_crm.store.db import Clock, Database
 
 
@@ -124,7 +125,7 @@ class CrmStore:
     def save_client(self, client: Client, *, queue: bool = False, now: datetime | None = None) -> None:
         """Insert or update a client; `queue=True` also puts it in the outbox (same transaction)."""
         now = now or self.clock()
-        keys = " ".join(k for k in (phone_search_key(p) for p in client.phones) if k)
+        keys = phone_keys(client.phones)
         with self.db.transaction() as cur:
             existed = cur.execute("SELECT sync_state FROM clients WHERE id = ?", [client.id]).fetchone()
             cur.execute(
@@ -182,6 +183,14 @@ class CrmStore:
                 if r[0] not in seen:
                     seen.add(r[0])
                     hits.append(DuplicateHit(r[0], r[1], r[2], "phone", "crm"))
+            for r in cur.execute(
+                "SELECT id, name, inn FROM counterparties WHERE contains(phone_keys, ?) AND NOT deletion_mark "
+                "AND NOT is_folder AND id IS DISTINCT FROM ? AND id NOT IN (SELECT id FROM clients) ORDER BY name",
+                [key[-10:], exclude_id],
+            ).fetchall():
+                if r[0] not in seen:
+                    seen.add(r[0])
+                    hits.append(DuplicateHit(r[0], r[1], r[2], "phone", "accounting"))
         return hits
 
     # -- invoices -----------------------------------------------------------------------------

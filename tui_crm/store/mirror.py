@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import duckdb
 
+from tui_crm.domain.invoice import InvoiceLine
+from tui_crm.domain.vat import VatRate
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.search import search_key, search_key_sql
 
@@ -195,6 +197,18 @@ class PickerRow:
     reserved: Decimal
     free_stock: Decimal
     price: Decimal | None
+
+    def invoice_line(self, quantity: Decimal, discount_pct: Decimal = Decimal(0)) -> InvoiceLine:
+        """The invoice line this product makes at its current price (the invoice screen's picker
+        and `tui-crm invoice add` alike); an unknown 1C VAT rate counts as НДС20."""
+        if self.price is None:
+            raise ValueError(f"{self.name} has no price in this price type")
+        try:
+            rate = VatRate.from_onec(self.vat_rate)
+        except ValueError:
+            rate = VatRate.НДС20
+        return InvoiceLine(self.product_id, self.code, self.name, self.unit, quantity, self.price,
+                           discount_pct, rate)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,27 @@ class OrdersStore:
         ).fetchall()
         return {r[0]: PickerRow(*r) for r in rows}
 
+    def product_by_code(
+        self, warehouse_id: str, price_type_id: str | None, code: str
+    ) -> PickerRow | None:
+        """The product whose code (else article) is exactly `code`, case aside, on one warehouse
+        with its price: how a script names a product (`tui-crm invoice add --line CODE:QTY`)."""
+        needle = code.strip().lower()
+        if not needle:
+            return None
+        row = self.db.cursor().execute(
+            """
+            SELECT h.product_id, h.code, h.article, h.name, h.unit_name, h.vat_rate,
+                   h.on_hand, h.reserved, h.free_stock, pr.price
+            FROM picker h
+            LEFT JOIN prices pr ON pr.product_id = h.product_id AND pr.price_type_id = ?
+            WHERE h.warehouse_id = ? AND (lower(h.code) = ? OR lower(h.article) = ?)
+            ORDER BY lower(h.code) = ? DESC, h.code LIMIT 1
+            """,
+            [price_type_id, warehouse_id, needle, needle, needle],
+        ).fetchone()
+        return PickerRow(*row) if row else None
+
     def picker_search(
         self, warehouse_id: str, price_type_id: str | None, text: str = "", limit: int = 50
     ) -> list[PickerRow]:

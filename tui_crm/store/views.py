@@ -17,6 +17,7 @@ from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.store.crm import ClientRecord
 from tui_crm.store.db import Database
+from tui_crm.store.search import short_number_match
 
 _MAX_WORDS = 8
 
@@ -87,15 +88,16 @@ class ViewsStore:
             )
             acc_params = list(words)
             if phone_keys:
-                crm_where = f"(({crm_where}) OR " + " OR ".join(
-                    "contains(phone_keys, ?)" for _ in phone_keys
-                ) + ")"
+                by_phone = " OR ".join("contains(phone_keys, ?)" for _ in phone_keys)
+                crm_where = f"(({crm_where}) OR {by_phone})"
                 crm_params += phone_keys
+                acc_where = f"(({acc_where}) OR {by_phone})"
+                acc_params += phone_keys
         sql = f"""
             SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
             WHERE {crm_where}
             UNION ALL
-            SELECT id, name, inn, []::VARCHAR[], NULL, 'in_accounting', NULL, 'accounting', code
+            SELECT id, name, inn, coalesce(phones, []::VARCHAR[]), debt, 'in_accounting', NULL, 'accounting', code
             FROM counterparties
             WHERE NOT is_folder AND NOT deletion_mark AND id NOT IN (SELECT id FROM clients)
               AND {acc_where}
@@ -108,10 +110,39 @@ class ViewsStore:
             for r in rows
         ]
 
+    def clients_named(self, text: str, limit: int = 10) -> list[ClientRow]:
+        """Clients (CRM, or accounting's unadopted counterparties) that `text` names exactly: the
+        id, the ИНН, the accounting code or the whole name (case aside). How a script says which
+        client (`tui-crm invoice add --client`); several rows mean the text is ambiguous."""
+        needle = text.strip()
+        if not needle:
+            return []
+        low = needle.lower()
+        rows = self.db.cursor().execute(
+            """
+            SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
+            WHERE id = ? OR (inn <> '' AND inn = ?) OR (accounting_code <> '' AND accounting_code = ?)
+               OR lower(name) = ?
+            UNION ALL
+            SELECT id, name, inn, coalesce(phones, []::VARCHAR[]), debt, 'in_accounting', NULL, 'accounting', code
+            FROM counterparties
+            WHERE NOT is_folder AND NOT deletion_mark AND id NOT IN (SELECT id FROM clients)
+              AND (id = ? OR (inn <> '' AND inn = ?) OR (code <> '' AND code = ?) OR lower(name) = ?)
+            ORDER BY lower(name), id
+            LIMIT ?
+            """,
+            [needle, needle, needle, low, needle, needle, needle, low, limit],
+        ).fetchall()
+        return [
+            ClientRow(r[0], r[1], r[2], tuple(r[3] or ()), r[4], SyncState(r[5]), r[6], r[7], r[8] or "")
+            for r in rows
+        ]
+
     def counterparty_client(self, counterparty_id: str) -> ClientRecord | None:
         """An accounting counterparty the CRM has not adopted, shaped as a client record."""
         r = self.db.cursor().execute(
-            "SELECT id, name, full_name, inn, kpp, legal_form, code FROM counterparties WHERE id = ?",
+            "SELECT id, name, full_name, inn, kpp, legal_form, code, phones, email, address, debt "
+            "FROM counterparties WHERE id = ?",
             [counterparty_id],
         ).fetchone()
         if r is None:
@@ -120,9 +151,10 @@ class ViewsStore:
             kind = ClientKind.from_onec(r[5], r[3])
         except ValueError:
             kind = ClientKind.LEGAL_ENTITY
-        client = Client(id=r[0], kind=kind, name=r[1], full_name=r[2], inn=r[3], kpp=r[4])
+        client = Client(id=r[0], kind=kind, name=r[1], full_name=r[2], inn=r[3], kpp=r[4],
+                        phones=tuple(r[7] or ()), email=r[8] or "", address=r[9] or "")
         epoch = datetime(1970, 1, 1)
-        return ClientRecord(client, "accounting", SyncState.IN_ACCOUNTING, None, r[6], None, epoch, epoch)
+        return ClientRecord(client, "accounting", SyncState.IN_ACCOUNTING, None, r[6], r[10], epoch, epoch)
 
     def lookup(self, text: str, limit: int = 10) -> list[LookupHit]:
         """Quick lookup: invoices by number, then clients by name, phone or ИНН."""
@@ -131,12 +163,14 @@ class ViewsStore:
             return []
         hits: list[LookupHit] = []
         needle = text.lower()
+        short_sql, short_params = short_number_match("i.number", text)
         for r in self.db.cursor().execute(
             "SELECT i.id, i.number, i.date, i.total, i.client_id, coalesce(c.name, cp.name, ''), i.posted "
             "FROM invoices i LEFT JOIN clients c ON c.id = i.client_id "
             "LEFT JOIN counterparties cp ON cp.id = i.client_id "
-            "WHERE i.number <> '' AND contains(lower(i.number), ?) ORDER BY i.date DESC, i.id LIMIT ?",
-            [needle, limit],
+            f"WHERE i.number <> '' AND (contains(lower(i.number), ?) OR {short_sql}) "
+            f"ORDER BY {short_sql} DESC, i.date DESC, i.id LIMIT ?",
+            [needle, *short_params, *short_params, limit],
         ).fetchall():
             hits.append(LookupHit("invoice", r[0], r[1], r[5], client_id=r[4], date=r[2], total=r[3],
                                   posted=bool(r[6])))

@@ -97,11 +97,16 @@ class LiveJob(EnginePart):
                 if w.order_ids:
                     await self._orders(w.order_ids)
             except Exception as exc:  # noqa: BLE001 - any failure goes to stats.last_error; the next tick retries
-                self.stats.last_error = describe(exc)
+                error = describe(exc)
                 if is_connectivity(exc):
                     self.reachable(False)
-                log.info("live refresh failed: %s", self.stats.last_error)
+                # The log says what changed, not every tick's outcome (a tick runs every 3 s).
+                if error != self.stats.last_error:
+                    log.warning("live refresh failed: %s", error)
+                self.stats.last_error = error
             else:
+                if self.stats.last_error is not None:
+                    log.info("live refresh works again")
                 self.stats.last_error = None
             self.stats.ticks += 1
             self.stats.requests += self.client.stats.requests - before

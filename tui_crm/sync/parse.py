@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tui_crm.domain.validation import normalize_phone
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
@@ -282,14 +283,16 @@ def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact]
     c, e = p["counterparty"], p["counterparty"].entity
     if flag(row, c.opt("is_folder"), e):
         return None
-    phones = [x.value for x in contacts if x.kind == "phone"]
+    # Phones normalised as the CRM stores its own (+7…); a value that is no phone number (an
+    # extension, a note) is kept as 1C has it.
+    phones = list(dict.fromkeys(normalize_phone(x.value) or x.value.strip() for x in contacts if x.kind == "phone"))
     emails = [x.value for x in contacts if x.kind == "email"]
     addresses = [x.value for x in contacts if x.kind == "address"]
     custom = custom_values(p.custom("client"), row, e)
     return (ref(row, c.f("id"), e, required=True), text(row, c.opt("code"), e), text(row, c.f("name"), e),
             text(row, c.opt("full_name"), e), text(row, c.f("inn"), e), text(row, c.opt("kpp"), e),
             text(row, c.opt("legal_form"), e), False, flag(row, c.opt("deletion_mark"), e),
-            text(row, c.opt("data_version"), e), " ".join(phones), emails[0] if emails else "",
+            text(row, c.opt("data_version"), e), phones, emails[0] if emails else "",
             addresses[0] if addresses else "", json.dumps(custom, ensure_ascii=False, sort_keys=True))
 
 

@@ -277,7 +277,17 @@ def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = ()) ->
         parts.append(substringof_number(c, text))
     if client_ids:
         parts.append(in_guids(c.f("client"), client_ids))
-    return Query(c.entity, tuple(c.select(*ORDER_STATE_FIELDS)), or_(*parts) or None, f"{c.f('date')} desc")
+    # The goods lines come along (same request), so shipped % can be worked out as in the store.
+    select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
+    return Query(c.entity, tuple(select), or_(*parts) or None, f"{c.f('date')} desc")
+
+
+def counterparties_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
+    """Id, code, name and ИНН of given counterparties, in batches (status names the clients of
+    the orders it found by number)."""
+    c = p["counterparty"]
+    return [Query(c.entity, tuple(c.select("id", "code", "name", "inn")), in_guids(c.f("id"), chunk), None)
+            for chunk in batches(ids, p.ids_per_request)]
 
 
 def substringof_number(c: Concept, text: str) -> str:
@@ -293,6 +303,7 @@ __all__ = [
     "contact_kinds",
     "contacts",
     "contracts_of",
+    "counterparties_by_id",
     "debt",
     "orders_by_id",
     "orders_since",

@@ -42,6 +42,10 @@ def create_scheduler(
 ) -> AsyncIOScheduler:
     """A scheduler with the pull, push and live jobs; call `.start()` inside the loop."""
     logging.getLogger("apscheduler").propagate = True
+    # APScheduler logs every run of every job at INFO ("Running job …", "… executed
+    # successfully"): with push every 2 s and live every 3 s that is most of the log. Its
+    # warnings (a missed or skipped run) and errors still go through.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run = spawn or _default_spawn
     scheduler = AsyncIOScheduler()
     now = datetime.now()
