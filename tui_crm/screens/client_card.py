@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     RadioButton,
@@ -47,6 +46,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 register({
@@ -233,7 +233,7 @@ class ClientCardScreen(HostedScreen[None]):
                 yield table
                 yield Label(tr("card.no_invoices"), id="no-invoices")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#invoice-table", DataTable)

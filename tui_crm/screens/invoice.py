@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui_crm.domain.invoice import (
@@ -52,6 +52,7 @@ from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.text import plain
 
@@ -318,7 +319,7 @@ class InvoiceScreen(HostedScreen[None]):
         yield Static("", id="inv-notes")
         yield Static("", id="inv-syncline")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#inv-lines", DataTable)

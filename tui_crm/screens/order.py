@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
@@ -38,6 +38,7 @@ from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 from tui_crm.widgets.text import plain
@@ -214,7 +215,7 @@ class OrderScreen(HostedScreen[None]):
                     yield DataTable(id="ord-shipments", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="ship-empty", classes="empty")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         def columns(table_id: str, spec: tuple[tuple[str, str, int], ...]) -> None:

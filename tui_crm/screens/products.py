@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Select
+from textual.widgets import DataTable, Input, Label, Select
 from textual.worker import get_current_worker
 
 from tui_crm.domain.money import format_money, format_qty
 from tui_crm.i18n import language, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 
@@ -68,7 +69,7 @@ class ProductsScreen(HostedScreen[None]):
         yield table
         yield Label("", id="hint")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.title = tr("products.title")

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui_crm.host import OutboxActed
@@ -27,6 +27,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.text import clean, plain
 
@@ -194,7 +195,7 @@ class SyncLogScreen(HostedScreen[None]):
         yield DataTable(id="sl-outbox", cursor_type="row", zebra_stripes=True)
         yield Static("", id="sl-detail")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         runs = self.query_one("#sl-runs", DataTable)
