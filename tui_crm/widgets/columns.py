@@ -7,7 +7,7 @@ decision and makes it again when the table is resized.
 
 The rules, in order:
 
-- every shown column gets at least its `min` width; a `fit` column (money, quantities) gets at
+- every shown column gets at least its `min` width and its header's; a `fit` column (money, quantities) gets at
   least the width of its widest cell, so an amount is never cut mid-number;
 - when even the minimum widths do not fit, the column with the highest `priority` number is
   dropped (0 = never dropped), and the next, until they fit;
@@ -73,7 +73,7 @@ def fit_columns(
     content = content or {}
 
     def least(col: Col) -> int:
-        floor = col.min or col.width
+        floor = max(col.min or col.width, Text(col.label).cell_len)  # a header is never cut
         return max(floor, content.get(col.key, 0)) if col.fit else floor
 
     def preferred(col: Col) -> int:
@@ -99,6 +99,22 @@ def fit_columns(
     if spare > 0 and growing:
         widths[growing[0].key] += spare
     return [(c, widths[c.key]) for c in shown]
+
+
+def pack(pieces: Sequence[tuple[str, str]], width: int, sep: str) -> list[list[tuple[str, str]]]:
+    """`(text, style)` pieces in lines of at most `width` cells, broken only between pieces (a
+    figure like `Total 3 816.63` is never split); a piece wider than `width` gets a line of its own."""
+    lines: list[list[tuple[str, str]]] = []
+    used = 0
+    for piece in pieces:
+        size = Text(piece[0]).cell_len
+        if lines and used + Text(sep).cell_len + size <= width:
+            lines[-1].append(piece)
+            used += Text(sep).cell_len + size
+        else:
+            lines.append([piece])
+            used = size
+    return lines
 
 
 Row = tuple[Mapping[str, Any], str | None]
