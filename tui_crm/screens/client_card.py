@@ -183,8 +183,12 @@ class ClientCardScreen(HostedScreen[None]):
         Binding("f3,alt+n", "new_invoice", tr("bind.new_invoice"), id="card.new_invoice"),
         Binding("f9,alt+a", "send_now", tr("bind.send_now"), id="card.send_now"),
         Binding("f7,alt+d", "open_duplicate", tr("bind.open_duplicate"), id="card.open_duplicate"),
-        Binding("alt+1", "show_tab('details')", tr("bind.tab_details"), show=False, id="card.tab_details"),
-        Binding("alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False, id="card.tab_invoices"),
+        # Tabs: ctrl+pageup/pagedown pass through tmux and SSH; alt+1/alt+2 too (widgets/keys.py).
+        # Priority: scrolling containers bind ctrl+pageup/pagedown to page left/right.
+        Binding("ctrl+pageup,alt+1", "show_tab('details')", tr("bind.tab_details"), show=False,
+                id="card.tab_details", priority=True),
+        Binding("ctrl+pagedown,alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False,
+                id="card.tab_invoices", priority=True),
         Binding("escape", "close", tr("bind.close"), id="card.close"),
     ]
 
