@@ -13,7 +13,13 @@ from textual.widgets import Input, Static
 from textual.widgets._footer import FooterKey
 
 from tests.clock import TestClock
-from tests.screens.test_80x24_snapshots import make_app, shipped_in_part, the_card, the_invoice, the_order
+from tests.screens.test_80x24_snapshots import (
+    make_app,
+    shipped_in_part,
+    the_card,
+    the_invoice,
+    the_order,
+)
 from tests.seed import seed_clients, seed_invoice, seed_store, settle
 from tui_crm.screens.client_card import ClientCardScreen
 from tui_crm.screens.invoice import InvoiceScreen
@@ -45,7 +51,7 @@ def test_columns_dropped_by_priority_and_money_never_narrower_than_its_widest_va
     wide = fit_columns(COLS, 120, {"amount": 12})
     assert [c.key for c, _ in wide] == ["no", "name", "amount", "vat", "note"]
     assert sum(w + 2 for _, w in wide) == 120  # the name takes what is left
-    narrow = dict((c.key, w) for c, w in fit_columns(COLS, 40, {"amount": 12}))
+    narrow = {c.key: w for c, w in fit_columns(COLS, 40, {"amount": 12})}
     assert list(narrow) == ["name", "amount", "vat"]  # note (2) and № (3) dropped, VAT (1) kept
     assert narrow["amount"] == 12  # "1 234 567.89": never cut
 
