@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -31,6 +31,7 @@ from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
 from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
+from tui_crm.widgets.keys import as_key, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean
@@ -107,6 +108,8 @@ class _ProductWatch:
     product_ids: tuple[str, ...]
 
 
+meta_digits_as_alt()
+
 class HostApp(App[None]):
     """The services and the engine wiring every screen needs. `service=None`: offline."""
 
@@ -143,6 +146,10 @@ class HostApp(App[None]):
         if isinstance(screen, Screen):
             localize_bindings(screen._bindings)
         return super().switch_screen(screen)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Alt keys (ESC-prefixed over SSH/tmux) only ever trigger bindings, never type text."""
+        await super().on_event(as_key(event))
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

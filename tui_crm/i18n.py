@@ -12,7 +12,7 @@ from typing import Any, Final
 _STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "app.title": {"en": "tui-crm", "ru": "tui-crm"},
     "products.title": {"en": "Products", "ru": "Товары"},
-    "products.search": {"en": "Search by name, code or article…", "ru": "Поиск по названию, коду, артикулу…"},
+    "products.search": {"en": "Name, code or article…", "ru": "Название, код, артикул…"},
     "products.warehouse": {"en": "Warehouse", "ru": "Склад"},
     "products.price_type": {"en": "Price type", "ru": "Тип цен"},
     "products.empty": {

@@ -68,7 +68,8 @@ async def test_retry_and_discard_by_keys_call_the_engine() -> None:
                     break
             assert rig.store.outbox_items() == []
             assert second.id not in rig.state.objects["Catalog_Контрагенты"]
-            table = app.screen.query_one("#sl-outbox")
-            assert "empty" in str(table.get_row_at(0)[0])
+            assert app.screen.query_one("#sl-outbox").row_count == 0
+            empty = app.screen.query_one("#sl-outbox-empty")
+            assert empty.display and "empty" in str(empty.render())
     finally:
         await rig.aclose()

@@ -21,7 +21,6 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     RadioButton,
@@ -47,6 +46,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 register({
@@ -178,8 +178,12 @@ class ClientCardScreen(HostedScreen[None]):
         Binding("f3,alt+n", "new_invoice", tr("bind.new_invoice"), id="card.new_invoice"),
         Binding("f9,alt+a", "send_now", tr("bind.send_now"), id="card.send_now"),
         Binding("f7,alt+d", "open_duplicate", tr("bind.open_duplicate"), id="card.open_duplicate"),
-        Binding("alt+1", "show_tab('details')", tr("bind.tab_details"), show=False, id="card.tab_details"),
-        Binding("alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False, id="card.tab_invoices"),
+        # Tabs: ctrl+pageup/pagedown pass through tmux and SSH; alt+1/alt+2 too (widgets/keys.py).
+        # Priority: scrolling containers bind ctrl+pageup/pagedown to page left/right.
+        Binding("ctrl+pageup,alt+1", "show_tab('details')", tr("bind.tab_details"), show=False,
+                id="card.tab_details", priority=True),
+        Binding("ctrl+pagedown,alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False,
+                id="card.tab_invoices", priority=True),
         Binding("escape", "close", tr("bind.close"), id="card.close"),
     ]
 
@@ -228,7 +232,7 @@ class ClientCardScreen(HostedScreen[None]):
                 yield table
                 yield Label(tr("card.no_invoices"), id="no-invoices")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#invoice-table", DataTable)

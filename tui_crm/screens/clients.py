@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.domain.models import SyncState
@@ -25,6 +25,8 @@ from tui_crm.i18n import language, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
+from tui_crm.widgets.columns import Col, FitTable
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 register({
@@ -101,22 +103,27 @@ class ClientsScreen(HostedScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(tr("clients.title"), id="title", classes="screen-title")
         yield Input(placeholder=tr("clients.search"), id="search")
-        table: DataTable[object] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FitTable(self.columns(), id="clients")
         yield Label("", id="hint")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.title = tr("clients.title")
-        table = self.query_one("#clients", DataTable)
-        table.add_column(tr("col.client"), key="name", width=36)
-        table.add_column(tr("col.inn"), key="inn", width=12)
-        table.add_column(tr("col.phone"), key="phone", width=20)
-        table.add_column(Text(tr("col.debt"), justify="right"), key="debt", width=12)
-        table.add_column(tr("col.sync"), key="sync", width=18)
         self.query_one("#search", Input).focus()
         self.run_search()
+
+    @staticmethod
+    def columns() -> list[Col]:
+        """By priority (docs: widgets/columns.py): the name and the debt always, then the state,
+        the phone, the ИНН; at 80 columns the ИНН goes first."""
+        return [
+            Col("name", tr("col.client"), 36, min=16, grow=True),
+            Col("inn", tr("col.inn"), 12, priority=3),
+            Col("phone", tr("col.phone"), 20, min=16, priority=2),
+            Col("debt", tr("col.debt"), 10, right=True, fit=True),
+            Col("sync", tr("col.sync"), 18, priority=1),
+        ]
 
     def on_screen_resume(self) -> None:
         """Back from a card: show what was saved there."""
@@ -153,10 +160,9 @@ class ClientsScreen(HostedScreen[None]):
     def _show(self, rows: list[ClientRow], text: str) -> None:
         more = len(rows) > self.LIMIT
         rows = rows[: self.LIMIT]
-        table = self.query_one("#clients", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one("#clients", FitTable)
         lang = language()
+        cells: list[tuple[dict[str, Text], str | None]] = []
         for r in rows:
             name = plain(r.name)
             badge = sync_badge(r.sync_state)
@@ -171,10 +177,10 @@ class ClientsScreen(HostedScreen[None]):
                 if r.debt is not None
                 else Text("—", justify="right", style="dim")
             )
-            table.add_row(name, plain(r.inn), plain(phone), debt, badge, key=r.id)
+            cells.append(({"name": name, "inn": plain(r.inn), "phone": plain(phone), "debt": debt, "sync": badge},
+                          r.id))
+        table.set_rows(cells)
         self._rows = rows
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
         hint = self.query_one("#hint", Label)
         if not rows:
             hint.update(plain(tr("clients.none_found", text=text) if text.strip() else tr("clients.empty")))

@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui_crm.domain.invoice import (
@@ -43,6 +43,7 @@ from tui_crm.screens.forms import (
     DateValidator,
     DiscountValidator,
     LineEditScreen,
+    check_date,
     check_discount,
     format_date,
     parse_date,
@@ -50,7 +51,9 @@ from tui_crm.screens.forms import (
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
+from tui_crm.widgets.columns import Col, FitTable, pack
 from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.text import plain
 
@@ -151,7 +154,7 @@ register(
         "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
         "iv.sync_failed_hint": {
             "en": " (sync log: details, retry)",
-            "ru": " (журнал синхронизации: подробности, повтор)",
+            "ru": " (журнал обмена: подробности, повтор)",
         },
         "iv.badge_sending": {"en": "Sending…", "ru": "Отправка…"},
         "iv.col_no": {"en": "№", "ru": "№"},
@@ -163,7 +166,7 @@ register(
         "iv.col_amount": {"en": "Amount", "ru": "Сумма"},
         "iv.col_vat_rate": {"en": "VAT%", "ru": "НДС%"},
         "iv.col_vat": {"en": "VAT", "ru": "НДС"},
-        "iv.col_free": {"en": "Free", "ru": "Свободно"},
+        "iv.col_free": {"en": "Free", "ru": "Своб."},
         "iv.bind_add_products": {"en": "Add products", "ru": "Подбор"},
         "iv.bind_edit_line": {"en": "Edit line", "ru": "Изменить"},
         "iv.bind_delete_line": {"en": "Delete line", "ru": "Удалить"},
@@ -194,6 +197,10 @@ register(
         "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
     }
 )
+
+# Below this many columns the header fields take two rows (the comment gets its own).
+NARROW = 100
+
 
 class Parts:
     """Styled pieces of one Static's text; styles may use theme variables (`$text-warning`)."""
@@ -311,25 +318,39 @@ class InvoiceScreen(HostedScreen[None]):
             comment = Input(id="inv-comment", max_length=500)
             comment.border_title = tr("iv.comment")
             yield comment
-        table: DataTable[object] = DataTable(id="inv-lines", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Static("", id="inv-problem", classes="form-problem -error")
+        yield FitTable(self.columns(), id="inv-lines")
         yield Static("", id="inv-totals")
         yield Static("", id="inv-notes")
         yield Static("", id="inv-syncline")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#inv-lines", DataTable)
-        for key, label, width in (
-            ("no", "iv.col_no", 2), ("product", "iv.col_product", 26), ("qty", "iv.col_qty", 7),
-            ("unit", "iv.col_unit", 4), ("price", "iv.col_price", 9), ("disc", "iv.col_disc", 6),
-            ("amount", "iv.col_amount", 10), ("vat_rate", "iv.col_vat_rate", 5), ("vat", "iv.col_vat", 8),
-            ("free", "iv.col_free", 8),
-        ):
-            table.add_column(tr(label), key=key, width=width)
-        table.focus()
+        self.set_class(self.app.size.width < NARROW, "-narrow")
+        self.query_one("#inv-lines", FitTable).focus()
         self._load(full=True)
+
+    @staticmethod
+    def columns() -> list[Col]:
+        """By priority (widgets/columns.py): product, quantity and amount always; then price, VAT,
+        free stock, unit, discount; the VAT rate and the line number go first when narrow."""
+        return [
+            Col("no", tr("iv.col_no"), 2, right=True, priority=9),
+            Col("product", tr("iv.col_product"), 26, min=18, grow=True),
+            Col("qty", tr("iv.col_qty"), 7, min=4, right=True, fit=True),
+            Col("unit", tr("iv.col_unit"), 4, min=3, priority=4),
+            Col("price", tr("iv.col_price"), 9, min=6, right=True, fit=True, priority=1),
+            Col("disc", tr("iv.col_disc"), 6, min=4, right=True, fit=True, priority=5),
+            Col("amount", tr("iv.col_amount"), 10, min=6, right=True, fit=True),
+            Col("vat_rate", tr("iv.col_vat_rate"), 5, min=4, right=True, priority=8),
+            Col("vat", tr("iv.col_vat"), 8, min=6, right=True, fit=True, priority=2),
+            Col("free", tr("iv.col_free"), 8, min=4, right=True, fit=True, priority=3),
+        ]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self._paint_totals()
 
     def on_unmount(self) -> None:
         self.host.unwatch_products(self)
@@ -493,11 +514,10 @@ class InvoiceScreen(HostedScreen[None]):
         return sync_label(rec.sync_state), SYNC_VARIANT[rec.sync_state]
 
     def _paint_lines(self) -> None:
-        table = self.query_one("#inv-lines", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one("#inv-lines", FitTable)
         inv = self.invoice
         doc_pct = inv.document_discount_pct
+        rows: list[tuple[dict[str, Text], str | None]] = []
         for n, (line, effective, vat) in enumerate(
             zip(inv.lines, inv.effective_lines, inv.line_vats(), strict=True), start=1
         ):
@@ -506,21 +526,19 @@ class InvoiceScreen(HostedScreen[None]):
                 disc.append("*")
             else:
                 disc = pct_text(line.discount_pct)
-            table.add_row(
-                Text(str(n), justify="right"),
-                plain(line.name),
-                qty_text(line.quantity),
-                plain(line.unit),
-                self._price_cell(line),
-                disc,
-                money_text(effective.amount),
-                Text(line.vat_rate.label, justify="right"),
-                money_text(vat),
-                self._free_cell(line),
-                key=f"{n}",
-            )
-        if inv.lines:
-            table.move_cursor(row=min(max(keep, 0), len(inv.lines) - 1), scroll=False)
+            rows.append(({
+                "no": Text(str(n), justify="right"),
+                "product": plain(line.name),
+                "qty": qty_text(line.quantity),
+                "unit": plain(line.unit),
+                "price": self._price_cell(line),
+                "disc": disc,
+                "amount": money_text(effective.amount),
+                "vat_rate": Text(line.vat_rate.label, justify="right"),
+                "vat": money_text(vat),
+                "free": self._free_cell(line),
+            }, f"{n}"))
+        table.set_rows(rows)
 
     def _price_cell(self, line: InvoiceLine) -> Text:
         if self._new_price(line) is not None:
@@ -546,16 +564,27 @@ class InvoiceScreen(HostedScreen[None]):
 
     def _paint_totals(self) -> None:
         inv = self.invoice
-        text = Parts()
         count = len(inv.lines)
         if inv.amount_includes_vat:
-            text.append(tr("iv.totals", count=count, gross=money_text(inv.gross_total).plain,
-                           discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain))
+            figures = tr("iv.totals", count=count, gross=money_text(inv.gross_total).plain,
+                         discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain)
         else:
-            text.append(tr("iv.totals_on_top", count=count, amount=money_text(inv.amount_total).plain,
-                           discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain))
-        text.append(tr("iv.total", total=money_text(inv.total).plain), style="bold")
-        self.query_one("#inv-totals", Static).update(text.content())
+            figures = tr("iv.totals_on_top", count=count, amount=money_text(inv.amount_total).plain,
+                         discount=money_text(inv.discount_total).plain, vat=money_text(inv.vat_total).plain)
+        totals = self.query_one("#inv-totals", Static)
+        # Broken only between figures, never inside one ("Total 3 816.63" stays whole), the total last.
+        pieces = [(piece, "") for piece in figures.split(" · ") if piece.strip()]
+        pieces.append((tr("iv.total", total=money_text(inv.total).plain), "bold"))
+        width = totals.size.width or self.app.size.width - 2
+        text = Parts()
+        for n, line in enumerate(pack(pieces, width, " · ")):
+            if n:
+                text.append("\n")
+            for k, (piece, style) in enumerate(line):
+                if k:
+                    text.append(" · ")
+                text.append(piece, style)
+        totals.update(text.content())
 
     def _paint_notes(self) -> None:
         notes = Parts()
@@ -652,20 +681,41 @@ class InvoiceScreen(HostedScreen[None]):
             name = next((r.name for r in self._price_types if r.id == msg.price_type_id), "")
             self.notify(tr("iv.repriced", count=changed, name=name), markup=False)
 
+    def _check_fields(self) -> None:
+        """The typed date and discount checked as typed (like the client card): the first
+        problem in words under the fields, the field marked by its validator."""
+        said: list[str] = []
+        _, date_problem = check_date(self.query_one("#inv-date", Input).value)
+        if date_problem is not None:
+            said.append(f"{tr('iv.date')}: {describe(date_problem)}")
+        _, discount_problem = check_discount(self.query_one("#inv-discount", Input).value, "invoice_discount")
+        if discount_problem is not None:
+            said.append(f"{tr('iv.discount')}: {discount_problem}")
+        line = self.query_one("#inv-problem", Static)
+        line.update(plain("⚠ " + "  ".join(said)) if said else "")
+        line.display = bool(said)
+
     @on(Input.Changed, "#inv-discount")
     def _discount_changed(self, event: Input.Changed) -> None:
-        value, _ = check_discount(event.value)
+        self._check_fields()
+        value, _ = check_discount(event.value, "invoice_discount")
         if value is not None and value != self.invoice.document_discount_pct:
             self._set_invoice(replace(self.invoice, document_discount_pct=value))
 
     @on(Input.Changed, "#inv-date")
     def _date_changed(self, event: Input.Changed) -> None:
+        self._check_fields()
         value = parse_date(event.value)
         if value is not None and value.date() != (self.date.date() if self.date else None):
             assert self.date is not None
             self.date = value.replace(hour=self.date.hour, minute=self.date.minute, second=self.date.second)
             self.dirty = True
             self._paint_head()
+
+    @on(Input.Blurred, "#inv-date")
+    def _date_left(self, event: Input.Blurred) -> None:
+        """Shown from its first character when left (item 10: `026-12-04` after editing)."""
+        event.input.cursor_position = 0
 
     @on(Input.Changed, "#inv-comment")
     def _comment_changed(self, event: Input.Changed) -> None:

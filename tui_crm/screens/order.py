@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
@@ -38,6 +38,8 @@ from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
+from tui_crm.widgets.columns import Col, FitTable
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 from tui_crm.widgets.text import plain
@@ -63,7 +65,7 @@ register(
             "en": "Shipped {share} by quantity ({covered} of {ordered})",
             "ru": "Отгружено {share} по количеству ({covered} из {ordered})",
         },
-        "od.as_of": {"en": "as of {age} ago", "ru": "обновлено {age} назад"},
+        "od.as_of": {"en": "as of {age} ago", "ru": "данные {age} назад"},
         "od.never": {"en": "not synced with accounting yet", "ru": "ещё не синхронизировано с учётом"},
         "od.stale": {"en": " (stale: sync is failing)", "ru": " (устарело: синхронизация не проходит)"},
         "od.stale_old": {"en": " (stale)", "ru": " (устарело)"},
@@ -83,7 +85,7 @@ register(
         "od.col_disc": {"en": "Disc.%", "ru": "Ск.%"},
         "od.col_amount": {"en": "Amount", "ru": "Сумма"},
         "od.col_vat": {"en": "VAT", "ru": "НДС"},
-        "od.col_shipped": {"en": "Shipped", "ru": "Отгружено"},
+        "od.col_shipped": {"en": "Shipped", "ru": "Отгр."},
         "od.col_date": {"en": "Date", "ru": "Дата"},
         "od.col_number": {"en": "Number", "ru": "Номер"},
         "od.col_kind": {"en": "Bank/cash", "ru": "Банк/касса"},
@@ -164,6 +166,52 @@ class OrderLoaded(Message):
     facts: OrderFacts
 
 
+# The tables' columns by priority (widgets/columns.py): what a line is, how many, how much and
+# how much of it went out stay at 80 columns; the line number and the discount go first.
+def item_columns() -> list[Col]:
+    return [
+        Col("no", tr("od.col_no"), 2, right=True, priority=6),
+        Col("product", tr("od.col_product"), 30, min=20, grow=True),
+        Col("qty", tr("od.col_qty"), 7, min=4, right=True, fit=True),
+        Col("unit", tr("od.col_unit"), 4, min=3, priority=3),
+        Col("price", tr("od.col_price"), 10, min=6, right=True, fit=True, priority=2),
+        Col("disc", tr("od.col_disc"), 6, min=4, right=True, fit=True, priority=5),
+        Col("amount", tr("od.col_amount"), 11, min=6, right=True, fit=True),
+        Col("vat", tr("od.col_vat"), 9, min=6, right=True, fit=True, priority=1),
+        Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
+    ]
+
+
+def payment_columns() -> list[Col]:
+    return [
+        Col("date", tr("od.col_date"), 10),
+        Col("number", tr("od.col_number"), 16, min=10, priority=1),
+        Col("kind", tr("od.col_kind"), 10, priority=2),
+        Col("amount", tr("od.col_amount"), 13, min=6, right=True, fit=True),
+        Col("note", tr("od.col_note"), 24, min=10, grow=True, priority=3),
+    ]
+
+
+def ship_line_columns() -> list[Col]:
+    return [
+        Col("product", tr("od.col_product"), 34, min=16, grow=True),
+        Col("ordered", tr("od.col_ordered"), 9, min=4, right=True, fit=True),
+        Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
+        Col("left", tr("od.col_left"), 9, min=4, right=True, fit=True, priority=1),
+        Col("pct", tr("od.col_pct"), 6, min=5, right=True, fit=True),
+    ]
+
+
+def shipment_columns() -> list[Col]:
+    return [
+        Col("date", tr("od.col_date"), 10),
+        Col("number", tr("od.col_doc"), 16, min=10, priority=1),
+        Col("product", tr("od.col_product"), 34, min=16, grow=True),
+        Col("qty", tr("od.col_qty"), 9, min=4, right=True, fit=True),
+        Col("unit", tr("od.col_unit"), 4, min=3, priority=2),
+    ]
+
+
 class OrderScreen(HostedScreen[None]):
     """One order as accounting sees it: items, payments, shipments, with their state and age."""
 
@@ -191,54 +239,33 @@ class OrderScreen(HostedScreen[None]):
             yield Label("", id="ord-title")
             yield Badge("", id="ord-posted")
             yield Badge("", id="ord-sync")
+            yield Label("", id="ord-age")
         with Horizontal(id="ord-sub"):
             yield Label("", id="ord-client")
+            yield Label("", id="ord-total")
             yield Badge("", id="ord-paid")
             yield Badge("", id="ord-shipped")
-            yield Label("", id="ord-age")
         with TabbedContent(id="ord-tabs", initial="items"):
             with TabPane(tr("od.tab_items"), id="items"):
-                yield DataTable(id="ord-items", cursor_type="row", zebra_stripes=True)
+                yield FitTable(item_columns(), id="ord-items")
             with TabPane(tr("od.tab_payment"), id="payment"):
                 yield Static("", id="pay-summary", classes="summary")
                 yield Static("", id="pay-bar", classes="bar")
-                yield DataTable(id="ord-payments", cursor_type="row", zebra_stripes=True)
+                yield FitTable(payment_columns(), id="ord-payments")
                 yield Static("", id="pay-empty", classes="empty")
             with TabPane(tr("od.tab_shipment"), id="shipment"):
                 yield Static("", id="ship-summary", classes="summary")
                 yield Static("", id="ship-bar", classes="bar")
                 with Vertical(id="ship-tables"):
                     yield Label(tr("od.by_line"), classes="caption")
-                    yield DataTable(id="ord-ship-lines", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(ship_line_columns(), id="ord-ship-lines")
                     yield Label(tr("od.documents"), classes="caption")
-                    yield DataTable(id="ord-shipments", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(shipment_columns(), id="ord-shipments")
                     yield Static("", id="ship-empty", classes="empty")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
-        def columns(table_id: str, spec: tuple[tuple[str, str, int], ...]) -> None:
-            table = self.query_one(table_id, DataTable)
-            for key, label, width in spec:
-                table.add_column(tr(label), key=key, width=width)
-
-        columns("#ord-items", (
-            ("no", "od.col_no", 2), ("product", "od.col_product", 30), ("qty", "od.col_qty", 7),
-            ("unit", "od.col_unit", 4), ("price", "od.col_price", 10), ("disc", "od.col_disc", 6),
-            ("amount", "od.col_amount", 11), ("vat", "od.col_vat", 9), ("shipped", "od.col_shipped", 9),
-        ))
-        columns("#ord-payments", (
-            ("date", "od.col_date", 10), ("number", "od.col_number", 16), ("kind", "od.col_kind", 10),
-            ("amount", "od.col_amount", 13), ("note", "od.col_note", 24),
-        ))
-        columns("#ord-ship-lines", (
-            ("product", "od.col_product", 34), ("ordered", "od.col_ordered", 9),
-            ("shipped", "od.col_shipped", 9), ("left", "od.col_left", 9), ("pct", "od.col_pct", 6),
-        ))
-        columns("#ord-shipments", (
-            ("date", "od.col_date", 10), ("number", "od.col_doc", 16), ("product", "od.col_product", 34),
-            ("qty", "od.col_qty", 9), ("unit", "od.col_unit", 4),
-        ))
         if self.host.live_clock:
             self.set_interval(1.0, self._paint_age)
         # The live job keeps this order's state, payments and shipments fresh while it is open.
@@ -332,9 +359,8 @@ class OrderScreen(HostedScreen[None]):
             tr("od.posted") if rec.posted else tr("od.not_posted"), "-warn" if rec.posted else "-muted"
         )
         self.query_one("#ord-sync", Badge).show(sync_label(rec.sync_state), SYNC_VARIANT[rec.sync_state])
-        client = plain(facts.client_name or "—", "bold")
-        client.append("  " + tr("od.total", total=money_text(rec.total).plain))
-        self.query_one("#ord-client", Label).update(client)
+        self.query_one("#ord-client", Label).update(plain(facts.client_name or "—", "bold"))
+        self.query_one("#ord-total", Label).update(tr("od.total", total=money_text(rec.total).plain))
         self._paint_items(rec)
         self._paint_payments(rec)
         self._paint_shipments(rec)
@@ -342,20 +368,22 @@ class OrderScreen(HostedScreen[None]):
 
     def _paint_items(self, rec: InvoiceRecord) -> None:
         _ordered, shipped = self._ordered_and_shipped()
-        table = self.query_one("#ord-items", DataTable)
-        table.clear()
+        table = self.query_one("#ord-items", FitTable)
+        rows: list[tuple[dict[str, Text], str | None]] = []
         inv = rec.invoice
         remaining = dict(shipped)
         for n, (line, vat) in enumerate(zip(inv.effective_lines, inv.line_vats(), strict=True), start=1):
             got = min(remaining.get(line.product_id, Decimal(0)), line.quantity)
             remaining[line.product_id] = remaining.get(line.product_id, Decimal(0)) - got
             style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
-            table.add_row(
-                Text(str(n), justify="right"), plain(line.name), qty_text(line.quantity), plain(line.unit),
-                money_text(line.price), qty_text(line.discount_pct) if line.discount_pct else Text(""),
-                money_text(line.amount), money_text(vat), qty_text(max(got, Decimal(0)), style=style),
-                key=str(n),
-            )
+            rows.append(({
+                "no": Text(str(n), justify="right"), "product": plain(line.name), "qty": qty_text(line.quantity),
+                "unit": plain(line.unit), "price": money_text(line.price),
+                "disc": qty_text(line.discount_pct) if line.discount_pct else Text(""),
+                "amount": money_text(line.amount), "vat": money_text(vat),
+                "shipped": qty_text(max(got, Decimal(0)), style=style),
+            }, str(n)))
+        table.set_rows(rows)
 
     def _paint_payments(self, rec: InvoiceRecord) -> None:
         facts = self.facts
@@ -377,17 +405,16 @@ class OrderScreen(HostedScreen[None]):
             Content.assemble((summary, "bold"), ("  ", ""), (tr("od.status_" + status.value), "$text-primary"))
         )
         self.query_one("#pay-bar", Static).update(progress_bar(share))
-        table = self.query_one("#ord-payments", DataTable)
-        table.clear()
+        payments: list[tuple[dict[str, Text], str | None]] = []
         for p in facts.payments:
             style = "" if p.posted else "dim strike"
-            table.add_row(
-                Text(format_day(p.date), style=style), plain(p.number, style),
-                Text(tr("od.bank") if p.kind == "bank" else tr("od.cash"), style=style),
-                money_text(p.amount, style=style),
-                Text("" if p.posted else tr("od.not_counted"), style="italic dim"),
-                key=p.id,
-            )
+            payments.append(({
+                "date": Text(format_day(p.date), style=style), "number": plain(p.number, style),
+                "kind": Text(tr("od.bank") if p.kind == "bank" else tr("od.cash"), style=style),
+                "amount": money_text(p.amount, style=style),
+                "note": Text("" if p.posted else tr("od.not_counted"), style="italic dim"),
+            }, p.id))
+        self.query_one("#ord-payments", FitTable).set_rows(payments)
         self.query_one("#pay-empty", Static).update(
             Text(tr("od.no_payments"), style="italic") if not facts.payments else ""
         )
@@ -410,30 +437,30 @@ class OrderScreen(HostedScreen[None]):
             )
         )
         self.query_one("#ship-bar", Static).update(progress_bar(share))
-        lines = self.query_one("#ord-ship-lines", DataTable)
-        lines.clear()
+        lines: list[tuple[dict[str, Text], str | None]] = []
         names = {line.product_id: line.name for line in rec.invoice.lines}
         for product_id, qty in ordered.items():
             got = max(shipped.get(product_id, Decimal(0)), Decimal(0))
             left = max(qty - got, Decimal(0))
             line_share = min(got / qty, Decimal(1)) if qty > 0 else Decimal(0)
             style = "green" if left == 0 else ("yellow" if got > 0 else "")
-            lines.add_row(
-                plain(names.get(product_id, product_id)), qty_text(qty), qty_text(got, style=style),
-                qty_text(left), Text(share_text(line_share), justify="right", style=style),
-                key=product_id,
-            )
-        docs = self.query_one("#ord-shipments", DataTable)
-        docs.clear()
+            lines.append(({
+                "product": plain(names.get(product_id, product_id)), "ordered": qty_text(qty),
+                "shipped": qty_text(got, style=style), "left": qty_text(left),
+                "pct": Text(share_text(line_share), justify="right", style=style),
+            }, product_id))
+        self.query_one("#ord-ship-lines", FitTable).set_rows(lines)
+        docs: list[tuple[dict[str, Text], str | None]] = []
         for s in facts.shipments:
             style = "" if s.posted else "dim strike"
             for i, sl in enumerate(s.lines or ()):
-                docs.add_row(
-                    Text(format_day(s.date) if i == 0 else "", style=style),
-                    plain(s.number if i == 0 else "", style),
-                    plain(sl.name, style), qty_text(sl.quantity, style=style), plain(sl.unit, style),
-                    key=f"{s.id}:{sl.line_no}",
-                )
+                docs.append(({
+                    "date": Text(format_day(s.date) if i == 0 else "", style=style),
+                    "number": plain(s.number if i == 0 else "", style),
+                    "product": plain(sl.name, style), "qty": qty_text(sl.quantity, style=style),
+                    "unit": plain(sl.unit, style),
+                }, f"{s.id}:{sl.line_no}"))
+        self.query_one("#ord-shipments", FitTable).set_rows(docs)
         self.query_one("#ship-empty", Static).update(
             Text(tr("od.no_shipments"), style="italic") if not facts.shipments else ""
         )

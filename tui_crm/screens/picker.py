@@ -34,6 +34,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedModal
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
+from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns
 from tui_crm.widgets.money import money_text, qty_text
 from tui_crm.widgets.text import plain
 
@@ -176,6 +177,18 @@ class ProductsFound(Message):
     seconds: float
 
 
+def picker_columns() -> list[Col]:
+    """By priority (widgets/columns.py): name, free stock, price and unit always; the code goes
+    first when narrow (typing it still finds the product)."""
+    return [
+        Col("code", tr("col.code"), 12, priority=1),
+        Col("name", tr("col.name"), 46, min=38, grow=True),
+        Col("free", tr("col.free"), 9, min=6, right=True, fit=True),
+        Col("price", tr("col.price"), 11, min=8, right=True, fit=True),
+        Col("unit", tr("col.unit"), 6, min=4),
+    ]
+
+
 class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     """Search as you type, `enter` → quantity → line added; stays open until `escape`.
 
@@ -216,6 +229,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         self._inflight = False
         self._again = False
         self._watched: tuple[str, ...] = ()
+        self._layout: list[tuple[Col, int]] = []
         # For bench/picker.py: (text, perf_counter) after the table for `text` was painted.
         self.last_render: tuple[str, float] | None = None
 
@@ -242,17 +256,48 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             yield Label(tr("pk.keys"), id="picker-keys")
 
     def on_mount(self) -> None:
-        table = self.query_one("#picker-table", PickerTable)
-        table.add_column(tr("col.code"), key="code", width=12)
-        table.add_column(tr("col.name"), key="name", width=46)
-        table.add_column(tr("col.free"), key="free", width=9)
-        table.add_column(tr("col.price"), key="price", width=11)
-        table.add_column(tr("col.unit"), key="unit", width=6)
+        self._lay_columns()
         self.query_one("#picker-search", Input).focus()
         self.request_search()
 
     def on_unmount(self) -> None:
         self.host.unwatch_products(self)
+
+    # -- columns by width (widgets/columns.py) -----------------------------------------------
+    def _lay_columns(self) -> bool:
+        """Choose the columns for the table's width and the widest figures shown; True if they
+        changed (the table is then emptied, to be refilled by the caller)."""
+        table = self.query_one("#picker-table", PickerTable)
+        width = (table.region.width or self.app.size.width - 6) - table.styles.gutter.width - SCROLLBAR
+        cells = [self._cells(self._rows[pid]) for pid in self._order]
+        layout = fit_columns(picker_columns(), width, content_widths(cells))
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        table.clear(columns=True)
+        for col, col_width in layout:
+            table.add_column(col.header(), key=col.key, width=col_width)
+        return True
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self._lay_columns() and self._order:
+            self._fill([self._rows[pid] for pid in self._order])
+
+    @staticmethod
+    def _cells(r: PickerRow) -> dict[str, Text]:
+        return {
+            "code": plain(r.code),
+            "name": plain(r.name),
+            "free": qty_text(r.free_stock, style="bold red" if r.free_stock <= 0 else ""),
+            "price": money_text(r.price),
+            "unit": plain(r.unit),
+        }
+
+    def _fill(self, rows: list[PickerRow]) -> None:
+        keys = [col.key for col, _ in self._layout]
+        self.query_one("#picker-table", PickerTable).show_rows(
+            [tuple(cells[k] for k in keys) for cells in map(self._cells, rows)]
+        )
 
     # -- searching ---------------------------------------------------------------------------
     @property
@@ -299,20 +344,10 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         keep: str | None = None
         if table.row_count and self._shown_text == text:  # same search re-read: keep the row
             keep = self._product_at(table.cursor_row)
-        table.show_rows(
-            [
-                (
-                    plain(r.code),
-                    plain(r.name),
-                    qty_text(r.free_stock, style="bold red" if r.free_stock <= 0 else ""),
-                    money_text(r.price),
-                    plain(r.unit),
-                )
-                for r in rows
-            ]
-        )
         self._order = [r.product_id for r in rows]
         self._rows = {r.product_id: r for r in rows}
+        self._lay_columns()  # a wider price than the column has: the column widens (never cut)
+        self._fill(rows)
         if keep is not None and keep in self._rows:
             table.move_cursor(row=self._order.index(keep), scroll=False)
         elif self._shown_text != text:  # a new search starts at its first row

@@ -11,13 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Select
+from textual.widgets import DataTable, Input, Label, Select
 from textual.worker import get_current_worker
 
 from tui_crm.domain.money import format_money, format_qty
 from tui_crm.i18n import language, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
+from tui_crm.widgets.columns import Col, FitTable
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 
@@ -33,6 +35,18 @@ class ProductsLoaded(Message):
 class RefsLoaded(Message):
     warehouses: list[NamedRef]
     price_types: list[NamedRef]
+
+
+def product_columns() -> list[Col]:
+    """By priority (widgets/columns.py): name, free stock, price and unit always; the code goes
+    first when narrow (it is still searched by)."""
+    return [
+        Col("code", tr("col.code"), 12, priority=1),
+        Col("name", tr("col.name"), 48, min=24, grow=True),
+        Col("free", tr("col.free"), 10, min=6, right=True, fit=True),
+        Col("price", tr("col.price"), 12, min=8, right=True, fit=True),
+        Col("unit", tr("col.unit"), 6, min=4),
+    ]
 
 
 class ProductsScreen(HostedScreen[None]):
@@ -64,20 +78,13 @@ class ProductsScreen(HostedScreen[None]):
             yield Select[str]([], prompt=tr("products.warehouse"), id="warehouse", allow_blank=True)
             yield Select[str]([], prompt=tr("products.price_type"), id="price-type", allow_blank=True)
             yield Input(placeholder=tr("products.search"), id="search")
-        table: DataTable[object] = DataTable(id="products", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FitTable(product_columns(), id="products")
         yield Label("", id="hint")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
         self.title = tr("products.title")
-        table = self.query_one("#products", DataTable)
-        table.add_column(tr("col.code"), key="code", width=12)
-        table.add_column(tr("col.name"), key="name", width=48)
-        table.add_column(tr("col.free"), key="free", width=10)
-        table.add_column(tr("col.price"), key="price", width=12)
-        table.add_column(tr("col.unit"), key="unit", width=6)
         self.query_one("#search", Input).focus()
         self.reload_refs()
 
@@ -138,10 +145,9 @@ class ProductsScreen(HostedScreen[None]):
         self._show(msg.rows, msg.query[2])
 
     def _show(self, rows: list[PickerRow], text: str) -> None:
-        table = self.query_one("#products", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one("#products", FitTable)
         lang = language()
+        cells: list[tuple[dict[str, Text], str | None]] = []
         for r in rows:
             free = Text(format_qty(r.free_stock, lang), justify="right")  # type: ignore[arg-type]
             if r.free_stock <= 0:
@@ -151,9 +157,9 @@ class ProductsScreen(HostedScreen[None]):
                 if r.price is not None
                 else Text("—", justify="right", style="dim")
             )
-            table.add_row(plain(r.code), plain(r.name), free, price, plain(r.unit), key=r.product_id)
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
+            cells.append(({"code": plain(r.code), "name": plain(r.name), "free": free, "price": price,
+                           "unit": plain(r.unit)}, r.product_id))
+        table.set_rows(cells)
         hint = self.query_one("#hint", Label)
         if not rows:
             empty = tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")

@@ -19,20 +19,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui_crm.host import OutboxActed
 from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
+from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.text import clean, plain
 
 register(
     {
-        "sl.title": {"en": "Sync log", "ru": "Журнал синхронизации"},
+        "sl.title": {"en": "Sync log", "ru": "Журнал обмена"},
         "sl.runs": {"en": "Recent runs", "ru": "Последние запуски"},
         "sl.outbox": {"en": "Outbox: waiting to go to accounting", "ru": "Исходящие: ждут отправки в учёт"},
         "sl.no_runs": {"en": "No sync runs yet.", "ru": "Синхронизация ещё не запускалась."},
@@ -54,6 +56,14 @@ register(
         "sl.col_state": {"en": "State", "ru": "Состояние"},
         "sl.col_attempts": {"en": "Tries", "ru": "Попыт."},
         "sl.col_next": {"en": "Next try", "ru": "Следующая"},
+        "sl.job_pull": {"en": "pull", "ru": "загрузка"},
+        "sl.job_push": {"en": "push", "ru": "отправка"},
+        "sl.job_mirror": {"en": "catalog", "ru": "каталог"},
+        "sl.job_counterparties": {"en": "counterparties", "ru": "контрагенты"},
+        "sl.job_orders": {"en": "orders", "ru": "заказы"},
+        "sl.job_payments": {"en": "payments", "ru": "оплаты"},
+        "sl.job_shipments": {"en": "shipments", "ru": "отгрузки"},
+        "sl.job_debt": {"en": "debt", "ru": "долги"},
         "sl.seconds": {"en": "{n} s", "ru": "{n} с"},
         "sl.ok": {"en": "OK", "ru": "ОК"},
         "sl.failed": {"en": "Failed", "ru": "Ошибка"},
@@ -103,13 +113,49 @@ register(
         "sl.bind_refresh": {"en": "Refresh", "ru": "Обновить"},
         "sl.bind_back": {"en": "Back", "ru": "Назад"},
         "sl.bind_close": {"en": "Close", "ru": "Закрыть"},
-        "sl.cmd": {"en": "Sync log", "ru": "Журнал синхронизации"},
+        "sl.cmd": {"en": "Sync log", "ru": "Журнал обмена"},
         "sl.cmd_help": {
             "en": "Recent sync runs, 1C's errors, the outbox with retry and discard",
-            "ru": "Запуски синхронизации, ошибки 1С, исходящие с повтором и отменой",
+            "ru": "Запуски обмена, ошибки 1С, исходящие с повтором и отменой",
         },
     }
 )
+
+
+def job_name(job: str) -> str:
+    """A sync job's name in the interface language (an unknown one as recorded)."""
+    key = f"sl.job_{job}"
+    return tr(key) if job in JOBS else job
+
+
+JOBS = ("pull", "push", "mirror", "counterparties", "orders", "payments", "shipments", "debt")
+
+
+def run_columns() -> list[Col]:
+    """By priority (widgets/columns.py): when, what, the result and 1C's error stay at 80 columns."""
+    return [
+        Col("started", tr("sl.col_started"), 14),
+        Col("job", tr("sl.col_job"), 10, min=8),
+        Col("took", tr("sl.col_took"), 7, min=6, right=True, fit=True, priority=2),
+        Col("result", tr("sl.col_result"), 7, min=6),
+        Col("rows", tr("sl.col_rows"), 6, min=5, right=True, fit=True, priority=3),
+        Col("req", tr("sl.col_requests"), 5, right=True, fit=True, priority=1),
+        Col("error", tr("sl.col_error"), 40, min=16, grow=True),
+    ]
+
+
+def outbox_columns() -> list[Col]:
+    """By priority: what, its state and error stay; the tries, the action and the number go first."""
+    return [
+        Col("no", tr("sl.col_no"), 4, right=True, priority=4),
+        Col("what", tr("sl.col_what"), 7, min=6),
+        Col("object", tr("sl.col_object"), 22, min=14),
+        Col("action", tr("sl.col_action"), 8, priority=3),
+        Col("state", tr("sl.col_state"), 8),
+        Col("tries", tr("sl.col_attempts"), 6, right=True, priority=2),
+        Col("next", tr("sl.col_next"), 14, priority=1),
+        Col("error", tr("sl.col_error"), 22, min=12, grow=True),
+    ]
 
 
 def _when(value: datetime | None) -> str:
@@ -189,28 +235,16 @@ class SyncLogScreen(HostedScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(tr("sl.title"), id="sl-title")
         yield Label(tr("sl.runs"), classes="caption")
-        yield DataTable(id="sl-runs", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(tr("sl.no_runs"), style="italic"), id="sl-runs-empty", classes="empty")
+        yield FitTable(run_columns(), id="sl-runs")
         yield Label(tr("sl.outbox"), classes="caption")
-        yield DataTable(id="sl-outbox", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(tr("sl.no_outbox"), style="italic"), id="sl-outbox-empty", classes="empty")
+        yield FitTable(outbox_columns(), id="sl-outbox")
         yield Static("", id="sl-detail")
         yield self.status_bar()
-        yield Footer()
+        yield CrmFooter()
 
     def on_mount(self) -> None:
-        runs = self.query_one("#sl-runs", DataTable)
-        for key, label, width in (
-            ("started", "sl.col_started", 14), ("job", "sl.col_job", 8), ("took", "sl.col_took", 6),
-            ("result", "sl.col_result", 7), ("rows", "sl.col_rows", 6), ("req", "sl.col_requests", 5),
-            ("error", "sl.col_error", 40),
-        ):
-            runs.add_column(tr(label), key=key, width=width)
-        outbox = self.query_one("#sl-outbox", DataTable)
-        for key, label, width in (
-            ("no", "sl.col_no", 4), ("what", "sl.col_what", 7), ("object", "sl.col_object", 22),
-            ("action", "sl.col_action", 8), ("state", "sl.col_state", 8), ("tries", "sl.col_attempts", 6),
-            ("next", "sl.col_next", 14), ("error", "sl.col_error", 22),
-        ):
-            outbox.add_column(tr(label), key=key, width=width)
         self.action_reload()
 
     # -- loading -----------------------------------------------------------------------------
@@ -230,9 +264,7 @@ class SyncLogScreen(HostedScreen[None]):
     @on(LogLoaded)
     def _loaded(self, msg: LogLoaded) -> None:
         self.runs, self.outbox, self.labels = msg.runs, msg.outbox, msg.labels
-        runs = self.query_one("#sl-runs", DataTable)
-        keep = runs.cursor_row
-        runs.clear()
+        runs: list[tuple[dict[str, Text], str | None]] = []
         for run in msg.runs:
             if run.ok is None:
                 result = Text(tr("sl.running"), style="italic")
@@ -244,34 +276,29 @@ class SyncLogScreen(HostedScreen[None]):
             if run.finished_at is not None:
                 seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}"
                 took = tr("sl.seconds", n=seconds.replace(".", ",") if ui_lang() == "ru" else seconds)
-            runs.add_row(
-                Text(_when(run.started_at)), Text(run.job), Text(took, justify="right"), result,
-                Text(str(run.rows_read), justify="right"), Text(str(run.requests), justify="right"),
-                plain(first_line(run.error), "red"), key=f"run:{run.id}",
-            )
-        if msg.runs:
-            runs.move_cursor(row=min(max(keep, 0), len(msg.runs) - 1), scroll=False)
-        else:
-            runs.add_row(Text(tr("sl.no_runs"), style="italic dim"), key="run:none")
-        outbox = self.query_one("#sl-outbox", DataTable)
-        keep = outbox.cursor_row
-        outbox.clear()
+            runs.append(({
+                "started": Text(_when(run.started_at)), "job": Text(job_name(run.job)),
+                "took": Text(took, justify="right"), "result": result,
+                "rows": Text(str(run.rows_read), justify="right"), "req": Text(str(run.requests), justify="right"),
+                "error": plain(first_line(run.error), "red"),
+            }, f"run:{run.id}"))
+        self.query_one("#sl-runs", FitTable).set_rows(runs)
+        self.query_one("#sl-runs-empty").display = not msg.runs
+        outbox: list[tuple[dict[str, Text], str | None]] = []
         for item in msg.outbox:
             state_style = {"failed": "bold red", "sending": "italic"}.get(item.state, "")
             kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind
             action = tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action
             state = tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state
-            outbox.add_row(
-                Text(str(item.id), justify="right"), Text(kind),
-                plain(msg.labels.get(item.id, item.object_id)), Text(action),
-                Text(state, style=state_style),
-                Text(str(item.attempts), justify="right"), Text(_when(item.next_attempt_at)),
-                plain(first_line(item.last_error), "red"), key=f"out:{item.id}",
-            )
-        if msg.outbox:
-            outbox.move_cursor(row=min(max(keep, 0), len(msg.outbox) - 1), scroll=False)
-        else:
-            outbox.add_row(Text(tr("sl.no_outbox"), style="italic dim"), key="out:none")
+            outbox.append(({
+                "no": Text(str(item.id), justify="right"), "what": Text(kind),
+                "object": plain(msg.labels.get(item.id, item.object_id)), "action": Text(action),
+                "state": Text(state, style=state_style),
+                "tries": Text(str(item.attempts), justify="right"), "next": Text(_when(item.next_attempt_at)),
+                "error": plain(first_line(item.last_error), "red"),
+            }, f"out:{item.id}"))
+        self.query_one("#sl-outbox", FitTable).set_rows(outbox)
+        self.query_one("#sl-outbox-empty").display = not msg.outbox
         self._show_detail()
 
     @on(Worker.StateChanged)

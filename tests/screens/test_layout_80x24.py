@@ -1,0 +1,227 @@
+"""80×24 as text (issue 11): columns by priority, footers with help and quit, header fields
+checked as typed, Alt keys that never type, the sync log's words in Russian."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual._xterm_parser import XTermParser
+from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
+
+from tests.clock import TestClock
+from tests.screens.test_80x24_snapshots import (
+    make_app,
+    shipped_in_part,
+    the_card,
+    the_invoice,
+    the_order,
+)
+from tests.seed import seed_clients, seed_invoice, seed_store, settle
+from tui_crm.screens.client_card import ClientCardScreen
+from tui_crm.screens.invoice import InvoiceScreen
+from tui_crm.store import Store
+from tui_crm.widgets.columns import Col, FitTable, fit_columns, pack
+from tui_crm.widgets.money import money_text
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    seed_store(s)
+    seed_clients(s)
+    yield s
+    s.close()
+
+
+# -- the helper --------------------------------------------------------------------------------
+COLS = [
+    Col("no", "№", 2, priority=3),
+    Col("name", "Name", 30, min=10, grow=True),
+    Col("amount", "Amount", 6, right=True, fit=True),
+    Col("vat", "VAT", 8, fit=True, priority=1),
+    Col("note", "Note", 20, priority=2),
+]
+
+
+def test_columns_dropped_by_priority_and_money_never_narrower_than_its_widest_value() -> None:
+    wide = fit_columns(COLS, 120, {"amount": 12})
+    assert [c.key for c, _ in wide] == ["no", "name", "amount", "vat", "note"]
+    assert sum(w + 2 for _, w in wide) == 120  # the name takes what is left
+    narrow = {c.key: w for c, w in fit_columns(COLS, 40, {"amount": 12})}
+    assert list(narrow) == ["name", "amount", "vat"]  # note (2) and № (3) dropped, VAT (1) kept
+    assert narrow["amount"] == 12  # "1 234 567.89": never cut
+
+
+def test_a_header_is_never_cut() -> None:
+    [(_, width)] = fit_columns([Col("state", "Состояние", 8)], 80)
+    assert width == len("Состояние")
+
+
+def test_totals_break_between_figures_only() -> None:
+    pieces = [("Lines 3", ""), ("VAT 447.43", ""), ("Total 3 816.63", "bold")]
+    lines = pack(pieces, 24, " · ")
+    assert lines == [[("Lines 3", ""), ("VAT 447.43", "")], [("Total 3 816.63", "bold")]]
+
+
+# -- the screens at 80×24 ----------------------------------------------------------------------
+def footer_text(app) -> str:
+    return " ".join(f"{k.key_display} {k.description}" for k in app.screen.query(FooterKey))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)])
+async def test_invoice_footer_keeps_help_and_quit(store: Store, size: tuple[int, int]) -> None:
+    seed_invoice(store)
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        the_invoice(app)
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        shown = [k.description for k in keys]
+        assert shown[0] == "Help" and "Quit" in shown
+        # every key shown lies whole inside the screen
+        assert all(k.region.right <= size[0] for k in keys), footer_text(app)
+
+
+async def test_order_items_keep_amount_vat_and_shipped_whole_at_80(store: Store) -> None:
+    shipped_in_part(store)
+    app = make_app(store, "ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        the_order(app)
+        await settle(pilot)
+        table = app.screen.query_one("#ord-items", FitTable)
+        assert {"product", "qty", "amount", "vat", "shipped", "price", "unit"} <= set(table.shown)
+        widths = {col.key.value: col.width for col in table.columns.values()}
+        assert widths["amount"] >= len(money_text(Decimal("1636.38")).plain)
+
+
+async def test_clients_list_shows_debt_at_80(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#clients", FitTable)
+        assert "debt" in table.shown and "name" in table.shown
+        assert sum(col.width + 2 for col in table.columns.values()) <= 79
+
+
+async def test_invoice_date_and_discount_checked_as_typed(store: Store) -> None:
+    seed_invoice(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        the_invoice(app)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InvoiceScreen)
+        problem = screen.query_one("#inv-problem", Static)
+        assert not problem.display
+        screen.query_one("#inv-date", Input).value = "31.02.2026"
+        screen.query_one("#inv-discount", Input).value = "150"
+        await settle(pilot)
+        said = str(problem.render())
+        assert problem.display and "Date" in said and "Disc" in said
+        screen.query_one("#inv-date", Input).value = "2026-12-04"
+        screen.query_one("#inv-discount", Input).value = "5"
+        await settle(pilot)
+        assert not problem.display
+
+
+async def test_date_field_shows_the_whole_date_after_editing(store: Store) -> None:
+    seed_invoice(store)
+    app = make_app(store, "ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        the_invoice(app)
+        await settle(pilot)
+        date = app.screen.query_one("#inv-date", Input)
+        date.focus()
+        await pilot.press("end", *["backspace"] * 10, *"4.12.2026", "tab")
+        await settle(pilot)
+        assert date.value == "4.12.2026"
+        assert date.scroll_offset.x == 0 and date.size.width > len("04.12.2026")
+
+
+# -- item 12: Alt keys ---------------------------------------------------------------------------
+def keys_of(raw: str):
+    """The key events Textual's terminal parser makes of `raw` (as tmux sends it), then idle."""
+    parser = XTermParser()
+    return [*parser.feed(raw), *parser.feed("")]
+
+
+def test_escape_digit_is_alt_digit_not_an_option_character() -> None:
+    import tui_crm.host  # noqa: F401 - installs the key mapping
+
+    assert [k.key for k in keys_of("\x1b2")] == ["alt+2"]  # was "™" (a macOS Option character)
+
+
+async def test_alt_keys_from_tmux_never_type_into_the_card(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        the_card(app)
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, ClientCardScreen)
+        name = card.query_one("#name", Input)
+        before = name.value
+        name.focus()
+        for key in keys_of("\x1b2"):  # what tmux sends for M-2: to the Invoices tab
+            app.post_message(key)
+        await settle(pilot)
+        assert card.query_one("#tabs").active == "invoices"
+        for key in keys_of("\x1b1"):  # M-1: back to Details
+            app.post_message(key)
+        await settle(pilot)
+        assert card.query_one("#tabs").active == "details"
+        name.focus()
+        for key in keys_of("\x1bq"):  # an Alt key nothing is bound to
+            app.post_message(key)
+        await settle(pilot)
+        assert name.value == before and not card.dirty
+        await pilot.press("ctrl+pagedown")
+        await settle(pilot)
+        assert card.query_one("#tabs").active == "invoices"
+        await pilot.press("ctrl+pageup")
+        await settle(pilot)
+        assert card.query_one("#tabs").active == "details"
+
+
+# -- item 13: the sync log in Russian ------------------------------------------------------------
+async def test_sync_log_words_in_russian(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    try:
+        seed_store(store)
+        app = make_app(store, "ru")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("f6")
+            await settle(pilot)
+            screen = app.screen
+            assert "Журнал обмена" in str(screen.query_one("#sl-title").render())
+            assert screen.query_one("#sl-outbox-empty").display
+            assert "Исходящих нет: всё передано в учёт." in str(screen.query_one("#sl-outbox-empty").render())
+            runs = screen.query_one("#sl-runs", FitTable)
+            jobs = {str(runs.get_cell_at((row, 1))) for row in range(runs.row_count)}
+            assert jobs and not jobs & {"pull", "orders", "debt"}, jobs
+            headers = {str(col.label): col.width for col in screen.query_one("#sl-outbox", FitTable).columns.values()}
+            assert all(width >= len(label) for label, width in headers.items()), headers
+
+    finally:
+        store.close()
+
+
+def test_one_russian_name_for_the_sync_log() -> None:
+    from tui_crm.i18n import set_language, tr
+
+    set_language("ru")
+    try:
+        assert tr("bind.sync_log") == tr("sl.title") == tr("sl.cmd") == "Журнал обмена"
+    finally:
+        set_language("en")
+
+
