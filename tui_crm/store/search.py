@@ -34,3 +34,15 @@ def search_key(text: str) -> str:
 def search_key_sql(expression: str) -> str:
     """SQL computing the same key from an already lower-cased column or expression."""
     return f"translate({expression}, '{_FROM}', '{_TO}')"
+
+
+# What may precede a word inside a name ("Сахар-песок", "Сок (яблоко)", «Весна»); none of these
+# is folded or blanked by the key, so `sep + key` is found in a search column as typed. Each is
+# one more contains() per hit when ranking (bench/picker.py), so the list stays short.
+WORD_SEPARATORS = " -/(«\""
+
+
+def word_start_needles(key: str) -> list[str]:
+    """The strings whose presence in a search column means a word there starts with `key`
+    (a search key): the key after each word separator. Passed as query parameters."""
+    return [sep + key for sep in WORD_SEPARATORS]
