@@ -305,7 +305,18 @@ async def test_order_toasts_when_a_payment_or_shipment_arrives(store: Store) -> 
         await pilot.press("3")
         await settle(pilot)
         assert app.screen.query_one("#ord-tabs").active == "shipment"
-        assert "Partially shipped 61 %" in str(app.screen.query_one("#ord-shipped").render())
+        # 10 l of milk shipped; 4 pcs of coffee and 2.5 kg of cheese not: not "10 of 16.5 = 61 %"
+        # of litres, pieces and kilograms added up, but 899.00 of 4 017.50 by amount.
+        assert "Partially shipped 22 %" in str(app.screen.query_one("#ord-shipped").render())
+        summary = str(app.screen.query_one("#ship-summary").render())
+        assert "Shipped 22 % by amount (899.00 of 4 017.50)" in summary
+        by_line = app.screen.query_one("#ord-ship-lines")
+        rows = [[str(c).strip() for c in by_line.get_row_at(i)] for i in range(by_line.row_count)]
+        assert [row[1:] for row in rows] == [
+            ["10", "10", "0", "л", "100 %"],
+            ["4", "0", "4", "шт", "0 %"],
+            ["2.5", "0", "2.5", "кг", "0 %"],
+        ]
 
 
 # -- sync log ----------------------------------------------------------------------------------

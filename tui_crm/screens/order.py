@@ -1,7 +1,8 @@
 """Order view: tabs Items / Payment / Shipment for one invoice, with paid and shipped state.
 
-Paid % is amount-based (Σ posted payments / order total), shipped % is quantity-based per line
-(Σ min(shipped, ordered) / Σ ordered) — both derived by `tui_crm.domain.status`, never here.
+Paid % is amount-based (Σ posted payments / order total), shipped % too (Σ shipped part of each
+line's amount / order total; the quantities are shown per line, each in its own unit) — both
+derived by `tui_crm.domain.status`, never here.
 Every figure says how old it is ("as of 12 s ago", from the last successful pull) and turns
 visibly stale when sync is failing. When a re-read finds a new payment or shipment while the
 screen is open, a toast says so (unless the sync engine's own event already did).
@@ -26,11 +27,13 @@ from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
 from tui_crm.domain.status import (
+    OrderedLine,
     PaymentStatus,
     ShipmentStatus,
     paid_share,
     payment_status,
     shipment_status,
+    shipped_by_line,
     shipped_share,
     total_paid,
 )
@@ -60,8 +63,8 @@ register(
         "od.left_to_pay": {"en": " · to pay {left}", "ru": " · к оплате {left}"},
         "od.overpaid_by": {"en": " · overpaid by {over}", "ru": " · переплата {over}"},
         "od.shipped_summary": {
-            "en": "Shipped {share} by quantity ({covered} of {ordered})",
-            "ru": "Отгружено {share} по количеству ({covered} из {ordered})",
+            "en": "Shipped {share} by amount ({shipped} of {total})",
+            "ru": "Отгружено {share} по сумме ({shipped} из {total})",
         },
         "od.as_of": {"en": "as of {age} ago", "ru": "обновлено {age} назад"},
         "od.never": {"en": "not synced with accounting yet", "ru": "ещё не синхронизировано с учётом"},
@@ -232,8 +235,9 @@ class OrderScreen(HostedScreen[None]):
             ("amount", "od.col_amount", 13), ("note", "od.col_note", 24),
         ))
         columns("#ord-ship-lines", (
-            ("product", "od.col_product", 34), ("ordered", "od.col_ordered", 9),
-            ("shipped", "od.col_shipped", 9), ("left", "od.col_left", 9), ("pct", "od.col_pct", 6),
+            ("product", "od.col_product", 29), ("ordered", "od.col_ordered", 9),
+            ("shipped", "od.col_shipped", 9), ("left", "od.col_left", 9), ("unit", "od.col_unit", 4),
+            ("pct", "od.col_pct", 6),
         ))
         columns("#ord-shipments", (
             ("date", "od.col_date", 10), ("number", "od.col_doc", 16), ("product", "od.col_product", 34),
@@ -316,6 +320,12 @@ class OrderScreen(HostedScreen[None]):
                 shipped[sl.product_id] = shipped.get(sl.product_id, Decimal(0)) + sl.quantity
         return ordered, shipped
 
+    def _lines(self) -> list[OrderedLine[str]]:
+        """The order's lines for the shipped share: product, quantity, amount as sent to 1C."""
+        assert self.facts is not None and self.facts.record is not None
+        return [OrderedLine(line.product_id, line.quantity, line.amount)
+                for line in self.facts.record.invoice.effective_lines]
+
     # -- rendering ---------------------------------------------------------------------------
     def _paint(self) -> None:
         facts = self.facts
@@ -345,15 +355,16 @@ class OrderScreen(HostedScreen[None]):
         table = self.query_one("#ord-items", DataTable)
         table.clear()
         inv = rec.invoice
-        remaining = dict(shipped)
-        for n, (line, vat) in enumerate(zip(inv.effective_lines, inv.line_vats(), strict=True), start=1):
-            got = min(remaining.get(line.product_id, Decimal(0)), line.quantity)
-            remaining[line.product_id] = remaining.get(line.product_id, Decimal(0)) - got
+        by_line = shipped_by_line(self._lines(), shipped)
+        for n, (line, vat, ls) in enumerate(
+            zip(inv.effective_lines, inv.line_vats(), by_line, strict=True), start=1
+        ):
+            got = ls.shipped
             style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
             table.add_row(
                 Text(str(n), justify="right"), plain(line.name), qty_text(line.quantity), plain(line.unit),
                 money_text(line.price), qty_text(line.discount_pct) if line.discount_pct else Text(""),
-                money_text(line.amount), money_text(vat), qty_text(max(got, Decimal(0)), style=style),
+                money_text(line.amount), money_text(vat), qty_text(got, style=style),
                 key=str(n),
             )
 
@@ -396,32 +407,29 @@ class OrderScreen(HostedScreen[None]):
         facts = self.facts
         assert facts is not None
         ordered, shipped = self._ordered_and_shipped()
-        share = shipped_share(ordered, shipped)
+        by_line = shipped_by_line(self._lines(), shipped)
+        share = shipped_share(self._lines(), shipped)
         status = shipment_status(ordered, shipped)
         self.query_one("#ord-shipped", Badge).show(
             f"{tr('od.status_' + status.value)} {share_text(share)}", _SHIP_VARIANT[status]
         )
-        covered = sum((min(max(shipped.get(k, Decimal(0)), Decimal(0)), q) for k, q in ordered.items()), Decimal(0))
+        done = sum((ls.shipped_amount for ls in by_line), Decimal(0))
         self.query_one("#ship-summary", Static).update(
             Content.assemble(
-                (tr("od.shipped_summary", share=share_text(share), covered=qty_text(covered).plain,
-                    ordered=qty_text(sum(ordered.values(), Decimal(0))).plain), "bold"),
+                (tr("od.shipped_summary", share=share_text(share), shipped=money_text(done).plain,
+                    total=money_text(rec.total).plain), "bold"),
                 ("  ", ""), (tr("od.status_" + status.value), "$text-primary"),
             )
         )
         self.query_one("#ship-bar", Static).update(progress_bar(share))
         lines = self.query_one("#ord-ship-lines", DataTable)
         lines.clear()
-        names = {line.product_id: line.name for line in rec.invoice.lines}
-        for product_id, qty in ordered.items():
-            got = max(shipped.get(product_id, Decimal(0)), Decimal(0))
-            left = max(qty - got, Decimal(0))
-            line_share = min(got / qty, Decimal(1)) if qty > 0 else Decimal(0)
-            style = "green" if left == 0 else ("yellow" if got > 0 else "")
+        for n, (line, ls) in enumerate(zip(rec.invoice.lines, by_line, strict=True), start=1):
+            style = "green" if ls.left == 0 else ("yellow" if ls.shipped > 0 else "")
             lines.add_row(
-                plain(names.get(product_id, product_id)), qty_text(qty), qty_text(got, style=style),
-                qty_text(left), Text(share_text(line_share), justify="right", style=style),
-                key=product_id,
+                plain(line.name or line.product_id), qty_text(ls.ordered), qty_text(ls.shipped, style=style),
+                qty_text(ls.left), plain(line.unit), Text(share_text(ls.share), justify="right", style=style),
+                key=str(n),
             )
         docs = self.query_one("#ord-shipments", DataTable)
         docs.clear()
