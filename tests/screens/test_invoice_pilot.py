@@ -341,3 +341,26 @@ async def test_sync_log_copy_and_no_retry_without_the_engine(store: Store) -> No
         assert [(i.id, i.state) for i in store.outbox_items()] == before
         toasts = [n.message for n in app._notifications]
         assert sum(t.startswith("Not connected to accounting") for t in toasts) == 2, toasts
+
+
+async def test_over_stock_warning_only_while_the_order_can_change(store: Store) -> None:
+    """Issue 11 item 9: 10 l of milk (6 free) and 2.5 kg of cheese (2 free) are flagged on a draft;
+    once accounting posts (and reserves, then ships) the order, the warning goes: its own reserve
+    is in the reserved figure, and nothing can be changed on it."""
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#inv-lines")
+        free = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert [cell.startswith("⚠") for cell in free] == [True, False, True]
+        assert "2 line(s) above free stock" in str(screen.query_one("#inv-notes").render())
+        mark_posted(store)
+        add_shipment(store, "РТ-000015", ((1, "10"),))
+        screen.refresh_data()
+        await settle(pilot)
+        assert screen.locked
+        free = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert not any("⚠" in cell for cell in free), free
+        assert "above free stock" not in str(screen.query_one("#inv-notes").render())
