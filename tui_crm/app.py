@@ -11,17 +11,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import DataTable, Input, Static, Tab
 
+from tui_crm.config import save_ui_state
 from tui_crm.host import HostApp
-from tui_crm.i18n import localize_bindings, register, set_language, tr
-from tui_crm.screens.base import HostedScreen
+from tui_crm.i18n import (
+    Translated,
+    key_for,
+    language,
+    localize_bindings,
+    register,
+    set_language,
+    tr,
+)
+from tui_crm.screens.base import HostedModal, HostedScreen
 from tui_crm.screens.clients import ClientsScreen
 from tui_crm.screens.commands import (
     AppProvider,
@@ -54,7 +68,48 @@ register({
         "ru": "Перейти к счёту или клиенту: номер, название, телефон, ИНН…",
     },
     "palette.placeholder": {"en": "Search for commands…", "ru": "Поиск команд…"},
+    # One command switches to the other language; its title names that language in itself,
+    # so an operator who cannot read the current one still finds it.
+    "sys.language": {"en": "Язык интерфейса: русский", "ru": "Interface language: English"},
+    "sys.language_help": {"en": "Switch the interface to Russian (remembered for next time)",
+                          "ru": "Переключить интерфейс на английский (запоминается)"},
+    "sys.not_saved": {"en": "Could not remember the choice: {error}",
+                      "ru": "Не удалось запомнить выбор: {error}"},
 })
+
+
+def relabel(screen: Screen[object]) -> None:
+    """Put a screen's fixed texts into the current language: key labels (footer, F1), catalog
+    strings in labels and placeholders, the screen's title, table headers and tab names. What a
+    screen paints from data (and catalog strings formatted with figures) is repainted by its
+    `refresh_data()`."""
+    localize_bindings(screen._bindings)
+    for widget in screen.walk_children():
+        localize_bindings(widget._bindings)
+    title = screen.title
+    title_key = key_for(title) if title else None
+    for static in screen.query(Static):
+        content = static.content
+        if isinstance(content, Translated):
+            if content == title:  # Textual keeps a screen's title as a plain str: its label knows the key
+                title_key = content.i18n_key
+            static.update(tr(content.i18n_key))
+    if title_key is not None:
+        screen.title = tr(title_key)
+    for field in screen.query(Input):
+        if isinstance(field.placeholder, Translated):
+            field.placeholder = tr(field.placeholder.i18n_key)
+    for table in screen.query(DataTable):
+        for column in table.ordered_columns:
+            key = key_for(column.label.plain)
+            if key is not None:
+                column.label = Text(tr(key), style=column.label.style, justify=column.label.justify)
+        table._clear_caches()  # the header's cells are cached by row, column and style only
+        table.refresh()
+    for tab in screen.query(Tab):
+        key = key_for(tab.label.plain)
+        if key is not None:
+            tab.label = tr(key)
 
 
 class CrmApp(HostApp):
@@ -88,6 +143,7 @@ class CrmApp(HostApp):
         home: str = "clients",
         language: str | None = None,
         demo_url: str | None = None,
+        ui_state: Path | None = None,
     ) -> None:
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
@@ -99,6 +155,7 @@ class CrmApp(HostApp):
         self._theme_name = theme
         self._home = home
         self.demo_url = demo_url  # `tui-crm demo`: the sandbox's URL, shown in F1 help
+        self._ui_state = ui_state  # where the theme and language chosen here are remembered
         localize_bindings(self._bindings)
 
     def on_mount(self) -> None:
@@ -106,6 +163,10 @@ class CrmApp(HostApp):
         # on_mount of every class in the MRO, so it is not called from here.
         if self._theme_name and self._theme_name in self.available_themes:
             self.theme = self._theme_name
+        # Subscribed after the start-up theme is set: only the operator's choices are saved
+        # (from the palette's "Theme: …" commands or Textual's theme picker alike).
+        # Textual publishes the change on the next turn of the loop: subscribe after that one.
+        self.call_next(self.theme_changed_signal.subscribe, self, self._theme_chosen)
         self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
         if self._autosync and self.service is not None:
             self._scheduler = create_scheduler(
@@ -125,9 +186,32 @@ class CrmApp(HostApp):
         if self.service is not None:
             await self.service.aclose()
 
+    def _theme_chosen(self, theme: Theme) -> None:
+        self._remember(theme=theme.name)
+
+    def _remember(self, *, theme: str | None = None, language: str | None = None) -> None:
+        if self._ui_state is None:
+            return
+        problem = save_ui_state(self._ui_state, theme=theme, language=language)
+        if problem is not None:
+            self.notify(tr("sys.not_saved", error=problem), severity="warning")
+
+    def switch_language(self, lang: str) -> None:
+        """Speak `lang` ("en" | "ru") from now on, on every screen of the stack, and remember it."""
+        set_language(lang)
+        self._remember(language=language())
+        localize_bindings(self._bindings)
+        for screen in self.screen_stack:
+            relabel(screen)
+            if isinstance(screen, HostedScreen | HostedModal):
+                screen.refresh_data()
+        self.refresh_bindings()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, worded in the interface language."""
         yield SystemCommand(tr("sys.theme"), tr("sys.theme_help"), self.action_change_theme)
+        other = "en" if language() == "ru" else "ru"
+        yield SystemCommand(tr("sys.language"), tr("sys.language_help"), partial(self.switch_language, other))
         yield SystemCommand(tr("sys.quit"), tr("sys.quit_help"), self.action_quit)
         if screen.query("HelpPanel"):
             yield SystemCommand(tr("sys.keys"), tr("sys.keys_help"), self.action_hide_help_panel)

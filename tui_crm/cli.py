@@ -44,9 +44,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | None = None) -> int:
+    from tui_crm.config import ui_choices
     from tui_crm.i18n import set_language
 
-    set_language(settings.ui.resolved_language())  # before the screens are imported: bindings read it
+    lang, theme, ui_state = ui_choices(settings, theme)  # as chosen in the app last time, unless told
+    set_language(lang)  # before the screens are imported: bindings read it
     from tui_crm.runtime import freeze_startup_objects, tune_for_terminal
 
     tune_for_terminal()  # before Textual is imported
@@ -74,7 +76,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-                 live_seconds=settings.sync.live_seconds, theme=theme or settings.ui.theme, demo_url=demo_url)
+                 live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url)
     freeze_startup_objects()
     try:
         app.run()

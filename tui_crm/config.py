@@ -7,7 +7,9 @@ clear: the file names an environment variable or a 0600 file that holds the pass
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import locale
 import math
 import os
@@ -98,9 +100,10 @@ class UiSettings:
     language: str = "auto"
     theme: str = "textual-dark"
 
-    def resolved_language(self) -> str:
-        """'en' or 'ru': the configured one, else the locale's."""
-        lang = os.environ.get(LANGUAGE_ENV) or self.language
+    def resolved_language(self, saved: str | None = None) -> str:
+        """'en' or 'ru': TUI_CRM_LANG, else the one last chosen in the app (`saved`, from the UI
+        state file), else the configured one, else the locale's."""
+        lang = os.environ.get(LANGUAGE_ENV) or saved or self.language
         if lang in ("en", "ru"):
             return lang
         loc = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
@@ -309,3 +312,71 @@ def load(path: Path | None = None) -> Settings:
     if os.environ.get(STORE_ENV):
         settings = replace(settings, store_path=_store_path(os.environ[STORE_ENV], STORE_ENV))
     return settings
+
+
+# -- what the operator chose in the app: theme and language ------------------------------------
+# Kept in a small JSON file beside the store (the user's own data folder, or the demo's), not in
+# config.toml: the app never rewrites a file the user edits by hand. A missing, unreadable or
+# malformed file, or a bad value in it, means "nothing chosen" (the config file and the locale
+# decide); the next choice rewrites the file whole. Writes are atomic (temp file + rename), so
+# a crash mid-write leaves the previous file.
+UI_STATE_FILE = "ui-state.json"
+_MAX_THEME = 64
+
+
+@dataclass(frozen=True)
+class UiState:
+    theme: str | None = None
+    language: str | None = None  # "en" | "ru"
+
+
+def ui_state_path(store_path: Path) -> Path:
+    return store_path.expanduser().parent / UI_STATE_FILE
+
+
+def _theme_name(value: object) -> str | None:
+    if not isinstance(value, str) or not value or len(value) > _MAX_THEME:
+        return None
+    return value if all(c.isalnum() or c in "-_." for c in value) else None
+
+
+def load_ui_state(path: Path) -> UiState:
+    """The saved choices; never raises (an unusable file or value is ignored)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return UiState()
+    if not isinstance(data, dict):
+        return UiState()
+    lang = data.get("language")
+    return UiState(theme=_theme_name(data.get("theme")), language=lang if lang in ("en", "ru") else None)
+
+
+def save_ui_state(path: Path, *, theme: str | None = None, language: str | None = None) -> str | None:
+    """Remember a theme and/or a language (the other choice is kept). Returns None, or why the
+    file could not be written (the caller tells the operator; the app goes on)."""
+    current = load_ui_state(path)
+    state = UiState(
+        theme=_theme_name(theme) or current.theme,
+        language=language if language in ("en", "ru") else current.language,
+    )
+    data = {k: v for k, v in (("theme", state.theme), ("language", state.language)) if v is not None}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return f"{path}: {exc.strerror or exc}"
+    return None
+
+
+def ui_choices(settings: Settings, theme_flag: str | None = None) -> tuple[str, str, Path]:
+    """(language, theme, UI state file) for a run of the app. Language: TUI_CRM_LANG, else the
+    one chosen in the app last time, else ui.language, else the locale. Theme: --theme, else
+    the one chosen in the app last time, else ui.theme."""
+    path = ui_state_path(settings.store_path)
+    saved = load_ui_state(path)
+    return settings.ui.resolved_language(saved.language), theme_flag or saved.theme or settings.ui.theme, path

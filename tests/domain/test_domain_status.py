@@ -1,4 +1,4 @@
-"""Paid (amount-based) and shipped (quantity-based, per line) state of an order."""
+"""Paid and shipped (both amount-based; quantities per line, in their own units) state of an order."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from tui_crm.domain.status import (
+    OrderedLine,
     PaymentStatus,
     ShipmentStatus,
     format_percent,
@@ -14,6 +15,8 @@ from tui_crm.domain.status import (
     paid_share,
     payment_status,
     shipment_status,
+    shipped_amount,
+    shipped_by_line,
     shipped_share,
     total_paid,
 )
@@ -81,56 +84,99 @@ def test_status_labels_and_values() -> None:
 
 
 ORDERED = {1: D("10"), 2: D("5"), 3: D("5")}
+# The same three lines with amounts: 10 × 100.00, 5 × 20.00, 5 × 20.00 (total 1 200.00).
+LINES = [OrderedLine(1, D("10"), D("1000.00")), OrderedLine(2, D("5"), D("100.00")),
+         OrderedLine(3, D("5"), D("100.00"))]
 
 
-def test_shipped_share_partial() -> None:
-    assert shipped_share(ORDERED, {1: D("4")}) == D("0.2")
+def test_shipped_share_partial_is_by_amount() -> None:
+    assert shipped_share(LINES, {1: D("4")}) == D("400.00") / D("1200.00")
     assert shipment_status(ORDERED, {1: D("4")}) is ShipmentStatus.PARTIALLY_SHIPPED
 
 
 def test_shipped_share_full() -> None:
-    assert shipped_share(ORDERED, dict(ORDERED)) == 1
+    assert shipped_share(LINES, dict(ORDERED)) == 1
     assert shipment_status(ORDERED, dict(ORDERED)) is ShipmentStatus.SHIPPED
 
 
 def test_overshipping_one_line_does_not_cover_another() -> None:
     shipped = {1: D("20"), 2: D("5")}  # line 1 twice over, line 3 untouched
-    assert shipped_share(ORDERED, shipped) == D("0.75")
+    assert shipped_share(LINES, shipped) == D("1100.00") / D("1200.00")
     assert shipment_status(ORDERED, shipped) is ShipmentStatus.PARTIALLY_SHIPPED
     assert overshipped_lines(ORDERED, shipped) == {1: D("10.000")}
 
 
 def test_overshipping_every_line_is_shipped_capped_at_one() -> None:
     shipped = {1: D("11"), 2: D("6"), 3: D("5")}
-    assert shipped_share(ORDERED, shipped) == 1
+    assert shipped_share(LINES, shipped) == 1
     assert shipment_status(ORDERED, shipped) is ShipmentStatus.SHIPPED
 
 
 def test_unordered_goods_ignored_but_reported() -> None:
     shipped = {99: D("3")}
-    assert shipped_share(ORDERED, shipped) == 0
+    assert shipped_share(LINES, shipped) == 0
     assert shipment_status(ORDERED, shipped) is ShipmentStatus.NOT_SHIPPED
     assert overshipped_lines(ORDERED, shipped) == {99: D("3.000")}
 
 
 def test_returns_net_below_zero_count_as_nothing() -> None:
     shipped = {1: D("-2"), 2: D("5")}
-    assert shipped_share(ORDERED, shipped) == D("0.25")
+    assert shipped_share(LINES, shipped) == D("100.00") / D("1200.00")
 
 
-def test_fractional_quantities() -> None:
-    ordered = {"a": D("2.5"), "b": D("0.5")}
-    assert shipped_share(ordered, {"a": D("1.25")}) == D("1.25") / D("3")
+def test_mixed_units_are_weighed_by_amount_not_added_up() -> None:
+    """Issue 11 item 8: 5 of 13 "units" = 38 % added litres, kilograms and packs. By amount: a
+    cheap litre shipped in full weighs little next to an expensive pack not shipped at all."""
+    lines = [
+        OrderedLine("juice", D("10"), D("899.00")),   # 10 l × 89.90
+        OrderedLine("cheese", D("2.5"), D("1722.50")),  # 2.5 kg × 689.00
+        OrderedLine("tea", D("0.5"), D("144.50")),    # half a pack of 289.00
+    ]
+    shipped = {"juice": D("4"), "cheese": D("2"), "tea": D("0")}  # 6 of 13 "units" would be 46 %
+    by_line = shipped_by_line(lines, shipped)
+    assert [(ls.shipped, ls.ordered, ls.shipped_amount) for ls in by_line] == [
+        (D("4.000"), D("10.000"), D("359.60")),
+        (D("2.000"), D("2.500"), D("1378.00")),
+        (D("0.000"), D("0.500"), D("0.00")),
+    ]
+    assert [ls.share for ls in by_line] == [D("0.4"), D("0.8"), 0]
+    assert shipped_amount(lines, shipped) == D("1737.60")
+    share = shipped_share(lines, shipped)
+    assert share == D("1737.60") / D("2766.00")
+    assert format_percent(share) == "63 %"
+    # the cheap litres all shipped and the half pack: 10.5 of 13 "units" would be 81 %
+    shipped = {"juice": D("10"), "cheese": D("0"), "tea": D("0.5")}
+    assert format_percent(shipped_share(lines, shipped)) == "38 %"  # (899.00 + 144.50) / 2766.00
 
 
-def test_nothing_to_ship() -> None:
-    assert shipped_share({}, {}) == 0
+def test_a_line_part_is_rounded_as_1c_rounds_and_a_full_line_counts_whole() -> None:
+    lines = [OrderedLine("a", D("3"), D("100.00")), OrderedLine("b", D("1"), D("0.01"))]
+    # 100.00 × 1 / 3 = 33.333… → 33.33; 100.00 × 0.5 / 3 = 16.666… → 16.67 (half away from zero)
+    assert [ls.shipped_amount for ls in shipped_by_line(lines, {"a": D("1")})] == [D("33.33"), D("0.00")]
+    assert shipped_by_line(lines, {"a": D("0.5")})[0].shipped_amount == D("16.67")
+    assert shipped_by_line([OrderedLine("a", D("2"), D("0.05"))], {"a": D("1")})[0].shipped_amount == D("0.03")
+    assert shipped_share(lines, {"a": D("3"), "b": D("1")}) == 1
+
+
+def test_a_product_on_two_lines_fills_them_in_order() -> None:
+    lines = [OrderedLine("p", D("2"), D("200.00")), OrderedLine("p", D("3"), D("240.00"))]
+    by_line = shipped_by_line(lines, {"p": D("4")})
+    assert [(ls.shipped, ls.left) for ls in by_line] == [(D("2.000"), D("0.000")), (D("2.000"), D("1.000"))]
+    assert [ls.shipped_amount for ls in by_line] == [D("200.00"), D("160.00")]
+
+
+def test_free_lines_and_nothing_to_ship() -> None:
+    assert shipped_share([], {}) == 0
+    free = [OrderedLine("a", D("1"), D("0"))]
+    assert shipped_share(free, {}) == 0
+    assert shipped_share(free, {"a": D("1")}) == 1
     assert shipment_status({}, {}) is ShipmentStatus.NOT_SHIPPED
     assert shipment_status({1: D("0")}, {1: D("1")}) is ShipmentStatus.NOT_SHIPPED
 
 
 def test_not_shipped() -> None:
     assert shipment_status(ORDERED, {}) is ShipmentStatus.NOT_SHIPPED
+    assert shipped_share(LINES, {}) == 0
 
 
 @pytest.mark.parametrize(

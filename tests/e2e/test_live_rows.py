@@ -91,7 +91,7 @@ async def test_price_and_stock_changed_in_accounting_repaint_picker_and_invoice(
             code = cell(table, row, 0)
             await pilot.press(*code.lower())
             await wait_for(pilot, lambda: table.row_count == 1, f"the search for {code}")
-            await pilot.press("enter", "enter")
+            await pilot.press("enter")  # Enter in the search adds the highlighted row
             await wait_for(pilot, lambda: type(app.screen).__name__ == "QuantityScreen", "the quantity form")
             app.screen.query_one("#qty-input", Input).value = "1"
             await pilot.press("enter")

@@ -111,8 +111,7 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             code = str(table.get_row_at(row_index)[0]).strip()
             await pilot.press(*code.lower())
             await wait_for(pilot, lambda: table.row_count == 1, f"the search for {code}")
-            await pilot.press("enter")  # to the list
-            await pilot.press("enter")  # ask the quantity
+            await pilot.press("enter")  # in the search: ask the quantity of the highlighted row
             await wait_for(pilot, lambda: type(app.screen).__name__ == "QuantityScreen", "the quantity form")
             qty_input = app.screen.query_one("#qty-input", Input)
             qty_input.value = ""

@@ -305,7 +305,18 @@ async def test_order_toasts_when_a_payment_or_shipment_arrives(store: Store) -> 
         await pilot.press("3")
         await settle(pilot)
         assert app.screen.query_one("#ord-tabs").active == "shipment"
-        assert "Partially shipped 61 %" in str(app.screen.query_one("#ord-shipped").render())
+        # 10 l of milk shipped; 4 pcs of coffee and 2.5 kg of cheese not: not "10 of 16.5 = 61 %"
+        # of litres, pieces and kilograms added up, but 899.00 of 4 017.50 by amount.
+        assert "Partially shipped 22 %" in str(app.screen.query_one("#ord-shipped").render())
+        summary = str(app.screen.query_one("#ship-summary").render())
+        assert "Shipped 22 % by amount (899.00 of 4 017.50)" in summary
+        by_line = app.screen.query_one("#ord-ship-lines")
+        rows = [[str(c).strip() for c in by_line.get_row_at(i)] for i in range(by_line.row_count)]
+        assert [row[1:] for row in rows] == [
+            ["10", "10", "0", "л", "100 %"],
+            ["4", "0", "4", "шт", "0 %"],
+            ["2.5", "0", "2.5", "кг", "0 %"],
+        ]
 
 
 # -- sync log ----------------------------------------------------------------------------------
@@ -330,3 +341,26 @@ async def test_sync_log_copy_and_no_retry_without_the_engine(store: Store) -> No
         assert [(i.id, i.state) for i in store.outbox_items()] == before
         toasts = [n.message for n in app._notifications]
         assert sum(t.startswith("Not connected to accounting") for t in toasts) == 2, toasts
+
+
+async def test_over_stock_warning_only_while_the_order_can_change(store: Store) -> None:
+    """Issue 11 item 9: 10 l of milk (6 free) and 2.5 kg of cheese (2 free) are flagged on a draft;
+    once accounting posts (and reserves, then ships) the order, the warning goes: its own reserve
+    is in the reserved figure, and nothing can be changed on it."""
+    seed_invoice(store)
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#inv-lines")
+        free = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert [cell.startswith("⚠") for cell in free] == [True, False, True]
+        assert "2 line(s) above free stock" in str(screen.query_one("#inv-notes").render())
+        mark_posted(store)
+        add_shipment(store, "РТ-000015", ((1, "10"),))
+        screen.refresh_data()
+        await settle(pilot)
+        assert screen.locked
+        free = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert not any("⚠" in cell for cell in free), free
+        assert "above free stock" not in str(screen.query_one("#inv-notes").render())

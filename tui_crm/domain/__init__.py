@@ -32,12 +32,16 @@ from tui_crm.domain.money import (
 )
 from tui_crm.domain.problems import Code, Problem, ValidationError
 from tui_crm.domain.status import (
+    LineShipment,
+    OrderedLine,
     PaymentStatus,
     ShipmentStatus,
     format_percent,
     paid_share,
     payment_status,
     shipment_status,
+    shipped_amount,
+    shipped_by_line,
     shipped_share,
     total_paid,
 )
@@ -59,6 +63,8 @@ __all__ = [
     "Code",
     "Invoice",
     "InvoiceLine",
+    "LineShipment",
+    "OrderedLine",
     "PaymentStatus",
     "PriceType",
     "Problem",
@@ -86,6 +92,8 @@ __all__ = [
     "round_money",
     "round_qty",
     "shipment_status",
+    "shipped_amount",
+    "shipped_by_line",
     "shipped_share",
     "to_money",
     "total_paid",

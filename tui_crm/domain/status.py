@@ -5,9 +5,15 @@ Rules (docs/architecture.md §1, after ERPNext's ``per_billed``/``per_delivered`
 - **paid share** is amount-based: Σ posted payments settled against the order / order total.
   Payments are signed: a refund or a storno (reversal) arrives as a negative amount and reduces
   what was paid. The share is *not* capped, so an overpaid order shows e.g. ``125 %``.
-- **shipped share** is quantity-based per line: Σ min(shipped, ordered) / Σ ordered. Shipping
-  more of one line than ordered does not make up for another line shipped short, and a line's
-  net shipped quantity below zero (more returned than shipped) counts as zero.
+- **shipped share** is amount-based: Σ over lines of the line's amount × min(shipped, ordered) ÷
+  ordered, ÷ the order total (Σ line amounts). Quantities of different units (litres, kilograms,
+  packs) are never added up; each line's shipped quantity is shown in its own unit. A line's
+  amount is its sum as sent to 1C (line and document discounts folded in), so "line price" is
+  the price actually charged, and a fully shipped order is exactly 100 %. A line's shipped part
+  is rounded to kopecks as 1C rounds (half away from zero); a fully shipped line counts its whole
+  amount. Shipping more of one line than ordered does not make up for another line shipped
+  short, and a line's net shipped quantity below zero (more returned than shipped) counts as
+  zero. Shipments name products, not lines: a product on two lines fills them in line order.
 
 Statuses are derived from amounts/quantities, not from rounded percentages, so "99.99 %" is
 never displayed as Paid and a kopeck short is still Partially paid.
@@ -15,14 +21,17 @@ never displayed as Paid and a kopeck short is still Partially paid.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_qty, to_money
 
 __all__ = [
+    "LineShipment",
+    "OrderedLine",
     "PaymentStatus",
     "ShipmentStatus",
     "format_percent",
@@ -30,6 +39,8 @@ __all__ = [
     "paid_share",
     "payment_status",
     "shipment_status",
+    "shipped_amount",
+    "shipped_by_line",
     "shipped_share",
     "total_paid",
 ]
@@ -144,20 +155,88 @@ def _covered(
     return ordered_total, covered_total
 
 
-def shipped_share(ordered: Mapping[K, MoneyInput], shipped: Mapping[K, MoneyInput]) -> Decimal:
-    """Σ min(shipped, ordered) / Σ ordered, per line key; between 0 and 1.
+@dataclass(frozen=True)
+class OrderedLine(Generic[K]):
+    """One line of an order as the shipped share needs it: what is shipped against it (`key`,
+    usually the product id), how much was ordered (in the line's own unit) and its amount."""
 
-    ``ordered`` maps a line key (line number, product id, …) to the ordered quantity;
-    ``shipped`` maps the same keys to the *net* shipped quantity (shipments minus returns).
-    Keys only in ``shipped`` (goods that were not ordered) are ignored; lines ordered with
-    quantity ≤ 0 are ignored. Nothing to ship at all → 0 (see :func:`shipment_status`).
+    key: K
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LineShipment(Generic[K]):
+    """How far one order line is shipped: quantities in the line's unit, amounts in money."""
+
+    key: K
+    ordered: Decimal
+    shipped: Decimal         # net shipped against this line, between 0 and `ordered`
+    amount: Decimal          # the line's amount
+    shipped_amount: Decimal  # the part of `amount` that is shipped (kopecks, 1C rounding)
+
+    @property
+    def left(self) -> Decimal:
+        return self.ordered - self.shipped
+
+    @property
+    def share(self) -> Decimal:
+        """Shipped quantity ÷ ordered (one unit, so a quantity share is meaningful here)."""
+        if self.ordered <= 0:
+            return ZERO
+        with localcontext() as ctx:
+            ctx.prec = 28
+            return self.shipped / self.ordered
+
+
+def shipped_by_line(
+    lines: Sequence[OrderedLine[K]], shipped: Mapping[K, MoneyInput]
+) -> list[LineShipment[K]]:
+    """Each line with what of it is shipped. ``shipped`` maps a key to its *net* shipped
+    quantity (shipments minus returns); lines of the same key are filled in order, what is
+    shipped beyond them is ignored here (see :func:`overshipped_lines`)."""
+    left: dict[K, Decimal] = {}
+    out: list[LineShipment[K]] = []
+    for line in lines:
+        ordered = round_qty(line.quantity)
+        amount = round_money(line.amount)
+        if line.key not in left:
+            left[line.key] = max(round_qty(shipped.get(line.key, ZERO)), ZERO)
+        got = min(left[line.key], max(ordered, ZERO))
+        left[line.key] -= got
+        if ordered <= 0:
+            part = ZERO
+        elif got == ordered:
+            part = amount
+        else:
+            with localcontext() as ctx:
+                ctx.prec = 28
+                part = round_money(amount * got / ordered)
+        out.append(LineShipment(line.key, ordered, got, amount, part))
+    return out
+
+
+def shipped_amount(lines: Sequence[OrderedLine[K]], shipped: Mapping[K, MoneyInput]) -> Decimal:
+    """Σ of the shipped parts of the lines' amounts (kopecks)."""
+    return sum((ls.shipped_amount for ls in shipped_by_line(lines, shipped)), ZERO)
+
+
+def shipped_share(lines: Sequence[OrderedLine[K]], shipped: Mapping[K, MoneyInput]) -> Decimal:
+    """Shipped amount ÷ order total (Σ amounts of the lines ordered with quantity > 0), 0…1.
+
+    Nothing to ship → 0 (see :func:`shipment_status`). An order whose lines are all free (total
+    0) has no amount to weigh by: 1 when every line is shipped, else 0.
     """
-    ordered_total, covered_total = _covered(ordered, shipped)
-    if ordered_total == 0:
+    by_line = [ls for ls in shipped_by_line(lines, shipped) if ls.ordered > 0]
+    total = sum((ls.amount for ls in by_line), ZERO)
+    if not by_line:
         return ZERO
+    if total <= 0:
+        return _ONE if all(ls.shipped == ls.ordered for ls in by_line) else ZERO
+    done = sum((ls.shipped_amount for ls in by_line), ZERO)
     with localcontext() as ctx:
         ctx.prec = 28
-        return covered_total / ordered_total
+        return done / total
 
 
 def shipment_status(

@@ -555,10 +555,15 @@ class InvoiceScreen(HostedScreen[None]):
         return row.price
 
     def _free_cell(self, line: InvoiceLine) -> Text:
+        """The free stock of the line's product; ⚠ when the line asks for more, while it can still
+        change. A posted order gets no warning: accounting has already reserved what it could for
+        it (that reserve is part of `reserved`, so comparing with free stock counted the order
+        against itself), shipped goods have left the warehouse, and the operator can change
+        nothing on it anyway (issue 11, item 9)."""
         row = self.stock.get(line.product_id)
         if row is None:
             return Text("—", justify="right", style="dim")
-        if line.quantity > row.free_stock:
+        if line.quantity > row.free_stock and not self.locked:
             return Text("⚠ " + qty_text(row.free_stock).plain, justify="right", style="bold yellow")
         return qty_text(row.free_stock, style="dim")
 

@@ -1,7 +1,8 @@
 """Order view: tabs Items / Payment / Shipment for one invoice, with paid and shipped state.
 
-Paid % is amount-based (Σ posted payments / order total), shipped % is quantity-based per line
-(Σ min(shipped, ordered) / Σ ordered) — both derived by `tui_crm.domain.status`, never here.
+Paid % is amount-based (Σ posted payments / order total), shipped % too (Σ shipped part of each
+line's amount / order total; the quantities are shown per line, each in its own unit) — both
+derived by `tui_crm.domain.status`, never here.
 Every figure says how old it is ("as of 12 s ago", from the last successful pull) and turns
 visibly stale when sync is failing. When a re-read finds a new payment or shipment while the
 screen is open, a toast says so (unless the sync engine's own event already did).
@@ -26,11 +27,13 @@ from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
 from tui_crm.domain.status import (
+    OrderedLine,
     PaymentStatus,
     ShipmentStatus,
     paid_share,
     payment_status,
     shipment_status,
+    shipped_by_line,
     shipped_share,
     total_paid,
 )
@@ -62,8 +65,8 @@ register(
         "od.left_to_pay": {"en": " · to pay {left}", "ru": " · к оплате {left}"},
         "od.overpaid_by": {"en": " · overpaid by {over}", "ru": " · переплата {over}"},
         "od.shipped_summary": {
-            "en": "Shipped {share} by quantity ({covered} of {ordered})",
-            "ru": "Отгружено {share} по количеству ({covered} из {ordered})",
+            "en": "Shipped {share} by amount ({shipped} of {total})",
+            "ru": "Отгружено {share} по сумме ({shipped} из {total})",
         },
         "od.as_of": {"en": "as of {age} ago", "ru": "данные {age} назад"},
         "od.never": {"en": "not synced with accounting yet", "ru": "ещё не синхронизировано с учётом"},
@@ -198,6 +201,7 @@ def ship_line_columns() -> list[Col]:
         Col("ordered", tr("od.col_ordered"), 9, min=4, right=True, fit=True),
         Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
         Col("left", tr("od.col_left"), 9, min=4, right=True, fit=True, priority=1),
+        Col("unit", tr("od.col_unit"), 4, min=3, priority=2),
         Col("pct", tr("od.col_pct"), 6, min=5, right=True, fit=True),
     ]
 
@@ -343,6 +347,12 @@ class OrderScreen(HostedScreen[None]):
                 shipped[sl.product_id] = shipped.get(sl.product_id, Decimal(0)) + sl.quantity
         return ordered, shipped
 
+    def _lines(self) -> list[OrderedLine[str]]:
+        """The order's lines for the shipped share: product, quantity, amount as sent to 1C."""
+        assert self.facts is not None and self.facts.record is not None
+        return [OrderedLine(line.product_id, line.quantity, line.amount)
+                for line in self.facts.record.invoice.effective_lines]
+
     # -- rendering ---------------------------------------------------------------------------
     def _paint(self) -> None:
         facts = self.facts
@@ -371,17 +381,18 @@ class OrderScreen(HostedScreen[None]):
         table = self.query_one("#ord-items", FitTable)
         rows: list[tuple[dict[str, Text], str | None]] = []
         inv = rec.invoice
-        remaining = dict(shipped)
-        for n, (line, vat) in enumerate(zip(inv.effective_lines, inv.line_vats(), strict=True), start=1):
-            got = min(remaining.get(line.product_id, Decimal(0)), line.quantity)
-            remaining[line.product_id] = remaining.get(line.product_id, Decimal(0)) - got
+        by_line = shipped_by_line(self._lines(), shipped)
+        for n, (line, vat, ls) in enumerate(
+            zip(inv.effective_lines, inv.line_vats(), by_line, strict=True), start=1
+        ):
+            got = ls.shipped
             style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
             rows.append(({
                 "no": Text(str(n), justify="right"), "product": plain(line.name), "qty": qty_text(line.quantity),
                 "unit": plain(line.unit), "price": money_text(line.price),
                 "disc": qty_text(line.discount_pct) if line.discount_pct else Text(""),
                 "amount": money_text(line.amount), "vat": money_text(vat),
-                "shipped": qty_text(max(got, Decimal(0)), style=style),
+                "shipped": qty_text(got, style=style),
             }, str(n)))
         table.set_rows(rows)
 
@@ -423,32 +434,30 @@ class OrderScreen(HostedScreen[None]):
         facts = self.facts
         assert facts is not None
         ordered, shipped = self._ordered_and_shipped()
-        share = shipped_share(ordered, shipped)
+        by_line = shipped_by_line(self._lines(), shipped)
+        share = shipped_share(self._lines(), shipped)
         status = shipment_status(ordered, shipped)
         self.query_one("#ord-shipped", Badge).show(
             f"{tr('od.status_' + status.value)} {share_text(share)}", _SHIP_VARIANT[status]
         )
-        covered = sum((min(max(shipped.get(k, Decimal(0)), Decimal(0)), q) for k, q in ordered.items()), Decimal(0))
+        done = sum((ls.shipped_amount for ls in by_line), Decimal(0))
         self.query_one("#ship-summary", Static).update(
             Content.assemble(
-                (tr("od.shipped_summary", share=share_text(share), covered=qty_text(covered).plain,
-                    ordered=qty_text(sum(ordered.values(), Decimal(0))).plain), "bold"),
+                (tr("od.shipped_summary", share=share_text(share), shipped=money_text(done).plain,
+                    total=money_text(rec.total).plain), "bold"),
                 ("  ", ""), (tr("od.status_" + status.value), "$text-primary"),
             )
         )
         self.query_one("#ship-bar", Static).update(progress_bar(share))
         lines: list[tuple[dict[str, Text], str | None]] = []
-        names = {line.product_id: line.name for line in rec.invoice.lines}
-        for product_id, qty in ordered.items():
-            got = max(shipped.get(product_id, Decimal(0)), Decimal(0))
-            left = max(qty - got, Decimal(0))
-            line_share = min(got / qty, Decimal(1)) if qty > 0 else Decimal(0)
-            style = "green" if left == 0 else ("yellow" if got > 0 else "")
+        for n, (line, ls) in enumerate(zip(rec.invoice.lines, by_line, strict=True), start=1):
+            style = "green" if ls.left == 0 else ("yellow" if ls.shipped > 0 else "")
             lines.append(({
-                "product": plain(names.get(product_id, product_id)), "ordered": qty_text(qty),
-                "shipped": qty_text(got, style=style), "left": qty_text(left),
-                "pct": Text(share_text(line_share), justify="right", style=style),
-            }, product_id))
+                "product": plain(line.name or line.product_id), "ordered": qty_text(ls.ordered),
+                "shipped": qty_text(ls.shipped, style=style), "left": qty_text(ls.left),
+                "unit": plain(line.unit),
+                "pct": Text(share_text(ls.share), justify="right", style=style),
+            }, str(n)))
         self.query_one("#ord-ship-lines", FitTable).set_rows(lines)
         docs: list[tuple[dict[str, Text], str | None]] = []
         for s in facts.shipments:

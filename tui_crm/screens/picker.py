@@ -230,6 +230,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         self._again = False
         self._watched: tuple[str, ...] = ()
         self._layout: list[tuple[Col, int]] = []
+        self._add_when_shown = False  # Enter came before the rows of the typed text
         # For bench/picker.py: (text, perf_counter) after the table for `text` was painted.
         self.last_render: tuple[str, float] | None = None
 
@@ -248,7 +249,10 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
                 ),
                 id="picker-title",
             )
-            yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search")
+            # select_on_focus off: the Focus event arrives after keys already forwarded to the
+            # box and would select (then overwrite) them; the picker selects the query itself.
+            yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
+                        select_on_focus=False)
             yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
@@ -361,6 +365,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             hint = plain(tr("pk.none", text=text.strip()))
         else:
             hint = Text(tr("pk.empty"))
+        if self._add_when_shown:  # Enter was pressed before these rows were on screen
+            self._add_when_shown = False
+            self.action_add()
         if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)
             self._hint = hint
             self.query_one("#picker-hint", Static).update(hint)
@@ -392,7 +399,12 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
 
     @on(Input.Submitted, "#picker-search")
     def _submitted(self) -> None:
-        self.action_to_list()
+        """Enter in the search adds the highlighted row (the first one after a new search); if
+        the rows of the text typed so far are not on screen yet, as soon as they are."""
+        if self._shown_text != self.search_text or self._inflight:
+            self._add_when_shown = True
+            return
+        self.action_add()
 
     @on(DataTable.RowSelected, "#picker-table")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
@@ -401,14 +413,20 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             self._ask_quantity(product_id)
 
     def on_key(self, event: events.Key) -> None:
-        """Typing while the list has focus goes on into the search box."""
-        table = self.query_one("#picker-table", DataTable)
-        if self.focused is table and event.is_printable and event.character:
-            search = self.query_one("#picker-search", Input)
-            search.focus()
-            search.insert_text_at_cursor(event.character)
-            event.stop()
-            event.prevent_default()
+        """Typing anywhere but in the search box goes on into the search box.
+
+        A printable key reaches the screen only when the box did not take it: the list had
+        focus, or nothing had focus yet (keys typed while the picker was still opening wait in
+        the screen's queue until it has mounted). The key is handed to the box's own queue, so
+        it is inserted in order with the keys that follow, then the box takes the focus.
+        """
+        if not (event.is_printable and event.character):
+            return
+        search = self.query_one("#picker-search", Input)
+        event.stop()
+        event.prevent_default()
+        search.post_message(events.Key(event.key, event.character))
+        search.focus()
 
     def action_to_list(self) -> None:
         table = self.query_one("#picker-table", DataTable)
@@ -422,7 +440,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         table = self.query_one("#picker-table", DataTable)
         if not table.row_count:
             return
-        product_id = self._product_at(table.cursor_row)
+        product_id = self._product_at(max(table.cursor_row, 0))
         if product_id is not None:
             self._ask_quantity(product_id)
 
@@ -435,8 +453,12 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             return
 
         def added(quantity: Decimal | None) -> None:
+            search = self.query_one("#picker-search", Input)
+            search.focus()
             if quantity is None:
                 return
+            # The next product is typed over the last query: select all of it.
+            search.select_all()
             self.added.append((row, quantity))
             if self.on_add is not None:
                 self.on_add(row, quantity)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.status import OrderedLine, shipped_share
 from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
@@ -112,11 +113,10 @@ class OrderProgress:
     date: datetime
     total: Decimal
     paid: Decimal
-    ordered_qty: Decimal
-    shipped_qty: Decimal
     posted: bool
     sync_state: str
     checked_at: datetime | None
+    shipped_share: Decimal = Decimal(0)  # by amount, 0…1 (tui_crm.domain.status.shipped_share)
 
     @property
     def paid_pct(self) -> Decimal:
@@ -124,9 +124,8 @@ class OrderProgress:
 
     @property
     def shipped_pct(self) -> Decimal:
-        if not self.ordered_qty:
-            return Decimal(0)
-        return (self.shipped_qty * 100 / self.ordered_qty).quantize(Decimal("0.1"))
+        """Shipped % by amount, one decimal (half away from zero, as 1C rounds)."""
+        return (self.shipped_share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _replace_all(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
@@ -587,12 +586,6 @@ class AccountingStore:
         sql = f"""
             SELECT i.id, i.number, coalesce(c.name, cp.name, ''), i.date, i.total,
                    coalesce((SELECT sum(p.amount) FROM payments p WHERE p.invoice_id = i.id AND p.posted), 0),
-                   coalesce((SELECT sum(quantity) FROM invoice_lines WHERE invoice_id = i.id), 0),
-                   coalesce((SELECT sum(least(coalesce(sh.q, 0), l.quantity)) FROM invoice_lines l
-                     LEFT JOIN (SELECT sl.product_id, sum(sl.quantity) AS q FROM shipment_lines sl
-                                JOIN shipments s ON s.id = sl.shipment_id AND s.invoice_id = sl.invoice_id
-                                WHERE sl.invoice_id = i.id AND s.posted GROUP BY ALL) sh
-                     ON sh.product_id = l.product_id WHERE l.invoice_id = i.id), 0),
                    i.posted, i.sync_state,
                    coalesce(least(i.checked_at, oc.payments_at, oc.shipments_at), i.checked_at)
             FROM invoices i
@@ -603,7 +596,30 @@ class AccountingStore:
             ORDER BY i.date DESC, i.id LIMIT ?
         """
         params.append(limit)
-        return [OrderProgress(*r) for r in self.db.cursor().execute(sql, params).fetchall()]
+        cur = self.db.cursor()
+        found = [OrderProgress(*r) for r in cur.execute(sql, params).fetchall()]
+        if not found:
+            return found
+        ids = [o.id for o in found]
+        lines: dict[str, list[OrderedLine[str]]] = {}
+        for invoice_id, product_id, quantity, amount in cur.execute(
+            "SELECT invoice_id, product_id, quantity, amount FROM invoice_lines "
+            "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY invoice_id, line_no",
+            [ids],
+        ).fetchall():
+            lines.setdefault(invoice_id, []).append(OrderedLine(product_id, quantity, amount))
+        shipped: dict[str, dict[str, Decimal]] = {}
+        for invoice_id, product_id, quantity in cur.execute(
+            "SELECT sl.invoice_id, sl.product_id, sum(sl.quantity) FROM shipment_lines sl "
+            "JOIN shipments s ON s.id = sl.shipment_id AND s.invoice_id = sl.invoice_id "
+            "WHERE s.posted AND sl.invoice_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
+            [ids],
+        ).fetchall():
+            shipped.setdefault(invoice_id, {})[product_id] = quantity
+        return [
+            replace(o, shipped_share=shipped_share(lines.get(o.id, []), shipped.get(o.id, {})))
+            for o in found
+        ]
 
     def prune_runs(self, keep: int = 5000) -> None:
         with self.db.transaction() as cur:

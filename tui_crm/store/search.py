@@ -57,3 +57,15 @@ def short_number_match(column: str, text: str) -> tuple[str, list[Any]]:
     sql = (f"({tail} <> '' AND coalesce(nullif(ltrim({tail}, '0'), ''), '0') = ? "
            f"AND starts_with({head}, ?))")
     return sql, [digits, prefix]
+
+
+# What may precede a word inside a name ("Сахар-песок", "Сок (яблоко)", «Весна»); none of these
+# is folded or blanked by the key, so `sep + key` is found in a search column as typed. Each is
+# one more contains() per hit when ranking (bench/picker.py), so the list stays short.
+WORD_SEPARATORS = " -/(«\""
+
+
+def word_start_needles(key: str) -> list[str]:
+    """The strings whose presence in a search column means a word there starts with `key`
+    (a search key): the key after each word separator. Passed as query parameters."""
+    return [sep + key for sep in WORD_SEPARATORS]
