@@ -303,15 +303,23 @@ def parse_discount(text: str, *, what: str = "discount") -> Decimal:
 
 
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+_DATE_CHARS = frozenset("0123456789.-")
+_ONEC_EMPTY_DATE = datetime(1, 1, 1)
 
 
 def parse_document_date(text: str) -> datetime:
     """An invoice date typed as ``30.11.2026``, ``2026-11-30`` or ``30.11.26``; else
-    :class:`ValidationError` (``DATE_INVALID``)."""
+    :class:`ValidationError` (``DATE_INVALID``).
+
+    ASCII digits only (``strptime`` also reads full-width ``２`` and other scripts' digits), and
+    never ``01.01.0001``, which 1C stores as "no date"."""
     stripped = text.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(stripped, fmt)
-        except ValueError:
-            continue
+    if stripped and set(stripped) <= _DATE_CHARS:
+        for fmt in _DATE_FORMATS:
+            try:
+                value = datetime.strptime(stripped, fmt)
+            except ValueError:
+                continue
+            if value != _ONEC_EMPTY_DATE:
+                return value
     raise ValidationError(problem(Code.DATE_INVALID, text=stripped))

@@ -43,7 +43,9 @@ _QTY_STEP: Final = Decimal("0.001")
 
 # Spaces people (and locales) put between digit groups: normal, no-break, thin, narrow no-break.
 _GROUP_SPACES: Final = " \u00a0\u2009\u202f"
-_NUMBER_RE: Final = re.compile(r"^([+-]?)(\d*)(?:[.,](\d*))?$")
+# ASCII digits only (used with fullmatch): `\d` and `Decimal()` also take full-width (５) and
+# Arabic-Indic (٥) digits, which 1C does not read as a number.
+_NUMBER_RE: Final = re.compile(r"([+-]?)([0-9]*)(?:[.,]([0-9]*))?")
 _MAX_DIGITS: Final = 15
 """1C numbers the CRM writes are ``Number(15, places)``: 15 digits in all."""
 
@@ -150,7 +152,8 @@ def parse_decimal(
     """Parse a number typed by a person, accepting the forms Russian users type.
 
     Digit groups may be separated by spaces (normal, no-break or thin); the decimal separator
-    may be ``,`` or ``.``. At most ``places`` digits after the separator are allowed — we refuse
+    may be ``,`` or ``.``; digits are ASCII ``0-9`` only (a full-width ``５`` or Arabic-Indic
+    ``٥`` is not a number). At most ``places`` digits after the separator are allowed — we refuse
     rather than silently round what the operator typed — and at most ``max_digits`` before it
     (default ``15 - places``, as 1C's ``Number(15, places)``), so a runaway paste is refused
     instead of overflowing the decimal context. Refusals raise
@@ -164,7 +167,7 @@ def parse_decimal(
         compact = compact.replace(space, "")
     if not compact:
         raise ValidationError(problem(Code.NUMBER_EMPTY, what=what))
-    match = _NUMBER_RE.match(compact)
+    match = _NUMBER_RE.fullmatch(compact)
     if match is None or not (match.group(2) or match.group(3)):
         raise ValidationError(problem(Code.NOT_A_NUMBER, what=what, text=text.strip()))
     sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""

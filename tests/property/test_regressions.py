@@ -1,0 +1,77 @@
+"""The concrete cases the property suite found (or issue 9 reported), kept as plain examples so a
+regression names itself without a hypothesis run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from tui_crm.domain.invoice import parse_discount, parse_document_date, parse_line_quantity
+from tui_crm.domain.money import parse_money
+from tui_crm.domain.problems import Code, ValidationError
+from tui_crm.domain.validation import normalize_phone, validate_email, validate_inn, validate_kpp
+from tui_crm.screens.forms import check_quantity
+
+FULLWIDTH_KPP = "７７０１０１００１"
+ARABIC_KPP = "٧٧٠١٠١٠٠١"
+
+
+@pytest.mark.parametrize("kpp", [FULLWIDTH_KPP, ARABIC_KPP, "77010100١", "773601001\n1"])
+def test_kpp_of_non_ascii_digits_is_refused(kpp: str) -> None:
+    found = validate_kpp(kpp)
+    assert found is not None and found.code in (Code.KPP_FORMAT, Code.KPP_WRONG_LENGTH)
+    assert validate_kpp("773601001") is None and validate_kpp("7736AB001") is None
+
+
+@pytest.mark.parametrize("inn", ["７７０７０８３８９３", "٧٧٠٧٠٨٣٨٩٣"])
+def test_inn_of_non_ascii_digits_is_refused(inn: str) -> None:
+    found = validate_inn(inn)
+    assert found is not None and found.code is Code.INN_NOT_DIGITS
+    assert validate_inn("7707083893") is None
+
+
+@pytest.mark.parametrize("phone", [
+    "８９１２３４５６７８９", "+٧٩١٢٣٤٥٦٧٨٩", "+８１２３４５６７８", "8 912 345 67 8٩",
+    "+7 912\n345 67 89", "+7 912\x1c345 67 89", "+7 912\u2028345 67 89",
+])
+def test_phone_of_non_ascii_digits_or_control_characters_is_refused(phone: str) -> None:
+    assert normalize_phone(phone) is None
+    assert normalize_phone("+7 (912) 345-67-89") == "+79123456789"
+    assert normalize_phone("8\u00a0912\u2009345\u202f67 89") == "+79123456789"
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "１２", "1２", "١,٥"])
+def test_quantity_of_non_ascii_digits_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_line_quantity(text)
+    assert caught.value.problem.code is Code.NOT_A_NUMBER
+    value, why = check_quantity(text)
+    assert value is None and why
+    assert parse_line_quantity("1 000,5") == Decimal("1000.500")
+
+
+@pytest.mark.parametrize("text", ["５", "٥٠", "１0"])
+def test_discount_and_money_of_non_ascii_digits_are_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_discount(text)
+    with pytest.raises(ValidationError):
+        parse_money(text)
+
+
+@pytest.mark.parametrize("text", ["1.1.000１", "３０.11.2026", "30.11.٢٠٢٦", "01.01.0001", "0001-01-01"])
+def test_date_of_non_ascii_digits_or_1c_empty_date_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_document_date(text)
+    assert caught.value.problem.code is Code.DATE_INVALID
+    assert parse_document_date(" 30.11.2026 ") == datetime(2026, 11, 30)
+
+
+@pytest.mark.parametrize("email", [
+    "\x08@0.AA", "a\x00b@c.ru", "\u202eur.liame@a.ru", "a\u200bb@c.ru", "a\x7f@c.ru",
+])
+def test_email_with_control_or_invisible_characters_is_refused(email: str) -> None:
+    found = validate_email(email)
+    assert found is not None and found.code is Code.EMAIL_INVALID
+    assert validate_email("имя@пример.рф") is None
