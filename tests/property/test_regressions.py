@@ -75,3 +75,25 @@ def test_email_with_control_or_invisible_characters_is_refused(email: str) -> No
     found = validate_email(email)
     assert found is not None and found.code is Code.EMAIL_INVALID
     assert validate_email("имя@пример.рф") is None
+
+
+def test_a_line_whose_amount_overflows_1c_number_15_2_is_refused() -> None:
+    from tui_crm.domain.invoice import Invoice, InvoiceLine, validate_invoice, validate_line
+    from tui_crm.domain.problems import Problem
+
+    line = InvoiceLine("p", "c", "n", "шт", Decimal("82846"), Decimal("120705888.04"))
+    assert line.amount >= Decimal(10) ** 13  # each figure fits, the product does not
+    assert validate_line(line) == [Problem(Code.AMOUNT_TOO_LARGE)]
+    half = InvoiceLine("p", "c", "n", "шт", Decimal(1), Decimal("6000000000000.00"))
+    assert validate_line(half) == []
+    inv = Invoice(lines=(half, half), client_id="c", warehouse_id="w")
+    assert validate_invoice(inv) == [Problem(Code.AMOUNT_TOO_LARGE)]
+
+
+def test_round_money_of_a_huge_decimal_is_exact_or_a_value_error() -> None:
+    from tui_crm.domain.money import format_money, round_money
+
+    assert round_money(Decimal("1E+26")) == Decimal("100000000000000000000000000.00")
+    assert format_money(Decimal("-1E+26")).startswith("-100 000")
+    with pytest.raises(ValueError):
+        round_money(Decimal("1E+999999"))

@@ -15,7 +15,7 @@ Amounts carry 2 decimal places (1C ``Number(15,2)``), quantities 3 (``Number(15,
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Final, Literal
 
 from tui_crm.domain.problems import Code, ValidationError, problem
@@ -79,18 +79,32 @@ def to_money(value: MoneyInput) -> Decimal:
     return result
 
 
+_ROUND_LIMIT: Final = 28
+"""Rounding refuses numbers of 10**28 and more (far beyond any 1C Number(15, n) or a sum of
+them) with ``ValueError``; below that it is exact whatever the caller's decimal context."""
+
+
+def _round(value: MoneyInput, step: Decimal) -> Decimal:
+    number = to_money(value)
+    if number and number.adjusted() >= _ROUND_LIMIT:
+        raise ValueError(f"number out of range: {value!r}")
+    with localcontext() as ctx:
+        ctx.prec = _ROUND_LIMIT + 12  # the default 28 digits made 1e26 raise InvalidOperation
+        return number.quantize(step, rounding=ROUND_HALF_UP)
+
+
 def round_money(value: MoneyInput) -> Decimal:
     """Round to 2 places, halves away from zero, like 1C ``Окр(x, 2)``.
 
     >>> round_money(Decimal("2.675")), round_money(Decimal("-0.005"))
     (Decimal('2.68'), Decimal('-0.01'))
     """
-    return to_money(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _round(value, CENT)
 
 
 def round_qty(value: MoneyInput) -> Decimal:
     """Round a quantity to 3 places, halves away from zero (1C ``Number(15,3)``)."""
-    return to_money(value).quantize(_QTY_STEP, rounding=ROUND_HALF_UP)
+    return _round(value, _QTY_STEP)
 
 
 def _group_thousands(digits: str, sep: str) -> str:
