@@ -97,3 +97,42 @@ def test_round_money_of_a_huge_decimal_is_exact_or_a_value_error() -> None:
     assert format_money(Decimal("-1E+26")).startswith("-100 000")
     with pytest.raises(ValueError):
         round_money(Decimal("1E+999999"))
+
+
+@pytest.mark.parametrize("junk", [0, 7, ["x"], {"a": 1}, True])
+def test_a_composite_type_that_is_not_text_is_bad_data(junk: object) -> None:
+    from tui_crm.sync import parse
+    from tui_crm.sync.profile import load_profile
+
+    p = load_profile("bp3")
+    row = {"ExtDimension1": "f728b4fa-4248-5e3a-0a5d-2f346baa9455", "ExtDimension1_Type": junk,
+           "ExtDimension2": "e3e70682-c209-4cac-629f-6fbed82c07cd",
+           "ExtDimension2_Type": "StandardODATA.Catalog_Склады", "КоличествоBalance": 0}
+    with pytest.raises(parse.BadData):
+        parse.stock_row(p, row)
+
+
+@pytest.mark.parametrize("junk", [5, True, "text", 1.5])
+def test_a_contact_table_part_that_is_not_a_list_is_bad_data(junk: object) -> None:
+    from tui_crm.sync import parse
+    from tui_crm.sync.profile import load_profile
+
+    p = load_profile("ut11")
+    row = {"Ref_Key": "f728b4fa-4248-5e3a-0a5d-2f346baa9455", p["contact"].lines: junk}
+    with pytest.raises(parse.BadData):
+        parse.contacts_from_table_part(p, row, {})
+
+
+@pytest.mark.parametrize("junk", [float("inf"), float("-inf"), float("nan")])
+def test_a_custom_field_of_1e999_is_bad_data_not_invalid_json(junk: float) -> None:
+    from tui_crm.sync import parse
+    from tui_crm.sync.profile import _bundled_text, _parse, profile_from_dict
+
+    data = _parse(_bundled_text("ka1"), "ka1")
+    data["custom_fields"] = {"client": {"okpo": "КодПоОКПО"}}
+    p = profile_from_dict(data, "ka1+custom")
+    row = {"Ref_Key": "f728b4fa-4248-5e3a-0a5d-2f346baa9455", "Description": "x", "ИНН": "",
+           "КодПоОКПО": junk}
+    with pytest.raises(parse.BadData):
+        parse.counterparty(p, row)
+    assert '"okpo": 12.5' in parse.counterparty(p, {**row, "КодПоОКПО": 12.5})[-1]
