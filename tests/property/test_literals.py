@@ -68,7 +68,7 @@ def _literal_of(text: str) -> Any:
 
 
 @given(texts)
-@budget(700)
+@budget(400)
 def test_string_literal_round_trips(text: str) -> None:
     if _CONTROL.search(text):
         with pytest.raises(ValueError):
@@ -82,7 +82,7 @@ def test_string_literal_round_trips(text: str) -> None:
 
 
 @given(st.uuids(), st.booleans())
-@budget(300)
+@budget(150)
 def test_guid_literal_round_trips(value: uuid.UUID, upper: bool) -> None:
     given_form: str | uuid.UUID = str(value).upper() if upper else value
     assert _literal_of(lit_guid(given_form)) == expr.Guid(str(value))
@@ -92,7 +92,7 @@ def test_guid_literal_round_trips(value: uuid.UUID, upper: bool) -> None:
 
 
 @given(when)
-@budget(300)
+@budget(150)
 def test_datetime_literal_round_trips(value: datetime | date) -> None:
     expected = (value.replace(microsecond=0) if isinstance(value, datetime)
                 else datetime(value.year, value.month, value.day))
@@ -100,7 +100,7 @@ def test_datetime_literal_round_trips(value: datetime | date) -> None:
 
 
 @given(decimals, st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le"]))
-@budget(600)
+@budget(300)
 def test_number_literal_round_trips(value: Decimal | int, op: str) -> None:
     literal = lit_decimal(value)
     node = expr.parse(cmp("Цена", op, literal))  # cmp() insists the literal is one token
@@ -196,7 +196,7 @@ def normal(node: Any) -> Any:
 
 
 @given(trees)
-@budget(600)
+@budget(400)
 def test_filter_trees_parse_back_to_the_same_tree(tree: Any) -> None:
     text = render(tree)
     assert normal(expr.parse(text)) == expected(tree)
@@ -226,7 +226,7 @@ names = st.one_of(
 
 
 @given(names)
-@budget(150)
+@budget(100)
 def test_a_name_looked_up_over_http_finds_exactly_that_object(loopback, name: str) -> None:
     _running, client, loop = loopback
 

@@ -255,7 +255,7 @@ APPLICABLE = _applicable()
 
 @pytest.mark.parametrize(("pname", "case"), APPLICABLE, ids=[f"{p}-{c}" for p, c in APPLICABLE])
 @given(data=st.data())
-@budget(45)
+@budget(25)
 def test_parser_gives_a_row_or_bad_data(pname: str, case: str, data: st.DataObject) -> None:
     p = PROFILES[pname]
     concept = p[_CONCEPT_OF.get(case, case)]
@@ -292,7 +292,7 @@ def test_every_bundled_profile_and_parser_is_covered() -> None:
 @given(st.dictionaries(st.sampled_from(["КодПоОКПО", "Пометка1"]),
                        st.one_of(st.sampled_from([math.inf, -math.inf, math.nan, 1e308, 10**30]),
                                  st.floats(), st.sampled_from(TEXTS), json_junk), min_size=1))
-@budget(300)
+@budget(200)
 def test_counterparty_custom_fields_are_strict_json_or_bad_data(custom: dict[str, Any]) -> None:
     p = PROFILES["ka1+custom"]
     row = {"Ref_Key": str(uuid.UUID(int=7)), "Description": "ООО Ромашка", "ИНН": "7707083893",

@@ -83,7 +83,7 @@ def _is_problem(value: object) -> bool:
 # -- ИНН ---------------------------------------------------------------------------------------
 
 @given(st.one_of(any_text, ascii_digits, inn_seed.map(ref_make_inn)))
-@budget(700)
+@budget(400)
 def test_inn_accepts_exactly_the_reference_rule(text: str) -> None:
     found = validate_inn(text)
     assert found is None or _is_problem(found)
@@ -91,7 +91,7 @@ def test_inn_accepts_exactly_the_reference_rule(text: str) -> None:
 
 
 @given(inn_seed, st.data())
-@budget(400)
+@budget(200)
 def test_inn_with_digits_of_another_script_is_refused(seed: str, data: st.DataObject) -> None:
     inn = ref_make_inn(seed)
     assert validate_inn(inn) is None
@@ -122,7 +122,7 @@ kpp_like = st.builds(
 
 
 @given(st.one_of(any_text, kpp_like, kpp_like.map(lambda s: s + "\n")))
-@budget(800)
+@budget(500)
 def test_kpp_accepts_exactly_ascii_digits_and_latin_capitals(text: str) -> None:
     found = validate_kpp(text)
     assert found is None or _is_problem(found)
@@ -142,7 +142,7 @@ _PHONE_CHARS = set(ASCII_DIGITS + "+()-. \u00a0\u2009\u202f")
 
 
 @given(st.one_of(any_text, phone_like))
-@budget(1000)
+@budget(600)
 def test_phone_is_e164_of_the_ascii_digits_typed(text: str) -> None:
     normal = normalize_phone(text)
     problem = validate_phone(text)
@@ -177,7 +177,7 @@ def _visible(ch: str) -> bool:
 
 
 @given(st.one_of(any_text, email_like))
-@budget(1000)
+@budget(600)
 def test_email_accepted_is_one_visible_address(text: str) -> None:
     found = validate_email(text)
     assert found is None or _is_problem(found)
@@ -208,7 +208,7 @@ def test_email_with_a_trailing_newline_inside_the_checked_text_is_refused() -> N
     st.lists(st.one_of(any_text, phone_like), max_size=3),
     st.one_of(any_text, email_like),
 )
-@budget(600)
+@budget(300)
 def test_client_card_gives_problems_never_exceptions(kind, name, inn, kpp, phones, email) -> None:
     problems = validate_client(kind=kind, name=name, inn=inn, kpp=kpp, phones=phones, email=email)
     assert set(problems) <= {"name", "inn", "kpp", "phones", "email"}
@@ -247,7 +247,7 @@ def ref_number(text: str) -> Decimal | None:
 
 
 @given(st.one_of(any_text, number_like), st.integers(0, 3), st.booleans())
-@budget(1500)
+@budget(900)
 def test_parse_decimal_is_the_reference_or_a_problem(text: str, places: int, negative: bool) -> None:
     try:
         value = parse_decimal(text, places=places, allow_negative=negative)
@@ -263,7 +263,7 @@ def test_parse_decimal_is_the_reference_or_a_problem(text: str, places: int, neg
 
 
 @given(st.one_of(any_text, number_like))
-@budget(800)
+@budget(500)
 def test_quantity_form_gives_a_positive_number_or_a_message(text: str) -> None:
     value, why = check_quantity(text)
     assert (value is None) != (why is None)
@@ -276,7 +276,7 @@ def test_quantity_form_gives_a_positive_number_or_a_message(text: str) -> None:
 
 
 @given(st.one_of(any_text, number_like))
-@budget(800)
+@budget(500)
 def test_discount_form_gives_a_percent_or_a_message(text: str) -> None:
     value, why = check_discount(text)
     assert (value is None) != (why is None)
@@ -297,7 +297,7 @@ date_like = st.builds(
 
 
 @given(st.one_of(any_text, date_like))
-@budget(600)
+@budget(400)
 def test_date_form_gives_a_date_or_a_problem(text: str) -> None:
     value, found = check_date(text)
     assert (value is None) != (found is None)
