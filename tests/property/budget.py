@@ -9,7 +9,10 @@ call of the test body is counted so the run can print what it actually executed.
 from __future__ import annotations
 
 import functools
+import importlib
+import math
 import os
+import pkgutil
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
@@ -56,3 +59,21 @@ def budget(n: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return settings(max_examples=n * SCALE)(counted)
 
     return wrap
+
+
+def declared_cases() -> dict[str, int]:
+    """Test name -> examples it is given at scale 1, over all its parametrizations."""
+    import tests.property as package
+
+    out: dict[str, int] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("test_"):
+            continue
+        module = importlib.import_module(f"tests.property.{info.name}")
+        for attr, fn in vars(module).items():
+            key = f"{info.name}::{attr}"
+            if key not in DECLARED:
+                continue
+            marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
+            out[key] = DECLARED[key] * math.prod(len(m.args[1]) for m in marks)
+    return out

@@ -14,5 +14,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_line(f"{count:7d}  {name}")
     terminalreporter.write_line(
         f"{total:7d}  generated cases run in {len(budget.RAN)} property tests "
-        f"(declared {sum(budget.DECLARED.values()) * budget.SCALE})"
+        f"(declared {sum(budget.declared_cases().values()) * budget.SCALE})"
     )

@@ -3,29 +3,8 @@ times as many: the sum of the declared budgets, each times the test's parametriz
 
 from __future__ import annotations
 
-import importlib
-import math
-import pkgutil
-
-import tests.property
 from tests.property import budget
-
-
-def declared_cases() -> dict[str, int]:
-    """Test name -> examples it is given at scale 1, over all its parametrizations."""
-    out: dict[str, int] = {}
-    for info in pkgutil.iter_modules(tests.property.__path__):
-        if not info.name.startswith("test_"):
-            continue
-        module = importlib.import_module(f"tests.property.{info.name}")
-        for attr, fn in vars(module).items():
-            key = f"{info.name}::{attr}"
-            if key not in budget.DECLARED:
-                continue
-            marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
-            variants = math.prod(len(m.args[1]) for m in marks)
-            out[key] = budget.DECLARED[key] * variants
-    return out
+from tests.property.budget import declared_cases
 
 
 def test_ci_runs_at_least_ten_thousand_generated_cases() -> None:
