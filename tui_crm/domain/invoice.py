@@ -260,9 +260,9 @@ def validate_line(line: InvoiceLine) -> list[Problem]:
 def validate_invoice(invoice: Invoice) -> list[Problem]:
     """Problems with the whole invoice; empty if it can be saved and sent to 1C.
 
-    Every line amount and the document total must fit 1C's ``Number(15,2)`` (``AMOUNT_TOO_LARGE``
-    otherwise). A line's problems come wrapped as ``IN_LINE`` with the line number, counting from 1 like
-    1C's ``НомерСтроки``.
+    Every line amount and the document total must fit 1C's ``Number(15,2)``
+    (``AMOUNT_TOO_LARGE`` otherwise). A line's problems come wrapped as ``IN_LINE`` with the
+    line number, counting from 1 like 1C's ``НомерСтроки``.
     """
     problems: list[Problem] = []
     if not invoice.client_id:
@@ -272,12 +272,8 @@ def validate_invoice(invoice: Invoice) -> list[Problem]:
     if not invoice.lines:
         problems.append(problem(Code.NO_LINES))
     problems.extend(_validate_percent(invoice.document_discount_pct, "invoice_discount"))
-    line_problems = [
-        problem(Code.IN_LINE, line=number, problem=p)
-        for number, line in enumerate(invoice.lines, start=1)
-        for p in validate_line(line)
-    ]
-    problems.extend(line_problems)
+    for number, line in enumerate(invoice.lines, start=1):
+        problems.extend(problem(Code.IN_LINE, line=number, problem=p) for p in validate_line(line))
     if not problems and abs(invoice.total) >= _MAX_AMOUNT:
         problems.append(problem(Code.AMOUNT_TOO_LARGE))  # СуммаДокумента is Number(15,2) too
     return problems
