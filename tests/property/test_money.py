@@ -40,8 +40,8 @@ def ref_round(x: Fraction, places: int = 2) -> Decimal:
     whole = scaled.numerator // scaled.denominator
     if scaled - whole >= Fraction(1, 2):
         whole += 1
-    sign = -1 if x < 0 else 1
-    return Decimal(sign * whole).scaleb(-places) if whole else Decimal(0).scaleb(-places)
+    sign = "-" if x < 0 and whole else ""
+    return Decimal(f"{sign}{whole}E-{places}")  # from text: exact (scaleb would round to 28 digits)
 
 
 def F(d: Decimal | int) -> Fraction:
