@@ -36,5 +36,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/picker.py
 
+# The hypothesis suite alone (tests/property, >= 10 000 derandomized cases), and its soak profile:
+# ten times the cases, freshly drawn each run (a failure prints the blob that reproduces it).
+.PHONY: property property-soak
+property: $(STAMP)
+	$(BIN)/python -m pytest -q tests/property
+
+property-soak: $(STAMP)
+	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -q tests/property
+
 clean:
 	rm -rf $(VENV) build *.egg-info

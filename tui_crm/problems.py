@@ -62,6 +62,10 @@ CATALOG: Final[dict[str, _T]] = {
         "ru": "Слишком большое количество.",
     },
     "problem.price.too_large": {"en": "The price is too large.", "ru": "Слишком большая цена."},
+    "problem.amount.too_large": {
+        "en": "The amount is too large for accounting (at most 13 digits before the point).",
+        "ru": "Сумма слишком велика для учёта (не больше 13 цифр до запятой).",
+    },
     "problem.percent.out_of_range": {
         "en": "The {what} must be between 0 and 100 %.",
         "ru": "{What} — от 0 до 100 %.",

@@ -31,6 +31,7 @@ SAMPLES: dict[Code, tuple[dict[str, object], tuple[str, ...], tuple[str, ...]]] 
     Code.QUANTITY_NOT_POSITIVE: ({}, (), ()),
     Code.QUANTITY_TOO_LARGE: ({}, (), ()),
     Code.PRICE_TOO_LARGE: ({}, (), ()),
+    Code.AMOUNT_TOO_LARGE: ({}, ("13",), ("13",)),
     Code.PERCENT_OUT_OF_RANGE: (
         {"what": "invoice_discount"},
         ("invoice discount", "100"),

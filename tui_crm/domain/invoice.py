@@ -64,6 +64,7 @@ MAX_QUANTITY_DECIMALS = 3
 """``Товары.Количество`` is ``Number(15,3)``."""
 _MAX_QTY = Decimal(10) ** 12  # 15 digits, 3 of them decimals
 _MAX_PRICE = Decimal(10) ** 13  # Number(15,2)
+_MAX_AMOUNT = Decimal(10) ** 13  # Товары.Сумма and СуммаДокумента: Number(15,2)
 
 
 def line_amount(quantity: MoneyInput, price: MoneyInput, discount_pct: MoneyInput = 0) -> Decimal:
@@ -250,14 +251,18 @@ def validate_line(line: InvoiceLine) -> list[Problem]:
     elif line.price >= _MAX_PRICE:
         problems.append(problem(Code.PRICE_TOO_LARGE))
     problems.extend(_validate_percent(line.discount_pct, "discount"))
+    if not problems and abs(line.amount) >= _MAX_AMOUNT:
+        # a quantity and a price that each fit can still multiply past what 1C can store
+        problems.append(problem(Code.AMOUNT_TOO_LARGE))
     return problems
 
 
 def validate_invoice(invoice: Invoice) -> list[Problem]:
     """Problems with the whole invoice; empty if it can be saved and sent to 1C.
 
-    A line's problems come wrapped as ``IN_LINE`` with the line number, counting from 1 like
-    1C's ``НомерСтроки``.
+    Every line amount and the document total must fit 1C's ``Number(15,2)``
+    (``AMOUNT_TOO_LARGE`` otherwise). A line's problems come wrapped as ``IN_LINE`` with the
+    line number, counting from 1 like 1C's ``НомерСтроки``.
     """
     problems: list[Problem] = []
     if not invoice.client_id:
@@ -269,6 +274,8 @@ def validate_invoice(invoice: Invoice) -> list[Problem]:
     problems.extend(_validate_percent(invoice.document_discount_pct, "invoice_discount"))
     for number, line in enumerate(invoice.lines, start=1):
         problems.extend(problem(Code.IN_LINE, line=number, problem=p) for p in validate_line(line))
+    if not problems and abs(invoice.total) >= _MAX_AMOUNT:
+        problems.append(problem(Code.AMOUNT_TOO_LARGE))  # СуммаДокумента is Number(15,2) too
     return problems
 
 
@@ -303,15 +310,23 @@ def parse_discount(text: str, *, what: str = "discount") -> Decimal:
 
 
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+_DATE_CHARS = frozenset("0123456789.-")
+_ONEC_EMPTY_DATE = datetime(1, 1, 1)
 
 
 def parse_document_date(text: str) -> datetime:
     """An invoice date typed as ``30.11.2026``, ``2026-11-30`` or ``30.11.26``; else
-    :class:`ValidationError` (``DATE_INVALID``)."""
+    :class:`ValidationError` (``DATE_INVALID``).
+
+    ASCII digits only (``strptime`` also reads full-width ``２`` and other scripts' digits), and
+    never ``01.01.0001``, which 1C stores as "no date"."""
     stripped = text.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(stripped, fmt)
-        except ValueError:
-            continue
+    if stripped and set(stripped) <= _DATE_CHARS:
+        for fmt in _DATE_FORMATS:
+            try:
+                value = datetime.strptime(stripped, fmt)
+            except ValueError:
+                continue
+            if value != _ONEC_EMPTY_DATE:
+                return value
     raise ValidationError(problem(Code.DATE_INVALID, text=stripped))

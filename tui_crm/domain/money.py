@@ -15,7 +15,7 @@ Amounts carry 2 decimal places (1C ``Number(15,2)``), quantities 3 (``Number(15,
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Final, Literal
 
 from tui_crm.domain.problems import Code, ValidationError, problem
@@ -43,7 +43,9 @@ _QTY_STEP: Final = Decimal("0.001")
 
 # Spaces people (and locales) put between digit groups: normal, no-break, thin, narrow no-break.
 _GROUP_SPACES: Final = " \u00a0\u2009\u202f"
-_NUMBER_RE: Final = re.compile(r"^([+-]?)(\d*)(?:[.,](\d*))?$")
+# ASCII digits only (used with fullmatch): `\d` and `Decimal()` also take full-width (５) and
+# Arabic-Indic (٥) digits, which 1C does not read as a number.
+_NUMBER_RE: Final = re.compile(r"([+-]?)([0-9]*)(?:[.,]([0-9]*))?")
 _MAX_DIGITS: Final = 15
 """1C numbers the CRM writes are ``Number(15, places)``: 15 digits in all."""
 
@@ -77,18 +79,32 @@ def to_money(value: MoneyInput) -> Decimal:
     return result
 
 
+_ROUND_LIMIT: Final = 28
+"""Rounding refuses numbers of 10**28 and more (far beyond any 1C Number(15, n) or a sum of
+them) with ``ValueError``; below that it is exact whatever the caller's decimal context."""
+
+
+def _round(value: MoneyInput, step: Decimal) -> Decimal:
+    number = to_money(value)
+    if number and number.adjusted() >= _ROUND_LIMIT:
+        raise ValueError(f"number out of range: {value!r}")
+    with localcontext() as ctx:
+        ctx.prec = _ROUND_LIMIT + 12  # the default 28 digits made 1e26 raise InvalidOperation
+        return number.quantize(step, rounding=ROUND_HALF_UP)
+
+
 def round_money(value: MoneyInput) -> Decimal:
     """Round to 2 places, halves away from zero, like 1C ``Окр(x, 2)``.
 
     >>> round_money(Decimal("2.675")), round_money(Decimal("-0.005"))
     (Decimal('2.68'), Decimal('-0.01'))
     """
-    return to_money(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _round(value, CENT)
 
 
 def round_qty(value: MoneyInput) -> Decimal:
     """Round a quantity to 3 places, halves away from zero (1C ``Number(15,3)``)."""
-    return to_money(value).quantize(_QTY_STEP, rounding=ROUND_HALF_UP)
+    return _round(value, _QTY_STEP)
 
 
 def _group_thousands(digits: str, sep: str) -> str:
@@ -150,7 +166,8 @@ def parse_decimal(
     """Parse a number typed by a person, accepting the forms Russian users type.
 
     Digit groups may be separated by spaces (normal, no-break or thin); the decimal separator
-    may be ``,`` or ``.``. At most ``places`` digits after the separator are allowed — we refuse
+    may be ``,`` or ``.``; digits are ASCII ``0-9`` only (a full-width ``５`` or Arabic-Indic
+    ``٥`` is not a number). At most ``places`` digits after the separator are allowed — we refuse
     rather than silently round what the operator typed — and at most ``max_digits`` before it
     (default ``15 - places``, as 1C's ``Number(15, places)``), so a runaway paste is refused
     instead of overflowing the decimal context. Refusals raise
@@ -164,7 +181,7 @@ def parse_decimal(
         compact = compact.replace(space, "")
     if not compact:
         raise ValidationError(problem(Code.NUMBER_EMPTY, what=what))
-    match = _NUMBER_RE.match(compact)
+    match = _NUMBER_RE.fullmatch(compact)
     if match is None or not (match.group(2) or match.group(3)):
         raise ValidationError(problem(Code.NOT_A_NUMBER, what=what, text=text.strip()))
     sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""

@@ -39,6 +39,7 @@ class Code(StrEnum):
     QUANTITY_NOT_POSITIVE = "quantity.not_positive"
     QUANTITY_TOO_LARGE = "quantity.too_large"
     PRICE_TOO_LARGE = "price.too_large"
+    AMOUNT_TOO_LARGE = "amount.too_large"  # a line amount or the total over 1C's Number(15,2)
     PERCENT_OUT_OF_RANGE = "percent.out_of_range"  # what
     NO_CLIENT = "invoice.no_client"
     NO_WAREHOUSE = "invoice.no_warehouse"

@@ -9,6 +9,7 @@ programming errors.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Final
@@ -37,7 +38,12 @@ NAME_MAX_LENGTH: Final = 100
 # ---------------------------------------------------------------------------------------------
 # Phones
 
-_PHONE_ALLOWED: Final = re.compile(r"^\+?[\d\s()\-.\u00a0]+$")
+# ASCII digits only: `\d` and `str.isdigit` also take full-width (８) and Arabic-Indic (٨) digits,
+# which 1C and the phone network do not read as digits. Separators: the spaces people and
+# locales put in numbers (normal, no-break, thin, narrow no-break), brackets, dashes and dots;
+# never line breaks or other control characters.
+_PHONE_ALLOWED: Final = re.compile(r"\+?[0-9 ()\-.\u00a0\u2009\u202f]+")
+_NOT_DIGIT: Final = re.compile(r"[^0-9]")
 _RU_NATIONAL_FIRST_DIGITS: Final = frozenset("3489")  # area codes 3xx/4xx/8xx, mobile 9xx
 
 
@@ -48,14 +54,15 @@ def normalize_phone(text: str) -> str | None:
     ``8 912 345 67 89``, ``89123456789``, ``79123456789`` and the 10-digit national
     ``9123456789`` (must start with 3, 4, 8 or 9, as Russian area and mobile codes do). Other
     numbers must be written with ``+`` and are kept as ``+`` and 8–15 digits. Spaces, brackets,
-    dashes and dots are ignored; letters or other characters make it "not a phone number".
+    dashes and dots are ignored; letters, line breaks, control characters or digits of another
+    script (full-width ``８``, Arabic-Indic ``٨``) make it "not a phone number".
     """
     if not isinstance(text, str):
         return None
     stripped = text.strip()
-    if not stripped or not _PHONE_ALLOWED.match(stripped):
+    if not stripped or not _PHONE_ALLOWED.fullmatch(stripped):
         return None
-    digits = re.sub(r"\D", "", stripped)
+    digits = _NOT_DIGIT.sub("", stripped)
     if stripped.startswith("+"):
         if digits.startswith("7"):
             return "+" + digits if len(digits) == 11 else None
@@ -79,7 +86,7 @@ def phone_search_key(text: str) -> str:
     if not isinstance(text, str):
         return ""
     stripped = text.strip()
-    digits = re.sub(r"\D", "", stripped)
+    digits = _NOT_DIGIT.sub("", stripped)
     if stripped.startswith("+7"):
         return digits[1:]
     if stripped.startswith("+"):
@@ -173,18 +180,18 @@ def make_valid_inn(seed_digits: str) -> str:
     raise ValueError(f"seed must have 9 or 10 digits, got {len(d)}")
 
 
-_KPP_RE: Final = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+_KPP_RE: Final = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")  # ASCII only, see _PHONE_ALLOWED
 
 
 def validate_kpp(kpp: str) -> Problem | None:
     """``None`` for a well-formed КПП: 9 characters — 4 digits (tax office), 2 digits or
-    capital Latin letters (reason code), 3 digits (sequence)."""
+    capital Latin letters (reason code), 3 digits (sequence); ASCII digits only."""
     value = kpp.strip() if isinstance(kpp, str) else ""
     if not value:
         return problem(Code.KPP_EMPTY)
     if len(value) != 9:
         return problem(Code.KPP_WRONG_LENGTH, length=len(value))
-    if not _KPP_RE.match(value):
+    if not _KPP_RE.fullmatch(value):
         return problem(Code.KPP_FORMAT)
     return None
 
@@ -192,18 +199,25 @@ def validate_kpp(kpp: str) -> Problem | None:
 # ---------------------------------------------------------------------------------------------
 # E-mail
 
+# Used with fullmatch: `$` would also match before a final newline.
 _EMAIL_RE: Final = re.compile(
-    r"^[^@\s\"(),:;<>\[\]\\]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$"
+    r"[^@\s\"(),:;<>\[\]\\]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}"
 )
+# Unicode categories no address may contain: controls, format characters (zero-width, bidi
+# overrides), surrogates, private use, unassigned, separators.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
 def validate_email(email: str) -> Problem | None:
     """``None`` for a plausible address (``name@domain.tld``, Cyrillic domains such as ``.рф``
-    allowed). Deliberately loose: only the mail server can say if the address exists."""
+    allowed). Deliberately loose: only the mail server can say if the address exists; but never
+    white space, control or invisible format characters (a zero-width space, a bidi override)."""
     value = email.strip() if isinstance(email, str) else ""
     if not value:
         return problem(Code.EMAIL_EMPTY)
-    if len(value) > 254 or not _EMAIL_RE.match(value) or ".." in value:
+    if len(value) > 254 or not _EMAIL_RE.fullmatch(value) or ".." in value:
+        return problem(Code.EMAIL_INVALID, text=value)
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in value):
         return problem(Code.EMAIL_INVALID, text=value)
     local = value.split("@", 1)[0]
     if local.startswith(".") or local.endswith(".") or len(local) > 64:

@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -249,8 +250,11 @@ def contacts_from_table_part(p: Profile, row: Mapping[str, Any], kinds: Mapping[
     c = p["contact"]
     e = f"{p['counterparty'].entity}.{c.lines}"
     owner = ref(row, "Ref_Key", e)
+    part = row.get(c.lines) or []
+    if not isinstance(part, list):  # a number or a flag here used to end the pull in a TypeError
+        raise BadData(e, f"{c.lines} is not a list of rows", row)
     out = []
-    for r in row.get(c.lines) or []:
+    for r in part:
         if not isinstance(r, dict) or owner is None:
             continue
         kind = _contact_kind(p, text(r, c.f("type"), e), ref(r, c.f("kind"), e), kinds)
@@ -269,6 +273,9 @@ def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) ->
         value = row[cf.onec]
         if isinstance(value, str) and _CONTROL.search(value):
             raise BadData(entity, f"{cf.onec} contains control characters", row)
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON's 1e999 arrives as inf; json.dumps would write Infinity/NaN, which is not JSON
+            raise BadData(entity, f"{cf.onec} is not a finite number: {value!r}", row)
         if value is None or isinstance(value, str | bool | int | float):
             out[cf.name] = value
         else:

@@ -111,6 +111,8 @@ def parse_composite(row: Mapping[str, Any], field: str) -> tuple[str | None, str
     """
     raw_type = row.get(f"{field}_Type")
     value = row.get(field)
+    if raw_type is not None and not isinstance(raw_type, str):
+        raise ValueError(f"{field}_Type is not a type name: {str(raw_type)[:60]!r}")
     if not raw_type:
         return (None, None) if value in (None, "") else (str(value), None)
     typ = raw_type[len(_TYPE_PREFIX) :] if raw_type.startswith(_TYPE_PREFIX) else raw_type
