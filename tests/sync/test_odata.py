@@ -217,6 +217,18 @@ async def test_count_html_is_not_odata() -> None:
             await client.count("Catalog_X")
 
 
+@pytest.mark.parametrize("body", ["²", "１２", "٣", "9" * 5000, "-1", "1e3", ""])
+async def test_count_that_is_not_an_ascii_int64_is_not_odata(body: str) -> None:
+    # "²".isdigit() is True and int("²") raises ValueError; "１２" passed as 12; 5000 digits
+    # raised ValueError (int's digit limit) instead of a typed answer error.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=body, headers={"Content-Type": "text/plain;charset=utf-8"})
+
+    async with make_client(handler) as client:
+        with pytest.raises(NotODataResponse):
+            await client.count("Catalog_X")
+
+
 # --- auth & secrets --------------------------------------------------------------------------
 
 

@@ -588,7 +588,9 @@ class ODataClient:
         params = {"$filter": filter} if filter else None
         response = await self._request("GET", f"{entity}/$count", params=params)
         text = response.content.decode("utf-8-sig", "replace").strip().strip('"')
-        if not text.isdigit():
+        # ASCII digits only and a sane length: str.isdigit() accepts "²" and "１２", and int() of a
+        # 5000-digit text raises ValueError — a count is at most an Int64.
+        if not (text.isascii() and text.isdigit() and len(text) <= 19):
             raise NotODataResponse(
                 "Accounting answered a count request with something other than a number — "
                 f"check the publication / web server ({entity}).",
