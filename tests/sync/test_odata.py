@@ -217,7 +217,8 @@ async def test_count_html_is_not_odata() -> None:
             await client.count("Catalog_X")
 
 
-@pytest.mark.parametrize("body", ["²", "１２", "٣", "9" * 5000, "-1", "1e3", ""])
+@pytest.mark.parametrize("body", ["²", "１２", "٣", "9" * 5000, "-1", "1e3", ""],
+                         ids=["superscript", "fullwidth", "arabic-indic", "5000-digits", "negative", "exp", "empty"])
 async def test_count_that_is_not_an_ascii_int64_is_not_odata(body: str) -> None:
     # "²".isdigit() is True and int("²") raises ValueError; "１２" passed as 12; 5000 digits
     # raised ValueError (int's digit limit) instead of a typed answer error.
