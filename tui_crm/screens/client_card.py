@@ -47,7 +47,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
-from tui_crm.widgets.text import plain
+from tui_crm.widgets.text import clean, plain
 
 register({
     "card.title_new": {"en": "New client", "ru": "Новый клиент"},
@@ -295,6 +295,9 @@ class ClientCardScreen(HostedScreen[None]):
                 phones=", ".join(format_phone(p) for p in c.phones), email=c.email,
                 address=c.address, comment=c.comment,
             )
+            # What 1C holds goes into the inputs cleaned: an Input draws its value as is, so a
+            # control character or an escape sequence would reach the terminal.
+            values = {field: clean(value) for field, value in values.items()}
         with self.prevent(Input.Changed, RadioSet.Changed):
             self._set_kind(kind)
             for field in FIELDS:
@@ -316,7 +319,7 @@ class ClientCardScreen(HostedScreen[None]):
         table.clear()
         lang = language()
         for inv in self.invoices:
-            number = Text(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
+            number = plain(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
             state = Text(tr("inv.posted"), style="bold") if inv.posted else sync_badge(inv.sync_state)
             table.add_row(
                 Text(inv.date.strftime("%d.%m.%Y")), number,
