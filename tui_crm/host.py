@@ -33,7 +33,7 @@ from tui_crm.store import Store
 from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar, SyncView
-from tui_crm.widgets.text import clean
+from tui_crm.widgets.text import clean, short
 
 if TYPE_CHECKING:
     from tui_crm.sync.service import SyncService
@@ -66,6 +66,7 @@ register({
 })
 
 Severity = Literal["information", "warning", "error"]
+TOAST_LIMIT = 300  # characters of a toast's text; what 1C quotes beyond that is cut
 
 
 @dataclass
@@ -149,8 +150,10 @@ class HostApp(App[None]):
         """Every toast is plain text: our catalog strings carry no markup, and what they quote —
         1C's error messages, names, numbers — must never be parsed as markup or reach the
         terminal as control sequences (widgets/text.py). Screens' `notify` comes here too."""
-        super().notify(clean(message, one_line=False), title=clean(title), severity=severity,
-                       timeout=timeout, markup=False)
+        text = clean(message, one_line=False)
+        if len(text) > TOAST_LIMIT:  # a 10 000-character 1C message would cover the screen
+            text = text[:TOAST_LIMIT - 1] + "…"  # (the sync log keeps the whole of it)
+        super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -37,7 +37,7 @@ import pytest
 from rich.cells import cell_len
 from rich.segment import Segment
 from textual.app import App
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -94,8 +94,8 @@ CLIENT, DRAFT, POSTED = uid("d0", 0), uid("f0", 0), uid("f0", 1)
 
 # Field slots: object j of a run's field `slot` carries text(base + j + slot) (wrapping), so each
 # list field shows the run's N texts and, over both runs, the whole corpus.
-(S_WAREHOUSE, S_PRICE_TYPE, S_PRODUCT, S_CODE, S_UNIT, S_CP_NAME, S_CP_INN, S_NAME, S_FULL_NAME, S_INN,
- S_KPP, S_PHONE, S_EMAIL, S_ADDRESS, S_COMMENT, S_INV_COMMENT, S_NUMBER, S_PAYMENT, S_SHIPMENT,
+(S_WAREHOUSE, S_PRICE_TYPE, S_PRODUCT, S_CODE, S_UNIT, S_CP_NAME, S_CP_INN, S_KPP, S_FULL_NAME, S_INN,
+ S_NAME, S_PHONE, S_EMAIL, S_ADDRESS, S_COMMENT, S_INV_COMMENT, S_NUMBER, S_PAYMENT, S_SHIPMENT,
  S_RUN_ERROR, S_PUSH_ERROR, S_QUARANTINE, S_PULL_TOAST, S_CLIENT_ERROR) = range(24)
 
 
@@ -307,8 +307,9 @@ async def open_select(pilot: Pilot[None], select: Select[str], values: list[str]
     assert not select.expanded
 
 
-async def check_table(pilot: Pilot[None], table: DataTable[object], *values: str) -> None:
-    """Each of `values` is in a row of `table`, read at the top and at the bottom of its rows."""
+async def check_table(pilot: Pilot[None], table: Widget, *values: str) -> None:
+    """Each of `values` is in `table` (a DataTable, the palette's list), read at the top and at
+    the bottom of its rows."""
     table.scroll_home(animate=False, immediate=True)
     await pilot.pause()
     seen = check(pilot.app, table).splitlines()
@@ -352,6 +353,10 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
             box = card.query_one(f"#{field_id}")
             if box.region.height:
                 check(app, box, t(slot))
+        duplicates = card.query_one("#duplicates")  # client 10 has client 0's phone
+        duplicates.scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+        check(app, duplicates, t(S_NAME, 10))
         await press(pilot, "f1")
         assert isinstance(top(app), HelpScreen)
         check(app, top(app).query_one(".section"), t(S_NAME))
@@ -395,7 +400,8 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
         # -- the F4 lookup: invoices by number, then the posted order from it
         await press(pilot, "f4")
         await press(pilot, *POSTED_NUMBER[3:])
-        check(app, None, *[f"{POSTED_NUMBER}{k:02d} {t(S_NUMBER, k)}" for k in range(1, N // 2)])
+        await check_table(pilot, app.screen.query_one(CommandList),
+                          *[f"{POSTED_NUMBER}{k:02d} {t(S_NUMBER, k)}" for k in range(1, N // 2)])
         await press(pilot, *"01", "enter")
         # -- the order view: items, payments, shipments; F1
         order = top(app)
@@ -414,8 +420,9 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
         await press(pilot, "escape", "escape")
         # -- the F4 lookup of clients: names, with ИНН as the hits' help text
         await press(pilot, "f4")
-        await press(pilot, *CLIENT_PHONE[2:])
-        check(app, None, *t.all(S_NAME, 10), *t.all(S_INN, 10))
+        await press(pilot, *CLIENT_PHONE[2:], "1")  # clients 1 and 11
+        await check_table(pilot, app.screen.query_one(CommandList), t(S_NAME, 1), t(S_NAME, 11), t(S_INN, 1),
+                          t(S_INN, 11))
         await press(pilot, "escape")
         # -- the command palette
         await press(pilot, "ctrl+p")

@@ -482,10 +482,10 @@ class ClientCardScreen(HostedScreen[None]):
             text.append("⚠ ", style="bold")
             text.append(tr("card.dup_inn") if hit.reason == "inn" else tr("card.dup_phone"))
             text.append(" «")
-            text.append(hit.name, style="bold")
+            text.append(clean(hit.name), style="bold")  # a name from 1C or a user: no control
             text.append("»")
             if hit.inn and hit.reason != "inn":
-                text.append(f" (ИНН {hit.inn})")
+                text.append(f" (ИНН {clean(hit.inn)})")
             text.append(f" — {tr('card.dup_crm') if hit.source == 'crm' else tr('card.dup_acc')}")
             if n == 0:
                 text.append(f". {tr('card.dup_open')}", style="bold")
