@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -154,6 +154,14 @@ class HostApp(App[None]):
         if len(text) > TOAST_LIMIT:  # a 10 000-character 1C message would cover the screen
             text = text[:TOAST_LIMIT - 1] + "…"  # (the sync log keeps the whole of it)
         super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Pasted text is data too: an Input draws its value as it is, so escape sequences and
+        control characters in a paste are cleaned before any widget gets it (lines and tabs
+        kept apart: an Input takes the first line; a tab becomes a space)."""
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = clean(event.text, one_line=False).replace("\t", " ")
+        await super().on_event(event)
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -36,13 +36,14 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from rich.segment import Segment
+from textual import events
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Input, Select
 from textual.widgets._select import SelectOverlay
 
 from onec_sandbox.hostile import CORPUS, cycle
@@ -73,7 +74,7 @@ from tui_crm.store import (
     Store,
     WarehouseRow,
 )
-from tui_crm.sync import events
+from tui_crm.sync import events as sync
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.pull import quarantine_note
 from tui_crm.widgets.confirm import ConfirmModal
@@ -436,6 +437,19 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
         assert isinstance(products, ProductsScreen)
         found = products.query_one(DataTable)
         await check_table(pilot, found, *t.all(S_PRODUCT), *t.all(S_UNIT))
+        search = products.query_one("#search", Input)  # every text pasted into the search box
+        for value in t.all(S_COMMENT):
+            search.value = ""
+            search.focus()
+            app.post_message(events.Paste(value))  # as the terminal's bracketed paste arrives
+            await settle(pilot)
+            search.cursor_position = 0  # the start of a long paste in view
+            await pilot.pause()
+            first = (clean(value, one_line=False).replace("\t", " ").splitlines() or [""])[0]
+            check(app, search, first)
+            check(app, products.query_one("#hint"))
+        search.value = ""
+        await settle(pilot)
         await open_select(pilot, products.query_one("#warehouse", Select), t.all(S_WAREHOUSE))
         await open_select(pilot, products.query_one("#price-type", Select), t.all(S_PRICE_TYPE))
         await press(pilot, "f1")
@@ -463,17 +477,17 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
         check(app)
         await press(pilot, "escape")
         # -- toasts: a pull failure with 1C's message, payments and shipments arriving
-        app._engine_event(events.PullFinished(ok=False, at=FROZEN_NOW, error=t(S_PULL_TOAST)))
+        app._engine_event(sync.PullFinished(ok=False, at=FROZEN_NOW, error=t(S_PULL_TOAST)))
         await settle(pilot)
         check(app, None, t(S_PULL_TOAST))
-        app._engine_event(events.PaymentArrived(FROZEN_NOW, POSTED, "p", "bank", t(S_PAYMENT), Decimal(1)))
+        app._engine_event(sync.PaymentArrived(FROZEN_NOW, POSTED, "p", "bank", t(S_PAYMENT), Decimal(1)))
         await settle(pilot)
         check(app, None, f"{POSTED_NUMBER}01 {t(S_NUMBER, 1)}")
         for j in range(3):
-            app._engine_event(events.ShipmentArrived(FROZEN_NOW, POSTED, f"s{j}", t(S_SHIPMENT, j)))
+            app._engine_event(sync.ShipmentArrived(FROZEN_NOW, POSTED, f"s{j}", t(S_SHIPMENT, j)))
         await settle(pilot)
         check(app, None, *t.all(S_SHIPMENT, 3))
-        app._engine_event(events.PushFinished(FROZEN_NOW, failed=(("client", CLIENT, t(S_CLIENT_ERROR, 1)),)))
+        app._engine_event(sync.PushFinished(FROZEN_NOW, failed=(("client", CLIENT, t(S_CLIENT_ERROR, 1)),)))
         await settle(pilot)
         check(app, None, t(S_CLIENT_ERROR, 1))
         assert app.is_running
