@@ -57,6 +57,7 @@ from tui_crm.domain.vat import VatRate
 from tui_crm.i18n import set_language
 from tui_crm.screens.client_card import ClientCardScreen
 from tui_crm.screens.clients import ClientsScreen
+from tui_crm.screens.forms import LineEditScreen, QuantityScreen
 from tui_crm.screens.help import HelpScreen
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.order import OrderScreen
@@ -382,13 +383,21 @@ async def test_every_screen_shows_hostile_text_literally(store: Store, texts: Te
         await press(pilot, "escape")
         # -- the picker on the invoice's warehouse
         lines.focus()
+        await press(pilot, "home", "e")  # the line form: the product's name and unit
+        assert isinstance(top(app), LineEditScreen)
+        check(app, top(app).query_one("#line-product"), t(S_PRODUCT))
+        await press(pilot, "escape")
         await press(pilot, "a")
         picker = top(app)
         assert isinstance(picker, PickerScreen)
         check(app, picker.query_one("#picker-title"), t(S_WAREHOUSE))
         found = picker.query_one(DataTable)
         await check_table(pilot, found, *t.all(S_PRODUCT))
-        await press(pilot, "escape")
+        found.focus()
+        await press(pilot, "enter")  # the quantity dialog of the product under the cursor
+        assert isinstance(top(app), QuantityScreen)
+        check(app)
+        await press(pilot, "escape", "escape")
         # -- the unsaved-changes dialog
         invoice.query_one("#inv-discount").focus()
         await press(pilot, "5", "escape")
