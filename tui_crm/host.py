@@ -34,7 +34,7 @@ from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, S
 from tui_crm.widgets.keys import as_key, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar, SyncView
-from tui_crm.widgets.text import clean
+from tui_crm.widgets.text import clean, short
 
 if TYPE_CHECKING:
     from tui_crm.sync.service import SyncService
@@ -67,6 +67,7 @@ register({
 })
 
 Severity = Literal["information", "warning", "error"]
+TOAST_LIMIT = 300  # characters of a toast's text; what 1C quotes beyond that is cut
 
 
 @dataclass
@@ -147,17 +148,26 @@ class HostApp(App[None]):
             localize_bindings(screen._bindings)
         return super().switch_screen(screen)
 
-    async def on_event(self, event: events.Event) -> None:
-        """Alt keys (ESC-prefixed over SSH/tmux) only ever trigger bindings, never type text."""
-        await super().on_event(as_key(event))
-
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """Every toast is plain text: our catalog strings carry no markup, and what they quote —
         1C's error messages, names, numbers — must never be parsed as markup or reach the
         terminal as control sequences (widgets/text.py). Screens' `notify` comes here too."""
-        super().notify(clean(message, one_line=False), title=clean(title), severity=severity,
-                       timeout=timeout, markup=False)
+        text = clean(message, one_line=False)
+        if len(text) > TOAST_LIMIT:  # a 10 000-character 1C message would cover the screen
+            text = text[:TOAST_LIMIT - 1] + "…"  # (the sync log keeps the whole of it)
+        super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Input from the terminal, before any widget sees it.
+
+        - Alt keys (ESC-prefixed over SSH/tmux) only ever trigger bindings, never type text.
+        - Pasted text is data too: an Input draws its value as it is, so escape sequences and
+          control characters in a paste are cleaned before any widget gets it (lines and tabs
+          kept apart: an Input takes the first line; a tab becomes a space)."""
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = clean(event.text, one_line=False).replace("\t", " ")
+        await super().on_event(as_key(event))
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

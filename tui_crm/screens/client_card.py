@@ -47,7 +47,7 @@ from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
-from tui_crm.widgets.text import plain
+from tui_crm.widgets.text import clean, plain
 
 register({
     "card.title_new": {"en": "New client", "ru": "Новый клиент"},
@@ -294,6 +294,9 @@ class ClientCardScreen(HostedScreen[None]):
                 phones=", ".join(format_phone(p) for p in c.phones), email=c.email,
                 address=c.address, comment=c.comment,
             )
+            # What 1C holds goes into the inputs cleaned: an Input draws its value as is, so a
+            # control character or an escape sequence would reach the terminal.
+            values = {field: clean(value) for field, value in values.items()}
         with self.prevent(Input.Changed, RadioSet.Changed):
             self._set_kind(kind)
             for field in FIELDS:
@@ -315,7 +318,7 @@ class ClientCardScreen(HostedScreen[None]):
         table.clear()
         lang = language()
         for inv in self.invoices:
-            number = Text(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
+            number = plain(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
             state = Text(tr("inv.posted"), style="bold") if inv.posted else sync_badge(inv.sync_state)
             table.add_row(
                 Text(inv.date.strftime("%d.%m.%Y")), number,
@@ -478,10 +481,10 @@ class ClientCardScreen(HostedScreen[None]):
             text.append("⚠ ", style="bold")
             text.append(tr("card.dup_inn") if hit.reason == "inn" else tr("card.dup_phone"))
             text.append(" «")
-            text.append(hit.name, style="bold")
+            text.append(clean(hit.name), style="bold")  # a name from 1C or a user: no control
             text.append("»")
             if hit.inn and hit.reason != "inn":
-                text.append(f" (ИНН {hit.inn})")
+                text.append(f" (ИНН {clean(hit.inn)})")
             text.append(f" — {tr('card.dup_crm') if hit.source == 'crm' else tr('card.dup_acc')}")
             if n == 0:
                 text.append(f". {tr('card.dup_open')}", style="bold")

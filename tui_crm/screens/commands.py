@@ -18,11 +18,11 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.markup import escape
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
 from tui_crm.widgets.badges import format_phone
+from tui_crm.widgets.text import markup_literal, short
 
 register({
     "cmd.go_clients": {"en": "Clients list", "ru": "Список клиентов"},
@@ -153,9 +153,9 @@ class LookupProvider(Provider):
             display = Text()
             if hit.kind == "invoice":
                 display.append(f"{tr('cmd.invoice')} ", style="dim")
-                display.append(hit.title, style="bold")
+                display.append(short(hit.title), style="bold")
                 if hit.detail:
-                    display.append(f"  {hit.detail}")
+                    display.append(f"  {short(hit.detail)}")
                 help_parts = []
                 if hit.date is not None:
                     help_parts.append(hit.date.strftime("%d.%m.%Y"))
@@ -164,12 +164,13 @@ class LookupProvider(Provider):
                 help_text = " · ".join(help_parts)
             else:
                 display.append(f"{tr('cmd.client')} ", style="dim")
-                display.append(hit.title, style="bold")
-                help_text = " · ".join(x for x in (hit.detail, format_phone(hit.phone) if hit.phone else "") if x)
+                display.append(short(hit.title), style="bold")
+                phone = format_phone(hit.phone) if hit.phone else ""
+                help_text = " · ".join(short(x) for x in (hit.detail, phone) if x)
             yield Hit(
                 score, display, partial(app.open_lookup_hit, hit.kind, hit.id, hit.posted),
                 # Textual parses a hit's help as markup; ИНН, names and phones come from 1C.
-                text=display.plain, help=escape(help_text) or None,
+                text=display.plain, help=markup_literal(help_text) or None,
             )
 
 

@@ -55,7 +55,7 @@ from tui_crm.widgets.columns import Col, FitTable, pack
 from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
-from tui_crm.widgets.text import plain
+from tui_crm.widgets.text import clean, plain
 
 register(
     {
@@ -416,7 +416,9 @@ class InvoiceScreen(HostedScreen[None]):
             self.query_one("#inv-date", Input).value = format_date(self.date)
             pct = self.invoice.document_discount_pct
             self.query_one("#inv-discount", Input).value = pct_text(pct).plain if pct else ""
-            self.query_one("#inv-comment", Input).value = self.invoice.comment
+            # An Input draws its value as is: 1C's comment goes in cleaned (the invoice keeps
+            # the original until the operator edits it).
+            self.query_one("#inv-comment", Input).value = clean(self.invoice.comment)
         locked = self.locked
         for selector in ("#inv-warehouse", "#inv-price-type", "#inv-date", "#inv-discount", "#inv-comment"):
             self.query_one(selector).disabled = locked

@@ -163,7 +163,7 @@ class ProductsScreen(HostedScreen[None]):
         hint = self.query_one("#hint", Label)
         if not rows:
             empty = tr("products.none_found", text=text) if text and self.warehouse_id else tr("products.empty")
-            hint.update(Text(empty))
+            hint.update(plain(empty))  # quotes what was typed (or pasted)
         else:
             hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
         self.host.watch_products(self, self.warehouse_id, self.price_type_id,

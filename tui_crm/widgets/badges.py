@@ -15,6 +15,7 @@ from textual.widgets import Static
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.validation import ClientKind, normalize_phone
 from tui_crm.i18n import tr
+from tui_crm.widgets.text import clean
 
 # Rich style names only (no hex): they follow the terminal/theme palette.
 _SYNC_STYLE = {
@@ -45,7 +46,7 @@ def sync_badge(state: SyncState, error: str | None = None, *, with_error: bool =
     text = Text(f"{mark} {sync_label(state)}", style=style)
     if with_error and state is SyncState.FAILED and error:
         text.append(": ")
-        text.append(error, style="red")
+        text.append(clean(error), style="red")
     return text
 
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from tui_crm.i18n import register, tr
+from tui_crm.widgets.text import plain
 
 register({
     "bind.yes": {"en": "Yes", "ru": "Да"},
@@ -67,8 +67,9 @@ class ConfirmModal(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical():
             if self._title:
-                yield Label(Text(self._title), id="title")
-            yield Label(Text(self._question), id="question")
+                yield Label(plain(self._title), id="title")
+            # The question may quote a name or 1C's label: plain text, never terminal control.
+            yield Label(plain(self._question, one_line=False), id="question")
             with Horizontal():
                 for index, choice in enumerate(self._choices):
                     safe = index == len(self._choices) - 1

@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui_crm.i18n import format_age, tr
+from tui_crm.widgets.text import clean
 
 STALE_AFTER_SECONDS = 300
 
@@ -83,5 +84,5 @@ class StatusBar(Static):
             text.append("  │  " + tr("status.syncing"), style="italic")
         elif v.error:
             text.append("  │  ")
-            text.append(tr("status.error", error=v.error), style="red")
+            text.append(tr("status.error", error=clean(v.error)), style="red")  # 1C's message: no control
         return text

@@ -54,3 +54,18 @@ def clean(value: object, *, one_line: bool = True) -> str:
 def plain(value: object, style: str = "", *, justify: str | None = None, one_line: bool = True) -> Text:
     """A `Text` of accounting's or a user's `value`: plain, cleaned, never parsed as markup."""
     return Text(clean(value, one_line=one_line), style=style, justify=justify)  # type: ignore[arg-type]
+
+
+def markup_literal(value: object) -> str:
+    """`clean(value)` as Textual markup that shows it literally, for the few Textual APIs that
+    take nothing but markup (a command palette hit's help text). Textual's own `escape()` doubles
+    a backslash before a bracket, which its parser then shows twice (`C:\\[/]` → `C:\\\\[/]`); a
+    backslash before each `[` is what the parser reads as a literal bracket."""
+    return clean(value).replace("[", "\\[")
+
+
+def short(value: object, limit: int = 200) -> str:
+    """`clean(value)` cut to `limit` characters with an ellipsis: for widgets that wrap every
+    line they are given (palette hits), so a 10 000-character name stays a line or two."""
+    text = clean(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
