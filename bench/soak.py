@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import queue
@@ -61,7 +62,6 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +135,7 @@ def crm_invoices(store: Any) -> list[Any]:
     return sorted(out, key=lambda r: r.id)
 
 
-async def drive(store_path: Path, url: str, timeout: float, seed: int) -> int:
+async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> int:
     from tests.clock import TestClock
     from tests.sync.sandbox_kit import new_client, new_invoice
     from tui_crm.store import Store
@@ -145,7 +145,7 @@ async def drive(store_path: Path, url: str, timeout: float, seed: int) -> int:
     clock = TestClock()
     store = Store.open(store_path, clock=clock)
     transport = DriverTransport()
-    client = ODataClient(url, transport=transport, timeout=timeout, connect_timeout=timeout, retries=1,
+    client = ODataClient(url, transport=transport, timeout=http_timeout, connect_timeout=http_timeout, retries=1,
                          backoff=0.01)
     service = SyncService(store, client, rng=random.Random(seed))
     print("ready", flush=True)
@@ -174,7 +174,6 @@ async def drive(store_path: Path, url: str, timeout: float, seed: int) -> int:
                 transport.kill_after = bool(cmd.get("kill_after"))
                 now = clock()
                 clients = [r.id for r in crm_clients(store)]
-                made = 0
                 if not clients or rng.random() < 0.4:
                     for j in range(rng.randint(1, 2)):
                         c = new_client(f"ООО «Соак {run}-{j}»", phone=f"+7 900 {run % 1000:03d}-{j:02d}-00",
@@ -185,7 +184,6 @@ async def drive(store_path: Path, url: str, timeout: float, seed: int) -> int:
                     cid = rng.choice(clients)
                     iid, inv = new_invoice(store, cid, lines=rng.randint(1, 3))
                     store.save_invoice(iid, replace(inv, comment=f"soak {run}-{j}"), date=now, queue=True, now=now)
-                    made += 1
                 if rng.random() < 0.3:
                     invoices = [r for r in crm_invoices(store) if not r.posted]
                     if invoices:
@@ -335,10 +333,8 @@ class Driver:
         code = self.proc.wait(60)
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     pipe.close()
-                except BrokenPipeError:
-                    pass
         self.proc = None
         return code
 
