@@ -184,10 +184,10 @@ async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> i
                     cid = rng.choice(clients)
                     iid, inv = new_invoice(store, cid, lines=rng.randint(1, 3))
                     store.save_invoice(iid, replace(inv, comment=f"soak {run}-{j}"), date=now, queue=True, now=now)
-                if rng.random() < 0.3:
-                    invoices = [r for r in crm_invoices(store) if not r.posted]
-                    if invoices:
-                        rec = rng.choice(invoices)
+                if rng.random() < 0.3:   # an edit of an unposted invoice (the soak never posts)
+                    unposted = sorted(s.id for s in store.list_invoices(limit=10**7) if not s.posted)
+                    rec = store.get_invoice(rng.choice(unposted)) if unposted else None
+                    if rec is not None and rec.origin == "crm":
                         m = COMMENT_RE.match(rec.invoice.comment)
                         assert m is not None, rec.invoice.comment
                         store.save_invoice(rec.id, replace(rec.invoice, comment=f"soak {m[1]}-{m[2]} edit {run}"),
@@ -432,6 +432,11 @@ def soak(runs: int, seed: int = 1, *, timeout: float = 0.4, kinds: tuple[str, ..
                 driver.kill9()
             answer, n = driver.wait()
             row.requests += n
+            if external_kill and answer is not None:   # killed just after it answered: between runs
+                end, n = driver.wait()
+                row.requests += n
+                assert end is None, end
+                answer = None
             if answer is None:
                 row.kills += 1
                 code = driver.reap()
@@ -598,8 +603,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--keep {args.keep} is not empty")
     report = soak(args.runs, args.seed, timeout=args.timeout, kinds=kinds, folder=args.keep)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True, cwd=ROOT)
     print(f"soak: {args.runs} runs, seed {args.seed}, CRM timeout {args.timeout} s, "
-          f"commit {commit.stdout.strip() or '?'}, {report.wall:.0f} s")
+          f"commit {commit.stdout.strip() or '?'}{' (modified)' if dirty.stdout.strip() else ''}, "
+          f"{report.wall:.0f} s")
     print(report.table())
     if report.bad:
         print("FAILED: something was lost, duplicated, stale or stuck", file=sys.stderr)
