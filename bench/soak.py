@@ -11,11 +11,13 @@ Two real processes talk over loopback HTTP, as in production:
   object a line) and answers on stdout (``r`` per HTTP request sent, ``ok …`` when done).
 
 Each run makes a few CRM objects (new clients with phone, e-mail and address; new invoices; an
-edit of an unposted invoice — the CRM has no delete) and pushes them in 1–4 push rounds under
+edit of an unposted invoice, half of the time one of the three newest — the CRM has no delete)
+and pushes them in 1–4 push rounds under
 the run's fault kind, round-robin over:
 
   5xx      error_rate 0.3 (500, 1C's generic code -1)
-  hang     hang_rate 0.25, each hang twice the CRM's read timeout (the write still commits later)
+  hang     hang_rate 0.25, each hang twice the CRM's read timeout; the request is still carried
+           out after the CRM gave up on it (a write commits late), as 1C behind a web server does
   drop     drop_rate 0.4: the write commits, then the connection drops mid-response
   html     html_rate 0.3: a proxy's login page with status 200
   restart  the sandbox process is stopped (SIGTERM or SIGKILL, alternating) at a random moment of
@@ -185,7 +187,11 @@ async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> i
                     iid, inv = new_invoice(store, cid, lines=rng.randint(1, 3))
                     store.save_invoice(iid, replace(inv, comment=f"soak {run}-{j}"), date=now, queue=True, now=now)
                 if rng.random() < 0.3:   # an edit of an unposted invoice (the soak never posts)
-                    unposted = sorted(s.id for s in store.list_invoices(limit=10**7) if not s.posted)
+                    # Half of the edits go to one of the three newest invoices, which may still be
+                    # on their way to 1C (or have a late write of theirs still in flight there).
+                    recent = rng.random() < 0.5
+                    listed = store.list_invoices(limit=3 if recent else 10**7)
+                    unposted = sorted(s.id for s in listed if not s.posted)
                     rec = store.get_invoice(rng.choice(unposted)) if unposted else None
                     if rec is not None and rec.origin == "crm":
                         m = COMMENT_RE.match(rec.invoice.comment)

@@ -97,3 +97,42 @@ async def test_randomized_faulty_pushes_end_exactly_once(tmp_path: Path) -> None
         assert len({o["Number"] for o in st.objects[ORDER].values()}) == len(invoices)
     finally:
         await rig.aclose()
+
+
+async def test_an_edit_saved_while_an_update_waits_after_its_order_step_reaches_the_order() -> None:
+    """An update item whose order PATCH went through and whose invoice-document PATCH was lost
+    (commit-then-drop) waits with step "order"; a second edit saved meanwhile merges into that
+    item. The retry must send the order again, or 1C keeps the first edit while the CRM shows the
+    second (a lost update). It does today because the merged item is re-sent as a create, whose
+    resume re-reads and PATCHes the order; this pins that down — random edits in the soak rarely
+    hit the same invoice twice while it waits."""
+    now = [datetime(2026, 11, 30, 9, 0)]
+    rig = make_rig(products=10, warehouses=1, clock=lambda: now[0], rng=random.Random(3))
+    try:
+        assert await rig.service.pull_now() is not None
+        c = new_client("ООО «Правка»")
+        rig.store.save_client(c, queue=True, now=now[0])
+        iid, inv = new_invoice(rig.store, c.id)
+        rig.store.save_invoice(iid, replace(inv, comment="первая"), date=now[0], queue=True, now=now[0])
+        await rig.service.push_now()
+        assert rig.store.outbox_count() == 0
+        rig.store.save_invoice(iid, replace(inv, comment="правка А"), date=now[0], now=now[0])
+        rig.faults.configure({"reset": True, "only": "Document_СчетНаОплатуПокупателю", "drop_next": 1})
+        result = await rig.service.push_now()
+        assert result is not None and result.offline                # the document's answer was lost
+        assert rig.state.objects[ORDER][iid]["Комментарий"] == "правка А"
+        rig.store.save_invoice(iid, replace(inv, comment="правка Б"), date=now[0], now=now[0])
+        rig.faults.configure({"reset": True})
+        for _ in range(5):
+            now[0] += timedelta(minutes=10)
+            await rig.service.push_now()
+        assert rig.store.outbox_count() == 0, rig.store.outbox_items()
+        bills = [b for b in rig.state.objects["Document_СчетНаОплатуПокупателю"].values()
+                 if b["ЗаказПокупателя_Key"] == iid]
+        assert [b["Комментарий"] for b in bills] == ["правка Б"]
+        assert rig.state.objects[ORDER][iid]["Комментарий"] == "правка Б"
+        rec = rig.store.get_invoice(iid)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
+        assert rec.data_version == rig.state.objects[ORDER][iid]["DataVersion"]
+    finally:
+        await rig.aclose()
