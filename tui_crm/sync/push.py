@@ -11,7 +11,9 @@ The rules (docs/architecture.md §3, "Push"):
   transaction, so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * updates of unposted orders are PATCHes with ``If-Match: DataVersion``; a posted order is
-  never edited (the item fails with the reason); a 412 re-reads the order and reports;
+  never edited (the item fails with the reason); a 412 re-reads the order and reports; the
+  linked invoice document is PATCHed with ``If-Match`` of the version read just before, so a
+  timed-out write of ours that 1C carries out late cannot overwrite a newer one;
 * while accounting is unreachable items wait with exponential backoff plus jitter; a refusal
   keeps 1C's message and waits for the user to retry or discard.
 """
