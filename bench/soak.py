@@ -24,7 +24,7 @@ the run's fault kind, round-robin over:
            the push and started again on the same port and data file
   kill9    the CRM process is killed with SIGKILL: half of the runs at a random moment (external
            `kill -9` after a random delay), half right before sending or right after receiving a
-           randomly chosen HTTP request
+           randomly chosen HTTP request (at the end of the run if it sent fewer)
 
 Between rounds the CRM's clock jumps ahead so the outbox backoff does not make the soak wait.
 At the end faults are turned off, failed items are retried, the outbox is drained, both
@@ -201,6 +201,8 @@ async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> i
                 for _ in range(rng.randint(1, 4)):
                     await service.push_now()
                     clock.advance(seconds=rng.choice((5, 30, 120, 600)))
+                if transport.kill_at is not None:   # fewer requests than the kill point: die now
+                    os.kill(os.getpid(), signal.SIGKILL)
                 print(f"ok run {run}", flush=True)
             elif op == "drain":
                 rounds = 0
