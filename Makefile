@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LINT_SCOPE := .
 TYPED      := tui_crm/domain tui_crm/store tui_crm/sync
 
-.PHONY: demo test install check lint typecheck bench clean
+.PHONY: demo test install check lint typecheck bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ property: $(STAMP)
 
 property-soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -q tests/property
+
+# Fault soak (RELIABILITY.md): ≥ 1000 randomized pushes under every fault kind against the real
+# sandbox process; exits non-zero on anything lost, duplicated, stale or stuck.
+SOAK_ARGS ?= --runs 1000 --seed 1
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -124,6 +124,24 @@ class Faults:
             return out
 
 
+async def _buffered(receive):
+    """Read the whole request body now; the returned `receive` replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def again():
+        return replay.pop() if replay else {"type": "http.disconnect"}
+
+    return again
+
+
 async def _send_simple(send, status: int, body: bytes, ctype: str,
                        extra: list[tuple[bytes, bytes]] | None = None) -> None:
     headers = [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]
@@ -158,6 +176,9 @@ class FaultMiddleware:
             await asyncio.sleep(f.latency_ms / 1000)
         d = f.decide(scope.get("method", "GET"), scope.get("path", ""))
         if d["hang"] and f.hang_s:
+            # Like 1C behind a web server, a hung request is still carried out after the client
+            # has given up on it: the body is read first, so a write commits late.
+            receive = await _buffered(receive)
             await asyncio.sleep(f.hang_s)
         if d["html"]:
             await _send_simple(send, 200, HTML_PAGE.encode(), "text/html; charset=utf-8")

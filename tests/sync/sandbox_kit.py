@@ -35,13 +35,31 @@ ORDER_TYPE = "StandardODATA.Document_ЗаказПокупателя"
 
 
 class NetLikeTransport(httpx.AsyncBaseTransport):
-    """ASGITransport with a read timeout and app exceptions turned into dropped connections."""
+    """ASGITransport with a read timeout and app exceptions turned into dropped connections.
+
+    ``restart_after`` (a request count) stops the "server" before that request: ``on_restart``
+    (set by the rig) reopens the sandbox from its data file, and that request and the next
+    ``restart_down - 1`` find nothing listening (``httpx.ConnectError``), as while a real server
+    process restarts."""
 
     def __init__(self, app: Any, timeout: float = 5.0) -> None:
         self.inner = httpx.ASGITransport(app=app)
         self.timeout = timeout
+        self.requests = 0
+        self.restart_after: int | None = None
+        self.restart_down = 0
+        self.down = 0
+        self.on_restart: Any = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.restart_after is not None and self.requests >= self.restart_after:
+            self.restart_after = None
+            self.on_restart()
+            self.down = self.restart_down
+        if self.down > 0:
+            self.down -= 1
+            raise httpx.ConnectError("connection refused (sandbox restarting)", request=request)
         try:
             response = await asyncio.wait_for(self.inner.handle_async_request(request), self.timeout)
             await asyncio.wait_for(response.aread(), self.timeout)
@@ -62,10 +80,24 @@ class Rig:
     store: Store
     service: SyncService
     clerk: ODataClient
+    transport: NetLikeTransport | None = None
+    restarts: int = 0
 
     @property
     def client(self) -> ODataClient:
         return self.service.client
+
+    def restart_sandbox(self) -> None:
+        """Stop and start the sandbox "process" on the same data file: the state is closed
+        (written to its file) and reopened, and a new app serves it through the same transport.
+        Needs a state with a file (``make_rig(state=SandboxState.seeded(path=...))``)."""
+        assert self.state.path is not None and self.transport is not None
+        path = self.state.path
+        self.state.close()
+        self.state = SandboxState.open(path)
+        self.app = create_app(self.state, faults=self.faults)
+        self.transport.inner = httpx.ASGITransport(app=self.app)
+        self.restarts += 1
 
     async def aclose(self) -> None:
         await self.service.aclose()
@@ -78,11 +110,14 @@ def make_rig(products: int = 40, warehouses: int = 2, *, timeout: float = 5.0, s
     state = state or SandboxState.seeded(products=products, warehouses=warehouses, seed=seed)
     faults = Faults()
     app = create_app(state, faults=faults)
-    client = ODataClient(BASE, transport=NetLikeTransport(app, timeout), retries=1, backoff=0.0, timeout=timeout)
+    transport = NetLikeTransport(app, timeout)
+    client = ODataClient(BASE, transport=transport, retries=1, backoff=0.0, timeout=timeout)
     clerk = ODataClient(BASE, transport=httpx.ASGITransport(app=app))
     store = store or Store.open(None, clock=TestClock())
     service = SyncService(store, client, **service_kw)
-    return Rig(state, faults, app, store, service, clerk)
+    rig = Rig(state, faults, app, store, service, clerk, transport)
+    transport.on_restart = rig.restart_sandbox
+    return rig
 
 
 def new_client(name: str = "ООО «Тест»", *, inn: str = "7707083893", phone: str = "+7 912 345-67-89",

@@ -11,7 +11,9 @@ The rules (docs/architecture.md §3, "Push"):
   transaction, so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * updates of unposted orders are PATCHes with ``If-Match: DataVersion``; a posted order is
-  never edited (the item fails with the reason); a 412 re-reads the order and reports;
+  never edited (the item fails with the reason); a 412 re-reads the order and reports; the
+  linked invoice document is PATCHed with ``If-Match`` of the version read just before, so a
+  timed-out write of ours that 1C carries out late cannot overwrite a newer one;
 * while accounting is unreachable items wait with exponential backoff plus jitter; a refusal
   keeps 1C's message and waits for the user to retry or discard.
 """
@@ -44,7 +46,7 @@ from tui_crm.sync.odata import (
     lit_guid,
     lit_str,
 )
-from tui_crm.sync.profile import Profile
+from tui_crm.sync.profile import Concept, Profile
 from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
 
@@ -522,20 +524,42 @@ class Pusher:
                 bill_id = bill_id or derived_key("bill", iid)
                 body = self.order_body(iid, contract_id or "", org_id, bill=True)
                 if item.action == "update":
-                    try:
-                        obj = await self.client.update(bill_c.entity, bill_id, body)
-                    except NotFound:
+                    updated = await self._patch_current(bill_c, bill_id, body)
+                    if updated is None:
                         obj, _ = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=True)
+                    else:
+                        obj = updated
                 else:
                     obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried)
                     if adopted:
-                        obj = await self.client.update(bill_c.entity, bill_id, body) or obj
+                        obj = await self._patch_current(bill_c, bill_id, body) or obj
                 bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
                 await self.writer.run(lambda: self.store.invoice_push_refs(iid, bill_id=bill_id))
             await self._step(item, "bill")
         number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
         await self.writer.run(lambda: self.store.invoice_pushed(
             iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
+
+    async def _patch_current(self, c: Concept, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """PATCH an object the CRM owns (the linked invoice document) with ``If-Match`` of the
+        version read just before; None if 1C has no such object.
+
+        Why: a PATCH of ours whose answer never came (timeout) may still be carried out by 1C
+        later. Sent without ``If-Match`` such a late write would overwrite a newer one; with it,
+        the late write finds a newer version and is refused (412). A 412 here means the object
+        changed between our read and our write (maybe that late write): read again and resend;
+        the CRM's current state wins, as before."""
+        dv_field = c.opt("data_version") or "DataVersion"
+        for _ in range(3):
+            current = await self.client.get_entity(c.entity, key, [dv_field])
+            if current is None:
+                return None
+            try:
+                return await self.client.update(c.entity, key, body,
+                                                if_match=str(current.get(dv_field, "") or "") or None) or current
+            except Conflict:
+                continue
+        raise Deferred(f"{c.entity} {key} kept changing in accounting while the CRM wrote it; trying again later")
 
     async def _refresh_order(self, iid: str, contract_id: str | None, org_id: str) -> None:
         c = self.p["order"]
