@@ -48,6 +48,7 @@ from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.sync.scheduler import create_scheduler
 from tui_crm.sync.service import SyncService
+from tui_crm.widgets.confirm import Choice, ConfirmModal
 
 log = logging.getLogger("tui_crm.app")
 
@@ -58,6 +59,13 @@ register({
     "sys.theme_help": {"en": "Change the colour theme", "ru": "Сменить цветовую тему"},
     "sys.quit": {"en": "Quit", "ru": "Выход"},
     "sys.quit_help": {"en": "Quit tui-crm", "ru": "Закрыть tui-crm"},
+    "app.quit_unsaved_title": {"en": "Unsaved changes", "ru": "Несохранённые изменения"},
+    "app.quit_unsaved_text": {
+        "en": "{n} open screen(s) have unsaved changes. Quit and lose them?",
+        "ru": "Несохранённые изменения на открытых экранах: {n}. Выйти и потерять их?",
+    },
+    "app.quit_discard": {"en": "Quit without saving", "ru": "Выйти без сохранения"},
+    "app.quit_keep": {"en": "Keep editing", "ru": "Продолжить"},
     "sys.keys": {"en": "Keys panel", "ru": "Панель клавиш"},
     "sys.keys_help": {"en": "Show or hide the keys of the focused widget",
                       "ru": "Показать или скрыть клавиши текущего поля"},
@@ -243,6 +251,28 @@ class CrmApp(HostApp):
                 CommandPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
                                id="--command-palette")
             )
+
+    async def action_quit(self) -> None:
+        """Quit; a stray Ctrl+Q/F10 never loses typed work: when any screen on the stack holds
+        unsaved edits (an invoice, a client card), the operator is asked first and the safe
+        answer (keep editing) has the focus."""
+        dirty = [s for s in self.screen_stack if isinstance(s, HostedScreen) and s.has_unsaved_changes()]
+        if not dirty:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmModal):  # already asking
+            return
+
+        def chosen(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmModal(tr("app.quit_unsaved_text", n=len(dirty)), title=tr("app.quit_unsaved_title"),
+                         choices=[Choice(True, tr("app.quit_discard"), "d"),
+                                  Choice(False, tr("app.quit_keep"), "c")]),
+            chosen,
+        )
 
     def action_clients(self) -> None:
         """Back to the clients list (the home screen); a screen with unsaved edits is asked."""
