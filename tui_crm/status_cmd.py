@@ -85,7 +85,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
-    from tui_crm.domain.status import shipped_share
+    from tui_crm.domain.status import OrderedLine, shipped_share
     from tui_crm.sync import parse, queries
     from tui_crm.sync.odata.literals import lit_guid
     from tui_crm.sync.profile import load_profile
@@ -116,16 +116,16 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         # The 20 newest: one page, not all of them.
         rows = await client.get_page(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby, top=20)
         states = []
-        ordered: dict[str, dict[str, Decimal]] = {}
+        ordered: dict[str, list[OrderedLine[str]]] = {}
         for r in rows[:20]:
             try:
                 state, _wh, _pt, _incl, _comment, goods = parse.order_full(p, r)
             except parse.BadData:
                 continue  # one odd row does not hide the others
             states.append(state)
-            per_product = ordered.setdefault(state.id, {})
-            for line in goods:
-                per_product[line[0]] = per_product.get(line[0], Decimal(0)) + line[1]
+            # product, quantity, price, discount, amount, …: the share is weighed by amount,
+            # as the store's answer and the order screen weigh it
+            ordered[state.id] = [OrderedLine(line[0], line[1], line[4]) for line in goods]
         ids = [s.id for s in states]
         # Orders found by number name their clients too, as the store's answer does.
         unnamed = sorted({s.client_id for s in states if s.client_id and s.client_id not in names})
@@ -167,7 +167,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 "client": names.get(s.client_id or "", "") or extra_names.get(s.client_id or "", ""),
                 "date": s.date.isoformat(sep=" ") if s.date else None, "total": str(total),
                 "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
-                "shipped_pct": str((shipped_share(ordered.get(s.id, {}), shipped.get(s.id, {})) * 100)
+                "shipped_pct": str((shipped_share(ordered.get(s.id, []), shipped.get(s.id, {})) * 100)
                                    .quantize(Decimal("0.1"))),
                 "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
                 "checked_at": None, "age": "live"})
