@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import duckdb
 
 from tests.clock import TestClock
 from tests.seed import seed_clients
@@ -63,7 +62,7 @@ def main() -> None:
         path = Path(tmp) / "crm.duckdb"
         build(path, args.products)
 
-        con = duckdb.connect(str(path), read_only=True)
+        con = db.connect(str(path), read_only=True)
         try:
             print(f"store: {args.products} products, {path.stat().st_size / 1e6:.0f} MB; median of {args.runs}")
             print(f"check as shipped (mirror tables skipped) "

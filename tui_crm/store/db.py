@@ -160,6 +160,22 @@ def _recorded_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+# Everything the store needs is linked into the DuckDB wheel. Replaying a write-ahead log after a
+# crash binds the logged statements again, and DuckDB would then try to *download* the functions
+# it binds (list_value of migration 5, for one) unless told not to: offline that failed with
+# "Failed to download extension core_functions" and the store could not be opened at all.
+# Without auto-install the linked-in extension is simply loaded. Nothing is ever fetched.
+CONNECT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": True,
+}
+
+
+def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with the store's settings (see CONNECT_CONFIG)."""
+    return duckdb.connect(path, read_only=read_only, config=dict(CONNECT_CONFIG))
+
+
 class Database:
     """One DuckDB connection for the process, a cursor per thread, one writer at a time."""
 
@@ -178,7 +194,7 @@ class Database:
         migrations = load_migrations()
         latest = migrations[-1].version
         if path is None:
-            con = duckdb.connect(":memory:")
+            con = connect(":memory:")
             db_path = None
         else:
             db_path = Path(path).expanduser()
@@ -187,7 +203,7 @@ class Database:
             if db_path.exists():
                 # Look before we write: a newer file must be refused without being modified.
                 try:
-                    probe = duckdb.connect(str(db_path), read_only=True)
+                    probe = connect(str(db_path), read_only=True)
                 except duckdb.Error as exc:
                     raise _friendly_open_error(db_path, exc) from exc
                 try:
@@ -212,7 +228,7 @@ class Database:
                         f"Cannot create the folder {db_path.parent} for the CRM data file: {exc.strerror or exc}"
                     ) from exc
             try:
-                con = duckdb.connect(str(db_path))
+                con = connect(str(db_path))
             except duckdb.Error as exc:
                 raise _friendly_open_error(db_path, exc) from exc
         db = cls(con, db_path)
@@ -235,6 +251,7 @@ class Database:
         current = _recorded_version(con)
         if current > migrations[-1].version:  # in-memory race or a file changed under us
             raise SchemaTooNew(f"schema version {current} is newer than this tui-crm knows")
+        applied = False
         for mig in migrations:
             if mig.version <= current:
                 continue
@@ -249,6 +266,11 @@ class Database:
             except Exception as exc:
                 con.execute("ROLLBACK")
                 raise StoreError(f"Applying store migration {mig.version} ({mig.name}) failed: {exc}") from exc
+            applied = True
+        if applied:
+            # Fold the schema change into the file now: a crash right after an upgrade then leaves
+            # no ALTER TABLE in the log to be replayed (and bound again) at the next start.
+            con.execute("CHECKPOINT")
 
     @property
     def schema_version(self) -> int:
