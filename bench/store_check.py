@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
 from tests.clock import TestClock
 from tests.seed import seed_clients
 from tui_crm.store import Store, db
