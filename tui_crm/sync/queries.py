@@ -21,6 +21,7 @@ from tui_crm.sync.odata import (
     lit_guid,
     lit_str,
     or_,
+    to_server_time,
     virtual_table,
 )
 from tui_crm.sync.profile import Concept, Profile, batches
@@ -255,10 +256,11 @@ def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
 
 
 def orders_since(p: Profile, since: datetime) -> Query:
-    """Orders dated from ``since`` on (orders created in 1C for our clients are picked from them)."""
+    """Orders dated from ``since`` (naive UTC, the CRM's clock) on, compared in the 1C server's
+    wall time (orders created in 1C for our clients are picked from them)."""
     c = p["order"]
     select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
-    flt = and_(f"{c.f('date')} ge {lit_datetime(since)}", eq(c.f("deletion_mark"), lit_bool(False))
+    flt = and_(f"{c.f('date')} ge {lit_datetime(to_server_time(since))}", eq(c.f("deletion_mark"), lit_bool(False))
                if c.has("deletion_mark") else None)
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
 

@@ -39,7 +39,14 @@ from tui_crm.sync.odata.errors import (
     short_url,
     transient_1c_message,
 )
-from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, _check_field, and_, lit_bool, lit_guid
+from tui_crm.sync.odata.literals import (
+    _CONTROL_RE,
+    _check_entity,
+    _check_field,
+    and_,
+    lit_bool,
+    lit_guid,
+)
 
 log = logging.getLogger("tui_crm.sync.odata")
 
@@ -307,11 +314,11 @@ class ODataClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         """Send one logical request (with retries if idempotent) and raise on any error answer.
 
-        Returns only a non-error response; the caller checks the body shape. ``timeout`` (the
+        Returns only a non-error response; the caller checks the body shape. ``read_timeout`` (the
         read timeout of a known-heavy read) overrides the client's for this request. Reads carry
         ``allowedOnly=true`` (unless the client was built without it).
         """
@@ -320,7 +327,7 @@ class ODataClient:
         if method == "GET" and self.allowed_only:
             params = {**(params or {}), "allowedOnly": "true"}
         rel = self._url(path, params)
-        per_request = httpx.Timeout(timeout, connect=self.connect_timeout) if timeout else None
+        per_request = httpx.Timeout(read_timeout, connect=self.connect_timeout) if read_timeout else None
         content = None
         req_headers = dict(headers or {})
         if body is not None:
@@ -332,8 +339,9 @@ class ODataClient:
             if attempt:
                 self.stats.retries += 1
                 await asyncio.sleep(self._delay(attempt - 1))
-            request = self._http.build_request(method, rel, content=content, headers=req_headers,
-                                               **({"timeout": per_request} if per_request else {}))
+            request = self._http.build_request(method, rel, content=content, headers=req_headers)
+            if per_request is not None:
+                request.extensions["timeout"] = per_request.as_dict()
             url = _safe_url(request.url)
             started = time.monotonic()
             self.stats.requests += 1
@@ -534,10 +542,10 @@ class ODataClient:
     # -- reads -----------------------------------------------------------------------------
 
     async def get_json(self, path: str, params: dict[str, str] | None = None, *,
-                       timeout: float | None = None) -> dict:
+                       read_timeout: float | None = None) -> dict:
         """One GET; the answer must be a 1C OData JSON object (``value`` or
         ``odata.metadata``), otherwise NotODataResponse."""
-        response = await self._request("GET", path, params=params, timeout=timeout)
+        response = await self._request("GET", path, params=params, read_timeout=read_timeout)
         data = self._json(response, "GET", _safe_url(response.request.url))
         if not isinstance(data, dict) or not ("value" in data or "odata.metadata" in data):
             raise self._not_odata(response, "answer")
@@ -581,11 +589,11 @@ class ODataClient:
         skip: int | None = None,
         expand: str | Iterable[str] | None = None,
         extra: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> list[dict]:
         """One collection GET -> the ``value`` rows.  ``entity`` may be a virtual-table path."""
         params = self._query(select, filter, orderby, top, skip, expand, extra)
-        data = await self.get_json(entity, params, timeout=timeout)
+        data = await self.get_json(entity, params, read_timeout=read_timeout)
         rows = data.get("value")
         if not isinstance(rows, list):
             raise NotODataResponse(
@@ -604,7 +612,7 @@ class ODataClient:
         orderby: str | None = "Ref_Key",
         page_size: int | None = None,
         extra: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> AsyncIterator[list[dict]]:
         """Yield pages in a stable ``$orderby``; stop on a short page.
 
@@ -628,7 +636,7 @@ class ODataClient:
         if size < 1:
             raise ValueError("page_size must be >= 1")
         if not orderby:
-            rows = await self.get_page(entity, select=select, filter=filter, extra=extra, timeout=timeout)
+            rows = await self.get_page(entity, select=select, filter=filter, extra=extra, read_timeout=read_timeout)
             if rows:
                 yield rows
             return
@@ -642,7 +650,7 @@ class ODataClient:
             try:
                 rows = await self.get_page(
                     entity, select=select, filter=flt, orderby=orderby, top=size,
-                    skip=None if by_key else skip, extra=extra, timeout=timeout,
+                    skip=None if by_key else skip, extra=extra, read_timeout=read_timeout,
                 )
             except BusinessError as exc:
                 if not by_key or exc.status not in (400, 500, 501):
@@ -691,7 +699,7 @@ class ODataClient:
         *,
         select: str | Iterable[str] | None = None,
         page_size: int | None = None,
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> AsyncIterator[list[dict]]:
         """Pages of a virtual table (``Balance``, ``SliceLast``) by key set on one dimension.
 
@@ -709,7 +717,7 @@ class ODataClient:
         for _ in range(self.max_pages):
             try:
                 rows = await self.get_page(path_after(after), select=select, orderby=key, top=size,
-                                           timeout=timeout)
+                                           read_timeout=read_timeout)
             except BusinessError as exc:
                 if after is not None or exc.status not in (400, 500, 501):
                     raise
@@ -751,7 +759,7 @@ class ODataClient:
                 f"Accounting sent more than {self.max_pages} pages of {size} rows for "
                 f"{short_url(path_after(None))}; refusing to continue."
             )
-        rows = await self.get_page(path_after(None), select=select, timeout=timeout)
+        rows = await self.get_page(path_after(None), select=select, read_timeout=read_timeout)
         if rows:
             yield rows
 
@@ -762,14 +770,14 @@ class ODataClient:
         otherwise one unpaged request (virtual tables, small registers). A ``heavy`` query
         waits up to ``heavy_timeout`` for each answer; one with a ``page_key`` (a register's
         virtual table) is paged by key set on that dimension (`iter_key_pages`)."""
-        timeout = self.heavy_timeout if query.heavy else None
+        read_timeout = self.heavy_timeout if query.heavy else None
         if query.page_key:
             return self.iter_key_pages(query.path_after, query.page_key, select=list(query.select) or None,
-                                       page_size=page_size, timeout=timeout)
+                                       page_size=page_size, read_timeout=read_timeout)
         return self.iter_pages(
             query.path, select=list(query.select) or None, filter=query.filter,
             orderby=query.orderby if query.paged else None, page_size=page_size,
-            extra=dict(query.extra) or None, timeout=timeout,
+            extra=dict(query.extra) or None, read_timeout=read_timeout,
         )
 
     async def get_all(self, what: str | CollectionQuery, **kw: Any) -> list[dict]:

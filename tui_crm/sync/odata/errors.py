@@ -210,7 +210,7 @@ def _parse_error_body(text: str) -> tuple[str | None, str | None] | None:
 # that does not exist, a failed posting check, a bug in a configuration module) that the same
 # request hits again every time, so repeating it only multiplies the load on a struggling base.
 _TRANSIENT_1C = re.compile(
-    r"блокировк|deadlock|взаимоблокировк|lock|тайм-?аут|timeout|превышено максимальное время|"
+    r"блокиров|deadlock|lock|тайм-?аут|timeout|превышено максимальное время|"
     r"соединени[яе] с сервером|connection|недоступен|unavailable|ошибка субд|dbms",
     re.IGNORECASE,
 )
