@@ -261,7 +261,7 @@ def test_server_timezone_setting_is_checked(tmp_path: Path, text: str, ok: bool)
         acc = load(path).accounting
         assert (acc.server_timezone, acc.heavy_timeout, acc.max_page_mb) == (text, 600.0, 16.0)
     else:
-        with pytest.raises(ConfigError, match="accounting.server_timezone.*IANA"):
+        with pytest.raises(ConfigError, match=r"accounting\.server_timezone.*IANA"):
             load(path)
 
 
