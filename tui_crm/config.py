@@ -63,6 +63,9 @@ class AccountingSettings:
     timeout: float = 30.0
     page_size: int = 1000
     max_pages: int = 100_000      # pages one collection may take before the read is stopped
+    heavy_timeout: float = 300.0  # read timeout of known-heavy reads (registers, big catalogs)
+    max_page_mb: float = 64.0     # the most one answer may hold; bigger ones stop the read
+    server_timezone: str = ""     # the 1C server's time zone (IANA name); "" = this machine's
 
     def password(self) -> str | None:
         """Read the password from its env var or 0600 file; never kept in the config object."""
@@ -161,6 +164,21 @@ def _check_url(url: str, where: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def check_timezone(name: str, where: str) -> str:
+    """An IANA time zone name (``Europe/Moscow``) the machine knows, or a ConfigError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if any(ord(ch) < 32 for ch in name) or len(name) > 64:
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = name.encode("unicode_escape").decode("ascii")[:70]
+        raise ConfigError(f"{where}: {shown!r} is not a time zone this machine knows; use an IANA name "
+                          "such as Europe/Moscow or Asia/Yekaterinburg (empty: this machine's zone)") from None
+    return name
+
+
 def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
@@ -172,7 +190,7 @@ def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
 # without a word and the default silently used).
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "accounting": ("url", "username", "password_env", "password_file", "profile", "verify_tls", "timeout",
-                   "page_size", "max_pages"),
+                   "page_size", "max_pages", "heavy_timeout", "max_page_mb", "server_timezone"),
     "sync": ("pull_seconds", "live_seconds", "cycle_deadline", "max_shrink_percent"),
     "ui": ("language", "theme"),
     "store": ("path",),
@@ -184,6 +202,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "accounting.timeout": (0.5, 3600.0),
     "accounting.page_size": (10, 10_000),
     "accounting.max_pages": (1, 1_000_000),
+    "accounting.heavy_timeout": (0.5, 7200.0),
+    "accounting.max_page_mb": (1.0, 4096.0),
     "sync.pull_seconds": (1.0, 86_400.0),
     "sync.live_seconds": (0.5, 3_600.0),
     "sync.cycle_deadline": (10.0, 86_400.0),
@@ -273,7 +293,12 @@ def load(path: Path | None = None) -> Settings:
         timeout=_typed(acc_d, "timeout", float, "accounting", defaults.timeout, path),
         page_size=_typed(acc_d, "page_size", int, "accounting", defaults.page_size, path),
         max_pages=_typed(acc_d, "max_pages", int, "accounting", defaults.max_pages, path),
+        heavy_timeout=_typed(acc_d, "heavy_timeout", float, "accounting", defaults.heavy_timeout, path),
+        max_page_mb=_typed(acc_d, "max_page_mb", float, "accounting", defaults.max_page_mb, path),
+        server_timezone=_typed(acc_d, "server_timezone", str, "accounting", defaults.server_timezone, path),
     )
+    if acc.server_timezone:
+        check_timezone(acc.server_timezone, f"{path}: accounting.server_timezone")
     if "password" in acc_d:
         raise ConfigError(
             f"{path}: accounting.password is not allowed; set password_env (an environment "

@@ -121,9 +121,12 @@ class Wedged(httpx.AsyncBaseTransport):
         self.inner = inner
         self.mode: str | None = None
         self.requests = 0
+        self.product_requests = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if PRODUCTS in request.url.path:
+            self.product_requests += 1
         if self.mode and PRODUCTS in request.url.path:
             if self.mode == "hang":
                 await asyncio.sleep(3600)
@@ -141,13 +144,14 @@ def _service(state: SandboxState, **kw: object) -> tuple[SyncService, Wedged]:
 async def test_a_server_that_ignores_skip_fails_the_pull_with_a_plain_error() -> None:
     state = SandboxState.seeded(products=40, warehouses=2, seed=4)
     service, wedged = _service(state)
+    service.client.keyset = False    # `$skip` paging: the fallback for servers without key-set paging
     try:
         assert await service.pull_now(full=True) is not None, service.last_error
         before = service.store.mirror_counts()
-        wedged.mode, wedged.requests = "skip", 0
+        wedged.mode, wedged.product_requests = "skip", 0
         assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
         assert "ignored paging ($skip=" in (service.last_error or "") and PRODUCTS in (service.last_error or "")
-        assert wedged.requests < 30                      # stopped at the first repeated page
+        assert wedged.product_requests <= 3              # stopped at the first repeated page
         assert service.store.mirror_counts() == before   # the previous mirror is kept
         run = service.store.recent_runs()[0]
         assert run.ok is False and "ignored paging" in (run.error or "")

@@ -71,28 +71,59 @@ def raw_query(request: httpx.Request) -> str:
 # --- paging & encoding -----------------------------------------------------------------------
 
 
-async def test_paging_three_pages_short_last() -> None:
+def keyset_rows(rows: list[dict], q: httpx.QueryParams) -> list[dict]:
+    """What 1C answers to ``$filter=Ref_Key gt guid'…'`` + ``$top`` (rows are in key order)."""
+    flt = q.get("$filter", "")
+    if flt.startswith("Ref_Key gt guid'"):
+        after = flt[len("Ref_Key gt guid'"):-1]
+        rows = [r for r in rows if r["Ref_Key"] > after]
+    skip = int(q.get("$skip", "0"))
+    return rows[skip : skip + int(q["$top"])]
+
+
+async def test_paging_three_pages_short_last_by_key_set() -> None:
     seen: list[str] = []
     rows = [{"Ref_Key": f"00000000-0000-0000-0000-{i:012d}", "LineNumber": str(i)} for i in range(7)]
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(raw_query(request))
-        q = request.url.params
-        assert "$inlinecount" not in q
-        top, skip = int(q["$top"]), int(q.get("$skip", "0"))
-        return collection("Catalog_Номенклатура", rows[skip : skip + top])
+        assert "$inlinecount" not in request.url.params
+        return collection("Catalog_Номенклатура", keyset_rows(rows, request.url.params))
 
     async with make_client(handler, page_size=3) as client:
         pages = [p async for p in client.iter_pages("Catalog_Номенклатура", select="Ref_Key,Code")]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert seen == [
-        "$select=Ref_Key,Code&$orderby=Ref_Key&$top=3&$format=json",
-        "$select=Ref_Key,Code&$orderby=Ref_Key&$top=3&$skip=3&$format=json",
-        "$select=Ref_Key,Code&$orderby=Ref_Key&$top=3&$skip=6&$format=json",
+        "$select=Ref_Key,Code&$orderby=Ref_Key&$top=3&allowedOnly=true&$format=json",
+        "$select=Ref_Key,Code&$filter=Ref_Key%20gt%20guid'00000000-0000-0000-0000-000000000002'"
+        "&$orderby=Ref_Key&$top=3&allowedOnly=true&$format=json",
+        "$select=Ref_Key,Code&$filter=Ref_Key%20gt%20guid'00000000-0000-0000-0000-000000000005'"
+        "&$orderby=Ref_Key&$top=3&allowedOnly=true&$format=json",
     ]
     assert client.stats.requests == 3
 
 
+@pytest.mark.parametrize("server", ["refuses", "ignores"])
+async def test_key_set_paging_falls_back_to_skip(server: str) -> None:
+    """A server that refuses ``Ref_Key gt`` (an error answer) or ignores it (the page repeats)
+    is paged by ``$skip`` from that page on, and later reads start with ``$skip`` at once."""
+    seen: list[str] = []
+    rows = [{"Ref_Key": f"00000000-0000-0000-0000-{i:012d}"} for i in range(5)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        q = request.url.params
+        seen.append(raw_query(request))
+        if "gt" in q.get("$filter", "") and server == "refuses":
+            return odata_error(400, "14", "Ошибка разбора параметра запроса")
+        skip = int(q.get("$skip", "0"))
+        return collection("Catalog_X", rows[skip : skip + int(q["$top"])])
+
+    async with make_client(handler, page_size=2) as client:
+        assert [r["Ref_Key"][-1] for r in await client.get_all("Catalog_X")] == list("01234")
+        assert not client.keyset
+        seen.clear()
+        assert len(await client.get_all("Catalog_X")) == 5
+    assert all("gt" not in s for s in seen) and len(seen) == 3
 async def test_paging_exact_multiple_needs_one_empty_page_and_get_all() -> None:
     calls = 0
 
@@ -126,9 +157,11 @@ async def test_prepared_queries_page_only_when_paged() -> None:
         assert [len(p) async for p in client.pages(paged)] == [2, 1]
         assert [r["n"] for r in await client.get_all(register)] == [0, 1, 2]
     assert seen == [
-        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&$format=json",
-        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&$skip=2&$format=json",
-        "$select=%D0%9A%D0%BE%D0%BB%D0%B8%D1%87%D0%B5%D1%81%D1%82%D0%B2%D0%BE&Condition=x%20eq%201&$format=json",
+        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&allowedOnly=true&$format=json",
+        "$select=Ref_Key,Code&$filter=Code%20eq%20'A'&$orderby=Ref_Key&$top=2&$skip=2&allowedOnly=true"
+        "&$format=json",
+        "$select=%D0%9A%D0%BE%D0%BB%D0%B8%D1%87%D0%B5%D1%81%D1%82%D0%B2%D0%BE&Condition=x%20eq%201&allowedOnly=true"
+        "&$format=json",
     ]
 
 
@@ -192,7 +225,7 @@ async def test_virtual_table_with_condition_in_query() -> None:
     raw = unquote(captured[0])
     assert raw.endswith(
         "AccumulationRegister_ТоварыНаСкладах/Balance(Period=datetime'2024-03-20T23:59:59')"
-        f"?Condition=Склад_Key eq guid'{G1}'&$format=json"
+        f"?Condition=Склад_Key eq guid'{G1}'&allowedOnly=true&$format=json"
     )
     assert "$top" not in raw
 

@@ -34,6 +34,7 @@ from tui_crm.store.mirror import (
 )
 from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
+from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
@@ -73,7 +74,7 @@ def quarantine_note(skipped: Sequence[BadData]) -> str:
 async def _stream(
     client: ODataClient, writer: StoreWriter, q: Query, stage: str, convert: Callable[[dict[str, Any]], Any],
     *, progress: Progress | None, label: str, total: int | None = None, done: list[int] | None = None,
-    page_size: int | None = None, quarantine: list[BadData],
+    page_size: int | None = None, quarantine: list[BadData], missing: MissingFields | None = None,
 ) -> int:
     """Fetch a small query page by page, convert rows one by one and append them to a stage
     table, overlapping the next fetch with the previous insert; a malformed row is quarantined."""
@@ -82,6 +83,8 @@ async def _stream(
     count = 0
     counter = done if done is not None else [0]
     async for page in client.pages(q, page_size=page_size):
+        if missing is not None:
+            missing.check(q.path, page, q.select)
         rows = []
         for r in page:
             try:
@@ -158,7 +161,7 @@ def _converters(p: Profile) -> dict[str, PageConverter]:
 
 
 async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step], *,
-                     progress: Progress | None, page_size: int | None) -> int:
+                     progress: Progress | None, page_size: int | None, missing: MissingFields | None = None) -> int:
     """Fetch the steps' pages in order; each page is converted on a helper thread while the next
     request is in flight, and staged on the writer thread while the page after it is converted.
 
@@ -187,6 +190,8 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
         for step in steps:
             try:
                 async for page in client.pages(step.query, page_size=page_size):
+                    if missing is not None:
+                        missing.check(step.convert.entity, page, step.query.select)
                     await flush()
                     converting = (step, loop.run_in_executor(pool, step.convert, page))
                     step.rows += len(page)
@@ -215,7 +220,7 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
 
 async def fetch_into_stages(
     client: ODataClient, writer: StoreWriter, p: Profile, *, progress: Progress | None = None,
-    page_size: int | None = None, quarantine: list[BadData] | None = None,
+    page_size: int | None = None, quarantine: list[BadData] | None = None, missing: MissingFields | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Read the whole mirror into the writer's stage tables; returns (rows read, catalog counts).
     Malformed rows are skipped and appended to ``quarantine``."""
@@ -226,7 +231,7 @@ async def fetch_into_stages(
 
     rows += await _stream(client, writer, queries.catalog(p, "warehouse"), "stage_m_warehouses",
                           lambda r: parse.warehouse(p, r), progress=progress, label="warehouses",
-                          page_size=page_size, quarantine=skipped)
+                          page_size=page_size, quarantine=skipped, missing=missing)
     price_types: list[str] = []
 
     def price_type(r: dict[str, Any]) -> tuple[Any, ...]:
@@ -236,7 +241,8 @@ async def fetch_into_stages(
         return t
 
     rows += await _stream(client, writer, queries.catalog(p, "price_type"), "stage_m_price_types", price_type,
-                          progress=progress, label="price types", page_size=page_size, quarantine=skipped)
+                          progress=progress, label="price types", page_size=page_size, quarantine=skipped,
+                          missing=missing)
     warehouses = await writer.run(writer.store.staged_warehouse_ids)
     total = None
     if progress is not None:
@@ -255,7 +261,7 @@ async def fetch_into_stages(
     rq = queries.reserves(p)
     if rq is not None:
         steps.append(_Step(rq, "stage_m_stock", conv["reserves"], "reserves", [0], optional=True))
-    rows += await _run_steps(client, writer, steps, progress=progress, page_size=page_size)
+    rows += await _run_steps(client, writer, steps, progress=progress, page_size=page_size, missing=missing)
     counts["product"] = product.rows
     for s in steps:
         skipped.extend(s.convert.quarantined)
@@ -288,9 +294,11 @@ async def pull_mirror(
     own_writer = writer is None
     w = writer or StoreWriter(store)
     skipped: list[BadData] = []
+    missing = MissingFields()
     try:
         async with recorded_run(w, "mirror", clock, client.stats) as run:
-            rows, counts = await fetch_into_stages(client, w, p, progress=progress, quarantine=skipped)
+            rows, counts = await fetch_into_stages(client, w, p, progress=progress, quarantine=skipped,
+                                                   missing=missing)
             for bad in skipped:
                 log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity, bad.key or "unknown",
                             bad.reason)
@@ -305,8 +313,9 @@ async def pull_mirror(
                 progress("saving", rows, rows)
             run.written = await w.run(store.apply_mirror_stages, clock(), counts)
             run.rows = rows
-            if skipped:
-                run.error = quarantine_note(skipped)
+            notes = [quarantine_note(skipped) if skipped else None, missing.note()]
+            if any(notes):
+                run.error = " ".join(n for n in notes if n)
     except BaseException as exc:
         log.warning("mirror pull failed: %s", describe(exc))
         raise

@@ -45,6 +45,7 @@ from tui_crm.sync.odata import (
     Unreachable,
     lit_guid,
     lit_str,
+    to_server_time,
 )
 from tui_crm.sync.profile import Concept, Profile
 from tui_crm.sync.runs import describe
@@ -416,7 +417,7 @@ class Pusher:
             else:
                 body[name] = value
 
-        put("date", rec.date.replace(microsecond=0).isoformat())
+        put("date", to_server_time(rec.date).replace(microsecond=0).isoformat())
         put("client", inv.client_id)
         put("contract", contract_id)
         put("organization", org_id)

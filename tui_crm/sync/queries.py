@@ -21,14 +21,33 @@ from tui_crm.sync.odata import (
     lit_guid,
     lit_str,
     or_,
+    to_server_time,
     virtual_table,
 )
 from tui_crm.sync.profile import Concept, Profile, batches
 
 
 @dataclass(frozen=True)
+class Table:
+    """A register's virtual table and its parameters, kept apart so a page can add to the
+    ``Condition`` (key-set paging inside 1C's query rather than over its whole result)."""
+
+    entity: str
+    function: str
+    condition: str | None = None
+    period: datetime | None = None
+    dimensions: str | None = None
+
+    def path(self, more: str | None = None) -> str:
+        cond = and_(self.condition, more)
+        return virtual_table(self.entity, self.function, Condition=cond or None, Period=self.period,
+                             Dimensions=self.dimensions)
+
+
+@dataclass(frozen=True)
 class Query:
-    """One GET: a path (entity set or virtual table) and its options."""
+    """One GET: a path (entity set or virtual table) and its options. A register read with a
+    ``page_key`` is paged by key set on that dimension inside its ``Condition``."""
 
     path: str
     select: tuple[str, ...] = ()
@@ -36,6 +55,15 @@ class Query:
     orderby: str | None = None
     paged: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    heavy: bool = False         # a read 1C needs long to compute: `accounting.heavy_timeout`
+    page_key: str | None = None     # the dimension a register read is paged by (a plain `_Key`)
+    table: Table | None = None
+
+    def path_after(self, after: str | None) -> str:
+        """The path of the page after key ``after`` (None: the first page)."""
+        if self.table is None or self.page_key is None or after is None:
+            return self.path
+        return self.table.path(f"{self.page_key} gt {lit_guid(after)}")
 
     def params(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -87,16 +115,23 @@ def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
     if key == "counterparty" and p["contact"].present and p["contact"].options.get("mode") == "table_part":
         cc = p["contact"]
         select += [f"{cc.lines}/{cc.f(n)}" for n in ("type", "kind", "value")]
+    # Not heavy: paged by key set, each page is an index range read that 1C answers quickly.
     return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
 def contacts(p: Profile) -> Query | None:
-    """Contact information of counterparties (register mode; table-part mode rides on the catalog)."""
+    """Contact information of counterparties (register mode; table-part mode rides on the catalog).
+
+    Only the types the CRM keeps (phone, e-mail, address: an enum comparison every platform
+    reads), in pages ordered by the register's dimensions. The owner is not filtered: isof()
+    support varies by platform; rows of other owners are dropped when parsed."""
     c = p["contact"]
     if not c.present or c.options.get("mode", "register") != "register":
         return None
-    # No $filter: isof() support varies by platform; rows of other owners are dropped when parsed.
-    return Query(c.entity, tuple(c.select("owner", "type", "kind", "value")), None, None, paged=False)
+    types = [v for k, v in p.enums.get("contact_type", {}).items() if k in ("phone", "email", "address") and v]
+    flt = or_(*(eq(c.f("type"), lit_str(v)) for v in dict.fromkeys(types))) or None
+    order = ",".join(dimension(c.f(n)) for n in ("owner", "type", "kind"))
+    return Query(c.entity, tuple(c.select("owner", "type", "kind", "value")), flt, order, paged=True, heavy=True)
 
 
 def contact_kinds(p: Profile) -> Query | None:
@@ -109,12 +144,27 @@ def contact_kinds(p: Profile) -> Query | None:
 
 # -- registers --------------------------------------------------------------------------------
 
+def _table(c: Concept, condition: str | None, *, period: datetime | None = None,
+           dimensions: str | None = None) -> Table:
+    return Table(c.entity, c.options["function"], and_(c.options.get("condition") or None, condition) or None,
+                 period, dimensions)
+
+
 def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,
                    Dimensions: str | None = None) -> str:
     """Path of the concept's virtual table; the keyword names are 1C's parameter names."""
-    cond = and_(c.options.get("condition") or None, condition)
-    return virtual_table(c.entity, c.options["function"], Condition=cond or None, Period=Period,
-                         Dimensions=Dimensions)
+    return _table(c, condition, period=Period, dimensions=Dimensions).path()
+
+
+def _register_read(c: Concept, condition: str | None, select: Sequence[str], *,
+                   period: datetime | None = None, whole: bool) -> Query:
+    """A register read. A whole-register read (a warehouse's stock, a price type's prices) is
+    heavy and, when the product dimension is a plain reference, paged by key set on it inside
+    the ``Condition``; a read restricted to a few products is one light request."""
+    table = _table(c, condition, period=period)
+    product = c.f("product")
+    key = product if whole and product.endswith("_Key") and not c.type_of(product) else None
+    return Query(table.path(), tuple(select), heavy=whole, page_key=key, table=table if key else None)
 
 
 def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
@@ -128,7 +178,7 @@ def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, c.type_of(c.f("product"))))
     select = c.select("warehouse", "product", "quantity", "reserved")
-    return Query(_register_path(c, and_(*parts) or None, Period=period), tuple(select))
+    return _register_read(c, and_(*parts) or None, select, period=period, whole=not product_ids)
 
 
 def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
@@ -141,8 +191,8 @@ def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[
         parts.append(ref_match(c.f("warehouse"), warehouse_id, None))
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, None))
-    return Query(_register_path(c, and_(*parts) or None, Period=period),
-                 tuple(c.select("warehouse", "product", "quantity")))
+    return _register_read(c, and_(*parts) or None, c.select("warehouse", "product", "quantity"),
+                          period=period, whole=not product_ids)
 
 
 def prices(p: Profile, price_type_id: str | None = None, product_ids: Sequence[str] = ()) -> Query:
@@ -153,7 +203,7 @@ def prices(p: Profile, price_type_id: str | None = None, product_ids: Sequence[s
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, None))
     select = c.select("price_type", "product", "variant", "price", "unit", "period")
-    return Query(_register_path(c, and_(*parts) or None), tuple(select))
+    return _register_read(c, and_(*parts) or None, select, whole=not product_ids)
 
 
 def debt(p: Profile) -> Query | None:
@@ -206,10 +256,11 @@ def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
 
 
 def orders_since(p: Profile, since: datetime) -> Query:
-    """Orders dated from ``since`` on (orders created in 1C for our clients are picked from them)."""
+    """Orders dated from ``since`` (naive UTC, the CRM's clock) on, compared in the 1C server's
+    wall time (orders created in 1C for our clients are picked from them)."""
     c = p["order"]
     select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
-    flt = and_(f"{c.f('date')} ge {lit_datetime(since)}", eq(c.f("deletion_mark"), lit_bool(False))
+    flt = and_(f"{c.f('date')} ge {lit_datetime(to_server_time(since))}", eq(c.f("deletion_mark"), lit_bool(False))
                if c.has("deletion_mark") else None)
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
 
@@ -299,6 +350,7 @@ def substringof_number(c: Concept, text: str) -> str:
 __all__ = [
     "CATALOG_FIELDS",
     "Query",
+    "Table",
     "catalog",
     "contact_kinds",
     "contacts",

@@ -25,6 +25,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -47,7 +48,7 @@ from tui_crm.sync.events import (
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.live import LiveJob, LiveStats, is_connectivity
-from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.odata import ODataClient, set_server_timezone
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.pull import Progress, PullResult
 from tui_crm.sync.push import Pusher, PushResult
@@ -68,7 +69,10 @@ log = logging.getLogger("tui_crm.sync")
 
 
 def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTransport | None = None) -> ODataClient:
-    """An OData client for the configured base; the password is read now and kept only in it."""
+    """An OData client for the configured base; the password is read now and kept only in it.
+    The 1C server's time zone (`accounting.server_timezone`, else this machine's) is set for the
+    process: 1C's DateTime values are read and written in it."""
+    set_server_timezone(ZoneInfo(acc.server_timezone) if acc.server_timezone else None)
     return ODataClient(
         acc.url,
         username=acc.username or None,
@@ -77,6 +81,8 @@ def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTran
         verify=acc.verify_tls,
         page_size=acc.page_size,
         max_pages=acc.max_pages,
+        heavy_timeout=acc.heavy_timeout,
+        max_page_bytes=int(acc.max_page_mb * 1024 * 1024),
         transport=transport,
     )
 

@@ -42,6 +42,7 @@ from tui_crm.sync.odata.errors import (
     ODataError,
     PagingError,
     TLSProblem,
+    TooLarge,
     Unreachable,
     short_url,
 )
@@ -66,11 +67,15 @@ from tui_crm.sync.odata.literals import (
 from tui_crm.sync.odata.wire import (
     EMPTY_DATE,
     EMPTY_REF,
+    from_server_time,
     parse_composite,
     parse_date,
     parse_decimal,
     parse_int,
     parse_ref,
+    server_timezone,
+    set_server_timezone,
+    to_server_time,
 )
 
 __all__ = [
@@ -89,11 +94,13 @@ __all__ = [
     "PagingError",
     "RequestStats",
     "TLSProblem",
+    "TooLarge",
     "Unreachable",
     "and_",
     "cast_ref",
     "cmp",
     "eq",
+    "from_server_time",
     "in_guids",
     "in_guids_batches",
     "lit_bool",
@@ -108,8 +115,11 @@ __all__ = [
     "parse_decimal",
     "parse_int",
     "parse_ref",
+    "server_timezone",
+    "set_server_timezone",
     "short_url",
     "substringof",
+    "to_server_time",
     "virtual_table",
     "virtual_table_query",
 ]

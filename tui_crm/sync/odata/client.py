@@ -15,7 +15,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -24,25 +24,44 @@ import httpx
 
 from tui_crm.sync.odata.errors import (
     _RETRY_STATUSES,
+    BusinessError,
     MalformedAnswer,
     NotFound,
     NotODataResponse,
     ODataError,
     PagingError,
     TLSProblem,
+    TooLarge,
     Unreachable,
     _is_html,
     _map_error,
     _parse_error_body,
     short_url,
+    transient_1c_message,
 )
-from tui_crm.sync.odata.literals import _CONTROL_RE, _check_entity, lit_bool, lit_guid
+from tui_crm.sync.odata.literals import (
+    _CONTROL_RE,
+    _check_entity,
+    _check_field,
+    and_,
+    lit_bool,
+    lit_guid,
+)
 
 log = logging.getLogger("tui_crm.sync.odata")
 
 # Pages one collection may take before `iter_pages` gives up: 100k pages of the default 1000
 # rows is 100M rows, far beyond any base the CRM mirrors, and still a bound.
 MAX_PAGES = 100_000
+
+# The most one answer may hold once decoded. A page of 1000 catalog rows with $select is well
+# under 2 MB; 64 MB leaves room for wide rows and unpaged register reads, and still keeps a
+# server that streams without end (or a 2 GB export a proxy hands back) from filling memory.
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+
+# Reads a caller marks heavy (a register's Balance/SliceLast, a catalog page of a big base) may
+# take this long before the read timeout: 1C computes them before the first byte is sent.
+HEAVY_TIMEOUT = 300.0
 
 
 class CollectionQuery(Protocol):
@@ -61,6 +80,11 @@ class CollectionQuery(Protocol):
     def paged(self) -> bool: ...
     @property
     def extra(self) -> Mapping[str, str]: ...
+    @property
+    def heavy(self) -> bool: ...
+    @property
+    def page_key(self) -> str | None: ...
+    def path_after(self, after: str | None) -> str: ...
 
 
 @dataclass
@@ -197,6 +221,10 @@ class ODataClient:
         transport: httpx.AsyncBaseTransport | None = None,
         page_size: int = 1000,
         max_pages: int = MAX_PAGES,
+        heavy_timeout: float | None = None,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        allowed_only: bool = True,
+        keyset: bool = True,
     ) -> None:
         url = httpx.URL(base_url)
         # Credentials embedded in the URL are moved into the auth object and stripped, so the
@@ -214,7 +242,20 @@ class ODataClient:
             raise ValueError("page_size must be >= 1")
         if max_pages < 1:
             raise ValueError("max_pages must be >= 1")
+        if max_page_bytes < 1:
+            raise ValueError("max_page_bytes must be >= 1")
         self.base_url = base
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        # Known-heavy reads wait at least as long as ordinary ones.
+        self.heavy_timeout = max(timeout, heavy_timeout if heavy_timeout is not None else HEAVY_TIMEOUT)
+        self.max_page_bytes = max_page_bytes
+        # `allowedOnly=true` on every read: under row-level security 1C then leaves out the rows
+        # the user may not see instead of refusing the whole read with 401/code 20, an answer
+        # that reads like a wrong password.
+        self.allowed_only = allowed_only
+        # Key-set paging (`Ref_Key gt guid'…'`) until the server refuses it once; then `$skip`.
+        self.keyset = keyset
         self.max_pages = max_pages
         self.retries = max(0, retries)
         self.backoff = max(0.0, backoff)
@@ -273,14 +314,20 @@ class ODataClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         """Send one logical request (with retries if idempotent) and raise on any error answer.
 
-        Returns only a non-error response; the caller checks the body shape.
+        Returns only a non-error response; the caller checks the body shape. ``read_timeout`` (the
+        read timeout of a known-heavy read) overrides the client's for this request. Reads carry
+        ``allowedOnly=true`` (unless the client was built without it).
         """
         if idempotent is None:
             idempotent = method == "GET"
+        if method == "GET" and self.allowed_only:
+            params = {**(params or {}), "allowedOnly": "true"}
         rel = self._url(path, params)
+        per_request = httpx.Timeout(read_timeout, connect=self.connect_timeout) if read_timeout else None
         content = None
         req_headers = dict(headers or {})
         if body is not None:
@@ -293,13 +340,15 @@ class ODataClient:
                 self.stats.retries += 1
                 await asyncio.sleep(self._delay(attempt - 1))
             request = self._http.build_request(method, rel, content=content, headers=req_headers)
+            if per_request is not None:
+                request.extensions["timeout"] = per_request.as_dict()
             url = _safe_url(request.url)
             started = time.monotonic()
             self.stats.requests += 1
             self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
             self.stats.bytes_sent += len(content or b"")
             try:
-                response = await self._http.send(request)
+                response = await self._receive(request, method, url)
             except httpx.TransportError as exc:
                 elapsed = time.monotonic() - started
                 self.stats.seconds += elapsed
@@ -331,21 +380,65 @@ class ODataClient:
                 self._check_not_html(response, method, url)
                 return response
             self.stats.errors += 1
+            previous = last
             last = self._error_from_response(response, method, url)
             if not self._retryable(response.status_code, last):
                 raise last
+            if (previous is not None and previous.status == last.status and previous.code is not None
+                    and previous.code == last.code and previous.message == last.message):
+                raise last   # the same 1C error twice for the same request: it is not passing
         assert last is not None
         if attempts > 1 and isinstance(last, Unreachable):
             last.sentence += f" Gave up after {attempts} attempts."
             last.args = (last.sentence,)
         raise last
 
+    async def _receive(self, request: httpx.Request, method: str, url: str) -> httpx.Response:
+        """Send and read the answer in chunks, stopping at ``max_page_bytes`` (`TooLarge`): a
+        body is never held whole before its size is known. Returns a read response."""
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_page_bytes and \
+                    "content-encoding" not in response.headers:
+                raise self._too_large(method, url)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_page_bytes:
+                    raise self._too_large(method, url)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [(k, v) for k, v in response.headers.raw
+                   if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
+                              request=request, extensions=response.extensions)
+
+    def _too_large(self, method: str, url: str) -> TooLarge:
+        self.stats.errors += 1
+        limit = self.max_page_bytes / (1024 * 1024)
+        return TooLarge(
+            f"Accounting (1C) sent more than {limit:g} MB in one answer; the read was stopped "
+            f"to keep memory bounded. Lower accounting.page_size, or raise accounting.max_page_mb "
+            f"if the base really needs it ({method} {short_url(url)}).",
+            url=url, method=method,
+        )
+
     @staticmethod
     def _retryable(status: int, err: ODataError) -> bool:
-        """5xx that are plausibly transient: gateway errors, 500 with code -1 or no code."""
+        """Failures of the moment only: gateway errors (502/503/504), a 500 without a 1C code
+        (the web server or the 1C cluster failed before 1C code ran), and a 500 with code -1
+        whose message says lock, deadlock, timeout or lost connection. Any other 1C error is
+        deterministic: the same request fails again, so it is not repeated."""
         if status in _RETRY_STATUSES:
             return True
-        return status == 500 and err.code in (None, "-1") and not isinstance(err, NotFound)
+        if status != 500 or isinstance(err, NotFound):
+            return False
+        if err.code is None:
+            return True
+        return err.code == "-1" and transient_1c_message(err.message)
 
     @staticmethod
     def _transport_error(exc: httpx.TransportError, method: str, url: str) -> Unreachable:
@@ -448,10 +541,11 @@ class ODataClient:
 
     # -- reads -----------------------------------------------------------------------------
 
-    async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict:
+    async def get_json(self, path: str, params: dict[str, str] | None = None, *,
+                       read_timeout: float | None = None) -> dict:
         """One GET; the answer must be a 1C OData JSON object (``value`` or
         ``odata.metadata``), otherwise NotODataResponse."""
-        response = await self._request("GET", path, params=params)
+        response = await self._request("GET", path, params=params, read_timeout=read_timeout)
         data = self._json(response, "GET", _safe_url(response.request.url))
         if not isinstance(data, dict) or not ("value" in data or "odata.metadata" in data):
             raise self._not_odata(response, "answer")
@@ -495,10 +589,11 @@ class ODataClient:
         skip: int | None = None,
         expand: str | Iterable[str] | None = None,
         extra: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> list[dict]:
         """One collection GET -> the ``value`` rows.  ``entity`` may be a virtual-table path."""
         params = self._query(select, filter, orderby, top, skip, expand, extra)
-        data = await self.get_json(entity, params)
+        data = await self.get_json(entity, params, read_timeout=read_timeout)
         rows = data.get("value")
         if not isinstance(rows, list):
             raise NotODataResponse(
@@ -517,8 +612,18 @@ class ODataClient:
         orderby: str | None = "Ref_Key",
         page_size: int | None = None,
         extra: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> AsyncIterator[list[dict]]:
-        """Yield pages via ``$top``/``$skip`` with a stable ``$orderby``; stop on a short page.
+        """Yield pages in a stable ``$orderby``; stop on a short page.
+
+        Ordered by ``Ref_Key`` alone, pages are read by key set: the next page asks for
+        ``Ref_Key gt guid'<last key>'`` (1C's own "ГДЕ Ссылка > &Ссылка УПОРЯДОЧИТЬ ПО Ссылка"), so
+        the server reads each row once; with ``$skip`` it reads and throws away every earlier page
+        again, which grows with the square of the catalog. The order of references is the
+        server's, never compared here. A server that refuses the comparison (an error answer to
+        the second page), ignores it (the page repeats the previous one) or sends a row without a
+        key makes the client fall back to ``$top``/``$skip`` for the rest of the read and for
+        every later one.
 
         ``$inlinecount`` is never sent (it disables paging in 1C).  ``orderby=None`` (for
         virtual tables, which have no ``Ref_Key``) fetches everything in one unpaged request,
@@ -531,23 +636,38 @@ class ODataClient:
         if size < 1:
             raise ValueError("page_size must be >= 1")
         if not orderby:
-            rows = await self.get_page(entity, select=select, filter=filter, extra=extra)
+            rows = await self.get_page(entity, select=select, filter=filter, extra=extra, read_timeout=read_timeout)
             if rows:
                 yield rows
             return
+        key = orderby.strip() if orderby.strip() == "Ref_Key" else None
         skip = 0
+        after: str | None = None
         previous: dict | None = None
         for number in range(1, self.max_pages + 1):
-            rows = await self.get_page(
-                entity, select=select, filter=filter, orderby=orderby, top=size, skip=skip,
-                extra=extra,
-            )
+            by_key = key is not None and self.keyset and after is not None
+            flt = and_(filter, f"{key} gt {lit_guid(after)}") if by_key and after else filter
+            try:
+                rows = await self.get_page(
+                    entity, select=select, filter=flt, orderby=orderby, top=size,
+                    skip=None if by_key else skip, extra=extra, read_timeout=read_timeout,
+                )
+            except BusinessError as exc:
+                if not by_key or exc.status not in (400, 500, 501):
+                    raise
+                log.warning("%s: key-set paging refused (%s); paging by $skip from here on", entity, exc)
+                self.keyset = False
+                continue
             if len(rows) > size:
                 raise PagingError(
                     f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
                     "rows; refusing to continue."
                 )
             if rows and previous is not None and rows[0] == previous:
+                if by_key:
+                    log.warning("%s: the server ignored the key-set filter; paging by $skip", entity)
+                    self.keyset = False
+                    continue
                 raise PagingError(
                     f"Accounting ignored paging ($skip={skip}) for {entity}: page {number} "
                     "repeats the previous page; refusing to continue."
@@ -558,20 +678,106 @@ class ODataClient:
             if len(rows) < size:
                 return
             skip += size
+            if key is not None:
+                last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
+                try:
+                    after = lit_guid(last)[5:-1] if isinstance(last, str) else None
+                except ValueError:
+                    after = None
+                if after is None and self.keyset:
+                    log.warning("%s: a row without a usable %s; paging by $skip", entity, key)
+                    self.keyset = False
         raise PagingError(
             f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
             "refusing to continue (raise accounting.max_pages if the base is really that big)."
         )
 
+    async def iter_key_pages(
+        self,
+        path_after: Callable[[str | None], str],
+        key: str,
+        *,
+        select: str | Iterable[str] | None = None,
+        page_size: int | None = None,
+        read_timeout: float | None = None,
+    ) -> AsyncIterator[list[dict]]:
+        """Pages of a virtual table (``Balance``, ``SliceLast``) by key set on one dimension.
+
+        ``path_after(k)`` is the table's path whose ``Condition`` also holds ``<key> gt
+        guid'k'`` (``None``: the first page), so 1C computes only the next slice of the register
+        instead of the whole table for every page. Pages are ``$orderby=<key>`` with ``$top``;
+        rows of the last key of a full page may continue on the next page, so they are held
+        back and read again with it. A full page of one single key cannot move on: the read
+        falls back to one unpaged request, as does a server that refuses the first paged one.
+        """
+        _check_field(key)
+        size = page_size or self.page_size
+        after: str | None = None
+        seen_first: Any = None
+        for _ in range(self.max_pages):
+            try:
+                rows = await self.get_page(path_after(after), select=select, orderby=key, top=size,
+                                           read_timeout=read_timeout)
+            except BusinessError as exc:
+                if after is not None or exc.status not in (400, 500, 501):
+                    raise
+                log.warning("%s: paged register read refused (%s); reading it in one request",
+                            short_url(path_after(None)), exc)
+                break
+            if len(rows) > size or (rows and after is not None and rows[0] == seen_first):
+                raise PagingError(
+                    f"Accounting ignored paging of {short_url(path_after(None))} ($top={size} by "
+                    f"{key}); refusing to continue."
+                )
+            if len(rows) < size:
+                if rows:
+                    yield rows
+                return
+            last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
+            cut = len(rows)
+            while cut > 0 and isinstance(rows[cut - 1], dict) and rows[cut - 1].get(key) == last:
+                cut -= 1
+            if cut == 0 or not isinstance(last, str):
+                if after is None:
+                    break       # one key fills a whole page: no safe place to cut
+                raise PagingError(
+                    f"Accounting sent a full page of one {key} for {short_url(path_after(None))}; "
+                    "raise accounting.page_size."
+                )
+            mark = rows[cut - 1].get(key)
+            try:
+                after = lit_guid(mark)[5:-1] if isinstance(mark, str) else None
+            except ValueError:
+                after = None
+            if after is None:
+                raise PagingError(f"Accounting sent a row without a usable {key} for "
+                                  f"{short_url(path_after(None))}; refusing to continue.")
+            seen_first = rows[0]
+            yield rows[:cut]
+        else:
+            raise PagingError(
+                f"Accounting sent more than {self.max_pages} pages of {size} rows for "
+                f"{short_url(path_after(None))}; refusing to continue."
+            )
+        rows = await self.get_page(path_after(None), select=select, read_timeout=read_timeout)
+        if rows:
+            yield rows
+
     def pages(
         self, query: CollectionQuery, *, page_size: int | None = None
     ) -> AsyncIterator[list[dict]]:
         """`iter_pages` for a prepared query: paged by its ``orderby`` when ``query.paged``,
-        otherwise one unpaged request (virtual tables, small registers)."""
+        otherwise one unpaged request (virtual tables, small registers). A ``heavy`` query
+        waits up to ``heavy_timeout`` for each answer; one with a ``page_key`` (a register's
+        virtual table) is paged by key set on that dimension (`iter_key_pages`)."""
+        read_timeout = self.heavy_timeout if query.heavy else None
+        if query.page_key:
+            return self.iter_key_pages(query.path_after, query.page_key, select=list(query.select) or None,
+                                       page_size=page_size, read_timeout=read_timeout)
         return self.iter_pages(
             query.path, select=list(query.select) or None, filter=query.filter,
             orderby=query.orderby if query.paged else None, page_size=page_size,
-            extra=dict(query.extra) or None,
+            extra=dict(query.extra) or None, read_timeout=read_timeout,
         )
 
     async def get_all(self, what: str | CollectionQuery, **kw: Any) -> list[dict]:

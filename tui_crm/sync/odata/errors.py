@@ -142,6 +142,14 @@ class TLSProblem(Unreachable):
     lead = "Accounting's TLS certificate was not accepted."
 
 
+class TooLarge(ODataError):
+    """One answer is bigger than ``accounting.max_page_mb``: the body was cut off while it
+    streamed in, so memory stays bounded whatever the server sends. Retrying would fetch the
+    same bytes again, so it is final; the sentence says which setting to change."""
+
+    lead = "Accounting (1C) sent an answer that is too big; the read was stopped."
+
+
 class PagingError(ODataError):
     """Accounting's paging does not end: a page repeats the previous one (``$skip`` ignored) or
     a collection runs past the client's page cap. Retrying would loop again, so it is final."""
@@ -194,6 +202,23 @@ def _parse_error_body(text: str) -> tuple[str | None, str | None] | None:
         msg = html.unescape(m_msg.group(1)) if m_msg else None
         return html.unescape(m_code.group(1)) or None, msg
     return None
+
+
+# Words of a 1C "-1" message that mark a failure of the moment (a lock that was not granted, a
+# deadlock the DBMS broke, a lost connection between the 1C server and its DBMS): the same
+# request may succeed a moment later. Any other "-1" is an exception in 1C's own code (a field
+# that does not exist, a failed posting check, a bug in a configuration module) that the same
+# request hits again every time, so repeating it only multiplies the load on a struggling base.
+_TRANSIENT_1C = re.compile(
+    r"блокиров|deadlock|lock|тайм-?аут|timeout|превышено максимальное время|"
+    r"соединени[яе] с сервером|connection|недоступен|unavailable|ошибка субд|dbms",
+    re.IGNORECASE,
+)
+
+
+def transient_1c_message(message: str | None) -> bool:
+    """Whether a 1C error message (code -1) describes a failure of the moment worth one retry."""
+    return bool(message) and _TRANSIENT_1C.search(message or "") is not None
 
 
 def _is_html(content_type: str, text: str) -> bool:

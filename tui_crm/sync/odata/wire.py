@@ -8,7 +8,7 @@ and become ``None``; composite attributes come as a value plus ``_Type``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -66,12 +66,48 @@ def parse_ref(v: Any) -> str | None:
 
 _EMPTY_DT = datetime(1, 1, 1)
 
+# The 1C server's time zone: 1C reads and writes DateTime values as the server's wall time,
+# without a zone; the CRM keeps every time as naive UTC. None: this machine's local zone
+# (`accounting.server_timezone` empty). Set once per process from the settings
+# (`set_server_timezone`); a test sets it and puts it back.
+_server_tz: tzinfo | None = None
+
+
+def set_server_timezone(zone: tzinfo | None) -> tzinfo | None:
+    """Use ``zone`` for 1C's wall times from now on (None: the machine's); returns the old one."""
+    global _server_tz
+    old, _server_tz = _server_tz, zone
+    return old
+
+
+def server_timezone() -> tzinfo | None:
+    return _server_tz
+
+
+def from_server_time(dt: datetime) -> datetime:
+    """1C's wall time (naive) -> naive UTC."""
+    try:
+        local = dt.replace(tzinfo=_server_tz) if _server_tz is not None else dt.astimezone()
+        return local.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError, OSError):
+        return dt      # year 1 / 9999 edges: no shift is possible, keep the wall time
+
+
+def to_server_time(dt: datetime) -> datetime:
+    """Naive UTC (the CRM's clock) -> 1C's wall time (naive), what 1C expects in a DateTime."""
+    try:
+        aware = dt.replace(tzinfo=UTC)
+        return (aware.astimezone(_server_tz) if _server_tz is not None else aware.astimezone()).replace(tzinfo=None)
+    except (OverflowError, ValueError, OSError):
+        return dt
+
 
 def parse_date(v: Any) -> datetime | None:
-    """``"2021-12-22T17:22:08"`` -> naive datetime; empty date / None / "" -> None.
+    """``"2021-12-22T17:22:08"`` -> naive UTC datetime; empty date / None / "" -> None.
 
-    1C sends server-local wall time without zone; if a zone ever appears it is dropped (the
-    wall time is kept), so values stay comparable with the rest of the mirror.
+    1C sends the server's wall time without a zone: it is read in the server's time zone
+    (`set_server_timezone`) and turned into UTC like every other time the CRM keeps. A value
+    that does carry a zone is converted from that zone.
     """
     if v is None or v == "" or v == EMPTY_DATE:
         return None
@@ -84,8 +120,14 @@ def parse_date(v: Any) -> datetime | None:
             raise ValueError(f"not a 1C date: {v!r}") from None
     else:
         raise ValueError(f"not a 1C date: {v!r}")
-    dt = dt.replace(tzinfo=None)
-    return None if dt == _EMPTY_DT else dt
+    if dt.replace(tzinfo=None) == _EMPTY_DT:
+        return None
+    if dt.tzinfo is not None:
+        try:
+            return dt.astimezone(UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return dt.replace(tzinfo=None)
+    return from_server_time(dt)
 
 
 _TYPE_PREFIX = "StandardODATA."
