@@ -27,6 +27,18 @@ def _inputs_do_not_blink() -> None:
 _inputs_do_not_blink()
 
 
+def _toasts_stay() -> None:
+    """A toast leaves after 5 s of wall time; on a loaded machine a test that reads the toasts a
+    few seconds after the keys (app._notifications) found the first one already gone. Tests see
+    toasts that stay; the app's own timeouts are unchanged."""
+    from textual.app import App
+
+    App.NOTIFICATION_TIMEOUT = 3600
+
+
+_toasts_stay()
+
+
 # Opt-in "year-ahead" run: TUI_CRM_TEST_TIME_SHIFT_DAYS=365 moves the process's wall clock that
 # many days ahead (still ticking) for the whole session. Tests run on an injected clock
 # (tests/clock.py), so a test that still reads the wall clock beside a fixed date fails here

@@ -19,6 +19,7 @@ from tui_crm.config import (
     default_config_path,
     load,
     log_dir,
+    use_zone,
 )
 
 
@@ -37,7 +38,7 @@ def _setup_logging(name: str) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load(Path(args.config).expanduser() if getattr(args, "config", None) else None)
+    settings = use_zone(load(Path(args.config).expanduser() if getattr(args, "config", None) else None))
     return settings.with_overrides(
         url=getattr(args, "url", None), store=getattr(args, "store", None), username=getattr(args, "user", None)
     )
@@ -158,7 +159,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
           flush=True)
     try:
-        settings = load(Path(args.config).expanduser() if args.config else None)
+        settings = use_zone(load(Path(args.config).expanduser() if args.config else None))
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
         settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
         return _run_tui(settings, theme=args.theme, demo_url=sandbox.base_url)

@@ -266,6 +266,18 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
+def use_zone(settings: Settings) -> Settings:
+    """Make `accounting.server_timezone` (else this machine's zone) the zone dates are read,
+    written, shown and typed in for this process (tui_crm.domain.zone); returns `settings`."""
+    from zoneinfo import ZoneInfo
+
+    from tui_crm.domain.zone import set_zone
+
+    name = settings.accounting.server_timezone
+    set_zone(ZoneInfo(name) if name else None)
+    return settings
+
+
 def load(path: Path | None = None) -> Settings:
     """Read settings; a missing file means defaults. Errors name the file and the key."""
     path = path or default_config_path()

@@ -35,6 +35,7 @@ from tui_crm.domain.invoice import (
 from tui_crm.domain.models import Client
 from tui_crm.domain.problems import ValidationError
 from tui_crm.domain.validation import ClientKind, normalize_phone, split_phones, validate_client
+from tui_crm.domain.zone import utc_to_wall, wall_to_utc
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import NamedRef, Store
@@ -308,7 +309,10 @@ def add_invoice(store: Store, fields: Mapping[str, Any], source: str = "--json")
     date_text = _text(fields, "date", source)
     if date_text:
         try:
-            date = parse_document_date(date_text)
+            # a typed date is a wall date (tui_crm.domain.zone), at the wall time of now
+            wall = utc_to_wall(date)
+            date = wall_to_utc(parse_document_date(date_text).replace(
+                hour=wall.hour, minute=wall.minute, second=wall.second))
         except ValidationError as exc:
             problems.append(f"--date: {describe(exc.problem)}")
     if problems:
@@ -325,7 +329,7 @@ def add_invoice(store: Store, fields: Mapping[str, Any], source: str = "--json")
     store.save_invoice(invoice_id, invoice, date=date, queue=True, now=store.clock())
     return {
         "id": invoice_id, "client": client.name, "client_id": client.id, "warehouse": warehouse.name,
-        "price_type": price_type.name, "date": date.isoformat(sep=" "),
+        "price_type": price_type.name, "date": utc_to_wall(date).isoformat(sep=" "),
         "discount": str(invoice.document_discount_pct), "comment": invoice.comment,
         "lines": [{"code": line.code, "name": line.name, "unit": line.unit, "quantity": str(line.quantity),
                    "price": str(line.price), "discount": str(line.discount_pct), "amount": str(line.amount)}

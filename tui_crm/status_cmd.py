@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tui_crm.config import Settings
+from tui_crm.domain.zone import utc_to_wall
 
 if TYPE_CHECKING:
     from tui_crm.store import Store
@@ -67,10 +68,10 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
     return {
         "source": "store",
         "invoices": [
-            {"id": o.id, "number": o.number, "client": o.client_name, "date": o.date.isoformat(sep=" "),
+            {"id": o.id, "number": o.number, "client": o.client_name, "date": utc_to_wall(o.date).isoformat(sep=" "),
              "total": str(o.total), "paid_pct": str(o.paid_pct), "shipped_pct": str(o.shipped_pct),
              "posted": o.posted, "locked": o.posted, "sync_state": o.sync_state,
-             "checked_at": o.checked_at.isoformat(sep=" ") if o.checked_at else None,
+             "checked_at": utc_to_wall(o.checked_at).isoformat(sep=" ") if o.checked_at else None,
              "age": _age(o.checked_at, now)}
             for o in orders
         ],
@@ -165,7 +166,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
             invoices.append({
                 "id": s.id, "number": s.number,
                 "client": names.get(s.client_id or "", "") or extra_names.get(s.client_id or "", ""),
-                "date": s.date.isoformat(sep=" ") if s.date else None, "total": str(total),
+                "date": utc_to_wall(s.date).isoformat(sep=" ") if s.date else None, "total": str(total),
                 "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
                 "shipped_pct": str((shipped_share(ordered.get(s.id, []), shipped.get(s.id, {})) * 100)
                                    .quantize(Decimal("0.1"))),

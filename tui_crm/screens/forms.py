@@ -28,6 +28,7 @@ from tui_crm.domain.invoice import (
     parse_line_quantity,
 )
 from tui_crm.domain.problems import Problem, ValidationError
+from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
@@ -64,7 +65,8 @@ DATE_HINT = {"en": "YYYY-MM-DD", "ru": "ДД.ММ.ГГГГ"}
 
 
 def format_date(value: datetime) -> str:
-    return value.strftime(DATE_FORMATS[ui_lang()])
+    """A kept time (naive UTC) as the date the operator and 1C see (tui_crm.domain.zone)."""
+    return utc_to_wall(value).strftime(DATE_FORMATS[ui_lang()])
 
 
 def check_date(text: str) -> tuple[datetime | None, Problem | None]:

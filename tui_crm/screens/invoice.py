@@ -35,6 +35,7 @@ from tui_crm.domain.invoice import (
 )
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.problems import ValidationError
+from tui_crm.domain.zone import utc_to_wall, wall_to_utc
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
@@ -712,10 +713,10 @@ class InvoiceScreen(HostedScreen[None]):
     @on(Input.Changed, "#inv-date")
     def _date_changed(self, event: Input.Changed) -> None:
         self._check_fields()
-        value = parse_date(event.value)
-        if value is not None and value.date() != (self.date.date() if self.date else None):
-            assert self.date is not None
-            self.date = value.replace(hour=self.date.hour, minute=self.date.minute, second=self.date.second)
+        value = parse_date(event.value)  # a date as the operator sees dates: a wall date
+        wall = utc_to_wall(self.date) if self.date else None
+        if value is not None and wall is not None and value.date() != wall.date():
+            self.date = wall_to_utc(value.replace(hour=wall.hour, minute=wall.minute, second=wall.second))
             self.dirty = True
             self._paint_head()
 

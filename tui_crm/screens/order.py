@@ -37,6 +37,7 @@ from tui_crm.domain.status import (
     shipped_share,
     total_paid,
 )
+from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
@@ -150,7 +151,7 @@ def progress_bar(share: Decimal, width: int = BAR_WIDTH) -> Content:
 def format_day(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.strftime("%d.%m.%Y" if ui_lang() == "ru" else "%Y-%m-%d")
+    return utc_to_wall(value).strftime("%d.%m.%Y" if ui_lang() == "ru" else "%Y-%m-%d")
 
 
 @dataclass(frozen=True)

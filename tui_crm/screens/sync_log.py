@@ -9,7 +9,7 @@ through SSH. Retry and discard go through the host to the sync engine (`host.ret
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from tui_crm.domain.zone import utc_to_wall
 from tui_crm.host import OutboxActed
 from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedScreen
@@ -162,7 +163,7 @@ def _when(value: datetime | None) -> str:
     """The store keeps naive UTC; the operator reads local time."""
     if value is None:
         return "—"
-    return value.replace(tzinfo=UTC).astimezone().strftime("%d.%m %H:%M:%S")
+    return utc_to_wall(value).strftime("%d.%m %H:%M:%S")
 
 
 def first_line(text: str | None, width: int = 80) -> str:

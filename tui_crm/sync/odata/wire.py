@@ -8,10 +8,11 @@ and become ``None``; composite attributes come as a value plus ``_Type``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tui_crm.domain.zone import set_zone, utc_to_wall, wall_to_utc, zone
 from tui_crm.sync.odata.literals import _norm_guid
 
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
@@ -67,39 +68,12 @@ def parse_ref(v: Any) -> str | None:
 _EMPTY_DT = datetime(1, 1, 1)
 
 # The 1C server's time zone: 1C reads and writes DateTime values as the server's wall time,
-# without a zone; the CRM keeps every time as naive UTC. None: this machine's local zone
-# (`accounting.server_timezone` empty). Set once per process from the settings
-# (`set_server_timezone`); a test sets it and puts it back.
-_server_tz: tzinfo | None = None
-
-
-def set_server_timezone(zone: tzinfo | None) -> tzinfo | None:
-    """Use ``zone`` for 1C's wall times from now on (None: the machine's); returns the old one."""
-    global _server_tz
-    old, _server_tz = _server_tz, zone
-    return old
-
-
-def server_timezone() -> tzinfo | None:
-    return _server_tz
-
-
-def from_server_time(dt: datetime) -> datetime:
-    """1C's wall time (naive) -> naive UTC."""
-    try:
-        local = dt.replace(tzinfo=_server_tz) if _server_tz is not None else dt.astimezone()
-        return local.astimezone(UTC).replace(tzinfo=None)
-    except (OverflowError, ValueError, OSError):
-        return dt      # year 1 / 9999 edges: no shift is possible, keep the wall time
-
-
-def to_server_time(dt: datetime) -> datetime:
-    """Naive UTC (the CRM's clock) -> 1C's wall time (naive), what 1C expects in a DateTime."""
-    try:
-        aware = dt.replace(tzinfo=UTC)
-        return (aware.astimezone(_server_tz) if _server_tz is not None else aware.astimezone()).replace(tzinfo=None)
-    except (OverflowError, ValueError, OSError):
-        return dt
+# without a zone; the CRM keeps every time as naive UTC and shows dates in the same zone
+# (tui_crm.domain.zone holds it: one setting for the wire and the screens).
+set_server_timezone = set_zone
+server_timezone = zone
+from_server_time = wall_to_utc
+to_server_time = utc_to_wall
 
 
 def parse_date(v: Any) -> datetime | None:
