@@ -6,12 +6,16 @@ in tests/e2e/test_browser.py."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.clock import TestClock
@@ -89,3 +93,41 @@ def test_a_tab_runs_this_python_with_the_options_quoted_for_the_shell() -> None:
     command = child_command(["--store", "/data/my crm; rm -rf ~.duckdb", "--url", "http://h/b?a=1&b=$X"])
     assert command.startswith(f"{shlex.quote(sys.executable)} -m tui_crm run --in-browser ")
     assert "'/data/my crm; rm -rf ~.duckdb'" in command and "'http://h/b?a=1&b=$X'" in command
+
+
+def test_serve_demo_serves_the_page_and_cleans_up_on_ctrl_c(tmp_path: Path) -> None:
+    """`serve --demo`: the demo's sandbox starts, the page is ours (nothing from the internet,
+    the websocket beside the page), and Ctrl+C stops both and removes the running-demo note."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    env.update({"TUI_CRM_CONFIG": str(tmp_path / "none.toml"), "PYTHONIOENCODING": "utf-8", "TUI_CRM_LANG": "ru",
+                "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state")})
+    demo = tmp_path / "demo"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui_crm", "serve", "--demo", "--dir", str(demo), "--products", "20",
+         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        page = None
+        deadline = time.monotonic() + 30
+        while page is None:
+            assert process.poll() is None, process.communicate()
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/?fontsize=14", timeout=2)
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "tui-crm serve --demo did not answer within 30 s"
+                time.sleep(0.1)
+        assert page.status_code == 200
+        html = page.text
+        assert "Запуск tui-crm…" in html and 'data-font-size="14"' in html  # the interface language
+        assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)  # nothing from the internet
+        assert httpx.get(f"http://127.0.0.1:{port}/static/js/textual.js", timeout=5).status_code == 200
+        assert (demo / "running.json").exists()  # the clerk's and shell commands find this demo
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Sandbox: http://127.0.0.1:" in out and f"open http://127.0.0.1:{port}/" in out
+    assert "Traceback" not in out + err
+    assert not (demo / "running.json").exists()
