@@ -56,6 +56,7 @@ def test_a_port_in_use_is_said_plainly(tmp_path: Path) -> None:
         (("--host", "no-such-host.invalid"), "--host 'no-such-host.invalid' is not an address of this machine"),
         (("--host", "192.0.2.1"), "--host 192.0.2.1 is not an address of this machine"),
         (("--demo", "--store", "x.duckdb"), "--demo brings its own sandbox and data; drop --store"),
+        (("--demo", "--pull-seconds", "0"), "--pull-seconds 0 must be above 0"),
     ],
 )
 def test_what_cannot_work_is_refused_before_anything_starts(tmp_path: Path, args: tuple[str, ...],
@@ -131,3 +132,20 @@ def test_serve_demo_serves_the_page_and_cleans_up_on_ctrl_c(tmp_path: Path) -> N
     assert "Sandbox: http://127.0.0.1:" in out and f"open http://127.0.0.1:{port}/" in out
     assert "Traceback" not in out + err
     assert not (demo / "running.json").exists()
+
+
+async def test_the_start_failed_page_shows_the_reason_as_plain_text_and_enter_closes_it() -> None:
+    from textual.widgets import Static
+
+    from tui_crm.i18n import set_language
+    from tui_crm.serve import start_failed_app
+
+    set_language("en")
+    app = start_failed_app("tui-crm: The CRM data file /srv/[bold]crm[/bold]\x1b[31m.duckdb is in use")
+    async with app.run_test(size=(100, 20)) as pilot:
+        shown = str(app.query_one("#why", Static).render())
+        assert "tui-crm cannot start:" in shown and "If the CRM is open in another tab" in shown
+        assert "/srv/[bold]crm[/bold].duckdb is in use" in shown  # markup shown as typed, escape removed
+        assert "tui-crm: The CRM" not in shown  # the prefix said once, by the heading
+        await pilot.press("enter")
+    assert app.return_code == 0 and not app.is_running

@@ -125,6 +125,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _say(str(exc))
     passed = [*(["--config", args.config] if args.config else []), *(["--theme", args.theme] if args.theme else [])]
     if args.demo:
+        if not args.pull_seconds > 0:
+            return _say(f"tui-crm serve: --pull-seconds {args.pull_seconds:g} must be above 0")
         typed = [flag for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
                  if value is not None]
         if typed:

@@ -26,9 +26,12 @@ import shlex
 import socket
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tui_crm.i18n import register, tr
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 PAGE_DIR = Path(__file__).parent / "web"
 DEFAULT_HOST = "127.0.0.1"
@@ -44,8 +47,10 @@ register({
     },
     "web.cannot_start": {"en": "tui-crm cannot start:", "ru": "tui-crm не может запуститься:"},
     "web.close_hint": {
-        "en": "Press Enter to end this session; fix the cause, then open the page again.",
-        "ru": "Нажмите Enter, чтобы завершить сеанс; устраните причину и откройте страницу снова.",
+        "en": "Press Enter to end this session. If the CRM is open in another tab, use that one; "
+              "otherwise fix the cause and open this page again.",
+        "ru": "Нажмите Enter, чтобы завершить сеанс. Если CRM открыта в другой вкладке, работайте в ней; "
+              "иначе устраните причину и откройте эту страницу снова.",
     },
 })
 
@@ -157,7 +162,7 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
         @aiohttp_jinja2.template("app_index.html")
         async def handle_index(self, request: web.Request) -> dict[str, Any]:
             return {
-                "font_size": to_int(request.query.get("fontsize", "16"), 16),
+                "font_size": max(8, min(48, to_int(request.query.get("fontsize", "16"), 16))),
                 "text": {key: tr(f"web.{key}") for key in ("connecting", "ended", "reconnect", "no_script")},
             }
 
@@ -175,9 +180,15 @@ def explain_in_browser(message: str) -> int:
     """`tui-crm run --in-browser` could not start the CRM: say why on the page, not in a log.
 
     Without this the tab would wait on "Starting…" for ever (the reason only in the server's
-    output). The message is shown as plain text; Enter (or Esc, q) ends the session.
+    output). Enter (or Esc, q) ends the session.
     """
     print(message, file=sys.stderr)
+    start_failed_app(message).run()
+    return 2
+
+
+def start_failed_app(message: str) -> App[None]:
+    """The one-panel app that shows why the CRM cannot start (the message as plain text)."""
     from textual.app import App, ComposeResult
     from textual.binding import Binding, BindingType
     from textual.widgets import Static
@@ -189,8 +200,7 @@ def explain_in_browser(message: str) -> int:
         BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,escape,q", "quit", show=False, id="start-failed.close")]
 
         def compose(self) -> ComposeResult:
-            text = f"{tr('web.cannot_start')}\n\n{clean(message, one_line=False)}\n\n{tr('web.close_hint')}"
-            yield Static(text, id="why", markup=False)
+            why = clean(message.removeprefix("tui-crm: "), one_line=False)
+            yield Static(f"{tr('web.cannot_start')}\n\n{why}\n\n{tr('web.close_hint')}", id="why", markup=False)
 
-    StartFailed().run()
-    return 2
+    return StartFailed()
