@@ -152,6 +152,7 @@ def served(sandbox: RunningSandbox, tmp_path: Path) -> Iterator[tuple[str, Path,
 def test_an_invoice_made_in_the_browser_reaches_accounting(served, sandbox: RunningSandbox) -> None:
     from playwright.sync_api import sync_playwright
 
+    executable = chromium()
     url, path, process = served
     store = Store.open(path, clock=TestClock())  # what to pick, as an operator would see it
     try:
@@ -164,7 +165,7 @@ def test_an_invoice_made_in_the_browser_reaches_accounting(served, sandbox: Runn
     orders_before = set(sandbox.state.objects[ORDER])
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), headless=True)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             drawn = Drawn()
