@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tui_crm import __version__, running_demo
@@ -44,7 +45,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | None = None) -> int:
+def _say(text: str) -> int:
+    print(text, file=sys.stderr)
+    return 2
+
+
+def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | None = None,
+             fail: Callable[[str], int] = _say) -> int:
+    """Open the store and accounting settings and run the app; `fail(text)` says why it cannot
+    (stderr in a terminal, the page itself under `tui-crm serve`) and gives the exit code."""
     from tui_crm.config import ui_choices
     from tui_crm.i18n import set_language
 
@@ -61,8 +70,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
     try:
         store = Store.open(settings.store_path)
     except StoreError as exc:
-        print(f"tui-crm: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"tui-crm: {exc}")
     service = None
     if settings.accounting.url:
         try:
@@ -71,8 +79,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
                 sync=settings.sync)
         except (ProfileError, ConfigError) as exc:
             store.close()
-            print(f"tui-crm: {exc}", file=sys.stderr)
-            return 2
+            return fail(f"tui-crm: {exc}")
     else:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
@@ -88,7 +95,63 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
 
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging("tui")
-    return _run_tui(_settings(args), theme=args.theme)
+    if not args.in_browser:
+        return _run_tui(_settings(args), theme=args.theme)
+    # a browser tab of `tui-crm serve` (tui_crm/serve.py): what stops the CRM is said on the page
+    from dataclasses import replace
+
+    from tui_crm.config import ui_choices
+    from tui_crm.i18n import set_language
+    from tui_crm.serve import explain_in_browser
+
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        return explain_in_browser(f"tui-crm: {exc}")
+    set_language(ui_choices(settings)[0])  # for the page's words, should the CRM not start
+    if args.pull_seconds is not None:
+        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+    return _run_tui(settings, theme=args.theme, demo_url=args.demo_url, fail=explain_in_browser)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The CRM in a web browser: textual-serve starts `tui-crm run` for each tab (tui_crm/serve.py)."""
+    from tui_crm import serve
+    from tui_crm.config import ui_choices
+    from tui_crm.i18n import set_language
+
+    try:
+        serve.check_can_listen(args.host, args.port)
+    except serve.ServeError as exc:
+        return _say(str(exc))
+    passed = [*(["--config", args.config] if args.config else []), *(["--theme", args.theme] if args.theme else [])]
+    if args.demo:
+        if not args.pull_seconds > 0:
+            return _say(f"tui-crm serve: --pull-seconds {args.pull_seconds:g} must be above 0")
+        typed = [flag for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
+                 if value is not None]
+        if typed:
+            return _say(f"tui-crm serve: --demo brings its own sandbox and data; drop {' '.join(typed)} "
+                        "(or drop --demo to serve your own)")
+        missing = sandbox_missing()
+        if missing:
+            return _say(missing)
+        with demo_sandbox(args, log_name="serve-demo") as (url, store_file):
+            set_language(ui_choices(_settings(args).with_overrides(store=store_file))[0])
+            tab = ["--store", str(store_file), "--url", url, "--user", "", "--demo-url", url,
+                   "--pull-seconds", str(args.pull_seconds), *passed]
+            return serve.serve(serve.child_command(tab), host=args.host, port=args.port)
+    from tui_crm.store import Store, StoreError
+
+    settings = _settings(args)
+    try:  # a file in use or damaged is said now, not on the first tab
+        Store.open(settings.store_path).close()
+    except StoreError as exc:
+        return _say(f"tui-crm serve: {exc}")
+    set_language(ui_choices(settings)[0])
+    passed += [flag_value for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
+               if value is not None for flag_value in (flag, value)]
+    return serve.serve(serve.child_command(passed), host=args.host, port=args.port)
 
 
 def sandbox_missing() -> str | None:
@@ -119,19 +182,19 @@ def cmd_sandbox(argv: list[str]) -> int:
     return sandbox_main(argv, prog="tui-crm sandbox")
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Start the sandbox on a free loopback port and the TUI against it, with a demo store."""
-    from dataclasses import replace
+@contextlib.contextmanager
+def demo_sandbox(args: argparse.Namespace, *, port: int = 0, log_name: str = "demo") -> Iterator[tuple[str, Path]]:
+    """The demo's accounting sandbox, started on loopback for the duration of the block.
 
-    missing = sandbox_missing()
-    if missing:
-        print(missing, file=sys.stderr)
-        return 2
+    Yields (its base URL, the demo's CRM data file). While it runs, the clerk's commands and the
+    shell commands (`status`, `client add`, …) find it (running_demo). `args` carries the demo
+    options: dir, fresh, products, warehouses, hostile. Shared by `tui-crm demo` and `serve --demo`.
+    """
     from onec_sandbox.cli import hostile_note, running_demo_url_file
     from onec_sandbox.server import start_in_thread
     from onec_sandbox.state import SandboxState
 
-    log_path = _setup_logging("demo")
+    log_path = _setup_logging(log_name)
     folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     sandbox_file = folder / "sandbox.sqlite"
@@ -148,7 +211,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     note = hostile_note(state, args.hostile)
     if note:
         print(note, flush=True)
-    sandbox = start_in_thread(state, port=args.port, base="demo")
+    sandbox = start_in_thread(state, port=port, base="demo")
     url_file = running_demo_url_file() if not args.dir else None
     if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
         url_file.parent.mkdir(parents=True, exist_ok=True)
@@ -159,15 +222,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
           flush=True)
     try:
-        settings = use_zone(load(Path(args.config).expanduser() if args.config else None))
-        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
-        settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
-        return _run_tui(settings, theme=args.theme, demo_url=sandbox.base_url)
+        yield sandbox.base_url, store_file
     finally:
         sandbox.stop()
         running_demo.clear(folder)
         if url_file is not None:
             url_file.unlink(missing_ok=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the sandbox on a free loopback port and the TUI against it, with a demo store."""
+    from dataclasses import replace
+
+    missing = sandbox_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    with demo_sandbox(args, port=args.port) as (url, store_file):
+        settings = use_zone(load(Path(args.config).expanduser() if args.config else None))
+        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+        settings = settings.with_overrides(url=url, store=store_file, username="")
+        return _run_tui(settings, theme=args.theme, demo_url=url)
 
 
 def _progress_printer(stream=sys.stderr):
@@ -417,6 +492,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="open the CRM (the default command)")
     common(p)
     p.add_argument("--theme", help="Textual theme name")
+    # set by `tui-crm serve` for each browser tab it starts (tui_crm/serve.py), not for people
+    p.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--demo-url", help=argparse.SUPPRESS)
+    p.add_argument("--pull-seconds", type=float, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
@@ -432,6 +511,27 @@ def build_parser() -> argparse.ArgumentParser:
                         "10k strings) in names and comments; with --fresh for an existing demo")
     p.add_argument("--theme", help="Textual theme name")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "serve", help="the CRM in a web browser, for operators without a terminal",
+        description="Serve the CRM to a web browser (textual-serve): each tab runs the same app as "
+                    "`tui-crm`, with the same settings and data file, one tab at a time. There is no "
+                    "login: the default --host 127.0.0.1 lets only this machine in; any other address "
+                    "exposes the CRM without a password unless a proxy in front of it asks for one. "
+                    "Exit codes: 0 stopped by Ctrl+C, 2 cannot start (port in use, bad host, data file).")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--theme", help="Textual theme name")
+    p.add_argument("--demo", action="store_true",
+                   help="serve the demo: the bundled accounting sandbox and the demo's data, as `tui-crm demo`")
+    p.add_argument("--dir", help="with --demo: folder for the demo's files (default: user data folder/demo)")
+    p.add_argument("--fresh", action="store_true", help="with --demo: start the demo over with new data")
+    p.add_argument("--products", type=int, default=200, help="with --demo: products in a new sandbox (default 200)")
+    p.add_argument("--warehouses", type=int, default=3, help="with --demo: warehouses in a new sandbox (default 3)")
+    p.add_argument("--pull-seconds", type=float, default=10.0, help="with --demo: pull interval (default 10)")
+    p.set_defaults(func=cmd_serve, hostile=False)
 
     p = sub.add_parser("sync", help="sync with accounting without the TUI (once or until stopped)")
     common(p)

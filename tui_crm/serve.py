@@ -1,0 +1,206 @@
+"""`tui-crm serve`: the same CRM in a web browser, for operators who cannot use a terminal.
+
+textual-serve runs a small web server (aiohttp). Each browser tab that connects gets its own
+`tui-crm run` process, drawn by Textual's web driver instead of a terminal and fed the tab's keys
+and size over a websocket. So a tab *is* the terminal app: same screens, keys, config, store and
+accounting settings. What follows from that:
+
+- **One tab at a time per CRM data file.** The TUI owns its file while it runs (DuckDB locks it,
+  docs/architecture.md §4); a second tab, or a terminal `tui-crm` on the same file, gets a page
+  that says so in words (`explain_in_browser`) instead of a blank screen.
+- **No login.** Whoever reaches the port works as the OS user that runs `serve`. It listens on
+  the loopback address unless told otherwise; any other address exposes the CRM to the network
+  without a password unless a proxy in front of it asks for one (README, "In a browser").
+
+The page is ours (`web/app_index.html`): relative URLs, so it works behind a proxy and on any
+address the server is reached by, and no font or script from the internet (operators' networks
+are often closed); textual-serve's script and fonts are served from its own package.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import shlex
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tui_crm.i18n import register, tr
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+PAGE_DIR = Path(__file__).parent / "web"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+register({
+    "web.connecting": {"en": "Starting tui-crm…", "ru": "Запуск tui-crm…"},
+    "web.ended": {"en": "The session has ended.", "ru": "Сеанс завершён."},
+    "web.reconnect": {"en": "Open again", "ru": "Открыть снова"},
+    "web.no_script": {
+        "en": "tui-crm in a browser needs JavaScript.",
+        "ru": "Для tui-crm в браузере нужен JavaScript.",
+    },
+    "web.cannot_start": {"en": "tui-crm cannot start:", "ru": "tui-crm не может запуститься:"},
+    "web.close_hint": {
+        "en": "Press Enter to end this session. If the CRM is open in another tab, use that one; "
+              "otherwise fix the cause and open this page again.",
+        "ru": "Нажмите Enter, чтобы завершить сеанс. Если CRM открыта в другой вкладке, работайте в ней; "
+              "иначе устраните причину и откройте эту страницу снова.",
+    },
+})
+
+
+class ServeError(Exception):
+    """The server cannot start; the message is for the operator, in plain words."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str) -> str | None:
+    """What to say when `--host` lets other machines in (None for loopback)."""
+    if is_loopback(host):
+        return None
+    return (f"tui-crm serve: WARNING: listening on {host}: anyone who can reach this address and port "
+            "uses the CRM as you, with no password. Put it behind a proxy that asks for one "
+            "(README, \"In a browser\"), or use the default --host 127.0.0.1.")
+
+
+def page_url(host: str, port: int) -> str:
+    """The address to open in a browser on this machine."""
+    shown = host
+    if host in ("0.0.0.0", ""):
+        shown = "127.0.0.1"
+    elif host == "::":
+        shown = "::1"
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind and release the address once, so a busy port or a wrong host is a plain message.
+
+    The web server binds again right after; a port taken in between still ends in `serve`'s
+    plain message (`_bind_error`), never in a traceback.
+    """
+    if not 1 <= port <= 65535:
+        raise ServeError(f"tui-crm serve: --port {port} is not a port number (1-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise ServeError(f"tui-crm serve: --host {host!r} is not an address of this machine "
+                         "(try 127.0.0.1, the default)") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise ServeError(_bind_error(host, port, exc)) from None
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"tui-crm serve: port {port} on {host} is already in use (another tui-crm serve, "
+                "or another program); choose another with --port")
+    if exc.errno == errno.EACCES:
+        return f"tui-crm serve: not allowed to listen on port {port}; ports below 1024 need root: use --port 8000"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"tui-crm serve: --host {host} is not an address of this machine (try 127.0.0.1, the default)"
+    return f"tui-crm serve: cannot listen on {host} port {port}: {exc.strerror or exc}"
+
+
+def child_command(run_args: list[str]) -> str:
+    """The shell command textual-serve starts for each browser tab: this Python, `tui-crm run`."""
+    return shlex.join([sys.executable, "-m", "tui_crm", "run", "--in-browser", *run_args])
+
+
+def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Serve the CRM until Ctrl+C (or SIGTERM); 2 when the server cannot start.
+
+    Call `check_can_listen` first (before starting anything else, such as the demo's sandbox).
+    """
+    try:
+        from textual_serve.server import Server, to_int
+    except ImportError as exc:
+        print(f"tui-crm serve: textual-serve is not installed ({exc}); reinstall tui-crm "
+              "(pip install tui-crm, or `make install` in a checkout)", file=sys.stderr)
+        return 2
+    import aiohttp_jinja2
+    from aiohttp import web
+
+    warning = exposure_warning(host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    url = page_url(host, port)
+
+    class CrmWebServer(Server):
+        """textual-serve's server with our page and plain start-up words."""
+
+        def initialize_logging(self) -> None:
+            # textual-serve's own log (a tab's app that could not start, its stderr): plain lines
+            # on stderr, or the log file already set up (`serve --demo`)
+            if not logging.getLogger().handlers:
+                logging.basicConfig(level=logging.WARNING, format="tui-crm serve: %(message)s", stream=sys.stderr)
+
+        async def on_startup(self, app: web.Application) -> None:
+            print(f"tui-crm serve: open {url} in a browser (Ctrl+C stops the server)", flush=True)
+
+        @aiohttp_jinja2.template("app_index.html")
+        async def handle_index(self, request: web.Request) -> dict[str, Any]:
+            return {
+                "font_size": max(8, min(48, to_int(request.query.get("fontsize", "16"), 16))),
+                "text": {key: tr(f"web.{key}") for key in ("connecting", "ended", "reconnect", "no_script")},
+            }
+
+    server = CrmWebServer(command, host=host, port=port, title="tui-crm", public_url=url.rstrip("/"),
+                          templates_path=PAGE_DIR)
+    try:
+        server.serve()
+    except OSError as exc:  # the port was taken between the check and the bind
+        print(_bind_error(host, port, exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def explain_in_browser(message: str) -> int:
+    """`tui-crm run --in-browser` could not start the CRM: say why on the page, not in a log.
+
+    Without this the tab would wait on "Starting…" for ever (the reason only in the server's
+    output). Enter (or Esc, q) ends the session.
+    """
+    print(message, file=sys.stderr)
+    start_failed_app(message).run()
+    return 2
+
+
+def start_failed_app(message: str) -> App[None]:
+    """The one-panel app that shows why the CRM cannot start (the message as plain text)."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding, BindingType
+    from textual.widgets import Static
+
+    from tui_crm.widgets.text import clean
+
+    class StartFailed(App[None]):
+        CSS_PATH = PAGE_DIR / "start_failed.tcss"
+        BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,escape,q", "quit", show=False, id="start-failed.close")]
+
+        def compose(self) -> ComposeResult:
+            why = clean(message.removeprefix("tui-crm: "), one_line=False)
+            yield Static(f"{tr('web.cannot_start')}\n\n{why}\n\n{tr('web.close_hint')}", id="why", markup=False)
+
+    return StartFailed()
