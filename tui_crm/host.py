@@ -54,6 +54,10 @@ register({
     "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
     "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
     "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
+    "notify.push_conflict": {
+        "en": "{what} was changed in accounting meanwhile; nothing was written. Compare and choose (F11).",
+        "ru": "{what}: изменено в учёте за это время; ничего не записано. Сравните и выберите (F11).",
+    },
     "notify.title_payment": {"en": "Payment", "ru": "Оплата"},
     "notify.title_shipment": {"en": "Shipment", "ru": "Отгрузка"},
     "notify.title_sync": {"en": "Sync", "ru": "Обмен"},
@@ -244,6 +248,9 @@ class HostApp(App[None]):
             what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
             self.post_message(
                 Announced(tr("notify.push_failed", what=what, error=error), tr("notify.title_sync"), "error"))
+        for kind, object_id in event.conflicts:
+            what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
+            self.post_message(Announced(tr("notify.push_conflict", what=what), tr("notify.title_sync"), "warning"))
 
     @on(Announced)
     def _announced(self, message: Announced) -> None:
