@@ -305,3 +305,29 @@ ALTER TABLE counterparties ALTER phones TYPE VARCHAR[] USING (
 ALTER TABLE counterparties ALTER phones SET DEFAULT []::VARCHAR[];
 ALTER TABLE counterparties ADD COLUMN phone_keys VARCHAR DEFAULT '';
 UPDATE counterparties SET phone_keys = regexp_replace(array_to_string(phones, ' '), '[^0-9 ]', '', 'g');
+
+-- migration: 6 edit conflicts
+-- Concurrent edits (docs/onec-odata-notes.md, "Conflicts"). base_version: the DataVersion of the
+-- accounting object the CRM copy is based on (set when the CRM writes it or takes 1C's version);
+-- data_version stays what the last pull saw. Before a PATCH the push compares 1C's DataVersion now
+-- with base_version; a change with different field values is a conflict: the outbox item waits in
+-- state 'conflict' (and the object's sync_state is 'conflict') until the operator chooses.
+ALTER TABLE clients ADD COLUMN base_version VARCHAR DEFAULT '';
+ALTER TABLE invoices ADD COLUMN base_version VARCHAR DEFAULT '';
+UPDATE clients SET base_version = data_version;
+UPDATE invoices SET base_version = data_version;
+CREATE SEQUENCE conflict_seq;
+CREATE TABLE conflicts (
+    id            BIGINT PRIMARY KEY DEFAULT nextval('conflict_seq'),
+    outbox_id     BIGINT NOT NULL,
+    kind          VARCHAR NOT NULL,           -- client | invoice
+    object_id     VARCHAR NOT NULL,
+    seen_version  VARCHAR NOT NULL,           -- the DataVersion the CRM copy was based on
+    their_version VARCHAR NOT NULL,           -- the DataVersion 1C had when the push looked
+    theirs        VARCHAR NOT NULL,           -- JSON: 1C's object as read then
+    ours          VARCHAR NOT NULL,           -- JSON: the body the CRM was about to write
+    diffs         VARCHAR NOT NULL,           -- JSON: [{"field", "line", "ours", "theirs"}, …]
+    created_at    TIMESTAMP NOT NULL,
+    resolved_at   TIMESTAMP,
+    resolution    VARCHAR                     -- theirs | ours | superseded | sent
+);

@@ -185,12 +185,18 @@ class ODataApp:
     Real 1C ignores such properties (vendor docs 8.3.27, §17.4.13.1.2-3); the sandbox refuses
     them by default so a client that misspells a property learns it in tests instead of
     losing the value silently. `False` behaves like 1C.
+
+    `ignore_if_match`: a stale `If-Match` on PATCH/PUT/DELETE is ignored and the write is
+    carried out, as live bases were found to do (hacker-cb/1c-odata); the vendor's chapter says
+    412, which is the default here.
     """
 
-    def __init__(self, state: SandboxState, base: str, strict_properties: bool = True):
+    def __init__(self, state: SandboxState, base: str, strict_properties: bool = True,
+                 ignore_if_match: bool = False):
         self.state = state
         self.base = base
         self.strict_properties = strict_properties
+        self.ignore_if_match = ignore_if_match
 
     # entry point ------------------------------------------------------------------------------
 
@@ -340,7 +346,7 @@ class ODataApp:
 
     def check_if_match(self, request: Request, rec: dict) -> None:
         im = request.headers.get("if-match")
-        if not im or im.strip() == "*":
+        if self.ignore_if_match or not im or im.strip() == "*":
             return
         v = im.strip()
         if v.startswith("W/"):
@@ -881,15 +887,17 @@ def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> No
 
 
 def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = None,
-               auth: tuple[str, str] | None = None, strict_properties: bool = True) -> Starlette:
+               auth: tuple[str, str] | None = None, strict_properties: bool = True,
+               ignore_if_match: bool = False) -> Starlette:
     """The ASGI app of one sandbox base, served under `/{base}/odata/standard.odata/`.
 
     `faults` (mutable, also via `POST /{base}/__admin__/faults`) injects latency, errors,
     hangs, dropped responses and HTML pages; `auth` turns on HTTP Basic (UTF-8) for every
     request, the admin route included. `strict_properties=False` ignores unknown body
-    properties like real 1C does (see `ODataApp`).
+    properties like real 1C does; `ignore_if_match=True` carries out writes with a stale
+    `If-Match`, as field bases do (see `ODataApp`).
     """
-    od = ODataApp(state, base, strict_properties=strict_properties)
+    od = ODataApp(state, base, strict_properties=strict_properties, ignore_if_match=ignore_if_match)
     faults = faults if faults is not None else Faults()
 
     async def endpoint(request: Request) -> Response:

@@ -105,6 +105,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore-unknown-properties", action="store_true",
                    help="ignore body properties the entity does not have, as real 1C does "
                         "(default: refuse them with 400, code 10)")
+    p.add_argument("--ignore-if-match", action="store_true",
+                   help="carry out PATCH/DELETE even when If-Match names an older DataVersion, as "
+                        "live 1C bases were found to do (default: refuse with 412, as the vendor "
+                        "documents)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -187,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             serve(state, host=args.host, port=args.port, base=args.base,
                   faults=_faults_from_args(args), auth=auth,
-                  strict_properties=not args.ignore_unknown_properties)
+                  strict_properties=not args.ignore_unknown_properties,
+                  ignore_if_match=args.ignore_if_match)
         return 0
     if cmd == "seed":
         import time

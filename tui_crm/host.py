@@ -54,6 +54,10 @@ register({
     "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
     "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
     "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
+    "notify.push_conflict": {
+        "en": "{what} was changed in accounting meanwhile; nothing was written. Compare and choose (F11).",
+        "ru": "{what}: изменено в учёте за это время; ничего не записано. Сравните и выберите (F11).",
+    },
     "notify.title_payment": {"en": "Payment", "ru": "Оплата"},
     "notify.title_shipment": {"en": "Shipment", "ru": "Отгрузка"},
     "notify.title_sync": {"en": "Sync", "ru": "Обмен"},
@@ -64,6 +68,7 @@ register({
     "what.sync_now": {"en": "sync", "ru": "обмен"},
     "what.retry": {"en": "retry", "ru": "повтор отправки"},
     "what.discard": {"en": "discard", "ru": "отмена отправки"},
+    "what.conflict": {"en": "your choice", "ru": "ваш выбор"},
 })
 
 Severity = Literal["information", "warning", "error"]
@@ -99,6 +104,15 @@ class OutboxActed(Message):
 
     action: Literal["retry", "discard"]
     item_id: int
+    ok: bool
+
+
+@dataclass
+class ConflictActed(Message):
+    """The engine answered the operator's choice on a conflict (keep 1C's / apply ours)."""
+
+    choice: Literal["theirs", "ours"]
+    conflict_id: int
     ok: bool
 
 
@@ -244,6 +258,9 @@ class HostApp(App[None]):
             what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
             self.post_message(
                 Announced(tr("notify.push_failed", what=what, error=error), tr("notify.title_sync"), "error"))
+        for kind, object_id in event.conflicts:
+            what = tr(f"what.push_{kind}", label=self.store.outbox_object_label(kind, object_id))
+            self.post_message(Announced(tr("notify.push_conflict", what=what), tr("notify.title_sync"), "warning"))
 
     @on(Announced)
     def _announced(self, message: Announced) -> None:
@@ -307,6 +324,37 @@ class HostApp(App[None]):
     @on(OutboxActed)
     def _outbox_acted(self, _message: OutboxActed) -> None:
         self.outbox_changed()
+
+    def keep_theirs(self, conflict_id: int) -> None:
+        """Conflict: keep accounting's version (read now), drop the CRM's change; answer as `ConflictActed`."""
+        self._conflict_act("theirs", conflict_id)
+
+    def apply_ours(self, conflict_id: int) -> None:
+        """Conflict: write the CRM's version over accounting's (DataVersion re-read first)."""
+        self._conflict_act("ours", conflict_id)
+
+    def _conflict_act(self, choice: Literal["theirs", "ours"], conflict_id: int) -> None:
+        service = self.service
+        if service is None:
+            self.notify(tr("notify.offline_action", what=tr("what.conflict")), severity="warning", markup=False)
+            return
+
+        async def act() -> None:
+            ok = await (service.keep_theirs(conflict_id) if choice == "theirs" else service.apply_ours(conflict_id))
+            for target in (self, *self.screen_stack):
+                target.post_message(ConflictActed(choice, conflict_id, ok))
+
+        self.run_worker(act(), group="conflict-act", exit_on_error=False)
+
+    @on(ConflictActed)
+    def _conflict_acted(self, _message: ConflictActed) -> None:
+        self.outbox_changed()
+
+    def open_conflict(self, kind: str, object_id: str) -> None:
+        """Both versions of an object accounting changed meanwhile, side by side, to choose."""
+        from tui_crm.screens.conflict import ConflictScreen
+
+        self.push_screen(ConflictScreen(self.store, kind, object_id))
 
     # -- live rows ----------------------------------------------------------------------------
     def watch_products(self, owner: object, warehouse_id: str | None, price_type_id: str | None,

@@ -65,6 +65,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "sync.queued": {"en": "Queued", "ru": "В очереди"},
     "sync.in_accounting": {"en": "In accounting", "ru": "В учёте"},
     "sync.failed": {"en": "Failed", "ru": "Ошибка"},
+    "sync.conflict": {"en": "Changed in accounting", "ru": "Изменён в учёте"},
     # client kinds (ClientKind)
     "kind.legal_entity": {"en": "Company", "ru": "Юрлицо"},
     "kind.sole_proprietor": {"en": "Sole proprietor", "ru": "ИП"},

@@ -122,6 +122,34 @@ async def test_if_match(client, refs):
     assert r.status_code == 412
 
 
+async def test_if_match_ignored_like_field_bases(state, refs):
+    """`--ignore-if-match`: a stale version is carried out, as live 1C bases were found to do."""
+    import httpx
+
+    from onec_sandbox.app import create_app
+
+    from .conftest import BASE
+
+    app = create_app(state, base="demo", ignore_if_match=True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        a = await create(client, ORDER, order_body(refs))
+        u = url(f"{ORDER}(guid'{a['Ref_Key']}')")
+        r = await client.patch(u, json={"Комментарий": "1"}, headers={"If-Match": a["DataVersion"]})
+        assert r.status_code == 200
+        r = await client.patch(u, json={"Комментарий": "2"}, headers={"If-Match": a["DataVersion"]})
+        assert r.status_code == 200 and r.json()["Комментарий"] == "2"
+        r = await client.delete(u, headers={"If-Match": a["DataVersion"]})
+        assert r.status_code == 204
+
+
+def test_serve_has_the_ignore_if_match_switch() -> None:
+    from onec_sandbox.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--memory", "--ignore-if-match"])
+    assert args.ignore_if_match is True
+    assert build_parser().parse_args(["serve", "--memory"]).ignore_if_match is False
+
+
 async def test_delete_is_physical_and_mark(client, refs):
     a = await create(client, ORDER, order_body(refs))
     u = url(f"{ORDER}(guid'{a['Ref_Key']}')")

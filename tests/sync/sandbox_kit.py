@@ -82,6 +82,7 @@ class Rig:
     clerk: ODataClient
     transport: NetLikeTransport | None = None
     restarts: int = 0
+    ignore_if_match: bool = False   # the sandbox carries out writes with a stale If-Match, like field bases
 
     @property
     def client(self) -> ODataClient:
@@ -95,7 +96,7 @@ class Rig:
         path = self.state.path
         self.state.close()
         self.state = SandboxState.open(path)
-        self.app = create_app(self.state, faults=self.faults)
+        self.app = create_app(self.state, faults=self.faults, ignore_if_match=self.ignore_if_match)
         self.transport.inner = httpx.ASGITransport(app=self.app)
         self.restarts += 1
 
@@ -106,16 +107,17 @@ class Rig:
 
 
 def make_rig(products: int = 40, warehouses: int = 2, *, timeout: float = 5.0, store: Store | None = None,
-             state: SandboxState | None = None, seed: int = 1, **service_kw: Any) -> Rig:
+             state: SandboxState | None = None, seed: int = 1, ignore_if_match: bool = False,
+             **service_kw: Any) -> Rig:
     state = state or SandboxState.seeded(products=products, warehouses=warehouses, seed=seed)
     faults = Faults()
-    app = create_app(state, faults=faults)
+    app = create_app(state, faults=faults, ignore_if_match=ignore_if_match)
     transport = NetLikeTransport(app, timeout)
     client = ODataClient(BASE, transport=transport, retries=1, backoff=0.0, timeout=timeout)
     clerk = ODataClient(BASE, transport=httpx.ASGITransport(app=app))
     store = store or Store.open(None, clock=TestClock())
     service = SyncService(store, client, **service_kw)
-    rig = Rig(state, faults, app, store, service, clerk, transport)
+    rig = Rig(state, faults, app, store, service, clerk, transport, ignore_if_match=ignore_if_match)
     transport.on_restart = rig.restart_sandbox
     return rig
 

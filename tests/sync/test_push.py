@@ -125,14 +125,17 @@ async def test_unposted_order_is_updated_with_if_match_and_posted_one_is_refused
         order = rig.state.objects[ORDER][iid]
         assert order["Комментарий"] == "второй вариант" and order["DataVersion"] != dv_before
         assert rig.store.get_invoice(iid).data_version == order["DataVersion"]  # type: ignore[union-attr]
-        # accounting changes it behind our back → 412 → re-read and reported
+        # accounting changes it behind our back → a conflict, nothing written, no blind retry
         await rig.clerk.update(ORDER, iid, {"Комментарий": "бухгалтер"})
         rig.store.save_invoice(iid, _with_comment(inv, "третий"), date=datetime(2026, 11, 30, 10, 0))
         await rig.service.push_now()
-        failed = rig.store.outbox_failed_items()
-        assert len(failed) == 1 and "changed in accounting" in (failed[0].last_error or "")
+        waiting = rig.store.outbox_open_for("invoice", iid)
+        assert waiting is not None and waiting.state == "conflict"
+        assert "Changed in accounting" in (waiting.last_error or "")
         assert rig.state.objects[ORDER][iid]["Комментарий"] == "бухгалтер"
-        assert await rig.service.retry(failed[0].id)
+        assert not await rig.service.retry(waiting.id)
+        conflict = rig.store.open_conflict("invoice", iid)
+        assert conflict is not None and await rig.service.apply_ours(conflict.id)
         await rig.service.push_now()
         assert rig.state.objects[ORDER][iid]["Комментарий"] == "третий"
         # once posted in 1C, edits are refused with a reason and the CRM learns it is posted

@@ -126,13 +126,15 @@ class SyncState(Enum):
 
     LOCAL_ONLY — saved in the CRM, not queued (draft); QUEUED — in the outbox, waiting for the
     push job; IN_ACCOUNTING — 1C accepted it (it has its 1C number); FAILED — the last push
-    was refused or kept failing, see the sync log.
+    was refused or kept failing, see the sync log; CONFLICT — accounting changed the object
+    since the CRM's copy was based on it, the change waits until the operator chooses a version.
     """
 
     LOCAL_ONLY = "local_only"
     QUEUED = "queued"
     IN_ACCOUNTING = "in_accounting"
     FAILED = "failed"
+    CONFLICT = "conflict"
 
     @property
     def label(self) -> str:
@@ -142,4 +144,5 @@ class SyncState(Enum):
             SyncState.QUEUED: "Queued",
             SyncState.IN_ACCOUNTING: "In accounting",
             SyncState.FAILED: "Failed",
+            SyncState.CONFLICT: "Changed in accounting",
         }[self]

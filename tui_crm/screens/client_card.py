@@ -77,6 +77,8 @@ register({
     "card.state_local": {"en": "saved in the CRM only; F9 sends it to accounting",
                          "ru": "сохранён только в CRM; F9 — отправить в учёт"},
     "card.state_queued": {"en": "waiting to be sent to accounting", "ru": "ждёт отправки в учёт"},
+    "card.state_conflict": {"en": "accounting changed it meanwhile, your change is not sent; F11 compares",
+                            "ru": "в учёте его изменили, ваше изменение не отправлено; F11 — сравнить"},
     "card.state_in": {"en": "code {code}", "ru": "код {code}"},
     "card.state_from_acc": {"en": "exists in accounting only; F2 adds it to the CRM",
                             "ru": "есть только в учёте; F2 — добавить в CRM"},
@@ -114,6 +116,7 @@ register({
     "bind.new_invoice": {"en": "New invoice", "ru": "Новый счёт"},
     "bind.send_now": {"en": "Send to accounting", "ru": "Отправить в учёт"},
     "bind.open_duplicate": {"en": "Open duplicate", "ru": "Открыть дубль"},
+    "bind.compare": {"en": "Compare with 1C", "ru": "Сравнить с 1С"},
     "bind.tab_details": {"en": "Details tab", "ru": "Вкладка «Реквизиты»"},
     "bind.tab_invoices": {"en": "Invoices tab", "ru": "Вкладка «Счета»"},
 })
@@ -179,6 +182,7 @@ class ClientCardScreen(HostedScreen[None]):
         Binding("f3,alt+n", "new_invoice", tr("bind.new_invoice"), id="card.new_invoice"),
         Binding("f9,alt+a", "send_now", tr("bind.send_now"), id="card.send_now"),
         Binding("f7,alt+d", "open_duplicate", tr("bind.open_duplicate"), id="card.open_duplicate"),
+        Binding("f11,alt+c", "compare", tr("bind.compare"), show=False, id="card.compare"),
         # Tabs: ctrl+pageup/pagedown pass through tmux and SSH; alt+1/alt+2 too (widgets/keys.py).
         # Priority: scrolling containers bind ctrl+pageup/pagedown to page left/right.
         Binding("ctrl+pageup,alt+1", "show_tab('details')", tr("bind.tab_details"), show=False,
@@ -403,6 +407,7 @@ class ClientCardScreen(HostedScreen[None]):
             SyncState.QUEUED: tr("card.state_queued"),
             SyncState.IN_ACCOUNTING: tr("card.state_in", code=record.accounting_code) if record.accounting_code else "",
             SyncState.FAILED: "",
+            SyncState.CONFLICT: tr("card.state_conflict"),
         }[record.sync_state]
         if detail:
             text.append(" — " + detail, style="dim")
@@ -500,6 +505,10 @@ class ClientCardScreen(HostedScreen[None]):
         if action == "open_duplicate":
             return bool(self.duplicates)
         return True
+
+    def action_compare(self) -> None:
+        """Both versions, when accounting changed the client while the CRM's change waited."""
+        self.host.open_conflict("client", self.client_id)
 
     def action_open_duplicate(self) -> None:
         if not self.duplicates:

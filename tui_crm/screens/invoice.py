@@ -153,6 +153,11 @@ register(
             "ru": "В учёте под № {number}, проведён.",
         },
         "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
+        "iv.bind_compare": {"en": "Compare with 1C", "ru": "Сравнить с 1С"},
+        "iv.sync_conflict": {
+            "en": "Accounting changed this order meanwhile; your change is not sent. F11: compare and choose.",
+            "ru": "В учёте этот заказ изменили; ваше изменение не отправлено. F11 — сравнить и выбрать.",
+        },
         "iv.sync_failed_hint": {
             "en": " (sync log: details, retry)",
             "ru": " (журнал обмена: подробности, повтор)",
@@ -269,6 +274,7 @@ class InvoiceScreen(HostedScreen[None]):
         Binding("delete,f8", "delete_line", tr("iv.bind_delete_line"), id="invoice.delete-line", key_display="Del/F8"),
         Binding("f2,alt+s", "save", tr("iv.bind_save"), id="invoice.save", key_display="F2"),
         Binding("o,f6", "open_order", tr("iv.bind_order"), id="invoice.order", key_display="o/F6"),
+        Binding("f11,alt+c", "compare", tr("iv.bind_compare"), show=False, id="invoice.compare"),
         Binding("f7", "focus_discount", tr("iv.discount"), show=False, id="invoice.discount"),
         Binding("f3", "focus_lines", tr("iv.bind_lines"), show=False, id="invoice.lines"),
         Binding("r,f9", "reprice_lines", tr("iv.bind_reprice"), show=False, id="invoice.reprice", key_display="r/F9"),
@@ -635,6 +641,8 @@ class InvoiceScreen(HostedScreen[None]):
             text.append(tr("iv.sync_failed", error=rec.sync_error or (box.last_error if box else "") or "?"),
                         style="bold $text-error")
             text.append(tr("iv.sync_failed_hint"), style="dim")
+        elif rec.sync_state is SyncState.CONFLICT:
+            text.append(tr("iv.sync_conflict"), style="bold $text-warning")
         elif rec.sync_state is SyncState.QUEUED:
             if box is not None and box.state == "sending":
                 text.append(tr("iv.sync_sending", step=box.step or ""), style="$text-primary")
@@ -891,6 +899,10 @@ class InvoiceScreen(HostedScreen[None]):
 
 
     # -- navigation --------------------------------------------------------------------------
+    def action_compare(self) -> None:
+        """Both versions, when accounting changed the order while the CRM's change waited."""
+        self.host.open_conflict("invoice", self.invoice_id)
+
     def action_open_order(self) -> None:
         if self.record is None:
             self.notify(tr("iv.not_saved_yet"), severity="warning")

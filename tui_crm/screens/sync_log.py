@@ -76,6 +76,13 @@ register(
         "sl.state_pending": {"en": "pending", "ru": "ждёт"},
         "sl.state_sending": {"en": "sending", "ru": "отправка"},
         "sl.state_failed": {"en": "failed", "ru": "ошибка"},
+        "sl.state_conflict": {"en": "changed in 1C", "ru": "изменён в 1С"},
+        "sl.conflict_detail": {
+            "en": "Changed in accounting since the CRM last read it; nothing was written. Enter: compare "
+                  "both versions and choose.",
+            "ru": "Изменено в учёте после того, как CRM читала его; ничего не записано. Enter — сравнить "
+                  "версии и выбрать.",
+        },
         "sl.detail_none": {
             "en": "Select a row with an error to see 1C's full message (enter).",
             "ru": "Выберите строку с ошибкой, чтобы увидеть полное сообщение 1С (enter).",
@@ -287,16 +294,18 @@ class SyncLogScreen(HostedScreen[None]):
         self.query_one("#sl-runs-empty").display = not msg.runs
         outbox: list[tuple[dict[str, Text], str | None]] = []
         for item in msg.outbox:
-            state_style = {"failed": "bold red", "sending": "italic"}.get(item.state, "")
+            state_style = {"failed": "bold red", "sending": "italic", "conflict": "bold yellow"}.get(item.state, "")
             kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice") else item.kind
             action = tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action
-            state = tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed") else item.state
+            state = (tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed", "conflict")
+                     else item.state)
+            error = tr("sl.conflict_detail") if item.state == "conflict" else item.last_error
             outbox.append(({
                 "no": Text(str(item.id), justify="right"), "what": Text(kind),
                 "object": plain(msg.labels.get(item.id, item.object_id)), "action": Text(action),
                 "state": Text(state, style=state_style),
                 "tries": Text(str(item.attempts), justify="right"), "next": Text(_when(item.next_attempt_at)),
-                "error": plain(first_line(item.last_error), "red"),
+                "error": plain(first_line(error), "red"),
             }, f"out:{item.id}"))
         self.query_one("#sl-outbox", FitTable).set_rows(outbox)
         self.query_one("#sl-outbox-empty").display = not msg.outbox
@@ -321,6 +330,9 @@ class SyncLogScreen(HostedScreen[None]):
     def _error_of(self, record: SyncRun | OutboxItem | None) -> tuple[str, str] | None:
         if isinstance(record, SyncRun) and record.error:
             return f"{tr('sl.error_title')} — {record.job} {_when(record.started_at)}", record.error
+        if isinstance(record, OutboxItem) and record.state == "conflict":
+            what = self.labels.get(record.id, record.object_id)
+            return f"{tr('sl.error_title')} — {what}", tr("sl.conflict_detail")
         if isinstance(record, OutboxItem) and record.last_error:
             what = self.labels.get(record.id, record.object_id)
             return f"{tr('sl.error_title')} — {what}", record.last_error
@@ -348,7 +360,11 @@ class SyncLogScreen(HostedScreen[None]):
         self.action_view_error()
 
     def action_view_error(self) -> None:
-        error = self._error_of(self._selected()[1])
+        record = self._selected()[1]
+        if isinstance(record, OutboxItem) and record.state == "conflict":
+            self.host.open_conflict(record.kind, record.object_id)
+            return
+        error = self._error_of(record)
         if error is None:
             self.notify(tr("sl.no_error"), timeout=3)
             return

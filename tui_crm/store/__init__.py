@@ -16,6 +16,7 @@ from tui_crm.store.accounting import (
     ShipmentLine,
     ShipmentRow,
 )
+from tui_crm.store.conflicts import ConflictRecord, ConflictStore, FieldDiff
 from tui_crm.store.crm import (
     ClientRecord,
     CrmStore,
@@ -53,7 +54,9 @@ __all__ = [
     "ClientRecord",
     "ClientRow",
     "Clock",
+    "ConflictRecord",
     "DuplicateHit",
+    "FieldDiff",
     "InvoiceRecord",
     "InvoiceSummary",
     "LookupHit",
@@ -81,7 +84,7 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore):
+class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore, ConflictStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:

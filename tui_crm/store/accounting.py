@@ -335,9 +335,10 @@ class AccountingStore:
             if row[0] != s.data_version or row[1] != s.posted or row[2] != s.number:
                 cur.execute(
                     "UPDATE invoices SET number = ?, posted = ?, deletion_mark = ?, data_version = ?, "
-                    "sync_state = CASE WHEN sync_state = ? THEN sync_state ELSE ? END, checked_at = ? WHERE id = ?",
+                    "sync_state = CASE WHEN sync_state IN (?, ?) THEN sync_state ELSE ? END, checked_at = ? "
+                    "WHERE id = ?",
                     [s.number, s.posted, s.deletion_mark, s.data_version, SyncState.FAILED.value,
-                     SyncState.IN_ACCOUNTING.value, now, s.id],
+                     SyncState.CONFLICT.value, SyncState.IN_ACCOUNTING.value, now, s.id],
                 )
                 changed.append(s.id)
         ids = [i for i in checked if i not in in_flight]
@@ -376,12 +377,13 @@ class AccountingStore:
             vat_total = sum((Decimal(line[6]) for line in lines), Decimal(0))
             cur.execute(
                 "INSERT INTO invoices (id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, "
-                "total, vat_total, number, posted, deletion_mark, data_version, origin, sync_state, created_at, "
-                "updated_at, checked_at, contract_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accounting', ?, ?, ?, ?, ?)",
+                "total, vat_total, number, posted, deletion_mark, data_version, base_version, origin, sync_state, "
+                "created_at, updated_at, checked_at, contract_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accounting', ?, ?, ?, ?, ?)",
                 [state.id, state.client_id, warehouse, price_type, state.date or now, comment, incl_vat,
                  state.total or Decimal(0), vat_total, state.number, state.posted, state.deletion_mark,
-                 state.data_version, SyncState.IN_ACCOUNTING.value, now, now, now, state.contract_id],
+                 state.data_version, state.data_version, SyncState.IN_ACCOUNTING.value, now, now, now,
+                 state.contract_id],
             )
             names = {
                 r[0]: (r[1], r[2], r[3]) for r in cur.execute(
@@ -509,8 +511,8 @@ class AccountingStore:
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE clients SET sync_state = ?, sync_error = NULL, accounting_code = ?, data_version = ?, "
-                "updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, code, data_version, now, client_id],
+                "base_version = ?, updated_at = ? WHERE id = ?",
+                [SyncState.IN_ACCOUNTING.value, code, data_version, data_version, now, client_id],
             )
 
     def set_client_contract(self, client_id: str, contract_id: str) -> None:
@@ -545,19 +547,21 @@ class AccountingStore:
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE invoices SET sync_state = ?, sync_error = NULL, number = ?, data_version = ?, posted = ?, "
-                "bill_number = coalesce(?, bill_number), checked_at = ?, updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, number, data_version, posted, bill_number, now, now, invoice_id],
+                "base_version = ?, bill_number = coalesce(?, bill_number), checked_at = ?, updated_at = ? WHERE id = ?",
+                [SyncState.IN_ACCOUNTING.value, number, data_version, posted, data_version, bill_number, now, now,
+                 invoice_id],
             )
 
     def invoice_state_from_accounting(self, invoice_id: str, *, number: str, data_version: str, posted: bool,
-                                      deletion_mark: bool, now: datetime | None = None) -> None:
-        """Record what accounting has (after a conflict or a refused edit), without touching the CRM fields."""
+                                      deletion_mark: bool, written: bool = False, now: datetime | None = None) -> None:
+        """Record what accounting has (after a refused edit, or after our own write: ``written``,
+        then the CRM copy is based on this version), without touching the CRM fields."""
         now = now or self.clock()
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE invoices SET number = ?, data_version = ?, posted = ?, deletion_mark = ?, checked_at = ? "
-                "WHERE id = ?",
-                [number, data_version, posted, deletion_mark, now, invoice_id],
+                "UPDATE invoices SET number = ?, data_version = ?, posted = ?, deletion_mark = ?, checked_at = ?, "
+                "base_version = CASE WHEN ? THEN ? ELSE base_version END WHERE id = ?",
+                [number, data_version, posted, deletion_mark, now, written, data_version, invoice_id],
             )
 
     def invoice_accounting_state(self, invoice_id: str) -> tuple[str, str, bool] | None:

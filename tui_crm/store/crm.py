@@ -103,6 +103,10 @@ _CLIENT_COLS = (
 )
 
 
+# A re-saved object in these states is already in accounting: its push is an update.
+_IN_ACCOUNTING = (SyncState.IN_ACCOUNTING.value, SyncState.CONFLICT.value)
+
+
 def _client_from_row(r: tuple[Any, ...]) -> ClientRecord:
     client = Client(
         id=r[0], kind=ClientKind(r[1]), name=r[2], full_name=r[3], inn=r[4], kpp=r[5],
@@ -144,7 +148,7 @@ class CrmStore:
                  SyncState.LOCAL_ONLY.value, now, now, keys, client_search_text(client)],
             )
             if queue:
-                in_accounting = existed is not None and existed[0] == SyncState.IN_ACCOUNTING.value
+                in_accounting = existed is not None and existed[0] in _IN_ACCOUNTING
                 self.enqueue(cur, "client", client.id, "update" if in_accounting else "create", now)
                 self._set_state(cur, "clients", client.id, SyncState.QUEUED, None, now)
 
@@ -240,7 +244,7 @@ class CrmStore:
                      line.with_document_discount(invoice.document_discount_pct).vat(invoice.amount_includes_vat)],
                 )
             if queue:
-                in_accounting = existed is not None and existed[1] == SyncState.IN_ACCOUNTING.value
+                in_accounting = existed is not None and existed[1] in _IN_ACCOUNTING
                 self.enqueue(cur, "invoice", invoice_id, "update" if in_accounting else "create", now)
                 self._set_state(cur, "invoices", invoice_id, SyncState.QUEUED, None, now)
 
@@ -303,9 +307,13 @@ class CrmStore:
     def enqueue(
         self, cur: duckdb.DuckDBPyConnection, kind: str, object_id: str, action: str, now: datetime
     ) -> None:
-        """Queue a push; an object already waiting keeps one pending item (the latest state wins)."""
+        """Queue a push; an object already waiting keeps one pending item (the latest state wins).
+
+        An item waiting on a conflict is due again too: the push compares DataVersion once more
+        and records a new conflict with the edited values unless they now agree with 1C's."""
         pending = cur.execute(
-            "SELECT id, action FROM outbox WHERE kind = ? AND object_id = ? AND state IN ('pending', 'failed')",
+            "SELECT id, action FROM outbox WHERE kind = ? AND object_id = ? "
+            "AND state IN ('pending', 'failed', 'conflict')",
             [kind, object_id],
         ).fetchone()
         if pending is not None:
@@ -321,7 +329,7 @@ class CrmStore:
             [kind, object_id, action, now, now, now],
         )
 
-    def outbox_items(self, states: tuple[str, ...] = ("pending", "sending", "failed")) -> list[OutboxItem]:
+    def outbox_items(self, states: tuple[str, ...] = ("pending", "sending", "failed", "conflict")) -> list[OutboxItem]:
         marks = ", ".join("?" for _ in states)
         rows = self.db.cursor().execute(
             "SELECT id, kind, object_id, action, state, attempts, next_attempt_at, step, last_error, "
@@ -332,7 +340,7 @@ class CrmStore:
 
     def outbox_count(self) -> int:
         row = self.db.cursor().execute(
-            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed')"
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed', 'conflict')"
         ).fetchone()
         return int(row[0]) if row else 0
 

@@ -5,8 +5,9 @@ document). Each completed request is recorded in its own transaction, so a proce
 two requests resumes at the next one; the request that may have been in flight is verified by key
 before it is sent again (docs/architecture.md §3, "Push"), so nothing is created twice.
 
-States: pending → sending → done | failed | discarded. A ``sending`` item found at start-up was
-interrupted (crash, kill -9) and is claimed again like a pending one.
+States: pending → sending → done | failed | conflict | discarded. A ``sending`` item found at
+start-up was interrupted (crash, kill -9) and is claimed again like a pending one. A ``conflict``
+item waits for the operator's choice (store/conflicts.py); it is never claimed or retried as is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.store.conflicts import close_conflicts
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.db import Clock, Database
 
@@ -89,10 +91,11 @@ class OutboxStore:
         return OutboxItem(*row) if row else None
 
     def outbox_open_for(self, kind: str, object_id: str) -> OutboxItem | None:
-        """The object's item that is still to be pushed (pending, sending or failed), if any."""
+        """The object's item that is still to be pushed (pending, sending, failed or waiting on a
+        conflict), if any."""
         row = self.db.cursor().execute(
             f"SELECT {_ITEM_COLS} FROM outbox WHERE kind = ? AND object_id = ? "
-            "AND state IN ('pending', 'sending', 'failed') ORDER BY id LIMIT 1",
+            "AND state IN ('pending', 'sending', 'failed', 'conflict') ORDER BY id LIMIT 1",
             [kind, object_id],
         ).fetchone()
         return OutboxItem(*row) if row else None
@@ -106,10 +109,13 @@ class OutboxStore:
     def outbox_done(self, item_id: int, now: datetime | None = None) -> None:
         now = now or self.clock()
         with self.db.transaction() as cur:
-            cur.execute(
-                "UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? WHERE id = ?",
+            row = cur.execute(
+                "UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? WHERE id = ? "
+                "RETURNING kind, object_id",
                 [now, item_id],
-            )
+            ).fetchone()
+            if row is not None:
+                close_conflicts(cur, row[0], row[1], "sent", now)
 
     def outbox_later(self, item_id: int, error: str, next_attempt_at: datetime, now: datetime | None = None) -> None:
         """Accounting could not be reached: keep the item pending until ``next_attempt_at``."""
@@ -165,7 +171,7 @@ class OutboxStore:
         return True
 
     def outbox_discard(self, item_id: int, now: datetime | None = None) -> bool:
-        """User action: give up on an item (False when it is not failed or pending).
+        """User action: give up on an item (False when it is not failed, pending or in conflict).
 
         The object stays in the CRM: in accounting if 1C has it (it has a number / code), local
         only otherwise (the user can queue it later). Only a queued or failed object changes
@@ -175,11 +181,12 @@ class OutboxStore:
         with self.db.transaction() as cur:
             row = cur.execute(
                 "UPDATE outbox SET state = 'discarded', updated_at = ? "
-                "WHERE id = ? AND state IN ('failed', 'pending') RETURNING kind, object_id",
+                "WHERE id = ? AND state IN ('failed', 'pending', 'conflict') RETURNING kind, object_id",
                 [now, item_id],
             ).fetchone()
             if row is None:
                 return False
+            close_conflicts(cur, row[0], row[1], "discarded", now)
             if row[0] in _TABLE_OF:
                 table = _TABLE_OF[row[0]]
                 number_col = "number" if table == "invoices" else "accounting_code"
@@ -223,7 +230,8 @@ class OutboxStore:
         DataVersion."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE clients SET accounting_code = ?, data_version = ? WHERE id = ?", [code, data_version, client_id]
+                "UPDATE clients SET accounting_code = ?, data_version = ?, base_version = ? WHERE id = ?",
+                [code, data_version, data_version, client_id]
             )
 
     def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:

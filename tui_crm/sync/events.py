@@ -37,6 +37,7 @@ class PushFinished:
     pushed: tuple[tuple[str, str], ...] = ()
     failed: tuple[tuple[str, str, str], ...] = ()
     offline: str | None = None
+    conflicts: tuple[tuple[str, str], ...] = ()   # (kind, object id) changed in accounting meanwhile
 
 
 @dataclass(frozen=True)

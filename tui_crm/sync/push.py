@@ -10,10 +10,15 @@ The rules (docs/architecture.md §3, "Push"):
 * each completed request of a multi-request push is recorded as the item's ``step`` in its own
   transaction, so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
-* updates of unposted orders are PATCHes with ``If-Match: DataVersion``; a posted order is
-  never edited (the item fails with the reason); a 412 re-reads the order and reports; the
-  linked invoice document is PATCHed with ``If-Match`` of the version read just before, so a
-  timed-out write of ours that 1C carries out late cannot overwrite a newer one;
+* before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
+  and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
+  to ignore a stale ``If-Match``, so the comparison is made here. A change whose fields differ
+  from ours is a conflict: nothing is written, both versions are kept (store/conflicts.py) and
+  the item waits for the operator. The PATCH itself still carries ``If-Match`` (a change between
+  our read and our write is then a 412, handled the same way where the base honours it); a
+  posted order is never edited (the item fails with the reason); the linked invoice document
+  is PATCHed with ``If-Match`` of the version read just before, so a timed-out write of ours
+  that 1C carries out late cannot overwrite a newer one;
 * while accounting is unreachable items wait with exponential backoff plus jitter; a refusal
   keeps 1C's message and waits for the user to retry or discard.
 """
@@ -35,6 +40,7 @@ from tui_crm.domain.models import SyncState
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
+from tui_crm.sync.conflicts import EditConflict, field_diffs
 from tui_crm.sync.odata import (
     Conflict,
     KeyExists,
@@ -63,6 +69,11 @@ BACKOFF_CAP = 300.0
 MAX_SERVER_ERROR_ATTEMPTS = 6
 
 
+# Recorded as the item's error (the screens word a conflict from the catalog, in both languages).
+CONFLICT_MESSAGE = ("Changed in accounting since the CRM last read it; nothing was written. Compare the two "
+                    "versions and choose: keep accounting's, apply the CRM's, or edit.")
+
+
 def derived_key(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_NS, ":".join((kind, *parts))))
 
@@ -83,6 +94,7 @@ class KeysIgnored(Refused):
 class PushResult:
     pushed: list[tuple[str, str]] = field(default_factory=list)      # (kind, object id)
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, id, message)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)   # (kind, object id)
     deferred: int = 0
     offline: str | None = None
     requests: int = 0
@@ -90,7 +102,7 @@ class PushResult:
 
     @property
     def attempted(self) -> int:
-        return len(self.pushed) + len(self.failed) + self.deferred
+        return len(self.pushed) + len(self.failed) + len(self.conflicts) + self.deferred
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -139,6 +151,8 @@ class Pusher:
                 break
             elif outcome == "deferred":
                 result.deferred += 1
+            elif outcome == "conflict":
+                result.conflicts.append((item.kind, item.object_id))
             else:
                 result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
         result.requests = self.client.stats.requests - before
@@ -150,7 +164,7 @@ class Pusher:
         return (row.last_error or "") if row is not None else ""
 
     async def push_item(self, item: OutboxItem) -> str:
-        """Push one claimed item and record the outcome: done | offline | deferred | failed."""
+        """Push one claimed item and record the outcome: done | offline | deferred | failed | conflict."""
         try:
             if item.kind == "client":
                 await self.push_client(item)
@@ -164,6 +178,9 @@ class Pusher:
             await self.writer.run(self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
             log.info("push of %s %s postponed %.0f s: %s", item.kind, item.object_id, delay, msg)
             return "offline"
+        except EditConflict as exc:
+            await self._record_conflict(item, exc)
+            return "conflict"
         except Deferred as exc:
             delay = backoff(item.attempts, self.rng)
             await self.writer.run(self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
@@ -184,6 +201,14 @@ class Pusher:
             return "failed"
         await self.writer.run(self.store.outbox_done, item.id)
         return "done"
+
+    async def _record_conflict(self, item: OutboxItem, conflict: EditConflict) -> None:
+        await self.writer.run(lambda: self.store.record_conflict(
+            item.id, conflict.kind, conflict.object_id, seen_version=conflict.seen_version,
+            their_version=conflict.their_version, theirs=conflict.theirs, ours=conflict.ours,
+            diffs=conflict.diffs, message=CONFLICT_MESSAGE))
+        log.info("push of %s %s stopped: changed in accounting (%d fields differ)", item.kind,
+                 item.object_id, len(conflict.diffs))
 
     async def _step(self, item: OutboxItem, step: str) -> None:
         await self.writer.run(self.store.outbox_step, item.id, step)
@@ -211,6 +236,74 @@ class Pusher:
                 "discard this item."
             )
         return created, False
+
+    # -- guarded updates -----------------------------------------------------------------------
+    async def _guarded_update(self, kind: str, c: Concept, key: str, body: dict[str, Any], *,
+                              current_version: str | None = None) -> dict[str, Any]:
+        """PATCH an object accounting may have changed since the CRM copy was based on it.
+
+        1C's DataVersion now (``current_version`` when the caller has just read it, else one GET
+        with ``$select=DataVersion``) is compared with the CRM's ``base_version``: different, and
+        the fields we write differ from 1C's, is an `EditConflict` and nothing is written. The
+        PATCH carries ``If-Match`` of the version read, so a change between the read and the write
+        is a 412 on a base that honours it, checked the same way. Raises NotFound when the
+        object is gone. Returns 1C's object after the write ({} if 1C answered 204)."""
+        dv_field = c.opt("data_version") or "DataVersion"
+        seen = self.store.base_version(kind, key)
+        if current_version is None:
+            current = await self.client.get_entity(c.entity, key, [dv_field])
+            if current is None:
+                raise NotFound(f"{c.entity} {key} not found", code="9", status=404)
+            current_version = str(current.get(dv_field, "") or "")
+        if seen and current_version and current_version != seen:
+            current_version = await self._check_differences(kind, c, key, body, seen)
+        try:
+            return await self.client.update(c.entity, key, body, if_match=current_version or None)
+        except Conflict:
+            # Changed between our read and our write (the base honours If-Match).
+            again = await self._check_differences(kind, c, key, body, seen or current_version or "")
+            return await self.client.update(c.entity, key, body, if_match=again or None)
+
+    async def _check_differences(self, kind: str, c: Concept, key: str, body: dict[str, Any], seen: str) -> str:
+        """Read 1C's object; raise `EditConflict` if a field we write differs, else return its
+        DataVersion (nothing of 1C's would be lost by writing)."""
+        theirs = await self.client.get_entity(c.entity, key)
+        if theirs is None:
+            raise NotFound(f"{c.entity} {key} not found", code="9", status=404)
+        dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
+        diffs = field_diffs(c, body, theirs, self.store.ref_name)
+        if diffs:
+            raise EditConflict(kind, key, seen, dv, theirs, body, diffs)
+        return dv
+
+    async def keep_theirs(self, conflict_id: int) -> bool:
+        """Operator chose accounting's version: read it now and put it into the CRM copy; the
+        outbox item is dropped. False when the conflict is no longer open or the object is gone."""
+        conflict = self.store.conflict(conflict_id)
+        if conflict is None or conflict.resolved_at is not None:
+            return False
+        p = self.p
+        if conflict.kind == "client":
+            c = p["counterparty"]
+            got = await self.client.get_entity(c.entity, conflict.object_id)
+            if got is None:
+                return False
+            row: dict[str, Any] = got
+            e = c.entity
+            return bool(await self.writer.run(lambda: self.store.conflict_keep_theirs_client(
+                conflict_id, name=parse.text(row, c.f("name"), e), full_name=parse.text(row, c.opt("full_name"), e),
+                inn=parse.text(row, c.f("inn"), e), kpp=parse.text(row, c.opt("kpp"), e),
+                comment=parse.text(row, c.opt("comment"), e) if c.has("comment") else None,
+                code=parse.text(row, c.opt("code"), e), data_version=parse.text(row, c.opt("data_version"), e))))
+        c = p["order"]
+        doc = await self.client.get_entity(c.entity, conflict.object_id)
+        if doc is None:
+            return False
+        state, wh, pt, incl, comment, lines = parse.order_full(p, {**doc, "Ref_Key": conflict.object_id})
+        return bool(await self.writer.run(lambda: self.store.conflict_keep_theirs_invoice(
+            conflict_id, number=state.number, posted=state.posted, comment=comment, warehouse_id=wh,
+            price_type_id=pt, amount_includes_vat=incl, total=state.total or Decimal(0), lines=lines,
+            data_version=state.data_version)))
 
     # -- clients -------------------------------------------------------------------------------
     def counterparty_body(self, client_id: str) -> dict[str, Any]:
@@ -249,22 +342,11 @@ class Pusher:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
                     obj = await self.client.update(c.entity, cid, body) or obj
             else:
-                known = self.store.get_client(cid)
                 try:
-                    obj = await self.client.update(c.entity, cid, body,
-                                                   if_match=None if retried or known is None
-                                                   else self.store.pushed_client_version(cid) or None)
+                    obj = await self._guarded_update("client", c, cid, body)
                 except NotFound:
                     raise Refused("the counterparty was deleted in accounting; discard this item or "
                                   "re-create the client") from None
-                except Conflict:
-                    fresh = await self.client.get_entity(c.entity, cid)
-                    if fresh is not None:
-                        await self.writer.run(lambda: self.store.client_pushed(
-                            cid, code=str(fresh.get(c.opt("code") or "Code", "")),
-                            data_version=str(fresh.get("DataVersion", ""))))
-                    raise Refused("the counterparty was changed in accounting since the CRM last read it; "
-                                  "its new version was loaded — retry to overwrite it with the CRM's data") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
             await self.writer.run(self.store.remember_pushed_client, cid, code, dv)
@@ -272,8 +354,12 @@ class Pusher:
             step = "counterparty"
         elif retried:
             # Resumed after the counterparty was written: the client may have been edited since
-            # (a later save merges into this pending item), so send its current state again.
-            await self.client.update(c.entity, cid, body)
+            # (a later save merges into this pending item), so send its current state again,
+            # compared with the version our write left (remembered with the step).
+            obj = await self._guarded_update("client", c, cid, body)
+            dv = str(obj.get(c.opt("data_version") or "DataVersion", "") or "")
+            if dv:
+                await self.writer.run(self.store.set_base_version, "client", cid, dv)
         if step == "counterparty":
             await self.push_contacts(cid, update=item.action != "create")
             await self._step(item, "contacts")
@@ -511,7 +597,7 @@ class Pusher:
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
             await self.writer.run(lambda: self.store.invoice_state_from_accounting(
                 iid, number=state.number, data_version=state.data_version, posted=state.posted,
-                deletion_mark=state.deletion_mark))
+                deletion_mark=state.deletion_mark, written=True))
             await self._step(item, "order")
             step = "order"
         elif step == "order" and retried and item.action == "create":
@@ -568,17 +654,19 @@ class Pusher:
         if fresh is None:
             raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item")
         state = parse.order_state(self.p, {**fresh, "Ref_Key": iid})
+        written = False
         if not state.posted and not state.deletion_mark:
             body = self.order_body(iid, contract_id or "", org_id)
-            obj = await self.client.update(c.entity, iid, body, if_match=state.data_version or None)
+            obj = await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
+            written = True
             if obj:
                 state = parse.order_state(self.p, {**obj, "Ref_Key": iid})
         await self.writer.run(lambda: self.store.invoice_state_from_accounting(
             iid, number=state.number, data_version=state.data_version, posted=state.posted,
-            deletion_mark=state.deletion_mark))
+            deletion_mark=state.deletion_mark, written=written))
 
     async def _update_order(self, item: OutboxItem, contract_id: str, org_id: str) -> None:
-        """PATCH an unposted order with If-Match; refuse a posted one; report a conflict."""
+        """PATCH an unposted order unless accounting changed it (a conflict); refuse a posted one."""
         p = self.p
         c = p["order"]
         iid = item.object_id
@@ -593,29 +681,19 @@ class Pusher:
             what = "posted" if state.posted else "marked for deletion"
             raise Refused(f"accounting has {what} order {state.number}; edits of it are refused. "
                           "Ask accounting to unpost it, then retry.")
-        known = self.store.invoice_accounting_state(iid)
-        # First attempt: the DataVersion the CRM last saw (a 1C edit since then is a conflict).
-        # A retry may follow our own PATCH whose answer was lost, so it uses the fresh one.
-        if_match = state.data_version if item.attempts > 1 or not known or not known[1] else known[1]
         await self.writer.run(
             lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id)
         )
         body = self.order_body(iid, contract_id, org_id)
         try:
-            obj = await self.client.update(c.entity, iid, body, if_match=if_match)
-        except Conflict:
-            again = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
-            if again is not None:
-                s2 = parse.order_state(p, {**again, "Ref_Key": iid})
-                await self.writer.run(lambda: self.store.invoice_state_from_accounting(
-                    iid, number=s2.number, data_version=s2.data_version, posted=s2.posted,
-                    deletion_mark=s2.deletion_mark))
-            raise Refused(f"order {state.number} was changed in accounting since the CRM last read it; "
-                          "its new version was loaded — retry to overwrite it with the CRM's invoice") from None
+            obj = await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
+        except NotFound:
+            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item") from None
         s = parse.order_state(p, {**obj, "Ref_Key": iid}) if obj else state
         await self.writer.run(lambda: self.store.invoice_state_from_accounting(
-            iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark))
+            iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark,
+            written=True))
         await self._step(item, "order")
 
 
-__all__ = ["Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["CONFLICT_MESSAGE", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]

@@ -251,7 +251,8 @@ class SyncService:
             elif result.pushed:
                 self.online = True
             if result.attempted or result.stopped:
-                self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline))
+                self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline,
+                                        tuple(result.conflicts)))
             return result
 
     async def _bounded_push(self, limit: int) -> PushResult:
@@ -287,6 +288,19 @@ class SyncService:
     async def discard(self, item_id: int) -> bool:
         """Outbox screen: give up on an item (the object stays in the CRM)."""
         return await self.writer.run(self.store.outbox_discard, item_id)
+
+    async def keep_theirs(self, conflict_id: int) -> bool:
+        """Conflict: keep accounting's version (read now) and drop the CRM's change; False when
+        the conflict is no longer open or the object is gone from accounting."""
+        return await self.pusher.keep_theirs(conflict_id)
+
+    async def apply_ours(self, conflict_id: int) -> bool:
+        """Conflict: write the CRM's version over accounting's; the push re-reads DataVersion first,
+        so a still newer change in accounting is a new conflict. False when no longer open."""
+        ok = await self.writer.run(self.store.conflict_apply_ours, conflict_id)
+        if ok:
+            self.push_soon()
+        return ok
 
     def sync_log(self, limit: int = 50) -> tuple[list[SyncRun], list[OutboxItem]]:
         """Recent runs (newest first) and open outbox items (pending, sending, failed)."""

@@ -23,6 +23,7 @@ _SYNC_STYLE = {
     SyncState.QUEUED: ("⇡", "yellow"),
     SyncState.IN_ACCOUNTING: ("●", "green"),
     SyncState.FAILED: ("✖", "bold red"),
+    SyncState.CONFLICT: ("⇄", "bold yellow"),
 }
 
 
@@ -32,6 +33,7 @@ SYNC_VARIANT = {
     SyncState.QUEUED: "-info",
     SyncState.IN_ACCOUNTING: "-ok",
     SyncState.FAILED: "-error",
+    SyncState.CONFLICT: "-warn",
 }
 
 
