@@ -105,6 +105,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore-unknown-properties", action="store_true",
                    help="ignore body properties the entity does not have, as real 1C does "
                         "(default: refuse them with 400, code 10)")
+    p.add_argument("--unpublish", action="append", default=[], metavar="NAME[,NAME…]",
+                   help="leave entity sets (Document_X) or fields (Catalog_Y.Field, "
+                        "Document_X.Товары.Field) out of the publication: absent from $metadata "
+                        "and answered as unknown, as 1C does for an object not in the OData "
+                        "composition (repeatable)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -175,6 +180,13 @@ def run(args: argparse.Namespace) -> int:
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
+        from .publication import Publication, PublicationError
+        from .schema import ENTITIES
+        try:
+            publication = Publication.parse(args.unpublish, ENTITIES)
+        except PublicationError as exc:
+            print(f"tui-crm sandbox serve: {exc}", file=sys.stderr)
+            return 2
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                     seed=args.seed, path=path, reset=args.reset,
                                     hostile=args.hostile)
@@ -187,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             serve(state, host=args.host, port=args.port, base=args.base,
                   faults=_faults_from_args(args), auth=auth,
-                  strict_properties=not args.ignore_unknown_properties)
+                  strict_properties=not args.ignore_unknown_properties,
+                  publication=publication)
         return 0
     if cmd == "seed":
         import time
