@@ -253,6 +253,8 @@ class ODataApp:
         # an object left out of the composition is unknown to 1C (publication.py)
         if not self.publication.published(segs[0][0]):
             raise ODataError(400, "6", f"Сущность '{segs[0][0]}' не найдена")
+        if not self.publication.readable(segs[0][0]):
+            raise ODataError(403, "20", "Недостаточно прав для выполнения операции над объектом")
         hidden = self.publication.hidden_field(segs[0][0], query)
         if hidden:
             raise ODataError(400, "10", f"Не найдено свойство '{hidden}'")

@@ -110,6 +110,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "Document_X.Товары.Field) out of the publication: absent from $metadata "
                         "and answered as unknown, as 1C does for an object not in the OData "
                         "composition (repeatable)")
+    p.add_argument("--deny-read", action="append", default=[], metavar="NAME[,NAME…]",
+                   help="published entity sets the login may not read: answered 403, code 20, as "
+                        "1C does for a user without the right (repeatable)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -183,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         from .publication import Publication, PublicationError
         from .schema import ENTITIES
         try:
-            publication = Publication.parse(args.unpublish, ENTITIES)
+            publication = Publication.parse(args.unpublish, ENTITIES, args.deny_read)
         except PublicationError as exc:
             print(f"tui-crm sandbox serve: {exc}", file=sys.stderr)
             return 2

@@ -36,10 +36,23 @@ class Publication:
 
     sets: frozenset[str] = frozenset()
     fields: Mapping[str, frozenset[str]] = field(default_factory=dict)  # set → {"F", "Part/F"}
+    #: published, but the user has no right to read them: 403, code 20 (`--deny-read`)
+    denied: frozenset[str] = frozenset()
 
     @classmethod
-    def parse(cls, specs: Iterable[str], entities: Mapping[str, EntityDef]) -> Publication:
-        """`["Document_X", "Catalog_Y.Field", "Document_X.Товары.Field"]` (commas allowed)."""
+    def parse(cls, specs: Iterable[str], entities: Mapping[str, EntityDef],
+              deny_read: Iterable[str] = ()) -> Publication:
+        """`["Document_X", "Catalog_Y.Field", "Document_X.Товары.Field"]` (commas allowed);
+        `deny_read`: entity sets the user may not read."""
+        denied: set[str] = set()
+        registers = {n.split("/", 1)[0] for n in entities if "/" in n}
+        for spec in deny_read:
+            for item in (s.strip() for s in spec.split(",")):
+                if item and item not in entities and item not in registers:
+                    raise PublicationError(f"--deny-read {item}: the sandbox has no entity set "
+                                           f"{item!r}")
+                if item:
+                    denied.add(item)
         sets: set[str] = set()
         fields: dict[str, set[str]] = {}
         registers = {n.split("/", 1)[0]: n for n in entities if "/" in n}
@@ -65,11 +78,15 @@ class Publication:
                     fields.setdefault(name, set()).add(part)
                 else:
                     raise PublicationError(f"--unpublish {item}: {name} has no field {part!r}")
-        return cls(frozenset(sets), {k: frozenset(v) for k, v in fields.items()})
+        return cls(frozenset(sets), {k: frozenset(v) for k, v in fields.items()},
+                   frozenset(denied))
 
     @property
     def complete(self) -> bool:
         return not self.sets and not self.fields
+
+    def readable(self, name: str) -> bool:
+        return name.split("/", 1)[0] not in self.denied
 
     def published(self, name: str) -> bool:
         """Is the entity set (or the register a virtual table belongs to) in the composition?

@@ -292,8 +292,10 @@ def json_report(report: Report) -> dict[str, Any]:
 
 
 def run(settings: Settings, *, profile_spec: str | None, as_json: bool,
-        out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+        out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run doctor with these settings; prints the report, returns the exit code."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
     from tui_crm.sync.service import client_from_settings
 
     acc = settings.accounting

@@ -20,6 +20,7 @@ Russian). The sync layer never prints.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -192,13 +193,14 @@ def _why_unreachable(exc: Unreachable, host: str) -> Finding:
     if isinstance(exc, TLSProblem):
         return Finding("connect.tls", {"host": host, "detail": str(exc)})
     cause = _transport_cause(exc)
-    text = " ".join(str(e) for e in _chain(cause)).lower() if cause is not None else ""
+    chain = _chain(cause) if cause is not None else []
+    text = " ".join(str(e) for e in chain).lower()
     if isinstance(cause, httpx.ConnectError):
-        if any(s in text for s in ("name or service not known", "nodename nor servname",
+        if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in ("name or service not known", "nodename nor servname",
                                    "getaddrinfo", "name resolution", "no address associated",
                                    "not known")):
             return Finding("connect.dns", {"host": host})
-        if "refused" in text:
+        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return Finding("connect.refused", {"host": host})
         return Finding("connect.failed", {"host": host, "detail": str(exc)})
     if isinstance(cause, httpx.TimeoutException) or cause is None:

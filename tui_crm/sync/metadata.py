@@ -148,6 +148,8 @@ def parse_csdl(data: bytes) -> Csdl:
         elif name == "FunctionImport":
             function = None
 
+    if not data.strip():
+        raise MetadataError("the $metadata answer is empty")
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
