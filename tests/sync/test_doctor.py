@@ -235,7 +235,7 @@ class _HostileMetadata:
     def __init__(self, body: bytes, repeat: int = 1) -> None:
         self.body, self.repeat = body, repeat
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
         await send({"type": "http.response.start", "status": 200,

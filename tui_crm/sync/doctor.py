@@ -189,6 +189,10 @@ def _transport_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "getaddrinfo",
+              "name resolution", "no address associated")
+
+
 def _why_unreachable(exc: Unreachable, host: str) -> Finding:
     if isinstance(exc, TLSProblem):
         return Finding("connect.tls", {"host": host, "detail": str(exc)})
@@ -196,9 +200,7 @@ def _why_unreachable(exc: Unreachable, host: str) -> Finding:
     chain = _chain(cause) if cause is not None else []
     text = " ".join(str(e) for e in chain).lower()
     if isinstance(cause, httpx.ConnectError):
-        if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in ("name or service not known", "nodename nor servname",
-                                   "getaddrinfo", "name resolution", "no address associated",
-                                   "not known")):
+        if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in _DNS_WORDS):
             return Finding("connect.dns", {"host": host})
         if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return Finding("connect.refused", {"host": host})
@@ -261,8 +263,9 @@ def recognise(csdl: Csdl) -> Recognition | None:
             evidence.append("InformationRegister_ЦеныНоменклатуры25")
         return Recognition("УТ 11 / КА 2 / ERP 2", "ut11", release, tuple(evidence))
     if has("Document_ЗаказПокупателя"):
-        return Recognition("КА 1.1 / УТ 10.3 / УПП 1.3", "ka1", "", tuple(n for n in ("Document_ЗаказПокупателя",
-                                     "AccumulationRegister_ТоварыВРезервеНаСкладах") if has(n)))
+        evidence = [n for n in ("Document_ЗаказПокупателя",
+                                "AccumulationRegister_ТоварыВРезервеНаСкладах") if has(n)]
+        return Recognition("КА 1.1 / УТ 10.3 / УПП 1.3", "ka1", "", tuple(evidence))
     if has("AccountingRegister_Хозрасчетный") and has("Document_СчетНаОплатуПокупателю") \
             and not has("Document_ЗаказПокупателя"):
         rows = csdl.line_properties("Document_СчетНаОплатуПокупателю", "Товары")
