@@ -25,6 +25,7 @@ from . import expr as X
 from .body import BodyError, parse_json, read_body
 from .faults import AuthMiddleware, FaultMiddleware, Faults
 from .posting import PostError, post_document, unpost_document
+from .publication import Publication
 from .schema import (
     EMPTY_DATE,
     EMPTY_REF,
@@ -192,11 +193,12 @@ class ODataApp:
     """
 
     def __init__(self, state: SandboxState, base: str, strict_properties: bool = True,
-                 ignore_if_match: bool = False):
+                 ignore_if_match: bool = False, publication: Publication | None = None):
         self.state = state
         self.base = base
         self.strict_properties = strict_properties
         self.ignore_if_match = ignore_if_match
+        self.publication = publication if publication is not None else Publication()
 
     # entry point ------------------------------------------------------------------------------
 
@@ -248,9 +250,19 @@ class ODataApp:
             return json_response({"odata.metadata": self.metadata_url(request),
                                   "value": [{"name": n, "url": n} for n, e in ENTITIES.items()
                                             if e.kind in ("catalog", "document", "tabular",
-                                                          "inforeg")]})
+                                                          "inforeg")
+                                            and self.publication.published(n)]})
         if segs[0][0] == "$metadata":
-            return Response(self.csdl(), media_type="application/xml;charset=utf-8")
+            return Response(self.publication.csdl(ENTITIES),
+                            media_type="application/xml;charset=utf-8")
+        # an object left out of the composition is unknown to 1C (publication.py)
+        if not self.publication.published(segs[0][0]):
+            raise ODataError(400, "6", f"Сущность '{segs[0][0]}' не найдена")
+        if not self.publication.readable(segs[0][0]):
+            raise ODataError(403, "20", "Недостаточно прав для выполнения операции над объектом")
+        hidden = self.publication.hidden_field(segs[0][0], query)
+        if hidden:
+            raise ODataError(400, "10", f"Не найдено свойство '{hidden}'")
         if not want_json and request.method == "GET":
             raise ODataError(406, "3", "Формат ответа не поддерживается песочницей: укажите "
                              "$format=json или Accept: application/json")
@@ -847,34 +859,6 @@ class ODataApp:
             return json_response(out)
         raise ODataError(405, "19", "Метод не поддерживается")
 
-    # $metadata --------------------------------------------------------------------------------
-
-    def csdl(self) -> str:
-        """A small CSDL document listing entity types and properties (enough for tooling)."""
-        edm = {"s": "Edm.String", "e": "Edm.String", "b": "Edm.Boolean", "d": "Edm.DateTime",
-               "n": "Edm.Double", "i": "Edm.Int32", "l": "Edm.Int64", "r": "Edm.Guid",
-               "c": "Edm.String", "t": "Edm.String"}
-        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-                 '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" '
-                 'Version="1.0"><edmx:DataServices '
-                 'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
-                 'm:DataServiceVersion="3.0"><Schema Namespace="StandardODATA" '
-                 'xmlns="http://schemas.microsoft.com/ado/2009/11/edm">']
-        for n, e in ENTITIES.items():
-            if "/" in n:
-                continue
-            lines.append(f'<EntityType Name="{n}"><Key><PropertyRef Name="Ref_Key"/></Key>')
-            for f, ft in e.fields.items():
-                lines.append(f'<Property Name="{f}" Type="{edm[ft.kind]}" Nullable="true"/>')
-            lines.append("</EntityType>")
-        lines.append('<EntityContainer Name="StandardODATA" m:IsDefaultEntityContainer="true">')
-        for n in ENTITIES:
-            if "/" not in n:
-                lines.append(f'<EntitySet Name="{n}" EntityType="StandardODATA.{n}"/>')
-        lines.append("</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")
-        return "".join(lines)
-
-
 def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> None:
     """After a failed re-post on PATCH, put the old movements back."""
     ent = ENTITIES[set_name]
@@ -888,16 +872,18 @@ def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> No
 
 def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = None,
                auth: tuple[str, str] | None = None, strict_properties: bool = True,
-               ignore_if_match: bool = False) -> Starlette:
+               ignore_if_match: bool = False, publication: Publication | None = None) -> Starlette:
     """The ASGI app of one sandbox base, served under `/{base}/odata/standard.odata/`.
 
     `faults` (mutable, also via `POST /{base}/__admin__/faults`) injects latency, errors,
     hangs, dropped responses and HTML pages; `auth` turns on HTTP Basic (UTF-8) for every
     request, the admin route included. `strict_properties=False` ignores unknown body
     properties like real 1C does; `ignore_if_match=True` carries out writes with a stale
-    `If-Match`, as field bases do (see `ODataApp`).
+    `If-Match`, as field bases do (see `ODataApp`). `publication` leaves objects or fields out
+    of `$metadata` and answers them as unknown (`publication.py`, `--unpublish`).
     """
-    od = ODataApp(state, base, strict_properties=strict_properties, ignore_if_match=ignore_if_match)
+    od = ODataApp(state, base, strict_properties=strict_properties, ignore_if_match=ignore_if_match,
+                  publication=publication)
     faults = faults if faults is not None else Faults()
 
     async def endpoint(request: Request) -> Response:

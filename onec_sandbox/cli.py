@@ -109,6 +109,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="carry out PATCH/DELETE even when If-Match names an older DataVersion, as "
                         "live 1C bases were found to do (default: refuse with 412, as the vendor "
                         "documents)")
+    p.add_argument("--unpublish", action="append", default=[], metavar="NAME[,NAME…]",
+                   help="leave entity sets (Document_X) or fields (Catalog_Y.Field, "
+                        "Document_X.Товары.Field) out of the publication: absent from $metadata "
+                        "and answered as unknown, as 1C does for an object not in the OData "
+                        "composition (repeatable)")
+    p.add_argument("--deny-read", action="append", default=[], metavar="NAME[,NAME…]",
+                   help="published entity sets the login may not read: answered 403, code 20, as "
+                        "1C does for a user without the right (repeatable)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -179,6 +187,13 @@ def run(args: argparse.Namespace) -> int:
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
+        from .publication import Publication, PublicationError
+        from .schema import ENTITIES
+        try:
+            publication = Publication.parse(args.unpublish, ENTITIES, args.deny_read)
+        except PublicationError as exc:
+            print(f"tui-crm sandbox serve: {exc}", file=sys.stderr)
+            return 2
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                     seed=args.seed, path=path, reset=args.reset,
                                     hostile=args.hostile)
@@ -192,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
             serve(state, host=args.host, port=args.port, base=args.base,
                   faults=_faults_from_args(args), auth=auth,
                   strict_properties=not args.ignore_unknown_properties,
-                  ignore_if_match=args.ignore_if_match)
+                  ignore_if_match=args.ignore_if_match, publication=publication)
         return 0
     if cmd == "seed":
         import time

@@ -18,6 +18,7 @@ import uvicorn
 
 from .app import create_app
 from .faults import Faults
+from .publication import Publication
 from .state import SandboxState
 
 
@@ -37,10 +38,10 @@ def base_url_for(host: str, port: int, base: str) -> str:
 def serve(state: SandboxState, host: str = "127.0.0.1", port: int = 0, base: str = "demo",
           faults: Faults | None = None, auth: tuple[str, str] | None = None,
           log_level: str = "warning", strict_properties: bool = True,
-          ignore_if_match: bool = False) -> None:
+          ignore_if_match: bool = False, publication: Publication | None = None) -> None:
     """Serve until interrupted; prints the base URL first (flushed, so scripts can read it)."""
-    app = create_app(state, base=base, faults=faults, auth=auth,
-                     strict_properties=strict_properties, ignore_if_match=ignore_if_match)
+    app = create_app(state, base=base, faults=faults, auth=auth, strict_properties=strict_properties,
+                     ignore_if_match=ignore_if_match, publication=publication)
     sock = _bind(host, port)
     real_port = sock.getsockname()[1]
     print(base_url_for(host, real_port, base), flush=True)
@@ -88,11 +89,12 @@ class RunningSandbox:
 def start_in_thread(state: SandboxState, port: int = 0, base: str = "demo",
                     faults: Faults | None = None, auth: tuple[str, str] | None = None,
                     host: str = "127.0.0.1", timeout: float = 10.0,
-                    strict_properties: bool = True, ignore_if_match: bool = False) -> RunningSandbox:
+                    strict_properties: bool = True, ignore_if_match: bool = False,
+                    publication: Publication | None = None) -> RunningSandbox:
     """Start uvicorn in a daemon thread and return once it accepts connections."""
     faults = faults if faults is not None else Faults()
-    app = create_app(state, base=base, faults=faults, auth=auth,
-                     strict_properties=strict_properties, ignore_if_match=ignore_if_match)
+    app = create_app(state, base=base, faults=faults, auth=auth, strict_properties=strict_properties,
+                     ignore_if_match=ignore_if_match, publication=publication)
     sock = _bind(host, port)
     real_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False)

@@ -386,6 +386,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     return run(settings, " ".join(args.query), as_json=args.json)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check that the configured publication has what the profile needs (see doctor_cmd)."""
+    from tui_crm import doctor_cmd
+    from tui_crm.i18n import set_language
+
+    settings = _settings(args)
+    set_language(settings.ui.resolved_language())
+    return doctor_cmd.run(settings, profile_spec=args.profile, as_json=args.json)
+
+
 def _quick(args: argparse.Namespace, kind: str) -> int:
     """`client add` / `invoice add`: open the store the TUI uses, write through `tui_crm.quick`."""
     import json
@@ -595,6 +605,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="answer in JSON (the saved invoice); with FILE ('-': stdin) also read the fields "
                         "from the JSON object in it (options win over it)")
     p.set_defaults(func=lambda a: _quick(a, "invoice"))
+
+    p = sub.add_parser(
+        "doctor", help="check that the accounting publication has everything the profile needs",
+        description="Connect with the configured URL and login, check the URL's shape, the login and "
+                    "the rights (allowedOnly), read $metadata, and list every entity set, table part "
+                    "and field the profile needs that this publication lacks; recognise the "
+                    "configuration and suggest a profile. Exit codes: 0 ready, 1 something must be "
+                    "published (or the profile does not match the base), 2 cannot connect or log in.")
+    common(p)
+    p.add_argument("--profile", help="profile to check against (default: accounting.profile)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("config", help="show where settings, data and logs live, and the effective settings")
     common(p)

@@ -53,6 +53,8 @@ log = logging.getLogger("tui_crm.sync.odata")
 # Pages one collection may take before `iter_pages` gives up: 100k pages of the default 1000
 # rows is 100M rows, far beyond any base the CRM mirrors, and still a bound.
 MAX_PAGES = 100_000
+# `$metadata` is 10–15 MB on the biggest configurations (§1); past this it is not a 1C answer.
+METADATA_MAX_BYTES = 64 * 2**20
 
 # The most one answer may hold once decoded. A page of 1000 catalog rows with $select is well
 # under 2 MB; 64 MB leaves room for wide rows and unpaged register reads, and still keeps a
@@ -788,6 +790,70 @@ class ODataClient:
         async for page in pages:
             out.extend(page)
         return out
+
+    async def get_metadata(self, *, max_bytes: int = METADATA_MAX_BYTES,
+                           total_seconds: float = 120.0) -> bytes:
+        """The publication's ``$metadata`` (CSDL XML, never JSON) as bytes, for `tui-crm doctor`.
+
+        Never on a hot path (10–15 MB on big bases, §1). Read as a stream and refused past
+        ``max_bytes`` or ``total_seconds`` (a server trickling bytes forever), not retried.
+        Errors are the client's usual typed exceptions; a transport failure keeps the httpx
+        exception as ``__cause__`` so a caller can tell a DNS failure from a refused port.
+        """
+        request = self._http.build_request("GET", "$metadata",
+                                           headers={"Accept": "application/xml"})
+        url = _safe_url(request.url)
+        self.stats.requests += 1
+        self.stats.by_method["GET"] = self.stats.by_method.get("GET", 0) + 1
+        chunks: list[bytes] = []
+        try:
+            async with asyncio.timeout(total_seconds):
+                try:
+                    response = await self._http.send(request, stream=True)
+                except httpx.TransportError as exc:
+                    self.stats.errors += 1
+                    raise self._transport_error(exc, "GET", url) from exc
+                try:
+                    size = 0
+                    limit = max_bytes if response.status_code < 300 else 64 * 1024
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > limit:
+                            if response.status_code >= 300:
+                                break  # an error page: its head is enough to word it
+                            raise NotODataResponse(
+                                f"Accounting's $metadata is larger than {max_bytes // 2**20} MB; "
+                                "the read was stopped (a real 1C base's is 10–15 MB) "
+                                f"(GET {short_url(url)}).", status=response.status_code, url=url,
+                                method="GET")
+                        chunks.append(chunk)
+                except httpx.TransportError as exc:
+                    self.stats.errors += 1
+                    raise self._transport_error(exc, "GET", url) from exc
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            self.stats.errors += 1
+            raise Unreachable(
+                f"Accounting's $metadata did not arrive within {total_seconds:.0f} s; the read was "
+                f"stopped (GET {short_url(url)}).", maybe_applied=False, url=url, method="GET",
+            ) from None
+        body = b"".join(chunks)
+        self.stats.bytes += len(body)
+        head = httpx.Response(response.status_code, headers=response.headers,
+                              content=body[:64 * 1024], request=request)
+        if 300 <= response.status_code < 400:
+            self.stats.errors += 1
+            target = httpx.URL(response.headers.get("location", "")).host or "elsewhere"
+            raise NotODataResponse(
+                f"Accounting redirected the request to {target} instead of answering — check the "
+                f"publication / web server (HTTP {response.status_code}, GET {short_url(url)}).",
+                status=response.status_code, url=url, method="GET")
+        if response.status_code >= 400:
+            self.stats.errors += 1
+            raise self._error_from_response(head, "GET", url)
+        self._check_not_html(head, "GET", url)
+        return body
 
     async def count(self, entity: str, filter: str | None = None) -> int:
         """``entity/$count`` (bare number body; the only safe way to count, §7.3)."""
