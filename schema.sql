@@ -305,3 +305,14 @@ ALTER TABLE counterparties ALTER phones TYPE VARCHAR[] USING (
 ALTER TABLE counterparties ALTER phones SET DEFAULT []::VARCHAR[];
 ALTER TABLE counterparties ADD COLUMN phone_keys VARCHAR DEFAULT '';
 UPDATE counterparties SET phone_keys = regexp_replace(array_to_string(phones, ' '), '[^0-9 ]', '', 'g');
+
+-- migration: 6 custom catalog items
+-- Items of the 1C catalogs that a profile's reference custom fields point to (e.g. an
+-- industry catalog): the card's picker lists them, the clients list filters by their names.
+CREATE TABLE custom_items (
+    id            VARCHAR PRIMARY KEY,
+    catalog       VARCHAR NOT NULL,
+    code          VARCHAR NOT NULL DEFAULT '',
+    name          VARCHAR NOT NULL DEFAULT '',
+    deletion_mark BOOLEAN NOT NULL DEFAULT FALSE
+);

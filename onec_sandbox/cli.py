@@ -105,6 +105,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore-unknown-properties", action="store_true",
                    help="ignore body properties the entity does not have, as real 1C does "
                         "(default: refuse them with 400, code 10)")
+    p.add_argument("--extra-attributes", type=Path, default=None, metavar="FILE",
+                   help="a TOML file of company-specific attributes and catalogs to add to the "
+                        "base (see examples/sandbox-extra-attributes.toml)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -175,9 +178,20 @@ def run(args: argparse.Namespace) -> int:
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
+        extra = None
+        if args.extra_attributes is not None:
+            from .extra import ExtraError, add_items, install, load
+            try:
+                extra = load(args.extra_attributes)
+            except ExtraError as exc:
+                print(f"tui-crm sandbox serve: {exc}", file=sys.stderr)
+                return 2
+            install(extra)
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                     seed=args.seed, path=path, reset=args.reset,
                                     hostile=args.hostile)
+        if extra is not None:
+            add_items(state, extra)
         auth = (args.user, args.password) if args.user is not None else None
         if path is not None:
             print(f"data: {path}", file=sys.stderr, flush=True)

@@ -45,6 +45,7 @@ from tui_crm.store.mirror import (
     UnitRow,
     WarehouseRow,
 )
+from tui_crm.store.custom import CustomItem, CustomStore
 from tui_crm.store.orders import OrdersStore
 from tui_crm.store.outbox import OutboxStore
 from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
@@ -81,7 +82,7 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore):
+class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore, CustomStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:

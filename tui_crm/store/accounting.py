@@ -184,6 +184,14 @@ class AccountingStore:
             "OR c.data_version IS DISTINCT FROM cp.data_version) "
             "AND c.id NOT IN (SELECT object_id FROM outbox WHERE kind = 'client' AND state IN ('pending', 'sending'))"
         )
+        # Company-specific fields are exchanged both ways: what accounting holds now is shown on
+        # the card, unless the operator's own edit is still waiting to be sent.
+        cur.execute(
+            "UPDATE clients c SET custom = json_merge_patch(coalesce(c.custom, '{}'), cp.custom)::VARCHAR "
+            "FROM counterparties cp WHERE cp.id = c.id AND coalesce(cp.custom, '{}') <> '{}' "
+            "AND json_merge_patch(coalesce(c.custom, '{}'), cp.custom)::VARCHAR IS DISTINCT FROM c.custom "
+            "AND c.id NOT IN (SELECT object_id FROM outbox WHERE kind = 'client' AND state IN ('pending', 'sending'))"
+        )
 
     def replace_contracts(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
         _replace_all(cur, "contracts", CONTRACT_COLUMNS, rows)

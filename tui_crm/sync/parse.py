@@ -17,11 +17,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tui_crm.domain import custom
+from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
-from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
+from tui_crm.sync.profile import TYPE_PREFIX, Concept, CustomField, Profile
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
@@ -264,8 +266,9 @@ def contacts_from_table_part(p: Profile, row: Mapping[str, Any], kinds: Mapping[
     return out
 
 
-def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) -> dict[str, Any]:
-    """Company-specific attributes pulled from 1C into CRM custom fields (JSON-safe values)."""
+def custom_values(fields: Iterable[CustomField], row: Mapping[str, Any], entity: str) -> dict[str, Any]:
+    """Company-specific attributes pulled from 1C into CRM custom fields, typed by the profile
+    and kept as JSON-safe values (numbers as decimal text, dates as ISO, empty refs as null)."""
     out: dict[str, Any] = {}
     for cf in fields:
         if not cf.pulls or cf.onec not in row:
@@ -276,11 +279,19 @@ def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) ->
         if isinstance(value, float) and not math.isfinite(value):
             # JSON's 1e999 arrives as inf; json.dumps would write Infinity/NaN, which is not JSON
             raise BadData(entity, f"{cf.onec} is not a finite number: {value!r}", row)
-        if value is None or isinstance(value, str | bool | int | float):
-            out[cf.name] = value
-        else:
-            out[cf.name] = str(value)
+        spec = cf.field_spec
+        if spec.kind is FieldKind.TEXT and value is not None and not isinstance(value, str):
+            value = str(value)
+        out[cf.name] = custom.to_json(spec, custom.from_json(spec, value))
     return out
+
+
+def custom_item(catalog: str, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """An item of a custom reference catalog (store CUSTOM_ITEM_COLUMNS order); None for a folder."""
+    if flag(row, "IsFolder", catalog):
+        return None
+    return (ref(row, "Ref_Key", catalog, required=True), catalog, text(row, "Code", catalog),
+            text(row, "Description", catalog), flag(row, "DeletionMark", catalog))
 
 
 def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact] = ()) -> tuple[Any, ...] | None:

@@ -90,6 +90,11 @@ def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
     return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
+def custom_catalog(entity: str) -> Query:
+    """All items of a catalog a reference custom field points to (its name checked by the profile)."""
+    return Query(entity, ("Ref_Key", "Code", "Description", "DeletionMark"), None, "Ref_Key", paged=True)
+
+
 def contacts(p: Profile) -> Query | None:
     """Contact information of counterparties (register mode; table-part mode rides on the catalog)."""
     c = p["contact"]
