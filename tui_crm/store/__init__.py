@@ -53,6 +53,7 @@ from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
 __all__ = [
     "ClientRecord",
     "ClientRow",
+    "CustomItem",
     "Clock",
     "DuplicateHit",
     "InvoiceRecord",
