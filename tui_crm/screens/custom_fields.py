@@ -42,6 +42,9 @@ register({
                            "ru": "Ничего не найдено. Если справочник новый — F5, загрузка из учёта."},
     "custom.clear": {"en": "— clear the field —", "ru": "— очистить поле —"},
     "custom.yes": {"en": "yes", "ru": "да"},
+    "custom.keep": {"en": "OK", "ru": "Готово"},
+    "custom.modal_hint": {"en": "F2 keeps the values (saved with the invoice) · Esc cancels",
+                          "ru": "F2 — принять (сохраняются со счётом) · Esc — отмена"},
 })
 
 
@@ -315,3 +318,80 @@ class CustomFieldsForm(Vertical):
             self.post_message(self.Edited(self))
 
         self.app.push_screen(CatalogItemPicker(self.store, spec), picked)
+
+
+def summary(specs: tuple[FieldSpec, ...], stored: dict[str, Any], names: dict[str, str]) -> Text:
+    """One line of the fields that have a value (``Delivery date 05.12.2026 · Industry Опт``)."""
+    lang = language()
+    out = Text()
+    for spec in specs:
+        value = from_json(spec, stored.get(spec.name))
+        if value is None or value is False:
+            continue
+        if spec.kind is FieldKind.YES_NO:
+            shown = tr("custom.yes")
+        elif spec.kind is FieldKind.REFERENCE and isinstance(value, str):
+            shown = names.get(value) or tr("custom.unknown_ref")
+        else:
+            shown = format_value(spec, value)
+        if out:
+            out.append(" · ", style="dim")
+        out.append(clean(spec.label(lang)) + " ", style="dim")
+        out.append(clean(shown))
+    return out
+
+
+class ExtraFieldsModal(HostedModal[dict[str, Any] | None]):
+    """The invoice's company-specific fields in a small dialog: F2 keeps them (checked first),
+    escape leaves them as they were."""
+
+    DEFAULT_CSS = """
+    ExtraFieldsModal { align: center middle; }
+    ExtraFieldsModal #extra-box { width: 72; height: auto; max-height: 22; border: thick $accent;
+        background: $surface; padding: 0 1; }
+    ExtraFieldsModal #extra-title { text-style: bold; color: $text-accent; padding-bottom: 1; }
+    ExtraFieldsModal .field-box { height: 2; }
+    ExtraFieldsModal .field { height: 1; }
+    ExtraFieldsModal .caption { width: 18; color: $text-muted; }
+    ExtraFieldsModal .field Input { width: 1fr; }
+    ExtraFieldsModal .field Button.ref { width: 1fr; content-align: left middle; }
+    ExtraFieldsModal .error { height: 1; padding-left: 18; color: $text-error; }
+    ExtraFieldsModal #extra-hint { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,alt+s", "keep", tr("custom.keep"), id="custom_extra.keep"),
+        Binding("escape", "cancel", tr("bind.close"), id="custom_extra.cancel"),
+    ]
+
+    def __init__(self, store: Store, specs: tuple[FieldSpec, ...], stored: dict[str, Any],
+                 names: dict[str, str], title: str) -> None:
+        super().__init__()
+        self.store = store
+        self.specs = specs
+        self.stored = stored
+        self.names = names
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="extra-box"):
+            yield Label(self.title_text, id="extra-title")
+            yield CustomFieldsForm(self.store, self.specs, id="extra-form")
+            yield Label(tr("custom.modal_hint"), id="extra-hint")
+
+    def on_mount(self) -> None:
+        form = self.query_one(CustomFieldsForm)
+        form.load(self.stored, self.names)
+        self.query_one(f"#{_input_id(self.specs[0])}").focus()
+
+    def action_keep(self) -> None:
+        form = self.query_one(CustomFieldsForm)
+        form.show_all_errors = True
+        if form.check():
+            widget = form.first_problem_widget()
+            if widget is not None:
+                self.query_one(f"#{widget}").focus()
+            return
+        self.dismiss(form.json_values() if form.dirty else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

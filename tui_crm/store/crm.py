@@ -148,7 +148,7 @@ class CrmStore:
                  SyncState.LOCAL_ONLY.value, now, now, keys, client_search_text(client)],
             )
             if custom:
-                CustomStore.write_client_custom(cur, client.id, custom)
+                CustomStore.write_custom(cur, "clients", client.id, custom)
             if queue:
                 in_accounting = existed is not None and existed[0] == SyncState.IN_ACCOUNTING.value
                 self.enqueue(cur, "client", client.id, "update" if in_accounting else "create", now)
@@ -208,8 +208,10 @@ class CrmStore:
         date: datetime,
         queue: bool = True,
         now: datetime | None = None,
+        custom: Mapping[str, Any] | None = None,
     ) -> None:
-        """Store header and lines (the effective lines, document discount folded in) and queue."""
+        """Store header and lines (the effective lines, document discount folded in) and queue;
+        `custom` (JSON-safe values by field name) is merged into its company-specific fields."""
         if invoice.client_id is None:
             raise ValueError("an invoice needs a client")
         now = now or self.clock()
@@ -245,6 +247,8 @@ class CrmStore:
                      line.vat_rate.value,
                      line.with_document_discount(invoice.document_discount_pct).vat(invoice.amount_includes_vat)],
                 )
+            if custom:
+                CustomStore.write_custom(cur, "invoices", invoice_id, custom)
             if queue:
                 in_accounting = existed is not None and existed[1] == SyncState.IN_ACCOUNTING.value
                 self.enqueue(cur, "invoice", invoice_id, "update" if in_accounting else "create", now)

@@ -84,13 +84,18 @@ class CustomStore:
             row = cur.execute("SELECT custom FROM counterparties WHERE id = ?", [client_id]).fetchone()
         return _load(row[0] if row else None)
 
+    def invoice_custom_values(self, invoice_id: str) -> dict[str, Any]:
+        row = self.db.cursor().execute("SELECT custom FROM invoices WHERE id = ?", [invoice_id]).fetchone()
+        return _load(row[0] if row else None)
+
     @staticmethod
-    def write_client_custom(cur: duckdb.DuckDBPyConnection, client_id: str, values: Mapping[str, Any]) -> None:
-        """Merge ``values`` into a client's custom JSON, in the caller's transaction."""
-        row = cur.execute("SELECT custom FROM clients WHERE id = ?", [client_id]).fetchone()
+    def write_custom(cur: duckdb.DuckDBPyConnection, table: str, object_id: str, values: Mapping[str, Any]) -> None:
+        """Merge ``values`` into a client's or invoice's custom JSON, in the caller's transaction."""
+        assert table in ("clients", "invoices")
+        row = cur.execute(f"SELECT custom FROM {table} WHERE id = ?", [object_id]).fetchone()
         merged = {**_load(row[0] if row else None), **values}
-        cur.execute("UPDATE clients SET custom = ? WHERE id = ?",
-                    [json.dumps(merged, ensure_ascii=False, sort_keys=True), client_id])
+        cur.execute(f"UPDATE {table} SET custom = ? WHERE id = ?",
+                    [json.dumps(merged, ensure_ascii=False, sort_keys=True), object_id])
 
 
 def _load(raw: object) -> dict[str, Any]:
