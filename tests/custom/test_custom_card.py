@@ -156,3 +156,17 @@ async def test_clients_list_filters_by_a_field(store: Store) -> None:
         search.value = "vip=maybe"
         await settle(pilot)
         assert "field=yes or field=no" in str(screen.query_one("#hint", Label).content)
+
+
+async def test_f1_help_on_the_clients_list_explains_the_field_filter(store: Store) -> None:
+    from textual.widgets import Static
+
+    from tui_crm.screens.help import HelpScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        notes = " ".join(str(s.content) for s in pilot.app.screen.query(".help-note").results(Static))
+        assert "field>N" in notes and "industry (Industry)" in notes

@@ -56,6 +56,8 @@ register({
     "card.tab_details": {"en": "Details", "ru": "Реквизиты"},
     "card.tab_invoices": {"en": "Invoices", "ru": "Счета"},
     "card.tab_extra": {"en": "Extra", "ru": "Доп. реквизиты"},
+    "card.extra_hint": {"en": "Fields set by your company's profile. Enter on a list field opens its items.",
+                        "ru": "Поля из профиля вашей компании. Enter на поле-списке открывает его элементы."},
     "card.kind": {"en": "Kind", "ru": "Вид"},
     "card.name": {"en": "Name", "ru": "Наименование"},
     "card.full_name": {"en": "Full name", "ru": "Полное наим."},
@@ -248,6 +250,7 @@ class ClientCardScreen(HostedScreen[None]):
             if self.custom_specs:
                 with TabPane(tr("card.tab_extra"), id="extra"), VerticalScroll(id="extra-form"):
                     yield CustomFieldsForm(self.store, self.custom_specs, id="custom")
+                    yield Label(tr("card.extra_hint"), id="extra-hint")
         yield self.status_bar()
         yield CrmFooter()
 

@@ -32,6 +32,17 @@ from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 register({
+    "clients.filter_title": {"en": "Filter by a company field", "ru": "Фильтр по реквизиту компании"},
+    "clients.filter_help": {
+        "en": "Type field=text in the search box (contains, case aside; a reference by its item's "
+              "name), field>N or field<N for numbers and dates, field=yes/no for a yes/no field; "
+              "words before it still search names, phones and ИНН, e.g. «ромашка {example}=опт». "
+              "Fields: {fields}.",
+        "ru": "Введите в поиске поле=текст (содержит, без учёта регистра; ссылка — по названию "
+              "элемента), поле>N или поле<N для чисел и дат, поле=да/нет для поля «да/нет»; слова "
+              "перед ним ищут, как обычно, по названию, телефону и ИНН, например «ромашка {example}=опт». "
+              "Поля: {fields}.",
+    },
     "clients.title": {"en": "Clients", "ru": "Клиенты"},
     "clients.search": {"en": "Type a name, phone or ИНН…", "ru": "Название, телефон или ИНН…"},
     "clients.empty": {
@@ -127,6 +138,15 @@ class ClientsScreen(HostedScreen[None]):
             Col("debt", tr("col.debt"), 10, right=True, fit=True),
             Col("sync", tr("col.sync"), 18, priority=1),
         ]
+
+    def help_notes(self) -> list[tuple[str, str]]:
+        """How to filter by the profile's company-specific fields (only when there are some)."""
+        specs = self.host.custom_fields.client
+        if not specs:
+            return []
+        lang = language()
+        names = ", ".join(f"{s.name} ({s.label(lang)})" for s in specs)
+        return [(tr("clients.filter_title"), tr("clients.filter_help", fields=names, example=specs[0].name))]
 
     def on_screen_resume(self) -> None:
         """Back from a card: show what was saved there."""

@@ -153,6 +153,12 @@ class CatalogItemPicker(HostedModal[PickedItem | None]):
 class CustomFieldsForm(Vertical):
     """The fields of one object (client or invoice), generated from their definitions."""
 
+    DEFAULT_CSS = """
+    CustomFieldsForm { height: auto; }
+    CustomFieldsForm Button.ref { width: 1fr; min-width: 10; text-align: left; content-align: left middle; }
+    CustomFieldsForm Checkbox { width: auto; }
+    """
+
     @dataclass
     class Edited(Message):
         """Something on the form changed (the screen re-checks and redraws its unsaved mark)."""
@@ -354,7 +360,6 @@ class ExtraFieldsModal(HostedModal[dict[str, Any] | None]):
     ExtraFieldsModal .field { height: 1; }
     ExtraFieldsModal .caption { width: 18; color: $text-muted; }
     ExtraFieldsModal .field Input { width: 1fr; }
-    ExtraFieldsModal .field Button.ref { width: 1fr; content-align: left middle; }
     ExtraFieldsModal .error { height: 1; padding-left: 18; color: $text-error; }
     ExtraFieldsModal #extra-hint { color: $text-muted; }
     """
