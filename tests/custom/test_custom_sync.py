@@ -59,3 +59,24 @@ async def test_custom_fields_push_change_in_1c_pull(rig: Rig) -> None:
     assert [r.id for r in store.client_rows(words, custom=flt)] == [client.id]
     _, flt, _ = split_filter(fields, "industry=розн")
     assert client.id not in [r.id for r in store.client_rows("", custom=flt)]
+
+
+async def test_invoice_field_push_change_in_1c_pull(rig: Rig) -> None:
+    from datetime import datetime
+
+    from tests.sync.sandbox_kit import ORDER, new_invoice
+
+    store, service = rig.store, rig.service
+    await service.pull_now(full=True)
+    client = new_client("ООО «Юг»", inn="7736050003")
+    store.save_client(client, queue=True)
+    iid, inv = new_invoice(store, client.id)
+    store.save_invoice(iid, inv, date=datetime(2026, 11, 30, 12), queue=True,
+                       custom={"delivery_date": "2026-12-05"})
+    await service.push_now()
+    order = rig.state.get(ORDER, iid)
+    assert order is not None and order["ДатаДоставкиПлан"] == "2026-12-05T00:00:00"
+
+    rig.state.put(ORDER, dict(order, ДатаДоставкиПлан="2026-12-09T00:00:00"))
+    await service.pull_now()
+    assert store.invoice_custom_values(iid)["delivery_date"] == "2026-12-09"

@@ -64,6 +64,7 @@ class OrderState:
     client_id: str | None = None
     total: Decimal | None = None
     contract_id: str | None = None
+    custom: str = ""  # company-specific values accounting holds (JSON), "" when none were read
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,9 @@ class AccountingStore:
                     [s.number, s.posted, s.deletion_mark, s.data_version, SyncState.FAILED.value,
                      SyncState.IN_ACCOUNTING.value, now, s.id],
                 )
+                if s.custom:  # the invoice shows what accounting holds now in its own fields
+                    cur.execute("UPDATE invoices SET custom = json_merge_patch(coalesce(custom, '{}'), ?)::VARCHAR "
+                                "WHERE id = ?", [s.custom, s.id])
                 changed.append(s.id)
         ids = [i for i in checked if i not in in_flight]
         if ids:

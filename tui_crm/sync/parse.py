@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -296,7 +297,6 @@ def custom_item(catalog: str, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
 
 def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact] = ()) -> tuple[Any, ...] | None:
     """A counterparty tuple (store COUNTERPARTY_COLUMNS order), or None for a folder."""
-    import json
 
     c, e = p["counterparty"], p["counterparty"].entity
     if flag(row, c.opt("is_folder"), e):
@@ -374,9 +374,11 @@ def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
     oid = ref(row, c.f("id"), e, required=True)
     assert oid is not None
     total = number(row, c.f("total"), e, 2) if c.f("total") in row else None
+    custom = custom_values(p.custom("invoice"), row, e)
     return OrderState(oid, text(row, c.f("number"), e), date(row, c.f("date"), e), flag(row, c.f("posted"), e),
                       flag(row, c.opt("deletion_mark"), e), text(row, c.f("data_version"), e),
-                      any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e))
+                      any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e),
+                      json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else "")
 
 
 def order_full(

@@ -206,7 +206,8 @@ ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "
 def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
     """State of given orders, in batches (plain Ref_Key comparisons)."""
     c = p["order"]
-    return [Query(c.entity, tuple(c.select(*ORDER_STATE_FIELDS)), in_guids(c.f("id"), chunk), None)
+    select = c.select(*ORDER_STATE_FIELDS) + [cf.onec for cf in p.custom("invoice") if cf.pulls]
+    return [Query(c.entity, tuple(dict.fromkeys(select)), in_guids(c.f("id"), chunk), None)
             for chunk in batches(ids, p.ids_per_request)]
 
 
