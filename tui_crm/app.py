@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import DataTable, Input, Static, Tab
 
-from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.config import save_ui_state
+from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.host import HostApp
 from tui_crm.i18n import (
     Translated,

@@ -11,7 +11,15 @@ import pytest
 
 from tests.clock import TestClock
 from tests.custom.kit import BUILDING, example_fields, mirror_industries
-from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, INVOICE_ID, seed_clients, seed_invoice, seed_store, settle
+from tests.seed import (
+    CLIENT_ROMASHKA,
+    FROZEN_NOW,
+    INVOICE_ID,
+    seed_clients,
+    seed_invoice,
+    seed_store,
+    settle,
+)
 from tui_crm.app import CrmApp
 from tui_crm.i18n import set_language
 from tui_crm.store import Store

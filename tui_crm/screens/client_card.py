@@ -7,9 +7,10 @@ A saved client is queued for accounting (docs/architecture.md §1, step 1); "sen
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -154,8 +155,8 @@ class CardLoaded(Message):
     record: ClientRecord | None
     invoices: list[InvoiceSummary]
     unadopted: bool = False  # an accounting counterparty the CRM has no client for yet
-    custom: dict[str, Any] = field(default_factory=dict)  # company-specific values (stored JSON)
-    item_names: dict[str, str] = field(default_factory=dict)  # their catalog items' names
+    custom: dict[str, Any] = dataclasses.field(default_factory=dict)  # company-specific values (stored JSON)
+    item_names: dict[str, str] = dataclasses.field(default_factory=dict)  # their catalog items' names
 
 
 @dataclass

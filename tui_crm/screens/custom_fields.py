@@ -22,7 +22,15 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from tui_crm.domain.custom import FieldKind, FieldSpec, format_value, from_json, parse_value, problem_of, to_json
+from tui_crm.domain.custom import (
+    FieldKind,
+    FieldSpec,
+    format_value,
+    from_json,
+    parse_value,
+    problem_of,
+    to_json,
+)
 from tui_crm.domain.problems import ValidationError
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe

@@ -38,6 +38,7 @@ from tui_crm.domain.problems import ValidationError
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
+from tui_crm.screens.custom_fields import ExtraFieldsModal, summary
 from tui_crm.screens.forms import (
     DATE_HINT,
     DateValidator,
@@ -48,7 +49,6 @@ from tui_crm.screens.forms import (
     format_date,
     parse_date,
 )
-from tui_crm.screens.custom_fields import ExtraFieldsModal, summary
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import InvoiceRecord, NamedRef, OutboxItem, PickerRow, Store
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label

@@ -24,6 +24,7 @@ from tui_crm.store.crm import (
     InvoiceSummary,
     OutboxItem,
 )
+from tui_crm.store.custom import CustomItem, CustomStore
 from tui_crm.store.db import (
     Clock,
     Database,
@@ -45,7 +46,6 @@ from tui_crm.store.mirror import (
     UnitRow,
     WarehouseRow,
 )
-from tui_crm.store.custom import CustomItem, CustomStore
 from tui_crm.store.orders import OrdersStore
 from tui_crm.store.outbox import OutboxStore
 from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
@@ -53,8 +53,8 @@ from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
 __all__ = [
     "ClientRecord",
     "ClientRow",
-    "CustomItem",
     "Clock",
+    "CustomItem",
     "DuplicateHit",
     "InvoiceRecord",
     "InvoiceSummary",

@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tui_crm.domain.custom import CustomFilter
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
-from tui_crm.domain.custom import CustomFilter
-from tui_crm.store.custom import filter_sql
 from tui_crm.store.crm import ClientRecord
+from tui_crm.store.custom import filter_sql
 from tui_crm.store.db import Database
 from tui_crm.store.search import short_number_match
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from tui_crm.store import Store
@@ -145,9 +146,8 @@ class Jobs:
                                                  lambda r: parse.contract(p, r)) if t is not None]
             items: list[tuple[Any, ...]] = []
             for catalog in p.field_set().catalog_names():  # what reference custom fields point to
-                items += [t for t in res.each(catalog, await self.client.get_all(queries.custom_catalog(catalog)),
-                                              lambda r, catalog=catalog: parse.custom_item(catalog, r))
-                          if t is not None]
+                rows = await self.client.get_all(queries.custom_catalog(catalog))
+                items += [t for t in res.each(catalog, rows, partial(parse.custom_item, catalog)) if t is not None]
             res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts) + len(items)
             if not accept_shrink:
                 before = await self.writer.run(self.store.counterparty_count)

@@ -297,7 +297,6 @@ def custom_item(catalog: str, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
 
 def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact] = ()) -> tuple[Any, ...] | None:
     """A counterparty tuple (store COUNTERPARTY_COLUMNS order), or None for a folder."""
-
     c, e = p["counterparty"], p["counterparty"].entity
     if flag(row, c.opt("is_folder"), e):
         return None

@@ -17,9 +17,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tui_crm.domain.custom import CustomFieldSet, FieldKind, FieldSpec
@@ -545,6 +545,7 @@ def _custom_field(w: str, crm_name: str, spec: object) -> CustomField:
             onec += "_Key"  # how OData names a reference attribute
     elif catalog:
         raise ProfileError(f"{w}: catalog is for kind = \"reference\" only")
+    assert isinstance(label_en, str) and isinstance(label_ru, str)
     field_spec = FieldSpec(crm_name, kind, label_en.strip(), label_ru.strip(), required=required,
                            max_length=max_length, minimum=low, maximum=high, places=places,
                            catalog=catalog)
