@@ -534,6 +534,8 @@ class ClientCardScreen(HostedScreen[None]):
         """"Open duplicate" is offered (and shown in the footer) only when there is one."""
         if action == "open_duplicate":
             return bool(self.duplicates)
+        if action == "show_tab" and parameters == ("extra",):
+            return bool(self.custom_specs)  # no company fields in the profile: no Extra tab
         return True
 
     def action_open_duplicate(self) -> None:

@@ -910,6 +910,12 @@ class InvoiceScreen(HostedScreen[None]):
 
 
     # -- company-specific fields ----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Extra fields" is offered (palette, help) only when the profile has invoice fields."""
+        if action == "extra_fields":
+            return bool(self.host.custom_fields.invoice)
+        return True
+
     def action_extra_fields(self) -> None:
         """The profile's invoice fields in a dialog; kept values make the invoice unsaved."""
         specs = self.host.custom_fields.invoice
