@@ -170,3 +170,33 @@ async def test_f1_help_on_the_clients_list_explains_the_field_filter(store: Stor
         assert isinstance(pilot.app.screen, HelpScreen)
         notes = " ".join(str(s.content) for s in pilot.app.screen.query(".help-note").results(Static))
         assert "field>N" in notes and "industry (Industry)" in notes
+
+
+async def test_invoice_extra_fields_are_checked_kept_and_saved_with_the_invoice(store: Store) -> None:
+    from tests.custom.kit import example_fields
+    from tests.seed import INVOICE_ID, seed_invoice
+    from tui_crm.screens.custom_fields import ExtraFieldsModal
+
+    seed_invoice(store)
+    app = CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False, custom_fields=example_fields())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_invoice(INVOICE_ID)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ExtraFieldsModal)
+        await pilot.press(*"31.02.2026", "f2")  # no such day: the dialog stays and says why
+        await settle(pilot)
+        assert isinstance(app.screen, ExtraFieldsModal)
+        assert "not valid" in str(app.screen.query_one("#cferror-delivery_date", Label).content)
+        field = app.screen.query_one("#cf-delivery_date", Input)
+        field.value = ""
+        await pilot.press(*"05.12.2026", "f2")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExtraFieldsModal)
+        assert "05.12.2026" in str(app.screen.query_one("#inv-extra", Label).content)
+        assert store.invoice_custom_values(INVOICE_ID) == {}  # kept on screen, not saved yet
+        await pilot.press("f2")
+        await settle(pilot)
+    assert store.invoice_custom_values(INVOICE_ID) == {"delivery_date": "2026-12-05"}
