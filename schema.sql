@@ -331,3 +331,14 @@ CREATE TABLE conflicts (
     resolved_at   TIMESTAMP,
     resolution    VARCHAR                     -- theirs | ours | superseded | sent
 );
+
+-- migration: 7 custom catalog items
+-- Items of the 1C catalogs that a profile's reference custom fields point to (e.g. an
+-- industry catalog): the card's picker lists them, the clients list filters by their names.
+CREATE TABLE custom_items (
+    id            VARCHAR PRIMARY KEY,
+    catalog       VARCHAR NOT NULL,
+    code          VARCHAR NOT NULL DEFAULT '',
+    name          VARCHAR NOT NULL DEFAULT '',
+    deletion_mark BOOLEAN NOT NULL DEFAULT FALSE
+);

@@ -117,6 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--deny-read", action="append", default=[], metavar="NAME[,NAME…]",
                    help="published entity sets the login may not read: answered 403, code 20, as "
                         "1C does for a user without the right (repeatable)")
+    p.add_argument("--extra-attributes", type=Path, default=None, metavar="FILE",
+                   help="a TOML file of company-specific attributes and catalogs to add to the "
+                        "base (see examples/sandbox-extra-attributes.toml)")
     _add_fault_flags(p)
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
@@ -187,6 +190,15 @@ def run(args: argparse.Namespace) -> int:
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
+        extra = None
+        if args.extra_attributes is not None:
+            from .extra import ExtraError, add_items, install, load
+            try:
+                extra = load(args.extra_attributes)
+            except ExtraError as exc:
+                print(f"tui-crm sandbox serve: {exc}", file=sys.stderr)
+                return 2
+            install(extra)
         from .publication import Publication, PublicationError
         from .schema import ENTITIES
         try:
@@ -197,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
         state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                     seed=args.seed, path=path, reset=args.reset,
                                     hostile=args.hostile)
+        if extra is not None:
+            add_items(state, extra)
         auth = (args.user, args.password) if args.user is not None else None
         if path is not None:
             print(f"data: {path}", file=sys.stderr, flush=True)

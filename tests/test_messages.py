@@ -66,6 +66,7 @@ async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:
 
     from tests.clock import TestClock
     from tui_crm.app import CrmApp
+    from tui_crm.domain.custom import CustomFieldSet
     from tui_crm.store import Store
     from tui_crm.sync.events import PushFinished
 
@@ -84,7 +85,8 @@ async def test_one_engine_event_reaches_each_screen_once(tmp_path) -> None:
 
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
     engine = Engine()
-    app = CrmApp(store, engine, autosync=False, live_clock=False)  # type: ignore[arg-type]
+    app = CrmApp(store, engine, autosync=False, live_clock=False,  # type: ignore[arg-type]
+                 custom_fields=CustomFieldSet())
     try:
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             await pilot.pause()

@@ -25,6 +25,7 @@ from textual.theme import Theme
 from textual.widgets import DataTable, Input, Static, Tab
 
 from tui_crm.config import save_ui_state
+from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.host import HostApp
 from tui_crm.i18n import (
     Translated,
@@ -152,10 +153,11 @@ class CrmApp(HostApp):
         language: str | None = None,
         demo_url: str | None = None,
         ui_state: Path | None = None,
+        custom_fields: CustomFieldSet | None = None,
     ) -> None:
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
-        super().__init__(store, service, clock=clock, live_clock=live_clock)
+        super().__init__(store, service, clock=clock, live_clock=live_clock, custom_fields=custom_fields)
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds
         self._autosync = autosync and service is not None

@@ -27,6 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui_crm import messages
+from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
@@ -139,10 +140,13 @@ class HostApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         live_clock: bool = True,
         sync_view: SyncView | None = None,
+        custom_fields: CustomFieldSet | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.service = service
+        # The profile's company-specific fields (client card, invoice header, clients filter).
+        self.custom_fields = custom_fields or (service.profile.field_set() if service else CustomFieldSet())
         self.clock: Callable[[], datetime] = clock or store.clock
         self.live_clock = live_clock
         self.sync_view = sync_view or SyncView(

@@ -139,8 +139,27 @@ CATALOG: Final[dict[str, _T]] = {
         "en": "“{text}” does not look like an e-mail address (name@example.ru).",
         "ru": "«{text}» не похоже на адрес e-mail (name@example.ru).",
     },
+    # -- company-specific fields -----------------------------------------------------------------
+    "problem.custom.required": {"en": "This field is required.", "ru": "Это поле нужно заполнить."},
+    "problem.custom.too_long": {
+        "en": "Too long: at most {max_length} characters.",
+        "ru": "Слишком длинно: не больше {max_length} символов.",
+    },
+    "problem.custom.out_of_range": {
+        "en": "Must be from {minimum} to {maximum}.",
+        "ru": "Допустимо от {minimum} до {maximum}.",
+    },
+    "problem.filter.yes_no": {
+        "en": "A yes/no field filters as field=yes or field=no.",
+        "ru": "Поле «да/нет» фильтруется так: поле=да или поле=нет.",
+    },
+    "problem.filter.compare_text": {
+        "en": "Text is filtered with = (contains); > and < are for numbers and dates.",
+        "ru": "Текст фильтруется через = (содержит); > и < — для чисел и дат.",
+    },
     # -- parameter words --------------------------------------------------------------------------
     "problem.what.amount": {"en": "amount", "ru": "сумма"},
+    "problem.what.value": {"en": "value", "ru": "значение"},
     "problem.what.quantity": {"en": "quantity", "ru": "количество"},
     "problem.what.price": {"en": "price", "ru": "цена"},
     "problem.what.discount": {"en": "discount", "ru": "скидка"},

@@ -75,6 +75,11 @@ SAMPLES: dict[Code, tuple[dict[str, object], tuple[str, ...], tuple[str, ...]]] 
     ),
     Code.EMAIL_EMPTY: ({}, (), ()),
     Code.EMAIL_INVALID: ({"text": "a@"}, ("a@",), ("a@",)),
+    Code.CUSTOM_REQUIRED: ({}, ("required",), ("заполнить",)),
+    Code.CUSTOM_TOO_LONG: ({"max_length": 10}, ("10",), ("10",)),
+    Code.CUSTOM_OUT_OF_RANGE: ({"minimum": D(1), "maximum": D(100)}, ("1", "100"), ("1", "100")),
+    Code.FILTER_YES_NO: ({}, ("field=yes",), ("поле=да",)),
+    Code.FILTER_COMPARE_TEXT: ({}, ("numbers",), ("чисел",)),
 }
 
 

@@ -64,6 +64,12 @@ class Code(StrEnum):
     IN_PHONE = "client.in_phone"  # n (which phone, from 1), problem
     EMAIL_EMPTY = "email.empty"
     EMAIL_INVALID = "email.invalid"  # text
+    # company-specific fields (custom.parse_value / check_value)
+    CUSTOM_REQUIRED = "custom.required"
+    CUSTOM_TOO_LONG = "custom.too_long"  # max_length
+    CUSTOM_OUT_OF_RANGE = "custom.out_of_range"  # minimum, maximum
+    FILTER_YES_NO = "filter.yes_no"
+    FILTER_COMPARE_TEXT = "filter.compare_text"
 
 
 @dataclass(frozen=True, slots=True)

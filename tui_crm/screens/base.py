@@ -50,6 +50,10 @@ class _Hosted(MessagePump):
     def refresh_data(self) -> None:
         """What this screen shows from the store may have changed: re-read it (override)."""
 
+    def help_notes(self) -> list[tuple[str, str]]:
+        """(title, text) sections F1 help adds below this screen's keys (override)."""
+        return []
+
     def live_rows_changed(self) -> None:
         """The live job wrote new stock/prices of watched rows: repaint them (override)."""
 

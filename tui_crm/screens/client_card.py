@@ -7,10 +7,11 @@ A saved client is queued for accounting (docs/architecture.md §1, step 1); "sen
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -31,6 +32,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from tui_crm.domain.custom import FieldSpec
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import (
@@ -44,6 +46,7 @@ from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
+from tui_crm.screens.custom_fields import CustomFieldsForm
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
@@ -54,6 +57,9 @@ register({
     "card.title_new": {"en": "New client", "ru": "Новый клиент"},
     "card.tab_details": {"en": "Details", "ru": "Реквизиты"},
     "card.tab_invoices": {"en": "Invoices", "ru": "Счета"},
+    "card.tab_extra": {"en": "Extra", "ru": "Доп. реквизиты"},
+    "card.extra_hint": {"en": "Fields set by your company's profile. Enter on a list field opens its items.",
+                        "ru": "Поля из профиля вашей компании. Enter на поле-списке открывает его элементы."},
     "card.kind": {"en": "Kind", "ru": "Вид"},
     "card.name": {"en": "Name", "ru": "Наименование"},
     "card.full_name": {"en": "Full name", "ru": "Полное наим."},
@@ -119,6 +125,7 @@ register({
     "bind.compare": {"en": "Compare with 1C", "ru": "Сравнить с 1С"},
     "bind.tab_details": {"en": "Details tab", "ru": "Вкладка «Реквизиты»"},
     "bind.tab_invoices": {"en": "Invoices tab", "ru": "Вкладка «Счета»"},
+    "bind.tab_extra": {"en": "Extra fields tab", "ru": "Вкладка «Доп. реквизиты»"},
 })
 
 FIELDS = ("name", "full_name", "inn", "kpp", "phones", "email", "address", "comment")
@@ -152,6 +159,8 @@ class CardLoaded(Message):
     record: ClientRecord | None
     invoices: list[InvoiceSummary]
     unadopted: bool = False  # an accounting counterparty the CRM has no client for yet
+    custom: dict[str, Any] = dataclasses.field(default_factory=dict)  # company-specific values (stored JSON)
+    item_names: dict[str, str] = dataclasses.field(default_factory=dict)  # their catalog items' names
 
 
 @dataclass
@@ -189,6 +198,8 @@ class ClientCardScreen(HostedScreen[None]):
                 id="card.tab_details", priority=True),
         Binding("ctrl+pagedown,alt+2", "show_tab('invoices')", tr("bind.tab_invoices"), show=False,
                 id="card.tab_invoices", priority=True),
+        Binding("alt+3", "show_tab('extra')", tr("bind.tab_extra"), show=False, id="card.tab_extra",
+                priority=True),
         Binding("escape", "close", tr("bind.close"), id="card.close"),
     ]
 
@@ -211,6 +222,12 @@ class ClientCardScreen(HostedScreen[None]):
         self._after_save: Callable[[], None] | None = None
         self._loading = True
         self.unadopted = False
+        self._custom_loaded = False
+
+    @property
+    def custom_specs(self) -> tuple[FieldSpec, ...]:
+        """The profile's company-specific client fields (the Extra tab; none: no tab)."""
+        return self.host.custom_fields.client
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -236,6 +253,10 @@ class ClientCardScreen(HostedScreen[None]):
                 table: DataTable[object] = DataTable(id="invoice-table", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Label(tr("card.no_invoices"), id="no-invoices")
+            if self.custom_specs:
+                with TabPane(tr("card.tab_extra"), id="extra"), VerticalScroll(id="extra-form"):
+                    yield CustomFieldsForm(self.store, self.custom_specs, id="custom")
+                    yield Label(tr("card.extra_hint"), id="extra-hint")
         yield self.status_bar()
         yield CrmFooter()
 
@@ -259,7 +280,9 @@ class ClientCardScreen(HostedScreen[None]):
             record = self.store.counterparty_client(self.client_id)
             unadopted = record is not None
         invoices = self.store.list_invoices(client_id=self.client_id) if not self.is_new else []
-        self.post_message(CardLoaded(record, invoices, unadopted))
+        custom = self.store.client_custom_values(self.client_id) if record is not None else {}
+        names = self.store.custom_item_names(v for v in custom.values() if isinstance(v, str))
+        self.post_message(CardLoaded(record, invoices, unadopted, custom, names))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -276,6 +299,10 @@ class ClientCardScreen(HostedScreen[None]):
         self.invoices = msg.invoices
         if first:
             self._fill_form()
+        if self.custom_specs and (not self._custom_loaded or not self.custom_form.dirty):
+            # after a pull: accounting's values appear unless the operator is editing them
+            self.custom_form.load(msg.custom, msg.item_names)
+            self._custom_loaded = True
         self._fill_invoices()
         self._render_head()
 
@@ -347,11 +374,16 @@ class ClientCardScreen(HostedScreen[None]):
         return {field: self.query_one(f"#{field}", Input).value for field in FIELDS}
 
     @property
+    def custom_form(self) -> CustomFieldsForm:
+        return self.query_one("#custom", CustomFieldsForm)
+
+    @property
     def dirty(self) -> bool:
         if self._baseline is None:
             return False
         kind, values = self._baseline
-        return kind is not self.kind or values != self.values()
+        custom_dirty = bool(self.custom_specs) and self.custom_form.dirty
+        return kind is not self.kind or values != self.values() or custom_dirty
 
     def build_client(self) -> Client:
         """The client as the form says, phones normalised (what save writes)."""
@@ -423,6 +455,10 @@ class ClientCardScreen(HostedScreen[None]):
         self._render_head()
         if event.input.id in ("inn", "phones"):
             self._schedule_duplicate_check()
+
+    @on(CustomFieldsForm.Edited)
+    def _custom_edited(self) -> None:
+        self._render_head()
 
     @on(RadioSet.Changed, "#kind")
     def _kind_changed(self) -> None:
@@ -504,6 +540,8 @@ class ClientCardScreen(HostedScreen[None]):
         """"Open duplicate" is offered (and shown in the footer) only when there is one."""
         if action == "open_duplicate":
             return bool(self.duplicates)
+        if action == "show_tab" and parameters == ("extra",):
+            return bool(self.custom_specs)  # no company fields in the profile: no Extra tab
         return True
 
     def action_compare(self) -> None:
@@ -537,21 +575,36 @@ class ClientCardScreen(HostedScreen[None]):
         """Validate, then write in a worker. Invalid input changes nothing and says why."""
         self._show_all_errors = True
         problems = self._validate()
+        custom_problems: dict[str, str] = {}
+        if self.custom_specs:
+            self.custom_form.show_all_errors = True
+            custom_problems = self.custom_form.check()
         if problems:
             first = next(f for f in FIELDS if f in problems)
-            self.query_one(f"#{first}", Input).focus()
             if self.query_one(TabbedContent).active != "details":
+                self.set_focus(None)
                 self.query_one(TabbedContent).active = "details"
-            self.notify(tr("card.not_saved", n=len(problems)), severity="error")
+            self.query_one(f"#{first}", Input).focus()
+            self.notify(tr("card.not_saved", n=len(problems) + len(custom_problems)), severity="error")
+            return False
+        if custom_problems:
+            widget = self.custom_form.first_problem_widget()
+            if self.query_one(TabbedContent).active != "extra":
+                self.set_focus(None)
+                self.query_one(TabbedContent).active = "extra"
+            if widget is not None:
+                self.query_one(f"#{widget}").focus()
+            self.notify(tr("card.not_saved", n=len(custom_problems)), severity="error")
             return False
         self._after_save = then
-        self._write(self.build_client(), send_now)
+        custom = self.custom_form.json_values() if self.custom_specs else None
+        self._write(self.build_client(), send_now, custom)
         return True
 
     @work(thread=True, exclusive=True, group="card-save", exit_on_error=False)
-    def _write(self, client: Client, send_now: bool) -> None:
+    def _write(self, client: Client, send_now: bool, custom: dict[str, Any] | None = None) -> None:
         try:
-            self.store.save_client(client, queue=True)
+            self.store.save_client(client, queue=True, custom=custom)
         except Exception as exc:  # noqa: BLE001 - any store failure is shown; the card keeps the typing
             self.post_message(ClientSaveFailed(str(exc)))
             return
@@ -566,6 +619,8 @@ class ClientCardScreen(HostedScreen[None]):
             phones = self.query_one("#phones", Input)
             phones.value = ", ".join(format_phone(p) for p in self.build_client().phones)
         self._baseline = (self.kind, self.values())
+        if self.custom_specs:
+            self.custom_form.mark_saved()
         self.host.outbox_changed()
         if msg.send_now:
             self.host.push_now()
@@ -588,12 +643,16 @@ class ClientCardScreen(HostedScreen[None]):
         self.host.new_invoice(self.client_id)
 
     def action_show_tab(self, tab: str) -> None:
+        if tab == "extra" and not self.custom_specs:
+            return
         tabs = self.query_one(TabbedContent)
         # Moving focus first: TabbedContent reverts a switch while a widget in the old pane has focus.
         self.set_focus(None)
         tabs.active = tab
         if tab == "invoices":
             self.query_one("#invoice-table", DataTable).focus()
+        elif tab == "extra":
+            self.query_one(f"#cf-{self.custom_specs[0].name}").focus()
         else:
             self.query_one("#name", Input).focus()
 

@@ -18,10 +18,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui_crm.domain.custom import CustomFilter, split_filter
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.i18n import language, register, tr
+from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
@@ -30,6 +32,17 @@ from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
 register({
+    "clients.filter_title": {"en": "Filter by a company field", "ru": "Фильтр по реквизиту компании"},
+    "clients.filter_help": {
+        "en": "Type field=text in the search box (contains, case aside; a reference by its item's "
+              "name), field>N or field<N for numbers and dates, field=yes/no for a yes/no field; "
+              "words before it still search names, phones and ИНН, e.g. «ромашка {example}=опт». "
+              "Fields: {fields}.",
+        "ru": "Введите в поиске поле=текст (содержит, без учёта регистра; ссылка — по названию "
+              "элемента), поле>N или поле<N для чисел и дат, поле=да/нет для поля «да/нет»; слова "
+              "перед ним ищут, как обычно, по названию, телефону и ИНН, например «ромашка {example}=опт». "
+              "Поля: {fields}.",
+    },
     "clients.title": {"en": "Clients", "ru": "Клиенты"},
     "clients.search": {"en": "Type a name, phone or ИНН…", "ru": "Название, телефон или ИНН…"},
     "clients.empty": {
@@ -99,6 +112,7 @@ class ClientsScreen(HostedScreen[None]):
         super().__init__()
         self.store = store
         self._rows: list[ClientRow] = []
+        self._filter_problem = ""
 
     def compose(self) -> ComposeResult:
         yield Label(tr("clients.title"), id="title", classes="screen-title")
@@ -125,6 +139,15 @@ class ClientsScreen(HostedScreen[None]):
             Col("sync", tr("col.sync"), 18, priority=1),
         ]
 
+    def help_notes(self) -> list[tuple[str, str]]:
+        """How to filter by the profile's company-specific fields (only when there are some)."""
+        specs = self.host.custom_fields.client
+        if not specs:
+            return []
+        lang = language()
+        names = ", ".join(f"{s.name} ({s.label(lang)})" for s in specs)
+        return [(tr("clients.filter_title"), tr("clients.filter_help", fields=names, example=specs[0].name))]
+
     def on_screen_resume(self) -> None:
         """Back from a card: show what was saved there."""
         if self.is_mounted:
@@ -138,9 +161,16 @@ class ClientsScreen(HostedScreen[None]):
     def run_search(self) -> None:
         self._search(self.query_one("#search", Input).value)
 
-    @work(thread=True, exclusive=True, group="clients-search", exit_on_error=False)
     def _search(self, text: str) -> None:
-        rows = self.store.client_rows(text, limit=self.LIMIT + 1)
+        """A search, with a company-specific field filter (``industry=опт``) split off the words;
+        a filter that cannot be read is said under the list and filters nothing."""
+        words, flt, problem = split_filter(self.host.custom_fields.client, text)
+        self._filter_problem = describe(problem) if problem is not None else ""
+        self._query(text, words, flt)
+
+    @work(thread=True, exclusive=True, group="clients-search", exit_on_error=False)
+    def _query(self, text: str, words: str, flt: CustomFilter | None) -> None:
+        rows = self.store.client_rows(words, limit=self.LIMIT + 1, custom=flt)
         if not get_current_worker().is_cancelled:
             self.post_message(ClientsLoaded(text, rows))
 
@@ -182,7 +212,9 @@ class ClientsScreen(HostedScreen[None]):
         table.set_rows(cells)
         self._rows = rows
         hint = self.query_one("#hint", Label)
-        if not rows:
+        if self._filter_problem:
+            hint.update(Text("⚠ " + self._filter_problem, style="bold"))
+        elif not rows:
             hint.update(plain(tr("clients.none_found", text=text) if text.strip() else tr("clients.empty")))
         elif more:
             hint.update(Text(tr("clients.more", count=self.LIMIT), style="dim"))

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from tui_crm.i18n import register, retranslate, tr
+from tui_crm.screens.base import HostedScreen
 from tui_crm.widgets.text import plain
 
 register({
@@ -93,6 +94,10 @@ class HelpScreen(ModalScreen[None]):
                 # The title may be a client's name from 1C: plain text, never markup.
                 yield Label(plain(tr("help.screen", name=name)), classes="section")
                 yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
+                if isinstance(self._target, HostedScreen):
+                    for title, text in self._target.help_notes():
+                        yield Label(title, classes="section")
+                        yield Static(plain(text), classes="help-note")
                 yield Label(tr("help.global"), classes="section")
                 yield Static(_table(binding_rows(self.app, self.app)), id="global-keys")
                 if self._demo_url:  # `tui-crm demo`: where accounting is and how to act as its clerk

@@ -11,10 +11,10 @@ with unsaved changes asks to save, discard or stay.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -39,6 +39,7 @@ from tui_crm.domain.zone import utc_to_wall, wall_to_utc
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
+from tui_crm.screens.custom_fields import ExtraFieldsModal, summary
 from tui_crm.screens.forms import (
     DATE_HINT,
     DateValidator,
@@ -174,6 +175,9 @@ register(
         "iv.col_vat": {"en": "VAT", "ru": "НДС"},
         "iv.col_free": {"en": "Free", "ru": "Своб."},
         "iv.bind_add_products": {"en": "Add products", "ru": "Подбор"},
+        "iv.bind_extra": {"en": "Extra fields", "ru": "Доп. реквизиты"},
+        "iv.extra_title": {"en": "Extra fields of the invoice", "ru": "Дополнительные реквизиты счёта"},
+        "iv.extra_none": {"en": "x: extra fields", "ru": "x — доп. реквизиты"},
         "iv.bind_edit_line": {"en": "Edit line", "ru": "Изменить"},
         "iv.bind_delete_line": {"en": "Delete line", "ru": "Удалить"},
         "iv.bind_save": {"en": "Save", "ru": "Сохранить"},
@@ -235,6 +239,8 @@ class InvoiceLoaded(Message):
     price_types: list[NamedRef]
     outbox: OutboxItem | None
     full: bool  # False: a refresh that must not overwrite unsaved edits
+    custom: dict[str, Any] = field(default_factory=dict)  # company-specific values (stored JSON)
+    item_names: dict[str, str] = field(default_factory=dict)  # their catalog items' names
 
 
 @dataclass
@@ -275,6 +281,7 @@ class InvoiceScreen(HostedScreen[None]):
         Binding("f2,alt+s", "save", tr("iv.bind_save"), id="invoice.save", key_display="F2"),
         Binding("o,f6", "open_order", tr("iv.bind_order"), id="invoice.order", key_display="o/F6"),
         Binding("f11,alt+c", "compare", tr("iv.bind_compare"), show=False, id="invoice.compare"),
+        Binding("x,alt+x", "extra_fields", tr("iv.bind_extra"), show=False, id="invoice.extra", key_display="x"),
         Binding("f7", "focus_discount", tr("iv.discount"), show=False, id="invoice.discount"),
         Binding("f3", "focus_lines", tr("iv.bind_lines"), show=False, id="invoice.lines"),
         Binding("r,f9", "reprice_lines", tr("iv.bind_reprice"), show=False, id="invoice.reprice", key_display="r/F9"),
@@ -298,6 +305,8 @@ class InvoiceScreen(HostedScreen[None]):
         self._price_types: list[NamedRef] = []
         self._saving = False
         self._close_after_save = False
+        self.custom_values: dict[str, Any] = {}   # company-specific fields (stored JSON)
+        self._item_names: dict[str, str] = {}
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -309,6 +318,8 @@ class InvoiceScreen(HostedScreen[None]):
         with Horizontal(id="inv-client-row"):
             yield Label(tr("iv.client") + ":", id="inv-client-label")
             yield Label("", id="inv-client")
+            if self.host.custom_fields.invoice:
+                yield Label("", id="inv-extra")
         with Horizontal(id="inv-fields"):
             warehouse = Select[str]([], prompt=tr("iv.warehouse"), id="inv-warehouse", allow_blank=True)
             warehouse.border_title = tr("iv.warehouse")
@@ -371,6 +382,7 @@ class InvoiceScreen(HostedScreen[None]):
     def _load(self, full: bool) -> None:
         record = self.store.get_invoice(self.invoice_id)
         client_id = record.invoice.client_id if record else self.invoice.client_id
+        custom = self.store.invoice_custom_values(self.invoice_id) if record else {}
         self.post_message(
             InvoiceLoaded(
                 record=record,
@@ -379,6 +391,8 @@ class InvoiceScreen(HostedScreen[None]):
                 price_types=self.store.price_types(),
                 outbox=self.store.outbox_state("invoice", self.invoice_id),
                 full=full,
+                custom=custom,
+                item_names=self.store.custom_item_names(v for v in custom.values() if isinstance(v, str)),
             )
         )
 
@@ -390,6 +404,7 @@ class InvoiceScreen(HostedScreen[None]):
         self.client_name = msg.client_name
         self._warehouses, self._price_types = msg.warehouses, msg.price_types
         if msg.record is not None and (msg.full or not self.dirty):
+            self.custom_values, self._item_names = msg.custom, msg.item_names
             self.invoice = msg.record.invoice
             self.date = msg.record.date
             self.is_new = False
@@ -513,6 +528,10 @@ class InvoiceScreen(HostedScreen[None]):
             client.update(plain(self.client_name, "bold"))
         else:
             client.update(Text(tr("iv.no_client"), style="italic"))
+        specs = self.host.custom_fields.invoice
+        if specs:
+            extra = summary(specs, self.custom_values, self._item_names)
+            self.query_one("#inv-extra", Label).update(extra or Text(tr("iv.extra_none"), style="dim"))
 
     def _sync_badge(self) -> tuple[str, str]:
         rec = self.record
@@ -872,7 +891,8 @@ class InvoiceScreen(HostedScreen[None]):
     def _save(self, invoice: Invoice, date: datetime) -> None:
         try:
             self.store.save_invoice(self.invoice_id, invoice, date=date, queue=True,
-                                    now=self.host.clock())
+                                    now=self.host.clock(),
+                                    custom=self.custom_values if self.host.custom_fields.invoice else None)
         except PermissionError as exc:
             self.post_message(InvoiceSaveRefused(self.invoice_id, str(exc)))
             return
@@ -897,6 +917,29 @@ class InvoiceScreen(HostedScreen[None]):
         self.notify(tr("iv.save_failed", error=msg.reason), severity="error", markup=False)
         self._load(full=False)
 
+
+    # -- company-specific fields ----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Extra fields" is offered (palette, help) only when the profile has invoice fields."""
+        if action == "extra_fields":
+            return bool(self.host.custom_fields.invoice)
+        return True
+
+    def action_extra_fields(self) -> None:
+        """The profile's invoice fields in a dialog; kept values make the invoice unsaved."""
+        specs = self.host.custom_fields.invoice
+        if not specs or self._refuse_if_locked():
+            return
+
+        def kept(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            self.custom_values = {**self.custom_values, **values}
+            self.dirty = True
+            self._paint_head()
+
+        self.app.push_screen(
+            ExtraFieldsModal(self.store, specs, self.custom_values, self._item_names, tr("iv.extra_title")), kept)
 
     # -- navigation --------------------------------------------------------------------------
     def action_compare(self) -> None:

@@ -25,6 +25,7 @@ from tui_crm.store.crm import (
     InvoiceSummary,
     OutboxItem,
 )
+from tui_crm.store.custom import CustomItem, CustomStore
 from tui_crm.store.db import (
     Clock,
     Database,
@@ -55,6 +56,7 @@ __all__ = [
     "ClientRow",
     "Clock",
     "ConflictRecord",
+    "CustomItem",
     "DuplicateHit",
     "FieldDiff",
     "InvoiceRecord",
@@ -84,7 +86,8 @@ __all__ = [
 ]
 
 
-class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore, ConflictStore):
+class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore, ConflictStore,
+            CustomStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:

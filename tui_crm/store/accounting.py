@@ -64,6 +64,7 @@ class OrderState:
     client_id: str | None = None
     total: Decimal | None = None
     contract_id: str | None = None
+    custom: str = ""  # company-specific values accounting holds (JSON), "" when none were read
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,14 @@ class AccountingStore:
             "UPDATE clients c SET accounting_code = cp.code, data_version = cp.data_version "
             "FROM counterparties cp WHERE cp.id = c.id AND (c.accounting_code IS DISTINCT FROM cp.code "
             "OR c.data_version IS DISTINCT FROM cp.data_version) "
+            "AND c.id NOT IN (SELECT object_id FROM outbox WHERE kind = 'client' AND state IN ('pending', 'sending'))"
+        )
+        # Company-specific fields are exchanged both ways: what accounting holds now is shown on
+        # the card, unless the operator's own edit is still waiting to be sent.
+        cur.execute(
+            "UPDATE clients c SET custom = json_merge_patch(coalesce(c.custom, '{}'), cp.custom)::VARCHAR "
+            "FROM counterparties cp WHERE cp.id = c.id AND coalesce(cp.custom, '{}') <> '{}' "
+            "AND json_merge_patch(coalesce(c.custom, '{}'), cp.custom)::VARCHAR IS DISTINCT FROM c.custom "
             "AND c.id NOT IN (SELECT object_id FROM outbox WHERE kind = 'client' AND state IN ('pending', 'sending'))"
         )
 
@@ -340,6 +349,9 @@ class AccountingStore:
                     [s.number, s.posted, s.deletion_mark, s.data_version, SyncState.FAILED.value,
                      SyncState.CONFLICT.value, SyncState.IN_ACCOUNTING.value, now, s.id],
                 )
+                if s.custom:  # the invoice shows what accounting holds now in its own fields
+                    cur.execute("UPDATE invoices SET custom = json_merge_patch(coalesce(custom, '{}'), ?)::VARCHAR "
+                                "WHERE id = ?", [s.custom, s.id])
                 changed.append(s.id)
         ids = [i for i in checked if i not in in_flight]
         if ids:

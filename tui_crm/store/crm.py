@@ -6,6 +6,7 @@ in the outbox, never "saved but forgotten". Totals are computed by `tui_crm.doma
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.domain.vat import VatRate
 from tui_crm.store.accounting import phone_keys
+from tui_crm.store.custom import CustomStore
 from tui_crm.store.db import Clock, Database
 
 
@@ -126,8 +128,10 @@ class CrmStore:
     clock: Clock
 
     # -- clients ------------------------------------------------------------------------------
-    def save_client(self, client: Client, *, queue: bool = False, now: datetime | None = None) -> None:
-        """Insert or update a client; `queue=True` also puts it in the outbox (same transaction)."""
+    def save_client(self, client: Client, *, queue: bool = False, now: datetime | None = None,
+                    custom: Mapping[str, Any] | None = None) -> None:
+        """Insert or update a client; `queue=True` also puts it in the outbox (same transaction);
+        `custom` (JSON-safe values by field name) is merged into its company-specific fields."""
         now = now or self.clock()
         keys = phone_keys(client.phones)
         with self.db.transaction() as cur:
@@ -147,6 +151,8 @@ class CrmStore:
                  list(client.phones), client.email, client.address, client.comment,
                  SyncState.LOCAL_ONLY.value, now, now, keys, client_search_text(client)],
             )
+            if custom:
+                CustomStore.write_custom(cur, "clients", client.id, custom)
             if queue:
                 in_accounting = existed is not None and existed[0] in _IN_ACCOUNTING
                 self.enqueue(cur, "client", client.id, "update" if in_accounting else "create", now)
@@ -206,8 +212,10 @@ class CrmStore:
         date: datetime,
         queue: bool = True,
         now: datetime | None = None,
+        custom: Mapping[str, Any] | None = None,
     ) -> None:
-        """Store header and lines (the effective lines, document discount folded in) and queue."""
+        """Store header and lines (the effective lines, document discount folded in) and queue;
+        `custom` (JSON-safe values by field name) is merged into its company-specific fields."""
         if invoice.client_id is None:
             raise ValueError("an invoice needs a client")
         now = now or self.clock()
@@ -243,6 +251,8 @@ class CrmStore:
                      line.vat_rate.value,
                      line.with_document_discount(invoice.document_discount_pct).vat(invoice.amount_includes_vat)],
                 )
+            if custom:
+                CustomStore.write_custom(cur, "invoices", invoice_id, custom)
             if queue:
                 in_accounting = existed is not None and existed[1] in _IN_ACCOUNTING
                 self.enqueue(cur, "invoice", invoice_id, "update" if in_accounting else "create", now)

@@ -13,9 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tui_crm.domain.custom import CustomFilter
 from tui_crm.domain.models import Client, SyncState
 from tui_crm.domain.validation import ClientKind, phone_search_key
 from tui_crm.store.crm import ClientRecord
+from tui_crm.store.custom import filter_sql
 from tui_crm.store.db import Database
 from tui_crm.store.search import short_number_match
 
@@ -72,9 +74,10 @@ class ViewsStore:
 
     db: Database
 
-    def client_rows(self, text: str = "", limit: int = 200) -> list[ClientRow]:
-        """Type-to-filter over clients and unadopted counterparties, by name words, ИНН or phone:
-        the one "which clients match this text" read (clients list, F4 lookup, `tui-crm status`)."""
+    def client_rows(self, text: str = "", limit: int = 200, custom: CustomFilter | None = None) -> list[ClientRow]:
+        """Type-to-filter over clients and unadopted counterparties, by name words, ИНН or phone,
+        and by one company-specific field (`custom`): the one "which clients match this text"
+        read (clients list, F4 lookup, `tui-crm status`)."""
         words = [w for w in text.lower().split() if w][:_MAX_WORDS]
         phone_keys = phone_keys_for_query(text) if any(ch.isdigit() for ch in text) else []
         crm_where, acc_where = "TRUE", "TRUE"
@@ -93,6 +96,12 @@ class ViewsStore:
                 crm_params += phone_keys
                 acc_where = f"(({acc_where}) OR {by_phone})"
                 acc_params += phone_keys
+        if custom is not None:
+            fragment, params = filter_sql(custom)
+            crm_where = f"({crm_where}) AND {fragment}"
+            crm_params += params
+            acc_where = f"({acc_where}) AND {fragment}"
+            acc_params += params
         sql = f"""
             SELECT id, name, inn, phones, debt, sync_state, sync_error, origin, accounting_code FROM clients
             WHERE {crm_where}

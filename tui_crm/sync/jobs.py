@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from tui_crm.store import Store
@@ -143,7 +144,11 @@ class Jobs:
                 contracts = [t for t in res.each(p["contract"].entity,
                                                  await self.client.get_all(queries.catalog(p, "contract")),
                                                  lambda r: parse.contract(p, r)) if t is not None]
-            res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts)
+            items: list[tuple[Any, ...]] = []
+            for catalog in p.field_set().catalog_names():  # what reference custom fields point to
+                rows = await self.client.get_all(queries.custom_catalog(catalog))
+                items += [t for t in res.each(catalog, rows, partial(parse.custom_item, catalog)) if t is not None]
+            res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts) + len(items)
             if not accept_shrink:
                 before = await self.writer.run(self.store.counterparty_count)
                 shrinks = check_shrink({"counterparties": before}, {"counterparties": len(counterparties)},
@@ -159,6 +164,7 @@ class Jobs:
                     self.store.replace_counterparties(cur, counterparties)
                     if p["contract"].present:
                         self.store.replace_contracts(cur, contracts)
+                    self.store.replace_custom_items(cur, items)
                     self.store.set_meta(cur, "count:counterparty", str(raw_count))
                     self.store.set_meta(cur, "reference_pulled_at", self.clock().isoformat())
 

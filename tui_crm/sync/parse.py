@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -17,11 +18,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tui_crm.domain import custom
+from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
-from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
+from tui_crm.sync.profile import TYPE_PREFIX, Concept, CustomField, Profile
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
@@ -264,8 +267,9 @@ def contacts_from_table_part(p: Profile, row: Mapping[str, Any], kinds: Mapping[
     return out
 
 
-def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) -> dict[str, Any]:
-    """Company-specific attributes pulled from 1C into CRM custom fields (JSON-safe values)."""
+def custom_values(fields: Iterable[CustomField], row: Mapping[str, Any], entity: str) -> dict[str, Any]:
+    """Company-specific attributes pulled from 1C into CRM custom fields, typed by the profile
+    and kept as JSON-safe values (numbers as decimal text, dates as ISO, empty refs as null)."""
     out: dict[str, Any] = {}
     for cf in fields:
         if not cf.pulls or cf.onec not in row:
@@ -276,17 +280,23 @@ def custom_values(fields: Iterable[Any], row: Mapping[str, Any], entity: str) ->
         if isinstance(value, float) and not math.isfinite(value):
             # JSON's 1e999 arrives as inf; json.dumps would write Infinity/NaN, which is not JSON
             raise BadData(entity, f"{cf.onec} is not a finite number: {value!r}", row)
-        if value is None or isinstance(value, str | bool | int | float):
-            out[cf.name] = value
-        else:
-            out[cf.name] = str(value)
+        spec = cf.field_spec
+        if spec.kind is FieldKind.TEXT and value is not None and not isinstance(value, str):
+            value = str(value)
+        out[cf.name] = custom.to_json(spec, custom.from_json(spec, value))
     return out
+
+
+def custom_item(catalog: str, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """An item of a custom reference catalog (store CUSTOM_ITEM_COLUMNS order); None for a folder."""
+    if flag(row, "IsFolder", catalog):
+        return None
+    return (ref(row, "Ref_Key", catalog, required=True), catalog, text(row, "Code", catalog),
+            text(row, "Description", catalog), flag(row, "DeletionMark", catalog))
 
 
 def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact] = ()) -> tuple[Any, ...] | None:
     """A counterparty tuple (store COUNTERPARTY_COLUMNS order), or None for a folder."""
-    import json
-
     c, e = p["counterparty"], p["counterparty"].entity
     if flag(row, c.opt("is_folder"), e):
         return None
@@ -363,9 +373,11 @@ def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
     oid = ref(row, c.f("id"), e, required=True)
     assert oid is not None
     total = number(row, c.f("total"), e, 2) if c.f("total") in row else None
+    custom = custom_values(p.custom("invoice"), row, e)
     return OrderState(oid, text(row, c.f("number"), e), date(row, c.f("date"), e), flag(row, c.f("posted"), e),
                       flag(row, c.opt("deletion_mark"), e), text(row, c.f("data_version"), e),
-                      any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e))
+                      any_ref(c, row, "client", e), total, any_ref(c, row, "contract", e),
+                      json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else "")
 
 
 def order_full(

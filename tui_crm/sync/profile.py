@@ -17,9 +17,12 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from tui_crm.domain.custom import CustomFieldSet, FieldKind, FieldSpec
 
 __all__ = [
     "BUNDLED",
@@ -166,8 +169,13 @@ class CustomField:
     """An extra 1C attribute exchanged with a CRM custom field."""
 
     name: str          # CRM custom field name (key in the JSON column)
-    onec: str          # 1C property of the counterparty / order
+    onec: str          # 1C property of the counterparty / order (a reference's ends in _Key)
     direction: str     # both | pull | push
+    spec: FieldSpec | None = None   # kind, labels, limits (None: plain text labelled by its name)
+
+    @property
+    def field_spec(self) -> FieldSpec:
+        return self.spec or FieldSpec(self.name, FieldKind.TEXT, self.name, self.name)
 
     @property
     def pulls(self) -> bool:
@@ -213,6 +221,11 @@ class Profile:
 
     def custom(self, target: str) -> tuple[CustomField, ...]:
         return self.custom_fields.get(target, ())
+
+    def field_set(self) -> CustomFieldSet:
+        """The company-specific fields as the screens need them (kinds, labels, limits)."""
+        return CustomFieldSet(client=tuple(cf.field_spec for cf in self.custom("client")),
+                              invoice=tuple(cf.field_spec for cf in self.custom("invoice")))
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -446,22 +459,10 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
             w = f"{where}: custom_fields.{target}.{crm_name}"
             if not _CRM_NAME_RE.match(crm_name):
                 raise ProfileError(f"{w}: not a CRM field name (lower_case_with_underscores)")
-            if isinstance(spec, str):
-                onec, direction = spec, "both"
-            elif isinstance(spec, dict):
-                onec, direction = spec.get("field", ""), spec.get("direction", "both")
-                extra = set(spec) - {"field", "direction"}
-                if extra:
-                    raise ProfileError(f"{w}: unknown key(s) {', '.join(sorted(extra))}")
-            else:
-                raise ProfileError(f"{w} must be a 1C attribute name or {{ field, direction }}")
-            if not isinstance(onec, str) or not _NAME_RE.match(onec):
-                raise ProfileError(f"{w}: {onec!r} is not a 1C attribute name")
-            if direction not in ("both", "pull", "push"):
-                raise ProfileError(f"{w}: direction must be both, pull or push")
-            if onec in concepts[_CUSTOM_TARGETS[target]].fields.values():
-                raise ProfileError(f"{w}: {onec} is already exchanged as a standard field")
-            items.append(CustomField(crm_name, onec, direction))
+            item = _custom_field(w, crm_name, spec)
+            if item.onec in concepts[_CUSTOM_TARGETS[target]].fields.values():
+                raise ProfileError(f"{w}: {item.onec} is already exchanged as a standard field")
+            items.append(item)
         custom[target] = tuple(items)
 
     return Profile(
@@ -476,6 +477,79 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
         casts_per_request=casts,
         source=where,
     )
+
+
+_CUSTOM_KEYS = {"field", "direction", "kind", "label", "label_en", "label_ru", "required",
+                "max_length", "min", "max", "places", "catalog"}
+
+
+def _custom_field(w: str, crm_name: str, spec: object) -> CustomField:
+    """One ``[custom_fields.*]`` entry: ``name = "1CAttribute"`` (text, both ways) or a table
+    ``{ field, kind, label, required, max_length, min, max, places, catalog, direction }``."""
+    if isinstance(spec, str):
+        spec = {"field": spec}
+    if not isinstance(spec, dict):
+        raise ProfileError(f"{w} must be a 1C attribute name or {{ field = ..., kind = ... }}")
+    extra = set(spec) - _CUSTOM_KEYS
+    if extra:
+        raise ProfileError(f"{w}: unknown key(s) {', '.join(sorted(extra))}; known: "
+                           f"{', '.join(sorted(_CUSTOM_KEYS))}")
+    onec, direction = spec.get("field", ""), spec.get("direction", "both")
+    if not isinstance(onec, str) or not _NAME_RE.match(onec):
+        raise ProfileError(f"{w}: field = {onec!r} is not a 1C attribute name")
+    if direction not in ("both", "pull", "push"):
+        raise ProfileError(f"{w}: direction must be both, pull or push")
+    kind_raw = spec.get("kind", "text")
+    try:
+        kind = FieldKind(kind_raw)
+    except ValueError:
+        raise ProfileError(f"{w}: kind = {kind_raw!r}; use one of "
+                           f"{', '.join(k.value for k in FieldKind)}") from None
+    label = spec.get("label", crm_name.replace("_", " "))
+    label_en = spec.get("label_en", label)
+    label_ru = spec.get("label_ru", label)
+    for key, value in (("label_en", label_en), ("label_ru", label_ru)):
+        if not isinstance(value, str) or not value.strip() or len(value) > 40 or not value.isprintable():
+            raise ProfileError(f"{w}: {key} must be printable text of 1…40 characters")
+    required = spec.get("required", False)
+    if not isinstance(required, bool):
+        raise ProfileError(f"{w}: required must be true or false")
+    max_length = spec.get("max_length")
+    if max_length is not None and (kind is not FieldKind.TEXT or not isinstance(max_length, int)
+                                   or isinstance(max_length, bool) or not 1 <= max_length <= 1024):
+        raise ProfileError(f"{w}: max_length is for kind = \"text\": an integer 1…1024")
+    places = spec.get("places", 2)
+    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 6:
+        raise ProfileError(f"{w}: places must be an integer 0…6")
+    bounds: dict[str, Decimal | None] = {}
+    for key in ("min", "max"):
+        raw = spec.get(key)
+        if raw is None:
+            bounds[key] = None
+            continue
+        if kind is not FieldKind.NUMBER or isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ProfileError(f"{w}: {key} is for kind = \"number\" and must be a number")
+        try:
+            bounds[key] = Decimal(str(raw))
+        except InvalidOperation:
+            raise ProfileError(f"{w}: {key} = {raw!r} is not a number") from None
+    low, high = bounds["min"], bounds["max"]
+    if low is not None and high is not None and low > high:
+        raise ProfileError(f"{w}: min is greater than max")
+    catalog = spec.get("catalog", "")
+    if kind is FieldKind.REFERENCE:
+        if not isinstance(catalog, str) or not catalog.startswith("Catalog_") or not _NAME_RE.match(catalog):
+            raise ProfileError(f"{w}: kind = \"reference\" needs catalog = \"Catalog_<name>\" "
+                               "(the 1C catalog its items come from)")
+        if not onec.endswith("_Key"):
+            onec += "_Key"  # how OData names a reference attribute
+    elif catalog:
+        raise ProfileError(f"{w}: catalog is for kind = \"reference\" only")
+    assert isinstance(label_en, str) and isinstance(label_ru, str)
+    field_spec = FieldSpec(crm_name, kind, label_en.strip(), label_ru.strip(), required=required,
+                           max_length=max_length, minimum=low, maximum=high, places=places,
+                           catalog=catalog)
+    return CustomField(crm_name, onec, direction, field_spec)
 
 
 def batches(items: Iterable[str], size: int) -> list[list[str]]:

@@ -31,10 +31,12 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tui_crm.domain import custom
+from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import SyncState
 from tui_crm.store import Store
@@ -42,6 +44,8 @@ from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs
 from tui_crm.sync.odata import (
+    EMPTY_DATE,
+    EMPTY_REF,
     Conflict,
     KeyExists,
     NotFound,
@@ -53,7 +57,7 @@ from tui_crm.sync.odata import (
     lit_str,
     to_server_time,
 )
-from tui_crm.sync.profile import Concept, Profile
+from tui_crm.sync.profile import Concept, CustomField, Profile
 from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
 
@@ -113,6 +117,22 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
 
 def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
+
+
+def custom_wire(cf: CustomField, stored: Any) -> Any:
+    """A custom field's stored JSON value as 1C's OData wants it for the field's kind: an empty
+    value is 1C's empty string / zero / empty date / empty reference, never a JSON null."""
+    spec = cf.field_spec
+    value = custom.from_json(spec, stored)
+    if spec.kind is FieldKind.YES_NO:
+        return value is True
+    if spec.kind is FieldKind.NUMBER:
+        return _json_number(value) if isinstance(value, Decimal) else 0
+    if spec.kind is FieldKind.DATE:
+        return f"{value.isoformat()}T00:00:00" if isinstance(value, date) else EMPTY_DATE
+    if spec.kind is FieldKind.REFERENCE:
+        return value if isinstance(value, str) else EMPTY_REF
+    return value if isinstance(value, str) else ""
 
 
 class Pusher:
@@ -326,7 +346,7 @@ class Pusher:
         custom = self.store.client_custom(client_id)
         for cf in self.p.custom("client"):
             if cf.pushes and cf.name in custom:
-                body[cf.onec] = custom[cf.name]
+                body[cf.onec] = custom_wire(cf, custom[cf.name])
         return body
 
     async def push_client(self, item: OutboxItem) -> None:
@@ -521,7 +541,7 @@ class Pusher:
         custom = self.store.invoice_custom(invoice_id)
         for cf in p.custom("invoice"):
             if cf.pushes and cf.name in custom and not bill:
-                body[cf.onec] = custom[cf.name]
+                body[cf.onec] = custom_wire(cf, custom[cf.name])
         if c.lines:
             rows = self.store.invoice_lines_effective(invoice_id)
             units = self.store.product_units(r[1] for r in rows)

@@ -119,6 +119,11 @@ def catalog(p: Profile, key: str, *, extra_fields: Sequence[str] = ()) -> Query:
     return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
+def custom_catalog(entity: str) -> Query:
+    """All items of a catalog a reference custom field points to (its name checked by the profile)."""
+    return Query(entity, ("Ref_Key", "Code", "Description", "DeletionMark"), None, "Ref_Key", paged=True)
+
+
 def contacts(p: Profile) -> Query | None:
     """Contact information of counterparties (register mode; table-part mode rides on the catalog).
 
@@ -251,7 +256,8 @@ ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "
 def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
     """State of given orders, in batches (plain Ref_Key comparisons)."""
     c = p["order"]
-    return [Query(c.entity, tuple(c.select(*ORDER_STATE_FIELDS)), in_guids(c.f("id"), chunk), None)
+    select = c.select(*ORDER_STATE_FIELDS) + [cf.onec for cf in p.custom("invoice") if cf.pulls]
+    return [Query(c.entity, tuple(dict.fromkeys(select)), in_guids(c.f("id"), chunk), None)
             for chunk in batches(ids, p.ids_per_request)]
 
 
