@@ -218,7 +218,16 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         existing = sorted(store.counterparty_ids())
         n, new = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}a")
         rec.record = rec.keep_writes = True
+        prof = None
+        if args.profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
         seconds, requests, failed = await drain(service, clock)
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(args.profile)
         rec.keep_writes = False
         out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts))
         rec.counts.clear()
@@ -228,7 +237,7 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
 
         async with httpx.AsyncClient(timeout=10) as http:
             await set_faults(http, url, error_rate=args.error_rate, seed=7)
-            n2, new2 = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
+            n2, _ = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
             s2, r2, f2 = await drain(service, clock)
             await set_faults(http, url)
         out.update(f_seconds=s2, f_requests=r2, f_failed=f2, f_counts=dict(rec.counts))
@@ -265,6 +274,7 @@ async def main() -> None:
     ap.add_argument("--lines", type=int, default=10)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--error-rate", type=float, default=0.05)
+    ap.add_argument("--profile", default=None, help="write a cProfile of the fault-free push here")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-push-"))
     rows = [await one_config(folder, c, args) for c in args.concurrency]

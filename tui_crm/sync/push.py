@@ -20,6 +20,7 @@ The rules (docs/architecture.md §3, "Push"):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import uuid
@@ -60,6 +61,11 @@ BACKOFF_CAP = 300.0
 # A 5xx answer with 1C's generic code -1 may be a passing failure (web server, lock timeout) or a
 # real refusal; it is retried with backoff this many times before the item is marked failed.
 MAX_SERVER_ERROR_ATTEMPTS = 6
+# Clients pushed at once (each holds one request in flight, so one 1C session): a 1C base has a
+# limited number of sessions (licences, the web server's pool), so this is small and a setting
+# (`sync.push_concurrency`).
+PUSH_CONCURRENCY = 4
+MAX_PUSH_CONCURRENCY = 32
 
 
 def derived_key(kind: str, *parts: str) -> str:
@@ -102,11 +108,25 @@ def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
 
+@dataclass
+class _Stop:
+    """Shared by the lanes of one push: why it stopped starting items (accounting unreachable),
+    the attempts of the item that saw it (for the backoff of the rest), and the items started."""
+
+    reason: str | None = None
+    attempts: int = 1
+    started: set[int] = field(default_factory=set)
+
+
 class Pusher:
     """Pushes claimed outbox items; one instance per service."""
 
     def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, *,
-                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None,
+                 concurrency: int = PUSH_CONCURRENCY) -> None:
+        if not 1 <= concurrency <= MAX_PUSH_CONCURRENCY:
+            raise ValueError(f"push concurrency must be from 1 to {MAX_PUSH_CONCURRENCY}, got {concurrency}")
+        self.concurrency = concurrency
         self.client = client
         self.store = store
         self.p = profile
@@ -114,34 +134,61 @@ class Pusher:
         self.clock = clock or store.clock
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
+        self._kinds_lock = asyncio.Lock()   # lanes share one read of the contact kinds
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
-        """Push what is due now. Stops at the first sign that accounting is unreachable."""
+        """Push what is due now, up to ``concurrency`` clients at once (one lane per client: a
+        client's items stay in order, so a client still reaches accounting before its
+        invoices). Stops starting items at the first sign that accounting is unreachable."""
         result = PushResult()
         before = self.client.stats.requests
         if not self.p.push:
             return result
         items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
-        for n, item in enumerate(items):
-            current = self.store.outbox_item(item.id)
-            if current is None or current.state != "sending":
-                continue  # done inline (a client pushed before its invoice) or discarded meanwhile
-            outcome = await self.push_item(item)
-            if outcome == "done":
-                result.pushed.append((item.kind, item.object_id))
-            elif outcome == "offline":
-                result.offline = self._last_error(item.id) or "accounting is unreachable"
-                rest = [i.id for i in items[n + 1:]]
-                await self.writer.run(self.store.outbox_release, rest,
-                                      self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
-                break
-            elif outcome == "deferred":
-                result.deferred += 1
-            else:
-                result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
+        lanes = self._lanes(items)
+        stop = _Stop()
+        gate = asyncio.Semaphore(self.concurrency)
+        await asyncio.gather(*(self._run_lane(lane, result, stop, gate) for lane in lanes))
+        if stop.reason is not None:
+            result.offline = stop.reason
+            untouched = [i.id for lane in lanes for i in lane if i.id not in stop.started]
+            await self.writer.run(self.store.outbox_release, untouched,
+                                  self.clock() + timedelta(seconds=backoff(stop.attempts, self.rng)))
         result.requests = self.client.stats.requests - before
         return result
+
+    def _lanes(self, items: list[OutboxItem]) -> list[list[OutboxItem]]:
+        """Claimed items grouped by client, in claim order within a lane (clients first)."""
+        owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 else {}
+        lanes: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            lanes.setdefault(owner.get(item.id, ""), []).append(item)
+        return list(lanes.values())
+
+    async def _run_lane(self, lane: list[OutboxItem], result: PushResult, stop: _Stop,
+                        gate: asyncio.Semaphore) -> None:
+        """Push one client's items one after another, holding one of the push's slots."""
+        async with gate:
+            for item in lane:
+                if stop.reason is not None:
+                    return
+                stop.started.add(item.id)
+                current = self.store.outbox_item(item.id)
+                if current is None or current.state != "sending":
+                    continue  # done inline (a client pushed before its invoice) or discarded meanwhile
+                outcome = await self.push_item(item)
+                if outcome == "done":
+                    result.pushed.append((item.kind, item.object_id))
+                elif outcome == "offline":
+                    if stop.reason is None:
+                        stop.reason = self._last_error(item.id) or "accounting is unreachable"
+                        stop.attempts = item.attempts
+                    return
+                elif outcome == "deferred":
+                    result.deferred += 1
+                else:
+                    result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
 
     def _last_error(self, item_id: int) -> str:
         """The error an item's last attempt recorded ('' if none, or if the item is gone)."""
@@ -283,12 +330,13 @@ class Pusher:
         )
 
     async def _kinds(self) -> dict[str, str]:
-        if self._contact_kinds is None:
-            q = queries.contact_kinds(self.p)
-            rows = await self.client.get_all(q) if q is not None else []
-            by_ref = parse.contact_kind_map(self.p, rows)
-            self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
-        return self._contact_kinds
+        async with self._kinds_lock:
+            if self._contact_kinds is None:
+                q = queries.contact_kinds(self.p)
+                rows = await self.client.get_all(q) if q is not None else []
+                by_ref = parse.contact_kind_map(self.p, rows)
+                self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
+            return self._contact_kinds
 
     async def push_contacts(self, client_id: str, *, update: bool) -> None:
         """Phone, e-mail and address as contact-information records (upsert by key)."""
@@ -617,4 +665,5 @@ class Pusher:
         await self._step(item, "order")
 
 
-__all__ = ["Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["MAX_PUSH_CONCURRENCY", "PUSH_CONCURRENCY", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused",
+           "backoff", "derived_key"]
