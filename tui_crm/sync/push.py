@@ -34,7 +34,7 @@ from typing import Any
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import SyncState
 from tui_crm.store import Store
-from tui_crm.store.crm import OutboxItem
+from tui_crm.store.crm import InvoiceRecord, OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import (
     Conflict,
@@ -49,7 +49,7 @@ from tui_crm.sync.odata import (
 )
 from tui_crm.sync.profile import Concept, Profile
 from tui_crm.sync.runs import describe
-from tui_crm.sync.writer import StoreWriter
+from tui_crm.sync.writer import GroupWriter, StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
 
@@ -108,6 +108,19 @@ def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
 
+@dataclass(frozen=True)
+class InvoiceData:
+    """One read of a stored invoice for its push: the record, its lines as sent to 1C, their
+    units and unit factors, the national currency and the invoice's custom fields."""
+
+    rec: InvoiceRecord
+    lines: list[tuple[Any, ...]]
+    units: dict[str, str | None]
+    factors: dict[str, Decimal]
+    currency: str | None
+    custom: dict[str, Any]
+
+
 @dataclass
 class _Stop:
     """Shared by the lanes of one push: why it stopped starting items (accounting unreachable),
@@ -121,7 +134,7 @@ class _Stop:
 class Pusher:
     """Pushes claimed outbox items; one instance per service."""
 
-    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, *,
+    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter | GroupWriter, *,
                  clock: Callable[[], datetime] | None = None, rng: random.Random | None = None,
                  concurrency: int = PUSH_CONCURRENCY) -> None:
         if not 1 <= concurrency <= MAX_PUSH_CONCURRENCY:
@@ -135,6 +148,7 @@ class Pusher:
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
         self._kinds_lock = asyncio.Lock()   # lanes share one read of the contact kinds
+        self._fresh_clients: set[str] = set()  # counterparties created by the current run
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -145,6 +159,7 @@ class Pusher:
         before = self.client.stats.requests
         if not self.p.push:
             return result
+        self._fresh_clients.clear()
         items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
         lanes = self._lanes(items)
         stop = _Stop()
@@ -291,6 +306,8 @@ class Pusher:
         if step == "":
             if item.action == "create":
                 obj, adopted = await self._create_or_adopt(c.entity, cid, body, retried=retried)
+                if not adopted:
+                    self._fresh_clients.add(cid)
                 if adopted:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
                     obj = await self.client.update(c.entity, cid, body) or obj
@@ -410,7 +427,10 @@ class Pusher:
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
-        found = await self.client.get_all(queries.contracts_of(p, client_id, org_id))
+        # A counterparty this push created moments ago has no contract in 1C but the one an
+        # earlier attempt of ours may have made under the derived key ("key exists" adopts it).
+        fresh = client_id in self._fresh_clients
+        found = [] if fresh else await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
             row = parse.contract(p, found[0])
@@ -429,7 +449,7 @@ class Pusher:
             body[c.f("settlement")] = p.enum("settlement", "by_order")
         if currency:
             body[c.f("currency")] = currency
-        await self._create_or_adopt(c.entity, key, body, retried=True)
+        await self._create_or_adopt(c.entity, key, body, retried=not fresh)
         await self.writer.run(self.store.set_client_contract, client_id, key)
         # Mirrored at once: the idle cycle watches orders under by-order contracts through the
         # settlement register, and must not wait for the next reference pull to know this one.
@@ -442,15 +462,28 @@ class Pusher:
         with self.store.transaction() as cur:
             self.store.remember_contract(cur, row)
 
-    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False) -> dict[str, Any]:
-        """The order (or its linked invoice document) as 1C JSON, from the stored invoice."""
+    def invoice_data(self, invoice_id: str) -> InvoiceData:
+        """What the order and its invoice document are built from, read once for both."""
         rec = self.store.get_invoice(invoice_id)
         if rec is None:
             raise Refused("the invoice no longer exists in the CRM")
+        lines = self.store.invoice_lines_effective(invoice_id)
+        units = self.store.product_units(r[1] for r in lines)
+        return InvoiceData(
+            rec, lines, units, self.store.unit_factors(units.values()),
+            self.store.currency_id(self.p["currency"].options.get("national_code", "643")),
+            self.store.invoice_custom(invoice_id))
+
+    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
+                   data: InvoiceData | None = None) -> dict[str, Any]:
+        """The order (or its linked invoice document) as 1C JSON, from the stored invoice
+        (``data``: as `invoice_data` read it, when the caller already has it)."""
+        data = data or self.invoice_data(invoice_id)
+        rec = data.rec
         p = self.p
         c = p["bill" if bill else "order"]
         inv = rec.invoice
-        currency = self.store.currency_id(p["currency"].options.get("national_code", "643"))
+        currency = data.currency
         body: dict[str, Any] = {}
 
         def put(crm: str, value: Any) -> None:
@@ -479,13 +512,13 @@ class Pusher:
         put("comment", inv.comment)
         if bill:
             put("order", invoice_id)
-        custom = self.store.invoice_custom(invoice_id)
+        custom = data.custom
         for cf in p.custom("invoice"):
             if cf.pushes and cf.name in custom and not bill:
                 body[cf.onec] = custom[cf.name]
         if c.lines:
-            rows = self.store.invoice_lines_effective(invoice_id)
-            units = self.store.product_units(r[1] for r in rows)
+            rows = data.lines
+            units = data.units
             out = []
             for line_no, product, qty, price, disc, amount, rate, vat in rows:
                 row: dict[str, Any] = {}
@@ -503,7 +536,7 @@ class Pusher:
                 lput("line_number", str(line_no))
                 lput("product", product)
                 lput("unit", unit)
-                lput("factor", _json_number(self.store.unit_factor(unit)))
+                lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
                 lput("quantity", _json_number(qty))
                 lput("price", _json_number(price))
                 lput("amount", _json_number(amount))
@@ -521,9 +554,8 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        rec = self.store.get_invoice(iid)
-        if rec is None:
-            raise Refused("the invoice no longer exists in the CRM")
+        data = self.invoice_data(iid)
+        rec = data.rec
         client_id = rec.invoice.client_id
         if not client_id:
             raise Refused("the invoice has no client")
@@ -550,7 +582,7 @@ class Pusher:
             step = "contract"
         if step == "contract":
             assert contract_id is not None
-            body = self.order_body(iid, contract_id, org_id)
+            body = self.order_body(iid, contract_id, org_id, data=data)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
             if adopted and not obj.get(order_c.f("posted")):
                 obj = await self.client.update(order_c.entity, iid, body,
@@ -570,7 +602,7 @@ class Pusher:
             if bill_c.present:
                 contract_id, _, bill_id = self.store.invoice_refs(iid)
                 bill_id = bill_id or derived_key("bill", iid)
-                body = self.order_body(iid, contract_id or "", org_id, bill=True)
+                body = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
                 if item.action == "update":
                     updated = await self._patch_current(bill_c, bill_id, body)
                     if updated is None:

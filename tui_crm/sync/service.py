@@ -110,7 +110,7 @@ class SyncService:
         self.last_cycle_requests: int | None = None
         self.writer = StoreWriter(store)
         self.jobs = Jobs(client, store, self.profile, self.writer, self.clock, shrink_limit=shrink_limit)
-        self.pusher = Pusher(client, store, self.profile, self.writer, clock=self.clock, rng=rng,
+        self.pusher = Pusher(client, store, self.profile, self.writer.grouped(), clock=self.clock, rng=rng,
                              concurrency=push_concurrency)
         self.cycle = PullCycle(client, store, self.profile, self.writer, self.jobs, self.clock, self._emit,
                                mirror_max_age=mirror_max_age, shrink_limit=shrink_limit)
