@@ -66,6 +66,9 @@ MAX_SERVER_ERROR_ATTEMPTS = 6
 # (`sync.push_concurrency`).
 PUSH_CONCURRENCY = 4
 MAX_PUSH_CONCURRENCY = 32
+# How long a counterparty the CRM has just created is taken to have no contract in 1C but ours
+# (its first invoice then skips the contract look-ups); 1C users rarely add one that fast.
+FRESH_CLIENT = timedelta(minutes=10)
 
 
 def derived_key(kind: str, *parts: str) -> str:
@@ -148,7 +151,7 @@ class Pusher:
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
         self._kinds_lock = asyncio.Lock()   # lanes share one read of the contact kinds
-        self._fresh_clients: set[str] = set()  # counterparties created by the current run
+        self._fresh_clients: dict[str, datetime] = {}  # counterparties this process created, when
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -159,7 +162,7 @@ class Pusher:
         before = self.client.stats.requests
         if not self.p.push:
             return result
-        self._fresh_clients.clear()
+        self._forget_old_fresh_clients()
         items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
         lanes = self._lanes(items)
         stop = _Stop()
@@ -172,6 +175,12 @@ class Pusher:
                                   self.clock() + timedelta(seconds=backoff(stop.attempts, self.rng)))
         result.requests = self.client.stats.requests - before
         return result
+
+    def _forget_old_fresh_clients(self) -> None:
+        """Counterparties created more than `FRESH_CLIENT` ago may have got a contract in 1C."""
+        since = self.clock() - FRESH_CLIENT
+        for cid in [c for c, at in self._fresh_clients.items() if at < since]:
+            del self._fresh_clients[cid]
 
     def _lanes(self, items: list[OutboxItem]) -> list[list[OutboxItem]]:
         """Claimed items grouped by client, in claim order within a lane (clients first)."""
@@ -307,7 +316,7 @@ class Pusher:
             if item.action == "create":
                 obj, adopted = await self._create_or_adopt(c.entity, cid, body, retried=retried)
                 if not adopted:
-                    self._fresh_clients.add(cid)
+                    self._fresh_clients[cid] = self.clock()
                 if adopted:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
                     obj = await self.client.update(c.entity, cid, body) or obj
@@ -427,7 +436,7 @@ class Pusher:
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
-        # A counterparty this push created moments ago has no contract in 1C but the one an
+        # A counterparty this process created minutes ago has no contract in 1C but the one an
         # earlier attempt of ours may have made under the derived key ("key exists" adopts it).
         fresh = client_id in self._fresh_clients
         found = [] if fresh else await self.client.get_all(queries.contracts_of(p, client_id, org_id))
