@@ -25,6 +25,11 @@ from .state import SandboxState
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit TCP_NODELAY from the listening socket (Linux). Without it the
+    # answer's body, which uvicorn writes after its headers, waits for the client's delayed ACK:
+    # every request took 40 ms more over loopback, which a web server in front of 1C (Apache,
+    # IIS) does not cost.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(128)
     sock.set_inheritable(True)

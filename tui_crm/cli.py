@@ -477,7 +477,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     sync = settings.sync
     print(f"sync        : pull every {sync.pull_seconds:g} s; live rows every {sync.live_seconds:g} s; "
           f"a pull cycle stopped after {sync.cycle_deadline:g} s; a catalogue may shrink by "
-          f"{sync.max_shrink_percent:g} % per pull")
+          f"{sync.max_shrink_percent:g} % per pull; at most {sync.push_concurrency} push requests in flight")
     print(f"requests    : timeout {acc.timeout:g} s; pages of {acc.page_size} rows, at most "
           f"{acc.max_pages} per collection; TLS certificates {'verified' if acc.verify_tls else 'NOT verified'}")
     print(f"interface   : language {settings.ui.resolved_language()}, theme {settings.ui.theme}")

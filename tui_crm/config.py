@@ -96,6 +96,7 @@ class SyncSettings:
     live_seconds: float = 3.0
     cycle_deadline: float = 600.0       # seconds one pull cycle may take before it is stopped
     max_shrink_percent: float = 50.0    # share of a catalogue one pull may drop (else refused)
+    push_concurrency: int = 4           # requests a push keeps in flight at once (1C sessions it holds)
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "accounting": ("url", "username", "password_env", "password_file", "profile", "verify_tls", "timeout",
                    "page_size", "max_pages", "heavy_timeout", "max_page_mb", "server_timezone"),
-    "sync": ("pull_seconds", "live_seconds", "cycle_deadline", "max_shrink_percent"),
+    "sync": ("pull_seconds", "live_seconds", "cycle_deadline", "max_shrink_percent", "push_concurrency"),
     "ui": ("language", "theme"),
     "store": ("path",),
 }
@@ -208,6 +209,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "sync.live_seconds": (0.5, 3_600.0),
     "sync.cycle_deadline": (10.0, 86_400.0),
     "sync.max_shrink_percent": (1.0, 100.0),
+    "sync.push_concurrency": (1, 32),   # sync.push.MAX_PUSH_CONCURRENCY
 }
 
 
@@ -325,6 +327,7 @@ def load(path: Path | None = None) -> Settings:
         live_seconds=_typed(sync_d, "live_seconds", float, "sync", sdef.live_seconds, path),
         cycle_deadline=_typed(sync_d, "cycle_deadline", float, "sync", sdef.cycle_deadline, path),
         max_shrink_percent=_typed(sync_d, "max_shrink_percent", float, "sync", sdef.max_shrink_percent, path),
+        push_concurrency=_typed(sync_d, "push_concurrency", int, "sync", sdef.push_concurrency, path),
     )
 
     udef = UiSettings()

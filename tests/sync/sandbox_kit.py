@@ -108,11 +108,11 @@ class Rig:
 
 def make_rig(products: int = 40, warehouses: int = 2, *, timeout: float = 5.0, store: Store | None = None,
              state: SandboxState | None = None, seed: int = 1, ignore_if_match: bool = False,
-             **service_kw: Any) -> Rig:
+             transport_class: type[NetLikeTransport] = NetLikeTransport, **service_kw: Any) -> Rig:
     state = state or SandboxState.seeded(products=products, warehouses=warehouses, seed=seed)
     faults = Faults()
     app = create_app(state, faults=faults, ignore_if_match=ignore_if_match)
-    transport = NetLikeTransport(app, timeout)
+    transport = transport_class(app, timeout)
     client = ODataClient(BASE, transport=transport, retries=1, backoff=0.0, timeout=timeout)
     clerk = ODataClient(BASE, transport=httpx.ASGITransport(app=app))
     store = store or Store.open(None, clock=TestClock())

@@ -253,6 +253,17 @@ class AccountingStore:
         row = self.db.cursor().execute("SELECT factor FROM units WHERE id = ?", [unit_id]).fetchone()
         return row[0] if row and row[0] else Decimal(1)
 
+    def unit_factors(self, unit_ids: Iterable[str | None]) -> dict[str, Decimal]:
+        """`unit_factor` of many units in one query (units without a factor: 1)."""
+        ids = [u for u in dict.fromkeys(unit_ids) if u]
+        if not ids:
+            return {}
+        rows = self.db.cursor().execute(
+            "SELECT id, factor FROM units WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+        found = {r[0]: r[1] for r in rows if r[1]}
+        return {u: found.get(u, Decimal(1)) for u in ids}
+
     def product_units(self, product_ids: Iterable[str]) -> dict[str, str | None]:
         ids = list(dict.fromkeys(product_ids))
         if not ids:

@@ -86,6 +86,19 @@ class OutboxStore:
         return OutboxItem(i.id, i.kind, i.object_id, i.action, "sending", i.attempts + 1, i.next_attempt_at,
                           i.step, i.last_error, i.created_at, now)
 
+    def outbox_clients(self, item_ids: list[int]) -> dict[int, str]:
+        """The client each item belongs to (a client item: itself; an invoice: its client), so
+        the push can keep one client's items in order while it sends others' at once."""
+        if not item_ids:
+            return {}
+        rows = self.db.cursor().execute(
+            "SELECT o.id, CASE WHEN o.kind = 'invoice' THEN coalesce(i.client_id, o.object_id) "
+            "ELSE o.object_id END FROM outbox o LEFT JOIN invoices i ON o.kind = 'invoice' AND i.id = o.object_id "
+            "WHERE o.id IN (SELECT unnest(?::BIGINT[]))",
+            [item_ids],
+        ).fetchall()
+        return {int(r[0]): str(r[1]) for r in rows}
+
     def outbox_item(self, item_id: int) -> OutboxItem | None:
         row = self.db.cursor().execute(f"SELECT {_ITEM_COLS} FROM outbox WHERE id = ?", [item_id]).fetchone()
         return OutboxItem(*row) if row else None

@@ -25,6 +25,7 @@ The rules (docs/architecture.md §3, "Push"):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import uuid
@@ -40,7 +41,7 @@ from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import SyncState
 from tui_crm.store import Store
-from tui_crm.store.crm import OutboxItem
+from tui_crm.store.crm import InvoiceRecord, OutboxItem
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs
 from tui_crm.sync.odata import (
@@ -59,7 +60,7 @@ from tui_crm.sync.odata import (
 )
 from tui_crm.sync.profile import Concept, CustomField, Profile
 from tui_crm.sync.runs import describe
-from tui_crm.sync.writer import StoreWriter
+from tui_crm.sync.writer import GroupWriter, StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
 
@@ -71,6 +72,14 @@ BACKOFF_CAP = 300.0
 # A 5xx answer with 1C's generic code -1 may be a passing failure (web server, lock timeout) or a
 # real refusal; it is retried with backoff this many times before the item is marked failed.
 MAX_SERVER_ERROR_ATTEMPTS = 6
+# Clients pushed at once (each holds one request in flight, so one 1C session): a 1C base has a
+# limited number of sessions (licences, the web server's pool), so this is small and a setting
+# (`sync.push_concurrency`).
+PUSH_CONCURRENCY = 4
+MAX_PUSH_CONCURRENCY = 32
+# How long a counterparty the CRM has just created is taken to have no contract in 1C but ours
+# (its first invoice then skips the contract look-ups); 1C users rarely add one that fast.
+FRESH_CLIENT = timedelta(minutes=10)
 
 
 # Recorded as the item's error (the screens word a conflict from the catalog, in both languages).
@@ -135,11 +144,38 @@ def custom_wire(cf: CustomField, stored: Any) -> Any:
     return value if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True)
+class InvoiceData:
+    """One read of a stored invoice for its push: the record, its lines as sent to 1C, their
+    units and unit factors, the national currency and the invoice's custom fields."""
+
+    rec: InvoiceRecord
+    lines: list[tuple[Any, ...]]
+    units: dict[str, str | None]
+    factors: dict[str, Decimal]
+    currency: str | None
+    custom: dict[str, Any]
+
+
+@dataclass
+class _Stop:
+    """Shared by the lanes of one push: why it stopped starting items (accounting unreachable),
+    the attempts of the item that saw it (for the backoff of the rest), and the items started."""
+
+    reason: str | None = None
+    attempts: int = 1
+    started: set[int] = field(default_factory=set)
+
+
 class Pusher:
     """Pushes claimed outbox items; one instance per service."""
 
-    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter, *,
-                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, client: ODataClient, store: Store, profile: Profile, writer: StoreWriter | GroupWriter, *,
+                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None,
+                 concurrency: int = PUSH_CONCURRENCY) -> None:
+        if not 1 <= concurrency <= MAX_PUSH_CONCURRENCY:
+            raise ValueError(f"push concurrency must be from 1 to {MAX_PUSH_CONCURRENCY}, got {concurrency}")
+        self.concurrency = concurrency
         self.client = client
         self.store = store
         self.p = profile
@@ -147,36 +183,71 @@ class Pusher:
         self.clock = clock or store.clock
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
+        self._kinds_lock = asyncio.Lock()   # lanes share one read of the contact kinds
+        self._fresh_clients: dict[str, datetime] = {}  # counterparties this process created, when
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
-        """Push what is due now. Stops at the first sign that accounting is unreachable."""
+        """Push what is due now, up to ``concurrency`` clients at once (one lane per client: a
+        client's items stay in order, so a client still reaches accounting before its
+        invoices). Stops starting items at the first sign that accounting is unreachable."""
         result = PushResult()
         before = self.client.stats.requests
         if not self.p.push:
             return result
+        self._forget_old_fresh_clients()
         items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
-        for n, item in enumerate(items):
-            current = self.store.outbox_item(item.id)
-            if current is None or current.state != "sending":
-                continue  # done inline (a client pushed before its invoice) or discarded meanwhile
-            outcome = await self.push_item(item)
-            if outcome == "done":
-                result.pushed.append((item.kind, item.object_id))
-            elif outcome == "offline":
-                result.offline = self._last_error(item.id) or "accounting is unreachable"
-                rest = [i.id for i in items[n + 1:]]
-                await self.writer.run(self.store.outbox_release, rest,
-                                      self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)))
-                break
-            elif outcome == "deferred":
-                result.deferred += 1
-            elif outcome == "conflict":
-                result.conflicts.append((item.kind, item.object_id))
-            else:
-                result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
+        lanes = self._lanes(items)
+        stop = _Stop()
+        gate = asyncio.Semaphore(self.concurrency)
+        await asyncio.gather(*(self._run_lane(lane, result, stop, gate) for lane in lanes))
+        if stop.reason is not None:
+            result.offline = stop.reason
+            untouched = [i.id for lane in lanes for i in lane if i.id not in stop.started]
+            await self.writer.run(self.store.outbox_release, untouched,
+                                  self.clock() + timedelta(seconds=backoff(stop.attempts, self.rng)))
         result.requests = self.client.stats.requests - before
         return result
+
+    def _forget_old_fresh_clients(self) -> None:
+        """Counterparties created more than `FRESH_CLIENT` ago may have got a contract in 1C."""
+        since = self.clock() - FRESH_CLIENT
+        for cid in [c for c, at in self._fresh_clients.items() if at < since]:
+            del self._fresh_clients[cid]
+
+    def _lanes(self, items: list[OutboxItem]) -> list[list[OutboxItem]]:
+        """Claimed items grouped by client, in claim order within a lane (clients first)."""
+        owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 else {}
+        lanes: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            lanes.setdefault(owner.get(item.id, ""), []).append(item)
+        return list(lanes.values())
+
+    async def _run_lane(self, lane: list[OutboxItem], result: PushResult, stop: _Stop,
+                        gate: asyncio.Semaphore) -> None:
+        """Push one client's items one after another, holding one of the push's slots."""
+        async with gate:
+            for item in lane:
+                if stop.reason is not None:
+                    return
+                stop.started.add(item.id)
+                current = self.store.outbox_item(item.id)
+                if current is None or current.state != "sending":
+                    continue  # done inline (a client pushed before its invoice) or discarded meanwhile
+                outcome = await self.push_item(item)
+                if outcome == "done":
+                    result.pushed.append((item.kind, item.object_id))
+                elif outcome == "offline":
+                    if stop.reason is None:
+                        stop.reason = self._last_error(item.id) or "accounting is unreachable"
+                        stop.attempts = item.attempts
+                    return
+                elif outcome == "deferred":
+                    result.deferred += 1
+                elif outcome == "conflict":
+                    result.conflicts.append((item.kind, item.object_id))
+                else:
+                    result.failed.append((item.kind, item.object_id, self._last_error(item.id)))
 
     def _last_error(self, item_id: int) -> str:
         """The error an item's last attempt recorded ('' if none, or if the item is gone)."""
@@ -358,6 +429,8 @@ class Pusher:
         if step == "":
             if item.action == "create":
                 obj, adopted = await self._create_or_adopt(c.entity, cid, body, retried=retried)
+                if not adopted:
+                    self._fresh_clients[cid] = self.clock()
                 if adopted:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
                     obj = await self.client.update(c.entity, cid, body) or obj
@@ -390,12 +463,13 @@ class Pusher:
         )
 
     async def _kinds(self) -> dict[str, str]:
-        if self._contact_kinds is None:
-            q = queries.contact_kinds(self.p)
-            rows = await self.client.get_all(q) if q is not None else []
-            by_ref = parse.contact_kind_map(self.p, rows)
-            self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
-        return self._contact_kinds
+        async with self._kinds_lock:
+            if self._contact_kinds is None:
+                q = queries.contact_kinds(self.p)
+                rows = await self.client.get_all(q) if q is not None else []
+                by_ref = parse.contact_kind_map(self.p, rows)
+                self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
+            return self._contact_kinds
 
     async def push_contacts(self, client_id: str, *, update: bool) -> None:
         """Phone, e-mail and address as contact-information records (upsert by key)."""
@@ -469,7 +543,10 @@ class Pusher:
             self.store.find_contract, client_id, org_id, kind)
         if known:
             return known
-        found = await self.client.get_all(queries.contracts_of(p, client_id, org_id))
+        # A counterparty this process created minutes ago has no contract in 1C but the one an
+        # earlier attempt of ours may have made under the derived key ("key exists" adopts it).
+        fresh = client_id in self._fresh_clients
+        found = [] if fresh else await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
             row = parse.contract(p, found[0])
@@ -488,7 +565,7 @@ class Pusher:
             body[c.f("settlement")] = p.enum("settlement", "by_order")
         if currency:
             body[c.f("currency")] = currency
-        await self._create_or_adopt(c.entity, key, body, retried=True)
+        await self._create_or_adopt(c.entity, key, body, retried=not fresh)
         await self.writer.run(self.store.set_client_contract, client_id, key)
         # Mirrored at once: the idle cycle watches orders under by-order contracts through the
         # settlement register, and must not wait for the next reference pull to know this one.
@@ -501,15 +578,28 @@ class Pusher:
         with self.store.transaction() as cur:
             self.store.remember_contract(cur, row)
 
-    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False) -> dict[str, Any]:
-        """The order (or its linked invoice document) as 1C JSON, from the stored invoice."""
+    def invoice_data(self, invoice_id: str) -> InvoiceData:
+        """What the order and its invoice document are built from, read once for both."""
         rec = self.store.get_invoice(invoice_id)
         if rec is None:
             raise Refused("the invoice no longer exists in the CRM")
+        lines = self.store.invoice_lines_effective(invoice_id)
+        units = self.store.product_units(r[1] for r in lines)
+        return InvoiceData(
+            rec, lines, units, self.store.unit_factors(units.values()),
+            self.store.currency_id(self.p["currency"].options.get("national_code", "643")),
+            self.store.invoice_custom(invoice_id))
+
+    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
+                   data: InvoiceData | None = None) -> dict[str, Any]:
+        """The order (or its linked invoice document) as 1C JSON, from the stored invoice
+        (``data``: as `invoice_data` read it, when the caller already has it)."""
+        data = data or self.invoice_data(invoice_id)
+        rec = data.rec
         p = self.p
         c = p["bill" if bill else "order"]
         inv = rec.invoice
-        currency = self.store.currency_id(p["currency"].options.get("national_code", "643"))
+        currency = data.currency
         body: dict[str, Any] = {}
 
         def put(crm: str, value: Any) -> None:
@@ -538,13 +628,13 @@ class Pusher:
         put("comment", inv.comment)
         if bill:
             put("order", invoice_id)
-        custom = self.store.invoice_custom(invoice_id)
+        custom = data.custom
         for cf in p.custom("invoice"):
             if cf.pushes and cf.name in custom and not bill:
                 body[cf.onec] = custom_wire(cf, custom[cf.name])
         if c.lines:
-            rows = self.store.invoice_lines_effective(invoice_id)
-            units = self.store.product_units(r[1] for r in rows)
+            rows = data.lines
+            units = data.units
             out = []
             for line_no, product, qty, price, disc, amount, rate, vat in rows:
                 row: dict[str, Any] = {}
@@ -562,7 +652,7 @@ class Pusher:
                 lput("line_number", str(line_no))
                 lput("product", product)
                 lput("unit", unit)
-                lput("factor", _json_number(self.store.unit_factor(unit)))
+                lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
                 lput("quantity", _json_number(qty))
                 lput("price", _json_number(price))
                 lput("amount", _json_number(amount))
@@ -580,9 +670,8 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        rec = self.store.get_invoice(iid)
-        if rec is None:
-            raise Refused("the invoice no longer exists in the CRM")
+        data = self.invoice_data(iid)
+        rec = data.rec
         client_id = rec.invoice.client_id
         if not client_id:
             raise Refused("the invoice has no client")
@@ -609,7 +698,7 @@ class Pusher:
             step = "contract"
         if step == "contract":
             assert contract_id is not None
-            body = self.order_body(iid, contract_id, org_id)
+            body = self.order_body(iid, contract_id, org_id, data=data)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
             if adopted and not obj.get(order_c.f("posted")):
                 obj = await self.client.update(order_c.entity, iid, body,
@@ -629,7 +718,7 @@ class Pusher:
             if bill_c.present:
                 contract_id, _, bill_id = self.store.invoice_refs(iid)
                 bill_id = bill_id or derived_key("bill", iid)
-                body = self.order_body(iid, contract_id or "", org_id, bill=True)
+                body = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
                 if item.action == "update":
                     updated = await self._patch_current(bill_c, bill_id, body)
                     if updated is None:
@@ -716,4 +805,5 @@ class Pusher:
         await self._step(item, "order")
 
 
-__all__ = ["CONFLICT_MESSAGE", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["CONFLICT_MESSAGE", "MAX_PUSH_CONCURRENCY", "PUSH_CONCURRENCY", "Deferred", "KeysIgnored", "PushResult",
+           "Pusher", "Refused", "backoff", "derived_key"]

@@ -51,7 +51,7 @@ from tui_crm.sync.live import LiveJob, LiveStats, is_connectivity
 from tui_crm.sync.odata import ODataClient, set_server_timezone
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.pull import Progress, PullResult
-from tui_crm.sync.push import Pusher, PushResult
+from tui_crm.sync.push import PUSH_CONCURRENCY, Pusher, PushResult
 from tui_crm.sync.runs import RunRecord, describe, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
@@ -101,6 +101,7 @@ class SyncService:
         mirror_max_age: timedelta = MIRROR_MAX_AGE,
         cycle_deadline: timedelta = CYCLE_DEADLINE,
         shrink_limit: float = MAX_SHRINK_PERCENT,
+        push_concurrency: int = PUSH_CONCURRENCY,
     ) -> None:
         if not cycle_deadline.total_seconds() > 0:
             raise ValueError("cycle_deadline must be positive")
@@ -115,7 +116,8 @@ class SyncService:
         self.last_cycle_requests: int | None = None
         self.writer = StoreWriter(store)
         self.jobs = Jobs(client, store, self.profile, self.writer, self.clock, shrink_limit=shrink_limit)
-        self.pusher = Pusher(client, store, self.profile, self.writer, clock=self.clock, rng=rng)
+        self.pusher = Pusher(client, store, self.profile, self.writer.grouped(), clock=self.clock, rng=rng,
+                             concurrency=push_concurrency)
         self.cycle = PullCycle(client, store, self.profile, self.writer, self.jobs, self.clock, self._emit,
                                mirror_max_age=mirror_max_age, shrink_limit=shrink_limit)
         self.live_job = LiveJob(client, store, self.profile, self.writer, self.jobs, self.clock, self._emit,
@@ -131,11 +133,13 @@ class SyncService:
                       transport: httpx.AsyncBaseTransport | None = None, sync: SyncSettings | None = None,
                       **kw: Any) -> SyncService:
         """Service for configured accounting: client, and the profile named by accounting.profile;
-        ``sync`` gives the cycle deadline and the shrink limit (`sync.*` in the config)."""
+        ``sync`` gives the cycle deadline, the shrink limit and the push concurrency (`sync.*` in
+        the config)."""
         profile = load_profile(acc.profile, base_dir=base_dir)
         if sync is not None:
             kw.setdefault("cycle_deadline", timedelta(seconds=sync.cycle_deadline))
             kw.setdefault("shrink_limit", sync.max_shrink_percent)
+            kw.setdefault("push_concurrency", sync.push_concurrency)
         return cls(store, client_from_settings(acc, transport), profile=profile, **kw)
 
     @property

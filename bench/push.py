@@ -1,0 +1,294 @@
+"""Push benchmark: 1000 queued invoices × 10 lines, half for clients accounting already has and
+half each with a new client, pushed to the sandbox over loopback.
+
+The sandbox runs as a separate process (`tui-crm sandbox serve`), so it does not share the GIL
+with the CRM. Measured in the same run:
+
+* **push** — `SyncService.push_now()` until the outbox is empty: invoices/s, requests per invoice
+  and per new client (the CRM's own request counter), with `sync.push_concurrency` = each value of
+  ``--concurrency``;
+* **push with 5 % 5xx** — the same on a fresh batch while the sandbox answers 5 % of requests with
+  500/-1 (its faults admin endpoint). Backoff waits are skipped: the store's clock jumps to the
+  next due item when nothing is due, so the figure is the work, not the waiting;
+* **baseline** — every write request the fault-free push sent (recorded), replayed with a bare
+  `httpx.AsyncClient` into a second sandbox process started from the same seed: the same bodies,
+  the same concurrency (one lane per client, so a client's requests stay in order), no CRM work.
+
+Usage: python bench/push.py [--invoices 1000] [--lines 10] [--concurrency 1 4] [--error-rate 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tui_crm.domain.invoice import Invoice, InvoiceLine
+from tui_crm.domain.models import Client
+from tui_crm.domain.validation import ClientKind
+from tui_crm.domain.vat import VatRate
+from tui_crm.store import Store
+from tui_crm.store.db import utcnow
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.service import SyncService
+
+WRITES = ("POST", "PATCH", "DELETE")
+
+
+class SimClock:
+    """Wall-clock UTC plus an offset the bench moves forward to skip backoff waits."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+CLIENT_ENTITIES = ("Catalog_Контрагенты", "InformationRegister_КонтактнаяИнформация",
+                   "Catalog_ВидыКонтактнойИнформации")
+
+
+def kind_of(path: str) -> str:
+    """Whether a request served a client (counterparty, contact records) or an invoice."""
+    return "client" if any(e in path for e in CLIENT_ENTITIES) else "invoice"
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Counts requests and keeps the write requests (method, path, body) for the baseline."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.writes: list[tuple[str, str, bytes]] = []
+        self.record = False
+        self.keep_writes = False
+        self.counts: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.record:
+            path = request.url.raw_path.decode("ascii")
+            self.counts[kind_of(unquote(path))] += 1
+            if self.keep_writes and request.method in WRITES:
+                self.writes.append((request.method, path, request.content))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def start_sandbox(folder: Path, name: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui_crm.cli", "sandbox", "serve", "--data", str(folder / f"{name}.sqlite"),
+         "--products", "200", "--warehouses", "3", "--seed", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.stdout is not None
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("sandbox did not start: " + (proc.stderr.read() if proc.stderr else ""))
+        m = re.search(r"(https?://\S+/odata/standard\.odata/)", line)
+        if m:
+            return proc, m.group(1)
+
+
+def admin_url(odata_url: str) -> str:
+    return odata_url.split("/odata/standard.odata/")[0] + "/__admin__/faults"
+
+
+def queue_batch(store: Store, n: int, lines: int, existing: list[str], tag: str) -> tuple[int, int]:
+    """Queue n invoices: even ones for an existing counterparty, odd ones each with a new client.
+    Returns (invoices, new clients)."""
+    wh = store.warehouses()[0].id
+    pt = store.price_types()[0].id
+    rows = [r for r in store.picker_search(wh, pt, "", limit=50) if r.price is not None][:lines]
+    assert len(rows) == lines, "the sandbox has too few priced products"
+    new = 0
+    for i in range(n):
+        if i % 2 == 0:
+            client_id = existing[(i // 2) % len(existing)]
+        else:
+            new += 1
+            name = f"ООО «Бенч {tag}-{i}»"
+            client = Client(id=str(uuid.uuid4()), kind=ClientKind.LEGAL_ENTITY, name=name, full_name=name,
+                            inn="7707083893", kpp="773601001", phones=(f"+7 912 {i % 1000:03d}-00-00",),
+                            email=f"b{i}@bench.ru", address=f"Москва, ул. Ленина, {i}")
+            store.save_client(client, queue=True)
+            client_id = client.id
+        inv = Invoice(
+            lines=tuple(InvoiceLine(r.product_id, r.code, r.name, r.unit, Decimal(1 + (i + k) % 5), r.price,
+                                    Decimal("5") if k % 3 == 0 else Decimal(0), VatRate(r.vat_rate or "НДС20"))
+                        for k, r in enumerate(rows)),
+            client_id=client_id, warehouse_id=wh, price_type_id=pt, comment=f"bench {tag} {i}",
+        )
+        store.save_invoice(str(uuid.uuid4()), inv, date=datetime(2026, 11, 30, 10, 0), queue=True)
+    return n, new
+
+
+async def drain(service: SyncService, clock: SimClock) -> tuple[float, int, int]:
+    """Push until the outbox is empty; returns (seconds, requests, failed items)."""
+    store = service.store
+    before = service.client.stats.requests
+    failed = 0
+    started = time.perf_counter()
+    while True:
+        result = await service.push_now()
+        assert result is not None
+        failed += len(result.failed)
+        if result.failed:
+            for item in store.outbox_failed_items():
+                print(f"  failed: {item.kind} {item.object_id}: {item.last_error}", flush=True)
+                await service.retry(item.id)
+        items = store.outbox_items(("pending", "sending"))
+        if not items:
+            break
+        if not result.attempted:
+            due = min(i.next_attempt_at for i in items)
+            clock.offset += max(timedelta(0), due - clock()) + timedelta(milliseconds=1)
+    return time.perf_counter() - started, service.client.stats.requests - before, failed
+
+
+async def set_faults(http: httpx.AsyncClient, url: str, **faults: Any) -> None:
+    r = await http.post(admin_url(url), json={"reset": True, **faults})
+    r.raise_for_status()
+
+
+def lane_of(path: str, body: bytes) -> str:
+    """The client a recorded write belongs to (its requests must stay in order)."""
+    data = json.loads(body) if body else {}
+    for key in ("Объект", "Контрагент_Key", "Owner_Key", "Контрагент"):
+        if key in data:
+            return str(data[key])
+    if "Catalog_Контрагенты" in path:
+        return str(data.get("Ref_Key", path))
+    return path
+
+
+async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: int) -> tuple[float, int]:
+    """Replay the recorded writes bare: one lane per client, `concurrency` lanes at a time."""
+    lanes: dict[str, list[tuple[str, str, bytes]]] = defaultdict(list)
+    for w in writes:
+        lanes[lane_of(w[1], w[2])].append(w)
+    origin = httpx.URL(url).copy_with(path="/", query=None)
+    errors = 0
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=str(origin), timeout=60,
+                                 headers={"Accept": "application/json"}) as http:
+        async def run(lane: list[tuple[str, str, bytes]]) -> None:
+            nonlocal errors
+            async with sem:
+                for method, path, body in lane:
+                    r = await http.request(method, path, content=body or None,
+                                           headers={"Content-Type": "application/json; charset=utf-8"})
+                    errors += r.status_code >= 400
+        started = time.perf_counter()
+        await asyncio.gather(*(run(lane) for lane in lanes.values()))
+        return time.perf_counter() - started, errors
+
+
+async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
+    proc, url = start_sandbox(folder, f"crm-{concurrency}")
+    base_proc, base_url = start_sandbox(folder, f"bare-{concurrency}")
+    out: dict[str, Any] = {"concurrency": concurrency}
+    try:
+        clock = SimClock()
+        store = Store.open(folder / f"crm-{concurrency}.duckdb", clock=clock)
+        rec = Recorder()
+        client = ODataClient(url, transport=rec, timeout=60)
+        service = SyncService(store, client, **push_kw(concurrency))
+        assert await service.pull_now(full=True) is not None, service.last_error
+        existing = sorted(store.counterparty_ids())
+        n, new = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}a")
+        rec.record = rec.keep_writes = True
+        prof = None
+        if args.profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+        seconds, requests, failed = await drain(service, clock)
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(args.profile)
+        rec.keep_writes = False
+        out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts))
+        rec.counts.clear()
+        print(f"[c={concurrency}] push: {n} invoices ({new} new clients) in {seconds:.2f} s = "
+              f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed", flush=True)
+        writes = list(rec.writes)
+
+        async with httpx.AsyncClient(timeout=10) as http:
+            await set_faults(http, url, error_rate=args.error_rate, seed=7)
+            n2, _ = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
+            s2, r2, f2 = await drain(service, clock)
+            await set_faults(http, url)
+        out.update(f_seconds=s2, f_requests=r2, f_failed=f2, f_counts=dict(rec.counts))
+        print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
+              f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
+
+        b_seconds, b_errors = await baseline(base_url, writes, concurrency)
+        out.update(b_seconds=b_seconds, b_requests=len(writes), b_errors=b_errors)
+        print(f"[c={concurrency}] baseline: the same {len(writes)} writes bare in {b_seconds:.2f} s = "
+              f"{n / b_seconds:.1f} invoices/s ({b_errors} error answers)", flush=True)
+        await service.aclose()
+        store.close()
+    finally:
+        for p in (proc, base_proc):
+            p.terminate()
+            p.wait(10)
+    return out
+
+
+def push_kw(concurrency: int) -> dict[str, Any]:
+    """SyncService keywords for a push concurrency (none before the setting existed)."""
+    import inspect
+
+    if "push_concurrency" in inspect.signature(SyncService.__init__).parameters:
+        return {"push_concurrency": concurrency}
+    if concurrency != 1:
+        raise SystemExit("this build has no push concurrency setting")
+    return {}
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--invoices", type=int, default=1000)
+    ap.add_argument("--lines", type=int, default=10)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--error-rate", type=float, default=0.05)
+    ap.add_argument("--profile", default=None, help="write a cProfile of the fault-free push here")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-push-"))
+    rows = [await one_config(folder, c, args) for c in args.concurrency]
+    print()
+    print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address)")
+    print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'inv/s 5xx':>10} "
+          f"{'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9}")
+    for r in rows:
+        c, f = r["counts"], r["f_counts"]
+        print(f"{r['concurrency']:>11} {r['n'] / r['seconds']:>7.1f} {c.get('invoice', 0) / r['n']:>8.2f} "
+              f"{c.get('client', 0) / r['new']:>15.2f} {r['n'] / r['f_seconds']:>10.1f} "
+              f"{f.get('invoice', 0) / r['n']:>12.2f} {f.get('client', 0) / r['new']:>15.2f} "
+              f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}×")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
