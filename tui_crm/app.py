@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -49,6 +50,7 @@ from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.sync.scheduler import create_scheduler
 from tui_crm.sync.service import SyncService
+from tui_crm.widgets.columns import FitTable
 from tui_crm.widgets.confirm import Choice, ConfirmModal
 
 log = logging.getLogger("tui_crm.app")
@@ -108,7 +110,14 @@ def relabel(screen: Screen[object]) -> None:
     for field in screen.query(Input):
         if isinstance(field.placeholder, Translated):
             field.placeholder = tr(field.placeholder.i18n_key)
+    for fit in screen.query(FitTable):
+        # A FitTable re-adds its columns from its spec whenever the layout changes: the spec is
+        # what must change, by each label's own key (a reverse look-up of "Client" is ambiguous).
+        fit.set_columns([replace(col, label=tr(col.label.i18n_key)) if isinstance(col.label, Translated) else col
+                         for col in fit.spec])
     for table in screen.query(DataTable):
+        if isinstance(table, FitTable):
+            continue
         for column in table.ordered_columns:
             key = key_for(column.label.plain)
             if key is not None:

@@ -49,6 +49,6 @@ def test_client() -> None:
 
 
 def test_sync_state() -> None:
-    assert [s.value for s in SyncState] == ["local_only", "queued", "in_accounting", "failed"]
+    assert [s.value for s in SyncState] == ["local_only", "queued", "in_accounting", "failed", "conflict"]
     assert SyncState("queued") is SyncState.QUEUED
     assert SyncState.IN_ACCOUNTING.label == "In accounting"
