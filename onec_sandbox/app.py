@@ -1,4 +1,7 @@
-"""The OData endpoint: a Starlette app that answers like a КА 1.1 base's standard.odata.
+"""The OData endpoint: a Starlette app that answers like a 1C base's standard.odata.
+
+The platform's part, shared by every configuration: what the base holds (entity sets, posting
+rules) comes from the state's `Configuration` (`onec_sandbox.configs`).
 
 Why one catch-all route with a hand-written URL parser: 1C's resource paths are not REST
 paths (`Catalog_X(guid'…')/Post`, `…/Balance(Period=datetime'…',Condition='A eq guid'…'')`
@@ -28,7 +31,6 @@ from .posting import PostError, post_document, unpost_document
 from .schema import (
     EMPTY_DATE,
     EMPTY_REF,
-    ENTITIES,
     TYPE_PREFIX,
     UNDEFINED_TYPE,
     EntityDef,
@@ -191,6 +193,8 @@ class ODataApp:
         self.state = state
         self.base = base
         self.strict_properties = strict_properties
+        #: the configuration's entity sets and virtual tables (see `onec_sandbox.configs`)
+        self.entities = state.config.schema.entities
 
     # entry point ------------------------------------------------------------------------------
 
@@ -240,7 +244,7 @@ class ODataApp:
             if request.method != "GET":
                 raise ODataError(405, "19", "Метод не поддерживается")
             return json_response({"odata.metadata": self.metadata_url(request),
-                                  "value": [{"name": n, "url": n} for n, e in ENTITIES.items()
+                                  "value": [{"name": n, "url": n} for n, e in self.entities.items()
                                             if e.kind in ("catalog", "document", "tabular",
                                                           "inforeg")]})
         if segs[0][0] == "$metadata":
@@ -250,7 +254,7 @@ class ODataApp:
                              "$format=json или Accept: application/json")
         self.nometa = nometa
         name, args = segs[0]
-        ent = ENTITIES.get(name)
+        ent = self.entities.get(name)
         meta = self.metadata_url(request)
         m = request.method
         # virtual tables ------------------------------------------------------------------------
@@ -258,7 +262,7 @@ class ODataApp:
             if len(segs) < 2:
                 raise ODataError(400, "6", f"Сущность '{name}' не найдена")
             fname, fargs = segs[1]
-            vt = ENTITIES.get(f"{name}/{fname}")
+            vt = self.entities.get(f"{name}/{fname}")
             if vt is None:
                 raise ODataError(400, "6", f"Не найдена функция '{fname}' сущности '{name}'")
             if m != "GET":
@@ -359,7 +363,7 @@ class ODataApp:
             return st.get(target, ref) if target in st.objects else None
 
         def schema_of(target: str):
-            e = ENTITIES.get(target)
+            e = self.entities.get(target)
             return e.fields if e else None
         return X.Scope(ent.fields, ent.table_parts, resolver, schema_of)
 
@@ -375,7 +379,7 @@ class ODataApp:
                 return [r for d in st.objects[parent].values() for r in d.get(tp) or ()]
             return (ent.name, st.version(parent)), rows
         if ent.kind == "inforeg":
-            return (ent.name, st.version(ent.name)), lambda: list(st.contacts.values())
+            return (ent.name, st.version("contacts")), lambda: list(st.contacts.values())
         params = vt_params or {}
         unknown = set(params) - {"Period", "Condition", "Dimensions"}
         if unknown:
@@ -546,11 +550,11 @@ class ODataApp:
                     v = rec.get(nav)
                     tname = t.removeprefix(TYPE_PREFIX)
                     obj = self.state.get(tname, v) if tname in self.state.objects else None
-                    out[nav + "_Expanded"] = (self.render(ENTITIES[tname], obj, None, None)
+                    out[nav + "_Expanded"] = (self.render(self.entities[tname], obj, None, None)
                                               if obj else None)
                     continue
                 obj = self.state.get(target, rec.get(nav + "_Key"))
-                out[nav] = self.render(ENTITIES[target], obj, None, None) if obj else None
+                out[nav] = self.render(self.entities[target], obj, None, None) if obj else None
         return out
 
     def entity_response(self, ent: EntityDef, rec: dict, meta: str, select_text: str | None,
@@ -854,7 +858,7 @@ class ODataApp:
                  'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
                  'm:DataServiceVersion="3.0"><Schema Namespace="StandardODATA" '
                  'xmlns="http://schemas.microsoft.com/ado/2009/11/edm">']
-        for n, e in ENTITIES.items():
+        for n, e in self.entities.items():
             if "/" in n:
                 continue
             lines.append(f'<EntityType Name="{n}"><Key><PropertyRef Name="Ref_Key"/></Key>')
@@ -862,7 +866,7 @@ class ODataApp:
                 lines.append(f'<Property Name="{f}" Type="{edm[ft.kind]}" Nullable="true"/>')
             lines.append("</EntityType>")
         lines.append('<EntityContainer Name="StandardODATA" m:IsDefaultEntityContainer="true">')
-        for n in ENTITIES:
+        for n in self.entities:
             if "/" not in n:
                 lines.append(f'<EntitySet Name="{n}" EntityType="StandardODATA.{n}"/>')
         lines.append("</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")
@@ -871,7 +875,7 @@ class ODataApp:
 
 def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> None:
     """After a failed re-post on PATCH, put the old movements back."""
-    ent = ENTITIES[set_name]
+    ent = st.config.schema.entities[set_name]
     from .state import decode_record
     rec = decode_record(ent, old)
     try:
