@@ -702,6 +702,7 @@ class ODataApp:
         self.apply_body(ent, rec, body)
         self.validate_and_fill(ent, rec)
         st.put(ent.name, rec)
+        self.after_write(ent, rec)
         # headers are latin-1: the Cyrillic entity name goes percent-encoded
         loc = quote(f"{meta.rsplit('/$metadata', 1)[0]}/{ent.name}(guid'{ref}')",
                     safe=":/?=&'()$,")
@@ -757,8 +758,15 @@ class ODataApp:
                     post_document_safe_restore(st, ent.name, old)
                     raise ODataError(500, "-1", str(e)) from None
         st.put(ent.name, new)
+        self.after_write(ent, new)
         del old
         return self.entity_response(ent, new, meta, None)
+
+    def after_write(self, ent: EntityDef, rec: dict) -> None:
+        """The configuration's own write handlers (see `Configuration.writers`)."""
+        hook = self.state.config.writers.get(ent.name)
+        if hook is not None:
+            hook(self.state, rec)
 
     def post_action(self, ent: EntityDef, rec: dict, action: str, query: dict[str, str]) -> Response:
         st = self.state

@@ -21,6 +21,8 @@ A configuration module defines one `Configuration` (module constant `CONFIGURATI
   open); shared generators live in `onec_sandbox.seed`;
 - `clerk` (`ClerkOps`): the accountant's commands (`orders`, `post`/`unpost`, `pay`, `ship`,
   `price`, `receive`), which talk to a running sandbox over OData only (`clerk.OData`);
+- `writers` (optional): set name → `Writer(st, rec)`, what 1C's write handlers do beyond
+  storing the object (called after every POST/PATCH of that set);
 - `marker`: an entity set only this configuration has; `detect()` uses it to tell which
   configuration a running sandbox (or a real base's service document) speaks.
 
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -51,6 +53,10 @@ DEFAULT = "ka1"
 
 class Poster(Protocol):
     def __call__(self, st: SandboxState, rec: dict, ref: str) -> None: ...
+
+
+class Writer(Protocol):
+    def __call__(self, st: SandboxState, rec: dict) -> None: ...
 
 
 class Seeder(Protocol):
@@ -86,6 +92,10 @@ class Configuration:
     marker: str
     #: the contact-information register served as kind "inforeg", if the configuration has one
     contact_register: str | None = None
+    #: document or catalog set → what 1C's own write handlers do after the object is written
+    #: (e.g. УТ 11 creates the order's element of ОбъектыРасчетов); same signature as a poster
+    #: without the ref
+    writers: Mapping[str, Writer] = field(default_factory=dict)
 
 
 class UnknownConfiguration(ValueError):
@@ -97,12 +107,15 @@ def configuration(name: str) -> Configuration:
     if name == "ka1":
         from .ka1 import CONFIGURATION as KA1
         return KA1
+    if name == "ut11":
+        from .ut11 import CONFIGURATION as UT11
+        return UT11
     raise UnknownConfiguration(
         f"configuration {name!r} is not available: the sandbox speaks {', '.join(_BUILT)}")
 
 
 #: The names with a module in this build (keep in step with the branches above).
-_BUILT = ("ka1",)
+_BUILT = ("ka1", "ut11")
 
 
 def available() -> list[str]:
