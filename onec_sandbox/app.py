@@ -41,17 +41,6 @@ from .state import SandboxState, money, now_str
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
-#: Enum members the sandbox checks on write (others are accepted as given).
-ENUMS: dict[str, set[str]] = {
-    "СтавкаНДС": {"НДС20", "НДС20_120", "НДС10", "НДС10_110", "НДС0", "БезНДС", "НДС18",
-                  "НДС18_118", "НДС5", "НДС5_105", "НДС7", "НДС7_107", "НДС22", "НДС22_122"},
-    "ЮрФизЛицо": {"ЮрЛицо", "ФизЛицо"},
-    "ВидДоговора": {"СПоставщиком", "СПокупателем", "СКомитентом", "СКомиссионером", "Прочее"},
-    "ВедениеВзаиморасчетов": {"ПоДоговоруВЦелом", "ПоЗаказам", "ПоСчетам"},
-    "Тип": {"Адрес", "Телефон", "АдресЭлектроннойПочты", "ВебСтраница", "Другое"},
-}
-
-
 class ODataError(Exception):
     """An answer in 1C's error format: HTTP status + 1C code + Russian message."""
 
@@ -584,7 +573,7 @@ class ODataApp:
             if k == "e":
                 if not isinstance(v, str):
                     raise ValueError
-                allowed = ENUMS.get(name)
+                allowed = self.state.config.enums.get(name)
                 if v and allowed is not None and v not in allowed:
                     raise ValueError
                 return v

@@ -96,6 +96,9 @@ class Configuration:
     #: (e.g. УТ 11 creates the order's element of ОбъектыРасчетов); same signature as a poster
     #: without the ref
     writers: Mapping[str, Writer] = field(default_factory=dict)
+    #: enum-typed property name → the members a write may carry (others are refused, code 4);
+    #: properties not listed accept any member
+    enums: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class UnknownConfiguration(ValueError):
