@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +52,18 @@ def clerk(sandbox: RunningSandbox, *argv: str) -> int:
     parser = argparse.ArgumentParser()
     sandbox_cli.add_arguments(parser)
     return sandbox_cli.run(parser.parse_args([argv[0], "--url", sandbox.base_url, *argv[1:]]))
+
+
+def status_json(sandbox: RunningSandbox, folder: Path, number: str) -> dict:
+    """`tui-crm status NUMBER --json` as the operator would run it in another shell."""
+    settings = folder / "config.toml"
+    settings.write_text(f'[accounting]\nprofile = "{sandbox.state.config.name}"\n', encoding="utf-8")
+    env = {**os.environ, "TUI_CRM_CONFIG": str(settings), "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-m", "tui_crm.cli", "status", number, "--json", "--url",
+                           sandbox.base_url, "--store", str(folder / "crm.duckdb")],
+                          capture_output=True, text=True, timeout=90, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
@@ -161,5 +177,12 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await pilot.pause()
             payments = app.screen.query_one("#ord-payments", DataTable)
             assert payments.row_count == 2
+
+            # 5. `tui-crm status` in another shell: the TUI holds the store, so it asks accounting
+            answer = await asyncio.to_thread(status_json, sandbox, tmp_path, number)
+            assert answer["source"] == "accounting"
+            found = answer["invoices"][0]
+            assert (found["number"], found["paid_pct"], found["shipped_pct"], found["posted"]) == (
+                number, "100.0", "100.0", True)
     finally:
         store.close()
