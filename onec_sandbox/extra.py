@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import ENTITIES, EntityDef, _catalog, parse_type
+from .configs import configuration
+from .schema import EntityDef, Schema, parse_type
 from .state import SandboxState
 
 __all__ = ["Extra", "ExtraError", "add_items", "install", "load"]
@@ -45,8 +46,14 @@ class Extra:
     catalogs: dict[str, list[str]] = field(default_factory=dict)         # new catalog -> item names
 
 
-def load(path: Path) -> Extra:
-    """Read and check a file of extra attributes."""
+def _schema(schema: Schema | None) -> Schema:
+    return schema if schema is not None else configuration("ka1").schema
+
+
+def load(path: Path, schema: Schema | None = None) -> Extra:
+    """Read and check a file of extra attributes against a configuration's metadata (ka1's by
+    default)."""
+    ENTITIES = _schema(schema).entities
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -92,12 +99,15 @@ def load(path: Path) -> Extra:
     return Extra(attributes, catalogs)
 
 
-def install(extra: Extra) -> Callable[[], None]:
-    """Add the catalogs and attributes to the metadata (before the base opens); returns the undo."""
+def install(extra: Extra, schema: Schema | None = None) -> Callable[[], None]:
+    """Add the catalogs and attributes to a configuration's metadata (ka1's by default; before
+    the base opens); returns the undo."""
+    target = _schema(schema)
+    ENTITIES = target.entities
     added_sets: list[str] = []
     added_fields: list[tuple[EntityDef, str]] = []
     for name in extra.catalogs:
-        _catalog(name, "", code_len=9)
+        target.catalog(name, "", code_len=9)
         added_sets.append(name)
     for entity, table in extra.attributes.items():
         ent = ENTITIES[entity]
@@ -120,6 +130,7 @@ def item_key(catalog: str, name: str) -> str:
 
 def add_items(state: SandboxState, extra: Extra) -> None:
     """Seed the new catalogs' items and give existing objects the new attributes' empty values."""
+    ENTITIES = state.config.schema.entities
     with state.lock:
         for catalog, items in extra.catalogs.items():
             objects = state.objects.setdefault(catalog, {})

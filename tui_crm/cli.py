@@ -22,6 +22,7 @@ from tui_crm.config import (
     log_dir,
     use_zone,
 )
+from tui_crm.sync.profile import BUNDLED
 
 
 def _setup_logging(name: str) -> Path:
@@ -183,7 +184,8 @@ def cmd_sandbox(argv: list[str]) -> int:
 
 
 @contextlib.contextmanager
-def demo_sandbox(args: argparse.Namespace, *, port: int = 0, log_name: str = "demo") -> Iterator[tuple[str, Path]]:
+def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", port: int = 0,
+                 log_name: str = "demo") -> Iterator[tuple[str, Path]]:
     """The demo's accounting sandbox, started on loopback for the duration of the block.
 
     Yields (its base URL, the demo's CRM data file). While it runs, the clerk's commands and the
@@ -191,8 +193,9 @@ def demo_sandbox(args: argparse.Namespace, *, port: int = 0, log_name: str = "de
     options: dir, fresh, products, warehouses, hostile. Shared by `tui-crm demo` and `serve --demo`.
     """
     from onec_sandbox.cli import hostile_note, running_demo_url_file
+    from onec_sandbox.configs import UnknownConfiguration
     from onec_sandbox.server import start_in_thread
-    from onec_sandbox.state import SandboxState
+    from onec_sandbox.state import ConfigurationMismatch, SandboxState
 
     log_path = _setup_logging(log_name)
     folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
@@ -203,11 +206,15 @@ def demo_sandbox(args: argparse.Namespace, *, port: int = 0, log_name: str = "de
         for path in (sandbox_file, store_file, folder / "crm.duckdb.wal"):
             path.unlink(missing_ok=True)
     print("Starting the accounting sandbox…", flush=True)
-    if sandbox_file.exists():
-        state = SandboxState.open(sandbox_file)
-    else:
-        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file,
-                                    hostile=args.hostile)
+    try:
+        if sandbox_file.exists():
+            state = SandboxState.open(sandbox_file, config=configuration)
+        else:
+            state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1,
+                                        path=sandbox_file, hostile=args.hostile, config=configuration)
+    except (ConfigurationMismatch, UnknownConfiguration) as e:
+        print(f"tui-crm demo: {e} (tui-crm demo --fresh starts over)", file=sys.stderr)
+        raise SystemExit(2) from None
     note = hostile_note(state, args.hostile)
     if note:
         print(note, flush=True)
@@ -238,9 +245,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
-    with demo_sandbox(args, port=args.port) as (url, store_file):
-        settings = use_zone(load(Path(args.config).expanduser() if args.config else None))
-        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+    with demo_sandbox(args, configuration=args.config, port=args.port) as (url, store_file):
+        settings = use_zone(load(Path(args.settings).expanduser() if args.settings else None))
+        # the profile that speaks the sandbox's configuration (they share their names)
+        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds),
+                           accounting=replace(settings.accounting, profile=args.config))
         settings = settings.with_overrides(url=url, store=store_file, username="")
         return _run_tui(settings, theme=args.theme, demo_url=url)
 
@@ -509,7 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
-    p.add_argument("--config", help=argparse.SUPPRESS)
+    p.add_argument("--config", choices=BUNDLED, default="ka1",
+                   help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
+                        "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); an existing demo "
+                        "keeps its own (add --fresh to change)")
+    p.add_argument("--settings", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")
     p.add_argument("--warehouses", type=int, default=3, help="warehouses in a new sandbox (default 3)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_crm.sync.profile import _CONCEPTS, _PUSH_FIELDS, Concept, Profile
+from tui_crm.sync.profile import _CONCEPTS, _PUSH_CONCEPTS, _PUSH_FIELDS, Concept, Profile
 
 __all__ = ["Need", "profile_needs"]
 
@@ -65,9 +65,11 @@ class Need:
 
 
 def _uses(profile: Profile, concept: str, crm_field: str) -> tuple[str, ...]:
-    if concept in PUSH_ONLY_CONCEPTS or crm_field in _PUSH_FIELDS.get(concept, ()):
+    # what pushing needs depends on the generation (УТ 11 also writes partners, reads agreements)
+    push_fields = _PUSH_FIELDS.get(profile.generation, {})
+    if concept in PUSH_ONLY_CONCEPTS or crm_field in push_fields.get(concept, ()):
         return ("push",)
-    if profile.push and concept in PUSHED_CONCEPTS:
+    if profile.push and (concept in PUSHED_CONCEPTS or concept in _PUSH_CONCEPTS.get(profile.generation, ())):
         return ("pull", "push")
     return ("pull",)
 

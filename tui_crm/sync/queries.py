@@ -102,6 +102,7 @@ CATALOG_FIELDS = {
                      "kpp", "legal_form", "partner", "is_buyer", "comment"),
     "contract": ("id", "data_version", "deletion_mark", "is_folder", "name", "owner", "organization", "kind",
                  "settlement", "currency", "number", "date"),
+    "vat_rate": ("id", "rate", "predefined"),
 }
 
 
@@ -162,11 +163,11 @@ def _register_path(c: Concept, condition: str | None, *, Period: datetime | None
 
 
 def _register_read(c: Concept, condition: str | None, select: Sequence[str], *,
-                   period: datetime | None = None, whole: bool) -> Query:
+                   period: datetime | None = None, whole: bool, dimensions: str | None = None) -> Query:
     """A register read. A whole-register read (a warehouse's stock, a price type's prices) is
     heavy and, when the product dimension is a plain reference, paged by key set on it inside
     the ``Condition``; a read restricted to a few products is one light request."""
-    table = _table(c, condition, period=period)
+    table = _table(c, condition, period=period, dimensions=dimensions)
     product = c.f("product")
     key = product if whole and product.endswith("_Key") and not c.type_of(product) else None
     return Query(table.path(), tuple(select), heavy=whole, page_key=key, table=table if key else None)
@@ -196,8 +197,10 @@ def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[
         parts.append(ref_match(c.f("warehouse"), warehouse_id, None))
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, None))
+    # `dimensions` groups away the register's other dimensions (УТ 11.5's ТоварыКОтгрузке has
+    # one row per order and warehouse; the CRM wants the sum per warehouse and product)
     return _register_read(c, and_(*parts) or None, c.select("warehouse", "product", "quantity"),
-                          period=period, whole=not product_ids)
+                          period=period, whole=not product_ids, dimensions=c.options.get("dimensions") or None)
 
 
 def prices(p: Profile, price_type_id: str | None = None, product_ids: Sequence[str] = ()) -> Query:
@@ -269,6 +272,32 @@ def orders_since(p: Profile, since: datetime) -> Query:
     flt = and_(f"{c.f('date')} ge {lit_datetime(to_server_time(since))}", eq(c.f("deletion_mark"), lit_bool(False))
                if c.has("deletion_mark") else None)
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
+
+
+def settlement_objects(p: Profile, order_ids: Sequence[str]) -> list[Query]:
+    """УТ 11.5: the settlement objects (``Catalog_ОбъектыРасчетов``) whose ``Объект`` is one of
+    the orders, in batches; payments point at these, not at the orders."""
+    c = p["settlement_object"]
+    if not c.present:
+        return []
+    link = c.f("order")
+    link_type = c.type_of(link)
+    size = p.casts_per_request if link_type else p.ids_per_request
+    return [Query(c.entity, tuple(c.select("id", "order")), refs_match(link, chunk, link_type))
+            for chunk in batches(order_ids, size)]
+
+
+def agreements(p: Profile, organization_id: str) -> Query | None:
+    """The standard agreements (``Типовое``) of an organization, for the orders the CRM writes."""
+    c = p["agreement"]
+    if not c.present:
+        return None
+    parts = [eq(c.f("standard"), lit_bool(True))]
+    if c.has("organization"):
+        parts.append(eq(c.f("organization"), lit_guid(organization_id)))
+    if c.has("deletion_mark"):
+        parts.append(eq(c.f("deletion_mark"), lit_bool(False)))
+    return Query(c.entity, (c.f("id"),), and_(*parts), c.f("id"))
 
 
 def payments(p: Profile, key: str, order_ids: Sequence[str]) -> list[Query]:
@@ -357,6 +386,7 @@ __all__ = [
     "CATALOG_FIELDS",
     "Query",
     "Table",
+    "agreements",
     "catalog",
     "contact_kinds",
     "contacts",
@@ -371,6 +401,7 @@ __all__ = [
     "refs_match",
     "reserves",
     "reserves_by_order",
+    "settlement_objects",
     "settlements",
     "shipments",
     "stock",
