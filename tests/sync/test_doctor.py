@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from onec_sandbox.configs import configuration
 from onec_sandbox.publication import Publication, PublicationError
-from onec_sandbox.schema import ENTITIES
 from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
 from tui_crm.cli import main
@@ -50,7 +50,14 @@ CONFIGS = [
     Config("ka1", "ka1", "Document_ПриходныйКассовыйОрдер", "Document_СчетНаОплатуПокупателю",
            "AccumulationRegister_ТоварыВРезервеНаСкладах", "Catalog_Контрагенты.Комментарий",
            "Document_ЗаказПокупателя.Товары.СтавкаНДС", "ka1"),
+    Config("ut11", "ut11", "Document_ПриходныйКассовыйОрдер", "",
+           "AccumulationRegister_ТоварыКОтгрузке", "Catalog_Контрагенты.ДополнительнаяИнформация",
+           "Document_ЗаказКлиента.Товары.СтавкаНДС_Key", "ut11"),
 ]
+
+
+def entities(config: Config) -> dict:
+    return configuration(config.name).schema.entities
 
 
 @pytest.fixture(params=CONFIGS, ids=lambda c: c.name)
@@ -58,8 +65,8 @@ def config(request: pytest.FixtureRequest) -> Config:
     return request.param
 
 
-def _serve(publication: Publication | None = None) -> RunningSandbox:
-    state = SandboxState.seeded(products=12, warehouses=2, seed=3)
+def _serve(publication: Publication | None = None, config: str = "ka1") -> RunningSandbox:
+    state = SandboxState.seeded(products=12, warehouses=2, seed=3, config=config)
     return start_in_thread(state, auth=LOGIN, publication=publication)
 
 
@@ -77,7 +84,7 @@ def _names(items: list[dict]) -> set[str]:
 
 def test_complete_publication_passes(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    with _serve() as sb:
+    with _serve(config=config.name) as sb:
         argv = _doctor(tmp_path, sb.base_url, "--profile", config.profile, monkeypatch=monkeypatch)
         assert main(argv) == 0
         out = capsys.readouterr().out
@@ -98,8 +105,8 @@ def test_unpublished_objects_and_fields_are_named_exactly(
     left_out = [config.required_set, config.optional_set, config.header_field, config.line_field]
     if config.push_set:
         left_out.append(config.push_set)
-    publication = Publication.parse([",".join(left_out)], ENTITIES)
-    with _serve(publication) as sb:
+    publication = Publication.parse([",".join(left_out)], entities(config))
+    with _serve(publication, config.name) as sb:
         argv = _doctor(tmp_path, sb.base_url, "--profile", config.profile, monkeypatch=monkeypatch)
         assert main([*argv, "--json"]) == 1
         report = json.loads(capsys.readouterr().out)
@@ -124,7 +131,7 @@ def test_unpublished_objects_and_fields_are_named_exactly(
 def test_unpublished_optional_register_alone_still_passes(
         config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    with _serve(Publication.parse([config.optional_set], ENTITIES)) as sb:
+    with _serve(Publication.parse([config.optional_set], entities(config)), config.name) as sb:
         argv = _doctor(tmp_path, sb.base_url, "--profile", config.profile, "--json",
                        monkeypatch=monkeypatch)
         assert main(argv) == 0
@@ -135,8 +142,8 @@ def test_unpublished_optional_register_alone_still_passes(
 def test_sets_the_user_cannot_read_are_listed(config: Config, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    publication = Publication.parse([], ENTITIES, deny_read=[config.required_set])
-    with _serve(publication) as sb:
+    publication = Publication.parse([], entities(config), deny_read=[config.required_set])
+    with _serve(publication, config.name) as sb:
         argv = _doctor(tmp_path, sb.base_url, "--profile", config.profile, "--json",
                        monkeypatch=monkeypatch)
         assert main(argv) == 1
@@ -200,9 +207,9 @@ def test_plain_http_to_a_remote_host_is_a_warning_only() -> None:
 
 def test_sandbox_refuses_an_unknown_name_to_unpublish() -> None:
     with pytest.raises(PublicationError, match="no entity set 'Document_Нет'"):
-        Publication.parse(["Document_Нет"], ENTITIES)
+        Publication.parse(["Document_Нет"], configuration("ka1").schema.entities)
     with pytest.raises(PublicationError, match="has no field 'Нет'"):
-        Publication.parse(["Catalog_Контрагенты.Нет"], ENTITIES)
+        Publication.parse(["Catalog_Контрагенты.Нет"], configuration("ka1").schema.entities)
 
 
 # -- a hostile $metadata --------------------------------------------------------------------------

@@ -80,10 +80,14 @@ def _concept_needs(profile: Profile, c: Concept) -> list[Need]:
     base = _uses(profile, c.key, "")
     out = [Need(c.entity, function=function, concept=c.key, uses=base, required=required)]
     seen: set[str] = set()
+    # contacts kept in the owner's table part (mode = "table_part", УТ 11 / БП 3): the concept's
+    # fields are that table part's, except the owner's key
+    in_part = c.options.get("mode") == "table_part" and bool(c.lines)
     for crm, onec in c.fields.items():
         if onec and onec not in seen:
             seen.add(onec)
-            out.append(Need(c.entity, field=onec, function=function, concept=c.key, crm_field=crm,
+            part = c.lines if in_part and crm != "owner" else ""
+            out.append(Need(c.entity, lines=part, field=onec, function=function, concept=c.key, crm_field=crm,
                             uses=_uses(profile, c.key, crm), required=required))
     if c.lines:
         out.append(Need(c.entity, lines=c.lines, concept=c.key, uses=base, required=required))
