@@ -342,6 +342,8 @@ def stock_row(p: Profile, row: Mapping[str, Any], key: str = "stock") -> tuple[s
     """(warehouse, product, on hand, reserved) of a Balance row."""
     c, e = p[key], p[key].entity
     subconto = [n.strip() for n in (c.options.get("subconto") or "").split(",") if n.strip()]
+    wh: str | None
+    prod: str | None
     if subconto:
         wh, prod = _by_subconto(c, row, subconto, e)
     else:
@@ -369,7 +371,7 @@ def _by_subconto(c: Concept, row: Mapping[str, Any], names: list[str], entity: s
     subconto by its type (БП 3: `Склады` is ExtDimension2 or ExtDimension3 on account 41 as the
     settings say, or absent when warehouse accounting is off — a row the CRM cannot place)."""
     want = {crm: c.type_of(c.f(crm)) for crm in ("warehouse", "product")}
-    found: dict[str, str | None] = {}
+    found: dict[str, str] = {}
     for name in names:
         for crm, typ in want.items():
             if crm not in found and typ:
@@ -380,7 +382,7 @@ def _by_subconto(c: Concept, row: Mapping[str, Any], names: list[str], entity: s
         raise BadData(entity, f"no subconto ({', '.join(names)}) holds a {want['product']}", row)
     if found.get("warehouse") is None:
         raise NoWarehouseStock(entity, names, row)
-    return found["warehouse"], found["product"]  # type: ignore[return-value]
+    return found["warehouse"], found["product"]
 
 
 def price_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, str, bool, Decimal, str | None, datetime | None]:
