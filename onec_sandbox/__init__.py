@@ -1,4 +1,5 @@
-"""onec_sandbox: a bundled 1C КА 1.1 OData endpoint (the "other side" of sync).
+"""onec_sandbox: a bundled 1C OData endpoint (the "other side" of sync) that speaks КА 1.1,
+УТ 11.5 or БП 3.0 (`--config ka1|ut11|bp3`; see `onec_sandbox.configs`).
 
 A package of its own, beside tui_crm and installed by the `sandbox` extra
 (`pip install 'tui-crm[sandbox]'`, which brings starlette and uvicorn). It imports nothing of
@@ -8,13 +9,14 @@ Entry points: `create_app` (ASGI), `SandboxState` (data), `start_in_thread` / `s
 `python -m onec_sandbox …`).
 
 CLI:
-  tui-crm sandbox serve [--port N] [--base NAME] [--data FILE | --memory] [--reset]
+  tui-crm sandbox serve [--config ka1|ut11|bp3] [--port N] [--base NAME] [--data FILE | --memory] [--reset]
                         [--products N --warehouses N --seed N] [--hostile]
                         [--user U --password P] [--ignore-unknown-properties]
                         [--latency-ms MS] [--error-rate R] [--hang S [--hang-rate R]]
                         [--drop-rate R] [--html-rate R] [--fault-seed N]
-  tui-crm sandbox seed --data FILE --products N --warehouses N [--seed N] [--hostile]
+  tui-crm sandbox seed [--config NAME] --data FILE --products N --warehouses N [--seed N] [--hostile]
   tui-crm sandbox orders|post|unpost|pay|ship|price|receive --url BASE_URL [--user U --password P]
+                        [--config NAME]   (default: recognised from the server)
 
 Query strings must encode spaces as %20 (a '+' is a literal plus, like in 1C).
 """

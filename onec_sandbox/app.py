@@ -1,4 +1,7 @@
-"""The OData endpoint: a Starlette app that answers like a КА 1.1 base's standard.odata.
+"""The OData endpoint: a Starlette app that answers like a 1C base's standard.odata.
+
+The platform's part, shared by every configuration: what the base holds (entity sets, posting
+rules) comes from the state's `Configuration` (`onec_sandbox.configs`).
 
 Why one catch-all route with a hand-written URL parser: 1C's resource paths are not REST
 paths (`Catalog_X(guid'…')/Post`, `…/Balance(Period=datetime'…',Condition='A eq guid'…'')`
@@ -28,7 +31,6 @@ from .posting import PostError, post_document, unpost_document
 from .schema import (
     EMPTY_DATE,
     EMPTY_REF,
-    ENTITIES,
     TYPE_PREFIX,
     UNDEFINED_TYPE,
     EntityDef,
@@ -38,17 +40,6 @@ from .state import SandboxState, money, now_str
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-
-#: Enum members the sandbox checks on write (others are accepted as given).
-ENUMS: dict[str, set[str]] = {
-    "СтавкаНДС": {"НДС20", "НДС20_120", "НДС10", "НДС10_110", "НДС0", "БезНДС", "НДС18",
-                  "НДС18_118", "НДС5", "НДС5_105", "НДС7", "НДС7_107", "НДС22", "НДС22_122"},
-    "ЮрФизЛицо": {"ЮрЛицо", "ФизЛицо"},
-    "ВидДоговора": {"СПоставщиком", "СПокупателем", "СКомитентом", "СКомиссионером", "Прочее"},
-    "ВедениеВзаиморасчетов": {"ПоДоговоруВЦелом", "ПоЗаказам", "ПоСчетам"},
-    "Тип": {"Адрес", "Телефон", "АдресЭлектроннойПочты", "ВебСтраница", "Другое"},
-}
-
 
 class ODataError(Exception):
     """An answer in 1C's error format: HTTP status + 1C code + Russian message."""
@@ -191,6 +182,8 @@ class ODataApp:
         self.state = state
         self.base = base
         self.strict_properties = strict_properties
+        #: the configuration's entity sets and virtual tables (see `onec_sandbox.configs`)
+        self.entities = state.config.schema.entities
 
     # entry point ------------------------------------------------------------------------------
 
@@ -240,7 +233,7 @@ class ODataApp:
             if request.method != "GET":
                 raise ODataError(405, "19", "Метод не поддерживается")
             return json_response({"odata.metadata": self.metadata_url(request),
-                                  "value": [{"name": n, "url": n} for n, e in ENTITIES.items()
+                                  "value": [{"name": n, "url": n} for n, e in self.entities.items()
                                             if e.kind in ("catalog", "document", "tabular",
                                                           "inforeg")]})
         if segs[0][0] == "$metadata":
@@ -250,7 +243,7 @@ class ODataApp:
                              "$format=json или Accept: application/json")
         self.nometa = nometa
         name, args = segs[0]
-        ent = ENTITIES.get(name)
+        ent = self.entities.get(name)
         meta = self.metadata_url(request)
         m = request.method
         # virtual tables ------------------------------------------------------------------------
@@ -258,7 +251,7 @@ class ODataApp:
             if len(segs) < 2:
                 raise ODataError(400, "6", f"Сущность '{name}' не найдена")
             fname, fargs = segs[1]
-            vt = ENTITIES.get(f"{name}/{fname}")
+            vt = self.entities.get(f"{name}/{fname}")
             if vt is None:
                 raise ODataError(400, "6", f"Не найдена функция '{fname}' сущности '{name}'")
             if m != "GET":
@@ -359,7 +352,7 @@ class ODataApp:
             return st.get(target, ref) if target in st.objects else None
 
         def schema_of(target: str):
-            e = ENTITIES.get(target)
+            e = self.entities.get(target)
             return e.fields if e else None
         return X.Scope(ent.fields, ent.table_parts, resolver, schema_of)
 
@@ -375,7 +368,7 @@ class ODataApp:
                 return [r for d in st.objects[parent].values() for r in d.get(tp) or ()]
             return (ent.name, st.version(parent)), rows
         if ent.kind == "inforeg":
-            return (ent.name, st.version(ent.name)), lambda: list(st.contacts.values())
+            return (ent.name, st.version("contacts")), lambda: list(st.contacts.values())
         params = vt_params or {}
         unknown = set(params) - {"Period", "Condition", "Dimensions"}
         if unknown:
@@ -546,11 +539,11 @@ class ODataApp:
                     v = rec.get(nav)
                     tname = t.removeprefix(TYPE_PREFIX)
                     obj = self.state.get(tname, v) if tname in self.state.objects else None
-                    out[nav + "_Expanded"] = (self.render(ENTITIES[tname], obj, None, None)
+                    out[nav + "_Expanded"] = (self.render(self.entities[tname], obj, None, None)
                                               if obj else None)
                     continue
                 obj = self.state.get(target, rec.get(nav + "_Key"))
-                out[nav] = self.render(ENTITIES[target], obj, None, None) if obj else None
+                out[nav] = self.render(self.entities[target], obj, None, None) if obj else None
         return out
 
     def entity_response(self, ent: EntityDef, rec: dict, meta: str, select_text: str | None,
@@ -580,7 +573,7 @@ class ODataApp:
             if k == "e":
                 if not isinstance(v, str):
                     raise ValueError
-                allowed = ENUMS.get(name)
+                allowed = self.state.config.enums.get(name)
                 if v and allowed is not None and v not in allowed:
                     raise ValueError
                 return v
@@ -698,6 +691,7 @@ class ODataApp:
         self.apply_body(ent, rec, body)
         self.validate_and_fill(ent, rec)
         st.put(ent.name, rec)
+        self.after_write(ent, rec)
         # headers are latin-1: the Cyrillic entity name goes percent-encoded
         loc = quote(f"{meta.rsplit('/$metadata', 1)[0]}/{ent.name}(guid'{ref}')",
                     safe=":/?=&'()$,")
@@ -753,8 +747,15 @@ class ODataApp:
                     post_document_safe_restore(st, ent.name, old)
                     raise ODataError(500, "-1", str(e)) from None
         st.put(ent.name, new)
+        self.after_write(ent, new)
         del old
         return self.entity_response(ent, new, meta, None)
+
+    def after_write(self, ent: EntityDef, rec: dict) -> None:
+        """The configuration's own write handlers (see `Configuration.writers`)."""
+        hook = self.state.config.writers.get(ent.name)
+        if hook is not None:
+            hook(self.state, rec)
 
     def post_action(self, ent: EntityDef, rec: dict, action: str, query: dict[str, str]) -> Response:
         st = self.state
@@ -854,7 +855,7 @@ class ODataApp:
                  'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
                  'm:DataServiceVersion="3.0"><Schema Namespace="StandardODATA" '
                  'xmlns="http://schemas.microsoft.com/ado/2009/11/edm">']
-        for n, e in ENTITIES.items():
+        for n, e in self.entities.items():
             if "/" in n:
                 continue
             lines.append(f'<EntityType Name="{n}"><Key><PropertyRef Name="Ref_Key"/></Key>')
@@ -862,7 +863,7 @@ class ODataApp:
                 lines.append(f'<Property Name="{f}" Type="{edm[ft.kind]}" Nullable="true"/>')
             lines.append("</EntityType>")
         lines.append('<EntityContainer Name="StandardODATA" m:IsDefaultEntityContainer="true">')
-        for n in ENTITIES:
+        for n in self.entities:
             if "/" not in n:
                 lines.append(f'<EntitySet Name="{n}" EntityType="StandardODATA.{n}"/>')
         lines.append("</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>")
@@ -871,7 +872,7 @@ class ODataApp:
 
 def post_document_safe_restore(st: SandboxState, set_name: str, old: dict) -> None:
     """After a failed re-post on PATCH, put the old movements back."""
-    ent = ENTITIES[set_name]
+    ent = st.config.schema.entities[set_name]
     from .state import decode_record
     rec = decode_record(ent, old)
     try:

@@ -75,12 +75,26 @@ def hostile_note(state, wanted: bool) -> str | None:
     return None
 
 
+def _add_config_flag(p: argparse.ArgumentParser, *, clerk: bool = False) -> None:
+    from .configs import DEFAULT, NAMES
+    if clerk:
+        p.add_argument("--config", choices=NAMES, default=None,
+                       help="the base's configuration (default: recognised from the server's "
+                            "list of objects)")
+    else:
+        p.add_argument("--config", choices=NAMES, default=DEFAULT,
+                       help=f"which 1C configuration the base speaks (default {DEFAULT}: "
+                            "КА 1.1; ut11: УТ 11.5; bp3: БП 3.0); a data file keeps the one "
+                            "it was seeded with")
+
+
 def _add_clerk_conn(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default=default_clerk_url(),
                    help=f"sandbox base URL …/odata/standard.odata/ (default: ${DEFAULT_URL_ENV}, "
                         "else the sandbox of a running `tui-crm demo`)")
     p.add_argument("--user", default=None)
     p.add_argument("--password", default=None)
+    _add_config_flag(p, clerk=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=None, help="data file (default: user data dir)")
     p.add_argument("--memory", action="store_true", help="keep data in memory only")
     p.add_argument("--reset", action="store_true", help="start over from a fresh seed")
+    _add_config_flag(p)
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
@@ -109,6 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
     p.add_argument("--data", type=Path, default=None)
+    _add_config_flag(p)
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
@@ -169,15 +185,20 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if cmd == "serve":
+        from .configs import UnknownConfiguration
         from .server import serve
-        from .state import SandboxState
+        from .state import ConfigurationMismatch, SandboxState
         path = None if args.memory else (args.data or default_data_path())
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
             return 2
-        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
-                                    seed=args.seed, path=path, reset=args.reset,
-                                    hostile=args.hostile)
+        try:
+            state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
+                                        seed=args.seed, path=path, reset=args.reset,
+                                        hostile=args.hostile, config=args.config)
+        except (ConfigurationMismatch, UnknownConfiguration) as e:
+            print(f"tui-crm sandbox serve: {e}", file=sys.stderr)
+            return 2
         auth = (args.user, args.password) if args.user is not None else None
         if path is not None:
             print(f"data: {path}", file=sys.stderr, flush=True)
@@ -192,14 +213,21 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "seed":
         import time
 
+        from .configs import UnknownConfiguration
         from .state import SandboxState
         path = args.data or default_data_path()
         t = time.perf_counter()
-        st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
-                                 seed=args.seed, path=path, reset=True, hostile=args.hostile)
+        try:
+            st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
+                                     seed=args.seed, path=path, reset=True, hostile=args.hostile,
+                                     config=args.config)
+        except UnknownConfiguration as e:
+            print(f"tui-crm sandbox seed: {e}", file=sys.stderr)
+            return 2
         st.close()
         kind = " (hostile texts)" if args.hostile else ""
-        print(f"seeded {args.products} products × {args.warehouses} warehouses{kind} into {path} "
+        print(f"seeded a {args.config} base: {args.products} products × {args.warehouses} "
+              f"warehouses{kind} into {path} "
               f"in {time.perf_counter() - t:.1f} s")
         return 0
     from . import clerk

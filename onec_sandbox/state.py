@@ -18,9 +18,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .schema import ACC_REGISTERS, EMPTY_DATE, EMPTY_REF, ENTITIES, PRICE_DIMS, PRICE_RES, EntityDef
+from .schema import EMPTY_DATE, EMPTY_REF, EntityDef
+
+if TYPE_CHECKING:
+    from .configs import Configuration
 
 MAX_DATE = "9999-12-31T23:59:59"
 #: Register columns worth an index (the ones conditions restrict by; the always-empty ones
@@ -67,9 +70,8 @@ class AccReg:
     the matching rows.
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, dims: dict[str, list[str]], res: list[str]):
         self.name = name
-        dims, res = ACC_REGISTERS[name]
         self.dims = dims
         self.cols: list[str] = [c for cs in dims.values() for c in cs]
         self.res = res
@@ -170,20 +172,22 @@ class AccReg:
 
 
 class PriceReg:
-    """Periodic information register ЦеныНоменклатуры: per dimension key, records by period."""
+    """The periodic prices register (ЦеныНоменклатуры): per dimension key, records by period.
+    `dims` are its dimension columns, in the register's order (the configuration's schema)."""
 
-    def __init__(self):
+    def __init__(self, dims: list[str]):
+        self.dims = list(dims)
         self.records: dict[tuple, list[dict]] = {}  # sorted by Period
         self.by_recorder: dict[str, list[tuple]] = {}
-        self.index: dict[str, dict[str, set[tuple]]] = {c: {} for c in PRICE_DIMS}
+        self.index: dict[str, dict[str, set[tuple]]] = {c: {} for c in self.dims}
         self.dirty: set[tuple] = set()
 
     def add(self, rec: dict, recorder: str = "") -> None:
-        key = tuple(rec.get(c, EMPTY_REF) for c in PRICE_DIMS)
+        key = tuple(rec.get(c, EMPTY_REF) for c in self.dims)
         lst = self.records.get(key)
         if lst is None:
             lst = self.records[key] = []
-            for i, c in enumerate(PRICE_DIMS):
+            for i, c in enumerate(self.dims):
                 self.index[c].setdefault(key[i], set()).add(key)
         rec = dict(rec)
         rec["_recorder"] = recorder
@@ -230,16 +234,32 @@ class PriceReg:
         return out
 
 
-class SandboxState:
-    """All data of one sandbox base. Thread-safe through `lock` (the ASGI app takes it)."""
+class ConfigurationMismatch(ValueError):
+    """A data file seeded under one configuration opened under another."""
 
-    def __init__(self, path: Path | None = None):
+
+def _configuration(config: Configuration | str | None) -> Configuration:
+    from .configs import DEFAULT, configuration
+    if config is None:
+        return configuration(DEFAULT)
+    if isinstance(config, str):
+        return configuration(config)
+    return config
+
+
+class SandboxState:
+    """All data of one sandbox base in one configuration (`config`, default КА 1.1).
+    Thread-safe through `lock` (the ASGI app takes it)."""
+
+    def __init__(self, path: Path | None = None, config: Configuration | str | None = None):
         self.path = path
+        self.config = _configuration(config)
+        schema = self.config.schema
         self.lock = threading.RLock()
-        self.objects: dict[str, dict[str, dict]] = {
-            n: {} for n, e in ENTITIES.items() if e.kind in ("catalog", "document")}
-        self.acc: dict[str, AccReg] = {n: AccReg(n) for n in ACC_REGISTERS}
-        self.prices = PriceReg()
+        self.objects: dict[str, dict[str, dict]] = {n: {} for n in schema.object_sets}
+        self.acc: dict[str, AccReg] = {n: AccReg(n, dims, res)
+                                       for n, (dims, res) in schema.acc_registers.items()}
+        self.prices = PriceReg(schema.price_dims)
         self.contacts: dict[str, dict] = {}
         self.meta: dict[str, Any] = {"dv": 0, "numbers": {}}
         self.versions: dict[str, int] = {}
@@ -258,9 +278,11 @@ class SandboxState:
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | None) -> SandboxState:
-        """Open (or create empty) a base; `None` keeps it in memory only."""
-        st = cls(Path(path) if path is not None else None)
+    def open(cls, path: Path | None, config: Configuration | str | None = None) -> SandboxState:
+        """Open (or create empty) a base in configuration `config` (default КА 1.1); `None`
+        keeps it in memory only. A file seeded under another configuration is refused
+        (`ConfigurationMismatch`, with the configuration it holds in the message)."""
+        st = cls(Path(path) if path is not None else None, config)
         if st._conn is not None:
             st._load()
         return st
@@ -268,10 +290,11 @@ class SandboxState:
     @classmethod
     def seeded(cls, products: int = 200, warehouses: int = 3, seed: int = 1,
                path: Path | None = None, reset: bool = False,
-               hostile: bool = False) -> SandboxState:
+               hostile: bool = False, config: Configuration | str | None = None
+               ) -> SandboxState:
         """A base with demo data. An existing non-empty file is reopened as is (state survives
         restarts) unless `reset` is true, which starts over from a fresh seed. `hostile` puts
-        the hostile text corpus into the fresh seed (see `seed.apply_hostile`)."""
+        the hostile text corpus into the fresh seed (`apply_hostile` of the configuration)."""
         if path is not None:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -280,10 +303,11 @@ class SandboxState:
                     p = Path(str(path) + suffix)
                     if p.exists():
                         p.unlink()
-        st = cls.open(path)
+        st = cls.open(path, config)
         if st.is_empty():
-            from .seed import seed as do_seed
-            do_seed(st, products=products, warehouses=warehouses, seed=seed, hostile=hostile)
+            st.config.seed(st, products=products, warehouses=warehouses, seed=seed,
+                           hostile=hostile)
+            st.meta["config"] = st.config.name  # a file without it is КА 1.1 (older builds)
             st.clear_dirty()
             st.commit()  # only the seed parameters: the seed itself is regenerated at open
         return st
@@ -347,7 +371,7 @@ class SandboxState:
         self.objects[set_name][rec["Ref_Key"]] = rec
         self._dirty_objs.add((set_name, rec["Ref_Key"]))
         self.bump(set_name)
-        ent = ENTITIES[set_name]
+        ent = self.config.schema.entities[set_name]
         for tp in ent.table_parts:
             self.bump(f"{set_name}_{tp}")
         return rec
@@ -356,7 +380,7 @@ class SandboxState:
         self.objects[set_name].pop(ref, None)
         self._dirty_objs.add((set_name, ref))
         self.bump(set_name)
-        for tp in ENTITIES[set_name].table_parts:
+        for tp in self.config.schema.entities[set_name].table_parts:
             self.bump(f"{set_name}_{tp}")
 
     def find_by(self, set_name: str, field: str, value: Any) -> dict | None:
@@ -376,12 +400,12 @@ class SandboxState:
         k = self.contact_key(rec)
         self.contacts[k] = rec
         self._dirty_contacts.add(k)
-        self.bump("InformationRegister_КонтактнаяИнформация")
+        self.bump("contacts")
 
     def delete_contact(self, key: str) -> None:
         self.contacts.pop(key, None)
         self._dirty_contacts.add(key)
-        self.bump("InformationRegister_КонтактнаяИнформация")
+        self.bump("contacts")
 
     # ---- persistence -------------------------------------------------------------------------
 
@@ -458,11 +482,19 @@ class SandboxState:
         if row is None:
             return
         meta = json.loads(row[0])
+        held = meta.get("config", "ka1")
+        if held != self.config.name:
+            self._conn.close()
+            self._conn = None
+            raise ConfigurationMismatch(
+                f"the data file {self.path} holds a {held} base, not {self.config.name}: "
+                f"start it with --config {held}, or give another --data file (or --reset it)")
         if meta.get("seed"):
-            from .seed import seed as do_seed
-            do_seed(self, **meta["seed"])
+            self.config.seed(self, **meta["seed"])
             self.clear_dirty()
         self.meta.update(meta)
+        numeric_prices = [n for n, ft in self.config.schema.price_fields().items()
+                          if ft.kind == "n"]
         cur = self._conn.execute("SELECT kind, key, data FROM kv WHERE kind <> 'meta'")
         for kind, key, data in cur:
             gone = data == "null"
@@ -472,8 +504,8 @@ class SandboxState:
                     if gone:
                         self.objects[set_name].pop(key, None)
                     else:
-                        self.objects[set_name][key] = decode_record(ENTITIES[set_name],
-                                                                    json.loads(data))
+                        self.objects[set_name][key] = decode_record(
+                            self.config.schema.entities[set_name], json.loads(data))
             elif kind == "ci":
                 if gone:
                     self.contacts.pop(key, None)
@@ -502,12 +534,13 @@ class SandboxState:
                 k = tuple(key.split("|"))
                 recs = json.loads(data)
                 for r in recs:
-                    for f in ("Цена", "ПроцентСкидкиНаценки"):
-                        r[f] = Decimal(str(r[f]))
+                    for f in numeric_prices:
+                        if f in r:
+                            r[f] = Decimal(str(r[f]))
                     if r.get("_recorder"):
                         self.prices.by_recorder.setdefault(r["_recorder"], []).append(k)
                 self.prices.records[k] = recs
-                for i, c in enumerate(PRICE_DIMS):
+                for i, c in enumerate(self.prices.dims):
                     self.prices.index[c].setdefault(k[i], set()).add(k)
         for reg in self.acc.values():
             for moves in reg.movements.values():
@@ -539,4 +572,4 @@ def decode_record(ent: EntityDef, d: dict) -> dict:
     return d
 
 
-__all__ = ["MAX_DATE", "PRICE_RES", "AccReg", "PriceReg", "SandboxState", "money", "now_str"]
+__all__ = ["MAX_DATE", "AccReg", "ConfigurationMismatch", "PriceReg", "SandboxState", "money", "now_str"]

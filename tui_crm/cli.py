@@ -20,6 +20,7 @@ from tui_crm.config import (
     load,
     log_dir,
 )
+from tui_crm.sync.profile import BUNDLED
 
 
 def _setup_logging(name: str) -> Path:
@@ -127,8 +128,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     from onec_sandbox.cli import hostile_note, running_demo_url_file
+    from onec_sandbox.configs import UnknownConfiguration
     from onec_sandbox.server import start_in_thread
-    from onec_sandbox.state import SandboxState
+    from onec_sandbox.state import ConfigurationMismatch, SandboxState
 
     log_path = _setup_logging("demo")
     folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
@@ -139,11 +141,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for path in (sandbox_file, store_file, folder / "crm.duckdb.wal"):
             path.unlink(missing_ok=True)
     print("Starting the accounting sandbox…", flush=True)
-    if sandbox_file.exists():
-        state = SandboxState.open(sandbox_file)
-    else:
-        state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1, path=sandbox_file,
-                                    hostile=args.hostile)
+    try:
+        if sandbox_file.exists():
+            state = SandboxState.open(sandbox_file, config=args.config)
+        else:
+            state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1,
+                                        path=sandbox_file, hostile=args.hostile, config=args.config)
+    except (ConfigurationMismatch, UnknownConfiguration) as e:
+        print(f"tui-crm demo: {e} (tui-crm demo --fresh starts over)", file=sys.stderr)
+        return 2
     note = hostile_note(state, args.hostile)
     if note:
         print(note, flush=True)
@@ -158,8 +164,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
           flush=True)
     try:
-        settings = load(Path(args.config).expanduser() if args.config else None)
-        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+        settings = load(Path(args.settings).expanduser() if args.settings else None)
+        # the profile that speaks the sandbox's configuration (they share their names)
+        settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds),
+                           accounting=replace(settings.accounting, profile=args.config))
         settings = settings.with_overrides(url=sandbox.base_url, store=store_file, username="")
         return _run_tui(settings, theme=args.theme, demo_url=sandbox.base_url)
     finally:
@@ -419,7 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
-    p.add_argument("--config", help=argparse.SUPPRESS)
+    p.add_argument("--config", choices=BUNDLED, default="ka1",
+                   help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
+                        "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); an existing demo "
+                        "keeps its own (add --fresh to change)")
+    p.add_argument("--settings", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")
     p.add_argument("--warehouses", type=int, default=3, help="warehouses in a new sandbox (default 3)")

@@ -87,6 +87,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
     from tui_crm.domain.status import OrderedLine, shipped_share
     from tui_crm.sync import parse, queries
+    from tui_crm.sync.jobs import settlement_links
     from tui_crm.sync.odata.literals import lit_guid
     from tui_crm.sync.profile import load_profile
     from tui_crm.sync.service import client_from_settings
@@ -149,11 +150,13 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 for sl in ship.lines:
                     per_product[sl.product_id] = per_product.get(sl.product_id, Decimal(0)) + sl.quantity
         paid: dict[str, Decimal] = {}
+        links = await settlement_links(client, p, ids) if ids else None
+        link_ids = list(links) if links is not None else ids
         for key in ("bank_payment", "cash_payment"):
-            for pq in (queries.payments(p, key, ids) if ids else []):
+            for pq in (queries.payments(p, key, link_ids) if link_ids else []):
                 for r in await client.get_all(pq):
                     try:
-                        found = parse.payments(p, key, r, set(ids))
+                        found = parse.payments(p, key, r, set(ids), links)
                     except parse.BadData:
                         continue
                     for pay in found:

@@ -2,14 +2,20 @@
 
 New client card → save (pushed to accounting) → new invoice → picker → quantity → save (pushed,
 gets its 1C number) → the clerk posts it (the invoice locks) → pays 40 % by bank (partly paid) →
-pays the rest in cash (paid) → ships everything (shipped). The clerk's actions go through the
-sandbox CLI over HTTP, exactly as in the demo. Waits are bounded polls, never fixed sleeps.
+pays the rest in cash (paid) → ships half (partly shipped), then the rest (shipped). Run against
+the sandbox in each configuration (КА 1.1 and УТ 11.5) with the profile of the same name. The
+clerk's actions go through the sandbox CLI over HTTP, exactly as in the demo. Waits are bounded
+polls, never fixed sleeps.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -29,9 +35,12 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    running = start_in_thread(SandboxState.seeded(products=60, warehouses=3, seed=11))
+@pytest.fixture(params=["ka1", "ut11"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    """The sandbox in each configuration the CRM pushes to; the CRM uses the profile of the
+    same name."""
+    running = start_in_thread(SandboxState.seeded(products=60, warehouses=3, seed=11,
+                                                  config=request.param))
     try:
         yield running
     finally:
@@ -43,6 +52,18 @@ def clerk(sandbox: RunningSandbox, *argv: str) -> int:
     parser = argparse.ArgumentParser()
     sandbox_cli.add_arguments(parser)
     return sandbox_cli.run(parser.parse_args([argv[0], "--url", sandbox.base_url, *argv[1:]]))
+
+
+def status_json(sandbox: RunningSandbox, folder: Path, number: str) -> dict:
+    """`tui-crm status NUMBER --json` as the operator would run it in another shell."""
+    settings = folder / "config.toml"
+    settings.write_text(f'[accounting]\nprofile = "{sandbox.state.config.name}"\n', encoding="utf-8")
+    env = {**os.environ, "TUI_CRM_CONFIG": str(settings), "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-m", "tui_crm.cli", "status", number, "--json", "--url",
+                           sandbox.base_url, "--store", str(folder / "crm.duckdb")],
+                          capture_output=True, text=True, timeout=90, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 async def wait_for(pilot, condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
@@ -64,7 +85,8 @@ async def type_into(pilot, input_id: str, text: str) -> None:
 async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_path: Path) -> None:
     set_language("en")
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
-    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10))
+    service = SyncService.from_settings(store, AccountingSettings(
+        url=sandbox.base_url, timeout=10, profile=sandbox.state.config.name))
     app = CrmApp(store, service, pull_seconds=2, live_seconds=1, language="en")
     try:
         async with app.run_test(size=(120, 36)) as pilot:
@@ -147,11 +169,20 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await wait_for(pilot, lambda: "Paid 100" in str(paid_badge.render()), "paid")
             shipped_badge = app.screen.query_one("#ord-shipped")
             assert "Not shipped" in str(shipped_badge.render())
+            assert await asyncio.to_thread(clerk, sandbox, "ship", number, "--line", "1", "--qty", "1") == 0
+            await wait_for(pilot, lambda: "Partially shipped" in str(shipped_badge.render()), "partly shipped")
             assert await asyncio.to_thread(clerk, sandbox, "ship", number) == 0
             await wait_for(pilot, lambda: "Shipped 100" in str(shipped_badge.render()), "shipped")
             await pilot.press("2")
             await pilot.pause()
             payments = app.screen.query_one("#ord-payments", DataTable)
             assert payments.row_count == 2
+
+            # 5. `tui-crm status` in another shell: the TUI holds the store, so it asks accounting
+            answer = await asyncio.to_thread(status_json, sandbox, tmp_path, number)
+            assert answer["source"] == "accounting"
+            found = answer["invoices"][0]
+            assert (found["number"], found["paid_pct"], found["shipped_pct"], found["posted"]) == (
+                number, "100.0", "100.0", True)
     finally:
         store.close()

@@ -53,7 +53,7 @@ def test_bundled_profiles_load(name: str) -> None:
     p = load_profile(name)
     assert p.name == name and p.generation == name
     assert p["order"].present and p["stock"].present
-    assert p.push is (name in ("ka1", "bp3"))
+    assert p.push is True
 
 
 def test_ka1_names_match_the_reference() -> None:
@@ -81,10 +81,22 @@ def test_every_query_is_well_formed(name: str) -> None:
         assert_well_formed(url(q))
 
 
+UT11_4 = Path(__file__).resolve().parents[2] / "examples" / "ut11_4.toml"
+
+
 def test_ut11_and_bp3_filters_use_their_own_link_fields() -> None:
     ut = load_profile("ut11")
-    text = unquote(url(queries.payments(ut, "bank_payment", [G1])[0]))
+    # 11.5: payments point at settlement objects, found by their Объект first
+    text = unquote(url(queries.settlement_objects(ut, [G1])[0]))
+    assert "Catalog_ОбъектыРасчетов" in text
+    assert f"Объект eq cast(guid'{G1}','Document_ЗаказКлиента')" in text
+    text = unquote(url(queries.payments(ut, "bank_payment", [G2])[0]))
     assert "Document_ПоступлениеБезналичныхДенежныхСредств" in text
+    assert f"РасшифровкаПлатежа/any(d: d/ОбъектРасчетов_Key eq guid'{G2}')" in text
+    assert "Комментарий" not in unquote(url(queries.catalog(ut, "counterparty")))
+    old = load_profile(str(UT11_4))  # the 11.4 variant: the row's composite Заказ
+    assert queries.settlement_objects(old, [G1]) == []
+    text = unquote(url(queries.payments(old, "bank_payment", [G1])[0]))
     assert f"РасшифровкаПлатежа/any(d: d/Заказ eq cast(guid'{G1}','Document_ЗаказКлиента'))" in text
     bp = load_profile("bp3")
     text = unquote(url(queries.payments(bp, "bank_payment", [G1])[0]))
@@ -107,8 +119,8 @@ def test_batches_respect_limits() -> None:
     assert max(len(url(q)) for q in queries.payments(p, "bank_payment", ids)) < 2048
 
 
-def test_ut11_parsers_read_recorded_answers() -> None:
-    p = load_profile("ut11")
+def test_ut11_4_parsers_read_recorded_answers() -> None:
+    p = load_profile(str(UT11_4))
     state, wh, pt, incl, _comment, lines = parse.order_full(p, fixture("ut11_orders.json")[0])
     assert (state.number, state.posted, state.client_id) == (
         "00УТ-000123", True, "1c9d6e3a-4a5d-11ee-8c90-0242ac120002")
@@ -118,15 +130,38 @@ def test_ut11_parsers_read_recorded_answers() -> None:
     pays = parse.payments(p, "bank_payment", fixture("ut11_payments.json")[0], {G1})
     assert [(x.invoice_id, x.amount, x.kind, x.number) for x in pays] == [
         (G1, Decimal("1000.00"), "bank", "00УТ-000045")]
+    # on hand from ТоварыНаСкладах; reserves are read from their own register (КОтгрузке is not one)
     assert parse.stock_row(p, fixture("ut11_stock.json")[0]) == (
         G2 and "3e9d6e3a-4a5d-11ee-8c90-0242ac120002", "4f9d6e3a-4a5d-11ee-8c90-0242ac120002",
-        Decimal("15.000"), Decimal("2.000"))
+        Decimal("15.000"), Decimal("0"))
     row = fixture("ut11_counterparties.json")[0]
     kinds = {"6b9d6e3a-4a5d-11ee-8c90-0242ac120002": "phone"}
     contacts = parse.contacts_from_table_part(p, row, kinds)
     assert [(c.kind, c.value) for c in contacts] == [("phone", "+7 495 123-45-67"), ("email", "info@vector.ru")]
     cp = parse.counterparty(p, row, contacts)
     assert cp is not None and cp[2] == 'ООО "Вектор"' and cp[4] == "7707083893" and cp[10] == ["+74951234567"]
+
+
+def test_ut11_5_payments_reach_orders_through_settlement_objects_and_vat_is_a_reference() -> None:
+    p = load_profile("ut11")
+    so = "7c0e7f4b-4a5d-11ee-8c90-0242ac120002"
+    link = parse.settlement_object(p, {"Ref_Key": so, "Объект": G1,
+                                       "Объект_Type": "StandardODATA.Document_ЗаказКлиента"})
+    assert link == (so, G1)
+    row = {"Ref_Key": G2, "Number": "00УТ-000046", "Date": "2024-03-21T09:00:00", "Posted": True,
+           "DeletionMark": False, "СуммаДокумента": 1050,
+           "РасшифровкаПлатежа": [{"LineNumber": "1", "ОбъектРасчетов_Key": so, "Сумма": 1000},
+                                  {"LineNumber": "2", "ОбъектРасчетов_Key": G2, "Сумма": 50}]}
+    pays = parse.payments(p, "bank_payment", row, {G1}, {so: G1})
+    assert [(x.invoice_id, x.amount) for x in pays] == [(G1, Decimal("1000.00"))]
+    names = parse.vat_rate_names(p, [
+        {"Ref_Key": G1, "Ставка": 20, "PredefinedDataName": ""},
+        {"Ref_Key": G2, "Ставка": 0, "PredefinedDataName": "БезНДС"},
+        {"Ref_Key": so, "Ставка": 10, "PredefinedDataName": ""}])
+    assert names == {G1: "НДС20", G2: "БезНДС", so: "НДС10"}
+    product = parse.product(p, {"Ref_Key": G2, "Code": "1", "Description": "Молоко", "IsFolder": False,
+                                "СтавкаНДС_Key": so}, {}, names)
+    assert product is not None and product[7] == "НДС10"
 
 
 def test_bp3_parsers_read_recorded_answers() -> None:
@@ -196,7 +231,8 @@ def test_relative_path_resolves_against_the_config_folder(tmp_path: Path) -> Non
         ('extends = "ka1"\n[order.fields]\nclient = ""\n', "must map client"),
         ('extends = "ka1"\n[order.composite]\n"Склад" = "Catalog_Склады"\n', "which no field"),
         ('extends = "ka1"\n[stock]\nfunction = ""\n', "set `function`"),
-        ('extends = "ut11"\n[profile]\npush = true\n', "implemented for generations"),
+        ('extends = "bp3"\n[contract]\nentity = ""\n', "needs [contract]"),
+        ('extends = "ut11"\n[agreement]\nentity = ""\n', "needs [agreement]"),
         ('extends = "ka1"\n[custom_fields.client]\ninn2 = "ИНН"\n', "already exchanged"),
         ('extends = "ka1"\n[custom_fields.deal]\nx = "Y"\n', "unknown"),
         ('extends = "erp"\n', "extends must be one of"),

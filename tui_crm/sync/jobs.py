@@ -69,6 +69,21 @@ class JobResult(RunRecord):
         return {b.key.lower() if b.key else None for b in self.skipped if b.entity == entity}
 
 
+async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str]) -> dict[str, str] | None:
+    """УТ 11.5: {settlement object: order} for the orders (payments point at the objects); None
+    when the profile's payments point at orders directly."""
+    if not p["settlement_object"].present:
+        return None
+    wanted = set(order_ids)
+    links: dict[str, str] = {}
+    for q in queries.settlement_objects(p, list(order_ids)):
+        for row in await client.get_all(q):
+            found = parse.settlement_object(p, row)
+            if found is not None and found[1] in wanted:
+                links[found[0]] = found[1]
+    return links
+
+
 class Jobs:
     """The pull jobs of one service: a client, a store (through its writer) and a profile."""
 
@@ -222,11 +237,14 @@ class Jobs:
             if not wanted:
                 return
             rows: list[PaymentRow] = []
+            # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
+            links = await settlement_links(self.client, p, list(order_ids))
+            link_ids = list(links) if links is not None else list(order_ids)
             for key in ("bank_payment", "cash_payment"):
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
-                    return parse.payments(p, key, r, wanted)
+                    return parse.payments(p, key, r, wanted, links)
 
-                for q in queries.payments(p, key, list(order_ids)):
+                for q in queries.payments(p, key, link_ids) if link_ids else ():
                     for found in res.each(p[key].entity, await self.client.get_all(q), read):
                         rows.extend(found)
             res.rows = len(rows)

@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -18,10 +19,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tui_crm.domain.validation import normalize_phone
+from tui_crm.domain.vat import VatRate
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
 from tui_crm.sync.profile import TYPE_PREFIX, Concept, Profile
+
+log = logging.getLogger("tui_crm.sync.parse")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
@@ -182,16 +186,20 @@ def unit(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
             factor if factor > 0 else Decimal(1))
 
 
-def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str]) -> tuple[Any, ...] | None:
-    """A product tuple (store PRODUCT_COLUMNS order), or None for a folder."""
+def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
+            vat_names: Mapping[str, str] | None = None) -> tuple[Any, ...] | None:
+    """A product tuple (store PRODUCT_COLUMNS order), or None for a folder. With `vat_names`
+    (УТ 11.5) the VAT rate is a reference, turned into the rate's name."""
     c, e = p["product"], p["product"].entity
     if flag(row, c.opt("is_folder"), e):
         return None
     unit_id = ref(row, c.opt("unit"), e)
+    vat = text(row, c.opt("vat_rate"), e)
+    vat = vat_rate_of(p, vat) if vat_names is None else vat_names.get(vat, "")
     return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("article"), e),
             text(row, c.f("name"), e), text(row, c.opt("full_name"), e), unit_id, unit_names.get(unit_id or "", ""),
-            vat_rate_of(p, text(row, c.opt("vat_rate"), e)), flag(row, c.opt("is_service"), e),
-            flag(row, c.opt("deletion_mark"), e), text(row, c.opt("data_version"), e))
+            vat, flag(row, c.opt("is_service"), e), flag(row, c.opt("deletion_mark"), e),
+            text(row, c.opt("data_version"), e))
 
 
 # The rate each kind of rate means on a product (БП 3's ВидСтавкиНДС): the CRM line takes it as
@@ -208,6 +216,25 @@ def vat_rate_of(p: Profile, value: str) -> str:
         return value
     kind = p.enum_reverse("vat_kind", value)
     return VAT_RATE_OF_KIND.get(kind or "", value)
+
+
+def vat_rate_names(p: Profile, rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """УТ 11.5's VAT rate catalog → {Ref_Key: 1C enum name of the rate} (``НДС20``, ``БезНДС`` …):
+    the predefined ``БезНДС`` is no VAT, any other element is the plain rate of its percent.
+    An element whose percent is no VAT rate the CRM knows is left out (a warning names it)."""
+    c, e = p["vat_rate"], p["vat_rate"].entity
+    out: dict[str, str] = {}
+    for row in rows:
+        key = ref(row, c.f("id"), e, required=True)
+        assert key is not None
+        if c.has("predefined") and text(row, c.opt("predefined"), e) == "БезНДС":
+            out[key] = VatRate.БезНДС.value
+            continue
+        try:
+            out[key] = VatRate.for_percent(number(row, c.f("rate"), e, 2)).value
+        except ValueError as exc:
+            log.warning("%s %s: %s; products with this rate keep no VAT rate", e, key, exc)
+    return out
 
 
 def organization(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -447,8 +474,18 @@ def order_full(
     return state, wh, pt, incl, text(row, c.opt("comment"), e), out_lines
 
 
-def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str]) -> list[PaymentRow]:
-    """Rows of one payment document settled against wanted orders (one PaymentRow per order)."""
+def settlement_object(p: Profile, row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(settlement object, order) of a ``Catalog_ОбъектыРасчетов`` row, None if it is no order's."""
+    c, e = p["settlement_object"], p["settlement_object"].entity
+    key = ref(row, c.f("id"), e, required=True)
+    order = any_ref(c, row, "order", e)
+    return (key, order) if key is not None and order is not None else None
+
+
+def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str],
+             links: Mapping[str, str] | None = None) -> list[PaymentRow]:
+    """Rows of one payment document settled against wanted orders (one PaymentRow per order).
+    `links` (УТ 11.5) maps the rows' settlement objects to their orders."""
     c, e = p[key], p[key].entity
     pid = ref(row, c.f("id"), e, required=True)
     assert pid is not None
@@ -458,6 +495,8 @@ def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str]) -> 
     out: dict[str, Decimal] = {}
     for r in lines(row, c, e):
         order = any_ref(c, r, "order", e, line=True)
+        if links is not None:
+            order = links.get(order or "")
         if order in wanted:
             out[order] = out.get(order, Decimal(0)) + number(r, c.lf("amount"), e, 2)
     return [PaymentRow(pid, kind, text(row, c.f("number"), e), date(row, c.f("date"), e), order, amount,
@@ -514,6 +553,7 @@ __all__ = [
     "shipment",
     "stock_row",
     "unit",
+    "vat_rate_names",
     "vat_rate_of",
     "warehouse",
 ]

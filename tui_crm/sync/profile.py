@@ -62,22 +62,48 @@ _CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "bank_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
     "cash_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
     "shipment": (("id", "number", "date", "posted", "order"), ("product", "quantity"), False),
+    # УТ 11: the VAT rate catalog (11.5), the partner beside the counterparty, the agreement an
+    # order needs, and the settlement objects payments point at (11.5)
+    "vat_rate": (("id", "rate"), (), False),
+    "partner": (("id", "name"), (), False),
+    "agreement": (("id",), (), False),
+    "settlement_object": (("id", "order"), (), False),
 }
 # Concepts every profile must map to something (the mirror and the order state need them).
 _REQUIRED_CONCEPTS = ("organization", "warehouse", "price_type", "product", "prices", "stock",
                       "counterparty", "order")
-# What pushing clients and orders needs in addition.
-_PUSH_FIELDS = {
-    "order": ("contract", "organization", "warehouse", "price_type", "currency",
-              "amount_includes_vat", "comment"),
-    "counterparty": ("full_name", "kpp", "legal_form"),
-    "contract": ("organization", "kind", "currency", "name"),
+# What pushing clients and orders needs in addition, per generation.
+_PUSH_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ka1": {
+        "order": ("contract", "organization", "warehouse", "price_type", "currency",
+                  "amount_includes_vat", "comment"),
+        "counterparty": ("full_name", "kpp", "legal_form"),
+        "contract": ("organization", "kind", "currency", "name"),
+    },
+    "ut11": {
+        "order": ("partner", "agreement", "organization", "warehouse", "currency",
+                  "amount_includes_vat", "comment", "status"),
+        "counterparty": ("full_name", "kpp", "legal_form", "partner"),
+        "partner": ("name", "is_client"),
+        "agreement": ("standard",),
+    },
+    # БП 3: the invoice is the deal, written like the КА 1.1 order (contract, price type…)
+    "bp3": {
+        "order": ("contract", "organization", "warehouse", "price_type", "currency",
+                  "amount_includes_vat", "comment"),
+        "counterparty": ("full_name", "kpp", "legal_form"),
+        "contract": ("organization", "kind", "currency", "name"),
+    },
 }
-_PUSH_CONCEPTS = ("contract", "currency", "contact")
+_PUSH_CONCEPTS = {"ka1": ("contract", "currency", "contact"),
+                  "ut11": ("currency", "contact", "partner", "agreement"),
+                  "bp3": ("contract", "currency", "contact")}
+# Enum kinds pushing needs mapped, per generation (vat_kind is optional: only БП 3 has it).
+_PUSH_ENUMS = {"ka1": ("legal_form", "contract_kind", "settlement", "contact_type"),
+               "ut11": ("legal_form", "contact_type", "order_status", "reservation", "partner_kind"),
+               "bp3": ("legal_form", "contract_kind", "settlement", "contact_type")}
 _SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
                 "national_code", "account_entity", "accounts", "subconto", "lines_select"}
-# Generations whose documents the push knows how to write (the order, its goods and the client).
-PUSH_GENERATIONS = ("ka1", "bp3")
 _TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
 _TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
 _ENUMS = {
@@ -87,9 +113,10 @@ _ENUMS = {
     "contact_type": ("phone", "email", "address"),
     # БП 3 keeps no rate on the product, only the kind of rate (ВидСтавкиНДС): general, reduced…
     "vat_kind": ("general", "reduced", "zero", "exempt"),
+    "order_status": ("new",),
+    "reservation": ("line",),
+    "partner_kind": ("legal_entity", "sole_proprietor", "individual"),
 }
-# Enums a pushing profile must map in full (vat_kind is optional: only БП 3 has it).
-_PUSH_ENUMS = ("legal_form", "contract_kind", "settlement", "contact_type")
 _CUSTOM_TARGETS = {"client": "counterparty", "invoice": "order"}
 
 
@@ -417,13 +444,13 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
     if absent:
         raise ProfileError(f"{where}: these must name a 1C entity: {', '.join(absent)}")
     if push:
-        if generation not in PUSH_GENERATIONS:
+        if generation not in _PUSH_FIELDS:
             raise ProfileError(f"{where}: pushing to accounting is implemented for generations "
-                               f"{', '.join(PUSH_GENERATIONS)} only; set profile.push = false")
-        for key in _PUSH_CONCEPTS:
+                               f"{', '.join(_PUSH_FIELDS)}; set profile.push = false")
+        for key in _PUSH_CONCEPTS[generation]:
             if not concepts[key].present:
                 raise ProfileError(f"{where}: profile.push = true needs [{key}] with an entity")
-        for key, names in _PUSH_FIELDS.items():
+        for key, names in _PUSH_FIELDS[generation].items():
             missing = [n for n in names if not concepts[key].fields.get(n)]
             if missing:
                 raise ProfileError(f"{where}: profile.push = true needs [{key}.fields] "
@@ -450,7 +477,7 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
             raise ProfileError(f"{where}: unknown [enums.{kind}]; known: {', '.join(_ENUMS)}")
         enums[kind] = _names(f"{where}: [enums.{kind}]", table)
     if push:
-        for kind in _PUSH_ENUMS:
+        for kind in _PUSH_ENUMS[generation]:
             if kind == "settlement" and not concepts["contract"].has("settlement"):
                 continue  # no such attribute on the contract (БП 3): nothing to write
             values = _ENUMS[kind]

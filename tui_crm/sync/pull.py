@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,7 +153,7 @@ class _Step:
     rows: int = 0
 
 
-def _converters(p: Profile) -> dict[str, PageConverter]:
+def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[str, PageConverter]:
     """Column-wise converters for the big stages; each mirrors a row reader of `parse` exactly
     (same fields, same readers, same order), which stays the judge for any page it doubts."""
     out: dict[str, PageConverter] = {}
@@ -167,10 +167,13 @@ def _converters(p: Profile) -> dict[str, PageConverter]:
     out["product"] = PageConverter(c.entity, [
         Col("ref", c.f("id"), required=True), Col("text", c.f("code")), Col("text", c.opt("article")),
         Col("text", c.f("name")), Col("text", c.opt("full_name")), Col("ref", c.opt("unit")),
-        Col("const", value=""), Col("text", c.opt("vat_rate"), post=lambda v: parse.vat_rate_of(p, v)),
+        Col("const", value=""),
+        Col("text", c.opt("vat_rate"), post=lambda v: parse.vat_rate_of(p, v)) if vat_names is None else
+        Col("text", c.opt("vat_rate"), post=lambda v: vat_names.get(v, "")),
         Col("flag", c.opt("is_service")),
         Col("flag", c.opt("deletion_mark")), Col("text", c.opt("data_version")),
-    ], lambda r: parse.product(p, r, {}), width=len(PRODUCT_COLUMNS), skip=Col("flag", c.opt("is_folder")))
+    ], lambda r: parse.product(p, r, {}, vat_names), width=len(PRODUCT_COLUMNS),
+        skip=Col("flag", c.opt("is_folder")))
     c = p["prices"]
     out["prices"] = PageConverter(c.entity, [
         Col("ref", c.f("price_type"), required=True), columns.ref(c, "product", required=True),
@@ -277,7 +280,10 @@ async def fetch_into_stages(
     if progress is not None:
         total = await client.count(p["product"].entity)
 
-    conv = _converters(p)
+    vat_names = None
+    if p["vat_rate"].present:  # УТ 11.5: products carry a reference to the VAT rate catalog
+        vat_names = parse.vat_rate_names(p, await client.get_all(queries.catalog(p, "vat_rate")))
+    conv = _converters(p, vat_names)
     steps: list[_Step] = []
     if p["unit"].present:
         steps.append(_Step(queries.catalog(p, "unit"), "stage_m_units", conv["unit"], "units", [0]))

@@ -114,6 +114,11 @@ class Pusher:
         self.clock = clock or store.clock
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
+        # УТ 11: the standard agreement per organization, VAT rate name -> catalog Ref_Key,
+        # and the partner of the invoice being pushed (read from its counterparty)
+        self._agreements: dict[str, str] = {}
+        self._vat_refs: dict[str, str] | None = None
+        self._partner: dict[str, str] = {}
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -229,10 +234,26 @@ class Pusher:
             body[c.f("is_buyer")] = True
         if c.has("comment"):
             body[c.f("comment")] = cl.comment
+        if self.p["partner"].present and c.has("partner"):
+            body[c.f("partner")] = derived_key("partner", client_id)
         custom = self.store.client_custom(client_id)
         for cf in self.p.custom("client"):
             if cf.pushes and cf.name in custom:
                 body[cf.onec] = custom[cf.name]
+        return body
+
+    def partner_body(self, client_id: str) -> dict[str, Any]:
+        """УТ 11: the client's Партнер (the business partner its Контрагент belongs to)."""
+        rec = self.store.get_client(client_id)
+        if rec is None:
+            raise Refused("the client no longer exists in the CRM")
+        c = self.p["partner"]
+        cl = rec.client
+        body: dict[str, Any] = {c.f("name"): cl.name, c.f("is_client"): True}
+        if c.has("full_name"):
+            body[c.f("full_name")] = cl.full_name or cl.name
+        if c.has("legal_form"):
+            body[c.f("legal_form")] = self.p.enum("partner_kind", cl.kind.value)
         return body
 
     async def contact_table(self, client_id: str, current: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
@@ -283,6 +304,15 @@ class Pusher:
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
         retried = item.attempts > 1
+        if step == "" and self.p["partner"].present:
+            # the partner first (the counterparty points at it); always looked up before a
+            # create, so a retry or a lost answer never makes a second one
+            pc = self.p["partner"]
+            pkey = derived_key("partner", cid)
+            partner_body = self.partner_body(cid)
+            _obj, adopted = await self._create_or_adopt(pc.entity, pkey, partner_body, retried=True)
+            if adopted:
+                await self.client.update(pc.entity, pkey, partner_body)
         if step == "":
             if item.action == "create":
                 obj, adopted = await self._create_or_adopt(c.entity, cid, create_body, retried=retried)
@@ -461,7 +491,11 @@ class Pusher:
 
         put("date", rec.date.replace(microsecond=0).isoformat())
         put("client", inv.client_id)
-        put("contract", contract_id)
+        put("contract", contract_id or None)
+        put("partner", self._partner.get(inv.client_id or ""))
+        put("agreement", self._agreements.get(org_id))
+        if c.has("status") and not bill:
+            put("status", p.enum("order_status", "new"))
         put("organization", org_id)
         put("warehouse", inv.warehouse_id)
         put("price_type", inv.price_type_id)
@@ -503,8 +537,12 @@ class Pusher:
                 lput("price", _json_number(price))
                 lput("amount", _json_number(amount))
                 lput("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct)))
-                lput("vat_rate", rate)
+                lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
                 lput("vat", _json_number(vat))
+                lput("packages", _json_number(qty))
+                lput("warehouse", inv.warehouse_id)
+                if c.lopt("reservation"):
+                    lput("reservation", p.enum("reservation", "line"))
                 if bill:
                     lput("order", invoice_id)
                 if "LineNumber" not in row:
@@ -533,19 +571,22 @@ class Pusher:
         bill_c = p["bill"]
         contract_id, _, bill_id = self.store.invoice_refs(iid)
 
+        await self._generation_refs(client_id, org_id)
+        wants_contract = order_c.has("contract")
         if item.action == "update" and step == "":
-            await self._update_order(item, contract_id or await self._contract(client_id, org_id), org_id)
+            if wants_contract:
+                contract_id = contract_id or await self._contract(client_id, org_id)
+            await self._update_order(item, contract_id or "", org_id)
             step = "order"
         if step == "":
-            contract_id = contract_id or await self._contract(client_id, org_id)
+            contract_id = (contract_id or await self._contract(client_id, org_id)) if wants_contract else ""
             bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
             await self.writer.run(lambda: self.store.invoice_push_refs(
                 iid, contract_id=contract_id, organization_id=org_id, bill_id=bill_id))
             await self._step(item, "contract")
             step = "contract"
         if step == "contract":
-            assert contract_id is not None
-            body = self.order_body(iid, contract_id, org_id)
+            body = self.order_body(iid, contract_id or "", org_id)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
             if adopted and not obj.get(order_c.f("posted")):
                 obj = await self.client.update(order_c.entity, iid, body,
@@ -582,6 +623,38 @@ class Pusher:
         number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
         await self.writer.run(lambda: self.store.invoice_pushed(
             iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
+
+    async def _generation_refs(self, client_id: str, org_id: str) -> None:
+        """What an УТ 11 order needs besides the CRM's own data: the client's partner (as its
+        counterparty in accounting says), the organization's standard agreement, and the VAT
+        rate catalog's keys. Nothing for a profile without those concepts."""
+        p = self.p
+        if p["partner"].present and client_id not in self._partner:
+            cp = p["counterparty"]
+            row = await self.client.get_entity(cp.entity, client_id, [cp.f("partner")])
+            partner = parse.ref(row or {}, cp.f("partner"), cp.entity) if row else None
+            if not partner:
+                raise Refused("the client's counterparty has no partner (Партнер) in accounting; "
+                              "set one there, then retry")
+            self._partner[client_id] = partner
+        if p["agreement"].present and org_id not in self._agreements:
+            q = queries.agreements(p, org_id)
+            rows = await self.client.get_all(q) if q is not None else []
+            if not rows:
+                raise Refused("accounting has no standard agreement with clients (Соглашение, "
+                              "Типовое) for the organization; create one in 1C, then retry")
+            found = parse.ref(rows[0], p["agreement"].f("id"), p["agreement"].entity, required=True)
+            assert found is not None
+            self._agreements[org_id] = found
+        if p["vat_rate"].present and self._vat_refs is None:
+            names = parse.vat_rate_names(p, await self.client.get_all(queries.catalog(p, "vat_rate")))
+            self._vat_refs = {}
+            for key, name in names.items():
+                self._vat_refs.setdefault(name, key)
+            # the calculated rates (20/120) of a line are the same catalog element
+            for name, key in list(self._vat_refs.items()):
+                if name[3:].isdigit():  # НДС20 → НДС20_120
+                    self._vat_refs.setdefault(f"{name}_{100 + int(name[3:])}", key)
 
     async def _patch_current(self, c: Concept, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH an object the CRM owns (the linked invoice document) with ``If-Match`` of the

@@ -74,6 +74,7 @@ CATALOG_FIELDS = {
                      "kpp", "legal_form", "partner", "is_buyer", "comment"),
     "contract": ("id", "data_version", "deletion_mark", "is_folder", "name", "owner", "organization", "kind",
                  "settlement", "currency", "number", "date"),
+    "vat_rate": ("id", "rate", "predefined"),
 }
 
 
@@ -185,7 +186,10 @@ def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[
         parts.append(ref_match(c.f("warehouse"), warehouse_id, None))
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, None))
-    return Query(_register_path(c, and_(*parts) or None, Period=period),
+    # `dimensions` groups away the register's other dimensions (УТ 11.5's ТоварыКОтгрузке has
+    # one row per order and warehouse; the CRM wants the sum per warehouse and product)
+    return Query(_register_path(c, and_(*parts) or None, Period=period,
+                                Dimensions=c.options.get("dimensions") or None),
                  tuple(c.select("warehouse", "product", "quantity")))
 
 
@@ -256,6 +260,32 @@ def orders_since(p: Profile, since: datetime) -> Query:
     flt = and_(f"{c.f('date')} ge {lit_datetime(since)}", eq(c.f("deletion_mark"), lit_bool(False))
                if c.has("deletion_mark") else None)
     return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
+
+
+def settlement_objects(p: Profile, order_ids: Sequence[str]) -> list[Query]:
+    """УТ 11.5: the settlement objects (``Catalog_ОбъектыРасчетов``) whose ``Объект`` is one of
+    the orders, in batches; payments point at these, not at the orders."""
+    c = p["settlement_object"]
+    if not c.present:
+        return []
+    link = c.f("order")
+    link_type = c.type_of(link)
+    size = p.casts_per_request if link_type else p.ids_per_request
+    return [Query(c.entity, tuple(c.select("id", "order")), refs_match(link, chunk, link_type))
+            for chunk in batches(order_ids, size)]
+
+
+def agreements(p: Profile, organization_id: str) -> Query | None:
+    """The standard agreements (``Типовое``) of an organization, for the orders the CRM writes."""
+    c = p["agreement"]
+    if not c.present:
+        return None
+    parts = [eq(c.f("standard"), lit_bool(True))]
+    if c.has("organization"):
+        parts.append(eq(c.f("organization"), lit_guid(organization_id)))
+    if c.has("deletion_mark"):
+        parts.append(eq(c.f("deletion_mark"), lit_bool(False)))
+    return Query(c.entity, (c.f("id"),), and_(*parts), c.f("id"))
 
 
 def payments(p: Profile, key: str, order_ids: Sequence[str]) -> list[Query]:
@@ -343,6 +373,7 @@ def substringof_number(c: Concept, text: str) -> str:
 __all__ = [
     "CATALOG_FIELDS",
     "Query",
+    "agreements",
     "catalog",
     "contact_kinds",
     "contacts",
@@ -357,6 +388,7 @@ __all__ = [
     "refs_match",
     "reserves",
     "reserves_by_order",
+    "settlement_objects",
     "settlements",
     "shipments",
     "stock",
