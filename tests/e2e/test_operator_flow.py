@@ -3,7 +3,7 @@
 New client card → save (pushed to accounting) → new invoice → picker → quantity → save (pushed,
 gets its 1C number) → the clerk posts it (the invoice locks) → pays 40 % by bank (partly paid) →
 pays the rest in cash (paid) → ships half (partly shipped), then the rest (shipped). Run against
-the sandbox in each configuration (КА 1.1 and УТ 11.5) with the profile of the same name. The
+the sandbox in each configuration (КА 1.1, УТ 11.5 and БП 3.0) with the profile of the same name. The
 clerk's actions go through the sandbox CLI over HTTP, exactly as in the demo. Waits are bounded
 polls, never fixed sleeps.
 """
@@ -35,7 +35,7 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 
 
-@pytest.fixture(params=["ka1", "ut11"])
+@pytest.fixture(params=["ka1", "ut11", "bp3"])
 def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
     """The sandbox in each configuration the CRM pushes to; the CRM uses the profile of the
     same name."""
