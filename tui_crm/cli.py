@@ -146,7 +146,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             state = SandboxState.open(sandbox_file, config=args.config)
         else:
             state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1,
-                                        path=sandbox_file, hostile=args.hostile, config=args.config)
+                                        path=sandbox_file, hostile=args.hostile, config=args.config,
+                                        variant=args.variant)
     except (ConfigurationMismatch, UnknownConfiguration) as e:
         print(f"tui-crm demo: {e} (tui-crm demo --fresh starts over)", file=sys.stderr)
         return 2
@@ -431,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
                         "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); an existing demo "
                         "keeps its own (add --fresh to change)")
+    p.add_argument("--variant", default="", metavar="NAME",
+                   help="accounting settings of a new sandbox (bp3: warehouses, the default; "
+                        "batches; no-warehouses = warehouse accounting off)")
     p.add_argument("--settings", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")
