@@ -184,3 +184,28 @@ async def test_push_writes_the_invoice_document_and_keeps_1c_contact_rows() -> N
         assert table[2]["Представление"] == "buh@test.ru"
     finally:
         await rig.aclose()
+
+
+def test_every_name_the_profile_maps_exists_in_the_bp3_sandbox() -> None:
+    """The profile and the sandbox's БП 3 metadata were both checked against the 3.0.198 dump:
+    no field the profile names is missing there (a real base would answer code 10 for it).
+    `ОсновнойДоговорКонтрагента_Key` was one: 3.0.198 has only `УдалитьОсновнойДоговорКонтрагента`."""
+    from onec_sandbox.configs import configuration
+
+    p, schema = load_profile("bp3"), configuration("bp3").schema
+    missing = []
+    for key, c in p.concepts.items():
+        if not c.present:
+            continue
+        fn = c.options.get("function", "")
+        ent = schema.entities.get(c.entity) or schema.entities.get(f"{c.entity}/{fn}") \
+            or schema.entities.get(f"{c.entity}_RecordType/{fn}")
+        assert ent is not None, f"[{key}] {c.entity}"
+        table_part = c.options.get("mode") == "table_part"
+        header = ent.table_parts[c.lines] if table_part else ent.fields
+        missing += [f"[{key}] {f}" for n, f in c.fields.items() if f and f not in header
+                    and not (table_part and n == "owner")]
+        lines = ent.table_parts.get(c.lines, {}) if not table_part else {}
+        missing += [f"[{key}.lines] {f}" for f in c.line_fields.values() if f and f not in lines]
+    assert missing == []
+    assert "УдалитьОсновнойДоговорКонтрагента_Key" in schema.entities["Catalog_Контрагенты"].fields
