@@ -113,6 +113,11 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
                 pilot, lambda: store.get_client(client.id).sync_state is SyncState.IN_ACCOUNTING,  # type: ignore[union-attr]
                 "the client in accounting",
             )
+            if sandbox.state.config.name == "ut11":  # a Партнер and its Контрагент, contacts inside
+                party = sandbox.state.objects["Catalog_Контрагенты"][client.id]
+                assert party["Партнер_Key"] in sandbox.state.objects["Catalog_Партнеры"]
+                assert {r["Представление"] for r in party["КонтактнаяИнформация"]} == {
+                    "+79123456789", "info@romashka.ru"}
 
             # 2. A new invoice for that client, lines from the picker.
             await pilot.press("f3")
