@@ -265,7 +265,8 @@ class ODataApp:
         meta = self.metadata_url(request)
         m = request.method
         # virtual tables ------------------------------------------------------------------------
-        if name.startswith("AccumulationRegister_") or name.endswith("_RecordType"):
+        if name.startswith(("AccumulationRegister_", "AccountingRegister_")) or \
+                name.endswith("_RecordType"):
             if len(segs) < 2:
                 raise ODataError(400, "6", f"Сущность '{name}' не найдена")
             fname, fargs = segs[1]
@@ -275,7 +276,7 @@ class ODataApp:
             if m != "GET":
                 raise ODataError(405, "19", "Метод не поддерживается для виртуальной таблицы")
             params = parse_vt_args(fargs)
-            for k in ("Period", "Condition", "Dimensions"):
+            for k in ("Period", "Condition", "Dimensions", "AccountCondition"):
                 if k in query and k not in params:
                     params[k] = query[k]
             if len(segs) > 2:
@@ -388,7 +389,9 @@ class ODataApp:
         if ent.kind == "inforeg":
             return (ent.name, st.version("contacts")), lambda: list(st.contacts.values())
         params = vt_params or {}
-        unknown = set(params) - {"Period", "Condition", "Dimensions"}
+        accounting = ent.name.startswith("AccountingRegister_")
+        unknown = set(params) - {"Period", "Condition", "Dimensions"} - (
+            {"AccountCondition"} if accounting else set())
         if unknown:
             raise ODataError(400, "12", f"Неизвестный параметр виртуальной таблицы: "
                              f"{', '.join(sorted(unknown))}")
@@ -405,8 +408,20 @@ class ODataApp:
         if node is not None:
             f = X.compile_expr(node, scope)
             pred = lambda row: f((row, {})) is True  # noqa: E731
+        account_text = unquote_literal(params["AccountCondition"]) if params.get("AccountCondition") else ""
+        if account_text:
+            # the accounts' own condition (`Account_Key eq guid'…'`), ANDed with Condition
+            try:
+                acc_node = X.parse(account_text)
+            except X.ExprError:
+                acc_node = X.parse(account_text.replace("''", "'"))
+            g = X.compile_expr(acc_node, scope)
+            cond_pred = pred
+            pred = lambda row: g((row, {})) is True and (cond_pred is None or cond_pred(row))  # noqa: E731
+            cond_text = f"{cond_text}|{account_text}"
         if ent.kind == "balance":
-            regname = ent.name.split("/")[0].removeprefix("AccumulationRegister_")
+            regname = ent.name.split("/")[0].removeprefix("AccumulationRegister_").removeprefix(
+                "AccountingRegister_")
             reg = st.acc[regname]
             dims = None
             if params.get("Dimensions"):

@@ -88,6 +88,16 @@ def _add_config_flag(p: argparse.ArgumentParser, *, clerk: bool = False) -> None
                             "it was seeded with")
 
 
+VARIANT_HELP = ("accounting settings of a new base, per configuration (bp3: warehouses = 41.01 by "
+                "Номенклатура, Склады, the default; batches = Номенклатура, Партии, Склады; "
+                "no-warehouses = warehouse accounting off); a data file keeps the one it was "
+                "seeded with")
+
+
+def add_variant_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--variant", default="", metavar="NAME", help=VARIANT_HELP)
+
+
 def _add_clerk_conn(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default=default_clerk_url(),
                    help=f"sandbox base URL …/odata/standard.odata/ (default: ${DEFAULT_URL_ENV}, "
@@ -110,6 +120,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", action="store_true", help="keep data in memory only")
     p.add_argument("--reset", action="store_true", help="start over from a fresh seed")
     _add_config_flag(p)
+    add_variant_flag(p)
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
@@ -140,6 +151,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("seed", help="create (or recreate) a seeded data file")
     p.add_argument("--data", type=Path, default=None)
     _add_config_flag(p)
+    add_variant_flag(p)
     p.add_argument("--products", type=int, default=200)
     p.add_argument("--warehouses", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
@@ -231,7 +243,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             state = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                         seed=args.seed, path=path, reset=args.reset,
-                                        hostile=args.hostile, config=args.config)
+                                        hostile=args.hostile, config=args.config,
+                                        variant=args.variant)
         except (ConfigurationMismatch, UnknownConfiguration) as e:
             print(f"tui-crm sandbox serve: {e}", file=sys.stderr)
             return 2
@@ -259,12 +272,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                      seed=args.seed, path=path, reset=True, hostile=args.hostile,
-                                     config=args.config)
+                                     config=args.config, variant=args.variant)
         except UnknownConfiguration as e:
             print(f"tui-crm sandbox seed: {e}", file=sys.stderr)
             return 2
         st.close()
         kind = " (hostile texts)" if args.hostile else ""
+        kind += f" ({args.variant})" if args.variant else ""
         print(f"seeded a {args.config} base: {args.products} products × {args.warehouses} "
               f"warehouses{kind} into {path} "
               f"in {time.perf_counter() - t:.1f} s")

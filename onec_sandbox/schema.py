@@ -114,6 +114,8 @@ class Schema:
         self.entities: dict[str, EntityDef] = {}
         #: accumulation register name (without prefix) → (dimension → wire columns, resources)
         self.acc_registers: dict[str, tuple[dict[str, list[str]], list[str]]] = {}
+        #: the names among acc_registers that are accounting registers (AccountingRegister_…)
+        self.accounting_registers: set[str] = set()
         #: the prices register's dimension columns and resource columns (its SliceLast rows)
         self.price_dims: list[str] = []
         self.price_res: list[str] = []
@@ -165,6 +167,16 @@ class Schema:
         wire columns (a composite has two), in the register's order."""
         self.acc_registers[name] = (dims, resources)
         return self.register(f"AccumulationRegister_{name}/Balance", "balance", spec)
+
+    def accounting(self, name: str, spec: str, dims: dict[str, list[str]],
+                   resources: list[str]) -> EntityDef:
+        """An accounting register (БП 3's `Хозрасчетный`) and its `Balance` view: rows by
+        `Account_Key`, the balance dimensions and the subconto `ExtDimension1..3` (composites),
+        then `<resource>Balance`. Kept like an accumulation register whose movements are signed
+        debit (+) / credit (−); its Balance also takes `AccountCondition`."""
+        self.acc_registers[name] = (dims, resources)
+        self.accounting_registers.add(name)
+        return self.register(f"AccountingRegister_{name}/Balance", "balance", spec)
 
     def prices(self, name: str, spec: str, dims: list[str], resources: list[str]) -> None:
         """The periodic prices register `name` (e.g. `InformationRegister_ЦеныНоменклатуры`):

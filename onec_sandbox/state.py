@@ -29,7 +29,7 @@ MAX_DATE = "9999-12-31T23:59:59"
 #: Register columns worth an index (the ones conditions restrict by; the always-empty ones
 #: such as ХарактеристикаНоменклатуры_Key would only hold one giant bucket).
 INDEXED = {"Склад_Key", "Номенклатура_Key", "ДокументРезерва", "Сделка", "Контрагент_Key",
-           "ДоговорКонтрагента_Key"}
+           "ДоговорКонтрагента_Key", "ExtDimension1"}
 
 
 def money(v: Any, scale: int = 2) -> Decimal:
@@ -290,11 +290,13 @@ class SandboxState:
     @classmethod
     def seeded(cls, products: int = 200, warehouses: int = 3, seed: int = 1,
                path: Path | None = None, reset: bool = False,
-               hostile: bool = False, config: Configuration | str | None = None
-               ) -> SandboxState:
+               hostile: bool = False, config: Configuration | str | None = None,
+               variant: str = "") -> SandboxState:
         """A base with demo data. An existing non-empty file is reopened as is (state survives
         restarts) unless `reset` is true, which starts over from a fresh seed. `hostile` puts
-        the hostile text corpus into the fresh seed (`apply_hostile` of the configuration)."""
+        the hostile text corpus into the fresh seed (`apply_hostile` of the configuration);
+        `variant` picks the configuration's accounting settings (`Configuration.variants`) for a
+        fresh seed, and is refused (`UnknownConfiguration`) when the configuration has no such."""
         if path is not None:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -303,10 +305,12 @@ class SandboxState:
                     p = Path(str(path) + suffix)
                     if p.exists():
                         p.unlink()
+        from .configs import check_variant
+        check_variant(_configuration(config), variant)
         st = cls.open(path, config)
         if st.is_empty():
             st.config.seed(st, products=products, warehouses=warehouses, seed=seed,
-                           hostile=hostile)
+                           hostile=hostile, variant=variant)
             st.meta["config"] = st.config.name  # a file without it is КА 1.1 (older builds)
             st.clear_dirty()
             st.commit()  # only the seed parameters: the seed itself is regenerated at open

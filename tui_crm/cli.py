@@ -184,7 +184,7 @@ def cmd_sandbox(argv: list[str]) -> int:
 
 
 @contextlib.contextmanager
-def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", port: int = 0,
+def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", variant: str = "", port: int = 0,
                  log_name: str = "demo") -> Iterator[tuple[str, Path]]:
     """The demo's accounting sandbox, started on loopback for the duration of the block.
 
@@ -211,7 +211,8 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", port: 
             state = SandboxState.open(sandbox_file, config=configuration)
         else:
             state = SandboxState.seeded(products=args.products, warehouses=args.warehouses, seed=1,
-                                        path=sandbox_file, hostile=args.hostile, config=configuration)
+                                        path=sandbox_file, hostile=args.hostile, config=configuration,
+                                        variant=variant)
     except (ConfigurationMismatch, UnknownConfiguration) as e:
         print(f"tui-crm demo: {e} (tui-crm demo --fresh starts over)", file=sys.stderr)
         raise SystemExit(2) from None
@@ -245,7 +246,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
-    with demo_sandbox(args, configuration=args.config, port=args.port) as (url, store_file):
+    with demo_sandbox(args, configuration=args.config, variant=args.variant, port=args.port) as (url, store_file):
         settings = use_zone(load(Path(args.settings).expanduser() if args.settings else None))
         # the profile that speaks the sandbox's configuration (they share their names)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds),
@@ -522,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
                         "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); an existing demo "
                         "keeps its own (add --fresh to change)")
+    p.add_argument("--variant", default="", metavar="NAME",
+                   help="accounting settings of a new sandbox (bp3: warehouses, the default; "
+                        "batches; no-warehouses = warehouse accounting off)")
     p.add_argument("--settings", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
     p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")

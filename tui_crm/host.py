@@ -154,6 +154,13 @@ class HostApp(App[None]):
         self._product_watches: dict[int, _ProductWatch] = {}
         self._unsubscribe: Callable[[], None] | None = None
 
+    @property
+    def keeps_reserves(self) -> bool:
+        """False when the accounting configuration keeps no reserves at all (БП 3: the profile
+        maps no reserves register), so over-stock warnings say so instead of "may not reserve".
+        Offline (no service) nothing is known, and the usual wording stays."""
+        return self.service is None or self.service.profile["reserves"].present
+
     # -- screens in the interface language ------------------------------------------------------
     def push_screen(self, screen, *args, **kwargs):
         """Every screen's keys are re-labelled in the current language (i18n.localize_bindings)."""

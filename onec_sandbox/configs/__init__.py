@@ -23,6 +23,8 @@ A configuration module defines one `Configuration` (module constant `CONFIGURATI
   `price`, `receive`), which talk to a running sandbox over OData only (`clerk.OData`);
 - `writers` (optional): set name → `Writer(st, rec)`, what 1C's write handlers do beyond
   storing the object (called after every POST/PATCH of that set);
+- `variants` (optional): accounting settings a base can be seeded with (`--variant NAME`,
+  kept in the data file), e.g. БП 3's order of the subconto on account 41.01;
 - `marker`: an entity set only this configuration has; `detect()` uses it to tell which
   configuration a running sandbox (or a real base's service document) speaks.
 
@@ -61,7 +63,7 @@ class Writer(Protocol):
 
 class Seeder(Protocol):
     def __call__(self, st: SandboxState, products: int = ..., warehouses: int = ...,
-                 seed: int = ..., hostile: bool = ...) -> object: ...
+                 seed: int = ..., hostile: bool = ..., variant: str = ...) -> object: ...
 
 
 ClerkCommand = Callable[["OData", argparse.Namespace], int]
@@ -99,10 +101,22 @@ class Configuration:
     #: enum-typed property name → the members a write may carry (others are refused, code 4);
     #: properties not listed accept any member
     enums: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: accounting settings a base can be seeded with (`--variant`): name → what it means; the
+    #: first is the default (БП 3: the order of the subconto on account 41.01)
+    variants: Mapping[str, str] = field(default_factory=dict)
 
 
 class UnknownConfiguration(ValueError):
-    """A configuration name the sandbox does not speak (the message lists the known ones)."""
+    """A configuration name the sandbox does not speak (the message lists the known ones), or a
+    variant that configuration does not have."""
+
+
+def check_variant(config: Configuration, variant: str) -> None:
+    """Refuse a `--variant` the configuration does not know, naming the ones it does."""
+    if variant and variant not in config.variants:
+        known = ", ".join(config.variants) or "none"
+        raise UnknownConfiguration(f"configuration {config.name} has no variant {variant!r} "
+                                   f"(its variants: {known})")
 
 
 def configuration(name: str) -> Configuration:
@@ -113,12 +127,15 @@ def configuration(name: str) -> Configuration:
     if name == "ut11":
         from .ut11 import CONFIGURATION as UT11
         return UT11
+    if name == "bp3":
+        from .bp3 import CONFIGURATION as BP3
+        return BP3
     raise UnknownConfiguration(
         f"configuration {name!r} is not available: the sandbox speaks {', '.join(_BUILT)}")
 
 
 #: The names with a module in this build (keep in step with the branches above).
-_BUILT = ("ka1", "ut11")
+_BUILT = ("ka1", "ut11", "bp3")
 
 
 def available() -> list[str]:

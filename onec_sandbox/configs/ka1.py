@@ -432,9 +432,10 @@ CONTACT_KINDS = [
 
 
 def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int = 1,
-         counterparties: int = 40, hostile: bool = False) -> SandboxState:
+         counterparties: int = 40, hostile: bool = False, variant: str = "") -> SandboxState:
     """Fill an empty state with a demo base. Deterministic for a given `seed`; `hostile` then
-    puts the hostile text corpus into names, full names, comments and ИНН (see `hostile()`)."""
+    puts the hostile text corpus into names, full names, comments and ИНН (see `hostile()`).
+    КА 1.1 has no variants: `variant` is accepted and ignored."""
     rng = random.Random(seed)
     refs = Refs(random.Random(seed * 1_000_003 + 1))
     objects = st.objects

@@ -397,8 +397,9 @@ CONTACT_KINDS = [("ТелефонКонтрагента", "Телефон", "Т�
 
 
 def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int = 1,
-         counterparties: int = 40, hostile: bool = False) -> SandboxState:
-    """Fill an empty state with an УТ 11.5 demo base (deterministic for a given `seed`)."""
+         counterparties: int = 40, hostile: bool = False, variant: str = "") -> SandboxState:
+    """Fill an empty state with an УТ 11.5 demo base (deterministic for a given `seed`).
+    УТ 11.5 has no variants: `variant` is accepted and ignored."""
     rng = random.Random(seed)
     refs = Refs(random.Random(seed * 1_000_003 + 2))
     objects = st.objects

@@ -3,7 +3,7 @@
 New client card → save (pushed to accounting) → new invoice → picker → quantity → save (pushed,
 gets its 1C number) → the clerk posts it (the invoice locks) → pays 40 % by bank (partly paid) →
 pays the rest in cash (paid) → ships half (partly shipped), then the rest (shipped). Run against
-the sandbox in each configuration (КА 1.1 and УТ 11.5) with the profile of the same name. The
+the sandbox in each configuration (КА 1.1, УТ 11.5 and БП 3.0) with the profile of the same name. The
 clerk's actions go through the sandbox CLI over HTTP, exactly as in the demo. Waits are bounded
 polls, never fixed sleeps.
 """
@@ -35,7 +35,7 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 
 
-@pytest.fixture(params=["ka1", "ut11"])
+@pytest.fixture(params=["ka1", "ut11", "bp3"])
 def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
     """The sandbox in each configuration the CRM pushes to; the CRM uses the profile of the
     same name."""
@@ -118,6 +118,13 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
                 assert party["Партнер_Key"] in sandbox.state.objects["Catalog_Партнеры"]
                 assert {r["Представление"] for r in party["КонтактнаяИнформация"]} == {
                     "+79123456789", "info@romashka.ru"}
+            if sandbox.state.config.name == "bp3":  # БП 3: contacts inside, kinds of БП 3
+                party = sandbox.state.objects["Catalog_Контрагенты"][client.id]
+                kinds = {r["Вид_Key"]: r["Представление"] for r in party["КонтактнаяИнформация"]}
+                named = {k["PredefinedDataName"]: kinds.get(k["Ref_Key"])
+                         for k in sandbox.state.objects["Catalog_ВидыКонтактнойИнформации"].values()}
+                assert (named["ТелефонКонтрагента"], named["EmailКонтрагенты"]) == (
+                    "+79123456789", "info@romashka.ru")
 
             # 2. A new invoice for that client, lines from the picker.
             await pilot.press("f3")
@@ -182,6 +189,14 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await pilot.pause()
             payments = app.screen.query_one("#ord-payments", DataTable)
             assert payments.row_count == 2
+            if sandbox.state.config.name == "bp3":  # the deal is the invoice; shipments moved 41.01
+                st = sandbox.state
+                invoice = next(d for d in st.objects["Document_СчетНаОплатуПокупателю"].values()
+                               if d["Number"] == number)
+                sales = [d for d in st.objects["Document_РеализацияТоваровУслуг"].values()
+                         if d["СчетНаОплатуПокупателю_Key"] == invoice["Ref_Key"] and d["Posted"]]
+                assert sorted(sum(Decimal(str(r["Количество"])) for r in d["Товары"]) for d in sales) == [1, 1]
+                assert st.acc["Хозрасчетный"].movements.get(invoice["Ref_Key"], []) == []  # posted, no records
 
             # 5. `tui-crm status` in another shell: the TUI holds the store, so it asks accounting
             answer = await asyncio.to_thread(status_json, sandbox, tmp_path, number)

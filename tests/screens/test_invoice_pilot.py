@@ -34,6 +34,9 @@ from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.screens.sync_log import SyncLogScreen
 from tui_crm.store import Store
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.profile import load_profile
+from tui_crm.sync.service import SyncService
 
 SIZE = (110, 32)
 
@@ -364,3 +367,25 @@ async def test_over_stock_warning_only_while_the_order_can_change(store: Store) 
         free = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
         assert not any("⚠" in cell for cell in free), free
         assert "above free stock" not in str(screen.query_one("#inv-notes").render())
+
+
+async def test_over_stock_warnings_say_plainly_that_bp3_keeps_no_reserves(store: Store) -> None:
+    """Under a profile without reserves (БП 3) "accounting may not reserve it" would mislead: the
+    invoice's note and the line form say that nothing is set aside for the invoice."""
+    seed_invoice(store)
+    service = SyncService(store, ODataClient("http://127.0.0.1:9/bp3/odata/standard.odata/"),
+                          profile=load_profile("bp3"))
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID), service=service)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            notes = str(app.screen.query_one("#inv-notes").render())
+            assert "2 line(s) above the stock" in notes and "keeps no reserves (БП 3)" in notes
+            assert "may not reserve" not in notes
+            await pilot.press("enter")  # the first line (10 l of milk, 6 in stock): its form
+            await settle(pilot)
+            assert isinstance(app.screen, LineEditScreen)
+            shown = str(app.screen.query_one("#line-problem").render())
+            assert "keeps no reserves (БП 3)" in shown, shown
+    finally:
+        await service.aclose()

@@ -53,7 +53,7 @@ def test_bundled_profiles_load(name: str) -> None:
     p = load_profile(name)
     assert p.name == name and p.generation == name
     assert p["order"].present and p["stock"].present
-    assert p.push is (name in ("ka1", "ut11"))
+    assert p.push is True
 
 
 def test_ka1_names_match_the_reference() -> None:
@@ -101,8 +101,12 @@ def test_ut11_and_bp3_filters_use_their_own_link_fields() -> None:
     bp = load_profile("bp3")
     text = unquote(url(queries.payments(bp, "bank_payment", [G1])[0]))
     assert f"РасшифровкаПлатежа/any(d: d/СчетНаОплату_Key eq guid'{G1}')" in text
-    text = unquote(url(queries.stock(bp, G2)))
-    assert f"Condition='ExtDimension2 eq cast(guid'{G2}','Catalog_Склады')'" in text
+    acc = "0123abcd-4a5d-11ee-8c90-0242ac120002"
+    text = unquote(url(queries.stock(bp, G2, accounts=[acc])))
+    # The account in AccountCondition; the warehouse in whichever subconto holds a Склады.
+    assert f"AccountCondition='Account_Key eq guid'{acc}''" in text
+    assert (f"Condition='(ExtDimension2 eq cast(guid'{G2}','Catalog_Склады') or "
+            f"ExtDimension3 eq cast(guid'{G2}','Catalog_Склады'))'") in text
     text = unquote(url(queries.shipments(bp, [G1])[0]))
     assert f"СчетНаОплатуПокупателю_Key eq guid'{G1}'" in text
 
@@ -227,7 +231,7 @@ def test_relative_path_resolves_against_the_config_folder(tmp_path: Path) -> Non
         ('extends = "ka1"\n[order.fields]\nclient = ""\n', "must map client"),
         ('extends = "ka1"\n[order.composite]\n"Склад" = "Catalog_Склады"\n', "which no field"),
         ('extends = "ka1"\n[stock]\nfunction = ""\n', "set `function`"),
-        ('extends = "bp3"\n[profile]\npush = true\n', "implemented for generations ka1, ut11"),
+        ('extends = "bp3"\n[contract]\nentity = ""\n', "needs [contract]"),
         ('extends = "ut11"\n[agreement]\nentity = ""\n', "needs [agreement]"),
         ('extends = "ka1"\n[custom_fields.client]\ninn2 = "ИНН"\n', "already exchanged"),
         ('extends = "ka1"\n[custom_fields.deal]\nx = "Y"\n', "unknown"),

@@ -48,6 +48,12 @@ register(
             "en": "More than the free stock ({free}): allowed, but accounting may not reserve it.",
             "ru": "Больше свободного остатка ({free}): можно, но учёт может не зарезервировать.",
         },
+        "pk.qty_over_stock": {
+            "en": "More than the stock ({free}): allowed, but accounting keeps no reserves (БП 3): "
+                  "nothing is set aside for this invoice.",
+            "ru": "Больше остатка ({free}): можно, но учёт не ведёт резервов (БП 3): под этот "
+                  "счёт ничего не откладывается.",
+        },
         "pk.qty_hint": {"en": "enter OK · esc cancel", "ru": "enter ОК · esc отмена"},
         "pk.bind_ok": {"en": "OK", "ru": "ОК"},
         "iv.line_title": {"en": "Line {n}", "ru": "Строка {n}"},
@@ -133,10 +139,11 @@ class QuantityScreen(ModalScreen[Decimal | None]):
         Binding("escape", "cancel", tr("pk.bind_cancel"), id="quantity.cancel"),
     ]
 
-    def __init__(self, row: PickerRow, default: Decimal = Decimal(1)) -> None:
+    def __init__(self, row: PickerRow, default: Decimal = Decimal(1), *, reserves: bool = True) -> None:
         super().__init__(classes="form-modal")
         self.row = row
         self.default = default
+        self.over_key = "pk.qty_over_free" if reserves else "pk.qty_over_stock"
 
     def compose(self) -> ComposeResult:
         r = self.row
@@ -180,7 +187,7 @@ class QuantityScreen(ModalScreen[Decimal | None]):
             label.set_class(True, "-error")
             label.set_class(False, "-warn")
         elif value is not None and value > self.row.free_stock:
-            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.row.free_stock).plain)))
+            label.update(Text(tr(self.over_key, free=qty_text(self.row.free_stock).plain)))
             label.set_class(False, "-error")
             label.set_class(True, "-warn")
         else:
@@ -205,11 +212,12 @@ class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]
 
-    def __init__(self, number: int, line: InvoiceLine, free: Decimal | None) -> None:
+    def __init__(self, number: int, line: InvoiceLine, free: Decimal | None, *, reserves: bool = True) -> None:
         super().__init__(classes="form-modal")
         self.number = number
         self.line = line
         self.free = free
+        self.over_key = "pk.qty_over_free" if reserves else "pk.qty_over_stock"
 
     def compose(self) -> ComposeResult:
         line = self.line
@@ -246,7 +254,7 @@ class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
             return None
         assert qty is not None and disc is not None
         if self.free is not None and qty > self.free:
-            label.update(Text(tr("pk.qty_over_free", free=qty_text(self.free).plain)))
+            label.update(Text(tr(self.over_key, free=qty_text(self.free).plain)))
             label.set_class(False, "-error")
             label.set_class(True, "-warn")
         else:

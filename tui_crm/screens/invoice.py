@@ -98,6 +98,12 @@ register(
             "en": "⚠ {count} line(s) above free stock on this warehouse: allowed, accounting may not reserve it.",
             "ru": "⚠ Строк сверх свободного остатка на складе: {count}. Можно, но учёт может не зарезервировать.",
         },
+        "iv.over_stock": {
+            "en": "⚠ {count} line(s) above the stock on this warehouse: allowed, but accounting keeps no "
+                  "reserves (БП 3): nothing is set aside for this invoice.",
+            "ru": "⚠ Строк сверх остатка на складе: {count}. Можно, но учёт не ведёт резервов (БП 3): "
+                  "под этот счёт ничего не откладывается.",
+        },
         "iv.locked": {"en": "🔒 Posted", "ru": "🔒 Проведён"},
         "iv.locked_note": {
             "en": "Read-only: accounting has posted this order. To change it, accounting must unpost it first.",
@@ -632,7 +638,8 @@ class InvoiceScreen(HostedScreen[None]):
                 if (row := self.stock.get(line.product_id)) is not None and line.quantity > row.free_stock
             )
             if over:
-                notes.append(tr("iv.over_free", count=over), style="$text-warning")
+                key = "iv.over_free" if self.host.keeps_reserves else "iv.over_stock"
+                notes.append(tr(key, count=over), style="$text-warning")
             changed = [(line, new) for line in inv.lines if (new := self._new_price(line)) is not None]
             if changed:
                 if notes:
@@ -822,7 +829,8 @@ class InvoiceScreen(HostedScreen[None]):
             lines[index] = replace(line, quantity=qty, discount_pct=disc)
             self._set_invoice(replace(self.invoice, lines=tuple(lines)))
 
-        self.app.push_screen(LineEditScreen(index + 1, line, row.free_stock if row else None), edited)
+        self.app.push_screen(LineEditScreen(index + 1, line, row.free_stock if row else None,
+                                            reserves=self.host.keeps_reserves), edited)
 
     def action_delete_line(self) -> None:
         if (chosen := self._line_to_change()) is None:

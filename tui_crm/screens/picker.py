@@ -470,7 +470,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
                 )
             )
 
-        self.app.push_screen(QuantityScreen(row), added)
+        self.app.push_screen(QuantityScreen(row, reserves=self.host.keeps_reserves), added)
 
     def action_close(self) -> None:
         self.dismiss(list(self.added) if self.added else None)

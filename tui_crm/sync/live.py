@@ -23,6 +23,7 @@ from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
 from tui_crm.sync.parts import EnginePart
 from tui_crm.sync.profile import Profile, batches
+from tui_crm.sync.pull import stock_account_refs
 from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import StoreWriter
 
@@ -61,6 +62,7 @@ class LiveJob(EnginePart):
         self.stats = LiveStats()
         self._watch = _Watch()
         self._lock = asyncio.Lock()
+        self._stock_accounts: list[str] | None = None   # БП 3: Ref_Keys of the stock accounts, read once
 
     # -- what is on screen -------------------------------------------------------------------
     def watch_products(self, warehouse_id: str | None, price_type_id: str | None, product_ids: Sequence[str]) -> None:
@@ -117,8 +119,10 @@ class LiveJob(EnginePart):
         stock: dict[str, list[Decimal]] = {}
         prices: dict[str, tuple[Decimal, str | None, datetime | None]] = {}
         variant_only: set[str] = set()
+        if self._stock_accounts is None:
+            self._stock_accounts = await stock_account_refs(self.client, p)
         for chunk in batches(product_ids, p.ids_per_request):
-            for r in await self.client.get_all(queries.stock(p, warehouse_id, chunk)):
+            for r in await self.client.get_all(queries.stock(p, warehouse_id, chunk, accounts=self._stock_accounts)):
                 _wh, prod, qty, reserved = parse.stock_row(p, r)
                 s = stock.setdefault(prod, [Decimal(0), Decimal(0)])
                 s[0] += qty

@@ -92,7 +92,12 @@ def any_ref(c: Concept, row: Mapping[str, Any], crm: str, entity: str, *, line: 
     if not name:
         return None
     typ = c.line_type_of(name) if line else c.type_of(name)
-    value = composite_ref(row, name, entity, typ) if typ else ref(row, name, entity)
+    if typ and name not in row and f"{name}_Key" in row:
+        # The same attribute as a plain reference: БП 3 releases before 3.0.198 send
+        # `Товары.Номенклатура_Key` where 3.0.198 sends the composite `Номенклатура` + `_Type`.
+        value = ref(row, f"{name}_Key", entity)
+    else:
+        value = composite_ref(row, name, entity, typ) if typ else ref(row, name, entity)
     if value is None and required:
         raise BadData(entity, f"{name} is empty", row)
     return value
@@ -193,12 +198,27 @@ def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
         return None
     unit_id = ref(row, c.opt("unit"), e)
     vat = text(row, c.opt("vat_rate"), e)
-    if vat_names is not None:
-        vat = vat_names.get(vat, "")
+    vat = vat_rate_of(p, vat) if vat_names is None else vat_names.get(vat, "")
     return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("article"), e),
             text(row, c.f("name"), e), text(row, c.opt("full_name"), e), unit_id, unit_names.get(unit_id or "", ""),
             vat, flag(row, c.opt("is_service"), e), flag(row, c.opt("deletion_mark"), e),
             text(row, c.opt("data_version"), e))
+
+
+# The rate each kind of rate means on a product (БП 3's ВидСтавкиНДС): the CRM line takes it as
+# its default rate. The general rate is 20 % (22 % from 2026, `НДС22`): the operator can change a
+# line's rate, and 1C recomputes VAT on posting anyway.
+VAT_RATE_OF_KIND = {"general": "НДС20", "reduced": "НДС10", "zero": "НДС0", "exempt": "БезНДС"}
+
+
+def vat_rate_of(p: Profile, value: str) -> str:
+    """The CRM's rate (a СтавкиНДС member) for the product's VAT attribute: the rate itself (КА 1.1,
+    УТ 11.4), or the rate its kind stands for when the profile maps `[enums.vat_kind]` (БП 3);
+    an unknown kind is kept as 1C sent it (the invoice then falls back to the general rate)."""
+    if not value or "vat_kind" not in p.enums:
+        return value
+    kind = p.enum_reverse("vat_kind", value)
+    return VAT_RATE_OF_KIND.get(kind or "", value)
 
 
 def vat_rate_names(p: Profile, rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -358,10 +378,48 @@ def contract(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
 def stock_row(p: Profile, row: Mapping[str, Any], key: str = "stock") -> tuple[str, str, Decimal, Decimal]:
     """(warehouse, product, on hand, reserved) of a Balance row."""
     c, e = p[key], p[key].entity
-    wh = any_ref(c, row, "warehouse", e, required=True)
-    prod = any_ref(c, row, "product", e, required=True)
+    subconto = [n.strip() for n in (c.options.get("subconto") or "").split(",") if n.strip()]
+    wh: str | None
+    prod: str | None
+    if subconto:
+        wh, prod = _by_subconto(c, row, subconto, e)
+    else:
+        wh = any_ref(c, row, "warehouse", e, required=True)
+        prod = any_ref(c, row, "product", e, required=True)
     assert wh is not None and prod is not None
     return wh, prod, number(row, c.f("quantity"), e, 3), number(row, c.opt("reserved"), e, 3)
+
+
+class NoWarehouseStock(BadData):
+    """A balance row of the stock accounts with no warehouse subconto: the base keeps stock without
+    warehouses (БП 3 with warehouse accounting off), so stock per warehouse cannot be shown."""
+
+    def __init__(self, entity: str, subconto: list[str], row: Mapping[str, Any]) -> None:
+        super().__init__(entity, f"no subconto ({', '.join(subconto)}) of the stock accounts holds a "
+                         "warehouse: accounting keeps stock without warehouses (БП 3: warehouse "
+                         "accounting is off in the accounting settings), so the CRM cannot show stock "
+                         "per warehouse", row)
+        self.sentence = (f"Stock per warehouse is not available: {self.reason}. Switch on warehouse "
+                         "accounting in 1C (Настройки учета запасов → по складам) to see it.")
+
+
+def _by_subconto(c: Concept, row: Mapping[str, Any], names: list[str], entity: str) -> tuple[str, str]:
+    """Warehouse and product of an accounting register's balance row, each found among the
+    subconto by its type (БП 3: `Склады` is ExtDimension2 or ExtDimension3 on account 41 as the
+    settings say, or absent when warehouse accounting is off — a row the CRM cannot place)."""
+    want = {crm: c.type_of(c.f(crm)) for crm in ("warehouse", "product")}
+    found: dict[str, str] = {}
+    for name in names:
+        for crm, typ in want.items():
+            if crm not in found and typ:
+                value = composite_ref(row, name, entity, typ)
+                if value is not None:
+                    found[crm] = value
+    if found.get("product") is None:
+        raise BadData(entity, f"no subconto ({', '.join(names)}) holds a {want['product']}", row)
+    if found.get("warehouse") is None:
+        raise NoWarehouseStock(entity, names, row)
+    return found["warehouse"], found["product"]
 
 
 def price_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, str, bool, Decimal, str | None, datetime | None]:
@@ -485,6 +543,7 @@ def type_name(entity: str) -> str:
 __all__ = [
     "BadData",
     "Contact",
+    "NoWarehouseStock",
     "any_ref",
     "composite_ref",
     "contact",
@@ -507,5 +566,6 @@ __all__ = [
     "stock_row",
     "unit",
     "vat_rate_names",
+    "vat_rate_of",
     "warehouse",
 ]

@@ -41,6 +41,8 @@ TYPE_PREFIX = "StandardODATA."
 _NAME = r"[A-Za-zА-Яа-яЁё_][A-Za-z0-9_А-Яа-яЁё]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _CRM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# A code of a chart of accounts: digits in dot-separated groups ("41", "41.01", "62.01.1").
+_ACCOUNT_CODE_RE = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,4}){0,3}$")
 
 # concept -> (required CRM fields, needs a table part, is a register)
 _CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -88,14 +90,23 @@ _PUSH_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "partner": ("name", "is_client"),
         "agreement": ("standard",),
     },
+    # БП 3: the invoice is the deal, written like the КА 1.1 order (contract, price type…)
+    "bp3": {
+        "order": ("contract", "organization", "warehouse", "price_type", "currency",
+                  "amount_includes_vat", "comment"),
+        "counterparty": ("full_name", "kpp", "legal_form"),
+        "contract": ("organization", "kind", "currency", "name"),
+    },
 }
 _PUSH_CONCEPTS = {"ka1": ("contract", "currency", "contact"),
-                  "ut11": ("currency", "contact", "partner", "agreement")}
-# Enum kinds pushing needs mapped, per generation.
+                  "ut11": ("currency", "contact", "partner", "agreement"),
+                  "bp3": ("contract", "currency", "contact")}
+# Enum kinds pushing needs mapped, per generation (vat_kind is optional: only БП 3 has it).
 _PUSH_ENUMS = {"ka1": ("legal_form", "contract_kind", "settlement", "contact_type"),
-               "ut11": ("legal_form", "contact_type", "order_status", "reservation", "partner_kind")}
+               "ut11": ("legal_form", "contact_type", "order_status", "reservation", "partner_kind"),
+               "bp3": ("legal_form", "contract_kind", "settlement", "contact_type")}
 _SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
-                "national_code"}
+                "national_code", "account_entity", "accounts", "subconto", "lines_select"}
 _TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
 _TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
 _ENUMS = {
@@ -103,6 +114,8 @@ _ENUMS = {
     "contract_kind": ("sale",),
     "settlement": ("by_order",),
     "contact_type": ("phone", "email", "address"),
+    # БП 3 keeps no rate on the product, only the kind of rate (ВидСтавкиНДС): general, reduced…
+    "vat_kind": ("general", "reduced", "zero", "exempt"),
     "order_status": ("new",),
     "reservation": ("line",),
     "partner_kind": ("legal_entity", "sole_proprietor", "individual"),
@@ -175,7 +188,13 @@ class Concept:
         return out
 
     def line_select(self, *names: str) -> list[str]:
-        """``Lines/Field`` select items for mapped line fields (1C's $select of table parts)."""
+        """``Lines/Field`` select items for mapped line fields (1C's $select of table parts).
+
+        With ``lines_select = "whole"`` the table part is selected as a whole (``Товары``): a
+        line attribute that is composite in one release and a plain ``_Key`` in another then
+        arrives in either shape, where naming one of them would be refused by the other release."""
+        if self.options.get("lines_select") == "whole":
+            return [self.lines] if self.lines and any(self.line_fields.get(n) for n in names) else []
         out: list[str] = []
         for n in names:
             v = self.line_fields.get(n)
@@ -343,10 +362,12 @@ def _concept(where: str, key: str, data: Any) -> Concept:
         raise ProfileError(f"{where}: {key}.entity = {entity!r} is not a 1C entity name")
     fields = _names(f"{where}: [{key}.fields]", data.get("fields", {}))
     line_fields = _names(f"{where}: [{key}.line_fields]", data.get("line_fields", {}))
-    composite = _names(f"{where}: [{key}.composite]", data.get("composite", {}), crm_keys=False,
-                       allow_empty=False)
-    line_composite = _names(f"{where}: [{key}.line_composite]", data.get("line_composite", {}),
-                            crm_keys=False, allow_empty=False)
+    # An empty type drops the entry: a copy that `extends` a profile can say a field is plain
+    # there (БП 3 before 3.0.198: `Товары.Номенклатура_Key` instead of the composite).
+    composite = {k: v for k, v in _names(f"{where}: [{key}.composite]", data.get("composite", {}),
+                                         crm_keys=False).items() if v}
+    line_composite = {k: v for k, v in _names(f"{where}: [{key}.line_composite]",
+                                              data.get("line_composite", {}), crm_keys=False).items() if v}
     for onec in composite:
         if onec not in fields.values():
             raise ProfileError(f"{where}: [{key}.composite] names '{onec}', which no field of "
@@ -359,17 +380,25 @@ def _concept(where: str, key: str, data: Any) -> Concept:
     if not isinstance(lines, str) or (lines and not _NAME_RE.match(lines)):
         raise ProfileError(f"{where}: {key}.lines = {lines!r} is not a table part name")
     options: dict[str, Any] = {}
-    for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition"):
+    for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition", "account_entity",
+                "accounts", "subconto", "lines_select"):
         if opt in data:
             value = data[opt]
             if not isinstance(value, str):
                 raise ProfileError(f"{where}: {key}.{opt} must be a string")
-            if opt in ("function", "kind_entity") and value and not _NAME_RE.match(value):
+            if opt in ("function", "kind_entity", "account_entity") and value and not _NAME_RE.match(value):
                 raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a 1C name")
-            if opt == "dimensions" and value and not all(
+            if opt in ("dimensions", "subconto") and value and not all(
                 _NAME_RE.match(p.strip()) for p in value.split(",")
             ):
-                raise ProfileError(f"{where}: {key}.dimensions = {value!r} is not a list of names")
+                raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a list of names")
+            if opt == "accounts" and value and not all(
+                _ACCOUNT_CODE_RE.match(p.strip()) for p in value.split(",")
+            ):
+                raise ProfileError(f"{where}: {key}.accounts = {value!r} is not a list of account codes "
+                                   "(such as \"41.01\")")
+            if opt == "lines_select" and value not in ("", "columns", "whole"):
+                raise ProfileError(f"{where}: {key}.lines_select must be columns or whole")
             if opt == "condition" and any(ch in value for ch in "\r\n\x00"):
                 raise ProfileError(f"{where}: {key}.condition must be one line")
             options[opt] = value
@@ -462,6 +491,8 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
         enums[kind] = _names(f"{where}: [enums.{kind}]", table)
     if push:
         for kind in _PUSH_ENUMS[generation]:
+            if kind == "settlement" and not concepts["contract"].has("settlement"):
+                continue  # no such attribute on the contract (БП 3): nothing to write
             values = _ENUMS[kind]
             missing = [v for v in values if not enums.get(kind, {}).get(v)]
             if missing:

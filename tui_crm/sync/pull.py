@@ -36,7 +36,7 @@ from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
 from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
-from tui_crm.sync.odata import NotFound, ODataClient
+from tui_crm.sync.odata import NotFound, ODataClient, ODataError
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.queries import Query
@@ -60,8 +60,42 @@ class PullResult:
     skipped: int = 0     # malformed rows quarantined (not in the mirror)
 
 
+async def stock_account_refs(client: ODataClient, p: Profile) -> list[str]:
+    """Ref_Keys of the accounts whose balance is the stock (БП 3: 41.01 in the chart of accounts
+    `Хозрасчетный`); [] when the stock register is not an accounting register. The keys of
+    predefined accounts differ from base to base, so they are looked up by code."""
+    q = queries.stock_accounts(p)
+    if q is None:
+        return []
+    refs = [r for r in (parse.ref(row, "Ref_Key", q.path) for row in await client.get_all(q)) if r]
+    if not refs:
+        raise ODataError(f"The chart of accounts {q.path} has no account {p['stock'].options.get('accounts')} "
+                         "(the profile's [stock] accounts): stock cannot be read. Check the codes in the "
+                         "profile against the base's chart of accounts.")
+    return refs
+
+
+async def stock_without_warehouses(client: ODataClient, p: Profile, accounts: Sequence[str]) -> list[BadData]:
+    """When no warehouse had stock: a few rows of the stock accounts whatever their warehouse.
+    Rows there that no warehouse subconto holds mean the base keeps stock without warehouses
+    (БП 3 with warehouse accounting off): that is reported, never shown as empty warehouses."""
+    for row in await client.get_all(queries.stock_probe(p, accounts)):
+        try:
+            parse.stock_row(p, row)
+        except parse.NoWarehouseStock as exc:
+            log.warning("stock: %s", exc.reason)
+            return [exc]
+        except BadData:
+            continue
+    return []
+
+
 def quarantine_note(skipped: Sequence[BadData]) -> str:
     """The sync log's line for a run that skipped malformed rows (the first one's reason)."""
+    for bad in skipped:
+        if isinstance(bad, parse.NoWarehouseStock):
+            # Not a malformed row: the base's settings. Said first, in words of its own.
+            return str(bad)
     first = skipped[0]
     where = f" (Ref_Key {first.key})" if first.key else ""
     more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
@@ -137,7 +171,7 @@ def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[
         Col("ref", c.f("id"), required=True), Col("text", c.f("code")), Col("text", c.opt("article")),
         Col("text", c.f("name")), Col("text", c.opt("full_name")), Col("ref", c.opt("unit")),
         Col("const", value=""),
-        Col("text", c.opt("vat_rate")) if vat_names is None else
+        Col("text", c.opt("vat_rate"), post=lambda v: parse.vat_rate_of(p, v)) if vat_names is None else
         Col("text", c.opt("vat_rate"), post=lambda v: vat_names.get(v, "")),
         Col("flag", c.opt("is_service")),
         Col("flag", c.opt("deletion_mark")), Col("text", c.opt("data_version")),
@@ -263,12 +297,16 @@ async def fetch_into_stages(
     steps.append(product)
     done = [0]
     steps += [_Step(queries.prices(p, pt), "stage_m_prices", conv["prices"], "prices", done) for pt in price_types]
-    done = [0]
-    steps += [_Step(queries.stock(p, wh), "stage_m_stock", conv["stock"], "stock", done) for wh in warehouses]
+    accounts = await stock_account_refs(client, p)
+    stock_rows = [0]
+    steps += [_Step(queries.stock(p, wh, accounts=accounts), "stage_m_stock", conv["stock"], "stock", stock_rows)
+              for wh in warehouses]
     rq = queries.reserves(p)
     if rq is not None:
         steps.append(_Step(rq, "stage_m_stock", conv["reserves"], "reserves", [0], optional=True))
     rows += await _run_steps(client, writer, steps, progress=progress, page_size=page_size, missing=missing)
+    if accounts and warehouses and stock_rows[0] == 0:
+        skipped.extend(await stock_without_warehouses(client, p, accounts))
     counts["product"] = product.rows
     for s in steps:
         skipped.extend(s.convert.quarantined)

@@ -441,32 +441,52 @@ class Pusher:
             body[c.f("legal_form")] = self.p.enum("partner_kind", cl.kind.value)
         return body
 
-    async def _contacts_table_part(self, client_id: str) -> dict[str, Any]:
-        """Contact information as the counterparty's own table part (УТ 11, БП 3): the whole
-        part is sent with the counterparty, one row per filled kind."""
+    async def contact_table(self, client_id: str, current: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """The counterparty's contact table part (УТ 11, БП 3: `КонтактнаяИнформация`) with the
+        client's phone, e-mail and address; None when contacts live in a register.
+
+        A PATCH replaces a table part whole, so the rows of ``current`` (what 1C has now) of
+        other kinds — a second phone an accountant typed, a legal address — are kept as they are,
+        and only the rows of the CRM's three kinds are replaced."""
         c = self.p["contact"]
-        if not c.present or c.options.get("mode") != "table_part" or not c.lines:
-            return {}
+        if not c.present or c.options.get("mode") != "table_part":
+            return None
         rec = self.store.get_client(client_id)
         if rec is None:
-            return {}
+            return None
         kinds = await self._kinds()
-        values = {"phone": ", ".join(rec.client.phones), "email": rec.client.email,
-                  "address": rec.client.address}
-        rows: list[dict[str, str]] = []
+        ours = set(kinds.values())
+        kind_f = c.f("kind")
+        kept = [dict(r) for r in current or () if isinstance(r, dict) and str(r.get(kind_f, "")).lower() not in ours]
+        values = {"phone": ", ".join(rec.client.phones), "email": rec.client.email, "address": rec.client.address}
+        rows = [{k: v for k, v in r.items() if k not in ("Ref_Key", "LineNumber")} for r in kept]
         for crm_kind, value in values.items():
             kind_ref = kinds.get(crm_kind)
-            if not value or kind_ref is None:
+            if kind_ref is None or not value:
                 continue
-            rows.append({"LineNumber": str(len(rows) + 1),
-                         c.f("type"): self.p.enum("contact_type", crm_kind),
-                         c.f("kind"): kind_ref, c.f("value"): value})
-        return {c.lines: rows}
+            rows.append({c.f("type"): self.p.enum("contact_type", crm_kind), kind_f: kind_ref, c.f("value"): value})
+        return [{"LineNumber": str(n), **r} for n, r in enumerate(rows, start=1)]
+
+    async def _with_contacts(self, cid: str, body: dict[str, Any], *, current: bool) -> dict[str, Any]:
+        """``body`` plus the contact table part when the profile keeps contacts there; with
+        ``current`` the rows 1C has now are read first (an update must not drop theirs)."""
+        c = self.p["contact"]
+        if not c.present or c.options.get("mode") != "table_part":
+            return body
+        rows: list[dict[str, Any]] | None = None
+        if current:
+            existing = await self.client.get_entity(self.p["counterparty"].entity, cid, [c.lines])
+            got = (existing or {}).get(c.lines)
+            rows = got if isinstance(got, list) else None
+        table = await self.contact_table(cid, rows)
+        return body if table is None else {**body, c.lines: table}
 
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body = {**self.counterparty_body(cid), **await self._contacts_table_part(cid)}
+        body = self.counterparty_body(cid)
+        # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
+        create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
         retried = item.attempts > 1
         if step == "" and self.p["partner"].present:
@@ -480,15 +500,17 @@ class Pusher:
                 await self.client.update(pc.entity, pkey, partner_body)
         if step == "":
             if item.action == "create":
-                obj, adopted = await self._create_or_adopt(c.entity, cid, body, retried=retried)
+                obj, adopted = await self._create_or_adopt(c.entity, cid, create_body, retried=retried)
                 if not adopted:
                     self._fresh_clients[cid] = self.clock()
                 if adopted:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
-                    obj = await self.client.update(c.entity, cid, body) or obj
+                    obj = await self.client.update(c.entity, cid,
+                                                   await self._with_contacts(cid, body, current=True)) or obj
             else:
                 try:
-                    obj = await self._guarded_update("client", c, cid, body)
+                    obj = await self._guarded_update("client", c, cid,
+                                                     await self._with_contacts(cid, body, current=True))
                 except NotFound:
                     raise Refused("the counterparty was deleted in accounting; discard this item or "
                                   "re-create the client") from None
@@ -501,7 +523,8 @@ class Pusher:
             # Resumed after the counterparty was written: the client may have been edited since
             # (a later save merges into this pending item), so send its current state again,
             # compared with the version our write left (remembered with the step).
-            obj = await self._guarded_update("client", c, cid, body)
+            obj = await self._guarded_update("client", c, cid,
+                                             await self._with_contacts(cid, body, current=True))
             dv = str(obj.get(c.opt("data_version") or "DataVersion", "") or "")
             if dv:
                 await self.writer.run(self.store.set_base_version, "client", cid, dv)

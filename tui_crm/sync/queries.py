@@ -37,11 +37,12 @@ class Table:
     condition: str | None = None
     period: datetime | None = None
     dimensions: str | None = None
+    account_condition: str | None = None   # an accounting register's AccountCondition (БП 3)
 
     def path(self, more: str | None = None) -> str:
         cond = and_(self.condition, more)
         return virtual_table(self.entity, self.function, Condition=cond or None, Period=self.period,
-                             Dimensions=self.dimensions)
+                             Dimensions=self.dimensions, AccountCondition=self.account_condition)
 
 
 @dataclass(frozen=True)
@@ -151,40 +152,83 @@ def contact_kinds(p: Profile) -> Query | None:
 # -- registers --------------------------------------------------------------------------------
 
 def _table(c: Concept, condition: str | None, *, period: datetime | None = None,
-           dimensions: str | None = None) -> Table:
+           dimensions: str | None = None, account_condition: str | None = None) -> Table:
     return Table(c.entity, c.options["function"], and_(c.options.get("condition") or None, condition) or None,
-                 period, dimensions)
+                 period, dimensions, account_condition)
 
 
 def _register_path(c: Concept, condition: str | None, *, Period: datetime | None = None,
-                   Dimensions: str | None = None) -> str:
+                   Dimensions: str | None = None, AccountCondition: str | None = None) -> str:
     """Path of the concept's virtual table; the keyword names are 1C's parameter names."""
-    return _table(c, condition, period=Period, dimensions=Dimensions).path()
+    return _table(c, condition, period=Period, dimensions=Dimensions, account_condition=AccountCondition).path()
 
 
 def _register_read(c: Concept, condition: str | None, select: Sequence[str], *,
-                   period: datetime | None = None, whole: bool, dimensions: str | None = None) -> Query:
+                   period: datetime | None = None, whole: bool, dimensions: str | None = None,
+                   account_condition: str | None = None) -> Query:
     """A register read. A whole-register read (a warehouse's stock, a price type's prices) is
     heavy and, when the product dimension is a plain reference, paged by key set on it inside
     the ``Condition``; a read restricted to a few products is one light request."""
-    table = _table(c, condition, period=period, dimensions=dimensions)
+    table = _table(c, condition, period=period, dimensions=dimensions, account_condition=account_condition)
     product = c.f("product")
     key = product if whole and product.endswith("_Key") and not c.type_of(product) else None
     return Query(table.path(), tuple(select), heavy=whole, page_key=key, table=table if key else None)
 
 
+def subconto(c: Concept) -> list[str]:
+    """The subconto (``ExtDimension1..3``) among which an accounting register's balance carries
+    the warehouse and the product, each found by its ``_Type`` (БП 3: their order on account 41
+    depends on the accounting settings). Empty for a register with fixed dimensions."""
+    return [n.strip() for n in (c.options.get("subconto") or "").split(",") if n.strip()]
+
+
+def stock_accounts(p: Profile) -> Query | None:
+    """The accounts whose balance is the stock (``Code eq '41.01'``), for an accounting register;
+    None for an accumulation register."""
+    c = p["stock"]
+    codes = [a.strip() for a in (c.options.get("accounts") or "").split(",") if a.strip()]
+    entity = c.options.get("account_entity") or ""
+    if not codes or not entity:
+        return None
+    return Query(entity, ("Ref_Key", "Code"), or_(*(eq("Code", lit_str(code)) for code in codes)), "Ref_Key")
+
+
+def _subconto_match(c: Concept, crm: str, refs: Sequence[str]) -> str:
+    """``ExtDimension2 eq cast(…) or ExtDimension3 eq cast(…)``: the value in whichever subconto
+    holds its type (a subconto of another type never equals the cast)."""
+    name = c.f(crm)
+    typ = c.type_of(name)
+    others = {c.f(k) for k in ("warehouse", "product") if k != crm}   # always the other one's place
+    return or_(*(refs_match(n, refs, typ) for n in subconto(c) if n not in others))
+
+
 def stock(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
-          period: datetime | None = None) -> Query:
+          period: datetime | None = None, accounts: Sequence[str] = ()) -> Query:
     """Balance of the stock register, restricted in ``Condition`` (not $filter) by warehouse and
-    products (docs/onec-odata-notes.md §3: restrictions belong in the virtual table's parameters)."""
+    products (docs/onec-odata-notes.md §3: restrictions belong in the virtual table's parameters).
+    An accounting register (БП 3) is restricted to the stock ``accounts`` (their Ref_Keys) in
+    ``AccountCondition``, and the warehouse is looked for in every subconto of the profile."""
     c = p["stock"]
     parts = []
+    by_type = bool(subconto(c))
     if warehouse_id:
-        parts.append(ref_match(c.f("warehouse"), warehouse_id, c.type_of(c.f("warehouse"))))
+        parts.append(_subconto_match(c, "warehouse", [warehouse_id]) if by_type
+                     else ref_match(c.f("warehouse"), warehouse_id, c.type_of(c.f("warehouse"))))
     if product_ids:
         parts.append(refs_match(c.f("product"), product_ids, c.type_of(c.f("product"))))
-    select = c.select("warehouse", "product", "quantity", "reserved")
-    return _register_read(c, and_(*parts) or None, select, period=period, whole=not product_ids)
+    if by_type:
+        select = [*dict.fromkeys(n for s in subconto(c) for n in (s, f"{s}_Type"))]
+        select += c.select("quantity", "reserved")
+    else:
+        select = c.select("warehouse", "product", "quantity", "reserved")
+    account_cond = in_guids("Account_Key", accounts) if accounts else None
+    return _register_read(c, and_(*parts) or None, select, period=period, whole=not product_ids,
+                          account_condition=account_cond)
+def stock_probe(p: Profile, accounts: Sequence[str], period: datetime | None = None) -> Query:
+    """A few balance rows of the stock accounts whatever their warehouse: asked when no warehouse
+    had any stock, to tell an empty warehouse from a base that keeps no warehouse on account 41."""
+    q = stock(p, None, (), period, accounts)
+    return Query(q.path, q.select, extra={"$top": "5"})
 
 
 def reserves(p: Profile, warehouse_id: str | None = None, product_ids: Sequence[str] = (),
@@ -405,4 +449,7 @@ __all__ = [
     "settlements",
     "shipments",
     "stock",
+    "stock_accounts",
+    "stock_probe",
+    "subconto",
 ]
