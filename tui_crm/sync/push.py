@@ -74,6 +74,12 @@ CONFLICT_MESSAGE = ("Changed in accounting since the CRM last read it; nothing w
                     "versions and choose: keep accounting's, apply the CRM's, or edit.")
 
 
+# What a reservation request looks like in accounting when the CRM may not post
+# (`[orders] reserve = "request"`): the unposted order's comment starts with this mark, which an
+# accountant filters the orders journal by (docs/reservation.md says why a comment).
+RESERVE_MARK = "#РЕЗЕРВ"
+
+
 def derived_key(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_NS, ":".join((kind, *parts))))
 
@@ -170,6 +176,8 @@ class Pusher:
                 await self.push_client(item)
             elif item.kind == "invoice":
                 await self.push_invoice(item)
+            elif item.kind == "reserve":
+                await self.push_reserve(item)
             else:
                 raise Refused(f"unknown outbox item kind {item.kind!r}")
         except (Unreachable, NotODataResponse) as exc:
@@ -481,8 +489,10 @@ class Pusher:
         with self.store.transaction() as cur:
             self.store.remember_contract(cur, row)
 
-    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False) -> dict[str, Any]:
-        """The order (or its linked invoice document) as 1C JSON, from the stored invoice."""
+    def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
+                   reserve: bool = False) -> dict[str, Any]:
+        """The order (or its linked invoice document) as 1C JSON, from the stored invoice.
+        ``reserve``: each line is placed on the invoice's warehouse (to be reserved by posting)."""
         rec = self.store.get_invoice(invoice_id)
         if rec is None:
             raise Refused("the invoice no longer exists in the CRM")
@@ -515,7 +525,11 @@ class Pusher:
         put("amount_includes_vat", inv.amount_includes_vat)
         put("vat_enabled", True)
         put("total", _json_number(rec.total))
-        put("comment", inv.comment)
+        request = self.store.reserve_request(invoice_id) if not bill else None
+        if request is not None and request.action == "request":
+            put("comment", f"{RESERVE_MARK} {inv.comment}".strip())
+        else:
+            put("comment", inv.comment)
         if bill:
             put("order", invoice_id)
         custom = self.store.invoice_custom(invoice_id)
@@ -549,6 +563,8 @@ class Pusher:
                 lput("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct)))
                 lput("vat_rate", rate)
                 lput("vat", _json_number(vat))
+                if reserve:
+                    lput("placement", inv.warehouse_id)
                 if bill:
                     lput("order", invoice_id)
                 if "LineNumber" not in row:
@@ -627,6 +643,51 @@ class Pusher:
         await self.writer.run(lambda: self.store.invoice_pushed(
             iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
 
+    async def push_reserve(self, item: OutboxItem) -> None:
+        """Reserve an invoice's goods in accounting (docs/reservation.md).
+
+        ``post`` (the operator confirmed it; the company lets the CRM post): each line's placement
+        is set to the invoice's warehouse and the order is posted, which writes the reserve
+        register. ``request``: the unposted order is marked (`RESERVE_MARK` in its comment) for
+        accounting to find and post. Safe to repeat: an order already posted is left as it is,
+        and writing the same body or posting again changes nothing more."""
+        p = self.p
+        c = p["order"]
+        iid = item.object_id
+        rec = self.store.get_invoice(iid)
+        if rec is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        pending = self.store.outbox_open_for("invoice", iid)
+        if pending is not None or not rec.number:
+            if pending is not None and pending.state in ("failed", "conflict"):
+                raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
+            raise Deferred("waiting for the invoice to reach accounting")
+        fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+        if fresh is None:
+            raise Refused("the order was deleted in accounting; nothing was reserved")
+        state = parse.order_state(p, {**fresh, "Ref_Key": iid})
+        if state.deletion_mark:
+            raise Refused(f"accounting has marked order {state.number} for deletion; nothing was reserved")
+        if not state.posted:
+            contract_id, org_id, _ = self.store.invoice_refs(iid)
+            org_id = org_id or (self.store.organization() or ("",))[0]
+            body = self.order_body(iid, contract_id or "", org_id, reserve=item.action == "post")
+            try:
+                await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
+            except NotFound:
+                raise Refused("the order was deleted in accounting; nothing was reserved") from None
+            await self._step(item, "written")
+            if item.action == "post":
+                await self.client.post_document(c.entity, iid)
+                await self._step(item, "posted")
+            again = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+            if again is not None:
+                state = parse.order_state(p, {**again, "Ref_Key": iid})
+        s = state
+        await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+            iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark,
+            written=True))
+
     async def _patch_current(self, c: Concept, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH an object the CRM owns (the linked invoice document) with ``If-Match`` of the
         version read just before; None if 1C has no such object.
@@ -696,4 +757,4 @@ class Pusher:
         await self._step(item, "order")
 
 
-__all__ = ["CONFLICT_MESSAGE", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["CONFLICT_MESSAGE", "RESERVE_MARK", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
