@@ -152,10 +152,11 @@ class CrmApp(HostApp):
         language: str | None = None,
         demo_url: str | None = None,
         ui_state: Path | None = None,
+        reserve_policy: str = "request",
     ) -> None:
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
-        super().__init__(store, service, clock=clock, live_clock=live_clock)
+        super().__init__(store, service, clock=clock, live_clock=live_clock, reserve_policy=reserve_policy)
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds
         self._autosync = autosync and service is not None

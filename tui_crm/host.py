@@ -139,9 +139,12 @@ class HostApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         live_clock: bool = True,
         sync_view: SyncView | None = None,
+        reserve_policy: str = "request",
     ) -> None:
         super().__init__()
         self.store = store
+        # `[orders] reserve` (config.RESERVE_POLICIES): whether the CRM posts orders to reserve.
+        self.reserve_policy = reserve_policy
         self.service = service
         self.clock: Callable[[], datetime] = clock or store.clock
         self.live_clock = live_clock

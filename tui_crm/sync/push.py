@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui_crm.domain.invoice import combine_discounts
-from tui_crm.domain.models import SyncState
+from tui_crm.domain.models import RESERVE_MARK, SyncState
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.sync import parse, queries
@@ -72,12 +72,6 @@ MAX_SERVER_ERROR_ATTEMPTS = 6
 # Recorded as the item's error (the screens word a conflict from the catalog, in both languages).
 CONFLICT_MESSAGE = ("Changed in accounting since the CRM last read it; nothing was written. Compare the two "
                     "versions and choose: keep accounting's, apply the CRM's, or edit.")
-
-
-# What a reservation request looks like in accounting when the CRM may not post
-# (`[orders] reserve = "request"`): the unposted order's comment starts with this mark, which an
-# accountant filters the orders journal by (docs/reservation.md says why a comment).
-RESERVE_MARK = "#РЕЗЕРВ"
 
 
 def derived_key(kind: str, *parts: str) -> str:
@@ -757,4 +751,5 @@ class Pusher:
         await self._step(item, "order")
 
 
-__all__ = ["CONFLICT_MESSAGE", "RESERVE_MARK", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["CONFLICT_MESSAGE", "RESERVE_MARK", "Deferred", "KeysIgnored", "PushResult", "Pusher", "Refused",
+           "backoff", "derived_key"]
