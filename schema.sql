@@ -342,3 +342,15 @@ CREATE TABLE custom_items (
     name          VARCHAR NOT NULL DEFAULT '',
     deletion_mark BOOLEAN NOT NULL DEFAULT FALSE
 );
+
+-- migration: 8 order reserves
+-- Reserved quantity per product of each CRM order, read from accounting's reserve register
+-- (КА 1.1: ТоварыВРезервеНаСкладах by ДокументРезерва) while the order is on screen and after a
+-- reservation the CRM asked for (docs/reservation.md). The request itself is an outbox item of
+-- kind 'reserve' (action 'post' or 'request'): its state is the request's state.
+CREATE TABLE order_reserves (
+    invoice_id VARCHAR NOT NULL,
+    product_id VARCHAR NOT NULL,
+    reserved   DECIMAL(15,3) NOT NULL,
+    PRIMARY KEY (invoice_id, product_id)
+);

@@ -232,7 +232,7 @@ def add_shipment(
 
 
 def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncService | None = None,
-               sync_view: SyncView | None = None) -> HostApp:
+               sync_view: SyncView | None = None, reserve_policy: str = "request") -> HostApp:
     """One screen hosted by the real `HostApp` (services, engine messages) without CrmApp's
     global keys and navigation, so screen tests do not change with those. Frozen clock."""
     from tui_crm.i18n import set_language
@@ -244,7 +244,8 @@ def screen_app(store: Store, make_screen, *, lang: str = "en", service: SyncServ
 
         def __init__(self) -> None:
             super().__init__(store, service, clock=lambda: FROZEN_NOW, live_clock=False,
-                             sync_view=sync_view or SyncView(online=True, last_success=store.last_success()))
+                             sync_view=sync_view or SyncView(online=True, last_success=store.last_success()),
+                             reserve_policy=reserve_policy)
 
         def on_mount(self) -> None:
             self.push_screen(make_screen(store))

@@ -193,3 +193,17 @@ def test_config_command_shows_the_sync_bounds(tmp_path: Path, capsys: pytest.Cap
     out = capsys.readouterr().out
     assert "a pull cycle stopped after 300 s; a catalogue may shrink by 20 % per pull" in out
     assert "at most 500 per collection" in out
+
+
+def test_orders_reserve_policy_is_validated(tmp_path: Path) -> None:
+    """`[orders] reserve` is post or request; anything else is refused in plain words."""
+    from tui_crm.config import ConfigError, load
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[orders]\nreserve = "post"\n', encoding="utf-8")
+    assert load(cfg).orders.reserve == "post"
+    cfg.write_text("", encoding="utf-8")
+    assert load(cfg).orders.reserve == "request"
+    cfg.write_text('[orders]\nreserve = "pots"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"orders.reserve must be .*did you mean post"):
+        load(cfg)

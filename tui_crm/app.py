@@ -163,10 +163,12 @@ class CrmApp(HostApp):
         demo_url: str | None = None,
         ui_state: Path | None = None,
         custom_fields: CustomFieldSet | None = None,
+        reserve_policy: str = "request",
     ) -> None:
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
-        super().__init__(store, service, clock=clock, live_clock=live_clock, custom_fields=custom_fields)
+        super().__init__(store, service, clock=clock, live_clock=live_clock, custom_fields=custom_fields,
+                         reserve_policy=reserve_policy)
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds
         self._autosync = autosync and service is not None

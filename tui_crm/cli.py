@@ -85,7 +85,8 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
-                 live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url)
+                 live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url,
+                 reserve_policy=settings.orders.reserve)
     freeze_startup_objects()
     try:
         app.run()

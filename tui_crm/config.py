@@ -99,6 +99,17 @@ class SyncSettings:
     push_concurrency: int = 1           # requests a push keeps in flight at once (1C sessions it holds)
 
 
+# How the CRM reserves an invoice's goods (docs/reservation.md): "post" — the CRM posts the order
+# in accounting (the company lets it post; КА 1.1 reserves by posting), "request" — it only marks
+# the unposted order so accounting finds it in its own lists and posts it there.
+RESERVE_POLICIES = ("request", "post")
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    reserve: str = "request"
+
+
 @dataclass(frozen=True)
 class UiSettings:
     language: str = "auto"
@@ -119,6 +130,7 @@ class Settings:
     accounting: AccountingSettings = field(default_factory=AccountingSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    orders: OrderSettings = field(default_factory=OrderSettings)
     store_path: Path = field(default_factory=lambda: data_dir() / "crm.duckdb")
     source: Path | None = None
 
@@ -194,6 +206,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
                    "page_size", "max_pages", "heavy_timeout", "max_page_mb", "server_timezone"),
     "sync": ("pull_seconds", "live_seconds", "cycle_deadline", "max_shrink_percent", "push_concurrency"),
     "ui": ("language", "theme"),
+    "orders": ("reserve",),
     "store": ("path",),
 }
 
@@ -288,12 +301,14 @@ def load(path: Path | None = None) -> Settings:
     sync_d = _section(data, "sync", path)
     ui_d = _section(data, "ui", path)
     store_d = _section(data, "store", path)
-    known = {"accounting", "sync", "ui", "store"}
+    orders_d = _section(data, "orders", path)
+    known = {"accounting", "sync", "ui", "store", "orders"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown section [{unknown[0]}]{_did_you_mean(unknown[0], sorted(known))}; "
                           f"known: {', '.join(sorted(known))}")
-    for name, section in (("accounting", acc_d), ("sync", sync_d), ("ui", ui_d), ("store", store_d)):
+    for name, section in (("accounting", acc_d), ("sync", sync_d), ("ui", ui_d), ("store", store_d),
+                          ("orders", orders_d)):
         _check_known(section, name, path)
 
     defaults = AccountingSettings()
@@ -338,9 +353,16 @@ def load(path: Path | None = None) -> Settings:
     if ui.language not in ("auto", "en", "ru"):
         raise ConfigError(f"ui.language must be auto, en or ru, got {ui.language!r}")
 
+    orders = OrderSettings(reserve=_typed(orders_d, "reserve", str, "orders", OrderSettings().reserve, path))
+    if orders.reserve not in RESERVE_POLICIES:
+        shown = orders.reserve.encode("unicode_escape").decode("ascii")[:40]
+        raise ConfigError(f"{path}: orders.reserve must be \"post\" (the CRM posts the order in accounting, "
+                          f"which reserves its goods) or \"request\" (accounting is asked to), got {shown!r}"
+                          f"{_did_you_mean(orders.reserve, RESERVE_POLICIES)}")
+
     store_path = _store_path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"), path),
                              f"{path}: store.path")
-    settings = Settings(accounting=acc, sync=sync, ui=ui, store_path=store_path, source=path)
+    settings = Settings(accounting=acc, sync=sync, ui=ui, orders=orders, store_path=store_path, source=path)
 
     # Environment overrides (one var each), below typed flags.
     if os.environ.get(URL_ENV):

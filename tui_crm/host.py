@@ -141,9 +141,12 @@ class HostApp(App[None]):
         live_clock: bool = True,
         sync_view: SyncView | None = None,
         custom_fields: CustomFieldSet | None = None,
+        reserve_policy: str = "request",
     ) -> None:
         super().__init__()
         self.store = store
+        # `[orders] reserve` (config.RESERVE_POLICIES): whether the CRM posts orders to reserve.
+        self.reserve_policy = reserve_policy
         self.service = service
         # The profile's company-specific fields (client card, invoice header, clients filter).
         self.custom_fields = custom_fields or (service.profile.field_set() if service else CustomFieldSet())

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
+from tui_crm.domain.models import RESERVE_MARK
 from tui_crm.domain.status import (
     OrderedLine,
     PaymentStatus,
@@ -41,8 +42,10 @@ from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
+from tui_crm.store.crm import OutboxItem
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.columns import Col, FitTable
+from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
@@ -122,6 +125,47 @@ register(
         "od.status_not_shipped": {"en": "Not shipped", "ru": "Не отгружен"},
         "od.status_partially_shipped": {"en": "Partially shipped", "ru": "Отгружен частично"},
         "od.status_shipped": {"en": "Shipped", "ru": "Отгружен"},
+        "od.col_reserved": {"en": "Reserved", "ru": "Резерв"},
+        "od.bind_reserve": {"en": "Reserve", "ru": "Резерв"},
+        "od.reserve_none": {
+            "en": "Reserve: not asked (v reserves the goods)",
+            "ru": "Резерв: не запрошен (v — зарезервировать товары)",
+        },
+        "od.reserve_queued_post": {
+            "en": "Reserve: the order will be posted in accounting (queued)",
+            "ru": "Резерв: заказ будет проведён в учёте (в очереди)",
+        },
+        "od.reserve_queued_request": {
+            "en": "Reserve: request to accounting queued",
+            "ru": "Резерв: запрос в бухгалтерию в очереди",
+        },
+        "od.reserve_failed": {"en": "Reserve failed: {error}", "ru": "Резерв не выполнен: {error}"},
+        "od.reserve_posted": {
+            "en": "Reserve: order posted, goods reserved",
+            "ru": "Резерв: заказ проведён, товары зарезервированы",
+        },
+        "od.reserve_requested": {
+            "en": "Reserve: requested, waiting for accounting to post the order",
+            "ru": "Резерв: запрошен, ждём проведения заказа в бухгалтерии",
+        },
+        "od.reserve_confirm": {
+            "en": "Post order {number} in accounting now? Posting reserves its goods on warehouse "
+                  "{warehouse}; after it the invoice can no longer be edited in the CRM.",
+            "ru": "Провести заказ {number} в учёте сейчас? Проведение зарезервирует товары на складе "
+                  "{warehouse}; после этого счёт в CRM изменить будет нельзя.",
+        },
+        "od.reserve_confirm_title": {"en": "Reserve goods", "ru": "Резерв товаров"},
+        "od.reserve_post": {"en": "Post", "ru": "Провести"},
+        "od.reserve_cancel": {"en": "Cancel", "ru": "Отмена"},
+        "od.reserve_sent_post": {
+            "en": "The order will be posted in accounting to reserve its goods.",
+            "ru": "Заказ будет проведён в учёте, товары зарезервируются.",
+        },
+        "od.reserve_sent_request": {
+            "en": "Reservation requested: accounting sees the order marked {mark}.",
+            "ru": "Резерв запрошен: в бухгалтерии заказ помечен {mark}.",
+        },
+        "od.reserve_refused": {"en": "Cannot reserve: {reason}", "ru": "Зарезервировать нельзя: {reason}"},
     }
 )
 
@@ -163,7 +207,17 @@ class OrderFacts:
     payments: list[PaymentRow]
     shipments: list[ShipmentRow]
     last_success: datetime | None
+    reserved: dict[str, Decimal]
+    reserve_request: OutboxItem | None
+    warehouse_name: str
 
+
+@dataclass
+class ReserveQueued(Message):
+    """The reservation was queued (``refused`` is None) or refused with a plain reason."""
+
+    mode: str
+    refused: str | None
 
 @dataclass
 class OrderLoaded(Message):
@@ -182,6 +236,7 @@ def item_columns() -> list[Col]:
         Col("disc", tr("od.col_disc"), 6, min=4, right=True, fit=True, priority=5),
         Col("amount", tr("od.col_amount"), 11, min=6, right=True, fit=True),
         Col("vat", tr("od.col_vat"), 9, min=6, right=True, fit=True, priority=1),
+        Col("reserved", tr("od.col_reserved"), 8, min=4, right=True, fit=True),
         Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
     ]
 
@@ -225,6 +280,7 @@ class OrderScreen(HostedScreen[None]):
         Binding("1", "tab('items')", tr("od.bind_items"), id="order.items"),
         Binding("2", "tab('payment')", tr("od.bind_payment"), id="order.payment"),
         Binding("3", "tab('shipment')", tr("od.bind_shipment"), id="order.shipment"),
+        Binding("v,f7", "reserve", tr("od.bind_reserve"), id="order.reserve", key_display="v/F7"),
         Binding("e,f4", "edit_invoice", tr("od.bind_invoice"), id="order.invoice", key_display="e/F4"),
         Binding("f5,r", "reload", tr("od.bind_refresh"), id="order.refresh", key_display="F5"),
         Binding("escape", "back", tr("od.bind_back"), id="order.back", key_display="Esc"),
@@ -252,6 +308,7 @@ class OrderScreen(HostedScreen[None]):
             yield Badge("", id="ord-shipped")
         with TabbedContent(id="ord-tabs", initial="items"):
             with TabPane(tr("od.tab_items"), id="items"):
+                yield Static("", id="res-state", classes="reserve")
                 yield FitTable(item_columns(), id="ord-items")
             with TabPane(tr("od.tab_payment"), id="payment"):
                 yield Static("", id="pay-summary", classes="summary")
@@ -297,6 +354,10 @@ class OrderScreen(HostedScreen[None]):
             payments=self.store.invoice_payments(self.invoice_id),
             shipments=self.store.invoice_shipments(self.invoice_id),
             last_success=self.store.last_success(),
+            reserved=self.store.order_reserves(self.invoice_id),
+            reserve_request=self.store.reserve_request(self.invoice_id),
+            warehouse_name=next((w.name for w in self.store.warehouses()
+                                 if record and w.id == record.invoice.warehouse_id), ""),
         )
         self.post_message(OrderLoaded(facts))
 
@@ -379,6 +440,9 @@ class OrderScreen(HostedScreen[None]):
 
     def _paint_items(self, rec: InvoiceRecord) -> None:
         _ordered, shipped = self._ordered_and_shipped()
+        assert self.facts is not None
+        reserved = dict(self.facts.reserved)
+        self._paint_reserve_state(rec)
         table = self.query_one("#ord-items", FitTable)
         rows: list[tuple[dict[str, Text], str | None]] = []
         inv = rec.invoice
@@ -387,15 +451,41 @@ class OrderScreen(HostedScreen[None]):
             zip(inv.effective_lines, inv.line_vats(), by_line, strict=True), start=1
         ):
             got = ls.shipped
+            # The register keeps one figure per product; lines of the same product take it in turn.
+            res = min(reserved.get(line.product_id, Decimal(0)), line.quantity)
+            reserved[line.product_id] = reserved.get(line.product_id, Decimal(0)) - res
             style = "green" if got >= line.quantity else ("yellow" if got > 0 else "dim")
             rows.append(({
                 "no": Text(str(n), justify="right"), "product": plain(line.name), "qty": qty_text(line.quantity),
                 "unit": plain(line.unit), "price": money_text(line.price),
                 "disc": qty_text(line.discount_pct) if line.discount_pct else Text(""),
                 "amount": money_text(line.amount), "vat": money_text(vat),
+                "reserved": qty_text(res, style="green" if res >= line.quantity else ("yellow" if res else "dim")),
                 "shipped": qty_text(got, style=style),
             }, str(n)))
         table.set_rows(rows)
+
+    def _paint_reserve_state(self, rec: InvoiceRecord) -> None:
+        """One line above the items: where the reservation stands (from its outbox item)."""
+        assert self.facts is not None
+        req = self.facts.reserve_request
+        style = "$text-muted"
+        if req is not None and req.state == "failed":
+            text, style = tr("od.reserve_failed", error=req.last_error or "—"), "$text-error"
+        elif req is not None and req.state in ("pending", "sending", "conflict"):
+            text = tr("od.reserve_queued_post" if req.action == "post" else "od.reserve_queued_request")
+            if req.last_error:
+                text += f" — {req.last_error}"
+            style = "$text-warning"
+        elif rec.posted and (req is not None or self.facts.reserved):
+            text, style = tr("od.reserve_posted"), "$text-success"
+        elif req is not None and req.action == "request":
+            text, style = tr("od.reserve_requested"), "$text-warning"
+        elif rec.posted:
+            text = ""
+        else:
+            text = tr("od.reserve_none")
+        self.query_one("#res-state", Static).update(Content.styled(text, style))
 
     def _paint_payments(self, rec: InvoiceRecord) -> None:
         facts = self.facts
@@ -504,6 +594,42 @@ class OrderScreen(HostedScreen[None]):
         self.query_one("#ord-tabs", TabbedContent).active = tab
         table_id = {"items": "#ord-items", "payment": "#ord-payments", "shipment": "#ord-ship-lines"}[tab]
         self.call_after_refresh(self.query_one(table_id, DataTable).focus)
+
+    def action_reserve(self) -> None:
+        """Reserve the goods: "post" asks the operator first (the order is posted in accounting
+        and locked); "request" only marks the order for accounting, so it is queued at once."""
+        facts = self.facts
+        if facts is None or facts.record is None:
+            return
+        rec = facts.record
+        mode = self.host.reserve_policy
+        if mode != "post":
+            self._queue_reserve(mode)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._queue_reserve("post")
+
+        self.app.push_screen(ConfirmModal(
+            tr("od.reserve_confirm", number=rec.number or "—", warehouse=facts.warehouse_name or "—"),
+            tr("od.reserve_post"), tr("od.reserve_cancel"), title=tr("od.reserve_confirm_title")), answered)
+
+    @work(thread=True, group="order-reserve", exit_on_error=False)
+    def _queue_reserve(self, mode: str) -> None:
+        refused = self.store.request_reserve(self.invoice_id, mode)
+        self.post_message(ReserveQueued(mode, refused))
+
+    @on(ReserveQueued)
+    def _reserve_queued(self, msg: ReserveQueued) -> None:
+        if msg.refused is not None:
+            self.notify(tr("od.reserve_refused", reason=msg.refused), severity="warning", markup=False)
+            return
+        self.notify(tr("od.reserve_sent_post") if msg.mode == "post"
+                    else tr("od.reserve_sent_request", mark=RESERVE_MARK), markup=False)
+        self.host.outbox_changed()
+        self.host.push_now()
+        self._load()
 
     def action_edit_invoice(self) -> None:
         from tui_crm.screens.invoice import InvoiceScreen

@@ -7,7 +7,8 @@ discard live in `tui_crm.store.outbox` (the sync engine's `retry`/`discard` call
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from tui_crm.store.accounting import PaymentRow, ShipmentLine, ShipmentRow
@@ -179,6 +180,24 @@ class OrdersStore:
         ).fetchone()
         return OutboxItem(*row) if row else None
 
+    def order_reserves(self, invoice_id: str) -> dict[str, Decimal]:
+        """Reserved quantity per product of an order, as accounting's reserve register last said."""
+        rows = self.db.cursor().execute(
+            "SELECT product_id, reserved FROM order_reserves WHERE invoice_id = ?", [invoice_id]).fetchall()
+        return {str(r[0]): Decimal(r[1]) for r in rows}
+
+    def set_order_reserves(self, cur: Any, invoice_id: str, reserved: Mapping[str, Decimal]) -> bool:
+        """Replace an order's reserved quantities (in the caller's transaction); True if they changed."""
+        before = {str(r[0]): Decimal(r[1]) for r in cur.execute(
+            "SELECT product_id, reserved FROM order_reserves WHERE invoice_id = ?", [invoice_id]).fetchall()}
+        after = {k: v for k, v in reserved.items() if v}
+        if before == after:
+            return False
+        cur.execute("DELETE FROM order_reserves WHERE invoice_id = ?", [invoice_id])
+        for product, qty in after.items():
+            cur.execute("INSERT INTO order_reserves VALUES (?, ?, ?)", [invoice_id, product, qty])
+        return True
+
     def outbox_object_label(self, kind: str, object_id: str) -> str:
         """A human name for an outbox row: the client's name, or the invoice's number/client."""
         cur = self.db.cursor()
@@ -186,7 +205,7 @@ class OrdersStore:
         if kind == "client":
             row = cur.execute("SELECT name FROM clients WHERE id = ?", [object_id]).fetchone()
             return str(row[0]) if row else object_id
-        if kind == "invoice":
+        if kind in ("invoice", "reserve"):
             row = cur.execute(
                 "SELECT i.number, coalesce(c.name, cp.name, ''), i.total FROM invoices i "
                 "LEFT JOIN clients c ON c.id = i.client_id "

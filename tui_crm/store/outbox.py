@@ -140,7 +140,7 @@ class OutboxStore:
                 "WHERE id = ?",
                 [error, next_attempt_at, now, item_id],
             )
-            if row is not None:
+            if row is not None and row[0] in _TABLE_OF:
                 cur.execute(
                     f"UPDATE {_TABLE_OF[row[0]]} SET sync_error = ? WHERE id = ?", [error, row[1]]
                 )
@@ -154,7 +154,8 @@ class OutboxStore:
                 "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
                 [error, now, item_id],
             )
-            if row is not None:
+            # A reserve request is its own item: its failure is the request's, not the invoice's.
+            if row is not None and row[0] in _TABLE_OF:
                 cur.execute(
                     f"UPDATE {_TABLE_OF[row[0]]} SET sync_state = ?, sync_error = ?, updated_at = ? WHERE id = ?",
                     [SyncState.FAILED.value, error, now, row[1]],
@@ -222,6 +223,37 @@ class OutboxStore:
                 "updated_at = ? WHERE state = 'sending' AND id IN (SELECT unnest(?::BIGINT[]))",
                 [next_attempt_at, now, item_ids],
             )
+
+    def request_reserve(self, invoice_id: str, mode: str, now: datetime | None = None) -> str | None:
+        """Queue the reservation of an invoice's goods (``mode`` "post" or "request",
+        docs/reservation.md). Returns why it cannot be done (plain words; nothing changes), or
+        None when queued. A second request while one is open is the same request."""
+        if mode not in ("post", "request"):
+            raise ValueError(f"unknown reserve mode {mode!r}")
+        now = now or self.clock()
+        with self.db.transaction() as cur:
+            row = cur.execute(
+                "SELECT posted, deletion_mark, (SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = i.id) "
+                "FROM invoices i WHERE id = ?", [invoice_id]).fetchone()
+            if row is None:
+                return "the invoice is not in the CRM store"
+            if row[0]:
+                return "accounting has posted this order: its goods are reserved already"
+            if row[1]:
+                return "the order is marked for deletion in accounting"
+            if not row[2]:
+                return "the invoice has no lines to reserve"
+            self.enqueue(cur, "reserve", invoice_id, mode, now)
+            cur.execute("UPDATE outbox SET action = ? WHERE kind = 'reserve' AND object_id = ? "
+                        "AND state = 'pending'", [mode, invoice_id])
+        return None
+
+    def reserve_request(self, invoice_id: str) -> OutboxItem | None:
+        """The invoice's latest reservation request (any state but discarded), if any."""
+        row = self.db.cursor().execute(
+            f"SELECT {_ITEM_COLS} FROM outbox WHERE kind = 'reserve' AND object_id = ? "
+            "AND state <> 'discarded' ORDER BY id DESC LIMIT 1", [invoice_id]).fetchone()
+        return OutboxItem(*row) if row else None
 
     def queue_push(self, kind: str, object_id: str, action: str = "create", now: datetime | None = None) -> None:
         """Queue an object that was never queued (a draft client its invoice needs) and mark it

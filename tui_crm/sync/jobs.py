@@ -348,5 +348,27 @@ class Jobs:
                 out[order] = out.get(order, Decimal(0)) + qty
         return out
 
+    async def order_reserves(self, order_ids: Sequence[str]) -> list[str]:
+        """Reserved quantity per product of the given orders, from the reserve register, into the
+        store. Returns the orders whose figures changed ([] when the base cannot tell)."""
+        p = self.profile
+        found: dict[str, dict[str, Decimal]] = {i: {} for i in order_ids}
+        for q in queries.reserves_of_orders(p, list(order_ids)):
+            try:
+                rows = await self.client.get_all(q)
+            except NotFound:
+                log.warning("%s is not published; reserved quantities are not shown", q.path)
+                return []
+            for r in rows:
+                order, product, qty = parse.reserve_of_order_line(p, r)
+                if order in found and product:
+                    found[order][product] = found[order].get(product, Decimal(0)) + qty
+
+        def write() -> list[str]:
+            with self.store.transaction() as cur:
+                return [i for i, per in found.items() if self.store.set_order_reserves(cur, i, per)]
+
+        return await self.writer.run(write) if found else []
+
 
 __all__ = ["JobResult", "Jobs"]

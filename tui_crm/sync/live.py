@@ -173,6 +173,7 @@ class LiveJob(EnginePart):
                 return self.store.apply_order_states(cur, states, ids, now)
 
         changed = await self.writer.run(write)
+        changed += [i for i in await self.jobs.order_reserves(ids) if i not in changed]
         if changed:
             self.emit(OrdersUpdated(now, tuple(changed)))
         pay = await self.jobs.payments(ids, record=False)

@@ -452,6 +452,12 @@ def reserve_of_order(p: Profile, row: Mapping[str, Any]) -> tuple[str | None, De
     return any_ref(c, row, "order", e), number(row, c.f("quantity"), e, 3)
 
 
+def reserve_of_order_line(p: Profile, row: Mapping[str, Any]) -> tuple[str | None, str | None, Decimal]:
+    """(order, product, reserved quantity) of a reserve Balance row by document and product."""
+    c, e = p["reserves"], p["reserves"].entity
+    return any_ref(c, row, "order", e), any_ref(c, row, "product", e), number(row, c.f("quantity"), e, 3)
+
+
 # -- documents --------------------------------------------------------------------------------
 
 def order_state(p: Profile, row: Mapping[str, Any]) -> OrderState:
@@ -561,6 +567,7 @@ __all__ = [
     "price_type",
     "product",
     "reserve_of_order",
+    "reserve_of_order_line",
     "settlement_row",
     "shipment",
     "stock_row",

@@ -39,7 +39,7 @@ from typing import Any
 from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
-from tui_crm.domain.models import SyncState
+from tui_crm.domain.models import RESERVE_MARK, SyncState
 from tui_crm.store import Store
 from tui_crm.store.crm import InvoiceRecord, OutboxItem
 from tui_crm.sync import parse, queries
@@ -269,6 +269,8 @@ class Pusher:
                 await self.push_client(item)
             elif item.kind == "invoice":
                 await self.push_invoice(item)
+            elif item.kind == "reserve":
+                await self.push_reserve(item)
             else:
                 raise Refused(f"unknown outbox item kind {item.kind!r}")
         except (Unreachable, NotODataResponse) as exc:
@@ -669,9 +671,10 @@ class Pusher:
             self.store.invoice_custom(invoice_id))
 
     def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
-                   data: InvoiceData | None = None) -> dict[str, Any]:
+                   data: InvoiceData | None = None, reserve: bool = False) -> dict[str, Any]:
         """The order (or its linked invoice document) as 1C JSON, from the stored invoice
-        (``data``: as `invoice_data` read it, when the caller already has it)."""
+        (``data``: as `invoice_data` read it, when the caller already has it). ``reserve``: each
+        line is placed on the invoice's warehouse (to be reserved by posting)."""
         data = data or self.invoice_data(invoice_id)
         rec = data.rec
         p = self.p
@@ -707,7 +710,11 @@ class Pusher:
         put("amount_includes_vat", inv.amount_includes_vat)
         put("vat_enabled", True)
         put("total", _json_number(rec.total))
-        put("comment", inv.comment)
+        request = self.store.reserve_request(invoice_id) if not bill else None
+        if request is not None and request.action == "request":
+            put("comment", f"{RESERVE_MARK} {inv.comment}".strip())
+        else:
+            put("comment", inv.comment)
         if bill:
             put("order", invoice_id)
         custom = data.custom
@@ -745,6 +752,8 @@ class Pusher:
                 lput("warehouse", inv.warehouse_id)
                 if c.lopt("reservation"):
                     lput("reservation", p.enum("reservation", "line"))
+                if reserve:
+                    lput("placement", inv.warehouse_id)
                 if bill:
                     lput("order", invoice_id)
                 if "LineNumber" not in row:
@@ -857,6 +866,51 @@ class Pusher:
                 if name[3:].isdigit():  # НДС20 → НДС20_120
                     self._vat_refs.setdefault(f"{name}_{100 + int(name[3:])}", key)
 
+    async def push_reserve(self, item: OutboxItem) -> None:
+        """Reserve an invoice's goods in accounting (docs/reservation.md).
+
+        ``post`` (the operator confirmed it; the company lets the CRM post): each line's placement
+        is set to the invoice's warehouse and the order is posted, which writes the reserve
+        register. ``request``: the unposted order is marked (`RESERVE_MARK` in its comment) for
+        accounting to find and post. Safe to repeat: an order already posted is left as it is,
+        and writing the same body or posting again changes nothing more."""
+        p = self.p
+        c = p["order"]
+        iid = item.object_id
+        rec = self.store.get_invoice(iid)
+        if rec is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        pending = self.store.outbox_open_for("invoice", iid)
+        if pending is not None or not rec.number:
+            if pending is not None and pending.state in ("failed", "conflict"):
+                raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
+            raise Deferred("waiting for the invoice to reach accounting")
+        fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+        if fresh is None:
+            raise Refused("the order was deleted in accounting; nothing was reserved")
+        state = parse.order_state(p, {**fresh, "Ref_Key": iid})
+        if state.deletion_mark:
+            raise Refused(f"accounting has marked order {state.number} for deletion; nothing was reserved")
+        if not state.posted:
+            contract_id, org_id, _ = self.store.invoice_refs(iid)
+            org_id = org_id or (self.store.organization() or ("",))[0]
+            body = self.order_body(iid, contract_id or "", org_id, reserve=item.action == "post")
+            try:
+                await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
+            except NotFound:
+                raise Refused("the order was deleted in accounting; nothing was reserved") from None
+            await self._step(item, "written")
+            if item.action == "post":
+                await self.client.post_document(c.entity, iid)
+                await self._step(item, "posted")
+            again = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
+            if again is not None:
+                state = parse.order_state(p, {**again, "Ref_Key": iid})
+        s = state
+        await self.writer.run(lambda: self.store.invoice_state_from_accounting(
+            iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark,
+            written=True))
+
     async def _patch_current(self, c: Concept, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH an object the CRM owns (the linked invoice document) with ``If-Match`` of the
         version read just before; None if 1C has no such object.
@@ -926,5 +980,5 @@ class Pusher:
         await self._step(item, "order")
 
 
-__all__ = ["CONFLICT_MESSAGE", "MAX_PUSH_CONCURRENCY", "PUSH_CONCURRENCY", "Deferred", "KeysIgnored", "PushResult",
-           "Pusher", "Refused", "backoff", "derived_key"]
+__all__ = ["CONFLICT_MESSAGE", "MAX_PUSH_CONCURRENCY", "PUSH_CONCURRENCY", "RESERVE_MARK", "Deferred", "KeysIgnored",
+           "PushResult", "Pusher", "Refused", "backoff", "derived_key"]

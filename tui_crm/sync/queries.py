@@ -292,6 +292,19 @@ def reserves_by_order(p: Profile) -> Query | None:
     return Query(_register_path(c, None, Dimensions=dimension(c.f("order"))), tuple(c.select("order", "quantity")))
 
 
+def reserves_of_orders(p: Profile, order_ids: Sequence[str]) -> list[Query]:
+    """Reserved quantity per order and product of the given orders, in batches:
+    ``Balance(Condition='ДокументРезерва eq cast(…)', Dimensions='ДокументРезерва,Номенклатура')``.
+    Empty when the profile maps no reserve register or no order dimension."""
+    c = p["reserves"]
+    if not c.present or not c.has("order"):
+        return []
+    dims = f"{dimension(c.f('order'))},{dimension(c.f('product'))}"
+    return [Query(_register_path(c, refs_match(c.f("order"), chunk, c.type_of(c.f("order"))), Dimensions=dims),
+                  tuple(c.select("order", "product", "quantity")))
+            for chunk in batches(order_ids, p.ids_per_request)]
+
+
 # -- documents --------------------------------------------------------------------------------
 
 ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total",
@@ -445,6 +458,7 @@ __all__ = [
     "refs_match",
     "reserves",
     "reserves_by_order",
+    "reserves_of_orders",
     "settlement_objects",
     "settlements",
     "shipments",

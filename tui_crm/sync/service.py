@@ -254,10 +254,22 @@ class SyncService:
                 self.last_error = result.offline
             elif result.pushed:
                 self.online = True
+            reserved = [oid for kind, oid in result.pushed if kind == "reserve"]
+            if reserved:
+                await self._reserves_after_push(reserved)
             if result.attempted or result.stopped:
                 self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline,
                                         tuple(result.conflicts)))
             return result
+
+    async def _reserves_after_push(self, invoice_ids: list[str]) -> None:
+        """Read the reserved quantities of orders just reserved, so the invoice shows them at once
+        (else the next live tick or pull does)."""
+        try:
+            await self.jobs.order_reserves(invoice_ids)
+        except Exception as exc:  # noqa: BLE001 - the reservation is done; its figures come later
+            log.warning("reserved quantities not read yet: %s", describe(exc))
+        self._emit(OrdersUpdated(self.clock(), tuple(invoice_ids)))
 
     async def _bounded_push(self, limit: int) -> PushResult:
         """`Pusher.run` under the cycle deadline: a request that never finishes (a server that
