@@ -71,18 +71,20 @@ async def test_bp3_warehouse_replays() -> None:
     assert parse.warehouse(p, rows[0])[:3] == ("fefc5aa3-8857-11e5-a85a-3085a93ddca2", "БП-000001", "Основной склад")
 
 
-async def test_bp3_counterparty_replays_and_the_missing_main_contract_is_named(
+async def test_bp3_counterparty_replays_and_a_missing_field_is_named(
         caplog: pytest.LogCaptureFixture) -> None:
     p = load_profile("bp3")
     rows, lacking = await _read("bp3", "counterparty")
     assert lacking == []                      # every field the catalog read selects is there
     t = parse.counterparty(p, rows[0], [])
     assert t is not None and "5024089920" in t and "501701001" in t
-    # the push side's field: this БП 3 release renamed it (УдалитьОсновнойДоговорКонтрагента_Key)
+    # a field a profile might expect that this БП 3 release renamed (УдалитьОсновнойДоговорКонтрагента_Key;
+    # the bundled bp3 profile no longer names it, a copied older profile might)
+    assert "УдалитьОсновнойДоговорКонтрагента_Key" in rows[0]
     missing = MissingFields()
     with caplog.at_level(logging.WARNING, "tui_crm.sync.fields"):
         assert missing.check(p["counterparty"].entity, rows + rows,
-                             [p["counterparty"].f("main_contract"), "ИНН"]) == ["ОсновнойДоговорКонтрагента_Key"]
+                             ["ОсновнойДоговорКонтрагента_Key", "ИНН"]) == ["ОсновнойДоговорКонтрагента_Key"]
         assert missing.check(p["counterparty"].entity, rows, ["ОсновнойДоговорКонтрагента_Key"]) == []
     assert [r.getMessage() for r in caplog.records].count(
         "Catalog_Контрагенты: accounting's rows have no field ОсновнойДоговорКонтрагента_Key that the profile "

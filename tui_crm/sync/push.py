@@ -193,6 +193,10 @@ class Pusher:
         self._agreements: dict[str, str] = {}
         self._vat_refs: dict[str, str] | None = None
         self._partner: dict[str, str] = {}
+        # What this process last wrote per object (entity, key): a write 1C carried out but whose
+        # answer was lost leaves 1C at a DataVersion the CRM never saw; 1C holding one of these
+        # bodies is our own write, not an accountant's edit (see _check_differences).
+        self._sent: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -322,6 +326,7 @@ class Pusher:
             existing = await self.client.get_entity(entity, key, select)
             if existing is not None:
                 return existing, True
+        self._note_sent(entity, key, body)
         try:
             created = await self.client.create(entity, {"Ref_Key": key, **body})
         except KeyExists:
@@ -358,6 +363,7 @@ class Pusher:
             current_version = str(current.get(dv_field, "") or "")
         if seen and current_version and current_version != seen:
             current_version = await self._check_differences(kind, c, key, body, seen)
+        self._note_sent(c.entity, key, body)
         try:
             return await self.client.update(c.entity, key, body, if_match=current_version or None)
         except Conflict:
@@ -373,9 +379,17 @@ class Pusher:
             raise NotFound(f"{c.entity} {key} not found", code="9", status=404)
         dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
         diffs = field_diffs(c, body, theirs, self.store.ref_name)
+        if diffs and any(not field_diffs(c, sent, theirs, self.store.ref_name)
+                         for sent in self._sent.get((c.entity, key), ())):
+            diffs = []   # 1C holds what this process wrote earlier (its answer was lost): ours
         if diffs:
             raise EditConflict(kind, key, seen, dv, theirs, body, diffs)
         return dv
+
+    def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
+        sent = self._sent.setdefault((entity, key), [])
+        sent.append(body)
+        del sent[:-4]   # the last few writes are enough: an answer is lost, not a history
 
     async def keep_theirs(self, conflict_id: int) -> bool:
         """Operator chose accounting's version: read it now and put it into the CRM copy; the
@@ -510,8 +524,9 @@ class Pusher:
                     self._fresh_clients[cid] = self.clock()
                 if adopted:
                     # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
-                    obj = await self.client.update(c.entity, cid,
-                                                   await self._with_contacts(cid, body, current=True)) or obj
+                    full = await self._with_contacts(cid, body, current=True)
+                    self._note_sent(c.entity, cid, full)
+                    obj = await self.client.update(c.entity, cid, full) or obj
             else:
                 try:
                     obj = await self._guarded_update("client", c, cid,
@@ -799,6 +814,7 @@ class Pusher:
             body = self.order_body(iid, contract_id or "", org_id, data=data)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
             if adopted and not obj.get(order_c.f("posted")):
+                self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
