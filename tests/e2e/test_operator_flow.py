@@ -35,12 +35,15 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 
 
-@pytest.fixture(params=["ka1", "ut11", "bp3"])
+@pytest.fixture(params=[(c, ignore) for c in ("ka1", "ut11", "bp3") for ignore in (False, True)],
+                ids=lambda p: f"{p[0]}-{'if-match-ignored' if p[1] else 'if-match-honoured'}")
 def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
-    """The sandbox in each configuration the CRM pushes to; the CRM uses the profile of the
-    same name."""
-    running = start_in_thread(SandboxState.seeded(products=60, warehouses=3, seed=11,
-                                                  config=request.param))
+    """The sandbox in each configuration the CRM pushes to, honouring `If-Match` as the vendor
+    documents and ignoring it as live bases were found to; the CRM uses the profile of the same
+    name."""
+    config, ignore_if_match = request.param
+    running = start_in_thread(SandboxState.seeded(products=60, warehouses=3, seed=11, config=config),
+                              ignore_if_match=ignore_if_match)
     try:
         yield running
     finally:
