@@ -112,6 +112,7 @@ class Change:
     expected: Decimal       # the price, or the free stock, the row must show
     at: float               # monotonic time the posting returned
     painted: float | None = None
+    emitted: float | None = None   # the engine's event (live rows written / pull finished) after it
 
 
 @dataclass
@@ -123,6 +124,15 @@ class Phase:
     on_screen: list[Change] = field(default_factory=list)
     off_screen: int = 0
     watched: int = 0
+    ticks: list[float] = field(default_factory=list)
+
+    def split(self) -> tuple[float, float]:
+        """Median seconds change → engine event, and engine event → painted."""
+        done = [c for c in self.on_screen if c.painted is not None and c.emitted is not None]
+        if not done:
+            return float("nan"), float("nan")
+        return (statistics.median(c.emitted - c.at for c in done),   # type: ignore[operator]
+                statistics.median(c.painted - c.emitted for c in done))  # type: ignore[operator]
 
     def latencies(self) -> list[float]:
         return sorted((c.painted - c.at) if c.painted is not None else float("inf") for c in self.on_screen)
@@ -171,9 +181,31 @@ async def run_phase(name: str, args: argparse.Namespace, store, url: str, clerk:
     from tui_crm.config import AccountingSettings, SyncSettings
     from tui_crm.screens.invoice import InvoiceScreen
     from tui_crm.screens.picker import PickerScreen
+    from tui_crm.sync.events import LiveRowsUpdated, PullFinished
     from tui_crm.sync.service import SyncService
 
-    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=60))
+    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=60, page_size=args.page_size))
+    ticks: list[float] = []
+    live_tick = service.live_tick
+
+    async def timed_tick(*, rows: bool = True, orders: bool = True) -> None:
+        t = time.perf_counter()
+        before = service.client.stats.requests
+        await live_tick(rows=rows, orders=orders)
+        if service.client.stats.requests != before:
+            ticks.append(time.perf_counter() - t)
+
+    service.live_tick = timed_tick  # type: ignore[method-assign]
+
+    def note(event: object) -> None:
+        if isinstance(event, LiveRowsUpdated | PullFinished):
+            now = time.monotonic()
+            for change in pending:
+                if change.emitted is None and (isinstance(event, PullFinished)
+                                               or change.product_id in event.product_ids):
+                    change.emitted = now
+
+    service.subscribe(note)
     live_seconds = {"pull": 1e9, "before": 3.0, "live": SyncSettings().live_seconds}[name]
     pull_seconds = args.pull_seconds if name == "pull" else SyncSettings().pull_seconds
     if name == "pull":
@@ -253,7 +285,8 @@ async def run_phase(name: str, args: argparse.Namespace, store, url: str, clerk:
                 pid = rng.choice(choices)
                 row = picker._rows[pid]
                 if kind == "price":
-                    value = ((row.price or Decimal(100)) + Decimal(rng.randint(1, 9999)) / 100).quantize(Decimal("0.01"))
+                    step = Decimal(rng.randint(1, 9999)) / 100
+                    value = ((row.price or Decimal(100)) + step).quantize(Decimal("0.01"))
                     expected = value
                 else:
                     value = Decimal(rng.randint(1, 9))
@@ -272,9 +305,10 @@ async def run_phase(name: str, args: argparse.Namespace, store, url: str, clerk:
         phase.requests = service.client.stats.requests - requests_before
         phase.live_requests = service.live.requests - live_before
         phase.watched = len(service.watched[0])
+        phase.ticks = ticks
         grace = args.grace if name != "pull" else max(args.grace, 3 * args.pull_seconds + 30)
         deadline = time.monotonic() + grace
-        while pending and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline:  # noqa: ASYNC110 - polls what frames set
             await asyncio.sleep(0.1)
         table.render_lines = render_lines  # type: ignore[method-assign]
         app._display = display  # type: ignore[method-assign]
@@ -294,6 +328,7 @@ async def main() -> None:
     ap.add_argument("--width", type=int, default=80)
     ap.add_argument("--height", type=int, default=24)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--page-size", type=int, default=5000, help="accounting.page_size of the CRM (as bench/sync.py)")
     args = ap.parse_args()
 
     from tui_crm.runtime import tune_for_terminal
@@ -309,7 +344,7 @@ async def main() -> None:
     try:
         store = Store.open(folder / "crm.duckdb")
         t = time.perf_counter()
-        client = ODataClient(url, timeout=600)
+        client = ODataClient(url, timeout=600, page_size=args.page_size)
         await pull_mirror(client, store)
         await client.aclose()
         print(f"store filled by the pull: {store.mirror_counts()['products']} products, "
@@ -326,7 +361,9 @@ async def main() -> None:
             print(f"{name:>6}: {len(lat)} changes on screen ({painted} painted), {phase.off_screen} off screen, "
                   f"p50 {fmt(pct(lat, 0.5))}, p95 {fmt(pct(lat, 0.95))}, "
                   f"{phase.requests * 60 / phase.seconds:.0f} requests/min to 1C "
-                  f"(live job {phase.live_requests * 60 / phase.seconds:.0f}), {phase.watched} rows watched",
+                  f"(live job {phase.live_requests * 60 / phase.seconds:.0f}), {phase.watched} rows watched; "
+                  f"median change→event {phase.split()[0]:.2f} s, event→painted {phase.split()[1] * 1000:.0f} ms, "
+                  f"live tick median {statistics.median(phase.ticks) * 1000 if phase.ticks else float('nan'):.0f} ms",
                   flush=True)
             phases.append(phase)
         store.close()
@@ -340,8 +377,8 @@ async def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     print()
-    print(f"| phase | changes on screen | painted | p50 | p95 | max | requests/min | of which live | rows watched |"
-          f"\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| phase | changes on screen | painted | p50 | p95 | max | requests/min | of which live | rows watched |"
+          "\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = phases[0].latencies() if phases else []
     for phase in phases:
         lat = phase.latencies()

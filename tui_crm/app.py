@@ -154,7 +154,7 @@ class CrmApp(HostApp):
         *,
         clock: Callable[[], datetime] | None = None,
         pull_seconds: float = 60.0,
-        live_seconds: float = 3.0,
+        live_seconds: float = 1.0,
         autosync: bool = True,
         live_clock: bool = True,
         theme: str | None = None,

@@ -345,9 +345,10 @@ class SyncService:
     def watched(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return self.live_job.watched
 
-    async def live_tick(self) -> None:
-        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size."""
-        await self.live_job.tick()
+    async def live_tick(self, *, rows: bool = True, orders: bool = True) -> None:
+        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size.
+        ``rows=False`` / ``orders=False`` leave that part for its own tick (the scheduler's)."""
+        await self.live_job.tick(rows=rows, orders=orders)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def aclose(self) -> None:
