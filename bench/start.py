@@ -11,7 +11,7 @@ Baseline, in the same run and the same pty, alternating: a bare Textual app with
 of the same rows read from the same store file with DuckDB (`--bare`): the floor this stack
 (Python, Textual, DuckDB) gives, under which no work on tui-crm can go.
 
-Run: .venv/bin/python bench/start.py [--runs 7] [--products 100000] [--clients 1000]
+Run: .venv/bin/python bench/start.py [--runs 7] [--products 100000] [--clients 1000] [--base ROOT]
 """
 
 from __future__ import annotations
@@ -87,13 +87,14 @@ def bare(store: str) -> None:
     Bare().run()
 
 
-def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: float = 30.0) -> tuple[float, int]:
+def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: float = 30.0, *,
+           cwd: Path = HERE) -> tuple[float, int]:
     """Seconds from spawn until one of `markers` reached the terminal, and VmRSS (kB) then."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-                            cwd=HERE)
+                            cwd=cwd)
     os.close(slave)
     seen = b""
     found: float | None = None
@@ -140,8 +141,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--products", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=1000)
-    ap.add_argument("--tui-crm", default=str(HERE / ".venv" / "bin" / "tui-crm"),
-                    help="the tui-crm to start (another checkout's venv for a before/after)")
+    ap.add_argument("--base", type=Path, default=None, metavar="ROOT",
+                    help="another checkout (e.g. a worktree of main) started the same way, as a before")
     args = ap.parse_args()
     store_src = build(args.products, args.clients)
     import duckdb
@@ -153,20 +154,30 @@ def main() -> None:
     try:
         store = folder / "crm.duckdb"
         shutil.copy(store_src, store)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TUI_CRM_", "TEXTUAL"))}
+        # An installed tui-crm runs from byte-compiled modules; a PYTHONDONTWRITEBYTECODE in the
+        # environment (this machine has one) would make every start compile tui_crm from source
+        # (~0.2 s): the warm-up start below writes the .pyc files.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TUI_CRM_", "TEXTUAL", "PYTHONDONTWRITEBYTECODE"))}
         env.update(HOME=str(folder), XDG_CONFIG_HOME=str(folder / "config"), XDG_DATA_HOME=str(folder / "data"),
                    XDG_STATE_HOME=str(folder / "state"), XDG_CACHE_HOME=str(folder / "cache"),
                    TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8", TUI_CRM_LANG="en",
                    TUI_CRM_STORE=str(store), TUI_CRM_URL="http://127.0.0.1:9/base/odata/standard.odata/")
-        commands = {
-            "bare Textual + DuckDB, one DataTable (floor)": [sys.executable, __file__, "--bare", str(store)],
-            "tui-crm run": [args.tui_crm, "run"],
+        # `tui-crm run` is `python -m tui_crm.cli run` from the checkout's folder (its source first
+        # on sys.path), so another checkout runs with the same interpreter and packages.
+        run = [sys.executable, "-m", "tui_crm.cli", "run"]
+        commands: dict[str, tuple[list[str], Path]] = {
+            "bare Textual + DuckDB, one DataTable (floor)": ([sys.executable, __file__, "--bare", str(store)], HERE),
         }
+        if args.base is not None:
+            commands[f"tui-crm run, {args.base}"] = (run, args.base.resolve())
+        commands["tui-crm run, this checkout"] = (run, HERE)
         found: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
-        sample(commands["tui-crm run"], env, markers)  # warm the page cache and byte-compile
+        for argv, root in commands.values():  # warm the page cache and byte-compile
+            sample(argv, {**env, "PYTHONPATH": str(root)}, markers, cwd=root)
         for _ in range(args.runs):
-            for name, argv in commands.items():
-                found[name].append(sample(argv, env, markers))
+            for name, (argv, root) in commands.items():
+                found[name].append(sample(argv, {**env, "PYTHONPATH": str(root)}, markers, cwd=root))
         print()
         print(f"cold start to the first painted client row, {args.products:,} products × 10 warehouses, "
               f"{args.clients} clients, 80×24 pty, {args.runs} runs each (alternating)")
@@ -176,9 +187,11 @@ def main() -> None:
             secs = sorted(s for s, _ in runs)
             rss = statistics.median(r for _, r in runs) / 1024
             print(f"| {name} | {statistics.median(secs):.3f} s | {secs[0]:.3f} s | {secs[-1]:.3f} s | {rss:.0f} MB |")
-        (b_s, b_rss), (t_s, t_rss) = [(statistics.median(s for s, _ in r), statistics.median(m for _, m in r))
-                                      for r in found.values()]
-        print(f"tui-crm / floor: {t_s / b_s:.2f}× time, {t_rss / b_rss:.2f}× RSS")
+        medians = {name: (statistics.median(s for s, _ in r), statistics.median(m for _, m in r))
+                   for name, r in found.items()}
+        floor_s, floor_rss = next(iter(medians.values()))
+        for name, (t_s, t_rss) in list(medians.items())[1:]:
+            print(f"{name} / floor: {t_s / floor_s:.2f}× time, {t_rss / floor_rss:.2f}× RSS")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -131,11 +131,11 @@ class SyncService:
     @classmethod
     def from_settings(cls, store: Store, acc: AccountingSettings, *, base_dir: Any = None,
                       transport: httpx.AsyncBaseTransport | None = None, sync: SyncSettings | None = None,
-                      **kw: Any) -> SyncService:
-        """Service for configured accounting: client, and the profile named by accounting.profile;
-        ``sync`` gives the cycle deadline, the shrink limit and the push concurrency (`sync.*` in
-        the config)."""
-        profile = load_profile(acc.profile, base_dir=base_dir)
+                      profile: Profile | None = None, **kw: Any) -> SyncService:
+        """Service for configured accounting: client, and the profile named by accounting.profile
+        (or ``profile``, already loaded from it); ``sync`` gives the cycle deadline, the shrink
+        limit and the push concurrency (`sync.*` in the config)."""
+        profile = profile or load_profile(acc.profile, base_dir=base_dir)
         if sync is not None:
             kw.setdefault("cycle_deadline", timedelta(seconds=sync.cycle_deadline))
             kw.setdefault("shrink_limit", sync.max_shrink_percent)
