@@ -273,12 +273,12 @@ async def run_phase(name: str, args: argparse.Namespace, store, url: str, clerk:
         live_before = service.live.requests
         requests_before = service.client.stats.requests
         started = time.monotonic()
-        busy: set[str] = set()
         while time.monotonic() - started < args.seconds:
             await asyncio.sleep(rng.expovariate(1.0 / args.every))
             on_screen = rng.random() < 0.5
             kind = rng.choice(["price", "stock"])
             if on_screen:
+                busy = {c.product_id for c in pending}   # one change at a time per product
                 choices = [pid for pid in picker._order[:visible] if pid not in busy]
                 if not choices:
                     continue
@@ -291,7 +291,6 @@ async def run_phase(name: str, args: argparse.Namespace, store, url: str, clerk:
                 else:
                     value = Decimal(rng.randint(1, 9))
                     expected = row.free_stock + value
-                busy.add(pid)
                 at = await clerk.do(kind=kind, code=row.code, type=pt, warehouse=wh, value=str(value))
                 change = Change(pid, kind, expected, at)
                 phase.on_screen.append(change)
