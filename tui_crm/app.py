@@ -14,9 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -48,10 +47,17 @@ from tui_crm.screens.commands import (
 )
 from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
-from tui_crm.sync.scheduler import create_scheduler
-from tui_crm.sync.service import SyncService
 from tui_crm.widgets.columns import FitTable
 from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.widgets.status_bar import SyncView
+
+if TYPE_CHECKING:  # imported when the engine starts, after the first screen (bench/start.py)
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from tui_crm.sync.service import SyncService
+
+# The engine starts when the home screen painted its rows; at the latest this long after mount.
+ENGINE_START_LATEST = 1.0
 
 log = logging.getLogger("tui_crm.app")
 
@@ -154,7 +160,7 @@ class CrmApp(HostApp):
         *,
         clock: Callable[[], datetime] | None = None,
         pull_seconds: float = 60.0,
-        live_seconds: float = 3.0,
+        live_seconds: float = 1.0,
         autosync: bool = True,
         live_clock: bool = True,
         theme: str | None = None,
@@ -164,14 +170,22 @@ class CrmApp(HostApp):
         ui_state: Path | None = None,
         custom_fields: CustomFieldSet | None = None,
         reserve_policy: str = "request",
+        engine: Callable[[], SyncService] | None = None,
     ) -> None:
+        """``engine``: instead of ``service``, how to create it — called once the home screen
+        painted its first rows (`first_rows_shown`), so the sync stack (httpx, APScheduler, the
+        jobs) is neither imported nor built before the operator sees the list. Pass the
+        profile's ``custom_fields`` with it: the first screens need them before the engine."""
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
         super().__init__(store, service, clock=clock, live_clock=live_clock, custom_fields=custom_fields,
-                         reserve_policy=reserve_policy)
+                         reserve_policy=reserve_policy,
+                         sync_view=SyncView(online=None, last_success=store.last_success())
+                         if service is None and engine is not None else None)
+        self._engine = engine if service is None else None
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds
-        self._autosync = autosync and service is not None
+        self._autosync = autosync
         self._scheduler: AsyncIOScheduler | None = None
         self._theme_name = theme
         self._home = home
@@ -189,14 +203,41 @@ class CrmApp(HostApp):
         # Textual publishes the change on the next turn of the loop: subscribe after that one.
         self.call_next(self.theme_changed_signal.subscribe, self, self._theme_chosen)
         self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
-        if self._autosync and self.service is not None:
-            self._scheduler = create_scheduler(
-                self.service, pull_seconds=self._pull_seconds, live_seconds=self._live_seconds,
-                spawn=self._spawn_sync,
-            )
-            self._scheduler.start()
+        if self.service is not None:
+            self._start_sync()
+        elif self._engine is not None:
+            self.set_timer(ENGINE_START_LATEST, self._start_engine)  # should the list never load
         if self.demo_url:
             self.notify(tr("app.demo_hint", url=self.demo_url), timeout=12)
+
+    def first_rows_shown(self) -> None:
+        self._start_engine()
+
+    def _start_engine(self) -> None:
+        """Create the engine (once) and start its jobs."""
+        engine, self._engine = self._engine, None
+        if engine is None or not self.is_running:
+            return
+        try:
+            service = engine()
+        except Exception as exc:  # said in words; the CRM goes on with the local data
+            log.exception("sync engine did not start")
+            self._set_view(replace(self.sync_view, online=False, error=str(exc)))
+            self.notify(tr("notify.pull_failed", error=str(exc)), severity="error", timeout=10, markup=False)
+            return
+        self.attach_service(service)
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        if not self._autosync or self.service is None:
+            return
+        from tui_crm.sync.scheduler import create_scheduler
+
+        self._scheduler = create_scheduler(
+            self.service, pull_seconds=self._pull_seconds, live_seconds=self._live_seconds,
+            spawn=self._spawn_sync,
+        )
+        self._scheduler.start()
 
     def _spawn_sync(self, factory: Callable[[], Awaitable[object]]) -> object:
         return self.run_worker(factory(), group="sync", exit_on_error=False)

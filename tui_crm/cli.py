@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_crm import __version__, running_demo
 from tui_crm.config import (
@@ -23,6 +24,9 @@ from tui_crm.config import (
     use_zone,
 )
 from tui_crm.sync.profile import BUNDLED
+
+if TYPE_CHECKING:
+    from tui_crm.sync.service import SyncService
 
 
 def _setup_logging(name: str) -> Path:
@@ -65,26 +69,36 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
     tune_for_terminal()  # before Textual is imported
     from tui_crm.app import CrmApp
     from tui_crm.store import Store, StoreError
-    from tui_crm.sync.profile import ProfileError
-    from tui_crm.sync.service import SyncService
+    from tui_crm.sync.profile import ProfileError, load_profile
 
     try:
         store = Store.open(settings.store_path)
     except StoreError as exc:
         return fail(f"tui-crm: {exc}")
-    service = None
-    if settings.accounting.url:
+    engine = None
+    custom_fields = None
+    acc = settings.accounting
+    if acc.url:
+        # What could stop the engine is checked now, in words, before the screen is taken; the
+        # engine itself (httpx, APScheduler, the jobs) is created once the first list is painted.
+        base_dir = settings.source.parent if settings.source else None
         try:
-            service = SyncService.from_settings(
-                store, settings.accounting, base_dir=settings.source.parent if settings.source else None,
-                sync=settings.sync)
+            profile = load_profile(acc.profile, base_dir=base_dir)
+            if acc.username:
+                acc.password()  # a password file that cannot be read is said here
         except (ProfileError, ConfigError) as exc:
             store.close()
             return fail(f"tui-crm: {exc}")
+        custom_fields = profile.field_set()
+
+        def engine() -> SyncService:
+            from tui_crm.sync.service import SyncService
+
+            return SyncService.from_settings(store, acc, base_dir=base_dir, sync=settings.sync, profile=profile)
     else:
         print("tui-crm: no accounting URL configured; working on the local mirror only "
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
-    app = CrmApp(store, service, pull_seconds=settings.sync.pull_seconds,
+    app = CrmApp(store, None, engine=engine, custom_fields=custom_fields, pull_seconds=settings.sync.pull_seconds,
                  live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url,
                  reserve_policy=settings.orders.reserve)
     freeze_startup_objects()

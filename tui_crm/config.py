@@ -93,7 +93,7 @@ class AccountingSettings:
 @dataclass(frozen=True)
 class SyncSettings:
     pull_seconds: float = 60.0
-    live_seconds: float = 3.0
+    live_seconds: float = 1.0           # rows on screen (bench/live.py: p95 change → painted)
     cycle_deadline: float = 600.0       # seconds one pull cycle may take before it is stopped
     max_shrink_percent: float = 50.0    # share of a catalogue one pull may drop (else refused)
     push_concurrency: int = 1           # requests a push keeps in flight at once (1C sessions it holds)

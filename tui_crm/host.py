@@ -155,7 +155,21 @@ class HostApp(App[None]):
         self.sync_view = sync_view or SyncView(
             online=None if service else False, last_success=store.last_success())
         self._product_watches: dict[int, _ProductWatch] = {}
+        self._order_watch: list[str] = []
         self._unsubscribe: Callable[[], None] | None = None
+
+    def attach_service(self, service: SyncService) -> None:
+        """The engine, when it is created after the first screen was painted (`CrmApp(engine=…)`,
+        cli start-up): subscribe to it and hand it what the screens already watch."""
+        self.service = service
+        self._unsubscribe = service.subscribe(self._engine_event)
+        self._apply_watches()
+        if self._order_watch:
+            service.watch_orders(self._order_watch)
+
+    def first_rows_shown(self) -> None:
+        """A home screen (clients, products) painted its first rows. `CrmApp` starts the sync
+        engine then, so importing and creating it never delays the first screen."""
 
     @property
     def keeps_reserves(self) -> bool:
@@ -412,10 +426,12 @@ class HostApp(App[None]):
         self.service.watch_products(newest.warehouse_id, newest.price_type_id, list(ids))
 
     def watch_orders(self, invoice_ids: list[str]) -> None:
+        self._order_watch = list(invoice_ids)
         if self.service is not None:
             self.service.watch_orders(invoice_ids)
 
     def unwatch_orders(self) -> None:
+        self._order_watch = []
         if self.service is not None:
             self.service.unwatch_orders()
 

@@ -60,6 +60,34 @@ async def test_watched_rows_follow_price_and_stock_changes() -> None:
         await rig.aclose()
 
 
+async def test_rows_and_orders_ticks_ask_only_for_their_part() -> None:
+    """The scheduler refreshes rows every second and orders every few seconds: a rows tick
+    asks nothing about orders on screen, an orders tick nothing about rows."""
+    rig = make_rig(products=60, warehouses=2)
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=True)
+        iid = save_invoice(rig.store, client.id)
+        await rig.service.push_now()
+        wh = rig.store.warehouses()[0].id
+        pt = rig.store.price_types()[0].id
+        rig.service.watch_products(wh, pt, [r.product_id for r in rig.store.picker_search(wh, pt, "", limit=10)])
+        rig.service.watch_orders([iid])
+        before = rig.client.stats.requests
+        await rig.service.live_tick(orders=False)
+        assert rig.client.stats.requests - before == 3          # stock, reserves, prices
+        before = rig.client.stats.requests
+        await rig.service.live_tick(rows=False)
+        orders_only = rig.client.stats.requests - before
+        assert orders_only > 0
+        before = rig.client.stats.requests
+        await rig.service.live_tick()
+        assert rig.client.stats.requests - before == 3 + orders_only
+    finally:
+        await rig.aclose()
+
+
 async def test_watched_order_gets_its_payment_toast() -> None:
     rig = make_rig()
     events: list[object] = []
@@ -93,7 +121,7 @@ async def test_scheduler_runs_the_three_jobs_without_overlap() -> None:
     try:
         scheduler = create_scheduler(rig.service, pull_seconds=60, live_seconds=0.5, push_seconds=0.2,
                                      first_run_in=0.01)
-        assert {j.id for j in scheduler.get_jobs()} == {"pull", "push", "live"}
+        assert {j.id for j in scheduler.get_jobs()} == {"pull", "push", "live", "live-orders"}
         assert all(j.max_instances == 1 and j.coalesce for j in scheduler.get_jobs())
         scheduler.start()
         client = new_client()

@@ -201,8 +201,9 @@ async def test_idle_cycle_does_not_grow_with_open_orders() -> None:
             await rig.service.pull_now()
             assert len(rig.store.open_orders()) == n
             costs[n] = await _idle(rig)
-        # 0 open: probes + 1C-made orders + debt; with open orders: + reserves + one sweep
-        assert costs[0] <= 4 and costs[5] == costs[20] == costs[50] <= 6, costs
+        # 0 open: probes + 1C-made orders + debt; with open orders: + reserves (the sweep of
+        # open orders rides along with the look for 1C-made orders: issue 13's ≤ 5)
+        assert costs[0] <= 4 and costs[5] == costs[20] == costs[50] <= 5, costs
     finally:
         await rig.aclose()
 

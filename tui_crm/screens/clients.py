@@ -113,6 +113,7 @@ class ClientsScreen(HostedScreen[None]):
         self.store = store
         self._rows: list[ClientRow] = []
         self._filter_problem = ""
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Label(tr("clients.title"), id="title", classes="screen-title")
@@ -188,6 +189,9 @@ class ClientsScreen(HostedScreen[None]):
         self._show(msg.rows, msg.text)
 
     def _show(self, rows: list[ClientRow], text: str) -> None:
+        if not self._shown_once:  # after the frame with the first rows: the app may go on starting
+            self._shown_once = True
+            self.call_after_refresh(self.host.first_rows_shown)
         more = len(rows) > self.LIMIT
         rows = rows[: self.LIMIT]
         table = self.query_one("#clients", FitTable)

@@ -5,9 +5,11 @@ warehouse, one price type). Queries run one at a time in a thread worker: while 
 the newest text waits, so a fast typist never piles queries onto a 2-core box, and an answer to
 an older text is never shown (stale-answer guard). `enter` on a row asks for a quantity and adds
 the line; the picker stays open for more; `escape` closes it and returns what was added.
-While the picker is open, the rows on screen are kept live: it tells the host which products it
-shows (`host.watch_products`), the engine's live job refreshes exactly those every few seconds,
-and the resulting `LiveRowsUpdated` message re-reads the rows on screen (`live_rows_changed`).
+While the picker is open, the rows on screen are kept live: it tells the host which products are
+on screen — the rows in the table's scroll window, not all the answer's rows (`visible_ids`,
+`host.watch_products`, again on scroll and resize) — the engine's live job refreshes exactly
+those every second, and the resulting `LiveRowsUpdated` message re-reads the rows on screen
+(`live_rows_changed`).
 """
 
 from __future__ import annotations
@@ -261,6 +263,8 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
 
     def on_mount(self) -> None:
         self._lay_columns()
+        # Scrolling (or the cursor moving past the edge) changes the rows on screen.
+        self.watch(self.query_one("#picker-table", PickerTable), "scroll_y", self._scrolled, init=False)
         self.query_one("#picker-search", Input).focus()
         self.request_search()
 
@@ -286,6 +290,10 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     def on_resize(self, _event: events.Resize) -> None:
         if self._lay_columns() and self._order:
             self._fill([self._rows[pid] for pid in self._order])
+        self.call_after_refresh(self._watch_visible)  # more or fewer rows fit now
+
+    def _scrolled(self, _old: float, _new: float) -> None:
+        self._watch_visible()
 
     @staticmethod
     def _cells(r: PickerRow) -> dict[str, Text]:
@@ -371,11 +379,28 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)
             self._hint = hint
             self.query_one("#picker-hint", Static).update(hint)
-        ids = tuple(self._order)
+        self._watch_visible()
+        self.call_after_refresh(self._mark_rendered, text)
+
+    def visible_ids(self) -> tuple[str, ...]:
+        """The products on the table's rows that are on screen now (the scroll window). Before
+        the table has a size, every row of the answer (it is narrowed once laid out)."""
+        table = self.query_one("#picker-table", PickerTable)
+        height = table.size.height - (table.header_height if table.show_header else 0)
+        if height <= 0:
+            return tuple(self._order)
+        first = max(0, round(table.scroll_y))
+        return tuple(self._order[first:first + height])
+
+    def _watch_visible(self) -> None:
+        """Tell the host which rows are on screen, so the live job asks accounting about those
+        only: requests follow the rows the operator sees, not the LIMIT of the search."""
+        if not self.is_attached:
+            return
+        ids = self.visible_ids()
         if ids != self._watched:
             self._watched = ids
             self.host.watch_products(self, self.warehouse_id, self.price_type_id, list(ids))
-        self.call_after_refresh(self._mark_rendered, text)
 
     def _product_at(self, row: int) -> str | None:
         """The product id on table row `row` (rows are keyed by position)."""

@@ -71,6 +71,7 @@ class ProductsScreen(HostedScreen[None]):
         self.warehouse_id: str | None = None
         self.price_type_id: str | None = None
         self._refs: tuple[list[NamedRef], list[NamedRef]] = ([], [])
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Label(tr("products.title"), id="title", classes="screen-title")
@@ -145,6 +146,9 @@ class ProductsScreen(HostedScreen[None]):
         self._show(msg.rows, msg.query[2])
 
     def _show(self, rows: list[PickerRow], text: str) -> None:
+        if not self._shown_once:  # after the frame with the first rows: the app may go on starting
+            self._shown_once = True
+            self.call_after_refresh(self.host.first_rows_shown)
         table = self.query_one("#products", FitTable)
         lang = language()
         cells: list[tuple[dict[str, Text], str | None]] = []

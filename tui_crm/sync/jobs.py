@@ -194,23 +194,32 @@ class Jobs:
         p = self.profile
 
         async def body(res: JobResult) -> None:
-            ids = list(open_ids) if open_ids is not None else [
-                i for i, _ in await self.writer.run(self.store.open_orders)]
-            states: list[OrderState] = []
-            for q in queries.orders_by_id(p, ids):
-                states += res.each(p["order"].entity, await self.client.get_all(q), lambda r: parse.order_state(p, r))
+            ids = list(dict.fromkeys(open_ids if open_ids is not None else [
+                i for i, _ in await self.writer.run(self.store.open_orders)]))
             now = self.clock()
             since_meta = await self.writer.run(self.store.get_meta, "orders_seen_at")
             since = (datetime.fromisoformat(since_meta) - ORDERS_OVERLAP) if since_meta else now - ORDERS_FIRST_WINDOW
             since = since.replace(hour=0, minute=0, second=0, microsecond=0)
+            # Up to one request's worth of ids (the idle cycle's sweep) ride along with the look
+            # for orders made in 1C: one request instead of two; more go by id in batches.
+            along = ids if len(ids) <= p.ids_per_request else []
+            states: list[OrderState] = []
+            if not along:
+                for q in queries.orders_by_id(p, ids):
+                    states += res.each(p["order"].entity, await self.client.get_all(q),
+                                       lambda r: parse.order_state(p, r))
             known_clients = await self.writer.run(self.store.known_client_ids)
             ours = await self.writer.run(self.store.all_invoice_ids)
             made_in_1c = []
             asked = set(ids)
             in_window: list[OrderState] = []
-            for full in res.each(p["order"].entity, await self.client.get_all(queries.orders_since(p, since)),
+            for full in res.each(p["order"].entity,
+                                 await self.client.get_all(queries.orders_since(p, since, also=along)),
                                  lambda r: parse.order_full(p, r)):
                 state = full[0]
+                if state.id in asked and along:
+                    states.append(state)
+                    continue
                 if state.id in ours and state.id not in asked:
                     in_window.append(state)   # our order's state comes for free with this request
                 if state.client_id in known_clients and (state.id not in ours or state.id not in asked):

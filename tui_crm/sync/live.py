@@ -84,25 +84,30 @@ class LiveJob(EnginePart):
         return self._watch.product_ids, self._watch.order_ids
 
     # -- the tick ----------------------------------------------------------------------------
-    async def tick(self) -> None:
-        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size."""
+    async def tick(self, *, rows: bool = True, orders: bool = True) -> None:
+        """Refresh the rows (``rows``) and orders (``orders``) on screen; requests ∝ rows on
+        screen, not catalog size. The scheduler runs the two at different cadences: rows every
+        ``sync.live_seconds`` (prices and stock change under a typing operator), orders every
+        few seconds (a payment toast can wait; an order costs five requests)."""
         w = self._watch
-        if not (w.product_ids and w.warehouse_id) and not w.order_ids:
+        rows = rows and bool(w.product_ids and w.warehouse_id)
+        orders = orders and bool(w.order_ids)
+        if not (rows or orders):
             return
         if self._lock.locked():
             return
         async with self._lock:
             before = self.client.stats.requests
             try:
-                if w.product_ids and w.warehouse_id:
+                if rows and w.warehouse_id:
                     await self._products(w.warehouse_id, w.price_type_id, w.product_ids)
-                if w.order_ids:
+                if orders:
                     await self._orders(w.order_ids)
             except Exception as exc:  # noqa: BLE001 - any failure goes to stats.last_error; the next tick retries
                 error = describe(exc)
                 if is_connectivity(exc):
                     self.reachable(False)
-                # The log says what changed, not every tick's outcome (a tick runs every 3 s).
+                # The log says what changed, not every tick's outcome (a tick runs every second).
                 if error != self.stats.last_error:
                     log.warning("live refresh failed: %s", error)
                 self.stats.last_error = error

@@ -321,14 +321,23 @@ def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
             for chunk in batches(ids, p.ids_per_request)]
 
 
-def orders_since(p: Profile, since: datetime) -> Query:
+def orders_since(p: Profile, since: datetime, also: Sequence[str] = ()) -> Query:
     """Orders dated from ``since`` (naive UTC, the CRM's clock) on, compared in the 1C server's
-    wall time (orders created in 1C for our clients are picked from them)."""
+    wall time (orders created in 1C for our clients are picked from them).
+
+    ``also``: ids of orders to read in the same request whatever their date or deletion mark
+    (at most ``ids_per_request``; the idle cycle's sweep of open orders rides along instead of
+    costing a request of its own); their custom fields are selected too, as `orders_by_id` does."""
     c = p["order"]
     select = c.select(*ORDER_FULL_FIELDS) + c.line_select(*ORDER_LINE_FIELDS)
     flt = and_(f"{c.f('date')} ge {lit_datetime(to_server_time(since))}", eq(c.f("deletion_mark"), lit_bool(False))
                if c.has("deletion_mark") else None)
-    return Query(c.entity, tuple(select), flt, c.f("id"), paged=True)
+    if also:
+        if len(set(also)) > p.ids_per_request:
+            raise ValueError("orders_since: more ids than one request may carry")
+        select += [cf.onec for cf in p.custom("invoice") if cf.pulls]
+        flt = or_(flt, in_guids(c.f("id"), also))
+    return Query(c.entity, tuple(dict.fromkeys(select)), flt, c.f("id"), paged=True)
 
 
 def settlement_objects(p: Profile, order_ids: Sequence[str]) -> list[Query]:

@@ -5,7 +5,10 @@ headless, a plain task):
 * ``pull`` every ``pull_seconds`` — the pull cycle (probes, mirror/counterparties when needed, our
   orders' state, orders made in 1C, payments, shipments, debt);
 * ``push`` every ``push_seconds`` — the outbox (costs no request while it is empty);
-* ``live`` every ``live_seconds`` — rows and orders on screen (no request while nothing is watched).
+* ``live`` every ``live_seconds`` — stock and prices of the rows on screen (no request while nothing
+  is watched; 3 requests per 20 rows);
+* ``live-orders`` every ``live_orders_seconds`` — state, payments and shipments of the orders on
+  screen (5 requests per order view; a toast a few seconds later is fine).
 
 ``max_instances=1, coalesce=True`` plus the service's own lock per job mean runs of a job never
 overlap; a slow pull never delays a push or a live refresh.
@@ -25,6 +28,8 @@ from tui_crm.sync.service import SyncService
 Spawn = Callable[[Callable[[], Awaitable[object]]], object]
 
 DEFAULT_PUSH_SECONDS = 2.0
+DEFAULT_LIVE_SECONDS = 1.0          # rows on screen: a change in accounting painted within ~2 s
+DEFAULT_LIVE_ORDERS_SECONDS = 3.0
 
 
 def _default_spawn(factory: Callable[[], Awaitable[object]]) -> object:
@@ -37,13 +42,14 @@ def create_scheduler(
     pull_seconds: float,
     spawn: Spawn | None = None,
     first_run_in: float = 0.1,
-    live_seconds: float = 3.0,
+    live_seconds: float = DEFAULT_LIVE_SECONDS,
     push_seconds: float = DEFAULT_PUSH_SECONDS,
+    live_orders_seconds: float = DEFAULT_LIVE_ORDERS_SECONDS,
 ) -> AsyncIOScheduler:
     """A scheduler with the pull, push and live jobs; call `.start()` inside the loop."""
     logging.getLogger("apscheduler").propagate = True
     # APScheduler logs every run of every job at INFO ("Running job …", "… executed
-    # successfully"): with push every 2 s and live every 3 s that is most of the log. Its
+    # successfully"): with push every 2 s and live every second that is most of the log. Its
     # warnings (a missed or skipped run) and errors still go through.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run = spawn or _default_spawn
@@ -61,5 +67,7 @@ def create_scheduler(
 
     job("pull", service.pull_now, pull_seconds, first_run_in)
     job("push", service.push_now, push_seconds, first_run_in + 0.05)
-    job("live", service.live_tick, live_seconds, first_run_in + 0.1)
+    job("live", lambda: service.live_tick(orders=False), live_seconds, first_run_in + 0.1)
+    job("live-orders", lambda: service.live_tick(rows=False), max(live_seconds, live_orders_seconds),
+        first_run_in + 0.15)
     return scheduler

@@ -131,11 +131,11 @@ class SyncService:
     @classmethod
     def from_settings(cls, store: Store, acc: AccountingSettings, *, base_dir: Any = None,
                       transport: httpx.AsyncBaseTransport | None = None, sync: SyncSettings | None = None,
-                      **kw: Any) -> SyncService:
-        """Service for configured accounting: client, and the profile named by accounting.profile;
-        ``sync`` gives the cycle deadline, the shrink limit and the push concurrency (`sync.*` in
-        the config)."""
-        profile = load_profile(acc.profile, base_dir=base_dir)
+                      profile: Profile | None = None, **kw: Any) -> SyncService:
+        """Service for configured accounting: client, and the profile named by accounting.profile
+        (or ``profile``, already loaded from it); ``sync`` gives the cycle deadline, the shrink
+        limit and the push concurrency (`sync.*` in the config)."""
+        profile = profile or load_profile(acc.profile, base_dir=base_dir)
         if sync is not None:
             kw.setdefault("cycle_deadline", timedelta(seconds=sync.cycle_deadline))
             kw.setdefault("shrink_limit", sync.max_shrink_percent)
@@ -345,9 +345,10 @@ class SyncService:
     def watched(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return self.live_job.watched
 
-    async def live_tick(self) -> None:
-        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size."""
-        await self.live_job.tick()
+    async def live_tick(self, *, rows: bool = True, orders: bool = True) -> None:
+        """Refresh the rows and orders on screen; requests ∝ rows on screen, not catalog size.
+        ``rows=False`` / ``orders=False`` leave that part for its own tick (the scheduler's)."""
+        await self.live_job.tick(rows=rows, orders=orders)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -1,0 +1,81 @@
+"""The sync engine is created after the first list is painted (issue 13, cold start): the clients
+list comes up on the store alone, the profile's custom fields work on it from the first frame,
+and the engine, once made, gets the app's subscription and what the screens already watch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tests.custom.kit import BUILDING, RETAIL, all_kinds, mirror_industries
+from tests.seed import CLIENT_ROMASHKA, CLIENT_STROY, FROZEN_NOW, seeded_store, settle
+from tui_crm.app import CrmApp
+from tui_crm.i18n import set_language
+from tui_crm.screens.clients import ClientsScreen
+from tui_crm.store import Store
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.service import SyncService
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = seeded_store(tmp_path / "crm.duckdb")
+    mirror_industries(s)
+    yield s
+    s.close()
+
+
+async def test_engine_is_made_after_the_first_rows_and_custom_fields_work_before(store: Store) -> None:
+    set_language("en")
+    store.set_custom("client", CLIENT_ROMASHKA, {"industry": RETAIL, "staff": "5"})
+    store.set_custom("client", CLIENT_STROY, {"industry": BUILDING, "staff": "40"})
+    made: list[SyncService] = []
+    rows_when_made: list[int] = []
+    app: CrmApp
+
+    def engine() -> SyncService:
+        screen = app.screen
+        rows_when_made.append(len(screen._rows) if isinstance(screen, ClientsScreen) else -1)
+        # A real engine pointed at a closed port; autosync is off, so it is never asked to run.
+        made.append(SyncService(store, ODataClient("http://127.0.0.1:9/base/odata/standard.odata/")))
+        return made[-1]
+
+    app = CrmApp(store, None, engine=engine, autosync=False, clock=lambda: FROZEN_NOW, live_clock=False,
+                 custom_fields=all_kinds())
+    assert app.service is None and app.sync_view.online is None   # "connecting", not "offline"
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert len(made) == 1, "the engine is made once, after the first rows"
+            assert rows_when_made[0] > 0
+            service = made[0]
+            assert app.service is service and service._subscribers   # the app hears its events
+            screen = app.screen
+            assert isinstance(screen, ClientsScreen)
+            screen.query_one("#search", Input).value = "industry=строит"    # a custom field filter
+            await settle(pilot)
+            assert [r.id for r in screen._rows] == [CLIENT_STROY]
+            app.watch_orders(["00000000-0000-0000-0000-00000000000a"])
+            assert service.watched[1] == ("00000000-0000-0000-0000-00000000000a",)
+    finally:
+        for service in made:
+            await service.aclose()
+
+
+async def test_watches_made_before_the_engine_reach_it(store: Store) -> None:
+    set_language("en")
+    service = SyncService(store, ODataClient("http://127.0.0.1:9/base/odata/standard.odata/"))
+    app = CrmApp(store, None, engine=lambda: service, autosync=False, clock=lambda: FROZEN_NOW, live_clock=False)
+    owner = object()
+    app.watch_products(owner, "wh", "pt", ["p1", "p2"])
+    app.watch_orders(["o1"])
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.service is service
+            assert service.watched == (("p1", "p2"), ("o1",))
+    finally:
+        await service.aclose()
