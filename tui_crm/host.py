@@ -164,6 +164,13 @@ class HostApp(App[None]):
         Offline (no service) nothing is known, and the usual wording stays."""
         return self.service is None or self.service.profile["reserves"].present
 
+    @property
+    def sends_shipment_requests(self) -> bool:
+        """True when the accounting configuration's profile maps a shipment request (КА 1.1:
+        the warehouse order, docs/shipment.md). Offline (no service) a request may still be
+        queued: the push refuses it in plain words if the configuration turns out to have none."""
+        return self.service is None or self.service.profile["shipment_request"].present
+
     # -- screens in the interface language ------------------------------------------------------
     def push_screen(self, screen, *args, **kwargs):
         """Every screen's keys are re-labelled in the current language (i18n.localize_bindings)."""
