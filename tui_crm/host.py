@@ -53,6 +53,8 @@ register({
     },
     "what.push_client": {"en": "Client «{label}»", "ru": "Клиент «{label}»"},
     "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
+    "what.push_reserve": {"en": "Reservation of order {label}", "ru": "Резерв по заказу {label}"},
+    "what.push_shipment": {"en": "Shipment request for order {label}", "ru": "Заявка на отгрузку по заказу {label}"},
     "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
     "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
     "notify.push_conflict": {
