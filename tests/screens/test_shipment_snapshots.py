@@ -106,3 +106,23 @@ def test_shipment_request_form_refuses_too_much(snap_compare, store: Store, lang
 
     app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), lang=lang)
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
+
+
+async def test_other_configurations_refuse_in_plain_words(store: Store) -> None:
+    """УТ 11 maps no shipment request: the key says so and nothing is queued or opened."""
+    from tui_crm.config import AccountingSettings
+    from tui_crm.sync.service import SyncService
+
+    service = SyncService.from_settings(store, AccountingSettings(url="http://127.0.0.1:9/x/", profile="ut11"))
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), service=service)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            assert isinstance(app.screen, OrderScreen)
+            assert [n.message for n in app._notifications] == [
+                "Shipment requests are not available for this accounting configuration yet."]
+            assert store.shipment_requests(INVOICE_ID) == []
+    finally:
+        await service.aclose()
