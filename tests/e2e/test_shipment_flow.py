@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from onec_sandbox import cli as sandbox_cli
+from onec_sandbox.faults import Faults
 from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
@@ -126,3 +127,35 @@ async def test_reserve_then_ship_part_then_the_warehouse_posts_it(sandbox: Runni
             assert _clerk(sandbox, "post-shipment", number) == 1
     finally:
         store.close()
+
+
+async def test_a_dropped_answer_over_loopback_leaves_one_document(tmp_path: Path) -> None:
+    """The real server commits the warehouse order and drops the answer; the retry adopts it."""
+    faults = Faults(only="РасходныйОрдерНаТовары", drop_next=1)
+    state = SandboxState.seeded(products=40, warehouses=2, seed=5)
+    running = start_in_thread(state, faults=faults)
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    service = SyncService.from_settings(store, AccountingSettings(url=running.base_url, timeout=10))
+    try:
+        await service.pull_now()
+        client = new_client()
+        store.save_client(client, queue=True)
+        iid = save_invoice(store, client.id, lines=2, qty="2")
+        await service.push_now()
+        rid, refused = store.request_shipment(iid, {2: Decimal(1)})
+        assert refused is None and rid is not None
+        first = await service.push_now()
+        assert first is not None and not first.pushed
+        assert rid in state.objects[WAREHOUSE_ORDER]          # committed; the answer never came
+        [req] = store.shipment_requests(iid)
+        assert req.state is RequestState.QUEUED and req.item is not None
+        assert store.outbox_retry(req.item.id)
+        again = await service.push_now()
+        assert again is not None and again.pushed == [("shipment", rid)]
+        linked = [d for d in state.objects[WAREHOUSE_ORDER].values() if d.get("ДокументПередачи") == iid]
+        assert len(linked) == 1 and not linked[0]["Posted"]
+        assert store.shipment_requests(iid)[0].state is RequestState.IN_ACCOUNTING
+    finally:
+        await service.aclose()
+        store.close()
+        running.stop()
