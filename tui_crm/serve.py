@@ -19,7 +19,10 @@ are often closed); textual-serve's script and fonts are served from its own pack
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
+import gc
 import ipaddress
 import logging
 import shlex
@@ -134,6 +137,7 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
     Call `check_can_listen` first (before starting anything else, such as the demo's sandbox).
     """
     try:
+        from textual_serve.app_service import AppService
         from textual_serve.server import Server, to_int
     except ImportError as exc:
         print(f"tui-crm serve: textual-serve is not installed ({exc}); reinstall tui-crm "
@@ -142,13 +146,35 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
     import aiohttp_jinja2
     from aiohttp import web
 
+    class Tab(AppService):
+        """One browser tab's `tui-crm run`, always waited for (and killed if it will not quit)."""
+
+        async def end(self, grace: float = 10.0) -> None:
+            process = self._process
+            if process is None:
+                return
+            if process.returncode is None and self._task is not None and not self._task.done():
+                await self.send_meta({"type": "quit"})
+            try:
+                await asyncio.wait_for(process.wait(), grace)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+            if self._task is not None:  # its output read to the end (bounded: a grandchild may hold it)
+                with contextlib.suppress(TimeoutError):  # wait_for has cancelled the reader
+                    await asyncio.wait_for(self._task, grace)
+            if process.stdin is not None and not process.stdin.is_closing():
+                process.stdin.close()
+
+    tabs: set[Tab] = set()
     warning = exposure_warning(host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
     url = page_url(host, port)
 
     class CrmWebServer(Server):
-        """textual-serve's server with our page and plain start-up words."""
+        """textual-serve's server with our page, plain start-up words, and tabs that end cleanly."""
 
         def initialize_logging(self) -> None:
             # textual-serve's own log (a tab's app that could not start, its stderr): plain lines
@@ -158,6 +184,37 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
 
         async def on_startup(self, app: web.Application) -> None:
             print(f"tui-crm serve: open {url} in a browser (Ctrl+C stops the server)", flush=True)
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Ctrl+C: every open tab's `tui-crm run` quits (it saves nothing half-way: the same
+            # as closing the tab) and is waited for while the event loop still runs
+            await asyncio.gather(*(tab.end() for tab in list(tabs)))
+            gc.collect()  # what a tab left in reference cycles is finalised now, not after the loop
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            # textual-serve's own handler never waits for the tab's process, so its pipes were
+            # closed by the garbage collector after the loop had stopped: a traceback on Ctrl+C
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            await websocket.prepare(request)
+            tab = Tab(self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            tabs.add(tab)
+            try:
+                await tab.start(width, height)
+                await self._process_messages(websocket, tab)
+            except (OSError, ValueError, LookupError, TypeError, AssertionError) as exc:
+                # a tab that went away, a garbled message from a page: a line, not a traceback
+                logging.getLogger(__name__).warning("a browser tab ended: %s", exc or type(exc).__name__)
+            finally:
+                try:
+                    await asyncio.shield(tab.end())
+                finally:
+                    tabs.discard(tab)
+                    if not websocket.closed:
+                        await websocket.close()
+            return websocket
 
         @aiohttp_jinja2.template("app_index.html")
         async def handle_index(self, request: web.Request) -> dict[str, Any]:
