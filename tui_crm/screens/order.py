@@ -686,7 +686,9 @@ class OrderScreen(HostedScreen[None]):
         self.set_focus(None)
         self.query_one("#ord-tabs", TabbedContent).active = tab
         table_id = {"items": "#ord-items", "payment": "#ord-payments", "shipment": "#ord-ship-lines"}[tab]
-        self.call_after_refresh(self.query_one(table_id, DataTable).focus)
+        # No scrolling to the table: the Shipment tab scrolls (requests below the lines) and opens
+        # at its top, the summary and bar in view.
+        self.call_after_refresh(self.query_one(table_id, DataTable).focus, False)
 
     def action_reserve(self) -> None:
         """Reserve the goods: "post" asks the operator first (the order is posted in accounting
