@@ -354,3 +354,27 @@ CREATE TABLE order_reserves (
     reserved   DECIMAL(15,3) NOT NULL,
     PRIMARY KEY (invoice_id, product_id)
 );
+
+-- migration: 9 shipment requests
+-- Shipment requests the operator sent from the order view (docs/shipment.md): the request's id
+-- is also the Ref_Key of the document the CRM writes unposted in accounting (КА 1.1: a
+-- РасходныйОрдерНаТовары linked to the order), so a retry after a lost answer finds it instead
+-- of writing a second one. Sending it is an outbox item of kind 'shipment' (object_id = id).
+-- number / posted / deletion_mark are what accounting last said (the pull, the live job).
+CREATE TABLE shipment_requests (
+    id            VARCHAR PRIMARY KEY,
+    invoice_id    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    number        VARCHAR NOT NULL DEFAULT '',
+    posted        BOOLEAN NOT NULL DEFAULT FALSE,
+    deletion_mark BOOLEAN NOT NULL DEFAULT FALSE,
+    in_accounting BOOLEAN NOT NULL DEFAULT FALSE,
+    checked_at    TIMESTAMP
+);
+CREATE TABLE shipment_request_lines (
+    request_id VARCHAR NOT NULL,
+    line_no    INTEGER NOT NULL,        -- the order's line it ships (1-based, effective lines)
+    product_id VARCHAR NOT NULL,
+    quantity   DECIMAL(15,3) NOT NULL,
+    PRIMARY KEY (request_id, line_no)
+);

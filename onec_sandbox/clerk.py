@@ -111,6 +111,10 @@ class OData:
         r = self._check(self.http.post(f"{set_name}?{self._qs({})}", json=body))
         return r.json()
 
+    def patch(self, set_name: str, ref: str, body: dict) -> dict:
+        r = self._check(self.http.patch(f"{set_name}(guid'{ref}')?{self._qs({})}", json=body))
+        return r.json()
+
     def action(self, set_name: str, ref: str, action: str) -> None:
         self._check(self.http.post(f"{set_name}(guid'{ref}')/{action}?{self._qs({})}"))
 
@@ -220,6 +224,10 @@ def run(args: argparse.Namespace) -> int:
             return ops.price(od, args)
         if cmd == "receive":
             return ops.receive(od, args)
+        if cmd in ("post-shipment", "reject-shipment"):
+            if ops.shipment_request is None:
+                raise ClerkError("в этой конфигурации CRM не отправляет заявок на отгрузку")
+            return ops.shipment_request(od, args, "post" if cmd == "post-shipment" else "reject")
         say(f"tui-crm sandbox: unknown command {cmd}", file=sys.stderr)
         return 2
     except ClerkError as e:

@@ -1,8 +1,8 @@
 """`tui-crm sandbox …`: run the bundled accounting endpoint, seed it, and act as its clerk.
 
-The clerk commands (orders, post, unpost, pay, ship, price, receive) talk to a *running*
-sandbox only through OData over HTTP, the way a 1C user's actions would reach the base — so
-the CRM sees their effects exactly as it would see a real accountant's work.
+The clerk commands (orders, post, unpost, pay, ship, post-shipment, reject-shipment, price,
+receive) talk to a *running* sandbox only through OData over HTTP, the way a 1C user's actions
+would reach the base — so the CRM sees their effects exactly as it would see a real accountant's work.
 """
 
 from __future__ import annotations
@@ -183,6 +183,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="quantity for the matching --line (default: the rest of the line)")
     p.add_argument("--warehouse", default=None, help="warehouse name (default: the order's)")
 
+    for name, helptext in (("post-shipment", "post the CRM's shipment request of an order "
+                                              "(РасходныйОрдерНаТовары): the goods are shipped"),
+                           ("reject-shipment", "reject the CRM's shipment request of an order "
+                                                "(marks it for deletion)")):
+        p = sub.add_parser(name, help=helptext)
+        _add_clerk_conn(p)
+        p.add_argument("order", help="order number (e.g. ТД000000001) or Ref_Key")
+        p.add_argument("--doc", default=None,
+                       help="the request's document number (default: every waiting request)")
+
     p = sub.add_parser("price", help="set a product price (posts УстановкаЦенНоменклатуры)")
     _add_clerk_conn(p)
     p.add_argument("code", help="product code or Артикул")
@@ -208,8 +218,8 @@ def run(args: argparse.Namespace) -> int:
     """Execute the parsed `sandbox` command; returns the process exit code."""
     cmd = getattr(args, "sandbox_cmd", None)
     if cmd is None:
-        print("usage: tui-crm sandbox {serve,seed,orders,post,unpost,pay,ship,price,receive} ...",
-              file=sys.stderr)
+        print("usage: tui-crm sandbox {serve,seed,orders,post,unpost,pay,ship,post-shipment,"
+              "reject-shipment,price,receive} ...", file=sys.stderr)
         return 2
     if cmd == "serve":
         from .configs import UnknownConfiguration

@@ -53,6 +53,8 @@ register({
     },
     "what.push_client": {"en": "Client «{label}»", "ru": "Клиент «{label}»"},
     "what.push_invoice": {"en": "Invoice {label}", "ru": "Счёт {label}"},
+    "what.push_reserve": {"en": "Reservation of order {label}", "ru": "Резерв по заказу {label}"},
+    "what.push_shipment": {"en": "Shipment request for order {label}", "ru": "Заявка на отгрузку по заказу {label}"},
     "notify.pushed": {"en": "{what} is in accounting", "ru": "{what}: передано в учёт"},
     "notify.push_failed": {"en": "Accounting refused {what}: {error}", "ru": "Учёт не принял {what}: {error}"},
     "notify.push_conflict": {
@@ -177,6 +179,13 @@ class HostApp(App[None]):
         maps no reserves register), so over-stock warnings say so instead of "may not reserve".
         Offline (no service) nothing is known, and the usual wording stays."""
         return self.service is None or self.service.profile["reserves"].present
+
+    @property
+    def sends_shipment_requests(self) -> bool:
+        """True when the accounting configuration's profile maps a shipment request (КА 1.1:
+        the warehouse order, docs/shipment.md). Offline (no service) a request may still be
+        queued: the push refuses it in plain words if the configuration turns out to have none."""
+        return self.service is None or self.service.profile["shipment_request"].present
 
     # -- screens in the interface language ------------------------------------------------------
     def push_screen(self, screen, *args, **kwargs):

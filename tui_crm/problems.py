@@ -81,6 +81,15 @@ CATALOG: Final[dict[str, _T]] = {
         "en": "The date is not valid (YYYY-MM-DD).",
         "ru": "Неверная дата (ДД.ММ.ГГГГ).",
     },
+    # -- shipment request -------------------------------------------------------------------------
+    "problem.shipment.above_left": {
+        "en": "More than is left to ship on this line ({left}).",
+        "ru": "Больше, чем осталось отгрузить по строке ({left}).",
+    },
+    "problem.shipment.nothing": {
+        "en": "Every quantity is 0: enter what to ship on at least one line.",
+        "ru": "Все количества — 0: укажите, что отгрузить, хотя бы в одной строке.",
+    },
     # -- client card ------------------------------------------------------------------------------
     "problem.name.empty": {"en": "Enter the client's name.", "ru": "Введите наименование клиента."},
     "problem.name.too_long": {

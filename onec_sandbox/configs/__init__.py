@@ -20,7 +20,8 @@ A configuration module defines one `Configuration` (module constant `CONFIGURATI
   (the state file stores only these parameters plus later changes, and replays the seed on
   open); shared generators live in `onec_sandbox.seed`;
 - `clerk` (`ClerkOps`): the accountant's commands (`orders`, `post`/`unpost`, `pay`, `ship`,
-  `price`, `receive`), which talk to a running sandbox over OData only (`clerk.OData`);
+  `price`, `receive`, and `post-shipment`/`reject-shipment` where the CRM sends shipment
+  requests), which talk to a running sandbox over OData only (`clerk.OData`);
 - `writers` (optional): set name → `Writer(st, rec)`, what 1C's write handlers do beyond
   storing the object (called after every POST/PATCH of that set);
 - `variants` (optional): accounting settings a base can be seeded with (`--variant NAME`,
@@ -79,6 +80,8 @@ class ClerkOps:
     ship: ClerkCommand
     price: ClerkCommand
     receive: ClerkCommand
+    #: answer a shipment request ("post" | "reject"); None where the CRM sends none yet
+    shipment_request: Callable[[OData, argparse.Namespace, str], int] | None = None
 
 
 @dataclass(frozen=True)

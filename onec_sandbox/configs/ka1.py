@@ -156,6 +156,18 @@ S.document("Document_ПриходныйКассовыйОрдер",
            "СтавкаНДС:e Ответственный_Key:r Подразделение_Key:r ОтражатьВУправленческомУчете:b "
            "ОтражатьВБухгалтерскомУчете:b ОтражатьВНалоговомУчете:b Комментарий:s",
            tps={"РасшифровкаПлатежа": _PAY_ROWS})
+# The warehouse order of the order scheme (УПП 1.3.122.2 dump, Documents/РасходныйОрдерНаТовары.xml):
+# the CRM writes it unposted as a shipment request, linked to the order by the composite header
+# `ДокументПередачи` (one of its types is ЗаказПокупателя) and per row by `ДокументРезерва`;
+# the warehouse posts it (the clerk's `post-shipment`) or marks it for deletion (`reject-shipment`).
+S.document("Document_РасходныйОрдерНаТовары",
+           "ВидОперации:e Организация_Key:r=Catalog_Организации Склад_Key:r=Catalog_Склады "
+           "Контрагент_Key:r=Catalog_Контрагенты ДокументПередачи:c Подразделение_Key:r "
+           "Ответственный_Key:r Комментарий:s",
+           tps={"Товары": "Номенклатура_Key:r=Catalog_Номенклатура ХарактеристикаНоменклатуры_Key:r "
+                          "СерияНоменклатуры_Key:r ЕдиницаИзмерения_Key:r=Catalog_ЕдиницыИзмерения "
+                          "ЕдиницаИзмеренияМест_Key:r Количество:n3 КоличествоМест:n3 Коэффициент:n3 "
+                          "СерияУказываетсяПриОтпускеСоСклада:b ДокументРезерва:c Качество_Key:r"})
 S.document("Document_УстановкаЦенНоменклатуры",
            "Ответственный_Key:r Комментарий:s НеПроводитьНулевыеЗначения:b",
            tps={"Товары": "Номенклатура_Key:r=Catalog_Номенклатура ХарактеристикаНоменклатуры_Key:r "
@@ -411,6 +423,63 @@ def _post_receipt(st: SandboxState, rec: dict, ref: str) -> None:
     _write(st, "ТоварыНаСкладах", ref, records)
 
 
+def _post_warehouse_order(st: SandboxState, rec: dict, ref: str) -> None:
+    """РасходныйОрдерНаТовары: the goods leave the warehouse (ТоварыНаСкладах −) and the order's
+    reserve on it is written off (ТоварыВРезервеНаСкладах − by ДокументРезерва, the row's or the
+    header's ДокументПередачи when that is an order). Stock may not go negative."""
+    _need_ref(st, rec, "Организация_Key", "Catalog_Организации", "Организация")
+    wh = _need_ref(st, rec, "Склад_Key", "Catalog_Склады", "Склад")["Ref_Key"]
+    goods = _check_goods(st, rec)
+    header_order = rec.get("ДокументПередачи") if rec.get("ДокументПередачи_Type") == ORDER_TYPE else None
+    if _filled(header_order) and st.get(ORDER, header_order) is None:
+        raise PostError("Документ передачи: заказ покупателя не найден")
+    stock = st.acc["ТоварыНаСкладах"]
+    reserve = st.acc["ТоварыВРезервеНаСкладах"]
+    need: dict[tuple, Decimal] = {}
+    stock_recs, reserve_recs = [], []
+    left: dict[tuple, Decimal] = {}
+    for r, prod in goods:
+        q = Decimal(r["Количество"])
+        dims = {"Склад_Key": wh, "Номенклатура_Key": prod["Ref_Key"],
+                "ХарактеристикаНоменклатуры_Key": r.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+                "СерияНоменклатуры_Key": r.get("СерияНоменклатуры_Key", EMPTY_REF),
+                "Качество_Key": r.get("Качество_Key", EMPTY_REF)}
+        key = tuple(dims[c] for c in stock.cols)
+        need[key] = need.get(key, Decimal(0)) + q
+        stock_recs.append((rec["Date"], -1, dims, [q]))
+        order = r.get("ДокументРезерва") if r.get("ДокументРезерва_Type") == ORDER_TYPE and \
+            _filled(r.get("ДокументРезерва")) else header_order
+        if _filled(order):
+            rdims = {"Склад_Key": wh, "Номенклатура_Key": prod["Ref_Key"],
+                     "ХарактеристикаНоменклатуры_Key": dims["ХарактеристикаНоменклатуры_Key"],
+                     "ДокументРезерва": order, "ДокументРезерва_Type": ORDER_TYPE,
+                     "СерияНоменклатуры_Key": dims["СерияНоменклатуры_Key"]}
+            rkey = tuple(rdims[c] for c in reserve.cols)
+            if rkey not in left:
+                have = reserve.balance_of(rkey)[0]
+                for _p, s, k, vals in reserve.movements.get(ref, []):
+                    if k == rkey:
+                        have -= s * vals[0]
+                left[rkey] = have
+            take = min(left[rkey], q)
+            if take > 0:
+                left[rkey] -= take
+                reserve_recs.append((rec["Date"], -1, rdims, [take]))
+    for key, q in need.items():
+        have = stock.balance_of(key)[0]
+        for _p, s, k, vals in stock.movements.get(ref, []):
+            if k == key:
+                have -= s * vals[0]
+        if have < q:
+            prod = st.get("Catalog_Номенклатура", key[1]) or {}
+            whobj = st.get("Catalog_Склады", key[0]) or {}
+            raise PostError(f"Недостаточно остатка товара «{prod.get('Description', key[1])}» на "
+                            f"складе «{whobj.get('Description', key[0])}»: требуется {_q(q)}, "
+                            f"в наличии {_q(have)}")
+    _write(st, "ТоварыНаСкладах", ref, stock_recs)
+    _write(st, "ТоварыВРезервеНаСкладах", ref, reserve_recs)
+
+
 _POSTERS = {
     "Document_ЗаказПокупателя": _post_order,
     "Document_РеализацияТоваровУслуг": _post_sale,
@@ -418,6 +487,7 @@ _POSTERS = {
     "Document_ПриходныйКассовыйОрдер": lambda st, rec, ref: _post_payment(st, rec, ref, True),
     "Document_УстановкаЦенНоменклатуры": _post_prices,
     "Document_ОприходованиеТоваров": _post_receipt,
+    "Document_РасходныйОрдерНаТовары": _post_warehouse_order,
 }
 
 # ---- seed ----
@@ -872,6 +942,36 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     return 0
 
 
+WAREHOUSE_ORDER = "Document_РасходныйОрдерНаТовары"
+
+
+def cmd_shipment_request(od: OData, args: argparse.Namespace, action: str) -> int:
+    """The warehouse's answer to a shipment request (an unposted РасходныйОрдерНаТовары linked
+    to the order by ДокументПередачи): `post` posts it (the goods leave, the order's reserve is
+    written off), `reject` marks it for deletion. `--doc` picks one when the order has several."""
+    order = find_order(od, ORDER, args.order)
+    docs = od.list(WAREHOUSE_ORDER, **{
+        "$filter": f"ДокументПередачи eq cast(guid'{order['Ref_Key']}','{ORDER}') and Posted eq false "
+                   "and DeletionMark eq false",
+        "$select": "Ref_Key,Number,Date,Комментарий,Товары", "$orderby": "Date,Number"})
+    if args.doc:
+        docs = [d for d in docs if d["Number"] == args.doc.strip() or d["Ref_Key"] == args.doc.strip().lower()]
+    if not docs:
+        raise ClerkError(f"по заказу {order['Number']} нет заявок на отгрузку, ждущих склада"
+                         + (f" (номер {args.doc})" if args.doc else ""))
+    for doc in docs:
+        lines = ", ".join(f"{Decimal(str(r['Количество'])).normalize():f}" for r in doc["Товары"])
+        if action == "post":
+            od.action(WAREHOUSE_ORDER, doc["Ref_Key"], "Post")
+            say(f"Расходный ордер {doc['Number']} по заказу {order['Number']} ({lines}): проведен, "
+                "товары отгружены")
+        else:
+            od.patch(WAREHOUSE_ORDER, doc["Ref_Key"], {"DeletionMark": True})
+            say(f"Расходный ордер {doc['Number']} по заказу {order['Number']}: отклонен (помечен "
+                "на удаление)")
+    return 0
+
+
 def cmd_price(od: OData, args: argparse.Namespace) -> int:
     prod = product_by_code(od, args.code)
     esc = args.type.replace("'", "''")
@@ -923,7 +1023,7 @@ CONFIGURATION = Configuration(
     posters=_POSTERS,
     seed=seed,
     clerk=ClerkOps(orders=cmd_orders, post=cmd_post, pay=cmd_pay, ship=cmd_ship,
-                   price=cmd_price, receive=cmd_receive),
+                   price=cmd_price, receive=cmd_receive, shipment_request=cmd_shipment_request),
     marker="Document_ЗаказПокупателя",
     contact_register="InformationRegister_КонтактнаяИнформация",
     enums={

@@ -30,6 +30,8 @@ SAMPLES: dict[Code, tuple[dict[str, object], tuple[str, ...], tuple[str, ...]]] 
     Code.NO_PRODUCT: ({}, (), ()),
     Code.QUANTITY_NOT_POSITIVE: ({}, (), ()),
     Code.QUANTITY_TOO_LARGE: ({}, (), ()),
+    Code.SHIPMENT_ABOVE_LEFT: ({"left": D("2.5")}, ("2.5",), ("2,5",)),
+    Code.SHIPMENT_NOTHING: ({}, (), ()),
     Code.PRICE_TOO_LARGE: ({}, (), ()),
     Code.AMOUNT_TOO_LARGE: ({}, ("13",), ("13",)),
     Code.PERCENT_OUT_OF_RANGE: (

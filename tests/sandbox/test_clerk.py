@@ -123,3 +123,57 @@ def test_wrong_password_and_dropped_response_over_http(running):
         r = c.get(url(f"Catalog_Контрагенты(guid'{key}')"))
         assert r.status_code == 200 and r.json()["Description"] == "Потерян"
     running.faults.configure({"reset": True})
+
+
+def _warehouse_order(running, order: dict, qty: int = 1) -> dict:
+    """A shipment request as the CRM writes it: unposted, linked to the order."""
+    st = running.state
+    row = order["Товары"][0]
+    body = {"Ref_Key": str(uuid.uuid4()), "ВидОперации": "РасходПоНакладной",
+            "Организация_Key": order["Организация_Key"], "Склад_Key": order["СкладГруппа"],
+            "Контрагент_Key": order["Контрагент_Key"], "ДокументПередачи": order["Ref_Key"],
+            "ДокументПередачи_Type": "StandardODATA.Document_ЗаказПокупателя", "Комментарий": "#ОТГРУЗКА",
+            "Товары": [{"LineNumber": "1", "Номенклатура_Key": row["Номенклатура_Key"], "Количество": qty,
+                        "Коэффициент": 1, "ДокументРезерва": order["Ref_Key"],
+                        "ДокументРезерва_Type": "StandardODATA.Document_ЗаказПокупателя"}]}
+    with httpx.Client(base_url=running.base_url, auth=httpx.BasicAuth(*AUTH)) as c:
+        r = c.post(url("Document_РасходныйОрдерНаТовары"), json=body)
+        assert r.status_code == 201, r.text
+    assert st.objects["Document_РасходныйОрдерНаТовары"][body["Ref_Key"]]["Posted"] is False
+    return r.json()
+
+
+def test_clerk_posts_and_rejects_shipment_requests(running, capsys):
+    order = make_order(running)
+    code, _, err = clerk(running, capsys, "post-shipment", order["Number"])
+    assert code == 1 and "нет заявок на отгрузку" in err
+    first = _warehouse_order(running, order)
+    code, out, _ = clerk(running, capsys, "post-shipment", order["Number"])
+    assert code == 0 and first["Number"] in out and "проведен" in out
+    docs = running.state.objects["Document_РасходныйОрдерНаТовары"]
+    assert docs[first["Ref_Key"]]["Posted"] is True
+    second = _warehouse_order(running, order)
+    code, out, _ = clerk(running, capsys, "reject-shipment", order["Number"], "--doc", second["Number"])
+    assert code == 0 and "помечен на удаление" in out
+    assert docs[second["Ref_Key"]]["DeletionMark"] is True and not docs[second["Ref_Key"]]["Posted"]
+    code, _, err = clerk(running, capsys, "reject-shipment", order["Number"])
+    assert code == 1 and "нет заявок" in err
+
+
+def test_posting_a_shipment_request_needs_stock(running, capsys):
+    order = make_order(running)
+    doc = _warehouse_order(running, order, qty=100000)
+    code, _, err = clerk(running, capsys, "post-shipment", order["Number"], "--doc", doc["Number"])
+    assert code == 1 and "Недостаточно остатка" in err
+
+
+def test_other_configurations_have_no_shipment_requests(capsys):
+    st = SandboxState.seeded(products=10, warehouses=1, seed=3, config="ut11")
+    srv = start_in_thread(st)
+    try:
+        p = argparse.ArgumentParser()
+        sandbox_cli.add_arguments(p)
+        code = sandbox_cli.run(p.parse_args(["post-shipment", "1", "--url", srv.base_url]))
+        assert code == 1 and "не отправляет заявок на отгрузку" in capsys.readouterr().err
+    finally:
+        srv.stop()

@@ -315,10 +315,10 @@ async def test_order_toasts_when_a_payment_or_shipment_arrives(store: Store) -> 
         assert "Shipped 22 % by amount (899.00 of 4 017.50)" in summary
         by_line = app.screen.query_one("#ord-ship-lines")
         rows = [[str(c).strip() for c in by_line.get_row_at(i)] for i in range(by_line.row_count)]
-        assert [row[1:] for row in rows] == [
-            ["10", "10", "0", "л", "100 %"],
-            ["4", "0", "4", "шт", "0 %"],
-            ["2.5", "0", "2.5", "кг", "0 %"],
+        assert [row[1:] for row in rows] == [   # ordered, shipped, asked (shipment requests), left
+            ["10", "10", "0", "0", "л", "100 %"],
+            ["4", "0", "0", "4", "шт", "0 %"],
+            ["2.5", "0", "0", "2.5", "кг", "0 %"],
         ]
 
 

@@ -31,3 +31,46 @@ def test_status_shipped_pct_is_by_amount_with_mixed_units(tmp_path: Path) -> Non
     add_shipment(store, "РТ-000017", ((6, "1.5"),))
     assert store.order_progress([INVOICE_ID])[0].shipped_pct == Decimal("100.0")
     store.close()
+
+
+def test_posted_shipment_requests_count_as_shipped_like_the_order_view(tmp_path) -> None:
+    """A posted warehouse order of the CRM's request ships its quantities; the sale of the same
+    goods is not added on top (the larger per product counts), a rejected one counts nothing."""
+    from decimal import Decimal as D
+
+    from tests.clock import TestClock
+    from tests.seed import (
+        INVOICE_ID,
+        add_shipment,
+        mark_posted,
+        seed_client,
+        seed_invoice,
+        seed_store,
+    )
+    from tui_crm.store import ShipmentRequestState, Store
+
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    try:
+        seed_store(store)
+        seed_client(store)
+        seed_invoice(store, lines=((1, "10"), (3, "4")))
+        mark_posted(store)
+
+        def share() -> D:
+            [o] = store.order_progress([INVOICE_ID])
+            return o.shipped_share
+
+        assert share() == 0
+        rid, _ = store.request_shipment(INVOICE_ID, {1: D(10)})
+        gone, _ = store.request_shipment(INVOICE_ID, {2: D(4)})
+        assert rid and gone
+        with store.transaction() as cur:
+            store.apply_shipment_request_states(cur, [ShipmentRequestState(rid, "ТД1", True, False),
+                                                      ShipmentRequestState(gone, "ТД2", False, True)],
+                                                store.clock())
+        line1 = share()
+        assert 0 < line1 < 1
+        add_shipment(store, "РТ-1", ((1, "10"),))     # the sale of the same goods: not twice
+        assert share() == line1
+    finally:
+        store.close()

@@ -17,12 +17,16 @@ from tui_crm.domain.problems import Problem
 from tui_crm.domain.validation import ClientKind, normalize_phone, validate_client
 from tui_crm.domain.vat import VatRate
 
-__all__ = ["RESERVE_MARK", "Client", "PriceType", "ProductRow", "SyncState", "Warehouse"]
+__all__ = ["RESERVE_MARK", "SHIPMENT_MARK", "Client", "PriceType", "ProductRow", "SyncState", "Warehouse"]
 
 # What a reservation request looks like in accounting when the CRM may not post
 # (`[orders] reserve = "request"`): the unposted order's comment starts with this mark, which an
 # accountant filters the orders journal by (docs/reservation.md says why a comment).
 RESERVE_MARK = "#РЕЗЕРВ"
+
+# How a shipment request from the CRM starts its Комментарий in accounting (docs/shipment.md): the
+# warehouse filters its warehouse-order journal by it to see what the sales side asked for.
+SHIPMENT_MARK = "#ОТГРУЗКА"
 
 
 

@@ -46,6 +46,9 @@ class Code(StrEnum):
     NO_LINES = "invoice.no_lines"
     IN_LINE = "invoice.in_line"  # line (number, from 1), problem (the line's Problem)
     DATE_INVALID = "date.invalid"  # text
+    # shipment request (shipment.parse_request)
+    SHIPMENT_ABOVE_LEFT = "shipment.above_left"  # left (what is still to ship on the line)
+    SHIPMENT_NOTHING = "shipment.nothing"  # every quantity is 0
     # client card (validation.validate_*)
     NAME_EMPTY = "name.empty"
     NAME_TOO_LONG = "name.too_long"  # max_length

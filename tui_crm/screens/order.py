@@ -19,14 +19,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui_crm import messages
-from tui_crm.domain.models import RESERVE_MARK
+from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK
+from tui_crm.domain.shipment import RequestLine, RequestState, shipped_per_product
 from tui_crm.domain.status import (
     OrderedLine,
     PaymentStatus,
@@ -41,7 +42,7 @@ from tui_crm.domain.status import (
 from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
-from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRow, Store
+from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRequest, ShipmentRow, Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.columns import Col, FitTable
@@ -166,6 +167,32 @@ register(
             "ru": "Резерв запрошен: в бухгалтерии заказ помечен {mark}.",
         },
         "od.reserve_refused": {"en": "Cannot reserve: {reason}", "ru": "Зарезервировать нельзя: {reason}"},
+        "od.bind_ship": {"en": "Ship…", "ru": "Отгрузить…"},
+        "od.col_requested": {"en": "Asked", "ru": "Запрош."},
+        "od.col_state": {"en": "State", "ru": "Состояние"},
+        "od.requests": {"en": "Shipment requests", "ru": "Заявки на отгрузку"},
+        "od.no_requests": {
+            "en": "No shipment requests (s asks the warehouse to ship).",
+            "ru": "Заявок на отгрузку нет (s — попросить склад отгрузить).",
+        },
+        "od.request_queued": {"en": "queued", "ru": "в очереди"},
+        "od.request_failed": {"en": "failed: {error}", "ru": "ошибка: {error}"},
+        "od.request_in_accounting": {"en": "in accounting, not posted", "ru": "в учёте, не проведена"},
+        "od.request_shipped": {"en": "posted = shipped", "ru": "проведена = отгружено"},
+        "od.request_rejected": {"en": "rejected (marked for deletion)", "ru": "отклонена (помечена на удаление)"},
+        "od.ship_unavailable": {
+            "en": "Shipment requests are not available for this accounting configuration yet.",
+            "ru": "Заявки на отгрузку для этой конфигурации учёта пока недоступны.",
+        },
+        "od.ship_not_in_accounting": {
+            "en": "The order is not in accounting yet: send the invoice first.",
+            "ru": "Заказа ещё нет в учёте: сначала отправьте счёт.",
+        },
+        "od.ship_sent": {
+            "en": "Shipment request queued: the warehouse gets an unposted warehouse order marked {mark}.",
+            "ru": "Заявка на отгрузку в очереди: склад получит непроведённый расходный ордер с пометкой {mark}.",
+        },
+        "od.ship_refused": {"en": "Cannot request a shipment: {reason}", "ru": "Заявку отправить нельзя: {reason}"},
     }
 )
 
@@ -179,6 +206,13 @@ _SHIP_VARIANT = {
     ShipmentStatus.NOT_SHIPPED: "-muted",
     ShipmentStatus.PARTIALLY_SHIPPED: "-warn",
     ShipmentStatus.SHIPPED: "-ok",
+}
+_REQUEST_STYLE = {
+    RequestState.QUEUED: "yellow",
+    RequestState.FAILED: "bold red",
+    RequestState.IN_ACCOUNTING: "cyan",
+    RequestState.SHIPPED: "green",
+    RequestState.REJECTED: "dim strike",
 }
 BAR_WIDTH = 30
 
@@ -210,6 +244,8 @@ class OrderFacts:
     reserved: dict[str, Decimal]
     reserve_request: OutboxItem | None
     warehouse_name: str
+    requests: list[ShipmentRequest]
+    released: list[dict[str, Decimal]]
 
 
 @dataclass
@@ -218,6 +254,13 @@ class ReserveQueued(Message):
 
     mode: str
     refused: str | None
+
+@dataclass
+class ShipmentQueued(Message):
+    """The shipment request was queued (``refused`` is None) or refused with a plain reason."""
+
+    refused: str | None
+
 
 @dataclass
 class OrderLoaded(Message):
@@ -256,9 +299,19 @@ def ship_line_columns() -> list[Col]:
         Col("product", tr("od.col_product"), 34, min=16, grow=True),
         Col("ordered", tr("od.col_ordered"), 9, min=4, right=True, fit=True),
         Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
+        Col("requested", tr("od.col_requested"), 8, min=4, right=True, fit=True),
         Col("left", tr("od.col_left"), 9, min=4, right=True, fit=True, priority=1),
         Col("unit", tr("od.col_unit"), 4, min=3, fit=True, priority=2),
         Col("pct", tr("od.col_pct"), 6, min=5, right=True, fit=True),
+    ]
+
+
+def request_columns() -> list[Col]:
+    return [
+        Col("date", tr("od.col_date"), 10, priority=2),
+        Col("number", tr("od.col_doc"), 12, min=8, priority=1),
+        Col("state", tr("od.col_state"), 30, min=16, grow=True),
+        Col("qty", tr("od.col_qty"), 9, min=4, right=True, fit=True),
     ]
 
 
@@ -281,6 +334,7 @@ class OrderScreen(HostedScreen[None]):
         Binding("2", "tab('payment')", tr("od.bind_payment"), id="order.payment"),
         Binding("3", "tab('shipment')", tr("od.bind_shipment"), id="order.shipment"),
         Binding("v,f7", "reserve", tr("od.bind_reserve"), id="order.reserve", key_display="v/F7"),
+        Binding("s,f9", "ship", tr("od.bind_ship"), id="order.ship", key_display="s/F9"),
         Binding("e,f4", "edit_invoice", tr("od.bind_invoice"), id="order.invoice", key_display="e/F4"),
         Binding("f5,r", "reload", tr("od.bind_refresh"), id="order.refresh", key_display="F5"),
         Binding("escape", "back", tr("od.bind_back"), id="order.back", key_display="Esc"),
@@ -318,9 +372,12 @@ class OrderScreen(HostedScreen[None]):
             with TabPane(tr("od.tab_shipment"), id="shipment"):
                 yield Static("", id="ship-summary", classes="summary")
                 yield Static("", id="ship-bar", classes="bar")
-                with Vertical(id="ship-tables"):
+                with VerticalScroll(id="ship-tables"):
                     yield Label(tr("od.by_line"), classes="caption")
                     yield FitTable(ship_line_columns(), id="ord-ship-lines")
+                    yield Label(tr("od.requests"), classes="caption")
+                    yield FitTable(request_columns(), id="ord-requests")
+                    yield Static("", id="req-empty", classes="empty")
                     yield Label(tr("od.documents"), classes="caption")
                     yield FitTable(shipment_columns(), id="ord-shipments")
                     yield Static("", id="ship-empty", classes="empty")
@@ -358,6 +415,8 @@ class OrderScreen(HostedScreen[None]):
             reserve_request=self.store.reserve_request(self.invoice_id),
             warehouse_name=next((w.name for w in self.store.warehouses()
                                  if record and w.id == record.invoice.warehouse_id), ""),
+            requests=self.store.shipment_requests(self.invoice_id),
+            released=self.store.released_by_order(self.invoice_id),
         )
         self.post_message(OrderLoaded(facts))
 
@@ -401,13 +460,24 @@ class OrderScreen(HostedScreen[None]):
         ordered: dict[str, Decimal] = {}
         for line in self.facts.record.invoice.lines:
             ordered[line.product_id] = ordered.get(line.product_id, Decimal(0)) + line.quantity
-        shipped: dict[str, Decimal] = {}
+        sales: dict[str, Decimal] = {}
         for shipment in self.facts.shipments:
             if not shipment.posted:
                 continue
             for sl in shipment.lines:
-                shipped[sl.product_id] = shipped.get(sl.product_id, Decimal(0)) + sl.quantity
-        return ordered, shipped
+                sales[sl.product_id] = sales.get(sl.product_id, Decimal(0)) + sl.quantity
+        # Posted shipment requests (warehouse orders) say the same goods left: the larger counts.
+        return ordered, shipped_per_product(sales, self.facts.released)
+
+    def _requested_by_line(self) -> dict[int, Decimal]:
+        """Quantity per order line in requests the warehouse has not answered yet."""
+        assert self.facts is not None
+        out: dict[int, Decimal] = {}
+        for req in self.facts.requests:
+            if req.state.open:
+                for rl in req.lines:
+                    out[rl.line_no] = out.get(rl.line_no, Decimal(0)) + rl.quantity
+        return out
 
     def _lines(self) -> list[OrderedLine[str]]:
         """The order's lines for the shipped share: product, quantity, amount as sent to 1C."""
@@ -541,15 +611,19 @@ class OrderScreen(HostedScreen[None]):
         )
         self.query_one("#ship-bar", Static).update(progress_bar(share))
         lines: list[tuple[dict[str, Text], str | None]] = []
+        asked = self._requested_by_line()
         for n, (line, ls) in enumerate(zip(rec.invoice.lines, by_line, strict=True), start=1):
             style = "green" if ls.left == 0 else ("yellow" if ls.shipped > 0 else "")
+            req = asked.get(n, Decimal(0))
             lines.append(({
                 "product": plain(line.name or line.product_id), "ordered": qty_text(ls.ordered),
-                "shipped": qty_text(ls.shipped, style=style), "left": qty_text(ls.left),
+                "shipped": qty_text(ls.shipped, style=style),
+                "requested": qty_text(req, style="cyan" if req else "dim"), "left": qty_text(ls.left),
                 "unit": plain(line.unit),
                 "pct": Text(share_text(ls.share), justify="right", style=style),
             }, str(n)))
         self.query_one("#ord-ship-lines", FitTable).set_rows(lines)
+        self._paint_requests()
         docs: list[tuple[dict[str, Text], str | None]] = []
         for s in facts.shipments:
             style = "" if s.posted else "dim strike"
@@ -564,6 +638,25 @@ class OrderScreen(HostedScreen[None]):
         self.query_one("#ship-empty", Static).update(
             Text(tr("od.no_shipments"), style="italic") if not facts.shipments else ""
         )
+
+    def _paint_requests(self) -> None:
+        """Each shipment request with where it stands (queued … shipped, or 1C's refusal)."""
+        facts = self.facts
+        assert facts is not None
+        rows: list[tuple[dict[str, Text], str | None]] = []
+        for req in facts.requests:
+            state = req.state
+            style = _REQUEST_STYLE[state]
+            text = (tr("od.request_failed", error=req.error or "—") if state is RequestState.FAILED
+                    else tr(f"od.request_{state.value}"))
+            total = sum((rl.quantity for rl in req.lines), Decimal(0))
+            rows.append(({
+                "date": Text(format_day(req.created_at)), "number": plain(req.number or "—"),
+                "state": plain(text, style), "qty": qty_text(total),
+            }, req.id))
+        self.query_one("#ord-requests", FitTable).set_rows(rows)
+        self.query_one("#req-empty", Static).update(
+            Text(tr("od.no_requests"), style="italic") if not facts.requests else "")
 
     def _paint_age(self) -> None:
         """"as of 12 s ago" from the last successful pull; stale when sync fails or data is old."""
@@ -593,7 +686,9 @@ class OrderScreen(HostedScreen[None]):
         self.set_focus(None)
         self.query_one("#ord-tabs", TabbedContent).active = tab
         table_id = {"items": "#ord-items", "payment": "#ord-payments", "shipment": "#ord-ship-lines"}[tab]
-        self.call_after_refresh(self.query_one(table_id, DataTable).focus)
+        # No scrolling to the table: the Shipment tab scrolls (requests below the lines) and opens
+        # at its top, the summary and bar in view.
+        self.call_after_refresh(self.query_one(table_id, DataTable).focus, False)
 
     def action_reserve(self) -> None:
         """Reserve the goods: "post" asks the operator first (the order is posted in accounting
@@ -627,6 +722,49 @@ class OrderScreen(HostedScreen[None]):
             return
         self.notify(tr("od.reserve_sent_post") if msg.mode == "post"
                     else tr("od.reserve_sent_request", mark=RESERVE_MARK), markup=False)
+        self.host.outbox_changed()
+        self.host.push_now()
+        self._load()
+
+    def action_ship(self) -> None:
+        """Open the shipment request form (docs/shipment.md); nothing is queued until the
+        operator confirms there. Refused in plain words where it cannot be sent."""
+        from tui_crm.screens.shipment_request import FormLine, ShipmentRequestScreen
+
+        facts = self.facts
+        if facts is None or facts.record is None:
+            return
+        rec = facts.record
+        if not self.host.sends_shipment_requests:
+            self.notify(tr("od.ship_unavailable"), severity="warning", markup=False)
+            return
+        if not rec.number:
+            self.notify(tr("od.ship_not_in_accounting"), severity="warning", markup=False)
+            return
+        _ordered, shipped = self._ordered_and_shipped()
+        asked = self._requested_by_line()
+        by_line = shipped_by_line(self._lines(), shipped)
+        lines = [FormLine(RequestLine(n, line.product_id, ls.ordered, ls.shipped, asked.get(n, Decimal(0))),
+                          line.name or line.product_id, line.unit)
+                 for n, (line, ls) in enumerate(zip(rec.invoice.lines, by_line, strict=True), start=1)]
+
+        def answered(wanted: dict[int, Decimal] | None) -> None:
+            if wanted:
+                self._queue_shipment(wanted)
+
+        self.app.push_screen(ShipmentRequestScreen(rec.number, lines), answered)
+
+    @work(thread=True, group="order-ship", exit_on_error=False)
+    def _queue_shipment(self, wanted: dict[int, Decimal]) -> None:
+        _rid, refused = self.store.request_shipment(self.invoice_id, wanted)
+        self.post_message(ShipmentQueued(refused))
+
+    @on(ShipmentQueued)
+    def _shipment_queued(self, msg: ShipmentQueued) -> None:
+        if msg.refused is not None:
+            self.notify(tr("od.ship_refused", reason=msg.refused), severity="warning", markup=False)
+            return
+        self.notify(tr("od.ship_sent", mark=SHIPMENT_MARK), markup=False)
         self.host.outbox_changed()
         self.host.push_now()
         self._load()

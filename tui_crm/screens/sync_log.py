@@ -72,6 +72,7 @@ register(
         "sl.kind_client": {"en": "Client", "ru": "Клиент"},
         "sl.kind_invoice": {"en": "Invoice", "ru": "Счёт"},
         "sl.kind_reserve": {"en": "Reserve", "ru": "Резерв"},
+        "sl.kind_shipment": {"en": "Shipment request", "ru": "Заявка на отгрузку"},
         "sl.action_create": {"en": "create", "ru": "создать"},
         "sl.action_update": {"en": "update", "ru": "изменить"},
         "sl.state_pending": {"en": "pending", "ru": "ждёт"},
@@ -296,7 +297,8 @@ class SyncLogScreen(HostedScreen[None]):
         outbox: list[tuple[dict[str, Text], str | None]] = []
         for item in msg.outbox:
             state_style = {"failed": "bold red", "sending": "italic", "conflict": "bold yellow"}.get(item.state, "")
-            kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice", "reserve") else item.kind
+            kind = tr(f"sl.kind_{item.kind}") if item.kind in ("client", "invoice", "reserve", "shipment") \
+                else item.kind
             action = tr(f"sl.action_{item.action}") if item.action in ("create", "update") else item.action
             state = (tr(f"sl.state_{item.state}") if item.state in ("pending", "sending", "failed", "conflict")
                      else item.state)

@@ -49,6 +49,12 @@ from tui_crm.store.mirror import (
 )
 from tui_crm.store.orders import OrdersStore
 from tui_crm.store.outbox import OutboxStore
+from tui_crm.store.shipments import (
+    ShipmentRequest,
+    ShipmentRequestLine,
+    ShipmentRequestState,
+    ShipmentStore,
+)
 from tui_crm.store.views import ClientRow, LookupHit, ViewsStore
 
 __all__ = [
@@ -73,6 +79,9 @@ __all__ = [
     "ProductRow",
     "SchemaTooNew",
     "ShipmentLine",
+    "ShipmentRequest",
+    "ShipmentRequestLine",
+    "ShipmentRequestState",
     "ShipmentRow",
     "StockRow",
     "Store",
@@ -87,7 +96,7 @@ __all__ = [
 
 
 class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, OutboxStore, ConflictStore,
-            CustomStore):
+            CustomStore, ShipmentStore):
     """The typed API over the CRM file. Open with `Store.open(path)`; `None` = in memory."""
 
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.shipment import shipped_per_product
 from tui_crm.domain.status import OrderedLine, shipped_share
 from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
@@ -643,6 +644,17 @@ class AccountingStore:
             [ids],
         ).fetchall():
             shipped.setdefault(invoice_id, {})[product_id] = quantity
+        # Posted shipment requests (docs/shipment.md) count as the order view counts them.
+        released: dict[str, dict[str, dict[str, Decimal]]] = {}
+        for invoice_id, request_id, product_id, quantity in cur.execute(
+            "SELECT r.invoice_id, r.id, l.product_id, sum(l.quantity) FROM shipment_requests r "
+            "JOIN shipment_request_lines l ON l.request_id = r.id "
+            "WHERE r.posted AND NOT r.deletion_mark AND r.invoice_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
+            [ids],
+        ).fetchall():
+            released.setdefault(invoice_id, {}).setdefault(request_id, {})[product_id] = quantity
+        for invoice_id, docs in released.items():
+            shipped[invoice_id] = shipped_per_product(shipped.get(invoice_id, {}), docs.values())
         return [
             replace(o, shipped_share=shipped_share(lines.get(o.id, []), shipped.get(o.id, {})))
             for o in found

@@ -205,7 +205,12 @@ class OrdersStore:
         if kind == "client":
             row = cur.execute("SELECT name FROM clients WHERE id = ?", [object_id]).fetchone()
             return str(row[0]) if row else object_id
-        if kind in ("invoice", "reserve"):
+        if kind == "shipment":
+            ref = cur.execute("SELECT invoice_id FROM shipment_requests WHERE id = ?", [object_id]).fetchone()
+            if ref is None:
+                return object_id
+            object_id = str(ref[0])
+        if kind in ("invoice", "reserve", "shipment"):
             row = cur.execute(
                 "SELECT i.number, coalesce(c.name, cp.name, ''), i.total FROM invoices i "
                 "LEFT JOIN clients c ON c.id = i.client_id "

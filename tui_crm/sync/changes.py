@@ -206,6 +206,10 @@ class PullCycle(EnginePart):
             rows += pay.rows + ship.rows
             for event in arrivals(self.clock(), pay.new_payments, ship.new_shipments):
                 self.emit(event)
+        # The CRM's shipment requests: the warehouse posts or rejects them in accounting.
+        requested = await self.jobs.shipment_requests(open_ids) if open_ids else []
+        if requested:
+            self.emit(OrdersUpdated(self.clock(), tuple(requested)))
 
         def save() -> None:
             with self.store.transaction() as cur:

@@ -379,5 +379,29 @@ class Jobs:
 
         return await self.writer.run(write) if found else []
 
+    async def shipment_requests(self, order_ids: Sequence[str]) -> list[str]:
+        """What accounting says about the CRM's shipment requests of the given orders (those
+        that have any): number, posted (shipped), marked for deletion (rejected), into the
+        store. Returns the orders whose requests changed ([] when the base cannot tell)."""
+        p = self.profile
+        ids = await self.writer.run(lambda: self.store.orders_with_shipment_requests(order_ids))
+        if not ids:
+            return []
+        states = []
+        for q in queries.shipment_requests_of_orders(p, ids):
+            try:
+                rows = await self.client.get_all(q)
+            except NotFound:
+                log.warning("%s is not published; shipment requests' states are not shown", q.path)
+                return []
+            states += [parse.shipment_request_state(p, r) for r in rows]
+        now = self.clock()
+
+        def write() -> list[str]:
+            with self.store.transaction() as cur:
+                return self.store.apply_shipment_request_states(cur, states, now)
+
+        return await self.writer.run(write) if states else []
+
 
 __all__ = ["JobResult", "Jobs"]

@@ -179,6 +179,7 @@ class LiveJob(EnginePart):
 
         changed = await self.writer.run(write)
         changed += [i for i in await self.jobs.order_reserves(ids) if i not in changed]
+        changed += [i for i in await self.jobs.shipment_requests(ids) if i not in changed]
         if changed:
             self.emit(OrdersUpdated(now, tuple(changed)))
         pay = await self.jobs.payments(ids, record=False)

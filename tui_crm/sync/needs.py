@@ -19,11 +19,13 @@ from tui_crm.sync.profile import _CONCEPTS, _PUSH_CONCEPTS, _PUSH_FIELDS, Concep
 __all__ = ["Need", "profile_needs"]
 
 #: Registers the pull tolerates when unpublished (NotFound → a warning, the feature is off).
-OPTIONAL_CONCEPTS = frozenset({"reserves", "debt"})
+#: The shipment request's document is read (its state) and written (the request); unpublished, the
+#: state read warns and a request fails with 1C's message: the feature is off, the CRM works.
+OPTIONAL_CONCEPTS = frozenset({"reserves", "debt", "shipment_request"})
 #: Concepts only the push writes (the КА 1.1 printable invoice).
 PUSH_ONLY_CONCEPTS = frozenset({"bill"})
 #: Concepts both read and written when the profile pushes.
-PUSHED_CONCEPTS = frozenset({"order", "counterparty", "contract", "contact", "bill"})
+PUSHED_CONCEPTS = frozenset({"order", "counterparty", "contract", "contact", "bill", "shipment_request"})
 
 
 @dataclass(frozen=True, order=True)

@@ -24,6 +24,7 @@ from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.domain.vat import VatRate
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
+from tui_crm.store.shipments import ShipmentRequestState
 from tui_crm.sync import odata
 from tui_crm.sync.odata import ODataError
 from tui_crm.sync.profile import TYPE_PREFIX, Concept, CustomField, Profile
@@ -543,6 +544,15 @@ def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRo
                        flag(row, c.f("posted"), e), tuple(out_lines))
 
 
+def shipment_request_state(p: Profile, row: Mapping[str, Any]) -> ShipmentRequestState:
+    """What accounting says about one shipment request's document (number, posted, marked)."""
+    c, e = p["shipment_request"], p["shipment_request"].entity
+    rid = ref(row, c.f("id"), e, required=True)
+    assert rid is not None
+    return ShipmentRequestState(rid, text(row, c.f("number"), e), flag(row, c.f("posted"), e),
+                                flag(row, c.f("deletion_mark"), e))
+
+
 def type_name(entity: str) -> str:
     """``Catalog_Склады`` → ``StandardODATA.Catalog_Склады`` (the ``X_Type`` value)."""
     return TYPE_PREFIX + entity
@@ -572,6 +582,7 @@ __all__ = [
     "reserve_of_order_line",
     "settlement_row",
     "shipment",
+    "shipment_request_state",
     "stock_row",
     "unit",
     "vat_rate_names",

@@ -65,6 +65,10 @@ _CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "bank_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
     "cash_payment": (("id", "number", "date", "posted"), ("order", "amount"), False),
     "shipment": (("id", "number", "date", "posted", "order"), ("product", "quantity"), False),
+    # The shipment request the CRM writes unposted for the warehouse (КА 1.1: the warehouse order
+    # РасходныйОрдерНаТовары linked to the order; docs/shipment.md). Unmapped: not available.
+    "shipment_request": (("id", "number", "posted", "deletion_mark", "order", "warehouse", "organization",
+                          "comment"), ("product", "quantity"), False),
     # УТ 11: the VAT rate catalog (11.5), the partner beside the counterparty, the agreement an
     # order needs, and the settlement objects payments point at (11.5)
     "vat_rate": (("id", "rate"), (), False),
@@ -119,6 +123,8 @@ _ENUMS = {
     "order_status": ("new",),
     "reservation": ("line",),
     "partner_kind": ("legal_entity", "sole_proprietor", "individual"),
+    # КА 1.1's ВидыОперацийРасходныйОрдер member a shipment request is written with
+    "shipment_operation": ("sale",),
 }
 _CUSTOM_TARGETS = {"client": "counterparty", "invoice": "order"}
 

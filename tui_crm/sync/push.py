@@ -39,9 +39,10 @@ from typing import Any
 from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
-from tui_crm.domain.models import RESERVE_MARK, SyncState
+from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
 from tui_crm.store import Store
 from tui_crm.store.crm import InvoiceRecord, OutboxItem
+from tui_crm.store.shipments import ShipmentRequestState
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs
 from tui_crm.sync.odata import (
@@ -275,6 +276,8 @@ class Pusher:
                 await self.push_invoice(item)
             elif item.kind == "reserve":
                 await self.push_reserve(item)
+            elif item.kind == "shipment":
+                await self.push_shipment(item)
             else:
                 raise Refused(f"unknown outbox item kind {item.kind!r}")
         except (Unreachable, NotODataResponse) as exc:
@@ -926,6 +929,92 @@ class Pusher:
         await self.writer.run(lambda: self.store.invoice_state_from_accounting(
             iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark,
             written=True))
+
+    async def push_shipment(self, item: OutboxItem) -> None:
+        """Write a shipment request in accounting, unposted, for the warehouse (docs/shipment.md).
+
+        КА 1.1: a `РасходныйОрдерНаТовары` under the request's own id as Ref_Key, linked to the
+        order (header `ДокументПередачи`, rows' `ДокументРезерва`), its comment starting with
+        `SHIPMENT_MARK`. Exactly once: a retry first reads the document by that key and adopts
+        it if 1C has it (a lost answer), and "key exists" is adopted too. Never posted here —
+        posting is the warehouse's answer. A profile without the concept refuses in plain words."""
+        p = self.p
+        c = p["shipment_request"]
+        if not c.present:
+            raise Refused("shipment requests are not available for this accounting configuration yet")
+        rid = item.object_id
+        req = self.store.shipment_request(rid)
+        if req is None:
+            raise Refused("the shipment request no longer exists in the CRM")
+        iid, lines = req
+        rec = self.store.get_invoice(iid)
+        if rec is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        pending = self.store.outbox_open_for("invoice", iid)
+        if pending is not None or not rec.number:
+            if pending is not None and pending.state in ("failed", "conflict"):
+                raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
+            raise Deferred("waiting for the invoice to reach accounting")
+        _, org_id, _ = self.store.invoice_refs(iid)
+        org_id = org_id or (self.store.organization() or ("",))[0]
+        if not org_id:
+            raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
+        data = self.invoice_data(iid)
+        inv = rec.invoice
+        body: dict[str, Any] = {}
+
+        def put(crm: str, value: Any) -> None:
+            name = c.fields.get(crm)
+            if not name or value is None:
+                return
+            body[name] = value
+            typ = c.type_of(name)
+            if typ:
+                body[f"{name}_Type"] = parse.type_name(typ)
+
+        put("date", to_server_time(self.clock()).replace(microsecond=0).isoformat())
+        if c.has("operation"):
+            put("operation", p.enum("shipment_operation", "sale"))
+        put("organization", org_id)
+        put("warehouse", inv.warehouse_id)
+        put("client", inv.client_id)
+        put("order", iid)
+        number = rec.number or ""
+        put("comment", f"{SHIPMENT_MARK} CRM: {number}".strip())
+        rows: list[dict[str, Any]] = []
+        for n, line in enumerate(lines, start=1):
+            row: dict[str, Any] = {}
+
+            def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
+                name = c.line_fields.get(crm)
+                if not name or value is None:
+                    return
+                row[name] = value
+                typ = c.line_type_of(name)
+                if typ:
+                    row[f"{name}_Type"] = parse.type_name(typ)
+
+            unit = data.units.get(line.product_id)
+            lput("line_number", str(n))
+            lput("product", line.product_id)
+            lput("unit", unit)
+            lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
+            lput("quantity", _json_number(line.quantity))
+            lput("reserve", iid)
+            if "LineNumber" not in row:
+                row["LineNumber"] = str(n)
+            rows.append(row)
+        body[c.lines] = rows
+        select = c.select("id", "number", "posted", "deletion_mark")
+        obj, _adopted = await self._create_or_adopt(c.entity, rid, body, retried=item.attempts > 1 or bool(item.step),
+                                                     select=select)
+        await self._step(item, "written")
+        state = parse.shipment_request_state(p, {**obj, c.f("id"): rid})
+        await self.writer.run(lambda: self._record_shipment_state(state))
+
+    def _record_shipment_state(self, state: ShipmentRequestState) -> None:
+        with self.store.transaction() as cur:
+            self.store.apply_shipment_request_states(cur, [state], self.clock())
 
     async def _patch_current(self, c: Concept, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH an object the CRM owns (the linked invoice document) with ``If-Match`` of the

@@ -397,6 +397,21 @@ def shipments(p: Profile, order_ids: Sequence[str]) -> list[Query]:
             for chunk in batches(order_ids, size)]
 
 
+def shipment_requests_of_orders(p: Profile, order_ids: Sequence[str]) -> list[Query]:
+    """The shipment requests' documents linked to any of the orders (КА 1.1:
+    ``ДокументПередачи eq cast(guid'…','Document_ЗаказПокупателя') or …``), in batches; their
+    number, posted and deletion mark. Empty when the profile maps no shipment request."""
+    c = p["shipment_request"]
+    if not c.present:
+        return []
+    link = c.f("order")
+    link_type = c.type_of(link)
+    size = p.casts_per_request if link_type else p.ids_per_request
+    select = c.select("id", "number", "posted", "deletion_mark", "order")
+    return [Query(c.entity, tuple(select), refs_match(link, chunk, link_type))
+            for chunk in batches(order_ids, size)]
+
+
 def contracts_of(p: Profile, counterparty_id: str, organization_id: str) -> Query:
     """Sales contracts of one counterparty with one organization (looked up before creating one)."""
     c = p["contract"]
@@ -470,6 +485,7 @@ __all__ = [
     "reserves_of_orders",
     "settlement_objects",
     "settlements",
+    "shipment_requests_of_orders",
     "shipments",
     "stock",
     "stock_accounts",

@@ -257,6 +257,10 @@ class SyncService:
             reserved = [oid for kind, oid in result.pushed if kind == "reserve"]
             if reserved:
                 await self._reserves_after_push(reserved)
+            shipped = [oid for kind, oid in result.pushed if kind == "shipment"]
+            if shipped:
+                orders = {req[0] for req in (self.store.shipment_request(r) for r in shipped) if req is not None}
+                self._emit(OrdersUpdated(self.clock(), tuple(sorted(orders))))
             if result.attempted or result.stopped:
                 self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline,
                                         tuple(result.conflicts)))
