@@ -217,6 +217,64 @@ async def bench_tui(
     return samples, burst_ms, cpu_samples
 
 
+async def bench_frame_floor(store: Store, wh: str, pt: str, limit: int, *, picker_table: bool) -> list[float]:
+    """The floor under keystroke → rendered without a query: a bare Textual app holding only a
+    table the size of the picker's (same columns, widths and cells, every answer formatted in
+    advance); per text, the rows are put in the table and the time runs until the frame that
+    painted them has been composed and turned into bytes. `picker_table`: the picker's
+    `PickerTable.show_rows`; else the built-in `DataTable` with `clear()` + `add_row`."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from tui_crm.screens.picker import PickerScreen, PickerTable, picker_columns
+    from tui_crm.widgets.columns import fit_columns
+
+    answers = {text: [PickerScreen._cells(r) for r in store.picker_search(wh, pt, text, limit=limit)]
+               for _key, text in keystrokes()}
+    layout = fit_columns(picker_columns(), 92, [])  # the picker's table width at 110 columns
+
+    class Shown:
+        shown_text: str | None = None
+
+    shown = Shown()
+
+    class FloorApp(App[None]):
+        CSS = "DataTable { height: 1fr; scrollbar-size-vertical: 1; }"
+
+        def compose(self) -> ComposeResult:
+            table_class = PickerTable if picker_table else DataTable
+            yield table_class(cursor_type="row", zebra_stripes=True)
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for col, width in layout:
+                table.add_column(col.header(), key=col.key, width=width)
+
+    app = FloorApp()
+    samples: list[float] = []
+    async with app.run_test(size=(92, 24)) as pilot:  # the picker's table: 92 × 24 inside 110 × 32
+        await pilot.pause()
+        table: DataTable[Text] = app.query_one(DataTable)
+        watch = PaintWatch(app, shown, table)
+        if TUNED:
+            freeze_startup_objects()
+        for _key, text in keystrokes() * 2:
+            rows = [tuple(cells[col.key] for col, _ in layout) for cells in answers[text]]
+            started = time.perf_counter()
+            if isinstance(table, PickerTable):
+                table.show_rows(rows)
+            else:
+                table.clear()
+                for i, row in enumerate(rows):
+                    table.add_row(*row, key=str(i))
+            table.move_cursor(row=0, column=0, animate=False)
+            table.refresh()
+            shown.shown_text = text
+            samples.append((await watch.painted(text, started))[0] * 1000 - started * 1000)
+    return samples
+
+
 @contextlib.contextmanager
 def legacy_paint_path() -> Iterator[None]:
     """The keystroke path as it was before issue 13's round (for `--ab`, in the same run):
@@ -345,12 +403,20 @@ def main() -> None:
                   f"p95 {pct(after, 0.95) / pct(before, 0.95):.2f}; main-thread CPU p50 "
                   f"{statistics.median(after_cpu) / statistics.median(before_cpu):.2f}")
         tui, burst, tui_cpu = asyncio.run(bench_tui(store, wh, pt, repeat=args.repeat))
+        floor_builtin = asyncio.run(bench_frame_floor(store, wh, pt, limit, picker_table=False))
+        floor_picker = asyncio.run(bench_frame_floor(store, wh, pt, limit, picker_table=True))
         print(f"runtime: TEXTUAL_FPS={__import__('os').environ.get('TEXTUAL_FPS', '60 (default)')}, "
               f"gc thresholds {__import__('gc').get_threshold()}")
         print(summary("keystroke → rendered (headless Textual)", tui))
         print(summary("  of which main-thread CPU", tui_cpu))
         print(summary("bare DuckDB store.picker_search (picker)", duck))
         print(f"{'burst: 10 keys at once → rows of the word':<44} {burst:7.1f} ms")
+        print(summary("floor: rows → painted, bare DataTable", floor_builtin))
+        print(summary("floor: rows → painted, bare PickerTable", floor_picker))
+        floor = statistics.median(duck) + statistics.median(floor_picker)
+        print(f"floor p50 = bare query p50 + bare PickerTable frame p50 = {floor:.1f} ms; "
+              f"keystroke → rendered p50 is {statistics.median(tui) - floor:+.1f} ms above it "
+              f"(key → Input.Changed, the worker hand-off, the frame grid)")
         for name, got, target in (("p95", pct(tui, 0.95), TARGET_P95_MS),
                                   ("p50", statistics.median(tui), TARGET_P50_MS)):
             print(f"target {name} ≤ {target:.0f} ms for keystroke → rendered: "
