@@ -10,7 +10,14 @@ Three figures for the same keystroke sequence, each the search for the text type
    `Catalog_Номенклатура?$filter=substringof(...)` against the bundled КА 1.1 sandbox over
    loopback, seeded with the same catalog size.
 
-Not a test: prints p50/p95/max. Run: `.venv/bin/python bench/picker.py [--db PATH] [--no-odata]`.
+Beside (1): the main thread's CPU time per keystroke (what moves reliably on a shared box), and
+the **floor** (4): the same answers, formatted in advance, put into a bare table of the picker's
+size and timed to the painted frame; floor = bare query p50 + that frame p50. `--ab N` runs the
+paint path as it was before issue 13 (`legacy_paint_path`) and this tree alternately, N times
+each, in one process.
+
+Not a test: prints p50/p95/max. Run: `.venv/bin/python bench/picker.py [--db PATH] [--no-odata]
+[--repeat 3] [--ab 3] [--no-tune]`.
 """
 
 from __future__ import annotations
