@@ -741,7 +741,8 @@ class ODataApp:
                 prefix = (org or {}).get("Префикс") or ""
                 rec["Number"] = st.next_number(ent.name, rec["Date"], prefix)
         elif ent.kind == "catalog":
-            if ent.owner and rec.get("Owner_Key") in (None, "", EMPTY_REF):
+            owner = rec.get("Owner") if "Owner" in ent.fields else rec.get("Owner_Key")  # composite or plain
+            if ent.owner and owner in (None, "", EMPTY_REF):
                 raise ODataError(500, "-1", f"Не заполнено значение реквизита \"Владелец\" "
                                  f"({ent.name})")
             if not rec.get("Code") and ent.code_len:

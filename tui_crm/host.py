@@ -32,7 +32,7 @@ from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
 from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
-from tui_crm.widgets.keys import as_key, meta_digits_as_alt
+from tui_crm.widgets.keys import as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean, short
@@ -192,10 +192,21 @@ class HostApp(App[None]):
         - Alt keys (ESC-prefixed over SSH/tmux) only ever trigger bindings, never type text.
         - Pasted text is data too: an Input draws its value as it is, so escape sequences and
           control characters in a paste are cleaned before any widget gets it (lines and tabs
-          kept apart: an Input takes the first line; a tab becomes a space)."""
+          kept apart: an Input takes the first line; a tab becomes a space).
+        - A text field's own keys (Backspace, arrows, Enter…) run in the order typed, also when a
+          burst of keys arrives in one read (widgets/keys.py, `field_binding`)."""
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = clean(event.text, one_line=False).replace("\t", " ")
-        await super().on_event(as_key(event))
+        event = as_key(event)
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            focused = self.focused
+            own = field_binding(self.screen, focused, event)
+            if own is not None and focused is not None:
+                # behind the keys typed before it, in the field's own queue (widgets/keys.py)
+                self.app_focus = True
+                focused.call_later(self.run_action, own.binding.action, own.node)
+                return
+        await super().on_event(event)
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -90,7 +90,7 @@ S.catalog("Catalog_Номенклатура",
 S.catalog("Catalog_ЕдиницыИзмерения",
           "ЕдиницаПоКлассификатору_Key:r=Catalog_КлассификаторЕдиницИзмерения Коэффициент:n3 "
           "Вес:n3 Объем:n3 ПорогОкругления:l ПредупреждатьОНецелыхМестах:b",
-          owner="Catalog_Номенклатура")
+          owner="Catalog_Номенклатура", owner_composite=True)  # + НоменклатурныеГруппы: composite
 S.catalog("Catalog_Контрагенты",
           "НаименованиеПолное:s ЮрФизЛицо:e ИНН:s КПП:s КодПоОКПО:s Покупатель:b Поставщик:b "
           "НеЯвляетсяРезидентом:b ГоловнойКонтрагент_Key:r=Catalog_Контрагенты "
@@ -522,7 +522,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         dv += 1
         u = dict(unit_defaults)
         u.update(Ref_Key=uref, DataVersion=base64.b64encode(struct.pack(">II", dv, 0)).decode(),
-                 Owner_Key=ref, Code=f"{n:09d}", Description=cat.unit,
+                 Owner=ref, Owner_Type="StandardODATA.Catalog_Номенклатура", Code=f"{n:09d}", Description=cat.unit,
                  ЕдиницаПоКлассификатору_Key=classifier[cat.unit]["Ref_Key"],
                  Коэффициент=Decimal(1))
         units_set[uref] = u

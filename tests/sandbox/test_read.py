@@ -40,7 +40,9 @@ async def test_product_fields_and_types(client):
     assert p["IsFolder"] is False and p["Parent_Key"] != EMPTY_REF
     unit = await get_json(client, f"Catalog_ЕдиницыИзмерения(guid'{p['ЕдиницаХраненияОстатков_Key']}')")
     assert unit["odata.metadata"].endswith("#Catalog_ЕдиницыИзмерения/@Element")
-    assert unit["Owner_Key"] == p["Ref_Key"]
+    # two owner types in КА 1.1 (Номенклатура, НоменклатурныеГруппы): the composite shape
+    assert (unit["Owner"], unit["Owner_Type"]) == (p["Ref_Key"], "StandardODATA.Catalog_Номенклатура")
+    assert "Owner_Key" not in unit
     assert unit["Description"] in ("шт", "кг", "л", "упак")
     assert unit["ПорогОкругления"] == "0"  # Int64 → string
 

@@ -100,6 +100,21 @@ async def test_order_items_keep_amount_vat_and_shipped_whole_at_80(store: Store)
         assert widths["amount"] >= len(money_text(Decimal("1636.38")).plain)
 
 
+@pytest.mark.parametrize("view", ["invoice", "order"])
+async def test_a_unit_is_shown_whole_or_not_at_all_at_80(store: Store, view: str) -> None:
+    # "упак" was cut to "упа" at 80 columns (a tmux walk); a unit name is a word, not a number
+    # that can lose digits, but a cut one reads as another unit
+    seed_invoice(store, lines=((5, "3"), (8, "12"), (11, "1")), posted=view == "order")  # упак ×3
+    app = make_app(store, "ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        (the_invoice if view == "invoice" else the_order)(app)
+        await settle(pilot)
+        table = app.screen.query_one("#inv-lines" if view == "invoice" else "#ord-items", FitTable)
+        widths = {col.key.value: col.width for col in table.columns.values()}
+        assert "unit" not in table.shown or widths["unit"] >= len("упак"), widths
+
+
 async def test_clients_list_shows_debt_at_80(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -50,8 +50,14 @@ def _good_row(key: str, rnd: random.Random) -> dict:
     if key == "prices":
         return {"ТипЦен_Key": g(), "Номенклатура_Key": g(), "ХарактеристикаНоменклатуры_Key": GUID,
                 "Цена": rnd.choice([1, 99.99, "5"]), "ЕдиницаИзмерения_Key": g(), "Period": "2025-01-01T00:00:00"}
-    if key == "unit":
-        return {"Ref_Key": g(), "Description": "шт", "Owner_Key": g(), "Коэффициент": rnd.choice([1, 0, -2, 1.5])}
+    if key == "unit":  # КА 1.1: the composite owner (a product, a product group, or undefined)
+        row = {"Ref_Key": g(), "Description": "шт", "Owner": g(), "Коэффициент": rnd.choice([1, 0, -2, 1.5]),
+               "Owner_Type": rnd.choice(["StandardODATA.Catalog_Номенклатура"] * 6 + [
+                   "StandardODATA.Catalog_НоменклатурныеГруппы", "StandardODATA.Undefined", ""])}
+        if rnd.random() < 0.03:  # a base with one owner type: the plain shape
+            row["Owner_Key"] = row.pop("Owner")
+            del row["Owner_Type"]
+        return row
     return {"Ref_Key": g(), "DataVersion": "AAA=", "DeletionMark": False, "IsFolder": rnd.random() < 0.2,
             "Code": "00-1", "Description": "Кофе", "Артикул": "", "НаименованиеПолное": "Кофе",
             "ЕдиницаХраненияОстатков_Key": g(), "СтавкаНДС": "НДС20", "Услуга": False}
@@ -83,3 +89,16 @@ def test_memo_never_confuses_true_with_one() -> None:
     assert conv([ok])[2] == ['"1.000"']
     assert conv([ok, {**ok, "КоличествоBalance": True}])[2] == ['"1.000"']
     assert [exc.reason for exc in conv.quarantined] == ["КоличествоBalance is not a number: True"]
+
+
+def test_a_unit_owner_is_read_in_either_shape() -> None:
+    """КА 1.1's ЕдиницыИзмерения has two owner types, so 1C sends the composite `Owner` +
+    `Owner_Type`; a base with one owner type sends `Owner_Key`. A group's unit has no product."""
+    from tui_crm.sync import parse
+    product, group = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
+    base = {"Ref_Key": GUID, "Description": "упак", "Коэффициент": 1}
+    assert parse.unit(P, {**base, "Owner": product, "Owner_Type": "StandardODATA.Catalog_Номенклатура"})[1] == product
+    assert parse.unit(P, {**base, "Owner_Key": product})[1] == product
+    groups = "StandardODATA.Catalog_НоменклатурныеГруппы"
+    assert parse.unit(P, {**base, "Owner": group, "Owner_Type": groups})[1] is None
+    assert "Owner" in P["unit"].select("owner") and "Owner_Type" in P["unit"].select("owner")

@@ -40,7 +40,7 @@ class Config:
     profile: str
     required_set: str       # a set every pull needs
     push_set: str           # a set only the push needs (or "" when the profile does not push)
-    optional_set: str       # a register the CRM does without
+    optional_set: str       # a register the CRM does without (or "" when it needs them all)
     header_field: str       # Set.Field
     line_field: str         # Set.Part.Field
     recognised: str
@@ -53,6 +53,10 @@ CONFIGS = [
     Config("ut11", "ut11", "Document_ПриходныйКассовыйОрдер", "",
            "AccumulationRegister_ТоварыКОтгрузке", "Catalog_Контрагенты.ДополнительнаяИнформация",
            "Document_ЗаказКлиента.Товары.СтавкаНДС_Key", "ut11"),
+    # БП 3: every set serves the pull too, and none is optional (no reserves, no debt register)
+    Config("bp3", "bp3", "AccountingRegister_Хозрасчетный", "", "",
+           "Catalog_Номенклатура.ВидСтавкиНДС",
+           "Document_ПоступлениеНаРасчетныйСчет.РасшифровкаПлатежа.СчетНаОплату_Key", "bp3"),
 ]
 
 
@@ -102,9 +106,8 @@ def test_complete_publication_passes(config: Config, tmp_path: Path, monkeypatch
 def test_unpublished_objects_and_fields_are_named_exactly(
         config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    left_out = [config.required_set, config.optional_set, config.header_field, config.line_field]
-    if config.push_set:
-        left_out.append(config.push_set)
+    left_out = [config.required_set, config.header_field, config.line_field]
+    left_out += [name for name in (config.push_set, config.optional_set) if name]
     publication = Publication.parse([",".join(left_out)], entities(config))
     with _serve(publication, config.name) as sb:
         argv = _doctor(tmp_path, sb.base_url, "--profile", config.profile, monkeypatch=monkeypatch)
@@ -115,19 +118,22 @@ def test_unpublished_objects_and_fields_are_named_exactly(
     must = {config.required_set} | ({config.push_set} if config.push_set else set())
     assert _names(report["must_publish"]) == must
     assert _names(report["mismatch"]) == {config.header_field, config.line_field}
-    assert _names(report["optional_missing"]) == {config.optional_set}
+    assert _names(report["optional_missing"]) == ({config.optional_set} if config.optional_set else set())
     by_name = {i["name"]: i for i in report["must_publish"]}
     if config.push_set:
         assert by_name[config.push_set]["uses"] == ["push"]
     assert by_name[config.required_set]["required"] is True
-    assert report["optional_missing"][0]["required"] is False
+    if config.optional_set:
+        assert report["optional_missing"][0]["required"] is False
+        assert "OPTIONAL, missing" in text
     # the text names each of them, under its heading
-    assert "MUST PUBLISH" in text and "NOT IN THIS BASE" in text and "OPTIONAL, missing" in text
-    for name in must | {config.header_field, config.line_field, config.optional_set}:
+    assert "MUST PUBLISH" in text and "NOT IN THIS BASE" in text
+    for name in must | {config.header_field, config.line_field} | ({config.optional_set} - {""}):
         assert f"  {name}  (" in text
     assert "Not ready" in text
 
 
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.optional_set], ids=lambda c: c.name)
 def test_unpublished_optional_register_alone_still_passes(
         config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

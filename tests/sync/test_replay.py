@@ -90,3 +90,22 @@ async def test_bp3_counterparty_replays_and_a_missing_field_is_named(
         "Catalog_Контрагенты: accounting's rows have no field ОсновнойДоговорКонтрагента_Key that the profile "
         "expects; check the profile against this base") == 1
     assert "Catalog_Контрагенты.ОсновнойДоговорКонтрагента_Key" in (missing.note() or "")
+
+
+async def test_units_with_one_owner_type_replay_through_the_ka1_reader() -> None:
+    """A real base whose units have one owner type sends `Owner_Key` (and Int64 coefficients as
+    strings); the ka1 reader, which selects КА 1.1's composite `Owner`, reads that shape too, row
+    by row and column-wise alike. The composite the profile asks for is named as lacking."""
+    from tui_crm.sync.columns import csv_text
+    from tui_crm.sync.pull import _converters
+
+    p = load_profile("ka1")
+    rows, lacking = await _read("ka1", "unit")
+    assert set(lacking) >= {"Owner", "Owner_Type"}
+    units = [parse.unit(p, r) for r in rows]
+    assert [(u[1], u[2], str(u[3])) for u in units[:2]] == [
+        ("68c21ae9-cd73-11e6-aede-5404a6b4b8ed", "шт", "1.000"),
+        ("68c21ae9-cd73-11e6-aede-5404a6b4b8ed", "Бета", "10.000")]
+    convert = _converters(p)["unit"]
+    staged = convert(rows)
+    assert convert.quarantined == [] and staged[1] == [csv_text(u[1]) for u in units]

@@ -363,7 +363,7 @@ class InvoiceScreen(HostedScreen[None]):
             Col("no", tr("iv.col_no"), 2, right=True, priority=9),
             Col("product", tr("iv.col_product"), 26, min=18, grow=True),
             Col("qty", tr("iv.col_qty"), 7, min=4, right=True, fit=True),
-            Col("unit", tr("iv.col_unit"), 4, min=3, priority=4),
+            Col("unit", tr("iv.col_unit"), 4, min=3, fit=True, priority=4),
             Col("price", tr("iv.col_price"), 9, min=6, right=True, fit=True, priority=1),
             Col("disc", tr("iv.col_disc"), 6, min=4, right=True, fit=True, priority=5),
             Col("amount", tr("iv.col_amount"), 10, min=6, right=True, fit=True),

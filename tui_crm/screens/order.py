@@ -231,7 +231,7 @@ def item_columns() -> list[Col]:
         Col("no", tr("od.col_no"), 2, right=True, priority=6),
         Col("product", tr("od.col_product"), 30, min=20, grow=True),
         Col("qty", tr("od.col_qty"), 7, min=4, right=True, fit=True),
-        Col("unit", tr("od.col_unit"), 4, min=3, priority=3),
+        Col("unit", tr("od.col_unit"), 4, min=3, fit=True, priority=3),
         Col("price", tr("od.col_price"), 10, min=6, right=True, fit=True, priority=2),
         Col("disc", tr("od.col_disc"), 6, min=4, right=True, fit=True, priority=5),
         Col("amount", tr("od.col_amount"), 11, min=6, right=True, fit=True),
@@ -257,7 +257,7 @@ def ship_line_columns() -> list[Col]:
         Col("ordered", tr("od.col_ordered"), 9, min=4, right=True, fit=True),
         Col("shipped", tr("od.col_shipped"), 9, min=4, right=True, fit=True),
         Col("left", tr("od.col_left"), 9, min=4, right=True, fit=True, priority=1),
-        Col("unit", tr("od.col_unit"), 4, min=3, priority=2),
+        Col("unit", tr("od.col_unit"), 4, min=3, fit=True, priority=2),
         Col("pct", tr("od.col_pct"), 6, min=5, right=True, fit=True),
     ]
 
@@ -268,7 +268,7 @@ def shipment_columns() -> list[Col]:
         Col("number", tr("od.col_doc"), 16, min=10, priority=1),
         Col("product", tr("od.col_product"), 34, min=16, grow=True),
         Col("qty", tr("od.col_qty"), 9, min=4, right=True, fit=True),
-        Col("unit", tr("od.col_unit"), 4, min=3, priority=2),
+        Col("unit", tr("od.col_unit"), 4, min=3, fit=True, priority=2),
     ]
 
 

@@ -205,7 +205,7 @@ def picker_columns() -> list[Col]:
         Col("name", tr("col.name"), 46, min=38, grow=True),
         Col("free", tr("col.free"), 9, min=6, right=True, fit=True),
         Col("price", tr("col.price"), 11, min=8, right=True, fit=True),
-        Col("unit", tr("col.unit"), 6, min=4),
+        Col("unit", tr("col.unit"), 6, min=4, fit=True),
     ]
 
 

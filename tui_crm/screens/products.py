@@ -45,7 +45,7 @@ def product_columns() -> list[Col]:
         Col("name", tr("col.name"), 48, min=24, grow=True),
         Col("free", tr("col.free"), 10, min=6, right=True, fit=True),
         Col("price", tr("col.price"), 12, min=8, right=True, fit=True),
-        Col("unit", tr("col.unit"), 6, min=4),
+        Col("unit", tr("col.unit"), 6, min=4, fit=True),
     ]
 
 

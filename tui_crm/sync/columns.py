@@ -40,6 +40,7 @@ NULL = ""
 _NONE = type(None)
 _ALLOWED: Mapping[str, frozenset[type]] = {
     "ref": frozenset({str, _NONE}),
+    "cref": frozenset({str, _NONE}),
     "text": frozenset({str, int, _NONE}),
     "flag": frozenset({bool, _NONE}),
     "num": frozenset({int, float, str, _NONE}),
@@ -72,19 +73,20 @@ def csv_text(v: Any) -> str:
 class Col:
     """One stage column: how to read it from a row (`kind` and the 1C property `name`)."""
 
-    kind: str                  # ref | text | flag | num | date | const
+    kind: str                  # ref | cref | text | flag | num | date | const
     name: str | None = None    # 1C property; None = not mapped (the reader's default)
     places: int = 0            # num
     required: bool = False     # ref
-    value: Any = None          # const
+    value: Any = None          # const; cref: the entity type wanted (other types read as None)
     post: Callable[[Any], Any] | None = None   # applied to the reader's value
 
 
 def ref(c: Concept, crm: str, *, required: bool = False, post: Callable[[Any], Any] | None = None) -> Col | None:
-    """A plain reference column by CRM field name; None for a composite (row-wise only)."""
+    """A reference column by CRM field name: plain, or a composite of one wanted type (`cref`,
+    optional ones only; a required composite is row-wise)."""
     name = c.fields.get(crm)
     if name and c.type_of(name):
-        return None
+        return None if required else Col("cref", name, value=c.type_of(name), post=post)
     if not name and required:
         return None
     return Col("ref", name or None, required=required, post=post)
@@ -107,6 +109,8 @@ class _Column:
             out = parse.ref({n: v} if n else {}, n, e)
             if out is None and c.required:
                 raise BadData(e, f"{n} is empty")
+        elif c.kind == "cref" and n:  # v = (value, X_Type)
+            out = parse.composite_ref({n: v[0], f"{n}_Type": v[1]}, n, e, c.value)
         elif c.kind == "text":
             out = parse.text({n: v} if n else {}, n, e)
         elif c.kind == "flag":
@@ -123,9 +127,17 @@ class _Column:
         if self.const is not None:
             return [self.const] * len(page)
         name = self.name
-        raw = [r.get(name) for r in page]
-        if not set(map(type, raw)) <= self.allowed:
-            raise _Unsure
+        if self.col.kind == "cref":
+            typed = f"{name}_Type"
+            if any(name not in r and f"{name}_Key" in r for r in page):
+                raise _Unsure  # the plain shape of the same attribute: `parse.any_ref` reads it
+            raw: list[Any] = [(r.get(name), r.get(typed)) for r in page]
+            if not {type(x) for pair in raw for x in pair} <= self.allowed:
+                raise _Unsure
+        else:
+            raw = [r.get(name) for r in page]
+            if not set(map(type, raw)) <= self.allowed:
+                raise _Unsure
         memo = self.memo
         for v in set(raw).difference(memo):
             try:

@@ -185,7 +185,9 @@ def price_type(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
 def unit(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
     c, e = p["unit"], p["unit"].entity
     factor = number(row, c.opt("factor"), e, 3) if c.has("factor") else Decimal(1)
-    return (ref(row, c.f("id"), e, required=True), ref(row, c.opt("owner"), e), text(row, c.f("name"), e),
+    # КА 1.1's units have two owner types (Номенклатура, НоменклатурныеГруппы): the composite
+    # `Owner` + `Owner_Type` on the wire; a base with one owner type sends `Owner_Key`
+    return (ref(row, c.f("id"), e, required=True), any_ref(c, row, "owner", e), text(row, c.f("name"), e),
             factor if factor > 0 else Decimal(1))
 
 

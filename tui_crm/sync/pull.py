@@ -163,7 +163,7 @@ def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[
     if p["unit"].present:
         c = p["unit"]
         out["unit"] = PageConverter(c.entity, [
-            Col("ref", c.f("id"), required=True), Col("ref", c.opt("owner")), Col("text", c.f("name")),
+            Col("ref", c.f("id"), required=True), columns.ref(c, "owner"), Col("text", c.f("name")),
             Col("num", c.opt("factor"), 3, post=lambda f: f if f > 0 else Decimal(1)),
         ], lambda r: parse.unit(p, r), width=len(UNIT_COLUMNS))
     c = p["product"]

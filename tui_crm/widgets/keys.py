@@ -5,12 +5,25 @@ Terminals and tmux send Alt+key as ESC followed by the key. Textual turns ESC+le
 turns unsaved); ESC+digit it even maps to macOS Option characters (`\\x1b2` → `™`), so `alt+1` /
 `alt+2` could never be bound. `meta_digits_as_alt()` makes ESC+digit the key `alt+2` again and
 `as_key()` strips the character from every `alt+…` key, so it can only ever trigger a binding.
+
+Keys typed in a burst keep their order in a field (`field_binding`). Over SSH and tmux several
+keys often arrive in one read (`\x7f3\r`: Backspace, 3, Enter). Textual hands a printable key to
+the focused Input at once, in the Input's own queue, but a key bound to the Input (Backspace,
+Delete, arrows, Home/End, Enter) travels up to the app first and runs the binding from there, a
+few queue hops later: the Input has by then inserted the characters typed *after* it. So
+`1`, Backspace, `3` gave `13` instead of `3`, and in the quantity dialog a corrected `12` → `15`
+became `12` plus a lost `5`. The host app runs such a field binding in the field's own queue, in
+the order typed.
 """
 
 from __future__ import annotations
 
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual.binding import ActiveBinding, Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 # ESC + a top-row key that Textual maps to a macOS Option character (WezTerm's convention).
 _OPTION_CHARACTERS = [f"\x1b{c}" for c in "1234567890§-="]
@@ -27,3 +40,27 @@ def as_key(event: events.Event) -> events.Event:
     if isinstance(event, events.Key) and event.key.startswith("alt+") and event.character is not None:
         return events.Key(event.key, None)
     return event
+
+
+def field_binding(screen: Screen, focused: Widget | None, event: events.Key) -> ActiveBinding | None:
+    """The focused text field's own binding for this key, if that is what the key runs.
+
+    None for anything else: no field has the focus, the key is printable (the field inserts it
+    itself, in order), a priority binding of the app or screen comes first, or the binding is off.
+    """
+    if not isinstance(focused, Input | TextArea) or event.is_printable:
+        return None
+    active = screen.active_bindings.get(event.key)
+    if active is None or active.node is not focused or active.binding.priority or not active.enabled:
+        return None
+    # only the field's own editing keys: what it inherits (Down = scroll) may give way to the screen
+    editing = _TEXT_AREA_ACTIONS if isinstance(focused, TextArea) else _INPUT_ACTIONS
+    return active if active.binding.action in editing else None
+
+
+def _actions(field: type[Input | TextArea]) -> frozenset[str]:
+    return frozenset(binding.action for binding in Binding.make_bindings(field.BINDINGS))
+
+
+_INPUT_ACTIONS = _actions(Input)
+_TEXT_AREA_ACTIONS = _actions(TextArea)

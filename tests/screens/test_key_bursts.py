@@ -1,0 +1,79 @@
+"""Keys that arrive in one read keep their order in a text field.
+
+Over SSH and tmux a fast typist's keys often come in one read: tmux sends Backspace, 3, Enter as
+`\\x7f3\\r`. Textual inserted a printable key at once but ran a key bound to the field (Backspace,
+arrows, Home, Enter) after a trip up to the app, so the characters typed after it came first:
+`1`, Backspace, `3` left `1` (the 3 typed, then deleted) and a quantity corrected in the dialog was
+not the quantity typed. Found walking the demo in tmux at 80×24. The keys here are what Textual's
+own terminal parser makes of those bytes, posted to the app at once as the driver does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual._xterm_parser import XTermParser
+from textual.app import App
+from textual.widgets import Input
+
+from tests.clock import TestClock
+from tests.screens.test_picker_focus import MILK_2, SIZE, picker_app
+from tests.seed import seed_store, settle
+from tui_crm.screens.forms import QuantityScreen
+from tui_crm.screens.picker import PickerScreen
+from tui_crm.store import Store
+
+LEFT, HOME, END = "\x1b[D", "\x1b[H", "\x1b[F"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    seed_store(s)
+    yield s
+    s.close()
+
+
+def burst(app: App, raw: str) -> None:
+    """`raw` as one read from the terminal: every key posted before any is handled."""
+    parser = XTermParser()
+    for key in [*parser.feed(raw), *parser.feed("")]:
+        app.post_message(key)
+
+
+async def test_a_quantity_corrected_in_one_burst_is_the_quantity_typed(store: Store) -> None:
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"молоко", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuantityScreen)
+        burst(app, "\x7f12\x7f5\r")  # 1 → (deleted) → 12 → 1 → 15, Enter
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert added == [(MILK_2, Decimal(15))]
+
+
+@pytest.mark.parametrize(("start", "raw", "expected"), [
+    ("1", "\x7f3", "3"),
+    ("12", "\x7f\x7f78", "78"),
+    ("abc", f"{LEFT}{LEFT}X", "aXbc"),
+    ("abc", f"{HOME}Z{END}!", "Zabc!"),
+    ("ab", "\x7fcd\x7f\x7fe", "ae"),
+], ids=["backspace", "two-backspaces", "left", "home-end", "mixed"])
+async def test_editing_keys_and_text_in_one_burst_apply_in_order(store: Store, start: str, raw: str,
+                                                                 expected: str) -> None:
+    app = picker_app(store, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        search = app.screen.query_one("#picker-search", Input)
+        search.value = start
+        search.cursor_position = len(start)
+        await settle(pilot)
+        burst(app, raw)
+        await settle(pilot)
+        assert search.value == expected
