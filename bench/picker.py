@@ -286,12 +286,14 @@ async def bench_frame_floor(store: Store, wh: str, pt: str, limit: int, *, picke
 def legacy_paint_path() -> Iterator[None]:
     """The keystroke path as it was before issue 13's round (for `--ab`, in the same run):
     `show_rows` through `update_cell` per cell (a refresh each), DataTable's row style (a fresh
-    `RenderStyles` per painted line), and the rows formatted twice per answer (widths, cells)."""
+    `RenderStyles` per painted line), the rows formatted twice per answer (widths, cells), and
+    the search box laying the screen out on every keystroke (Input's own `virtual_size`)."""
     from textual.widgets import DataTable
 
-    from tui_crm.screens.picker import PickerScreen, PickerTable
+    from tui_crm.screens.picker import PickerScreen, PickerTable, SearchInput
 
     saved = (PickerTable.show_rows, PickerTable._get_row_style, PickerScreen._lay_columns)
+    search_virtual_size = SearchInput.__dict__["virtual_size"]
     lay_columns = saved[2]
 
     def show_rows_cellwise(self: PickerTable, rows: list[Any]) -> None:
@@ -315,10 +317,12 @@ def legacy_paint_path() -> Iterator[None]:
     PickerTable.show_rows = show_rows_cellwise  # type: ignore[method-assign]
     PickerTable._get_row_style = DataTable._get_row_style  # type: ignore[method-assign]
     PickerScreen._lay_columns = lay_columns_reformatting  # type: ignore[method-assign]
+    del SearchInput.virtual_size  # Widget's: a layout whenever it changes
     try:
         yield
     finally:
         PickerTable.show_rows, PickerTable._get_row_style, PickerScreen._lay_columns = saved  # type: ignore[method-assign]
+        SearchInput.virtual_size = search_virtual_size  # type: ignore[misc]
 
 
 def bench_odata(products: int, warehouses: int, limit: int) -> tuple[list[float], list[int], float]:

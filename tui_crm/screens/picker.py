@@ -26,7 +26,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
@@ -187,6 +189,18 @@ class PickerTable(DataTable[Text]):
         return lines
 
 
+class SearchInput(Input):
+    """The picker's search box: an `Input` whose growing text does not lay the screen out again.
+
+    Input sets its `virtual_size` to the text's width on every change, and Widget's
+    `virtual_size` asks for a layout of the whole screen when it changes: one reflow per
+    keystroke, on the main thread while the search runs in its worker (bench/picker.py --ab: about
+    a sixth of the main thread's CPU a keystroke). The box has a fixed size and no scrollbars, so a repaint
+    is enough; the value still scrolls horizontally by its virtual size as before."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 # -- the picker ------------------------------------------------------------------------------
 @dataclass
 class ProductsFound(Message):
@@ -271,8 +285,8 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             )
             # select_on_focus off: the Focus event arrives after keys already forwarded to the
             # box and would select (then overwrite) them; the picker selects the query itself.
-            yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
-                        select_on_focus=False)
+            yield SearchInput(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
+                              select_on_focus=False)
             yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
