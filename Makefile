@@ -35,6 +35,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/picker.py
+	$(BIN)/python bench/operators.py
 
 # The hypothesis suite alone (tests/property, >= 10 000 derandomized cases), and its soak profile:
 # ten times the cases, freshly drawn each run (a failure prints the blob that reproduces it).

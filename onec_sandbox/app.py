@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from . import expr as X
 from .body import BodyError, parse_json, read_body
-from .faults import AuthMiddleware, FaultMiddleware, Faults
+from .faults import AuthMiddleware, FaultMiddleware, Faults, ServerTimingMiddleware
 from .posting import PostError, post_document, unpost_document
 from .publication import Publication
 from .schema import (
@@ -933,7 +933,8 @@ def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = 
         Route("/{base}/odata/standard.odata", root, methods=methods),
         Route("/{base}/odata/standard.odata/{rest:path}", endpoint, methods=methods),
     ]
-    middleware = [Middleware(FaultMiddleware, faults=faults, state=state, base=base),
+    middleware = [Middleware(ServerTimingMiddleware),
+                  Middleware(FaultMiddleware, faults=faults, state=state, base=base),
                   Middleware(AuthMiddleware, auth=auth)]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.sandbox = state

@@ -13,6 +13,7 @@ import base64
 import json
 import random
 import threading
+import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -211,6 +212,32 @@ class FaultMiddleware:
                         "more_body": True})
             raise DroppedResponse("sandbox fault: response dropped after commit")
         await self.app(scope, receive, send)
+
+
+class ServerTimingMiddleware:
+    """Tells each answer's own time in a standard `Server-Timing: app;dur=<ms>` header: from the
+    moment the request reached the app until its headers were sent (the sandbox renders a body
+    before its headers, and injected latency counts, as a slow 1C would). The time a request
+    waited for the server before that is not in it, so a client comparing its own wall time
+    with `dur` sees how much was queueing or its own delay (bench/operators.py)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message):
+            if message["type"] == "http.response.start":
+                dur = (time.perf_counter() - started) * 1000
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"server-timing", f"app;dur={dur:.3f}".encode())]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 class AuthMiddleware:

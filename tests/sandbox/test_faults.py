@@ -98,3 +98,14 @@ async def test_no_credentials_is_401(state):
     app = create_app(state, auth=("u", "p"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
         assert (await c.get(url("Catalog_Валюты"))).status_code == 401
+
+
+async def test_every_answer_tells_its_own_time(client, faults):
+    """`Server-Timing: app;dur=<ms>` on answers and on injected faults alike (bench/operators.py
+    reads it to tell the sandbox's own time from queueing and client delay)."""
+    faults.configure({"error_next": 1})
+    for status in (500, 200):
+        r = await client.get(url("Catalog_Склады"))
+        assert r.status_code == status
+        name, _, dur = r.headers["server-timing"].partition(";dur=")
+        assert name == "app" and float(dur) >= 0

@@ -141,3 +141,24 @@ async def test_focus_is_visible_on_the_search_and_on_the_list(store: Store) -> N
         focused_table = looks()
         assert focused_search[0] != focused_table[0]  # the search's frame changes with its focus
         assert focused_search[1] != focused_table[1]  # the table's header lights up with its focus
+
+
+async def test_a_query_longer_than_the_box_scrolls_to_the_cursor_and_back(store: Store) -> None:
+    """The search box takes no screen layout per keystroke (`SearchInput`); a query wider than the
+    box still scrolls so the cursor and the last letters typed stay in view, and Home shows the
+    start again."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    words = "кофе молотый арабика " * 5  # 104 characters, the box is ~90 wide
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*[ch if ch != " " else "space" for ch in words.strip()], "x", "y", "z")
+        await settle(pilot)
+        search = search_of(app)
+        painted = "".join(seg.text for seg in search.render_line(0))
+        assert search.value.endswith("арабикаxyz") and "арабикаxyz" in painted
+        assert search.scroll_offset.x > 0
+        await pilot.press("home")
+        await settle(pilot)
+        painted = "".join(seg.text for seg in search.render_line(0))
+        assert search.scroll_offset.x == 0 and painted.strip().startswith("кофе молотый")

@@ -82,3 +82,26 @@ async def test_show_rows_keys_by_position_and_empties() -> None:
         assert table.row_count == 2 and str(table.get_row_at(1)[1]) == ROWS[1][1]
         table.show_rows([])
         assert table.row_count == 0
+
+
+async def test_rewrite_after_a_paint_shows_the_new_cells() -> None:
+    """`show_rows` writes the cells of a same-size answer in place and refreshes once (not per
+    cell, as `update_cell` does): the rows painted for the previous answer must not survive in
+    any render cache."""
+    def add_all(table: DataTable[Text]) -> None:
+        for i, row in enumerate(cells(12)[::-1]):
+            table.add_row(*row, key=str(i))
+
+    expected = await painted(DataTable(cursor_type="row", zebra_stripes=True), add_all, focus=False)
+    table = PickerTable(cursor_type="row", zebra_stripes=True)
+    app = TableApp(table)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table.show_rows(cells(12))
+        await pilot.pause()
+        first = [list(strip) for strip in table.render_lines(table.region.reset_offset)]
+        table.show_rows(cells(12)[::-1])  # same count: every cell rewritten in place
+        await pilot.pause()
+        got = [list(strip) for strip in table.render_lines(table.region.reset_offset)]
+    assert got != first
+    assert got == expected

@@ -28,8 +28,11 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
 
 from tui_crm.i18n import register, tr
@@ -78,11 +81,12 @@ _PLAIN = Style.null()
 class PickerTable(DataTable[Text]):
     """The picker's DataTable, made cheaper to repaint on every keystroke (bench/picker.py).
 
-    Two things differ from the built-in table, nothing visible does:
+    Three things differ from the built-in table, nothing visible does:
 
     - `show_rows` rewrites the cells of the rows already there (`update_cell`) and adds or
       removes only the difference, instead of `clear()` + `add_row` × 50: no layout refresh and
       no re-measuring of 50 new rows when the count stays (the columns have fixed widths);
+    - `_get_row_style` reads the zebra/header styles from Textual's per-widget style cache;
     - `_render_cell` draws a one-line `Text` cell straight from its segments instead of through
       `console.render_lines(Styled(Padding(...)))`; the strips are identical (checked against
       DataTable in tests/screens/test_picker_table.py), a frame of rows costs about a third
@@ -97,14 +101,32 @@ class PickerTable(DataTable[Text]):
             return
         old = self.row_count
         columns = [column.key for column in self.ordered_columns]
+        # What `update_cell` does per cell (store the value, invalidate the render caches by
+        # `_update_count`, refresh), once for all of them: 250 refresh() calls a keystroke were
+        # a fifth of the handler's time (cProfile of bench/picker.py).
         for index, cells in enumerate(rows[:old]):
-            key = str(index)
+            row = self._data[RowKey(str(index))]
             for column, value in zip(columns, cells, strict=True):
-                self.update_cell(key, column, value)
+                row[column] = value
+        if old:
+            self._update_count += 1
+            self.refresh()
         for index in range(old, len(rows)):
             self.add_row(*rows[index], key=str(index))
         for index in range(old - 1, len(rows) - 1, -1):
             self.remove_row(str(index))
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        """DataTable's row style (header, fixed, zebra) from the widget's cache of component
+        styles instead of building a fresh `RenderStyles` and walking the ancestors for every
+        line painted; Textual empties that cache on every refresh and style change."""
+        if row_index == -1:
+            return self.get_component_rich_style("datatable--header")
+        if row_index < self.fixed_rows:
+            return self.get_component_rich_style("datatable--fixed")
+        if self.zebra_stripes:
+            return self.get_component_rich_style("datatable--odd-row" if row_index % 2 else "datatable--even-row")
+        return base_style
 
     def _render_cell(
         self,
@@ -167,6 +189,18 @@ class PickerTable(DataTable[Text]):
         lines = [styled]
         cache[cache_key] = lines
         return lines
+
+
+class SearchInput(Input):
+    """The picker's search box: an `Input` whose growing text does not lay the screen out again.
+
+    Input sets its `virtual_size` to the text's width on every change, and Widget's
+    `virtual_size` asks for a layout of the whole screen when it changes: one reflow per
+    keystroke, on the main thread while the search runs in its worker (bench/picker.py --ab: about
+    a sixth of the main thread's CPU a keystroke). The box has a fixed size and no scrollbars, so a repaint
+    is enough; the value still scrolls horizontally by its virtual size as before."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 # -- the picker ------------------------------------------------------------------------------
@@ -253,8 +287,8 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             )
             # select_on_focus off: the Focus event arrives after keys already forwarded to the
             # box and would select (then overwrite) them; the picker selects the query itself.
-            yield Input(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
-                        select_on_focus=False)
+            yield SearchInput(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
+                              select_on_focus=False)
             yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
@@ -272,12 +306,14 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         self.host.unwatch_products(self)
 
     # -- columns by width (widgets/columns.py) -----------------------------------------------
-    def _lay_columns(self) -> bool:
-        """Choose the columns for the table's width and the widest figures shown; True if they
-        changed (the table is then emptied, to be refilled by the caller)."""
+    def _lay_columns(self, cells: list[dict[str, Text]] | None = None) -> bool:
+        """Choose the columns for the table's width and the widest figures shown (`cells`, the
+        rows' cells when the caller has them already); True if they changed (the table is then
+        emptied, to be refilled by the caller)."""
         table = self.query_one("#picker-table", PickerTable)
         width = (table.region.width or self.app.size.width - 6) - table.styles.gutter.width - SCROLLBAR
-        cells = [self._cells(self._rows[pid]) for pid in self._order]
+        if cells is None:
+            cells = [self._cells(self._rows[pid]) for pid in self._order]
         layout = fit_columns(picker_columns(), width, content_widths(cells))
         if layout == self._layout:
             return False
@@ -288,8 +324,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         return True
 
     def on_resize(self, _event: events.Resize) -> None:
-        if self._lay_columns() and self._order:
-            self._fill([self._rows[pid] for pid in self._order])
+        cells = [self._cells(self._rows[pid]) for pid in self._order]
+        if self._lay_columns(cells) and cells:
+            self._fill(cells)
         self.call_after_refresh(self._watch_visible)  # more or fewer rows fit now
 
     def _scrolled(self, _old: float, _new: float) -> None:
@@ -305,11 +342,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             "unit": plain(r.unit),
         }
 
-    def _fill(self, rows: list[PickerRow]) -> None:
+    def _fill(self, cells: list[dict[str, Text]]) -> None:
         keys = [col.key for col, _ in self._layout]
-        self.query_one("#picker-table", PickerTable).show_rows(
-            [tuple(cells[k] for k in keys) for cells in map(self._cells, rows)]
-        )
+        self.query_one("#picker-table", PickerTable).show_rows([tuple(row[k] for k in keys) for row in cells])
 
     # -- searching ---------------------------------------------------------------------------
     @property
@@ -358,8 +393,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             keep = self._product_at(table.cursor_row)
         self._order = [r.product_id for r in rows]
         self._rows = {r.product_id: r for r in rows}
-        self._lay_columns()  # a wider price than the column has: the column widens (never cut)
-        self._fill(rows)
+        cells = [self._cells(r) for r in rows]  # formatted once, for the widths and the table
+        self._lay_columns(cells)  # a wider price than the column has: the column widens (never cut)
+        self._fill(cells)
         if keep is not None and keep in self._rows:
             table.move_cursor(row=self._order.index(keep), scroll=False)
         elif self._shown_text != text:  # a new search starts at its first row
