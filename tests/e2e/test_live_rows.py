@@ -26,6 +26,7 @@ from tests.clock import TestClock
 from tui_crm.app import CrmApp
 from tui_crm.config import AccountingSettings
 from tui_crm.i18n import set_language
+from tui_crm.screens.forms import QuantityScreen
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import Store
@@ -92,7 +93,7 @@ async def test_price_and_stock_changed_in_accounting_repaint_picker_and_invoice(
             await pilot.press(*code.lower())
             await wait_for(pilot, lambda: table.row_count == 1, f"the search for {code}")
             await pilot.press("enter")  # Enter in the search adds the highlighted row
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "QuantityScreen", "the quantity form")
+            await wait_for(pilot, lambda: isinstance(app.screen, QuantityScreen), "the quantity form")
             app.screen.query_one("#qty-input", Input).value = "1"
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is picker and len(invoice.invoice.lines) == 1, "the line")

@@ -31,6 +31,11 @@ from tui_crm.app import CrmApp
 from tui_crm.config import AccountingSettings
 from tui_crm.domain.models import SyncState
 from tui_crm.i18n import set_language
+from tui_crm.screens.client_card import ClientCardScreen
+from tui_crm.screens.forms import QuantityScreen
+from tui_crm.screens.invoice import InvoiceScreen
+from tui_crm.screens.order import OrderScreen
+from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import ClientRow, Store
 from tui_crm.sync.service import SyncService
 
@@ -97,7 +102,7 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
 
             # 1. The client card: fill, save; it reaches accounting on its own.
             await pilot.press("f2")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "ClientCardScreen", "the client card")
+            await wait_for(pilot, lambda: isinstance(app.screen, ClientCardScreen), "the client card")
             await type_into(pilot, "name", "Ромашка ООО")
             await type_into(pilot, "full_name", "ООО «Ромашка»")
             await type_into(pilot, "inn", "7707083893")
@@ -131,9 +136,9 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
 
             # 2. A new invoice for that client, lines from the picker.
             await pilot.press("f3")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "InvoiceScreen", "the invoice editor")
+            await wait_for(pilot, lambda: isinstance(app.screen, InvoiceScreen), "the invoice editor")
             await pilot.press("a")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen", "the picker")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), "the picker")
             table = app.screen.query_one(DataTable)
             await wait_for(pilot, lambda: table.row_count > 0, "picker rows")
             def free(i: int) -> Decimal:
@@ -149,13 +154,13 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await pilot.press(*code.lower())
             await wait_for(pilot, lambda: table.row_count == 1, f"the search for {code}")
             await pilot.press("enter")  # in the search: ask the quantity of the highlighted row
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "QuantityScreen", "the quantity form")
+            await wait_for(pilot, lambda: isinstance(app.screen, QuantityScreen), "the quantity form")
             qty_input = app.screen.query_one("#qty-input", Input)
             qty_input.value = ""
             await pilot.press("2", "enter")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen", "back in the picker")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), "back in the picker")
             await pilot.press("escape")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "InvoiceScreen", "back in the invoice")
+            await wait_for(pilot, lambda: isinstance(app.screen, InvoiceScreen), "back in the invoice")
             await pilot.press("f2")
             await wait_for(pilot, lambda: store.list_invoices(client_id=client.id), "the invoice saved")
             invoice_id = store.list_invoices(client_id=client.id)[0].id
@@ -170,11 +175,11 @@ async def test_operator_flow_against_the_sandbox(sandbox: RunningSandbox, tmp_pa
             await wait_for(pilot, lambda: getattr(app.screen, "locked", False), "the invoice screen to lock")
             await pilot.press("a")
             await pilot.pause()
-            assert type(app.screen).__name__ == "InvoiceScreen"  # the picker did not open
+            assert isinstance(app.screen, InvoiceScreen)  # the picker did not open
 
             # 4. Order view; 40 % by bank → partly paid; the rest in cash → paid; ship → shipped.
             await pilot.press("o")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "OrderScreen", "the order view")
+            await wait_for(pilot, lambda: isinstance(app.screen, OrderScreen), "the order view")
             bank = (total * Decimal("0.4")).quantize(Decimal("0.01"))
             assert await asyncio.to_thread(clerk, sandbox, "pay", number, "--amount", str(bank)) == 0
             paid_badge = app.screen.query_one("#ord-paid")

@@ -121,6 +121,9 @@ async def test_reserve_then_ship_part_then_the_warehouse_posts_it(sandbox: Runni
             await wait_for(pilot, lambda: _cells(lines, "shipped") == ["2", "0"], "shipped per line")
             assert _cells(lines, "requested") == ["0", "0"]
             assert "Partially shipped" in str(app.screen.query_one("#ord-shipped").render())
+            # No sales document, but the goods did leave: the empty line must not say "nothing shipped".
+            empty = str(app.screen.query_one("#ship-empty", Static).render())
+            assert "Nothing shipped" not in empty and "warehouse orders" in empty
             # The release wrote the order's reserve off: line 1 holds nothing reserved any more.
             await wait_for(pilot, lambda: _cells(items, "reserved") == ["0", "2"], "reserve written off")
             # Nothing is left waiting: the clerk refuses (its message is in tests/sandbox).

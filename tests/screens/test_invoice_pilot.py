@@ -37,6 +37,7 @@ from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.profile import load_profile
 from tui_crm.sync.service import SyncService
+from tui_crm.widgets.confirm import ConfirmModal
 
 SIZE = (110, 32)
 
@@ -255,7 +256,7 @@ async def test_new_invoice_save_queues_it_and_escape_protects_unsaved_work(store
         assert app.screen is screen and screen.dirty
         await pilot.press("escape")  # unsaved: asks
         await settle(pilot)
-        assert type(app.screen).__name__ == "ConfirmModal"
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")  # keep editing
         await settle(pilot)
         assert app.screen is screen and screen.dirty

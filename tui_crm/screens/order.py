@@ -82,6 +82,10 @@ register(
             "en": "Nothing shipped on this order yet.",
             "ru": "По этому заказу ещё ничего не отгружено.",
         },
+        "od.no_sale_docs": {
+            "en": "No sales documents: the goods left by the warehouse orders above.",
+            "ru": "Документов реализации нет: товары отгружены по расходным ордерам выше.",
+        },
         "od.not_counted": {"en": "not posted: not counted", "ru": "не проведён: не учтён"},
         "od.bank": {"en": "Bank", "ru": "Банк"},
         "od.cash": {"en": "Cash", "ru": "Касса"},
@@ -635,8 +639,9 @@ class OrderScreen(HostedScreen[None]):
                     "unit": plain(sl.unit, style),
                 }, f"{s.id}:{sl.line_no}"))
         self.query_one("#ord-shipments", FitTable).set_rows(docs)
+        empty = "od.no_sale_docs" if done > 0 else "od.no_shipments"
         self.query_one("#ship-empty", Static).update(
-            Text(tr("od.no_shipments"), style="italic") if not facts.shipments else ""
+            Text(tr(empty), style="italic") if not facts.shipments else ""
         )
 
     def _paint_requests(self) -> None:
