@@ -6,9 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Label
 
-from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, INN_ROMASHKA, seeded_store, settle
+from tests.seed import (
+    CLIENT_ROMASHKA,
+    COUNTERPARTY_ALFA,
+    FROZEN_NOW,
+    INN_ROMASHKA,
+    seeded_store,
+    settle,
+)
 from tui_crm.app import CrmApp
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.validation import ClientKind
@@ -298,3 +305,24 @@ async def test_a_failing_read_is_reported_not_fatal(store: Store, monkeypatch: p
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert "Could not read the clients: disk gone" in [n.message for n in app._notifications]
+
+
+async def test_a_sole_proprietor_from_accounting_opens_as_an_unedited_card(store: Store) -> None:
+    """The kind is set from code as the card opens; the head must not call that an edit."""
+    store.db.cursor().execute(
+        "UPDATE counterparties SET legal_form = 'ФизЛицо', inn = '500100732259', kpp = '' WHERE id = ?",
+        [COUNTERPARTY_ALFA],
+    )
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(COUNTERPARTY_ALFA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        assert card.kind is ClientKind.SOLE_PROPRIETOR
+        assert not card.dirty
+        assert "unsaved" not in str(card.query_one("#sync-line", Label).render())
+        # Choosing another kind is an edit, and said so.
+        await pilot.click("#kind RadioButton")
+        await settle(pilot)
+        assert card.kind is ClientKind.LEGAL_ENTITY and card.dirty
+        assert "unsaved" in str(card.query_one("#sync-line", Label).render())

@@ -216,6 +216,10 @@ class ClientCardScreen(HostedScreen[None]):
         self.duplicates: list[DuplicateHit] = []
         self._prefill = prefill or {}
         self._baseline: tuple[ClientKind, dict[str, str]] | None = None
+        # The kind as the form says it, kept here: the RadioSet learns a button set from code only
+        # when it handles the button's message, after the head was drawn (a card of an ИП read
+        # from accounting then looked edited as it opened).
+        self._kind = ClientKind.LEGAL_ENTITY
         self._touched: set[str] = set()
         self._show_all_errors = False
         self._dup_timer: Timer | None = None
@@ -362,13 +366,13 @@ class ClientCardScreen(HostedScreen[None]):
 
     # -- form state --------------------------------------------------------------------------
     def _set_kind(self, kind: ClientKind) -> None:
+        self._kind = kind
         buttons = list(self.query_one("#kind", RadioSet).query(RadioButton))
         buttons[KINDS.index(kind)].value = True
 
     @property
     def kind(self) -> ClientKind:
-        index = self.query_one("#kind", RadioSet).pressed_index
-        return KINDS[index] if index >= 0 else ClientKind.LEGAL_ENTITY
+        return self._kind
 
     def values(self) -> dict[str, str]:
         return {field: self.query_one(f"#{field}", Input).value for field in FIELDS}
@@ -461,7 +465,8 @@ class ClientCardScreen(HostedScreen[None]):
         self._render_head()
 
     @on(RadioSet.Changed, "#kind")
-    def _kind_changed(self) -> None:
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        self._kind = KINDS[event.index] if event.index >= 0 else ClientKind.LEGAL_ENTITY
         if self._loading:
             return
         self._apply_kind()
