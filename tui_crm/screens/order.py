@@ -181,6 +181,7 @@ register(
         },
         "od.request_queued": {"en": "queued", "ru": "в очереди"},
         "od.request_failed": {"en": "failed: {error}", "ru": "ошибка: {error}"},
+        "od.request_error": {"en": "Request of {date}, accounting said: ", "ru": "Заявка от {date}, ответ учёта: "},
         "od.request_in_accounting": {"en": "in accounting, not posted", "ru": "в учёте, не проведена"},
         "od.request_shipped": {"en": "posted = shipped", "ru": "проведена = отгружено"},
         "od.request_rejected": {"en": "rejected (marked for deletion)", "ru": "отклонена (помечена на удаление)"},
@@ -660,8 +661,15 @@ class OrderScreen(HostedScreen[None]):
                 "state": plain(text, style), "qty": qty_text(total),
             }, req.id))
         self.query_one("#ord-requests", FitTable).set_rows(rows)
-        self.query_one("#req-empty", Static).update(
-            Text(tr("od.no_requests"), style="italic") if not facts.requests else "")
+        # The state column is cut at the table's width; 1C's refusal is written out whole below it.
+        note = Text(tr("od.no_requests"), style="italic") if not facts.requests else Text()
+        for req in facts.requests:
+            if req.state is RequestState.FAILED and req.error:
+                if note:
+                    note.append("\n")
+                note.append(tr("od.request_error", date=format_day(req.created_at)), style="bold red")
+                note.append_text(plain(req.error, one_line=False))
+        self.query_one("#req-empty", Static).update(note)
 
     def _paint_age(self) -> None:
         """"as of 12 s ago" from the last successful pull; stale when sync fails or data is old."""
