@@ -42,11 +42,11 @@ from tui_crm.domain.validation import (
     split_phones,
     validate_client,
 )
-from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
 from tui_crm.screens.custom_fields import CustomFieldsForm
+from tui_crm.screens.forms import format_date
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
@@ -357,7 +357,7 @@ class ClientCardScreen(HostedScreen[None]):
             number = plain(inv.number) if inv.number else Text(tr("inv.draft"), style="dim")
             state = Text(tr("inv.posted"), style="bold") if inv.posted else sync_badge(inv.sync_state)
             table.add_row(
-                Text(utc_to_wall(inv.date).strftime("%d.%m.%Y")), number,
+                Text(format_date(inv.date)), number,
                 Text(format_money(inv.total, lang), justify="right"),  # type: ignore[arg-type]
                 Text(format_money(inv.paid, lang), justify="right"),  # type: ignore[arg-type]
                 state, key=inv.id,

@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_crm.domain.money import format_money
-from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import language, register, retranslate, tr
+from tui_crm.screens.forms import format_date
 from tui_crm.widgets.badges import format_phone
 from tui_crm.widgets.text import markup_literal, short
 
@@ -159,7 +159,7 @@ class LookupProvider(Provider):
                     display.append(f"  {short(hit.detail)}")
                 help_parts = []
                 if hit.date is not None:
-                    help_parts.append(utc_to_wall(hit.date).strftime("%d.%m.%Y"))
+                    help_parts.append(format_date(hit.date))
                 if hit.total is not None:
                     help_parts.append(format_money(hit.total, lang))  # type: ignore[arg-type]
                 help_text = " · ".join(help_parts)

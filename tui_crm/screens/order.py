@@ -39,16 +39,16 @@ from tui_crm.domain.status import (
     shipped_share,
     total_paid,
 )
-from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import format_age, register, tr
 from tui_crm.screens.base import HostedScreen
+from tui_crm.screens.forms import format_date
 from tui_crm.store import InvoiceRecord, PaymentRow, ShipmentRequest, ShipmentRow, Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
-from tui_crm.widgets.money import money_text, qty_text, share_text, ui_lang
+from tui_crm.widgets.money import money_text, qty_text, share_text
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 from tui_crm.widgets.text import plain
 
@@ -232,9 +232,7 @@ def progress_bar(share: Decimal, width: int = BAR_WIDTH) -> Content:
 
 
 def format_day(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return utc_to_wall(value).strftime("%d.%m.%Y" if ui_lang() == "ru" else "%Y-%m-%d")
+    return "—" if value is None else format_date(value)
 
 
 @dataclass(frozen=True)
