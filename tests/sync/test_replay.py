@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.sync.loopback import Answer, Seen, loopback
+from tui_crm.domain.validation import ClientKind
 from tui_crm.sync import parse, queries
 from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.odata import ODataClient
-from tui_crm.sync.profile import load_profile
+from tui_crm.sync.profile import Profile, load_profile
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "onec"
 
@@ -78,6 +79,9 @@ async def test_bp3_counterparty_replays_and_a_missing_field_is_named(
     assert lacking == []                      # every field the catalog read selects is there
     t = parse.counterparty(p, rows[0], [])
     assert t is not None and "5024089920" in t and "501701001" in t
+    # БП 3's legal form member is `ЮридическоеЛицо` (КА 1.1: `ЮрЛицо`); the client card reads it
+    # as such instead of falling back to "company" for any unknown value
+    assert t[6] == "ЮридическоеЛицо" and ClientKind.from_onec(t[6], t[4]) is ClientKind.LEGAL_ENTITY
     # a field a profile might expect that this БП 3 release renamed (УдалитьОсновнойДоговорКонтрагента_Key;
     # the bundled bp3 profile no longer names it, a copied older profile might)
     assert "УдалитьОсновнойДоговорКонтрагента_Key" in rows[0]
@@ -109,3 +113,62 @@ async def test_units_with_one_owner_type_replay_through_the_ka1_reader() -> None
     convert = _converters(p)["unit"]
     staged = convert(rows)
     assert convert.quarantined == [] and staged[1] == [csv_text(u[1]) for u in units]
+
+
+async def _read_as(p: Profile, fixtures: str, key: str, extra: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
+    """Like `_read`, for a profile object (a copied profile) replaying another profile's bodies."""
+    q = queries.catalog(p, key, extra_fields=extra)
+    missing = MissingFields()
+    with loopback(serve_recorded(fixtures)) as lb:
+        async with ODataClient(lb.url, page_size=100) as client:
+            rows = await client.get_all(q)
+    assert lb.seen and all(s.query.get("allowedOnly") == "true" for s in lb.seen)
+    assert set(q.select) <= set(lb.seen[0].query["$select"].split(","))
+    return rows, missing.check(p[key].entity, rows, q.select)
+
+
+async def test_ka1_counterparty_of_a_real_ut10_base_replays_through_client_and_parser() -> None:
+    """A counterparty of a real, modified УТ 10.3 base (the КА 1.1 generation: `ЮрФизЛицо`,
+    `Покупатель`, `ОсновнойДоговорКонтрагента_Key`): every field the ka1 catalog read selects is
+    there, company attributes the CRM does not know are ignored, and the tuple is what the store
+    keeps. Its contacts live in the register, not in the row: the tuple has none."""
+    p = load_profile("ka1")
+    rows, lacking = await _read("ka1", "counterparty")
+    assert lacking == [] and len(rows) == 1
+    row = rows[0]
+    # the profile's other names for this catalog, checked against the real row too
+    assert {p["counterparty"].f(k) for k in ("main_contract", "is_buyer", "comment")} <= set(row)
+    t = parse.counterparty(p, row, [])
+    assert t is not None
+    assert t[:10] == ("0f9e375d-6e83-11e5-96ed-0025907c0298", "F00002328", "Спецода",
+                      'Общество с ограниченной ответственностью "Спецода"', "7816276550", "781601001",
+                      "ЮрЛицо", False, False, "AAAAABMz+eI=")
+    assert t[10:13] == ([], "", "") and json.loads(t[13]) == {}
+    assert ClientKind.from_onec(t[6], t[4]) is ClientKind.LEGAL_ENTITY
+
+
+async def test_company_attributes_of_the_real_ut10_base_read_by_a_copied_profile(tmp_path: Path) -> None:
+    """The base is modified (`БонуснаяПрограмма`, `Эксперт_*`): the case a copied profile with
+    `[custom_fields.client]` exists for. Its real values arrive typed: text, a flag, a date, and
+    1C's empty date (0001-01-01) as no date."""
+    path = tmp_path / "stimul.toml"
+    path.write_text('''
+extends = "ka1"
+[profile]
+name = "stimul"
+generation = "ka1"
+push = false
+[custom_fields.client]
+okpo = "КодПоОКПО"
+bonus = { field = "БонуснаяПрограмма", kind = "yes_no", direction = "pull" }
+since = { field = "ЭтоНовыйКонтрагентДата", kind = "date", direction = "pull" }
+photo = { field = "Эксперт_ДатаВыдачиФото", kind = "date", direction = "pull" }
+marking = { field = "Эксперт_УчастникМаркировки", direction = "pull" }
+''', encoding="utf-8")
+    p = load_profile(str(path))
+    extra = tuple(cf.onec for cf in p.custom("client") if cf.pulls)
+    rows, lacking = await _read_as(p, "ka1", "counterparty", extra)
+    assert lacking == []
+    t = parse.counterparty(p, rows[0], [])
+    assert t is not None and json.loads(t[13]) == {
+        "okpo": "23109283", "bonus": True, "since": "2015-10-09", "photo": None, "marking": "Зарегистрированный"}
