@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,51 @@ marking = { field = "Эксперт_УчастникМаркировки", direc
     t = parse.counterparty(p, rows[0], [])
     assert t is not None and json.loads(t[13]) == {
         "okpo": "23109283", "bonus": True, "since": "2015-10-09", "photo": None, "marking": "Зарегистрированный"}
+
+
+async def test_bp3_contract_replays() -> None:
+    """БП 3's automatically created "Основной договор": a sale contract with no number and 1C's
+    empty date; owner, organization and settlement currency as references."""
+    p = load_profile("bp3")
+    rows, lacking = await _read("bp3", "contract")
+    assert lacking == []
+    assert parse.contract(p, rows[0]) == (
+        "b7569c10-f670-11ea-8591-000c29b45b09", "b7569c0f-f670-11ea-8591-000c29b45b09",
+        "87fa6cc2-e901-11ea-8591-000c29b45b09", "Основной договор", "СПокупателем", "", "AAAAAQAAAAA=",
+        "a192de9a-d84c-11ea-8133-0050569f62a1", False)
+    assert parse.date(rows[0], p["contract"].f("date"), "c") is None   # "0001-01-01T00:00:00"
+
+
+async def test_bp3_sales_of_goods_and_of_services_replay_through_the_shipment_read() -> None:
+    """Two real БП 3 sales (РеализацияТоваровУслуг, 2021): goods (`ВидОперации` = Товары) and
+    services (= Услуги). The shipment read's names are all there, in the header and per line
+    (`СчетНаОплатуПокупателю_Key`); quantities and money arrive as JSON numbers and are read as
+    Decimal. Neither sale was made from an invoice: its empty link matches no order, so it is
+    skipped, not put on an invoice. A sale of services keeps its lines in `Услуги`, a table part
+    the shipment read does not select (README: found, not fixed here)."""
+    p = load_profile("bp3")
+    c = p["shipment"]
+    invoice = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    (q,) = queries.shipments(p, [invoice])
+    missing = MissingFields()
+    with loopback(serve_recorded("bp3")) as lb:
+        async with ODataClient(lb.url, page_size=100) as client:
+            rows = await client.get_all(q)
+    assert lb.seen[0].query["$filter"] == f"СчетНаОплатуПокупателю_Key eq guid'{invoice}'"
+    assert missing.check(c.entity, rows, q.select) == []
+    goods, services = rows
+    for row in rows:
+        assert parse.any_ref(c, row, "order", c.entity) is None          # the empty reference
+        assert parse.shipment(p, row, {invoice}) is None
+    assert [(ln["LineNumber"], parse.any_ref(c, ln, "product", c.entity, line=True),
+             parse.number(ln, c.lf("quantity"), c.entity, 3)) for ln in parse.lines(goods, c, c.entity)] == [
+        ("1", "2d4fe75f-48a4-11ec-ad72-000c29b45b09", Decimal("25.000")),
+        ("2", "2d4fe756-48a4-11ec-ad72-000c29b45b09", Decimal("2.000"))]
+    assert all(c.f("order") in ln for ln in goods["Товары"] + services["Услуги"])
+    first = goods["Товары"][0]
+    assert [parse.number(first, n, c.entity, 2) for n in ("Цена", "Сумма", "СуммаНДС")] == [
+        Decimal("5455.00"), Decimal("136375.00"), Decimal("22729.17")]
+    assert parse.number(goods, "СуммаДокумента", c.entity, 2) == Decimal("150129.00")
+    # services: nothing in the table part the profile reads, two lines in the one it does not
+    assert services["ВидОперации"] == "Услуги" and parse.lines(services, c, c.entity) == []
+    assert [ln["Количество"] for ln in services["Услуги"]] == [1, 1]
