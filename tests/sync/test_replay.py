@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import TestClock
 from tests.sync.loopback import Answer, Seen, loopback
 from tui_crm.domain.validation import ClientKind
+from tui_crm.store import Store
 from tui_crm.sync import parse, queries
 from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.profile import Profile, load_profile
+from tui_crm.sync.service import SyncService
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "onec"
 
@@ -221,3 +224,31 @@ async def test_bp3_sales_of_goods_and_of_services_replay_through_the_shipment_re
     # services: nothing in the table part the profile reads, two lines in the one it does not
     assert services["ВидОперации"] == "Услуги" and parse.lines(services, c, c.entity) == []
     assert [ln["Количество"] for ln in services["Услуги"]] == [1, 1]
+
+
+async def test_the_real_ut10_counterparty_reaches_the_store_through_the_reference_job(tmp_path: Path) -> None:
+    """The whole pull of the reference job (catalogs, contact register, contracts) against a
+    loopback base that holds only the real counterparty: it lands in a DuckDB file as a company
+    the accounting client card can show, with its 1C code, and no row is quarantined."""
+    def serve(seen: Seen) -> Answer:
+        if seen.path == "Catalog_Контрагенты" and "gt guid'" not in seen.query.get("$filter", ""):
+            return Answer(200, recorded("ka1", "Catalog_Контрагенты"))
+        return Answer(200, b'{"value": []}')
+
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    try:
+        with loopback(serve) as lb:
+            async with ODataClient(lb.url, page_size=100) as client:
+                service = SyncService(store, client, profile=load_profile("ka1"))
+                try:
+                    res = await service.jobs.reference()
+                finally:
+                    await service.aclose()
+        assert res.error is None and res.rows == 1
+        assert {s.path for s in lb.seen} >= {"Catalog_Контрагенты", "InformationRegister_КонтактнаяИнформация"}
+        rec = store.counterparty_client("0f9e375d-6e83-11e5-96ed-0025907c0298")
+        assert rec is not None and rec.accounting_code == "F00002328"
+        assert (rec.client.kind, rec.client.name, rec.client.inn, rec.client.kpp) == (
+            ClientKind.LEGAL_ENTITY, "Спецода", "7816276550", "781601001")
+    finally:
+        store.close()
