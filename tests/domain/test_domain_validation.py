@@ -152,6 +152,16 @@ def test_client_kind_mapping() -> None:
         ClientKind.from_onec("Иное")
 
 
+def test_client_kind_from_the_legal_form_names_of_bp3_and_ut11() -> None:
+    """БП 3 sends `ЮридическоеЛицо` / `ФизическоеЛицо` (a real row: tests/fixtures/onec), УТ 11
+    `ИндивидуальныйПредприниматель` and `ЮрЛицоНеРезидент`; a person must not become a company."""
+    assert ClientKind.from_onec("ЮридическоеЛицо", "5024089920") is ClientKind.LEGAL_ENTITY
+    assert ClientKind.from_onec("ФизическоеЛицо", "500100732259") is ClientKind.SOLE_PROPRIETOR
+    assert ClientKind.from_onec("ФизическоеЛицо", "") is ClientKind.INDIVIDUAL
+    assert ClientKind.from_onec("ИндивидуальныйПредприниматель", "500100732259") is ClientKind.SOLE_PROPRIETOR
+    assert ClientKind.from_onec("ЮрЛицоНеРезидент", "") is ClientKind.LEGAL_ENTITY
+
+
 def test_validate_client_ok() -> None:
     sber = validate_client(
         kind=ClientKind.LEGAL_ENTITY,

@@ -276,11 +276,16 @@ class ClientKind(Enum):
         ``ЮрЛицо`` → LEGAL_ENTITY. ``ФизЛицо`` has no ИП flag in КА 1.1, so a person with a
         12-digit ИНН is taken to be a SOLE_PROPRIETOR (a business customer) and one without an
         ИНН an INDIVIDUAL. An empty legal form (unfilled in 1C) is decided by the ИНН length.
+        БП 3 names the members ``ЮридическоеЛицо`` / ``ФизическоеЛицо`` (real rows,
+        tests/fixtures/onec), УТ 11 adds ``ИндивидуальныйПредприниматель`` and
+        ``ЮрЛицоНеРезидент``: read alike, so a person of those bases is not shown as a company.
         """
         inn = (inn or "").strip()
-        if legal_form == "ЮрЛицо":
+        if legal_form in ("ЮрЛицо", "ЮридическоеЛицо", "ЮрЛицоНеРезидент"):
             return cls.LEGAL_ENTITY
-        if legal_form == "ФизЛицо":
+        if legal_form == "ИндивидуальныйПредприниматель":
+            return cls.SOLE_PROPRIETOR
+        if legal_form in ("ФизЛицо", "ФизическоеЛицо"):
             return cls.SOLE_PROPRIETOR if len(inn) == 12 else cls.INDIVIDUAL
         if legal_form == "":
             if len(inn) == 10:
