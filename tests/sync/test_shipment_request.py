@@ -121,6 +121,14 @@ async def test_sale_based_request_is_unposted_linked_to_the_order_and_counts_onc
         [req] = rig.store.shipment_requests(iid)
         assert req.state is RequestState.IN_ACCOUNTING and req.number == doc["Number"]
 
+        # The warehouse types more than it holds: 1C refuses to post, stock never goes negative.
+        wire = {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items() if k != "Ref_Key"}
+        await rig.clerk.update(entity, rid, {"Товары": [{**wire, "Количество": 100000}]})
+        with pytest.raises(Exception, match="Недостаточно товара"):
+            await rig.clerk.post_document(entity, rid)
+        assert rig.state.objects[entity][rid]["Posted"] is False
+        await rig.clerk.update(entity, rid, {"Товары": [wire]})
+
         await rig.clerk.post_document(entity, rid)
         assert await rig.service.jobs.shipment_requests([iid]) == [iid]
         await rig.service.jobs.shipments([iid])
