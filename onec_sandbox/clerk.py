@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -200,6 +201,48 @@ def configuration_of(od: OData, wanted: str | None) -> Configuration:
         raise ClerkError("не удалось определить конфигурацию базы по списку ее объектов: "
                          "укажите --config")
     return configuration(found)
+
+
+#: The comment a CRM shipment request starts with (tui_crm.domain.models.SHIPMENT_MARK; the
+#: sandbox keeps its own copy: it is the accounting side and imports nothing of the CRM).
+SHIPMENT_MARK = "#ОТГРУЗКА"
+
+
+def shipment_request_answer(request_set: str, link: str, link_type: str | None, title: str,
+                            find: Callable[[OData, str], dict]) -> Callable[[OData, argparse.Namespace, str], int]:
+    """The warehouse's answer to the CRM's shipment requests of one configuration: the unposted,
+    unmarked documents of `request_set` whose `link` points at the order (`link_type`: the
+    composite's type, None for a plain reference) and whose comment starts with SHIPMENT_MARK.
+    `post` posts them (1C's refusal, e.g. not enough stock, is printed), `reject` marks them for
+    deletion; `--doc` picks one when the order has several. `title`: the document's name in
+    messages ("Расходный ордер", "Реализация"); `find` finds the order/invoice by number."""
+
+    def answer(od: OData, args: argparse.Namespace, action: str) -> int:
+        order = find(od, args.order)
+        ref = order["Ref_Key"]
+        cond = f"{link} eq cast(guid'{ref}','{link_type}')" if link_type else f"{link} eq guid'{ref}'"
+        docs = [d for d in od.list(request_set, **{
+            "$filter": f"{cond} and Posted eq false and DeletionMark eq false",
+            "$select": "Ref_Key,Number,Date,Комментарий,Товары", "$orderby": "Date,Number"})
+            if str(d.get("Комментарий") or "").startswith(SHIPMENT_MARK)]
+        if args.doc:
+            docs = [d for d in docs if d["Number"] == args.doc.strip() or d["Ref_Key"] == args.doc.strip().lower()]
+        if not docs:
+            raise ClerkError(f"по документу {order['Number']} нет заявок на отгрузку, ждущих склада"
+                             + (f" (номер {args.doc})" if args.doc else ""))
+        for doc in docs:
+            lines = ", ".join(f"{Decimal(str(r['Количество'])).normalize():f}" for r in doc["Товары"])
+            if action == "post":
+                od.action(request_set, doc["Ref_Key"], "Post")
+                say(f"Документ «{title} {doc['Number']}» по {order['Number']} ({lines}): проведен, "
+                    "товары отгружены")
+            else:
+                od.patch(request_set, doc["Ref_Key"], {"DeletionMark": True})
+                say(f"Документ «{title} {doc['Number']}» по {order['Number']}: отклонен (помечен "
+                    "на удаление)")
+        return 0
+
+    return answer
 
 
 def run(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ from ..clerk import (
     product_by_code,
     remaining_by_line,
     say,
+    shipment_request_answer,
     shown,
     warehouse_by_name,
 )
@@ -753,6 +754,11 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
     return 0
 
 
+#: The accountant's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with
+#: СчетНаОплатуПокупателю = the invoice): posting it takes the goods off account 41 (never below 0).
+cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуПокупателю_Key", None, "Реализация", _invoice)
+
+
 CONFIGURATION = Configuration(
     name="bp3",
     title="1С:Бухгалтерия предприятия 3.0",
@@ -760,7 +766,7 @@ CONFIGURATION = Configuration(
     posters=POSTERS,
     seed=seed,
     clerk=ClerkOps(orders=cmd_orders, post=cmd_post, pay=cmd_pay, ship=cmd_ship,
-                   price=cmd_price, receive=cmd_receive),
+                   price=cmd_price, receive=cmd_receive, shipment_request=cmd_shipment_request),
     marker=ACCOUNTS,
     variants=VARIANTS,
     enums={

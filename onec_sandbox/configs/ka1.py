@@ -29,6 +29,7 @@ from ..clerk import (
     product_by_code,
     remaining_by_line,
     say,
+    shipment_request_answer,
     shown,
     warehouse_by_name,
 )
@@ -945,31 +946,10 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
 WAREHOUSE_ORDER = "Document_РасходныйОрдерНаТовары"
 
 
-def cmd_shipment_request(od: OData, args: argparse.Namespace, action: str) -> int:
-    """The warehouse's answer to a shipment request (an unposted РасходныйОрдерНаТовары linked
-    to the order by ДокументПередачи): `post` posts it (the goods leave, the order's reserve is
-    written off), `reject` marks it for deletion. `--doc` picks one when the order has several."""
-    order = find_order(od, ORDER, args.order)
-    docs = od.list(WAREHOUSE_ORDER, **{
-        "$filter": f"ДокументПередачи eq cast(guid'{order['Ref_Key']}','{ORDER}') and Posted eq false "
-                   "and DeletionMark eq false",
-        "$select": "Ref_Key,Number,Date,Комментарий,Товары", "$orderby": "Date,Number"})
-    if args.doc:
-        docs = [d for d in docs if d["Number"] == args.doc.strip() or d["Ref_Key"] == args.doc.strip().lower()]
-    if not docs:
-        raise ClerkError(f"по заказу {order['Number']} нет заявок на отгрузку, ждущих склада"
-                         + (f" (номер {args.doc})" if args.doc else ""))
-    for doc in docs:
-        lines = ", ".join(f"{Decimal(str(r['Количество'])).normalize():f}" for r in doc["Товары"])
-        if action == "post":
-            od.action(WAREHOUSE_ORDER, doc["Ref_Key"], "Post")
-            say(f"Расходный ордер {doc['Number']} по заказу {order['Number']} ({lines}): проведен, "
-                "товары отгружены")
-        else:
-            od.patch(WAREHOUSE_ORDER, doc["Ref_Key"], {"DeletionMark": True})
-            say(f"Расходный ордер {doc['Number']} по заказу {order['Number']}: отклонен (помечен "
-                "на удаление)")
-    return 0
+#: The warehouse's answer to a shipment request (an unposted РасходныйОрдерНаТовары linked to the
+#: order by ДокументПередачи): posting it ships the goods and writes the order's reserve off.
+cmd_shipment_request = shipment_request_answer(WAREHOUSE_ORDER, "ДокументПередачи", ORDER,
+                                               "Расходный ордер", lambda od, token: find_order(od, ORDER, token))
 
 
 def cmd_price(od: OData, args: argparse.Namespace) -> int:

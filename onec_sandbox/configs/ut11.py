@@ -43,6 +43,7 @@ from ..clerk import (
     or_chunks,
     remaining_by_line,
     say,
+    shipment_request_answer,
     shown,
     warehouse_by_name,
 )
@@ -759,6 +760,13 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
     return 0
 
 
+#: The warehouse's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with
+#: ЗаказКлиента = the order): posting it ships the goods (ВНаличии −, never below 0) and writes
+#: the order's ТоварыКОтгрузке (ВРезерве/КОтгрузке) off.
+cmd_shipment_request = shipment_request_answer(SALE, "ЗаказКлиента", ORDER, "Реализация",
+                                               lambda od, token: find_order(od, ORDER, token))
+
+
 CONFIGURATION = Configuration(
     name="ut11",
     title="1С:Управление торговлей 11.5 (КА 2.5, ERP 2.5)",
@@ -766,7 +774,7 @@ CONFIGURATION = Configuration(
     posters=POSTERS,
     seed=seed,
     clerk=ClerkOps(orders=cmd_orders, post=cmd_post, pay=cmd_pay, ship=cmd_ship,
-                   price=cmd_price, receive=cmd_receive),
+                   price=cmd_price, receive=cmd_receive, shipment_request=cmd_shipment_request),
     marker=ORDER,
     writers=WRITERS,
     enums={
@@ -774,7 +782,8 @@ CONFIGURATION = Configuration(
         "ЮридическоеФизическоеЛицо": frozenset({"ЮрЛицо", "ФизЛицо",
                                                  "ИндивидуальныйПредприниматель"}),
         "ВариантОбеспечения": frozenset({"Требуется", "НеТребуется", "СоСклада", "Обособленно",
-                                         "Отгрузить", "ИзЗаказов"}),
+                                         "Отгрузить", "ИзЗаказов", "КОбеспечению",
+                                         "РезервироватьПоМереПоступления", "ПереданРанее"}),
         "Статус": frozenset({"НеСогласован", "КОбеспечению", "КОтгрузке", "Закрыт",
                              "Действует", "НеДействует"}),
         "Тип": frozenset({"Адрес", "Телефон", "АдресЭлектроннойПочты", "ВебСтраница", "Другое"}),

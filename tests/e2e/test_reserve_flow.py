@@ -26,9 +26,11 @@ from tui_crm.sync.service import SyncService
 from tui_crm.widgets.columns import FitTable
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    running = start_in_thread(SandboxState.seeded(products=40, warehouses=2, seed=5))
+@pytest.fixture(params=["ka1", "ut11"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    """КА 1.1 (posting places the lines on the warehouse) and УТ 11 (posting with every line's
+    ВариантОбеспечения = СоСклада); БП 3 keeps no reserves: tests/e2e/test_shipment_flow.py."""
+    running = start_in_thread(SandboxState.seeded(products=40, warehouses=2, seed=5, config=request.param))
     try:
         yield running
     finally:
@@ -38,7 +40,8 @@ def sandbox() -> Iterator[RunningSandbox]:
 async def test_invoice_reserve_confirmed_shows_reserved_per_line(sandbox: RunningSandbox, tmp_path: Path) -> None:
     set_language("en")
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
-    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10))
+    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10,
+                                                                              profile=sandbox.state.config.name))
     app = CrmApp(store, service, pull_seconds=600, live_seconds=1, language="en", reserve_policy="post")
     try:
         async with app.run_test(size=(120, 36)) as pilot:

@@ -1,7 +1,8 @@
-"""Issue 12 part 2 (КА 1.1), over real loopback: invoice → reserve (per-line reserved figures
-appear) → shipment request for part of the lines (the form, its checks, the confirmation; Esc
-sends nothing) → the clerk posts it with `post-shipment` → the Shipment tab shows it shipped
-and the reserve written off."""
+"""Issue 12 part 2, over real loopback, in each configuration the CRM speaks (the sandbox and the
+profile of the same name): invoice → reserve (per-line reserved figures appear; БП 3 keeps no
+reserves and says so in plain words) → shipment request for part of the lines (the form, its
+checks, the confirmation; Esc sends nothing) → the clerk posts it with `post-shipment` → the
+Shipment tab shows it shipped and the reserve written off."""
 
 from __future__ import annotations
 
@@ -30,11 +31,15 @@ from tui_crm.sync.service import SyncService
 from tui_crm.widgets.columns import FitTable
 
 WAREHOUSE_ORDER = "Document_РасходныйОрдерНаТовары"
+SALE = "Document_РеализацияТоваровУслуг"
+#: configuration → (the request's document set, its link to the order)
+REQUEST = {"ka1": (WAREHOUSE_ORDER, "ДокументПередачи"), "ut11": (SALE, "ЗаказКлиента"),
+           "bp3": (SALE, "СчетНаОплатуПокупателю_Key")}
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    running = start_in_thread(SandboxState.seeded(products=40, warehouses=2, seed=5))
+@pytest.fixture(params=list(REQUEST))
+def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    running = start_in_thread(SandboxState.seeded(products=40, warehouses=2, seed=5, config=request.param))
     try:
         yield running
     finally:
@@ -55,7 +60,9 @@ def _cells(table: FitTable, key: str) -> list[str]:
 async def test_reserve_then_ship_part_then_the_warehouse_posts_it(sandbox: RunningSandbox, tmp_path: Path) -> None:
     set_language("en")
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
-    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10))
+    config = sandbox.state.config.name
+    keeps_reserves = config != "bp3"
+    service = SyncService.from_settings(store, AccountingSettings(url=sandbox.base_url, timeout=10, profile=config))
     app = CrmApp(store, service, pull_seconds=600, live_seconds=1, language="en", reserve_policy="post")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -67,15 +74,23 @@ async def test_reserve_then_ship_part_then_the_warehouse_posts_it(sandbox: Runni
             await wait_for(pilot, lambda: store.get_invoice(iid).number, "the 1C number")  # type: ignore[union-attr]
             number = store.get_invoice(iid).number  # type: ignore[union-attr]
             await app.push_screen(OrderScreen(store, iid))
-            await wait_for(pilot, lambda: "not asked" in str(app.screen.query_one("#res-state", Static).render()),
+            state_line = "not asked" if keeps_reserves else "not kept in this accounting configuration"
+            await wait_for(pilot, lambda: state_line in str(app.screen.query_one("#res-state", Static).render()),
                            "the order view")
-
-            # Reserve: posted in accounting, reserved per line.
-            await pilot.press("v")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal", "the reserve confirmation")
-            await pilot.press("y")
             items = app.screen.query_one("#ord-items", FitTable)
-            await wait_for(pilot, lambda: _cells(items, "reserved") == ["2", "2"], "reserved per line")
+
+            await pilot.press("v")
+            if keeps_reserves:
+                # Reserve: posted in accounting, reserved per line.
+                await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal", "the reserve confirmation")
+                await pilot.press("y")
+                await wait_for(pilot, lambda: _cells(items, "reserved") == ["2", "2"], "reserved per line")
+            else:
+                # БП 3 keeps no reserves: the key says so, nothing is queued, Reserved shows "—".
+                await wait_for(pilot, lambda: any("keeps no reserves" in n.message for n in app._notifications),
+                               "the plain refusal")
+                assert isinstance(app.screen, OrderScreen) and store.reserve_request(iid) is None
+                assert _cells(items, "reserved") == ["—", "—"]
 
             # The form; Esc leaves it and nothing is queued.
             await pilot.press("s")
@@ -125,20 +140,25 @@ async def test_reserve_then_ship_part_then_the_warehouse_posts_it(sandbox: Runni
             empty = str(app.screen.query_one("#ship-empty", Static).render())
             assert "Nothing shipped" not in empty and "warehouse orders" in empty
             # The release wrote the order's reserve off: line 1 holds nothing reserved any more.
-            await wait_for(pilot, lambda: _cells(items, "reserved") == ["0", "2"], "reserve written off")
+            if keeps_reserves:
+                await wait_for(pilot, lambda: _cells(items, "reserved") == ["0", "2"], "reserve written off")
+            # The posted request is one document, counted once whatever lists it.
+            assert _cells(lines, "shipped") == ["2", "0"]
             # Nothing is left waiting: the clerk refuses (its message is in tests/sandbox).
             assert _clerk(sandbox, "post-shipment", number) == 1
     finally:
         store.close()
 
 
-async def test_a_dropped_answer_over_loopback_leaves_one_document(tmp_path: Path) -> None:
-    """The real server commits the warehouse order and drops the answer; the retry adopts it."""
-    faults = Faults(only="РасходныйОрдерНаТовары", drop_next=1)
-    state = SandboxState.seeded(products=40, warehouses=2, seed=5)
+@pytest.mark.parametrize("config", list(REQUEST))
+async def test_a_dropped_answer_over_loopback_leaves_one_document(config: str, tmp_path: Path) -> None:
+    """The real server commits the request's document and drops the answer; the retry adopts it."""
+    entity, link = REQUEST[config]
+    faults = Faults(only=entity.removeprefix("Document_"), drop_next=1)
+    state = SandboxState.seeded(products=40, warehouses=2, seed=5, config=config)
     running = start_in_thread(state, faults=faults)
     store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
-    service = SyncService.from_settings(store, AccountingSettings(url=running.base_url, timeout=10))
+    service = SyncService.from_settings(store, AccountingSettings(url=running.base_url, timeout=10, profile=config))
     try:
         await service.pull_now()
         client = new_client()
@@ -149,13 +169,13 @@ async def test_a_dropped_answer_over_loopback_leaves_one_document(tmp_path: Path
         assert refused is None and rid is not None
         first = await service.push_now()
         assert first is not None and not first.pushed
-        assert rid in state.objects[WAREHOUSE_ORDER]          # committed; the answer never came
+        assert rid in state.objects[entity]          # committed; the answer never came
         [req] = store.shipment_requests(iid)
         assert req.state is RequestState.QUEUED and req.item is not None
         assert store.outbox_retry(req.item.id)
         again = await service.push_now()
         assert again is not None and again.pushed == [("shipment", rid)]
-        linked = [d for d in state.objects[WAREHOUSE_ORDER].values() if d.get("ДокументПередачи") == iid]
+        linked = [d for d in state.objects[entity].values() if d.get(link) == iid]
         assert len(linked) == 1 and not linked[0]["Posted"]
         assert store.shipment_requests(iid)[0].state is RequestState.IN_ACCOUNTING
     finally:

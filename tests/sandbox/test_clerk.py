@@ -167,13 +167,27 @@ def test_posting_a_shipment_request_needs_stock(running, capsys):
     assert code == 1 and "Недостаточно остатка" in err
 
 
-def test_other_configurations_have_no_shipment_requests(capsys):
-    st = SandboxState.seeded(products=10, warehouses=1, seed=3, config="ut11")
+@pytest.mark.parametrize("config", ["ut11", "bp3"])
+def test_sale_based_configurations_answer_only_the_crms_requests(config, capsys):
+    """УТ 11 / БП 3: a shipment request is an unposted sale marked #ОТГРУЗКА; the clerk answers
+    those only — an unposted sale someone made by hand (no mark) is left alone."""
+    st = SandboxState.seeded(products=10, warehouses=1, seed=3, config=config)
     srv = start_in_thread(st)
     try:
         p = argparse.ArgumentParser()
         sandbox_cli.add_arguments(p)
-        code = sandbox_cli.run(p.parse_args(["post-shipment", "1", "--url", srv.base_url]))
-        assert code == 1 and "не отправляет заявок на отгрузку" in capsys.readouterr().err
+        order_set = "Document_ЗаказКлиента" if config == "ut11" else "Document_СчетНаОплатуПокупателю"
+        with httpx.Client(base_url=srv.base_url, auth=httpx.BasicAuth(*AUTH)) as c:
+            r = c.post(url(order_set), json={"Комментарий": "заказ", "Товары": []})
+            assert r.status_code == 201, r.text
+            order = r.json()
+            link = {"ЗаказКлиента": order["Ref_Key"], "ЗаказКлиента_Type": "StandardODATA." + order_set} \
+                if config == "ut11" else {"СчетНаОплатуПокупателю_Key": order["Ref_Key"]}
+            r = c.post(url("Document_РеализацияТоваровУслуг"), json={"Комментарий": "вручную", **link})
+            assert r.status_code == 201, r.text
+        hand = r.json()["Ref_Key"]
+        code = sandbox_cli.run(p.parse_args(["post-shipment", order["Number"], "--url", srv.base_url]))
+        assert code == 1 and "нет заявок на отгрузку" in capsys.readouterr().err
+        assert st.objects["Document_РеализацияТоваровУслуг"][hand]["Posted"] is False
     finally:
         srv.stop()

@@ -78,3 +78,16 @@ def test_reserve_confirmation(snap_compare, store: Store, size: str, lang: str) 
 
     app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), lang=lang, reserve_policy="post")
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_order_items_without_reserves(snap_compare, store: Store, size: str, lang: str) -> None:
+    """БП 3 keeps no reserves: the reserve line says so and Reserved shows "—", not 0."""
+    from tui_crm.config import AccountingSettings
+    from tui_crm.sync.service import SyncService
+
+    store.invoice_pushed(INVOICE_ID, number="БС-000123", data_version="1", posted=False)
+    service = SyncService.from_settings(store, AccountingSettings(url="http://127.0.0.1:9/x/", profile="bp3"))
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), lang=lang, service=service)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=settle)

@@ -108,12 +108,15 @@ def test_shipment_request_form_refuses_too_much(snap_compare, store: Store, lang
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
 
 
-async def test_other_configurations_refuse_in_plain_words(store: Store) -> None:
-    """УТ 11 maps no shipment request: the key says so and nothing is queued or opened."""
+async def test_a_profile_without_shipment_requests_refuses_in_plain_words(store: Store, tmp_path: Path) -> None:
+    """A (copied) profile that maps no shipment request: the key says so and nothing is queued
+    or opened."""
     from tui_crm.config import AccountingSettings
     from tui_crm.sync.service import SyncService
 
-    service = SyncService.from_settings(store, AccountingSettings(url="http://127.0.0.1:9/x/", profile="ut11"))
+    copy = tmp_path / "no-requests.toml"
+    copy.write_text('extends = "ut11"\n[shipment_request]\nentity = ""\n', encoding="utf-8")
+    service = SyncService.from_settings(store, AccountingSettings(url="http://127.0.0.1:9/x/", profile=str(copy)))
     app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), service=service)
     try:
         async with app.run_test(size=(80, 24)) as pilot:

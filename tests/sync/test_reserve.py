@@ -118,3 +118,28 @@ async def test_request_for_an_invoice_not_yet_in_accounting_waits_for_it() -> No
         assert rig.state.objects[ORDER][iid]["Posted"] is True
     finally:
         await rig.aclose()
+
+
+async def test_ut11_request_marks_the_order_with_reserving_lines_and_accounting_posts_it() -> None:
+    """УТ 11, policy "request": the unposted ЗаказКлиента gets #РЕЗЕРВ in its comment and every
+    line ВариантОбеспечения = СоСклада, so accounting's posting reserves; nothing is posted by
+    the CRM. Reserved per line then comes from ТоварыКОтгрузке.ВРезерве by ДокументОтгрузки."""
+    from onec_sandbox.state import SandboxState
+    from tui_crm.sync.profile import load_profile
+
+    ut_order = "Document_ЗаказКлиента"
+    rig, iid = await _pushed_invoice(state=SandboxState.seeded(products=40, warehouses=2, seed=1, config="ut11"),
+                                     profile=load_profile("ut11"))
+    try:
+        assert {r["ВариантОбеспечения"] for r in rig.state.objects[ut_order][iid]["Товары"]} == {"КОбеспечению"}
+        assert rig.store.request_reserve(iid, "request") is None
+        result = await rig.service.push_now()
+        assert result is not None and result.pushed == [("reserve", iid)], result
+        order = rig.state.objects[ut_order][iid]
+        assert not order["Posted"] and order["Комментарий"].startswith(RESERVE_MARK)
+        assert {r["ВариантОбеспечения"] for r in order["Товары"]} == {"СоСклада"}
+        await rig.clerk.post_document(ut_order, iid)
+        assert sorted(await rig.service.jobs.order_reserves([iid])) == [iid]
+        assert set(rig.store.order_reserves(iid).values()) == {Decimal(3)}
+    finally:
+        await rig.aclose()

@@ -9,9 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from onec_sandbox.app import create_app
 from onec_sandbox.publication import Publication
+from onec_sandbox.state import SandboxState
 from tests.sync.sandbox_kit import make_rig, new_client, save_invoice
 from tui_crm.domain.models import SHIPMENT_MARK
 from tui_crm.domain.shipment import RequestState
@@ -19,9 +21,22 @@ from tui_crm.sync.profile import load_profile
 
 WAREHOUSE_ORDER = "Document_РасходныйОрдерНаТовары"
 ORDER_TYPE = "StandardODATA.Document_ЗаказПокупателя"
+SALE = "Document_РеализацияТоваровУслуг"
 
 
-async def _pushed_invoice(**kw):
+#: Per configuration: the request's document set, its link to the order and the link's type
+#: (None: a plain reference), as the bundled profiles say (docs/shipment.md).
+REQUEST = {
+    "ka1": (WAREHOUSE_ORDER, "ДокументПередачи", ORDER_TYPE),
+    "ut11": (SALE, "ЗаказКлиента", "StandardODATA.Document_ЗаказКлиента"),
+    "bp3": (SALE, "СчетНаОплатуПокупателю_Key", None),
+}
+
+
+async def _pushed_invoice(config: str = "ka1", **kw):
+    if config != "ka1":
+        kw.setdefault("state", SandboxState.seeded(products=40, warehouses=2, seed=1, config=config))
+        kw.setdefault("profile", load_profile(config))
     rig = make_rig(**kw)
     await rig.service.pull_now()
     client = new_client()
@@ -79,6 +94,81 @@ async def test_request_is_written_unposted_linked_to_the_order_then_posted_by_th
         await rig.aclose()
 
 
+@pytest.mark.parametrize("config", ["ut11", "bp3"])
+async def test_sale_based_request_is_unposted_linked_to_the_order_and_counts_once(config: str) -> None:
+    """УТ 11 and БП 3: the request is an unposted РеализацияТоваровУслуг linked to the order /
+    invoice, with the order line's price and a proportional amount; the warehouse posts it
+    (stock goes down) and the request reads as shipped — the one document is never counted
+    twice (as a sale and as a request)."""
+    entity, link, link_type = REQUEST[config]
+    rig, iid = await _pushed_invoice(config)
+    try:
+        rec = rig.store.get_invoice(iid)
+        assert rec is not None
+        first = rec.invoice.lines[0]
+        rid, refused = rig.store.request_shipment(iid, {1: Decimal(2)})
+        assert refused is None and rid is not None
+        result = await rig.service.push_now()
+        assert result is not None and result.pushed == [("shipment", rid)], result
+        doc = rig.state.objects[entity][rid]
+        assert doc["Posted"] is False and doc["Комментарий"].startswith(SHIPMENT_MARK)
+        assert doc[link] == iid and doc.get(f"{link}_Type") == link_type
+        assert doc["Склад_Key"] == rec.invoice.warehouse_id
+        [row] = doc["Товары"]
+        assert (row["Номенклатура_Key"], Decimal(str(row["Количество"]))) == (first.product_id, Decimal(2))
+        assert Decimal(str(row["Цена"])) == first.price
+        assert Decimal(str(row["Сумма"])) == (rec.invoice.effective_lines[0].amount * 2 / 3).quantize(Decimal("0.01"))
+        [req] = rig.store.shipment_requests(iid)
+        assert req.state is RequestState.IN_ACCOUNTING and req.number == doc["Number"]
+
+        # The warehouse types more than it holds: 1C refuses to post, stock never goes negative.
+        wire = {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items() if k != "Ref_Key"}
+        await rig.clerk.update(entity, rid, {"Товары": [{**wire, "Количество": 100000}]})
+        with pytest.raises(Exception, match="Недостаточно товара"):
+            await rig.clerk.post_document(entity, rid)
+        assert rig.state.objects[entity][rid]["Posted"] is False
+        await rig.clerk.update(entity, rid, {"Товары": [wire]})
+
+        await rig.clerk.post_document(entity, rid)
+        assert await rig.service.jobs.shipment_requests([iid]) == [iid]
+        await rig.service.jobs.shipments([iid])
+        [req] = rig.store.shipment_requests(iid)
+        assert req.state is RequestState.SHIPPED
+        # the posted sale is both a shipment and the request: the larger counts, not the sum
+        [sale] = [s for s in rig.store.invoice_shipments(iid) if s.id == rid]
+        assert sale.posted
+        amounts = [line.amount for line in rec.invoice.effective_lines]
+        [progress] = rig.store.order_progress([iid])
+        assert abs(progress.shipped_share - amounts[0] * 2 / 3 / sum(amounts)) < Decimal("0.001")
+    finally:
+        await rig.aclose()
+
+
+async def test_ut11_request_writes_off_the_orders_reserve() -> None:
+    """УТ 11: Reserve ("post") sets ВариантОбеспечения = СоСклада on every line and posts the
+    order (ТоварыКОтгрузке.ВРезерве by ДокументОтгрузки = the order); posting the request writes
+    the shipped part off."""
+    rig, iid = await _pushed_invoice("ut11")
+    try:
+        order = rig.state.objects["Document_ЗаказКлиента"][iid]
+        assert {r["ВариантОбеспечения"] for r in order["Товары"]} == {"КОбеспечению"}
+        assert rig.store.request_reserve(iid, "post") is None
+        await rig.service.push_now()
+        order = rig.state.objects["Document_ЗаказКлиента"][iid]
+        assert order["Posted"] is True and {r["ВариантОбеспечения"] for r in order["Товары"]} == {"СоСклада"}
+        rec = rig.store.get_invoice(iid)
+        assert rec is not None and rec.posted
+        product = rec.invoice.lines[0].product_id
+        assert rig.store.order_reserves(iid) == {line.product_id: Decimal(3) for line in rec.invoice.lines}
+        rid, _ = rig.store.request_shipment(iid, {1: Decimal(1)})
+        await rig.service.push_now()
+        await rig.clerk.post_document(SALE, rid)
+        await rig.service.jobs.order_reserves([iid])
+        assert rig.store.order_reserves(iid)[product] == Decimal(2)
+    finally:
+        await rig.aclose()
+
+
 async def test_posting_writes_off_the_orders_reserve() -> None:
     rig, iid = await _pushed_invoice()
     try:
@@ -112,20 +202,22 @@ async def test_rejected_by_the_warehouse_reads_as_rejected() -> None:
         await rig.aclose()
 
 
-async def test_a_lost_answer_never_makes_a_second_document() -> None:
-    rig, iid = await _pushed_invoice()
+@pytest.mark.parametrize("config", ["ka1", "ut11", "bp3"])
+async def test_a_lost_answer_never_makes_a_second_document(config: str) -> None:
+    entity, link, _type = REQUEST[config]
+    rig, iid = await _pushed_invoice(config)
     try:
         rid, _ = rig.store.request_shipment(iid, {2: Decimal(1)})
-        rig.faults.configure({"reset": True, "only": WAREHOUSE_ORDER, "drop_next": 1})
+        rig.faults.configure({"reset": True, "only": entity, "drop_next": 1})
         first = await rig.service.push_now()
         assert first is not None and not first.pushed
-        assert rid in rig.state.objects[WAREHOUSE_ORDER]        # 1C wrote it; the answer was lost
+        assert rid in rig.state.objects[entity]        # 1C wrote it; the answer was lost
         [req] = rig.store.shipment_requests(iid)
         assert req.state is RequestState.QUEUED and req.item is not None
         rig.store.outbox_retry(req.item.id)
         again = await rig.service.push_now()
         assert again is not None and again.pushed == [("shipment", rid)], again
-        linked = [d for d in rig.state.objects[WAREHOUSE_ORDER].values() if d.get("ДокументПередачи") == iid]
+        linked = [d for d in rig.state.objects[entity].values() if d.get(link) == iid]
         assert len(linked) == 1
         [req] = rig.store.shipment_requests(iid)
         assert req.state is RequestState.IN_ACCOUNTING and req.number
@@ -177,7 +269,7 @@ async def test_the_store_refuses_in_plain_words() -> None:
         await rig.aclose()
 
 
-def test_only_ka1_maps_the_shipment_request() -> None:
-    assert load_profile("ka1")["shipment_request"].present
-    assert not load_profile("ut11")["shipment_request"].present
-    assert not load_profile("bp3")["shipment_request"].present
+def test_every_bundled_profile_maps_the_shipment_request() -> None:
+    assert load_profile("ka1")["shipment_request"].entity == WAREHOUSE_ORDER
+    assert load_profile("ut11")["shipment_request"].entity == SALE
+    assert load_profile("bp3")["shipment_request"].entity == SALE

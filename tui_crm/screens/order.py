@@ -171,6 +171,16 @@ register(
             "ru": "Резерв запрошен: в бухгалтерии заказ помечен {mark}.",
         },
         "od.reserve_refused": {"en": "Cannot reserve: {reason}", "ru": "Зарезервировать нельзя: {reason}"},
+        "od.no_reserves": {
+            "en": "This accounting configuration keeps no reserves: goods are not reserved, only "
+                  "shipped (stock is the balance on account 41).",
+            "ru": "В этой конфигурации учёта резервов нет: товары не резервируются, только "
+                  "отгружаются (остаток — сальдо счёта 41).",
+        },
+        "od.no_reserves_state": {
+            "en": "Reserve: not kept in this accounting configuration",
+            "ru": "Резерв: в этой конфигурации учёта не ведётся",
+        },
         "od.bind_ship": {"en": "Ship…", "ru": "Отгрузить…"},
         "od.col_requested": {"en": "Asked", "ru": "Запрош."},
         "od.col_state": {"en": "State", "ru": "Состояние"},
@@ -194,8 +204,8 @@ register(
             "ru": "Заказа ещё нет в учёте: сначала отправьте счёт.",
         },
         "od.ship_sent": {
-            "en": "Shipment request queued: the warehouse gets an unposted warehouse order marked {mark}.",
-            "ru": "Заявка на отгрузку в очереди: склад получит непроведённый расходный ордер с пометкой {mark}.",
+            "en": "Shipment request queued: the warehouse gets an unposted document marked {mark} to post.",
+            "ru": "Заявка на отгрузку в очереди: склад получит непроведённый документ с пометкой {mark}.",
         },
         "od.ship_refused": {"en": "Cannot request a shipment: {reason}", "ru": "Заявку отправить нельзя: {reason}"},
     }
@@ -412,7 +422,7 @@ class OrderScreen(HostedScreen[None]):
             record=record,
             client_name=self.store.client_name(record.invoice.client_id if record else None),
             payments=self.store.invoice_payments(self.invoice_id),
-            shipments=self.store.invoice_shipments(self.invoice_id),
+            shipments=self._shipments(),
             last_success=self.store.last_success(),
             reserved=self.store.order_reserves(self.invoice_id),
             reserve_request=self.store.reserve_request(self.invoice_id),
@@ -422,6 +432,13 @@ class OrderScreen(HostedScreen[None]):
             released=self.store.released_by_order(self.invoice_id),
         )
         self.post_message(OrderLoaded(facts))
+
+    def _shipments(self) -> list[ShipmentRow]:
+        """The order's sales documents, less the CRM's own shipment requests the warehouse has
+        not posted yet (УТ 11, БП 3: the request IS an unposted sale): those are listed as
+        requests ("asked"), and only a posted document counts as shipped."""
+        asked = {r.id for r in self.store.shipment_requests(self.invoice_id)}
+        return [s for s in self.store.invoice_shipments(self.invoice_id) if s.posted or s.id not in asked]
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -519,6 +536,7 @@ class OrderScreen(HostedScreen[None]):
         table = self.query_one("#ord-items", FitTable)
         rows: list[tuple[dict[str, Text], str | None]] = []
         inv = rec.invoice
+        keeps = self.host.keeps_reserves
         by_line = shipped_by_line(self._lines(), shipped)
         for n, (line, vat, ls) in enumerate(
             zip(inv.effective_lines, inv.line_vats(), by_line, strict=True), start=1
@@ -533,7 +551,8 @@ class OrderScreen(HostedScreen[None]):
                 "unit": plain(line.unit), "price": money_text(line.price),
                 "disc": qty_text(line.discount_pct) if line.discount_pct else Text(""),
                 "amount": money_text(line.amount), "vat": money_text(vat),
-                "reserved": qty_text(res, style="green" if res >= line.quantity else ("yellow" if res else "dim")),
+                "reserved": (qty_text(res, style="green" if res >= line.quantity else ("yellow" if res else "dim"))
+                             if keeps else Text("—", style="dim", justify="right")),
                 "shipped": qty_text(got, style=style),
             }, str(n)))
         table.set_rows(rows)
@@ -543,7 +562,9 @@ class OrderScreen(HostedScreen[None]):
         assert self.facts is not None
         req = self.facts.reserve_request
         style = "$text-muted"
-        if req is not None and req.state == "failed":
+        if not self.host.keeps_reserves:
+            text = tr("od.no_reserves_state")
+        elif req is not None and req.state == "failed":
             text, style = tr("od.reserve_failed", error=req.last_error or "—"), "$text-error"
         elif req is not None and req.state in ("pending", "sending", "conflict"):
             text = tr("od.reserve_queued_post" if req.action == "post" else "od.reserve_queued_request")
@@ -708,6 +729,9 @@ class OrderScreen(HostedScreen[None]):
         if facts is None or facts.record is None:
             return
         rec = facts.record
+        if not self.host.keeps_reserves:
+            self.notify(tr("od.no_reserves"), severity="warning", markup=False)
+            return
         mode = self.host.reserve_policy
         if mode != "post":
             self._queue_reserve(mode)

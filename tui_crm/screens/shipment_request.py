@@ -48,10 +48,10 @@ register(
         "sr.confirm_title": {"en": "Ask the warehouse to ship", "ru": "Заявка на отгрузку"},
         "sr.confirm": {
             "en": "Send a shipment request for {lines} line(s), {qty} in all, of order {number}? "
-                  "Accounting gets an unposted warehouse order; the warehouse posts it when the "
+                  "Accounting gets an unposted shipping document; the warehouse posts it when the "
                   "goods leave.",
             "ru": "Отправить заявку на отгрузку по заказу {number}: строк — {lines}, всего {qty}? "
-                  "В учёте появится непроведённый расходный ордер; склад проведёт его при отгрузке.",
+                  "В учёте появится непроведённый документ отгрузки; склад проведёт его при отгрузке.",
         },
         "sr.confirm_yes": {"en": "Send", "ru": "Отправить"},
         "sr.confirm_no": {"en": "Back", "ru": "Назад"},

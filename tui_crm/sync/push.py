@@ -29,7 +29,7 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -42,7 +42,7 @@ from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
 from tui_crm.store import Store
 from tui_crm.store.crm import InvoiceRecord, OutboxItem
-from tui_crm.store.shipments import ShipmentRequestState
+from tui_crm.store.shipments import ShipmentRequestLine, ShipmentRequestState
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs
 from tui_crm.sync.odata import (
@@ -769,7 +769,10 @@ class Pusher:
                 lput("packages", _json_number(qty))
                 lput("warehouse", inv.warehouse_id)
                 if c.lopt("reservation"):
-                    lput("reservation", p.enum("reservation", "line"))
+                    # УТ 11: the line's ВариантОбеспечения; "line" (reserve from the warehouse)
+                    # once the operator asked to reserve, else what the profile says ("none")
+                    lput("reservation", p.enum("reservation", "line" if request is not None or reserve
+                                               else "none"))
                 if reserve:
                     lput("placement", inv.warehouse_id)
                 if bill:
@@ -933,11 +936,14 @@ class Pusher:
     async def push_shipment(self, item: OutboxItem) -> None:
         """Write a shipment request in accounting, unposted, for the warehouse (docs/shipment.md).
 
-        КА 1.1: a `РасходныйОрдерНаТовары` under the request's own id as Ref_Key, linked to the
-        order (header `ДокументПередачи`, rows' `ДокументРезерва`), its comment starting with
-        `SHIPMENT_MARK`. Exactly once: a retry first reads the document by that key and adopts
-        it if 1C has it (a lost answer), and "key exists" is adopted too. Never posted here —
-        posting is the warehouse's answer. A profile without the concept refuses in plain words."""
+        What is written is the profile's `[shipment_request]`: КА 1.1 a `РасходныйОрдерНаТовары`
+        (header `ДокументПередачи`, rows' `ДокументРезерва`), УТ 11 and БП 3 a
+        `РеализацияТоваровУслуг` based on the order / invoice (with the partner, agreement or
+        contract and the lines' prices its posting needs) — under the request's own id as
+        Ref_Key, linked to the order, its comment starting with `SHIPMENT_MARK`. Exactly once: a
+        retry first reads the document by that key and adopts it if 1C has it (a lost answer),
+        and "key exists" is adopted too. Never posted here — posting is the warehouse's answer.
+        A profile without the concept refuses in plain words."""
         p = self.p
         c = p["shipment_request"]
         if not c.present:
@@ -955,12 +961,33 @@ class Pusher:
             if pending is not None and pending.state in ("failed", "conflict"):
                 raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
             raise Deferred("waiting for the invoice to reach accounting")
-        _, org_id, _ = self.store.invoice_refs(iid)
+        contract_id, org_id, _ = self.store.invoice_refs(iid)
         org_id = org_id or (self.store.organization() or ("",))[0]
         if not org_id:
             raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
-        data = self.invoice_data(iid)
         inv = rec.invoice
+        if inv.client_id:
+            await self._generation_refs(inv.client_id, org_id)
+        data = self.invoice_data(iid)
+        body = self.shipment_request_body(data, lines, org_id=org_id, contract_id=contract_id or "")
+        select = c.select("id", "number", "posted", "deletion_mark")
+        obj, _adopted = await self._create_or_adopt(c.entity, rid, body, retried=item.attempts > 1 or bool(item.step),
+                                                     select=select)
+        await self._step(item, "written")
+        state = parse.shipment_request_state(p, {**obj, c.f("id"): rid})
+        await self.writer.run(lambda: self._record_shipment_state(state))
+
+    def shipment_request_body(self, data: InvoiceData, lines: Sequence[ShipmentRequestLine], *, org_id: str,
+                              contract_id: str) -> dict[str, Any]:
+        """The shipment request's document as 1C JSON, from the profile's `[shipment_request]`:
+        every mapped attribute is written, the unmapped ones are skipped. A line's price, VAT
+        rate and amounts come from the order line it ships (amounts in proportion to the
+        quantity), for the configurations whose sale carries them (УТ 11, БП 3)."""
+        p = self.p
+        c = p["shipment_request"]
+        rec = data.rec
+        inv = rec.invoice
+        iid = rec.id
         body: dict[str, Any] = {}
 
         def put(crm: str, value: Any) -> None:
@@ -978,9 +1005,16 @@ class Pusher:
         put("organization", org_id)
         put("warehouse", inv.warehouse_id)
         put("client", inv.client_id)
+        put("partner", self._partner.get(inv.client_id or ""))
+        put("agreement", self._agreements.get(org_id))
+        put("contract", contract_id or None)
+        put("price_type", inv.price_type_id)
+        put("currency", data.currency)
+        put("amount_includes_vat", inv.amount_includes_vat)
         put("order", iid)
-        number = rec.number or ""
-        put("comment", f"{SHIPMENT_MARK} CRM: {number}".strip())
+        put("comment", f"{SHIPMENT_MARK} CRM: {rec.number or ''}".strip())
+        by_no = {row[0]: row for row in data.lines}
+        total = Decimal(0)
         rows: list[dict[str, Any]] = []
         for n, line in enumerate(lines, start=1):
             row: dict[str, Any] = {}
@@ -995,22 +1029,33 @@ class Pusher:
                     row[f"{name}_Type"] = parse.type_name(typ)
 
             unit = data.units.get(line.product_id)
+            src = by_no.get(line.line_no)
+            if src is None or src[1] != line.product_id:
+                src = next((r for r in data.lines if r[1] == line.product_id), None)
             lput("line_number", str(n))
             lput("product", line.product_id)
             lput("unit", unit)
             lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
             lput("quantity", _json_number(line.quantity))
+            lput("packages", _json_number(line.quantity))
+            if src is not None:
+                _no, _product, qty, price, _disc, amount, rate, vat = src
+                share = line.quantity / qty if qty else Decimal(0)
+                line_amount = (amount * share).quantize(Decimal("0.01"))
+                line_vat = (vat * share).quantize(Decimal("0.01"))
+                lput("price", _json_number(price))
+                lput("amount", _json_number(line_amount))
+                lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
+                lput("vat", _json_number(line_vat))
+                total += line_amount if inv.amount_includes_vat else line_amount + line_vat
+            lput("warehouse", inv.warehouse_id)
             lput("reserve", iid)
             if "LineNumber" not in row:
                 row["LineNumber"] = str(n)
             rows.append(row)
         body[c.lines] = rows
-        select = c.select("id", "number", "posted", "deletion_mark")
-        obj, _adopted = await self._create_or_adopt(c.entity, rid, body, retried=item.attempts > 1 or bool(item.step),
-                                                     select=select)
-        await self._step(item, "written")
-        state = parse.shipment_request_state(p, {**obj, c.f("id"): rid})
-        await self.writer.run(lambda: self._record_shipment_state(state))
+        put("total", _json_number(total) if total else None)
+        return body
 
     def _record_shipment_state(self, state: ShipmentRequestState) -> None:
         with self.store.transaction() as cur:
