@@ -378,3 +378,13 @@ CREATE TABLE shipment_request_lines (
     quantity   DECIMAL(15,3) NOT NULL,
     PRIMARY KEY (request_id, line_no)
 );
+
+-- migration: 10 debt keys
+-- УТ 11's settlements register (РасчетыСКлиентами) is keyed by analytics keys
+-- (Catalog_КлючиАналитикиУчетаПоПартнерам: organization + partner + counterparty + contract), not
+-- by client. The reference pull copies key → counterparty here; the debt job adds the balance up
+-- per counterparty with it (a key 1C made since is read by id and added).
+CREATE TABLE debt_keys (
+    id              VARCHAR PRIMARY KEY,
+    counterparty_id VARCHAR NOT NULL
+);

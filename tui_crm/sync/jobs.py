@@ -159,6 +159,7 @@ class Jobs:
                 contracts = [t for t in res.each(p["contract"].entity,
                                                  await self.client.get_all(queries.catalog(p, "contract")),
                                                  lambda r: parse.contract(p, r)) if t is not None]
+            debt_keys = await self._debt_keys(res)
             items: list[tuple[Any, ...]] = []
             for catalog in p.field_set().catalog_names():  # what reference custom fields point to
                 rows = await self.client.get_all(queries.custom_catalog(catalog))
@@ -180,12 +181,63 @@ class Jobs:
                     if p["contract"].present:
                         self.store.replace_contracts(cur, contracts)
                     self.store.replace_custom_items(cur, items)
+                    if debt_keys is not None:
+                        self.store.replace_debt_keys(cur, debt_keys)
                     self.store.set_meta(cur, "count:counterparty", str(raw_count))
                     self.store.set_meta(cur, "reference_pulled_at", self.clock().isoformat())
 
             await self.writer.run(write)
 
         return await self._recorded("counterparties", body)
+
+    async def _debt_keys(self, res: JobResult) -> list[tuple[str, str]] | None:
+        """УТ 11: every analytics key of the settlements register with its counterparty, paged
+        by Ref_Key (two fields a row); None when the profile has no keys or 1C does not publish
+        the catalog (the debt is then not shown, with a warning)."""
+        p = self.profile
+        if not (p["debt_key"].present and p["debt"].present):
+            return None
+        out: list[tuple[str, str]] = []
+        try:
+            async for page in self.client.pages(queries.catalog(p, "debt_key")):
+                out += [t for t in res.each(p["debt_key"].entity, page, lambda r: parse.debt_key(p, r))
+                        if t is not None]
+        except NotFound:
+            log.warning("%s is not published; client debt is not shown", p["debt_key"].entity)
+            return None
+        return out
+
+    async def _debts_by_key(self, res: JobResult, by_key: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Debt per counterparty from debt per analytics key: keys the store knows, then those it
+        does not read by id (and kept); a key without a counterparty is noted, never guessed."""
+        p = self.profile
+        known = await self.writer.run(self.store.debt_key_map, list(by_key))
+        unknown = [k for k in by_key if k not in known]
+        found: list[tuple[str, str]] = []
+        for q in queries.debt_keys_by_id(p, unknown):
+            try:
+                rows = await self.client.get_all(q)
+            except NotFound:
+                log.warning("%s is not published; client debt is not shown", q.path)
+                break
+            found += [t for t in res.each(p["debt_key"].entity, rows, lambda r: parse.debt_key(p, r))
+                      if t is not None]
+        if found:
+            def add() -> None:
+                with self.store.transaction() as cur:
+                    self.store.add_debt_keys(cur, found)
+
+            await self.writer.run(add)
+            known.update(found)
+        debts: dict[str, Decimal] = {}
+        for key, amount in by_key.items():
+            party = known.get(key)
+            if party is None:
+                res.skipped.append(BadData(p["debt"].entity, f"analytics key {key} has no counterparty in "
+                                           f"{p['debt_key'].entity}; its balance is left out", {"Ref_Key": key}))
+                continue
+            debts[party] = debts.get(party, Decimal(0)) + amount
+        return debts
 
     # -- our orders ----------------------------------------------------------------------------
     async def orders(self, open_ids: Sequence[str] | None = None) -> JobResult:
@@ -327,6 +379,8 @@ class Jobs:
             for d in found:
                 if d is not None:
                     debts[d[0]] = debts.get(d[0], Decimal(0)) + d[1]
+            if p["debt_key"].present:   # УТ 11: the "client" above is an analytics key
+                debts = await self._debts_by_key(res, debts)
             res.rows = len(debts)
             if by_deal:
                 res.balances = balances
