@@ -389,6 +389,22 @@ class Pusher:
             raise EditConflict(kind, key, seen, dv, theirs, body, diffs)
         return dv
 
+    def _check_adopted(self, kind: str, c: Concept, key: str, body: dict[str, Any], theirs: dict[str, Any]) -> None:
+        """A create whose answer was lost found the object in 1C: it is ours if its fields are
+        what this process sent (any of its last bodies) or what the CRM is about to write; or if
+        the operator already chose ours over this very version (``base_version``). Otherwise an
+        accountant changed it between our write and this retry: `EditConflict`, nothing is
+        written, the operator sees both versions."""
+        diffs = field_diffs(c, body, theirs, self.store.ref_name)
+        if not diffs or any(not field_diffs(c, {k: v for k, v in sent.items() if k in body}, theirs,
+                                            self.store.ref_name)
+                            for sent in self._sent.get((c.entity, key), ())):
+            return
+        dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
+        if dv and self.store.base_version(kind, key) == dv:
+            return
+        raise EditConflict(kind, key, "", dv, theirs, body, diffs)
+
     def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
         sent = self._sent.setdefault((entity, key), [])
         sent.append(body)
@@ -526,7 +542,9 @@ class Pusher:
                 if not adopted:
                     self._fresh_clients[cid] = self.clock()
                 if adopted:
-                    # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
+                    # Ours from a lost answer: bring it to the CRM's state, unless someone changed
+                    # it in 1C since (then the operator chooses, `_check_adopted`).
+                    self._check_adopted("client", c, cid, body, obj)
                     full = await self._with_contacts(cid, body, current=True)
                     self._note_sent(c.entity, cid, full)
                     obj = await self.client.update(c.entity, cid, full) or obj
@@ -816,6 +834,8 @@ class Pusher:
         if step == "contract":
             body = self.order_body(iid, contract_id or "", org_id, data=data)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
+            if adopted:
+                self._check_adopted("invoice", order_c, iid, body, obj)
             if adopted and not obj.get(order_c.f("posted")):
                 self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,
