@@ -59,6 +59,8 @@ async def test_document_jobs_and_live_reads_report_a_missing_field(
         await clerk_ship(clerk, iid, Decimal("0.5"))
         await service.pull_now()
         assert last_note(store, "orders") is None and last_note(store, "debt") is None
+        debt_before = store.get_client(party.id).debt  # type: ignore[union-attr]
+        assert debt_before  # shipped half, paid 10
 
         sandbox.faults.omit = ", ".join((ORDER_TOTAL, BANK_DATE, SALE_NUMBER, DEBT))
         caplog.clear()
@@ -67,6 +69,8 @@ async def test_document_jobs_and_live_reads_report_a_missing_field(
         for job, field in (("orders", ORDER_TOTAL), ("debt", DEBT)):
             note = last_note(store, job)
             assert note is not None and "lack fields the profile expects" in note and field in note, (job, note)
+        # the debt without its amount is not read as 0: the figure shown stays
+        assert store.get_client(party.id).debt == debt_before  # type: ignore[union-attr]
         # payments/shipments of an order whose balance moved: make it move
         await clerk_pay(clerk, iid, Decimal("5"), cash=True)
         with caplog.at_level(logging.WARNING, logger="tui_crm.sync.fields"):

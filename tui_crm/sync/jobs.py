@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
-from tui_crm.sync.fields import MissingFields
+from tui_crm.sync.fields import MissingFields, entity_of
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
@@ -396,6 +396,11 @@ class Jobs:
                 rows = await self._get(res.missing, q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
+                return
+            lacking = {f for e, f in res.missing.seen if e == entity_of(q.path)}
+            if lacking & {p["debt"].f("client"), p["debt"].f("amount")}:
+                # the balance or its client is not in the rows: the debts shown stay as they were
+                # (the run's note says which field), never replaced by zeros
                 return
             found: list[tuple[str, Decimal] | None] = []
             if by_deal:
