@@ -378,3 +378,26 @@ CREATE TABLE shipment_request_lines (
     quantity   DECIMAL(15,3) NOT NULL,
     PRIMARY KEY (request_id, line_no)
 );
+
+-- migration: 10 debt keys and contact values
+-- УТ 11's settlements register (РасчетыСКлиентами) is keyed by analytics keys
+-- (Catalog_КлючиАналитикиУчетаПоПартнерам: organization + partner + counterparty + contract), not
+-- by client. The reference pull copies key → counterparty here; the debt job adds the balance up
+-- per counterparty with it (a key 1C made since is read by id and added).
+CREATE TABLE debt_keys (
+    id              VARCHAR PRIMARY KEY,
+    counterparty_id VARCHAR NOT NULL
+);
+
+-- КА 1.1 keeps contact details in an information register whose records have no DataVersion.
+-- value: what the CRM last wrote to (or took from) the record of each kind (phone, email,
+-- address) of a client; before changing a record the push re-reads it, and a value that is
+-- neither this nor ours is an accountant's edit: a conflict. offered: 1C's value shown in an open
+-- conflict (the operator's choice makes it the value seen).
+CREATE TABLE contact_seen (
+    owner_id VARCHAR NOT NULL,
+    kind     VARCHAR NOT NULL,
+    value    VARCHAR NOT NULL,
+    offered  VARCHAR,
+    PRIMARY KEY (owner_id, kind)
+);

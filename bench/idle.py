@@ -145,7 +145,10 @@ def main() -> None:
     proc, url = start_sandbox(args.products, args.warehouses, folder)
     try:
         store = folder / "crm.duckdb"
-        run_worker(HERE, url, store, "--prepare", str(args.open_orders), "--page-size", str(args.page_size))
+        # Prepared by the baseline's code when comparing: a store of its (older) schema, which this
+        # checkout migrates on open; one made by this checkout's code the baseline would refuse.
+        prepare_root = args.compare.resolve() if args.compare is not None else HERE
+        run_worker(prepare_root, url, store, "--prepare", str(args.open_orders), "--page-size", str(args.page_size))
         roots = {"this checkout": HERE}
         if args.compare is not None:
             roots = {f"baseline ({args.compare})": args.compare.resolve(), **roots}

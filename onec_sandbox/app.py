@@ -190,6 +190,7 @@ class ODataApp:
         self.strict_properties = strict_properties
         self.ignore_if_match = ignore_if_match
         self.publication = publication if publication is not None else Publication()
+        self.faults: Faults | None = None   # `Faults.omit` leaves fields out of answer rows
         #: the configuration's entity sets and virtual tables (see `onec_sandbox.configs`)
         self.entities = state.config.schema.entities
 
@@ -481,6 +482,10 @@ class ODataApp:
             if top is not None:
                 page = page[:top]
         out["value"] = [self.render(ent, r, select, expand) for r in page]
+        gaps = self.faults.omitted(ent.name) if self.faults is not None else ()
+        for row in out["value"] if gaps else ():
+            for f in gaps:
+                row.pop(f, None)
         return json_response(out)
 
     @staticmethod
@@ -902,6 +907,7 @@ def create_app(state: SandboxState, base: str = "demo", faults: Faults | None = 
     od = ODataApp(state, base, strict_properties=strict_properties, ignore_if_match=ignore_if_match,
                   publication=publication)
     faults = faults if faults is not None else Faults()
+    od.faults = faults
 
     async def endpoint(request: Request) -> Response:
         return await od.handle(request)

@@ -54,6 +54,9 @@ class Faults:
     drop_next: int = 0
     html_next: int = 0
     only: str = ""
+    #: "Entity.Field, …": rows of those entity sets (or registers) come without that field, as
+    #: from a base whose rows lack what a profile selects (a renamed or deleted attribute)
+    omit: str = ""
     seed: int | None = None
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -77,7 +80,7 @@ class Faults:
             cur = getattr(self, k)
             if k == "seed":
                 setattr(self, k, None if v is None else int(v))
-            elif k == "only":
+            elif k in ("only", "omit"):
                 setattr(self, k, str(v))
             elif isinstance(cur, float):
                 setattr(self, k, float(v))
@@ -87,6 +90,16 @@ class Faults:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+    def omitted(self, entity: str) -> set[str]:
+        """Fields `omit` leaves out of the rows of `entity` (a register by its own name)."""
+        base = entity.split("/", 1)[0]
+        out = set()
+        for item in (s.strip() for s in self.omit.split(",")):
+            name, _, fld = item.partition(".")
+            if fld and name == base:
+                out.add(fld)
+        return out
 
     def active(self) -> bool:
         return bool(self.latency_ms or self.error_rate or self.hang_rate or self.drop_rate

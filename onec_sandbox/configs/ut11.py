@@ -21,8 +21,11 @@ against the public dump evlahov-igor/UT11, УТ 11.5.8; sources in docs/onec-oda
   order's (a client must look it up by `Объект`);
 - prices: `ЦеныНоменклатуры` by `ВидЦены` (`Catalog_ВидыЦен`), `Упаковка`.
 
-Simplifications (documented, not hidden): no `РасчетыСКлиентами` (settlement balances) and no
-`ЗаказыКлиентов` register; `ТоварыНаСкладах` carries `ВНаличии` only.
+Settlements: `РасчетыСКлиентами` by `АналитикаУчетаПоПартнерам` (a key of
+`Catalog_КлючиАналитикиУчетаПоПартнерам`) and `ОбъектРасчетов`: a posted sale adds its sum, a
+posted receipt subtracts its rows (resource `Сумма` only).
+
+Simplifications (documented, not hidden): no `ЗаказыКлиентов` register; `ТоварыНаСкладах` carries `ВНаличии` only.
 """
 
 from __future__ import annotations
@@ -199,6 +202,22 @@ S.prices("InformationRegister_ЦеныНоменклатуры",
          dims=["ВидЦены_Key", "Номенклатура_Key", "Характеристика_Key"],
          resources=["Цена", "Упаковка_Key", "Валюта_Key"])
 
+# Settlements with clients (evlahov-igor/UT11 @ e858ca37, AccumulationRegisters/РасчетыСКлиентами.xml):
+# keyed by the analytics key `АналитикаУчетаПоПартнерам` (→ Catalog_КлючиАналитикиУчетаПоПартнерам,
+# one element per Организация + Партнер + Контрагент + Договор + НаправлениеДеятельности) and the
+# settlement object, not by client. Resources here: `Сумма` (the debt) only.
+DEBT_KEY = "Catalog_КлючиАналитикиУчетаПоПартнерам"
+S.catalog(DEBT_KEY,
+          "Организация_Key:r=Catalog_Организации Партнер_Key:r=Catalog_Партнеры "
+          "Контрагент_Key:r=Catalog_Контрагенты Договор_Key:r=Catalog_ДоговорыКонтрагентов "
+          "НаправлениеДеятельности_Key:r", code_len=0)
+S.accumulation("РасчетыСКлиентами",
+               "АналитикаУчетаПоПартнерам_Key:r=" + DEBT_KEY + " ОбъектРасчетов_Key:r=" + SETTLEMENT +
+               " Валюта_Key:r=Catalog_Валюты СуммаBalance:n2",
+               {"АналитикаУчетаПоПартнерам": ["АналитикаУчетаПоПартнерам_Key"],
+                "ОбъектРасчетов": ["ОбъектРасчетов_Key"], "Валюта": ["Валюта_Key"]},
+               ["Сумма"])
+
 
 # ---- what 1C does when a document is written --------------------------------------------------
 
@@ -339,7 +358,7 @@ def _post_payment(st: SandboxState, rec: dict, ref: str) -> None:
             raise PostError(f"Строка {n}: объект расчетов не найден")
         if Decimal(r.get("Сумма") or 0) <= 0:
             raise PostError(f"Строка {n}: не заполнена сумма")
-    # settlements (РасчетыСКлиентами) are not modelled: posting only checks, like ОбработкаПроверкиЗаполнения
+    # settlements (РасчетыСКлиентами): written by _payment_debt below
 
 
 def _post_prices(st: SandboxState, rec: dict, ref: str) -> None:
@@ -387,6 +406,49 @@ POSTERS = {
     "Document_УстановкаЦенНоменклатуры": _post_prices,
     "Document_ОприходованиеИзлишковТоваров": _post_surplus,
 }
+
+
+# ---- settlements with clients: a posted sale raises the debt, a posted payment lowers it ------
+
+def debt_key(st: SandboxState, org: str, partner: str, party: str, contract: str = EMPTY_REF) -> str:
+    """The analytics key of (organization, partner, counterparty, contract), made on first use
+    as 1C does (РегистрыСведений.АналитикаУчетаПоПартнерам.ЗначениеКлючаАналитики)."""
+    key = str(uuid.uuid5(uuid.UUID(party), f"КлючиАналитики {org} {partner} {contract}"))
+    if st.get(DEBT_KEY, key) is None:
+        names = [(st.get(s, r) or {}).get("Description", "") for s, r in
+                 (("Catalog_Организации", org), ("Catalog_Контрагенты", party))]
+        st.put(DEBT_KEY, record(st, DEBT_KEY, Ref_Key=key, Description=" / ".join(n for n in names if n),
+                                Организация_Key=org, Партнер_Key=partner, Контрагент_Key=party,
+                                Договор_Key=contract))
+    return key
+
+
+def _sale_debt(st: SandboxState, rec: dict, ref: str) -> None:
+    _post_sale(st, rec, ref)
+    total = Decimal(rec.get("СуммаДокумента") or 0) or sum(
+        (Decimal(r.get("СуммаСНДС") or r.get("Сумма") or 0) for r in rec.get("Товары") or []), Decimal(0))
+    order = rec.get("ЗаказКлиента") if rec.get("ЗаказКлиента_Type") == ORDER_TYPE else None
+    dims = {"АналитикаУчетаПоПартнерам_Key": debt_key(st, rec["Организация_Key"], rec["Партнер_Key"],
+                                                      rec["Контрагент_Key"], rec.get("Договор_Key") or EMPTY_REF),
+            "ОбъектРасчетов_Key": settlement_key(order) if filled(order) else EMPTY_REF,
+            "Валюта_Key": rec.get("Валюта_Key") or EMPTY_REF}
+    write(st, "РасчетыСКлиентами", ref, [(rec["Date"], 1, dims, [total])] if total else [])
+
+
+def _payment_debt(st: SandboxState, rec: dict, ref: str) -> None:
+    _post_payment(st, rec, ref)
+    party = st.get("Catalog_Контрагенты", rec.get("Контрагент")) or {}
+    moves = []
+    for r in rec.get("РасшифровкаПлатежа") or []:
+        partner = r.get("Партнер_Key") if filled(r.get("Партнер_Key")) else party.get("Партнер_Key", EMPTY_REF)
+        dims = {"АналитикаУчетаПоПартнерам_Key": debt_key(st, rec["Организация_Key"], partner, party["Ref_Key"]),
+                "ОбъектРасчетов_Key": r.get("ОбъектРасчетов_Key") or EMPTY_REF,
+                "Валюта_Key": rec.get("Валюта_Key") or EMPTY_REF}
+        moves.append((rec["Date"], -1, dims, [Decimal(r.get("СуммаВзаиморасчетов") or 0) or Decimal(r["Сумма"])]))
+    write(st, "РасчетыСКлиентами", ref, moves)
+
+
+POSTERS.update({SALE: _sale_debt, BANK: _payment_debt, CASH: _payment_debt})
 
 # ---- seed -----------------------------------------------------------------------------------
 

@@ -101,7 +101,16 @@ async def test_existing_key_is_adopted() -> None:
         await rig.clerk.create(CP, {"Ref_Key": client.id, "Description": "made in 1C first"})
         rig.store.save_client(client, queue=True)
         await rig.service.push_now()
-        assert rig.state.objects[CP][client.id]["Description"] == client.name   # adopted and brought up to date
+        # 1C holds something else under our key: not taken as ours, not overwritten — the operator
+        # sees both versions (issue 10: adopt-on-create compares)
+        assert rig.state.objects[CP][client.id]["Description"] == "made in 1C first"
+        conflict = rig.store.open_conflict("client", client.id)
+        assert conflict is not None and ("name", client.name, "made in 1C first") in [
+            (d.field, d.ours, d.theirs) for d in conflict.diffs]
+        # applying ours adopts it and brings it up to date
+        assert await rig.service.apply_ours(conflict.id)
+        await rig.service.push_now()
+        assert rig.state.objects[CP][client.id]["Description"] == client.name
         rec = rig.store.get_client(client.id)
         assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
     finally:

@@ -82,11 +82,14 @@ register({
     "cf.f.vat_rate": {"en": "VAT rate", "ru": "Ставка НДС"},
     "cf.f.vat": {"en": "VAT", "ru": "НДС"},
     "cf.f.unit": {"en": "Unit", "ru": "Ед. изм."},
+    "cf.f.phone": {"en": "Phone", "ru": "Телефон"},
+    "cf.f.email": {"en": "E-mail", "ru": "Эл. почта"},
+    "cf.f.address": {"en": "Address", "ru": "Адрес"},
 })
 
 _FIELDS = ("name", "full_name", "inn", "kpp", "legal_form", "comment", "date", "client", "contract", "warehouse",
            "price_type", "total", "amount_includes_vat", "line", "product", "quantity", "price", "amount",
-           "discount_pct", "vat_rate", "vat", "unit")
+           "discount_pct", "vat_rate", "vat", "unit", "phone", "email", "address")
 
 
 def field_label(field: str) -> str:

@@ -65,6 +65,9 @@ register(
         "sl.job_payments": {"en": "payments", "ru": "оплаты"},
         "sl.job_shipments": {"en": "shipments", "ru": "отгрузки"},
         "sl.job_debt": {"en": "debt", "ru": "долги"},
+        "sl.job_reserves": {"en": "reserves", "ru": "резервы"},
+        "sl.job_shipment_requests": {"en": "requests", "ru": "заявки"},
+        "sl.job_live": {"en": "on screen", "ru": "на экране"},
         "sl.seconds": {"en": "{n} s", "ru": "{n} с"},
         "sl.ok": {"en": "OK", "ru": "ОК"},
         "sl.failed": {"en": "Failed", "ru": "Ошибка"},
@@ -138,7 +141,8 @@ def job_name(job: str) -> str:
     return tr(key) if job in JOBS else job
 
 
-JOBS = ("pull", "push", "mirror", "counterparties", "orders", "payments", "shipments", "debt")
+JOBS = ("pull", "push", "mirror", "counterparties", "orders", "payments", "shipments", "debt", "reserves",
+        "shipment_requests", "live")
 
 
 def run_columns() -> list[Col]:

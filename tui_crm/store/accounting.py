@@ -25,6 +25,7 @@ from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
 from tui_crm.store.search import short_number_match
 
+DEBT_KEY_COLUMNS = (("id", "VARCHAR"), ("counterparty_id", "VARCHAR"))
 COUNTERPARTY_COLUMNS = (
     ("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("full_name", "VARCHAR"),
     ("inn", "VARCHAR"), ("kpp", "VARCHAR"), ("legal_form", "VARCHAR"), ("is_folder", "BOOLEAN"),
@@ -203,6 +204,24 @@ class AccountingStore:
 
     def replace_currencies(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
         _replace_all(cur, "currencies", CURRENCY_COLUMNS, rows)
+
+    def replace_debt_keys(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:
+        """УТ 11: every analytics key of the settlements register → its counterparty."""
+        _replace_all(cur, "debt_keys", DEBT_KEY_COLUMNS, rows)
+
+    def add_debt_keys(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:
+        """Keys read by id (made in 1C since the last reference pull)."""
+        for key, party in rows:
+            cur.execute("INSERT OR REPLACE INTO debt_keys VALUES (?, ?)", [key, party])
+
+    def debt_key_map(self, keys: Iterable[str]) -> dict[str, str]:
+        """{analytics key: counterparty} of the given keys that the store knows."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        found = self.db.cursor().execute(
+            "SELECT id, counterparty_id FROM debt_keys WHERE list_contains(?, id)", [wanted]).fetchall()
+        return {str(k): str(c) for k, c in found}
 
     def set_debts(self, cur: duckdb.DuckDBPyConnection, debts: Mapping[str, Decimal]) -> None:
         """Debt per counterparty (absent = no debt); copied onto CRM clients with the same id."""

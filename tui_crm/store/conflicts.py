@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.store.accounting import phone_keys
 from tui_crm.store.db import Clock, Database
 
 _TABLE_OF = {"client": "clients", "invoice": "invoices"}
@@ -96,6 +97,25 @@ class ConflictStore:
         with self.db.transaction() as cur:
             cur.execute(f"UPDATE {_TABLE_OF[kind]} SET base_version = ?, data_version = ? WHERE id = ?",
                         [data_version, data_version, object_id])
+
+    def contact_seen(self, owner_id: str) -> dict[str, str]:
+        """{kind: value} the CRM last wrote to (or took from) a client's contact records."""
+        rows = self.db.cursor().execute(
+            "SELECT kind, value FROM contact_seen WHERE owner_id = ?", [owner_id]).fetchall()
+        return {str(k): str(v) for k, v in rows}
+
+    def set_contact_seen(self, owner_id: str, kind: str, value: str) -> None:
+        """The CRM wrote ``value`` ('' = no record) to the client's contact record of ``kind``."""
+        with self.db.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO contact_seen VALUES (?, ?, ?, NULL)", [owner_id, kind, value])
+
+    def offer_contacts(self, owner_id: str, theirs: dict[str, str]) -> None:
+        """1C's values of the records in an open conflict (become the values seen when the
+        operator chooses, whichever way)."""
+        with self.db.transaction() as cur:
+            for kind, value in theirs.items():
+                cur.execute("UPDATE contact_seen SET offered = ? WHERE owner_id = ? AND kind = ?",
+                            [value, owner_id, kind])
 
     def ref_name(self, ref: str) -> str | None:
         """The name of a 1C key the CRM knows (product, warehouse, price type, client, contract,
@@ -176,6 +196,9 @@ class ConflictStore:
             cur.execute("UPDATE outbox SET state = 'pending', last_error = NULL, next_attempt_at = ?, updated_at = ? "
                         "WHERE id = ?", [now, now, item_id])
             cur.execute("UPDATE conflicts SET resolved_at = ?, resolution = 'ours' WHERE id = ?", [now, conflict_id])
+            # contact records have no DataVersion: the values the operator saw are the base now
+            cur.execute("UPDATE contact_seen SET value = offered, offered = NULL WHERE owner_id = ? "
+                        "AND offered IS NOT NULL", [object_id])
         return True
 
     def _keep_theirs(self, cur: duckdb.DuckDBPyConnection, conflict_id: int, data_version: str,
@@ -207,6 +230,18 @@ class ConflictStore:
                 "accounting_code = coalesce(nullif(?, ''), accounting_code) WHERE id = ?",
                 [name, full_name, inn, kpp, comment, code, found[1]],
             )
+            # 1C's contact details shown in the conflict (КА 1.1's register records) are taken too.
+            offered = dict(cur.execute("SELECT kind, offered FROM contact_seen WHERE owner_id = ? "
+                                       "AND offered IS NOT NULL", [found[1]]).fetchall())
+            if "email" in offered or "address" in offered:
+                cur.execute("UPDATE clients SET email = coalesce(?, email), address = coalesce(?, address) "
+                            "WHERE id = ?", [offered.get("email"), offered.get("address"), found[1]])
+            if "phone" in offered:
+                phones = [p.strip() for p in str(offered["phone"]).split(",") if p.strip()]
+                cur.execute("UPDATE clients SET phones = ?, phone_keys = ? WHERE id = ?",
+                            [phones, phone_keys(phones), found[1]])
+            cur.execute("UPDATE contact_seen SET value = offered, offered = NULL WHERE owner_id = ? "
+                        "AND offered IS NOT NULL", [found[1]])
             # The type-to-filter key, as `crm.client_search_text` builds it.
             cur.execute(
                 "UPDATE clients SET search = lower(concat_ws(' ', nullif(name, ''), nullif(full_name, ''), "

@@ -16,6 +16,7 @@ from typing import Any
 
 from tui_crm.store import Store
 from tui_crm.sync.events import OrdersUpdated, PaymentArrived, ShipmentArrived, SyncEvent
+from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, Shrink
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import ODataClient
@@ -183,7 +184,8 @@ class PullCycle(EnginePart):
         if debt is not None:
             rows += debt.rows
         balances = debt.balances if debt is not None else None
-        reserves = await self.jobs.reserves_by_order() if open_ids and balances is not None else None
+        missing = MissingFields()   # what the register reads below lack (the jobs note their own)
+        reserves = await self.jobs.reserves_by_order(missing) if open_ids and balances is not None else None
         by_order = p.enums.get("settlement", {}).get("by_order", "")
         watched: set[str] = set()
         if balances is not None and reserves is not None:
@@ -207,7 +209,8 @@ class PullCycle(EnginePart):
             for event in arrivals(self.clock(), pay.new_payments, ship.new_shipments):
                 self.emit(event)
         # The CRM's shipment requests: the warehouse posts or rejects them in accounting.
-        requested = await self.jobs.shipment_requests(open_ids) if open_ids else []
+        requested = await self.jobs.shipment_requests(open_ids, missing) if open_ids else []
+        await self.jobs.note_missing("reserves", missing)
         if requested:
             self.emit(OrdersUpdated(self.clock(), tuple(requested)))
 

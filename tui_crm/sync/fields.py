@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+_R = TypeVar("_R", bound=Sequence[Any])
 
 log = logging.getLogger("tui_crm.sync.fields")
 
@@ -40,6 +42,13 @@ class MissingFields:
                 break
         return new
 
+    def rows(self, path: str, select: Sequence[str], rows: _R) -> _R:
+        """``rows`` as they are, after checking them against ``select`` under the entity of
+        ``path`` (a virtual table's parameters left out); what the document jobs and the live
+        reads call on every answer."""
+        self.check(entity_of(path), rows, select)
+        return rows
+
     def note(self) -> str | None:
         """The sync log's line, or None when every field was there."""
         if not self.seen:
@@ -47,3 +56,9 @@ class MissingFields:
         pairs = ", ".join(f"{e}.{f}" for e, f in list(self.seen)[:8])
         more = f" and {len(self.seen) - 8} more" if len(self.seen) > 8 else ""
         return f"Accounting's rows lack fields the profile expects (read as empty): {pairs}{more}"
+
+
+def entity_of(path: str) -> str:
+    """The entity a request path reads, as the profile names it (and the mirror reports it):
+    ``AccumulationRegister_X/Balance(Condition=…)`` → ``AccumulationRegister_X``."""
+    return path.split("(", 1)[0].split("/", 1)[0]

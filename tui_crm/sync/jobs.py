@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
 from tui_crm.sync import parse, queries
+from tui_crm.sync.fields import MissingFields, entity_of
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
@@ -49,6 +50,9 @@ class JobResult(RunRecord):
     # Per order: remaining settlement (debt job) — None when this base cannot tell.
     balances: dict[str, Decimal] | None = None
     skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
+    # fields the profile selects that rows lacked (reported once per entity and field per run;
+    # a caller running several reads as one, the live job, passes its own)
+    missing: MissingFields = field(default_factory=MissingFields)
 
     def each(self, entity: str, rows: Iterable[Any], read: Callable[[dict[str, Any]], _T]) -> list[_T]:
         """``read`` of every row that can be read; a row that cannot (`BadData`, or not a JSON
@@ -70,7 +74,8 @@ class JobResult(RunRecord):
         return {b.key.lower() if b.key else None for b in self.skipped if b.entity == entity}
 
 
-async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str]) -> dict[str, str] | None:
+async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str],
+                           missing: MissingFields | None = None) -> dict[str, str] | None:
     """УТ 11.5: {settlement object: order} for the orders (payments point at the objects); None
     when the profile's payments point at orders directly."""
     if not p["settlement_object"].present:
@@ -78,7 +83,8 @@ async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[
     wanted = set(order_ids)
     links: dict[str, str] = {}
     for q in queries.settlement_objects(p, list(order_ids)):
-        for row in await client.get_all(q):
+        rows = await client.get_all(q)
+        for row in missing.rows(q.path, q.select, rows) if missing is not None else rows:
             found = parse.settlement_object(p, row)
             if found is not None and found[1] in wanted:
                 links[found[0]] = found[1]
@@ -99,18 +105,35 @@ class Jobs:
         self.clock = clock or store.clock
 
     async def _recorded(
-        self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True
+        self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True,
+        missing: MissingFields | None = None,
     ) -> JobResult:
         """Run a job body as one recorded sync run (unless ``record`` is False); errors propagate."""
-        result = JobResult(job)
+        result = JobResult(job, missing=missing or MissingFields())
         async with recorded_run(self.writer, job, self.clock, self.client.stats, record=record, into=result):
             await body(result)
             if result.skipped:
                 for bad in result.skipped:
                     log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity,
                                 bad.key or "unknown", bad.reason)
-                result.error = quarantine_note(result.skipped)
+            notes = [quarantine_note(result.skipped) if result.skipped else None,
+                     None if missing is not None else result.missing.note()]
+            if any(notes):
+                result.error = " ".join(n for n in notes if n)
         return result
+
+    async def _get(self, missing: MissingFields, q: queries.Query) -> list[Any]:
+        """All rows of ``q``, checked for the fields it selects (`MissingFields`, as the mirror)."""
+        return missing.rows(q.path, q.select, await self.client.get_all(q))
+
+    async def note_missing(self, job: str, missing: MissingFields) -> None:
+        """A run row in the sync log saying which fields were missing, for reads that are not a
+        recorded run of their own (the live job, the cycle's register reads); nothing when none."""
+        note = missing.note()
+        if note is None:
+            return
+        async with recorded_run(self.writer, job, self.clock, self.client.stats, open_at_start=False) as run:
+            run.error = note
 
     # -- counts (cheap change probes for the idle cycle) ---------------------------------------
     async def count(self, key: str) -> int:
@@ -124,9 +147,9 @@ class Jobs:
         p = self.profile
 
         async def body(res: JobResult) -> None:
-            orgs = res.each(p["organization"].entity, await self.client.get_all(queries.catalog(p, "organization")),
+            orgs = res.each(p["organization"].entity, await self._get(res.missing, queries.catalog(p, "organization")),
                             lambda r: parse.organization(p, r))
-            currencies = (res.each(p["currency"].entity, await self.client.get_all(queries.catalog(p, "currency")),
+            currencies = (res.each(p["currency"].entity, await self._get(res.missing, queries.catalog(p, "currency")),
                                    lambda r: parse.currency(p, r))
                           if p["currency"].present else [])
             kinds: dict[str, str] = {}
@@ -134,10 +157,10 @@ class Jobs:
             if p["contact"].present:
                 kq = queries.contact_kinds(p)
                 if kq is not None:
-                    kinds = parse.contact_kind_map(p, await self.client.get_all(kq))
+                    kinds = parse.contact_kind_map(p, await self._get(res.missing, kq))
                 cq = queries.contacts(p)
                 if cq is not None:
-                    for c in res.each(p["contact"].entity, await self.client.get_all(cq),
+                    for c in res.each(p["contact"].entity, await self._get(res.missing, cq),
                                       lambda r: parse.contact(p, r, kinds)):
                         if c is not None:
                             contacts.setdefault(c.owner, []).append(c)
@@ -145,7 +168,9 @@ class Jobs:
             counterparties = []
             raw_count = 0
             table_part = p["contact"].options.get("mode") == "table_part"
-            async for page in self.client.pages(queries.catalog(p, "counterparty", extra_fields=extra)):
+            cq_all = queries.catalog(p, "counterparty", extra_fields=extra)
+            async for page in self.client.pages(cq_all):
+                res.missing.rows(cq_all.path, cq_all.select, page)
                 raw_count += len(page)
 
                 def read(r: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -157,11 +182,12 @@ class Jobs:
             contracts = []
             if p["contract"].present:
                 contracts = [t for t in res.each(p["contract"].entity,
-                                                 await self.client.get_all(queries.catalog(p, "contract")),
+                                                 await self._get(res.missing, queries.catalog(p, "contract")),
                                                  lambda r: parse.contract(p, r)) if t is not None]
+            debt_keys = await self._debt_keys(res)
             items: list[tuple[Any, ...]] = []
             for catalog in p.field_set().catalog_names():  # what reference custom fields point to
-                rows = await self.client.get_all(queries.custom_catalog(catalog))
+                rows = await self._get(res.missing, queries.custom_catalog(catalog))
                 items += [t for t in res.each(catalog, rows, partial(parse.custom_item, catalog)) if t is not None]
             res.rows = len(orgs) + len(currencies) + len(counterparties) + len(contracts) + len(items)
             if not accept_shrink:
@@ -180,12 +206,65 @@ class Jobs:
                     if p["contract"].present:
                         self.store.replace_contracts(cur, contracts)
                     self.store.replace_custom_items(cur, items)
+                    if debt_keys is not None:
+                        self.store.replace_debt_keys(cur, debt_keys)
                     self.store.set_meta(cur, "count:counterparty", str(raw_count))
                     self.store.set_meta(cur, "reference_pulled_at", self.clock().isoformat())
 
             await self.writer.run(write)
 
         return await self._recorded("counterparties", body)
+
+    async def _debt_keys(self, res: JobResult) -> list[tuple[str, str]] | None:
+        """УТ 11: every analytics key of the settlements register with its counterparty, paged
+        by Ref_Key (two fields a row); None when the profile has no keys or 1C does not publish
+        the catalog (the debt is then not shown, with a warning)."""
+        p = self.profile
+        if not (p["debt_key"].present and p["debt"].present):
+            return None
+        out: list[tuple[str, str]] = []
+        try:
+            kq = queries.catalog(p, "debt_key")
+            async for page in self.client.pages(kq):
+                res.missing.rows(kq.path, kq.select, page)
+                out += [t for t in res.each(p["debt_key"].entity, page, lambda r: parse.debt_key(p, r))
+                        if t is not None]
+        except NotFound:
+            log.warning("%s is not published; client debt is not shown", p["debt_key"].entity)
+            return None
+        return out
+
+    async def _debts_by_key(self, res: JobResult, by_key: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Debt per counterparty from debt per analytics key: keys the store knows, then those it
+        does not read by id (and kept); a key without a counterparty is noted, never guessed."""
+        p = self.profile
+        known = await self.writer.run(self.store.debt_key_map, list(by_key))
+        unknown = [k for k in by_key if k not in known]
+        found: list[tuple[str, str]] = []
+        for q in queries.debt_keys_by_id(p, unknown):
+            try:
+                rows = await self._get(res.missing, q)
+            except NotFound:
+                log.warning("%s is not published; client debt is not shown", q.path)
+                break
+            found += [t for t in res.each(p["debt_key"].entity, rows, lambda r: parse.debt_key(p, r))
+                      if t is not None]
+        if found:
+            def add() -> None:
+                with self.store.transaction() as cur:
+                    self.store.add_debt_keys(cur, found)
+
+            await self.writer.run(add)
+            known.update(found)
+        debts: dict[str, Decimal] = {}
+        for key, amount in by_key.items():
+            party = known.get(key)
+            if party is None:
+                res.skipped.append(BadData(p["debt"].entity, f"analytics key {key} has no counterparty in "
+                                           f"{p['debt_key'].entity}; its balance is left out", {"Ref_Key": key}))
+                continue
+            debts[party] = debts.get(party, Decimal(0)) + amount
+        return debts
 
     # -- our orders ----------------------------------------------------------------------------
     async def orders(self, open_ids: Sequence[str] | None = None) -> JobResult:
@@ -206,7 +285,7 @@ class Jobs:
             states: list[OrderState] = []
             if not along:
                 for q in queries.orders_by_id(p, ids):
-                    states += res.each(p["order"].entity, await self.client.get_all(q),
+                    states += res.each(p["order"].entity, await self._get(res.missing, q),
                                        lambda r: parse.order_state(p, r))
             known_clients = await self.writer.run(self.store.known_client_ids)
             ours = await self.writer.run(self.store.all_invoice_ids)
@@ -214,7 +293,7 @@ class Jobs:
             asked = set(ids)
             in_window: list[OrderState] = []
             for full in res.each(p["order"].entity,
-                                 await self.client.get_all(queries.orders_since(p, since, also=along)),
+                                 await self._get(res.missing, queries.orders_since(p, since, also=along)),
                                  lambda r: parse.order_full(p, r)):
                 state = full[0]
                 if state.id in asked and along:
@@ -244,7 +323,8 @@ class Jobs:
         return await self._recorded("orders", body)
 
     # -- payments and shipments of open orders --------------------------------------------------
-    async def payments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
+    async def payments(self, order_ids: Sequence[str], *, record: bool = True,
+                       missing: MissingFields | None = None) -> JobResult:
         p = self.profile
         wanted = set(order_ids)
 
@@ -253,14 +333,14 @@ class Jobs:
                 return
             rows: list[PaymentRow] = []
             # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
-            links = await settlement_links(self.client, p, list(order_ids))
+            links = await settlement_links(self.client, p, list(order_ids), res.missing)
             link_ids = list(links) if links is not None else list(order_ids)
             for key in ("bank_payment", "cash_payment"):
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
                     return parse.payments(p, key, r, wanted, links)
 
                 for q in queries.payments(p, key, link_ids) if link_ids else ():
-                    for found in res.each(p[key].entity, await self.client.get_all(q), read):
+                    for found in res.each(p[key].entity, await self._get(res.missing, q), read):
                         rows.extend(found)
             res.rows = len(rows)
             now = self.clock()
@@ -272,9 +352,10 @@ class Jobs:
             res.new_payments = await self.writer.run(write)
             res.changed = [r.invoice_id for r in res.new_payments]
 
-        return await self._recorded("payments", body, record=record)
+        return await self._recorded("payments", body, record=record, missing=missing)
 
-    async def shipments(self, order_ids: Sequence[str], *, record: bool = True) -> JobResult:
+    async def shipments(self, order_ids: Sequence[str], *, record: bool = True,
+                        missing: MissingFields | None = None) -> JobResult:
         p = self.profile
         wanted = set(order_ids)
 
@@ -283,7 +364,7 @@ class Jobs:
                 return
             rows: list[ShipmentRow] = []
             for q in queries.shipments(p, list(order_ids)):
-                rows += [s for s in res.each(p["shipment"].entity, await self.client.get_all(q),
+                rows += [s for s in res.each(p["shipment"].entity, await self._get(res.missing, q),
                                              lambda r: parse.shipment(p, r, wanted)) if s is not None]
             res.rows = len(rows)
             now = self.clock()
@@ -295,7 +376,7 @@ class Jobs:
             res.new_shipments = await self.writer.run(write)
             res.changed = [s.invoice_id for s in res.new_shipments]
 
-        return await self._recorded("shipments", body, record=record)
+        return await self._recorded("shipments", body, record=record, missing=missing)
 
     # -- debt, and the registers that tell which open orders changed ----------------------------
     async def debt(self) -> JobResult | None:
@@ -312,9 +393,14 @@ class Jobs:
             debts: dict[str, Decimal] = {}
             balances: dict[str, Decimal] = {}
             try:
-                rows = await self.client.get_all(q)
+                rows = await self._get(res.missing, q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)
+                return
+            lacking = {f for e, f in res.missing.seen if e == entity_of(q.path)}
+            if lacking & {p["debt"].f("client"), p["debt"].f("amount")}:
+                # the balance or its client is not in the rows: the debts shown stay as they were
+                # (the run's note says which field), never replaced by zeros
                 return
             found: list[tuple[str, Decimal] | None] = []
             if by_deal:
@@ -327,6 +413,8 @@ class Jobs:
             for d in found:
                 if d is not None:
                     debts[d[0]] = debts.get(d[0], Decimal(0)) + d[1]
+            if p["debt_key"].present:   # УТ 11: the "client" above is an analytics key
+                debts = await self._debts_by_key(res, debts)
             res.rows = len(debts)
             if by_deal:
                 res.balances = balances
@@ -339,14 +427,23 @@ class Jobs:
 
         return await self._recorded("debt", body)
 
-    async def reserves_by_order(self) -> dict[str, Decimal] | None:
+    async def reserves_by_order(self, missing: MissingFields | None = None) -> dict[str, Decimal] | None:
+        """See `_reserves_by_order`; the fields its rows lack go to ``missing`` (the caller's run) or,
+        without one, to a sync log line of their own."""
+        own = MissingFields() if missing is None else missing
+        out = await self._reserves_by_order(own)
+        if missing is None:
+            await self.note_missing("reserves", own)
+        return out
+
+    async def _reserves_by_order(self, missing: MissingFields) -> dict[str, Decimal] | None:
         """Reserved quantity per order document (one request), or None when this base cannot tell."""
         p = self.profile
         q = queries.reserves_by_order(p)
         if q is None:
             return None
         try:
-            rows = await self.client.get_all(q)
+            rows = await self._get(missing, q)
         except NotFound:
             log.warning("%s is not published; open orders are polled one by one", q.path)
             return None
@@ -357,14 +454,23 @@ class Jobs:
                 out[order] = out.get(order, Decimal(0)) + qty
         return out
 
-    async def order_reserves(self, order_ids: Sequence[str]) -> list[str]:
+    async def order_reserves(self, order_ids: Sequence[str], missing: MissingFields | None = None) -> list[str]:
+        """See `_order_reserves`; the fields its rows lack go to ``missing`` (the caller's run) or,
+        without one, to a sync log line of their own."""
+        own = MissingFields() if missing is None else missing
+        out = await self._order_reserves(order_ids, own)
+        if missing is None:
+            await self.note_missing("reserves", own)
+        return out
+
+    async def _order_reserves(self, order_ids: Sequence[str], missing: MissingFields) -> list[str]:
         """Reserved quantity per product of the given orders, from the reserve register, into the
         store. Returns the orders whose figures changed ([] when the base cannot tell)."""
         p = self.profile
         found: dict[str, dict[str, Decimal]] = {i: {} for i in order_ids}
         for q in queries.reserves_of_orders(p, list(order_ids)):
             try:
-                rows = await self.client.get_all(q)
+                rows = await self._get(missing, q)
             except NotFound:
                 log.warning("%s is not published; reserved quantities are not shown", q.path)
                 return []
@@ -379,7 +485,16 @@ class Jobs:
 
         return await self.writer.run(write) if found else []
 
-    async def shipment_requests(self, order_ids: Sequence[str]) -> list[str]:
+    async def shipment_requests(self, order_ids: Sequence[str], missing: MissingFields | None = None) -> list[str]:
+        """See `_shipment_requests`; the fields its rows lack go to ``missing`` (the caller's run) or,
+        without one, to a sync log line of their own."""
+        own = MissingFields() if missing is None else missing
+        out = await self._shipment_requests(order_ids, own)
+        if missing is None:
+            await self.note_missing("shipment_requests", own)
+        return out
+
+    async def _shipment_requests(self, order_ids: Sequence[str], missing: MissingFields) -> list[str]:
         """What accounting says about the CRM's shipment requests of the given orders (those
         that have any): number, posted (shipped), marked for deletion (rejected), into the
         store. Returns the orders whose requests changed ([] when the base cannot tell)."""
@@ -390,7 +505,7 @@ class Jobs:
         states = []
         for q in queries.shipment_requests_of_orders(p, ids):
             try:
-                rows = await self.client.get_all(q)
+                rows = await self._get(missing, q)
             except NotFound:
                 log.warning("%s is not published; shipment requests' states are not shown", q.path)
                 return []

@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tui_crm.store import OrderState, Store
 from tui_crm.sync import parse, queries
 from tui_crm.sync.changes import arrivals
 from tui_crm.sync.events import LiveRowsUpdated, OrdersUpdated, SyncEvent
+from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.jobs import Jobs
 from tui_crm.sync.odata import AuthError, NotODataResponse, ODataClient, Unreachable
 from tui_crm.sync.parts import EnginePart
@@ -63,6 +65,10 @@ class LiveJob(EnginePart):
         self._watch = _Watch()
         self._lock = asyncio.Lock()
         self._stock_accounts: list[str] | None = None   # БП 3: Ref_Keys of the stock accounts, read once
+        # Fields the profile selects that live rows lack: each reported once while the CRM runs
+        # (a tick runs every second), in the log and on a sync log line of the job "live".
+        self.missing = MissingFields()
+        self._noted = 0
 
     # -- what is on screen -------------------------------------------------------------------
     def watch_products(self, warehouse_id: str | None, price_type_id: str | None, product_ids: Sequence[str]) -> None:
@@ -115,9 +121,15 @@ class LiveJob(EnginePart):
                 if self.stats.last_error is not None:
                     log.info("live refresh works again")
                 self.stats.last_error = None
+            if len(self.missing.seen) > self._noted:
+                self._noted = len(self.missing.seen)
+                await self.jobs.note_missing("live", self.missing)
             self.stats.ticks += 1
             self.stats.requests += self.client.stats.requests - before
             self.stats.last_at = self.clock()
+
+    async def _get(self, q: queries.Query) -> list[Any]:
+        return self.missing.rows(q.path, q.select, await self.client.get_all(q))
 
     async def _products(self, warehouse_id: str, price_type_id: str | None, product_ids: Sequence[str]) -> None:
         p = self.profile
@@ -127,18 +139,18 @@ class LiveJob(EnginePart):
         if self._stock_accounts is None:
             self._stock_accounts = await stock_account_refs(self.client, p)
         for chunk in batches(product_ids, p.ids_per_request):
-            for r in await self.client.get_all(queries.stock(p, warehouse_id, chunk, accounts=self._stock_accounts)):
+            for r in await self._get(queries.stock(p, warehouse_id, chunk, accounts=self._stock_accounts)):
                 _wh, prod, qty, reserved = parse.stock_row(p, r)
                 s = stock.setdefault(prod, [Decimal(0), Decimal(0)])
                 s[0] += qty
                 s[1] += reserved
             reserves = queries.reserves(p, warehouse_id, chunk)
             if reserves is not None:
-                for r in await self.client.get_all(reserves):
+                for r in await self._get(reserves):
                     _wh, prod, qty, _ = parse.stock_row(p, r, "reserves")
                     stock.setdefault(prod, [Decimal(0), Decimal(0)])[1] += qty
             if price_type_id:
-                for r in await self.client.get_all(queries.prices(p, price_type_id, chunk)):
+                for r in await self._get(queries.prices(p, price_type_id, chunk)):
                     _pt, prod, has_variant, price, unit, period = parse.price_row(p, r)
                     if has_variant and prod in prices and prod not in variant_only:
                         continue
@@ -170,7 +182,7 @@ class LiveJob(EnginePart):
             return
         states: list[OrderState] = []
         for q in queries.orders_by_id(p, ids):
-            states.extend(parse.order_state(p, r) for r in await self.client.get_all(q))
+            states.extend(parse.order_state(p, r) for r in await self._get(q))
         now = self.clock()
 
         def write() -> list[str]:
@@ -178,12 +190,12 @@ class LiveJob(EnginePart):
                 return self.store.apply_order_states(cur, states, ids, now)
 
         changed = await self.writer.run(write)
-        changed += [i for i in await self.jobs.order_reserves(ids) if i not in changed]
-        changed += [i for i in await self.jobs.shipment_requests(ids) if i not in changed]
+        changed += [i for i in await self.jobs.order_reserves(ids, self.missing) if i not in changed]
+        changed += [i for i in await self.jobs.shipment_requests(ids, self.missing) if i not in changed]
         if changed:
             self.emit(OrdersUpdated(now, tuple(changed)))
-        pay = await self.jobs.payments(ids, record=False)
-        ship = await self.jobs.shipments(ids, record=False)
+        pay = await self.jobs.payments(ids, record=False, missing=self.missing)
+        ship = await self.jobs.shipments(ids, record=False, missing=self.missing)
         self.reachable(True)
         for event in arrivals(self.clock(), pay.new_payments, ship.new_shipments):
             self.emit(event)

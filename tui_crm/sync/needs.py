@@ -21,7 +21,7 @@ __all__ = ["Need", "profile_needs"]
 #: Registers the pull tolerates when unpublished (NotFound → a warning, the feature is off).
 #: The shipment request's document is read (its state) and written (the request); unpublished, the
 #: state read warns and a request fails with 1C's message: the feature is off, the CRM works.
-OPTIONAL_CONCEPTS = frozenset({"reserves", "debt", "shipment_request"})
+OPTIONAL_CONCEPTS = frozenset({"reserves", "debt", "debt_key", "shipment_request"})
 #: Concepts only the push writes (the КА 1.1 printable invoice).
 PUSH_ONLY_CONCEPTS = frozenset({"bill"})
 #: Concepts both read and written when the profile pushes.

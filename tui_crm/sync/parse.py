@@ -443,6 +443,15 @@ def debt_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, Decimal] | None:
     return client, number(row, c.f("amount"), e, 2)
 
 
+def debt_key(p: Profile, row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(analytics key, counterparty) of an УТ 11 analytics key element; None without a counterparty."""
+    c, e = p["debt_key"], p["debt_key"].entity
+    key = ref(row, c.f("id"), e, required=True)
+    client = any_ref(c, row, "client", e)
+    assert key is not None
+    return (key, client) if client is not None else None
+
+
 def settlement_row(p: Profile, row: Mapping[str, Any]) -> tuple[str | None, str | None, Decimal]:
     """(client, order, amount) of a Balance row by client and deal; order None for other deals."""
     c, e = p["debt"], p["debt"].entity
@@ -570,6 +579,7 @@ __all__ = [
     "contract",
     "counterparty",
     "currency",
+    "debt_key",
     "debt_row",
     "order_full",
     "order_state",

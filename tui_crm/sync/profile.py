@@ -75,6 +75,9 @@ _CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "partner": (("id", "name"), (), False),
     "agreement": (("id",), (), False),
     "settlement_object": (("id", "order"), (), False),
+    # УТ 11: the debt register is keyed by an analytics key (КлючиАналитикиУчетаПоПартнерам), an
+    # element per organization + partner + counterparty + contract; ``client`` is its counterparty
+    "debt_key": (("id", "client"), (), False),
 }
 # Concepts every profile must map to something (the mirror and the order state need them).
 _REQUIRED_CONCEPTS = ("organization", "warehouse", "price_type", "product", "prices", "stock",

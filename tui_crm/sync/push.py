@@ -41,10 +41,11 @@ from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
 from tui_crm.store import Store
+from tui_crm.store.conflicts import FieldDiff
 from tui_crm.store.crm import InvoiceRecord, OutboxItem
 from tui_crm.store.shipments import ShipmentRequestLine, ShipmentRequestState
 from tui_crm.sync import parse, queries
-from tui_crm.sync.conflicts import EditConflict, field_diffs
+from tui_crm.sync.conflicts import EditConflict, field_diffs, same
 from tui_crm.sync.odata import (
     EMPTY_DATE,
     EMPTY_REF,
@@ -389,6 +390,22 @@ class Pusher:
             raise EditConflict(kind, key, seen, dv, theirs, body, diffs)
         return dv
 
+    def _check_adopted(self, kind: str, c: Concept, key: str, body: dict[str, Any], theirs: dict[str, Any]) -> None:
+        """A create whose answer was lost found the object in 1C: it is ours if its fields are
+        what this process sent (any of its last bodies) or what the CRM is about to write; or if
+        the operator already chose ours over this very version (``base_version``). Otherwise an
+        accountant changed it between our write and this retry: `EditConflict`, nothing is
+        written, the operator sees both versions."""
+        diffs = field_diffs(c, body, theirs, self.store.ref_name)
+        if not diffs or any(not field_diffs(c, {k: v for k, v in sent.items() if k in body}, theirs,
+                                            self.store.ref_name)
+                            for sent in self._sent.get((c.entity, key), ())):
+            return
+        dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
+        if dv and self.store.base_version(kind, key) == dv:
+            return
+        raise EditConflict(kind, key, "", dv, theirs, body, diffs)
+
     def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
         sent = self._sent.setdefault((entity, key), [])
         sent.append(body)
@@ -526,7 +543,9 @@ class Pusher:
                 if not adopted:
                     self._fresh_clients[cid] = self.clock()
                 if adopted:
-                    # Ours from a lost answer, or made in 1C by someone: bring it to the CRM's state.
+                    # Ours from a lost answer: bring it to the CRM's state, unless someone changed
+                    # it in 1C since (then the operator chooses, `_check_adopted`).
+                    self._check_adopted("client", c, cid, body, obj)
                     full = await self._with_contacts(cid, body, current=True)
                     self._note_sent(c.entity, cid, full)
                     obj = await self.client.update(c.entity, cid, full) or obj
@@ -586,6 +605,12 @@ class Pusher:
         owner, kind_f = c.f("owner"), c.f("kind")
         owner_type = c.type_of(owner) or self.p["counterparty"].entity
         kind_type = c.type_of(kind_f) or c.options.get("kind_entity", "")
+        # The records have no DataVersion: before changing one, it is re-read and its value
+        # compared with the one the CRM last wrote or took (store `contact_seen`); another value
+        # that is not ours either is an accountant's edit, left as it is and shown as a conflict.
+        seen = self.store.contact_seen(client_id)
+        diffs: list[FieldDiff] = []
+        theirs: dict[str, str] = {}
         for crm_kind, value in values.items():
             kind_ref = kinds.get(crm_kind)
             if kind_ref is None:
@@ -599,15 +624,37 @@ class Pusher:
             path = (f"{c.entity}({owner}={lit_guid(client_id)},{owner}_Type={lit_str(parse.type_name(owner_type))},"
                     f"{c.f('type')}={lit_str(type_value)},{kind_f}={lit_guid(kind_ref)},"
                     f"{kind_f}_Type={lit_str(parse.type_name(kind_type))})")
+            current: dict[str, Any] | None = None
+            if update or crm_kind in seen:
+                current = await self.client.get_record(path)
+                now = str((current or {}).get(c.f("value"), "") or "")
+                if crm_kind in seen and not same(now, seen[crm_kind]) and not same(now, value):
+                    diffs.append(FieldDiff(crm_kind, None, value, now))
+                    theirs[crm_kind] = now
+                    continue
+                if same(now, value):
+                    await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+                    continue
             if not value:
-                if update:
+                if current is not None:
                     with suppress(NotFound):
                         await self.client._request("DELETE", path)
+                await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, "")
                 continue
-            try:
-                await self.client.create(c.entity, {**key, c.f("value"): value})
-            except KeyExists:
+            if current is not None:
                 await self.client._request("PATCH", path, body={c.f("value"): value})
+            else:
+                try:
+                    await self.client.create(c.entity, {**key, c.f("value"): value})
+                except KeyExists:
+                    await self.client._request("PATCH", path, body={c.f("value"): value})
+            await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+        if diffs:
+            await self.writer.run(self.store.offer_contacts, client_id, theirs)
+            ours = {d.field: d.ours for d in diffs}
+            # the counterparty's own version is untouched by this: "apply ours" keeps it as the base
+            base = self.store.base_version("client", client_id)
+            raise EditConflict("client", client_id, base, base, {"contacts": theirs}, {"contacts": ours}, diffs)
 
     # -- invoices ------------------------------------------------------------------------------
     async def _ensure_client(self, client_id: str) -> None:
@@ -819,6 +866,8 @@ class Pusher:
         if step == "contract":
             body = self.order_body(iid, contract_id or "", org_id, data=data)
             obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
+            if adopted:
+                self._check_adopted("invoice", order_c, iid, body, obj)
             if adopted and not obj.get(order_c.f("posted")):
                 self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,

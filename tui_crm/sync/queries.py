@@ -104,6 +104,7 @@ CATALOG_FIELDS = {
     "contract": ("id", "data_version", "deletion_mark", "is_folder", "name", "owner", "organization", "kind",
                  "settlement", "currency", "number", "date"),
     "vat_rate": ("id", "rate", "predefined"),
+    "debt_key": ("id", "client"),
 }
 
 
@@ -264,6 +265,16 @@ def debt(p: Profile) -> Query | None:
         return None
     dims = c.options.get("dimensions") or None
     return Query(_register_path(c, None, Dimensions=dims), tuple(c.select("client", "amount")))
+
+
+def debt_keys_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
+    """УТ 11: analytics keys the debt register named that the store's copy lacks (made in 1C
+    since the last reference pull), in batches."""
+    c = p["debt_key"]
+    if not c.present:
+        return []
+    return [Query(c.entity, tuple(c.select("id", "client")), in_guids(c.f("id"), chunk), None)
+            for chunk in batches(ids, p.ids_per_request)]
 
 
 def dimension(field_name: str) -> str:
@@ -474,6 +485,7 @@ __all__ = [
     "contracts_of",
     "counterparties_by_id",
     "debt",
+    "debt_keys_by_id",
     "orders_by_id",
     "orders_since",
     "payments",

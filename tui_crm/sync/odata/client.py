@@ -870,6 +870,21 @@ class ODataClient:
             )
         return int(text)
 
+    async def get_record(self, path: str) -> dict | None:
+        """One record of an independent information register by its key path
+        (``InformationRegister_X(Dim=…,…)``, built by the caller from literals), or None when
+        1C has no such record (404 without code, or code 9)."""
+        try:
+            response = await self._request("GET", path)
+        except NotFound as exc:
+            if exc.code in (None, "9"):
+                return None
+            raise
+        data = self._json(response, "GET", _safe_url(response.request.url))
+        if not isinstance(data, dict) or "odata.error" in data:
+            raise self._not_odata(response, "entity")
+        return data
+
     async def get_entity(
         self, entity: str, ref: str, select: str | Iterable[str] | None = None
     ) -> dict | None:

@@ -1,0 +1,127 @@
+"""A create whose answer was lost is adopted on the retry only if 1C still holds what we sent:
+an accountant's edit made between the lost answer and the retry goes to the conflict flow (both
+versions side by side, the operator chooses), never silently taken as ours or overwritten.
+The sandbox runs over real loopback and drops the answer after committing the write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from onec_sandbox.server import RunningSandbox, start_in_thread
+from onec_sandbox.state import SandboxState
+from tests.sync.sandbox_kit import ORDER, new_client, new_invoice
+from tui_crm.domain.models import SyncState
+from tui_crm.store import Store
+from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.service import SyncService
+
+CP = "Catalog_Контрагенты"
+DATE = datetime(2026, 11, 30, 10, 0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    running = start_in_thread(SandboxState.seeded(products=20, warehouses=1, seed=4))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class Crm:
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.now = [DATE]
+        self.store = Store.open(None, clock=lambda: self.now[0])
+        self.service = SyncService(self.store, ODataClient(sandbox.base_url, retries=1, backoff=0.0),
+                                   clock=lambda: self.now[0])
+        self.clerk = ODataClient(sandbox.base_url)
+
+    async def push_later(self) -> None:
+        self.now[0] += timedelta(minutes=30)    # past any backoff of the lost attempt
+        await self.service.push_now()
+
+    async def aclose(self) -> None:
+        await self.service.aclose()
+        await self.clerk.aclose()
+        self.store.close()
+
+
+async def test_lost_create_then_accountants_edit_is_a_conflict_not_ours(sandbox: RunningSandbox) -> None:
+    crm = Crm(sandbox)
+    try:
+        await crm.service.pull_now()
+        client = new_client("ООО «Потеря»", inn="7736050003")
+        crm.store.save_client(client, queue=True)
+        sandbox.faults.configure({"reset": True, "only": CP, "drop_next": 1})
+        result = await crm.service.push_now()
+        assert result is not None and result.offline           # 1C wrote it; the answer was lost
+        assert sandbox.state.objects[CP][client.id]["Description"] == client.name
+        await crm.clerk.update(CP, client.id, {"Description": "Потеря (бухгалтерия)"})
+        await crm.push_later()
+        # not adopted silently, not overwritten: a conflict with both versions
+        assert sandbox.state.objects[CP][client.id]["Description"] == "Потеря (бухгалтерия)"
+        conflict = crm.store.open_conflict("client", client.id)
+        assert conflict is not None
+        assert [(d.field, d.ours, d.theirs) for d in conflict.diffs] == [
+            ("name", client.name, "Потеря (бухгалтерия)")]
+        assert crm.store.get_client(client.id).sync_state is SyncState.CONFLICT  # type: ignore[union-attr]
+        await crm.push_later()                                  # waits for the operator
+        assert sandbox.state.objects[CP][client.id]["Description"] == "Потеря (бухгалтерия)"
+        # the operator keeps accounting's version
+        assert await crm.service.keep_theirs(conflict.id)
+        rec = crm.store.get_client(client.id)
+        assert rec is not None and rec.client.name == "Потеря (бухгалтерия)"
+        assert rec.sync_state is SyncState.IN_ACCOUNTING
+    finally:
+        await crm.aclose()
+
+
+async def test_lost_order_then_accountants_edit_then_apply_ours(sandbox: RunningSandbox) -> None:
+    crm = Crm(sandbox)
+    try:
+        await crm.service.pull_now()
+        client = new_client("ООО «Заказ»", inn="7736050003")
+        crm.store.save_client(client, queue=True)
+        await crm.service.push_now()
+        iid, inv = new_invoice(crm.store, client.id)
+        crm.store.save_invoice(iid, replace(inv, comment="менеджер"), date=DATE, queue=True)
+        sandbox.faults.configure({"reset": True, "only": ORDER, "drop_next": 1})
+        result = await crm.service.push_now()
+        assert result is not None and result.offline
+        assert sandbox.state.objects[ORDER][iid]["Комментарий"] == "менеджер"
+        await crm.clerk.update(ORDER, iid, {"Комментарий": "бухгалтер: срочно"})
+        await crm.push_later()
+        assert sandbox.state.objects[ORDER][iid]["Комментарий"] == "бухгалтер: срочно"
+        conflict = crm.store.open_conflict("invoice", iid)
+        assert conflict is not None and ("comment", "менеджер", "бухгалтер: срочно") in [
+            (d.field, d.ours, d.theirs) for d in conflict.diffs]
+        # the operator applies ours over the version shown: written, and the push completes
+        assert await crm.service.apply_ours(conflict.id)
+        await crm.push_later()
+        assert sandbox.state.objects[ORDER][iid]["Комментарий"] == "менеджер"
+        rec = crm.store.get_invoice(iid)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number
+        assert crm.store.open_conflict("invoice", iid) is None
+    finally:
+        await crm.aclose()
+
+
+async def test_lost_create_without_an_edit_is_adopted_as_ours(sandbox: RunningSandbox) -> None:
+    crm = Crm(sandbox)
+    try:
+        await crm.service.pull_now()
+        client = new_client("ООО «Тихо»", inn="7736050003")
+        crm.store.save_client(client, queue=True)
+        sandbox.faults.configure({"reset": True, "only": CP, "drop_next": 1})
+        await crm.service.push_now()
+        await crm.push_later()
+        rec = crm.store.get_client(client.id)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
+        assert crm.store.open_conflict("client", client.id) is None
+        assert [o for o in sandbox.state.objects[CP].values() if o["Description"] == client.name] != []
+    finally:
+        await crm.aclose()
