@@ -10,16 +10,25 @@ the server does not compete with the CRM for the GIL. Measured in the same run:
 * idle cycle — `SyncService.pull_now()` when nothing changed: requests and seconds, with 0
   open orders and then with 5, 20 and 50 open orders pushed from the CRM.
 
+Before/after in the same run: with ``--compare ROOT`` (another checkout, e.g. a worktree of
+main) the full pull of that checkout's code runs too, against the same sandbox, each pull in its
+own process into its own empty store; with ``--rounds N`` the bare baseline and the pulls
+alternate N times, so every pull has a baseline from the same minute. Each pull's time is split
+at the moment it starts saving: fetching (pages read, converted and staged while the next one
+arrives) and the final transaction (MERGE + picker rebuild).
+
 Usage: python bench/sync.py [--products 100000] [--warehouses 10] [--page-size 5000]
-                            [--open-orders 5 20 50]
+                            [--open-orders 5 20 50] [--compare ROOT] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,12 +37,16 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# `--worker --root ROOT` pulls with that checkout's tui_crm
+sys.path.insert(0, sys.argv[3] if len(sys.argv) > 3 and sys.argv[1:3] == ["--worker", "--root"]
+                else str(Path(__file__).resolve().parents[1]))
 
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.pull import pull_mirror
 from tui_crm.sync.service import SyncService
+
+HERE = Path(__file__).resolve().parents[1]
 
 
 class Recorder(httpx.AsyncBaseTransport):
@@ -103,6 +116,45 @@ async def open_orders(service: SyncService, n: int) -> None:
             raise RuntimeError(f"push failed: {result}")
 
 
+async def one_pull(url: str, path: Path, page_size: int) -> dict[str, float]:
+    """A full pull into an empty store; seconds in all and until it started saving."""
+    store = Store.open(path)
+    client = ODataClient(url, page_size=page_size, timeout=600)
+    saving: list[float] = []
+
+    def progress(label: str, _done: int, _total: int | None) -> None:
+        if label == "saving":
+            saving.append(time.perf_counter())
+
+    t = time.perf_counter()
+    result = await pull_mirror(client, store, progress=progress)
+    end = time.perf_counter()
+    await client.aclose()
+    store.close()
+    fetch = (saving[0] if saving else end) - t
+    return {"seconds": end - t, "fetch": fetch, "save": end - t - fetch, "requests": result.requests,
+            "rows": result.rows}
+
+
+def run_worker(root: Path, url: str, path: Path, page_size: int) -> dict[str, float]:
+    """One pull by the checkout at `root`, in a process of its own (same interpreter)."""
+    done = subprocess.run([sys.executable, str(HERE / "bench" / "sync.py"), "--worker", "--root", str(root),
+                           "--url", url, "--store", str(path), "--page-size", str(page_size)],
+                          check=True, stdout=subprocess.PIPE, text=True, cwd=root)
+    answer: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def worker(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", type=Path, required=True)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument("--page-size", type=int, default=5000)
+    args = ap.parse_args(argv)
+    print(json.dumps(asyncio.run(one_pull(args.url, args.store, args.page_size))), flush=True)
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=100_000)
@@ -110,6 +162,9 @@ async def main() -> None:
     ap.add_argument("--page-size", type=int, default=5000)
     ap.add_argument("--open-orders", type=int, nargs="*", default=[5, 20, 50],
                     help="measure the idle cycle with this many open orders (cumulative)")
+    ap.add_argument("--compare", type=Path, default=None, metavar="ROOT",
+                    help="another checkout whose full pull is measured in the same run (before/after)")
+    ap.add_argument("--rounds", type=int, default=1, help="baseline and pulls, alternating, this many times")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-"))
     proc, url = start_sandbox(args.products, args.warehouses, folder)
@@ -124,18 +179,28 @@ async def main() -> None:
         warm.close()
         await client.aclose()
 
-        base_s, base_bytes = await baseline(rec.urls)
-        print(f"baseline (same {len(rec.urls)} requests, bytes only): {base_s:.2f} s, {base_bytes / 1e6:.1f} MB",
-              flush=True)
-
-        store = Store.open(folder / "crm.duckdb")
+        roots = {"this checkout": HERE}
+        if args.compare is not None:
+            roots = {f"before ({args.compare})": args.compare.resolve(), **roots}
+        rounds: list[tuple[float, dict[str, dict[str, float]]]] = []
+        for n in range(args.rounds):
+            base_s, base_bytes = await baseline(rec.urls)
+            print(f"baseline (same {len(rec.urls)} requests, bytes only): {base_s:.2f} s, "
+                  f"{base_bytes / 1e6:.1f} MB", flush=True)
+            pulls: dict[str, dict[str, float]] = {}
+            for name, root in roots.items():
+                path = folder / f"pull-{n}-{len(pulls)}.duckdb"
+                pulls[name] = run_worker(root, url, path, args.page_size)
+                print(f"full pull into an empty store, {name}: {pulls[name]['seconds']:.2f} s "
+                      f"(fetching {pulls[name]['fetch']:.2f} s, saving {pulls[name]['save']:.2f} s), "
+                      f"{pulls[name]['requests']} requests, {pulls[name]['rows']} rows read", flush=True)
+                last = path
+            rounds.append((base_s, pulls))
+        full_s = rounds[-1][1]["this checkout"]["seconds"]
+        store = Store.open(last)
         client = ODataClient(url, page_size=args.page_size, timeout=600)
-        t = time.perf_counter()
-        result = await pull_mirror(client, store)
-        full_s = time.perf_counter() - t
         counts = store.mirror_counts()
-        print(f"full pull into an empty store: {full_s:.2f} s, {result.requests} requests, {result.rows} rows read; "
-              f"mirror {counts}", flush=True)
+        print(f"mirror {counts}", flush=True)
 
         service = SyncService(store, client)
         await service.pull_now()        # first cycle: counterparties, orders, debt (mirror is fresh)
@@ -152,10 +217,17 @@ async def main() -> None:
         store.close()
 
         print()
-        print("| products | warehouses | stock rows | baseline | full pull | ratio | idle cycle |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {counts['products']:,} | {counts['warehouses']} | {counts['stock']:,} | {base_s:.2f} s | "
-              f"{full_s:.2f} s | {full_s / base_s:.2f}× | {idle[0][0]} requests, {idle[0][1] * 1000:.0f} ms |")
+        print(f"{counts['products']:,} products, {counts['warehouses']} warehouses, {counts['stock']:,} stock rows, "
+              f"{len(rec.urls)} requests, {base_bytes / 1e6:.0f} MB, page size {args.page_size}")
+        print("| round | code | baseline | full pull | fetching | saving | ratio |")
+        print("|---:|---|---:|---:|---:|---:|---:|")
+        for n, (base_s, pulls) in enumerate(rounds, 1):
+            for name, pull in pulls.items():
+                print(f"| {n} | {name} | {base_s:.2f} s | {pull['seconds']:.2f} s | {pull['fetch']:.2f} s | "
+                      f"{pull['save']:.2f} s | **{pull['seconds'] / base_s:.2f}×** |")
+        print()
+        print(f"idle cycle: {idle[0][0]} requests, {idle[0][1] * 1000:.0f} ms (full pull of this checkout "
+              f"{full_s:.2f} s)")
         print()
         print("| open orders | " + " | ".join(str(n) for n in idle) + " |")
         print("|---|" + "---:|" * len(idle))
@@ -166,7 +238,11 @@ async def main() -> None:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2:])
+    else:
+        asyncio.run(main())

@@ -21,6 +21,8 @@ TRICKY = [
     float("nan"), float("inf"), 10**13, "٣", [1], {"a": 1}, "x\x00y", "a\nb", "a\x1fb", "x" * 4001, "\\N",
     GUID, GUID.upper(), "00000000-0000-0000-0000-000000000000", "not-a-guid", "2024-01-02T03:04:05",
     "0001-01-01T00:00:00", "2024-13-01T00:00:00",
+    # a column is judged whole when its values are mostly new (joined by LF): LF inside a value
+    GUID + "\n" + GUID, GUID + "\n", "\n" + GUID, ' "q" ', "\t", "x" * 1_000_001,
 ]
 
 
@@ -59,7 +61,8 @@ def _good_row(key: str, rnd: random.Random) -> dict:
             del row["Owner_Type"]
         return row
     return {"Ref_Key": g(), "DataVersion": "AAA=", "DeletionMark": False, "IsFolder": rnd.random() < 0.2,
-            "Code": "00-1", "Description": "Кофе", "Артикул": "", "НаименованиеПолное": "Кофе",
+            "Code": f"00-{rnd.randint(1, 99)}", "Description": rnd.choice(["Кофе", " Чай ", 'Сок "Я"', "", None]),
+            "Артикул": rnd.choice(["", "A-1", None]), "НаименованиеПолное": f"Кофе {rnd.random()}",
             "ЕдиницаХраненияОстатков_Key": g(), "СтавкаНДС": "НДС20", "Услуга": False}
 
 
@@ -102,3 +105,26 @@ def test_a_unit_owner_is_read_in_either_shape() -> None:
     groups = "StandardODATA.Catalog_НоменклатурныеГруппы"
     assert parse.unit(P, {**base, "Owner": group, "Owner_Type": groups})[1] is None
     assert "Owner" in P["unit"].select("owner") and "Owner_Type" in P["unit"].select("owner")
+
+
+def test_a_column_of_new_values_judged_whole_keeps_the_readers_reasons() -> None:
+    # 50 products with distinct ids, codes and names take the whole-column path; a name that is
+    # too long, one with a control character and an id with an LF in it (each on a page of its
+    # own) still reach the row-wise readers and are quarantined with their reasons.
+    rnd = random.Random(5)
+
+    def page() -> list[dict]:
+        return [_good_row("product", rnd) | {"IsFolder": False, "Description": f"Товар {n}", "Code": f"{n:05d}"}
+                for n in range(50)]
+
+    clean = _converters(P)["product"]
+    clean(page())
+    assert clean.fast_pages == 1
+    for field, value in (("Description", "x" * 1_000_001), ("НаименованиеПолное", "a\x00b"),
+                         ("Ref_Key", GUID + "\n" + GUID)):
+        spoiled = page()
+        spoiled[7][field] = value
+        conv = _converters(P)["product"]
+        got = (conv(spoiled), [exc.reason for exc in conv.quarantined])
+        assert got == _row_wise(_converters(P)["product"], spoiled)
+        assert len(got[0][0]) == 49 and len(got[1]) == 1, field

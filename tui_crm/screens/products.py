@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -52,7 +52,9 @@ def product_columns() -> list[Col]:
 class ProductsScreen(HostedScreen[None]):
     """Stock and prices of the catalog per warehouse and price type, outside any invoice.
 
-    The rows on screen are kept live like the picker's (`host.watch_products`)."""
+    The rows on screen are kept live like the picker's: the rows in the table's scroll window
+    (`visible_ids`), told to `host.watch_products` again on scroll, resize and every new answer,
+    so the live job's requests follow what the operator sees, not the search's LIMIT."""
 
     CSS_PATH = "products.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,7 +65,6 @@ class ProductsScreen(HostedScreen[None]):
     ]
 
     LIMIT = 200
-    LIVE_ROWS = 50  # rows kept live: more than a tall terminal shows
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -72,6 +73,8 @@ class ProductsScreen(HostedScreen[None]):
         self.price_type_id: str | None = None
         self._refs: tuple[list[NamedRef], list[NamedRef]] = ([], [])
         self._shown_once = False
+        self._order: list[str] = []   # product ids of the table's rows, in order
+        self._watched: tuple[str | None, str | None, tuple[str, ...]] = (None, None, ())
 
     def compose(self) -> ComposeResult:
         yield Label(tr("products.title"), id="title", classes="screen-title")
@@ -86,6 +89,8 @@ class ProductsScreen(HostedScreen[None]):
 
     def on_mount(self) -> None:
         self.title = tr("products.title")
+        # Scrolling (or the cursor moving past the edge) changes the rows on screen.
+        self.watch(self.query_one("#products", FitTable), "scroll_y", self._scrolled, init=False)
         self.query_one("#search", Input).focus()
         self.reload_refs()
 
@@ -170,8 +175,35 @@ class ProductsScreen(HostedScreen[None]):
             hint.update(plain(empty))  # quotes what was typed (or pasted)
         else:
             hint.update(Text(tr("products.shown", count=len(rows)), style="dim"))
-        self.host.watch_products(self, self.warehouse_id, self.price_type_id,
-                                 [r.product_id for r in rows[: self.LIVE_ROWS]])
+        self._order = [r.product_id for r in rows]
+        self._watch_visible()
+
+    # -- live rows: the scroll window ---------------------------------------------------------
+    def visible_ids(self) -> tuple[str, ...]:
+        """The products on the table's rows that are on screen now (the scroll window). Before
+        the table has a size, every row of the answer (it is narrowed once laid out)."""
+        table = self.query_one("#products", FitTable)
+        height = table.size.height - (table.header_height if table.show_header else 0)
+        if height <= 0:
+            return tuple(self._order)
+        first = max(0, round(table.scroll_y))
+        return tuple(self._order[first:first + height])
+
+    def _watch_visible(self) -> None:
+        """Tell the host which rows are on screen (only when that changed), so the live job asks
+        accounting about those only."""
+        if not self.is_attached:
+            return
+        watch = (self.warehouse_id, self.price_type_id, self.visible_ids())
+        if watch != self._watched:
+            self._watched = watch
+            self.host.watch_products(self, watch[0], watch[1], list(watch[2]))
+
+    def _scrolled(self, _old: float, _new: float) -> None:
+        self._watch_visible()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self._watch_visible)  # more or fewer rows fit now
 
     # -- events ------------------------------------------------------------------------------
     @on(Input.Changed, "#search")

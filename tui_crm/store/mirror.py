@@ -354,24 +354,40 @@ class MirrorStore:
             self.drop_mirror_stages()
 
     def rebuild_picker(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Recompute the denormalised picker table (one row per warehouse x product)."""
+        """Recompute the denormalised picker table (one row per warehouse x product), written in
+        (warehouse, name, code) order: `picker_search` reads the first rows of an empty search in
+        table order, and a warehouse's rows together let its filter skip the others' row groups.
+
+        Built warehouse by warehouse from the products prepared once (search key and rank by
+        name, code in a TEMP table): the key is computed 100k times, not once per picker row, and
+        each warehouse sorts its own 100k rows by an integer instead of one sort of 1M rows by
+        text (bench/sync.py: 5.2 → ~1.5 s of the first pull's final transaction on 100k × 10)."""
         cur.execute("DELETE FROM picker")
         cur.execute(
-            """
-            INSERT INTO picker
-            SELECT w.id, p.id, p.code, p.article, p.name, p.unit_name, p.vat_rate, {search},
-                   coalesce(s.on_hand, 0), coalesce(s.reserved, 0),
-                   coalesce(s.on_hand, 0) - coalesce(s.reserved, 0)
-            FROM warehouses w
-            CROSS JOIN products p
-            LEFT JOIN (
-                SELECT warehouse_id, product_id, sum(on_hand) AS on_hand, sum(reserved) AS reserved
-                FROM stock GROUP BY ALL
-            ) s ON s.warehouse_id = w.id AND s.product_id = p.id
-            WHERE NOT w.is_folder AND NOT w.deletion_mark AND NOT p.deletion_mark
-            ORDER BY w.id, p.name, p.code
-            """.format(search=search_key_sql("p.search"))
+            "CREATE OR REPLACE TEMP TABLE picker_products AS "
+            "SELECT id, code, article, name, unit_name, vat_rate, {search} AS search, "
+            "row_number() OVER (ORDER BY name, code) AS rank "
+            "FROM products WHERE NOT deletion_mark".format(search=search_key_sql("search"))
         )
+        warehouses = [r[0] for r in cur.execute(
+            "SELECT id FROM warehouses WHERE NOT is_folder AND NOT deletion_mark ORDER BY id").fetchall()]
+        for warehouse_id in warehouses:
+            cur.execute(
+                """
+                INSERT INTO picker
+                SELECT ?, p.id, p.code, p.article, p.name, p.unit_name, p.vat_rate, p.search,
+                       coalesce(s.on_hand, 0), coalesce(s.reserved, 0),
+                       coalesce(s.on_hand, 0) - coalesce(s.reserved, 0)
+                FROM picker_products p
+                LEFT JOIN (
+                    SELECT product_id, sum(on_hand) AS on_hand, sum(reserved) AS reserved
+                    FROM stock WHERE warehouse_id = ? GROUP BY product_id
+                ) s ON s.product_id = p.id
+                ORDER BY p.rank
+                """,
+                [warehouse_id, warehouse_id],
+            )
+        cur.execute("DROP TABLE IF EXISTS picker_products")
 
     # -- live rows: figures of the products on screen, between two full writes ---------------
     def update_live_stock(

@@ -36,6 +36,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 # space (TAB, LF, VT, FF, CR pass: names pasted from documents carry them). NUL, ESC and the like
 # never reach the store, so nothing from accounting can drive the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+CONTROL = _CONTROL   # `columns` checks a whole column with it (LF, the joiner there, passes)
 # 1C's unlimited strings (НаименованиеПолное, comments): far above any real text, and bounded.
 TEXT_MAX = 1_000_000
 _EMPTY = ("", None, odata.EMPTY_REF)

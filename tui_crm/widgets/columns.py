@@ -152,8 +152,24 @@ class FitTable(DataTable[Any]):
         return max(width - self.styles.gutter.width - SCROLLBAR, 1)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        self._rows = list(rows)
+        """Show these rows. The same rows again (same keys in the same order, the columns as they
+        were: a re-read after the live job or a pull) are rewritten cell by cell, so the table
+        keeps its scroll position and cursor; anything else refills it from the top."""
+        old, self._rows = self._rows, list(rows)
+        if self._layout is not None and old and [k for _, k in old] == [k for _, k in self._rows] and all(
+                k is not None for _, k in old) and self._fits():
+            keys = self.shown
+            for (before, row_key), (after, _) in zip(old, self._rows, strict=True):
+                for k in keys:
+                    if before.get(k, "") != after.get(k, ""):
+                        self.update_cell(row_key, k, after.get(k, ""))
+            return
         self._paint()
+
+    def _fits(self) -> bool:
+        """The columns laid out now are still the ones these rows need at this width."""
+        return fit_columns(self.spec, self.available_width(),
+                           content_widths([cells for cells, _ in self._rows])) == self._layout
 
     def set_columns(self, columns: Sequence[Col]) -> None:
         """New column labels or a new set (the language changed, another mode): redrawn now."""
