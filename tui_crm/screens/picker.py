@@ -39,7 +39,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.screens.base import HostedModal
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
-from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns
+from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns, rows_on_screen
 from tui_crm.widgets.money import money_text, qty_text
 from tui_crm.widgets.text import plain
 
@@ -421,12 +421,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     def visible_ids(self) -> tuple[str, ...]:
         """The products on the table's rows that are on screen now (the scroll window). Before
         the table has a size, every row of the answer (it is narrowed once laid out)."""
-        table = self.query_one("#picker-table", PickerTable)
-        height = table.size.height - (table.header_height if table.show_header else 0)
-        if height <= 0:
-            return tuple(self._order)
-        first = max(0, round(table.scroll_y))
-        return tuple(self._order[first:first + height])
+        return rows_on_screen(self.query_one("#picker-table", PickerTable), self._order)
 
     def _watch_visible(self) -> None:
         """Tell the host which rows are on screen, so the live job asks accounting about those

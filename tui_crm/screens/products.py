@@ -18,7 +18,7 @@ from tui_crm.domain.money import format_money, format_qty
 from tui_crm.i18n import language, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
-from tui_crm.widgets.columns import Col, FitTable
+from tui_crm.widgets.columns import Col, FitTable, rows_on_screen
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.text import plain
 
@@ -182,12 +182,7 @@ class ProductsScreen(HostedScreen[None]):
     def visible_ids(self) -> tuple[str, ...]:
         """The products on the table's rows that are on screen now (the scroll window). Before
         the table has a size, every row of the answer (it is narrowed once laid out)."""
-        table = self.query_one("#products", FitTable)
-        height = table.size.height - (table.header_height if table.show_header else 0)
-        if height <= 0:
-            return tuple(self._order)
-        first = max(0, round(table.scroll_y))
-        return tuple(self._order[first:first + height])
+        return rows_on_screen(self.query_one("#products", FitTable), self._order)
 
     def _watch_visible(self) -> None:
         """Tell the host which rows are on screen (only when that changed), so the live job asks

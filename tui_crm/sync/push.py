@@ -129,6 +129,18 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     return base * (rng or random).uniform(0.5, 1.5)
 
 
+def wire_put(body: dict[str, Any], c: Concept, crm: str, value: Any, *, line: bool = False) -> None:
+    """Write `value` under the 1C property the profile maps `crm` to (a line's when `line`), with
+    its `_Type` when that property is composite; an unmapped field or a None value writes nothing."""
+    name = (c.line_fields if line else c.fields).get(crm)
+    if not name or value is None:
+        return
+    body[name] = value
+    typ = c.line_type_of(name) if line else c.type_of(name)
+    if typ:
+        body[f"{name}_Type"] = parse.type_name(typ)
+
+
 def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
@@ -749,15 +761,7 @@ class Pusher:
         body: dict[str, Any] = {}
 
         def put(crm: str, value: Any) -> None:
-            name = c.fields.get(crm)
-            if not name or value is None:
-                return
-            typ = c.type_of(name)
-            if typ:
-                body[name] = value
-                body[f"{name}_Type"] = parse.type_name(typ)
-            else:
-                body[name] = value
+            wire_put(body, c, crm, value)
 
         put("date", to_server_time(rec.date).replace(microsecond=0).isoformat())
         put("client", inv.client_id)
@@ -794,13 +798,7 @@ class Pusher:
                 row: dict[str, Any] = {}
 
                 def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
-                    name = c.line_fields.get(crm)
-                    if not name or value is None:
-                        return
-                    row[name] = value
-                    typ = c.line_type_of(name)
-                    if typ:
-                        row[f"{name}_Type"] = parse.type_name(typ)
+                    wire_put(row, c, crm, value, line=True)
 
                 unit = units.get(product)
                 lput("line_number", str(line_no))
@@ -1040,13 +1038,7 @@ class Pusher:
         body: dict[str, Any] = {}
 
         def put(crm: str, value: Any) -> None:
-            name = c.fields.get(crm)
-            if not name or value is None:
-                return
-            body[name] = value
-            typ = c.type_of(name)
-            if typ:
-                body[f"{name}_Type"] = parse.type_name(typ)
+            wire_put(body, c, crm, value)
 
         put("date", to_server_time(self.clock()).replace(microsecond=0).isoformat())
         if c.has("operation"):
@@ -1069,13 +1061,7 @@ class Pusher:
             row: dict[str, Any] = {}
 
             def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
-                name = c.line_fields.get(crm)
-                if not name or value is None:
-                    return
-                row[name] = value
-                typ = c.line_type_of(name)
-                if typ:
-                    row[f"{name}_Type"] = parse.type_name(typ)
+                wire_put(row, c, crm, value, line=True)
 
             unit = data.units.get(line.product_id)
             src = by_no.get(line.line_no)

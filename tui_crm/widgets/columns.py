@@ -49,6 +49,16 @@ class Col:
         return Text(self.label, justify="right" if self.right else "left", no_wrap=True)
 
 
+def rows_on_screen(table: DataTable[Any], keys: Sequence[str]) -> tuple[str, ...]:
+    """The `keys` (one per row, in table order) of the rows in `table`'s scroll window: what the
+    live job should watch. Before the table has a size, all of them (narrowed once laid out)."""
+    height = table.size.height - (table.header_height if table.show_header else 0)
+    if height <= 0:
+        return tuple(keys)
+    first = max(0, round(table.scroll_y))
+    return tuple(keys[first:first + height])
+
+
 def cell_width(cell: object) -> int:
     """The widest line of a cell as the table shows it."""
     if isinstance(cell, Text):
