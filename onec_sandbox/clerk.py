@@ -147,7 +147,7 @@ def find_order(od: OData, entity: str, token: str) -> dict:
 def shipped_by_product(shipments: list[dict]) -> dict[str, Decimal]:
     got: dict[str, Decimal] = {}
     for d in shipments:
-        for row in d["Товары"]:
+        for row in [*d.get("Товары", ()), *d.get("Услуги", ())]:  # БП 3: services in Услуги
             k = row["Номенклатура_Key"]
             got[k] = got.get(k, Decimal(0)) + Decimal(str(row["Количество"]))
     return got

@@ -168,7 +168,11 @@ S.document(SALE,
            "СчетНаОплатуПокупателю_Key:r=" + INVOICE + " ТипЦен_Key:r=Catalog_ТипыЦенНоменклатуры "
            + _MONEY,
            tps={"Товары": "Номенклатура_Key:r=Catalog_Номенклатура Количество:n3 Цена:n2 Сумма:n2 "
-                          "СтавкаНДС:e СуммаНДС:n2 СчетУчета_Key:r=" + ACCOUNTS})
+                          "СтавкаНДС:e СуммаНДС:n2 СчетУчета_Key:r=" + ACCOUNTS,
+                # a sale of services keeps its lines here, `Товары` empty (a real 3.0 answer:
+                # tests/fixtures/onec/bp3_Document_РеализацияТоваровУслуг.json)
+                "Услуги": "Номенклатура_Key:r=Catalog_Номенклатура Содержание:s Количество:n3 Цена:n2 "
+                          "Сумма:n2 СтавкаНДС:e СуммаНДС:n2"})
 _PAY_ROWS = ("ДоговорКонтрагента_Key:r=Catalog_ДоговорыКонтрагентов СчетНаОплату_Key:r=" + INVOICE +
              " СуммаПлатежа:n2 СуммаВзаиморасчетов:n2 СтавкаНДС:e СуммаНДС:n2 "
              "СпособПогашенияЗадолженности:e Сделка:c")
@@ -265,18 +269,18 @@ def _post_nothing(st: SandboxState, rec: dict, ref: str) -> None:
     write(st, REGISTER, ref, [])
 
 
-def _goods(st: SandboxState, rec: dict) -> list[tuple[dict, dict]]:
-    rows = rec.get("Товары") or []
-    if not rows:
-        raise PostError("Не заполнена табличная часть \"Товары\"")
+def _goods(st: SandboxState, rec: dict, part: str = "Товары", *, required: bool = True) -> list[tuple[dict, dict]]:
+    rows = rec.get(part) or []
+    if not rows and required:
+        raise PostError(f"Не заполнена табличная часть \"{part}\"")
     out = []
     for r in rows:
         n = r.get("LineNumber")
         prod = st.get("Catalog_Номенклатура", r.get("Номенклатура_Key"))
         if prod is None or prod.get("IsFolder"):
-            raise PostError(f"Строка {n} списка \"Товары\": не заполнена колонка \"Номенклатура\"")
+            raise PostError(f"Строка {n} списка \"{part}\": не заполнена колонка \"Номенклатура\"")
         if Decimal(r.get("Количество") or 0) <= 0:
-            raise PostError(f"Строка {n} списка \"Товары\": не заполнена колонка \"Количество\"")
+            raise PostError(f"Строка {n} списка \"{part}\": не заполнена колонка \"Количество\"")
         out.append((r, prod))
     return out
 
@@ -304,7 +308,15 @@ def _post_sale(st: SandboxState, rec: dict, ref: str) -> None:
     taken: dict[tuple, Decimal] = {}
     revenue = vat = cost_total = Decimal(0)
     date = rec["Date"]
-    for r, prod in _goods(st, rec):
+    goods = _goods(st, rec, required=False)
+    services = _goods(st, rec, "Услуги", required=False)
+    if not goods and not services:
+        raise PostError("Не заполнены табличные части \"Товары\" и \"Услуги\"")
+    for r, _prod in services:  # revenue only: a service leaves no stock
+        amount, line_vat = Decimal(str(r.get("Сумма") or 0)), Decimal(str(r.get("СуммаНДС") or 0))
+        revenue += amount if rec.get("СуммаВключаетНДС") else amount + line_vat
+        vat += line_vat
+    for r, prod in goods:
         need = Decimal(str(r["Количество"]))
         left = need
         for key in _stock_keys(st, prod["Ref_Key"], rec.get("Склад_Key", EMPTY_REF)):
@@ -583,7 +595,8 @@ def shipments_for(od: OData, refs: list[str]) -> dict[str, list[dict]]:
     for chunk in or_chunks(refs):
         cond = " or ".join(f"СчетНаОплатуПокупателю_Key eq guid'{r}'" for r in chunk)
         for d in od.list(SALE, **{"$filter": f"Posted eq true and ({cond})",
-                                  "$select": "Ref_Key,Number,Date,СчетНаОплатуПокупателю_Key,Товары"}):
+                                  "$select": "Ref_Key,Number,Date,СчетНаОплатуПокупателю_Key,Товары,Услуги"}):
+            # a sale's service lines count like its goods (clerk.shipped_by_product reads both)
             out[d["СчетНаОплатуПокупателю_Key"]].append(d)
     return out
 

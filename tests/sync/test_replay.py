@@ -196,8 +196,8 @@ async def test_bp3_sales_of_goods_and_of_services_replay_through_the_shipment_re
     services (= Услуги). The shipment read's names are all there, in the header and per line
     (`СчетНаОплатуПокупателю_Key`); quantities and money arrive as JSON numbers and are read as
     Decimal. Neither sale was made from an invoice: its empty link matches no order, so it is
-    skipped, not put on an invoice. A sale of services keeps its lines in `Услуги`, a table part
-    the shipment read does not select (README: found, not fixed here)."""
+    skipped, not put on an invoice. A sale of services keeps its lines in `Услуги` (`Товары`
+    empty): the shipment read selects both table parts and counts both as the sale's lines."""
     p = load_profile("bp3")
     c = p["shipment"]
     invoice = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -221,9 +221,16 @@ async def test_bp3_sales_of_goods_and_of_services_replay_through_the_shipment_re
     assert [parse.number(first, n, c.entity, 2) for n in ("Цена", "Сумма", "СуммаНДС")] == [
         Decimal("5455.00"), Decimal("136375.00"), Decimal("22729.17")]
     assert parse.number(goods, "СуммаДокумента", c.entity, 2) == Decimal("150129.00")
-    # services: nothing in the table part the profile reads, two lines in the one it does not
-    assert services["ВидОперации"] == "Услуги" and parse.lines(services, c, c.entity) == []
-    assert [ln["Количество"] for ln in services["Услуги"]] == [1, 1]
+    # services: `Товары` empty, two lines in `Услуги`, selected and read like goods
+    assert "Услуги/Количество" in q.select and "Товары/Количество" in q.select
+    assert services["ВидОперации"] == "Услуги" and services["Товары"] == []
+    assert [parse.number(ln, c.lf("quantity"), c.entity, 3) for ln in parse.lines(services, c, c.entity)] == [
+        Decimal("1.000"), Decimal("1.000")]
+    # had it been made from the invoice, both service lines would count as shipped, numbered apart
+    linked = {**services, c.f("order"): invoice}
+    sale = parse.shipment(p, linked, {invoice})
+    assert sale is not None and [(ln.line_no, ln.quantity) for ln in sale.lines] == [
+        (1, Decimal("1.000")), (2, Decimal("1.000"))]
 
 
 async def test_the_real_ut10_counterparty_reaches_the_store_through_the_reference_job(tmp_path: Path) -> None:

@@ -273,3 +273,35 @@ def test_every_bundled_profile_maps_the_shipment_request() -> None:
     assert load_profile("ka1")["shipment_request"].entity == WAREHOUSE_ORDER
     assert load_profile("ut11")["shipment_request"].entity == SALE
     assert load_profile("bp3")["shipment_request"].entity == SALE
+
+
+async def test_bp3_a_sale_of_services_counts_its_lines_as_shipped() -> None:
+    """БП 3 keeps a sale's service lines in `Услуги` (`Товары` empty in a sale of services; a
+    real answer: tests/fixtures/onec/bp3_Document_РеализацияТоваровУслуг.json). An accountant's
+    sale from the invoice with one line in each table part: both lines read as shipped, numbered
+    apart, and the order is fully shipped."""
+    rig, iid = await _pushed_invoice("bp3")
+    try:
+        rec = rig.store.get_invoice(iid)
+        assert rec is not None
+        bill = rig.state.objects["Document_СчетНаОплатуПокупателю"][iid]
+        head = {k: bill[k] for k in ("Организация_Key", "Контрагент_Key", "ДоговорКонтрагента_Key", "Склад_Key")}
+        goods, service = rec.invoice.lines
+
+        def row(line, n: int) -> dict:
+            return {"LineNumber": str(n), "Номенклатура_Key": line.product_id, "Количество": float(line.quantity),
+                    "Цена": float(line.price), "Сумма": float(line.price * line.quantity)}
+
+        sale = await rig.clerk.create(SALE, {
+            **head, "Date": "2026-11-30T10:00:00", "ВидОперации": "Товары", "СчетНаОплатуПокупателю_Key": iid,
+            "Товары": [row(goods, 1)], "Услуги": [row(service, 1)]})
+        await rig.clerk.post_document(SALE, sale["Ref_Key"])
+        await rig.service.jobs.shipments([iid])
+        [shipped] = rig.store.invoice_shipments(iid)
+        assert shipped.posted
+        assert [(sl.line_no, sl.product_id, sl.quantity) for sl in shipped.lines] == [
+            (1, goods.product_id, goods.quantity), (2, service.product_id, service.quantity)]
+        [progress] = rig.store.order_progress([iid])
+        assert progress.shipped_share == 1
+    finally:
+        await rig.aclose()

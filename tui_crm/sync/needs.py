@@ -91,13 +91,13 @@ def _concept_needs(profile: Profile, c: Concept) -> list[Need]:
             part = c.lines if in_part and crm != "owner" else ""
             out.append(Need(c.entity, lines=part, field=onec, function=function, concept=c.key, crm_field=crm,
                             uses=_uses(profile, c.key, crm), required=required))
-    if c.lines:
-        out.append(Need(c.entity, lines=c.lines, concept=c.key, uses=base, required=required))
+    for part in c.line_parts:
+        out.append(Need(c.entity, lines=part, concept=c.key, uses=base, required=required))
         seen_lines: set[str] = set()
         for crm, onec in c.line_fields.items():
             if onec and onec not in seen_lines:
                 seen_lines.add(onec)
-                out.append(Need(c.entity, lines=c.lines, field=onec, concept=c.key,
+                out.append(Need(c.entity, lines=part, field=onec, concept=c.key,
                                 crm_field=crm, uses=base, required=required))
     kind_entity = str(c.options.get("kind_entity", ""))
     if kind_entity:

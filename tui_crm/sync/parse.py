@@ -159,12 +159,14 @@ def date(row: Mapping[str, Any], name: str | None, entity: str) -> datetime | No
 
 
 def lines(row: Mapping[str, Any], c: Concept, entity: str) -> list[Mapping[str, Any]]:
-    if not c.lines:
-        return []
-    value = row.get(c.lines) or []
-    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-        raise BadData(entity, f"{c.lines} is not a list of rows", row)
-    return value
+    """The rows of the concept's table part, then of its `more_lines` parts (in that order)."""
+    out: list[Mapping[str, Any]] = []
+    for part in c.line_parts:
+        value = row.get(part) or []
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            raise BadData(entity, f"{part} is not a list of rows", row)
+        out.extend(value)
+    return out
 
 
 # -- catalogs ---------------------------------------------------------------------------------
@@ -548,7 +550,8 @@ def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRo
         prod = any_ref(c, r, "product", e, line=True)
         if prod is None:
             continue
-        line_no = odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
+        # Two table parts both count from 1: then the line's place in the document numbers it.
+        line_no = n if c.more_lines else odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
         out_lines.append(ShipmentLine(line_no, prod, number(r, c.lf("quantity"), e, 3)))
     return ShipmentRow(sid, text(row, c.f("number"), e), date(row, c.f("date"), e), order,
                        flag(row, c.f("posted"), e), tuple(out_lines))

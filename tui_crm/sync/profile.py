@@ -113,7 +113,7 @@ _PUSH_ENUMS = {"ka1": ("legal_form", "contract_kind", "settlement", "contact_typ
                "ut11": ("legal_form", "contact_type", "order_status", "reservation", "partner_kind"),
                "bp3": ("legal_form", "contract_kind", "settlement", "contact_type")}
 _SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
-                "national_code", "account_entity", "accounts", "subconto", "lines_select"}
+                "national_code", "account_entity", "accounts", "subconto", "lines_select", "more_lines"}
 _TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
 _TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
 _ENUMS = {
@@ -151,6 +151,9 @@ class Concept:
     line_fields: Mapping[str, str] = field(default_factory=dict)
     line_composite: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: further table parts whose rows have the same line fields and count as lines too (БП 3: a
+    #: sale of services keeps its lines in `Услуги`, `Товары` empty)
+    more_lines: tuple[str, ...] = ()
 
     @property
     def present(self) -> bool:
@@ -202,16 +205,23 @@ class Concept:
         With ``lines_select = "whole"`` the table part is selected as a whole (``Товары``): a
         line attribute that is composite in one release and a plain ``_Key`` in another then
         arrives in either shape, where naming one of them would be refused by the other release."""
+        parts = self.line_parts
         if self.options.get("lines_select") == "whole":
-            return [self.lines] if self.lines and any(self.line_fields.get(n) for n in names) else []
+            return list(parts) if any(self.line_fields.get(n) for n in names) else []
         out: list[str] = []
-        for n in names:
-            v = self.line_fields.get(n)
-            if v:
-                out.append(f"{self.lines}/{v}")
-                if v in self.line_composite:
-                    out.append(f"{self.lines}/{v}_Type")
+        for part in parts:
+            for n in names:
+                v = self.line_fields.get(n)
+                if v:
+                    out.append(f"{part}/{v}")
+                    if v in self.line_composite:
+                        out.append(f"{part}/{v}_Type")
         return out
+
+    @property
+    def line_parts(self) -> tuple[str, ...]:
+        """Every table part read as lines: `lines`, then `more_lines`."""
+        return (self.lines, *self.more_lines) if self.lines else ()
 
 
 @dataclass(frozen=True)
@@ -388,6 +398,11 @@ def _concept(where: str, key: str, data: Any) -> Concept:
     lines = data.get("lines", "")
     if not isinstance(lines, str) or (lines and not _NAME_RE.match(lines)):
         raise ProfileError(f"{where}: {key}.lines = {lines!r} is not a table part name")
+    more_lines = data.get("more_lines", [])
+    if not isinstance(more_lines, list) or not all(isinstance(m, str) and _NAME_RE.match(m) for m in more_lines):
+        raise ProfileError(f"{where}: {key}.more_lines = {more_lines!r} is not a list of table part names")
+    if more_lines and not lines:
+        raise ProfileError(f"{where}: {key}.more_lines needs {key}.lines")
     options: dict[str, Any] = {}
     for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition", "account_entity",
                 "accounts", "subconto", "lines_select"):
@@ -413,7 +428,8 @@ def _concept(where: str, key: str, data: Any) -> Concept:
             options[opt] = value
     if "kinds" in data:
         options["kinds"] = _names(f"{where}: [{key}.kinds]", data["kinds"], allow_empty=False)
-    concept = Concept(key, entity, fields, composite, lines, line_fields, line_composite, options)
+    concept = Concept(key, entity, fields, composite, lines, line_fields, line_composite, options,
+                      more_lines=tuple(more_lines))
     if entity:
         required, line_required, register = _CONCEPTS[key]
         missing = [n for n in required if not fields.get(n)]
