@@ -24,6 +24,7 @@ from tui_crm.screens.order import OrderScreen
 from tui_crm.store import Store
 from tui_crm.sync.service import SyncService
 from tui_crm.widgets.columns import FitTable
+from tui_crm.widgets.confirm import ConfirmModal
 
 
 @pytest.fixture(params=["ka1", "ut11"])
@@ -57,14 +58,14 @@ async def test_invoice_reserve_confirmed_shows_reserved_per_line(sandbox: Runnin
 
             # Cancel: nothing is queued, nothing posted.
             await pilot.press("v")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal", "the confirmation")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, OrderScreen), "back in the order")
             assert store.reserve_request(iid) is None
 
             # Confirm: posted in accounting, reserved figures per line appear.
             await pilot.press("v")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal", "the confirmation")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
             await pilot.press("y")
             await wait_for(pilot, lambda: store.get_invoice(iid).posted, "the order posted")  # type: ignore[union-attr]
             table = app.screen.query_one("#ord-items", FitTable)

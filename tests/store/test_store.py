@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,3 +138,28 @@ def test_a_run_left_open_by_a_dead_process_is_closed_as_interrupted(tmp_path: Pa
         assert runs[done].ok is True and runs[done].error is None
     finally:
         store.close()
+
+
+def test_close_interrupts_a_read_still_running_in_another_thread(tmp_path: Path) -> None:
+    """A worker the app left behind while quitting may still be reading: DuckDB refuses to close a
+    busy connection ("connection is busy"); close interrupts that read and the file is free."""
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    started, outcome = threading.Event(), []
+
+    def long_read() -> None:
+        cur = store.db.cursor()
+        started.set()
+        try:
+            cur.execute("SELECT count(*) FROM range(20000000000) t(i) WHERE i % 7 = 3").fetchall()
+            outcome.append("finished")
+        except duckdb.Error as exc:
+            outcome.append(type(exc).__name__)
+
+    worker = threading.Thread(target=long_read)
+    worker.start()
+    started.wait(5)
+    time.sleep(0.2)          # the read is under way
+    store.close()
+    worker.join(10)
+    assert not worker.is_alive() and outcome and outcome[0] != "finished"
+    Store.open(tmp_path / "crm.duckdb", clock=TestClock()).close()   # the file is free again

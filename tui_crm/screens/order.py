@@ -83,8 +83,8 @@ register(
             "ru": "По этому заказу ещё ничего не отгружено.",
         },
         "od.no_sale_docs": {
-            "en": "No sales documents: the goods left by the warehouse orders above.",
-            "ru": "Документов реализации нет: товары отгружены по расходным ордерам выше.",
+            "en": "No sales documents here yet: the goods left by the shipment requests above.",
+            "ru": "Документов реализации здесь пока нет: товары отгружены по заявкам выше.",
         },
         "od.not_counted": {"en": "not posted: not counted", "ru": "не проведён: не учтён"},
         "od.bank": {"en": "Bank", "ru": "Банк"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -324,10 +325,35 @@ class Database:
             finally:
                 self._local.grouped = False
 
-    def close(self) -> None:
-        with self._cursors_lock:
-            for cur in self._cursors:
-                with suppress(duckdb.Error):
-                    cur.close()
-            self._cursors.clear()
-        self._con.close()
+    def close(self, wait: float = 10.0) -> None:
+        """Close every thread's cursor, then the connection. A writer in its transaction is
+        waited for (its commit is not cut short); a read still running in another thread (a
+        worker the app left behind while quitting) is interrupted: DuckDB refuses to close a
+        busy connection instead of waiting for it."""
+        acquired = self._write_lock.acquire(timeout=wait)
+        try:
+            with self._cursors_lock:
+                cursors, self._cursors = self._cursors, []
+            deadline = time.monotonic() + wait
+            for cur in [*cursors, self._con]:
+                _close_interrupting(cur, deadline)
+        finally:
+            if acquired:
+                self._write_lock.release()
+
+
+def _close_interrupting(con: duckdb.DuckDBPyConnection, deadline: float) -> None:
+    """Close `con`; while another thread's call keeps it busy, interrupt that call and retry
+    until `deadline` (then the last refusal is raised: the caller sees why)."""
+    while True:
+        try:
+            con.close()
+            return
+        except duckdb.ResourceInUseException:
+            if time.monotonic() >= deadline:
+                raise
+            with suppress(duckdb.Error):
+                con.interrupt()
+            time.sleep(0.01)
+        except duckdb.Error:
+            return  # already closed or broken: nothing left to release
