@@ -198,6 +198,11 @@ def cmd_sandbox(argv: list[str]) -> int:
     return sandbox_main(argv, prog="tui-crm sandbox")
 
 
+def demo_folder(args: argparse.Namespace) -> Path:
+    """Where the demo keeps its sandbox and CRM files (`--dir`, else the user data folder)."""
+    return Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
+
+
 @contextlib.contextmanager
 def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", variant: str = "", port: int = 0,
                  log_name: str = "demo") -> Iterator[tuple[str, Path]]:
@@ -213,7 +218,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", varian
     from onec_sandbox.state import ConfigurationMismatch, SandboxState
 
     log_path = _setup_logging(log_name)
-    folder = Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
+    folder = demo_folder(args)
     folder.mkdir(parents=True, exist_ok=True)
     sandbox_file = folder / "sandbox.sqlite"
     store_file = folder / "crm.duckdb"
@@ -261,13 +266,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
+    new_base = args.fresh or not (demo_folder(args) / "sandbox.sqlite").exists()
     with demo_sandbox(args, configuration=args.config, variant=args.variant, port=args.port) as (url, store_file):
         settings = use_zone(load(Path(args.settings).expanduser() if args.settings else None))
         # the profile that speaks the sandbox's configuration (they share their names)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds),
                            accounting=replace(settings.accounting, profile=args.config))
         settings = settings.with_overrides(url=url, store=store_file, username="")
+        if new_base and not args.no_history and not args.hostile:
+            from onec_sandbox.cli import main as sandbox_main
+
+            _demo_history(url, settings, lambda argv: sandbox_main(argv, prog="tui-crm sandbox"))
         return _run_tui(settings, theme=args.theme, demo_url=url)
+
+
+def _demo_history(url: str, settings: Settings, clerk: Callable[[list[str]], int]) -> None:
+    """A few weeks of deals in a new demo base (tui_crm.demo_history); a failure is one line and
+    the demo starts without them."""
+    from tui_crm.demo_history import write_history
+    from tui_crm.store import Store
+
+    print("Writing a few weeks of invoices, payments and shipments into the demo's accounting…", flush=True)
+    try:
+        store = Store.open(settings.store_path)
+    except Exception as exc:  # noqa: BLE001 - the demo starts anyway; _run_tui reports the store
+        print(f"  skipped: {exc}", flush=True)
+        return
+    try:
+        write_history(url, store, settings.accounting, settings.sync, clerk)
+    except Exception as exc:  # a demo without history is still a demo
+        logging.getLogger(__name__).exception("demo history")
+        print(f"  skipped: {exc}", flush=True)
+    finally:
+        store.close()
 
 
 def _progress_printer(stream=sys.stderr):
@@ -548,6 +579,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pull-seconds", type=float, default=10.0, help="pull interval (default 10)")
     p.add_argument("--dir", help="folder for the demo's files (default: user data folder/demo)")
     p.add_argument("--fresh", action="store_true", help="start the demo over with new data")
+    p.add_argument("--no-history", action="store_true",
+                   help="a new demo base without its few weeks of invoices, payments and shipments")
     p.add_argument("--hostile", action="store_true",
                    help="a new sandbox gets hostile texts (markup, escapes, control characters, "
                         "10k strings) in names and comments; with --fresh for an existing demo")
