@@ -9,6 +9,7 @@ changed, in one transaction. Everything is served from memory; the file is only 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sqlite3
 import struct
@@ -236,6 +237,25 @@ class PriceReg:
 
 class ConfigurationMismatch(ValueError):
     """A data file seeded under one configuration opened under another."""
+
+
+def held_configuration(path: Path) -> str | None:
+    """The configuration a sandbox data file was seeded under (ka1, ut11, bp3), read without
+    opening it as a base; None when the file is missing, empty or not a sandbox file."""
+    if not Path(path).is_file():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(str(path))) as conn:
+            row = conn.execute("SELECT data FROM kv WHERE kind = 'meta' AND key = 'meta'").fetchone()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    try:
+        held = json.loads(row[0]).get("config", "ka1")
+    except (ValueError, AttributeError):
+        return None
+    return held if isinstance(held, str) else None
 
 
 def _configuration(config: Configuration | str | None) -> Configuration:

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tui_crm import __version__, running_demo
 from tui_crm.config import (
@@ -127,6 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     set_language(ui_choices(settings)[0])  # for the page's words, should the CRM not start
     if args.pull_seconds is not None:
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds))
+    if args.demo_profile:
+        settings = replace(settings, accounting=replace(settings.accounting, profile=args.demo_profile))
     return _run_tui(settings, theme=args.theme, demo_url=args.demo_url, fail=explain_in_browser)
 
 
@@ -152,10 +154,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         missing = sandbox_missing()
         if missing:
             return _say(missing)
-        with demo_sandbox(args, log_name="serve-demo") as (url, store_file):
-            set_language(ui_choices(_settings(args).with_overrides(store=store_file))[0])
-            tab = ["--store", str(store_file), "--url", url, "--user", "", "--demo-url", url,
-                   "--pull-seconds", str(args.pull_seconds), *passed]
+        with demo_sandbox(args, log_name="serve-demo") as demo:
+            set_language(ui_choices(_settings(args).with_overrides(store=demo.store_file))[0])
+            tab = ["--store", str(demo.store_file), "--url", demo.url, "--user", "", "--demo-url", demo.url,
+                   "--demo-profile", demo.configuration, "--pull-seconds", str(args.pull_seconds), *passed]
             return serve.serve(serve.child_command(tab), host=args.host, port=args.port)
     from tui_crm.store import Store, StoreError
 
@@ -203,19 +205,29 @@ def demo_folder(args: argparse.Namespace) -> Path:
     return Path(args.dir).expanduser() if args.dir else data_dir() / "demo"
 
 
+class DemoSandbox(NamedTuple):
+    """A running demo sandbox: its base URL, the demo's CRM data file, and the configuration it
+    speaks (which is also the CRM profile to use with it)."""
+
+    url: str
+    store_file: Path
+    configuration: str
+
+
 @contextlib.contextmanager
-def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", variant: str = "", port: int = 0,
-                 log_name: str = "demo") -> Iterator[tuple[str, Path]]:
+def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, variant: str = "", port: int = 0,
+                 log_name: str = "demo") -> Iterator[DemoSandbox]:
     """The demo's accounting sandbox, started on loopback for the duration of the block.
 
-    Yields (its base URL, the demo's CRM data file). While it runs, the clerk's commands and the
-    shell commands (`status`, `client add`, …) find it (running_demo). `args` carries the demo
-    options: dir, fresh, products, warehouses, hostile. Shared by `tui-crm demo` and `serve --demo`.
+    `configuration` None keeps the one an existing demo base holds (КА 1.1 for a new one); a
+    named one must match an existing base. While it runs, the clerk's commands and the shell
+    commands (`status`, `client add`, …) find it (running_demo). `args` carries the demo options:
+    dir, fresh, products, warehouses, hostile. Shared by `tui-crm demo` and `serve --demo`.
     """
     from onec_sandbox.cli import hostile_note, running_demo_url_file
     from onec_sandbox.configs import UnknownConfiguration
     from onec_sandbox.server import start_in_thread
-    from onec_sandbox.state import ConfigurationMismatch, SandboxState
+    from onec_sandbox.state import ConfigurationMismatch, SandboxState, held_configuration
 
     log_path = _setup_logging(log_name)
     folder = demo_folder(args)
@@ -225,6 +237,8 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", varian
     if args.fresh:
         for path in (sandbox_file, store_file, folder / "crm.duckdb.wal"):
             path.unlink(missing_ok=True)
+    if configuration is None:
+        configuration = held_configuration(sandbox_file) or "ka1"
     print("Starting the accounting sandbox…", flush=True)
     try:
         if sandbox_file.exists():
@@ -250,7 +264,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str = "ka1", varian
           "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
           flush=True)
     try:
-        yield sandbox.base_url, store_file
+        yield DemoSandbox(sandbox.base_url, store_file, configuration)
     finally:
         sandbox.stop()
         running_demo.clear(folder)
@@ -267,11 +281,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     new_base = args.fresh or not (demo_folder(args) / "sandbox.sqlite").exists()
-    with demo_sandbox(args, configuration=args.config, variant=args.variant, port=args.port) as (url, store_file):
+    with demo_sandbox(args, configuration=args.config, variant=args.variant, port=args.port) as demo:
+        url, store_file = demo.url, demo.store_file
         settings = use_zone(load(Path(args.settings).expanduser() if args.settings else None))
         # the profile that speaks the sandbox's configuration (they share their names)
         settings = replace(settings, sync=replace(settings.sync, pull_seconds=args.pull_seconds),
-                           accounting=replace(settings.accounting, profile=args.config))
+                           accounting=replace(settings.accounting, profile=demo.configuration))
         settings = settings.with_overrides(url=url, store=store_file, username="")
         if new_base and not args.no_history and not args.hostile:
             from onec_sandbox.cli import main as sandbox_main
@@ -561,14 +576,15 @@ def build_parser() -> argparse.ArgumentParser:
     # set by `tui-crm serve` for each browser tab it starts (tui_crm/serve.py), not for people
     p.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--demo-url", help=argparse.SUPPRESS)
+    p.add_argument("--demo-profile", choices=BUNDLED, help=argparse.SUPPRESS)  # the demo sandbox's configuration
     p.add_argument("--pull-seconds", type=float, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
-    p.add_argument("--config", choices=BUNDLED, default="ka1",
+    p.add_argument("--config", choices=BUNDLED, default=None,
                    help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
-                        "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); an existing demo "
-                        "keeps its own (add --fresh to change)")
+                        "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); without it an "
+                        "existing demo keeps its own (add --fresh to change)")
     p.add_argument("--variant", default="", metavar="NAME",
                    help="accounting settings of a new sandbox (bp3: warehouses, the default; "
                         "batches; no-warehouses = warehouse accounting off)")
