@@ -170,6 +170,13 @@ def now_text() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
 
 
+def document_date(args: argparse.Namespace) -> str:
+    """The date of a document the clerk enters: `--date` when given (the demo's history dates
+    its payments and shipments in the past), else now."""
+    return args.date or now_text()
+
+
+
 def warehouse_by_name(od: OData, name: str) -> dict:
     esc = name.replace("'", "''")
     rows = od.list("Catalog_Склады", **{"$filter": f"Description eq '{esc}'"})

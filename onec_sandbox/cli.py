@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 DEFAULT_URL_ENV = "TUI_CRM_SANDBOX_URL"
@@ -23,6 +24,19 @@ def default_data_path() -> Path:
         return user_data_path("tui-crm", appauthor=False) / "sandbox.sqlite"
     except ImportError:  # pragma: no cover - platformdirs is a dependency
         return Path.home() / ".local" / "share" / "tui-crm" / "sandbox.sqlite"
+
+
+def date_argument(text: str) -> str:
+    """`--date` as typed (2026-11-27 or 27.11.2026, a time optional) → 1C's ISO date-time."""
+    for shape in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            when = datetime.strptime(text.strip(), shape)
+        except ValueError:
+            continue
+        if shape in ("%Y-%m-%d", "%d.%m.%Y"):
+            when = when.replace(hour=12)
+        return when.isoformat()
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (write 2026-11-27 or 27.11.2026)")
 
 
 def running_demo_url_file() -> Path:
@@ -173,6 +187,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--amount", required=True, help="amount, e.g. 1234.50")
     p.add_argument("--cash", action="store_true",
                    help="cash receipt (ПриходныйКассовыйОрдер) instead of bank payment")
+    p.add_argument("--date", type=date_argument, default=None,
+                   help="the payment's date, 2026-11-27 or 27.11.2026 (default: now)")
 
     p = sub.add_parser("ship", help="enter and post a shipment (РеализацияТоваровУслуг)")
     _add_clerk_conn(p)
@@ -182,6 +198,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--qty", action="append", default=[],
                    help="quantity for the matching --line (default: the rest of the line)")
     p.add_argument("--warehouse", default=None, help="warehouse name (default: the order's)")
+    p.add_argument("--date", type=date_argument, default=None,
+                   help="the shipment's date, 2026-11-27 or 27.11.2026 (default: now)")
 
     for name, helptext in (("post-shipment", "post the CRM's shipment request of an order "
                                               "(РасходныйОрдерНаТовары): the goods are shipped"),

@@ -56,6 +56,10 @@ FATES = (
 )
 
 
+#: Days from an invoice to its payment and to its shipment (capped at today).
+PAID_AFTER, SHIPPED_AFTER = 2, 4
+
+
 #: The clerk's command line (`tui-crm sandbox …` without the words `tui-crm sandbox`) → exit code;
 #: the CLI hands in the sandbox's own entry point (tui_crm imports the sandbox only there).
 Clerk = Callable[[list[str]], int]
@@ -116,15 +120,21 @@ def write_history(url: str, store: Store, accounting: AccountingSettings, sync: 
     """Write the history (see the module docstring) into the demo base at `url` through `store`;
     the number of invoices written."""
     made = asyncio.run(_invoices(store, accounting, sync))
+    today = utc_to_wall(store.clock()).date()
+
+    def day(after: int, fate: Fate) -> str:
+        """The document's date: `after` days after the invoice, never later than today."""
+        return (today - timedelta(days=max(0, fate.days_ago - after))).isoformat()
+
     for number, total, fate in made:
         if not fate.post:
             continue
         _clerk(clerk, url, "post", number)
         if fate.paid:
             amount = (total * fate.paid).quantize(Decimal("0.01"))
-            _clerk(clerk, url, "pay", number, "--amount", str(amount), *(["--cash"] if fate.cash else []))
-        if fate.ship == "all":
-            _clerk(clerk, url, "ship", number)
-        elif fate.ship == "first":
-            _clerk(clerk, url, "ship", number, "--line", "1")
+            _clerk(clerk, url, "pay", number, "--amount", str(amount), "--date", day(PAID_AFTER, fate),
+                   *(["--cash"] if fate.cash else []))
+        if fate.ship:
+            _clerk(clerk, url, "ship", number, "--date", day(SHIPPED_AFTER, fate),
+                   *(["--line", "1"] if fate.ship == "first" else []))
     return len(made)

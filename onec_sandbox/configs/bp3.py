@@ -47,6 +47,7 @@ from typing import Any
 from ..clerk import (
     ClerkError,
     OData,
+    document_date,
     find_order,
     now_text,
     or_chunks,
@@ -664,7 +665,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
            "СуммаПлатежа": float(amount), "СуммаВзаиморасчетов": float(amount),
            "СпособПогашенияЗадолженности": "Автоматически"}
     body: dict[str, Any] = {
-        "Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ВидОперации": "ОплатаПокупателя",
+        "Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "ВидОперации": "ОплатаПокупателя",
         "Организация_Key": inv["Организация_Key"], "Контрагент": inv["Контрагент_Key"], "Контрагент_Type": PARTY_T,
         "ВалютаДокумента_Key": inv["ВалютаДокумента_Key"], "СуммаДокумента": float(amount),
         "РасшифровкаПлатежа": [row], "Комментарий": f"Оплата по счету {inv['Number']}"}
@@ -711,7 +712,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
         rows.append({"LineNumber": str(n), "Номенклатура_Key": src["Номенклатура_Key"], "Количество": float(q),
                      "Цена": src["Цена"], "Сумма": float(amount), "СтавкаНДС": src.get("СтавкаНДС", ""),
                      "СуммаНДС": float(vat)})
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ВидОперации": "Товары",
+    body = {"Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "ВидОперации": "Товары",
             "Организация_Key": inv["Организация_Key"], "Контрагент_Key": inv["Контрагент_Key"],
             "ДоговорКонтрагента_Key": _contract_of(od, inv), "Склад_Key": wh,
             "СчетНаОплатуПокупателю_Key": inv["Ref_Key"], "ТипЦен_Key": inv.get("ТипЦен_Key", EMPTY_REF),

@@ -23,6 +23,7 @@ from ..clerk import (
     VAT,
     ClerkError,
     OData,
+    document_date,
     find_order,
     now_text,
     or_chunks,
@@ -859,7 +860,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
            "СуммаВзаиморасчетов": float(amount), "СтавкаНДС": vat_rate,
            "СуммаНДС": float(money(amount * rate / (100 + rate)))}
     body: dict[str, Any] = {
-        "Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ВидОперации": "ОплатаПокупателя",
+        "Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "ВидОперации": "ОплатаПокупателя",
         "Организация_Key": order["Организация_Key"],
         "ДоговорКонтрагента_Key": order["ДоговорКонтрагента_Key"],
         "ВалютаДокумента_Key": order["ВалютаДокумента_Key"], "СуммаДокумента": float(amount),
@@ -872,7 +873,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
                      "Основание": f"Оплата по заказу {order['Number']}"})
     else:
         set_name = "Document_ПлатежноеПоручениеВходящее"
-        body.update({"Контрагент_Key": order["Контрагент_Key"], "ДатаОплаты": now_text(),
+        body.update({"Контрагент_Key": order["Контрагент_Key"], "ДатаОплаты": document_date(args),
                      "НазначениеПлатежа": f"Оплата по заказу покупателя № {order['Number']}"})
     doc = od.create(set_name, body)
     od.action(set_name, doc["Ref_Key"], "Post")
@@ -924,7 +925,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
                      "Цена": src["Цена"], "Сумма": float(amount), "СтавкаНДС": src["СтавкаНДС"],
                      "СуммаНДС": float(vat), "ПроцентСкидкиНаценки": src["ПроцентСкидкиНаценки"],
                      "ЗаказПокупателя_Key": order["Ref_Key"], "Склад_Key": row_wh})
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "Организация_Key": order["Организация_Key"],
+    body = {"Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "Организация_Key": order["Организация_Key"],
             "Контрагент_Key": order["Контрагент_Key"],
             "ДоговорКонтрагента_Key": order["ДоговорКонтрагента_Key"],
             "ВалютаДокумента_Key": order["ВалютаДокумента_Key"], "ТипЦен_Key": order["ТипЦен_Key"],

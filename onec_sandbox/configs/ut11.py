@@ -41,6 +41,7 @@ from typing import Any
 from ..clerk import (
     ClerkError,
     OData,
+    document_date,
     find_order,
     now_text,
     or_chunks,
@@ -696,7 +697,7 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
            "ОбъектРасчетов_Key": next(iter(objs)), "Сумма": float(amount),
            "СуммаВзаиморасчетов": float(amount)}
     body: dict[str, Any] = {
-        "Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ХозяйственнаяОперация":
+        "Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "ХозяйственнаяОперация":
         "ПоступлениеОплатыОтКлиента", "Организация_Key": order["Организация_Key"],
         "Контрагент": order["Контрагент_Key"], "Контрагент_Type": PARTY_TYPE,
         "Валюта_Key": order["Валюта_Key"], "СуммаДокумента": float(amount),
@@ -752,7 +753,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
                      "Сумма": float(amount), "СтавкаНДС_Key": src.get("СтавкаНДС_Key", EMPTY_REF),
                      "СуммаНДС": float(vat), "СуммаСНДС": float(amount), "Склад_Key": row_wh,
                      "ЗаказКлиента": order["Ref_Key"], "ЗаказКлиента_Type": ORDER_TYPE})
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(),
+    body = {"Ref_Key": str(uuid.uuid4()), "Date": document_date(args),
             "Организация_Key": order["Организация_Key"], "Партнер_Key": order["Партнер_Key"],
             "Контрагент_Key": order["Контрагент_Key"], "Соглашение_Key": order["Соглашение_Key"],
             "Договор_Key": order.get("Договор_Key", EMPTY_REF), "Склад_Key": wh,

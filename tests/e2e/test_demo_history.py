@@ -57,6 +57,13 @@ def test_a_fresh_demo_gets_weeks_of_deals_in_every_state(sandbox: RunningSandbox
         posted = [inv for inv in invoices if inv.posted]
         assert len(posted) == sum(f.post for f in FATES)
         assert sum(inv.paid > 0 for inv in invoices) == sum(f.paid > 0 for f in FATES)
+        # payments and shipments are dated after their invoice, not all on the day the demo started
+        later = []
+        for inv in invoices:
+            docs = [*store.invoice_payments(inv.id), *store.invoice_shipments(inv.id)]
+            assert all(inv.date.date() <= d.date.date() <= clock().date() for d in docs), inv.number
+            later += [d for d in docs if d.date.date() < clock().date()]
+        assert len(later) >= 5
         # somebody owes: a shipped, unpaid deal is a debt in the clients list (БП 3's profile
         # maps no debt yet: issue 10)
         if load_profile(config)["debt"].present:
