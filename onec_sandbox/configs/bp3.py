@@ -335,6 +335,10 @@ def _post_sale(st: SandboxState, rec: dict, ref: str) -> None:
     services = _goods(st, rec, "Услуги", required=False)
     if not goods and not services:
         raise PostError("Не заполнены табличные части \"Товары\" и \"Услуги\"")
+    for r, prod in goods:  # as a real base: a service has no stock and belongs in `Услуги`
+        if prod.get("Услуга"):
+            raise PostError(f"Строка {r.get('LineNumber')} списка \"Товары\": «{prod['Description']}» — "
+                            "услуга; услуги указываются на закладке \"Услуги\"")
     for r, _prod in services:  # revenue only: a service leaves no stock
         amount, line_vat = Decimal(str(r.get("Сумма") or 0)), Decimal(str(r.get("СуммаНДС") or 0))
         revenue += amount if rec.get("СуммаВключаетНДС") else amount + line_vat
@@ -722,6 +726,16 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     return 0
 
 
+def _services(od: OData, refs: list[str]) -> set[str]:
+    """Those of the products that are services (`Услуга`): their lines belong in `Услуги`."""
+    out: set[str] = set()
+    for chunk in or_chunks(sorted(set(refs) - {EMPTY_REF})):
+        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
+        out |= {p["Ref_Key"] for p in od.list("Catalog_Номенклатура", **{"$filter": flt, "$select": "Ref_Key,Услуга"})
+                if p.get("Услуга")}
+    return out
+
+
 def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     inv = _invoice(od, args.order)
     remaining = remaining_by_line(inv, shipments_for(od, [inv["Ref_Key"]])[inv["Ref_Key"]])
@@ -743,22 +757,25 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
         raise ClerkError(f"по счету {inv['Number']} отгружать нечего")
     wh = warehouse_by_name(od, args.warehouse)["Ref_Key"] if args.warehouse else inv["Склад_Key"]
     by_line = {int(r["LineNumber"]): r for r in inv["Товары"]}
-    rows, total = [], Decimal(0)
-    for n, (ln, q) in enumerate(sorted(wanted.items()), start=1):
+    services = _services(od, [r["Номенклатура_Key"] for r in inv["Товары"]])
+    rows, service_rows, total = [], [], Decimal(0)
+    for ln, q in sorted(wanted.items()):
         src = by_line[ln]
         ordered = Decimal(str(src["Количество"]))
         amount = money(Decimal(str(src["Сумма"])) * q / ordered)
         vat = money(Decimal(str(src.get("СуммаНДС") or 0)) * q / ordered)
         total += amount if inv.get("СуммаВключаетНДС") else amount + vat
-        rows.append({"LineNumber": str(n), "Номенклатура_Key": src["Номенклатура_Key"], "Количество": float(q),
-                     "Цена": src["Цена"], "Сумма": float(amount), "СтавкаНДС": src.get("СтавкаНДС", ""),
-                     "СуммаНДС": float(vat)})
+        into = service_rows if src["Номенклатура_Key"] in services else rows  # a service: `Услуги`
+        into.append({"LineNumber": str(len(into) + 1), "Номенклатура_Key": src["Номенклатура_Key"],
+                     "Количество": float(q), "Цена": src["Цена"], "Сумма": float(amount),
+                     "СтавкаНДС": src.get("СтавкаНДС", ""), "СуммаНДС": float(vat)})
     body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ВидОперации": "Товары",
             "Организация_Key": inv["Организация_Key"], "Контрагент_Key": inv["Контрагент_Key"],
             "ДоговорКонтрагента_Key": _contract_of(od, inv), "Склад_Key": wh,
             "СчетНаОплатуПокупателю_Key": inv["Ref_Key"], "ТипЦен_Key": inv.get("ТипЦен_Key", EMPTY_REF),
             "ВалютаДокумента_Key": inv["ВалютаДокумента_Key"], "СуммаВключаетНДС": inv.get("СуммаВключаетНДС", True),
-            "СуммаДокумента": float(total), "Товары": rows, "Комментарий": f"Отгрузка по счету {inv['Number']}"}
+            "СуммаДокумента": float(total), "Товары": rows, "Услуги": service_rows,
+            "Комментарий": f"Отгрузка по счету {inv['Number']}"}
     doc = od.create(SALE, body)
     try:
         od.action(SALE, doc["Ref_Key"], "Post")
@@ -811,7 +828,8 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
 
 #: The accountant's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with
 #: СчетНаОплатуПокупателю = the invoice): posting it takes the goods off account 41 (never below 0).
-cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуПокупателю_Key", None, "Реализация", _invoice)
+cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуПокупателю_Key", None, "Реализация", _invoice,
+                                               ("Товары", "Услуги"))
 
 
 CONFIGURATION = Configuration(
