@@ -116,8 +116,8 @@ class Jobs:
             await body(result)
             if result.skipped:
                 for bad in result.skipped:
-                    log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity,
-                                bad.key or "unknown", bad.reason)
+                    what = "left out a" if isinstance(bad, parse.OtherSubconto) else "quarantined a malformed"
+                    log.warning("%s %s row (Ref_Key %s): %s", what, bad.entity, bad.key or "unknown", bad.reason)
             notes = [quarantine_note(result.skipped) if result.skipped else None,
                      None if missing is not None else result.missing.note()]
             if any(notes):
