@@ -10,8 +10,11 @@ Baseline in the same run: with ``--compare ROOT`` (e.g. the main checkout, ``/wo
 cycles run with that checkout's code, on a copy of the same store against the same sandbox; the
 two alternate, each in its own process, so both see the same machine load.
 
+With ``--config ut11|bp3`` the sandbox speaks that configuration and the CRM uses the profile of
+the same name (БП 3: the debt is read from the accounting register on 62.01 / 62.02).
+
 Run: .venv/bin/python bench/idle.py [--products 100000] [--warehouses 3] [--open-orders 20]
-                                    [--cycles 7] [--rounds 2] [--compare /work/main]
+                                    [--cycles 7] [--rounds 2] [--compare /work/main] [--config ka1]
 """
 
 from __future__ import annotations
@@ -33,18 +36,21 @@ HERE = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "tui-crm-bench-live"
 
 
-def start_sandbox(products: int, warehouses: int, folder: Path) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(products: int, warehouses: int, folder: Path,
+                  config: str = "ka1") -> tuple[subprocess.Popen[str], str]:
     CACHE.mkdir(parents=True, exist_ok=True)
-    pristine = CACHE / f"sandbox-{products}x{warehouses}.sqlite"
+    tag = "" if config == "ka1" else f"-{config}"
+    pristine = CACHE / f"sandbox-{products}x{warehouses}{tag}.sqlite"
     if not pristine.exists():
         subprocess.run([sys.executable, "-m", "onec_sandbox", "seed", "--data", str(pristine), "--products",
-                        str(products), "--warehouses", str(warehouses), "--seed", "1"], check=True,
+                        str(products), "--warehouses", str(warehouses), "--seed", "1", "--config", config],
+                       check=True,
                        stdout=subprocess.DEVNULL, cwd=HERE)
     data = folder / "sandbox.sqlite"
     shutil.copy(pristine, data)
     proc = subprocess.Popen(
         [sys.executable, "-m", "onec_sandbox", "serve", "--data", str(data), "--products", str(products),
-         "--warehouses", str(warehouses), "--seed", "1"],
+         "--warehouses", str(warehouses), "--seed", "1", "--config", config],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=HERE,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
@@ -59,14 +65,15 @@ def start_sandbox(products: int, warehouses: int, folder: Path) -> tuple[subproc
 
 
 # -- the workers (one process each; `--root` says whose code) --------------------------------
-async def prepare(url: str, store_path: Path, orders: int, page_size: int) -> None:
+async def prepare(url: str, store_path: Path, orders: int, page_size: int, profile: str) -> None:
     from tests.sync.sandbox_kit import new_client, save_invoice
     from tui_crm.config import AccountingSettings
     from tui_crm.store import Store
     from tui_crm.sync.service import SyncService
 
     store = Store.open(store_path)
-    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=600, page_size=page_size))
+    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=600, page_size=page_size,
+                                                                         profile=profile))
     t = time.perf_counter()
     assert await service.pull_now() is not None, service.last_error
     print(f"store filled by the pull: {store.mirror_counts()['products']} products, "
@@ -86,13 +93,14 @@ async def prepare(url: str, store_path: Path, orders: int, page_size: int) -> No
     store.close()
 
 
-async def measure(url: str, store_path: Path, cycles: int, page_size: int) -> None:
+async def measure(url: str, store_path: Path, cycles: int, page_size: int, profile: str) -> None:
     from tui_crm.config import AccountingSettings
     from tui_crm.store import Store
     from tui_crm.sync.service import SyncService
 
     store = Store.open(store_path)
-    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=600, page_size=page_size))
+    service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=600, page_size=page_size,
+                                                                         profile=profile))
     out = []
     for _ in range(cycles):
         before = service.client.stats.requests
@@ -112,15 +120,16 @@ def worker(argv: list[str]) -> None:
     ap.add_argument("--prepare", type=int, default=None, metavar="ORDERS")
     ap.add_argument("--cycles", type=int, default=7)
     ap.add_argument("--page-size", type=int, default=5000)
+    ap.add_argument("--config", default="ka1")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.root))
     from tui_crm.runtime import tune_for_terminal  # the GC settings `tui-crm` runs with
 
     tune_for_terminal()
     if args.prepare is not None:
-        asyncio.run(prepare(args.url, args.store, args.prepare, args.page_size))
+        asyncio.run(prepare(args.url, args.store, args.prepare, args.page_size, args.config))
     else:
-        asyncio.run(measure(args.url, args.store, args.cycles, args.page_size))
+        asyncio.run(measure(args.url, args.store, args.cycles, args.page_size, args.config))
 
 
 def run_worker(root: Path, url: str, store: Path, *extra: str) -> str:
@@ -140,15 +149,18 @@ def main() -> None:
     ap.add_argument("--compare", type=Path, default=None, metavar="ROOT",
                     help="another checkout (e.g. /work/main) measured the same way as the baseline")
     ap.add_argument("--page-size", type=int, default=5000)
+    ap.add_argument("--config", choices=("ka1", "ut11", "bp3"), default="ka1",
+                    help="the configuration the sandbox speaks, and the CRM profile")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-idle-"))
-    proc, url = start_sandbox(args.products, args.warehouses, folder)
+    proc, url = start_sandbox(args.products, args.warehouses, folder, args.config)
     try:
         store = folder / "crm.duckdb"
         # Prepared by the baseline's code when comparing: a store of its (older) schema, which this
         # checkout migrates on open; one made by this checkout's code the baseline would refuse.
         prepare_root = args.compare.resolve() if args.compare is not None else HERE
-        run_worker(prepare_root, url, store, "--prepare", str(args.open_orders), "--page-size", str(args.page_size))
+        run_worker(prepare_root, url, store, "--prepare", str(args.open_orders),
+                   "--page-size", str(args.page_size), "--config", args.config)
         roots = {"this checkout": HERE}
         if args.compare is not None:
             roots = {f"baseline ({args.compare})": args.compare.resolve(), **roots}
@@ -162,11 +174,13 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, root in roots.items():
                 answer = json.loads(run_worker(root, url, stores[name], "--cycles", str(args.cycles),
-                                               "--page-size", str(args.page_size)).strip().splitlines()[-1])
+                                               "--page-size", str(args.page_size), "--config", args.config,
+                                               ).strip().splitlines()[-1])
                 open_orders = answer["open"]
                 found[name] += [tuple(c) for c in answer["cycles"][1:]]   # the first: a new process
         print()
-        print(f"idle cycle, {open_orders} open orders, {args.products:,} products × {args.warehouses} warehouses "
+        print(f"idle cycle ({args.config}), {open_orders} open orders, {args.products:,} products × "
+              f"{args.warehouses} warehouses "
               f"(cycles after the first of each process, {args.rounds} rounds × {args.cycles - 1})")
         print("| code | requests per cycle | p50 | p95 | max |")
         print("|---|---:|---:|---:|---:|")

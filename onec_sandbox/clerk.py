@@ -216,13 +216,15 @@ SHIPMENT_MARK = "#ОТГРУЗКА"
 
 
 def shipment_request_answer(request_set: str, link: str, link_type: str | None, title: str,
-                            find: Callable[[OData, str], dict]) -> Callable[[OData, argparse.Namespace, str], int]:
+                            find: Callable[[OData, str], dict], parts: tuple[str, ...] = ("Товары",),
+                            ) -> Callable[[OData, argparse.Namespace, str], int]:
     """The warehouse's answer to the CRM's shipment requests of one configuration: the unposted,
     unmarked documents of `request_set` whose `link` points at the order (`link_type`: the
     composite's type, None for a plain reference) and whose comment starts with SHIPMENT_MARK.
     `post` posts them (1C's refusal, e.g. not enough stock, is printed), `reject` marks them for
     deletion; `--doc` picks one when the order has several. `title`: the document's name in
-    messages ("Расходный ордер", "Реализация"); `find` finds the order/invoice by number."""
+    messages ("Расходный ордер", "Реализация"); `find` finds the order/invoice by number; `parts`:
+    the table parts holding its lines (БП 3's sale: `Товары` and `Услуги`)."""
 
     def answer(od: OData, args: argparse.Namespace, action: str) -> int:
         order = find(od, args.order)
@@ -230,7 +232,7 @@ def shipment_request_answer(request_set: str, link: str, link_type: str | None, 
         cond = f"{link} eq cast(guid'{ref}','{link_type}')" if link_type else f"{link} eq guid'{ref}'"
         docs = [d for d in od.list(request_set, **{
             "$filter": f"{cond} and Posted eq false and DeletionMark eq false",
-            "$select": "Ref_Key,Number,Date,Комментарий,Товары", "$orderby": "Date,Number"})
+            "$select": ",".join(("Ref_Key,Number,Date,Комментарий", *parts)), "$orderby": "Date,Number"})
             if str(d.get("Комментарий") or "").startswith(SHIPMENT_MARK)]
         if args.doc:
             docs = [d for d in docs if d["Number"] == args.doc.strip() or d["Ref_Key"] == args.doc.strip().lower()]
@@ -238,7 +240,8 @@ def shipment_request_answer(request_set: str, link: str, link_type: str | None, 
             raise ClerkError(f"по документу {order['Number']} нет заявок на отгрузку, ждущих склада"
                              + (f" (номер {args.doc})" if args.doc else ""))
         for doc in docs:
-            lines = ", ".join(f"{Decimal(str(r['Количество'])).normalize():f}" for r in doc["Товары"])
+            lines = ", ".join(f"{Decimal(str(r['Количество'])).normalize():f}"
+                              for part in parts for r in doc.get(part) or [])
             if action == "post":
                 od.action(request_set, doc["Ref_Key"], "Post")
                 say(f"Документ «{title} {doc['Number']}» по {order['Number']} ({lines}): проведен, "

@@ -22,7 +22,10 @@ must get right:
   debits 90.02.1 with the cost and 62.01 (Контрагенты, Договоры, the document) with the revenue
   (90.01.1) and the VAT (90.03 / 68.02);
 - payments `ПоступлениеНаРасчетныйСчет` (Dt 51) and `ПриходныйКассовыйОрдер` (Dt 50.01) credit
-  62.01 per row of `РасшифровкаПлатежа`, which names the invoice by the plain `СчетНаОплату_Key`
+  62.01 per row of `РасшифровкаПлатежа` up to what the buyer owes on that contract, and 62.02
+  (advances received: Контрагенты, Договоры, the payment) with the rest; a later sale offsets
+  such an advance first (Dt 62.02 Kt 62.01, oldest advance first). The row names the invoice by
+  the plain `СчетНаОплату_Key`
   and the contract by `ДоговорКонтрагента_Key` (amount `СуммаПлатежа`); the header's `Контрагент`
   is composite;
 - the counterparty has `Комментарий` and keeps its contacts in the table part
@@ -31,7 +34,7 @@ must get right:
 - the product carries `ВидСтавкиНДС` (a kind: `Общая`, `Пониженная`…), not a rate.
 
 Simplifications (documented, not hidden): of the chart of accounts only the accounts the
-documents above touch exist; 62.01 never moves to 62.02 (advances); the register's only balance
+documents above touch exist; no VAT on advances (76.АВ); the register's only balance
 dimension is `Организация`; resources are `Сумма` and `Количество` (no currency amounts, no
 Dr/Cr split of the balance).
 """
@@ -111,6 +114,7 @@ CHART = {
     "51": ("Расчетные счета", False),
     "62": ("Расчеты с покупателями и заказчиками", False),
     "62.01": ("Расчеты с покупателями и заказчиками", False),
+    "62.02": ("Расчеты по авансам полученным", False),
     "68": ("Расчеты по налогам и сборам", False), "68.02": ("Налог на добавленную стоимость", False),
     "90": ("Продажи", False), "90.01": ("Выручка", False),
     "90.01.1": ("Выручка по деятельности с основной системой налогообложения", False),
@@ -120,7 +124,8 @@ CHART = {
     "91": ("Прочие доходы и расходы", False), "91.01": ("Прочие доходы", False),
 }
 PREDEFINED = {"41.01": "ТоварыНаСкладах", "50.01": "КассаОрганизации", "51": "РасчетныеСчета",
-              "62.01": "РасчетыСПокупателями", "90.01.1": "ВыручкаНеЕНВД",
+              "62.01": "РасчетыСПокупателями",
+              "62.02": "РасчетыПоАвансамПолученным", "90.01.1": "ВыручкаНеЕНВД",
               "90.02.1": "СебестоимостьПродажНеЕНВД", "91.01": "ПрочиеДоходы"}
 VAT_RATES = {"НДС22": Decimal(22), "НДС20": Decimal(20), "НДС10": Decimal(10), "НДС0": Decimal(0),
              "БезНДС": Decimal(0), "НДС22_122": Decimal(22), "НДС20_120": Decimal(20),
@@ -254,6 +259,24 @@ def _stock_keys(st: SandboxState, item: str, warehouse: str) -> list[tuple]:
     return sorted(keys)
 
 
+def _settlement_keys(st: SandboxState, code: str, party: str, contract: str) -> list[tuple]:
+    """Balance keys of 62.01 / 62.02 for the counterparty and contract (every document), sorted."""
+    reg = st.acc[REGISTER]
+    acc = account(st, code)
+    return sorted(k for k in reg.candidate_keys({"ExtDimension1": {party}})
+                  if k[0] == acc and k[2] == party and k[4] == contract)
+
+
+def _without(st: SandboxState, ref: str, key: tuple) -> Decimal:
+    """The Сумма balance of `key` without the movements of document `ref` (a re-post)."""
+    reg = st.acc[REGISTER]
+    total = reg.balance_of(key)[0]
+    for _p, sign, k, vals in reg.movements.get(ref, []):
+        if k == key:
+            total -= sign * vals[0]
+    return total
+
+
 def _post_nothing(st: SandboxState, rec: dict, ref: str) -> None:
     """СчетНаОплатуПокупателю: checked like 1C's ОбработкаПроверкиЗаполнения, writes nothing."""
     need_ref(st, rec, "Организация_Key", "Catalog_Организации", "Организация")
@@ -313,6 +336,10 @@ def _post_sale(st: SandboxState, rec: dict, ref: str) -> None:
     services = _goods(st, rec, "Услуги", required=False)
     if not goods and not services:
         raise PostError("Не заполнены табличные части \"Товары\" и \"Услуги\"")
+    for r, prod in goods:  # as a real base: a service has no stock and belongs in `Услуги`
+        if prod.get("Услуга"):
+            raise PostError(f"Строка {r.get('LineNumber')} списка \"Товары\": «{prod['Description']}» — "
+                            "услуга; услуги указываются на закладке \"Услуги\"")
     for r, _prod in services:  # revenue only: a service leaves no stock
         amount, line_vat = Decimal(str(r.get("Сумма") or 0)), Decimal(str(r.get("СуммаНДС") or 0))
         revenue += amount if rec.get("СуммаВключаетНДС") else amount + line_vat
@@ -347,13 +374,23 @@ def _post_sale(st: SandboxState, rec: dict, ref: str) -> None:
         (date, 1, _dims(st, rec, "62.01", *debtor), [money(revenue), Decimal(0)]),
         (date, -1, _dims(st, rec, "90.01.1"), [money(revenue), Decimal(0)]),
     ]
+    # an advance the buyer paid on this contract is offset first (ЗачетАвансов: Dt 62.02 Kt 62.01)
+    left = money(revenue)
+    for key in _settlement_keys(st, "62.02", party["Ref_Key"], contract["Ref_Key"]):
+        advance = -_without(st, ref, key)
+        if advance <= 0 or left <= 0:
+            continue
+        offset = min(advance, left)
+        left -= offset
+        records += [(date, 1, dict(zip(reg.cols, key, strict=True)), [offset, Decimal(0)]),
+                    (date, -1, _dims(st, rec, "62.01", *debtor), [offset, Decimal(0)])]
     if vat:
         records += [(date, 1, _dims(st, rec, "90.03"), [money(vat), Decimal(0)]),
                     (date, -1, _dims(st, rec, "68.02"), [money(vat), Decimal(0)])]
     write(st, REGISTER, ref, records)
 
 
-def _post_payment(cash_account: str):
+def _post_payment(cash_account: str, set_name: str):
     def post(st: SandboxState, rec: dict, ref: str) -> None:
         need_ref(st, rec, "Организация_Key", "Catalog_Организации", "Организация")
         if rec.get("Контрагент_Type") != PARTY_T or st.get("Catalog_Контрагенты", rec.get("Контрагент")) is None:
@@ -363,6 +400,7 @@ def _post_payment(cash_account: str):
             raise PostError("Не заполнена табличная часть \"Расшифровка платежа\"")
         records: list[tuple[str, int, dict, list[Decimal]]] = []
         total = Decimal(0)
+        settled: dict[str, Decimal] = {}   # per contract: what earlier rows of this payment settled
         for r in rows:
             n = r.get("LineNumber")
             contract = st.get("Catalog_ДоговорыКонтрагентов", r.get("ДоговорКонтрагента_Key"))
@@ -377,9 +415,17 @@ def _post_payment(cash_account: str):
                 raise PostError(f"Строка {n} расшифровки платежа: не заполнена колонка \"Сумма\"")
             doc = (r["СчетНаОплату_Key"], TYPE_PREFIX + INVOICE) if filled(r.get("СчетНаОплату_Key")) \
                 else (ref, UNDEFINED_TYPE)
-            records.append((rec["Date"], -1, _dims(st, rec, "62.01", (rec["Контрагент"], PARTY_T),
-                                                   (contract["Ref_Key"], CONTRACT_T), doc),
-                            [amount, Decimal(0)]))
+            party, cref = (rec["Контрагент"], PARTY_T), (contract["Ref_Key"], CONTRACT_T)
+            # up to what the buyer owes on the contract: 62.01; the rest is an advance: 62.02
+            owed = sum((_without(st, ref, k) for k in _settlement_keys(st, "62.01", party[0], cref[0])),
+                       Decimal(0)) - settled.get(cref[0], Decimal(0))
+            to_debt = min(amount, max(owed, Decimal(0)))
+            settled[cref[0]] = settled.get(cref[0], Decimal(0)) + to_debt
+            if to_debt:
+                records.append((rec["Date"], -1, _dims(st, rec, "62.01", party, cref, doc), [to_debt, Decimal(0)]))
+            if amount - to_debt:
+                records.append((rec["Date"], -1, _dims(st, rec, "62.02", party, cref, (ref, TYPE_PREFIX + set_name)),
+                                [amount - to_debt, Decimal(0)]))
             total += amount
         records.append((rec["Date"], 1, _dims(st, rec, cash_account), [total, Decimal(0)]))
         write(st, REGISTER, ref, records)
@@ -423,8 +469,8 @@ def _post_prices(st: SandboxState, rec: dict, ref: str) -> None:
 POSTERS = {
     INVOICE: _post_nothing,
     SALE: _post_sale,
-    BANK: _post_payment("51"),
-    CASH: _post_payment("50.01"),
+    BANK: _post_payment("51", BANK),
+    CASH: _post_payment("50.01", CASH),
     SURPLUS: _post_surplus,
     PRICES_DOC: _post_prices,
 }
@@ -681,6 +727,16 @@ def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     return 0
 
 
+def _services(od: OData, refs: list[str]) -> set[str]:
+    """Those of the products that are services (`Услуга`): their lines belong in `Услуги`."""
+    out: set[str] = set()
+    for chunk in or_chunks(sorted(set(refs) - {EMPTY_REF})):
+        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
+        out |= {p["Ref_Key"] for p in od.list("Catalog_Номенклатура", **{"$filter": flt, "$select": "Ref_Key,Услуга"})
+                if p.get("Услуга")}
+    return out
+
+
 def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     inv = _invoice(od, args.order)
     remaining = remaining_by_line(inv, shipments_for(od, [inv["Ref_Key"]])[inv["Ref_Key"]])
@@ -702,22 +758,25 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
         raise ClerkError(f"по счету {inv['Number']} отгружать нечего")
     wh = warehouse_by_name(od, args.warehouse)["Ref_Key"] if args.warehouse else inv["Склад_Key"]
     by_line = {int(r["LineNumber"]): r for r in inv["Товары"]}
-    rows, total = [], Decimal(0)
-    for n, (ln, q) in enumerate(sorted(wanted.items()), start=1):
+    services = _services(od, [r["Номенклатура_Key"] for r in inv["Товары"]])
+    rows, service_rows, total = [], [], Decimal(0)
+    for ln, q in sorted(wanted.items()):
         src = by_line[ln]
         ordered = Decimal(str(src["Количество"]))
         amount = money(Decimal(str(src["Сумма"])) * q / ordered)
         vat = money(Decimal(str(src.get("СуммаНДС") or 0)) * q / ordered)
         total += amount if inv.get("СуммаВключаетНДС") else amount + vat
-        rows.append({"LineNumber": str(n), "Номенклатура_Key": src["Номенклатура_Key"], "Количество": float(q),
-                     "Цена": src["Цена"], "Сумма": float(amount), "СтавкаНДС": src.get("СтавкаНДС", ""),
-                     "СуммаНДС": float(vat)})
+        into = service_rows if src["Номенклатура_Key"] in services else rows  # a service: `Услуги`
+        into.append({"LineNumber": str(len(into) + 1), "Номенклатура_Key": src["Номенклатура_Key"],
+                     "Количество": float(q), "Цена": src["Цена"], "Сумма": float(amount),
+                     "СтавкаНДС": src.get("СтавкаНДС", ""), "СуммаНДС": float(vat)})
     body = {"Ref_Key": str(uuid.uuid4()), "Date": document_date(args), "ВидОперации": "Товары",
             "Организация_Key": inv["Организация_Key"], "Контрагент_Key": inv["Контрагент_Key"],
             "ДоговорКонтрагента_Key": _contract_of(od, inv), "Склад_Key": wh,
             "СчетНаОплатуПокупателю_Key": inv["Ref_Key"], "ТипЦен_Key": inv.get("ТипЦен_Key", EMPTY_REF),
             "ВалютаДокумента_Key": inv["ВалютаДокумента_Key"], "СуммаВключаетНДС": inv.get("СуммаВключаетНДС", True),
-            "СуммаДокумента": float(total), "Товары": rows, "Комментарий": f"Отгрузка по счету {inv['Number']}"}
+            "СуммаДокумента": float(total), "Товары": rows, "Услуги": service_rows,
+            "Комментарий": f"Отгрузка по счету {inv['Number']}"}
     doc = od.create(SALE, body)
     try:
         od.action(SALE, doc["Ref_Key"], "Post")
@@ -770,7 +829,8 @@ def cmd_receive(od: OData, args: argparse.Namespace) -> int:
 
 #: The accountant's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with
 #: СчетНаОплатуПокупателю = the invoice): posting it takes the goods off account 41 (never below 0).
-cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуПокупателю_Key", None, "Реализация", _invoice)
+cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуПокупателю_Key", None, "Реализация", _invoice,
+                                               ("Товары", "Услуги"))
 
 
 CONFIGURATION = Configuration(

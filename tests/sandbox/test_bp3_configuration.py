@@ -1,8 +1,8 @@
 """The sandbox speaking БП 3.0 (`--config bp3`): its real names, stock as the balance of the
 accounting register Хозрасчетный on 41.01 with the subconto in the order the accounting settings
 (`--variant`) give, and what posting each document records: the invoice nothing, a shipment
-41.01 and 62.01, a payment 62.01 by the invoice. Served in-process (ASGI) or over loopback for
-the clerk."""
+41.01 and 62.01, a payment 62.01 up to the debt and 62.02 (an advance) beyond. Served
+in-process (ASGI) or over loopback for the clerk."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ async def test_invoice_posting_records_nothing_and_a_shipment_moves_41_and_62(cl
     assert _stock(bp3, item, wh) == on_hand and _balance(bp3, "62.01") == 0
 
 
-async def test_a_bank_payment_settles_62_by_the_invoice(client, bp3: SandboxState) -> None:
+async def test_a_bank_payment_before_the_sale_is_an_advance_on_62_02(client, bp3: SandboxState) -> None:
     inv = await _invoice(client, bp3, 1)
     pay = {"Ref_Key": str(uuid.uuid4()), "ВидОперации": "ОплатаПокупателя", "Организация_Key": inv["Организация_Key"],
            "Контрагент": inv["Контрагент_Key"], "Контрагент_Type": T + "Catalog_Контрагенты", "СуммаДокумента": 40,
@@ -188,7 +188,9 @@ async def test_a_bank_payment_settles_62_by_the_invoice(client, bp3: SandboxStat
                                    "СчетНаОплату_Key": inv["Ref_Key"], "СуммаПлатежа": 40}]}
     assert (await client.post(url(BANK), json=pay)).status_code == 201
     assert (await client.post(url(f"{BANK}(guid'{pay['Ref_Key']}')/Post"))).status_code == 200
-    assert _balance(bp3, "51") == Decimal("40.00") and _balance(bp3, "62.01") == Decimal("-40.00")
+    # nothing shipped yet, so nothing owed: the payment is an advance received (Kt 62.02)
+    assert _balance(bp3, "51") == Decimal("40.00") and _balance(bp3, "62.01") == 0
+    assert _balance(bp3, "62.02") == Decimal("-40.00")
     found = (await get_json(client, BANK, **{
         "$filter": f"РасшифровкаПлатежа/any(d: d/СчетНаОплату_Key eq guid'{inv['Ref_Key']}')",
         "$select": "Ref_Key"}))["value"]

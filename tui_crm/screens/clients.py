@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from decimal import Decimal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -66,6 +67,8 @@ register({
     "col.inn": {"en": "ИНН", "ru": "ИНН"},
     "col.phone": {"en": "Phone", "ru": "Телефон"},
     "col.debt": {"en": "Debt", "ru": "Долг"},
+    # a negative debt is money the client paid ahead (БП 3: 62.02), said in words, not with a minus
+    "clients.advance": {"en": "advance {amount}", "ru": "аванс {amount}"},
     "col.sync": {"en": "Accounting", "ru": "Учёт"},
     "bind.new_client": {"en": "New client", "ru": "Новый клиент"},
     "bind.open": {"en": "Open", "ru": "Открыть"},
@@ -79,6 +82,17 @@ class ClientsLoaded(Message):
 
     text: str
     rows: list[ClientRow]
+
+
+def debt_text(debt: Decimal | None, lang: str) -> Text:
+    """The debt cell: what the client owes (bold), an advance the client paid in words ("advance
+    1 660,56", not "-1 660,56"), or a dim dash when accounting keeps no debt for it."""
+    code: Literal["en", "ru"] = "ru" if lang == "ru" else "en"
+    if debt is None:
+        return Text("—", justify="right", style="dim")
+    if debt < 0:
+        return Text(tr("clients.advance", amount=format_money(-debt, code)), justify="right")
+    return Text(format_money(debt, code), justify="right", style="bold" if debt else "")
 
 
 def prefill_from_search(text: str) -> dict[str, str]:
@@ -206,11 +220,7 @@ class ClientsScreen(HostedScreen[None]):
             phone = format_phone(r.phones[0]) if r.phones else ""
             if len(r.phones) > 1:
                 phone += f" +{len(r.phones) - 1}"
-            debt = (
-                Text(format_money(r.debt, lang), justify="right", style="bold" if r.debt else "")  # type: ignore[arg-type]
-                if r.debt is not None
-                else Text("—", justify="right", style="dim")
-            )
+            debt = debt_text(r.debt, lang)
             cells.append(({"name": name, "inn": plain(r.inn), "phone": plain(phone), "debt": debt, "sync": badge},
                           r.id))
         table.set_rows(cells)

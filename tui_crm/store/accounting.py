@@ -293,6 +293,26 @@ class AccountingStore:
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def service_ids(self, product_ids: Iterable[str]) -> set[str]:
+        """Those of the products the mirror knows as services (1C's `Услуга` flag)."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return set()
+        rows = self.db.cursor().execute(
+            "SELECT id FROM products WHERE is_service AND id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def product_names(self, product_ids: Iterable[str]) -> dict[str, str]:
+        """{product: its name} of the given products the mirror knows."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return {}
+        rows = self.db.cursor().execute(
+            "SELECT id, name FROM products WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+        return {r[0]: r[1] or "" for r in rows}
+
     def counterparty_ids(self) -> set[str]:
         return {r[0] for r in self.db.cursor().execute("SELECT id FROM counterparties").fetchall()}
 

@@ -27,7 +27,7 @@ from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrin
 from tui_crm.sync.odata import NotFound, ODataClient
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.pull import quarantine_note
+from tui_crm.sync.pull import account_refs, quarantine_note
 from tui_crm.sync.runs import RunRecord, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
@@ -103,6 +103,8 @@ class Jobs:
         self.profile = profile
         self.writer = writer
         self.clock = clock or store.clock
+        # БП 3: Ref_Keys of the debt accounts (62.01, 62.02), looked up by code once
+        self._debt_accounts: list[str] | None = None
 
     async def _recorded(
         self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True,
@@ -114,8 +116,8 @@ class Jobs:
             await body(result)
             if result.skipped:
                 for bad in result.skipped:
-                    log.warning("quarantined a malformed %s row (Ref_Key %s): %s", bad.entity,
-                                bad.key or "unknown", bad.reason)
+                    what = "left out a" if isinstance(bad, parse.OtherSubconto) else "quarantined a malformed"
+                    log.warning("%s %s row (Ref_Key %s): %s", what, bad.entity, bad.key or "unknown", bad.reason)
             notes = [quarantine_note(result.skipped) if result.skipped else None,
                      None if missing is not None else result.missing.note()]
             if any(notes):
@@ -384,15 +386,21 @@ class Jobs:
         same single request is made by client AND deal, and the result also carries each order's
         remaining settlement (``balances``) for the idle cycle's change detection."""
         p = self.profile
-        q = queries.settlements(p) or queries.debt(p)
-        if q is None:
+        first = queries.settlements(p) or queries.debt(p)
+        if first is None:
             return None
         by_deal = p["debt"].has("order")
+        by_account = queries.register_accounts(p, "debt") is not None   # БП 3: 62.01 and 62.02
 
         async def body(res: JobResult) -> None:
             debts: dict[str, Decimal] = {}
             balances: dict[str, Decimal] = {}
+            q = first
             try:
+                if by_account:
+                    if self._debt_accounts is None:
+                        self._debt_accounts = await account_refs(self.client, p, "debt")
+                    q = queries.debt(p, self._debt_accounts) or first
                 rows = await self._get(res.missing, q)
             except NotFound:
                 log.warning("%s is not published; client debt is not shown", q.path)

@@ -438,10 +438,31 @@ def price_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, str, bool, Decim
             ref(row, c.opt("unit"), e), date(row, c.opt("period"), e))
 
 
+class OtherSubconto(BadData):
+    """A balance row whose client subconto holds an object of another type than the profile's
+    (БП 3: 62.01 / 62.02 by `ExtDimension1` of a type other than `Catalog_Контрагенты`). Not a
+    malformed row: the CRM leaves its balance out on purpose and says so in the sync log."""
+
+    def __init__(self, entity: str, name: str, found: str, want: str, row: Mapping[str, Any]) -> None:
+        super().__init__(entity, f"{name} holds a {found}, not a {want}; its balance is left out", row)
+        self.found = found
+
+
 def debt_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, Decimal] | None:
+    """(client, balance) of a debt register's row; None without a client. With a composite client
+    (БП 3's `ExtDimension1`), a row of another type raises `OtherSubconto` (left out, noted)."""
     c, e = p["debt"], p["debt"].entity
     client = any_ref(c, row, "client", e)
     if client is None:
+        name = c.f("client")
+        want = c.type_of(name)
+        if want:
+            try:
+                _value, typ = odata.parse_composite(row, name)
+            except ValueError:
+                raise BadData(e, f"{name} is not a reference", dict(row)) from None
+            if typ is not None and typ != want:
+                raise OtherSubconto(e, name, typ, want, row)
         return None
     return client, number(row, c.f("amount"), e, 2)
 
@@ -575,6 +596,7 @@ __all__ = [
     "BadData",
     "Contact",
     "NoWarehouseStock",
+    "OtherSubconto",
     "any_ref",
     "composite_ref",
     "contact",

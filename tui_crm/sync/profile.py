@@ -113,7 +113,8 @@ _PUSH_ENUMS = {"ka1": ("legal_form", "contract_kind", "settlement", "contact_typ
                "ut11": ("legal_form", "contact_type", "order_status", "reservation", "partner_kind"),
                "bp3": ("legal_form", "contract_kind", "settlement", "contact_type")}
 _SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
-                "national_code", "account_entity", "accounts", "subconto", "lines_select", "more_lines"}
+                "national_code", "account_entity", "accounts", "subconto", "lines_select", "more_lines",
+                "service_lines", "service_content"}
 _TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
 _TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
 _ENUMS = {
@@ -405,12 +406,13 @@ def _concept(where: str, key: str, data: Any) -> Concept:
         raise ProfileError(f"{where}: {key}.more_lines needs {key}.lines")
     options: dict[str, Any] = {}
     for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition", "account_entity",
-                "accounts", "subconto", "lines_select"):
+                "accounts", "subconto", "lines_select", "service_lines", "service_content"):
         if opt in data:
             value = data[opt]
             if not isinstance(value, str):
                 raise ProfileError(f"{where}: {key}.{opt} must be a string")
-            if opt in ("function", "kind_entity", "account_entity") and value and not _NAME_RE.match(value):
+            if opt in ("function", "kind_entity", "account_entity", "service_lines", "service_content") \
+                    and value and not _NAME_RE.match(value):
                 raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a 1C name")
             if opt in ("dimensions", "subconto") and value and not all(
                 _NAME_RE.match(p.strip()) for p in value.split(",")
@@ -426,6 +428,9 @@ def _concept(where: str, key: str, data: Any) -> Concept:
             if opt == "condition" and any(ch in value for ch in "\r\n\x00"):
                 raise ProfileError(f"{where}: {key}.condition must be one line")
             options[opt] = value
+    if options.get("service_lines") and options["service_lines"] not in more_lines:
+        # БП 3: a sale's services go in `Услуги`, one of the table parts read as its lines
+        raise ProfileError(f"{where}: {key}.service_lines must be one of {key}.more_lines")
     if "kinds" in data:
         options["kinds"] = _names(f"{where}: [{key}.kinds]", data["kinds"], allow_empty=False)
     concept = Concept(key, entity, fields, composite, lines, line_fields, line_composite, options,

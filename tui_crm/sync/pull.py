@@ -60,19 +60,25 @@ class PullResult:
     skipped: int = 0     # malformed rows quarantined (not in the mirror)
 
 
-async def stock_account_refs(client: ODataClient, p: Profile) -> list[str]:
-    """Ref_Keys of the accounts whose balance is the stock (БП 3: 41.01 in the chart of accounts
-    `Хозрасчетный`); [] when the stock register is not an accounting register. The keys of
-    predefined accounts differ from base to base, so they are looked up by code."""
-    q = queries.stock_accounts(p)
+async def account_refs(client: ODataClient, p: Profile, key: str) -> list[str]:
+    """Ref_Keys of the accounts whose balance a concept reads from an accounting register (БП 3:
+    `[stock]` 41.01, `[debt]` 62.01 and 62.02 in the chart of accounts `Хозрасчетный`); [] when
+    the concept's register is not an accounting register. The keys of predefined accounts differ
+    from base to base, so they are looked up by code."""
+    q = queries.register_accounts(p, key)
     if q is None:
         return []
     refs = [r for r in (parse.ref(row, "Ref_Key", q.path) for row in await client.get_all(q)) if r]
     if not refs:
-        raise ODataError(f"The chart of accounts {q.path} has no account {p['stock'].options.get('accounts')} "
-                         "(the profile's [stock] accounts): stock cannot be read. Check the codes in the "
-                         "profile against the base's chart of accounts.")
+        raise ODataError(f"The chart of accounts {q.path} has no account {p[key].options.get('accounts')} "
+                         f"(the profile's [{key}] accounts): {'stock' if key == 'stock' else key} cannot "
+                         "be read. Check the codes in the profile against the base's chart of accounts.")
     return refs
+
+
+async def stock_account_refs(client: ODataClient, p: Profile) -> list[str]:
+    """`account_refs` of the stock (БП 3: 41.01)."""
+    return await account_refs(client, p, "stock")
 
 
 async def stock_without_warehouses(client: ODataClient, p: Profile, accounts: Sequence[str]) -> list[BadData]:
@@ -96,11 +102,21 @@ def quarantine_note(skipped: Sequence[BadData]) -> str:
         if isinstance(bad, parse.NoWarehouseStock):
             # Not a malformed row: the base's settings. Said first, in words of its own.
             return str(bad)
-    first = skipped[0]
-    where = f" (Ref_Key {first.key})" if first.key else ""
-    more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
-    return (f"Skipped {len(skipped)} malformed row(s) from accounting, the rest applied: "
-            f"{first.entity}{where}: {first.reason}{more}")
+    # Balance rows of another subconto type (БП 3: 62.01 of an employee): left out on purpose.
+    other = [b for b in skipped if isinstance(b, parse.OtherSubconto)]
+    bad_rows = [b for b in skipped if not isinstance(b, parse.OtherSubconto)]
+    notes = []
+    if other:
+        kinds = ", ".join(sorted({b.found for b in other}))
+        notes.append(f"Left out {len(other)} balance row(s) of {other[0].entity} whose client subconto is "
+                     f"not a counterparty ({kinds}): the debt shown is the counterparties' only.")
+    if bad_rows:
+        first = bad_rows[0]
+        where = f" (Ref_Key {first.key})" if first.key else ""
+        more = f" and {len(bad_rows) - 1} more" if len(bad_rows) > 1 else ""
+        notes.append(f"Skipped {len(bad_rows)} malformed row(s) from accounting, the rest applied: "
+                     f"{first.entity}{where}: {first.reason}{more}")
+    return " ".join(notes)
 
 
 

@@ -1029,10 +1029,16 @@ class Pusher:
         """The shipment request's document as 1C JSON, from the profile's `[shipment_request]`:
         every mapped attribute is written, the unmapped ones are skipped. A line's price, VAT
         rate and amounts come from the order line it ships (amounts in proportion to the
-        quantity), for the configurations whose sale carries them (УТ 11, БП 3)."""
+        quantity), for the configurations whose sale carries them (УТ 11, БП 3). Where the profile
+        names `service_lines` (БП 3: `Услуги`), a service's line goes there — a real base refuses
+        a service in `Товары` — with `service_content` (`Содержание`) = the product's name."""
         p = self.p
         c = p["shipment_request"]
         rec = data.rec
+        service_part = str(c.options.get("service_lines") or "")
+        services = self.store.service_ids(line.product_id for line in lines) if service_part else set()
+        content = str(c.options.get("service_content") or "")
+        names = self.store.product_names(services) if content else {}
         inv = rec.invoice
         iid = rec.id
         body: dict[str, Any] = {}
@@ -1056,9 +1062,12 @@ class Pusher:
         put("comment", f"{SHIPMENT_MARK} CRM: {rec.number or ''}".strip())
         by_no = {row[0]: row for row in data.lines}
         total = Decimal(0)
-        rows: list[dict[str, Any]] = []
-        for n, line in enumerate(lines, start=1):
+        parts: dict[str, list[dict[str, Any]]] = {c.lines: [], **({service_part: []} if service_part else {})}
+        for line in lines:
             row: dict[str, Any] = {}
+            part = service_part if line.product_id in services else c.lines
+            rows = parts[part]
+            n = len(rows) + 1
 
             def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
                 wire_put(row, c, crm, value, line=True)
@@ -1083,12 +1092,16 @@ class Pusher:
                 lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
                 lput("vat", _json_number(line_vat))
                 total += line_amount if inv.amount_includes_vat else line_amount + line_vat
-            lput("warehouse", inv.warehouse_id)
-            lput("reserve", iid)
+            if part == service_part:
+                if content:
+                    row[content] = names.get(line.product_id, "")
+            else:
+                lput("warehouse", inv.warehouse_id)
+                lput("reserve", iid)
             if "LineNumber" not in row:
                 row["LineNumber"] = str(n)
             rows.append(row)
-        body[c.lines] = rows
+        body.update({part: rows for part, rows in parts.items() if rows or part == c.lines})
         put("total", _json_number(total) if total else None)
         return body
 

@@ -183,10 +183,11 @@ def subconto(c: Concept) -> list[str]:
     return [n.strip() for n in (c.options.get("subconto") or "").split(",") if n.strip()]
 
 
-def stock_accounts(p: Profile) -> Query | None:
-    """The accounts whose balance is the stock (``Code eq '41.01'``), for an accounting register;
-    None for an accumulation register."""
-    c = p["stock"]
+def register_accounts(p: Profile, key: str) -> Query | None:
+    """The accounts an accounting register's concept reads (``Code eq '41.01'``: `[stock]` 41.01,
+    `[debt]` 62.01 and 62.02 in БП 3), from the chart its ``account_entity`` names; None for an
+    accumulation register."""
+    c = p[key]
     codes = [a.strip() for a in (c.options.get("accounts") or "").split(",") if a.strip()]
     entity = c.options.get("account_entity") or ""
     if not codes or not entity:
@@ -259,12 +260,20 @@ def prices(p: Profile, price_type_id: str | None = None, product_ids: Sequence[s
     return _register_read(c, and_(*parts) or None, select, whole=not product_ids)
 
 
-def debt(p: Profile) -> Query | None:
+def debt(p: Profile, accounts: Sequence[str] = ()) -> Query | None:
+    """Debt per client: the register's balance by its client dimension. An accounting register
+    (БП 3: `Хозрасчетный` on 62.01 and 62.02, Ref_Keys from `register_accounts`) is restricted to
+    those ``accounts`` in ``AccountCondition`` and read as one heavy request: its client is a
+    composite subconto (``ExtDimension1`` + ``_Type``), on which key-set paging cannot run."""
     c = p["debt"]
     if not c.present:
         return None
     dims = c.options.get("dimensions") or None
-    return Query(_register_path(c, None, Dimensions=dims), tuple(c.select("client", "amount")))
+    select = tuple(c.select("client", "amount"))
+    if accounts:
+        table = _table(c, None, account_condition=in_guids("Account_Key", accounts))
+        return Query(table.path(), select, heavy=True)
+    return Query(_register_path(c, None, Dimensions=dims), select)
 
 
 def debt_keys_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
@@ -492,6 +501,7 @@ __all__ = [
     "prices",
     "ref_match",
     "refs_match",
+    "register_accounts",
     "reserves",
     "reserves_by_order",
     "reserves_of_orders",
@@ -500,7 +510,6 @@ __all__ = [
     "shipment_requests_of_orders",
     "shipments",
     "stock",
-    "stock_accounts",
     "stock_probe",
     "subconto",
 ]
