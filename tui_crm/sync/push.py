@@ -26,6 +26,7 @@ The rules (docs/architecture.md §3, "Push"):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import uuid
@@ -188,6 +189,7 @@ class _InvoiceStart:
     organization: tuple[str, str, str] | None
     contract_id: str | None
     bill_id: str | None
+    known_contract: str | None   # the client's sales contract with the organization, if the CRM knows one
 
 
 @dataclass
@@ -230,6 +232,7 @@ class Pusher:
         # Store writes of an item that follow its last request: committed with its outcome (one
         # commit instead of two or three; nothing is sent in between, see `_later`).
         self._pending: dict[int, list[Callable[[], Any]]] = {}
+        self._inline: set[int] = set()   # claimed items `_ensure_client` pushed before their lane's turn
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -241,6 +244,7 @@ class Pusher:
         if not self.p.push:
             return result
         self._forget_old_fresh_clients()
+        self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
         items, owner = await self.writer.run(self._claim, self.clock(), limit)
         lanes = self._lanes(items, owner)
         stop = _Stop()
@@ -282,9 +286,11 @@ class Pusher:
                 if stop.reason is not None:
                     return
                 stop.started.add(item.id)
-                current = await self.writer.run(self.store.outbox_item, item.id)
-                if current is None or current.state != "sending":
-                    continue  # done inline (a client pushed before its invoice) or discarded meanwhile
+                if item.id in self._inline:
+                    # pushed inline already (a client right before its invoice, `_ensure_client`);
+                    # nothing else changes a claimed item (retry and discard refuse one being sent)
+                    self._inline.discard(item.id)
+                    continue
                 outcome = await self.push_item(item)
                 if outcome == "done":
                     result.pushed.append((item.kind, item.object_id))
@@ -351,8 +357,9 @@ class Pusher:
     def _later(self, item: OutboxItem, fn: Callable[[], Any]) -> None:
         """Keep a store write of ``item`` to commit with its next one. Only for a write after
         which the item sends no request before its next write (in practice: after its last
-        request, committed with its outcome): each completed request is still on disk before
-        the next one is sent, so a killed process resumes where it was."""
+        request, committed with its outcome) — each completed step is then on disk before the
+        next request is sent, so a killed process resumes where it was — or for a fact whose
+        loss a resume repairs by itself (`push_contacts`)."""
         self._pending.setdefault(item.id, []).append(fn)
 
     async def _write(self, item: OutboxItem, fn: Callable[..., T], *args: Any) -> T:
@@ -590,7 +597,7 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body = await self.writer.run(self.counterparty_body, cid)
+        body, rec, seen = await self.writer.run(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
@@ -637,10 +644,15 @@ class Pusher:
             dv = str(obj.get(c.opt("data_version") or "DataVersion", "") or "")
             if dv:
                 await self.writer.run(self.store.set_base_version, "client", cid, dv)
-        if step == "counterparty":
-            await self.push_contacts(cid, update=item.action != "create")
+        if step == "counterparty" and rec is not None:
+            await self.push_contacts(item, rec, seen, update=item.action != "create")
         # the last request is done: the client's state is committed with the item's outcome
         self._later(item, lambda: self._client_pushed(cid))
+
+    def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
+        """On the writer thread: what `push_client` reads before its first request (the
+        counterparty's body, the client for its contacts, the contact values last seen)."""
+        return self.counterparty_body(cid), self.store.get_client(cid), self.store.contact_seen(cid)
 
     def _client_pushed(self, cid: str) -> None:
         rec = self.store.get_client(cid)
@@ -656,15 +668,18 @@ class Pusher:
                 self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
             return self._contact_kinds
 
-    async def push_contacts(self, client_id: str, *, update: bool) -> None:
-        """Phone, e-mail and address as contact-information records (upsert by key)."""
+    async def push_contacts(self, item: OutboxItem, rec: ClientRecord, seen: dict[str, str], *,
+                            update: bool) -> None:
+        """Phone, e-mail and address of ``rec`` as contact-information records (upsert by key);
+        ``seen``: the values the CRM last wrote or took (store `contact_seen`).
+
+        What was written is remembered with the item's outcome (one commit, not one per record):
+        the records are upserts by key, so a process killed before that commit writes the same
+        values again on resume (a create that finds the record is a PATCH), never a second one."""
         c = self.p["contact"]
         if not c.present or c.options.get("mode", "register") != "register":
             return
-        rec, seen = await self.writer.run(lambda: (self.store.get_client(client_id),
-                                                   self.store.contact_seen(client_id)))
-        if rec is None:
-            return
+        client_id = rec.id
         kinds = await self._kinds()
         values = {
             "phone": ", ".join(rec.client.phones),
@@ -701,13 +716,13 @@ class Pusher:
                     theirs[crm_kind] = now
                     continue
                 if same(now, value):
-                    await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+                    self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
                     continue
             if not value:
                 if current is not None:
                     with suppress(NotFound):
                         await self.client._request("DELETE", path)
-                await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, "")
+                self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, ""))
                 continue
             if current is not None:
                 await self.client._request("PATCH", path, body={c.f("value"): value})
@@ -716,9 +731,9 @@ class Pusher:
                     await self.client.create(c.entity, {**key, c.f("value"): value})
                 except KeyExists:
                     await self.client._request("PATCH", path, body={c.f("value"): value})
-            await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+            self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
         if diffs:
-            await self.writer.run(self.store.offer_contacts, client_id, theirs)
+            self._later(item, functools.partial(self.store.offer_contacts, client_id, theirs))
             ours = {d.field: d.ours for d in diffs}
             # the counterparty's own version is untouched by this: "apply ours" keeps it as the base
             base = self.store.base_version("client", client_id)
@@ -743,6 +758,7 @@ class Pusher:
             if sub is None:
                 raise Deferred("waiting for the client to reach accounting")
         outcome = await self.push_item(sub)
+        self._inline.add(sub.id)
         if outcome == "offline":
             raise Unreachable(self._last_error(sub.id) or None)
         if outcome != "done":
@@ -753,29 +769,33 @@ class Pusher:
         data = self.invoice_data(invoice_id)
         client_id = data.rec.invoice.client_id
         contract_id, _, bill_id = self.store.invoice_refs(invoice_id)
+        org = self.store.organization()
+        known = None
+        if client_id and org is not None and self.p["order"].has("contract"):
+            known = self.store.client_contract(client_id) or self.store.find_contract(
+                client_id, org[0], self.p.enum("contract_kind", "sale"))
         return _InvoiceStart(data, self.store.get_client(client_id) if client_id else None,
-                             self.store.organization(), contract_id, bill_id)
+                             org, contract_id, bill_id, known)
 
-    async def _contract(self, client_id: str, org_id: str) -> str:
-        """A sales contract of the client with our organization: known, found in 1C, or created."""
+    async def _contract(self, client_id: str, org_id: str,
+                        start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
+        """A sales contract of the client with our organization: known (as ``start`` read it),
+        found in 1C, or created. Returns its key and the store writes that remember it, for the
+        caller to commit with its own next write (no request comes between)."""
         p = self.p
         kind = p.enum("contract_kind", "sale")
-        known = await self.writer.run(
-            lambda: self.store.client_contract(client_id) or self.store.find_contract(client_id, org_id, kind))
-        if known:
-            return known
+        if start.known_contract:
+            return start.known_contract, []
         # A counterparty this process created minutes ago has no contract in 1C but the one an
         # earlier attempt of ours may have made under the derived key ("key exists" adopts it).
         fresh = client_id in self._fresh_clients
         found = [] if fresh else await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
-            row = parse.contract(p, found[0])
-            if row is not None:
-                await self.writer.run(self._remember_contract, row)
-            return str(found[0][c.f("id")]).lower()
+            got = parse.contract(p, found[0])
+            return str(found[0][c.f("id")]).lower(), ([lambda: self._remember_contract(got)] if got is not None else [])
         key = derived_key("contract", client_id, org_id)
-        currency = await self.writer.run(self.store.currency_id, p["currency"].options.get("national_code", "643"))
+        currency = start.data.currency   # the national currency, read with the invoice
         body: dict[str, Any] = {
             c.f("owner"): client_id,
             c.f("organization"): org_id,
@@ -791,9 +811,7 @@ class Pusher:
         # settlement register, and must not wait for the next reference pull to know this one.
         row = (key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
                currency, False)
-        await self._together(lambda: self.store.set_client_contract(client_id, key),
-                             lambda: self._remember_contract(row))
-        return key
+        return key, [lambda: self.store.set_client_contract(client_id, key), lambda: self._remember_contract(row)]
 
     def _remember_contract(self, row: tuple[Any, ...]) -> None:
         with self.store.transaction() as cur:
@@ -914,15 +932,20 @@ class Pusher:
 
         await self._generation_refs(client_id, org_id)
         wants_contract = order_c.has("contract")
+        remember: list[Callable[[], object]] = []
         if item.action == "update" and step == "":
-            if wants_contract:
-                contract_id = contract_id or await self._contract(client_id, org_id)
+            if wants_contract and not contract_id:
+                contract_id, remember = await self._contract(client_id, org_id, start)
+                await self._together(*remember)
             await self._update_order(item, contract_id or "", org_id)
             step = "order"
         if step == "":
-            contract_id = (contract_id or await self._contract(client_id, org_id)) if wants_contract else ""
+            if wants_contract and not contract_id:
+                contract_id, remember = await self._contract(client_id, org_id, start)
+            contract_id = contract_id if wants_contract else ""
             bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
             await self._together(
+                *remember,
                 lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id,
                                                      bill_id=bill_id),
                 lambda: self.store.outbox_step(item.id, "contract"))
