@@ -14,6 +14,9 @@ with the CRM. Measured in the same run:
   `httpx.AsyncClient` into a second sandbox process started from the same seed: the same bodies,
   the same concurrency (one lane per client, so a client's requests stay in order), no CRM work.
 
+``--latency-ms N`` makes both sandboxes answer every request N ms later, as a real 1C whose write
+takes tens of ms (over loopback the sandbox answers in ~2 ms, so the CRM's own CPU dominates).
+
 Store commits per invoice (the push's group writer) are counted beside the requests.
 
 ``--code DIR`` runs the same measurement on another checkout's code (its `tui_crm` and its
@@ -21,7 +24,7 @@ sandbox), e.g. the branch point in a detached worktree, so before and after are 
 script under the same load: run it with and without ``--code`` back to back.
 
 Usage: python bench/push.py [--invoices 1000] [--lines 10] [--concurrency 1 4] [--error-rate 0.05]
-                            [--code DIR] [--profile FILE]
+                            [--latency-ms N] [--code DIR] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -228,6 +231,11 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         assert await service.pull_now(full=True) is not None, service.last_error
         existing = sorted(store.counterparty_ids())
         n, new = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}a")
+        lag = {"latency_ms": args.latency_ms} if args.latency_ms else {}
+        if lag:
+            async with httpx.AsyncClient(timeout=10) as http:
+                await set_faults(http, url, **lag)
+                await set_faults(http, base_url, **lag)
         rec.record = rec.keep_writes = True
         commits = _commits(service)
         prof = None
@@ -251,10 +259,10 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         writes = list(rec.writes)
 
         async with httpx.AsyncClient(timeout=10) as http:
-            await set_faults(http, url, error_rate=args.error_rate, seed=7)
+            await set_faults(http, url, error_rate=args.error_rate, seed=7, **lag)
             n2, _ = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
             s2, r2, f2 = await drain(service, clock)
-            await set_faults(http, url)
+            await set_faults(http, url, **lag)
         out.update(f_seconds=s2, f_requests=r2, f_failed=f2, f_counts=dict(rec.counts))
         print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
               f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
@@ -296,6 +304,8 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--error-rate", type=float, default=0.05)
     ap.add_argument("--profile", default=None, help="write a cProfile of the fault-free push here")
+    ap.add_argument("--latency-ms", type=int, default=0,
+                    help="both sandboxes answer every request this much later (a real 1C's write takes tens of ms)")
     ap.add_argument("--code", default=None, help="measure the code of this checkout instead (read at import)")
     args = ap.parse_args()
     print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
@@ -304,6 +314,7 @@ async def main() -> None:
     rows = [await one_config(folder, c, args) for c in args.concurrency]
     print()
     print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address); "
+          f"sandbox latency {args.latency_ms} ms; "
           f"code {_head(CODE)}; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'commits/inv':>12} "
           f"{'inv/s 5xx':>10} {'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9}")

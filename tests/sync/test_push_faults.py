@@ -18,10 +18,11 @@ from pathlib import Path
 from onec_sandbox.state import SandboxState
 from tests.sync.sandbox_kit import ORDER, make_rig, new_client, new_invoice
 from tui_crm.domain.models import SyncState
+from tui_crm.sync.push import PUSH_CONCURRENCY
 
 RUNS = int(os.environ.get("PUSH_RUNS", "200"))
 # The fault test at another `sync.push_concurrency` (e.g. PUSH_CONCURRENCY=4), and its seeds.
-CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", "1"))
+CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", str(PUSH_CONCURRENCY)))   # default: the engine's
 SEED = int(os.environ.get("PUSH_SEED", "20261130"))
 
 
