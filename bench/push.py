@@ -14,7 +14,17 @@ with the CRM. Measured in the same run:
   `httpx.AsyncClient` into a second sandbox process started from the same seed: the same bodies,
   the same concurrency (one lane per client, so a client's requests stay in order), no CRM work.
 
+``--latency-ms N`` makes both sandboxes answer every request N ms later, as a real 1C whose write
+takes tens of ms (over loopback the sandbox answers in ~2 ms, so the CRM's own CPU dominates).
+
+Store commits per invoice (the push's group writer) are counted beside the requests.
+
+``--code DIR`` runs the same measurement on another checkout's code (its `tui_crm` and its
+sandbox), e.g. the branch point in a detached worktree, so before and after are measured by one
+script under the same load: run it with and without ``--code`` back to back.
+
 Usage: python bench/push.py [--invoices 1000] [--lines 10] [--concurrency 1 4] [--error-rate 0.05]
+                            [--latency-ms N] [--code DIR] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -38,7 +48,9 @@ from urllib.parse import unquote
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The checkout whose code is measured (`--code`, read before the imports below), default this one.
+sys.path.insert(0, str((Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv[:-1]
+                        else Path(__file__).resolve().parents[1]).resolve()))
 
 from tui_crm.domain.invoice import Invoice, InvoiceLine
 from tui_crm.domain.models import Client
@@ -48,8 +60,10 @@ from tui_crm.store import Store
 from tui_crm.store.db import utcnow
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService
+from tui_crm.sync.writer import GroupWriter
 
 WRITES = ("POST", "PATCH", "DELETE")
+CODE = Path(sys.path[0])   # the checkout measured (see above)
 
 
 class SimClock:
@@ -97,7 +111,7 @@ def start_sandbox(folder: Path, name: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui_crm.cli", "sandbox", "serve", "--data", str(folder / f"{name}.sqlite"),
          "--products", "200", "--warehouses", "3", "--seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(CODE),
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert proc.stdout is not None
@@ -217,7 +231,13 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         assert await service.pull_now(full=True) is not None, service.last_error
         existing = sorted(store.counterparty_ids())
         n, new = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}a")
+        lag = {"latency_ms": args.latency_ms} if args.latency_ms else {}
+        if lag:
+            async with httpx.AsyncClient(timeout=10) as http:
+                await set_faults(http, url, **lag)
+                await set_faults(http, base_url, **lag)
         rec.record = rec.keep_writes = True
+        commits = _commits(service)
         prof = None
         if args.profile:
             import cProfile
@@ -229,17 +249,20 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
             prof.disable()
             prof.dump_stats(args.profile)
         rec.keep_writes = False
-        out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts))
+        commits = _commits(service) - commits
+        out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts),
+                   commits=commits)
         rec.counts.clear()
         print(f"[c={concurrency}] push: {n} invoices ({new} new clients) in {seconds:.2f} s = "
-              f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed", flush=True)
+              f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed, {commits} store commits",
+              flush=True)
         writes = list(rec.writes)
 
         async with httpx.AsyncClient(timeout=10) as http:
-            await set_faults(http, url, error_rate=args.error_rate, seed=7)
+            await set_faults(http, url, error_rate=args.error_rate, seed=7, **lag)
             n2, _ = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
             s2, r2, f2 = await drain(service, clock)
-            await set_faults(http, url)
+            await set_faults(http, url, **lag)
         out.update(f_seconds=s2, f_requests=r2, f_failed=f2, f_counts=dict(rec.counts))
         print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
               f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
@@ -255,6 +278,12 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
             p.terminate()
             p.wait(10)
     return out
+
+
+def _commits(service: SyncService) -> int:
+    """Transactions the push's group writer committed so far (0 for a build without one)."""
+    writer = service.pusher.writer
+    return writer.commits if isinstance(writer, GroupWriter) else 0
 
 
 def push_kw(concurrency: int) -> dict[str, Any]:
@@ -275,19 +304,36 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--error-rate", type=float, default=0.05)
     ap.add_argument("--profile", default=None, help="write a cProfile of the fault-free push here")
+    ap.add_argument("--latency-ms", type=int, default=0,
+                    help="both sandboxes answer every request this much later (a real 1C's write takes tens of ms)")
+    ap.add_argument("--code", default=None, help="measure the code of this checkout instead (read at import)")
     args = ap.parse_args()
+    print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+          flush=True)
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-push-"))
     rows = [await one_config(folder, c, args) for c in args.concurrency]
     print()
-    print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address)")
-    print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'inv/s 5xx':>10} "
-          f"{'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9}")
+    print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address); "
+          f"sandbox latency {args.latency_ms} ms; "
+          f"code {_head(CODE)}; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'commits/inv':>12} "
+          f"{'inv/s 5xx':>10} {'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9}")
     for r in rows:
         c, f = r["counts"], r["f_counts"]
         print(f"{r['concurrency']:>11} {r['n'] / r['seconds']:>7.1f} {c.get('invoice', 0) / r['n']:>8.2f} "
-              f"{c.get('client', 0) / r['new']:>15.2f} {r['n'] / r['f_seconds']:>10.1f} "
+              f"{c.get('client', 0) / r['new']:>15.2f} {r['commits'] / r['n']:>12.2f} "
+              f"{r['n'] / r['f_seconds']:>10.1f} "
               f"{f.get('invoice', 0) / r['n']:>12.2f} {f.get('client', 0) / r['new']:>15.2f} "
               f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}×")
+
+
+def _head(folder: Path) -> str:
+    """The commit a checkout is at (for the record), or '?'."""
+    try:
+        return subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
 
 
 if __name__ == "__main__":

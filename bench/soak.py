@@ -72,6 +72,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tui_crm.sync.push import PUSH_CONCURRENCY  # noqa: E402 - after the checkout is on the path
+
 KINDS = ("5xx", "hang", "drop", "html", "restart", "kill9")
 ORDER = "Document_ЗаказПокупателя"
 BILL = "Document_СчетНаОплатуПокупателю"
@@ -137,7 +139,7 @@ def crm_invoices(store: Any) -> list[Any]:
     return sorted(out, key=lambda r: r.id)
 
 
-async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> int:
+async def drive(store_path: Path, url: str, http_timeout: float, seed: int, concurrency: int | None = None) -> int:
     from tests.clock import TestClock
     from tests.sync.sandbox_kit import new_client, new_invoice
     from tui_crm.store import Store
@@ -149,7 +151,8 @@ async def drive(store_path: Path, url: str, http_timeout: float, seed: int) -> i
     transport = DriverTransport()
     client = ODataClient(url, transport=transport, timeout=http_timeout, connect_timeout=http_timeout, retries=1,
                          backoff=0.01)
-    service = SyncService(store, client, rng=random.Random(seed))
+    service = (SyncService(store, client, rng=random.Random(seed)) if concurrency is None
+               else SyncService(store, client, rng=random.Random(seed), push_concurrency=concurrency))
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
     try:
@@ -283,9 +286,12 @@ class Sandbox:
 class Driver:
     """The CRM process (this file with --drive) and its line protocol."""
 
-    def __init__(self, store: Path, url: str, timeout: float, seed: int, log: Path) -> None:
+    def __init__(self, store: Path, url: str, timeout: float, seed: int, log: Path,
+                 concurrency: int | None = None) -> None:
         self.args = [sys.executable, str(Path(__file__).resolve()), "--drive", str(store), url,
                      "--timeout", str(timeout), "--seed", str(seed)]
+        if concurrency is not None:
+            self.args += ["--concurrency", str(concurrency)]
         self.log = open(log, "ab")  # noqa: SIM115 - kept for the soak's life
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
@@ -389,7 +395,7 @@ class Report:
 
 
 def soak(runs: int, seed: int = 1, *, timeout: float = 0.4, kinds: tuple[str, ...] = KINDS,
-         folder: Path | None = None, progress: bool = True) -> Report:
+         folder: Path | None = None, progress: bool = True, concurrency: int | None = None) -> Report:
     """Run the soak; `folder` keeps the sandbox data, the store and the logs (a temp dir if None)."""
     own = folder is None
     work = Path(tempfile.mkdtemp(prefix="tui-crm-soak-")) if folder is None else folder
@@ -402,7 +408,7 @@ def soak(runs: int, seed: int = 1, *, timeout: float = 0.4, kinds: tuple[str, ..
     sandbox = Sandbox(work)
     sandbox.start()
     store = work / "crm.duckdb"
-    driver = Driver(store, sandbox.url, timeout, seed, work / "driver.log")
+    driver = Driver(store, sandbox.url, timeout, seed, work / "driver.log", concurrency)
     try:
         driver.start()
         driver.send({"op": "pull"})
@@ -597,10 +603,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=0.4, help="the CRM's HTTP timeout in seconds")
     ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
     ap.add_argument("--keep", type=Path, default=None, help="keep data and logs in this folder")
+    ap.add_argument("--concurrency", type=int, default=None,
+                    help="the CRM's sync.push_concurrency (default: the engine's default, "
+                         f"{PUSH_CONCURRENCY})")
     ap.add_argument("--drive", nargs=2, metavar=("STORE", "URL"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.drive:
-        return asyncio.run(drive(Path(args.drive[0]), args.drive[1], args.timeout, args.seed))
+        return asyncio.run(drive(Path(args.drive[0]), args.drive[1], args.timeout, args.seed, args.concurrency))
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     unknown = [k for k in kinds if k not in KINDS]
     if unknown or not kinds:
@@ -609,11 +618,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--runs must be at least 1")
     if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
         ap.error(f"--keep {args.keep} is not empty")
-    report = soak(args.runs, args.seed, timeout=args.timeout, kinds=kinds, folder=args.keep)
+    report = soak(args.runs, args.seed, timeout=args.timeout, kinds=kinds, folder=args.keep,
+                  concurrency=args.concurrency)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
                            text=True, cwd=ROOT)
     print(f"soak: {args.runs} runs, seed {args.seed}, CRM timeout {args.timeout} s, "
+          f"push concurrency {args.concurrency or PUSH_CONCURRENCY}, "
           f"commit {commit.stdout.strip() or '?'}{' (modified)' if dirty.stdout.strip() else ''}, "
           f"{report.wall:.0f} s")
     print(report.table())

@@ -40,7 +40,14 @@ class NetLikeTransport(httpx.AsyncBaseTransport):
     ``restart_after`` (a request count) stops the "server" before that request: ``on_restart``
     (set by the rig) reopens the sandbox from its data file, and that request and the next
     ``restart_down - 1`` find nothing listening (``httpx.ConnectError``), as while a real server
-    process restarts."""
+    process restarts.
+
+    A request still in flight on the stopped "process" when it restarts (several push lanes at
+    once) loses its connection (``httpx.ReadError``), as with a real process: the old app may
+    still carry it out on its closed state, whose writes reach no file, so answering it would
+    acknowledge a write the restarted base does not have — an impossible fault that made the
+    push at concurrency > 1 end in false conflicts and "not found" (tests/sync/test_push_faults.py).
+    A write the old process made before it stopped is in the file (``SandboxState.close``)."""
 
     def __init__(self, app: Any, timeout: float = 5.0) -> None:
         self.inner = httpx.ASGITransport(app=app)
@@ -50,19 +57,24 @@ class NetLikeTransport(httpx.AsyncBaseTransport):
         self.restart_down = 0
         self.down = 0
         self.on_restart: Any = None
+        self.generation = 0   # restarts so far: a request answered by an older one is cut off
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         if self.restart_after is not None and self.requests >= self.restart_after:
             self.restart_after = None
             self.on_restart()
+            self.generation += 1
             self.down = self.restart_down
         if self.down > 0:
             self.down -= 1
             raise httpx.ConnectError("connection refused (sandbox restarting)", request=request)
+        generation = self.generation
         try:
             response = await asyncio.wait_for(self.inner.handle_async_request(request), self.timeout)
             await asyncio.wait_for(response.aread(), self.timeout)
+            if self.generation != generation:
+                raise httpx.ReadError("connection reset (the sandbox restarted meanwhile)", request=request)
             return response
         except TimeoutError:
             raise httpx.ReadTimeout("timed out", request=request) from None

@@ -5,6 +5,7 @@ ends in accounting exactly once. The setting itself is validated like the other 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import Counter
@@ -19,7 +20,7 @@ from onec_sandbox.state import SandboxState
 from tests.sync.sandbox_kit import ORDER, NetLikeTransport, Rig, make_rig, new_client, save_invoice
 from tui_crm.config import ConfigError, load
 from tui_crm.domain.models import SyncState
-from tui_crm.sync.push import Pusher
+from tui_crm.sync.push import PUSH_CONCURRENCY, Pusher
 
 CP = "Catalog_Контрагенты"
 CONTRACT = "Catalog_ДоговорыКонтрагентов"
@@ -176,11 +177,72 @@ async def test_push_concurrency_is_read_and_reaches_the_push(tmp_path: Path) -> 
     path.write_text("[sync]\npush_concurrency = 8\n", encoding="utf-8")
     settings = load(path)
     assert settings.sync.push_concurrency == 8
-    assert load(tmp_path / "none.toml").sync.push_concurrency == 1
+    assert load(tmp_path / "none.toml").sync.push_concurrency == PUSH_CONCURRENCY == 4
     rig = make_rig(push_concurrency=settings.sync.push_concurrency)
     try:
         assert rig.service.pusher.concurrency == 8
         with pytest.raises(ValueError, match="push concurrency"):
             Pusher(rig.client, rig.store, rig.service.profile, rig.service.writer, concurrency=0)
+    finally:
+        await rig.aclose()
+
+
+async def test_a_write_in_flight_when_the_sandbox_restarts_is_not_acknowledged_and_ends_once(tmp_path: Path) -> None:
+    """The cause of the concurrency-4 flake of tests/sync/test_push_faults.py, pinned down with
+    events, not timing: lane A's counterparty POST is held inside the sandbox "process" while
+    lane B's request restarts it; A's request then runs on the stopped process, whose writes
+    reach no file. The rig used to answer it 201, so the CRM took a client as written that the
+    restarted base never had ("not found", false conflicts, stale contacts later). A real
+    process that stops cuts the connection: the push must see that, look the key up on the next
+    push and create the client exactly once."""
+    now = [datetime(2026, 11, 30, 13, 0)]   # after the store clock's saves (TestClock: 12:00)
+    state = SandboxState.seeded(products=10, warehouses=1, seed=1, path=tmp_path / "sandbox.sqlite")
+    rig = make_rig(state=state, push_concurrency=2, clock=lambda: now[0], rng=random.Random(1))
+    transport = rig.transport
+    assert transport is not None
+    try:
+        assert await rig.service.pull_now() is not None
+        a = new_client("ООО «Держим»", phone="+7 902 000-00-01")
+        b = new_client("ООО «Рестарт»", phone="+7 902 000-00-02")
+        for c in (a, b):
+            rig.store.save_client(c, queue=True, now=now[0])
+
+        old_app = rig.app
+        held = asyncio.Event()
+        restarted = asyncio.Event()
+        restart = transport.on_restart
+
+        def on_restart() -> None:
+            restart()
+            restarted.set()
+
+        transport.on_restart = on_restart
+
+        async def holding(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("method") == "POST" and scope.get("path", "").endswith(CP) and not held.is_set():
+                held.set()
+                transport.restart_after = transport.requests + 1   # the next request (lane B's) restarts
+                await restarted.wait()
+            await old_app(scope, receive, send)
+
+        transport.inner = httpx.ASGITransport(app=holding)
+        await rig.service.push_now()
+        assert held.is_set() and rig.restarts == 1
+        for _ in range(5):
+            if rig.store.outbox_count() == 0:
+                break
+            now[0] += timedelta(minutes=10)
+            await rig.service.push_now()
+        assert rig.store.outbox_count() == 0, rig.store.outbox_items()
+        for c in (a, b):
+            assert c.id in rig.state.objects[CP], c.name     # in the restarted base, not only in the CRM
+            rec = rig.store.get_client(c.id)
+            assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
+            assert rig.store.open_conflict("client", c.id) is None
+            phones = [r["Представление"] for r in rig.state.contacts.values()
+                      if r["Объект"] == c.id and r["Тип"] == "Телефон"]
+            assert phones == list(c.phones)
+        names = Counter(o["Description"] for o in rig.state.objects[CP].values())
+        assert names[a.name] == names[b.name] == 1
     finally:
         await rig.aclose()

@@ -8,6 +8,7 @@ The same under real processes (kill -9 of the CRM, the sandbox server stopped an
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from dataclasses import replace
@@ -17,17 +18,22 @@ from pathlib import Path
 from onec_sandbox.state import SandboxState
 from tests.sync.sandbox_kit import ORDER, make_rig, new_client, new_invoice
 from tui_crm.domain.models import SyncState
+from tui_crm.sync.push import PUSH_CONCURRENCY
 
-RUNS = int(__import__("os").environ.get("PUSH_RUNS", "200"))
+RUNS = int(os.environ.get("PUSH_RUNS", "200"))
+# The fault test at another `sync.push_concurrency` (e.g. PUSH_CONCURRENCY=4), and its seeds.
+CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", str(PUSH_CONCURRENCY)))   # default: the engine's
+SEED = int(os.environ.get("PUSH_SEED", "20261130"))
 
 
 async def test_randomized_faulty_pushes_end_exactly_once(tmp_path: Path) -> None:
     now = [datetime(2026, 11, 30, 9, 0)]
     state = SandboxState.seeded(products=30, warehouses=2, seed=1, path=tmp_path / "sandbox.sqlite")
-    rig = make_rig(state=state, timeout=0.02, clock=lambda: now[0], rng=random.Random(7))
+    rig = make_rig(state=state, timeout=0.02, clock=lambda: now[0], rng=random.Random(7),
+                   push_concurrency=CONCURRENCY)
     transport = rig.transport
     assert transport is not None
-    rng = random.Random(20261130)
+    rng = random.Random(SEED)
     clients: list[str] = []
     invoices: dict[str, str] = {}
     invoiced: set[str] = set()

@@ -87,13 +87,18 @@ class OutboxStore:
                           i.step, i.last_error, i.created_at, now)
 
     def outbox_clients(self, item_ids: list[int]) -> dict[int, str]:
-        """The client each item belongs to (a client item: itself; an invoice: its client), so
-        the push can keep one client's items in order while it sends others' at once."""
+        """The client each item belongs to (a client item: itself; an invoice, a reservation
+        request and a shipment request: the invoice's client), so the push can keep one
+        client's items in order while it sends others' at once: a reservation or shipment
+        request waits for its invoice, which waits for its client, so all three share a lane."""
         if not item_ids:
             return {}
         rows = self.db.cursor().execute(
-            "SELECT o.id, CASE WHEN o.kind = 'invoice' THEN coalesce(i.client_id, o.object_id) "
-            "ELSE o.object_id END FROM outbox o LEFT JOIN invoices i ON o.kind = 'invoice' AND i.id = o.object_id "
+            "SELECT o.id, CASE WHEN o.kind = 'client' THEN o.object_id "
+            "ELSE coalesce(i.client_id, o.object_id) END FROM outbox o "
+            "LEFT JOIN shipment_requests r ON o.kind = 'shipment' AND r.id = o.object_id "
+            "LEFT JOIN invoices i ON i.id = CASE o.kind WHEN 'invoice' THEN o.object_id "
+            "WHEN 'reserve' THEN o.object_id WHEN 'shipment' THEN r.invoice_id END "
             "WHERE o.id IN (SELECT unnest(?::BIGINT[]))",
             [item_ids],
         ).fetchall()

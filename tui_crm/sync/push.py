@@ -77,10 +77,12 @@ MAX_SERVER_ERROR_ATTEMPTS = 6
 # Clients pushed at once (each holds one request in flight, so one 1C session): a 1C base has a
 # limited number of sessions (licences, the web server's pool), so this is small and a setting
 # (`sync.push_concurrency`).
-# One client at a time by default: with several lanes, edits saved while a faulty push runs
-# (tests/sync/test_push_faults.py at concurrency 4) sometimes ended in a false edit conflict or
-# stale contacts; until that is found, more than 1 is the operator's choice (sync.push_concurrency).
-PUSH_CONCURRENCY = 1
+# Four by default: against a 1C whose write takes ~20 ms, 4 lanes push ~2.7x as many invoices a
+# second as 1 (BENCHMARKS.md, "Push"). The false edit conflicts and stale contacts once seen at 4
+# (tests/sync/test_push_faults.py) came from the test rig (a sandbox restart acknowledged writes
+# of other lanes still in flight, then lost them), not from the lanes:
+# tests/sync/test_push_concurrency.py pins it down.
+PUSH_CONCURRENCY = 4
 MAX_PUSH_CONCURRENCY = 32
 # How long a counterparty the CRM has just created is taken to have no contract in 1C but ours
 # (its first invoice then skips the contract look-ups); 1C users rarely add one that fast.
