@@ -298,3 +298,18 @@ def test_hostile_metadata_over_http_is_a_clear_exit_2(app: _HostileMetadata, say
     out, err = capsys.readouterr()
     assert says in out
     assert "Traceback" not in out + err and "unexpected error" not in err
+
+
+def test_bp3_the_chart_of_accounts_the_stock_and_debt_reads_look_up_is_a_need(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """БП 3's stock (41.01) and debt (62.01, 62.02) find their accounts' keys by code in
+    ChartOfAccounts_Хозрасчетный: unpublished, every pull fails, so doctor must name it."""
+    names = {n.name for n in profile_needs(load_profile("bp3"))}
+    assert {"ChartOfAccounts_Хозрасчетный", "ChartOfAccounts_Хозрасчетный.Code",
+            "ChartOfAccounts_Хозрасчетный.Ref_Key"} <= names
+    config = next(c for c in CONFIGS if c.name == "bp3")
+    with _serve(Publication.parse(["ChartOfAccounts_Хозрасчетный"], entities(config)), "bp3") as sb:
+        argv = _doctor(tmp_path, sb.base_url, "--profile", "bp3", "--json", monkeypatch=monkeypatch)
+        assert main(argv) == 1
+        report = json.loads(capsys.readouterr().out)
+    assert "ChartOfAccounts_Хозрасчетный" in _names(report["must_publish"])

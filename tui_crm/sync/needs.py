@@ -102,6 +102,11 @@ def _concept_needs(profile: Profile, c: Concept) -> list[Need]:
     kind_entity = str(c.options.get("kind_entity", ""))
     if kind_entity:
         out.append(Need(kind_entity, concept=c.key, uses=base, required=required))
+    # an accounting register's accounts are looked up by code in their chart (queries.register_accounts)
+    account_entity = str(c.options.get("account_entity", ""))
+    if account_entity and c.options.get("accounts"):
+        out.append(Need(account_entity, concept=c.key, uses=base, required=required))
+        out += [Need(account_entity, field=f, concept=c.key, uses=base, required=required) for f in ("Ref_Key", "Code")]
     return out
 
 
