@@ -401,3 +401,16 @@ CREATE TABLE contact_seen (
     offered  VARCHAR,
     PRIMARY KEY (owner_id, kind)
 );
+
+-- migration: 11 bodies sent
+-- What the push last wrote per 1C object (entity, key): the last few bodies of creates and
+-- PATCHes, written before each request goes out. A write 1C carried out whose answer was lost
+-- leaves 1C at a DataVersion the CRM never saw; 1C holding one of these bodies is the CRM's own
+-- write, not an accountant's edit — also after the CRM process was killed and started again.
+CREATE TABLE sent_bodies (
+    entity     VARCHAR NOT NULL,
+    object_key VARCHAR NOT NULL,
+    seq        BIGINT NOT NULL,
+    body       VARCHAR NOT NULL,
+    PRIMARY KEY (entity, object_key, seq)
+);

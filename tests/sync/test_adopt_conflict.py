@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -123,5 +124,77 @@ async def test_lost_create_without_an_edit_is_adopted_as_ours(sandbox: RunningSa
         assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
         assert crm.store.open_conflict("client", client.id) is None
         assert [o for o in sandbox.state.objects[CP].values() if o["Description"] == client.name] != []
+    finally:
+        await crm.aclose()
+
+
+class Restarted(Crm):
+    """The CRM on a store file, so a test can end this process and start another on the same file."""
+
+    def __init__(self, sandbox: RunningSandbox, path: Path) -> None:
+        self.sandbox, self.path = sandbox, path
+        self.now = [DATE]
+        self.clerk = ODataClient(sandbox.base_url)
+        self._open()
+
+    def _open(self) -> None:
+        self.store = Store.open(self.path, clock=lambda: self.now[0])
+        self.service = SyncService(self.store, ODataClient(self.sandbox.base_url, retries=1, backoff=0.0),
+                                   clock=lambda: self.now[0])
+
+    async def restart(self) -> None:
+        """A new CRM process: nothing of the old one's memory survives, only the store file."""
+        await self.service.aclose()
+        self.store.close()
+        self._open()
+
+
+async def test_lost_order_answer_then_a_restart_and_our_own_edit_is_not_a_conflict(
+        sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """The soak's false conflicts: the order's create was carried out, its answer lost, the CRM
+    process ended; the operator then edited the invoice. 1C holds what the CRM sent before, so
+    the next process adopts it as ours and writes the edit — before, it raised "changed in
+    accounting" with the operator's own earlier text as accounting's side."""
+    crm = Restarted(sandbox, tmp_path / "crm.duckdb")
+    try:
+        await crm.service.pull_now()
+        client = new_client("ООО «Рестарт»", inn="7736050003")
+        crm.store.save_client(client, queue=True)
+        await crm.service.push_now()
+        iid, inv = new_invoice(crm.store, client.id)
+        crm.store.save_invoice(iid, replace(inv, comment="первый текст"), date=DATE, queue=True)
+        sandbox.faults.configure({"reset": True, "only": ORDER, "drop_next": 1})
+        result = await crm.service.push_now()
+        assert result is not None and result.offline
+        assert sandbox.state.objects[ORDER][iid]["Комментарий"] == "первый текст"
+        await crm.restart()
+        crm.store.save_invoice(iid, replace(inv, comment="второй текст"), date=DATE, queue=True)
+        await crm.push_later()
+        assert crm.store.open_conflict("invoice", iid) is None
+        assert sandbox.state.objects[ORDER][iid]["Комментарий"] == "второй текст"
+        rec = crm.store.get_invoice(iid)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number
+    finally:
+        await crm.aclose()
+
+
+async def test_after_a_restart_an_accountants_edit_is_still_a_conflict(
+        sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """What the store keeps is the CRM's own bodies only: an accountant's text is still theirs."""
+    crm = Restarted(sandbox, tmp_path / "crm.duckdb")
+    try:
+        await crm.service.pull_now()
+        client = new_client("ООО «Потеря 2»", inn="7736050003")
+        crm.store.save_client(client, queue=True)
+        sandbox.faults.configure({"reset": True, "only": CP, "drop_next": 1})
+        result = await crm.service.push_now()
+        assert result is not None and result.offline
+        await crm.restart()
+        await crm.clerk.update(CP, client.id, {"Description": "Потеря 2 (бухгалтерия)"})
+        await crm.push_later()
+        assert sandbox.state.objects[CP][client.id]["Description"] == "Потеря 2 (бухгалтерия)"
+        conflict = crm.store.open_conflict("client", client.id)
+        assert conflict is not None and ("name", client.name, "Потеря 2 (бухгалтерия)") in [
+            (d.field, d.ours, d.theirs) for d in conflict.diffs]
     finally:
         await crm.aclose()

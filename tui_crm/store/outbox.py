@@ -12,8 +12,10 @@ item waits for the operator's choice (store/conflicts.py); it is never claimed o
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -28,11 +30,49 @@ _ITEM_COLS = (
 _TABLE_OF = {"client": "clients", "invoice": "invoices"}
 
 
+#: Bodies kept per object in `sent_bodies`: an answer is lost, not a history.
+SENT_BODIES_KEPT = 4
+
+
+def _wire_number(value: object) -> float:
+    """A Decimal in a body is kept as the number it went out as (1C's JSON has no Decimal)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 class OutboxStore:
     """Claiming and marking outbox items; mixed into `Store`."""
 
     db: Database
     clock: Clock
+
+    def remember_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
+        """Keep `body` as one of the last bodies written to 1C's object (entity, key), before the
+        request goes out (see `sent_bodies` in schema.sql)."""
+        text = json.dumps(body, ensure_ascii=False, default=_wire_number)
+        with self.db.transaction() as cur:
+            row = cur.execute("SELECT max(seq) FROM sent_bodies WHERE entity = ? AND object_key = ?",
+                              [entity, key]).fetchone()
+            seq = (int(row[0]) + 1) if row and row[0] is not None else 1
+            cur.execute("INSERT INTO sent_bodies VALUES (?, ?, ?, ?)", [entity, key, seq, text])
+            cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq <= ?",
+                        [entity, key, seq - SENT_BODIES_KEPT])
+
+    def sent_bodies(self, entity: str, key: str) -> list[dict[str, Any]]:
+        """The last bodies written to (entity, key), oldest first ([] when none or unreadable)."""
+        rows = self.db.cursor().execute(
+            "SELECT body FROM sent_bodies WHERE entity = ? AND object_key = ? ORDER BY seq",
+            [entity, key]).fetchall()
+        out: list[dict[str, Any]] = []
+        for (text,) in rows:
+            try:
+                body = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(body, dict):
+                out.append(body)
+        return out
 
     if TYPE_CHECKING:  # provided by CrmStore in `Store`
         def enqueue(

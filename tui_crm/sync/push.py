@@ -210,10 +210,10 @@ class Pusher:
         self._agreements: dict[str, str] = {}
         self._vat_refs: dict[str, str] | None = None
         self._partner: dict[str, str] = {}
-        # What this process last wrote per object (entity, key): a write 1C carried out but whose
-        # answer was lost leaves 1C at a DataVersion the CRM never saw; 1C holding one of these
-        # bodies is our own write, not an accountant's edit (see _check_differences).
-        self._sent: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # What the CRM last wrote per object (entity, key), kept in the store before each request
+        # (`sent_bodies`): a write 1C carried out but whose answer was lost leaves 1C at a
+        # DataVersion the CRM never saw; 1C holding one of these bodies is our own write, not an
+        # accountant's edit (see _check_differences) — also after this process was killed.
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -345,7 +345,7 @@ class Pusher:
             existing = await self.client.get_entity(entity, key, select)
             if existing is not None:
                 return existing, True
-        self._note_sent(entity, key, body)
+        await self._note_sent(entity, key, body)
         try:
             created = await self.client.create(entity, {"Ref_Key": key, **body})
         except KeyExists:
@@ -382,7 +382,7 @@ class Pusher:
             current_version = str(current.get(dv_field, "") or "")
         if seen and current_version and current_version != seen:
             current_version = await self._check_differences(kind, c, key, body, seen)
-        self._note_sent(c.entity, key, body)
+        await self._note_sent(c.entity, key, body)
         try:
             return await self.client.update(c.entity, key, body, if_match=current_version or None)
         except Conflict:
@@ -399,7 +399,7 @@ class Pusher:
         dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
         diffs = field_diffs(c, body, theirs, self.store.ref_name)
         if diffs and any(not field_diffs(c, sent, theirs, self.store.ref_name)
-                         for sent in self._sent.get((c.entity, key), ())):
+                         for sent in self.store.sent_bodies(c.entity, key)):
             diffs = []   # 1C holds what this process wrote earlier (its answer was lost): ours
         if diffs:
             raise EditConflict(kind, key, seen, dv, theirs, body, diffs)
@@ -414,17 +414,17 @@ class Pusher:
         diffs = field_diffs(c, body, theirs, self.store.ref_name)
         if not diffs or any(not field_diffs(c, {k: v for k, v in sent.items() if k in body}, theirs,
                                             self.store.ref_name)
-                            for sent in self._sent.get((c.entity, key), ())):
+                            for sent in self.store.sent_bodies(c.entity, key)):
             return
         dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
         if dv and self.store.base_version(kind, key) == dv:
             return
         raise EditConflict(kind, key, "", dv, theirs, body, diffs)
 
-    def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
-        sent = self._sent.setdefault((entity, key), [])
-        sent.append(body)
-        del sent[:-4]   # the last few writes are enough: an answer is lost, not a history
+    async def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
+        """Keep the body in the store before it goes out: a kill -9 between the request and its
+        answer must not turn our own write into "changed in accounting" for the next process."""
+        await self.writer.run(self.store.remember_sent, entity, key, body)
 
     async def keep_theirs(self, conflict_id: int) -> bool:
         """Operator chose accounting's version: read it now and put it into the CRM copy; the
@@ -562,7 +562,7 @@ class Pusher:
                     # it in 1C since (then the operator chooses, `_check_adopted`).
                     self._check_adopted("client", c, cid, body, obj)
                     full = await self._with_contacts(cid, body, current=True)
-                    self._note_sent(c.entity, cid, full)
+                    await self._note_sent(c.entity, cid, full)
                     obj = await self.client.update(c.entity, cid, full) or obj
             else:
                 try:
@@ -870,7 +870,7 @@ class Pusher:
             if adopted:
                 self._check_adopted("invoice", order_c, iid, body, obj)
             if adopted and not obj.get(order_c.f("posted")):
-                self._note_sent(order_c.entity, iid, body)
+                await self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
