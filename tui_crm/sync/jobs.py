@@ -435,14 +435,19 @@ class Jobs:
 
         return await self._recorded("debt", body)
 
-    async def reserves_by_order(self, missing: MissingFields | None = None) -> dict[str, Decimal] | None:
-        """See `_reserves_by_order`; the fields its rows lack go to ``missing`` (the caller's run) or,
-        without one, to a sync log line of their own."""
+    async def _noting(self, job: str, missing: MissingFields | None,
+                      read: Callable[[MissingFields], Awaitable[_T]]) -> _T:
+        """Run `read`; the fields its rows lack go to ``missing`` (the caller's run) or, without
+        one, to a sync log line of their own under ``job``."""
         own = MissingFields() if missing is None else missing
-        out = await self._reserves_by_order(own)
+        out = await read(own)
         if missing is None:
-            await self.note_missing("reserves", own)
+            await self.note_missing(job, own)
         return out
+
+    async def reserves_by_order(self, missing: MissingFields | None = None) -> dict[str, Decimal] | None:
+        """See `_reserves_by_order` and `_noting`."""
+        return await self._noting("reserves", missing, self._reserves_by_order)
 
     async def _reserves_by_order(self, missing: MissingFields) -> dict[str, Decimal] | None:
         """Reserved quantity per order document (one request), or None when this base cannot tell."""
@@ -463,13 +468,8 @@ class Jobs:
         return out
 
     async def order_reserves(self, order_ids: Sequence[str], missing: MissingFields | None = None) -> list[str]:
-        """See `_order_reserves`; the fields its rows lack go to ``missing`` (the caller's run) or,
-        without one, to a sync log line of their own."""
-        own = MissingFields() if missing is None else missing
-        out = await self._order_reserves(order_ids, own)
-        if missing is None:
-            await self.note_missing("reserves", own)
-        return out
+        """See `_order_reserves` and `_noting`."""
+        return await self._noting("reserves", missing, lambda m: self._order_reserves(order_ids, m))
 
     async def _order_reserves(self, order_ids: Sequence[str], missing: MissingFields) -> list[str]:
         """Reserved quantity per product of the given orders, from the reserve register, into the
@@ -494,13 +494,8 @@ class Jobs:
         return await self.writer.run(write) if found else []
 
     async def shipment_requests(self, order_ids: Sequence[str], missing: MissingFields | None = None) -> list[str]:
-        """See `_shipment_requests`; the fields its rows lack go to ``missing`` (the caller's run) or,
-        without one, to a sync log line of their own."""
-        own = MissingFields() if missing is None else missing
-        out = await self._shipment_requests(order_ids, own)
-        if missing is None:
-            await self.note_missing("shipment_requests", own)
-        return out
+        """See `_shipment_requests` and `_noting`."""
+        return await self._noting("shipment_requests", missing, lambda m: self._shipment_requests(order_ids, m))
 
     async def _shipment_requests(self, order_ids: Sequence[str], missing: MissingFields) -> list[str]:
         """What accounting says about the CRM's shipment requests of the given orders (those
