@@ -152,13 +152,79 @@ def _friendly_open_error(path: Path, exc: Exception) -> StoreError:
 
 
 def _recorded_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    # Asked directly: a look in information_schema first cost ~10 ms more at every start.
+    try:
+        row = con.execute("SELECT max(version) FROM main.schema_migrations").fetchone()
+    except duckdb.CatalogException:  # a new file (or one that is not ours yet): nothing applied
         return 0
-    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def _open_existing(path: Path, latest: int) -> duckdb.DuckDBPyConnection:
+    """The read-write connection to an existing file, after the two looks that must come before
+    anything is written to it: its schema is not newer than this tui-crm (`SchemaTooNew`), and its
+    CRM tables' blocks pass their checksums (`StoreDamaged`). Either way a refused file is left
+    exactly as it was.
+
+    Opening read-write and only reading writes nothing to the file (no write-ahead log is made;
+    tests/store/test_store.py checks the bytes), so one connection does for both — opening a
+    read-only probe first and then the read-write connection cost ~60 ms of every start
+    (BENCHMARKS.md, cold start). The exception is a write-ahead log left by a crash: a read-write
+    open replays it into the file when it closes, so then the looks are made on a read-only probe
+    first, as before. So is anything that does not start like a DuckDB file (an empty file,
+    /dev/null): a read-write open would make a new database of it."""
+    if path.with_name(path.name + ".wal").exists() or not _looks_like_duckdb(path):
+        _look_read_only(path, latest)
+        try:
+            return connect(str(path))
+        except duckdb.Error as exc:
+            raise _friendly_open_error(path, exc) from exc
+    try:
+        con = connect(str(path))
+    except duckdb.Error as exc:
+        raise _friendly_open_error(path, exc) from exc
+    try:
+        _look(con, path, latest)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    """A regular file with DuckDB's magic bytes where its header has them."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+        return path.is_file() and head[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
+def _look_read_only(path: Path, latest: int) -> None:
+    try:
+        probe = connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _friendly_open_error(path, exc) from exc
+    try:
+        _look(probe, path, latest)
+    finally:
+        probe.close()
+
+
+def _look(con: duckdb.DuckDBPyConnection, path: Path, latest: int) -> None:
+    """Refuse a newer schema, then check the blocks (only reads)."""
+    try:
+        found = _recorded_version(con)
+        if found <= latest:
+            check_blocks(con, path)
+    except duckdb.Error as exc:
+        raise _damaged(con, path, "?") if _is_damage(exc) else _friendly_open_error(path, exc) from exc
+    if found > latest:
+        raise SchemaTooNew(
+            f"The CRM data file {path} has schema version {found}, but this tui-crm "
+            f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
+        )
 
 
 # Everything the store needs is linked into the DuckDB wheel. Replaying a write-ahead log after a
@@ -202,25 +268,7 @@ class Database:
             if db_path.is_dir():
                 raise StoreError(f"The CRM data file {db_path} is a folder, not a file; point --store at a file.")
             if db_path.exists():
-                # Look before we write: a newer file must be refused without being modified.
-                try:
-                    probe = connect(str(db_path), read_only=True)
-                except duckdb.Error as exc:
-                    raise _friendly_open_error(db_path, exc) from exc
-                try:
-                    found = _recorded_version(probe)
-                    if found <= latest:
-                        check_blocks(probe, db_path)
-                except duckdb.Error as exc:
-                    raise _damaged(probe, db_path, "?") if _is_damage(exc) else _friendly_open_error(
-                        db_path, exc) from exc
-                finally:
-                    probe.close()
-                if found > latest:
-                    raise SchemaTooNew(
-                        f"The CRM data file {db_path} has schema version {found}, but this tui-crm "
-                        f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
-                    )
+                con = _open_existing(db_path, latest)
             else:
                 try:
                     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,10 +276,10 @@ class Database:
                     raise StoreError(
                         f"Cannot create the folder {db_path.parent} for the CRM data file: {exc.strerror or exc}"
                     ) from exc
-            try:
-                con = connect(str(db_path))
-            except duckdb.Error as exc:
-                raise _friendly_open_error(db_path, exc) from exc
+                try:
+                    con = connect(str(db_path))
+                except duckdb.Error as exc:
+                    raise _friendly_open_error(db_path, exc) from exc
         db = cls(con, db_path)
         try:
             db._migrate(migrations)
