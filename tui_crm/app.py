@@ -58,6 +58,12 @@ if TYPE_CHECKING:  # imported when the engine starts, after the first screen (be
 
 # The engine starts when the home screen painted its rows; at the latest this long after mount.
 ENGINE_START_LATEST = 1.0
+# ...and this long after the frame with the first rows was handed to Textual's writer thread:
+# that thread needs the GIL to put the frame on the terminal, and the engine's imports (httpx,
+# APScheduler: ~0.1 s of Python) held it, so the rows reached the terminal only after them
+# (bench/start.py: RSS at the first painted row 121 MB with the engine made at once, 112 MB with
+# it made after this pause). The loop is idle meanwhile; the first pull starts this much later.
+ENGINE_START_AFTER_ROWS = 0.2
 
 log = logging.getLogger("tui_crm.app")
 
@@ -211,7 +217,8 @@ class CrmApp(HostApp):
             self.notify(tr("app.demo_hint", url=self.demo_url), timeout=12)
 
     def first_rows_shown(self) -> None:
-        self._start_engine()
+        if self._engine is not None:
+            self.set_timer(ENGINE_START_AFTER_ROWS, self._start_engine)
 
     def _start_engine(self) -> None:
         """Create the engine (once) and start its jobs."""
