@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Input, Static, Tab
+from textual.widgets import DataTable, Input, Static
 
 from tui_crm.config import save_ui_state
 from tui_crm.domain.custom import CustomFieldSet
@@ -45,10 +45,8 @@ from tui_crm.screens.commands import (
     ScreenProvider,
     ThemeProvider,
 )
-from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.widgets.columns import FitTable
-from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.status_bar import SyncView
 
 if TYPE_CHECKING:  # imported when the engine starts, after the first screen (bench/start.py)
@@ -136,6 +134,8 @@ def relabel(screen: Screen[object]) -> None:
                 column.label = Text(tr(key), style=column.label.style, justify=column.label.justify)
         table._clear_caches()  # the header's cells are cached by row, column and style only
         table.refresh()
+    from textual.widgets import Tab  # not at start: the home screen has no tabs
+
     for tab in screen.query(Tab):
         key = key_for(tab.label.plain)
         if key is not None:
@@ -208,7 +208,12 @@ class CrmApp(HostApp):
         # (from the palette's "Theme: …" commands or Textual's theme picker alike).
         # Textual publishes the change on the next turn of the loop: subscribe after that one.
         self.call_next(self.theme_changed_signal.subscribe, self, self._theme_chosen)
-        self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
+        if self._home == "products":
+            from tui_crm.screens.products import ProductsScreen
+
+            self.push_screen(ProductsScreen(self.store))
+        else:
+            self.push_screen(ClientsScreen(self.store))
         if self.service is not None:
             self._start_sync()
         elif self._engine is not None:
@@ -321,6 +326,8 @@ class CrmApp(HostApp):
         if not dirty:
             self.exit()
             return
+        from tui_crm.widgets.confirm import Choice, ConfirmModal
+
         if isinstance(self.screen, ConfirmModal):  # already asking
             return
 
@@ -349,6 +356,8 @@ class CrmApp(HostApp):
         self.push_screen(ClientsScreen(self.store))
 
     def action_products(self) -> None:
+        from tui_crm.screens.products import ProductsScreen
+
         if not isinstance(self.screen, ProductsScreen):
             self.push_screen(ProductsScreen(self.store))
 
