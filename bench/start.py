@@ -5,7 +5,9 @@ would start it, with a store of 100 000 products × 10 warehouses (the picker's 
 bench/picker.py builds it) and 1 000 clients, and an accounting URL (a closed port: the engine is
 created and its first pull fails, as offline; what is timed happens before). A sample runs from
 the spawn until the terminal has received the name of a client on the list (escape sequences
-stripped); the RSS is the process's VmRSS at that moment. Then Ctrl+Q.
+stripped); the RSS is the process's VmRSS at that moment, and the CPU its user + system seconds
+(all threads) by then — far steadier than the wall clock on a shared, loaded machine; the load
+average before and after is printed with the table. Then Ctrl+Q.
 
 Baseline, in the same run and the same pty, alternating: a bare Textual app with ONE DataTable
 of the same rows read from the same store file with DuckDB (`--bare`): the floor this stack
