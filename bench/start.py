@@ -5,7 +5,9 @@ would start it, with a store of 100 000 products × 10 warehouses (the picker's 
 bench/picker.py builds it) and 1 000 clients, and an accounting URL (a closed port: the engine is
 created and its first pull fails, as offline; what is timed happens before). A sample runs from
 the spawn until the terminal has received the name of a client on the list (escape sequences
-stripped); the RSS is the process's VmRSS at that moment. Then Ctrl+Q.
+stripped); the RSS is the process's VmRSS at that moment, and the CPU its user + system seconds
+(all threads) by then — far steadier than the wall clock on a shared, loaded machine; the load
+average before and after is printed with the table. Then Ctrl+Q.
 
 Baseline, in the same run and the same pty, alternating: a bare Textual app with ONE DataTable
 of the same rows read from the same store file with DuckDB (`--bare`): the floor this stack
@@ -88,8 +90,10 @@ def bare(store: str) -> None:
 
 
 def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: float = 30.0, *,
-           cwd: Path = HERE) -> tuple[float, int]:
-    """Seconds from spawn until one of `markers` reached the terminal, and VmRSS (kB) then."""
+           cwd: Path = HERE) -> tuple[float, int, float]:
+    """Seconds from spawn until one of `markers` reached the terminal, VmRSS (kB) then, and the CPU
+    seconds (user + system, all threads) the process had used by then — on a shared, loaded box
+    the CPU figure moves far less than the wall-clock one."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     started = time.perf_counter()
@@ -99,6 +103,7 @@ def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: 
     seen = b""
     found: float | None = None
     rss = 0
+    cpu = 0.0
     try:
         while time.perf_counter() - started < timeout:
             ready, _, _ = select.select([master], [], [], 0.5)
@@ -116,6 +121,9 @@ def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: 
                 found = time.perf_counter() - started
                 with open(f"/proc/{proc.pid}/status") as f:
                     rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+                with open(f"/proc/{proc.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
                 break
         if found is None:
             tail = ANSI.sub(b"", seen)[-600:].decode("utf-8", "replace")
@@ -133,7 +141,7 @@ def sample(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: 
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(5)
         os.close(master)
-    return found, rss
+    return found, rss, cpu
 
 
 def main() -> None:
@@ -172,7 +180,8 @@ def main() -> None:
         if args.base is not None:
             commands[f"tui-crm run, {args.base}"] = (run, args.base.resolve())
         commands["tui-crm run, this checkout"] = (run, HERE)
-        found: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+        found: dict[str, list[tuple[float, int, float]]] = {name: [] for name in commands}
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         for argv, root in commands.values():  # warm the page cache and byte-compile
             sample(argv, {**env, "PYTHONPATH": str(root)}, markers, cwd=root)
         for _ in range(args.runs):
@@ -181,17 +190,21 @@ def main() -> None:
         print()
         print(f"cold start to the first painted client row, {args.products:,} products × 10 warehouses, "
               f"{args.clients} clients, 80×24 pty, {args.runs} runs each (alternating)")
-        print("| what | p50 | min | max | RSS p50 |")
-        print("|---|---:|---:|---:|---:|")
+        print(f"load average before / after: {load_before} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print("| what | p50 | min | max | CPU p50 | RSS p50 |")
+        print("|---|---:|---:|---:|---:|---:|")
         for name, runs in found.items():
-            secs = sorted(s for s, _ in runs)
-            rss = statistics.median(r for _, r in runs) / 1024
-            print(f"| {name} | {statistics.median(secs):.3f} s | {secs[0]:.3f} s | {secs[-1]:.3f} s | {rss:.0f} MB |")
-        medians = {name: (statistics.median(s for s, _ in r), statistics.median(m for _, m in r))
-                   for name, r in found.items()}
-        floor_s, floor_rss = next(iter(medians.values()))
-        for name, (t_s, t_rss) in list(medians.items())[1:]:
-            print(f"{name} / floor: {t_s / floor_s:.2f}× time, {t_rss / floor_rss:.2f}× RSS")
+            secs = sorted(s for s, _, _ in runs)
+            rss = statistics.median(r for _, r, _ in runs) / 1024
+            cpu = statistics.median(c for _, _, c in runs)
+            print(f"| {name} | {statistics.median(secs):.3f} s | {secs[0]:.3f} s | {secs[-1]:.3f} s "
+                  f"| {cpu:.2f} s | {rss:.0f} MB |")
+        medians = {name: (statistics.median(s for s, _, _ in r), statistics.median(m for _, m, _ in r),
+                          statistics.median(c for _, _, c in r)) for name, r in found.items()}
+        floor_s, floor_rss, floor_cpu = next(iter(medians.values()))
+        for name, (t_s, t_rss, t_cpu) in list(medians.items())[1:]:
+            print(f"{name} / floor: {t_s / floor_s:.2f}× time, {t_cpu / floor_cpu:.2f}× CPU, "
+                  f"{t_rss / floor_rss:.2f}× RSS")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Input, Static, Tab
+from textual.widgets import DataTable, Input, Static
 
 from tui_crm.config import save_ui_state
 from tui_crm.domain.custom import CustomFieldSet
@@ -45,10 +45,8 @@ from tui_crm.screens.commands import (
     ScreenProvider,
     ThemeProvider,
 )
-from tui_crm.screens.products import ProductsScreen
 from tui_crm.store import Store
 from tui_crm.widgets.columns import FitTable
-from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.status_bar import SyncView
 
 if TYPE_CHECKING:  # imported when the engine starts, after the first screen (bench/start.py)
@@ -58,6 +56,12 @@ if TYPE_CHECKING:  # imported when the engine starts, after the first screen (be
 
 # The engine starts when the home screen painted its rows; at the latest this long after mount.
 ENGINE_START_LATEST = 1.0
+# ...and this long after the frame with the first rows was handed to Textual's writer thread:
+# that thread needs the GIL to put the frame on the terminal, and the engine's imports (httpx,
+# APScheduler: ~0.1 s of Python) held it, so the rows reached the terminal only after them
+# (bench/start.py: RSS at the first painted row 121 MB with the engine made at once, 112 MB with
+# it made after this pause). The loop is idle meanwhile; the first pull starts this much later.
+ENGINE_START_AFTER_ROWS = 0.2
 
 log = logging.getLogger("tui_crm.app")
 
@@ -130,6 +134,8 @@ def relabel(screen: Screen[object]) -> None:
                 column.label = Text(tr(key), style=column.label.style, justify=column.label.justify)
         table._clear_caches()  # the header's cells are cached by row, column and style only
         table.refresh()
+    from textual.widgets import Tab  # not at start: the home screen has no tabs
+
     for tab in screen.query(Tab):
         key = key_for(tab.label.plain)
         if key is not None:
@@ -202,7 +208,12 @@ class CrmApp(HostApp):
         # (from the palette's "Theme: …" commands or Textual's theme picker alike).
         # Textual publishes the change on the next turn of the loop: subscribe after that one.
         self.call_next(self.theme_changed_signal.subscribe, self, self._theme_chosen)
-        self.push_screen(ProductsScreen(self.store) if self._home == "products" else ClientsScreen(self.store))
+        if self._home == "products":
+            from tui_crm.screens.products import ProductsScreen
+
+            self.push_screen(ProductsScreen(self.store))
+        else:
+            self.push_screen(ClientsScreen(self.store))
         if self.service is not None:
             self._start_sync()
         elif self._engine is not None:
@@ -211,7 +222,8 @@ class CrmApp(HostApp):
             self.notify(tr("app.demo_hint", url=self.demo_url), timeout=12)
 
     def first_rows_shown(self) -> None:
-        self._start_engine()
+        if self._engine is not None:
+            self.set_timer(ENGINE_START_AFTER_ROWS, self._start_engine)
 
     def _start_engine(self) -> None:
         """Create the engine (once) and start its jobs."""
@@ -314,6 +326,8 @@ class CrmApp(HostApp):
         if not dirty:
             self.exit()
             return
+        from tui_crm.widgets.confirm import Choice, ConfirmModal
+
         if isinstance(self.screen, ConfirmModal):  # already asking
             return
 
@@ -342,6 +356,8 @@ class CrmApp(HostApp):
         self.push_screen(ClientsScreen(self.store))
 
     def action_products(self) -> None:
+        from tui_crm.screens.products import ProductsScreen
+
         if not isinstance(self.screen, ProductsScreen):
             self.push_screen(ProductsScreen(self.store))
 

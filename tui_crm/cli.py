@@ -67,13 +67,21 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
     from tui_crm.runtime import freeze_startup_objects, tune_for_terminal
 
     tune_for_terminal()  # before Textual is imported
-    from tui_crm.app import CrmApp
     from tui_crm.store import Store, StoreError
+
+    try:
+        # Opened before Textual and the screens are imported: the file's block check runs on its
+        # own thread meanwhile, and is waited for before the screen is taken (bench/start.py).
+        store = Store.open(settings.store_path, check_later=True)
+    except StoreError as exc:
+        return fail(f"tui-crm: {exc}")
+    from tui_crm.app import CrmApp
     from tui_crm.sync.profile import ProfileError, load_profile
 
     try:
-        store = Store.open(settings.store_path)
+        store.wait_checked()
     except StoreError as exc:
+        store.close()
         return fail(f"tui-crm: {exc}")
     engine = None
     custom_fields = None

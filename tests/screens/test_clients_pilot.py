@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,6 +303,41 @@ async def test_a_failing_read_is_reported_not_fatal(store: Store, monkeypatch: p
         await settle(pilot)
         monkeypatch.setattr(store, "client_rows", broken)
         await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert "Could not read the clients: disk gone" in [n.message for n in app._notifications]
+
+
+async def test_the_first_rows_are_read_as_the_list_mounts(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cold start (issue 13): the list's first read runs on the event loop as the screen mounts,
+    so its first frame already holds the rows (a worker cost an empty frame and a hop first);
+    the searches after it run in workers."""
+    on_loop: list[bool] = []
+    read = store.client_rows
+
+    def recording(*a: object, **k: object) -> object:
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return read(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "client_rows", recording)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen)
+        assert on_loop[:1] == [True]
+        assert screen.query_one("#clients", DataTable).row_count == len(screen._rows) > 0
+        await pilot.press("x")
+        await settle(pilot)
+        assert on_loop[-1] is False
+
+
+async def test_a_failing_first_read_is_reported_not_fatal(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a: object, **_k: object) -> list[object]:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(store, "client_rows", broken)
+    app = make_app(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         assert "Could not read the clients: disk gone" in [n.message for n in app._notifications]

@@ -20,6 +20,17 @@ from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService
 
 
+async def engine_started(pilot: object) -> None:
+    """Wait (no timing asserted) for the engine: it is made a moment after the frame with the
+    first rows (app.ENGINE_START_AFTER_ROWS), once that frame could reach the terminal."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(200):
+        await settle(pilot)
+        if app.service is not None:
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = seeded_store(tmp_path / "crm.duckdb")
@@ -48,7 +59,7 @@ async def test_engine_is_made_after_the_first_rows_and_custom_fields_work_before
     assert app.service is None and app.sync_view.online is None   # "connecting", not "offline"
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
+            await engine_started(pilot)
             assert len(made) == 1, "the engine is made once, after the first rows"
             assert rows_when_made[0] > 0
             service = made[0]
@@ -74,7 +85,7 @@ async def test_watches_made_before_the_engine_reach_it(store: Store) -> None:
     app.watch_orders(["o1"])
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
+            await engine_started(pilot)
             assert app.service is service
             assert service.watched == (("p1", "p2"), ("o1",))
     finally:

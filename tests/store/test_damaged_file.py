@@ -80,7 +80,44 @@ def test_an_intact_file_opens_and_the_check_reads_every_crm_table(tmp_path: Path
     Store.open(path, clock=TestClock()).close()
 
 
-@pytest.mark.parametrize("command", [["status", "Ромашка"], ["sync", "--once", "--url", "http://127.0.0.1:9/x/"]])
+@pytest.mark.parametrize("table", ["clients", "sync_runs"])
+def test_a_check_left_running_at_open_refuses_every_write_and_the_file_is_left_untouched(
+        tmp_path: Path, table: str) -> None:
+    """`tui-crm run` opens the store with ``check_later`` (the block check on its own thread while
+    Textual is imported, issue 13): the damage is still said, and nothing is written first."""
+    path = tmp_path / "crm.duckdb"
+    _store_with_crm_rows(path)
+    _spoil(path, _block_of(path, table))
+    before = _digest(path)
+    try:
+        store = Store.open(path, clock=TestClock(), check_later=True)
+    except StoreDamaged:  # the open's own read met the damaged block: said as damage all the same
+        assert _digest(path) == before
+        return
+    try:
+        with pytest.raises(StoreDamaged, match="The store file is damaged"):
+            with store.transaction() as cur:
+                cur.execute("DELETE FROM meta")
+        with pytest.raises(StoreDamaged):
+            store.wait_checked()
+    finally:
+        store.close()
+    assert _digest(path) == before
+
+
+def test_a_check_left_running_on_an_intact_file_passes(tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    _store_with_crm_rows(path)
+    store = Store.open(path, clock=TestClock(), check_later=True)
+    try:
+        store.wait_checked()
+        assert store.client_rows("")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("command", [["status", "Ромашка"], ["sync", "--once", "--url", "http://127.0.0.1:9/x/"],
+                                     ["run"]])
 def test_status_and_sync_say_damaged_with_exit_code_2(tmp_path: Path, command: list[str]) -> None:
     path = tmp_path / "crm.duckdb"
     _store_with_crm_rows(path)

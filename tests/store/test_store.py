@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.clock import TestClock
-from tui_crm.store import SchemaTooNew, Store, StoreLocked
+from tui_crm.store import SchemaTooNew, Store, StoreError, StoreLocked
 from tui_crm.store.db import load_migrations
 from tui_crm.store.mirror import PriceRow, PriceTypeRow, ProductRow, StockRow, WarehouseRow
 
@@ -58,6 +58,50 @@ def test_newer_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     with pytest.raises(SchemaTooNew, match="Upgrade tui-crm"):
         Store.open(path, clock=TestClock())
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_newer_file_with_a_crash_log_is_refused_and_both_left_untouched(tmp_path: Path) -> None:
+    """The store is opened once, read-write, and looked at before anything is written — except
+    when a crash left a write-ahead log, which a read-write open would fold into the file: then
+    the look is made on a read-only probe first (store/db.py `_open_existing`)."""
+    path = tmp_path / "crm.duckdb"
+    wal = tmp_path / "crm.duckdb.wal"
+    Store.open(path, clock=TestClock()).close()
+    code = (
+        "import os, duckdb\n"
+        f"con = duckdb.connect({str(path)!r})\n"
+        "con.execute('PRAGMA disable_checkpoint_on_shutdown')\n"
+        "con.execute(\"INSERT INTO schema_migrations VALUES (999, 'from the future', now())\")\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert wal.stat().st_size > 0
+    before = (hashlib.sha256(path.read_bytes()).hexdigest(), hashlib.sha256(wal.read_bytes()).hexdigest())
+    with pytest.raises(SchemaTooNew, match="Upgrade tui-crm"):
+        Store.open(path, clock=TestClock())
+    assert (hashlib.sha256(path.read_bytes()).hexdigest(), hashlib.sha256(wal.read_bytes()).hexdigest()) == before
+
+
+def test_an_open_that_refuses_nothing_writes_no_log(tmp_path: Path) -> None:
+    """Reopening an up-to-date file changes nothing in it: the single read-write open is safe to
+    make before the looks because it writes nothing until a migration or a write."""
+    path = tmp_path / "crm.duckdb"
+    Store.open(path, clock=TestClock()).close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    Store.open(path, clock=TestClock()).close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "crm.duckdb.wal").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"x" * 5000])
+def test_an_empty_or_foreign_file_is_refused_and_left_untouched(tmp_path: Path, content: bytes) -> None:
+    """A read-write open would make a new database of an empty file: it is looked at read-only."""
+    path = tmp_path / "crm.duckdb"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a CRM data file"):
+        Store.open(path, clock=TestClock())
+    assert path.read_bytes() == content
 
 
 def test_second_process_gets_a_plain_message(tmp_path: Path) -> None:

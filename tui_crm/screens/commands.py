@@ -21,7 +21,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
-from tui_crm.screens.forms import format_date
 from tui_crm.widgets.badges import format_phone
 from tui_crm.widgets.text import markup_literal, short
 
@@ -147,6 +146,8 @@ class LookupProvider(Provider):
         if len(text) < 2:
             return
         app: Any = self.app
+        from tui_crm.screens.forms import format_date  # the forms module is not needed at start
+
         hits = await asyncio.to_thread(app.store.lookup, text, self.LIMIT)
         lang = language()
         for n, hit in enumerate(hits):

@@ -104,12 +104,25 @@ class Store(MirrorStore, CrmStore, OrdersStore, ViewsStore, AccountingStore, Out
         self.clock = clock
 
     @classmethod
-    def open(cls, path: Path | str | None, *, clock: Clock = utcnow) -> Store:
+    def open(cls, path: Path | str | None, *, clock: Clock = utcnow, check_later: bool = False) -> Store:
         """Open (and migrate) the file; `clock` is this process's "now" (naive UTC) for every
-        timestamp the store writes and for everyone who asks the store (sync, app, status)."""
-        store = cls(Database.open(path), clock=clock)
-        store.close_interrupted_runs()
+        timestamp the store writes and for everyone who asks the store (sync, app, status).
+        ``check_later``: see `Database.open`; call `wait_checked()` before using the store."""
+        db = Database.open(path, check_later=check_later)
+        store = cls(db, clock=clock)
+        try:
+            store.close_interrupted_runs()
+        except BaseException:
+            try:
+                db.wait_checked()  # a damaged file is said as such, not as the read that met it
+            finally:
+                db.close()
+            raise
         return store
+
+    def wait_checked(self) -> None:
+        """Raise `StoreDamaged` if the block check left running by ``check_later`` found damage."""
+        self.db.wait_checked()
 
     @property
     def path(self) -> Path | None:

@@ -152,13 +152,87 @@ def _friendly_open_error(path: Path, exc: Exception) -> StoreError:
 
 
 def _recorded_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    # Asked directly: a look in information_schema first cost ~10 ms more at every start.
+    try:
+        row = con.execute("SELECT max(version) FROM main.schema_migrations").fetchone()
+    except duckdb.CatalogException:  # a new file (or one that is not ours yet): nothing applied
         return 0
-    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def _open_existing(path: Path, latest: int, *, check_later: bool = False) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """The read-write connection to an existing file, after the two looks that must come before
+    anything is written to it: its schema is not newer than this tui-crm (`SchemaTooNew`), and its
+    CRM tables' blocks pass their checksums (`StoreDamaged`). Either way a refused file is left
+    exactly as it was.
+
+    Opening read-write and only reading writes nothing to the file (no write-ahead log is made;
+    tests/store/test_store.py checks the bytes), so one connection does for both — opening a
+    read-only probe first and then the read-write connection cost ~60 ms of every start
+    (BENCHMARKS.md, cold start). The exception is a write-ahead log left by a crash: a read-write
+    open replays it into the file when it closes, so then the looks are made on a read-only probe
+    first, as before. So is anything that does not start like a DuckDB file (an empty file,
+    /dev/null): a read-write open would make a new database of it.
+
+    ``check_later``: when the file's schema is the current one (nothing to migrate), the block
+    check is left to the caller (`Database.check_in_background`); the second value says so."""
+    if path.with_name(path.name + ".wal").exists() or not _looks_like_duckdb(path):
+        _look_read_only(path, latest)
+        try:
+            return connect(str(path)), False
+        except duckdb.Error as exc:
+            raise _friendly_open_error(path, exc) from exc
+    try:
+        con = connect(str(path))
+    except duckdb.Error as exc:
+        raise _friendly_open_error(path, exc) from exc
+    try:
+        if check_later and _recorded_version(con) == latest:
+            return con, True
+        _look(con, path, latest)
+    except duckdb.Error as exc:
+        con.close()
+        raise _friendly_open_error(path, exc) from exc
+    except BaseException:
+        con.close()
+        raise
+    return con, False
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    """A regular file with DuckDB's magic bytes where its header has them."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+        return path.is_file() and head[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
+def _look_read_only(path: Path, latest: int) -> None:
+    try:
+        probe = connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _friendly_open_error(path, exc) from exc
+    try:
+        _look(probe, path, latest)
+    finally:
+        probe.close()
+
+
+def _look(con: duckdb.DuckDBPyConnection, path: Path, latest: int) -> None:
+    """Refuse a newer schema, then check the blocks (only reads)."""
+    try:
+        found = _recorded_version(con)
+        if found <= latest:
+            check_blocks(con, path)
+    except duckdb.Error as exc:
+        raise _damaged(con, path, "?") if _is_damage(exc) else _friendly_open_error(path, exc) from exc
+    if found > latest:
+        raise SchemaTooNew(
+            f"The CRM data file {path} has schema version {found}, but this tui-crm "
+            f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
+        )
 
 
 # Everything the store needs is linked into the DuckDB wheel. Replaying a write-ahead log after a
@@ -187,13 +261,22 @@ class Database:
         self._write_lock = threading.RLock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._cursors_lock = threading.Lock()
+        self._checking: threading.Thread | None = None
+        self._check_error: StoreError | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str | None) -> Database:
-        """Open (creating if needed) and migrate the file; `None` gives an in-memory store."""
+    def open(cls, path: Path | str | None, *, check_later: bool = False) -> Database:
+        """Open (creating if needed) and migrate the file; `None` gives an in-memory store.
+
+        ``check_later``: an up-to-date file's block check runs on a thread of its own while the
+        caller goes on (the TUI imports Textual meanwhile: DuckDB reads without the GIL, so on
+        two cores the ~20 ms check costs no time before the first screen). Nothing is written
+        until it passed — every transaction waits for it — and `wait_checked()` raises what it
+        found. A file that needs a migration is checked first, as always."""
         migrations = load_migrations()
         latest = migrations[-1].version
+        pending = False
         if path is None:
             con = connect(":memory:")
             db_path = None
@@ -202,25 +285,7 @@ class Database:
             if db_path.is_dir():
                 raise StoreError(f"The CRM data file {db_path} is a folder, not a file; point --store at a file.")
             if db_path.exists():
-                # Look before we write: a newer file must be refused without being modified.
-                try:
-                    probe = connect(str(db_path), read_only=True)
-                except duckdb.Error as exc:
-                    raise _friendly_open_error(db_path, exc) from exc
-                try:
-                    found = _recorded_version(probe)
-                    if found <= latest:
-                        check_blocks(probe, db_path)
-                except duckdb.Error as exc:
-                    raise _damaged(probe, db_path, "?") if _is_damage(exc) else _friendly_open_error(
-                        db_path, exc) from exc
-                finally:
-                    probe.close()
-                if found > latest:
-                    raise SchemaTooNew(
-                        f"The CRM data file {db_path} has schema version {found}, but this tui-crm "
-                        f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
-                    )
+                con, pending = _open_existing(db_path, latest, check_later=check_later)
             else:
                 try:
                     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,11 +293,14 @@ class Database:
                     raise StoreError(
                         f"Cannot create the folder {db_path.parent} for the CRM data file: {exc.strerror or exc}"
                     ) from exc
-            try:
-                con = connect(str(db_path))
-            except duckdb.Error as exc:
-                raise _friendly_open_error(db_path, exc) from exc
+                try:
+                    con = connect(str(db_path))
+                except duckdb.Error as exc:
+                    raise _friendly_open_error(db_path, exc) from exc
         db = cls(con, db_path)
+        if pending and db_path is not None:
+            db._check_in_background(db_path)
+            return db  # the schema is the current one: nothing to migrate
         try:
             db._migrate(migrations)
         except duckdb.Error as exc:
@@ -242,6 +310,33 @@ class Database:
             con.close()
             raise
         return db
+
+    def _check_in_background(self, path: Path) -> None:
+        cur = self._con.cursor()
+
+        def check() -> None:
+            try:
+                check_blocks(cur, path)
+            except StoreError as exc:
+                self._check_error = exc
+            except duckdb.Error as exc:
+                self._check_error = _damaged(cur, path, "?") if _is_damage(exc) else _friendly_open_error(path, exc)
+            finally:
+                with suppress(duckdb.Error):
+                    cur.close()
+
+        self._checking = threading.Thread(target=check, name="store-block-check", daemon=True)
+        self._checking.start()
+
+    def wait_checked(self) -> None:
+        """Wait for a block check still running (`open(check_later=True)`); raise what it found
+        (`StoreDamaged`), now and at every later call. Returns at once otherwise."""
+        thread = self._checking
+        if thread is not None:
+            thread.join()
+            self._checking = None
+        if self._check_error is not None:
+            raise self._check_error
 
     def _migrate(self, migrations: list[Migration]) -> None:
         con = self._con
@@ -291,7 +386,9 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One writer at a time; everything inside commits together or not at all. Inside this
-        thread's `group()` it is part of the group and commits with it."""
+        thread's `group()` it is part of the group and commits with it. Nothing is written to a
+        file whose block check has not passed (`wait_checked`)."""
+        self.wait_checked()
         with self._write_lock:
             cur = self.cursor()
             if getattr(self._local, "grouped", False):
@@ -311,6 +408,7 @@ class Database:
         """Several transactions of this thread committed as one (group commit): each commit
         syncs the file (~10 ms), so small writes made at once by several pushes share one.
         If anything inside fails, the whole group is rolled back."""
+        self.wait_checked()
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -330,6 +428,8 @@ class Database:
         waited for (its commit is not cut short); a read still running in another thread (a
         worker the app left behind while quitting) is interrupted: DuckDB refuses to close a
         busy connection instead of waiting for it."""
+        if self._checking is not None:
+            self._checking.join(wait)
         acquired = self._write_lock.acquire(timeout=wait)
         try:
             with self._cursors_lock:

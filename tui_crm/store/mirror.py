@@ -466,7 +466,11 @@ class MirrorStore:
     def close_interrupted_runs(self) -> int:
         """Runs left open by a process that died (kill -9, power loss) are closed as failed, so
         the sync log never shows "running…" forever. Only safe when this process holds the file,
-        which opening it guarantees (DuckDB locks it against other processes)."""
+        which opening it guarantees (DuckDB locks it against other processes). Looked for first,
+        so that an open with no such run writes nothing (and waits for no block check)."""
+        found = self.db.cursor().execute("SELECT count(*) FROM sync_runs WHERE finished_at IS NULL").fetchone()
+        if not found or not found[0]:
+            return 0
         with self.db.transaction() as cur:
             rows = cur.execute(
                 "UPDATE sync_runs SET finished_at = started_at, ok = FALSE, error = ? "

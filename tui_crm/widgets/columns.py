@@ -62,6 +62,8 @@ def rows_on_screen(table: DataTable[Any], keys: Sequence[str]) -> tuple[str, ...
 def cell_width(cell: object) -> int:
     """The widest line of a cell as the table shows it."""
     if isinstance(cell, Text):
+        if "\n" not in cell.plain:  # the usual one-line cell: no split (a table's fill measures every cell)
+            return cell.cell_len
         return max((line.cell_len for line in cell.split("\n")), default=0)
     if isinstance(cell, str):
         return Text(cell).cell_len

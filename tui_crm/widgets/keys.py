@@ -18,12 +18,18 @@ the order typed.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
 
 # ESC + a top-row key that Textual maps to a macOS Option character (WezTerm's convention).
 _OPTION_CHARACTERS = [f"\x1b{c}" for c in "1234567890§-="]
@@ -48,19 +54,26 @@ def field_binding(screen: Screen, focused: Widget | None, event: events.Key) -> 
     None for anything else: no field has the focus, the key is printable (the field inserts it
     itself, in order), a priority binding of the app or screen comes first, or the binding is off.
     """
-    if not isinstance(focused, Input | TextArea) or event.is_printable:
+    if event.is_printable or focused is None:
         return None
+    if isinstance(focused, Input):
+        editing = _actions(Input)
+    else:
+        # TextArea (and the tree-sitter and document modules it brings, ~6 ms and ~1 MB) is
+        # imported when a key first reaches a focused widget that is not an Input, not at start:
+        # the home screen has none (bench/start.py).
+        from textual.widgets import TextArea
+
+        if not isinstance(focused, TextArea):
+            return None
+        editing = _actions(TextArea)
     active = screen.active_bindings.get(event.key)
     if active is None or active.node is not focused or active.binding.priority or not active.enabled:
         return None
     # only the field's own editing keys: what it inherits (Down = scroll) may give way to the screen
-    editing = _TEXT_AREA_ACTIONS if isinstance(focused, TextArea) else _INPUT_ACTIONS
     return active if active.binding.action in editing else None
 
 
+@cache
 def _actions(field: type[Input | TextArea]) -> frozenset[str]:
     return frozenset(binding.action for binding in Binding.make_bindings(field.BINDINGS))
-
-
-_INPUT_ACTIONS = _actions(Input)
-_TEXT_AREA_ACTIONS = _actions(TextArea)
