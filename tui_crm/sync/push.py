@@ -401,13 +401,15 @@ class Pusher:
 
     # -- create / adopt ------------------------------------------------------------------------
     async def _create_or_adopt(self, entity: str, key: str, body: dict[str, Any], *, retried: bool,
-                               select: list[str] | None = None) -> tuple[dict[str, Any], bool]:
-        """POST with our key; if this is a retry, look the key up first. Returns (entity, adopted)."""
+                               select: list[str] | None = None, noted: bool = False) -> tuple[dict[str, Any], bool]:
+        """POST with our key; if this is a retry, look the key up first. Returns (entity, adopted).
+        ``noted``: the caller already committed ``body`` to `sent_bodies` (with its step, `_sent`)."""
         if retried:
             existing = await self.client.get_entity(entity, key, select)
             if existing is not None:
                 return existing, True
-        await self._note_sent(entity, key, body)
+        if not noted:
+            await self._note_sent(entity, key, body)
         try:
             created = await self.client.create(entity, {"Ref_Key": key, **body})
         except KeyExists:
@@ -487,6 +489,11 @@ class Pusher:
         """Keep the body in the store before it goes out: a kill -9 between the request and its
         answer must not turn our own write into "changed in accounting" for the next process."""
         await self.writer.run(self.store.remember_sent, entity, key, body)
+
+    def _sent(self, entity: str, key: str, body: dict[str, Any]) -> Callable[[], None]:
+        """`_note_sent` as a store write to commit with the step that comes right before the
+        request (one commit, still before the request goes out; never after it)."""
+        return functools.partial(self.store.remember_sent, entity, key, body)
 
     async def keep_theirs(self, conflict_id: int) -> bool:
         """Operator chose accounting's version: read it now and put it into the CRM copy; the
@@ -936,6 +943,7 @@ class Pusher:
         await self._generation_refs(client_id, org_id)
         wants_contract = order_c.has("contract")
         remember: list[Callable[[], object]] = []
+        sent_order: dict[str, Any] | None = None   # committed to `sent_bodies` with step "contract"
         if item.action == "update" and step == "":
             if wants_contract and not contract_id:
                 contract_id, remember = await self._contract(client_id, org_id, start)
@@ -947,27 +955,40 @@ class Pusher:
                 contract_id, remember = await self._contract(client_id, org_id, start)
             contract_id = contract_id if wants_contract else ""
             bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
+            # the order's body goes out right after this step: it is remembered in the same commit
+            sent_order = self.order_body(iid, contract_id or "", org_id, data=data)
             await self._together(
                 *remember,
                 lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id,
                                                      bill_id=bill_id),
-                lambda: self.store.outbox_step(item.id, "contract"))
+                lambda: self.store.outbox_step(item.id, "contract"),
+                self._sent(order_c.entity, iid, sent_order))
             step = "contract"
+        sent_bill: dict[str, Any] | None = None   # committed to `sent_bodies` with step "order"
         if step == "contract":
-            body = self.order_body(iid, contract_id or "", org_id, data=data)
-            obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
+            noted = sent_order is not None
+            body = sent_order if sent_order is not None else self.order_body(iid, contract_id or "", org_id, data=data)
+            obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried, noted=noted)
             if adopted:
                 self._check_adopted("invoice", order_c, iid, body, obj)
             if adopted and not obj.get(order_c.f("posted")):
-                await self._note_sent(order_c.entity, iid, body)
+                if not noted:
+                    await self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
+            after: list[Callable[[], object]] = []
+            if bill_c.present and item.action == "create":
+                # the invoice document's create follows this step: its body rides in the same commit
+                bill_id = bill_id or derived_key("bill", iid)
+                sent_bill = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
+                after.append(self._sent(bill_c.entity, bill_id, sent_bill))
             await self._together(
                 lambda: self.store.invoice_state_from_accounting(
                     iid, number=state.number, data_version=state.data_version, posted=state.posted,
                     deletion_mark=state.deletion_mark, written=True),
-                lambda: self.store.outbox_step(item.id, "order"))
+                lambda: self.store.outbox_step(item.id, "order"),
+                *after)
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
@@ -977,7 +998,8 @@ class Pusher:
         if step == "order" and bill_c.present:
             # the refs as recorded: read at the start, or written by this attempt's steps
             bill_id = bill_id or derived_key("bill", iid)
-            body = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
+            body = sent_bill if sent_bill is not None else self.order_body(iid, contract_id or "", org_id,
+                                                                            bill=True, data=data)
             if item.action == "update":
                 updated = await self._patch_current(bill_c, bill_id, body)
                 if updated is None:
@@ -985,7 +1007,8 @@ class Pusher:
                 else:
                     obj = updated
             else:
-                obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried)
+                obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried,
+                                                           noted=sent_bill is not None)
                 if adopted:
                     obj = await self._patch_current(bill_c, bill_id, body) or obj
             bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
