@@ -7,8 +7,9 @@ The rules (docs/architecture.md §3, "Push"):
 * a create that is retried after any earlier attempt first looks the key up and adopts the
   object if it exists; "key exists" (code 15) is adopted too — a lost answer never makes a
   duplicate, whether or not the server honours client-supplied keys;
-* each completed request of a multi-request push is recorded as the item's ``step`` in its own
-  transaction, so a killed process resumes at the next request;
+* each completed request of a multi-request push is recorded as the item's ``step``, committed
+  before the next request is sent (with the writes that need no request between them, and with
+  the next request's body in ``sent_bodies``), so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
