@@ -80,13 +80,13 @@ MAX_SERVER_ERROR_ATTEMPTS = 6
 # Clients pushed at once (each holds one request in flight, so one 1C session): a 1C base has a
 # limited number of sessions (licences, the web server's pool), so this is small and a setting
 # (`sync.push_concurrency`).
-# One by default. Against a 1C whose write takes ~20 ms, 4 lanes push ~2.7x as many invoices a
-# second as 1 (BENCHMARKS.md, "Push"), and the false edit conflicts and stale contacts once seen
-# at 4 (tests/sync/test_push_faults.py) came from the test rig (a sandbox restart acknowledged
-# writes of other lanes still in flight, then lost them; tests/sync/test_push_concurrency.py).
-# But the kill -9 soak on a loaded machine (RELIABILITY.md, 2026-12-05 evening) failed at 1 and
-# at 4 lanes alike; until that is understood the default stays where it was proven.
-PUSH_CONCURRENCY = 1
+# Four by default: 4 lanes push more invoices a second than 1 (BENCHMARKS.md, "Push, third
+# round": 1.8-2.8x against a 1C whose write takes ~20 ms). The false edit conflicts and stale
+# contacts once seen at 4 (tests/sync/test_push_faults.py) came from the test rig (a sandbox
+# restart acknowledged writes of other lanes still in flight; tests/sync/test_push_concurrency.py),
+# and the kill -9 soak's false conflicts, at 1 and 4 lanes alike, from the bodies sent living only
+# in memory (now `sent_bodies`); the kill -9 + 5xx soak is clean at 1 and at 4 (RELIABILITY.md).
+PUSH_CONCURRENCY = 4
 MAX_PUSH_CONCURRENCY = 32
 # How long a counterparty the CRM has just created is taken to have no contract in 1C but ours
 # (its first invoice then skips the contract look-ups); 1C users rarely add one that fast.
