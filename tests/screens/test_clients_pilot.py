@@ -326,3 +326,34 @@ async def test_a_sole_proprietor_from_accounting_opens_as_an_unedited_card(store
         await settle(pilot)
         assert card.kind is ClientKind.LEGAL_ENTITY and card.dirty
         assert "unsaved" in str(card.query_one("#sync-line", Label).render())
+
+
+@pytest.mark.parametrize(("lang", "owes", "advance"), [
+    ("en", "owes 15 340.50", "advance 1 660.56"),
+    ("ru", "долг 15 340,50", "аванс 1 660,56"),
+])
+async def test_the_card_says_what_accounting_keeps_as_the_clients_debt(
+        store: Store, lang: str, owes: str, advance: str) -> None:
+    """The clients list's debt is on the card too: owed, or paid ahead in words (never a minus);
+    nothing when there is none — for a CRM client and for one only accounting has."""
+    store.db.cursor().execute("UPDATE counterparties SET debt = -1660.56 WHERE id = ?", [COUNTERPARTY_ALFA])
+    set_language(lang)
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        line = str(_card(pilot.app).query_one("#sync-line", Label).render())
+        assert owes in line and "-" not in line.split("·")[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        pilot.app.open_client(COUNTERPARTY_ALFA)
+        await settle(pilot)
+        line = str(_card(pilot.app).query_one("#sync-line", Label).render())
+        assert advance in line and "−" not in line and "-1" not in line
+    store.db.cursor().execute("UPDATE clients SET debt = 0 WHERE id = ?", [CLIENT_ROMASHKA])
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        line = str(_card(pilot.app).query_one("#sync-line", Label).render())
+        assert "owes" not in line and "долг" not in line

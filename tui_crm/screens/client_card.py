@@ -11,7 +11,8 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -86,6 +87,9 @@ register({
     "card.state_conflict": {"en": "accounting changed it meanwhile, your change is not sent; F11 compares",
                             "ru": "в учёте его изменили, ваше изменение не отправлено; F11 — сравнить"},
     "card.state_in": {"en": "code {code}", "ru": "код {code}"},
+    # what accounting says the client owes (the clients list's Debt column), or paid ahead
+    "card.debt": {"en": "owes {amount}", "ru": "долг {amount}"},
+    "card.advance": {"en": "advance {amount}", "ru": "аванс {amount}"},
     "card.state_from_acc": {"en": "exists in accounting only; F2 adds it to the CRM",
                             "ru": "есть только в учёте; F2 — добавить в CRM"},
     "card.unsaved": {"en": "unsaved changes", "ru": "есть несохранённые изменения"},
@@ -436,7 +440,8 @@ class ClientCardScreen(HostedScreen[None]):
         if record is None:
             return Text("")
         if self.unadopted:
-            return sync_badge(SyncState.IN_ACCOUNTING) + Text(" — " + tr("card.state_from_acc"), style="dim")
+            return (sync_badge(SyncState.IN_ACCOUNTING) + Text(" — " + tr("card.state_from_acc"), style="dim")
+                    + self._debt_text(record.debt))
         text = sync_badge(record.sync_state, record.sync_error, with_error=True)
         detail = {
             SyncState.LOCAL_ONLY: tr("card.state_local"),
@@ -447,7 +452,18 @@ class ClientCardScreen(HostedScreen[None]):
         }[record.sync_state]
         if detail:
             text.append(" — " + detail, style="dim")
-        return text
+        return text + self._debt_text(record.debt)
+
+    @staticmethod
+    def _debt_text(debt: Decimal | None) -> Text:
+        """The debt accounting keeps for this client, as in the clients list: owed in bold, money
+        paid ahead in words, nothing when there is none (or accounting keeps no debt)."""
+        if not debt:
+            return Text("")
+        code: Literal["en", "ru"] = "ru" if language() == "ru" else "en"
+        if debt < 0:
+            return Text("  · " + tr("card.advance", amount=format_money(-debt, code)))
+        return Text("  · ") + Text(tr("card.debt", amount=format_money(debt, code)), style="bold")
 
     # -- events ------------------------------------------------------------------------------
     @on(Input.Changed)
