@@ -96,7 +96,7 @@ class SyncSettings:
     live_seconds: float = 1.0           # rows on screen (bench/live.py: p95 change → painted)
     cycle_deadline: float = 600.0       # seconds one pull cycle may take before it is stopped
     max_shrink_percent: float = 50.0    # share of a catalogue one pull may drop (else refused)
-    push_concurrency: int = 1           # requests a push keeps in flight (1C sessions); = push.PUSH_CONCURRENCY
+    push_concurrency: int = 4           # requests a push keeps in flight (1C sessions); = push.PUSH_CONCURRENCY
 
 
 # How the CRM reserves an invoice's goods (docs/reservation.md): "post" — the CRM posts the order

@@ -198,3 +198,22 @@ async def test_after_a_restart_an_accountants_edit_is_still_a_conflict(
             (d.field, d.ours, d.theirs) for d in conflict.diffs]
     finally:
         await crm.aclose()
+
+
+def test_the_same_body_sent_again_does_not_push_out_an_earlier_one(tmp_path: Path) -> None:
+    """A write retried after 5xx answers is noted once per attempt: the body whose answer was
+    lost before it (what 1C may still hold) must stay among the bodies kept."""
+    store = Store.open(tmp_path / "crm.duckdb", clock=lambda: DATE)
+    try:
+        lost, edit = {"Комментарий": "первый текст"}, {"Комментарий": "второй текст"}
+        store.remember_sent(ORDER, "k", lost)
+        for _ in range(6):
+            store.remember_sent(ORDER, "k", edit)
+        assert store.sent_bodies(ORDER, "k") == [lost, edit]
+        for n in range(6):
+            store.remember_sent(ORDER, "k", {"Комментарий": f"правка {n}"})
+        assert [b["Комментарий"] for b in store.sent_bodies(ORDER, "k")] == [
+            "правка 2", "правка 3", "правка 4", "правка 5"]
+        assert store.sent_bodies(ORDER, "other") == []
+    finally:
+        store.close()

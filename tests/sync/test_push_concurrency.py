@@ -177,7 +177,7 @@ async def test_push_concurrency_is_read_and_reaches_the_push(tmp_path: Path) -> 
     path.write_text("[sync]\npush_concurrency = 8\n", encoding="utf-8")
     settings = load(path)
     assert settings.sync.push_concurrency == 8
-    assert load(tmp_path / "none.toml").sync.push_concurrency == PUSH_CONCURRENCY == 1
+    assert load(tmp_path / "none.toml").sync.push_concurrency == PUSH_CONCURRENCY == 4
     rig = make_rig(push_concurrency=settings.sync.push_concurrency)
     try:
         assert rig.service.pusher.concurrency == 8

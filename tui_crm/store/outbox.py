@@ -49,15 +49,21 @@ class OutboxStore:
 
     def remember_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
         """Keep `body` as one of the last bodies written to 1C's object (entity, key), before the
-        request goes out (see `sent_bodies` in schema.sql)."""
+        request goes out (see `sent_bodies` in schema.sql). The same body sent again (a retry
+        after a 5xx, a resumed step) is kept once, as the newest: repeats must not push out an
+        earlier body whose answer was lost — 1C may still hold that one."""
         text = json.dumps(body, ensure_ascii=False, default=_wire_number)
         with self.db.transaction() as cur:
             row = cur.execute("SELECT max(seq) FROM sent_bodies WHERE entity = ? AND object_key = ?",
                               [entity, key]).fetchone()
             seq = (int(row[0]) + 1) if row and row[0] is not None else 1
+            cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? AND body = ?",
+                        [entity, key, text])
             cur.execute("INSERT INTO sent_bodies VALUES (?, ?, ?, ?)", [entity, key, seq, text])
-            cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq <= ?",
-                        [entity, key, seq - SENT_BODIES_KEPT])
+            # the newest few by rank, not by number: a repeat leaves a gap in the numbers
+            cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq NOT IN ("
+                        "SELECT seq FROM sent_bodies WHERE entity = ? AND object_key = ? "
+                        "ORDER BY seq DESC LIMIT ?)", [entity, key, entity, key, SENT_BODIES_KEPT])
 
     def sent_bodies(self, entity: str, key: str) -> list[dict[str, Any]]:
         """The last bodies written to (entity, key), oldest first ([] when none or unreadable)."""

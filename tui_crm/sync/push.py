@@ -7,8 +7,9 @@ The rules (docs/architecture.md §3, "Push"):
 * a create that is retried after any earlier attempt first looks the key up and adopts the
   object if it exists; "key exists" (code 15) is adopted too — a lost answer never makes a
   duplicate, whether or not the server honours client-supplied keys;
-* each completed request of a multi-request push is recorded as the item's ``step`` in its own
-  transaction, so a killed process resumes at the next request;
+* each completed request of a multi-request push is recorded as the item's ``step``, committed
+  before the next request is sent (with the writes that need no request between them, and with
+  the next request's body in ``sent_bodies``), so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
@@ -26,6 +27,7 @@ The rules (docs/architecture.md §3, "Push"):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import uuid
@@ -34,7 +36,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
@@ -42,7 +44,7 @@ from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
-from tui_crm.store.crm import InvoiceRecord, OutboxItem
+from tui_crm.store.crm import ClientRecord, InvoiceRecord, OutboxItem
 from tui_crm.store.shipments import ShipmentRequestLine, ShipmentRequestState
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs, same
@@ -65,6 +67,7 @@ from tui_crm.sync.runs import describe
 from tui_crm.sync.writer import GroupWriter, StoreWriter
 
 log = logging.getLogger("tui_crm.sync.push")
+T = TypeVar("T")
 
 # Keys of objects the CRM creates besides clients and invoices are derived from the invoice /
 # client id, so a retry after a crash computes the same key without having stored it.
@@ -77,13 +80,13 @@ MAX_SERVER_ERROR_ATTEMPTS = 6
 # Clients pushed at once (each holds one request in flight, so one 1C session): a 1C base has a
 # limited number of sessions (licences, the web server's pool), so this is small and a setting
 # (`sync.push_concurrency`).
-# One by default. Against a 1C whose write takes ~20 ms, 4 lanes push ~2.7x as many invoices a
-# second as 1 (BENCHMARKS.md, "Push"), and the false edit conflicts and stale contacts once seen
-# at 4 (tests/sync/test_push_faults.py) came from the test rig (a sandbox restart acknowledged
-# writes of other lanes still in flight, then lost them; tests/sync/test_push_concurrency.py).
-# But the kill -9 soak on a loaded machine (RELIABILITY.md, 2026-12-05 evening) failed at 1 and
-# at 4 lanes alike; until that is understood the default stays where it was proven.
-PUSH_CONCURRENCY = 1
+# Four by default: 4 lanes push more invoices a second than 1 (BENCHMARKS.md, "Push, third
+# round": 1.8-2.8x against a 1C whose write takes ~20 ms). The false edit conflicts and stale
+# contacts once seen at 4 (tests/sync/test_push_faults.py) came from the test rig (a sandbox
+# restart acknowledged writes of other lanes still in flight; tests/sync/test_push_concurrency.py),
+# and the kill -9 soak's false conflicts, at 1 and 4 lanes alike, from the bodies sent living only
+# in memory (now `sent_bodies`); the kill -9 + 5xx soak is clean at 1 and at 4 (RELIABILITY.md).
+PUSH_CONCURRENCY = 4
 MAX_PUSH_CONCURRENCY = 32
 # How long a counterparty the CRM has just created is taken to have no contract in 1C but ours
 # (its first invoice then skips the contract look-ups); 1C users rarely add one that fast.
@@ -167,7 +170,8 @@ def custom_wire(cf: CustomField, stored: Any) -> Any:
 @dataclass(frozen=True)
 class InvoiceData:
     """One read of a stored invoice for its push: the record, its lines as sent to 1C, their
-    units and unit factors, the national currency and the invoice's custom fields."""
+    units and unit factors, the national currency, the invoice's custom fields and its latest
+    reservation request (the order's comment and lines depend on it)."""
 
     rec: InvoiceRecord
     lines: list[tuple[Any, ...]]
@@ -175,6 +179,21 @@ class InvoiceData:
     factors: dict[str, Decimal]
     currency: str | None
     custom: dict[str, Any]
+    reserve: OutboxItem | None = None
+
+
+@dataclass(frozen=True)
+class _InvoiceStart:
+    """What an invoice's push reads before its first request, in one turn of the writer thread
+    (off the event loop): the invoice, its client's state, the organization and the refs an
+    earlier attempt recorded."""
+
+    data: InvoiceData
+    client: ClientRecord | None
+    organization: tuple[str, str, str] | None
+    contract_id: str | None
+    bill_id: str | None
+    known_contract: str | None   # the client's sales contract with the organization, if the CRM knows one
 
 
 @dataclass
@@ -214,6 +233,10 @@ class Pusher:
         # (`sent_bodies`): a write 1C carried out but whose answer was lost leaves 1C at a
         # DataVersion the CRM never saw; 1C holding one of these bodies is our own write, not an
         # accountant's edit (see _check_differences) — also after this process was killed.
+        # Store writes of an item that follow its last request: committed with its outcome (one
+        # commit instead of two or three; nothing is sent in between, see `_later`).
+        self._pending: dict[int, list[Callable[[], Any]]] = {}
+        self._inline: set[int] = set()   # claimed items `_ensure_client` pushed before their lane's turn
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -225,8 +248,9 @@ class Pusher:
         if not self.p.push:
             return result
         self._forget_old_fresh_clients()
-        items = await self.writer.run(self.store.claim_outbox, self.clock(), limit)
-        lanes = self._lanes(items)
+        self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
+        items, owner = await self.writer.run(self._claim, self.clock(), limit)
+        lanes = self._lanes(items, owner)
         stop = _Stop()
         gate = asyncio.Semaphore(self.concurrency)
         await asyncio.gather(*(self._run_lane(lane, result, stop, gate) for lane in lanes))
@@ -244,9 +268,15 @@ class Pusher:
         for cid in [c for c, at in self._fresh_clients.items() if at < since]:
             del self._fresh_clients[cid]
 
-    def _lanes(self, items: list[OutboxItem]) -> list[list[OutboxItem]]:
+    def _claim(self, now: datetime, limit: int) -> tuple[list[OutboxItem], dict[int, str]]:
+        """On the writer thread: the due items, claimed, and the client each belongs to."""
+        items = self.store.claim_outbox(now, limit)
+        owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 and items else {}
+        return items, owner
+
+    @staticmethod
+    def _lanes(items: list[OutboxItem], owner: dict[int, str]) -> list[list[OutboxItem]]:
         """Claimed items grouped by client, in claim order within a lane (clients first)."""
-        owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 else {}
         lanes: dict[str, list[OutboxItem]] = {}
         for item in items:
             lanes.setdefault(owner.get(item.id, ""), []).append(item)
@@ -260,9 +290,11 @@ class Pusher:
                 if stop.reason is not None:
                     return
                 stop.started.add(item.id)
-                current = self.store.outbox_item(item.id)
-                if current is None or current.state != "sending":
-                    continue  # done inline (a client pushed before its invoice) or discarded meanwhile
+                if item.id in self._inline:
+                    # pushed inline already (a client right before its invoice, `_ensure_client`);
+                    # nothing else changes a claimed item (retry and discard refuse one being sent)
+                    self._inline.discard(item.id)
+                    continue
                 outcome = await self.push_item(item)
                 if outcome == "done":
                     result.pushed.append((item.kind, item.object_id))
@@ -299,7 +331,7 @@ class Pusher:
         except (Unreachable, NotODataResponse) as exc:
             msg = describe(exc)
             delay = backoff(item.attempts, self.rng)
-            await self.writer.run(self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+            await self._write(item, self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
             log.info("push of %s %s postponed %.0f s: %s", item.kind, item.object_id, delay, msg)
             return "offline"
         except EditConflict as exc:
@@ -307,27 +339,58 @@ class Pusher:
             return "conflict"
         except Deferred as exc:
             delay = backoff(item.attempts, self.rng)
-            await self.writer.run(self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
+            await self._write(item, self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
             return "deferred"
         except ODataError as exc:
             msg = describe(exc)
             if (exc.status or 0) >= 500 and item.attempts < MAX_SERVER_ERROR_ATTEMPTS:
                 delay = backoff(item.attempts, self.rng)
-                await self.writer.run(self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+                await self._write(item, self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
                 return "deferred"
-            await self.writer.run(self.store.outbox_failed, item.id, msg)
+            await self._write(item, self.store.outbox_failed, item.id, msg)
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
         except Refused as exc:
             msg = str(exc)
-            await self.writer.run(self.store.outbox_failed, item.id, msg)
+            await self._write(item, self.store.outbox_failed, item.id, msg)
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
-        await self.writer.run(self.store.outbox_done, item.id)
+        await self._write(item, self.store.outbox_done, item.id)
         return "done"
 
+    def _later(self, item: OutboxItem, fn: Callable[[], Any]) -> None:
+        """Keep a store write of ``item`` to commit with its next one. Only for a write after
+        which the item sends no request before its next write (in practice: after its last
+        request, committed with its outcome) — each completed step is then on disk before the
+        next request is sent, so a killed process resumes where it was — or for a fact whose
+        loss a resume repairs by itself (`push_contacts`)."""
+        self._pending.setdefault(item.id, []).append(fn)
+
+    async def _write(self, item: OutboxItem, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on the writer, with the item's kept writes (`_later`) before it: one turn
+        of the writer thread, one commit under the group writer."""
+        kept = self._pending.pop(item.id, [])
+        if not kept:
+            return await self.writer.run(fn, *args)
+
+        def together() -> T:
+            for call in kept:
+                call()
+            return fn(*args)
+
+        return await self.writer.run(together)
+
+    async def _together(self, *calls: Callable[[], object]) -> None:
+        """Store writes with no request between them, in one turn of the writer thread (one
+        commit under the group writer instead of one each)."""
+        def run() -> None:
+            for call in calls:
+                call()
+
+        await self.writer.run(run)
+
     async def _record_conflict(self, item: OutboxItem, conflict: EditConflict) -> None:
-        await self.writer.run(lambda: self.store.record_conflict(
+        await self._write(item, lambda: self.store.record_conflict(
             item.id, conflict.kind, conflict.object_id, seen_version=conflict.seen_version,
             their_version=conflict.their_version, theirs=conflict.theirs, ours=conflict.ours,
             diffs=conflict.diffs, message=CONFLICT_MESSAGE))
@@ -339,13 +402,15 @@ class Pusher:
 
     # -- create / adopt ------------------------------------------------------------------------
     async def _create_or_adopt(self, entity: str, key: str, body: dict[str, Any], *, retried: bool,
-                               select: list[str] | None = None) -> tuple[dict[str, Any], bool]:
-        """POST with our key; if this is a retry, look the key up first. Returns (entity, adopted)."""
+                               select: list[str] | None = None, noted: bool = False) -> tuple[dict[str, Any], bool]:
+        """POST with our key; if this is a retry, look the key up first. Returns (entity, adopted).
+        ``noted``: the caller already committed ``body`` to `sent_bodies` (with its step, `_sent`)."""
         if retried:
             existing = await self.client.get_entity(entity, key, select)
             if existing is not None:
                 return existing, True
-        await self._note_sent(entity, key, body)
+        if not noted:
+            await self._note_sent(entity, key, body)
         try:
             created = await self.client.create(entity, {"Ref_Key": key, **body})
         except KeyExists:
@@ -425,6 +490,11 @@ class Pusher:
         """Keep the body in the store before it goes out: a kill -9 between the request and its
         answer must not turn our own write into "changed in accounting" for the next process."""
         await self.writer.run(self.store.remember_sent, entity, key, body)
+
+    def _sent(self, entity: str, key: str, body: dict[str, Any]) -> Callable[[], None]:
+        """`_note_sent` as a store write to commit with the step that comes right before the
+        request (one commit, still before the request goes out; never after it)."""
+        return functools.partial(self.store.remember_sent, entity, key, body)
 
     async def keep_theirs(self, conflict_id: int) -> bool:
         """Operator chose accounting's version: read it now and put it into the CRM copy; the
@@ -538,7 +608,7 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body = self.counterparty_body(cid)
+        body, rec, seen = await self.writer.run(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
@@ -573,8 +643,8 @@ class Pusher:
                                   "re-create the client") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
-            await self.writer.run(self.store.remember_pushed_client, cid, code, dv)
-            await self._step(item, "counterparty")
+            await self._together(lambda: self.store.remember_pushed_client(cid, code, dv),
+                                 lambda: self.store.outbox_step(item.id, "counterparty"))
             step = "counterparty"
         elif retried:
             # Resumed after the counterparty was written: the client may have been edited since
@@ -585,14 +655,20 @@ class Pusher:
             dv = str(obj.get(c.opt("data_version") or "DataVersion", "") or "")
             if dv:
                 await self.writer.run(self.store.set_base_version, "client", cid, dv)
-        if step == "counterparty":
-            await self.push_contacts(cid, update=item.action != "create")
-            await self._step(item, "contacts")
+        if step == "counterparty" and rec is not None:
+            await self.push_contacts(item, rec, seen, update=item.action != "create")
+        # the last request is done: the client's state is committed with the item's outcome
+        self._later(item, lambda: self._client_pushed(cid))
+
+    def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
+        """On the writer thread: what `push_client` reads before its first request (the
+        counterparty's body, the client for its contacts, the contact values last seen)."""
+        return self.counterparty_body(cid), self.store.get_client(cid), self.store.contact_seen(cid)
+
+    def _client_pushed(self, cid: str) -> None:
         rec = self.store.get_client(cid)
-        code = rec.accounting_code if rec else ""
-        await self.writer.run(
-            lambda: self.store.client_pushed(cid, code=code, data_version=self.store.pushed_client_version(cid))
-        )
+        self.store.client_pushed(cid, code=rec.accounting_code if rec else "",
+                                 data_version=self.store.pushed_client_version(cid))
 
     async def _kinds(self) -> dict[str, str]:
         async with self._kinds_lock:
@@ -603,14 +679,18 @@ class Pusher:
                 self._contact_kinds = {kind: ref for ref, kind in by_ref.items()}
             return self._contact_kinds
 
-    async def push_contacts(self, client_id: str, *, update: bool) -> None:
-        """Phone, e-mail and address as contact-information records (upsert by key)."""
+    async def push_contacts(self, item: OutboxItem, rec: ClientRecord, seen: dict[str, str], *,
+                            update: bool) -> None:
+        """Phone, e-mail and address of ``rec`` as contact-information records (upsert by key);
+        ``seen``: the values the CRM last wrote or took (store `contact_seen`).
+
+        What was written is remembered with the item's outcome (one commit, not one per record):
+        the records are upserts by key, so a process killed before that commit writes the same
+        values again on resume (a create that finds the record is a PATCH), never a second one."""
         c = self.p["contact"]
         if not c.present or c.options.get("mode", "register") != "register":
             return
-        rec = self.store.get_client(client_id)
-        if rec is None:
-            return
+        client_id = rec.id
         kinds = await self._kinds()
         values = {
             "phone": ", ".join(rec.client.phones),
@@ -623,7 +703,6 @@ class Pusher:
         # The records have no DataVersion: before changing one, it is re-read and its value
         # compared with the one the CRM last wrote or took (store `contact_seen`); another value
         # that is not ours either is an accountant's edit, left as it is and shown as a conflict.
-        seen = self.store.contact_seen(client_id)
         diffs: list[FieldDiff] = []
         theirs: dict[str, str] = {}
         for crm_kind, value in values.items():
@@ -648,13 +727,13 @@ class Pusher:
                     theirs[crm_kind] = now
                     continue
                 if same(now, value):
-                    await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+                    self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
                     continue
             if not value:
                 if current is not None:
                     with suppress(NotFound):
                         await self.client._request("DELETE", path)
-                await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, "")
+                self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, ""))
                 continue
             if current is not None:
                 await self.client._request("PATCH", path, body={c.f("value"): value})
@@ -663,18 +742,18 @@ class Pusher:
                     await self.client.create(c.entity, {**key, c.f("value"): value})
                 except KeyExists:
                     await self.client._request("PATCH", path, body={c.f("value"): value})
-            await self.writer.run(self.store.set_contact_seen, client_id, crm_kind, value)
+            self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
         if diffs:
-            await self.writer.run(self.store.offer_contacts, client_id, theirs)
+            self._later(item, functools.partial(self.store.offer_contacts, client_id, theirs))
             ours = {d.field: d.ours for d in diffs}
             # the counterparty's own version is untouched by this: "apply ours" keeps it as the base
             base = self.store.base_version("client", client_id)
             raise EditConflict("client", client_id, base, base, {"contacts": theirs}, {"contacts": ours}, diffs)
 
     # -- invoices ------------------------------------------------------------------------------
-    async def _ensure_client(self, client_id: str) -> None:
-        """The invoice's client must be in accounting first: push it now if it is not."""
-        rec = self.store.get_client(client_id)
+    async def _ensure_client(self, client_id: str, rec: ClientRecord | None) -> None:
+        """The invoice's client (``rec``, as just read) must be in accounting first: push it now
+        if it is not."""
         if rec is None or rec.sync_state is SyncState.IN_ACCOUNTING:
             return  # a counterparty from accounting, or already there
         if rec.origin != "crm":
@@ -690,31 +769,44 @@ class Pusher:
             if sub is None:
                 raise Deferred("waiting for the client to reach accounting")
         outcome = await self.push_item(sub)
+        self._inline.add(sub.id)
         if outcome == "offline":
             raise Unreachable(self._last_error(sub.id) or None)
         if outcome != "done":
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
-    async def _contract(self, client_id: str, org_id: str) -> str:
-        """A sales contract of the client with our organization: known, found in 1C, or created."""
+    def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
+        """On the writer thread: everything `push_invoice` reads before its first request."""
+        data = self.invoice_data(invoice_id)
+        client_id = data.rec.invoice.client_id
+        contract_id, _, bill_id = self.store.invoice_refs(invoice_id)
+        org = self.store.organization()
+        known = None
+        if client_id and org is not None and self.p["order"].has("contract"):
+            known = self.store.client_contract(client_id) or self.store.find_contract(
+                client_id, org[0], self.p.enum("contract_kind", "sale"))
+        return _InvoiceStart(data, self.store.get_client(client_id) if client_id else None,
+                             org, contract_id, bill_id, known)
+
+    async def _contract(self, client_id: str, org_id: str,
+                        start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
+        """A sales contract of the client with our organization: known (as ``start`` read it),
+        found in 1C, or created. Returns its key and the store writes that remember it, for the
+        caller to commit with its own next write (no request comes between)."""
         p = self.p
         kind = p.enum("contract_kind", "sale")
-        known = self.store.client_contract(client_id) or await self.writer.run(
-            self.store.find_contract, client_id, org_id, kind)
-        if known:
-            return known
+        if start.known_contract:
+            return start.known_contract, []
         # A counterparty this process created minutes ago has no contract in 1C but the one an
         # earlier attempt of ours may have made under the derived key ("key exists" adopts it).
         fresh = client_id in self._fresh_clients
         found = [] if fresh else await self.client.get_all(queries.contracts_of(p, client_id, org_id))
         c = p["contract"]
         if found:
-            row = parse.contract(p, found[0])
-            if row is not None:
-                await self.writer.run(self._remember_contract, row)
-            return str(found[0][c.f("id")]).lower()
+            got = parse.contract(p, found[0])
+            return str(found[0][c.f("id")]).lower(), ([lambda: self._remember_contract(got)] if got is not None else [])
         key = derived_key("contract", client_id, org_id)
-        currency = await self.writer.run(self.store.currency_id, p["currency"].options.get("national_code", "643"))
+        currency = start.data.currency   # the national currency, read with the invoice
         body: dict[str, Any] = {
             c.f("owner"): client_id,
             c.f("organization"): org_id,
@@ -726,13 +818,11 @@ class Pusher:
         if currency:
             body[c.f("currency")] = currency
         await self._create_or_adopt(c.entity, key, body, retried=not fresh)
-        await self.writer.run(self.store.set_client_contract, client_id, key)
         # Mirrored at once: the idle cycle watches orders under by-order contracts through the
         # settlement register, and must not wait for the next reference pull to know this one.
-        await self.writer.run(self._remember_contract, (
-            key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
-            currency, False))
-        return key
+        row = (key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
+               currency, False)
+        return key, [lambda: self.store.set_client_contract(client_id, key), lambda: self._remember_contract(row)]
 
     def _remember_contract(self, row: tuple[Any, ...]) -> None:
         with self.store.transaction() as cur:
@@ -748,7 +838,7 @@ class Pusher:
         return InvoiceData(
             rec, lines, units, self.store.unit_factors(units.values()),
             self.store.currency_id(self.p["currency"].options.get("national_code", "643")),
-            self.store.invoice_custom(invoice_id))
+            self.store.invoice_custom(invoice_id), self.store.reserve_request(invoice_id))
 
     def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
                    data: InvoiceData | None = None, reserve: bool = False) -> dict[str, Any]:
@@ -782,7 +872,7 @@ class Pusher:
         put("amount_includes_vat", inv.amount_includes_vat)
         put("vat_enabled", True)
         put("total", _json_number(rec.total))
-        request = self.store.reserve_request(invoice_id) if not bill else None
+        request = data.reserve if not bill else None
         if request is not None and request.action == "request":
             put("comment", f"{RESERVE_MARK} {inv.comment}".strip())
         else:
@@ -834,13 +924,14 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        data = self.invoice_data(iid)
+        start = await self.writer.run(self._invoice_start, iid)
+        data = start.data
         rec = data.rec
         client_id = rec.invoice.client_id
         if not client_id:
             raise Refused("the invoice has no client")
-        await self._ensure_client(client_id)
-        org = self.store.organization()
+        await self._ensure_client(client_id, start.client)
+        org = start.organization
         if org is None:
             raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
         org_id = org[0]
@@ -848,63 +939,89 @@ class Pusher:
         step = item.step
         order_c = p["order"]
         bill_c = p["bill"]
-        contract_id, _, bill_id = self.store.invoice_refs(iid)
+        contract_id, bill_id = start.contract_id, start.bill_id
 
         await self._generation_refs(client_id, org_id)
         wants_contract = order_c.has("contract")
+        remember: list[Callable[[], object]] = []
+        sent_order: dict[str, Any] | None = None   # committed to `sent_bodies` with step "contract"
         if item.action == "update" and step == "":
-            if wants_contract:
-                contract_id = contract_id or await self._contract(client_id, org_id)
+            if wants_contract and not contract_id:
+                contract_id, remember = await self._contract(client_id, org_id, start)
+                await self._together(*remember)
             await self._update_order(item, contract_id or "", org_id)
             step = "order"
         if step == "":
-            contract_id = (contract_id or await self._contract(client_id, org_id)) if wants_contract else ""
+            if wants_contract and not contract_id:
+                contract_id, remember = await self._contract(client_id, org_id, start)
+            contract_id = contract_id if wants_contract else ""
             bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
-            await self.writer.run(lambda: self.store.invoice_push_refs(
-                iid, contract_id=contract_id, organization_id=org_id, bill_id=bill_id))
-            await self._step(item, "contract")
+            # the order's body goes out right after this step: it is remembered in the same commit
+            sent_order = self.order_body(iid, contract_id or "", org_id, data=data)
+            await self._together(
+                *remember,
+                lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id,
+                                                     bill_id=bill_id),
+                lambda: self.store.outbox_step(item.id, "contract"),
+                self._sent(order_c.entity, iid, sent_order))
             step = "contract"
+        sent_bill: dict[str, Any] | None = None   # committed to `sent_bodies` with step "order"
         if step == "contract":
-            body = self.order_body(iid, contract_id or "", org_id, data=data)
-            obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried)
+            noted = sent_order is not None
+            body = sent_order if sent_order is not None else self.order_body(iid, contract_id or "", org_id, data=data)
+            obj, adopted = await self._create_or_adopt(order_c.entity, iid, body, retried=retried, noted=noted)
             if adopted:
                 self._check_adopted("invoice", order_c, iid, body, obj)
             if adopted and not obj.get(order_c.f("posted")):
-                await self._note_sent(order_c.entity, iid, body)
+                if not noted:
+                    await self._note_sent(order_c.entity, iid, body)
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
-            await self.writer.run(lambda: self.store.invoice_state_from_accounting(
-                iid, number=state.number, data_version=state.data_version, posted=state.posted,
-                deletion_mark=state.deletion_mark, written=True))
-            await self._step(item, "order")
+            after: list[Callable[[], object]] = []
+            if bill_c.present and item.action == "create":
+                # the invoice document's create follows this step: its body rides in the same commit
+                bill_id = bill_id or derived_key("bill", iid)
+                sent_bill = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
+                after.append(self._sent(bill_c.entity, bill_id, sent_bill))
+            await self._together(
+                lambda: self.store.invoice_state_from_accounting(
+                    iid, number=state.number, data_version=state.data_version, posted=state.posted,
+                    deletion_mark=state.deletion_mark, written=True),
+                lambda: self.store.outbox_step(item.id, "order"),
+                *after)
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
             # save merges into this pending item), so bring the order up to date unless posted.
             await self._refresh_order(iid, contract_id, org_id)
         bill_number = None
-        if step == "order":
-            if bill_c.present:
-                contract_id, _, bill_id = self.store.invoice_refs(iid)
-                bill_id = bill_id or derived_key("bill", iid)
-                body = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
-                if item.action == "update":
-                    updated = await self._patch_current(bill_c, bill_id, body)
-                    if updated is None:
-                        obj, _ = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=True)
-                    else:
-                        obj = updated
+        if step == "order" and bill_c.present:
+            # the refs as recorded: read at the start, or written by this attempt's steps
+            bill_id = bill_id or derived_key("bill", iid)
+            body = sent_bill if sent_bill is not None else self.order_body(iid, contract_id or "", org_id,
+                                                                            bill=True, data=data)
+            if item.action == "update":
+                updated = await self._patch_current(bill_c, bill_id, body)
+                if updated is None:
+                    obj, _ = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=True)
                 else:
-                    obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried)
-                    if adopted:
-                        obj = await self._patch_current(bill_c, bill_id, body) or obj
-                bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
-                await self.writer.run(lambda: self.store.invoice_push_refs(iid, bill_id=bill_id))
-            await self._step(item, "bill")
+                    obj = updated
+            else:
+                obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried,
+                                                           noted=sent_bill is not None)
+                if adopted:
+                    obj = await self._patch_current(bill_c, bill_id, body) or obj
+            bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
+        # the last request is done: what it brought is committed with the item's outcome (a
+        # process killed before that commit resumes at step "order" and adopts the document)
+        self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
+
+    def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None) -> None:
+        if bill_id:
+            self.store.invoice_push_refs(iid, bill_id=bill_id)
         number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
-        await self.writer.run(lambda: self.store.invoice_pushed(
-            iid, number=number, data_version=dv, posted=posted, bill_number=bill_number))
+        self.store.invoice_pushed(iid, number=number, data_version=dv, posted=posted, bill_number=bill_number)
 
     async def _generation_refs(self, client_id: str, org_id: str) -> None:
         """What an УТ 11 order needs besides the CRM's own data: the client's partner (as its
