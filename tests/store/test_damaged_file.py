@@ -95,9 +95,8 @@ def test_a_check_left_running_at_open_refuses_every_write_and_the_file_is_left_u
         assert _digest(path) == before
         return
     try:
-        with pytest.raises(StoreDamaged, match="The store file is damaged"):
-            with store.transaction() as cur:
-                cur.execute("DELETE FROM meta")
+        with pytest.raises(StoreDamaged, match="The store file is damaged"), store.transaction() as cur:
+            cur.execute("DELETE FROM meta")
         with pytest.raises(StoreDamaged):
             store.wait_checked()
     finally:
