@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -156,22 +157,59 @@ class _DuplicateKey(ValueError):
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` for every JSON object of an answer: a repeated key is an error,
-    not "the last one wins" (a page with two ``"value"`` lists once emptied the mirror)."""
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return d
+_JSON = json.JSONDecoder()
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(s: str, i: int) -> int:
+    m = _WS.match(s, i)
+    return m.end() if m else i
 
 
 def loads_strict(text: str) -> Any:
-    """``json.loads`` that refuses an object with a repeated key (`_DuplicateKey`)."""
-    return json.loads(text, object_pairs_hook=_unique_keys)
+    """``json.loads`` that refuses a repeated key in the top-level object (`_DuplicateKey`).
+
+    A page with two ``"value"`` lists once emptied the mirror: Python's ``json`` keeps the last
+    one. The keys that decide what an answer is (``value``, ``odata.metadata``, ``odata.error``,
+    an object's own properties) are the top level's, so only there is a repeat an error; the
+    top object is walked here key by key (`json.decoder.scanstring`) and each value is decoded
+    by the C scanner without a Python hook. A hook on every object (the earlier way, one call
+    per row) cost ~25–40 % more per page (bench/sync.py pages: 0.15 → 0.19 s for 35 MB).
+    Anything that is not valid JSON raises ``ValueError`` like ``json.loads``."""
+    i = _skip(text, 0)
+    if not text.startswith("{", i):
+        return json.loads(text)
+    scan = _JSON.scan_once  # type: ignore[attr-defined]
+    out: dict[str, Any] = {}
+    i = _skip(text, i + 1)
+    if text.startswith("}", i):
+        i += 1
+    else:
+        while True:
+            if not text.startswith('"', i):
+                raise ValueError(f"expected a key at {i}")
+            key, i = json.decoder.scanstring(text, i + 1, True)  # type: ignore[attr-defined]
+            i = _skip(text, i)
+            if not text.startswith(":", i):
+                raise ValueError(f"expected ':' at {i}")
+            try:
+                value, i = scan(text, _skip(text, i + 1))
+            except StopIteration as exc:
+                raise ValueError(f"expected a value at {exc.value}") from None
+            if key in out:
+                raise _DuplicateKey(key)
+            out[key] = value
+            i = _skip(text, i)
+            if text.startswith(",", i):
+                i = _skip(text, i + 1)
+                continue
+            if text.startswith("}", i):
+                i += 1
+                break
+            raise ValueError(f"expected ',' or '}}' at {i}")
+    if _skip(text, i) != len(text):
+        raise ValueError(f"extra data at {i}")
+    return out
 
 
 def _tls_reason(exc: BaseException) -> str | None:
