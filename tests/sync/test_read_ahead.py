@@ -1,9 +1,8 @@
 """The full pull reads one step ahead: the next register's request goes out as soon as this one's
-last answer has arrived, while that answer is decoded on a worker thread (issue 13, third round).
+last answer has arrived, before that answer is decoded (issue 13, third round).
 
-No timing here: the order of events is fixed by the event loop (the read-ahead task is queued
-before the decoding thread's result can be), and every answer is decoded off the loop
-(``decode_off_loop_bytes=0``) so the path of the big pages is the one under test."""
+No timing here: the order of events is fixed by the event loop (the client lets an early
+request start and be written out before it decodes the answer in hand)."""
 
 from __future__ import annotations
 
@@ -48,7 +47,7 @@ class Log(httpx.AsyncBaseTransport):
 def rig(events: list[tuple[str, str]]) -> tuple[Log, ODataClient, Store]:
     state = SandboxState.seeded(products=30, warehouses=3, seed=5)
     log = Log(httpx.ASGITransport(app=create_app(state)), events)
-    client = ODataClient(BASE, transport=log, retries=0, decode_off_loop_bytes=0)
+    client = ODataClient(BASE, transport=log, retries=0)
     return log, client, Store.open(None, clock=TestClock())
 
 
@@ -103,3 +102,61 @@ def test_last_hint_reads_the_bytes_not_the_texts() -> None:
     paged(b'{"value":[{"Ref_Key":"a","Description":"\\"Ref_Key\\""}]}')   # a quoted name in a text
     assert len(calls) == 2
     assert last_hint(None, "Ref_Key", 2) is None
+
+
+# -- within one read: a full page's next page is asked for before the page is decoded ----------
+
+PRODUCTS = "Catalog_Номенклатура"
+
+
+class Tail(httpx.AsyncBaseTransport):
+    """In front of the sandbox: counts requests; with ``decoy`` each page of products ends with
+    one more top-level member holding another ``Ref_Key``, so a guess read from the bytes' end
+    is wrong and the early request must be dropped."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests = 0
+        self.decoy = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        response = await self.inner.handle_async_request(request)
+        if not (self.decoy and PRODUCTS in unquote(request.url.path)):
+            return response
+        body = (await response.aread()).decode("utf-8")
+        body = body.rstrip()[:-1] + ', "x": {"Ref_Key": "00000000-0000-0000-0000-0000000000aa"}}'
+        return httpx.Response(response.status_code, headers={"content-type": "application/json"},
+                              content=body.encode("utf-8"), request=request)
+
+
+@pytest.mark.parametrize("decoy", [False, True])
+async def test_pages_read_early_are_the_pages_read_in_turn(decoy: bool) -> None:
+    state = SandboxState.seeded(products=30, warehouses=1, seed=5)
+    tail = Tail(httpx.ASGITransport(app=create_app(state)))
+    async with ODataClient(BASE, transport=tail, retries=0) as plain:
+        expected = await plain.get_all(PRODUCTS, select="Ref_Key,Description", page_size=7)
+    one_by_one = tail.requests
+    tail.requests = 0
+    tail.decoy = decoy
+    async with ODataClient(BASE, transport=tail, retries=0) as client:
+        got = await client.get_all(PRODUCTS, select="Ref_Key,Description", page_size=7)
+    assert got == expected and len(got) > 3 * 7 and len({r["Ref_Key"] for r in got}) == len(got)
+    assert one_by_one == len(expected) // 7 + 1   # no request beyond the pages due
+    if decoy:
+        assert tail.requests > one_by_one    # each wrong guess cost one request, dropped
+    else:
+        assert tail.requests == one_by_one   # every early request was the one due
+
+
+def test_tail_keys_reads_the_last_distinct_keys() -> None:
+    from tui_crm.sync.odata.client import tail_keys
+
+    a, b, c = ("aaaaaaaa-0000-0000-0000-00000000000" + x for x in "abc")
+    body = f'{{"value":[{{"K": "{a}"}},{{"K" :"{b}"}},{{"K":"{c}","n":1}},{{"K":"{c}"}}]}}'.encode()
+    assert tail_keys(body, "K", 1) == [c]
+    assert tail_keys(body, "K", 2) == [c, b]
+    assert tail_keys(body, "K", 3) == [c, b, a]
+    assert tail_keys(body, "K", 4) is None
+    assert tail_keys(b'{"value":[{"K":"not a guid"}]}', "K", 1) is None
+    assert tail_keys(body.replace(c.encode(), c.upper().encode()), "K", 1) == [c]   # canonical form

@@ -231,9 +231,9 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
     releases the GIL). At most three pages are in memory: converting, staging, arriving.
 
     The next step's first request goes out as soon as this step's last answer has arrived (the
-    pager's ``on_last`` hint, from the bytes), while that answer is still being decoded on a
-    worker thread: between two reads 1C no longer waits for the CRM's JSON decoding (~0.1–0.3 s
-    a page, 21 pages). Only one step is read ahead, and its pages are still taken in step order.
+    pager's ``on_last`` hint, from the bytes), before that answer is decoded: between two reads 1C
+    no longer waits for the CRM's JSON decoding (~0.1–0.3 s a page, 21 pages). Only one step is
+    read ahead, and its pages are still taken in step order.
     """
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-sync-convert")
