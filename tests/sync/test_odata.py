@@ -690,3 +690,41 @@ async def test_redirect_to_login_page_is_not_odata() -> None:
             await client.post_document("Document_X", G1)
     assert calls == 1
     assert "sso.example" in str(ei.value) and ei.value.status == 302
+
+
+# -- the strict decoder: plain json everywhere, a repeated key refused at the top level ---------
+
+@pytest.mark.parametrize("text", [
+    "{}", " {\r\n} ", '{"a":1}', '{ "value" : [ {"Ref_Key": "x", "n": 1.50} ], "odata.metadata": "m" }',
+    '{"a": [1, {"b": 2, "b": 3}]}', "[1, 2]", '"x"', "1e5", "null", '{"\\u0430": "\\"}\\\\"}',
+])
+def test_loads_strict_reads_what_json_reads(text: str) -> None:
+    from tui_crm.sync.odata.client import loads_strict
+
+    assert loads_strict(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":1,}', '{"a":1} x', '{"a" 1}', "{,}", '{"a":}', '{"a":1', '{"a":1 "b":2}', "{'a':1}",
+    '{"a":"\x01"}', '{"a":[1,]}', "",
+])
+def test_loads_strict_refuses_what_json_refuses(text: str) -> None:
+    from tui_crm.sync.odata.client import loads_strict
+
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        loads_strict(text)
+
+
+@pytest.mark.parametrize("text,key", [
+    ('{"value": [], "value": [{"Ref_Key": "x"}]}', "value"),
+    ('{"Ref_Key": "a", "Description": "x", "Ref_Key": "b"}', "Ref_Key"),   # one object's answer
+    ('{"\\u0061": 1, "a": 2}', "a"),                                        # the same key, escaped
+])
+def test_loads_strict_refuses_a_repeated_top_level_key(text: str, key: str) -> None:
+    from tui_crm.sync.odata.client import _DuplicateKey, loads_strict
+
+    with pytest.raises(_DuplicateKey) as caught:
+        loads_strict(text)
+    assert caught.value.key == key

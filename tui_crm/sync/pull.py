@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -214,6 +214,13 @@ def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[
     return out
 
 
+async def _first_page(pages: AsyncGenerator[list[dict], None]) -> list[dict] | None:
+    try:
+        return await pages.__anext__()
+    except StopAsyncIteration:
+        return None
+
+
 async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step], *,
                      progress: Progress | None, page_size: int | None, missing: MissingFields | None = None) -> int:
     """Fetch the steps' pages in order; each page is converted on a helper thread while the next
@@ -222,12 +229,34 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
     On this path the CRM's own CPU work (JSON decoding, checking 1.25M rows, CSV) used to add to
     the time 1C needs to produce the pages; now they overlap (1C is another process, DuckDB
     releases the GIL). At most three pages are in memory: converting, staging, arriving.
+
+    The next step's first request goes out as soon as this step's last answer has arrived (the
+    pager's ``on_last`` hint, from the bytes), before that answer is decoded: between two reads 1C
+    no longer waits for the CRM's JSON decoding (~0.1–0.3 s a page, 21 pages). Only one step is
+    read ahead, and its pages are still taken in step order.
     """
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-sync-convert")
     converting: tuple[_Step, asyncio.Future[list[list[str]]]] | None = None
     staging: asyncio.Future[Any] | None = None
     rows = 0
+    readers: dict[int, AsyncGenerator[list[dict], None]] = {}
+    ahead: dict[int, asyncio.Future[list[dict] | None]] = {}   # a step's first page, asked early
+    arrived_last: set[int] = set()
+    current = [0]
+
+    def open_step(i: int) -> AsyncGenerator[list[dict], None]:
+        readers[i] = client.pages(steps[i].query, page_size=page_size, on_last=lambda: last_arrived(i))
+        return readers[i]
+
+    def last_arrived(i: int) -> None:
+        arrived_last.add(i)
+        if i == current[0]:
+            read_ahead(i + 1)
+
+    def read_ahead(j: int) -> None:
+        if j < len(steps) and j not in readers:
+            ahead[j] = asyncio.ensure_future(_first_page(open_step(j)))
 
     async def flush() -> None:
         nonlocal converting, staging
@@ -240,19 +269,32 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
             await staging
         staging = asyncio.ensure_future(writer.run(writer.stage_columns, step.stage, _STAGES[step.stage], cols))
 
+    async def take(step: _Step, page: list[dict]) -> None:
+        nonlocal converting, rows
+        if missing is not None:
+            missing.check(step.convert.entity, page, step.query.select)
+        await flush()
+        converting = (step, loop.run_in_executor(pool, step.convert, page))
+        step.rows += len(page)
+        step.counter[0] += len(page)
+        rows += len(page)
+        if progress is not None:
+            progress(step.label, step.counter[0], step.total)
+
     try:
-        for step in steps:
+        for i, step in enumerate(steps):
+            current[0] = i
+            reader = readers.get(i) or open_step(i)
+            if i in arrived_last:    # its last answer came while it was read ahead
+                read_ahead(i + 1)
             try:
-                async for page in client.pages(step.query, page_size=page_size):
-                    if missing is not None:
-                        missing.check(step.convert.entity, page, step.query.select)
-                    await flush()
-                    converting = (step, loop.run_in_executor(pool, step.convert, page))
-                    step.rows += len(page)
-                    step.counter[0] += len(page)
-                    rows += len(page)
-                    if progress is not None:
-                        progress(step.label, step.counter[0], step.total)
+                first = ahead.pop(i, None)
+                if first is not None:
+                    page = await first
+                    if page is not None:
+                        await take(step, page)
+                async for page in reader:
+                    await take(step, page)
             except NotFound:
                 if not step.optional:
                     raise
@@ -263,7 +305,16 @@ async def _run_steps(client: ODataClient, writer: StoreWriter, steps: list[_Step
             await staging
             staging = None
     finally:
-        # On failure, let the thread work in flight finish before the stages are dropped.
+        # On failure, stop the read ahead and let the thread work in flight finish before the
+        # stages are dropped.
+        for task in ahead.values():
+            task.cancel()
+        for task in ahead.values():
+            with contextlib.suppress(BaseException):
+                await task
+        for reader in readers.values():
+            with contextlib.suppress(BaseException):
+                await reader.aclose()
         for fut in (converting[1] if converting else None, staging):
             if fut is not None:
                 with contextlib.suppress(BaseException):

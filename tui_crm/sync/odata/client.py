@@ -10,12 +10,14 @@ logs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
+import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -64,6 +66,9 @@ MAX_PAGE_BYTES = 64 * 1024 * 1024
 # Reads a caller marks heavy (a register's Balance/SliceLast, a catalog page of a big base) may
 # take this long before the read timeout: 1C computes them before the first byte is sent.
 HEAVY_TIMEOUT = 300.0
+# After a pager's early request was started, the event loop turns at most this many times to let
+# it be written out before the answer in hand is decoded (a cap, not a time: loopback needs a few).
+_SEND_TURNS = 100
 
 
 class CollectionQuery(Protocol):
@@ -156,22 +161,160 @@ class _DuplicateKey(ValueError):
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` for every JSON object of an answer: a repeated key is an error,
-    not "the last one wins" (a page with two ``"value"`` lists once emptied the mirror)."""
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return d
+_JSON = json.JSONDecoder()
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(s: str, i: int) -> int:
+    m = _WS.match(s, i)
+    return m.end() if m else i
 
 
 def loads_strict(text: str) -> Any:
-    """``json.loads`` that refuses an object with a repeated key (`_DuplicateKey`)."""
-    return json.loads(text, object_pairs_hook=_unique_keys)
+    """``json.loads`` that refuses a repeated key in the top-level object (`_DuplicateKey`).
+
+    A page with two ``"value"`` lists once emptied the mirror: Python's ``json`` keeps the last
+    one. The keys that decide what an answer is (``value``, ``odata.metadata``, ``odata.error``,
+    an object's own properties) are the top level's, so only there is a repeat an error; the
+    top object is walked here key by key (`json.decoder.scanstring`) and each value is decoded
+    by the C scanner without a Python hook. A hook on every object (the earlier way, one call
+    per row) made the pull's pages 1.52–1.64× plain ``json.loads``; this is 1.03–1.10×
+    (bench/decode.py).
+    Anything that is not valid JSON raises ``ValueError`` like ``json.loads``."""
+    i = _skip(text, 0)
+    if not text.startswith("{", i):
+        return json.loads(text)
+    scan = _JSON.scan_once  # type: ignore[attr-defined]
+    out: dict[str, Any] = {}
+    i = _skip(text, i + 1)
+    if text.startswith("}", i):
+        i += 1
+    else:
+        while True:
+            if not text.startswith('"', i):
+                raise ValueError(f"expected a key at {i}")
+            key, i = json.decoder.scanstring(text, i + 1, True)  # type: ignore[attr-defined]
+            i = _skip(text, i)
+            if not text.startswith(":", i):
+                raise ValueError(f"expected ':' at {i}")
+            try:
+                value, i = scan(text, _skip(text, i + 1))
+            except StopIteration as exc:
+                raise ValueError(f"expected a value at {exc.value}") from None
+            if key in out:
+                raise _DuplicateKey(key)
+            out[key] = value
+            i = _skip(text, i)
+            if text.startswith(",", i):
+                i = _skip(text, i + 1)
+                continue
+            if text.startswith("}", i):
+                i += 1
+                break
+            raise ValueError(f"expected ',' or '}}' at {i}")
+    if _skip(text, i) != len(text):
+        raise ValueError(f"extra data at {i}")
+    return out
+
+
+def last_hint(on_last: Callable[[], None] | None, key: str | None, size: int) -> Callable[[bytes], None] | None:
+    """The ``arrived`` callback of a pager's request: calls ``on_last`` when the answer's bytes say
+    it is probably the read's last — an unpaged request (``key`` None), or fewer ``"<key>"``
+    names in the bytes than the page size (a quote inside a JSON string is escaped, so a text
+    cannot add one). Only a hint for sending the next read early: the pager still decides from
+    the decoded page, and a wrong hint costs at most one request in flight beside another."""
+    if on_last is None:
+        return None
+    if key is None:
+        return lambda _body: on_last()
+    name = f'"{key}"'.encode()
+
+    def arrived(body: bytes) -> None:
+        if body.count(name) < size:
+            on_last()
+    return arrived
+
+
+_GUID_VALUE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                         rb'[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"')
+
+
+def tail_keys(body: bytes, key: str, distinct: int) -> list[str] | None:
+    """The last ``distinct`` different values of ``"<key>": "<guid>"`` in an answer's bytes, the
+    last first (canonical form, as `lit_guid` writes them); None when they cannot be read there.
+    A guess of where a key-set page ends, made before the page is decoded: the pager sends the
+    next page's request with it and uses that answer only if the decoded page agrees."""
+    name = f'"{key}"'.encode()
+    out: list[str] = []
+    end = len(body)
+    for _ in range(10_000):
+        if len(out) == distinct:
+            return out
+        i = body.rfind(name, 0, end)
+        if i < 0:
+            return None
+        m = _GUID_VALUE.match(body, i + len(name))
+        if m is None:
+            return None
+        value = lit_guid(m.group(1).decode("ascii"))[5:-1]
+        if not out or out[-1] != value:
+            out.append(value)
+        end = i
+    return None
+
+
+class _Unsent:
+    """One attempt's request until its body is written (httpcore's ``trace`` event) or it ends,
+    counted in the client's ``_unsent``."""
+
+    __slots__ = ("client", "pending")
+
+    def __init__(self, client: ODataClient) -> None:
+        self.client = client
+        self.pending = True
+        client._unsent += 1
+
+    async def trace(self, event: str, _info: Any) -> None:
+        if event.endswith("send_request_body.complete"):
+            self.done()
+
+    def done(self) -> None:
+        if self.pending:
+            self.pending = False
+            self.client._unsent -= 1
+
+
+class _Early:
+    """A pager's next-page request sent before its page was decoded (at most one at a time),
+    by the key it was sent after. It is used only when the decoded page ends at that very key,
+    which makes it the request the pager would have sent; any other is cancelled."""
+
+    def __init__(self) -> None:
+        self.after: str | None = None
+        self.task: asyncio.Future[list[dict]] | None = None
+
+    def send(self, after: str, request: Awaitable[list[dict]]) -> None:
+        self.after, self.task = after, asyncio.ensure_future(request)
+
+    async def take(self, after: str | None) -> asyncio.Future[list[dict]] | None:
+        task, sent_after = self.task, self.after
+        self.task = self.after = None
+        if task is not None and after is not None and sent_after == after:
+            return task
+        if task is not None:
+            await _drop(task)
+        return None
+
+    async def cancel(self) -> None:
+        if self.task is not None:
+            await _drop(self.task)
+            self.task = self.after = None
+
+
+async def _drop(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 def _tls_reason(exc: BaseException) -> str | None:
@@ -263,6 +406,7 @@ class ODataClient:
         self.backoff = max(0.0, backoff)
         self.page_size = page_size
         self.stats = RequestStats()
+        self._unsent = 0   # requests started whose body is not written out yet
         self._has_auth = username is not None
         auth = httpx.BasicAuth(username, password or "") if username is not None else None
         self._http = httpx.AsyncClient(
@@ -349,6 +493,8 @@ class ODataClient:
             self.stats.requests += 1
             self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
             self.stats.bytes_sent += len(content or b"")
+            unsent = _Unsent(self)
+            request.extensions["trace"] = unsent.trace
             try:
                 response = await self._receive(request, method, url)
             except httpx.TransportError as exc:
@@ -361,6 +507,8 @@ class ODataClient:
                 if isinstance(last, TLSProblem):
                     raise last from None   # the same certificate is refused again on a retry
                 continue
+            finally:
+                unsent.done()
             elapsed = time.monotonic() - started
             self.stats.seconds += elapsed
             self.stats.bytes += len(response.content)
@@ -544,10 +692,23 @@ class ODataClient:
     # -- reads -----------------------------------------------------------------------------
 
     async def get_json(self, path: str, params: dict[str, str] | None = None, *,
-                       read_timeout: float | None = None) -> dict:
+                       read_timeout: float | None = None, arrived: Callable[[bytes], None] | None = None) -> dict:
         """One GET; the answer must be a 1C OData JSON object (``value`` or
-        ``odata.metadata``), otherwise NotODataResponse."""
+        ``odata.metadata``), otherwise NotODataResponse.
+
+        ``arrived`` is called with the answer's bytes as soon as they are read, before they are
+        decoded: a pager sends its next request from there (`iter_pages`), and the event loop
+        turns until that request is written out, so 1C works on it while this answer is decoded
+        (decoding on a worker thread instead was slower: its GIL-holding C scan stalls the loop
+        reading the next answer, bench/sync.py, BENCHMARKS.md "First full pull, third round")."""
         response = await self._request("GET", path, params=params, read_timeout=read_timeout)
+        if arrived is not None:
+            arrived(response.content)
+            await asyncio.sleep(0)          # an early request starts (and counts as unsent) here
+            for _ in range(_SEND_TURNS):
+                if self._unsent <= 0:
+                    break
+                await asyncio.sleep(0)
         data = self._json(response, "GET", _safe_url(response.request.url))
         if not isinstance(data, dict) or not ("value" in data or "odata.metadata" in data):
             raise self._not_odata(response, "answer")
@@ -592,10 +753,12 @@ class ODataClient:
         expand: str | Iterable[str] | None = None,
         extra: Mapping[str, str] | None = None,
         read_timeout: float | None = None,
+        arrived: Callable[[bytes], None] | None = None,
     ) -> list[dict]:
-        """One collection GET -> the ``value`` rows.  ``entity`` may be a virtual-table path."""
+        """One collection GET -> the ``value`` rows.  ``entity`` may be a virtual-table path;
+        ``arrived`` as in `get_json`."""
         params = self._query(select, filter, orderby, top, skip, expand, extra)
-        data = await self.get_json(entity, params, read_timeout=read_timeout)
+        data = await self.get_json(entity, params, read_timeout=read_timeout, arrived=arrived)
         rows = data.get("value")
         if not isinstance(rows, list):
             raise NotODataResponse(
@@ -615,7 +778,8 @@ class ODataClient:
         page_size: int | None = None,
         extra: Mapping[str, str] | None = None,
         read_timeout: float | None = None,
-    ) -> AsyncIterator[list[dict]]:
+        on_last: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[list[dict], None]:
         """Yield pages in a stable ``$orderby``; stop on a short page.
 
         Ordered by ``Ref_Key`` alone, pages are read by key set: the next page asks for
@@ -629,7 +793,9 @@ class ODataClient:
 
         ``$inlinecount`` is never sent (it disables paging in 1C).  ``orderby=None`` (for
         virtual tables, which have no ``Ref_Key``) fetches everything in one unpaged request,
-        since paging without a stable order can skip or repeat rows.  A page longer than
+        since paging without a stable order can skip or repeat rows. ``on_last`` is called when
+        an answer that is probably the read's last has arrived, before it is decoded (`last_hint`):
+        the caller may send its next read's request then.  A page longer than
         requested means the server ignored ``$top``: that raises rather than looping forever.
         Every loop is bounded: a page that starts with the previous page's first row (the
         server ignored ``$skip``) or a page past ``max_pages`` raises `PagingError`.
@@ -638,61 +804,81 @@ class ODataClient:
         if size < 1:
             raise ValueError("page_size must be >= 1")
         if not orderby:
-            rows = await self.get_page(entity, select=select, filter=filter, extra=extra, read_timeout=read_timeout)
+            rows = await self.get_page(entity, select=select, filter=filter, extra=extra, read_timeout=read_timeout,
+                                       arrived=last_hint(on_last, None, size))
             if rows:
                 yield rows
             return
         key = orderby.strip() if orderby.strip() == "Ref_Key" else None
+        hint = last_hint(on_last, key, size) if key is not None else None
+        early = _Early()
+
+        def arrived(body: bytes) -> None:
+            # A full page read by key set: the next one is asked for now, while this one is decoded.
+            if hint is not None:
+                hint(body)
+            if key is None or not self.keyset or early.task is not None or body.count(f'"{key}"'.encode()) < size:
+                return
+            guess = tail_keys(body, key, 1)
+            if guess:
+                early.send(guess[0], self.get_page(
+                    entity, select=select, filter=and_(filter, f"{key} gt {lit_guid(guess[0])}"), orderby=orderby,
+                    top=size, extra=extra, read_timeout=read_timeout, arrived=arrived))
+
         skip = 0
         after: str | None = None
         previous: dict | None = None
-        for number in range(1, self.max_pages + 1):
-            by_key = key is not None and self.keyset and after is not None
-            flt = and_(filter, f"{key} gt {lit_guid(after)}") if by_key and after else filter
-            try:
-                rows = await self.get_page(
-                    entity, select=select, filter=flt, orderby=orderby, top=size,
-                    skip=None if by_key else skip, extra=extra, read_timeout=read_timeout,
-                )
-            except BusinessError as exc:
-                if not by_key or exc.status not in (400, 500, 501):
-                    raise
-                log.warning("%s: key-set paging refused (%s); paging by $skip from here on", entity, exc)
-                self.keyset = False
-                continue
-            if len(rows) > size:
-                raise PagingError(
-                    f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
-                    "rows; refusing to continue."
-                )
-            if rows and previous is not None and rows[0] == previous:
-                if by_key:
-                    log.warning("%s: the server ignored the key-set filter; paging by $skip", entity)
+        try:
+            for number in range(1, self.max_pages + 1):
+                by_key = key is not None and self.keyset and after is not None
+                flt = and_(filter, f"{key} gt {lit_guid(after)}") if by_key and after else filter
+                try:
+                    sent = await early.take(after if by_key else None)
+                    rows = await sent if sent is not None else await self.get_page(
+                        entity, select=select, filter=flt, orderby=orderby, top=size,
+                        skip=None if by_key else skip, extra=extra, read_timeout=read_timeout, arrived=arrived,
+                    )
+                except BusinessError as exc:
+                    if not by_key or exc.status not in (400, 500, 501):
+                        raise
+                    log.warning("%s: key-set paging refused (%s); paging by $skip from here on", entity, exc)
                     self.keyset = False
                     continue
-                raise PagingError(
-                    f"Accounting ignored paging ($skip={skip}) for {entity}: page {number} "
-                    "repeats the previous page; refusing to continue."
-                )
-            if rows:
-                previous = rows[0]
-                yield rows
-            if len(rows) < size:
-                return
-            skip += size
-            if key is not None:
-                last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
-                try:
-                    after = lit_guid(last)[5:-1] if isinstance(last, str) else None
-                except ValueError:
-                    after = None
-                if after is None and self.keyset:
-                    log.warning("%s: a row without a usable %s; paging by $skip", entity, key)
-                    self.keyset = False
-        raise PagingError(
-            f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
-            "refusing to continue (raise accounting.max_pages if the base is really that big)."
-        )
+                if len(rows) > size:
+                    raise PagingError(
+                        f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
+                        "rows; refusing to continue."
+                    )
+                if rows and previous is not None and rows[0] == previous:
+                    if by_key:
+                        log.warning("%s: the server ignored the key-set filter; paging by $skip", entity)
+                        self.keyset = False
+                        continue
+                    raise PagingError(
+                        f"Accounting ignored paging ($skip={skip}) for {entity}: page {number} "
+                        "repeats the previous page; refusing to continue."
+                    )
+                if rows:
+                    previous = rows[0]
+                    yield rows
+                if len(rows) < size:
+                    return
+                skip += size
+                if key is not None:
+                    last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
+                    try:
+                        after = lit_guid(last)[5:-1] if isinstance(last, str) else None
+                    except ValueError:
+                        after = None
+                    if after is None and self.keyset:
+                        log.warning("%s: a row without a usable %s; paging by $skip", entity, key)
+                        self.keyset = False
+            raise PagingError(
+                f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
+                "refusing to continue (raise accounting.max_pages if the base is really that big)."
+            )
+        finally:
+            await early.cancel()
 
     async def iter_key_pages(
         self,
@@ -702,7 +888,8 @@ class ODataClient:
         select: str | Iterable[str] | None = None,
         page_size: int | None = None,
         read_timeout: float | None = None,
-    ) -> AsyncIterator[list[dict]]:
+        on_last: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[list[dict], None]:
         """Pages of a virtual table (``Balance``, ``SliceLast``) by key set on one dimension.
 
         ``path_after(k)`` is the table's path whose ``Condition`` also holds ``<key> gt
@@ -711,75 +898,98 @@ class ODataClient:
         rows of the last key of a full page may continue on the next page, so they are held
         back and read again with it. A full page of one single key cannot move on: the read
         falls back to one unpaged request, as does a server that refuses the first paged one.
+        ``on_last`` as in `iter_pages`.
         """
         _check_field(key)
         size = page_size or self.page_size
+        hint = last_hint(on_last, key, size)
+        early = _Early()
+
+        def arrived(body: bytes) -> None:
+            # A full page: the next one is asked for now, after the key its rows are cut at.
+            if hint is not None:
+                hint(body)
+            if early.task is not None or body.count(f'"{key}"'.encode()) < size:
+                return
+            guess = tail_keys(body, key, 2)
+            if guess:
+                early.send(guess[1], self.get_page(path_after(guess[1]), select=select, orderby=key, top=size,
+                                                   read_timeout=read_timeout, arrived=arrived))
+
         after: str | None = None
         seen_first: Any = None
-        for _ in range(self.max_pages):
-            try:
-                rows = await self.get_page(path_after(after), select=select, orderby=key, top=size,
-                                           read_timeout=read_timeout)
-            except BusinessError as exc:
-                if after is not None or exc.status not in (400, 500, 501):
-                    raise
-                log.warning("%s: paged register read refused (%s); reading it in one request",
-                            short_url(path_after(None)), exc)
-                break
-            if len(rows) > size or (rows and after is not None and rows[0] == seen_first):
-                raise PagingError(
-                    f"Accounting ignored paging of {short_url(path_after(None))} ($top={size} by "
-                    f"{key}); refusing to continue."
-                )
-            if len(rows) < size:
-                if rows:
-                    yield rows
-                return
-            last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
-            cut = len(rows)
-            while cut > 0 and isinstance(rows[cut - 1], dict) and rows[cut - 1].get(key) == last:
-                cut -= 1
-            if cut == 0 or not isinstance(last, str):
+        try:
+            for _ in range(self.max_pages):
+                try:
+                    sent = await early.take(after)
+                    rows = await sent if sent is not None else await self.get_page(
+                        path_after(after), select=select, orderby=key, top=size, read_timeout=read_timeout,
+                        arrived=arrived)
+                except BusinessError as exc:
+                    if after is not None or exc.status not in (400, 500, 501):
+                        raise
+                    log.warning("%s: paged register read refused (%s); reading it in one request",
+                                short_url(path_after(None)), exc)
+                    break
+                if len(rows) > size or (rows and after is not None and rows[0] == seen_first):
+                    raise PagingError(
+                        f"Accounting ignored paging of {short_url(path_after(None))} ($top={size} by "
+                        f"{key}); refusing to continue."
+                    )
+                if len(rows) < size:
+                    if rows:
+                        yield rows
+                    return
+                last = rows[-1].get(key) if isinstance(rows[-1], dict) else None
+                cut = len(rows)
+                while cut > 0 and isinstance(rows[cut - 1], dict) and rows[cut - 1].get(key) == last:
+                    cut -= 1
+                if cut == 0 or not isinstance(last, str):
+                    if after is None:
+                        break       # one key fills a whole page: no safe place to cut
+                    raise PagingError(
+                        f"Accounting sent a full page of one {key} for {short_url(path_after(None))}; "
+                        "raise accounting.page_size."
+                    )
+                mark = rows[cut - 1].get(key)
+                try:
+                    after = lit_guid(mark)[5:-1] if isinstance(mark, str) else None
+                except ValueError:
+                    after = None
                 if after is None:
-                    break       # one key fills a whole page: no safe place to cut
+                    raise PagingError(f"Accounting sent a row without a usable {key} for "
+                                      f"{short_url(path_after(None))}; refusing to continue.")
+                seen_first = rows[0]
+                yield rows[:cut]
+            else:
                 raise PagingError(
-                    f"Accounting sent a full page of one {key} for {short_url(path_after(None))}; "
-                    "raise accounting.page_size."
+                    f"Accounting sent more than {self.max_pages} pages of {size} rows for "
+                    f"{short_url(path_after(None))}; refusing to continue."
                 )
-            mark = rows[cut - 1].get(key)
-            try:
-                after = lit_guid(mark)[5:-1] if isinstance(mark, str) else None
-            except ValueError:
-                after = None
-            if after is None:
-                raise PagingError(f"Accounting sent a row without a usable {key} for "
-                                  f"{short_url(path_after(None))}; refusing to continue.")
-            seen_first = rows[0]
-            yield rows[:cut]
-        else:
-            raise PagingError(
-                f"Accounting sent more than {self.max_pages} pages of {size} rows for "
-                f"{short_url(path_after(None))}; refusing to continue."
-            )
-        rows = await self.get_page(path_after(None), select=select, read_timeout=read_timeout)
-        if rows:
-            yield rows
+            await early.cancel()
+            rows = await self.get_page(path_after(None), select=select, read_timeout=read_timeout,
+                                       arrived=last_hint(on_last, None, size))
+            if rows:
+                yield rows
+        finally:
+            await early.cancel()
 
     def pages(
-        self, query: CollectionQuery, *, page_size: int | None = None
-    ) -> AsyncIterator[list[dict]]:
+        self, query: CollectionQuery, *, page_size: int | None = None, on_last: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[list[dict], None]:
         """`iter_pages` for a prepared query: paged by its ``orderby`` when ``query.paged``,
         otherwise one unpaged request (virtual tables, small registers). A ``heavy`` query
         waits up to ``heavy_timeout`` for each answer; one with a ``page_key`` (a register's
-        virtual table) is paged by key set on that dimension (`iter_key_pages`)."""
+        virtual table) is paged by key set on that dimension (`iter_key_pages`). ``on_last``
+        as in `iter_pages`."""
         read_timeout = self.heavy_timeout if query.heavy else None
         if query.page_key:
             return self.iter_key_pages(query.path_after, query.page_key, select=list(query.select) or None,
-                                       page_size=page_size, read_timeout=read_timeout)
+                                       page_size=page_size, read_timeout=read_timeout, on_last=on_last)
         return self.iter_pages(
             query.path, select=list(query.select) or None, filter=query.filter,
             orderby=query.orderby if query.paged else None, page_size=page_size,
-            extra=dict(query.extra) or None, read_timeout=read_timeout,
+            extra=dict(query.extra) or None, read_timeout=read_timeout, on_last=on_last,
         )
 
     async def get_all(self, what: str | CollectionQuery, **kw: Any) -> list[dict]:

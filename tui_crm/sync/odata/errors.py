@@ -158,7 +158,7 @@ class PagingError(ODataError):
 
 
 class MalformedAnswer(NotODataResponse):
-    """The answer is JSON but cannot be trusted: an object repeats a key (two ``"value"`` lists:
+    """The answer is JSON but cannot be trusted: its top-level object repeats a key (two ``"value"`` lists:
     which one is the page?). Python's ``json`` would silently keep the last one, which once
     emptied the product mirror; the page is refused instead, and the pull with it."""
 
