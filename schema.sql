@@ -414,3 +414,11 @@ CREATE TABLE sent_bodies (
     body       VARCHAR NOT NULL,
     PRIMARY KEY (entity, object_key, seq)
 );
+
+-- migration: 12 counterparty comment
+-- Accounting's comment on a counterparty (КА 1.1 / БП 3 `Комментарий`, УТ 11
+-- `ДополнительнаяИнформация`). The card of a counterparty only accounting has shows it, and the
+-- CRM copy made when the operator takes it over starts from it. Before, the copy started empty,
+-- and its first write would have blanked 1C's comment. The push caught that as an accountant's
+-- edit and parked the client as a false conflict.
+ALTER TABLE counterparties ADD COLUMN comment VARCHAR DEFAULT '';

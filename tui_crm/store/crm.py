@@ -153,10 +153,23 @@ class CrmStore:
             )
             if custom:
                 CustomStore.write_custom(cur, "clients", client.id, custom)
+            taken_over = existed is None and self._take_over(cur, client.id)
             if queue:
-                in_accounting = existed is not None and existed[0] in _IN_ACCOUNTING
+                in_accounting = taken_over or (existed is not None and existed[0] in _IN_ACCOUNTING)
                 self.enqueue(cur, "client", client.id, "update" if in_accounting else "create", now)
                 self._set_state(cur, "clients", client.id, SyncState.QUEUED, None, now)
+
+    @staticmethod
+    def _take_over(cur: duckdb.DuckDBPyConnection, client_id: str) -> bool:
+        """A first save of a counterparty only accounting had: the CRM copy is based on the version
+        the mirror read (its DataVersion and 1C code), so the push writes it as an update of that
+        version. An edit made in 1C since is still a conflict; the operator's own edit is not."""
+        row = cur.execute("SELECT code, data_version FROM counterparties WHERE id = ?", [client_id]).fetchone()
+        if row is None:
+            return False
+        cur.execute("UPDATE clients SET accounting_code = ?, data_version = ?, base_version = ? WHERE id = ?",
+                    [row[0], row[1], row[1], client_id])
+        return True
 
     def get_client(self, client_id: str) -> ClientRecord | None:
         row = self.db.cursor().execute(f"SELECT {_CLIENT_COLS} FROM clients WHERE id = ?", [client_id]).fetchone()

@@ -150,7 +150,7 @@ class ViewsStore:
     def counterparty_client(self, counterparty_id: str) -> ClientRecord | None:
         """An accounting counterparty the CRM has not adopted, shaped as a client record."""
         r = self.db.cursor().execute(
-            "SELECT id, name, full_name, inn, kpp, legal_form, code, phones, email, address, debt "
+            "SELECT id, name, full_name, inn, kpp, legal_form, code, phones, email, address, debt, comment "
             "FROM counterparties WHERE id = ?",
             [counterparty_id],
         ).fetchone()
@@ -161,7 +161,7 @@ class ViewsStore:
         except ValueError:
             kind = ClientKind.LEGAL_ENTITY
         client = Client(id=r[0], kind=kind, name=r[1], full_name=r[2], inn=r[3], kpp=r[4],
-                        phones=tuple(r[7] or ()), email=r[8] or "", address=r[9] or "")
+                        phones=tuple(r[7] or ()), email=r[8] or "", address=r[9] or "", comment=r[11] or "")
         epoch = datetime(1970, 1, 1)
         return ClientRecord(client, "accounting", SyncState.IN_ACCOUNTING, None, r[6], r[10], epoch, epoch)
 

@@ -58,6 +58,30 @@ def _norm(v: Any) -> str:
     return s
 
 
+def _is_table(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(r, dict) for r in v)
+
+
+def _rows(table: Any, ours: list[dict[str, Any]]) -> list[tuple[tuple[str, str], ...]]:
+    """The rows of a table part on the columns ``ours`` writes, sorted (order is not meaning)."""
+    columns = sorted({k for r in ours for k in r if k not in _SKIP and not k.endswith("_Type")})
+    if not isinstance(table, list):
+        return []
+    return sorted(tuple((k, _norm(r.get(k))) for k in columns) for r in table if isinstance(r, dict))
+
+
+def _shown_rows(table: Any, name_of: Callable[[str], str | None]) -> str:
+    """A table part as the operator reads it: each row's values, rows split by "; "."""
+    if not isinstance(table, list):
+        return ""
+    shown = []
+    for r in table:
+        if isinstance(r, dict):
+            cells = [_shown(v, name_of) for k, v in r.items() if k not in _SKIP and not k.endswith("_Type")]
+            shown.append(" ".join(x for x in cells if x and not _GUID.match(x)))
+    return "; ".join(x for x in shown if x)
+
+
 def _shown(v: Any, name_of: Callable[[str], str | None]) -> str:
     """A value as the operator reads it: a key by its name when the CRM knows it."""
     s = _norm(v)
@@ -77,6 +101,13 @@ def field_diffs(c: Concept, ours: Mapping[str, Any], theirs: Mapping[str, Any],
     out: list[FieldDiff] = []
     for key, value in ours.items():
         if key in _SKIP or key.endswith("_Type") or key == c.lines:
+            continue
+        if _is_table(value):
+            # another table part (УТ 11 / БП 3 contacts): the same rows in any order, each compared
+            # on the columns we write (1C adds its own: Ref_Key, LineNumber, ЗначенияПолей …)
+            if _rows(value, value) != _rows(theirs.get(key), value):
+                out.append(FieldDiff(crm_name.get(key, key), None, _shown_rows(value, name_of),
+                                     _shown_rows(theirs.get(key), name_of)))
             continue
         if not same(value, theirs.get(key)):
             out.append(FieldDiff(crm_name.get(key, key), None, _shown(value, name_of),

@@ -42,6 +42,7 @@ from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
+from tui_crm.domain.validation import normalize_phone
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
 from tui_crm.store.crm import ClientRecord, InvoiceRecord, OutboxItem
@@ -96,6 +97,19 @@ FRESH_CLIENT = timedelta(minutes=10)
 # Recorded as the item's error (the screens word a conflict from the catalog, in both languages).
 CONFLICT_MESSAGE = ("Changed in accounting since the CRM last read it; nothing was written. Compare the two "
                     "versions and choose: keep accounting's, apply the CRM's, or edit.")
+
+
+def _contact_key(kind: str, values: Sequence[str]) -> frozenset[str]:
+    """What a contact kind's rows say, however they are spelled: phone numbers normalised (several
+    in one row or one per row alike), other kinds by their trimmed text."""
+    if kind != "phone":
+        return frozenset(v.strip() for v in values if v.strip())
+    found: set[str] = set()
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                found.add(normalize_phone(part) or part.strip())
+    return frozenset(found)
 
 
 def derived_key(kind: str, *parts: str) -> str:
@@ -571,7 +585,9 @@ class Pusher:
 
         A PATCH replaces a table part whole, so the rows of ``current`` (what 1C has now) of
         other kinds — a second phone an accountant typed, a legal address — are kept as they are,
-        and only the rows of the CRM's three kinds are replaced."""
+        and only the rows of the CRM's three kinds are replaced. Rows of a kind whose value is the
+        CRM's already (the same phone numbers, however 1C spells them) are kept as 1C has them:
+        the CRM never rewrites an accountant's "+7 (912) 345-67-89" as "+79123456789"."""
         c = self.p["contact"]
         if not c.present or c.options.get("mode") != "table_part":
             return None
@@ -580,15 +596,21 @@ class Pusher:
             return None
         kinds = await self._kinds()
         ours = set(kinds.values())
-        kind_f = c.f("kind")
-        kept = [dict(r) for r in current or () if isinstance(r, dict) and str(r.get(kind_f, "")).lower() not in ours]
+        kind_f, value_f = c.f("kind"), c.f("value")
+        theirs = [dict(r) for r in current or () if isinstance(r, dict)]
+        kept = [r for r in theirs if str(r.get(kind_f, "")).lower() not in ours]
         values = {"phone": ", ".join(rec.client.phones), "email": rec.client.email, "address": rec.client.address}
         rows = [{k: v for k, v in r.items() if k not in ("Ref_Key", "LineNumber")} for r in kept]
         for crm_kind, value in values.items():
             kind_ref = kinds.get(crm_kind)
             if kind_ref is None or not value:
                 continue
-            rows.append({c.f("type"): self.p.enum("contact_type", crm_kind), kind_f: kind_ref, c.f("value"): value})
+            same_kind = [r for r in theirs if str(r.get(kind_f, "")).lower() == kind_ref.lower()]
+            if same_kind and _contact_key(crm_kind, [str(r.get(value_f, "") or "") for r in same_kind]) == \
+                    _contact_key(crm_kind, [value]):
+                rows += [{k: v for k, v in r.items() if k not in ("Ref_Key", "LineNumber")} for r in same_kind]
+                continue
+            rows.append({c.f("type"): self.p.enum("contact_type", crm_kind), kind_f: kind_ref, value_f: value})
         return [{"LineNumber": str(n), **r} for n, r in enumerate(rows, start=1)]
 
     async def _with_contacts(self, cid: str, body: dict[str, Any], *, current: bool) -> dict[str, Any]:
@@ -613,7 +635,14 @@ class Pusher:
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
         retried = item.attempts > 1
-        if step == "" and self.p["partner"].present:
+        own_partner = True
+        if self.p["partner"].present and item.action == "update":
+            # УТ 11: a counterparty the operator took over from accounting keeps its own partner
+            # (it may group several counterparties). Only the partner the CRM made is renamed.
+            own_partner = await self._partner_of(cid) in ("", derived_key("partner", cid))
+            if not own_partner:
+                body = {k: v for k, v in body.items() if k != c.f("partner")}
+        if step == "" and self.p["partner"].present and own_partner:
             # the partner first (the counterparty points at it); always looked up before a
             # create, so a retry or a lost answer never makes a second one
             pc = self.p["partner"]
@@ -1022,6 +1051,15 @@ class Pusher:
             self.store.invoice_push_refs(iid, bill_id=bill_id)
         number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
         self.store.invoice_pushed(iid, number=number, data_version=dv, posted=posted, bill_number=bill_number)
+
+    async def _partner_of(self, client_id: str) -> str:
+        """The partner the client's counterparty points at in accounting now ('' if none)."""
+        cp = self.p["counterparty"]
+        row = await self.client.get_entity(cp.entity, client_id, [cp.f("partner")])
+        partner = parse.ref(row or {}, cp.f("partner"), cp.entity) if row else None
+        if partner:
+            self._partner[client_id] = partner
+        return partner or ""
 
     async def _generation_refs(self, client_id: str, org_id: str) -> None:
         """What an УТ 11 order needs besides the CRM's own data: the client's partner (as its
