@@ -63,3 +63,33 @@ async def test_conflict_is_plain_text_and_reached_from_the_sync_log(store: Store
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SyncLogScreen)
+
+
+async def test_f11_on_an_invoice_whose_client_waits_opens_the_clients_versions(tmp_path: Path) -> None:
+    """The toast of a client's conflict says "F11" while the operator is on the client's new
+    invoice (F3 on the card pushes the client first): F11 there must show the client's versions,
+    not "no conflict" for the invoice."""
+    from tui_crm.screens.invoice import InvoiceScreen
+
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    try:
+        seed_store(s)
+        client_id = seed_client(s)
+        s.queue_push("client", client_id, "update", TestClock()())
+        item = s.outbox_open_for("client", client_id)
+        assert item is not None
+        s.record_conflict(item.id, "client", client_id, seen_version="A", their_version="B",
+                          theirs={"Description": "Ромашка (бухгалтерия)"}, ours={"Description": "ООО «Ромашка»"},
+                          diffs=[FieldDiff("name", None, "ООО «Ромашка»", "Ромашка (бухгалтерия)")],
+                          message="Changed in accounting since the CRM last read it; nothing was written.")
+        app = screen_app(s, lambda st: InvoiceScreen(st, None, client_id))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("f11")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ConflictScreen)
+            assert screen.conflict is not None and screen.conflict.kind == "client"
+            assert [d.field for d in screen.conflict.diffs] == ["name"]
+    finally:
+        s.close()

@@ -951,7 +951,14 @@ class InvoiceScreen(HostedScreen[None]):
 
     # -- navigation --------------------------------------------------------------------------
     def action_compare(self) -> None:
-        """Both versions, when accounting changed the order while the CRM's change waited."""
+        """Both versions, when accounting changed the order while the CRM's change waited. While
+        only the invoice's client waits for the operator's choice (its push found an edit made in
+        1C, and the toast said "F11"), F11 here opens the client's versions."""
+        client_id = self.invoice.client_id
+        if (client_id and self.store.open_conflict("invoice", self.invoice_id) is None
+                and self.store.open_conflict("client", client_id) is not None):
+            self.host.open_conflict("client", client_id)
+            return
         self.host.open_conflict("invoice", self.invoice_id)
 
     def action_open_order(self) -> None:
