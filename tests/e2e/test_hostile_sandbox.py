@@ -110,7 +110,7 @@ def test_sync_once_of_the_hostile_seed_over_loopback(sandbox: RunningSandbox, tm
     st = sandbox.state
     parties = st.objects[PARTIES]
     bad = {k for k, c in parties.items()
-           if refused(c, "Description", "НаименованиеПолное", "ИНН", "КПП")}  # the comment is not mirrored
+           if refused(c, "Description", "НаименованиеПолное", "ИНН", "КПП", "Комментарий")}
     path = tmp_path / "crm.duckdb"
     done = tui_crm("sync", "--once", url=sandbox.base_url, store=path)
     assert done.returncode == 0, done.stdout + done.stderr
