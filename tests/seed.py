@@ -113,7 +113,7 @@ def seed_clients(store: Store) -> None:
                     [CLIENT_VEKTOR])
         # a counterparty only accounting has, as the reference pull writes it (COUNTERPARTY_COLUMNS)
         store.replace_counterparties(cur, [(COUNTERPARTY_ALFA, "00-000077", "Альфа-Трейд ООО", "ООО «Альфа-Трейд»",
-                                            INN_ALFA, "772801001", "ЮрЛицо", False, False, "", [], "", "", "{}", "")])
+                                            INN_ALFA, "772801001", "ЮрЛицо", False, False, "", [], "", "", "", "{}")])
     line = InvoiceLine(f"c0000000-0000-0000-0000-{3:012d}", "00-00000003", "Кофе Жокей молотый 250 г",
                        "шт", Decimal(10), Decimal("349.00"), Decimal(0), VatRate.НДС20)
     line2 = InvoiceLine(f"c0000000-0000-0000-0000-{8:012d}", "00-00000008",

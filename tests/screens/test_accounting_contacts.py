@@ -26,10 +26,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
     with s.transaction() as cur:  # as the reference pull writes it (COUNTERPARTY_COLUMNS)
         rows = list(cur.execute(
             "SELECT id, code, name, full_name, inn, kpp, legal_form, is_folder, deletion_mark, data_version, "
-            "phones, email, address, custom, comment FROM counterparties").fetchall())
+            "phones, email, address, comment, custom FROM counterparties").fetchall())
         rows.append((ALFA_PLUS, "00-000099", "ООО «АльфаПлюс»", "ООО «АльфаПлюс»", "7736050003", "773601001",
                      "ЮрЛицо", False, False, "v1", ["+79199695866"], "zakaz@alfaplus.ru",
-                     "Москва, ул. Тверская, 7", "{}", ""))
+                     "Москва, ул. Тверская, 7", "", "{}"))
         s.replace_counterparties(cur, rows)
     yield s
     s.close()

@@ -143,7 +143,7 @@ def seed_hostile(store: Store, t: Texts) -> None:
         # counterparties only accounting has, through the reference pull's writer (COUNTERPARTY_COLUMNS)
         store.replace_counterparties(cur, [(uid("e0", j), f"00-{j:06d}", t(S_CP_NAME, j), t(S_CP_NAME, j),
                                             t(S_CP_INN, j), t(S_KPP, j), "ЮрЛицо", False, False, "1", [t(S_PHONE, j)],
-                                            t(S_EMAIL, j), t(S_ADDRESS, j), "{}", t(S_COMMENT, j))
+                                            t(S_EMAIL, j), t(S_ADDRESS, j), t(S_COMMENT, j), "{}")
                                            for j in range(N)])
     lines = tuple(InvoiceLine(p, t(S_CODE, j), t(S_PRODUCT, j), t(S_UNIT, j), Decimal(3), Decimal("123.45"),
                               vat_rate=VatRate.НДС20) for j, p in enumerate(products))

@@ -30,7 +30,7 @@ COUNTERPARTY_COLUMNS = (
     ("id", "VARCHAR"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("full_name", "VARCHAR"),
     ("inn", "VARCHAR"), ("kpp", "VARCHAR"), ("legal_form", "VARCHAR"), ("is_folder", "BOOLEAN"),
     ("deletion_mark", "BOOLEAN"), ("data_version", "VARCHAR"), ("phones", "VARCHAR[]"),
-    ("email", "VARCHAR"), ("address", "VARCHAR"), ("custom", "VARCHAR"), ("comment", "VARCHAR"),
+    ("email", "VARCHAR"), ("address", "VARCHAR"), ("comment", "VARCHAR"), ("custom", "VARCHAR"),
 )
 CONTRACT_COLUMNS = (
     ("id", "VARCHAR"), ("counterparty_id", "VARCHAR"), ("organization_id", "VARCHAR"), ("name", "VARCHAR"),

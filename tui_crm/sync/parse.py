@@ -364,8 +364,8 @@ def counterparty(p: Profile, row: Mapping[str, Any], contacts: Iterable[Contact]
             text(row, c.opt("full_name"), e), text(row, c.f("inn"), e), text(row, c.opt("kpp"), e),
             text(row, c.opt("legal_form"), e), False, flag(row, c.opt("deletion_mark"), e),
             text(row, c.opt("data_version"), e), phones, emails[0] if emails else "",
-            addresses[0] if addresses else "", json.dumps(custom, ensure_ascii=False, sort_keys=True),
-            text(row, c.opt("comment"), e))
+            addresses[0] if addresses else "", text(row, c.opt("comment"), e),
+            json.dumps(custom, ensure_ascii=False, sort_keys=True))
 
 
 def contract(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...] | None:
