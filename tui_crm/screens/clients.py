@@ -148,8 +148,7 @@ class ClientsScreen(HostedScreen[None]):
         cost an empty frame and a hop first (~40 ms of the cold start, bench/start.py). Every
         later search runs in a worker. A read that fails is said the same way as there."""
         text = self.query_one("#search", Input).value
-        words, flt, problem = split_filter(self.host.custom_fields.client, text)
-        self._filter_problem = describe(problem) if problem is not None else ""
+        words, flt = self._split_search(text)
         try:
             rows = self.store.client_rows(words, limit=self.LIMIT + 1, custom=flt)
         except Exception as exc:  # noqa: BLE001 - a locked or damaged file: in words, the app keeps running
@@ -194,9 +193,15 @@ class ClientsScreen(HostedScreen[None]):
     def _search(self, text: str) -> None:
         """A search, with a company-specific field filter (``industry=опт``) split off the words;
         a filter that cannot be read is said under the list and filters nothing."""
+        words, flt = self._split_search(text)
+        self._query(text, words, flt)
+
+    def _split_search(self, text: str) -> tuple[str, CustomFilter | None]:
+        """The searched words and the company-field filter of `text`; a filter that cannot be
+        read is kept, worded, in `_filter_problem` (said under the list) and filters nothing."""
         words, flt, problem = split_filter(self.host.custom_fields.client, text)
         self._filter_problem = describe(problem) if problem is not None else ""
-        self._query(text, words, flt)
+        return words, flt
 
     @work(thread=True, exclusive=True, group="clients-search", exit_on_error=False)
     def _query(self, text: str, words: str, flt: CustomFilter | None) -> None:
