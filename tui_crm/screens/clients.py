@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +20,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.domain.custom import CustomFilter, split_filter
 from tui_crm.domain.models import SyncState
-from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe
@@ -30,6 +28,7 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.footer import CrmFooter
+from tui_crm.widgets.money import debt_text
 from tui_crm.widgets.text import plain
 
 register({
@@ -67,8 +66,6 @@ register({
     "col.inn": {"en": "ИНН", "ru": "ИНН"},
     "col.phone": {"en": "Phone", "ru": "Телефон"},
     "col.debt": {"en": "Debt", "ru": "Долг"},
-    # a negative debt is money the client paid ahead (БП 3: 62.02), said in words, not with a minus
-    "clients.advance": {"en": "advance {amount}", "ru": "аванс {amount}"},
     "col.sync": {"en": "Accounting", "ru": "Учёт"},
     "bind.new_client": {"en": "New client", "ru": "Новый клиент"},
     "bind.open": {"en": "Open", "ru": "Открыть"},
@@ -82,17 +79,6 @@ class ClientsLoaded(Message):
 
     text: str
     rows: list[ClientRow]
-
-
-def debt_text(debt: Decimal | None, lang: str) -> Text:
-    """The debt cell: what the client owes (bold), an advance the client paid in words ("advance
-    1 660,56", not "-1 660,56"), or a dim dash when accounting keeps no debt for it."""
-    code: Literal["en", "ru"] = "ru" if lang == "ru" else "en"
-    if debt is None:
-        return Text("—", justify="right", style="dim")
-    if debt < 0:
-        return Text(tr("clients.advance", amount=format_money(-debt, code)), justify="right")
-    return Text(format_money(debt, code), justify="right", style="bold" if debt else "")
 
 
 def prefill_from_search(text: str) -> dict[str, str]:
