@@ -1,8 +1,10 @@
 """The accounting clerk: actions a 1C user would perform, done through OData only.
 
 This module is the clerk's shared part (the OData client, terminal-safe output, lookups every
-configuration needs) and the dispatcher; each configuration's commands are its
-`Configuration.clerk` (e.g. `configs/ka1.py`).
+configuration needs, and the bodies of the commands that only differ in 1C names: `post_deal`,
+`deals_table`, `set_price`, `receive_goods`, `amount_arg`, `lines_to_ship`, `post_sale`) and
+the dispatcher; each configuration's commands are its `Configuration.clerk` (e.g.
+`configs/ka1.py`), which call those bodies with the configuration's own names.
 
 Why over HTTP and not on the state directly: the demo must show the CRM reacting to work done
 "in accounting"; going through the same `POST` + `/Post` interface a real 1C client uses keeps
@@ -14,9 +16,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -192,6 +195,156 @@ def product_by_code(od: OData, code: str) -> dict:
     if not rows:
         raise ClerkError(f"номенклатура «{code}» не найдена (по коду или артикулу)")
     return rows[0]
+
+
+def amount_arg(text: str) -> Decimal:
+    """`--amount` as money (a comma or a point), refused in words when it is not a positive sum."""
+    try:
+        amount = money(text.replace(",", "."))
+    except InvalidOperation:
+        raise ClerkError(f"неверная сумма: {text}") from None
+    if amount <= 0:
+        raise ClerkError("сумма должна быть больше нуля")
+    return amount
+
+
+def lines_to_ship(args: argparse.Namespace, remaining: dict[int, Decimal], where: str,
+                  about: str) -> dict[int, Decimal]:
+    """Quantity to ship per deal line: each `--line` with its `--qty` (or what is left of it),
+    else everything left; refused in words (`where`: «в заказе», `about`: «по заказу 123»)
+    when a line is not in the deal, a quantity is not a number or nothing is left to ship."""
+    if args.qty and len(args.qty) != len(args.line):
+        raise ClerkError("каждому --qty нужен свой --line")
+    wanted: dict[int, Decimal] = {}
+    if args.line:
+        for i, ln in enumerate(args.line):
+            if ln not in remaining:
+                raise ClerkError(f"{where} нет строки {ln}")
+            try:
+                wanted[ln] = Decimal(args.qty[i].replace(",", ".")) if i < len(args.qty) else remaining[ln]
+            except InvalidOperation:
+                raise ClerkError(f"неверное количество: {args.qty[i]}") from None
+    else:
+        wanted = dict(remaining)
+    wanted = {ln: q for ln, q in wanted.items() if q > 0}
+    if not wanted:
+        raise ClerkError(f"{about} отгружать нечего")
+    return wanted
+
+
+def post_sale(od: OData, set_name: str, body: dict, wanted: dict[int, Decimal], about: str) -> int:
+    """Write the sale `body` and post it; a refused posting is said with the document kept
+    (written, not posted). `about`: «по заказу 123» in the message."""
+    doc = od.create(set_name, body)
+    try:
+        od.action(set_name, doc["Ref_Key"], "Post")
+    except ClerkError as e:
+        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
+    lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
+    say(f"Реализация {doc['Number']} {about} ({lines}): проведена")
+    return 0
+
+
+def post_deal(od: OData, args: argparse.Namespace, action: str, set_name: str, title: str) -> int:
+    """`post`/`unpost` of the deal document (`action`: "Post" | "Unpost"), found by
+    `--order`; says its state after, e.g. «Заказ клиента 123: проведен»."""
+    doc = find_order(od, set_name, args.order)
+    od.action(set_name, doc["Ref_Key"], action)
+    again = od.get(f"{set_name}(guid'{doc['Ref_Key']}')", **{"$select": "Number,Posted"})
+    say(f"{title} {again['Number']}: {'проведен' if again['Posted'] else 'не проведен'}")
+    return 0
+
+
+def deals_table(od: OData, args: argparse.Namespace, *, set_name: str, client_key: str,
+                client_set: str, client_title: str, empty: str,
+                payments: Callable[[OData, list[str]], dict[str, list[tuple[dict, Decimal]]]],
+                shipments: Callable[[OData, list[str]], dict[str, list[dict]]],
+                lines: Callable[[dict], dict] = lambda deal: deal) -> int:
+    """`orders`: the last `--limit` deals (orders, БП 3's invoices) with their client (by
+    `client_key` in `client_set`), sum, posted state, paid and shipped shares. `lines` puts a
+    deal's goods rows into the shape `remaining_by_line` reads (e.g. drops cancelled lines)."""
+    deals = od.list(set_name, **{"$select": f"Ref_Key,Number,Date,Posted,DeletionMark,{client_key},"
+                                            "СуммаДокумента,Товары",
+                                 "$orderby": "Date desc,Number desc", "$top": str(args.limit)})
+    if not deals:
+        say(empty)
+        return 0
+    refs = [o["Ref_Key"] for o in deals]
+    names: dict[str, str] = {}
+    clients = sorted({o[client_key] for o in deals if o[client_key] != EMPTY_REF})
+    for chunk in or_chunks(clients):
+        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
+        for c in od.list(client_set, **{"$filter": flt, "$select": "Ref_Key,Description"}):
+            names[c["Ref_Key"]] = c["Description"]
+    pays = payments(od, refs)
+    ships = shipments(od, refs)
+    say(f"{'Номер':<12} {'Дата':<10} {client_title:<30} {'Сумма':>12} {'Проведен':<8} "
+        f"{'Оплачено':>16} {'Отгружено':>9}")
+    for o in deals:
+        o = lines(o)
+        total = money(o["СуммаДокумента"])
+        paid = sum((a for _, a in pays[o["Ref_Key"]]), Decimal(0))
+        pct = f"{(paid / total * 100).quantize(Decimal('1'))}%" if total else "-"
+        ordered = sum((Decimal(str(r["Количество"])) for r in o["Товары"]), Decimal(0))
+        shipped = ordered - sum(remaining_by_line(o, ships[o["Ref_Key"]]).values(), Decimal(0))
+        spct = f"{(shipped / ordered * 100).quantize(Decimal('1'))}%" if ordered else "-"
+        posted = "да" if o["Posted"] else ("удален" if o["DeletionMark"] else "нет")
+        say(f"{o['Number']:<12} {o['Date'][:10]:<10} "
+            f"{shown(names.get(o[client_key], '—'))[:30]:<30} {total:>12} {posted:<8} "
+            f"{str(paid) + ' ' + pct:>16} {spct:>9}")
+    return 0
+
+
+def set_price(od: OData, args: argparse.Namespace, *, kinds_set: str, kind_word: str,
+              header: Callable[[dict], dict] = lambda kind: {},
+              line: Callable[[dict, dict], dict] = lambda prod, kind: {}) -> int:
+    """`price`: a posted УстановкаЦенНоменклатуры of one row, `--price` for `--code` under the
+    price kind named `--type` (an element of `kinds_set`, «{kind_word} «…» не найден» when
+    missing). `header(kind)` and `line(prod, kind)` add the configuration's own fields (the kind's
+    and the unit's names differ between configurations)."""
+    prod = product_by_code(od, args.code)
+    esc = args.type.replace("'", "''")
+    kinds = od.list(kinds_set, **{"$filter": f"Description eq '{esc}'"})
+    if not kinds:
+        raise ClerkError(f"{kind_word} «{args.type}» не найден")
+    try:
+        price = money(args.price.replace(",", "."))
+    except InvalidOperation:
+        raise ClerkError(f"неверная цена: {args.price}") from None
+    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), **header(kinds[0]),
+            "Комментарий": f"Цена {prod['Code']} ({args.type})",
+            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
+                        **line(prod, kinds[0]), "Цена": float(price)}]}
+    doc = od.create("Document_УстановкаЦенНоменклатуры", body)
+    od.action("Document_УстановкаЦенНоменклатуры", doc["Ref_Key"], "Post")
+    say(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} "
+        f"(документ {doc['Number']})")
+    return 0
+
+
+def receive_goods(od: OData, args: argparse.Namespace, *, document: str,
+                  line: Callable[[dict], dict] = lambda prod: {}) -> int:
+    """`receive`: a posted `document` (ОприходованиеТоваров / …ИзлишковТоваров) bringing `--qty`
+    of `--code` onto `--warehouse` for the first organisation; `line(prod)` adds the row's
+    configuration-specific fields (unit, price)."""
+    prod = product_by_code(od, args.code)
+    wh = warehouse_by_name(od, args.warehouse)
+    try:
+        qty = Decimal(args.qty.replace(",", "."))
+    except InvalidOperation:
+        raise ClerkError(f"неверное количество: {args.qty}") from None
+    if qty <= 0:
+        raise ClerkError("количество должно быть больше нуля")
+    org = od.list("Catalog_Организации", **{"$top": "1"})[0]
+    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "Организация_Key": org["Ref_Key"],
+            "Склад_Key": wh["Ref_Key"],
+            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"], **line(prod),
+                        "Количество": float(qty)}]}
+    doc = od.create(document, body)
+    od.action(document, doc["Ref_Key"], "Post")
+    say(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
+        f"(документ {doc['Number']})")
+    return 0
 
 
 def configuration_of(od: OData, wanted: str | None) -> Configuration:

@@ -76,6 +76,14 @@ def write(st: SandboxState, reg: str, ref: str, records) -> None:
     st.bump("acc:" + reg)
 
 
+def write_prices(st: SandboxState, ref: str, records: list[dict]) -> None:
+    """The prices document `ref` now sets exactly `records` in the periodic prices register."""
+    st.prices.remove_recorder(ref)
+    for p in records:
+        st.prices.add(p, recorder=ref)
+    st.bump("prices")
+
+
 def qty_text(v: Decimal) -> str:
     s = format(v.normalize(), "f")
     return s

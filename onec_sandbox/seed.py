@@ -194,6 +194,44 @@ def record(st: SandboxState, ent_name: str, **values) -> dict:
     return rec
 
 
+def stored(st: SandboxState, set_name: str, **values) -> dict:
+    """A new object of `set_name` (a `record` with `values`), given a DataVersion and stored."""
+    rec = record(st, set_name, **values)
+    rec["DataVersion"] = st.new_data_version()
+    st.objects[set_name][rec["Ref_Key"]] = rec
+    return rec
+
+
+@dataclass(frozen=True)
+class Party:
+    """One seeded counterparty's names and codes (a sole trader every fourth, else an ООО)."""
+
+    name: str
+    full_name: str
+    inn: str
+    kpp: str
+    person: bool  # an ИП: ИНН of 12 digits, no КПП
+    address: str
+    city: str
+    postcode: str
+
+
+def seed_party(rng: random.Random, i: int, company_name: str = "ООО «{word}»") -> Party:
+    """The `i`-th seeded counterparty, drawn from `rng` in one fixed order (the address, then the
+    names and the ИНН) so that a seed gives the same base every time. `company_name`: how the
+    configuration shortens an ООО's name (`{word}`: its own word)."""
+    city, index = rng.choice(CITIES)
+    address = f"{index}, {city} г, {rng.choice(STREETS)}, дом № {rng.randint(1, 150)}"
+    if i % 4 == 3:
+        fio = f"{rng.choice(SURNAMES)} {rng.choice(FIRST_NAMES)} {rng.choice(PATRONYMICS)}"
+        return Party(f"ИП {fio}", f"Индивидуальный предприниматель {fio}", inn12(rng), "", True,
+                     address, city, index)
+    word = ORG_WORDS[i % len(ORG_WORDS)] + rng.choice(ORG_TAILS)
+    inn = inn10(rng)
+    return Party(company_name.format(word=word), f"Общество с ограниченной ответственностью «{word}»",
+                 inn, inn[:4] + "01001", False, address, city, index)
+
+
 def product_names(count: int, seed: int = 1) -> list[tuple[int, str]]:
     """`count` distinct (category index, name) pairs, round-robin over categories."""
     rng = random.Random(seed * 7919 + 13)
@@ -244,3 +282,20 @@ def clip(text: str, limit: int = NAME_MAX) -> str:
     return text[:limit]
 
 
+
+
+def hostile_names(st: SandboxState, comment: str) -> None:
+    """The hostile text corpus (`onec_sandbox.hostile`) in product and counterparty names, full
+    names and each counterparty's free-text field `comment` (БП 3: `Комментарий`, УТ 11:
+    `ДополнительнаяИнформация`); codes and keys stay, so the seed's links hold."""
+    from .hostile import CORPUS
+
+    texts = [t for _label, t in CORPUS]
+    products = sorted((p for p in st.objects["Catalog_Номенклатура"].values() if not p["IsFolder"]),
+                      key=lambda p: p["Code"])
+    for text, p in zip(texts, products, strict=False):
+        p["Description"], p["НаименованиеПолное"] = clip(text), text
+    parties = sorted(st.objects["Catalog_Контрагенты"].values(), key=lambda c: c["ИНН"])
+    for i, (text, c) in enumerate(zip(texts, parties, strict=False)):
+        c["Description"], c["НаименованиеПолное"] = clip(text), text
+        c[comment] = texts[(i + 1) % len(texts)]

@@ -18,10 +18,11 @@ A configuration module defines one `Configuration` (module constant `CONFIGURATI
   `st.prices.add(...)`; unposting is shared (`posting.unpost_document` clears them all);
 - `seed(st, products=, warehouses=, seed=, hostile=)`: fills an empty state deterministically
   (the state file stores only these parameters plus later changes, and replays the seed on
-  open); shared generators live in `onec_sandbox.seed`;
+  open); shared generators live in `onec_sandbox.seed` (`stored`, `seed_party`, `hostile_names`);
 - `clerk` (`ClerkOps`): the accountant's commands (`orders`, `post`/`unpost`, `pay`, `ship`,
   `price`, `receive`, and `post-shipment`/`reject-shipment` where the CRM sends shipment
-  requests), which talk to a running sandbox over OData only (`clerk.OData`);
+  requests), which talk to a running sandbox over OData only (`clerk.OData`); the bodies that
+  only differ in 1C names are shared in `onec_sandbox.clerk` and take this configuration's names;
 - `writers` (optional): set name → `Writer(st, rec)`, what 1C's write handlers do beyond
   storing the object (called after every POST/PATCH of that set);
 - `variants` (optional): accounting settings a base can be seeded with (`--variant NAME`,

@@ -44,43 +44,42 @@ from __future__ import annotations
 import argparse
 import random
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from ..clerk import (
     ClerkError,
     OData,
+    amount_arg,
+    deals_table,
     document_date,
     find_order,
-    now_text,
+    lines_to_ship,
     or_chunks,
-    product_by_code,
+    post_deal,
+    post_sale,
+    receive_goods,
     remaining_by_line,
     say,
+    set_price,
     shipment_request_answer,
-    shown,
     warehouse_by_name,
 )
-from ..posting import PostError, filled, need_ref, qty_text, write
+from ..posting import PostError, filled, need_ref, qty_text, write, write_prices
 from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema
 from ..seed import (
     CATEGORIES,
-    CITIES,
-    FIRST_NAMES,
-    ORG_TAILS,
     ORG_WORDS,
-    PATRONYMICS,
     SEED_DATE,
-    STREETS,
-    SURNAMES,
     UNITS,
     WAREHOUSES,
     Refs,
-    clip,
+    hostile_names,
     inn10,
-    inn12,
     product_names,
-    record,
+    seed_party,
+    stored,
 )
 from ..state import SandboxState, money
 from . import ClerkOps, Configuration
@@ -460,10 +459,7 @@ def _post_prices(st: SandboxState, rec: dict, ref: str) -> None:
             raise PostError(f"Строка {r.get('LineNumber')}: не заполнена номенклатура")
         new.append({"Period": period, "ТипЦен_Key": kind["Ref_Key"], "Номенклатура_Key": r["Номенклатура_Key"],
                     "Цена": Decimal(str(r.get("Цена") or 0)), "Валюта_Key": kind.get("ВалютаЦены_Key", EMPTY_REF)})
-    st.prices.remove_recorder(ref)
-    for p in new:
-        st.prices.add(p, recorder=ref)
-    st.bump("prices")
+    write_prices(st, ref, new)
 
 
 POSTERS = {
@@ -495,11 +491,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     refs = Refs(random.Random(seed * 1_000_003 + 3))
     objects = st.objects
 
-    def add(set_name: str, **values: Any) -> dict:
-        rec = record(st, set_name, **values)
-        rec["DataVersion"] = st.new_data_version()
-        objects[set_name][rec["Ref_Key"]] = rec
-        return rec
+    add = partial(stored, st)
 
     rub = add("Catalog_Валюты", Ref_Key=refs.new(), Code="643", Description="руб.",
               НаименованиеПолное="Российский рубль")
@@ -567,17 +559,9 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     reg.max_period = SEED_DATE
 
     for i in range(counterparties):
-        city, index = rng.choice(CITIES)
-        address = f"{index}, {city} г, {rng.choice(STREETS)}, дом № {rng.randint(1, 150)}"
-        if i % 4 == 3:
-            fio = f"{rng.choice(SURNAMES)} {rng.choice(FIRST_NAMES)} {rng.choice(PATRONYMICS)}"
-            descr, full, inn, kpp, form = (f"ИП {fio}", f"Индивидуальный предприниматель {fio}",
-                                           inn12(rng), "", "ФизическоеЛицо")
-        else:
-            word = ORG_WORDS[i % len(ORG_WORDS)] + rng.choice(ORG_TAILS)
-            descr, full = f"{word} ООО", f"Общество с ограниченной ответственностью «{word}»"
-            inn = inn10(rng)
-            kpp, form = inn[:4] + "01001", "ЮридическоеЛицо"
+        pt = seed_party(rng, i, company_name="{word} ООО")
+        descr, full, inn, kpp, address = pt.name, pt.full_name, pt.inn, pt.kpp, pt.address
+        form = "ФизическоеЛицо" if pt.person else "ЮридическоеЛицо"
         phone = f"+7 ({rng.randint(900, 999)}) {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
         email = "".join(ch if ch.isascii() else "x" for ch in
                         f"buh{i + 1}@{ORG_WORDS[i % len(ORG_WORDS)].lower()}-example.ru")
@@ -595,24 +579,9 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
                 Организация_Key=org["Ref_Key"], ВидДоговора="СПокупателем",
                 ВалютаВзаиморасчетов_Key=rub["Ref_Key"], Номер=str(i + 1), Дата="2025-01-10T00:00:00")
     if hostile:
-        _hostile(st)
+        hostile_names(st, "Комментарий")
         st.meta["seed"]["hostile"] = True
     return st
-
-
-def _hostile(st: SandboxState) -> None:
-    """The hostile text corpus in product and counterparty names and comments."""
-    from ..hostile import CORPUS
-
-    texts = [t for _label, t in CORPUS]
-    products = sorted((p for p in st.objects["Catalog_Номенклатура"].values() if not p["IsFolder"]),
-                      key=lambda p: p["Code"])
-    for text, p in zip(texts, products, strict=False):
-        p["Description"], p["НаименованиеПолное"] = clip(text), text
-    parties = sorted(st.objects["Catalog_Контрагенты"].values(), key=lambda c: c["ИНН"])
-    for i, (text, c) in enumerate(zip(texts, parties, strict=False)):
-        c["Description"], c["НаименованиеПолное"] = clip(text), text
-        c["Комментарий"] = texts[(i + 1) % len(texts)]
 
 
 # ---- the clerk ------------------------------------------------------------------------------
@@ -649,42 +618,20 @@ def shipments_for(od: OData, refs: list[str]) -> dict[str, list[dict]]:
 
 
 def cmd_orders(od: OData, args: argparse.Namespace) -> int:
-    invoices = od.list(INVOICE, **{"$select": "Ref_Key,Number,Date,Posted,DeletionMark,Контрагент_Key,"
-                                              "СуммаДокумента,Товары",
-                                   "$orderby": "Date desc,Number desc", "$top": str(args.limit)})
-    if not invoices:
-        say("Счетов покупателям нет.")
-        return 0
-    refs = [o["Ref_Key"] for o in invoices]
-    names: dict[str, str] = {}
-    parties = sorted({o["Контрагент_Key"] for o in invoices if o["Контрагент_Key"] != EMPTY_REF})
-    for chunk in or_chunks(parties):
-        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
-        for c in od.list("Catalog_Контрагенты", **{"$filter": flt, "$select": "Ref_Key,Description"}):
-            names[c["Ref_Key"]] = c["Description"]
-    pays, ships = payments_for(od, refs), shipments_for(od, refs)
-    say(f"{'Номер':<12} {'Дата':<10} {'Покупатель':<30} {'Сумма':>12} {'Проведен':<8} "
-        f"{'Оплачено':>16} {'Отгружено':>9}")
-    for o in invoices:
-        o["Товары"] = [{**r, "Номенклатура_Key": r.get("Номенклатура", EMPTY_REF)} for r in o["Товары"]]
-        total = money(o["СуммаДокумента"])
-        paid = sum((a for _, a in pays[o["Ref_Key"]]), Decimal(0))
-        pct = f"{(paid / total * 100).quantize(Decimal('1'))}%" if total else "-"
-        ordered = sum((Decimal(str(r["Количество"])) for r in o["Товары"]), Decimal(0))
-        shipped = ordered - sum(remaining_by_line(o, ships[o["Ref_Key"]]).values(), Decimal(0))
-        spct = f"{(shipped / ordered * 100).quantize(Decimal('1'))}%" if ordered else "-"
-        posted = "да" if o["Posted"] else ("удален" if o["DeletionMark"] else "нет")
-        say(f"{o['Number']:<12} {o['Date'][:10]:<10} {shown(names.get(o['Контрагент_Key'], '—'))[:30]:<30} "
-            f"{total:>12} {posted:<8} {str(paid) + ' ' + pct:>16} {spct:>9}")
-    return 0
+    return deals_table(od, args, set_name=INVOICE, client_key="Контрагент_Key",
+                       client_set="Catalog_Контрагенты", client_title="Покупатель",
+                       empty="Счетов покупателям нет.", payments=payments_for,
+                       shipments=shipments_for, lines=_goods_by_item)
+
+
+def _goods_by_item(inv: dict) -> dict:
+    """The invoice's goods rows with the composite `Номенклатура` as `Номенклатура_Key`."""
+    inv["Товары"] = [{**r, "Номенклатура_Key": r.get("Номенклатура", EMPTY_REF)} for r in inv["Товары"]]
+    return inv
 
 
 def cmd_post(od: OData, args: argparse.Namespace, action: str) -> int:
-    inv = find_order(od, INVOICE, args.order)
-    od.action(INVOICE, inv["Ref_Key"], action)
-    again = od.get(f"{INVOICE}(guid'{inv['Ref_Key']}')", **{"$select": "Number,Posted"})
-    say(f"Счет покупателю {again['Number']}: {'проведен' if again['Posted'] else 'не проведен'}")
-    return 0
+    return post_deal(od, args, action, INVOICE, "Счет покупателю")
 
 
 def _contract_of(od: OData, inv: dict) -> str:
@@ -701,12 +648,7 @@ def _contract_of(od: OData, inv: dict) -> str:
 
 def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     inv = _invoice(od, args.order)
-    try:
-        amount = money(args.amount.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная сумма: {args.amount}") from None
-    if amount <= 0:
-        raise ClerkError("сумма должна быть больше нуля")
+    amount = amount_arg(args.amount)
     row = {"LineNumber": "1", "ДоговорКонтрагента_Key": _contract_of(od, inv), "СчетНаОплату_Key": inv["Ref_Key"],
            "СуммаПлатежа": float(amount), "СуммаВзаиморасчетов": float(amount),
            "СпособПогашенияЗадолженности": "Автоматически"}
@@ -740,22 +682,7 @@ def _services(od: OData, refs: list[str]) -> set[str]:
 def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     inv = _invoice(od, args.order)
     remaining = remaining_by_line(inv, shipments_for(od, [inv["Ref_Key"]])[inv["Ref_Key"]])
-    if args.qty and len(args.qty) != len(args.line):
-        raise ClerkError("каждому --qty нужен свой --line")
-    wanted: dict[int, Decimal] = {}
-    if args.line:
-        for i, ln in enumerate(args.line):
-            if ln not in remaining:
-                raise ClerkError(f"в счете нет строки {ln}")
-            try:
-                wanted[ln] = Decimal(args.qty[i].replace(",", ".")) if i < len(args.qty) else remaining[ln]
-            except InvalidOperation:
-                raise ClerkError(f"неверное количество: {args.qty[i]}") from None
-    else:
-        wanted = dict(remaining)
-    wanted = {ln: q for ln, q in wanted.items() if q > 0}
-    if not wanted:
-        raise ClerkError(f"по счету {inv['Number']} отгружать нечего")
+    wanted = lines_to_ship(args, remaining, "в счете", f"по счету {inv['Number']}")
     wh = warehouse_by_name(od, args.warehouse)["Ref_Key"] if args.warehouse else inv["Склад_Key"]
     by_line = {int(r["LineNumber"]): r for r in inv["Товары"]}
     services = _services(od, [r["Номенклатура_Key"] for r in inv["Товары"]])
@@ -777,54 +704,16 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
             "ВалютаДокумента_Key": inv["ВалютаДокумента_Key"], "СуммаВключаетНДС": inv.get("СуммаВключаетНДС", True),
             "СуммаДокумента": float(total), "Товары": rows, "Услуги": service_rows,
             "Комментарий": f"Отгрузка по счету {inv['Number']}"}
-    doc = od.create(SALE, body)
-    try:
-        od.action(SALE, doc["Ref_Key"], "Post")
-    except ClerkError as e:
-        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
-    lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
-    say(f"Реализация {doc['Number']} по счету {inv['Number']} ({lines}): проведена")
-    return 0
+    return post_sale(od, SALE, body, wanted, f"по счету {inv['Number']}")
 
 
 def cmd_price(od: OData, args: argparse.Namespace) -> int:
-    prod = product_by_code(od, args.code)
-    esc = args.type.replace("'", "''")
-    kinds = od.list("Catalog_ТипыЦенНоменклатуры", **{"$filter": f"Description eq '{esc}'"})
-    if not kinds:
-        raise ClerkError(f"тип цен «{args.type}» не найден")
-    try:
-        price = money(args.price.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная цена: {args.price}") from None
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "ТипЦен_Key": kinds[0]["Ref_Key"],
-            "Комментарий": f"Цена {prod['Code']} ({args.type})",
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"], "Цена": float(price)}]}
-    doc = od.create(PRICES_DOC, body)
-    od.action(PRICES_DOC, doc["Ref_Key"], "Post")
-    say(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} (документ {doc['Number']})")
-    return 0
+    return set_price(od, args, kinds_set="Catalog_ТипыЦенНоменклатуры", kind_word="тип цен",
+                     header=lambda kind: {"ТипЦен_Key": kind["Ref_Key"]})
 
 
 def cmd_receive(od: OData, args: argparse.Namespace) -> int:
-    prod = product_by_code(od, args.code)
-    wh = warehouse_by_name(od, args.warehouse)
-    try:
-        qty = Decimal(args.qty.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверное количество: {args.qty}") from None
-    if qty <= 0:
-        raise ClerkError("количество должно быть больше нуля")
-    org = od.list("Catalog_Организации", **{"$top": "1"})[0]
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "Организация_Key": org["Ref_Key"],
-            "Склад_Key": wh["Ref_Key"],
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"], "Количество": float(qty),
-                        "Цена": 0, "Сумма": 0}]}
-    doc = od.create(SURPLUS, body)
-    od.action(SURPLUS, doc["Ref_Key"], "Post")
-    say(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
-        f"(документ {doc['Number']})")
-    return 0
+    return receive_goods(od, args, document=SURPLUS, line=lambda prod: {"Цена": 0, "Сумма": 0})
 
 
 #: The accountant's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with

@@ -16,22 +16,25 @@ import base64
 import random
 import struct
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ..clerk import (
     VAT,
-    ClerkError,
     OData,
+    amount_arg,
+    deals_table,
     document_date,
     find_order,
-    now_text,
+    lines_to_ship,
     or_chunks,
-    product_by_code,
+    post_deal,
+    post_sale,
+    receive_goods,
     remaining_by_line,
     say,
+    set_price,
     shipment_request_answer,
-    shown,
     warehouse_by_name,
 )
 from ..posting import PostError
@@ -40,25 +43,20 @@ from ..posting import filled as _filled
 from ..posting import need_ref as _need_ref
 from ..posting import qty_text as _q
 from ..posting import write as _write
+from ..posting import write_prices as _write_prices
 from ..schema import EMPTY_REF, TYPE_PREFIX, Schema
 from ..seed import (
     CATEGORIES,
-    CITIES,
-    FIRST_NAMES,
-    ORG_TAILS,
     ORG_WORDS,
-    PATRONYMICS,
     SEED_DATE,
-    STREETS,
-    SURNAMES,
     UNITS,
     WAREHOUSES,
     Refs,
     clip,
     inn10,
-    inn12,
     product_names,
     record,
+    seed_party,
 )
 from ..state import SandboxState, money
 from . import ClerkOps, Configuration
@@ -406,10 +404,7 @@ def _post_prices(st: SandboxState, rec: dict, ref: str) -> None:
                     "ЕдиницаИзмерения_Key": r.get("ЕдиницаИзмерения_Key", EMPTY_REF),
                     "ПроцентСкидкиНаценки": Decimal(r.get("ПроцентСкидкиНаценки") or 0),
                     "СпособРасчетаЦены": r.get("СпособРасчетаЦены", "")})
-    st.prices.remove_recorder(ref)
-    for p in new:
-        st.prices.add(p, recorder=ref)
-    st.bump("prices")
+    _write_prices(st, ref, new)
 
 
 def _post_receipt(st: SandboxState, rec: dict, ref: str) -> None:
@@ -625,19 +620,10 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     # counterparties with contracts and contact information
     for i in range(counterparties):
         ref = refs.new()
-        city, index = rng.choice(CITIES)
-        address = f"{index}, {city} г, {rng.choice(STREETS)}, дом № {rng.randint(1, 150)}"
-        if i % 4 == 3:
-            fio = f"{rng.choice(SURNAMES)} {rng.choice(FIRST_NAMES)} {rng.choice(PATRONYMICS)}"
-            descr, full, inn, kpp, kind = (f"ИП {fio}", f"Индивидуальный предприниматель {fio}",
-                                           inn12(rng), "", "ФизЛицо")
-        else:
-            word = ORG_WORDS[i % len(ORG_WORDS)] + rng.choice(ORG_TAILS)
-            descr = f"ООО «{word}»"
-            full = f"Общество с ограниченной ответственностью «{word}»"
-            inn = inn10(rng)
-            kpp = inn[:4] + "01001"
-            kind = "ЮрЛицо"
+        who = seed_party(rng, i)
+        descr, full, inn, kpp, address = who.name, who.full_name, who.inn, who.kpp, who.address
+        kind = "ФизЛицо" if who.person else "ЮрЛицо"
+        city, index = who.city, who.postcode
         cref = refs.new()
         add("Catalog_Контрагенты", record(
             st, "Catalog_Контрагенты", Ref_Key=ref, Code=f"{i + 1:09d}", Description=descr,
@@ -802,56 +788,19 @@ def shipments_for(od: OData, order_refs: list[str]) -> dict[str, list[dict]]:
 
 
 def cmd_orders(od: OData, args: argparse.Namespace) -> int:
-    orders = od.list(ORDER, **{"$select": "Ref_Key,Number,Date,Posted,DeletionMark,Контрагент_Key,"
-                                          "СуммаДокумента,Товары",
-                               "$orderby": "Date desc,Number desc", "$top": str(args.limit)})
-    if not orders:
-        say("Заказов покупателей нет.")
-        return 0
-    refs = [o["Ref_Key"] for o in orders]
-    names: dict[str, str] = {}
-    parties = sorted({o["Контрагент_Key"] for o in orders if o["Контрагент_Key"] != EMPTY_REF})
-    for chunk in or_chunks(parties):
-        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
-        for c in od.list("Catalog_Контрагенты", **{"$filter": flt,
-                                                   "$select": "Ref_Key,Description"}):
-            names[c["Ref_Key"]] = c["Description"]
-    pays = payments_for(od, refs)
-    ships = shipments_for(od, refs)
-    say(f"{'Номер':<12} {'Дата':<10} {'Клиент':<30} {'Сумма':>12} {'Проведен':<8} "
-          f"{'Оплачено':>16} {'Отгружено':>9}")
-    for o in orders:
-        total = money(o["СуммаДокумента"])
-        paid = sum((a for _, a in pays[o["Ref_Key"]]), Decimal(0))
-        pct = f"{(paid / total * 100).quantize(Decimal('1'))}%" if total else "-"
-        ordered = sum((Decimal(str(r["Количество"])) for r in o["Товары"]), Decimal(0))
-        rem = remaining_by_line(o, ships[o["Ref_Key"]])
-        shipped = ordered - sum(rem.values(), Decimal(0))
-        spct = f"{(shipped / ordered * 100).quantize(Decimal('1'))}%" if ordered else "-"
-        posted = "да" if o["Posted"] else ("удален" if o["DeletionMark"] else "нет")
-        say(f"{o['Number']:<12} {o['Date'][:10]:<10} "
-              f"{shown(names.get(o['Контрагент_Key'], '—'))[:30]:<30} {total:>12} {posted:<8} "
-              f"{str(paid) + ' ' + pct:>16} {spct:>9}")
-    return 0
+    return deals_table(od, args, set_name=ORDER, client_key="Контрагент_Key",
+                       client_set="Catalog_Контрагенты", client_title="Клиент",
+                       empty="Заказов покупателей нет.", payments=payments_for,
+                       shipments=shipments_for)
 
 
 def cmd_post(od: OData, args: argparse.Namespace, action: str) -> int:
-    order = find_order(od, ORDER, args.order)
-    od.action(ORDER, order["Ref_Key"], action)
-    again = od.get(f"{ORDER}(guid'{order['Ref_Key']}')", **{"$select": "Number,Posted"})
-    word = "проведен" if again["Posted"] else "не проведен"
-    say(f"Заказ {again['Number']}: {word}")
-    return 0
+    return post_deal(od, args, action, ORDER, "Заказ")
 
 
 def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     order = find_order(od, ORDER, args.order)
-    try:
-        amount = money(args.amount.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная сумма: {args.amount}") from None
-    if amount <= 0:
-        raise ClerkError("сумма должна быть больше нуля")
+    amount = amount_arg(args.amount)
     rate = max((VAT.get(r.get("СтавкаНДС", ""), 0) for r in order["Товары"]), default=20)
     vat_rate = {20: "НДС20", 18: "НДС18", 10: "НДС10"}.get(rate, "БезНДС")
     row = {"LineNumber": "1", "ДоговорКонтрагента_Key": order["ДоговорКонтрагента_Key"],
@@ -886,20 +835,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     order = find_order(od, ORDER, args.order)
     ships = shipments_for(od, [order["Ref_Key"]])[order["Ref_Key"]]
     remaining = remaining_by_line(order, ships)
-    if args.qty and len(args.qty) != len(args.line):
-        raise ClerkError("каждому --qty нужен свой --line")
-    wanted: dict[int, Decimal] = {}
-    if args.line:
-        for i, ln in enumerate(args.line):
-            if ln not in remaining:
-                raise ClerkError(f"в заказе нет строки {ln}")
-            q = Decimal(args.qty[i].replace(",", ".")) if i < len(args.qty) else remaining[ln]
-            wanted[ln] = q
-    else:
-        wanted = {ln: q for ln, q in remaining.items() if q > 0}
-    wanted = {ln: q for ln, q in wanted.items() if q > 0}
-    if not wanted:
-        raise ClerkError(f"по заказу {order['Number']} отгружать нечего")
+    wanted = lines_to_ship(args, remaining, "в заказе", f"по заказу {order['Number']}")
     if args.warehouse:
         wh = warehouse_by_name(od, args.warehouse)["Ref_Key"]
     elif order.get("СкладГруппа_Type") == "StandardODATA.Catalog_Склады":
@@ -934,14 +870,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
             "КратностьВзаиморасчетов": "1", "Склад_Key": wh, "Сделка": order["Ref_Key"],
             "Сделка_Type": ORDER_TYPE, "СуммаДокумента": float(total), "Товары": rows,
             "Комментарий": f"Отгрузка по заказу {order['Number']}"}
-    doc = od.create("Document_РеализацияТоваровУслуг", body)
-    try:
-        od.action("Document_РеализацияТоваровУслуг", doc["Ref_Key"], "Post")
-    except ClerkError as e:
-        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
-    lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
-    say(f"Реализация {doc['Number']} по заказу {order['Number']} ({lines}): проведена")
-    return 0
+    return post_sale(od, "Document_РеализацияТоваровУслуг", body, wanted, f"по заказу {order['Number']}")
 
 
 WAREHOUSE_ORDER = "Document_РасходныйОрдерНаТовары"
@@ -954,48 +883,16 @@ cmd_shipment_request = shipment_request_answer(WAREHOUSE_ORDER, "Докумен�
 
 
 def cmd_price(od: OData, args: argparse.Namespace) -> int:
-    prod = product_by_code(od, args.code)
-    esc = args.type.replace("'", "''")
-    types = od.list("Catalog_ТипыЦенНоменклатуры", **{"$filter": f"Description eq '{esc}'"})
-    if not types:
-        raise ClerkError(f"тип цен «{args.type}» не найден")
-    try:
-        price = money(args.price.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная цена: {args.price}") from None
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(),
-            "Комментарий": f"Цена {prod['Code']} ({args.type})",
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
-                        "ТипЦен_Key": types[0]["Ref_Key"], "Цена": float(price),
-                        "Валюта_Key": types[0]["ВалютаЦены_Key"],
-                        "ЕдиницаИзмерения_Key": prod["ЕдиницаХраненияОстатков_Key"]}]}
-    doc = od.create("Document_УстановкаЦенНоменклатуры", body)
-    od.action("Document_УстановкаЦенНоменклатуры", doc["Ref_Key"], "Post")
-    say(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} "
-          f"(документ {doc['Number']})")
-    return 0
+    return set_price(od, args, kinds_set="Catalog_ТипыЦенНоменклатуры", kind_word="тип цен",
+                     line=lambda prod, kind: {
+                         "ТипЦен_Key": kind["Ref_Key"], "Валюта_Key": kind["ВалютаЦены_Key"],
+                         "ЕдиницаИзмерения_Key": prod["ЕдиницаХраненияОстатков_Key"]})
 
 
 def cmd_receive(od: OData, args: argparse.Namespace) -> int:
-    prod = product_by_code(od, args.code)
-    wh = warehouse_by_name(od, args.warehouse)
-    try:
-        qty = Decimal(args.qty.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверное количество: {args.qty}") from None
-    if qty <= 0:
-        raise ClerkError("количество должно быть больше нуля")
-    org = od.list("Catalog_Организации", **{"$top": "1"})[0]
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "Организация_Key": org["Ref_Key"],
-            "Склад_Key": wh["Ref_Key"],
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
-                        "ЕдиницаИзмерения_Key": prod["ЕдиницаХраненияОстатков_Key"],
-                        "Коэффициент": 1, "Количество": float(qty)}]}
-    doc = od.create("Document_ОприходованиеТоваров", body)
-    od.action("Document_ОприходованиеТоваров", doc["Ref_Key"], "Post")
-    say(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
-          f"(документ {doc['Number']})")
-    return 0
+    return receive_goods(od, args, document="Document_ОприходованиеТоваров",
+                         line=lambda prod: {"ЕдиницаИзмерения_Key": prod["ЕдиницаХраненияОстатков_Key"],
+                                            "Коэффициент": 1})
 
 CONFIGURATION = Configuration(
     name="ka1",

@@ -35,42 +35,43 @@ import base64
 import random
 import struct
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from ..clerk import (
     ClerkError,
     OData,
+    amount_arg,
+    deals_table,
     document_date,
     find_order,
-    now_text,
+    lines_to_ship,
     or_chunks,
+    post_deal,
+    post_sale,
+    receive_goods,
     remaining_by_line,
     say,
+    set_price,
     shipment_request_answer,
-    shown,
     warehouse_by_name,
 )
-from ..posting import PostError, check_goods, filled, need_ref, qty_text, write
+from ..posting import PostError, check_goods, filled, need_ref, qty_text, write, write_prices
 from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema
 from ..seed import (
     CATEGORIES,
-    CITIES,
-    FIRST_NAMES,
-    ORG_TAILS,
     ORG_WORDS,
-    PATRONYMICS,
     SEED_DATE,
-    STREETS,
-    SURNAMES,
     UNITS,
     WAREHOUSES,
     Refs,
-    clip,
+    hostile_names,
     inn10,
-    inn12,
     product_names,
     record,
+    seed_party,
+    stored,
 )
 from ..state import SandboxState, money
 from . import ClerkOps, Configuration
@@ -381,10 +382,7 @@ def _post_prices(st: SandboxState, rec: dict, ref: str) -> None:
                     "Цена": Decimal(r.get("Цена") or 0),
                     "Упаковка_Key": r.get("Упаковка_Key", EMPTY_REF),
                     "Валюта_Key": kind.get("ВалютаЦены_Key", EMPTY_REF)})
-    st.prices.remove_recorder(ref)
-    for p in new:
-        st.prices.add(p, recorder=ref)
-    st.bump("prices")
+    write_prices(st, ref, new)
 
 
 def _post_surplus(st: SandboxState, rec: dict, ref: str) -> None:
@@ -468,11 +466,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     refs = Refs(random.Random(seed * 1_000_003 + 2))
     objects = st.objects
 
-    def add(set_name: str, **values: Any) -> dict:
-        rec = record(st, set_name, **values)
-        rec["DataVersion"] = st.new_data_version()
-        objects[set_name][rec["Ref_Key"]] = rec
-        return rec
+    add = partial(stored, st)
 
     rub = add("Catalog_Валюты", Ref_Key=refs.new(), Code="643", Description="руб.",
               НаименованиеПолное="Российский рубль")
@@ -544,17 +538,9 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     stock.max_period = SEED_DATE
 
     for i in range(counterparties):
-        city, index = rng.choice(CITIES)
-        address = f"{index}, {city} г, {rng.choice(STREETS)}, дом № {rng.randint(1, 150)}"
-        if i % 4 == 3:
-            fio = f"{rng.choice(SURNAMES)} {rng.choice(FIRST_NAMES)} {rng.choice(PATRONYMICS)}"
-            descr, full, inn, kpp, form = (f"ИП {fio}", f"Индивидуальный предприниматель {fio}",
-                                           inn12(rng), "", "ИндивидуальныйПредприниматель")
-        else:
-            word = ORG_WORDS[i % len(ORG_WORDS)] + rng.choice(ORG_TAILS)
-            descr, full = f"ООО «{word}»", f"Общество с ограниченной ответственностью «{word}»"
-            inn = inn10(rng)
-            kpp, form = inn[:4] + "01001", "ЮрЛицо"
+        pt = seed_party(rng, i)
+        descr, full, inn, kpp, address = pt.name, pt.full_name, pt.inn, pt.kpp, pt.address
+        form = "ИндивидуальныйПредприниматель" if pt.person else "ЮрЛицо"
         phone = (f"+7 ({rng.randint(900, 999)}) {rng.randint(100, 999)}-{rng.randint(10, 99)}-"
                  f"{rng.randint(10, 99)}")
         email = "".join(ch if ch.isascii() else "x" for ch in
@@ -576,24 +562,9 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         party["КонтактнаяИнформация"] = rows
     st.meta["seed"] = {"products": products, "warehouses": warehouses, "seed": seed}
     if hostile:
-        _hostile(st)
+        hostile_names(st, "ДополнительнаяИнформация")
         st.meta["seed"]["hostile"] = True
     return st
-
-
-def _hostile(st: SandboxState) -> None:
-    """The hostile text corpus in product, partner and counterparty names (codes and keys stay)."""
-    from ..hostile import CORPUS
-
-    texts = [t for _label, t in CORPUS]
-    products = sorted((p for p in st.objects["Catalog_Номенклатура"].values() if not p["IsFolder"]),
-                      key=lambda p: p["Code"])
-    for text, p in zip(texts, products, strict=False):
-        p["Description"], p["НаименованиеПолное"] = clip(text), text
-    parties = sorted(st.objects["Catalog_Контрагенты"].values(), key=lambda c: c["ИНН"])
-    for i, (text, c) in enumerate(zip(texts, parties, strict=False)):
-        c["Description"], c["НаименованиеПолное"] = clip(text), text
-        c["ДополнительнаяИнформация"] = texts[(i + 1) % len(texts)]
 
 
 # ---- the clerk ------------------------------------------------------------------------------
@@ -641,55 +612,19 @@ def _active_lines(order: dict) -> dict:
 
 
 def cmd_orders(od: OData, args: argparse.Namespace) -> int:
-    orders = od.list(ORDER, **{"$select": "Ref_Key,Number,Date,Posted,DeletionMark,Партнер_Key,"
-                                          "СуммаДокумента,Товары",
-                               "$orderby": "Date desc,Number desc", "$top": str(args.limit)})
-    if not orders:
-        say("Заказов клиентов нет.")
-        return 0
-    refs = [o["Ref_Key"] for o in orders]
-    names: dict[str, str] = {}
-    partners = sorted({o["Партнер_Key"] for o in orders if o["Партнер_Key"] != EMPTY_REF})
-    for chunk in or_chunks(partners):
-        flt = " or ".join(f"Ref_Key eq guid'{r}'" for r in chunk)
-        for c in od.list("Catalog_Партнеры", **{"$filter": flt, "$select": "Ref_Key,Description"}):
-            names[c["Ref_Key"]] = c["Description"]
-    pays = payments_for(od, refs)
-    ships = shipments_for(od, refs)
-    say(f"{'Номер':<12} {'Дата':<10} {'Клиент':<30} {'Сумма':>12} {'Проведен':<8} "
-        f"{'Оплачено':>16} {'Отгружено':>9}")
-    for o in orders:
-        o = _active_lines(o)
-        total = money(o["СуммаДокумента"])
-        paid = sum((a for _, a in pays[o["Ref_Key"]]), Decimal(0))
-        pct = f"{(paid / total * 100).quantize(Decimal('1'))}%" if total else "-"
-        ordered = sum((Decimal(str(r["Количество"])) for r in o["Товары"]), Decimal(0))
-        rem = remaining_by_line(o, ships[o["Ref_Key"]])
-        shipped = ordered - sum(rem.values(), Decimal(0))
-        spct = f"{(shipped / ordered * 100).quantize(Decimal('1'))}%" if ordered else "-"
-        posted = "да" if o["Posted"] else ("удален" if o["DeletionMark"] else "нет")
-        say(f"{o['Number']:<12} {o['Date'][:10]:<10} "
-            f"{shown(names.get(o['Партнер_Key'], '—'))[:30]:<30} {total:>12} {posted:<8} "
-            f"{str(paid) + ' ' + pct:>16} {spct:>9}")
-    return 0
+    return deals_table(od, args, set_name=ORDER, client_key="Партнер_Key",
+                       client_set="Catalog_Партнеры", client_title="Клиент",
+                       empty="Заказов клиентов нет.", payments=payments_for,
+                       shipments=shipments_for, lines=_active_lines)
 
 
 def cmd_post(od: OData, args: argparse.Namespace, action: str) -> int:
-    order = find_order(od, ORDER, args.order)
-    od.action(ORDER, order["Ref_Key"], action)
-    again = od.get(f"{ORDER}(guid'{order['Ref_Key']}')", **{"$select": "Number,Posted"})
-    say(f"Заказ клиента {again['Number']}: {'проведен' if again['Posted'] else 'не проведен'}")
-    return 0
+    return post_deal(od, args, action, ORDER, "Заказ клиента")
 
 
 def cmd_pay(od: OData, args: argparse.Namespace) -> int:
     order = find_order(od, ORDER, args.order)
-    try:
-        amount = money(args.amount.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная сумма: {args.amount}") from None
-    if amount <= 0:
-        raise ClerkError("сумма должна быть больше нуля")
+    amount = amount_arg(args.amount)
     objs = settlement_objects(od, [order["Ref_Key"]])
     if not objs:
         raise ClerkError(f"у заказа {order['Number']} нет объекта расчетов")
@@ -719,23 +654,7 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     order = _active_lines(find_order(od, ORDER, args.order))
     ships = shipments_for(od, [order["Ref_Key"]])[order["Ref_Key"]]
     remaining = remaining_by_line(order, ships)
-    if args.qty and len(args.qty) != len(args.line):
-        raise ClerkError("каждому --qty нужен свой --line")
-    wanted: dict[int, Decimal] = {}
-    if args.line:
-        for i, ln in enumerate(args.line):
-            if ln not in remaining:
-                raise ClerkError(f"в заказе нет строки {ln}")
-            try:
-                wanted[ln] = Decimal(args.qty[i].replace(",", ".")) if i < len(args.qty) \
-                    else remaining[ln]
-            except InvalidOperation:
-                raise ClerkError(f"неверное количество: {args.qty[i]}") from None
-    else:
-        wanted = dict(remaining)
-    wanted = {ln: q for ln, q in wanted.items() if q > 0}
-    if not wanted:
-        raise ClerkError(f"по заказу {order['Number']} отгружать нечего")
+    wanted = lines_to_ship(args, remaining, "в заказе", f"по заказу {order['Number']}")
     wh = warehouse_by_name(od, args.warehouse)["Ref_Key"] if args.warehouse else order["Склад_Key"]
     by_line = {int(r["LineNumber"]): r for r in order["Товары"]}
     rows, total = [], Decimal(0)
@@ -761,66 +680,17 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
             "ЗаказКлиента": order["Ref_Key"], "ЗаказКлиента_Type": ORDER_TYPE,
             "ХозяйственнаяОперация": "РеализацияКлиенту", "СуммаДокумента": float(total),
             "Товары": rows, "Комментарий": f"Отгрузка по заказу {order['Number']}"}
-    doc = od.create(SALE, body)
-    try:
-        od.action(SALE, doc["Ref_Key"], "Post")
-    except ClerkError as e:
-        raise ClerkError(f"реализация {doc['Number']} записана, но не проведена: {e}") from e
-    lines = ", ".join(f"строка {ln}: {q.normalize():f}" for ln, q in sorted(wanted.items()))
-    say(f"Реализация {doc['Number']} по заказу {order['Number']} ({lines}): проведена")
-    return 0
-
-
-def _product(od: OData, code: str) -> dict:
-    esc = code.replace("'", "''")
-    rows = od.list("Catalog_Номенклатура", **{
-        "$filter": f"(Code eq '{esc}' or Артикул eq '{esc}') and IsFolder eq false"})
-    if not rows:
-        raise ClerkError(f"номенклатура «{code}» не найдена (по коду или артикулу)")
-    return rows[0]
+    return post_sale(od, SALE, body, wanted, f"по заказу {order['Number']}")
 
 
 def cmd_price(od: OData, args: argparse.Namespace) -> int:
-    prod = _product(od, args.code)
-    esc = args.type.replace("'", "''")
-    kinds = od.list("Catalog_ВидыЦен", **{"$filter": f"Description eq '{esc}'"})
-    if not kinds:
-        raise ClerkError(f"вид цены «{args.type}» не найден")
-    try:
-        price = money(args.price.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверная цена: {args.price}") from None
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(),
-            "Комментарий": f"Цена {prod['Code']} ({args.type})",
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
-                        "ВидЦены_Key": kinds[0]["Ref_Key"], "Цена": float(price),
-                        "Упаковка_Key": prod["ЕдиницаИзмерения_Key"]}]}
-    doc = od.create("Document_УстановкаЦенНоменклатуры", body)
-    od.action("Document_УстановкаЦенНоменклатуры", doc["Ref_Key"], "Post")
-    say(f"Цена «{args.type}» для {prod['Code']} {prod['Description']}: {price} "
-        f"(документ {doc['Number']})")
-    return 0
+    return set_price(od, args, kinds_set="Catalog_ВидыЦен", kind_word="вид цены",
+                     line=lambda prod, kind: {"ВидЦены_Key": kind["Ref_Key"],
+                                              "Упаковка_Key": prod["ЕдиницаИзмерения_Key"]})
 
 
 def cmd_receive(od: OData, args: argparse.Namespace) -> int:
-    prod = _product(od, args.code)
-    wh = warehouse_by_name(od, args.warehouse)
-    try:
-        qty = Decimal(args.qty.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверное количество: {args.qty}") from None
-    if qty <= 0:
-        raise ClerkError("количество должно быть больше нуля")
-    org = od.list("Catalog_Организации", **{"$top": "1"})[0]
-    body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), "Организация_Key": org["Ref_Key"],
-            "Склад_Key": wh["Ref_Key"],
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
-                        "Количество": float(qty)}]}
-    doc = od.create("Document_ОприходованиеИзлишковТоваров", body)
-    od.action("Document_ОприходованиеИзлишковТоваров", doc["Ref_Key"], "Post")
-    say(f"Оприходовано {qty.normalize():f} × {prod['Description']} на «{wh['Description']}» "
-        f"(документ {doc['Number']})")
-    return 0
+    return receive_goods(od, args, document="Document_ОприходованиеИзлишковТоваров")
 
 
 #: The warehouse's answer to a CRM shipment request (an unposted РеализацияТоваровУслуг with

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -52,6 +52,7 @@ from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
 from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
+from tui_crm.widgets.money import debt_text
 from tui_crm.widgets.text import clean, plain
 
 register({
@@ -87,9 +88,6 @@ register({
     "card.state_conflict": {"en": "accounting changed it meanwhile, your change is not sent; F11 compares",
                             "ru": "в учёте его изменили, ваше изменение не отправлено; F11 — сравнить"},
     "card.state_in": {"en": "code {code}", "ru": "код {code}"},
-    # what accounting says the client owes (the clients list's Debt column), or paid ahead
-    "card.debt": {"en": "owes {amount}", "ru": "долг {amount}"},
-    "card.advance": {"en": "advance {amount}", "ru": "аванс {amount}"},
     "card.state_from_acc": {"en": "exists in accounting only; F2 adds it to the CRM",
                             "ru": "есть только в учёте; F2 — добавить в CRM"},
     "card.unsaved": {"en": "unsaved changes", "ru": "есть несохранённые изменения"},
@@ -460,10 +458,7 @@ class ClientCardScreen(HostedScreen[None]):
         paid ahead in words, nothing when there is none (or accounting keeps no debt)."""
         if not debt:
             return Text("")
-        code: Literal["en", "ru"] = "ru" if language() == "ru" else "en"
-        if debt < 0:
-            return Text("  · " + tr("card.advance", amount=format_money(-debt, code)))
-        return Text("  · ") + Text(tr("card.debt", amount=format_money(debt, code)), style="bold")
+        return Text("  · ") + debt_text(debt, language(), owes_word=True)
 
     # -- events ------------------------------------------------------------------------------
     @on(Input.Changed)

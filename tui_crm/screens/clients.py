@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +20,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.domain.custom import CustomFilter, split_filter
 from tui_crm.domain.models import SyncState
-from tui_crm.domain.money import format_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.i18n import language, register, tr
 from tui_crm.problems import describe
@@ -30,6 +28,7 @@ from tui_crm.store import ClientRow, Store
 from tui_crm.widgets.badges import format_phone, sync_badge
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.footer import CrmFooter
+from tui_crm.widgets.money import debt_text
 from tui_crm.widgets.text import plain
 
 register({
@@ -67,8 +66,6 @@ register({
     "col.inn": {"en": "ИНН", "ru": "ИНН"},
     "col.phone": {"en": "Phone", "ru": "Телефон"},
     "col.debt": {"en": "Debt", "ru": "Долг"},
-    # a negative debt is money the client paid ahead (БП 3: 62.02), said in words, not with a minus
-    "clients.advance": {"en": "advance {amount}", "ru": "аванс {amount}"},
     "col.sync": {"en": "Accounting", "ru": "Учёт"},
     "bind.new_client": {"en": "New client", "ru": "Новый клиент"},
     "bind.open": {"en": "Open", "ru": "Открыть"},
@@ -82,17 +79,6 @@ class ClientsLoaded(Message):
 
     text: str
     rows: list[ClientRow]
-
-
-def debt_text(debt: Decimal | None, lang: str) -> Text:
-    """The debt cell: what the client owes (bold), an advance the client paid in words ("advance
-    1 660,56", not "-1 660,56"), or a dim dash when accounting keeps no debt for it."""
-    code: Literal["en", "ru"] = "ru" if lang == "ru" else "en"
-    if debt is None:
-        return Text("—", justify="right", style="dim")
-    if debt < 0:
-        return Text(tr("clients.advance", amount=format_money(-debt, code)), justify="right")
-    return Text(format_money(debt, code), justify="right", style="bold" if debt else "")
 
 
 def prefill_from_search(text: str) -> dict[str, str]:
@@ -148,8 +134,7 @@ class ClientsScreen(HostedScreen[None]):
         cost an empty frame and a hop first (~40 ms of the cold start, bench/start.py). Every
         later search runs in a worker. A read that fails is said the same way as there."""
         text = self.query_one("#search", Input).value
-        words, flt, problem = split_filter(self.host.custom_fields.client, text)
-        self._filter_problem = describe(problem) if problem is not None else ""
+        words, flt = self._split_search(text)
         try:
             rows = self.store.client_rows(words, limit=self.LIMIT + 1, custom=flt)
         except Exception as exc:  # noqa: BLE001 - a locked or damaged file: in words, the app keeps running
@@ -194,9 +179,15 @@ class ClientsScreen(HostedScreen[None]):
     def _search(self, text: str) -> None:
         """A search, with a company-specific field filter (``industry=опт``) split off the words;
         a filter that cannot be read is said under the list and filters nothing."""
+        words, flt = self._split_search(text)
+        self._query(text, words, flt)
+
+    def _split_search(self, text: str) -> tuple[str, CustomFilter | None]:
+        """The searched words and the company-field filter of `text`; a filter that cannot be
+        read is kept, worded, in `_filter_problem` (said under the list) and filters nothing."""
         words, flt, problem = split_filter(self.host.custom_fields.client, text)
         self._filter_problem = describe(problem) if problem is not None else ""
-        self._query(text, words, flt)
+        return words, flt
 
     @work(thread=True, exclusive=True, group="clients-search", exit_on_error=False)
     def _query(self, text: str, words: str, flt: CustomFilter | None) -> None:

@@ -1084,16 +1084,7 @@ class ODataClient:
         """One record of an independent information register by its key path
         (``InformationRegister_X(Dim=…,…)``, built by the caller from literals), or None when
         1C has no such record (404 without code, or code 9)."""
-        try:
-            response = await self._request("GET", path)
-        except NotFound as exc:
-            if exc.code in (None, "9"):
-                return None
-            raise
-        data = self._json(response, "GET", _safe_url(response.request.url))
-        if not isinstance(data, dict) or "odata.error" in data:
-            raise self._not_odata(response, "entity")
-        return data
+        return await self._get_one(path)
 
     async def get_entity(
         self, entity: str, ref: str, select: str | Iterable[str] | None = None
@@ -1104,7 +1095,12 @@ class ODataClient:
         (code 6/8) still raises NotFound, since that is a configuration error, not absence.
         """
         path = f"{_check_entity(entity)}({lit_guid(ref)})"
-        params = self._query(select=select)
+        return await self._get_one(path, self._query(select=select))
+
+    async def _get_one(self, path: str, params: Mapping[str, str] | None = None) -> dict | None:
+        """GET one object by its key path: the object, or None when 1C has none (404 without
+        code, or code 9; any other NotFound, e.g. an unknown set, is raised). The one body of
+        `get_record` and `get_entity`."""
         try:
             response = await self._request("GET", path, params=params)
         except NotFound as exc:
