@@ -49,6 +49,9 @@ class JobResult(RunRecord):
     new_shipments: list[ShipmentRow] = field(default_factory=list)
     # Per order: remaining settlement (debt job) — None when this base cannot tell.
     balances: dict[str, Decimal] | None = None
+    # Per counterparty: the debt as read now (debt job) — None when it was not read in full
+    # (not published, or the balance or client field missing): then nothing may be judged by it.
+    debts: dict[str, Decimal] | None = None
     skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
     # fields the profile selects that rows lacked (reported once per entity and field per run;
     # a caller running several reads as one, the live job, passes its own)
@@ -326,9 +329,17 @@ class Jobs:
 
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True,
-                       missing: MissingFields | None = None) -> JobResult:
+                       missing: MissingFields | None = None, only: str | None = None) -> JobResult:
+        """Payments (bank and cash) of the orders, made equal in the store to what 1C has.
+        ``only`` ("bank_payment" or "cash_payment") reads that kind alone and keeps the stored
+        payments of the other kind as they are (the idle cycle's rotation, `PullCycle.documents`)."""
         p = self.profile
         wanted = set(order_ids)
+        keys = ("bank_payment", "cash_payment") if only is None else (only,)
+        if only is not None and only not in ("bank_payment", "cash_payment"):
+            raise ValueError(f"payments: {only!r} is not a payment kind")
+        kept = {"bank" if k == "bank_payment" else "cash" for k in ("bank_payment", "cash_payment")
+                if k not in keys}
 
         async def body(res: JobResult) -> None:
             if not wanted:
@@ -337,7 +348,7 @@ class Jobs:
             # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
             links = await settlement_links(self.client, p, list(order_ids), res.missing)
             link_ids = list(links) if links is not None else list(order_ids)
-            for key in ("bank_payment", "cash_payment"):
+            for key in keys:
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
                     return parse.payments(p, key, r, wanted, links)
 
@@ -348,8 +359,10 @@ class Jobs:
             now = self.clock()
 
             def write() -> list[PaymentRow]:
+                # the kind not read this time stays as stored (its rows are summed per order already)
+                same = [r for i in order_ids for r in self.store.invoice_payments(i) if r.kind in kept] if kept else []
                 with self.store.transaction() as cur:
-                    return self.store.replace_payments(cur, list(order_ids), rows, now)
+                    return self.store.replace_payments(cur, list(order_ids), rows + same, now)
 
             res.new_payments = await self.writer.run(write)
             res.changed = [r.invoice_id for r in res.new_payments]
@@ -424,6 +437,7 @@ class Jobs:
             if p["debt_key"].present:   # УТ 11: the "client" above is an analytics key
                 debts = await self._debts_by_key(res, debts)
             res.rows = len(debts)
+            res.debts = debts
             if by_deal:
                 res.balances = balances
 
