@@ -266,13 +266,8 @@ class PullCycle(EnginePart):
         invoice of the same client for the same sum, a payment and a sale of the same sum for the
         client within one cycle — is read by the rotation (`_rotation`) within a bounded number of
         cycles. An order without a client in the store is not vouched for (read every cycle)."""
-        out: dict[str, list[str]] = {}
-        for i in open_ids:
-            record = self.store.get_invoice(i)
-            client = record.invoice.client_id if record is not None else None
-            if client:
-                out[i] = [client, str(debts.get(client, Decimal(0)))]
-        return out
+        return {i: [client, str(debts.get(client, Decimal(0)))]
+                for i, client in self.store.invoice_clients(open_ids).items()}
 
     async def _rotation(self, quiet: Sequence[str]) -> tuple[tuple[str, list[str]] | None, int | None]:
         """The document read whose turn it is, and the turn to save: ``(key, order ids)`` for one

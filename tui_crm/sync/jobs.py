@@ -360,7 +360,7 @@ class Jobs:
 
             def write() -> list[PaymentRow]:
                 # the kind not read this time stays as stored (its rows are summed per order already)
-                same = [r for i in order_ids for r in self.store.invoice_payments(i) if r.kind in kept] if kept else []
+                same = [r for r in self.store.payments_of(order_ids) if r.kind in kept] if kept else []
                 with self.store.transaction() as cur:
                     return self.store.replace_payments(cur, list(order_ids), rows + same, now)
 
