@@ -23,6 +23,7 @@ from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
 from tests.sync.sandbox_kit import new_client, save_invoice
+from tui_crm.domain.shipment import RequestState
 from tui_crm.store import Store
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.profile import load_profile
@@ -205,3 +206,35 @@ async def test_a_payment_that_moves_no_balance_reaches_the_invoice_within_three_
         assert [(p.id, p.posted) for p in bp3.store.invoice_payments(ids[0])] == [(ref, True)]
     finally:
         await clerk_od.aclose()
+
+
+async def test_shipment_requests_come_with_the_sales_read_and_cost_no_request_of_their_own(bp3: Bp3) -> None:
+    """БП 3's shipment request is a sale linked to the invoice: the warehouse posting it moves the
+    client's balance (read the next cycle), rejecting it (a deletion mark) moves nothing and comes
+    with the rotation's sales read (≤ 3 cycles here); waiting requests add no request a cycle."""
+    _, ids = await bp3.open_orders(2)
+    numbers = []
+    for iid in ids:
+        record = bp3.store.get_invoice(iid)
+        assert record is not None and record.number
+        numbers.append(record.number)
+        assert await asyncio.to_thread(clerk, bp3.sandbox, "post", record.number) == 0
+        rid, refused = bp3.store.request_shipment(iid, {1: Decimal(1)})
+        assert refused is None and rid is not None
+    result = await bp3.service.push_now()
+    assert result is not None and not result.failed, result
+    await bp3.cycle()
+    assert [r.state for i in ids for r in bp3.store.shipment_requests(i)] == [RequestState.IN_ACCOUNTING] * 2
+    assert len(await bp3.cycle()) == 5          # two requests waiting: still five
+
+    assert await asyncio.to_thread(clerk, bp3.sandbox, "post-shipment", numbers[0]) == 0
+    assert await asyncio.to_thread(clerk, bp3.sandbox, "reject-shipment", numbers[1]) == 0
+    await bp3.cycle()
+    [shipped] = bp3.store.shipment_requests(ids[0])
+    assert shipped.state is RequestState.SHIPPED      # the next cycle: its sale moved 62.01
+    for _ in range(3):
+        [rejected] = bp3.store.shipment_requests(ids[1])
+        if rejected.state is RequestState.REJECTED:
+            break
+        assert len(await bp3.cycle()) == 5
+    assert rejected.state is RequestState.REJECTED

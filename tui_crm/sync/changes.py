@@ -225,6 +225,7 @@ class PullCycle(EnginePart):
                 reads.append((turn[1], turn[0]))
         elif turn is not None:
             reads.append((turn[1], turn[0]))
+        requested: list[str] = []
         for ids, only in reads:
             pay = await self.jobs.payments(ids, only=only) if only != "shipment" else None
             ship = await self.jobs.shipments(ids) if only in (None, "shipment") else None
@@ -232,8 +233,14 @@ class PullCycle(EnginePart):
             for event in arrivals(self.clock(), pay.new_payments if pay is not None else [],
                                   ship.new_shipments if ship is not None else []):
                 self.emit(event)
-        # The CRM's shipment requests: the warehouse posts or rejects them in accounting.
-        requested = await self.jobs.shipment_requests(open_ids, missing) if open_ids else []
+            requested += ship.requests_changed if ship is not None else []
+        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3:
+        # a request is a sale, read with the sales above — posting or unposting it moves the
+        # client's balance (its order is read that cycle), a rejection (deletion mark of an
+        # unposted one) moves nothing and comes with the rotation's sales read.
+        if open_ids and not (watch_key == "watch:clients" and self.jobs.requests_ride_with_shipments()):
+            requested += await self.jobs.shipment_requests(open_ids, missing)
+        requested = list(dict.fromkeys(requested))
         await self.jobs.note_missing("reserves", missing)
         if requested:
             self.emit(OrdersUpdated(self.clock(), tuple(requested)))
