@@ -219,7 +219,7 @@ class PullCycle(EnginePart):
         reads: list[tuple[list[str], str | None]] = []
         if moved:
             every = list(dict.fromkeys(moved + (turn[1] if turn is not None else [])))
-            fits = len(every) <= p.ids_per_request
+            fits = len(every) <= self._batch()
             reads.append((every if fits else moved, None))
             if turn is not None and not fits:
                 reads.append((turn[1], turn[0]))
@@ -279,14 +279,14 @@ class PullCycle(EnginePart):
     async def _rotation(self, quiet: Sequence[str]) -> tuple[tuple[str, list[str]] | None, int | None]:
         """The document read whose turn it is, and the turn to save: ``(key, order ids)`` for one
         kind of document (bank payments, cash payments, sales) of one batch of the quiet orders
-        (≤ ``ids_per_request``, id order), taking turns so that each kind of each batch is read
+        (as many as one read carries, `_batch`; id order), taking turns so that each kind of each batch is read
         once in ``kinds × batches`` cycles (3 for up to 20 open orders). None when none is quiet."""
         p = self.profile
         kinds = [k for k in ("bank_payment", "cash_payment", "shipment") if p[k].present]
         if not quiet or not kinds:
             return None, None
         ordered = sorted(quiet)
-        size = p.ids_per_request
+        size = self._batch()
         batches = [ordered[n:n + size] for n in range(0, len(ordered), size)]
         try:
             turn = int(await self.writer.run(self.store.get_meta, "watch:turn") or 0)
@@ -294,6 +294,15 @@ class PullCycle(EnginePart):
             turn = 0
         slot = turn % (len(kinds) * len(batches))
         return (kinds[slot % len(kinds)], batches[slot // len(kinds)]), slot + 1
+
+    def _batch(self) -> int:
+        """How many orders one payments or sales read carries (`queries.payments` /
+        `queries.shipments`): fewer when a link is composite (a cast per id)."""
+        p = self.profile
+        typed = [p[k].line_type_of(p[k].lf("order")) for k in ("bank_payment", "cash_payment") if p[k].present]
+        if p["shipment"].present:
+            typed.append(p["shipment"].type_of(p["shipment"].f("order")))
+        return p.casts_per_request if any(typed) else p.ids_per_request
 
     def _snapshot(self, key: str = "watch:orders") -> dict[str, list[str]]:
         """The register balances per watched order as saved by the previous cycle."""
