@@ -13,8 +13,12 @@ two alternate, each in its own process, so both see the same machine load.
 With ``--config ut11|bp3`` the sandbox speaks that configuration and the CRM uses the profile of
 the same name (БП 3: the debt is read from the accounting register on 62.01 / 62.02).
 
+``--verbose`` prints, for each code measured, the requests of its last idle cycle (method and
+decoded URL), so what a cycle costs can be read request by request.
+
 Run: .venv/bin/python bench/idle.py [--products 100000] [--warehouses 3] [--open-orders 20]
                                     [--cycles 7] [--rounds 2] [--compare /work/main] [--config ka1]
+                                    [--verbose]
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 HERE = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "tui-crm-bench-live"
@@ -93,21 +99,37 @@ async def prepare(url: str, store_path: Path, orders: int, page_size: int, profi
     store.close()
 
 
-async def measure(url: str, store_path: Path, cycles: int, page_size: int, profile: str) -> None:
+def recording_transport(seen: list[str]) -> Any:
+    """The real loopback transport, noting each request's method and decoded URL in ``seen``."""
+    import httpx
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(f"{request.method} {unquote(str(request.url))}")
+            return await super().handle_async_request(request)
+
+    return Recording()
+
+
+async def measure(url: str, store_path: Path, cycles: int, page_size: int, profile: str,
+                  verbose: bool = False) -> None:
     from tui_crm.config import AccountingSettings
     from tui_crm.store import Store
     from tui_crm.sync.service import SyncService
 
     store = Store.open(store_path)
+    seen: list[str] = []
     service = SyncService.from_settings(store, AccountingSettings(url=url, timeout=600, page_size=page_size,
-                                                                         profile=profile))
+                                                                         profile=profile),
+                                        transport=recording_transport(seen) if verbose else None)
     out = []
     for _ in range(cycles):
         before = service.client.stats.requests
+        seen.clear()
         t = time.perf_counter()
         assert await service.pull_now() is not None, service.last_error
         out.append((service.client.stats.requests - before, time.perf_counter() - t))
-    print(json.dumps({"open": len(store.open_orders()), "cycles": out}), flush=True)
+    print(json.dumps({"open": len(store.open_orders()), "cycles": out, "last": list(seen)}), flush=True)
     await service.aclose()
     store.close()
 
@@ -121,6 +143,7 @@ def worker(argv: list[str]) -> None:
     ap.add_argument("--cycles", type=int, default=7)
     ap.add_argument("--page-size", type=int, default=5000)
     ap.add_argument("--config", default="ka1")
+    ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.root))
     from tui_crm.runtime import tune_for_terminal  # the GC settings `tui-crm` runs with
@@ -129,7 +152,7 @@ def worker(argv: list[str]) -> None:
     if args.prepare is not None:
         asyncio.run(prepare(args.url, args.store, args.prepare, args.page_size, args.config))
     else:
-        asyncio.run(measure(args.url, args.store, args.cycles, args.page_size, args.config))
+        asyncio.run(measure(args.url, args.store, args.cycles, args.page_size, args.config, args.verbose))
 
 
 def run_worker(root: Path, url: str, store: Path, *extra: str) -> str:
@@ -151,6 +174,8 @@ def main() -> None:
     ap.add_argument("--page-size", type=int, default=5000)
     ap.add_argument("--config", choices=("ka1", "ut11", "bp3"), default="ka1",
                     help="the configuration the sandbox speaks, and the CRM profile")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print the requests (method, decoded URL) of each code's last idle cycle")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-idle-"))
     proc, url = start_sandbox(args.products, args.warehouses, folder, args.config)
@@ -170,14 +195,22 @@ def main() -> None:
             shutil.copy(store, copy)
             stores[name] = copy
         found: dict[str, list[tuple[int, float]]] = {name: [] for name in roots}
+        last: dict[str, list[str]] = {}
         open_orders = 0
         for _ in range(args.rounds):
             for name, root in roots.items():
                 answer = json.loads(run_worker(root, url, stores[name], "--cycles", str(args.cycles),
                                                "--page-size", str(args.page_size), "--config", args.config,
+                                               *(["--verbose"] if args.verbose else []),
                                                ).strip().splitlines()[-1])
                 open_orders = answer["open"]
                 found[name] += [tuple(c) for c in answer["cycles"][1:]]   # the first: a new process
+                last[name] = answer.get("last", [])
+        if args.verbose:
+            for name, seen in last.items():
+                print(f"\nthe last idle cycle of {name}: {len(seen)} requests")
+                for n, line in enumerate(seen, start=1):
+                    print(f"  {n}. {line if len(line) <= 260 else line[:240] + f'… ({len(line)} chars)'}")
         print()
         print(f"idle cycle ({args.config}), {open_orders} open orders, {args.products:,} products × "
               f"{args.warehouses} warehouses "

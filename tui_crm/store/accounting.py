@@ -353,6 +353,16 @@ class AccountingStore:
             "WHERE i.id IN (SELECT unnest(?::VARCHAR[])) AND c.settlement = ?", [list(invoice_ids), settlement],
         ).fetchall()}
 
+    def invoice_clients(self, invoice_ids: Sequence[str]) -> dict[str, str]:
+        """{invoice: its client} for those of the invoices that have one (one query; the БП 3
+        idle cycle judges each open invoice by its client's balance)."""
+        if not invoice_ids:
+            return {}
+        return {r[0]: r[1] for r in self.db.cursor().execute(
+            "SELECT id, client_id FROM invoices WHERE id IN (SELECT unnest(?::VARCHAR[])) AND client_id <> ''",
+            [list(invoice_ids)],
+        ).fetchall() if r[1]}
+
     def remember_contract(self, cur: duckdb.DuckDBPyConnection, row: Sequence[Any]) -> None:
         """Put one contract (CONTRACT_COLUMNS order) into the mirror, e.g. right after creating it
         in accounting, so its settlement mode is known before the next reference pull."""

@@ -7,7 +7,7 @@ discard live in `tui_crm.store.outbox` (the sync engine's `retry`/`discard` call
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +141,17 @@ class OrdersStore:
             "SELECT id, kind, number, date, invoice_id, amount, posted FROM payments WHERE invoice_id = ? "
             "ORDER BY date NULLS LAST, number, id",
             [invoice_id],
+        ).fetchall()
+        return [PaymentRow(*r) for r in rows]
+
+    def payments_of(self, invoice_ids: Sequence[str]) -> list[PaymentRow]:
+        """The stored payments of these invoices, in one query."""
+        if not invoice_ids:
+            return []
+        rows = self.db.cursor().execute(
+            "SELECT id, kind, number, date, invoice_id, amount, posted FROM payments "
+            "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(invoice_ids)],
         ).fetchall()
         return [PaymentRow(*r) for r in rows]
 

@@ -10,8 +10,9 @@ records them and reports them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tui_crm.store import Store
@@ -175,6 +176,9 @@ class PullCycle(EnginePart):
 
         Idle: 2 ``$count`` probes (in `run`) + orders made in 1C + debt by deal + reserves
         by order + one sweep request = 6 requests for any number of open orders.
+
+        БП 3 (``[debt] watch = "client"``: no per-order register) — see `_by_client`:
+        2 probes + debt + orders made in 1C with the sweep + one rotating document read = 5.
         """
         p = self.profile
         rows = 0
@@ -188,46 +192,122 @@ class PullCycle(EnginePart):
         reserves = await self.jobs.reserves_by_order(missing) if open_ids and balances is not None else None
         by_order = p.enums.get("settlement", {}).get("by_order", "")
         watched: set[str] = set()
+        snapshot: dict[str, list[str]] = {}
+        watch_key = "watch:orders"
+        by_client = p["debt"].options.get("watch") == "client"
         if balances is not None and reserves is not None:
             watched = await self.writer.run(self.store.settled_by_order, open_ids, by_order)
-        snapshot = {i: [str(balances.get(i, 0)), str(reserves.get(i, 0))]
-                    for i in open_ids if i in watched} if balances is not None and reserves is not None else {}
-        previous = await self.writer.run(self._snapshot)
+            snapshot = {i: [str(balances.get(i, 0)), str(reserves.get(i, 0))] for i in open_ids if i in watched}
+        elif by_client and debt is not None and debt.debts is not None:
+            watch_key = "watch:clients"
+            snapshot = await self.writer.run(self._by_client, open_ids, debt.debts)
+            watched = set(snapshot)
+        previous = await self.writer.run(self._snapshot, watch_key)
         moved = [i for i in open_ids if i not in watched or previous.get(i) != snapshot.get(i)]
         quiet = [i for i in open_ids if i not in moved]
         sweep = self.sweep(quiet, (-len(moved)) % p.ids_per_request or (0 if moved else p.ids_per_request),
                            await self.writer.run(self.store.get_meta, "watch:sweep"))
+        # БП 3: one kind of document of the next quiet orders, in turn (what moves no balance)
+        turn, turned = (await self._rotation(quiet)) if watch_key == "watch:clients" else (None, None)
 
         res = await self.jobs.orders(moved + sweep)
         rows += res.rows
         if res.changed:
             self.emit(OrdersUpdated(self.clock(), tuple(res.changed)))
+        # (orders, the one kind to read or None for all): the moved orders in full; the turn's
+        # orders ride along when they fit in the same requests, else they are one read of their own
+        reads: list[tuple[list[str], str | None]] = []
         if moved:
-            pay = await self.jobs.payments(moved)
-            ship = await self.jobs.shipments(moved)
-            rows += pay.rows + ship.rows
-            for event in arrivals(self.clock(), pay.new_payments, ship.new_shipments):
+            every = list(dict.fromkeys(moved + (turn[1] if turn is not None else [])))
+            fits = len(every) <= self._batch()
+            reads.append((every if fits else moved, None))
+            if turn is not None and not fits:
+                reads.append((turn[1], turn[0]))
+        elif turn is not None:
+            reads.append((turn[1], turn[0]))
+        requested: list[str] = []
+        for ids, only in reads:
+            pay = await self.jobs.payments(ids, only=only) if only != "shipment" else None
+            ship = await self.jobs.shipments(ids) if only in (None, "shipment") else None
+            rows += (pay.rows if pay is not None else 0) + (ship.rows if ship is not None else 0)
+            for event in arrivals(self.clock(), pay.new_payments if pay is not None else [],
+                                  ship.new_shipments if ship is not None else []):
                 self.emit(event)
-        # The CRM's shipment requests: the warehouse posts or rejects them in accounting.
-        requested = await self.jobs.shipment_requests(open_ids, missing) if open_ids else []
+            requested += ship.requests_changed if ship is not None else []
+        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3:
+        # a request is a sale, read with the sales above — posting or unposting it moves the
+        # client's balance (its order is read that cycle), a rejection (deletion mark of an
+        # unposted one) moves nothing and comes with the rotation's sales read.
+        if open_ids and not (watch_key == "watch:clients" and self.jobs.requests_ride_with_shipments()):
+            requested += await self.jobs.shipment_requests(open_ids, missing)
+        requested = list(dict.fromkeys(requested))
         await self.jobs.note_missing("reserves", missing)
         if requested:
             self.emit(OrdersUpdated(self.clock(), tuple(requested)))
 
         def save() -> None:
             with self.store.transaction() as cur:
-                self.store.set_meta(cur, "watch:orders", json.dumps(snapshot, sort_keys=True))
+                self.store.set_meta(cur, watch_key, json.dumps(snapshot, sort_keys=True))
+                if by_client and watch_key != "watch:clients":
+                    # the balances could not be read: the next cycle that can starts afresh
+                    self.store.set_meta(cur, "watch:clients", "{}")
                 if sweep:
                     self.store.set_meta(cur, "watch:sweep", sweep[-1])
+                if turned is not None:
+                    self.store.set_meta(cur, "watch:turn", str(turned))
                 self.store.mark_checked(cur, quiet, now)
 
         await self.writer.run(save)
         return rows
 
-    def _snapshot(self) -> dict[str, list[str]]:
+    def _by_client(self, open_ids: Sequence[str], debts: Mapping[str, Decimal]) -> dict[str, list[str]]:
+        """БП 3: per open order, its client and that client's balance on 62.01 + 62.02 as read now.
+
+        Why this vouches for an order whose entry is unchanged since the last cycle: posting a
+        payment (bank or cash) moves the client's 62.01 or 62.02 by its sum, posting a sale moves
+        62.01 (or 62.02, by the advance it uses up), and unposting, re-posting with another sum or
+        marking for deletion (which unposts) moves it back or again — in a real БП 3 as in the
+        sandbox. So a posted document of the order's client that the CRM has not read changes
+        the client's balance, and the order is read in full (as `documents` reads a new order).
+        What it cannot vouch for — an unposted payment or sale, a posted one re-pointed to another
+        invoice of the same client for the same sum, a payment and a sale of the same sum for the
+        client within one cycle — is read by the rotation (`_rotation`) within a bounded number of
+        cycles. An order without a client in the store is not vouched for (read every cycle)."""
+        return {i: [client, str(debts.get(client, Decimal(0)))]
+                for i, client in self.store.invoice_clients(open_ids).items()}
+
+    async def _rotation(self, quiet: Sequence[str]) -> tuple[tuple[str, list[str]] | None, int | None]:
+        """The document read whose turn it is, and the turn to save: ``(key, order ids)`` for one
+        kind of document (bank payments, cash payments, sales) of one batch of the quiet orders
+        (as many as one read carries, `_batch`; id order), taking turns so that each kind of each batch is read
+        once in ``kinds × batches`` cycles (3 for up to 20 open orders). None when none is quiet."""
+        p = self.profile
+        kinds = [k for k in ("bank_payment", "cash_payment", "shipment") if p[k].present]
+        if not quiet or not kinds:
+            return None, None
+        ordered = sorted(quiet)
+        size = self._batch()
+        batches = [ordered[n:n + size] for n in range(0, len(ordered), size)]
+        try:
+            turn = int(await self.writer.run(self.store.get_meta, "watch:turn") or 0)
+        except ValueError:
+            turn = 0
+        slot = turn % (len(kinds) * len(batches))
+        return (kinds[slot % len(kinds)], batches[slot // len(kinds)]), slot + 1
+
+    def _batch(self) -> int:
+        """How many orders one payments or sales read carries (`queries.payments` /
+        `queries.shipments`): fewer when a link is composite (a cast per id)."""
+        p = self.profile
+        typed = [p[k].line_type_of(p[k].lf("order")) for k in ("bank_payment", "cash_payment") if p[k].present]
+        if p["shipment"].present:
+            typed.append(p["shipment"].type_of(p["shipment"].f("order")))
+        return p.casts_per_request if any(typed) else p.ids_per_request
+
+    def _snapshot(self, key: str = "watch:orders") -> dict[str, list[str]]:
         """The register balances per watched order as saved by the previous cycle."""
         try:
-            value = json.loads(self.store.get_meta("watch:orders") or "{}")
+            value = json.loads(self.store.get_meta(key) or "{}")
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from tui_crm.store import Store
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentRow
+from tui_crm.store.shipments import ShipmentRequestState
 from tui_crm.sync import parse, queries
 from tui_crm.sync.fields import MissingFields, entity_of
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
@@ -49,6 +50,11 @@ class JobResult(RunRecord):
     new_shipments: list[ShipmentRow] = field(default_factory=list)
     # Per order: remaining settlement (debt job) — None when this base cannot tell.
     balances: dict[str, Decimal] | None = None
+    # Per counterparty: the debt as read now (debt job) — None when it was not read in full
+    # (not published, or the balance or client field missing): then nothing may be judged by it.
+    debts: dict[str, Decimal] | None = None
+    # Orders whose shipment requests' state changed (the shipments job, БП 3)
+    requests_changed: list[str] = field(default_factory=list)
     skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
     # fields the profile selects that rows lacked (reported once per entity and field per run;
     # a caller running several reads as one, the live job, passes its own)
@@ -326,9 +332,17 @@ class Jobs:
 
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True,
-                       missing: MissingFields | None = None) -> JobResult:
+                       missing: MissingFields | None = None, only: str | None = None) -> JobResult:
+        """Payments (bank and cash) of the orders, made equal in the store to what 1C has.
+        ``only`` ("bank_payment" or "cash_payment") reads that kind alone and keeps the stored
+        payments of the other kind as they are (the idle cycle's rotation, `PullCycle.documents`)."""
         p = self.profile
         wanted = set(order_ids)
+        keys = ("bank_payment", "cash_payment") if only is None else (only,)
+        if only is not None and only not in ("bank_payment", "cash_payment"):
+            raise ValueError(f"payments: {only!r} is not a payment kind")
+        kept = {"bank" if k == "bank_payment" else "cash" for k in ("bank_payment", "cash_payment")
+                if k not in keys}
 
         async def body(res: JobResult) -> None:
             if not wanted:
@@ -337,7 +351,7 @@ class Jobs:
             # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
             links = await settlement_links(self.client, p, list(order_ids), res.missing)
             link_ids = list(links) if links is not None else list(order_ids)
-            for key in ("bank_payment", "cash_payment"):
+            for key in keys:
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
                     return parse.payments(p, key, r, wanted, links)
 
@@ -348,34 +362,56 @@ class Jobs:
             now = self.clock()
 
             def write() -> list[PaymentRow]:
+                # the kind not read this time stays as stored (its rows are summed per order already)
+                same = [r for r in self.store.payments_of(order_ids) if r.kind in kept] if kept else []
                 with self.store.transaction() as cur:
-                    return self.store.replace_payments(cur, list(order_ids), rows, now)
+                    return self.store.replace_payments(cur, list(order_ids), rows + same, now)
 
             res.new_payments = await self.writer.run(write)
             res.changed = [r.invoice_id for r in res.new_payments]
 
         return await self._recorded("payments", body, record=record, missing=missing)
 
+    def requests_ride_with_shipments(self) -> bool:
+        """БП 3: the CRM's shipment request is a sale linked to the invoice like any sale (same
+        entity, same link and state fields), so the shipments read answers for it too."""
+        p = self.profile
+        sh, sr = p["shipment"], p["shipment_request"]
+        return (sh.present and sr.present and sh.entity == sr.entity
+                and all(sh.has(k) and sr.has(k) and sh.f(k) == sr.f(k)
+                        for k in ("id", "number", "posted", "deletion_mark", "order")))
+
     async def shipments(self, order_ids: Sequence[str], *, record: bool = True,
                         missing: MissingFields | None = None) -> JobResult:
+        """Sales of the orders, made equal in the store to what 1C has; where the CRM's shipment
+        requests are sales too (`requests_ride_with_shipments`), their state (number, posted,
+        marked) is taken from the same rows: ``requests_changed`` lists the orders whose requests changed."""
         p = self.profile
         wanted = set(order_ids)
+        with_requests = self.requests_ride_with_shipments()
 
         async def body(res: JobResult) -> None:
             if not wanted:
                 return
             rows: list[ShipmentRow] = []
+            states: list[ShipmentRequestState] = []
             for q in queries.shipments(p, list(order_ids)):
-                rows += [s for s in res.each(p["shipment"].entity, await self._get(res.missing, q),
+                got = await self._get(res.missing, q)
+                rows += [s for s in res.each(p["shipment"].entity, got,
                                              lambda r: parse.shipment(p, r, wanted)) if s is not None]
+                if with_requests:
+                    states += res.each(p["shipment_request"].entity, got,
+                                       lambda r: parse.shipment_request_state(p, r))
             res.rows = len(rows)
             now = self.clock()
 
-            def write() -> list[ShipmentRow]:
+            def write() -> tuple[list[ShipmentRow], list[str]]:
                 with self.store.transaction() as cur:
-                    return self.store.replace_shipments(cur, list(order_ids), rows, now)
+                    new = self.store.replace_shipments(cur, list(order_ids), rows, now)
+                    # requests unknown to the store (accountants' own sales) are skipped there
+                    return new, self.store.apply_shipment_request_states(cur, states, now) if states else []
 
-            res.new_shipments = await self.writer.run(write)
+            res.new_shipments, res.requests_changed = await self.writer.run(write)
             res.changed = [s.invoice_id for s in res.new_shipments]
 
         return await self._recorded("shipments", body, record=record, missing=missing)
@@ -424,6 +460,7 @@ class Jobs:
             if p["debt_key"].present:   # УТ 11: the "client" above is an analytics key
                 debts = await self._debts_by_key(res, debts)
             res.rows = len(debts)
+            res.debts = debts
             if by_deal:
                 res.balances = balances
 

@@ -114,7 +114,7 @@ _PUSH_ENUMS = {"ka1": ("legal_form", "contract_kind", "settlement", "contact_typ
                "bp3": ("legal_form", "contract_kind", "settlement", "contact_type")}
 _SCALAR_KEYS = {"entity", "lines", "function", "dimensions", "condition", "mode", "kind_entity",
                 "national_code", "account_entity", "accounts", "subconto", "lines_select", "more_lines",
-                "service_lines", "service_content"}
+                "service_lines", "service_content", "watch"}
 _TABLE_KEYS = {"fields", "composite", "line_fields", "line_composite", "kinds"}
 _TOP_KEYS = {"profile", "limits", "enums", "custom_fields", "extends"} | set(_CONCEPTS)
 _ENUMS = {
@@ -406,7 +406,7 @@ def _concept(where: str, key: str, data: Any) -> Concept:
         raise ProfileError(f"{where}: {key}.more_lines needs {key}.lines")
     options: dict[str, Any] = {}
     for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition", "account_entity",
-                "accounts", "subconto", "lines_select", "service_lines", "service_content"):
+                "accounts", "subconto", "lines_select", "service_lines", "service_content", "watch"):
         if opt in data:
             value = data[opt]
             if not isinstance(value, str):
@@ -425,6 +425,8 @@ def _concept(where: str, key: str, data: Any) -> Concept:
                                    "(such as \"41.01\")")
             if opt == "lines_select" and value not in ("", "columns", "whole"):
                 raise ProfileError(f"{where}: {key}.lines_select must be columns or whole")
+            if opt == "watch" and (key != "debt" or value not in ("", "client")):
+                raise ProfileError(f"{where}: {key}.watch: only [debt] takes it, as \"client\" (or \"\")")
             if opt == "condition" and any(ch in value for ch in "\r\n\x00"):
                 raise ProfileError(f"{where}: {key}.condition must be one line")
             options[opt] = value
