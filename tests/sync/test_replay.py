@@ -147,7 +147,9 @@ async def test_ka1_counterparty_of_a_real_ut10_base_replays_through_client_and_p
     assert t[:10] == ("0f9e375d-6e83-11e5-96ed-0025907c0298", "F00002328", "Спецода",
                       'Общество с ограниченной ответственностью "Спецода"', "7816276550", "781601001",
                       "ЮрЛицо", False, False, "AAAAABMz+eI=")
-    assert t[10:13] == ([], "", "") and json.loads(t[13]) == {}
+    assert t[10:13] == ([], "", "") and json.loads(t[14]) == {}
+    # the real base's comment (phone numbers and names, as accountants keep them) is mirrored
+    assert t[13] == row["Комментарий"].strip() and t[13].startswith("000-000-00-00")
     assert ClientKind.from_onec(t[6], t[4]) is ClientKind.LEGAL_ENTITY
 
 
@@ -174,7 +176,7 @@ marking = { field = "Эксперт_УчастникМаркировки", direc
     rows, lacking = await _read_as(p, "ka1", "counterparty", extra)
     assert lacking == []
     t = parse.counterparty(p, rows[0], [])
-    assert t is not None and json.loads(t[13]) == {
+    assert t is not None and json.loads(t[14]) == {
         "okpo": "23109283", "bonus": True, "since": "2015-10-09", "photo": None, "marking": "Зарегистрированный"}
 
 
