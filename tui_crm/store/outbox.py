@@ -41,6 +41,17 @@ def _wire_number(value: object) -> float:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+def _json_object(text: str | None) -> dict[str, Any]:
+    """A stored JSON object column ({} when empty or unreadable)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 class OutboxStore:
     """Claiming and marking outbox items; mixed into `Store`."""
 
@@ -355,6 +366,28 @@ class OutboxStore:
                 "base_version = data_version, bill_number = coalesce(?, bill_number), checked_at = ?, "
                 "updated_at = ? WHERE id = ?",
                 [SyncState.IN_ACCOUNTING.value, bill_id, bill_number, now, now, invoice_id])
+
+    def invoice_push_start(self, invoice_id: str) -> tuple[tuple[str | None, str | None, str | None],
+                                                           dict[str, Any], str | None]:
+        """What an invoice's push reads of its own bookkeeping before its first request, in one
+        query: the refs an earlier attempt recorded (contract, organization, invoice document),
+        the invoice's custom fields, and its client's remembered contract (was three queries)."""
+        row = self.db.cursor().execute(
+            "SELECT i.contract_id, i.organization_id, i.bill_id, i.custom, c.contract_id FROM invoices i "
+            "LEFT JOIN clients c ON c.id = i.client_id WHERE i.id = ?", [invoice_id]).fetchone()
+        if row is None:
+            return (None, None, None), {}, None
+        return (row[0], row[1], row[2]), _json_object(row[3]), row[4]
+
+    def contacts_written(self, owner_id: str, values: dict[str, str]) -> None:
+        """The push wrote these contact values ({kind: value}, '' = no record) to the client's
+        records: `set_contact_seen` of each, in one statement."""
+        if not values:
+            return
+        with self.db.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO contact_seen "
+                        "SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), NULL",
+                        [owner_id, list(values), list(values.values())])
 
     def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:
         rows = self.db.cursor().execute(
