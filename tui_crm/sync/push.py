@@ -9,7 +9,8 @@ The rules (docs/architecture.md §3, "Push"):
   duplicate, whether or not the server honours client-supplied keys;
 * each completed request of a multi-request push is recorded as the item's ``step``, committed
   before the next request is sent (with the writes that need no request between them, and with
-  the next request's body in ``sent_bodies``), so a killed process resumes at the next request;
+  the next request's body in ``sent_bodies`` when it is a counterparty's or an order's, the only
+  ones read back), so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
