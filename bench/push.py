@@ -35,6 +35,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -343,7 +344,10 @@ async def main() -> None:
     print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
           flush=True)
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-push-"))
-    rows = [await one_config(folder, c, args) for c in args.concurrency]
+    try:
+        rows = [await one_config(folder, c, args) for c in args.concurrency]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)   # two stores and four sandbox files a lane count
     print()
     print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address); "
           f"sandbox latency {args.latency_ms} ms; "
