@@ -17,7 +17,8 @@ with the CRM. Measured in the same run:
 ``--latency-ms N`` makes both sandboxes answer every request N ms later, as a real 1C whose write
 takes tens of ms (over loopback the sandbox answers in ~2 ms, so the CRM's own CPU dominates).
 
-Store commits per invoice (the push's group writer) are counted beside the requests.
+Store commits per invoice (the push's group writer) are counted beside the requests, and the CRM
+process's CPU per invoice (all its threads; the sandboxes are other processes).
 
 ``--code DIR`` runs the same measurement on another checkout's code (its `tui_crm` and its
 sandbox), e.g. the branch point in a detached worktree, so before and after are measured by one
@@ -34,12 +35,14 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -157,12 +160,29 @@ def queue_batch(store: Store, n: int, lines: int, existing: list[str], tag: str)
     return n, new
 
 
-async def drain(service: SyncService, clock: SimClock) -> tuple[float, int, int]:
-    """Push until the outbox is empty; returns (seconds, requests, failed items)."""
+@dataclass
+class Drained:
+    """One push until the outbox was empty. CPU seconds are the CRM process's (the sandboxes are
+    other processes): all its threads, the event loop's, and the store writer thread's (the
+    rest is DuckDB's own threads and the interpreter's). CPU per invoice moves less with the
+    load of a shared machine than wall time does."""
+
+    seconds: float
+    requests: int
+    failed: int
+    cpu: float
+    loop_cpu: float
+    writer_cpu: float
+
+
+async def drain(service: SyncService, clock: SimClock) -> Drained:
+    """Push until the outbox is empty."""
     store = service.store
     before = service.client.stats.requests
     failed = 0
     started = time.perf_counter()
+    cpu, loop_cpu = time.process_time(), time.thread_time()
+    writer_cpu = await service.writer.run(time.thread_time)
     while True:
         result = await service.push_now()
         assert result is not None
@@ -177,7 +197,9 @@ async def drain(service: SyncService, clock: SimClock) -> tuple[float, int, int]
         if not result.attempted:
             due = min(i.next_attempt_at for i in items)
             clock.offset += max(timedelta(0), due - clock()) + timedelta(milliseconds=1)
-    return time.perf_counter() - started, service.client.stats.requests - before, failed
+    return Drained(time.perf_counter() - started, service.client.stats.requests - before, failed,
+                   time.process_time() - cpu, time.thread_time() - loop_cpu,
+                   await service.writer.run(time.thread_time) - writer_cpu)
 
 
 async def set_faults(http: httpx.AsyncClient, url: str, **faults: Any) -> None:
@@ -238,32 +260,42 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
                 await set_faults(http, base_url, **lag)
         rec.record = rec.keep_writes = True
         commits = _commits(service)
-        prof = None
+        prof = wprof = None
         if args.profile:
             import cProfile
 
-            prof = cProfile.Profile()
+            # the event loop's profile, and the writer thread's (store work) in FILE.writer: a
+            # profiler enabled on that thread stays on for every later job of its one-thread pool
+            prof, wprof = cProfile.Profile(), cProfile.Profile()
+            await service.writer.run(wprof.enable)
             prof.enable()
-        seconds, requests, failed = await drain(service, clock)
-        if prof is not None:
+        d = await drain(service, clock)
+        seconds, requests, failed, cpu = d.seconds, d.requests, d.failed, d.cpu
+        if prof is not None and wprof is not None:
             prof.disable()
+            await service.writer.run(wprof.disable)
             prof.dump_stats(args.profile)
+            wprof.dump_stats(args.profile + ".writer")
         rec.keep_writes = False
         commits = _commits(service) - commits
         out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts),
-                   commits=commits)
+                   commits=commits, cpu=cpu, loop_cpu=d.loop_cpu, writer_cpu=d.writer_cpu)
         rec.counts.clear()
         print(f"[c={concurrency}] push: {n} invoices ({new} new clients) in {seconds:.2f} s = "
-              f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed, {commits} store commits",
+              f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed, {commits} store commits, "
+              f"CRM CPU {cpu:.2f} s ({cpu / n * 1000:.1f} ms an invoice: event loop {d.loop_cpu / n * 1000:.1f}, "
+              f"store writer {d.writer_cpu / n * 1000:.1f}, "
+              f"the rest {(cpu - d.loop_cpu - d.writer_cpu) / n * 1000:.1f})",
               flush=True)
         writes = list(rec.writes)
 
         async with httpx.AsyncClient(timeout=10) as http:
             await set_faults(http, url, error_rate=args.error_rate, seed=7, **lag)
             n2, _ = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}b")
-            s2, r2, f2 = await drain(service, clock)
+            d2 = await drain(service, clock)
+            s2, r2 = d2.seconds, d2.requests
             await set_faults(http, url, **lag)
-        out.update(f_seconds=s2, f_requests=r2, f_failed=f2, f_counts=dict(rec.counts))
+        out.update(f_seconds=s2, f_requests=r2, f_failed=d2.failed, f_counts=dict(rec.counts))
         print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
               f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
 
@@ -303,7 +335,8 @@ async def main() -> None:
     ap.add_argument("--lines", type=int, default=10)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--error-rate", type=float, default=0.05)
-    ap.add_argument("--profile", default=None, help="write a cProfile of the fault-free push here")
+    ap.add_argument("--profile", default=None,
+                    help="write a cProfile of the fault-free push here (event loop; the writer thread: FILE.writer)")
     ap.add_argument("--latency-ms", type=int, default=0,
                     help="both sandboxes answer every request this much later (a real 1C's write takes tens of ms)")
     ap.add_argument("--code", default=None, help="measure the code of this checkout instead (read at import)")
@@ -311,20 +344,25 @@ async def main() -> None:
     print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
           flush=True)
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-push-"))
-    rows = [await one_config(folder, c, args) for c in args.concurrency]
+    try:
+        rows = [await one_config(folder, c, args) for c in args.concurrency]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)   # two stores and four sandbox files a lane count
     print()
     print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address); "
           f"sandbox latency {args.latency_ms} ms; "
           f"code {_head(CODE)}; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'commits/inv':>12} "
-          f"{'inv/s 5xx':>10} {'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9}")
+          f"{'inv/s 5xx':>10} {'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9} "
+          f"{'CPU ms/inv':>11}")
     for r in rows:
         c, f = r["counts"], r["f_counts"]
         print(f"{r['concurrency']:>11} {r['n'] / r['seconds']:>7.1f} {c.get('invoice', 0) / r['n']:>8.2f} "
               f"{c.get('client', 0) / r['new']:>15.2f} {r['commits'] / r['n']:>12.2f} "
               f"{r['n'] / r['f_seconds']:>10.1f} "
               f"{f.get('invoice', 0) / r['n']:>12.2f} {f.get('client', 0) / r['new']:>15.2f} "
-              f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}×")
+              f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}× "
+              f"{r['cpu'] / r['n'] * 1000:>11.1f}")
 
 
 def _head(folder: Path) -> str:

@@ -9,7 +9,8 @@ The rules (docs/architecture.md §3, "Push"):
   duplicate, whether or not the server honours client-supplied keys;
 * each completed request of a multi-request push is recorded as the item's ``step``, committed
   before the next request is sent (with the writes that need no request between them, and with
-  the next request's body in ``sent_bodies``), so a killed process resumes at the next request;
+  the next request's body in ``sent_bodies`` when it is a counterparty's or an order's, the only
+  ones read back), so a killed process resumes at the next request;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
@@ -210,6 +211,25 @@ class _InvoiceStart:
     known_contract: str | None   # the client's sales contract with the organization, if the CRM knows one
 
 
+_UNREAD: Any = object()   # a `_Lookups` value not read yet in this push
+
+
+@dataclass
+class _Lookups:
+    """Store reads that do not change within one push, read once per push instead of once per
+    invoice (or per line): the organization orders are written for, the national currency,
+    products' units and units' factors. Dropped at the start of each push (`Pusher.run`), so a
+    pull between two pushes is seen by the next one.
+
+    Why: before this, each invoice read them again before its first request — ~5 ms of the
+    writer thread's ~40 ms per invoice over loopback (BENCHMARKS.md, "Push, fourth round")."""
+
+    organization: Any = _UNREAD            # tuple[str, str, str] | None once read
+    currency: Any = _UNREAD                # str | None once read
+    units: dict[str, str | None] = field(default_factory=dict)    # product -> unit (None: unknown)
+    factors: dict[str, Decimal] = field(default_factory=dict)     # unit -> factor
+
+
 @dataclass
 class _Stop:
     """Shared by the lanes of one push: why it stopped starting items (accounting unreachable),
@@ -251,6 +271,10 @@ class Pusher:
         # commit instead of two or three; nothing is sent in between, see `_later`).
         self._pending: dict[int, list[Callable[[], Any]]] = {}
         self._inline: set[int] = set()   # claimed items `_ensure_client` pushed before their lane's turn
+        self._lookups = _Lookups()
+        # Reads with no write among them run on the same thread outside the group commit: a
+        # group is a BEGIN and a COMMIT around them, two statements of DuckDB's ~1 ms each.
+        self._reader: StoreWriter = writer.writer if isinstance(writer, GroupWriter) else writer
 
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, limit: int = 50) -> PushResult:
@@ -263,6 +287,7 @@ class Pusher:
             return result
         self._forget_old_fresh_clients()
         self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
+        self._lookups = _Lookups()   # what the last pull brought is read again
         items, owner = await self.writer.run(self._claim, self.clock(), limit)
         lanes = self._lanes(items, owner)
         stop = _Stop()
@@ -500,14 +525,25 @@ class Pusher:
             return
         raise EditConflict(kind, key, "", dv, theirs, body, diffs)
 
+    def _reads_sent(self, entity: str) -> bool:
+        """Whether the bodies sent to ``entity`` are ever read back: only by `_check_differences`
+        and `_check_adopted`, which are given the counterparty or the order and nothing else.
+        The partner's, the contract's, the invoice document's and the shipment request's bodies
+        would be written and never read (a commit's worth of work each), so they are not kept."""
+        return entity in (self.p["counterparty"].entity, self.p["order"].entity)
+
     async def _note_sent(self, entity: str, key: str, body: dict[str, Any]) -> None:
         """Keep the body in the store before it goes out: a kill -9 between the request and its
-        answer must not turn our own write into "changed in accounting" for the next process."""
-        await self.writer.run(self.store.remember_sent, entity, key, body)
+        answer must not turn our own write into "changed in accounting" for the next process.
+        Nothing for an entity whose bodies are never read (`_reads_sent`)."""
+        if self._reads_sent(entity):
+            await self.writer.run(self.store.remember_sent, entity, key, body)
 
     def _sent(self, entity: str, key: str, body: dict[str, Any]) -> Callable[[], None]:
         """`_note_sent` as a store write to commit with the step that comes right before the
         request (one commit, still before the request goes out; never after it)."""
+        if not self._reads_sent(entity):
+            return lambda: None
         return functools.partial(self.store.remember_sent, entity, key, body)
 
     async def keep_theirs(self, conflict_id: int) -> bool:
@@ -540,8 +576,9 @@ class Pusher:
             data_version=state.data_version)))
 
     # -- clients -------------------------------------------------------------------------------
-    def counterparty_body(self, client_id: str) -> dict[str, Any]:
-        rec = self.store.get_client(client_id)
+    def counterparty_body(self, client_id: str, rec: ClientRecord | None = None) -> dict[str, Any]:
+        """The counterparty as 1C JSON (``rec``: the client as the caller has just read it)."""
+        rec = rec or self.store.get_client(client_id)
         if rec is None:
             raise Refused("the client no longer exists in the CRM")
         c = self.p["counterparty"]
@@ -630,7 +667,7 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body, rec, seen = await self.writer.run(self._client_start, cid)
+        body, rec, seen = await self._reader.run(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
@@ -692,12 +729,11 @@ class Pusher:
     def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
         """On the writer thread: what `push_client` reads before its first request (the
         counterparty's body, the client for its contacts, the contact values last seen)."""
-        return self.counterparty_body(cid), self.store.get_client(cid), self.store.contact_seen(cid)
+        rec = self.store.get_client(cid)
+        return self.counterparty_body(cid, rec), rec, self.store.contact_seen(cid)
 
     def _client_pushed(self, cid: str) -> None:
-        rec = self.store.get_client(cid)
-        self.store.client_pushed(cid, code=rec.accounting_code if rec else "",
-                                 data_version=self.store.pushed_client_version(cid))
+        self.store.client_push_done(cid)
 
     async def _kinds(self) -> dict[str, str]:
         async with self._kinds_lock:
@@ -734,6 +770,10 @@ class Pusher:
         # that is not ours either is an accountant's edit, left as it is and shown as a conflict.
         diffs: list[FieldDiff] = []
         theirs: dict[str, str] = {}
+        # the values written (or found already there), remembered with the item's next write in
+        # one statement; filled as the records go out, so an attempt cut short keeps what it did
+        written: dict[str, str] = {}
+        self._later(item, functools.partial(self.store.contacts_written, client_id, written))
         for crm_kind, value in values.items():
             kind_ref = kinds.get(crm_kind)
             if kind_ref is None:
@@ -756,13 +796,13 @@ class Pusher:
                     theirs[crm_kind] = now
                     continue
                 if same(now, value):
-                    self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
+                    written[crm_kind] = value
                     continue
             if not value:
                 if current is not None:
                     with suppress(NotFound):
                         await self.client._request("DELETE", path)
-                self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, ""))
+                written[crm_kind] = ""
                 continue
             if current is not None:
                 await self.client._request("PATCH", path, body={c.f("value"): value})
@@ -771,7 +811,7 @@ class Pusher:
                     await self.client.create(c.entity, {**key, c.f("value"): value})
                 except KeyExists:
                     await self.client._request("PATCH", path, body={c.f("value"): value})
-            self._later(item, functools.partial(self.store.set_contact_seen, client_id, crm_kind, value))
+            written[crm_kind] = value
         if diffs:
             self._later(item, functools.partial(self.store.offer_contacts, client_id, theirs))
             ours = {d.field: d.ours for d in diffs}
@@ -806,14 +846,13 @@ class Pusher:
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
         """On the writer thread: everything `push_invoice` reads before its first request."""
-        data = self.invoice_data(invoice_id)
+        (contract_id, _, bill_id), custom_values, client_contract = self.store.invoice_push_start(invoice_id)
+        data = self.invoice_data(invoice_id, custom_values)
         client_id = data.rec.invoice.client_id
-        contract_id, _, bill_id = self.store.invoice_refs(invoice_id)
-        org = self.store.organization()
+        org = self._organization()
         known = None
         if client_id and org is not None and self.p["order"].has("contract"):
-            known = self.store.client_contract(client_id) or self.store.find_contract(
-                client_id, org[0], self.p.enum("contract_kind", "sale"))
+            known = client_contract or self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale"))
         return _InvoiceStart(data, self.store.get_client(client_id) if client_id else None,
                              org, contract_id, bill_id, known)
 
@@ -857,17 +896,48 @@ class Pusher:
         with self.store.transaction() as cur:
             self.store.remember_contract(cur, row)
 
-    def invoice_data(self, invoice_id: str) -> InvoiceData:
-        """What the order and its invoice document are built from, read once for both."""
+    def _organization(self) -> tuple[str, str, str] | None:
+        """The organization orders are written for, read once per push (`_Lookups`)."""
+        look = self._lookups
+        if look.organization is _UNREAD:
+            look.organization = self.store.organization()
+        org: tuple[str, str, str] | None = look.organization
+        return org
+
+    def _currency(self) -> str | None:
+        """The national currency's key, read once per push (`_Lookups`)."""
+        look = self._lookups
+        if look.currency is _UNREAD:
+            look.currency = self.store.currency_id(self.p["currency"].options.get("national_code", "643"))
+        cur: str | None = look.currency
+        return cur
+
+    def _units(self, product_ids: Sequence[str]) -> tuple[dict[str, str | None], dict[str, Decimal]]:
+        """The products' units and those units' factors; what this push has not read yet is read
+        in one query each (`_Lookups`)."""
+        look = self._lookups
+        missing = [pid for pid in dict.fromkeys(product_ids) if pid not in look.units]
+        if missing:
+            found = self.store.product_units(missing)
+            look.units.update({pid: found.get(pid) for pid in missing})
+        units = {pid: look.units[pid] for pid in product_ids}
+        new_units = [u for u in dict.fromkeys(units.values()) if u and u not in look.factors]
+        if new_units:
+            look.factors.update(self.store.unit_factors(new_units))
+        return units, {u: look.factors[u] for u in dict.fromkeys(units.values()) if u}
+
+    def invoice_data(self, invoice_id: str, custom_values: dict[str, Any] | None = None) -> InvoiceData:
+        """What the order and its invoice document are built from, read once for both
+        (``custom_values``: the invoice's custom fields, when the caller has read them)."""
         rec = self.store.get_invoice(invoice_id)
         if rec is None:
             raise Refused("the invoice no longer exists in the CRM")
         lines = self.store.invoice_lines_effective(invoice_id)
-        units = self.store.product_units(r[1] for r in lines)
+        units, factors = self._units([r[1] for r in lines])
         return InvoiceData(
-            rec, lines, units, self.store.unit_factors(units.values()),
-            self.store.currency_id(self.p["currency"].options.get("national_code", "643")),
-            self.store.invoice_custom(invoice_id), self.store.reserve_request(invoice_id))
+            rec, lines, units, factors, self._currency(),
+            self.store.invoice_custom(invoice_id) if custom_values is None else custom_values,
+            self.store.reserve_request(invoice_id))
 
     def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
                    data: InvoiceData | None = None, reserve: bool = False) -> dict[str, Any]:
@@ -953,7 +1023,7 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        start = await self.writer.run(self._invoice_start, iid)
+        start = await self._reader.run(self._invoice_start, iid)
         data = start.data
         rec = data.rec
         client_id = rec.invoice.client_id
@@ -994,7 +1064,6 @@ class Pusher:
                 lambda: self.store.outbox_step(item.id, "contract"),
                 self._sent(order_c.entity, iid, sent_order))
             step = "contract"
-        sent_bill: dict[str, Any] | None = None   # committed to `sent_bodies` with step "order"
         if step == "contract":
             noted = sent_order is not None
             body = sent_order if sent_order is not None else self.order_body(iid, contract_id or "", org_id, data=data)
@@ -1007,18 +1076,13 @@ class Pusher:
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
-            after: list[Callable[[], object]] = []
-            if bill_c.present and item.action == "create":
-                # the invoice document's create follows this step: its body rides in the same commit
-                bill_id = bill_id or derived_key("bill", iid)
-                sent_bill = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
-                after.append(self._sent(bill_c.entity, bill_id, sent_bill))
+            # (the invoice document's body is not kept in `sent_bodies`: nothing reads it back,
+            # its writes are guarded by If-Match of the version read just before, `_patch_current`)
             await self._together(
                 lambda: self.store.invoice_state_from_accounting(
                     iid, number=state.number, data_version=state.data_version, posted=state.posted,
                     deletion_mark=state.deletion_mark, written=True),
-                lambda: self.store.outbox_step(item.id, "order"),
-                *after)
+                lambda: self.store.outbox_step(item.id, "order"))
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
@@ -1028,8 +1092,7 @@ class Pusher:
         if step == "order" and bill_c.present:
             # the refs as recorded: read at the start, or written by this attempt's steps
             bill_id = bill_id or derived_key("bill", iid)
-            body = sent_bill if sent_bill is not None else self.order_body(iid, contract_id or "", org_id,
-                                                                            bill=True, data=data)
+            body = self.order_body(iid, contract_id or "", org_id, bill=True, data=data)
             if item.action == "update":
                 updated = await self._patch_current(bill_c, bill_id, body)
                 if updated is None:
@@ -1037,8 +1100,7 @@ class Pusher:
                 else:
                     obj = updated
             else:
-                obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried,
-                                                           noted=sent_bill is not None)
+                obj, adopted = await self._create_or_adopt(bill_c.entity, bill_id, body, retried=retried)
                 if adopted:
                     obj = await self._patch_current(bill_c, bill_id, body) or obj
             bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
@@ -1047,10 +1109,7 @@ class Pusher:
         self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
 
     def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None) -> None:
-        if bill_id:
-            self.store.invoice_push_refs(iid, bill_id=bill_id)
-        number, dv, posted = self.store.invoice_accounting_state(iid) or ("", "", False)
-        self.store.invoice_pushed(iid, number=number, data_version=dv, posted=posted, bill_number=bill_number)
+        self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number)
 
     async def _partner_of(self, client_id: str) -> str:
         """The partner the client's counterparty points at in accounting now ('' if none)."""
@@ -1120,7 +1179,7 @@ class Pusher:
             raise Refused(f"accounting has marked order {state.number} for deletion; nothing was reserved")
         if not state.posted:
             contract_id, org_id, _ = self.store.invoice_refs(iid)
-            org_id = org_id or (self.store.organization() or ("",))[0]
+            org_id = org_id or (self._organization() or ("",))[0]
             body = self.order_body(iid, contract_id or "", org_id, reserve=item.action == "post")
             try:
                 await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
@@ -1167,7 +1226,7 @@ class Pusher:
                 raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
             raise Deferred("waiting for the invoice to reach accounting")
         contract_id, org_id, _ = self.store.invoice_refs(iid)
-        org_id = org_id or (self.store.organization() or ("",))[0]
+        org_id = org_id or (self._organization() or ("",))[0]
         if not org_id:
             raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
         inv = rec.invoice

@@ -1,0 +1,69 @@
+"""The push's one-statement bookkeeping (store/outbox.py) leaves the store as the statements it
+replaced did: the outcome of a client / an invoice, the contact values written, the reads before
+an invoice's first request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from tests.clock import TestClock
+from tui_crm.domain.invoice import Invoice, InvoiceLine
+from tui_crm.domain.models import Client, SyncState
+from tui_crm.domain.validation import ClientKind
+from tui_crm.domain.vat import VatRate
+from tui_crm.store import Store
+
+C1 = "d0000000-0000-0000-0000-000000000001"
+INV = "e0000000-0000-0000-0000-000000000001"
+
+
+def _store() -> Store:
+    store = Store.open(None, clock=TestClock())
+    store.save_client(Client(id=C1, kind=ClientKind.LEGAL_ENTITY, name="ООО «Ромашка»", full_name="",
+                             inn="7707083893", kpp="773601001"), queue=True, custom={"segment": "опт"})
+    inv = Invoice(lines=(InvoiceLine("p1", "00-1", "Молоко", "л", Decimal("3"), Decimal("89.90"), Decimal("5"),
+                                     VatRate.НДС10),),
+                  client_id=C1, warehouse_id="w", price_type_id="pt")
+    store.save_invoice(INV, inv, date=datetime(2026, 11, 30, 10, 0), queue=True)
+    store.set_custom("invoice", INV, {"priority": 2})
+    return store
+
+
+def test_client_push_done_is_in_accounting_on_the_version_its_push_recorded() -> None:
+    store = _store()
+    store.remember_pushed_client(C1, "00-7", "v1")
+    store.client_push_done(C1)
+    rec = store.get_client(C1)
+    assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.accounting_code == "00-7"
+    assert store.base_version("client", C1) == "v1" and store.pushed_client_version(C1) == "v1"
+
+
+def test_invoice_push_done_keeps_the_order_state_and_adds_the_document() -> None:
+    store = _store()
+    store.invoice_state_from_accounting(INV, number="СЧ-1", data_version="v3", posted=False, deletion_mark=False,
+                                        written=True)
+    store.invoice_push_done(INV, bill_id="b1", bill_number="Б-1")
+    rec = store.get_invoice(INV)
+    assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number == "СЧ-1"
+    assert store.invoice_accounting_state(INV) == ("СЧ-1", "v3", False)
+    assert store.base_version("invoice", INV) == "v3" and store.invoice_refs(INV)[2] == "b1"
+    store.invoice_push_done(INV, bill_id=None, bill_number=None)   # a later push keeps the document
+    assert store.invoice_refs(INV)[2] == "b1"
+
+
+def test_contacts_written_is_set_contact_seen_of_each() -> None:
+    store = _store()
+    store.set_contact_seen(C1, "phone", "+7 1")
+    store.contacts_written(C1, {"phone": "+7 2", "email": "", "address": "Москва"})
+    store.contacts_written(C1, {})
+    assert store.contact_seen(C1) == {"phone": "+7 2", "email": "", "address": "Москва"}
+
+
+def test_invoice_push_start_reads_refs_custom_and_the_clients_contract() -> None:
+    store = _store()
+    assert store.invoice_push_start(INV) == ((None, None, None), {"priority": 2}, None)
+    store.invoice_push_refs(INV, contract_id="k1", organization_id="o1", bill_id="b1")
+    store.set_client_contract(C1, "k0")
+    assert store.invoice_push_start(INV) == (("k1", "o1", "b1"), {"priority": 2}, "k0")
+    assert store.invoice_push_start("missing") == ((None, None, None), {}, None)
