@@ -163,12 +163,13 @@ class CrmStore:
     def _take_over(cur: duckdb.DuckDBPyConnection, client_id: str) -> bool:
         """A first save of a counterparty only accounting had: the CRM copy is based on the version
         the mirror read (its DataVersion and 1C code), so the push writes it as an update of that
-        version. An edit made in 1C since is still a conflict; the operator's own edit is not."""
-        row = cur.execute("SELECT code, data_version FROM counterparties WHERE id = ?", [client_id]).fetchone()
+        version. An edit made in 1C since is still a conflict; the operator's own edit is not. The
+        debt accounting keeps for it comes along, so the card and the list keep showing it."""
+        row = cur.execute("SELECT code, data_version, debt FROM counterparties WHERE id = ?", [client_id]).fetchone()
         if row is None:
             return False
-        cur.execute("UPDATE clients SET accounting_code = ?, data_version = ?, base_version = ? WHERE id = ?",
-                    [row[0], row[1], row[1], client_id])
+        cur.execute("UPDATE clients SET accounting_code = ?, data_version = ?, base_version = ?, debt = ? WHERE id = ?",
+                    [row[0], row[1], row[1], row[2], client_id])
         return True
 
     def get_client(self, client_id: str) -> ClientRecord | None:
