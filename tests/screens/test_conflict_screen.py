@@ -93,3 +93,26 @@ async def test_f11_on_an_invoice_whose_client_waits_opens_the_clients_versions(t
             assert [d.field for d in screen.conflict.diffs] == ["name"]
     finally:
         s.close()
+
+
+async def test_f11_on_an_unsaved_invoice_with_nothing_waiting_says_so(tmp_path: Path) -> None:
+    """An invoice not saved yet has no versions to compare: F11 says so in words and stays on
+    the invoice (it used to open the conflict screen titled with the new invoice's uuid)."""
+    from tui_crm.screens.invoice import InvoiceScreen
+
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    try:
+        seed_store(s)
+        client_id = seed_client(s)
+        app = screen_app(s, lambda st: InvoiceScreen(st, None, client_id))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            invoice = app.screen
+            await pilot.press("f11")
+            await settle(pilot)
+            assert app.screen is invoice
+            said = [str(n.message) for n in app._notifications]
+            assert any("not saved yet" in m for m in said), said
+            assert not any(invoice.invoice_id in m for m in said)  # type: ignore[attr-defined]
+    finally:
+        s.close()

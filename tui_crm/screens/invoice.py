@@ -161,6 +161,9 @@ register(
         },
         "iv.sync_failed": {"en": "Accounting refused it: {error}", "ru": "Учёт отказал: {error}"},
         "iv.bind_compare": {"en": "Compare with 1C", "ru": "Сравнить с 1С"},
+        "iv.nothing_to_compare": {"en": "Nothing to compare: this invoice is not saved yet and no change of it "
+                                        "waits for a choice.",
+                                  "ru": "Сравнивать нечего: счёт ещё не записан, и выбора ничто не ждёт."},
         "iv.sync_conflict": {
             "en": "Accounting changed this order meanwhile; your change is not sent. F11: compare and choose.",
             "ru": "В учёте этот заказ изменили; ваше изменение не отправлено. F11 — сравнить и выбрать.",
@@ -266,6 +269,14 @@ class InvoiceSaved(Message):
 class InvoiceSaveRefused(Message):
     invoice_id: str
     reason: str
+
+
+@dataclass
+class CompareFound(Message):
+    """What F11 compares: ``kind`` ("invoice" or "client") and its id, or None: nothing waits."""
+
+    kind: str | None
+    object_id: str
 
 
 @dataclass
@@ -953,13 +964,26 @@ class InvoiceScreen(HostedScreen[None]):
     def action_compare(self) -> None:
         """Both versions, when accounting changed the order while the CRM's change waited. While
         only the invoice's client waits for the operator's choice (its push found an edit made in
-        1C, and the toast said "F11"), F11 here opens the client's versions."""
-        client_id = self.invoice.client_id
-        if (client_id and self.store.open_conflict("invoice", self.invoice_id) is None
-                and self.store.open_conflict("client", client_id) is not None):
-            self.host.open_conflict("client", client_id)
-            return
-        self.host.open_conflict("invoice", self.invoice_id)
+        1C, and the toast said "F11"), F11 here opens the client's versions. The two looks run
+        on a worker thread (`CompareFound`), like every other store read of this screen."""
+        self._find_conflict(self.invoice_id, self.invoice.client_id, self.record is not None)
+
+    @work(thread=True, exclusive=True, group="invoice-compare", exit_on_error=False)
+    def _find_conflict(self, invoice_id: str, client_id: str | None, saved: bool) -> None:
+        if self.store.open_conflict("invoice", invoice_id) is not None:
+            self.post_message(CompareFound("invoice", invoice_id))
+        elif client_id and self.store.open_conflict("client", client_id) is not None:
+            self.post_message(CompareFound("client", client_id))
+        else:
+            # a saved invoice's screen says "no conflict" itself; an unsaved one has no versions
+            self.post_message(CompareFound("invoice" if saved else None, invoice_id))
+
+    @on(CompareFound)
+    def _compare_found(self, msg: CompareFound) -> None:
+        if msg.kind is None:
+            self.notify(tr("iv.nothing_to_compare"), timeout=4)
+        else:
+            self.host.open_conflict(msg.kind, msg.object_id)
 
     def action_open_order(self) -> None:
         if self.record is None:

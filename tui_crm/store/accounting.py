@@ -579,15 +579,6 @@ class AccountingStore:
         row = self.db.cursor().execute("SELECT custom FROM counterparties WHERE id = ?", [counterparty_id]).fetchone()
         return _load_json(row[0] if row else None)
 
-    def client_pushed(self, client_id: str, *, code: str, data_version: str, now: datetime | None = None) -> None:
-        now = now or self.clock()
-        with self.db.transaction() as cur:
-            cur.execute(
-                "UPDATE clients SET sync_state = ?, sync_error = NULL, accounting_code = ?, data_version = ?, "
-                "base_version = ?, updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, code, data_version, data_version, now, client_id],
-            )
-
     def set_client_contract(self, client_id: str, contract_id: str) -> None:
         with self.db.transaction() as cur:
             cur.execute("UPDATE clients SET contract_id = ? WHERE id = ?", [contract_id, client_id])
