@@ -393,3 +393,26 @@ async def test_the_card_says_what_accounting_keeps_as_the_clients_debt(
         await settle(pilot)
         line = str(_card(pilot.app).query_one("#sync-line", Label).render())
         assert "owes" not in line and "долг" not in line
+
+
+async def test_arrows_typed_ahead_from_the_search_open_the_row_they_reach(store: Store) -> None:
+    """↓ ↓ ↓ Enter sent in one go (typed ahead over SSH): the first ↓ goes to the list, the next
+    two move down it, Enter opens the THIRD client. The arrows used to reach the search box again
+    (the list's focus lands a message later) and Enter opened the first."""
+    from textual import events
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen)
+        assert screen.query_one("#clients", DataTable).row_count >= 3
+        third = screen._rows[2].id
+        driver = app._driver
+        assert driver is not None
+        for key in ("down", "down", "down", "enter"):  # as Pilot.press sends them, without its waits
+            event = events.Key(key, None if key == "down" else "\r")
+            event.set_sender(app)
+            driver.send_message(event)
+        await settle(pilot)
+        assert _card(app).client_id == third

@@ -162,3 +162,26 @@ async def test_a_query_longer_than_the_box_scrolls_to_the_cursor_and_back(store:
         await settle(pilot)
         painted = "".join(seg.text for seg in search.render_line(0))
         assert search.scroll_offset.x == 0 and painted.strip().startswith("кофе молотый")
+
+
+async def test_arrows_typed_ahead_from_the_search_move_the_list_before_enter(store: Store) -> None:
+    """↓ ↓ ↓ Enter as a terminal over SSH delivers them (queued at once): the first ↓ goes to the
+    list, the next two move down it, Enter asks the quantity of the THIRD row. The focus moves a
+    message later, so the two arrows used to reach the search box and be lost, and Enter added
+    the first row: a wrong product on the invoice."""
+    app = picker_app(store, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        assert picker.query_one("#picker-table", DataTable).row_count >= 3
+        third = picker._product_at(2)
+        driver = app._driver
+        assert driver is not None
+        for key in ("down", "down", "down", "enter"):  # as Pilot.press sends them, without its waits
+            event = events.Key(key, None if key == "down" else "\r")
+            event.set_sender(app)
+            driver.send_message(event)
+        await settle(pilot)
+        assert isinstance(app.screen, QuantityScreen)
+        assert app.screen.row.product_id == third

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -29,6 +29,7 @@ from tui_crm.widgets.badges import format_phone, sync_badge
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import debt_text
+from tui_crm.widgets.search import ListFocus, SearchBox
 from tui_crm.widgets.text import plain
 
 register({
@@ -114,10 +115,11 @@ class ClientsScreen(HostedScreen[None]):
         self._rows: list[ClientRow] = []
         self._filter_problem = ""
         self._shown_once = False
+        self._to_list = ListFocus()  # ↓ from the search to the list, typed-ahead arrows kept
 
     def compose(self) -> ComposeResult:
         yield Label(tr("clients.title"), id="title", classes="screen-title")
-        yield Input(placeholder=tr("clients.search"), id="search")
+        yield SearchBox(placeholder=tr("clients.search"), id="search")
         yield FitTable(self.columns(), id="clients")
         yield Label("", id="hint")
         yield self.status_bar()
@@ -256,9 +258,17 @@ class ClientsScreen(HostedScreen[None]):
         if event.row_key.value is not None:
             self.open_client(event.row_key.value)
 
-    def key_down(self) -> None:
-        if self.focused is self.query_one("#search", Input) and self._rows:
-            self.query_one("#clients", DataTable).focus()
+    @on(SearchBox.Down, "#search")
+    def _search_down(self, event: SearchBox.Down) -> None:
+        """↓ in the search: to the list; ↓ typed ahead of the focus move down it, so "Альфа ↓ ↓
+        Enter" sent in one go opens the third client, not the first (`widgets/search.py`)."""
+        event.stop()
+        if self._rows:
+            self._to_list.down(self.query_one("#clients", DataTable))
+
+    @on(events.DescendantFocus)
+    def _focus_landed(self) -> None:
+        self._to_list.landed()
 
     # -- actions -----------------------------------------------------------------------------
     def current_client_id(self) -> str | None:

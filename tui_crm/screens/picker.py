@@ -41,6 +41,7 @@ from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns, rows_on_screen
 from tui_crm.widgets.money import money_text, qty_text
+from tui_crm.widgets.search import ListFocus, SearchBox
 from tui_crm.widgets.text import plain
 
 register(
@@ -191,7 +192,7 @@ class PickerTable(DataTable[Text]):
         return lines
 
 
-class SearchInput(Input):
+class SearchInput(SearchBox):
     """The picker's search box: an `Input` whose growing text does not lay the screen out again.
 
     Input sets its `virtual_size` to the text's width on every change, and Widget's
@@ -267,6 +268,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         self._watched: tuple[str, ...] = ()
         self._layout: list[tuple[Col, int]] = []
         self._add_when_shown = False  # Enter came before the rows of the typed text
+        self._to_list = ListFocus()  # ↓ from the search to the list, typed-ahead arrows kept
         # For bench/picker.py: (text, perf_counter) after the table for `text` was painted.
         self.last_render: tuple[str, float] | None = None
 
@@ -484,10 +486,20 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         search.post_message(events.Key(event.key, event.character))
         search.focus()
 
+    @on(SearchBox.Down)
+    def _search_down(self, event: SearchBox.Down) -> None:
+        event.stop()
+        self.action_to_list()
+
     def action_to_list(self) -> None:
-        table = self.query_one("#picker-table", DataTable)
-        if table.row_count:
-            table.focus()
+        """↓ in the search box: to the list, on the row Enter would add; ↓ typed ahead of the
+        focus move down it (`widgets/search.py` says why: they were lost, and Enter added the
+        first row — a wrong product on the invoice)."""
+        self._to_list.down(self.query_one("#picker-table", DataTable))
+
+    @on(events.DescendantFocus)
+    def _focus_landed(self) -> None:
+        self._to_list.landed()
 
     def action_focus_search(self) -> None:
         self.query_one("#picker-search", Input).focus()
