@@ -414,5 +414,36 @@ async def test_arrows_typed_ahead_from_the_search_open_the_row_they_reach(store:
             event = events.Key(key, None if key == "down" else "\r")
             event.set_sender(app)
             driver.send_message(event)
-        await settle(pilot)
+        for _ in range(20):  # the keys go through the driver's queue: until the card is up
+            await settle(pilot)
+            if not isinstance(app.screen, ClientsScreen):
+                break
         assert _card(app).client_id == third
+
+
+async def test_enter_typed_ahead_of_the_search_opens_a_client_of_what_was_typed(store: Store) -> None:
+    """A name and Enter in one burst: Enter waits for the search's rows of that name. It used to
+    open the first row of the list as it stood before the search (another client)."""
+    from textual import events
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen)
+        first_before = screen._rows[0].id
+        driver = app._driver
+        assert driver is not None
+        for ch in "Ромашка":
+            event = events.Key(ch, ch)
+            event.set_sender(app)
+            driver.send_message(event)
+        enter = events.Key("enter", "\r")
+        enter.set_sender(app)
+        driver.send_message(enter)
+        for _ in range(20):  # the keys go through the driver's queue: until the card is up
+            await settle(pilot)
+            if not isinstance(app.screen, ClientsScreen):
+                break
+        assert first_before != CLIENT_ROMASHKA
+        assert _card(app).client_id == CLIENT_ROMASHKA

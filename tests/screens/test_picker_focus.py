@@ -182,6 +182,9 @@ async def test_arrows_typed_ahead_from_the_search_move_the_list_before_enter(sto
             event = events.Key(key, None if key == "down" else "\r")
             event.set_sender(app)
             driver.send_message(event)
-        await settle(pilot)
+        for _ in range(20):  # the keys go through the driver's queue: until the dialog is up
+            await settle(pilot)
+            if isinstance(app.screen, QuantityScreen):
+                break
         assert isinstance(app.screen, QuantityScreen)
         assert app.screen.row.product_id == third

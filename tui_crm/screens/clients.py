@@ -116,6 +116,8 @@ class ClientsScreen(HostedScreen[None]):
         self._filter_problem = ""
         self._shown_once = False
         self._to_list = ListFocus()  # ↓ from the search to the list, typed-ahead arrows kept
+        self._shown_text: str | None = None  # the search text the list's rows answer
+        self._open_when_shown = False  # Enter came before the rows of the typed text
 
     def compose(self) -> ComposeResult:
         yield Label(tr("clients.title"), id="title", classes="screen-title")
@@ -209,6 +211,9 @@ class ClientsScreen(HostedScreen[None]):
         if msg.text != self.query_one("#search", Input).value:
             return  # an older keystroke's answer arrived late
         self._show(msg.rows, msg.text)
+        if self._open_when_shown:
+            self._open_when_shown = False
+            self.action_open_client()
 
     def _show(self, rows: list[ClientRow], text: str) -> None:
         if not self._shown_once:  # after the frame with the first rows: the app may go on starting
@@ -233,6 +238,7 @@ class ClientsScreen(HostedScreen[None]):
                           r.id))
         table.set_rows(cells)
         self._rows = rows
+        self._shown_text = text
         hint = self.query_one("#hint", Label)
         if self._filter_problem:
             hint.update(Text("⚠ " + self._filter_problem, style="bold"))
@@ -250,7 +256,13 @@ class ClientsScreen(HostedScreen[None]):
 
     @on(Input.Submitted, "#search")
     def _submitted(self) -> None:
-        """Enter in the search box opens the highlighted client (type a phone, press enter)."""
+        """Enter in the search box opens the highlighted client (type a phone, press enter).
+        Typed ahead of the search's answer ("Вектор" and Enter in one burst over SSH), Enter
+        waits for the rows of what was typed: it used to open the first row of the list as it
+        was before the search — another client."""
+        if self._shown_text != self.query_one("#search", Input).value:
+            self._open_when_shown = True
+            return
         self.action_open_client()
 
     @on(DataTable.RowSelected, "#clients")
