@@ -34,6 +34,7 @@ from tui_crm.store import Store
 from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
 from tui_crm.widgets.keys import as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
+from tui_crm.widgets.search import SearchBox
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean, short
 
@@ -223,10 +224,16 @@ class HostApp(App[None]):
         event = as_key(event)
         if isinstance(event, events.Key) and not event.is_forwarded:
             focused = self.focused
+            if isinstance(focused, SearchBox) and focused.holding:
+                # keys behind a queued Enter wait in the box (widgets/search.py), bindings too
+                focused.post_message(event)
+                return
             own = field_binding(self.screen, focused, event)
             if own is not None and focused is not None:
                 # behind the keys typed before it, in the field's own queue (widgets/keys.py)
                 self.app_focus = True
+                if isinstance(focused, SearchBox) and own.binding.action == "submit":
+                    focused.enter_queued()
                 focused.call_later(self.run_action, own.binding.action, own.node)
                 return
         await super().on_event(event)

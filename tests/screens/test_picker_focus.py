@@ -188,3 +188,71 @@ async def test_arrows_typed_ahead_from_the_search_move_the_list_before_enter(sto
                 break
         assert isinstance(app.screen, QuantityScreen)
         assert app.screen.row.product_id == third
+
+
+async def test_a_quantity_typed_ahead_of_its_dialog_goes_into_it(store: Store) -> None:
+    """"кофе", Enter, 5, Enter in one burst (over SSH): the 5 and the second Enter belong to the
+    quantity dialog the first Enter opens. They used to reach the search box before the dialog
+    was up: the search became "кофе5" and nothing was added."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"кофе")
+        await settle(pilot)
+        driver = app._driver
+        assert driver is not None
+        for key, char in (("enter", None), ("5", "5"), ("enter", None)):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        for _ in range(20):  # the keys go through the driver's queue: until the line is added
+            await settle(pilot)
+            if added:
+                break
+        assert added == [(COFFEE_JACOBS, Decimal(5))]
+        assert isinstance(app.screen, PickerScreen)
+        assert search_of(app).value == "кофе"
+
+
+async def test_enter_before_the_rows_then_a_quantity_all_typed_ahead(store: Store) -> None:
+    """The whole line in one burst, the search's answer not in yet: "кофе", Enter, 3, Enter.
+    Enter waits for the rows of "кофе" and the keys after it wait with it."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        driver = app._driver
+        assert driver is not None
+        for key, char in [*((c, c) for c in "кофе"), ("enter", None), ("3", "3"), ("enter", None)]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        for _ in range(20):
+            await settle(pilot)
+            if added:
+                break
+        assert added == [(COFFEE_JACOBS, Decimal(3))]
+        assert search_of(app).value == "кофе"
+
+
+async def test_keys_after_an_enter_that_opens_nothing_go_back_into_the_search(store: Store) -> None:
+    """Enter with no rows opens no dialog: the keys typed after it are not lost, they go on into
+    the search box in order."""
+    app = picker_app(store, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"zzz")
+        await settle(pilot)
+        driver = app._driver
+        assert driver is not None
+        for key, char in (("enter", None), ("q", "q"), ("w", "w")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        for _ in range(20):
+            await settle(pilot)
+            if search_of(app).value == "zzzqw":
+                break
+        assert isinstance(app.screen, PickerScreen)
+        assert search_of(app).value == "zzzqw"

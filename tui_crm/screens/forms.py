@@ -33,6 +33,7 @@ from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
+from tui_crm.widgets.search import TypedAhead, take_typed_ahead
 from tui_crm.widgets.text import plain
 
 register(
@@ -174,6 +175,11 @@ class QuantityScreen(ModalScreen[Decimal | None]):
 
     def on_mount(self) -> None:
         self.query_one("#qty-input", Input).focus()
+
+    @on(TypedAhead)
+    def _typed_ahead(self, message: TypedAhead) -> None:
+        """Keys typed after the picker's Enter, before this dialog was up ("5", Enter)."""
+        take_typed_ahead(self, message, self.query_one("#qty-input", Input))
 
     @on(Input.Changed, "#qty-input")
     def _changed(self, event: Input.Changed) -> None:

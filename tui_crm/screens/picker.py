@@ -290,7 +290,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             # select_on_focus off: the Focus event arrives after keys already forwarded to the
             # box and would select (then overwrite) them; the picker selects the query itself.
             yield SearchInput(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
-                              select_on_focus=False)
+                              select_on_focus=False, hold_after_enter=True)
             yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
@@ -387,6 +387,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         if event.worker.group == "picker-search" and event.state == WorkerState.ERROR:
             self._inflight = False
             self.notify(tr("pk.search_failed", error=event.worker.error), severity="error")
+            if self._add_when_shown:  # no rows will come for that Enter: the keys after it go on
+                self._add_when_shown = False
+                self.query_one("#picker-search", SearchInput).release()
 
     def _show(self, rows: list[PickerRow], text: str) -> None:
         table = self.query_one("#picker-table", PickerTable)
@@ -414,6 +417,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         if self._add_when_shown:  # Enter was pressed before these rows were on screen
             self._add_when_shown = False
             self.action_add()
+            self.query_one("#picker-search", SearchInput).release()  # to the quantity, if it opened
         if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)
             self._hint = hint
             self.query_one("#picker-hint", Static).update(hint)
@@ -458,11 +462,14 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     @on(Input.Submitted, "#picker-search")
     def _submitted(self) -> None:
         """Enter in the search adds the highlighted row (the first one after a new search); if
-        the rows of the text typed so far are not on screen yet, as soon as they are."""
+        the rows of the text typed so far are not on screen yet, as soon as they are. The keys
+        typed after Enter wait in the box until then, and go to the quantity dialog
+        (widgets/search.py)."""
         if self._shown_text != self.search_text or self._inflight:
-            self._add_when_shown = True
+            self._add_when_shown = True  # the keys typed after it wait too (released in `_show`)
             return
         self.action_add()
+        self.query_one("#picker-search", SearchInput).release()  # to the quantity, if it opened
 
     @on(DataTable.RowSelected, "#picker-table")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:

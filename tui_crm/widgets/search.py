@@ -8,13 +8,37 @@ added the FIRST row), or the first ↓ asked for the list's focus — which land
 itself turns ↓ into `SearchBox.Down`, posted in the order it took the keys (before the Enter's
 `Submitted`), and `ListFocus` moves the list's cursor for every ↓ after the first one until the
 focus has landed.
+
+Enter has the same race with the dialog it opens: "сосиски", Enter, 5, Enter in one burst put the
+5 into the search (the dialog was not up yet) and the dialog never got its Enter. So after an
+Enter the box holds the keys that follow until its screen has handled the `Submitted`; then it
+hands them on, in order: to the dialog that opened (`TypedAhead`, which the dialog's screen gives
+its own input: `take_typed_ahead`), or back into the box when none did. The screen's `Submitted`
+handler releases them (`SearchBox.release`) once it has done what Enter does — later, when that
+waits for something (the picker waits for the rows of the text typed).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import events
 from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Input
+
+from tui_crm.widgets.keys import field_binding
+
+
+@dataclass
+class TypedAhead(Message):
+    """A key typed before the screen it belongs to was up (a dialog opened by Enter), handed on
+    to that screen by the widget that took it; the screen gives it to its input
+    (`take_typed_ahead`)."""
+
+    key: str
+    character: str | None
 
 
 class SearchBox(Input):
@@ -32,13 +56,69 @@ class SearchBox(Input):
             """The box (so `@on(SearchBox.Down, "#search")` can match it)."""
             return self.box
 
+    def __init__(self, *args: object, hold_after_enter: bool = False, **kwargs: object) -> None:
+        """``hold_after_enter``: Enter opens a dialog that takes `TypedAhead` keys (the picker's
+        quantity); the keys typed after it are held until the screen calls `release` (which its
+        `Submitted` handler must do, see the module's notes)."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._hold_after_enter = hold_after_enter
+        self._held: list[tuple[str, str | None]] | None = None  # keys after an Enter, not yet handed on
+        self._enter_pending = False  # the app queued this box's Enter; keys after it come as keys
+
     async def _on_key(self, event: events.Key) -> None:
+        if self._held is not None:
+            event.stop()
+            event.prevent_default()
+            self._held.append((event.key, event.character))
+            return
         if event.key == "down":
             event.stop()
             event.prevent_default()
             self.post_message(self.Down(self))
             return
         await super()._on_key(event)
+
+    @property
+    def holding(self) -> bool:
+        """Keys typed now must wait: an Enter of this box is queued or its screen has not
+        handled it yet. The app then hands them to the box as keys (`HostApp.on_event`)."""
+        return self._enter_pending or self._held is not None
+
+    def enter_queued(self) -> None:
+        """Called by the app when it queues this box's Enter (`submit`) in the box's own queue
+        (widgets/keys.py). The keys already in that queue are typed as usual; those after the
+        Enter are held from the moment it runs (`action_submit`)."""
+        if self._hold_after_enter:
+            self._enter_pending = True
+
+    async def action_submit(self) -> None:
+        if self._enter_pending:
+            self._enter_pending, self._held = False, []
+        await super().action_submit()
+
+    def release(self) -> None:
+        """Hand the keys typed since the Enter on: to the screen that is up now if it is not this
+        box's (a dialog the Enter opened), else back into the box, in the order typed."""
+        held, self._held = self._held or [], None
+        top = self.app.screen
+        for key, character in held:
+            if top is not self.screen:
+                top.post_message(TypedAhead(key, character))
+            else:  # through the app again, as typed (bindings and all)
+                self.app.post_message(events.Key(key, character))
+
+
+def take_typed_ahead(screen: Screen[object], message: TypedAhead, into: Widget) -> None:
+    """A dialog's handler of `TypedAhead`: the key goes to ``into`` (its input), focused first
+    so that an input which selects its text on focus (a quantity's default) is typed over."""
+    message.stop()
+    screen.set_focus(into)
+    key = events.Key(message.key, message.character)
+    own = field_binding(screen, into, key)
+    if own is not None:  # Enter, Backspace…: the field's own action, in its queue (widgets/keys.py)
+        into.call_later(screen.app.run_action, own.binding.action, own.node)
+    else:
+        into.post_message(key)
 
 
 class ListFocus:
@@ -63,4 +143,4 @@ class ListFocus:
         self.asked = False
 
 
-__all__ = ["ListFocus", "SearchBox"]
+__all__ = ["ListFocus", "SearchBox", "TypedAhead", "take_typed_ahead"]
