@@ -256,3 +256,26 @@ async def test_keys_after_an_enter_that_opens_nothing_go_back_into_the_search(st
                 break
         assert isinstance(app.screen, PickerScreen)
         assert search_of(app).value == "zzzqw"
+
+
+async def test_arrows_and_enter_typed_ahead_of_the_rows_count_on_the_new_rows(store: Store) -> None:
+    """"кофе", ↓, ↓, Enter in one burst, the search's answer not in yet: the arrows count on the
+    rows of "кофе" (to the list, one down), not on the rows that were on screen before."""
+    app = picker_app(store, [])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        driver = app._driver
+        assert driver is not None
+        for key, char in [*((c, c) for c in "кофе"), ("down", None), ("down", None), ("enter", None)]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        for _ in range(20):
+            await settle(pilot)
+            if isinstance(app.screen, QuantityScreen):
+                break
+        assert isinstance(app.screen, QuantityScreen)
+        assert picker.shown_text == "кофе"
+        assert app.screen.row.product_id == picker._product_at(1)

@@ -269,6 +269,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         self._layout: list[tuple[Col, int]] = []
         self._add_when_shown = False  # Enter came before the rows of the typed text
         self._to_list = ListFocus()  # ↓ from the search to the list, typed-ahead arrows kept
+        self._downs_when_shown = 0  # ↓ typed before the rows of the text were on screen
         # For bench/picker.py: (text, perf_counter) after the table for `text` was painted.
         self.last_render: tuple[str, float] | None = None
 
@@ -414,6 +415,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             hint = plain(tr("pk.none", text=text.strip()))
         else:
             hint = Text(tr("pk.empty"))
+        downs, self._downs_when_shown = self._downs_when_shown, 0
+        for _ in range(downs):  # ↓ typed before these rows were on screen: to the list, down it
+            self._to_list.down(table)
         if self._add_when_shown:  # Enter was pressed before these rows were on screen
             self._add_when_shown = False
             self.action_add()
@@ -502,6 +506,9 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         """↓ in the search box: to the list, on the row Enter would add; ↓ typed ahead of the
         focus move down it (`widgets/search.py` says why: they were lost, and Enter added the
         first row — a wrong product on the invoice)."""
+        if self._shown_text != self.search_text or self._inflight:
+            self._downs_when_shown += 1  # typed ahead of the rows of the text: counted on them
+            return
         self._to_list.down(self.query_one("#picker-table", DataTable))
 
     @on(events.DescendantFocus)
