@@ -349,7 +349,7 @@ class Jobs:
                 return
             rows: list[PaymentRow] = []
             # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
-            links = await settlement_links(self.client, p, list(order_ids), res.missing)
+            links, new_links = await self._settlement_links(list(order_ids), res)
             link_ids = list(links) if links is not None else list(order_ids)
             for key in keys:
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
@@ -365,12 +365,37 @@ class Jobs:
                 # the kind not read this time stays as stored (its rows are summed per order already)
                 same = [r for r in self.store.payments_of(order_ids) if r.kind in kept] if kept else []
                 with self.store.transaction() as cur:
+                    if new_links:
+                        self.store.add_settlement_objects(cur, new_links)
                     return self.store.replace_payments(cur, list(order_ids), rows + same, now)
 
             res.new_payments = await self.writer.run(write)
             res.changed = [r.invoice_id for r in res.new_payments]
 
         return await self._recorded("payments", body, record=record, missing=missing)
+
+    async def _settlement_links(self, order_ids: Sequence[str],
+                                res: JobResult) -> tuple[dict[str, str] | None, dict[str, str]]:
+        """УТ 11.5: ({settlement object: order} for the orders, the links newly read from 1C);
+        (None, {}) when the profile's payments point at orders directly.
+
+        The store's links come first (an object's order never changes); 1C is asked only about
+        the orders the store knows no object of — a new order, or one 1C had made none for yet
+        (asked again next time). A row that cannot be read is quarantined like any other."""
+        p = self.profile
+        if not p["settlement_object"].present:
+            return None, {}
+        known = await self.writer.run(self.store.settlement_objects, order_ids)
+        have = set(known.values())
+        unknown = [i for i in dict.fromkeys(order_ids) if i not in have]
+        wanted = set(unknown)
+        found: dict[str, str] = {}
+        entity = p["settlement_object"].entity
+        for q in queries.settlement_objects(p, unknown):
+            for link in res.each(entity, await self._get(res.missing, q), lambda r: parse.settlement_object(p, r)):
+                if link is not None and link[1] in wanted:
+                    found[link[0]] = link[1]
+        return {**known, **found}, found
 
     def requests_ride_with_shipments(self) -> bool:
         """БП 3: the CRM's shipment request is a sale linked to the invoice like any sale (same
