@@ -279,30 +279,42 @@ class PullCycle(EnginePart):
     async def _rotation(self, quiet: Sequence[str]) -> tuple[tuple[str, list[str]] | None, int | None]:
         """The document read whose turn it is, and the turn to save: ``(key, order ids)`` for one
         kind of document (bank payments, cash payments, sales) of one batch of the quiet orders
-        (as many as one read carries, `_batch`; id order), taking turns so that each kind of each batch is read
-        once in ``kinds × batches`` cycles (3 for up to 20 open orders). None when none is quiet."""
+        (as many as one read of that kind carries, `_kind_batch`; id order), taking turns so that
+        each kind of each batch is read once in Σ over kinds of ⌈quiet / batch⌉ cycles (БП 3: 3
+        for up to 20 open orders; УТ 11.5: 1 + 1 + 4 = 6, the sales' link being composite while
+        payments go by the settlement objects' plain keys, kept in the store). None when none is
+        quiet."""
         p = self.profile
         kinds = [k for k in ("bank_payment", "cash_payment", "shipment") if p[k].present]
         if not quiet or not kinds:
             return None, None
         ordered = sorted(quiet)
-        size = self._batch()
-        batches = [ordered[n:n + size] for n in range(0, len(ordered), size)]
+        per_kind = {k: [ordered[n:n + self._kind_batch(k)] for n in range(0, len(ordered), self._kind_batch(k))]
+                    for k in kinds}
+        # kinds interleaved: each kind's first batch, then each kind's second one, …
+        slots = [(k, per_kind[k][n]) for n in range(max(len(b) for b in per_kind.values()))
+                 for k in kinds if n < len(per_kind[k])]
         try:
             turn = int(await self.writer.run(self.store.get_meta, "watch:turn") or 0)
         except ValueError:
             turn = 0
-        slot = turn % (len(kinds) * len(batches))
-        return (kinds[slot % len(kinds)], batches[slot // len(kinds)]), slot + 1
+        slot = turn % len(slots)
+        return slots[slot], slot + 1
+
+    def _kind_batch(self, kind: str) -> int:
+        """How many orders one read of ``kind`` carries: a composite link takes a cast per id
+        (`casts_per_request`). УТ 11.5's payments point at settlement objects, a plain key: with
+        the objects kept in the store (`Jobs._settlement_links`) one read carries 20 orders."""
+        p = self.profile
+        c = p[kind]
+        composite = c.type_of(c.f("order")) if kind == "shipment" else c.line_type_of(c.lf("order"))
+        return p.casts_per_request if composite else p.ids_per_request
 
     def _batch(self) -> int:
-        """How many orders one payments or sales read carries (`queries.payments` /
-        `queries.shipments`): fewer when a link is composite (a cast per id)."""
+        """How many orders one read of every kind carries (the smallest `_kind_batch`)."""
         p = self.profile
-        typed = [p[k].line_type_of(p[k].lf("order")) for k in ("bank_payment", "cash_payment") if p[k].present]
-        if p["shipment"].present:
-            typed.append(p["shipment"].type_of(p["shipment"].f("order")))
-        return p.casts_per_request if any(typed) else p.ids_per_request
+        return min([self._kind_batch(k) for k in ("bank_payment", "cash_payment", "shipment") if p[k].present],
+                   default=p.ids_per_request)
 
     def _snapshot(self, key: str = "watch:orders") -> dict[str, list[str]]:
         """The register balances per watched order as saved by the previous cycle."""
