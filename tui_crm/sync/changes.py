@@ -177,7 +177,7 @@ class PullCycle(EnginePart):
         Idle: 2 ``$count`` probes (in `run`) + orders made in 1C + debt by deal + reserves
         by order + one sweep request = 6 requests for any number of open orders.
 
-        БП 3 (``[debt] watch = "client"``: no per-order register) — see `_by_client`:
+        БП 3 and УТ 11 (``[debt] watch = "client"``: no per-order register) — see `_by_client`:
         2 probes + debt + orders made in 1C with the sweep + one rotating document read = 5.
         """
         p = self.profile
@@ -207,7 +207,8 @@ class PullCycle(EnginePart):
         quiet = [i for i in open_ids if i not in moved]
         sweep = self.sweep(quiet, (-len(moved)) % p.ids_per_request or (0 if moved else p.ids_per_request),
                            await self.writer.run(self.store.get_meta, "watch:sweep"))
-        # БП 3: one kind of document of the next quiet orders, in turn (what moves no balance)
+        # watched by client: one kind of document of the next quiet orders, in turn (what moves
+        # no balance)
         turn, turned = (await self._rotation(quiet)) if watch_key == "watch:clients" else (None, None)
 
         res = await self.jobs.orders(moved + sweep)
@@ -234,8 +235,8 @@ class PullCycle(EnginePart):
                                   ship.new_shipments if ship is not None else []):
                 self.emit(event)
             requested += ship.requests_changed if ship is not None else []
-        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3:
-        # a request is a sale, read with the sales above — posting or unposting it moves the
+        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3,
+        # УТ 11: a request is a sale, read with the sales above — posting or unposting it moves the
         # client's balance (its order is read that cycle), a rejection (deletion mark of an
         # unposted one) moves nothing and comes with the rotation's sales read.
         if open_ids and not (watch_key == "watch:clients" and self.jobs.requests_ride_with_shipments()):
@@ -261,18 +262,21 @@ class PullCycle(EnginePart):
         return rows
 
     def _by_client(self, open_ids: Sequence[str], debts: Mapping[str, Decimal]) -> dict[str, list[str]]:
-        """БП 3: per open order, its client and that client's balance on 62.01 + 62.02 as read now.
+        """Per open order, its client and that client's balance as read now (БП 3: 62.01 + 62.02;
+        УТ 11: РасчетыСКлиентами.Сумма summed over the client's analytics keys).
 
         Why this vouches for an order whose entry is unchanged since the last cycle: posting a
         payment (bank or cash) moves the client's 62.01 or 62.02 by its sum, posting a sale moves
         62.01 (or 62.02, by the advance it uses up), and unposting, re-posting with another sum or
         marking for deletion (which unposts) moves it back or again — in a real БП 3 as in the
-        sandbox. So a posted document of the order's client that the CRM has not read changes
-        the client's balance, and the order is read in full (as `documents` reads a new order).
-        What it cannot vouch for — an unposted payment or sale, a posted one re-pointed to another
-        invoice of the same client for the same sum, a payment and a sale of the same sum for the
-        client within one cycle — is read by the rotation (`_rotation`) within a bounded number of
-        cycles. An order without a client in the store is not vouched for (read every cycle)."""
+        sandbox. УТ 11: the three documents write РасчетыСКлиентами (a sale raises `Сумма`, a
+        receipt lowers it; RegisterRecords in the 11.5 dump), the sandbox likewise. So a posted
+        document of the order's client that the CRM has not read changes the client's balance,
+        and the order is read in full (as `documents` reads a new order). What it cannot vouch
+        for — an unposted payment or sale, a posted one re-pointed to another order of the same
+        client for the same sum, a payment and a sale of the same sum for the client within one
+        cycle — is read by the rotation (`_rotation`) within a bounded number of cycles. An
+        order without a client in the store is not vouched for (read every cycle)."""
         return {i: [client, str(debts.get(client, Decimal(0)))]
                 for i, client in self.store.invoice_clients(open_ids).items()}
 

@@ -53,7 +53,7 @@ class JobResult(RunRecord):
     # Per counterparty: the debt as read now (debt job) — None when it was not read in full
     # (not published, or the balance or client field missing): then nothing may be judged by it.
     debts: dict[str, Decimal] | None = None
-    # Orders whose shipment requests' state changed (the shipments job, БП 3)
+    # Orders whose shipment requests' state changed (the shipments job, БП 3 and УТ 11)
     requests_changed: list[str] = field(default_factory=list)
     skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
     # fields the profile selects that rows lacked (reported once per entity and field per run;
@@ -398,7 +398,7 @@ class Jobs:
         return {**known, **found}, found
 
     def requests_ride_with_shipments(self) -> bool:
-        """БП 3: the CRM's shipment request is a sale linked to the invoice like any sale (same
+        """БП 3, УТ 11: the CRM's shipment request is a sale linked to the order like any sale (same
         entity, same link and state fields), so the shipments read answers for it too."""
         p = self.profile
         sh, sr = p["shipment"], p["shipment_request"]
