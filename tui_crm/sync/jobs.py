@@ -81,17 +81,22 @@ class JobResult(RunRecord):
 
 
 async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str],
-                           missing: MissingFields | None = None) -> dict[str, str] | None:
-    """УТ 11.5: {settlement object: order} for the orders (payments point at the objects); None
-    when the profile's payments point at orders directly."""
+                           missing: MissingFields | None = None,
+                           into: JobResult | None = None) -> dict[str, str] | None:
+    """УТ 11.5: {settlement object: order} for the orders, as 1C has them (payments point at the
+    objects); None when the profile's payments point at orders directly. With ``into`` (a job's
+    result) a row that cannot be read is quarantined there instead of failing the read. The pull
+    jobs ask the store first (`Jobs._settlement_links`)."""
     if not p["settlement_object"].present:
         return None
     wanted = set(order_ids)
+    entity = p["settlement_object"].entity
     links: dict[str, str] = {}
     for q in queries.settlement_objects(p, list(order_ids)):
         rows = await client.get_all(q)
-        for row in missing.rows(q.path, q.select, rows) if missing is not None else rows:
-            found = parse.settlement_object(p, row)
+        rows = missing.rows(q.path, q.select, rows) if missing is not None else rows
+        for found in (into.each(entity, rows, lambda r: parse.settlement_object(p, r)) if into is not None
+                      else [parse.settlement_object(p, r) for r in rows]):
             if found is not None and found[1] in wanted:
                 links[found[0]] = found[1]
     return links
@@ -388,13 +393,7 @@ class Jobs:
         known = await self.writer.run(self.store.settlement_objects, order_ids)
         have = set(known.values())
         unknown = [i for i in dict.fromkeys(order_ids) if i not in have]
-        wanted = set(unknown)
-        found: dict[str, str] = {}
-        entity = p["settlement_object"].entity
-        for q in queries.settlement_objects(p, unknown):
-            for link in res.each(entity, await self._get(res.missing, q), lambda r: parse.settlement_object(p, r)):
-                if link is not None and link[1] in wanted:
-                    found[link[0]] = link[1]
+        found = (await settlement_links(self.client, p, unknown, res.missing, into=res) or {}) if unknown else {}
         return {**known, **found}, found
 
     def requests_ride_with_shipments(self) -> bool:
