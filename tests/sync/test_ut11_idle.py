@@ -322,3 +322,36 @@ async def test_a_malformed_settlement_object_row_is_quarantined_and_the_rest_app
     assert res.error is not None and f"malformed row(s) from accounting, the rest applied: {SETTLEMENT}" in res.error
     # the good rows applied: both orders' real objects are kept, the bad one is not
     assert ut11.store.settlement_objects(ids) == {settlement_key(i): i for i in ids}
+
+
+async def test_an_order_with_two_settlement_objects_keeps_both_and_gets_the_payments_of_each(ut11: Ut11) -> None:
+    [iid] = await ut11.open_orders(1, read=False)
+    first = ut11.sandbox.state.get(SETTLEMENT, settlement_key(iid))
+    assert first is not None
+    second = {**first, "Ref_Key": str(uuid.uuid4())}
+    ut11.sandbox.state.put(SETTLEMENT, second)
+    od = ODataClient(ut11.sandbox.base_url, retries=1, backoff=0.0)
+    try:
+        order = await od.get_entity(ORDER, iid)
+        assert order is not None
+        refs = []
+        for obj, amount in ((first["Ref_Key"], 10), (second["Ref_Key"], 20)):
+            ref = str(uuid.uuid4())
+            await od.create(BANK, {
+                "Ref_Key": ref, "ХозяйственнаяОперация": "ПоступлениеОплатыОтКлиента",
+                "Организация_Key": order["Организация_Key"], "Контрагент": order["Контрагент_Key"],
+                "Контрагент_Type": "StandardODATA.Catalog_Контрагенты", "Валюта_Key": order["Валюта_Key"],
+                "СуммаДокумента": amount,
+                "РасшифровкаПлатежа": [{"LineNumber": "1", "Партнер_Key": order["Партнер_Key"],
+                                        "ОбъектРасчетов_Key": obj, "Сумма": amount, "СуммаВзаиморасчетов": amount}]})
+            await od.post_document(BANK, ref)
+            refs.append(ref)
+    finally:
+        await od.aclose()
+    await ut11.cycle()                 # the new order, read in full: both objects, both payments
+    assert ut11.store.settlement_objects([iid]) == {first["Ref_Key"]: iid, second["Ref_Key"]: iid}
+    assert sorted((p.id, p.amount) for p in ut11.store.invoice_payments(iid)) == sorted(
+        [(refs[0], Decimal(10)), (refs[1], Decimal(20))])
+    ut11.seen.clear()
+    await ut11.service.jobs.payments([iid])
+    assert SETTLEMENT not in [entity(u) for u in ut11.seen]
