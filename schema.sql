@@ -422,3 +422,14 @@ CREATE TABLE sent_bodies (
 -- and its first write would have blanked 1C's comment. The push caught that as an accountant's
 -- edit and parked the client as a false conflict.
 ALTER TABLE counterparties ADD COLUMN comment VARCHAR DEFAULT '';
+
+-- migration: 13 settlement objects
+-- УТ 11.5: payment rows settle against a settlement object (Catalog_ОбъектыРасчетов), whose
+-- `Объект` is the order; its key is not the order's. An object's `Объект` never changes once 1C
+-- made it, so each one found is kept here and the payments of an order whose object is known are
+-- read without asking 1C for it again (one request per five orders before, on every read). An
+-- order may have more than one object (all are kept); an order with none yet is asked again.
+CREATE TABLE settlement_objects (
+    id       VARCHAR PRIMARY KEY,
+    order_id VARCHAR NOT NULL
+);

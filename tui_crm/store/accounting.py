@@ -223,6 +223,20 @@ class AccountingStore:
             "SELECT id, counterparty_id FROM debt_keys WHERE list_contains(?, id)", [wanted]).fetchall()
         return {str(k): str(c) for k, c in found}
 
+    def add_settlement_objects(self, cur: duckdb.DuckDBPyConnection, links: Mapping[str, str]) -> None:
+        """УТ 11.5: {settlement object: order} as read from 1C (an object's order never changes)."""
+        for key, order in links.items():
+            cur.execute("INSERT OR REPLACE INTO settlement_objects VALUES (?, ?)", [key, order])
+
+    def settlement_objects(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """{settlement object: order} the store knows for the given orders (one query)."""
+        wanted = list(dict.fromkeys(order_ids))
+        if not wanted:
+            return {}
+        found = self.db.cursor().execute(
+            "SELECT id, order_id FROM settlement_objects WHERE list_contains(?, order_id)", [wanted]).fetchall()
+        return {str(k): str(o) for k, o in found}
+
     def set_debts(self, cur: duckdb.DuckDBPyConnection, debts: Mapping[str, Decimal]) -> None:
         """Debt per counterparty (absent = no debt); copied onto CRM clients with the same id."""
         cur.execute("CREATE OR REPLACE TEMP TABLE stage_debt (id VARCHAR, debt DECIMAL(15,2))")

@@ -177,7 +177,7 @@ class PullCycle(EnginePart):
         Idle: 2 ``$count`` probes (in `run`) + orders made in 1C + debt by deal + reserves
         by order + one sweep request = 6 requests for any number of open orders.
 
-        БП 3 (``[debt] watch = "client"``: no per-order register) — see `_by_client`:
+        БП 3 and УТ 11 (``[debt] watch = "client"``: no per-order register) — see `_by_client`:
         2 probes + debt + orders made in 1C with the sweep + one rotating document read = 5.
         """
         p = self.profile
@@ -207,7 +207,8 @@ class PullCycle(EnginePart):
         quiet = [i for i in open_ids if i not in moved]
         sweep = self.sweep(quiet, (-len(moved)) % p.ids_per_request or (0 if moved else p.ids_per_request),
                            await self.writer.run(self.store.get_meta, "watch:sweep"))
-        # БП 3: one kind of document of the next quiet orders, in turn (what moves no balance)
+        # watched by client: one kind of document of the next quiet orders, in turn (what moves
+        # no balance)
         turn, turned = (await self._rotation(quiet)) if watch_key == "watch:clients" else (None, None)
 
         res = await self.jobs.orders(moved + sweep)
@@ -234,8 +235,8 @@ class PullCycle(EnginePart):
                                   ship.new_shipments if ship is not None else []):
                 self.emit(event)
             requested += ship.requests_changed if ship is not None else []
-        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3:
-        # a request is a sale, read with the sales above — posting or unposting it moves the
+        # The CRM's shipment requests: the warehouse posts or rejects them in accounting. БП 3,
+        # УТ 11: a request is a sale, read with the sales above — posting or unposting it moves the
         # client's balance (its order is read that cycle), a rejection (deletion mark of an
         # unposted one) moves nothing and comes with the rotation's sales read.
         if open_ids and not (watch_key == "watch:clients" and self.jobs.requests_ride_with_shipments()):
@@ -261,48 +262,63 @@ class PullCycle(EnginePart):
         return rows
 
     def _by_client(self, open_ids: Sequence[str], debts: Mapping[str, Decimal]) -> dict[str, list[str]]:
-        """БП 3: per open order, its client and that client's balance on 62.01 + 62.02 as read now.
+        """Per open order, its client and that client's balance as read now (БП 3: 62.01 + 62.02;
+        УТ 11: РасчетыСКлиентами.Сумма summed over the client's analytics keys).
 
         Why this vouches for an order whose entry is unchanged since the last cycle: posting a
         payment (bank or cash) moves the client's 62.01 or 62.02 by its sum, posting a sale moves
         62.01 (or 62.02, by the advance it uses up), and unposting, re-posting with another sum or
         marking for deletion (which unposts) moves it back or again — in a real БП 3 as in the
-        sandbox. So a posted document of the order's client that the CRM has not read changes
-        the client's balance, and the order is read in full (as `documents` reads a new order).
-        What it cannot vouch for — an unposted payment or sale, a posted one re-pointed to another
-        invoice of the same client for the same sum, a payment and a sale of the same sum for the
-        client within one cycle — is read by the rotation (`_rotation`) within a bounded number of
-        cycles. An order without a client in the store is not vouched for (read every cycle)."""
+        sandbox. УТ 11: the three documents write РасчетыСКлиентами (a sale raises `Сумма`, a
+        receipt lowers it; RegisterRecords in the 11.5 dump), the sandbox likewise. So a posted
+        document of the order's client that the CRM has not read changes the client's balance,
+        and the order is read in full (as `documents` reads a new order). What it cannot vouch
+        for — an unposted payment or sale, a posted one re-pointed to another order of the same
+        client for the same sum, a payment and a sale of the same sum for the client within one
+        cycle — is read by the rotation (`_rotation`) within a bounded number of cycles. An
+        order without a client in the store is not vouched for (read every cycle)."""
         return {i: [client, str(debts.get(client, Decimal(0)))]
                 for i, client in self.store.invoice_clients(open_ids).items()}
 
     async def _rotation(self, quiet: Sequence[str]) -> tuple[tuple[str, list[str]] | None, int | None]:
         """The document read whose turn it is, and the turn to save: ``(key, order ids)`` for one
         kind of document (bank payments, cash payments, sales) of one batch of the quiet orders
-        (as many as one read carries, `_batch`; id order), taking turns so that each kind of each batch is read
-        once in ``kinds × batches`` cycles (3 for up to 20 open orders). None when none is quiet."""
+        (as many as one read of that kind carries, `_kind_batch`; id order), taking turns so that
+        each kind of each batch is read once in Σ over kinds of ⌈quiet / batch⌉ cycles (БП 3: 3
+        for up to 20 open orders; УТ 11.5: 1 + 1 + 4 = 6, the sales' link being composite while
+        payments go by the settlement objects' plain keys, kept in the store). None when none is
+        quiet."""
         p = self.profile
         kinds = [k for k in ("bank_payment", "cash_payment", "shipment") if p[k].present]
         if not quiet or not kinds:
             return None, None
         ordered = sorted(quiet)
-        size = self._batch()
-        batches = [ordered[n:n + size] for n in range(0, len(ordered), size)]
+        per_kind = {k: [ordered[n:n + self._kind_batch(k)] for n in range(0, len(ordered), self._kind_batch(k))]
+                    for k in kinds}
+        # kinds interleaved: each kind's first batch, then each kind's second one, …
+        slots = [(k, per_kind[k][n]) for n in range(max(len(b) for b in per_kind.values()))
+                 for k in kinds if n < len(per_kind[k])]
         try:
             turn = int(await self.writer.run(self.store.get_meta, "watch:turn") or 0)
         except ValueError:
             turn = 0
-        slot = turn % (len(kinds) * len(batches))
-        return (kinds[slot % len(kinds)], batches[slot // len(kinds)]), slot + 1
+        slot = turn % len(slots)
+        return slots[slot], slot + 1
+
+    def _kind_batch(self, kind: str) -> int:
+        """How many orders one read of ``kind`` carries: a composite link takes a cast per id
+        (`casts_per_request`). УТ 11.5's payments point at settlement objects, a plain key: with
+        the objects kept in the store (`Jobs._settlement_links`) one read carries 20 orders."""
+        p = self.profile
+        c = p[kind]
+        composite = c.type_of(c.f("order")) if kind == "shipment" else c.line_type_of(c.lf("order"))
+        return p.casts_per_request if composite else p.ids_per_request
 
     def _batch(self) -> int:
-        """How many orders one payments or sales read carries (`queries.payments` /
-        `queries.shipments`): fewer when a link is composite (a cast per id)."""
+        """How many orders one read of every kind carries (the smallest `_kind_batch`)."""
         p = self.profile
-        typed = [p[k].line_type_of(p[k].lf("order")) for k in ("bank_payment", "cash_payment") if p[k].present]
-        if p["shipment"].present:
-            typed.append(p["shipment"].type_of(p["shipment"].f("order")))
-        return p.casts_per_request if any(typed) else p.ids_per_request
+        return min([self._kind_batch(k) for k in ("bank_payment", "cash_payment", "shipment") if p[k].present],
+                   default=p.ids_per_request)
 
     def _snapshot(self, key: str = "watch:orders") -> dict[str, list[str]]:
         """The register balances per watched order as saved by the previous cycle."""

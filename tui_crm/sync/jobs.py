@@ -53,7 +53,7 @@ class JobResult(RunRecord):
     # Per counterparty: the debt as read now (debt job) — None when it was not read in full
     # (not published, or the balance or client field missing): then nothing may be judged by it.
     debts: dict[str, Decimal] | None = None
-    # Orders whose shipment requests' state changed (the shipments job, БП 3)
+    # Orders whose shipment requests' state changed (the shipments job, БП 3 and УТ 11)
     requests_changed: list[str] = field(default_factory=list)
     skipped: list[BadData] = field(default_factory=list)   # malformed rows quarantined
     # fields the profile selects that rows lacked (reported once per entity and field per run;
@@ -81,17 +81,22 @@ class JobResult(RunRecord):
 
 
 async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str],
-                           missing: MissingFields | None = None) -> dict[str, str] | None:
-    """УТ 11.5: {settlement object: order} for the orders (payments point at the objects); None
-    when the profile's payments point at orders directly."""
+                           missing: MissingFields | None = None,
+                           into: JobResult | None = None) -> dict[str, str] | None:
+    """УТ 11.5: {settlement object: order} for the orders, as 1C has them (payments point at the
+    objects); None when the profile's payments point at orders directly. With ``into`` (a job's
+    result) a row that cannot be read is quarantined there instead of failing the read. The pull
+    jobs ask the store first (`Jobs._settlement_links`)."""
     if not p["settlement_object"].present:
         return None
     wanted = set(order_ids)
+    entity = p["settlement_object"].entity
     links: dict[str, str] = {}
     for q in queries.settlement_objects(p, list(order_ids)):
         rows = await client.get_all(q)
-        for row in missing.rows(q.path, q.select, rows) if missing is not None else rows:
-            found = parse.settlement_object(p, row)
+        rows = missing.rows(q.path, q.select, rows) if missing is not None else rows
+        for found in (into.each(entity, rows, lambda r: parse.settlement_object(p, r)) if into is not None
+                      else [parse.settlement_object(p, r) for r in rows]):
             if found is not None and found[1] in wanted:
                 links[found[0]] = found[1]
     return links
@@ -349,7 +354,7 @@ class Jobs:
                 return
             rows: list[PaymentRow] = []
             # УТ 11.5: payment rows point at settlement objects; find the orders' ones first
-            links = await settlement_links(self.client, p, list(order_ids), res.missing)
+            links, new_links = await self._settlement_links(list(order_ids), res)
             link_ids = list(links) if links is not None else list(order_ids)
             for key in keys:
                 def read(r: dict[str, Any], key: str = key) -> list[PaymentRow]:
@@ -365,6 +370,8 @@ class Jobs:
                 # the kind not read this time stays as stored (its rows are summed per order already)
                 same = [r for r in self.store.payments_of(order_ids) if r.kind in kept] if kept else []
                 with self.store.transaction() as cur:
+                    if new_links:
+                        self.store.add_settlement_objects(cur, new_links)
                     return self.store.replace_payments(cur, list(order_ids), rows + same, now)
 
             res.new_payments = await self.writer.run(write)
@@ -372,8 +379,25 @@ class Jobs:
 
         return await self._recorded("payments", body, record=record, missing=missing)
 
+    async def _settlement_links(self, order_ids: Sequence[str],
+                                res: JobResult) -> tuple[dict[str, str] | None, dict[str, str]]:
+        """УТ 11.5: ({settlement object: order} for the orders, the links newly read from 1C);
+        (None, {}) when the profile's payments point at orders directly.
+
+        The store's links come first (an object's order never changes); 1C is asked only about
+        the orders the store knows no object of — a new order, or one 1C had made none for yet
+        (asked again next time). A row that cannot be read is quarantined like any other."""
+        p = self.profile
+        if not p["settlement_object"].present:
+            return None, {}
+        known = await self.writer.run(self.store.settlement_objects, order_ids)
+        have = set(known.values())
+        unknown = [i for i in dict.fromkeys(order_ids) if i not in have]
+        found = (await settlement_links(self.client, p, unknown, res.missing, into=res) or {}) if unknown else {}
+        return {**known, **found}, found
+
     def requests_ride_with_shipments(self) -> bool:
-        """БП 3: the CRM's shipment request is a sale linked to the invoice like any sale (same
+        """БП 3, УТ 11: the CRM's shipment request is a sale linked to the order like any sale (same
         entity, same link and state fields), so the shipments read answers for it too."""
         p = self.profile
         sh, sr = p["shipment"], p["shipment_request"]
