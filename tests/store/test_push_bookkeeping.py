@@ -62,8 +62,55 @@ def test_contacts_written_is_set_contact_seen_of_each() -> None:
 
 def test_invoice_push_start_reads_refs_custom_and_the_clients_contract() -> None:
     store = _store()
-    assert store.invoice_push_start(INV) == ((None, None, None), {"priority": 2}, None)
+    got = store.invoice_push_start(INV)
+    assert got is not None
+    assert (got.refs, got.custom, got.client_contract) == ((None, None, None), {"priority": 2}, None)
     store.invoice_push_refs(INV, contract_id="k1", organization_id="o1", bill_id="b1")
     store.set_client_contract(C1, "k0")
-    assert store.invoice_push_start(INV) == (("k1", "o1", "b1"), {"priority": 2}, "k0")
-    assert store.invoice_push_start("missing") == ((None, None, None), {}, None)
+    got = store.invoice_push_start(INV)
+    assert got is not None
+    assert (got.refs, got.custom, got.client_contract) == (("k1", "o1", "b1"), {"priority": 2}, "k0")
+    assert store.invoice_push_start("missing") is None
+
+
+def test_invoice_push_start_is_the_reads_it_replaced() -> None:
+    """One statement, the same answers as the seven reads before it: the invoice and its lines
+    (`get_invoice`, `invoice_lines_effective`), the client, the latest reservation request, the
+    mirror's contract (`find_contract`, only when asked for)."""
+    store = _store()
+    second = InvoiceLine("p2", "00-2", "Кефир", "шт", Decimal("2"), Decimal("10"), Decimal(0), VatRate.НДС20)
+    first = InvoiceLine("p1", "00-1", "Молоко", "л", Decimal("3"), Decimal("89.90"), Decimal("5"), VatRate.НДС10)
+    store.save_invoice(INV, Invoice(lines=(first, second), client_id=C1, warehouse_id="w", price_type_id="pt",
+                                    document_discount_pct=Decimal(2)),
+                       date=datetime(2026, 11, 30, 10, 0), queue=True)
+    got = store.invoice_push_start(INV, "o1", "sale")
+    assert got is not None
+    assert got.record == store.get_invoice(INV) and len(got.record.invoice.lines) == 2
+    assert got.lines == store.invoice_lines_effective(INV)
+    assert got.client == store.get_client(C1)
+    assert got.reserve is None and got.found_contract is None and store.reserve_request(INV) is None
+    with store.transaction() as cur:
+        for key, name in (("k2", "Б"), ("k1", "А")):
+            store.remember_contract(cur, (key, C1, "o1", name, "sale", "", "", None, False))
+        store.remember_contract(cur, ("k0", C1, "o2", "0", "sale", "", "", None, False))
+    assert store.request_reserve(INV, "request") is None
+    got = store.invoice_push_start(INV, "o1", "sale")
+    assert got is not None and got.found_contract == store.find_contract(C1, "o1", "sale") == "k1"
+    assert got.reserve is not None and got.reserve == store.reserve_request(INV) and got.reserve.action == "request"
+    unasked = store.invoice_push_start(INV)
+    assert unasked is not None and unasked.found_contract is None
+
+
+def test_invoice_push_done_with_the_orders_state_is_the_two_writes_it_replaced() -> None:
+    """The order's state folded into the outcome (`order=`) leaves the invoice as recording the
+    state first (`invoice_state_from_accounting`, written) and the outcome after it did."""
+    two, one = _store(), _store()
+    two.invoice_state_from_accounting(INV, number="СЧ-1", data_version="v3", posted=False, deletion_mark=False,
+                                      written=True)
+    two.invoice_push_done(INV, bill_id="b1", bill_number="Б-1")
+    one.invoice_push_done(INV, bill_id="b1", bill_number="Б-1", order=("СЧ-1", "v3", False, False))
+    for store in (two, one):
+        rec = store.get_invoice(INV)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number == "СЧ-1"
+        assert store.invoice_accounting_state(INV) == ("СЧ-1", "v3", False)
+        assert store.base_version("invoice", INV) == "v3" and store.invoice_refs(INV)[2] == "b1"

@@ -13,6 +13,7 @@ item waits for the operator's choice (store/conflicts.py); it is never claimed o
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,16 @@ import duckdb
 
 from tui_crm.domain.models import SyncState
 from tui_crm.store.conflicts import close_conflicts
-from tui_crm.store.crm import OutboxItem
+from tui_crm.store.crm import (
+    CLIENT_COLS,
+    INVOICE_COLS,
+    ClientRecord,
+    InvoiceRecord,
+    OutboxItem,
+    client_from_row,
+    invoice_from_rows,
+    prefixed,
+)
 from tui_crm.store.db import Clock, Database
 
 _ITEM_COLS = (
@@ -52,6 +62,23 @@ def _json_object(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+@dataclass(frozen=True)
+class InvoicePushStart:
+    """What `OutboxStore.invoice_push_start` reads: the invoice, its lines as sent to 1C
+    (`CrmStore.invoice_lines_effective`), the refs an earlier attempt recorded (contract,
+    organization, invoice document), its custom fields, its client, the client's remembered
+    contract, a contract of the client the mirror has, and its latest reservation request."""
+
+    record: InvoiceRecord
+    lines: list[tuple[Any, ...]]
+    refs: tuple[str | None, str | None, str | None]
+    custom: dict[str, Any]
+    client: ClientRecord | None
+    client_contract: str | None
+    found_contract: str | None
+    reserve: OutboxItem | None
+
+
 class OutboxStore:
     """Claiming and marking outbox items; mixed into `Store`."""
 
@@ -65,19 +92,24 @@ class OutboxStore:
         earlier body whose answer was lost — 1C may still hold that one."""
         text = json.dumps(body, ensure_ascii=False, default=_wire_number)
         with self.db.transaction() as cur:
-            # One read of what is kept, the choice made here, then at most two writes (four
-            # statements before, ~4 ms a body on the project machine; the push notes one or two
-            # bodies per item): the same body is dropped to be kept again as the newest, and the
-            # oldest beyond the newest few by rank, not by number (a repeat leaves a gap).
-            kept = cur.execute("SELECT seq, body FROM sent_bodies WHERE entity = ? AND object_key = ? "
-                               "ORDER BY seq", [entity, key]).fetchall()
-            seq = (int(kept[-1][0]) + 1) if kept else 1
+            # The body goes in as the newest first, in one statement; what is kept is read only
+            # when something was (the first body of an object, the push's usual case, is one
+            # statement; four before the fourth round, two before this): the same body is
+            # dropped to be kept once as the newest, and the oldest beyond the newest few by
+            # rank, not by number (a repeat leaves a gap).
+            row = cur.execute("INSERT INTO sent_bodies SELECT ?, ?, coalesce(max(seq), 0) + 1, ? FROM sent_bodies "
+                              "WHERE entity = ? AND object_key = ? RETURNING seq",
+                              [entity, key, text, entity, key]).fetchone()
+            seq = int(row[0]) if row else 1
+            if seq == 1:
+                return
+            kept = cur.execute("SELECT seq, body FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq < ? "
+                               "ORDER BY seq", [entity, key, seq]).fetchall()
             others = [int(s) for s, b in kept if b != text]
             drop = [int(s) for s, b in kept if b == text] + others[:max(0, len(others) - (SENT_BODIES_KEPT - 1))]
             if drop:
                 cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? "
                             "AND seq IN (SELECT unnest(?::BIGINT[]))", [entity, key, drop])
-            cur.execute("INSERT INTO sent_bodies VALUES (?, ?, ?, ?)", [entity, key, seq, text])
 
     def sent_bodies(self, entity: str, key: str) -> list[dict[str, Any]]:
         """The last bodies written to (entity, key), oldest first ([] when none or unreadable)."""
@@ -354,30 +386,64 @@ class OutboxStore:
                         "updated_at = ? WHERE id = ?", [SyncState.IN_ACCOUNTING.value, now, client_id])
 
     def invoice_push_done(self, invoice_id: str, *, bill_id: str | None, bill_number: str | None,
-                          now: datetime | None = None) -> None:
-        """The invoice's push is over: it is in accounting, based on the order's state its push
-        recorded (`invoice_state_from_accounting`), with its invoice document's key and number
-        when it has one. One statement for what was three (refs, a read of that state, and an
-        update writing it back)."""
+                          order: tuple[str, str, bool, bool] | None = None, now: datetime | None = None) -> None:
+        """The invoice's push is over: it is in accounting, based on the order's state — ``order``
+        (number, DataVersion, posted, deletion mark) as its create answered, or else as the push
+        recorded it (`invoice_state_from_accounting`) — with its invoice document's key and
+        number when it has one. One statement for what was four (the order's state, refs, a read
+        of that state, and an update writing it back)."""
         now = now or self.clock()
+        number, version, posted, deleted = order if order is not None else (None, None, None, None)
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE invoices SET sync_state = ?, sync_error = NULL, bill_id = coalesce(?, bill_id), "
-                "base_version = data_version, bill_number = coalesce(?, bill_number), checked_at = ?, "
+                "number = coalesce(?, number), data_version = coalesce(?, data_version), "
+                "posted = coalesce(?, posted), deletion_mark = coalesce(?, deletion_mark), "
+                "base_version = coalesce(?, data_version), bill_number = coalesce(?, bill_number), checked_at = ?, "
                 "updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, bill_id, bill_number, now, now, invoice_id])
+                [SyncState.IN_ACCOUNTING.value, bill_id, number, version, posted, deleted, version, bill_number,
+                 now, now, invoice_id])
 
-    def invoice_push_start(self, invoice_id: str) -> tuple[tuple[str | None, str | None, str | None],
-                                                           dict[str, Any], str | None]:
-        """What an invoice's push reads of its own bookkeeping before its first request, in one
-        query: the refs an earlier attempt recorded (contract, organization, invoice document),
-        the invoice's custom fields, and its client's remembered contract (was three queries)."""
+    def invoice_push_start(self, invoice_id: str, organization_id: str | None = None,
+                           contract_kind: str | None = None) -> InvoicePushStart | None:
+        """Everything an invoice's push reads of the store before its first request, in one
+        statement (was seven: the refs with the custom fields and the client's remembered
+        contract, the invoice and its lines twice, its latest reservation request, a sales
+        contract of its client with ``organization_id`` of ``contract_kind`` from the mirror, the
+        client). None when the invoice is not in the store. ``organization_id`` and
+        ``contract_kind``: the contract looked for in the mirror (`find_contract`); none without
+        them."""
         row = self.db.cursor().execute(
-            "SELECT i.contract_id, i.organization_id, i.bill_id, i.custom, c.contract_id FROM invoices i "
-            "LEFT JOIN clients c ON c.id = i.client_id WHERE i.id = ?", [invoice_id]).fetchone()
+            f"SELECT {prefixed(INVOICE_COLS, 'i')}, i.contract_id, i.organization_id, i.custom, "
+            "nullif(c.contract_id, ''), "
+            "(SELECT k.id FROM contracts k WHERE k.counterparty_id = i.client_id AND k.organization_id = ? "
+            "AND k.kind = ? AND NOT coalesce(k.deletion_mark, FALSE) ORDER BY k.name, k.id LIMIT 1), "
+            "(SELECT list(row(l.line_no, l.product_id, l.code, l.name, l.unit, l.quantity, l.price, "
+            "l.discount_pct, l.vat_rate, l.amount, l.vat) ORDER BY l.line_no) FROM invoice_lines l "
+            f"WHERE l.invoice_id = i.id), c.id IS NOT NULL, {prefixed(CLIENT_COLS, 'c')}, r.id IS NOT NULL, "
+            f"{prefixed(_ITEM_COLS, 'r')} FROM invoices i LEFT JOIN clients c ON c.id = i.client_id "
+            f"LEFT JOIN (SELECT {_ITEM_COLS} FROM outbox WHERE kind = 'reserve' AND object_id = ? "
+            "AND state <> 'discarded' ORDER BY id DESC LIMIT 1) r ON TRUE WHERE i.id = ?",
+            [organization_id, contract_kind, invoice_id, invoice_id]).fetchone()
         if row is None:
-            return (None, None, None), {}, None
-        return (row[0], row[1], row[2]), _json_object(row[3]), row[4]
+            return None
+        n_inv, n_cli, n_item = len(INVOICE_COLS.split(",")), len(CLIENT_COLS.split(",")), len(_ITEM_COLS.split(","))
+        head = row[:n_inv]
+        contract_id, organization, custom_text, client_contract, found, lines = row[n_inv:n_inv + 6]
+        rest = row[n_inv + 6:]
+        has_client, client_row = rest[0], rest[1:1 + n_cli]
+        has_reserve, item_row = rest[1 + n_cli], rest[2 + n_cli:2 + n_cli + n_item]
+        lines = list(lines or ())
+        return InvoicePushStart(
+            record=invoice_from_rows(head, [(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in lines]),
+            lines=[(r[0], r[1], r[5], r[6], r[7], r[9], r[8], r[10]) for r in lines],
+            refs=(contract_id, organization, head[12]),
+            custom=_json_object(custom_text),
+            client=client_from_row(tuple(client_row)) if has_client else None,
+            client_contract=client_contract,
+            found_contract=found if organization_id is not None and contract_kind is not None else None,
+            reserve=OutboxItem(*item_row) if has_reserve else None,
+        )
 
     def contacts_written(self, owner_id: str, values: dict[str, str]) -> None:
         """The push wrote these contact values ({kind: value}, '' = no record) to the client's

@@ -231,6 +231,19 @@ class _Lookups:
 
 
 @dataclass
+class _OrderWritten:
+    """An order this attempt created or adopted: its state as 1C answered (number, DataVersion,
+    posted, deletion mark), kept to commit with the item's outcome, and what that outcome adds
+    once the invoice's push is over (`Pusher._order_outcome`)."""
+
+    invoice_id: str
+    state: tuple[str, str, bool, bool]
+    done: bool = False
+    bill_id: str | None = None
+    bill_number: str | None = None
+
+
+@dataclass
 class _Stop:
     """Shared by the lanes of one push: why it stopped starting items (accounting unreachable),
     the attempts of the item that saw it (for the backoff of the rest), and the items started."""
@@ -287,6 +300,10 @@ class Pusher:
             return result
         self._forget_old_fresh_clients()
         self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
+        # Kept writes of an attempt that ended without an outcome (an unexpected error) are
+        # dropped, as a killed process drops them: its resume repairs them (`_later`), and a
+        # stale one must not be committed with a later attempt's outcome.
+        self._pending.clear()
         self._lookups = _Lookups()   # what the last pull brought is read again
         items, owner = await self.writer.run(self._claim, self.clock(), limit)
         lanes = self._lanes(items, owner)
@@ -845,16 +862,21 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
-        """On the writer thread: everything `push_invoice` reads before its first request."""
-        (contract_id, _, bill_id), custom_values, client_contract = self.store.invoice_push_start(invoice_id)
-        data = self.invoice_data(invoice_id, custom_values)
-        client_id = data.rec.invoice.client_id
+        """On the writer thread: everything `push_invoice` reads before its first request, one
+        store statement (`invoice_push_start`) besides what this push has not looked up yet
+        (`_Lookups`)."""
         org = self._organization()
-        known = None
-        if client_id and org is not None and self.p["order"].has("contract"):
-            known = client_contract or self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale"))
-        return _InvoiceStart(data, self.store.get_client(client_id) if client_id else None,
-                             org, contract_id, bill_id, known)
+        wants = org is not None and self.p["order"].has("contract")
+        got = self.store.invoice_push_start(invoice_id, org[0] if org is not None and wants else None,
+                                            self.p.enum("contract_kind", "sale") if wants else None)
+        if got is None:
+            raise Refused("the invoice no longer exists in the CRM")
+        units, factors = self._units([r[1] for r in got.lines])
+        data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, got.reserve)
+        client_id = got.record.invoice.client_id
+        known = (got.client_contract or got.found_contract) if client_id and wants else None
+        contract_id, _, bill_id = got.refs
+        return _InvoiceStart(data, got.client if client_id else None, org, contract_id, bill_id, known)
 
     async def _contract(self, client_id: str, org_id: str,
                         start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
@@ -1044,6 +1066,7 @@ class Pusher:
         wants_contract = order_c.has("contract")
         remember: list[Callable[[], object]] = []
         sent_order: dict[str, Any] | None = None   # committed to `sent_bodies` with step "contract"
+        written: _OrderWritten | None = None   # the order created by this attempt, its state to commit
         if item.action == "update" and step == "":
             if wants_contract and not contract_id:
                 contract_id, remember = await self._contract(client_id, org_id, start)
@@ -1076,13 +1099,15 @@ class Pusher:
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
+            # The order's state is committed with the item's outcome, whatever it is (one
+            # statement with the invoice's, `_order_outcome`); only the step goes to disk before
+            # the next request. A process killed in between resumes at step "order", which reads
+            # the order again and records its state (`_refresh_order`).
             # (the invoice document's body is not kept in `sent_bodies`: nothing reads it back,
             # its writes are guarded by If-Match of the version read just before, `_patch_current`)
-            await self._together(
-                lambda: self.store.invoice_state_from_accounting(
-                    iid, number=state.number, data_version=state.data_version, posted=state.posted,
-                    deletion_mark=state.deletion_mark, written=True),
-                lambda: self.store.outbox_step(item.id, "order"))
+            written = _OrderWritten(iid, (state.number, state.data_version, state.posted, state.deletion_mark))
+            self._later(item, functools.partial(self._order_outcome, written))
+            await self._step(item, "order")
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
@@ -1106,10 +1131,24 @@ class Pusher:
             bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
         # the last request is done: what it brought is committed with the item's outcome (a
         # process killed before that commit resumes at step "order" and adopts the document)
-        self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
+        if written is not None:
+            written.done, written.bill_id, written.bill_number = True, bill_id if bill_c.present else None, bill_number
+        else:
+            self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
 
     def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None) -> None:
         self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number)
+
+    def _order_outcome(self, w: _OrderWritten) -> None:
+        """The order's state as its create answered: with the invoice's outcome when the push got
+        that far (one statement), else on its own (the item failed or waits after the order)."""
+        if w.done:
+            self.store.invoice_push_done(w.invoice_id, bill_id=w.bill_id or None, bill_number=w.bill_number,
+                                         order=w.state)
+        else:
+            number, version, posted, deleted = w.state
+            self.store.invoice_state_from_accounting(w.invoice_id, number=number, data_version=version,
+                                                     posted=posted, deletion_mark=deleted, written=True)
 
     async def _partner_of(self, client_id: str) -> str:
         """The partner the client's counterparty points at in accounting now ('' if none)."""
