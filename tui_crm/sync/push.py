@@ -228,6 +228,13 @@ class _Lookups:
     currency: Any = _UNREAD                # str | None once read
     units: dict[str, str | None] = field(default_factory=dict)    # product -> unit (None: unknown)
     factors: dict[str, Decimal] = field(default_factory=dict)     # unit -> factor
+    # The claimed invoices (`OutboxStore.invoice_push_batch`, read with the claim): whether each
+    # has a reservation request, and its client's sales contract in the mirror. An invoice not
+    # among them (pushed inline, or by a caller of `push_item`) reads both itself.
+    claimed: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    # Clients' sales contracts this push found in 1C or made (the mirror read at the claim
+    # does not have them; a client's later invoice in this push needs no look-up).
+    contracts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -328,6 +335,12 @@ class Pusher:
         """On the writer thread: the due items, claimed, and the client each belongs to."""
         items = self.store.claim_outbox(now, limit)
         owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 and items else {}
+        invoices = [i.object_id for i in items if i.kind == "invoice"]
+        if invoices:
+            org = self._organization()
+            wants = org is not None and self.p["order"].has("contract")
+            self._lookups.claimed = self.store.invoice_push_batch(
+                invoices, org[0] if org is not None and wants else None, self.p.enum("contract_kind", "sale"))
         return items, owner
 
     @staticmethod
@@ -862,19 +875,26 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
-        """On the writer thread: everything `push_invoice` reads before its first request, one
-        store statement (`invoice_push_start`) besides what this push has not looked up yet
-        (`_Lookups`)."""
-        org = self._organization()
-        wants = org is not None and self.p["order"].has("contract")
-        got = self.store.invoice_push_start(invoice_id, org[0] if org is not None and wants else None,
-                                            self.p.enum("contract_kind", "sale") if wants else None)
+        """On the writer thread: everything `push_invoice` reads before its first request: two
+        store statements (`invoice_push_start`), and its reservation request only when it has
+        one; the rest was read with the claim or once per push (`_Lookups`)."""
+        got = self.store.invoice_push_start(invoice_id)
         if got is None:
             raise Refused("the invoice no longer exists in the CRM")
-        units, factors = self._units([r[1] for r in got.lines])
-        data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, got.reserve)
+        org = self._organization()
+        wants = org is not None and self.p["order"].has("contract")
         client_id = got.record.invoice.client_id
-        known = (got.client_contract or got.found_contract) if client_id and wants else None
+        look = self._lookups
+        claimed = look.claimed.get(invoice_id)
+        has_reserve, mirrored = claimed if claimed is not None else (True, None)
+        reserve = self.store.reserve_request(invoice_id) if has_reserve else None
+        known = None
+        if client_id and org is not None and wants:
+            known = got.client_contract or look.contracts.get(client_id) or (
+                mirrored if claimed is not None
+                else self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale")))
+        units, factors = self._units([r[1] for r in got.lines])
+        data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, reserve)
         contract_id, _, bill_id = got.refs
         return _InvoiceStart(data, got.client if client_id else None, org, contract_id, bill_id, known)
 
@@ -894,6 +914,7 @@ class Pusher:
         c = p["contract"]
         if found:
             got = parse.contract(p, found[0])
+            self._lookups.contracts[client_id] = str(found[0][c.f("id")]).lower()
             return str(found[0][c.f("id")]).lower(), ([lambda: self._remember_contract(got)] if got is not None else [])
         key = derived_key("contract", client_id, org_id)
         currency = start.data.currency   # the national currency, read with the invoice
@@ -912,6 +933,7 @@ class Pusher:
         # settlement register, and must not wait for the next reference pull to know this one.
         row = (key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
                currency, False)
+        self._lookups.contracts[client_id] = key
         return key, [lambda: self.store.set_client_contract(client_id, key), lambda: self._remember_contract(row)]
 
     def _remember_contract(self, row: tuple[Any, ...]) -> None:
