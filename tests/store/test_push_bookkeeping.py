@@ -126,3 +126,10 @@ def test_invoice_push_done_with_the_orders_state_is_the_two_writes_it_replaced()
         assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING and rec.number == "СЧ-1"
         assert store.invoice_accounting_state(INV) == ("СЧ-1", "v3", False)
         assert store.base_version("invoice", INV) == "v3" and store.invoice_refs(INV)[2] == "b1"
+
+
+def test_client_push_start_is_get_client_and_client_custom() -> None:
+    store = _store()
+    assert store.client_push_start(C1) == (store.get_client(C1), store.client_custom(C1))
+    assert store.client_push_start(C1)[1] == {"segment": "опт"}
+    assert store.client_push_start("missing") == (None, {})

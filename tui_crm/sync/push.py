@@ -606,8 +606,10 @@ class Pusher:
             data_version=state.data_version)))
 
     # -- clients -------------------------------------------------------------------------------
-    def counterparty_body(self, client_id: str, rec: ClientRecord | None = None) -> dict[str, Any]:
-        """The counterparty as 1C JSON (``rec``: the client as the caller has just read it)."""
+    def counterparty_body(self, client_id: str, rec: ClientRecord | None = None,
+                          custom_values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The counterparty as 1C JSON (``rec``, ``custom_values``: the client and its custom
+        fields as the caller has just read them)."""
         rec = rec or self.store.get_client(client_id)
         if rec is None:
             raise Refused("the client no longer exists in the CRM")
@@ -626,7 +628,7 @@ class Pusher:
             body[c.f("comment")] = cl.comment
         if self.p["partner"].present and c.has("partner"):
             body[c.f("partner")] = derived_key("partner", client_id)
-        custom = self.store.client_custom(client_id)
+        custom = self.store.client_custom(client_id) if custom_values is None else custom_values
         for cf in self.p.custom("client"):
             if cf.pushes and cf.name in custom:
                 body[cf.onec] = custom_wire(cf, custom[cf.name])
@@ -759,8 +761,8 @@ class Pusher:
     def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
         """On the writer thread: what `push_client` reads before its first request (the
         counterparty's body, the client for its contacts, the contact values last seen)."""
-        rec = self.store.get_client(cid)
-        return self.counterparty_body(cid, rec), rec, self.store.contact_seen(cid)
+        rec, custom_values = self.store.client_push_start(cid)
+        return self.counterparty_body(cid, rec, custom_values), rec, self.store.contact_seen(cid)
 
     def _client_pushed(self, cid: str) -> None:
         self.store.client_push_done(cid)
