@@ -1,16 +1,18 @@
 """What the push reads once for its claimed invoices (`OutboxStore.invoice_push_batch`) instead of
 once per invoice: a contract the claim's read did not have is looked up in 1C once per client and
-push, and a reservation request made before the push still marks the order it creates."""
+push, and a reservation request made before the push still marks the order it creates. And the
+backoff of an item deferred without end (found by bench/push.py's 5 % 5xx run)."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 
 from tests.sync.sandbox_kit import ORDER, NetLikeTransport, make_rig, new_client, save_invoice
-from tui_crm.sync.push import RESERVE_MARK
+from tui_crm.sync.push import BACKOFF_BASE, BACKOFF_CAP, RESERVE_MARK, backoff
 
 CONTRACTS = "Catalog_ДоговорыКонтрагентов"
 
@@ -68,3 +70,11 @@ async def test_a_reservation_request_made_before_the_push_marks_the_order_it_cre
         assert rig.state.objects[ORDER][iid]["Комментарий"].startswith(RESERVE_MARK)
     finally:
         await rig.aclose()
+
+
+def test_backoff_of_an_item_deferred_a_thousand_times_is_the_cap() -> None:
+    """An invoice whose client keeps failing is deferred at every push, its attempts growing
+    without end: its backoff stays the cap (it once overflowed a float and stopped the push)."""
+    rng = random.Random(1)
+    assert all(BACKOFF_CAP * 0.5 <= backoff(n, rng) <= BACKOFF_CAP * 1.5 for n in (12, 1025, 5000))
+    assert BACKOFF_BASE * 0.5 <= backoff(1, rng) <= BACKOFF_BASE * 1.5

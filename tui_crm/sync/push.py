@@ -146,7 +146,9 @@ class PushResult:
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds to wait after ``attempts`` failed attempts: 2, 4, 8 … capped at 5 min, ±50 % jitter."""
-    base = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    # the exponent is capped: an item deferred a thousand times (its client keeps failing) made
+    # 2 ** attempts too large for a float, and the whole push stopped with OverflowError
+    base = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(max(0, attempts - 1), 30)))
     return base * (rng or random).uniform(0.5, 1.5)
 
 
