@@ -6,7 +6,7 @@ in the outbox, never "saved but forgotten". Totals are computed by `tui_crm.doma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -99,17 +99,51 @@ class OutboxItem:
     updated_at: datetime
 
 
-_CLIENT_COLS = (
+CLIENT_COLS = (
     "id, kind, name, full_name, inn, kpp, phones, email, address, comment, origin, sync_state, "
     "sync_error, accounting_code, debt, created_at, updated_at"
 )
+
+
+#: An invoice's columns as `invoice_from_rows` reads them (prefix each with ``i.`` through
+#: `prefixed` in a join).
+INVOICE_COLS = (
+    "id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, doc_discount_pct, number, "
+    "posted, deletion_mark, data_version, bill_id, origin, sync_state, sync_error, created_at, updated_at, "
+    "total, vat_total"
+)
+#: A line's columns as `invoice_from_rows` reads them.
+INVOICE_LINE_COLS = "product_id, code, name, unit, quantity, price, discount_pct, vat_rate"
+
+
+def prefixed(cols: str, alias: str) -> str:
+    """``a, b`` → ``x.a, x.b``: a column list of this module for a query that joins tables."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in cols.split(","))
+
+
+def invoice_from_rows(r: Sequence[Any], line_rows: Sequence[Sequence[Any]]) -> InvoiceRecord:
+    """An `InvoiceRecord` from a row of `INVOICE_COLS` and its lines' rows of `INVOICE_LINE_COLS`."""
+    lines = tuple(
+        InvoiceLine(product_id=row[0], code=row[1], name=row[2], unit=row[3], quantity=row[4], price=row[5],
+                    discount_pct=row[6], vat_rate=VatRate(row[7]))
+        for row in line_rows
+    )
+    invoice = Invoice(
+        lines=lines, amount_includes_vat=r[6], document_discount_pct=r[7], client_id=r[1],
+        warehouse_id=r[2], price_type_id=r[3], comment=r[5],
+    )
+    return InvoiceRecord(
+        id=r[0], invoice=invoice, date=r[4], number=r[8], posted=r[9], deletion_mark=r[10],
+        data_version=r[11], bill_id=r[12], origin=r[13], sync_state=SyncState(r[14]),
+        sync_error=r[15], created_at=r[16], updated_at=r[17], total=r[18], vat_total=r[19],
+    )
 
 
 # A re-saved object in these states is already in accounting: its push is an update.
 _IN_ACCOUNTING = (SyncState.IN_ACCOUNTING.value, SyncState.CONFLICT.value)
 
 
-def _client_from_row(r: tuple[Any, ...]) -> ClientRecord:
+def client_from_row(r: tuple[Any, ...]) -> ClientRecord:
     client = Client(
         id=r[0], kind=ClientKind(r[1]), name=r[2], full_name=r[3], inn=r[4], kpp=r[5],
         phones=tuple(r[6] or ()), email=r[7], address=r[8], comment=r[9],
@@ -138,7 +172,7 @@ class CrmStore:
             existed = cur.execute("SELECT sync_state FROM clients WHERE id = ?", [client.id]).fetchone()
             cur.execute(
                 f"""
-                INSERT INTO clients ({_CLIENT_COLS.replace(', debt', '')}, phone_keys, search)
+                INSERT INTO clients ({CLIENT_COLS.replace(', debt', '')}, phone_keys, search)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'crm', ?, NULL, '', ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     kind = excluded.kind, name = excluded.name, full_name = excluded.full_name,
@@ -173,8 +207,8 @@ class CrmStore:
         return True
 
     def get_client(self, client_id: str) -> ClientRecord | None:
-        row = self.db.cursor().execute(f"SELECT {_CLIENT_COLS} FROM clients WHERE id = ?", [client_id]).fetchone()
-        return _client_from_row(row) if row else None
+        row = self.db.cursor().execute(f"SELECT {CLIENT_COLS} FROM clients WHERE id = ?", [client_id]).fetchone()
+        return client_from_row(row) if row else None
 
     def find_duplicates(
         self, *, inn: str = "", phones: tuple[str, ...] = (), exclude_id: str | None = None
@@ -274,32 +308,12 @@ class CrmStore:
 
     def get_invoice(self, invoice_id: str) -> InvoiceRecord | None:
         cur = self.db.cursor()
-        r = cur.execute(
-            "SELECT id, client_id, warehouse_id, price_type_id, date, comment, amount_includes_vat, "
-            "doc_discount_pct, number, posted, deletion_mark, data_version, bill_id, origin, sync_state, "
-            "sync_error, created_at, updated_at, total, vat_total FROM invoices WHERE id = ?",
-            [invoice_id],
-        ).fetchone()
+        r = cur.execute(f"SELECT {INVOICE_COLS} FROM invoices WHERE id = ?", [invoice_id]).fetchone()
         if r is None:
             return None
-        lines = tuple(
-            InvoiceLine(product_id=row[0], code=row[1], name=row[2], unit=row[3], quantity=row[4], price=row[5],
-                        discount_pct=row[6], vat_rate=VatRate(row[7]))
-            for row in cur.execute(
-                "SELECT product_id, code, name, unit, quantity, price, discount_pct, vat_rate "
-                "FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no",
-                [invoice_id],
-            ).fetchall()
-        )
-        invoice = Invoice(
-            lines=lines, amount_includes_vat=r[6], document_discount_pct=r[7], client_id=r[1],
-            warehouse_id=r[2], price_type_id=r[3], comment=r[5],
-        )
-        return InvoiceRecord(
-            id=r[0], invoice=invoice, date=r[4], number=r[8], posted=r[9], deletion_mark=r[10],
-            data_version=r[11], bill_id=r[12], origin=r[13], sync_state=SyncState(r[14]),
-            sync_error=r[15], created_at=r[16], updated_at=r[17], total=r[18], vat_total=r[19],
-        )
+        return invoice_from_rows(r, cur.execute(
+            f"SELECT {INVOICE_LINE_COLS} FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no",
+            [invoice_id]).fetchall())
 
     def invoice_lines_effective(self, invoice_id: str) -> list[tuple[Any, ...]]:
         """Stored lines with the amounts and VAT as sent to 1C (document discount folded in)."""

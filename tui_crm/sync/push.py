@@ -146,7 +146,9 @@ class PushResult:
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds to wait after ``attempts`` failed attempts: 2, 4, 8 … capped at 5 min, ±50 % jitter."""
-    base = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    # the exponent is capped: an item deferred a thousand times (its client keeps failing) made
+    # 2 ** attempts too large for a float, and the whole push stopped with OverflowError
+    base = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(max(0, attempts - 1), 30)))
     return base * (rng or random).uniform(0.5, 1.5)
 
 
@@ -228,6 +230,26 @@ class _Lookups:
     currency: Any = _UNREAD                # str | None once read
     units: dict[str, str | None] = field(default_factory=dict)    # product -> unit (None: unknown)
     factors: dict[str, Decimal] = field(default_factory=dict)     # unit -> factor
+    # The claimed invoices (`OutboxStore.invoice_push_batch`, read with the claim): whether each
+    # has a reservation request, and its client's sales contract in the mirror. An invoice not
+    # among them (pushed inline, or by a caller of `push_item`) reads both itself.
+    claimed: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    # Clients' sales contracts this push found in 1C or made (the mirror read at the claim
+    # does not have them; a client's later invoice in this push needs no look-up).
+    contracts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _OrderWritten:
+    """An order this attempt created or adopted: its state as 1C answered (number, DataVersion,
+    posted, deletion mark), kept to commit with the item's outcome, and what that outcome adds
+    once the invoice's push is over (`Pusher._order_outcome`)."""
+
+    invoice_id: str
+    state: tuple[str, str, bool, bool]
+    done: bool = False
+    bill_id: str | None = None
+    bill_number: str | None = None
 
 
 @dataclass
@@ -287,6 +309,10 @@ class Pusher:
             return result
         self._forget_old_fresh_clients()
         self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
+        # Kept writes of an attempt that ended without an outcome (an unexpected error) are
+        # dropped, as a killed process drops them: its resume repairs them (`_later`), and a
+        # stale one must not be committed with a later attempt's outcome.
+        self._pending.clear()
         self._lookups = _Lookups()   # what the last pull brought is read again
         items, owner = await self.writer.run(self._claim, self.clock(), limit)
         lanes = self._lanes(items, owner)
@@ -311,6 +337,12 @@ class Pusher:
         """On the writer thread: the due items, claimed, and the client each belongs to."""
         items = self.store.claim_outbox(now, limit)
         owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 and items else {}
+        invoices = [i.object_id for i in items if i.kind == "invoice"]
+        if invoices:
+            org = self._organization()
+            wants = org is not None and self.p["order"].has("contract")
+            self._lookups.claimed = self.store.invoice_push_batch(
+                invoices, org[0] if org is not None and wants else None, self.p.enum("contract_kind", "sale"))
         return items, owner
 
     @staticmethod
@@ -576,8 +608,10 @@ class Pusher:
             data_version=state.data_version)))
 
     # -- clients -------------------------------------------------------------------------------
-    def counterparty_body(self, client_id: str, rec: ClientRecord | None = None) -> dict[str, Any]:
-        """The counterparty as 1C JSON (``rec``: the client as the caller has just read it)."""
+    def counterparty_body(self, client_id: str, rec: ClientRecord | None = None,
+                          custom_values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The counterparty as 1C JSON (``rec``, ``custom_values``: the client and its custom
+        fields as the caller has just read them)."""
         rec = rec or self.store.get_client(client_id)
         if rec is None:
             raise Refused("the client no longer exists in the CRM")
@@ -596,7 +630,7 @@ class Pusher:
             body[c.f("comment")] = cl.comment
         if self.p["partner"].present and c.has("partner"):
             body[c.f("partner")] = derived_key("partner", client_id)
-        custom = self.store.client_custom(client_id)
+        custom = self.store.client_custom(client_id) if custom_values is None else custom_values
         for cf in self.p.custom("client"):
             if cf.pushes and cf.name in custom:
                 body[cf.onec] = custom_wire(cf, custom[cf.name])
@@ -729,8 +763,8 @@ class Pusher:
     def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
         """On the writer thread: what `push_client` reads before its first request (the
         counterparty's body, the client for its contacts, the contact values last seen)."""
-        rec = self.store.get_client(cid)
-        return self.counterparty_body(cid, rec), rec, self.store.contact_seen(cid)
+        rec, custom_values = self.store.client_push_start(cid)
+        return self.counterparty_body(cid, rec, custom_values), rec, self.store.contact_seen(cid)
 
     def _client_pushed(self, cid: str) -> None:
         self.store.client_push_done(cid)
@@ -845,16 +879,28 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
-        """On the writer thread: everything `push_invoice` reads before its first request."""
-        (contract_id, _, bill_id), custom_values, client_contract = self.store.invoice_push_start(invoice_id)
-        data = self.invoice_data(invoice_id, custom_values)
-        client_id = data.rec.invoice.client_id
+        """On the writer thread: everything `push_invoice` reads before its first request: two
+        store statements (`invoice_push_start`), and its reservation request only when it has
+        one; the rest was read with the claim or once per push (`_Lookups`)."""
+        got = self.store.invoice_push_start(invoice_id)
+        if got is None:
+            raise Refused("the invoice no longer exists in the CRM")
         org = self._organization()
+        wants = org is not None and self.p["order"].has("contract")
+        client_id = got.record.invoice.client_id
+        look = self._lookups
+        claimed = look.claimed.get(invoice_id)
+        has_reserve, mirrored = claimed if claimed is not None else (True, None)
+        reserve = self.store.reserve_request(invoice_id) if has_reserve else None
         known = None
-        if client_id and org is not None and self.p["order"].has("contract"):
-            known = client_contract or self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale"))
-        return _InvoiceStart(data, self.store.get_client(client_id) if client_id else None,
-                             org, contract_id, bill_id, known)
+        if client_id and org is not None and wants:
+            known = got.client_contract or look.contracts.get(client_id) or (
+                mirrored if claimed is not None
+                else self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale")))
+        units, factors = self._units([r[1] for r in got.lines])
+        data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, reserve)
+        contract_id, _, bill_id = got.refs
+        return _InvoiceStart(data, got.client if client_id else None, org, contract_id, bill_id, known)
 
     async def _contract(self, client_id: str, org_id: str,
                         start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
@@ -872,6 +918,7 @@ class Pusher:
         c = p["contract"]
         if found:
             got = parse.contract(p, found[0])
+            self._lookups.contracts[client_id] = str(found[0][c.f("id")]).lower()
             return str(found[0][c.f("id")]).lower(), ([lambda: self._remember_contract(got)] if got is not None else [])
         key = derived_key("contract", client_id, org_id)
         currency = start.data.currency   # the national currency, read with the invoice
@@ -890,6 +937,7 @@ class Pusher:
         # settlement register, and must not wait for the next reference pull to know this one.
         row = (key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
                currency, False)
+        self._lookups.contracts[client_id] = key
         return key, [lambda: self.store.set_client_contract(client_id, key), lambda: self._remember_contract(row)]
 
     def _remember_contract(self, row: tuple[Any, ...]) -> None:
@@ -1044,6 +1092,7 @@ class Pusher:
         wants_contract = order_c.has("contract")
         remember: list[Callable[[], object]] = []
         sent_order: dict[str, Any] | None = None   # committed to `sent_bodies` with step "contract"
+        written: _OrderWritten | None = None   # the order created by this attempt, its state to commit
         if item.action == "update" and step == "":
             if wants_contract and not contract_id:
                 contract_id, remember = await self._contract(client_id, org_id, start)
@@ -1076,13 +1125,15 @@ class Pusher:
                 obj = await self.client.update(order_c.entity, iid, body,
                                                if_match=str(obj.get(order_c.f("data_version"), "")) or None) or obj
             state = parse.order_state(p, {**obj, "Ref_Key": iid})
+            # The order's state is committed with the item's outcome, whatever it is (one
+            # statement with the invoice's, `_order_outcome`); only the step goes to disk before
+            # the next request. A process killed in between resumes at step "order", which reads
+            # the order again and records its state (`_refresh_order`).
             # (the invoice document's body is not kept in `sent_bodies`: nothing reads it back,
             # its writes are guarded by If-Match of the version read just before, `_patch_current`)
-            await self._together(
-                lambda: self.store.invoice_state_from_accounting(
-                    iid, number=state.number, data_version=state.data_version, posted=state.posted,
-                    deletion_mark=state.deletion_mark, written=True),
-                lambda: self.store.outbox_step(item.id, "order"))
+            written = _OrderWritten(iid, (state.number, state.data_version, state.posted, state.deletion_mark))
+            self._later(item, functools.partial(self._order_outcome, written))
+            await self._step(item, "order")
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
@@ -1106,10 +1157,24 @@ class Pusher:
             bill_number = str(obj.get(bill_c.f("number") if bill_c.has("number") else "Number", "") or "")
         # the last request is done: what it brought is committed with the item's outcome (a
         # process killed before that commit resumes at step "order" and adopts the document)
-        self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
+        if written is not None:
+            written.done, written.bill_id, written.bill_number = True, bill_id if bill_c.present else None, bill_number
+        else:
+            self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
 
     def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None) -> None:
         self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number)
+
+    def _order_outcome(self, w: _OrderWritten) -> None:
+        """The order's state as its create answered: with the invoice's outcome when the push got
+        that far (one statement), else on its own (the item failed or waits after the order)."""
+        if w.done:
+            self.store.invoice_push_done(w.invoice_id, bill_id=w.bill_id or None, bill_number=w.bill_number,
+                                         order=w.state)
+        else:
+            number, version, posted, deleted = w.state
+            self.store.invoice_state_from_accounting(w.invoice_id, number=number, data_version=version,
+                                                     posted=posted, deletion_mark=deleted, written=True)
 
     async def _partner_of(self, client_id: str) -> str:
         """The partner the client's counterparty points at in accounting now ('' if none)."""
