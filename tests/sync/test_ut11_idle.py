@@ -355,3 +355,22 @@ async def test_an_order_with_two_settlement_objects_keeps_both_and_gets_the_paym
     ut11.seen.clear()
     await ut11.service.jobs.payments([iid])
     assert SETTLEMENT not in [entity(u) for u in ut11.seen]
+
+
+async def test_without_a_job_a_malformed_settlement_object_row_is_left_out(ut11: Ut11) -> None:
+    """`tui-crm status` answering from 1C (the store held by a running TUI) reads the objects
+    with no job to quarantine into: a hostile row used to raise out of the command; it is left
+    out and the good ones answer."""
+    from tui_crm.sync.jobs import settlement_links
+
+    ids = await ut11.open_orders(2)
+    bad = dict(ut11.sandbox.state.get(SETTLEMENT, settlement_key(ids[0])) or {})
+    assert bad
+    bad["Ref_Key"] = "not-a-guid\x1b]52;c;aGk=\x07"
+    ut11.sandbox.state.put(SETTLEMENT, bad)
+    od = ODataClient(ut11.sandbox.base_url, retries=1, backoff=0.0)
+    try:
+        links = await settlement_links(od, P, ids)
+    finally:
+        await od.aclose()
+    assert links == {settlement_key(i): i for i in ids}

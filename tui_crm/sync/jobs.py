@@ -80,12 +80,25 @@ class JobResult(RunRecord):
         return {b.key.lower() if b.key else None for b in self.skipped if b.entity == entity}
 
 
+def _readable(rows: Iterable[Any], read: Callable[[dict[str, Any]], _T]) -> list[_T]:
+    """``read`` of every row that can be read; the others are left out (no job to record them:
+    `tui-crm status` answering from 1C, where one odd row must not end the command)."""
+    out: list[_T] = []
+    for r in rows:
+        try:
+            if isinstance(r, dict):
+                out.append(read(r))
+        except parse.BadData:
+            continue
+    return out
+
+
 async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[str],
                            missing: MissingFields | None = None,
                            into: JobResult | None = None) -> dict[str, str] | None:
     """УТ 11.5: {settlement object: order} for the orders, as 1C has them (payments point at the
     objects); None when the profile's payments point at orders directly. With ``into`` (a job's
-    result) a row that cannot be read is quarantined there instead of failing the read. The pull
+    result) a row that cannot be read is quarantined there; without, it is left out. The pull
     jobs ask the store first (`Jobs._settlement_links`)."""
     if not p["settlement_object"].present:
         return None
@@ -96,7 +109,7 @@ async def settlement_links(client: ODataClient, p: Profile, order_ids: Sequence[
         rows = await client.get_all(q)
         rows = missing.rows(q.path, q.select, rows) if missing is not None else rows
         for found in (into.each(entity, rows, lambda r: parse.settlement_object(p, r)) if into is not None
-                      else [parse.settlement_object(p, r) for r in rows]):
+                      else _readable(rows, lambda r: parse.settlement_object(p, r))):
             if found is not None and found[1] in wanted:
                 links[found[0]] = found[1]
     return links
