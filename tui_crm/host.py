@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from textual import events, on, work
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -160,6 +161,7 @@ class HostApp(App[None]):
         self._product_watches: dict[int, _ProductWatch] = {}
         self._order_watch: list[str] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._priority_keys: frozenset[str] | None = None  # keys never held (`_priority_key`)
 
     def attach_service(self, service: SyncService) -> None:
         """The engine, when it is created after the first screen was painted (`CrmApp(engine=…)`,
@@ -210,6 +212,14 @@ class HostApp(App[None]):
             text = text[:TOAST_LIMIT - 1] + "…"  # (the sync log keeps the whole of it)
         super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
 
+    def _priority_key(self, event: events.Key) -> bool:
+        """A key bound with priority on this screen (the App's quit and palette): it runs at once,
+        never held behind a queued Enter (widgets/search.py)."""
+        if self._priority_keys is None:
+            self._priority_keys = frozenset(
+                b.key for b in Binding.make_bindings(self.BINDINGS) if b.priority)
+        return event.key in self._priority_keys
+
     async def on_event(self, event: events.Event) -> None:
         """Input from the terminal, before any widget sees it.
 
@@ -224,8 +234,9 @@ class HostApp(App[None]):
         event = as_key(event)
         if isinstance(event, events.Key) and not event.is_forwarded:
             focused = self.focused
-            if isinstance(focused, SearchBox) and focused.holding:
-                # keys behind a queued Enter wait in the box (widgets/search.py), bindings too
+            if isinstance(focused, SearchBox) and focused.holding and not self._priority_key(event):
+                # keys behind a queued Enter wait in the box (widgets/search.py), bindings too;
+                # the priority keys (quit, palette) never wait: nothing can trap the operator
                 focused.post_message(event)
                 return
             own = field_binding(self.screen, focused, event)

@@ -41,7 +41,7 @@ from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns, rows_on_screen
 from tui_crm.widgets.money import money_text, qty_text
-from tui_crm.widgets.search import ListFocus, SearchBox
+from tui_crm.widgets.search import ListFocus, SearchBox, TypedAhead, TypedAheadTarget
 from tui_crm.widgets.text import plain
 
 register(
@@ -385,12 +385,16 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "picker-search" and event.state == WorkerState.ERROR:
-            self._inflight = False
+        if event.worker.group != "picker-search":
+            return
+        if event.state == WorkerState.ERROR:
             self.notify(tr("pk.search_failed", error=event.worker.error), severity="error")
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._inflight = False
             if self._add_when_shown:  # no rows will come for that Enter: the keys after it go on
                 self._add_when_shown = False
-                self.query_one("#picker-search", SearchInput).release()
+                if self.is_attached:
+                    self.query_one("#picker-search", SearchInput).release()
 
     def _show(self, rows: list[PickerRow], text: str) -> None:
         table = self.query_one("#picker-table", PickerTable)
@@ -482,18 +486,35 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             self._ask_quantity(product_id)
 
     def on_key(self, event: events.Key) -> None:
-        """Typing anywhere but in the search box goes on into the search box.
+        """Keys the focused widget left, in the order typed.
 
-        A printable key reaches the screen only when the box did not take it: the list had
-        focus, or nothing had focus yet (keys typed while the picker was still opening wait in
-        the screen's queue until it has mounted). The key is handed to the box's own queue, so
-        it is inserted in order with the keys that follow, then the box takes the focus.
+        - Typed while the quantity dialog was opening (Enter on the list, then "4", Enter in one
+          burst): they are the dialog's (`TypedAhead`, widgets/search.py).
+        - Enter on the list adds its highlighted row here, in key order: as the table's binding it
+          would run only once the key had bubbled up to the App, behind the keys typed after it,
+          which then went into the search box instead of the dialog.
+        - A printable key goes on into the search box: the list had focus, or nothing had focus
+          yet (keys typed while the picker was still opening wait in the screen's queue until it
+          has mounted). It is handed to the box's own queue, so it is inserted in order with the
+          keys that follow, then the box takes the focus.
         """
+        top = self.app.screen
+        if top is not self and isinstance(top, TypedAheadTarget):
+            event.stop()
+            event.prevent_default()
+            top.post_message(TypedAhead(event.key, event.character))
+            return
+        table = self.query_one("#picker-table", PickerTable)
+        if event.key == "enter" and self.focused is table:
+            event.stop()
+            event.prevent_default()
+            self.action_add()
+            return
         if not (event.is_printable and event.character):
             return
-        search = self.query_one("#picker-search", Input)
         event.stop()
         event.prevent_default()
+        search = self.query_one("#picker-search", Input)
         search.post_message(events.Key(event.key, event.character))
         search.focus()
 

@@ -16,6 +16,14 @@ hands them on, in order: to the dialog that opened (`TypedAhead`, which the dial
 its own input: `take_typed_ahead`), or back into the box when none did. The screen's `Submitted`
 handler releases them (`SearchBox.release`) once it has done what Enter does — later, when that
 waits for something (the picker waits for the rows of the text typed).
+
+Two guards keep a hold from ever trapping the operator or sending keys where they were not meant:
+- the App's priority keys (Ctrl+Q quits, Ctrl+P the palette) are never held (`HostApp.on_event`):
+  if whatever the Enter waits for never came, the operator can still leave;
+- only a screen that says it takes keys typed ahead of it (`TypedAheadTarget`, the quantity
+  dialog) gets them; if another screen came up meanwhile (an error, a notice), the held keys are
+  dropped with a bell rather than typed into a screen they were not meant for (an Enter there
+  could confirm something).
 """
 
 from __future__ import annotations
@@ -39,6 +47,11 @@ class TypedAhead(Message):
 
     key: str
     character: str | None
+
+
+class TypedAheadTarget:
+    """A screen that takes the keys typed ahead of it (`TypedAhead`) into its input: it must handle
+    `TypedAhead`, as `take_typed_ahead` does. `SearchBox.release` hands keys only to such a screen."""
 
 
 class SearchBox(Input):
@@ -97,15 +110,21 @@ class SearchBox(Input):
         await super().action_submit()
 
     def release(self) -> None:
-        """Hand the keys typed since the Enter on: to the screen that is up now if it is not this
-        box's (a dialog the Enter opened), else back into the box, in the order typed."""
+        """Hand the keys typed since the Enter on, in the order typed: to the dialog the Enter
+        opened (a `TypedAheadTarget` on top), else back into the box when its own screen is still
+        on top. When another screen came up meanwhile, they are dropped (with a bell)."""
         held, self._held = self._held or [], None
+        if not held:
+            return
         top = self.app.screen
-        for key, character in held:
-            if top is not self.screen:
+        if isinstance(top, TypedAheadTarget):
+            for key, character in held:
                 top.post_message(TypedAhead(key, character))
-            else:  # through the app again, as typed (bindings and all)
+        elif top is self.screen:
+            for key, character in held:  # through the app again, as typed (bindings and all)
                 self.app.post_message(events.Key(key, character))
+        else:
+            self.app.bell()
 
 
 def take_typed_ahead(screen: Screen[object], message: TypedAhead, into: Widget) -> None:
@@ -143,4 +162,4 @@ class ListFocus:
         self.asked = False
 
 
-__all__ = ["ListFocus", "SearchBox", "TypedAhead", "take_typed_ahead"]
+__all__ = ["ListFocus", "SearchBox", "TypedAhead", "TypedAheadTarget", "take_typed_ahead"]
