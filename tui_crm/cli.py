@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from tui_crm import __version__, running_demo
+from tui_crm import __version__
 from tui_crm.config import (
     ConfigError,
     Settings,
@@ -26,6 +26,7 @@ from tui_crm.config import (
 from tui_crm.sync.profile import BUNDLED
 
 if TYPE_CHECKING:
+    from tui_crm import running_demo
     from tui_crm.sync.service import SyncService
 
 
@@ -248,6 +249,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
     from onec_sandbox.configs import UnknownConfiguration
     from onec_sandbox.server import start_in_thread
     from onec_sandbox.state import ConfigurationMismatch, SandboxState, held_configuration
+    from tui_crm import running_demo  # only the shell commands and the demo need it, not `run`
 
     log_path = _setup_logging(log_name)
     folder = demo_folder(args)
@@ -448,6 +450,8 @@ def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.Ru
     the command works on the demo's store and knows its sandbox URL (unless --url is given). A
     store that is a running demo's gets the demo's URL when no URL is configured.
     """
+    from tui_crm import running_demo
+
     settings = _settings(args)
     if settings.store_path == data_dir() / "crm.duckdb":
         demo = running_demo.find()
@@ -553,6 +557,8 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Print where the files are and the effective settings (never the password)."""
+    from tui_crm import running_demo
+
     settings = _settings(args)
     acc = settings.accounting
     print(f"config file : {settings.source or default_config_path()}"
