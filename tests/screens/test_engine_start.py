@@ -4,6 +4,7 @@ and the engine, once made, gets the app's subscription and what the screens alre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,31 @@ def test_the_start_pauses_the_collector_and_resumes_it_once() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_the_clients_list_reads_its_rows_once_at_start_and_again_when_shown_again(store: Store) -> None:
+    """The first rows are read as the list mounts; its first showing (a screen resume) does not
+    read them again (a worker's query and a second fill of the list in the cold start), coming
+    back to it from another screen does."""
+    set_language("en")
+    reads: list[str] = []
+    client_rows = store.client_rows
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(threading.current_thread().name)
+        return client_rows(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.client_rows = counted  # type: ignore[method-assign]
+    app = CrmApp(store, None, autosync=False, clock=lambda: FROZEN_NOW, live_clock=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert len(reads) == 1, reads
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen) and screen._rows
+        app.action_products()
+        await settle(pilot)
+        app.action_clients()
+        await settle(pilot)
+        assert len(reads) == 2, reads
