@@ -146,6 +146,11 @@ class CrmApp(HostApp):
     """tui-crm. `service=None` runs on the mirror alone (offline, or in snapshot tests)."""
 
     TITLE = "tui-crm"
+    # The home screen's stylesheet is read with the app's: a screen's CSS_PATH read at its first
+    # push makes Textual parse every stylesheet loaded so far again, from scratch (~10 ms of the
+    # cold start, bench/start.py). Its rules all start with `ClientsScreen`, and a screen's
+    # stylesheet stays loaded for the app's life anyway, so nothing else changes.
+    CSS_PATH = [HostApp.CSS_PATH, Path(__file__).parent / "screens" / "clients.tcss"]  # noqa: RUF012
     # Textual's system commands are served by AppProvider (translated, one discovery order).
     COMMANDS = {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -177,11 +182,14 @@ class CrmApp(HostApp):
         custom_fields: CustomFieldSet | None = None,
         reserve_policy: str = "request",
         engine: Callable[[], SyncService] | None = None,
+        started: Callable[[], None] | None = None,
     ) -> None:
         """``engine``: instead of ``service``, how to create it — called once the home screen
         painted its first rows (`first_rows_shown`), so the sync stack (httpx, APScheduler, the
         jobs) is neither imported nor built before the operator sees the list. Pass the
-        profile's ``custom_fields`` with it: the first screens need them before the engine."""
+        profile's ``custom_fields`` with it: the first screens need them before the engine.
+        ``started``: called once, when the home screen painted its first rows (at the latest
+        ENGINE_START_LATEST after mount); `tui-crm run` resumes the garbage collector then."""
         if language is not None:  # else whatever cli.py set from ui.language / the locale
             set_language(language)
         super().__init__(store, service, clock=clock, live_clock=live_clock, custom_fields=custom_fields,
@@ -189,6 +197,7 @@ class CrmApp(HostApp):
                          sync_view=SyncView(online=None, last_success=store.last_success())
                          if service is None and engine is not None else None)
         self._engine = engine if service is None else None
+        self._started = started
         self._pull_seconds = pull_seconds
         self._live_seconds = live_seconds
         self._autosync = autosync
@@ -216,17 +225,24 @@ class CrmApp(HostApp):
             self.push_screen(ClientsScreen(self.store))
         if self.service is not None:
             self._start_sync()
-        elif self._engine is not None:
+        if self._engine is not None or self._started is not None:
             self.set_timer(ENGINE_START_LATEST, self._start_engine)  # should the list never load
         if self.demo_url:
             self.notify(tr("app.demo_hint", url=self.demo_url), timeout=12)
 
     def first_rows_shown(self) -> None:
+        self._now_started()
         if self._engine is not None:
             self.set_timer(ENGINE_START_AFTER_ROWS, self._start_engine)
 
+    def _now_started(self) -> None:
+        started, self._started = self._started, None
+        if started is not None:
+            started()
+
     def _start_engine(self) -> None:
         """Create the engine (once) and start its jobs."""
+        self._now_started()
         engine, self._engine = self._engine, None
         if engine is None or not self.is_running:
             return

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from tui_crm import __version__, running_demo
+from tui_crm import __version__
 from tui_crm.config import (
     ConfigError,
     Settings,
@@ -26,6 +26,7 @@ from tui_crm.config import (
 from tui_crm.sync.profile import BUNDLED
 
 if TYPE_CHECKING:
+    from tui_crm import running_demo
     from tui_crm.sync.service import SyncService
 
 
@@ -59,13 +60,24 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
              fail: Callable[[str], int] = _say) -> int:
     """Open the store and accounting settings and run the app; `fail(text)` says why it cannot
     (stderr in a terminal, the page itself under `tui-crm serve`) and gives the exit code."""
+    from tui_crm.runtime import (
+        freeze_startup_objects,
+        pause_gc_for_startup,
+        resume_gc,
+        tune_for_terminal,
+    )
+
+    pause_gc_for_startup()  # resumed once the first list is painted (CrmApp(started=...))
+
+    def failed(text: str) -> int:
+        resume_gc()
+        return fail(text)
+
     from tui_crm.config import ui_choices
     from tui_crm.i18n import set_language
 
     lang, theme, ui_state = ui_choices(settings, theme)  # as chosen in the app last time, unless told
     set_language(lang)  # before the screens are imported: bindings read it
-    from tui_crm.runtime import freeze_startup_objects, tune_for_terminal
-
     tune_for_terminal()  # before Textual is imported
     from tui_crm.store import Store, StoreError
 
@@ -74,7 +86,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
         # own thread meanwhile, and is waited for before the screen is taken (bench/start.py).
         store = Store.open(settings.store_path, check_later=True)
     except StoreError as exc:
-        return fail(f"tui-crm: {exc}")
+        return failed(f"tui-crm: {exc}")
     from tui_crm.app import CrmApp
     from tui_crm.sync.profile import ProfileError, load_profile
 
@@ -82,7 +94,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
         store.wait_checked()
     except StoreError as exc:
         store.close()
-        return fail(f"tui-crm: {exc}")
+        return failed(f"tui-crm: {exc}")
     engine = None
     custom_fields = None
     acc = settings.accounting
@@ -96,7 +108,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
                 acc.password()  # a password file that cannot be read is said here
         except (ProfileError, ConfigError) as exc:
             store.close()
-            return fail(f"tui-crm: {exc}")
+            return failed(f"tui-crm: {exc}")
         custom_fields = profile.field_set()
 
         def engine() -> SyncService:
@@ -108,11 +120,12 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
               f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
     app = CrmApp(store, None, engine=engine, custom_fields=custom_fields, pull_seconds=settings.sync.pull_seconds,
                  live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url,
-                 reserve_policy=settings.orders.reserve)
+                 reserve_policy=settings.orders.reserve, started=resume_gc)
     freeze_startup_objects()
     try:
         app.run()
     finally:
+        resume_gc()  # should the app have ended before its first list
         store.close()
     return 0
 
@@ -236,6 +249,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
     from onec_sandbox.configs import UnknownConfiguration
     from onec_sandbox.server import start_in_thread
     from onec_sandbox.state import ConfigurationMismatch, SandboxState, held_configuration
+    from tui_crm import running_demo  # only the shell commands and the demo need it, not `run`
 
     log_path = _setup_logging(log_name)
     folder = demo_folder(args)
@@ -436,6 +450,8 @@ def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.Ru
     the command works on the demo's store and knows its sandbox URL (unless --url is given). A
     store that is a running demo's gets the demo's URL when no URL is configured.
     """
+    from tui_crm import running_demo
+
     settings = _settings(args)
     if settings.store_path == data_dir() / "crm.duckdb":
         demo = running_demo.find()
@@ -541,6 +557,8 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Print where the files are and the effective settings (never the password)."""
+    from tui_crm import running_demo
+
     settings = _settings(args)
     acc = settings.accounting
     print(f"config file : {settings.source or default_config_path()}"

@@ -32,14 +32,14 @@ from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
-from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
 from tui_crm.widgets.keys import as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.search import SearchBox
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean, short
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the events come with the engine, after the first list (messages.message_for)
+    from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
     from tui_crm.sync.service import SyncService
 
 log = logging.getLogger("tui_crm.app")
@@ -304,6 +304,8 @@ class HostApp(App[None]):
     @work(thread=True, group="announce", exit_on_error=False)
     def _announce_arrival(self, event: PaymentArrived | ShipmentArrived) -> None:
         """Read what a payment/shipment toast needs (invoice number, client) off the UI thread."""
+        from tui_crm.sync.events import PaymentArrived  # loaded by then: the engine sent it
+
         record = self.store.get_invoice(event.invoice_id)
         number = (record.number if record is not None else "") or "—"
         client = self.store.client_name(record.invoice.client_id) if record is not None else ""

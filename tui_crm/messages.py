@@ -13,11 +13,12 @@ they show from the store anyway, so nothing is lost by handling only the newest)
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from textual.message import Message
 
-from tui_crm.sync import events
+if TYPE_CHECKING:  # the events themselves are imported with the engine, after the first list
+    from tui_crm.sync import events
 
 
 class EngineMessage(Message, bubble=False):
@@ -90,6 +91,10 @@ class ShipmentArrived(EngineMessage, bubble=False):
 
 def message_for(event: events.SyncEvent) -> EngineMessage:
     """The typed message for one engine event (a new instance each call: one per recipient)."""
+    # Imported here, not at the top: only an engine (made after the first list is painted) sends
+    # events, and the module's seven dataclasses cost ~4 ms of the cold start (bench/start.py).
+    from tui_crm.sync import events
+
     match event:
         case events.PullStarted():
             return PullStarted(event)

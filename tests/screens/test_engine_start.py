@@ -4,6 +4,7 @@ and the engine, once made, gets the app's subscription and what the screens alre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,76 @@ async def test_watches_made_before_the_engine_reach_it(store: Store) -> None:
             assert service.watched == (("p1", "p2"), ("o1",))
     finally:
         await service.aclose()
+
+
+async def test_started_is_called_once_after_the_first_rows(store: Store) -> None:
+    """`tui-crm run` pauses the garbage collector for the start and resumes it through `started`:
+    called once, after the first rows, also when there is no engine to make."""
+    set_language("en")
+    rows_when_started: list[int] = []
+    app: CrmApp
+
+    def started() -> None:
+        screen = app.screen
+        rows_when_started.append(len(screen._rows) if isinstance(screen, ClientsScreen) else -1)
+
+    app = CrmApp(store, None, started=started, autosync=False, clock=lambda: FROZEN_NOW, live_clock=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            await settle(pilot)
+            if rows_when_started:
+                break
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen)
+        screen.query_one("#search", Input).value = "Ромашка"   # later lists do not call it again
+        await settle(pilot)
+        await pilot.pause(0.1)
+    assert len(rows_when_started) == 1 and rows_when_started[0] > 0
+
+
+def test_the_start_pauses_the_collector_and_resumes_it_once() -> None:
+    import gc
+
+    from tui_crm.runtime import pause_gc_for_startup, resume_gc
+
+    assert gc.isenabled()
+    try:
+        pause_gc_for_startup()
+        assert not gc.isenabled()
+        resume_gc()
+        assert gc.isenabled()
+        frozen = gc.get_freeze_count()
+        resume_gc()   # already running: nothing more is frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+async def test_the_clients_list_reads_its_rows_once_at_start_and_again_when_shown_again(store: Store) -> None:
+    """The first rows are read as the list mounts; its first showing (a screen resume) does not
+    read them again (a worker's query and a second fill of the list in the cold start), coming
+    back to it from another screen does."""
+    set_language("en")
+    reads: list[str] = []
+    client_rows = store.client_rows
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(threading.current_thread().name)
+        return client_rows(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.client_rows = counted  # type: ignore[method-assign]
+    app = CrmApp(store, None, autosync=False, clock=lambda: FROZEN_NOW, live_clock=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert len(reads) == 1, reads
+        screen = app.screen
+        assert isinstance(screen, ClientsScreen) and screen._rows
+        app.action_products()
+        await settle(pilot)
+        app.action_clients()
+        await settle(pilot)
+        assert len(reads) == 2, reads

@@ -127,3 +127,19 @@ def test_status_and_sync_say_damaged_with_exit_code_2(tmp_path: Path, command: l
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert done.returncode == 2, done.stderr
     assert "The store file is damaged" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_check_lists_empty_tables_as_read_and_scans_only_tables_with_rows(tmp_path: Path) -> None:
+    """An empty table has no data blocks to verify: it is counted as read, not scanned (cold
+    start, bench/start.py); a table with rows is still scanned in full."""
+    path = tmp_path / "crm.duckdb"
+    Store.open(path, clock=TestClock()).close()   # a new file: the CRM's tables exist, empty
+    con = duckdb.connect(str(path))
+    try:
+        read = set(check_blocks(con, path))
+        assert {"clients", "invoices", "outbox", "meta"} <= read and not read & UNCHECKED_AT_OPEN
+        sizes = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
+                                 "WHERE schema_name = 'main'").fetchall())
+        assert sizes["clients"] == 0 and sizes["schema_migrations"] > 0
+    finally:
+        con.close()

@@ -115,6 +115,7 @@ class ClientsScreen(HostedScreen[None]):
         self._rows: list[ClientRow] = []
         self._filter_problem = ""
         self._shown_once = False
+        self._resumed = False  # the screen was shown once already (on_screen_resume)
         self._to_list = ListFocus()  # ↓ from the search to the list, typed-ahead arrows kept
         self._shown_text: str | None = None  # the search text the list's rows answer
         self._open_when_shown = False  # Enter came before the rows of the typed text
@@ -168,8 +169,13 @@ class ClientsScreen(HostedScreen[None]):
         return [(tr("clients.filter_title"), tr("clients.filter_help", fields=names, example=specs[0].name))]
 
     def on_screen_resume(self) -> None:
-        """Back from a card: show what was saved there."""
-        if self.is_mounted:
+        """Back from a card: show what was saved there. The first resume is the screen's first
+        showing, and the rows read as it mounted are current: a second read there cost a
+        worker's query just before the first frame reached the terminal and a second fill of
+        the 200 rows just after it (bench/start.py). Should the first read have failed, this
+        one tries again."""
+        first, self._resumed = not self._resumed, True
+        if self.is_mounted and not (first and self._shown_once):
             self.run_search()
 
     def refresh_data(self) -> None:

@@ -55,21 +55,28 @@ def _is_damage(exc: BaseException) -> bool:
 def check_blocks(con: duckdb.DuckDBPyConnection, path: Path,
                  skip: frozenset[str] = UNCHECKED_AT_OPEN) -> list[str]:
     """Read every column of every table (but ``skip``) once; DuckDB verifies each block's checksum
-    as it loads it. Raises `StoreDamaged` naming the file; returns the tables read."""
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
-    read = [t for t in tables if t not in skip and '"' not in t]
-    if not read:
+    as it loads it. Raises `StoreDamaged` naming the file; returns the tables read.
+
+    The tables are listed by `duckdb_tables()` (information_schema, a view over it, cost 5-10 ms
+    more), and one with no rows is not scanned: it has no data blocks to verify, and its scan
+    in the statement below cost about as much planning as a full one (bench/start.py: 27 tables
+    of a 100k store, 6 with rows: 13 -> 6 ms)."""
+    tables = con.execute(
+        "SELECT table_name, estimated_size FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "ORDER BY table_name").fetchall()
+    read = [str(t) for t, _rows in tables if t not in skip and '"' not in t]
+    scan = [str(t) for t, rows in tables if t in read and rows]
+    if not scan:
         return read
     # One statement hashing every row of every table (all columns: the row as a struct), so
     # DuckDB reads them in parallel; the names are ones DuckDB itself listed, never user text.
     try:
-        con.execute("SELECT " + ", ".join(f'(SELECT min(hash(t)) FROM "{name}" t)' for name in read)).fetchall()
+        con.execute("SELECT " + ", ".join(f'(SELECT min(hash(t)) FROM "{name}" t)' for name in scan)).fetchall()
     except duckdb.Error as exc:
         if not _is_damage(exc):
             raise
-        for name in read:   # which table: the message names it
+        for name in scan:   # which table: the message names it
             try:
                 con.execute(f'SELECT min(hash(t)) FROM "{name}" t').fetchall()
             except duckdb.Error as inner:

@@ -76,14 +76,21 @@ class CrmFooter(Footer):
             if id(item) not in chosen:
                 continue
             binding, enabled, tooltip = item
-            yield FooterKey(
+            key = FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
                 binding.description,
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip,
-            ).data_bind(compact=Footer.compact)
+            )
+            # The key starts in the footer's style: left to its own default (compact) and then
+            # bound, each key was restyled twice as it mounted (10 of the 14 restyles before the
+            # first frame of the cold start, bench/start.py). The binding still follows the
+            # footer's later changes.
+            key.set_reactive(FooterKey.compact, self.compact)
+            key.set_class(self.compact, "-compact", update=False)
+            yield key.data_bind(compact=Footer.compact)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             binding = palette.binding
             yield FooterKey(
