@@ -237,6 +237,12 @@ class _Lookups:
     # Clients' sales contracts this push found in 1C or made (the mirror read at the claim
     # does not have them; a client's later invoice in this push needs no look-up).
     contracts: dict[str, str] = field(default_factory=dict)
+    # The claimed invoices whose client needs no push first (`OutboxStore.invoice_clients_ready`),
+    # each with its client's remembered contract: their starts do not read the client.
+    ready: dict[str, str | None] = field(default_factory=dict)
+    # Clients this push brought to accounting (their item done): their invoices' starts do not
+    # read the client either.
+    pushed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -363,6 +369,7 @@ class Pusher:
             wants = org is not None and self.p["order"].has("contract")
             self._lookups.claimed = self.store.invoice_push_batch(
                 invoices, org[0] if org is not None and wants else None, self.p.enum("contract_kind", "sale"))
+            self._lookups.ready = self.store.invoice_clients_ready(invoices)
         return items, owner
 
     @staticmethod
@@ -450,6 +457,8 @@ class Pusher:
         # its object's conflicts as before
         conflicts = item.id in self._inline_claimed or (item.kind, item.object_id) in self._conflicted
         await self._write(item, functools.partial(self.store.outbox_done, item.id, conflicts=conflicts))
+        if item.kind == "client":
+            self._lookups.pushed.add(item.object_id)
         return "done"
 
     def _later(self, item: OutboxItem, fn: Callable[[], Any]) -> None:
@@ -922,28 +931,37 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
-        """On the writer thread: everything `push_invoice` reads before its first request: two
-        store statements (`invoice_push_start`), and its reservation request only when it has
-        one; the rest was read with the claim or once per push (`_Lookups`)."""
-        got = self.store.invoice_push_start(invoice_id)
+        """On the writer thread: everything `push_invoice` reads before its first request: the
+        invoice and its lines (`invoice_push_start`), its client only when the claim did not
+        find it ready and this push has not pushed it (`_Lookups.ready`, `_Lookups.pushed`), and
+        its reservation request only when it has one; the rest was read with the claim or once
+        per push (`_Lookups`)."""
+        look = self._lookups
+        got = self.store.invoice_push_start(invoice_id, client=False)
         if got is None:
             raise Refused("the invoice no longer exists in the CRM")
+        client_id = got.record.invoice.client_id
+        client_contract: str | None = None
+        client: ClientRecord | None = None
+        if invoice_id in look.ready:
+            client_contract = look.ready[invoice_id]
+        elif client_id and client_id not in look.pushed:
+            # may still have to be pushed first (`_ensure_client`): its state now, not the claim's
+            client, client_contract = self.store.invoice_push_client(client_id)
         org = self._organization()
         wants = org is not None and self.p["order"].has("contract")
-        client_id = got.record.invoice.client_id
-        look = self._lookups
         claimed = look.claimed.get(invoice_id)
         has_reserve, mirrored = claimed if claimed is not None else (True, None)
         reserve = self.store.reserve_request(invoice_id) if has_reserve else None
         known = None
         if client_id and org is not None and wants:
-            known = got.client_contract or look.contracts.get(client_id) or (
+            known = client_contract or look.contracts.get(client_id) or (
                 mirrored if claimed is not None
                 else self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale")))
         units, factors = self._units([r[1] for r in got.lines])
         data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, reserve)
         contract_id, _, bill_id = got.refs
-        return _InvoiceStart(data, got.client if client_id else None, org, contract_id, bill_id, known)
+        return _InvoiceStart(data, client if client_id else None, org, contract_id, bill_id, known)
 
     async def _contract(self, client_id: str, org_id: str,
                         start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
