@@ -65,6 +65,11 @@ from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.service import SyncService
 from tui_crm.sync.writer import GroupWriter
 
+try:   # the measured code's own transport, where it has one (`tui_crm/sync/odata/transport.py`)
+    from tui_crm.sync.odata.transport import Transport as CodeTransport
+except ImportError:   # older code: httpx's, as its ODataClient uses
+    CodeTransport = httpx.AsyncHTTPTransport  # type: ignore[misc,assignment]
+
 WRITES = ("POST", "PATCH", "DELETE")
 CODE = Path(sys.path[0])   # the checkout measured (see above)
 
@@ -92,7 +97,7 @@ class Recorder(httpx.AsyncBaseTransport):
     """Counts requests and keeps the write requests (method, path, body) for the baseline."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = CodeTransport()   # what the measured code's ODataClient would use
         self.writes: list[tuple[str, str, bytes]] = []
         self.record = False
         self.keep_writes = False

@@ -49,6 +49,7 @@ from tui_crm.sync.odata.literals import (
     lit_bool,
     lit_guid,
 )
+from tui_crm.sync.odata.transport import Transport
 
 log = logging.getLogger("tui_crm.sync.odata")
 
@@ -415,7 +416,9 @@ class ODataClient:
             headers={"Accept": "application/json", "Accept-Charset": "utf-8"},
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             verify=verify,
-            transport=transport,
+            # httpx's own transport on a stream that makes fewer system calls a request
+            # (`transport.py`); a caller's transport (tests, benches) is used as given
+            transport=transport if transport is not None else Transport(verify=verify),
             follow_redirects=False,
         )
 
