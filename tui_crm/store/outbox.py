@@ -1,9 +1,11 @@
 """The outbox as the push job sees it: claim due items, record steps, finish, fail, retry.
 
-Why steps are stored: a push of an invoice is several requests (contract, order, linked invoice
-document). Each completed request is recorded in its own transaction, so a process killed between
-two requests resumes at the next one; the request that may have been in flight is verified by key
-before it is sent again (docs/architecture.md §3, "Push"), so nothing is created twice.
+Why steps are stored: an update of a sent order, a reservation and a shipment request are several
+requests; each completed one is recorded in its own transaction, so a process killed between two
+requests resumes at the next one. A create (client, invoice) records none since the sixth push
+round: every key it writes under is known without one, and each create looks its key up first
+on a retry (docs/architecture.md §3, "Push"), so nothing is created twice. Old steps
+("counterparty", "contract", "order") found in a store are still resumed from.
 
 States: pending → sending → done | failed | conflict | discarded. A ``sending`` item found at
 start-up was interrupted (crash, kill -9) and is claimed again like a pending one. A ``conflict``

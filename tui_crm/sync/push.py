@@ -7,10 +7,13 @@ The rules (docs/architecture.md §3, "Push"):
 * a create that is retried after any earlier attempt first looks the key up and adopts the
   object if it exists; "key exists" (code 15) is adopted too — a lost answer never makes a
   duplicate, whether or not the server honours client-supplied keys;
-* each completed request of a multi-request push is recorded as the item's ``step``, committed
-  before the next request is sent (with the writes that need no request between them, and with
-  the next request's body in ``sent_bodies`` when it is a counterparty's or an order's, the only
-  ones read back), so a killed process resumes at the next request;
+* the body of a counterparty's or an order's write (the only ones read back) is committed to
+  ``sent_bodies`` before the request goes out, so a process killed before the answer does not
+  take its own write for an accountant's edit;
+* a create records no step between its requests (every key is known without one): a killed
+  process starts the item again and each create looks its key up first; what the requests
+  brought commits with the item's outcome. An update of a sent order, a reservation and a
+  shipment request record each completed request as the item's ``step`` before the next one;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
