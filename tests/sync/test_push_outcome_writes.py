@@ -103,11 +103,11 @@ async def test_a_contract_just_created_does_not_replace_the_row_a_pull_put_in_th
         with store.transaction() as cur:
             store.remember_contract(cur, row, created=True)
         with store.transaction() as cur:   # as if a pull had mirrored it since: kept, no error
-            store.remember_contract(cur, row[:6] + ("v2",) + row[7:], created=True)
+            store.remember_contract(cur, (*row[:6], "v2", *row[7:]), created=True)
         got = store.db.cursor().execute("SELECT data_version FROM contracts WHERE id = 'k1'").fetchall()
         assert got == [("v1",)]
         with store.transaction() as cur:   # found in 1C (not just created): replaced, as before
-            store.remember_contract(cur, row[:6] + ("v3",) + row[7:])
+            store.remember_contract(cur, (*row[:6], "v3", *row[7:]))
         assert store.db.cursor().execute("SELECT data_version FROM contracts WHERE id = 'k1'").fetchall() == [("v3",)]
     finally:
         await rig.aclose()

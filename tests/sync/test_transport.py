@@ -115,4 +115,4 @@ async def test_the_clients_own_requests_go_through_the_transport_stream() -> Non
             assert await client.get_entity("Catalog_Контрагенты", "00000000-0000-0000-0000-000000000001") is not None
         finally:
             await client.aclose()
-    assert [s.path for s in lb.seen][0] == "Catalog_Контрагенты" and len(lb.seen) == 2
+    assert lb.seen[0].path == "Catalog_Контрагенты" and len(lb.seen) == 2
