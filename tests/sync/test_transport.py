@@ -4,6 +4,7 @@ closed it on the socket kept at connect. Against real sockets on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ async def test_a_requests_writes_reach_the_socket_in_one_call_before_its_first_r
 
 
 @contextmanager
-def _one_answer_per_connection() -> Iterator[tuple[str, list[bytes]]]:
+def _one_answer_per_connection() -> Iterator[tuple[str, list[bytes], threading.Event]]:
     """A server that answers one request per connection as HTTP/1.1 keep-alive, then closes the
     connection without saying so (as a web server whose keep-alive timeout is shorter than the
     client's does): a client must see the close and not write its next request there."""
@@ -55,6 +56,8 @@ def _one_answer_per_connection() -> Iterator[tuple[str, list[bytes]]]:
     srv.listen(8)
     got: list[bytes] = []
     stop = threading.Event()
+    closed = threading.Event()   # set while no connection is open: the test's next request waits for it
+    closed.set()
 
     def serve() -> None:
         while not stop.is_set():
@@ -78,11 +81,12 @@ def _one_answer_per_connection() -> Iterator[tuple[str, list[bytes]]]:
                 answer = b'{"Ref_Key": "00000000-0000-0000-0000-000000000001"}'
                 conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
                              b"Content-Length: " + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+            closed.set()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{srv.getsockname()[1]}/base/odata/standard.odata/", got
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}/base/odata/standard.odata/", got, closed
     finally:
         stop.set()
         srv.close()
@@ -92,10 +96,14 @@ def _one_answer_per_connection() -> Iterator[tuple[str, list[bytes]]]:
 async def test_a_connection_the_server_closed_is_not_used_for_the_next_write() -> None:
     """Writes are not retried (1C writes are not idempotent): the second POST must go on a new
     connection, which needs the idle connection's close seen on its kept socket."""
-    with _one_answer_per_connection() as (url, got):
+    with _one_answer_per_connection() as (url, got, closed):
         client = ODataClient(url, retries=0)
         try:
             for n in range(3):
+                # the server has closed the last connection before the next request goes out (an
+                # event, not a delay: without it the request could race the close)
+                assert await asyncio.to_thread(closed.wait, 10)
+                closed.clear()
                 await client.create("Catalog_Контрагенты", {"Ref_Key": f"0000000{n}", "Description": f"№{n}"})
         finally:
             await client.aclose()
