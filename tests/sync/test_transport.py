@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpcore
+import pytest
 
 from tests.sync.loopback import Answer, Seen, loopback
 from tui_crm.sync.odata import ODataClient
@@ -124,3 +125,43 @@ async def test_the_clients_own_requests_go_through_the_transport_stream() -> Non
         finally:
             await client.aclose()
     assert lb.seen[0].path == "Catalog_Контрагенты" and len(lb.seen) == 2
+
+
+async def test_a_proxy_named_by_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY set (a company's way out to its 1C): the requests go through it, as with httpx's
+    default transport. httpx applies environment proxies only to a client made without a transport
+    of its own, so the client keeps httpx's then. The 1C host here does not resolve: only through
+    the proxy can the request be answered."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    lines: list[bytes] = []
+
+    def proxy() -> None:
+        conn, _ = srv.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            lines.append(data.split(b"\r\n", 1)[0])
+            body = b'{"value": []}'
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    thread = threading.Thread(target=proxy, daemon=True)
+    thread.start()
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{srv.getsockname()[1]}")
+    client = ODataClient("http://onec.invalid/base/odata/standard.odata/", retries=0)
+    try:
+        assert not isinstance(client._http._transport, Transport)
+        await client.get_entity("Catalog_Контрагенты", "00000000-0000-0000-0000-000000000001")
+    finally:
+        await client.aclose()
+        srv.close()
+        thread.join(5)
+    assert lines and lines[0].startswith(b"GET http://onec.invalid/base/odata/standard.odata/Catalog_")

@@ -49,7 +49,7 @@ from tui_crm.sync.odata.literals import (
     lit_bool,
     lit_guid,
 )
-from tui_crm.sync.odata.transport import Transport
+from tui_crm.sync.odata.transport import Transport, environment_proxies
 
 log = logging.getLogger("tui_crm.sync.odata")
 
@@ -417,8 +417,10 @@ class ODataClient:
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             verify=verify,
             # httpx's own transport on a stream that makes fewer system calls a request
-            # (`transport.py`); a caller's transport (tests, benches) is used as given
-            transport=transport if transport is not None else Transport(verify=verify),
+            # (`transport.py`); a caller's transport (tests, benches) is used as given. Not when
+            # the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): httpx applies
+            # those, and NO_PROXY, only to a client made without a transport of its own.
+            transport=transport if transport is not None or environment_proxies() else Transport(verify=verify),
             follow_redirects=False,
         )
 

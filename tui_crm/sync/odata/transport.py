@@ -25,6 +25,7 @@ import contextlib
 import select
 import ssl
 import typing
+import urllib.request
 
 import httpcore
 import httpx
@@ -109,6 +110,14 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def environment_proxies() -> bool:
+    """Whether the environment names a proxy for http or https (`HTTP_PROXY`, `HTTPS_PROXY`,
+    `ALL_PROXY`, any case): then the OData client keeps httpx's default transport, which is the
+    only one httpx routes through those proxies (and past `NO_PROXY`)."""
+    proxies = urllib.request.getproxies_environment()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
 class Transport(httpx.AsyncHTTPTransport):
     """`httpx.AsyncHTTPTransport` (HTTP/1.1, default limits, no proxy of its own: the client's
     environment proxies are mounted by `httpx.AsyncClient` as before) whose connections use
@@ -132,4 +141,4 @@ class Transport(httpx.AsyncHTTPTransport):
         )
 
 
-__all__ = ["Transport"]
+__all__ = ["Transport", "environment_proxies"]
