@@ -7,10 +7,13 @@ The rules (docs/architecture.md §3, "Push"):
 * a create that is retried after any earlier attempt first looks the key up and adopts the
   object if it exists; "key exists" (code 15) is adopted too — a lost answer never makes a
   duplicate, whether or not the server honours client-supplied keys;
-* each completed request of a multi-request push is recorded as the item's ``step``, committed
-  before the next request is sent (with the writes that need no request between them, and with
-  the next request's body in ``sent_bodies`` when it is a counterparty's or an order's, the only
-  ones read back), so a killed process resumes at the next request;
+* the body of a counterparty's or an order's write (the only ones read back) is committed to
+  ``sent_bodies`` before the request goes out, so a process killed before the answer does not
+  take its own write for an accountant's edit;
+* a create records no step between its requests (every key is known without one): a killed
+  process starts the item again and each create looks its key up first; what the requests
+  brought commits with the item's outcome. An update of a sent order, a reservation and a
+  shipment request record each completed request as the item's ``step`` before the next one;
 * a client always reaches accounting before its invoice;
 * before each PATCH of a counterparty or an unposted order the push reads 1C's DataVersion
   and compares it with the one the CRM copy is based on (``base_version``): 1C bases were found
@@ -237,6 +240,12 @@ class _Lookups:
     # Clients' sales contracts this push found in 1C or made (the mirror read at the claim
     # does not have them; a client's later invoice in this push needs no look-up).
     contracts: dict[str, str] = field(default_factory=dict)
+    # The claimed invoices whose client needs no push first (`OutboxStore.invoice_clients_ready`),
+    # each with its client's remembered contract: their starts do not read the client.
+    ready: dict[str, str | None] = field(default_factory=dict)
+    # Clients this push brought to accounting (their item done): their invoices' starts do not
+    # read the client either.
+    pushed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -250,6 +259,20 @@ class _OrderWritten:
     done: bool = False
     bill_id: str | None = None
     bill_number: str | None = None
+    contract_id: str | None = None        # the refs the order was written with (`invoice_refs`)
+    organization_id: str | None = None
+
+
+@dataclass
+class _ClientWritten:
+    """A counterparty this attempt created or wrote: its 1C code and DataVersion as 1C answered,
+    kept to commit with the item's outcome (`Pusher._client_outcome`), in one statement with the
+    client's state when the push got that far."""
+
+    client_id: str
+    code: str
+    data_version: str
+    done: bool = False
 
 
 @dataclass
@@ -293,7 +316,11 @@ class Pusher:
         # commit instead of two or three; nothing is sent in between, see `_later`).
         self._pending: dict[int, list[Callable[[], Any]]] = {}
         self._inline: set[int] = set()   # claimed items `_ensure_client` pushed before their lane's turn
+        self._inline_claimed: set[int] = set()   # items `_ensure_client` claimed itself (not in the claim)
         self._lookups = _Lookups()
+        # (kind, object id) that may have an open conflict: read with the claim, plus the ones this
+        # push records; an item's outcome closes conflicts only for these (`OutboxStore.outbox_done`)
+        self._conflicted: set[tuple[str, str]] = set()
         # Reads with no write among them run on the same thread outside the group commit: a
         # group is a BEGIN and a COMMIT around them, two statements of DuckDB's ~1 ms each.
         self._reader: StoreWriter = writer.writer if isinstance(writer, GroupWriter) else writer
@@ -309,6 +336,7 @@ class Pusher:
             return result
         self._forget_old_fresh_clients()
         self._inline.clear()   # only this push's claims: an item deferred inline is claimed again later
+        self._inline_claimed.clear()
         # Kept writes of an attempt that ended without an outcome (an unexpected error) are
         # dropped, as a killed process drops them: its resume repairs them (`_later`), and a
         # stale one must not be committed with a later attempt's outcome.
@@ -336,6 +364,7 @@ class Pusher:
     def _claim(self, now: datetime, limit: int) -> tuple[list[OutboxItem], dict[int, str]]:
         """On the writer thread: the due items, claimed, and the client each belongs to."""
         items = self.store.claim_outbox(now, limit)
+        self._conflicted = self.store.open_conflict_objects() if items else set()
         owner = self.store.outbox_clients([i.id for i in items]) if self.concurrency > 1 and items else {}
         invoices = [i.object_id for i in items if i.kind == "invoice"]
         if invoices:
@@ -343,6 +372,7 @@ class Pusher:
             wants = org is not None and self.p["order"].has("contract")
             self._lookups.claimed = self.store.invoice_push_batch(
                 invoices, org[0] if org is not None and wants else None, self.p.enum("contract_kind", "sale"))
+            self._lookups.ready = self.store.invoice_clients_ready(invoices)
         return items, owner
 
     @staticmethod
@@ -426,7 +456,12 @@ class Pusher:
             await self._write(item, self.store.outbox_failed, item.id, msg)
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
-        await self._write(item, self.store.outbox_done, item.id)
+        # an item claimed inline (`_ensure_client`) was not among the claim's objects: it closes
+        # its object's conflicts as before
+        conflicts = item.id in self._inline_claimed or (item.kind, item.object_id) in self._conflicted
+        await self._write(item, functools.partial(self.store.outbox_done, item.id, conflicts=conflicts))
+        if item.kind == "client":
+            self._lookups.pushed.add(item.object_id)
         return "done"
 
     def _later(self, item: OutboxItem, fn: Callable[[], Any]) -> None:
@@ -461,6 +496,7 @@ class Pusher:
         await self.writer.run(run)
 
     async def _record_conflict(self, item: OutboxItem, conflict: EditConflict) -> None:
+        self._conflicted.add((conflict.kind, conflict.object_id))
         await self._write(item, lambda: self.store.record_conflict(
             item.id, conflict.kind, conflict.object_id, seen_version=conflict.seen_version,
             their_version=conflict.their_version, theirs=conflict.theirs, ours=conflict.ours,
@@ -706,6 +742,7 @@ class Pusher:
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
         retried = item.attempts > 1
+        written: _ClientWritten | None = None   # the counterparty this attempt wrote, its state to commit
         own_partner = True
         if self.p["partner"].present and item.action == "update":
             # УТ 11: a counterparty the operator took over from accounting keeps its own partner
@@ -743,8 +780,13 @@ class Pusher:
                                   "re-create the client") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
-            await self._together(lambda: self.store.remember_pushed_client(cid, code, dv),
-                                 lambda: self.store.outbox_step(item.id, "counterparty"))
+            # No step is committed before the contact records' requests: the counterparty's key is
+            # the client's id, so a resume (kill -9, a failed contact record) retries the create,
+            # which looks the key up first and adopts the object (`_check_adopted` against the
+            # body kept before the POST) — the same GET + PATCH as a resume at step
+            # "counterparty" did. Its code and DataVersion are committed with the outcome.
+            written = _ClientWritten(cid, code, dv)
+            self._later(item, functools.partial(self._client_outcome, written))
             step = "counterparty"
         elif retried:
             # Resumed after the counterparty was written: the client may have been edited since
@@ -758,7 +800,10 @@ class Pusher:
         if step == "counterparty" and rec is not None:
             await self.push_contacts(item, rec, seen, update=item.action != "create")
         # the last request is done: the client's state is committed with the item's outcome
-        self._later(item, lambda: self._client_pushed(cid))
+        if written is not None:
+            written.done = True
+        else:
+            self._later(item, lambda: self._client_pushed(cid))
 
     def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
         """On the writer thread: what `push_client` reads before its first request (the
@@ -768,6 +813,15 @@ class Pusher:
 
     def _client_pushed(self, cid: str) -> None:
         self.store.client_push_done(cid)
+
+    def _client_outcome(self, w: _ClientWritten) -> None:
+        """The counterparty's code and DataVersion as its write answered: with the client's
+        outcome when the push got that far (one statement), else on their own (a contact record
+        failed, or is in conflict)."""
+        if w.done:
+            self.store.client_push_done(w.client_id, written=(w.code, w.data_version))
+        else:
+            self.store.remember_pushed_client(w.client_id, w.code, w.data_version)
 
     async def _kinds(self) -> dict[str, str]:
         async with self._kinds_lock:
@@ -807,7 +861,7 @@ class Pusher:
         # the values written (or found already there), remembered with the item's next write in
         # one statement; filled as the records go out, so an attempt cut short keeps what it did
         written: dict[str, str] = {}
-        self._later(item, functools.partial(self.store.contacts_written, client_id, written))
+        self._later(item, functools.partial(self.store.contacts_written, client_id, written, frozenset(seen)))
         for crm_kind, value in values.items():
             kind_ref = kinds.get(crm_kind)
             if kind_ref is None:
@@ -871,6 +925,7 @@ class Pusher:
             sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
             if sub is None:
                 raise Deferred("waiting for the client to reach accounting")
+        self._inline_claimed.add(sub.id)
         outcome = await self.push_item(sub)
         self._inline.add(sub.id)
         if outcome == "offline":
@@ -879,28 +934,37 @@ class Pusher:
             raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
-        """On the writer thread: everything `push_invoice` reads before its first request: two
-        store statements (`invoice_push_start`), and its reservation request only when it has
-        one; the rest was read with the claim or once per push (`_Lookups`)."""
-        got = self.store.invoice_push_start(invoice_id)
+        """On the writer thread: everything `push_invoice` reads before its first request: the
+        invoice and its lines (`invoice_push_start`), its client only when the claim did not
+        find it ready and this push has not pushed it (`_Lookups.ready`, `_Lookups.pushed`), and
+        its reservation request only when it has one; the rest was read with the claim or once
+        per push (`_Lookups`)."""
+        look = self._lookups
+        got = self.store.invoice_push_start(invoice_id, client=False)
         if got is None:
             raise Refused("the invoice no longer exists in the CRM")
+        client_id = got.record.invoice.client_id
+        client_contract: str | None = None
+        client: ClientRecord | None = None
+        if invoice_id in look.ready:
+            client_contract = look.ready[invoice_id]
+        elif client_id and client_id not in look.pushed:
+            # may still have to be pushed first (`_ensure_client`): its state now, not the claim's
+            client, client_contract = self.store.invoice_push_client(client_id)
         org = self._organization()
         wants = org is not None and self.p["order"].has("contract")
-        client_id = got.record.invoice.client_id
-        look = self._lookups
         claimed = look.claimed.get(invoice_id)
         has_reserve, mirrored = claimed if claimed is not None else (True, None)
         reserve = self.store.reserve_request(invoice_id) if has_reserve else None
         known = None
         if client_id and org is not None and wants:
-            known = got.client_contract or look.contracts.get(client_id) or (
+            known = client_contract or look.contracts.get(client_id) or (
                 mirrored if claimed is not None
                 else self.store.find_contract(client_id, org[0], self.p.enum("contract_kind", "sale")))
         units, factors = self._units([r[1] for r in got.lines])
         data = InvoiceData(got.record, got.lines, units, factors, self._currency(), got.custom, reserve)
         contract_id, _, bill_id = got.refs
-        return _InvoiceStart(data, got.client if client_id else None, org, contract_id, bill_id, known)
+        return _InvoiceStart(data, client if client_id else None, org, contract_id, bill_id, known)
 
     async def _contract(self, client_id: str, org_id: str,
                         start: _InvoiceStart) -> tuple[str, list[Callable[[], object]]]:
@@ -932,17 +996,18 @@ class Pusher:
             body[c.f("settlement")] = p.enum("settlement", "by_order")
         if currency:
             body[c.f("currency")] = currency
-        await self._create_or_adopt(c.entity, key, body, retried=not fresh)
+        _obj, adopted = await self._create_or_adopt(c.entity, key, body, retried=not fresh)
         # Mirrored at once: the idle cycle watches orders under by-order contracts through the
         # settlement register, and must not wait for the next reference pull to know this one.
         row = (key, client_id, org_id, body[c.f("name")], kind, str(body.get(c.opt("settlement") or "", "")), "",
                currency, False)
         self._lookups.contracts[client_id] = key
-        return key, [lambda: self.store.set_client_contract(client_id, key), lambda: self._remember_contract(row)]
+        return key, [lambda: self.store.set_client_contract(client_id, key),
+                     lambda: self._remember_contract(row, created=not adopted)]
 
-    def _remember_contract(self, row: tuple[Any, ...]) -> None:
+    def _remember_contract(self, row: tuple[Any, ...], *, created: bool = False) -> None:
         with self.store.transaction() as cur:
-            self.store.remember_contract(cur, row)
+            self.store.remember_contract(cur, row, created=created)
 
     def _organization(self) -> tuple[str, str, str] | None:
         """The organization orders are written for, read once per push (`_Lookups`)."""
@@ -1104,14 +1169,15 @@ class Pusher:
                 contract_id, remember = await self._contract(client_id, org_id, start)
             contract_id = contract_id if wants_contract else ""
             bill_id = bill_id or (derived_key("bill", iid) if bill_c.present else None)
-            # the order's body goes out right after this step: it is remembered in the same commit
+            # The order's body goes out right after this commit and is kept in it (`sent_bodies`),
+            # with what the contract's look-up or create found. No step and no refs are recorded
+            # before the order's request: every key is known without them (the order's is the
+            # invoice's id, the contract's and the invoice document's derived from ids, a contract
+            # found in 1C is in the mirror now), so a resume at step "" computes them again and
+            # its create looks the order up first, adopting it as a resume at step "contract" did.
+            # The refs are committed with the outcome (`invoice_push_done`).
             sent_order = self.order_body(iid, contract_id or "", org_id, data=data)
-            await self._together(
-                *remember,
-                lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id,
-                                                     bill_id=bill_id),
-                lambda: self.store.outbox_step(item.id, "contract"),
-                self._sent(order_c.entity, iid, sent_order))
+            await self._together(*remember, self._sent(order_c.entity, iid, sent_order))
             step = "contract"
         if step == "contract":
             noted = sent_order is not None
@@ -1131,9 +1197,13 @@ class Pusher:
             # the order again and records its state (`_refresh_order`).
             # (the invoice document's body is not kept in `sent_bodies`: nothing reads it back,
             # its writes are guarded by If-Match of the version read just before, `_patch_current`)
-            written = _OrderWritten(iid, (state.number, state.data_version, state.posted, state.deletion_mark))
+            written = _OrderWritten(iid, (state.number, state.data_version, state.posted, state.deletion_mark),
+                                    contract_id=contract_id or None, organization_id=org_id)
             self._later(item, functools.partial(self._order_outcome, written))
-            await self._step(item, "order")
+            # No step "order" before the invoice document's request: a resume (kill -9, a 5xx on
+            # the document) retries the order's create, which finds the order by its key and
+            # adopts it — one GET and one PATCH, as the resume at step "order" (`_refresh_order`)
+            # did — and the document's create looks its derived key up first.
             step = "order"
         elif step == "order" and retried and item.action == "create":
             # Resumed after the order was written: the invoice may have been edited since (a later
@@ -1160,17 +1230,21 @@ class Pusher:
         if written is not None:
             written.done, written.bill_id, written.bill_number = True, bill_id if bill_c.present else None, bill_number
         else:
-            self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number))
+            refs = (contract_id or None, org_id)
+            self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number,
+                                                           refs))
 
-    def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None) -> None:
-        self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number)
+    def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None,
+                        refs: tuple[str | None, str | None] = (None, None)) -> None:
+        self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number, contract_id=refs[0],
+                                     organization_id=refs[1])
 
     def _order_outcome(self, w: _OrderWritten) -> None:
         """The order's state as its create answered: with the invoice's outcome when the push got
         that far (one statement), else on its own (the item failed or waits after the order)."""
         if w.done:
             self.store.invoice_push_done(w.invoice_id, bill_id=w.bill_id or None, bill_number=w.bill_number,
-                                         order=w.state)
+                                         order=w.state, contract_id=w.contract_id, organization_id=w.organization_id)
         else:
             number, version, posted, deleted = w.state
             self.store.invoice_state_from_accounting(w.invoice_id, number=number, data_version=version,

@@ -49,6 +49,7 @@ from tui_crm.sync.odata.literals import (
     lit_bool,
     lit_guid,
 )
+from tui_crm.sync.odata.transport import Transport, environment_proxies
 
 log = logging.getLogger("tui_crm.sync.odata")
 
@@ -415,7 +416,11 @@ class ODataClient:
             headers={"Accept": "application/json", "Accept-Charset": "utf-8"},
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             verify=verify,
-            transport=transport,
+            # httpx's own transport on a stream that makes fewer system calls a request
+            # (`transport.py`); a caller's transport (tests, benches) is used as given. Not when
+            # the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): httpx applies
+            # those, and NO_PROXY, only to a client made without a transport of its own.
+            transport=transport if transport is not None or environment_proxies() else Transport(verify=verify),
             follow_redirects=False,
         )
 
