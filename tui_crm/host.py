@@ -26,19 +26,23 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Input
 
 from tui_crm import messages
 from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
-from tui_crm.widgets.keys import as_key, field_binding, meta_digits_as_alt
+from tui_crm.widgets.keys import FOCUS_MOVES, as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.search import SearchBox
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean, short
 
 if TYPE_CHECKING:  # the events come with the engine, after the first list (messages.message_for)
+    from textual.dom import DOMNode
+    from textual.widget import Widget
+
     from tui_crm.sync.events import PaymentArrived, PushFinished, ShipmentArrived, SyncEvent
     from tui_crm.sync.service import SyncService
 
@@ -162,6 +166,9 @@ class HostApp(App[None]):
         self._order_watch: list[str] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._priority_keys: frozenset[str] | None = None  # keys never held (`_priority_key`)
+        # Keys typed behind a Tab queued in a field (`_queue_focus_move`), and that field.
+        self._after_move: list[events.Key] | None = None
+        self._moving_from: Widget | None = None
 
     def attach_service(self, service: SyncService) -> None:
         """The engine, when it is created after the first screen was painted (`CrmApp(engine=…)`,
@@ -233,7 +240,14 @@ class HostApp(App[None]):
             event.text = clean(event.text, one_line=False).replace("\t", " ")
         event = as_key(event)
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._after_move is not None and not self._priority_key(event):
+                if self._moving_from is not None and self._moving_from.is_attached:
+                    self._after_move.append(event)  # typed behind a Tab: for the next field
+                    return
+                self._release_after_move()  # the field went (its screen closed): hold no longer
             focused = self.focused
+            if self._queue_focus_move(focused, event):
+                return
             if isinstance(focused, SearchBox) and focused.holding and not self._priority_key(event):
                 # keys behind a queued Enter wait in the box (widgets/search.py), bindings too;
                 # the priority keys (quit, palette) never wait: nothing can trap the operator
@@ -248,6 +262,36 @@ class HostApp(App[None]):
                 focused.call_later(self.run_action, own.binding.action, own.node)
                 return
         await super().on_event(event)
+
+    def _queue_focus_move(self, focused: Widget | None, event: events.Key) -> bool:
+        """Tab / Shift+Tab in a text field, in a burst ("ООО Ромашка", Tab, "7707083893"): the
+        screen's focus move is a binding that runs only once the key has bubbled up from the
+        field, and the keys typed after it were by then handed to the same field. So the move runs
+        in the field's own queue, behind the keys typed before it, and the keys typed after it
+        wait until the focus has moved (`_release_after_move`); then they go to the next field."""
+        if event.key not in ("tab", "shift+tab") or focused is None or self._after_move is not None:
+            return False
+        if isinstance(focused, SearchBox) and focused.holding:
+            return False
+        if not isinstance(focused, Input):  # a TextArea may take Tab itself (tab_behavior="indent")
+            return False
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or not active.enabled or active.binding.action not in FOCUS_MOVES:
+            return False
+        self._after_move, self._moving_from = [], focused
+        focused.call_later(self._move_focus, active.binding.action, active.node)
+        return True
+
+    async def _move_focus(self, action: str, node: DOMNode) -> None:
+        try:
+            await self.run_action(action, node)
+        finally:
+            self._release_after_move()
+
+    def _release_after_move(self) -> None:
+        held, self._after_move, self._moving_from = self._after_move or [], None, None
+        for key in held:  # through the app again, in the order typed: to the field now focused
+            self.post_message(events.Key(key.key, key.character))
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

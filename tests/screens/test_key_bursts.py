@@ -77,3 +77,24 @@ async def test_editing_keys_and_text_in_one_burst_apply_in_order(store: Store, s
         burst(app, raw)
         await settle(pilot)
         assert search.value == expected
+
+
+async def test_tab_in_a_burst_moves_on_before_the_text_typed_after_it(store: Store) -> None:
+    """A form filled in one read ("Полночь ООО", Tab, "ООО «Полночь»", Tab, "7707083893"): each text
+    goes into its own field. Tab is the screen's binding and ran only after bubbling up from the
+    field, so all of it used to land in the first field. Found walking the demo in tmux."""
+    from tests.seed import screen_app
+    from tui_crm.screens.client_card import ClientCardScreen
+
+    app = screen_app(store, lambda s: ClientCardScreen(s))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        card = app.screen
+        name = card.query_one("#name", Input)
+        name.focus()
+        await settle(pilot)
+        burst(app, "Полночь ООО\tООО «Полночь»\t7707083893\x1b[Z\x1b[Z!")
+        await settle(pilot)
+        assert name.value == "Полночь ООО!"
+        assert card.query_one("#full_name", Input).value == "ООО «Полночь»"
+        assert card.query_one("#inn", Input).value == "7707083893"

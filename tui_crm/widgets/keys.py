@@ -48,6 +48,10 @@ def as_key(event: events.Event) -> events.Event:
     return event
 
 
+# The screen's focus moves (Textual's `Screen.BINDINGS`: Tab, Shift+Tab), by action name.
+FOCUS_MOVES = frozenset({"app.focus_next", "app.focus_previous", "focus_next", "focus_previous"})
+
+
 def field_binding(screen: Screen, focused: Widget | None, event: events.Key) -> ActiveBinding | None:
     """The focused text field's own binding for this key, if that is what the key runs.
 
