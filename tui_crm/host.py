@@ -33,6 +33,7 @@ from tui_crm.domain.custom import CustomFieldSet
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import localize_bindings, register, tr
 from tui_crm.store import Store
+from tui_crm.widgets.hold import HoldsKeys, KeyHold, TypedAheadTarget
 from tui_crm.widgets.keys import FOCUS_MOVES, as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.search import SearchBox
@@ -134,7 +135,7 @@ class _ProductWatch:
 
 meta_digits_as_alt()
 
-class HostApp(App[None]):
+class HostApp(App[None], HoldsKeys):
     """The services and the engine wiring every screen needs. `service=None`: offline."""
 
     # Classes shared by several screens; absolute, so subclasses elsewhere (tests) find it too.
@@ -166,9 +167,8 @@ class HostApp(App[None]):
         self._order_watch: list[str] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._priority_keys: frozenset[str] | None = None  # keys never held (`_priority_key`)
-        # Keys typed behind a Tab queued in a field (`_queue_focus_move`), and that field.
-        self._after_move: list[events.Key] | None = None
-        self._moving_from: Widget | None = None
+        # Keys typed behind a Tab or an Enter that has not taken effect yet (widgets/hold.py).
+        self.key_hold = KeyHold(self, self._route_key)
 
     def attach_service(self, service: SyncService) -> None:
         """The engine, when it is created after the first screen was painted (`CrmApp(engine=…)`,
@@ -220,8 +220,10 @@ class HostApp(App[None]):
         super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
 
     def _priority_key(self, event: events.Key) -> bool:
-        """A key bound with priority on this screen (the App's quit and palette): it runs at once,
-        never held behind a queued Enter (widgets/search.py)."""
+        """A key the app binds with priority (quit, the palette): it runs at once, never held behind
+        a Tab or an Enter (widgets/hold.py), so a hold can never trap the operator. A screen's own
+        priority keys (the card's Alt+1 / Alt+2) do wait, in the order typed: a tab switch typed
+        after some text must not move the focus before that text has reached its field."""
         if self._priority_keys is None:
             self._priority_keys = frozenset(
                 b.key for b in Binding.make_bindings(self.BINDINGS) if b.priority)
@@ -234,33 +236,40 @@ class HostApp(App[None]):
         - Pasted text is data too: an Input draws its value as it is, so escape sequences and
           control characters in a paste are cleaned before any widget gets it (lines and tabs
           kept apart: an Input takes the first line; a tab becomes a space).
+        - Keys typed behind a Tab or an Enter that has not taken effect yet wait for it, in the
+          order typed (`key_hold`, widgets/hold.py); the priority keys never wait.
         - A text field's own keys (Backspace, arrows, Enter…) run in the order typed, also when a
           burst of keys arrives in one read (widgets/keys.py, `field_binding`)."""
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = clean(event.text, one_line=False).replace("\t", " ")
         event = as_key(event)
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._after_move is not None and not self._priority_key(event):
-                if self._moving_from is not None and self._moving_from.is_attached:
-                    self._after_move.append(event)  # typed behind a Tab: for the next field
-                    return
-                self._release_after_move()  # the field went (its screen closed): hold no longer
-            focused = self.focused
-            if self._queue_focus_move(focused, event):
+            if not self._priority_key(event) and self.key_hold.take(event):
                 return
-            if isinstance(focused, SearchBox) and focused.holding and not self._priority_key(event):
-                # keys behind a queued Enter wait in the box (widgets/search.py), bindings too;
-                # the priority keys (quit, palette) never wait: nothing can trap the operator
-                focused.post_message(event)
-                return
-            own = field_binding(self.screen, focused, event)
-            if own is not None and focused is not None:
-                # behind the keys typed before it, in the field's own queue (widgets/keys.py)
-                self.app_focus = True
-                if isinstance(focused, SearchBox) and own.binding.action == "submit":
-                    focused.enter_queued()
-                focused.call_later(self.run_action, own.binding.action, own.node)
-                return
+            await self._route_key(event)
+            return
+        await super().on_event(event)
+
+    async def _route_key(self, event: events.Key) -> None:
+        """A key as typed, to the widget focused now: a Tab in a field moves on behind the keys
+        typed before it, a field's own key runs in its queue, the rest as Textual routes it."""
+        focused = self.focused
+        if self._queue_focus_move(focused, event):
+            return
+        own = field_binding(self.screen, focused, event)
+        if own is not None and focused is not None:
+            # behind the keys typed before it, in the field's own queue (widgets/keys.py)
+            self.app_focus = True
+            if isinstance(focused, SearchBox) and own.binding.action == "submit" and focused.holds_after_enter:
+                # the keys after it are for what the Enter leads to (the quantity dialog): they
+                # wait until the box's screen has handled it (`SearchBox.release`)
+                self.key_hold.hold(focused, keep_if_gone=False)
+            elif isinstance(self.screen, TypedAheadTarget) and own.binding.action == "submit":
+                # the quantity dialog's Enter: what follows is for the screen it returns to
+                # (the next search), once the dialog has gone (`release_after_enter`)
+                self.key_hold.hold(focused, keep_if_gone=True)
+            focused.call_later(self.run_action, own.binding.action, own.node)
+            return
         await super().on_event(event)
 
     def _queue_focus_move(self, focused: Widget | None, event: events.Key) -> bool:
@@ -268,30 +277,21 @@ class HostApp(App[None]):
         screen's focus move is a binding that runs only once the key has bubbled up from the
         field, and the keys typed after it were by then handed to the same field. So the move runs
         in the field's own queue, behind the keys typed before it, and the keys typed after it
-        wait until the focus has moved (`_release_after_move`); then they go to the next field."""
-        if event.key not in ("tab", "shift+tab") or focused is None or self._after_move is not None:
-            return False
-        if isinstance(focused, SearchBox) and focused.holding:
-            return False
-        if not isinstance(focused, Input):  # a TextArea may take Tab itself (tab_behavior="indent")
-            return False
+        wait until the focus has moved (`key_hold`); then they go to the next field."""
+        if event.key not in ("tab", "shift+tab") or not isinstance(focused, Input):
+            return False  # a TextArea may take Tab itself (tab_behavior="indent")
         active = self.screen.active_bindings.get(event.key)
         if active is None or not active.enabled or active.binding.action not in FOCUS_MOVES:
             return False
-        self._after_move, self._moving_from = [], focused
-        focused.call_later(self._move_focus, active.binding.action, active.node)
+        self.key_hold.hold(focused, keep_if_gone=True)
+        focused.call_later(self._move_focus, focused, active.binding.action, active.node)
         return True
 
-    async def _move_focus(self, action: str, node: DOMNode) -> None:
+    async def _move_focus(self, field: Widget, action: str, node: DOMNode) -> None:
         try:
             await self.run_action(action, node)
         finally:
-            self._release_after_move()
-
-    def _release_after_move(self) -> None:
-        held, self._after_move, self._moving_from = self._after_move or [], None, None
-        for key in held:  # through the app again, in the order typed: to the field now focused
-            self.post_message(events.Key(key.key, key.character))
+            self.key_hold.release(field)
 
     # -- the engine's events ------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ own terminal parser makes of those bytes, posted to the app at once as the drive
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from textual.app import App
 from textual.widgets import Input
 
 from tests.clock import TestClock
-from tests.screens.test_picker_focus import MILK_2, SIZE, picker_app
+from tests.screens.test_picker_focus import COFFEE_JACOBS, MILK_2, SIZE, picker_app
 from tests.seed import seed_store, settle
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.screens.picker import PickerScreen
@@ -98,3 +99,60 @@ async def test_tab_in_a_burst_moves_on_before_the_text_typed_after_it(store: Sto
         assert name.value == "Полночь ООО!"
         assert card.query_one("#full_name", Input).value == "ООО «Полночь»"
         assert card.query_one("#inn", Input).value == "7707083893"
+
+
+def trickle(app: App, raw: str, chunk: int, turns: int = 3) -> asyncio.Task[None]:
+    """`raw` as the terminal driver delivers it over a slow link: `chunk` keys a read, each read
+    posted on its own turn of the event loop, while the app is already handling the earlier ones
+    (a hold may start and end between two reads)."""
+    parser = XTermParser()
+    keys = [*parser.feed(raw), *parser.feed("")]
+
+    async def deliver() -> None:
+        for i in range(0, len(keys), chunk):
+            for key in keys[i:i + chunk]:
+                app.post_message(key)
+            for _ in range(turns):
+                await asyncio.sleep(0)
+
+    return asyncio.get_running_loop().create_task(deliver())
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 5, 8])
+async def test_a_form_typed_in_reads_that_arrive_while_a_tab_is_held_keeps_every_key_in_its_field(
+        store: Store, chunk: int, turns: int) -> None:
+    """Keys that arrive while the keys held behind a Tab are being handed on must wait behind them.
+    They were handled first, ahead of the held ones, and the texts were spread over the fields out
+    of order ("+7 912 000-11-22, 8(495ООО «Рога»" in ИНН). Found walking the demo in tmux."""
+    from tests.seed import screen_app
+    from tui_crm.screens.client_card import ClientCardScreen
+
+    app = screen_app(store, lambda s: ClientCardScreen(s))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        card = app.screen
+        name = card.query_one("#name", Input)
+        name.focus()
+        await settle(pilot)
+        await trickle(app, "Рога и Ко\tООО «Рога»\t7707083893\t773601001\t+7 912 000-11-22", chunk, turns)
+        await settle(pilot)
+        assert [card.query_one(f"#{f}", Input).value for f in ("name", "full_name", "inn", "kpp", "phones")] == [
+            "Рога и Ко", "ООО «Рога»", "7707083893", "773601001", "+7 912 000-11-22"]
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4])
+async def test_a_quantity_typed_in_reads_that_arrive_while_the_search_holds_is_the_quantity_typed(
+        store: Store, chunk: int, turns: int) -> None:
+    """"молоко", Enter, "12", Enter, "кофе", Enter, "3", Enter over a slow link: the keys after each
+    Enter wait for the search's rows and the quantity dialog, and the ones arriving while they go on
+    queue behind them; after the dialog the search takes the next words."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await trickle(app, "молоко\r12\rкофе\r3\r", chunk, turns)
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert added == [(MILK_2, Decimal(12)), (COFFEE_JACOBS, Decimal(3))]

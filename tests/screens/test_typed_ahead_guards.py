@@ -91,7 +91,7 @@ async def test_a_search_that_never_answers_does_not_hold_the_quit_key(store: Sto
             await pause_until(pilot, lambda: gate.waiting.is_set())
             search = app.screen.query_one("#picker-search", Input)
             await pause_until(pilot, lambda: search.value == "кофе")
-            assert search.value == "кофе" and search.holding  # type: ignore[attr-defined]
+            assert search.value == "кофе" and app.key_hold.holder is search
             burst(app, [("ctrl+q", None)])
             await pause_until(pilot, lambda: app._exit)
             assert app._exit, "Ctrl+Q was held behind the Enter"
@@ -113,16 +113,16 @@ async def test_keys_held_for_a_failed_search_are_not_typed_into_another_screen(s
             burst(app, [*((c, c) for c in "кофе"), ("enter", None), ("5", "5"), ("enter", None)])
             await pause_until(pilot, lambda: gate.waiting.is_set())
             search = picker.query_one("#picker-search", Input)
-            await pause_until(pilot, lambda: search.holding)  # type: ignore[attr-defined]
+            await pause_until(pilot, lambda: app.key_hold.holder is search)
             await app.push_screen(Notice())
             notice = app.screen
             gate.fail = True
             gate.opened.set()
-            await pause_until(pilot, lambda: not search.holding)  # type: ignore[attr-defined]
+            await pause_until(pilot, lambda: app.key_hold.holder is not search)
             await settle(pilot)
             assert app.screen is notice
             assert notice.query_one("#notice-input", Input).value == ""
-            assert not search.holding  # type: ignore[attr-defined]
+            assert app.key_hold.holder is not search
             assert search.value == "кофе"
     finally:
         gate.opened.set()
@@ -139,7 +139,7 @@ async def test_keys_held_for_a_failed_search_go_back_into_the_search(store: Stor
             burst(app, [*((c, c) for c in "кофе"), ("enter", None), ("5", "5")])
             await pause_until(pilot, lambda: gate.waiting.is_set())
             search = app.screen.query_one("#picker-search", Input)
-            await pause_until(pilot, lambda: search.holding)  # type: ignore[attr-defined]
+            await pause_until(pilot, lambda: app.key_hold.holder is search)
             gate.fail = True
             gate.opened.set()
             await pause_until(pilot, lambda: search.value == "кофе5")

@@ -32,6 +32,7 @@ from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
+from tui_crm.widgets.hold import release_after_enter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.search import TypedAhead, TypedAheadTarget, take_typed_ahead
 from tui_crm.widgets.text import plain
@@ -174,7 +175,8 @@ class QuantityScreen(ModalScreen[Decimal | None], TypedAheadTarget):
             yield Label(tr("pk.qty_hint"), classes="form-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#qty-input", Input).focus()
+        self._input = self.query_one("#qty-input", Input)
+        self._input.focus()
 
     @on(TypedAhead)
     def _typed_ahead(self, message: TypedAhead) -> None:
@@ -212,9 +214,13 @@ class QuantityScreen(ModalScreen[Decimal | None], TypedAheadTarget):
     def _submitted(self, event: Input.Submitted) -> None:
         value = self._show_problem(event.value)
         if value is not None:
-            self.dismiss(value)
+            self.dismiss(value)  # the keys typed after this Enter go on as it goes (`on_unmount`)
         else:
             self.app.bell()
+            release_after_enter(self, event.input)
+
+    def on_unmount(self) -> None:
+        release_after_enter(self, self._input)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

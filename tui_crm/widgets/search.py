@@ -10,20 +10,20 @@ itself turns ↓ into `SearchBox.Down`, posted in the order it took the keys (be
 focus has landed.
 
 Enter has the same race with the dialog it opens: "сосиски", Enter, 5, Enter in one burst put the
-5 into the search (the dialog was not up yet) and the dialog never got its Enter. So after an
-Enter the box holds the keys that follow until its screen has handled the `Submitted`; then it
-hands them on, in order: to the dialog that opened (`TypedAhead`, which the dialog's screen gives
-its own input: `take_typed_ahead`), or back into the box when none did. The screen's `Submitted`
-handler releases them (`SearchBox.release`) once it has done what Enter does — later, when that
-waits for something (the picker waits for the rows of the text typed).
+5 into the search (the dialog was not up yet) and the dialog never got its Enter. So the keys typed
+after a box's Enter wait in the app's one key hold (widgets/hold.py) until its screen has handled
+the `Submitted`; then they go on, in order: to the dialog that opened (a `TypedAheadTarget`, once
+its input has the focus), or back into the box when none did. The screen's `Submitted` handler
+releases them (`SearchBox.release`) once it has done what Enter does — later, when that waits for
+something (the picker waits for the rows of the text typed).
 
 Two guards keep a hold from ever trapping the operator or sending keys where they were not meant:
-- the App's priority keys (Ctrl+Q quits, Ctrl+P the palette) are never held (`HostApp.on_event`):
-  if whatever the Enter waits for never came, the operator can still leave;
+- the priority keys (Ctrl+Q quits, Ctrl+P the palette) are never held (`HostApp.on_event`): if
+  whatever the Enter waits for never came, the operator can still leave;
 - only a screen that says it takes keys typed ahead of it (`TypedAheadTarget`, the quantity
-  dialog) gets them; if another screen came up meanwhile (an error, a notice), the held keys are
-  dropped with a bell rather than typed into a screen they were not meant for (an Enter there
-  could confirm something).
+  dialog) gets them; if another screen came up meanwhile (an error, a notice), or the box's own
+  screen closed, the held keys are dropped with a bell rather than typed into a screen they were
+  not meant for (an Enter there could confirm something).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
+from tui_crm.widgets.hold import HoldsKeys, TypedAheadTarget
 from tui_crm.widgets.keys import field_binding
 
 
@@ -47,11 +48,6 @@ class TypedAhead(Message):
 
     key: str
     character: str | None
-
-
-class TypedAheadTarget:
-    """A screen that takes the keys typed ahead of it (`TypedAhead`) into its input: it must handle
-    `TypedAhead`, as `take_typed_ahead` does. `SearchBox.release` hands keys only to such a screen."""
 
 
 class SearchBox(Input):
@@ -70,20 +66,13 @@ class SearchBox(Input):
             return self.box
 
     def __init__(self, *args: object, hold_after_enter: bool = False, **kwargs: object) -> None:
-        """``hold_after_enter``: Enter opens a dialog that takes `TypedAhead` keys (the picker's
-        quantity); the keys typed after it are held until the screen calls `release` (which its
-        `Submitted` handler must do, see the module's notes)."""
+        """``hold_after_enter``: Enter opens a dialog that takes the keys typed after it (the
+        picker's quantity); they wait until the screen calls `release` (which its `Submitted`
+        handler must do, see the module's notes)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._hold_after_enter = hold_after_enter
-        self._held: list[tuple[str, str | None]] | None = None  # keys after an Enter, not yet handed on
-        self._enter_pending = False  # the app queued this box's Enter; keys after it come as keys
 
     async def _on_key(self, event: events.Key) -> None:
-        if self._held is not None:
-            event.stop()
-            event.prevent_default()
-            self._held.append((event.key, event.character))
-            return
         if event.key == "down":
             event.stop()
             event.prevent_default()
@@ -92,39 +81,18 @@ class SearchBox(Input):
         await super()._on_key(event)
 
     @property
-    def holding(self) -> bool:
-        """Keys typed now must wait: an Enter of this box is queued or its screen has not
-        handled it yet. The app then hands them to the box as keys (`HostApp.on_event`)."""
-        return self._enter_pending or self._held is not None
-
-    def enter_queued(self) -> None:
-        """Called by the app when it queues this box's Enter (`submit`) in the box's own queue
-        (widgets/keys.py). The keys already in that queue are typed as usual; those after the
-        Enter are held from the moment it runs (`action_submit`)."""
-        if self._hold_after_enter:
-            self._enter_pending = True
-
-    async def action_submit(self) -> None:
-        if self._enter_pending:
-            self._enter_pending, self._held = False, []
-        await super().action_submit()
+    def holds_after_enter(self) -> bool:
+        """The keys typed after this box's Enter wait for its screen (`HostApp._route_key`)."""
+        return self._hold_after_enter
 
     def release(self) -> None:
-        """Hand the keys typed since the Enter on, in the order typed: to the dialog the Enter
-        opened (a `TypedAheadTarget` on top), else back into the box when its own screen is still
-        on top. When another screen came up meanwhile, they are dropped (with a bell)."""
-        held, self._held = self._held or [], None
-        if not held:
-            return
-        top = self.app.screen
-        if isinstance(top, TypedAheadTarget):
-            for key, character in held:
-                top.post_message(TypedAhead(key, character))
-        elif top is self.screen:
-            for key, character in held:  # through the app again, as typed (bindings and all)
-                self.app.post_message(events.Key(key, character))
-        else:
-            self.app.bell()
+        """The screen has handled the Enter: the keys typed since go on, in the order typed, to the
+        dialog the Enter opened (a `TypedAheadTarget` on top), else back into the box when its own
+        screen is still on top. When another screen came up meanwhile, they are dropped (with a bell)."""
+        app = self.app
+        if isinstance(app, HoldsKeys):
+            top = app.screen
+            app.key_hold.release(self, drop=not (isinstance(top, TypedAheadTarget) or top is self.screen))
 
 
 def take_typed_ahead(screen: Screen[object], message: TypedAhead, into: Widget) -> None:
