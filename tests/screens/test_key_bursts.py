@@ -156,3 +156,21 @@ async def test_a_quantity_typed_in_reads_that_arrive_while_the_search_holds_is_t
         await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         assert added == [(MILK_2, Decimal(12)), (COFFEE_JACOBS, Decimal(3))]
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4])
+async def test_a_quantity_typed_from_the_list_in_reads_that_arrive_meanwhile_is_the_quantity_typed(
+        store: Store, chunk: int, turns: int) -> None:
+    """"кофе", ↓ ↓ (the list, its second row), Enter, "12", Enter, "чай", Enter, "3", Enter over a
+    slow link: the keys after the list's Enter belong to the dialog it opens, those after the
+    dialog's Enter to the search it returns to, in the order typed."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await trickle(app, "кофе\x1b[B\x1b[B\r12\rчай\r3\r", chunk, turns)
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert [q for _code, q in added] == [Decimal(12), Decimal(3)]
+        assert added[0][0] != COFFEE_JACOBS  # the second coffee, not the first
