@@ -170,3 +170,34 @@ async def test_a_quantity_typed_ahead_of_its_dialog_from_the_list_goes_into_it(s
         assert added == [("00-00000004", Decimal(4))]
         assert app.screen is picker
         assert picker.query_one("#picker-search", Input).value == "кофе"
+
+
+async def test_a_search_that_answers_under_another_screen_adds_nothing(store: Store) -> None:
+    """"кофе", Enter, 5, Enter, and a question came over the picker (Ctrl+Q's "quit?") before the
+    search answered: the delayed Enter adds nothing and opens no dialog over the question, and the
+    keys typed after it are dropped (a bell), not typed into the question."""
+    gate = Gate(store, "кофе")
+    added: list[tuple[str, Decimal]] = []
+    app = screen_app(store, lambda s: PickerScreen(
+        s, WAREHOUSES[0][0], PRICE_TYPES[0][0], on_add=lambda r, q: added.append((r.code, q))))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            picker = app.screen
+            burst(app, [*((c, c) for c in "кофе"), ("enter", None), ("5", "5"), ("enter", None)])
+            await pause_until(pilot, lambda: gate.waiting.is_set())
+            search = picker.query_one("#picker-search", Input)
+            await pause_until(pilot, lambda: app.key_hold.holder is search)
+            await app.push_screen(Notice())
+            notice = app.screen
+            gate.opened.set()
+            await pause_until(pilot, lambda: app.key_hold.holder is not search)
+            await settle(pilot)
+            assert app.screen is notice
+            assert notice.query_one("#notice-input", Input).value == ""
+            assert added == []
+            app.pop_screen()
+            await settle(pilot)
+            assert app.screen is picker and search.value == "кофе"
+    finally:
+        gate.opened.set()

@@ -424,7 +424,8 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             self._to_list.down(table)
         if self._add_when_shown:  # Enter was pressed before these rows were on screen
             self._add_when_shown = False
-            self.action_add()
+            if self.app.screen is self:  # not under a screen that came up meanwhile (a question)
+                self.action_add()
             self.query_one("#picker-search", SearchInput).release()  # to the quantity, if it opened
         if hint != self._hint:  # an unchanged hint would still cost a layout (width: auto)
             self._hint = hint
