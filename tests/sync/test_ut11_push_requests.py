@@ -1,12 +1,14 @@
 """УТ 11's push of a new client and its first invoice, request by request (issue 13: "≤ 3
 requests per new client"), against the ut11 sandbox over real loopback and a real store.
 
-`bench/push.py --config ut11` showed a new client costing five requests: a GET of its partner
+`bench/push.py --config ut11` showed a new client costing four requests: a GET of its partner
 before the partner's first POST (nothing can be there yet), the POSTs of the partner and the
 counterparty, and at its first invoice a GET of the counterparty to learn the partner the push
-had just written. Now a new client is its two POSTs. A partner already in 1C under the derived
-key (an earlier item discarded after the partner's POST) is still adopted, through 1C's "key
-exists" answer, and the counterparty points at it. No timing is asserted: requests are counted.
+had just written (the title of the commit that fixed it says five: that count took the reads of
+counterparties accounting already had for the new clients'). Now a new client is its two
+POSTs. A partner already in 1C under the derived key (an earlier item discarded after the
+partner's POST) is still adopted, through 1C's "key exists" answer, and the counterparty points
+at it. No timing is asserted: requests are counted.
 """
 
 from __future__ import annotations
