@@ -1,5 +1,19 @@
 """Push benchmark: 1000 queued invoices × 10 lines, half for clients accounting already has and
-half each with a new client, pushed to the sandbox over loopback.
+half each with a new client, pushed to the sandbox over loopback, on one 1C configuration
+(``--config``: ka1, the default, bp3 or ut11: both sandboxes speak it and the CRM runs its profile).
+
+What is counted as a new client's request (`kind_of`), by entity set: its counterparty
+(Catalog_Контрагенты: on bp3 and ut11 the phone, e-mail and address go inside its POST, in the
+table part КонтактнаяИнформация), its partner (ut11: Catalog_Партнеры, written before the
+counterparty), ka1's contact records (InformationRegister_КонтактнаяИнформация, one POST each) and
+the read of the contact kinds (Catalog_ВидыКонтактнойИнформации, once a process). Everything else
+is an invoice's: the order and the linked invoice document (ka1: ЗаказПокупателя +
+СчетНаОплатуПокупателю; bp3: СчетНаОплатуПокупателю alone; ut11: ЗаказКлиента +
+СчетНаОплатуКлиенту), the sales contract (ka1, bp3: Catalog_ДоговорыКонтрагентов, made at a client's
+first invoice, looked up first for a client accounting already had; ut11 sends none), ut11's
+standard agreement and VAT rate reads (once a process), and a read of a counterparty accounting
+already had (ut11: the partner its order names, once a client and process). The table's last
+part lists the fault-free push's requests by method and entity set.
 
 The sandbox runs as a separate process (`tui-crm sandbox serve`), so it does not share the GIL
 with the CRM. Measured in the same run:
@@ -12,7 +26,8 @@ with the CRM. Measured in the same run:
   next due item when nothing is due, so the figure is the work, not the waiting;
 * **baseline** — every write request the fault-free push sent (recorded), replayed with a bare
   `httpx.AsyncClient` into a second sandbox process started from the same seed: the same bodies,
-  the same concurrency (one lane per client, so a client's requests stay in order), no CRM work.
+  the same concurrency (one lane per client, so a client's requests stay in order: `lane_of`;
+  ut11's partner joins the lane of the counterparty that names it), no CRM work.
 
 ``--latency-ms N`` makes both sandboxes answer every request N ms later, as a real 1C whose write
 takes tens of ms (over loopback the sandbox answers in ~2 ms, so the CRM's own CPU dominates).
@@ -24,8 +39,8 @@ process's CPU per invoice (all its threads; the sandboxes are other processes).
 sandbox), e.g. the branch point in a detached worktree, so before and after are measured by one
 script under the same load: run it with and without ``--code`` back to back.
 
-Usage: python bench/push.py [--invoices 1000] [--lines 10] [--concurrency 1 4] [--error-rate 0.05]
-                            [--latency-ms N] [--code DIR] [--profile FILE]
+Usage: python bench/push.py [--config ka1|bp3|ut11] [--invoices 1000] [--lines 10] [--concurrency 1 4]
+                            [--error-rate 0.05] [--latency-ms N] [--code DIR] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -62,6 +77,7 @@ from tui_crm.domain.vat import VatRate
 from tui_crm.store import Store
 from tui_crm.store.db import utcnow
 from tui_crm.sync.odata import ODataClient
+from tui_crm.sync.profile import BUNDLED, Profile, load_profile
 from tui_crm.sync.service import SyncService
 from tui_crm.sync.writer import GroupWriter
 
@@ -84,29 +100,54 @@ class SimClock:
         return utcnow() + self.offset
 
 
-CLIENT_ENTITIES = ("Catalog_Контрагенты", "InformationRegister_КонтактнаяИнформация",
-                   "Catalog_ВидыКонтактнойИнформации")
+def entity_of(path: str) -> str:
+    """The entity set a request's path names (`…/standard.odata/Catalog_X(guid'…')` → `Catalog_X`,
+    `…/InformationRegister_X_RecordType/SliceLast(…)` → `InformationRegister_X_RecordType`)."""
+    tail = path.split("/standard.odata/", 1)[-1].split("?", 1)[0]
+    return re.split(r"[(/]", tail, maxsplit=1)[0]
 
 
-def kind_of(path: str) -> str:
-    """Whether a request served a client (counterparty, contact records) or an invoice."""
-    return "client" if any(e in path for e in CLIENT_ENTITIES) else "invoice"
+def client_entities(profile: Profile) -> frozenset[str]:
+    """The entity sets whose requests serve a client (see the module's docstring): its
+    counterparty (on bp3 and ut11 with the contact rows in its table part), its partner (ut11),
+    the contact-information records (ka1's register) and the contact kinds read to fill them."""
+    names = {profile["counterparty"].entity}
+    for concept in ("partner", "contact"):
+        c = profile[concept]
+        if c.present:
+            names.update(e for e in (c.entity, c.options.get("kind_entity")) if isinstance(e, str) and e)
+    return frozenset(names)
+
+
+def kind_of(path: str, clients: frozenset[str], existing: frozenset[str] = frozenset()) -> str:
+    """Whether a request served a new client (``clients``: `client_entities`) or an invoice: a
+    read of a counterparty accounting already had (``existing``; ut11: its partner, which its
+    invoice's order names) is the invoice's."""
+    if entity_of(path) not in clients:
+        return "invoice"
+    key = re.search(r"guid'([0-9a-fA-F-]{36})'", path)
+    return "invoice" if key is not None and key.group(1).lower() in existing else "client"
 
 
 class Recorder(httpx.AsyncBaseTransport):
     """Counts requests and keeps the write requests (method, path, body) for the baseline."""
 
-    def __init__(self) -> None:
+    def __init__(self, clients: frozenset[str]) -> None:
         self.inner = CodeTransport()   # what the measured code's ODataClient would use
+        self.clients = clients
+        self.existing: frozenset[str] = frozenset()   # the counterparties accounting had (after the pull)
         self.writes: list[tuple[str, str, bytes]] = []
         self.record = False
         self.keep_writes = False
         self.counts: Counter[str] = Counter()
+        self.by_entity: Counter[tuple[str, str, str]] = Counter()   # (kind, method, entity set)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.record:
             path = request.url.raw_path.decode("ascii")
-            self.counts[kind_of(unquote(path))] += 1
+            kind = kind_of(unquote(path), self.clients, self.existing)
+            self.counts[kind] += 1
+            self.by_entity[kind, request.method, entity_of(unquote(path))] += 1
             if self.keep_writes and request.method in WRITES:
                 self.writes.append((request.method, path, request.content))
         return await self.inner.handle_async_request(request)
@@ -115,10 +156,10 @@ class Recorder(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def start_sandbox(folder: Path, name: str) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(folder: Path, name: str, config: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui_crm.cli", "sandbox", "serve", "--data", str(folder / f"{name}.sqlite"),
-         "--products", "200", "--warehouses", "3", "--seed", "1"],
+         "--products", "200", "--warehouses", "3", "--seed", "1", "--config", config],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(CODE),
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
@@ -213,22 +254,41 @@ async def set_faults(http: httpx.AsyncClient, url: str, **faults: Any) -> None:
     r.raise_for_status()
 
 
-def lane_of(path: str, body: bytes) -> str:
-    """The client a recorded write belongs to (its requests must stay in order)."""
+def lane_of(path: str, body: bytes, partners: dict[str, str]) -> str:
+    """The client a recorded write belongs to (its requests must stay in order): the counterparty
+    a body names (ka1's contact records by `Объект`, bp3's and ka1's contract by `Owner_Key`, an
+    order or invoice document by `Контрагент_Key`), a counterparty's own key, and on ut11 a
+    partner's key mapped to the counterparty that names it (``partners``, `partner_owners`: the
+    partner is written first, then its counterparty, then the orders)."""
     data = json.loads(body) if body else {}
     for key in ("Объект", "Контрагент_Key", "Owner_Key", "Контрагент"):
         if key in data:
             return str(data[key])
-    if "Catalog_Контрагенты" in path:
+    entity = entity_of(unquote(path))
+    if entity == "Catalog_Контрагенты":
         return str(data.get("Ref_Key", path))
+    if entity == "Catalog_Партнеры" and "Ref_Key" in data:
+        return partners.get(str(data["Ref_Key"]), str(data["Ref_Key"]))
     return path
+
+
+def partner_owners(writes: list[tuple[str, str, bytes]]) -> dict[str, str]:
+    """ut11: each partner key the recorded counterparty bodies name → that counterparty's key."""
+    out: dict[str, str] = {}
+    for _method, path, body in writes:
+        if body and entity_of(unquote(path)) == "Catalog_Контрагенты":
+            data = json.loads(body)
+            if "Партнер_Key" in data and "Ref_Key" in data:
+                out.setdefault(str(data["Партнер_Key"]), str(data["Ref_Key"]))
+    return out
 
 
 async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: int) -> tuple[float, int]:
     """Replay the recorded writes bare: one lane per client, `concurrency` lanes at a time."""
     lanes: dict[str, list[tuple[str, str, bytes]]] = defaultdict(list)
+    partners = partner_owners(writes)
     for w in writes:
-        lanes[lane_of(w[1], w[2])].append(w)
+        lanes[lane_of(w[1], w[2], partners)].append(w)
     origin = httpx.URL(url).copy_with(path="/", query=None)
     errors = 0
     sem = asyncio.Semaphore(concurrency)
@@ -247,17 +307,19 @@ async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: 
 
 
 async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
-    proc, url = start_sandbox(folder, f"crm-{concurrency}")
-    base_proc, base_url = start_sandbox(folder, f"bare-{concurrency}")
+    proc, url = start_sandbox(folder, f"crm-{concurrency}", args.config)
+    base_proc, base_url = start_sandbox(folder, f"bare-{concurrency}", args.config)
     out: dict[str, Any] = {"concurrency": concurrency}
     try:
         clock = SimClock()
         store = Store.open(folder / f"crm-{concurrency}.duckdb", clock=clock)
-        rec = Recorder()
+        profile = load_profile(args.config)
+        rec = Recorder(client_entities(profile))
         client = ODataClient(url, transport=rec, timeout=60)
-        service = SyncService(store, client, **push_kw(concurrency))
+        service = SyncService(store, client, profile=profile, **push_kw(concurrency))
         assert await service.pull_now(full=True) is not None, service.last_error
         existing = sorted(store.counterparty_ids())
+        rec.existing = frozenset(e.lower() for e in existing)
         n, new = queue_batch(store, args.invoices, args.lines, existing, f"{concurrency}a")
         lag = {"latency_ms": args.latency_ms} if args.latency_ms else {}
         if lag:
@@ -286,7 +348,9 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         commits = _commits(service) - commits
         out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts),
                    commits=commits, cpu=cpu, loop_cpu=d.loop_cpu, writer_cpu=d.writer_cpu)
+        out["by_entity"] = dict(rec.by_entity)
         rec.counts.clear()
+        rec.by_entity.clear()
         print(f"[c={concurrency}] push: {n} invoices ({new} new clients) in {seconds:.2f} s = "
               f"{n / seconds:.1f} invoices/s; {requests} requests, {failed} failed, {commits} store commits, "
               f"CRM CPU {cpu:.2f} s ({cpu / n * 1000:.1f} ms an invoice: event loop {d.loop_cpu / n * 1000:.1f}, "
@@ -302,6 +366,7 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
             s2, r2 = d2.seconds, d2.requests
             await set_faults(http, url, **lag)
         out.update(f_seconds=s2, f_requests=r2, f_failed=d2.failed, f_counts=dict(rec.counts))
+        rec.by_entity.clear()
         print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
               f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
 
@@ -337,6 +402,8 @@ def push_kw(concurrency: int) -> dict[str, Any]:
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--config", choices=BUNDLED, default="ka1",
+                    help="the 1C configuration the sandboxes speak and the CRM's profile for it (default ka1)")
     ap.add_argument("--invoices", type=int, default=1000)
     ap.add_argument("--lines", type=int, default=10)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
@@ -355,7 +422,8 @@ async def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)   # two stores and four sandbox files a lane count
     print()
-    print(f"{args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, address); "
+    print(f"{args.config}: {args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, "
+          "address); "
           f"sandbox latency {args.latency_ms} ms; "
           f"code {_head(CODE)}; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'commits/inv':>12} "
@@ -369,6 +437,12 @@ async def main() -> None:
               f"{f.get('invoice', 0) / r['n']:>12.2f} {f.get('client', 0) / r['new']:>15.2f} "
               f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}× "
               f"{r['cpu'] / r['n'] * 1000:>11.1f}")
+    for r in rows:
+        print(f"\nconcurrency {r['concurrency']}, the fault-free push's requests by entity set "
+              f"({r['n']} invoices, {r['new']} new clients):")
+        for (kind, method, entity), count in sorted(r["by_entity"].items(), key=lambda kv: kv[0][::-1]):
+            print(f"  {kind:>7} {method:<6} {entity:<55} {count:>6}  "
+                  f"{count / r['n']:>6.2f}/invoice {count / r['new']:>6.2f}/new client")
 
 
 def _head(folder: Path) -> str:

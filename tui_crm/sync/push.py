@@ -751,12 +751,15 @@ class Pusher:
             if not own_partner:
                 body = {k: v for k, v in body.items() if k != c.f("partner")}
         if step == "" and self.p["partner"].present and own_partner:
-            # the partner first (the counterparty points at it); always looked up before a
-            # create, so a retry or a lost answer never makes a second one
+            # the partner first (the counterparty points at it); looked up first when an earlier
+            # attempt may have made it or the client is an update, so a retry or a lost answer
+            # never makes a second one. A first create POSTs at once: a partner there already
+            # (an earlier item discarded after it) is 1C's "key exists", adopted the same way.
             pc = self.p["partner"]
             pkey = derived_key("partner", cid)
             partner_body = self.partner_body(cid)
-            _obj, adopted = await self._create_or_adopt(pc.entity, pkey, partner_body, retried=True)
+            _obj, adopted = await self._create_or_adopt(pc.entity, pkey, partner_body,
+                                                        retried=retried or item.action != "create")
             if adopted:
                 await self.client.update(pc.entity, pkey, partner_body)
         if step == "":
@@ -788,6 +791,9 @@ class Pusher:
             written = _ClientWritten(cid, code, dv)
             self._later(item, functools.partial(self._client_outcome, written))
             step = "counterparty"
+            if self.p["partner"].present and own_partner and c.has("partner"):
+                # the partner the counterparty now points at: its invoices need not read it back
+                self._partner[cid] = derived_key("partner", cid)
         elif retried:
             # Resumed after the counterparty was written: the client may have been edited since
             # (a later save merges into this pending item), so send its current state again,
