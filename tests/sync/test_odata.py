@@ -12,7 +12,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -728,3 +728,34 @@ def test_loads_strict_refuses_a_repeated_top_level_key(text: str, key: str) -> N
     with pytest.raises(_DuplicateKey) as caught:
         loads_strict(text)
     assert caught.value.key == key
+
+
+async def test_request_urls_are_the_ones_httpx_joins_from_the_base_also_when_kept() -> None:
+    """The client keeps the request URLs it parsed (`ODataClient._absolute`: a push writes to a
+    few entity sets again and again): each is what httpx joins from the base and the encoded
+    relative URL, for Cyrillic paths, keys and queries, the first time and the next."""
+    seen: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path)
+        if request.method == "GET":
+            return collection("Catalog_Контрагенты", [])
+        return httpx.Response(200 if request.method != "POST" else 201, json={"Ref_Key": G1},
+                              headers={"Content-Type": "application/json;charset=utf-8"})
+
+    client = make_client(handler)
+    try:
+        for _ in range(2):
+            await client.create("Catalog_Контрагенты", {"Description": "ООО «Ромашка»"})
+            await client.update("Catalog_Контрагенты", G1, {"Description": "ООО «Ромашка»"})
+            await client.get_all("Catalog_Контрагенты", filter="ИНН eq '7707083893' and DeletionMark eq false")
+    finally:
+        await client.aclose()
+    joined = httpx.AsyncClient(base_url=BASE)
+    rels = [client._url("Catalog_Контрагенты", None),
+            client._url(f"Catalog_Контрагенты(guid'{G1}')", None)]
+    expected = [joined.build_request("GET", rel).url.raw_path for rel in rels]
+    assert seen[:2] == expected and seen[3:5] == expected
+    assert seen[2] == seen[5] and b"%D0%98%D0%9D%D0%9D%20eq%20" in seen[2]
+    assert seen[2].startswith(httpx.URL(BASE).raw_path + quote("Catalog_Контрагенты").encode())
+    await joined.aclose()

@@ -14,6 +14,7 @@ item waits for the operator's choice (store/conflicts.py); it is never claimed o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -77,6 +78,26 @@ class InvoicePushStart:
     custom: dict[str, Any]
     client: ClientRecord | None
     client_contract: str | None
+
+
+_LINE_COLS = "line_no, product_id, code, name, unit, quantity, price, discount_pct, vat_rate, amount, vat"
+
+
+def _push_start(row: tuple[Any, ...], lines: list[tuple[Any, ...]]) -> InvoicePushStart:
+    """An invoice's push start from its row (`INVOICE_COLS`, then contract, organization and
+    custom fields) and its lines (`_LINE_COLS`, by line number), without its client."""
+    n = len(INVOICE_COLS.split(","))
+    head = row[:n]
+    contract_id, organization, custom_text = row[n:n + 3]
+    record = invoice_from_rows(head, [(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in lines])
+    return InvoicePushStart(
+        record=record,
+        lines=[(r[0], r[1], r[5], r[6], r[7], r[9], r[8], r[10]) for r in lines],
+        refs=(contract_id, organization, head[12]),
+        custom=_json_object(custom_text),
+        client=None,
+        client_contract=None,
+    )
 
 
 class OutboxStore:
@@ -456,22 +477,30 @@ class OutboxStore:
         if row is None:
             return None
         lines = cur.execute(
-            "SELECT line_no, product_id, code, name, unit, quantity, price, discount_pct, vat_rate, amount, vat "
-            "FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no", [invoice_id]).fetchall()
-        n = len(INVOICE_COLS.split(","))
-        head = row[:n]
-        contract_id, organization, custom_text = row[n:n + 3]
-        record = invoice_from_rows(head, [(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in lines])
-        client_id = record.invoice.client_id
-        found, client_contract = self.invoice_push_client(client_id) if client and client_id else (None, None)
-        return InvoicePushStart(
-            record=record,
-            lines=[(r[0], r[1], r[5], r[6], r[7], r[9], r[8], r[10]) for r in lines],
-            refs=(contract_id, organization, head[12]),
-            custom=_json_object(custom_text),
-            client=found,
-            client_contract=client_contract,
-        )
+            f"SELECT {_LINE_COLS} FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no", [invoice_id]).fetchall()
+        got = _push_start(row, lines)
+        if client and got.record.invoice.client_id:
+            found, client_contract = self.invoice_push_client(got.record.invoice.client_id)
+            return dataclasses.replace(got, client=found, client_contract=client_contract)
+        return got
+
+    def invoice_push_starts(self, invoice_ids: list[str]) -> dict[str, InvoicePushStart]:
+        """`invoice_push_start(…, client=False)` of many invoices in two statements (the
+        invoices, then all their lines), for the invoices a push claims: a statement costs
+        ~0.6-1 ms of the writer thread whatever it reads, so two point reads per invoice
+        (~2.6 ms on a bench store of 1000 invoices) become ~12 ms for 50. An invoice not in
+        the store is not in the answer."""
+        if not invoice_ids:
+            return {}
+        cur = self.db.cursor()
+        rows = cur.execute(f"SELECT {INVOICE_COLS}, contract_id, organization_id, custom FROM invoices "
+                           "WHERE id IN (SELECT unnest(?::VARCHAR[]))", [invoice_ids]).fetchall()
+        lines: dict[str, list[tuple[Any, ...]]] = {str(r[0]): [] for r in rows}
+        for line in cur.execute(f"SELECT invoice_id, {_LINE_COLS} FROM invoice_lines "
+                                "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY invoice_id, line_no",
+                                [invoice_ids]).fetchall():
+            lines[str(line[0])].append(line[1:])
+        return {str(r[0]): _push_start(r, lines[str(r[0])]) for r in rows}
 
     def invoice_push_client(self, client_id: str) -> tuple[ClientRecord | None, str | None]:
         """An invoice's client as its push reads it (`invoice_push_start`): the client (None

@@ -35,6 +35,7 @@ import functools
 import logging
 import random
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from tui_crm.domain.validation import normalize_phone
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
 from tui_crm.store.crm import ClientRecord, InvoiceRecord, OutboxItem
+from tui_crm.store.outbox import InvoicePushStart
 from tui_crm.store.shipments import ShipmentRequestLine, ShipmentRequestState
 from tui_crm.sync import parse, queries
 from tui_crm.sync.conflicts import EditConflict, field_diffs, same
@@ -246,6 +248,11 @@ class _Lookups:
     # Clients this push brought to accounting (their item done): their invoices' starts do not
     # read the client either.
     pushed: set[str] = field(default_factory=set)
+    # The claimed invoices' starts (`OutboxStore.invoice_push_starts`, read with the claim: two
+    # statements for the claim instead of two per invoice). Each is used once, by the invoice's
+    # first attempt in this push; a second item of one invoice in a claim, an attempt pushed by
+    # a caller of `push_item` and an invoice pushed again read their own.
+    starts: dict[str, InvoicePushStart] = field(default_factory=dict)
 
 
 @dataclass
@@ -373,6 +380,8 @@ class Pusher:
             self._lookups.claimed = self.store.invoice_push_batch(
                 invoices, org[0] if org is not None and wants else None, self.p.enum("contract_kind", "sale"))
             self._lookups.ready = self.store.invoice_clients_ready(invoices)
+            once = [iid for iid, n in Counter(invoices).items() if n == 1]
+            self._lookups.starts = self.store.invoice_push_starts(once)
         return items, owner
 
     @staticmethod
@@ -946,7 +955,7 @@ class Pusher:
         its reservation request only when it has one; the rest was read with the claim or once
         per push (`_Lookups`)."""
         look = self._lookups
-        got = self.store.invoice_push_start(invoice_id, client=False)
+        got = look.starts.pop(invoice_id, None) or self.store.invoice_push_start(invoice_id, client=False)
         if got is None:
             raise Refused("the invoice no longer exists in the CRM")
         client_id = got.record.invoice.client_id

