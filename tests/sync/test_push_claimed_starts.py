@@ -11,11 +11,24 @@ from typing import Any
 
 import httpx
 
-from tests.sync.sandbox_kit import ORDER, NetLikeTransport, make_rig, new_invoice, save_invoice
+from tests.sync.sandbox_kit import (
+    ORDER,
+    NetLikeTransport,
+    make_rig,
+    new_client,
+    new_invoice,
+    save_invoice,
+)
+from tui_crm.domain.models import SyncState
+
+COUNTERPARTY = "Catalog_Контрагенты"
 
 
 class _EditOnFirstOrder(NetLikeTransport):
-    """Runs ``on_first_order`` before the first POST of an order reaches the sandbox."""
+    """Runs ``on_first_order`` before the first POST to ``entity`` (an order by default) reaches
+    the sandbox."""
+
+    entity = ORDER
 
     def __init__(self, app: Any, timeout: float = 5.0) -> None:
         super().__init__(app, timeout)
@@ -23,10 +36,14 @@ class _EditOnFirstOrder(NetLikeTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if (request.method == "POST" and self.on_first_order is not None
-                and request.url.path.rstrip("/").endswith(ORDER)):
+                and request.url.path.rstrip("/").endswith(self.entity)):
             hook, self.on_first_order = self.on_first_order, None
             hook()
         return await super().handle_async_request(request)
+
+
+class _EditOnFirstCounterparty(_EditOnFirstOrder):
+    entity = COUNTERPARTY
 
 
 async def test_the_starts_read_with_the_claim_are_the_invoices_own_starts() -> None:
@@ -65,10 +82,38 @@ async def test_an_invoice_edited_after_the_claim_reaches_accounting_as_edited() 
         assert transport.on_first_order is None
         assert rig.state.objects[ORDER][second]["Комментарий"] == "из CRM"   # as claimed
         assert [i.object_id for i in rig.store.outbox_items(("pending",))] == [second]
+        # its edit has not gone yet: it must not look "in accounting" until the next push
+        assert rig.store.get_invoice(second).sync_state is SyncState.QUEUED
+        assert rig.store.get_invoice(first).sync_state is SyncState.IN_ACCOUNTING
         result = await rig.service.push_now()
         assert result is not None and [k for k, _ in result.pushed] == ["invoice"]
         assert rig.state.objects[ORDER][second]["Комментарий"] == "правка после захвата"
         assert rig.state.objects[ORDER][first]["Комментарий"] == "из CRM"
         assert rig.store.outbox_items(("pending", "sending")) == []
+        assert rig.store.get_invoice(second).sync_state is SyncState.IN_ACCOUNTING
+    finally:
+        await rig.aclose()
+
+
+async def test_a_client_edited_while_its_push_is_in_flight_stays_queued_until_the_edit_goes() -> None:
+    rig = make_rig(transport_class=_EditOnFirstCounterparty, push_concurrency=1)
+    try:
+        await rig.service.pull_now()
+        client = new_client()
+        rig.store.save_client(client, queue=True)
+        edited = dataclasses.replace(client, comment="правка во время отправки")
+        transport = rig.transport
+        assert isinstance(transport, _EditOnFirstCounterparty)
+        transport.on_first_order = lambda: rig.store.save_client(edited, queue=True)
+        await rig.service.push_now()
+        assert transport.on_first_order is None
+        rec = rig.store.get_client(client.id)
+        assert rec is not None and rec.sync_state is SyncState.QUEUED
+        assert [i.object_id for i in rig.store.outbox_items(("pending",))] == [client.id]
+        await rig.service.push_now()
+        rec = rig.store.get_client(client.id)
+        assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
+        assert rig.store.outbox_items(("pending", "sending")) == []
+        assert rig.state.objects[COUNTERPARTY][client.id]["Комментарий"] == "правка во время отправки"
     finally:
         await rig.aclose()

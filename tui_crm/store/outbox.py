@@ -100,6 +100,15 @@ def _push_start(row: tuple[Any, ...], lines: list[tuple[Any, ...]]) -> InvoicePu
     )
 
 
+def _keeps_queued(kind: str) -> str:
+    """The SQL of a pushed object's new sync state (parameters ``$state``, ``$item``, ``$id``):
+    ``$state`` — unless a save after item ``$item`` was claimed queued a newer item for the object,
+    which then keeps the state that save gave it. Items are numbered in order, so only rows after
+    ``$item`` are looked at (DuckDB skips the older row groups by their min/max)."""
+    return (f"CASE WHEN $item::BIGINT IS NOT NULL AND EXISTS (SELECT 1 FROM outbox o WHERE o.id > $item "
+            f"AND o.kind = '{kind}' AND o.object_id = $id AND o.state = 'pending') THEN sync_state ELSE $state END")
+
+
 class OutboxStore:
     """Claiming and marking outbox items; mixed into `Store`."""
 
@@ -415,42 +424,55 @@ class OutboxStore:
             )
 
     def client_push_done(self, client_id: str, now: datetime | None = None, *,
-                         written: tuple[str, str] | None = None) -> None:
+                         written: tuple[str, str] | None = None, item_id: int | None = None) -> None:
         """The client's push is over: it is in accounting, based on the DataVersion its push
         recorded (`remember_pushed_client`, `set_base_version`) — or on ``written`` (1C code,
         DataVersion) as the counterparty's write this attempt answered, recorded here in the same
         statement (`remember_pushed_client` is then not needed). One statement for what was a
-        read of the client, a read of that version and an update writing them back."""
+        read of the client, a read of that version and an update writing them back.
+
+        ``item_id``: the outbox item whose push this is. A save of the client after that item was
+        claimed queued a newer item (`_keeps_queued`): the client then stays as that save left it
+        (queued), not "in accounting" — its last edit has not gone yet."""
         now = now or self.clock()
         code, version = written if written is not None else (None, None)
         with self.db.transaction() as cur:
-            cur.execute("UPDATE clients SET sync_state = ?, sync_error = NULL, "
-                        "accounting_code = coalesce(?, accounting_code), data_version = coalesce(?, data_version), "
-                        "base_version = coalesce(?, data_version), updated_at = ? WHERE id = ?",
-                        [SyncState.IN_ACCOUNTING.value, code, version, version, now, client_id])
+            cur.execute(f"UPDATE clients SET sync_state = {_keeps_queued('client')}, sync_error = NULL, "
+                        "accounting_code = coalesce($code, accounting_code), "
+                        "data_version = coalesce($version, data_version), "
+                        "base_version = coalesce($version, data_version), updated_at = $now WHERE id = $id",
+                        {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "code": code, "version": version,
+                         "now": now, "id": client_id})
 
     def invoice_push_done(self, invoice_id: str, *, bill_id: str | None, bill_number: str | None,
                           order: tuple[str, str, bool, bool] | None = None, contract_id: str | None = None,
-                          organization_id: str | None = None, now: datetime | None = None) -> None:
+                          organization_id: str | None = None, now: datetime | None = None,
+                          item_id: int | None = None) -> None:
         """The invoice's push is over: it is in accounting, based on the order's state — ``order``
         (number, DataVersion, posted, deletion mark) as its create answered, or else as the push
         recorded it (`invoice_state_from_accounting`) — with its invoice document's key and
         number when it has one, and the contract and organization the order was written with
         (`invoice_refs`; a create no longer records them before its order's request: a resume
         computes them again). One statement for what was five (the refs, the order's state, a
-        read of that state, an update writing it back)."""
+        read of that state, an update writing it back).
+
+        ``item_id``: as for `client_push_done` — an invoice saved again after its item was claimed
+        stays queued, its edit still to go."""
         now = now or self.clock()
         number, version, posted, deleted = order if order is not None else (None, None, None, None)
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE invoices SET sync_state = ?, sync_error = NULL, bill_id = coalesce(?, bill_id), "
-                "contract_id = coalesce(?, contract_id), organization_id = coalesce(?, organization_id), "
-                "number = coalesce(?, number), data_version = coalesce(?, data_version), "
-                "posted = coalesce(?, posted), deletion_mark = coalesce(?, deletion_mark), "
-                "base_version = coalesce(?, data_version), bill_number = coalesce(?, bill_number), checked_at = ?, "
-                "updated_at = ? WHERE id = ?",
-                [SyncState.IN_ACCOUNTING.value, bill_id, contract_id or None, organization_id or None, number,
-                 version, posted, deleted, version, bill_number, now, now, invoice_id])
+                f"UPDATE invoices SET sync_state = {_keeps_queued('invoice')}, sync_error = NULL, "
+                "bill_id = coalesce($bill, bill_id), contract_id = coalesce($contract, contract_id), "
+                "organization_id = coalesce($org, organization_id), number = coalesce($number, number), "
+                "data_version = coalesce($version, data_version), posted = coalesce($posted, posted), "
+                "deletion_mark = coalesce($deleted, deletion_mark), base_version = coalesce($version, data_version), "
+                "bill_number = coalesce($bill_number, bill_number), checked_at = $now, updated_at = $now "
+                "WHERE id = $id",
+                {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "bill": bill_id,
+                 "contract": contract_id or None, "org": organization_id or None, "number": number,
+                 "version": version, "posted": posted, "deleted": deleted, "bill_number": bill_number, "now": now,
+                 "id": invoice_id})
 
     def client_push_start(self, client_id: str) -> tuple[ClientRecord | None, dict[str, Any]]:
         """The client and its custom fields, as a client's push reads them before its first

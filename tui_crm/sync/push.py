@@ -262,6 +262,7 @@ class _OrderWritten:
     once the invoice's push is over (`Pusher._order_outcome`)."""
 
     invoice_id: str
+    item_id: int
     state: tuple[str, str, bool, bool]
     done: bool = False
     bill_id: str | None = None
@@ -277,9 +278,16 @@ class _ClientWritten:
     client's state when the push got that far."""
 
     client_id: str
+    item_id: int
     code: str
     data_version: str
     done: bool = False
+
+
+def _observe(fut: asyncio.Future[Any]) -> None:
+    """Take a settled future's error as seen (nobody waits for it any more, `Pusher._abandon_settling`)."""
+    if not fut.cancelled() and fut.exception() is not None:
+        log.warning("a push outcome was not written: %s", fut.exception())
 
 
 @dataclass
@@ -322,6 +330,9 @@ class Pusher:
         # Store writes of an item that follow its last request: committed with its outcome (one
         # commit instead of two or three; nothing is sent in between, see `_later`).
         self._pending: dict[int, list[Callable[[], Any]]] = {}
+        # Outcomes of items whose lane went on without waiting for them (`_settle_later`): they
+        # commit with the writer's next turn; `run` waits for all of them before it reports.
+        self._settling: list[asyncio.Future[Any]] = []
         self._inline: set[int] = set()   # claimed items `_ensure_client` pushed before their lane's turn
         self._inline_claimed: set[int] = set()   # items `_ensure_client` claimed itself (not in the claim)
         self._lookups = _Lookups()
@@ -353,7 +364,12 @@ class Pusher:
         lanes = self._lanes(items, owner)
         stop = _Stop()
         gate = asyncio.Semaphore(self.concurrency)
-        await asyncio.gather(*(self._run_lane(lane, result, stop, gate) for lane in lanes))
+        try:
+            await asyncio.gather(*(self._run_lane(lane, result, stop, gate) for lane in lanes))
+        except BaseException:
+            self._abandon_settling()
+            raise
+        await self._settled()
         if stop.reason is not None:
             result.offline = stop.reason
             untouched = [i.id for lane in lanes for i in lane if i.id not in stop.started]
@@ -392,11 +408,47 @@ class Pusher:
             lanes.setdefault(owner.get(item.id, ""), []).append(item)
         return list(lanes.values())
 
+    async def _settled(self) -> None:
+        """Wait until every outcome left to commit later (`_settle_later`) is on disk; the first
+        error among them is raised, as an awaited write's would have been."""
+        settling, self._settling = self._settling, []
+        if not settling:
+            return
+        if isinstance(self.writer, GroupWriter):
+            self.writer.kick()
+        errors = [r for r in await asyncio.gather(*settling, return_exceptions=True) if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+
+    def _abandon_settling(self) -> None:
+        """The push is ending with an error: what is queued still commits (or fails) on the writer,
+        unobserved; a write that did not reach the disk leaves its item in flight, which the next
+        push resumes as after a kill."""
+        settling, self._settling = self._settling, []
+        if settling and isinstance(self.writer, GroupWriter):
+            self.writer.kick()
+        for fut in settling:
+            fut.add_done_callback(_observe)
+
+    @staticmethod
+    def _settle_later(item: OutboxItem, after: OutboxItem | None) -> bool:
+        """Whether ``item``'s outcome may commit with the writer's next turn instead of being
+        waited for, given the item its lane pushes next. Only when nothing that follows reads what
+        the outcome writes before that turn: the lane ends, or the next item is another invoice
+        (an invoice's push reads its own rows, the claim's lookups and what this push keeps in
+        memory — `_Lookups.pushed`, `.contracts` — and reads through the writer thread see every
+        queued write, `_read`). A reservation or shipment item reads its invoice's state as the
+        invoice's outcome wrote it, and a second item of the same object its base version: those
+        wait."""
+        if after is None:
+            return True
+        return after.kind == "invoice" and (after.kind, after.object_id) != (item.kind, item.object_id)
+
     async def _run_lane(self, lane: list[OutboxItem], result: PushResult, stop: _Stop,
                         gate: asyncio.Semaphore) -> None:
         """Push one client's items one after another, holding one of the push's slots."""
         async with gate:
-            for item in lane:
+            for n, item in enumerate(lane):
                 if stop.reason is not None:
                     return
                 stop.started.add(item.id)
@@ -405,7 +457,8 @@ class Pusher:
                     # nothing else changes a claimed item (retry and discard refuse one being sent)
                     self._inline.discard(item.id)
                     continue
-                outcome = await self.push_item(item)
+                after = lane[n + 1] if n + 1 < len(lane) else None
+                outcome = await self.push_item(item, settle_later=self._settle_later(item, after))
                 if outcome == "done":
                     result.pushed.append((item.kind, item.object_id))
                 elif outcome == "offline":
@@ -425,8 +478,11 @@ class Pusher:
         row = self.store.outbox_item(item_id)
         return (row.last_error or "") if row is not None else ""
 
-    async def push_item(self, item: OutboxItem) -> str:
-        """Push one claimed item and record the outcome: done | offline | deferred | failed | conflict."""
+    async def push_item(self, item: OutboxItem, *, settle_later: bool = False) -> str:
+        """Push one claimed item and record the outcome: done | offline | deferred | failed | conflict.
+
+        ``settle_later``: a "done" is left to commit with the writer's next turn (`_settle_later`,
+        `GroupWriter.later`) and this returns at once; `run` waits for it before reporting."""
         try:
             if item.kind == "client":
                 await self.push_client(item)
@@ -441,7 +497,8 @@ class Pusher:
         except (Unreachable, NotODataResponse) as exc:
             msg = describe(exc)
             delay = backoff(item.attempts, self.rng)
-            await self._write(item, self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+            await self._write(item, functools.partial(self.store.outbox_later, item.id, msg,
+                                                      self.clock() + timedelta(seconds=delay)))
             log.info("push of %s %s postponed %.0f s: %s", item.kind, item.object_id, delay, msg)
             return "offline"
         except EditConflict as exc:
@@ -449,26 +506,32 @@ class Pusher:
             return "conflict"
         except Deferred as exc:
             delay = backoff(item.attempts, self.rng)
-            await self._write(item, self.store.outbox_later, item.id, str(exc), self.clock() + timedelta(seconds=delay))
+            await self._write(item, functools.partial(self.store.outbox_later, item.id, str(exc),
+                                                      self.clock() + timedelta(seconds=delay)))
             return "deferred"
         except ODataError as exc:
             msg = describe(exc)
             if (exc.status or 0) >= 500 and item.attempts < MAX_SERVER_ERROR_ATTEMPTS:
                 delay = backoff(item.attempts, self.rng)
-                await self._write(item, self.store.outbox_later, item.id, msg, self.clock() + timedelta(seconds=delay))
+                await self._write(item, functools.partial(self.store.outbox_later, item.id, msg,
+                                                      self.clock() + timedelta(seconds=delay)))
                 return "deferred"
-            await self._write(item, self.store.outbox_failed, item.id, msg)
+            await self._write(item, functools.partial(self.store.outbox_failed, item.id, msg))
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
         except Refused as exc:
             msg = str(exc)
-            await self._write(item, self.store.outbox_failed, item.id, msg)
+            await self._write(item, functools.partial(self.store.outbox_failed, item.id, msg))
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
         # an item claimed inline (`_ensure_client`) was not among the claim's objects: it closes
         # its object's conflicts as before
         conflicts = item.id in self._inline_claimed or (item.kind, item.object_id) in self._conflicted
-        await self._write(item, functools.partial(self.store.outbox_done, item.id, conflicts=conflicts))
+        done = functools.partial(self.store.outbox_done, item.id, conflicts=conflicts)
+        if settle_later and isinstance(self.writer, GroupWriter):
+            self._settling.append(self.writer.later(self._with_kept(item, done)))
+        else:
+            await self._write(item, done)
         if item.kind == "client":
             self._lookups.pushed.add(item.object_id)
         return "done"
@@ -481,19 +544,30 @@ class Pusher:
         loss a resume repairs by itself (`push_contacts`)."""
         self._pending.setdefault(item.id, []).append(fn)
 
-    async def _write(self, item: OutboxItem, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` on the writer, with the item's kept writes (`_later`) before it: one turn
+    async def _write(self, item: OutboxItem, fn: Callable[[], T]) -> T:
+        """``fn()`` on the writer, with the item's kept writes (`_later`) before it: one turn
         of the writer thread, one commit under the group writer."""
+        return await self.writer.run(self._with_kept(item, fn))
+
+    def _with_kept(self, item: OutboxItem, fn: Callable[[], T]) -> Callable[[], T]:
+        """``fn`` preceded by the item's kept writes (`_later`), which it takes."""
         kept = self._pending.pop(item.id, [])
         if not kept:
-            return await self.writer.run(fn, *args)
+            return fn
 
         def together() -> T:
             for call in kept:
                 call()
-            return fn(*args)
+            return fn()
 
-        return await self.writer.run(together)
+        return together
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        """A read on the writer thread outside any group commit (`_reader`), after every write
+        queued so far (an outcome left to commit later, `_settle_later`, is read as written)."""
+        if isinstance(self.writer, GroupWriter):
+            self.writer.kick()
+        return await self._reader.run(fn, *args)
 
     async def _together(self, *calls: Callable[[], object]) -> None:
         """Store writes with no request between them, in one turn of the writer thread (one
@@ -746,7 +820,7 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body, rec, seen = await self._reader.run(self._client_start, cid)
+        body, rec, seen = await self._read(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
@@ -797,7 +871,7 @@ class Pusher:
             # which looks the key up first and adopts the object (`_check_adopted` against the
             # body kept before the POST) — the same GET + PATCH as a resume at step
             # "counterparty" did. Its code and DataVersion are committed with the outcome.
-            written = _ClientWritten(cid, code, dv)
+            written = _ClientWritten(cid, item.id, code, dv)
             self._later(item, functools.partial(self._client_outcome, written))
             step = "counterparty"
             if self.p["partner"].present and own_partner and c.has("partner"):
@@ -818,7 +892,7 @@ class Pusher:
         if written is not None:
             written.done = True
         else:
-            self._later(item, lambda: self._client_pushed(cid))
+            self._later(item, lambda: self._client_pushed(cid, item.id))
 
     def _client_start(self, cid: str) -> tuple[dict[str, Any], ClientRecord | None, dict[str, str]]:
         """On the writer thread: what `push_client` reads before its first request (the
@@ -826,15 +900,15 @@ class Pusher:
         rec, custom_values = self.store.client_push_start(cid)
         return self.counterparty_body(cid, rec, custom_values), rec, self.store.contact_seen(cid)
 
-    def _client_pushed(self, cid: str) -> None:
-        self.store.client_push_done(cid)
+    def _client_pushed(self, cid: str, item_id: int) -> None:
+        self.store.client_push_done(cid, item_id=item_id)
 
     def _client_outcome(self, w: _ClientWritten) -> None:
         """The counterparty's code and DataVersion as its write answered: with the client's
         outcome when the push got that far (one statement), else on their own (a contact record
         failed, or is in conflict)."""
         if w.done:
-            self.store.client_push_done(w.client_id, written=(w.code, w.data_version))
+            self.store.client_push_done(w.client_id, written=(w.code, w.data_version), item_id=w.item_id)
         else:
             self.store.remember_pushed_client(w.client_id, w.code, w.data_version)
 
@@ -1151,7 +1225,7 @@ class Pusher:
     async def push_invoice(self, item: OutboxItem) -> None:
         p = self.p
         iid = item.object_id
-        start = await self._reader.run(self._invoice_start, iid)
+        start = await self._read(self._invoice_start, iid)
         data = start.data
         rec = data.rec
         client_id = rec.invoice.client_id
@@ -1212,7 +1286,8 @@ class Pusher:
             # the order again and records its state (`_refresh_order`).
             # (the invoice document's body is not kept in `sent_bodies`: nothing reads it back,
             # its writes are guarded by If-Match of the version read just before, `_patch_current`)
-            written = _OrderWritten(iid, (state.number, state.data_version, state.posted, state.deletion_mark),
+            written = _OrderWritten(iid, item.id,
+                                    (state.number, state.data_version, state.posted, state.deletion_mark),
                                     contract_id=contract_id or None, organization_id=org_id)
             self._later(item, functools.partial(self._order_outcome, written))
             # No step "order" before the invoice document's request: a resume (kill -9, a 5xx on
@@ -1246,20 +1321,21 @@ class Pusher:
             written.done, written.bill_id, written.bill_number = True, bill_id if bill_c.present else None, bill_number
         else:
             refs = (contract_id or None, org_id)
-            self._later(item, lambda: self._invoice_pushed(iid, bill_id if bill_c.present else None, bill_number,
-                                                           refs))
+            self._later(item, lambda: self._invoice_pushed(iid, item.id, bill_id if bill_c.present else None,
+                                                           bill_number, refs))
 
-    def _invoice_pushed(self, iid: str, bill_id: str | None, bill_number: str | None,
+    def _invoice_pushed(self, iid: str, item_id: int, bill_id: str | None, bill_number: str | None,
                         refs: tuple[str | None, str | None] = (None, None)) -> None:
         self.store.invoice_push_done(iid, bill_id=bill_id or None, bill_number=bill_number, contract_id=refs[0],
-                                     organization_id=refs[1])
+                                     organization_id=refs[1], item_id=item_id)
 
     def _order_outcome(self, w: _OrderWritten) -> None:
         """The order's state as its create answered: with the invoice's outcome when the push got
         that far (one statement), else on its own (the item failed or waits after the order)."""
         if w.done:
             self.store.invoice_push_done(w.invoice_id, bill_id=w.bill_id or None, bill_number=w.bill_number,
-                                         order=w.state, contract_id=w.contract_id, organization_id=w.organization_id)
+                                         order=w.state, contract_id=w.contract_id, organization_id=w.organization_id,
+                                         item_id=w.item_id)
         else:
             number, version, posted, deleted = w.state
             self.store.invoice_state_from_accounting(w.invoice_id, number=number, data_version=version,
