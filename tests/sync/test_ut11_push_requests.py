@@ -125,3 +125,25 @@ async def test_a_partner_already_in_accounting_is_adopted_on_the_first_attempt(s
         assert rec is not None and rec.sync_state is SyncState.IN_ACCOUNTING
     finally:
         await crm.aclose()
+
+
+async def test_lanes_starting_together_read_the_agreement_and_vat_rates_once(sandbox: RunningSandbox) -> None:
+    """Four invoices of four clients go out in four lanes at once; each lane's first order needs
+    the organization's standard agreement and the VAT rates' keys. One lane reads them, the
+    others wait for its answer (each lane read them itself before: 2-4 reads of each)."""
+    crm = Ut11(sandbox)
+    try:
+        assert await crm.service.pull_now(full=True) is not None, crm.service.last_error
+        clients = sorted(crm.store.counterparty_ids())[:4]
+        assert len(clients) == 4
+        for cid in clients:
+            save_invoice(crm.store, cid)
+        crm.seen.clear()
+        result = await crm.service.push_now()
+        assert result is not None and result.failed == []
+        assert len(result.pushed) == 4
+        reads = [e for m, e in crm.seen if m == "GET"]
+        assert reads.count(P["agreement"].entity) == 1
+        assert reads.count(P["vat_rate"].entity) == 1
+    finally:
+        await crm.aclose()

@@ -317,6 +317,7 @@ class Pusher:
         self.rng = rng or random.Random()
         self._contact_kinds: dict[str, str] | None = None   # crm kind -> Ref_Key
         self._kinds_lock = asyncio.Lock()   # lanes share one read of the contact kinds
+        self._refs_lock = asyncio.Lock()    # ... and of УТ 11's agreement and VAT rates
         self._fresh_clients: dict[str, datetime] = {}  # counterparties this process created, when
         # УТ 11: the standard agreement per organization, VAT rate name -> catalog Ref_Key,
         # and the partner of the invoice being pushed (read from its counterparty)
@@ -1363,6 +1364,16 @@ class Pusher:
                 raise Refused("the client's counterparty has no partner (Партнер) in accounting; "
                               "set one there, then retry")
             self._partner[client_id] = partner
+        if (p["agreement"].present and org_id not in self._agreements) or \
+                (p["vat_rate"].present and self._vat_refs is None):
+            # the lanes' first invoices would each read them (2-4 times at a push's start):
+            # the first lane reads, the others wait for its answer
+            async with self._refs_lock:
+                await self._read_generation_refs(org_id)
+
+    async def _read_generation_refs(self, org_id: str) -> None:
+        """The organization's standard agreement and the VAT rate keys, if not read yet."""
+        p = self.p
         if p["agreement"].present and org_id not in self._agreements:
             q = queries.agreements(p, org_id)
             rows = await self.client.get_all(q) if q is not None else []
