@@ -63,6 +63,27 @@ async def test_the_starts_read_with_the_claim_are_the_invoices_own_starts() -> N
         await rig.aclose()
 
 
+async def test_the_client_starts_read_with_the_claim_are_the_clients_own_starts() -> None:
+    rig = make_rig()
+    try:
+        await rig.service.pull_now()
+        plain, with_contacts = new_client("ООО «Первый»"), new_client("ООО «Второй»", inn="7736207543")
+        for c in (plain, with_contacts):
+            rig.store.save_client(c, queue=True)
+        rig.store.set_contact_seen(with_contacts.id, "phone", "+7 912 000-00-00")
+        rig.store.set_contact_seen(with_contacts.id, "email", "")
+        got = rig.store.client_push_starts([plain.id, with_contacts.id, "no-such-client"])
+        assert sorted(got) == sorted([plain.id, with_contacts.id])
+        for c in (plain, with_contacts):
+            rec, custom = rig.store.client_push_start(c.id)
+            assert got[c.id] == (rec, custom, rig.store.contact_seen(c.id))
+        assert got[with_contacts.id][2] == {"phone": "+7 912 000-00-00", "email": ""}
+        assert got[plain.id][2] == {}
+        assert rig.store.client_push_starts([]) == {}
+    finally:
+        await rig.aclose()
+
+
 async def test_an_invoice_edited_after_the_claim_reaches_accounting_as_edited() -> None:
     rig = make_rig(transport_class=_EditOnFirstOrder, push_concurrency=1)
     try:

@@ -253,6 +253,9 @@ class _Lookups:
     # first attempt in this push; a second item of one invoice in a claim, an attempt pushed by
     # a caller of `push_item` and an invoice pushed again read their own.
     starts: dict[str, InvoicePushStart] = field(default_factory=dict)
+    # The claimed clients' starts, the same way (`OutboxStore.client_push_starts`): the client,
+    # its custom fields and its contact values last seen.
+    client_starts: dict[str, tuple[ClientRecord, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -399,6 +402,10 @@ class Pusher:
             self._lookups.ready = self.store.invoice_clients_ready(invoices)
             once = [iid for iid, n in Counter(invoices).items() if n == 1]
             self._lookups.starts = self.store.invoice_push_starts(once)
+        clients = [i.object_id for i in items if i.kind == "client"]
+        if clients:
+            once = [cid for cid, n in Counter(clients).items() if n == 1]
+            self._lookups.client_starts = self.store.client_push_starts(once)
         return items, owner
 
     @staticmethod
@@ -821,7 +828,13 @@ class Pusher:
     async def push_client(self, item: OutboxItem) -> None:
         c = self.p["counterparty"]
         cid = item.object_id
-        body, rec, seen = await self._read(self._client_start, cid)
+        rec: ClientRecord | None
+        got = self._lookups.client_starts.pop(cid, None)
+        if got is not None:   # read with the claim: no turn of the writer thread
+            rec, custom_values, seen = got
+            body = self.counterparty_body(cid, rec, custom_values)
+        else:
+            body, rec, seen = await self._read(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
         create_body = await self._with_contacts(cid, body, current=False)
         step = item.step
