@@ -272,10 +272,21 @@ class HostApp(App[None], HoldsKeys):
                 self.key_hold.hold(focused, keep_if_gone=True)
             focused.call_later(self.run_action, own.binding.action, own.node)
             return
-        if isinstance(focused, ResultList) and event.key == "enter" and focused.holds_after_enter:
-            # the list's Enter (an `Entered` message from the list's own queue): the keys after it
-            # are for the dialog it opens, and wait until its screen has handled it (`ResultList.release`)
-            self.key_hold.hold(focused, keep_if_gone=False)
+        if isinstance(focused, ResultList) and focused.holds_after_enter:
+            if event.key == "enter":
+                # the list's Enter (an `Entered` message from the list's own queue): the keys after
+                # it are for the dialog it opens, and wait until its screen has handled it
+                # (`ResultList.release`)
+                self.key_hold.hold(focused, keep_if_gone=False)
+            else:
+                active = self.screen.active_bindings.get(event.key)
+                if active is not None and active.node is focused and active.enabled and not active.binding.priority:
+                    # the list's own cursor keys run in its queue too, ahead of an Enter typed after
+                    # them: as bindings they ran only once the key had bubbled up to the app, after
+                    # the Enter had added the row they were moving from (↓ ⏎ in one read)
+                    self.app_focus = True
+                    focused.call_later(self.run_action, active.binding.action, active.node)
+                    return
         await super().on_event(event)
 
     def _queue_focus_move(self, focused: Widget | None, event: events.Key) -> bool:

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Input
 
 from tests.clock import TestClock
 from tests.screens.test_picker_focus import COFFEE_JACOBS, MILK_2, SIZE, picker_app
-from tests.seed import WAREHOUSES, screen_app, seed_store, settle
+from tests.seed import PRICE_TYPES, WAREHOUSES, screen_app, seed_store, settle
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import Store
@@ -266,3 +266,30 @@ async def test_a_read_that_comes_while_the_dialog_opens_goes_into_it(store: Stor
         await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         assert added == [(COFFEE_JACOBS, Decimal(5))]
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 6])
+@pytest.mark.parametrize(("raw", "row"), [("\x1b[B\r4\r", 1), ("\x1b[B\x1b[B\r4\r", 2), ("\x1b[B\x1b[B\x1b[A\r4\r", 1)],
+                         ids=["down", "down-down", "down-down-up"])
+async def test_arrows_and_enter_on_the_list_add_the_row_the_arrows_reached(
+        store: Store, raw: str, row: int, chunk: int, turns: int) -> None:
+    """The list has the focus; ↓, Enter, "4", Enter in one go: the row added is the one ↓ moved to.
+    The arrows are the table's bindings, which ran only once the key had bubbled up to the app,
+    after the Enter (taken in the list's own queue) had added the row they were moving from: the
+    first coffee went on the invoice instead of the second. Found walking the demo in tmux."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")  # the whole catalog, by name
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one("#picker-table", DataTable)
+        assert picker.focused is table and table.cursor_row == 0
+        expected = store.picker_search(WAREHOUSES[0][0], PRICE_TYPES[0][0], "")[row].code
+        await trickle(app, raw, chunk, turns)
+        await settle(pilot)
+        assert app.screen is picker
+        assert added == [(expected, Decimal(4))]

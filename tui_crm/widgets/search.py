@@ -93,7 +93,8 @@ class ResultList(DataTable[Text]):
     With ``hold_after_enter`` its Enter is not the table's binding (that would run only once the
     key had bubbled up to the app) but an `Entered` message to its screen, posted from the list's
     own queue; the keys typed after it wait in the app's key hold (`HostApp._route_key`) until the
-    screen has handled it and calls `release`."""
+    screen has handled it and calls `release`. Its cursor keys (its own bindings) run in its own
+    queue too (`HostApp._route_key`), so ↓ ⏎ in one read adds the row ↓ moved to."""
 
     class Entered(Message):
         """Enter on the list: the screen adds the highlighted row, then calls `ResultList.release`."""
