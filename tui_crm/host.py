@@ -36,7 +36,7 @@ from tui_crm.store import Store
 from tui_crm.widgets.hold import HoldsKeys, KeyHold, TypedAheadTarget
 from tui_crm.widgets.keys import FOCUS_MOVES, as_key, field_binding, meta_digits_as_alt
 from tui_crm.widgets.money import ui_lang
-from tui_crm.widgets.search import SearchBox
+from tui_crm.widgets.search import ResultList, SearchBox
 from tui_crm.widgets.status_bar import StatusBar, SyncView
 from tui_crm.widgets.text import clean, short
 
@@ -252,7 +252,9 @@ class HostApp(App[None], HoldsKeys):
 
     async def _route_key(self, event: events.Key) -> None:
         """A key as typed, to the widget focused now: a Tab in a field moves on behind the keys
-        typed before it, a field's own key runs in its queue, the rest as Textual routes it."""
+        typed before it, a field's own key runs in its queue, the rest as Textual routes it. The
+        keys typed after an Enter that opens a dialog (the picker's search box and list, the
+        quantity dialog's own Enter) wait in `key_hold` until the Enter has been handled."""
         focused = self.focused
         if self._queue_focus_move(focused, event):
             return
@@ -270,6 +272,21 @@ class HostApp(App[None], HoldsKeys):
                 self.key_hold.hold(focused, keep_if_gone=True)
             focused.call_later(self.run_action, own.binding.action, own.node)
             return
+        if isinstance(focused, ResultList) and focused.holds_after_enter:
+            if event.key == "enter":
+                # the list's Enter (an `Entered` message from the list's own queue): the keys after
+                # it are for the dialog it opens, and wait until its screen has handled it
+                # (`ResultList.release`)
+                self.key_hold.hold(focused, keep_if_gone=False)
+            else:
+                active = self.screen.active_bindings.get(event.key)
+                if active is not None and active.node is focused and active.enabled and not active.binding.priority:
+                    # the list's own cursor keys run in its queue too, ahead of an Enter typed after
+                    # them: as bindings they ran only once the key had bubbled up to the app, after
+                    # the Enter had added the row they were moving from (↓ ⏎ in one read)
+                    self.app_focus = True
+                    focused.call_later(self.run_action, active.binding.action, active.node)
+                    return
         await super().on_event(event)
 
     def _queue_focus_move(self, focused: Widget | None, event: events.Key) -> bool:

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from textual._xterm_parser import XTermParser
 from textual.app import App
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from tests.clock import TestClock
 from tests.screens.test_picker_focus import COFFEE_JACOBS, MILK_2, SIZE, picker_app
-from tests.seed import seed_store, settle
+from tests.seed import PRICE_TYPES, WAREHOUSES, screen_app, seed_store, settle
 from tui_crm.screens.forms import QuantityScreen
 from tui_crm.screens.picker import PickerScreen
 from tui_crm.store import Store
@@ -174,3 +174,122 @@ async def test_a_quantity_typed_from_the_list_in_reads_that_arrive_meanwhile_is_
         assert isinstance(app.screen, PickerScreen)
         assert [q for _code, q in added] == [Decimal(12), Decimal(3)]
         assert added[0][0] != COFFEE_JACOBS  # the second coffee, not the first
+
+
+COFFEE_JOCKEY = "00-00000003"  # Кофе Жокей (the second "кофе" by name)
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 6])
+async def test_a_second_add_from_the_list_right_after_the_first_dialog_takes_its_own_quantity(
+        store: Store, chunk: int, turns: int) -> None:
+    """"кофе", ↓ ↓, Enter, "12", Enter, ↓, Enter, "3", Enter (the tmux walk): the dialog's Enter
+    returns to the search, ↓ goes back to the list on the row added, and the keys after the
+    list's second Enter are the second dialog's, not the first one's nor the search's."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await trickle(app, "кофе\x1b[B\x1b[B\r12\r\x1b[B\r3\r", chunk, turns)
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert added == [(COFFEE_JOCKEY, Decimal(12)), (COFFEE_JOCKEY, Decimal(3))]
+        assert app.screen.query_one("#picker-search", Input).value == "кофе"
+
+
+async def test_keys_after_an_enter_on_a_row_that_cannot_be_added_go_nowhere(store: Store) -> None:
+    """The list's Enter on a row without a price (no dialog, a notice), and "12", Enter typed for
+    the dialog in the same read: they are dropped with a bell, not typed into the search (where
+    their Enter would add the first row of "кофе12"). Keys that come in a later read, after the
+    Enter was handled, are typed as usual (the hold cannot tell them from new typing)."""
+    added: list[tuple[str, Decimal]] = []
+    app = screen_app(store, lambda s: PickerScreen(  # no price type: no row has a price
+        s, WAREHOUSES[0][0], None, on_add=lambda r, q: added.append((r.code, q))))
+    bells: list[None] = []
+    app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"кофе", "down")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        assert picker.focused is picker.query_one("#picker-table", DataTable)
+        burst(app, "\r12\r")
+        await settle(pilot)
+        assert app.screen is picker
+        assert picker.query_one("#picker-search", Input).value == "кофе"
+        assert added == [] and bells
+
+
+async def test_keys_after_an_enter_on_an_empty_list_go_nowhere(store: Store) -> None:
+    """The list has the focus (a click) but no rows; Enter, "5", Enter in one read: nothing to add,
+    so the keys typed for a dialog are dropped with a bell, not typed into the search."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    bells: list[None] = []
+    app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"жжж")
+        await settle(pilot)
+        picker = app.screen
+        table = picker.query_one("#picker-table", DataTable)
+        assert table.row_count == 0
+        await pilot.click("#picker-table")
+        await settle(pilot)
+        assert picker.focused is table
+        burst(app, "\r5\r")
+        await settle(pilot)
+        assert app.screen is picker
+        assert picker.query_one("#picker-search", Input).value == "жжж"
+        assert added == [] and bells
+
+
+async def test_a_read_that_comes_while_the_dialog_opens_goes_into_it(store: Store) -> None:
+    """The list's Enter came alone in one read and has been handled (the hold behind it is over,
+    nothing waited); the next read ("5", Enter) comes as the dialog is on the screen stack but its
+    input has not the focus yet. The 5 is the dialog's: it waits for the input like held keys do
+    (it was lost, and the dialog's Enter then added the default quantity 1)."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"кофе", "down")
+        await settle(pilot)
+        burst(app, "\r")
+        for _ in range(1000):
+            if isinstance(app.screen, QuantityScreen):
+                break
+            await asyncio.sleep(0)
+        assert isinstance(app.screen, QuantityScreen) and app.screen.focused is None  # the moment tested
+        burst(app, "5\r")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert added == [(COFFEE_JACOBS, Decimal(5))]
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 6])
+@pytest.mark.parametrize(("raw", "row"), [("\x1b[B\r4\r", 1), ("\x1b[B\x1b[B\r4\r", 2), ("\x1b[B\x1b[B\x1b[A\r4\r", 1)],
+                         ids=["down", "down-down", "down-down-up"])
+async def test_arrows_and_enter_on_the_list_add_the_row_the_arrows_reached(
+        store: Store, raw: str, row: int, chunk: int, turns: int) -> None:
+    """The list has the focus; ↓, Enter, "4", Enter in one go: the row added is the one ↓ moved to.
+    The arrows are the table's bindings, which ran only once the key had bubbled up to the app,
+    after the Enter (taken in the list's own queue) had added the row they were moving from: the
+    first coffee went on the invoice instead of the second. Found walking the demo in tmux."""
+    added: list[tuple[str, Decimal]] = []
+    app = picker_app(store, added)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")  # the whole catalog, by name
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one("#picker-table", DataTable)
+        assert picker.focused is table and table.cursor_row == 0
+        expected = store.picker_search(WAREHOUSES[0][0], PRICE_TYPES[0][0], "")[row].code
+        await trickle(app, raw, chunk, turns)
+        await settle(pilot)
+        assert app.screen is picker
+        assert added == [(expected, Decimal(4))]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -32,9 +32,8 @@ from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
-from tui_crm.widgets.hold import release_after_enter
+from tui_crm.widgets.hold import TypedAheadTarget, release_after_enter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
-from tui_crm.widgets.search import TypedAhead, TypedAheadTarget, take_typed_ahead
 from tui_crm.widgets.text import plain
 
 register(
@@ -177,19 +176,6 @@ class QuantityScreen(ModalScreen[Decimal | None], TypedAheadTarget):
     def on_mount(self) -> None:
         self._input = self.query_one("#qty-input", Input)
         self._input.focus()
-
-    @on(TypedAhead)
-    def _typed_ahead(self, message: TypedAhead) -> None:
-        """Keys typed after the picker's Enter, before this dialog was up ("5", Enter)."""
-        take_typed_ahead(self, message, self.query_one("#qty-input", Input))
-
-    def on_key(self, event: events.Key) -> None:
-        """A key that reached the dialog before its input had the focus (typed in the burst that
-        opened it) is the input's; once the input has the focus, keys it leaves go on as usual."""
-        if self.focused is None and event.key != "escape":
-            event.stop()
-            event.prevent_default()
-            take_typed_ahead(self, TypedAhead(event.key, event.character), self.query_one("#qty-input", Input))
 
     @on(Input.Changed, "#qty-input")
     def _changed(self, event: Input.Changed) -> None:

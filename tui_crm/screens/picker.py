@@ -41,7 +41,7 @@ from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns, rows_on_screen
 from tui_crm.widgets.money import money_text, qty_text
-from tui_crm.widgets.search import ListFocus, SearchBox, TypedAhead, TypedAheadTarget
+from tui_crm.widgets.search import ListFocus, ResultList, SearchBox
 from tui_crm.widgets.text import plain
 
 register(
@@ -79,10 +79,12 @@ register(
 _PLAIN = Style.null()
 
 
-class PickerTable(DataTable[Text]):
+class PickerTable(ResultList):
     """The picker's DataTable, made cheaper to repaint on every keystroke (bench/picker.py).
 
-    Three things differ from the built-in table, nothing visible does:
+    It is the search's `ResultList`: its Enter adds the highlighted row with the keys typed after
+    it held for the quantity dialog (widgets/search.py). Three things differ from the built-in
+    table in drawing, nothing visible does:
 
     - `show_rows` rewrites the cells of the rows already there (`update_cell`) and adds or
       removes only the difference, instead of `clear()` + `add_row` × 50: no layout refresh and
@@ -292,7 +294,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
             # box and would select (then overwrite) them; the picker selects the query itself.
             yield SearchInput(value=self._initial_text, placeholder=tr("pk.search"), id="picker-search",
                               select_on_focus=False, hold_after_enter=True)
-            yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True)
+            yield PickerTable(id="picker-table", cursor_type="row", zebra_stripes=True, hold_after_enter=True)
             with Horizontal(id="picker-foot"):
                 yield Static("", id="picker-hint")
                 yield Static("", id="picker-added")
@@ -486,31 +488,21 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
         if product_id is not None:
             self._ask_quantity(product_id)
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys the focused widget left, in the order typed.
-
-        - Typed while the quantity dialog was opening (Enter on the list, then "4", Enter in one
-          burst): they are the dialog's (`TypedAhead`, widgets/search.py).
-        - Enter on the list adds its highlighted row here, in key order: as the table's binding it
-          would run only once the key had bubbled up to the App, behind the keys typed after it,
-          which then went into the search box instead of the dialog.
-        - A printable key goes on into the search box: the list had focus, or nothing had focus
-          yet (keys typed while the picker was still opening wait in the screen's queue until it
-          has mounted). It is handed to the box's own queue, so it is inserted in order with the
-          keys that follow, then the box takes the focus.
-        """
-        top = self.app.screen
-        if top is not self and isinstance(top, TypedAheadTarget):
-            event.stop()
-            event.prevent_default()
-            top.post_message(TypedAhead(event.key, event.character))
-            return
-        table = self.query_one("#picker-table", PickerTable)
-        if event.key == "enter" and self.focused is table:
-            event.stop()
-            event.prevent_default()
+    @on(ResultList.Entered, "#picker-table")
+    def _list_entered(self, event: ResultList.Entered) -> None:
+        """Enter on the list adds its highlighted row. The keys typed after it waited in the app's
+        key hold (they are the quantity dialog's): they go on to the dialog if it opened, else they
+        are dropped with a bell (`ResultList.release`)."""
+        event.stop()
+        if self.app.screen is self:  # not under a screen that came up meanwhile (a question)
             self.action_add()
-            return
+        event.result_list.release()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key the focused widget left goes on into the search box: the list had
+        focus, or nothing had focus yet (keys typed while the picker was still opening wait in the
+        screen's queue until it has mounted). It is handed to the box's own queue, so it is
+        inserted in order with the keys that follow, then the box takes the focus."""
         if not (event.is_printable and event.character):
             return
         event.stop()

@@ -4,8 +4,9 @@ Over SSH and tmux a fast typist's keys arrive in bursts, several a read, and the
 posts each read to the app as the app is still handling the one before. Some keys start something
 that lands later, in another widget's queue: Tab moves the focus (the screen's binding, run behind
 the keys typed before it), Enter in the picker's search adds a row once the rows of the text typed
-are on screen and opens the quantity dialog. The keys typed after such a key belong to what it
-leads to (the next field, the dialog), so they must wait until it has happened.
+are on screen and opens the quantity dialog, Enter on the picker's list does the same for its
+highlighted row. The keys typed after such a key belong to what it leads to (the next field, the
+dialog), so they must wait until it has happened. This is the one way keys reach that dialog.
 
 One `KeyHold`, owned by the app, does the waiting for every such key:
 - `hold(holder)` — the keys arriving from now on wait, in one queue, in the order typed;
@@ -20,7 +21,9 @@ One `KeyHold`, owned by the app, does the waiting for every such key:
   to what has the focus now) or are dropped with a bell (an Enter whose screen closed: what was
   typed after it must not land in a screen it was not meant for).
 - A screen that takes keys typed ahead of it (`TypedAheadTarget`, the quantity dialog) gets them
-  once its input has the focus: the hand-on waits for the dialog's first refresh.
+  once its input has the focus: the hand-on waits for the dialog's first refresh. Keys that arrive
+  while such a dialog is on top but its input has not the focus yet wait the same way, also when
+  no hold is on any more (the Enter that opened it came alone in an earlier read).
 """
 
 from __future__ import annotations
@@ -85,9 +88,21 @@ class KeyHold:
         if self._holder is not None and not self._holder.is_attached:
             self.release(self._holder, drop=not self._keep_if_gone)  # its screen closed
         if self._holder is None and not self._waiting:
-            return False
+            if not self._dialog_opening():
+                return False
+            # typed ahead of a dialog whose input has not the focus yet (the Enter that opened it
+            # was handled before this read came): it waits for the input as held keys do
+            self._waiting.append(key)
+            self._app.call_later(self._pump)
+            return True
         self._waiting.append(key)
         return True
+
+    def _dialog_opening(self) -> bool:
+        """A `TypedAheadTarget` is on top and its input has not the focus yet (it takes it as it
+        mounts): keys wait for that, a few refreshes at most."""
+        screen = self._app.screen
+        return isinstance(screen, TypedAheadTarget) and screen.focused is None and self._deferred < 20
 
     def release(self, holder: Widget, *, drop: bool = False) -> None:
         """The holder's action has run: the keys that waited go on (or are dropped, with a bell,
@@ -111,8 +126,7 @@ class KeyHold:
         self._pumping = True
         try:
             while self._waiting and self._holder is None:
-                screen = self._app.screen
-                if isinstance(screen, TypedAheadTarget) and screen.focused is None and self._deferred < 20:
+                if self._dialog_opening():
                     # the dialog is not up yet (its input takes the focus as it mounts): after its
                     # first refresh (a few at most; then the keys go on to the screen regardless)
                     self._deferred += 1

@@ -1,4 +1,5 @@
-"""A search box over a list, and ↓ from it to the list with nothing typed ahead lost.
+"""A search box over a list, ↓ from it to the list with nothing typed ahead lost, and the keys typed
+after an Enter in either kept for the dialog that Enter opens.
 
 Why not a screen binding or a screen `key_down`: a key the focused box does not take bubbles up
 and reaches the screen's handler or the App's bindings behind every key already queued. Over SSH
@@ -15,7 +16,11 @@ after a box's Enter wait in the app's one key hold (widgets/hold.py) until its s
 the `Submitted`; then they go on, in order: to the dialog that opened (a `TypedAheadTarget`, once
 its input has the focus), or back into the box when none did. The screen's `Submitted` handler
 releases them (`SearchBox.release`) once it has done what Enter does — later, when that waits for
-something (the picker waits for the rows of the text typed).
+something (the picker waits for the rows of the text typed). The list under the box
+(`ResultList`) holds the keys after its Enter the same way: its Enter is an `Entered` message from
+the list's own queue, its screen adds the highlighted row and calls `ResultList.release`; the keys
+go on to the dialog if it opened, else they are dropped with a bell (nothing was added: typed into
+the search, their Enter would add something else).
 
 Two guards keep a hold from ever trapping the operator or sending keys where they were not meant:
 - the priority keys (Ctrl+Q quits, Ctrl+P the palette) are never held (`HostApp.on_event`): if
@@ -28,26 +33,12 @@ Two guards keep a hold from ever trapping the operator or sending keys where the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from rich.text import Text
 from textual import events
 from textual.message import Message
-from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from tui_crm.widgets.hold import HoldsKeys, TypedAheadTarget
-from tui_crm.widgets.keys import field_binding
-
-
-@dataclass
-class TypedAhead(Message):
-    """A key typed before the screen it belongs to was up (a dialog opened by Enter), handed on
-    to that screen by the widget that took it; the screen gives it to its input
-    (`take_typed_ahead`)."""
-
-    key: str
-    character: str | None
 
 
 class SearchBox(Input):
@@ -95,17 +86,53 @@ class SearchBox(Input):
             app.key_hold.release(self, drop=not (isinstance(top, TypedAheadTarget) or top is self.screen))
 
 
-def take_typed_ahead(screen: Screen[object], message: TypedAhead, into: Widget) -> None:
-    """A dialog's handler of `TypedAhead`: the key goes to ``into`` (its input), focused first
-    so that an input which selects its text on focus (a quantity's default) is typed over."""
-    message.stop()
-    screen.set_focus(into)
-    key = events.Key(message.key, message.character)
-    own = field_binding(screen, into, key)
-    if own is not None:  # Enter, Backspace…: the field's own action, in its queue (widgets/keys.py)
-        into.call_later(screen.app.run_action, own.binding.action, own.node)
-    else:
-        into.post_message(key)
+class ResultList(DataTable[Text]):
+    """The list under a search box, whose Enter may open a dialog that takes the keys typed after
+    it (the picker's quantity), as the box's Enter does.
+
+    With ``hold_after_enter`` its Enter is not the table's binding (that would run only once the
+    key had bubbled up to the app) but an `Entered` message to its screen, posted from the list's
+    own queue; the keys typed after it wait in the app's key hold (`HostApp._route_key`) until the
+    screen has handled it and calls `release`. Its cursor keys (its own bindings) run in its own
+    queue too (`HostApp._route_key`), so ↓ ⏎ in one read adds the row ↓ moved to."""
+
+    class Entered(Message):
+        """Enter on the list: the screen adds the highlighted row, then calls `ResultList.release`."""
+
+        def __init__(self, result_list: ResultList) -> None:
+            super().__init__()
+            self.result_list = result_list
+
+        @property
+        def control(self) -> ResultList:
+            """The list (so `@on(ResultList.Entered, "#…")` can match it)."""
+            return self.result_list
+
+    def __init__(self, *args: object, hold_after_enter: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._hold_after_enter = hold_after_enter
+
+    @property
+    def holds_after_enter(self) -> bool:
+        """The keys typed after this list's Enter wait for its screen (`HostApp._route_key`)."""
+        return self._hold_after_enter
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and self._hold_after_enter:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Entered(self))
+            return
+        await super()._on_key(event)
+
+    def release(self) -> None:
+        """The screen has handled the Enter: the keys typed since go on to the dialog it opened (a
+        `TypedAheadTarget` on top). When it opened none (no row, a row that cannot be added, or
+        another screen came up meanwhile) they are dropped with a bell: they were typed for the
+        dialog, and in the search box their Enter would add something else."""
+        app = self.app
+        if isinstance(app, HoldsKeys):
+            app.key_hold.release(self, drop=not isinstance(app.screen, TypedAheadTarget))
 
 
 class ListFocus:
@@ -130,4 +157,4 @@ class ListFocus:
         self.asked = False
 
 
-__all__ = ["ListFocus", "SearchBox", "TypedAhead", "TypedAheadTarget", "take_typed_ahead"]
+__all__ = ["ListFocus", "ResultList", "SearchBox", "TypedAheadTarget"]
