@@ -35,12 +35,23 @@ takes tens of ms (over loopback the sandbox answers in ~2 ms, so the CRM's own C
 Store commits per invoice (the push's group writer) are counted beside the requests, and the CRM
 process's CPU per invoice (all its threads; the sandboxes are other processes).
 
+After the table, **where the CPU goes and the floor**, per concurrency: the cores the CRM process
+used while pushing (its CPU over the wall time: all its Python runs under one GIL, so its event
+loop and its store writer thread take turns — at ~1.0 the push is one core's worth of CPU, and
+throughput is 1000 / its CPU ms an invoice); the sandbox's CPU (a separate process, from
+`/proc`); and a floor under the CRM's CPU an invoice, measured in the same run: the bare replay's
+CPU (httpx sending the same requests, nothing else) plus the store statements the push ran (counted
+on every thread, BEGIN and COMMIT included) at the cost of the cheapest one, ``SELECT 1``, timed on
+the bench's store after the push. ``--duckdb-threads N`` sets DuckDB's worker threads on the CRM's
+store (default: DuckDB's, one per core), to see what they cost the push.
+
 ``--code DIR`` runs the same measurement on another checkout's code (its `tui_crm` and its
 sandbox), e.g. the branch point in a detached worktree, so before and after are measured by one
 script under the same load: run it with and without ``--code`` back to back.
 
 Usage: python bench/push.py [--config ka1|bp3|ut11] [--invoices 1000] [--lines 10] [--concurrency 1 4]
                             [--error-rate 0.05] [--latency-ms N] [--code DIR] [--profile FILE]
+                            [--duckdb-threads N]
 """
 
 from __future__ import annotations
@@ -175,6 +186,62 @@ class Recorder(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class Statements:
+    """Counts the statements the store runs (BEGIN and COMMIT included), on every thread: each
+    thread's cursor is handed out wrapped. For the floor below: a DuckDB statement has a fixed
+    cost whatever it does (`statement_floor`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.n = 0
+        db = store.db
+        plain = db.cursor
+
+        def cursor() -> Any:
+            return _Counted(plain(), self)
+
+        db.cursor = cursor  # type: ignore[method-assign]
+
+
+class _Counted:
+    __slots__ = ("box", "cur")
+
+    def __init__(self, cur: Any, box: Statements) -> None:
+        self.cur = cur
+        self.box = box
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self.box.n += 1
+        return self.cur.execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        self.box.n += 1
+        return self.cur.executemany(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cur, name)
+
+
+def statement_floor(store: Store, runs: int = 300) -> float:
+    """Thread CPU (s) of the cheapest statement, ``SELECT 1``, on the store's connection: the
+    floor of what each of the push's statements costs (mean of ``runs``, on this thread)."""
+    cur = store.db.cursor()
+    for _ in range(20):
+        cur.execute("SELECT 1").fetchall()
+    started = time.thread_time()
+    for _ in range(runs):
+        cur.execute("SELECT 1").fetchall()
+    return (time.thread_time() - started) / runs
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux `/proc`; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_sandbox(folder: Path, name: str, config: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui_crm.cli", "sandbox", "serve", "--data", str(folder / f"{name}.sqlite"),
@@ -302,8 +369,10 @@ def partner_owners(writes: list[tuple[str, str, bytes]]) -> dict[str, str]:
     return out
 
 
-async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: int) -> tuple[float, int]:
-    """Replay the recorded writes bare: one lane per client, `concurrency` lanes at a time."""
+async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: int) -> tuple[float, int, float]:
+    """Replay the recorded writes bare: one lane per client, `concurrency` lanes at a time.
+    Returns the seconds, the error answers and the CPU seconds this process spent (httpx alone:
+    the HTTP client's floor for the same requests)."""
     lanes: dict[str, list[tuple[str, str, bytes]]] = defaultdict(list)
     partners = partner_owners(writes)
     for w in writes:
@@ -320,9 +389,9 @@ async def baseline(url: str, writes: list[tuple[str, str, bytes]], concurrency: 
                     r = await http.request(method, path, content=body or None,
                                            headers={"Content-Type": "application/json; charset=utf-8"})
                     errors += r.status_code >= 400
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(run(lane) for lane in lanes.values()))
-        return time.perf_counter() - started, errors
+        return time.perf_counter() - started, errors, time.process_time() - cpu
 
 
 async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -335,6 +404,9 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         profile = load_profile(args.config)
         rec = Recorder(client_entities(profile))
         client = ODataClient(url, transport=rec, timeout=60)
+        if args.duckdb_threads:
+            store.db.cursor().execute(f"SET threads = {int(args.duckdb_threads)}")
+        statements = Statements(store)
         service = SyncService(store, client, profile=profile, **push_kw(concurrency))
         assert await service.pull_now(full=True) is not None, service.last_error
         existing = sorted(store.counterparty_ids())
@@ -358,7 +430,9 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
             prof, wprof = cProfile.Profile(time.thread_time), cProfile.Profile(time.thread_time)
             await service.writer.run(wprof.enable)
             prof.enable()
+        stmts, sandbox_cpu = statements.n, proc_cpu(proc.pid)
         d = await drain(service, clock)
+        stmts, sandbox_cpu = statements.n - stmts, proc_cpu(proc.pid) - sandbox_cpu
         seconds, requests, failed, cpu = d.seconds, d.requests, d.failed, d.cpu
         if prof is not None and wprof is not None:
             prof.disable()
@@ -368,7 +442,8 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         rec.keep_writes = False
         commits = _commits(service) - commits
         out.update(n=n, new=new, seconds=seconds, requests=requests, failed=failed, counts=dict(rec.counts),
-                   commits=commits, cpu=cpu, loop_cpu=d.loop_cpu, writer_cpu=d.writer_cpu)
+                   commits=commits, cpu=cpu, loop_cpu=d.loop_cpu, writer_cpu=d.writer_cpu, stmts=stmts,
+                   sandbox_cpu=sandbox_cpu, stmt_floor=statement_floor(store))
         out["by_entity"] = dict(rec.by_entity)
         rec.clear()
         print(f"[c={concurrency}] push: {n} invoices ({new} new clients) in {seconds:.2f} s = "
@@ -390,8 +465,8 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
         print(f"[c={concurrency}] push with {args.error_rate:.0%} 5xx: {n2} invoices in {s2:.2f} s = "
               f"{n2 / s2:.1f} invoices/s; {r2} requests", flush=True)
 
-        b_seconds, b_errors = await baseline(base_url, writes, concurrency)
-        out.update(b_seconds=b_seconds, b_requests=len(writes), b_errors=b_errors)
+        b_seconds, b_errors, b_cpu = await baseline(base_url, writes, concurrency)
+        out.update(b_seconds=b_seconds, b_requests=len(writes), b_errors=b_errors, b_cpu=b_cpu)
         print(f"[c={concurrency}] baseline: the same {len(writes)} writes bare in {b_seconds:.2f} s = "
               f"{n / b_seconds:.1f} invoices/s ({b_errors} error answers)", flush=True)
         await service.aclose()
@@ -433,6 +508,8 @@ async def main() -> None:
                          "(event loop; the writer thread: FILE.writer)")
     ap.add_argument("--latency-ms", type=int, default=0,
                     help="both sandboxes answer every request this much later (a real 1C's write takes tens of ms)")
+    ap.add_argument("--duckdb-threads", type=int, default=0,
+                    help="DuckDB worker threads on the CRM's store (default: DuckDB's own, one per core)")
     ap.add_argument("--code", default=None, help="measure the code of this checkout instead (read at import)")
     args = ap.parse_args()
     print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
@@ -446,6 +523,7 @@ async def main() -> None:
     print(f"{args.config}: {args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, "
           "address); "
           f"sandbox latency {args.latency_ms} ms; "
+          f"DuckDB threads {args.duckdb_threads or 'default'}; "
           f"code {_head(CODE)}; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'concurrency':>11} {'inv/s':>7} {'req/inv':>8} {'req/new client':>15} {'commits/inv':>12} "
           f"{'inv/s 5xx':>10} {'req/inv 5xx':>12} {'req/client 5xx':>15} {'bare inv/s':>11} {'CRM/bare':>9} "
@@ -458,6 +536,20 @@ async def main() -> None:
               f"{f.get('invoice', 0) / r['n']:>12.2f} {f.get('client', 0) / r['new']:>15.2f} "
               f"{r['n'] / r['b_seconds']:>11.1f} {r['seconds'] / r['b_seconds']:>8.2f}× "
               f"{r['cpu'] / r['n'] * 1000:>11.1f}")
+    print("\nWhere the fault-free push's CPU goes, and its floor (the CRM's Python runs one thread at a time: "
+          "the GIL):")
+    for r in rows:
+        n = r["n"]
+        per = {k: r[k] / n * 1000 for k in ("cpu", "loop_cpu", "writer_cpu", "b_cpu", "sandbox_cpu")}
+        stmts, floor_ms = r["stmts"] / n, r["stmt_floor"] * 1000
+        lower = per["b_cpu"] + stmts * floor_ms
+        print(f"  c={r['concurrency']}: the CRM used {r['cpu'] / r['seconds']:.2f} cores while pushing (event loop "
+              f"{r['loop_cpu'] / r['seconds']:.2f}, store writer {r['writer_cpu'] / r['seconds']:.2f}); "
+              f"the sandbox {r['sandbox_cpu'] / r['seconds']:.2f} ({per['sandbox_cpu']:.1f} ms an invoice)")
+        print(f"        CRM CPU {per['cpu']:.1f} ms an invoice = {1000 / per['cpu']:.1f} invoices/s on one core "
+              f"(measured {n / r['seconds']:.1f}); floor {lower:.1f} ms = {1000 / lower:.1f}/s: the HTTP client "
+              f"alone {per['b_cpu']:.1f} ms (httpx sending the same requests bare) + {stmts:.1f} store statements "
+              f"× {floor_ms:.2f} ms (`SELECT 1`, the cheapest; BEGIN and COMMIT counted)")
     for r in rows:
         print(f"\nconcurrency {r['concurrency']}, the fault-free push's requests by entity set "
               f"({r['n']} invoices, {r['new']} new clients):")
