@@ -407,6 +407,16 @@ class AccountingStore:
     def all_invoice_ids(self) -> set[str]:
         return {r[0] for r in self.db.cursor().execute("SELECT id FROM invoices").fetchall()}
 
+    def orders_to_take(self, states: Sequence[OrderState]) -> set[str]:
+        """The orders made in 1C that `add_orders_from_accounting` would write: not in the store,
+        or made in 1C with another DataVersion (ours and unchanged ones are skipped there)."""
+        ids = list(dict.fromkeys(s.id for s in states))
+        kept = {r[0]: (r[1], r[2]) for r in self.db.cursor().execute(
+            "SELECT id, origin, data_version FROM invoices WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids],
+        ).fetchall()} if ids else {}
+        return {s.id for s in states
+                if s.id not in kept or (kept[s.id][0] == "accounting" and kept[s.id][1] != s.data_version)}
+
     def apply_order_states(
         self, cur: duckdb.DuckDBPyConnection, states: Sequence[OrderState], checked: Iterable[str],
         now: datetime | None = None,

@@ -529,6 +529,48 @@ def order_full(
     return state, wh, pt, incl, text(row, c.opt("comment"), e), out_lines
 
 
+_VAT_NAMES = frozenset(r.value for r in VatRate)
+
+
+def vat_rate_key_names(refs: Mapping[str, str]) -> dict[str, str]:
+    """The push's {rate name: catalog key} (УТ 11.5) turned round: {key: plain rate name}."""
+    out: dict[str, str] = {}
+    for name, key in refs.items():
+        if "_" not in name:   # НДС20, not the calculated НДС20_120 that shares its element
+            out.setdefault(key, name)
+    for name, key in refs.items():
+        out.setdefault(key, name)
+    return out
+
+
+def order_rates(p: Profile, full: tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]],
+                vat_names: Mapping[str, str] | None) -> tuple[OrderState, str | None, str | None, bool, str,
+                                                            list[tuple[Any, ...]]]:
+    """`order_full`'s result with each line's VAT rate as a rate the CRM knows (a ``СтавкиНДС``
+    member name), for an order the CRM keeps. УТ 11.5 sends the rate as a reference to
+    ``Catalog_СтавкиНДС``: ``vat_names`` (`vat_rate_names`) turns it into the rate's name. A rate
+    the CRM cannot name (an element missing from the catalog, an enum member it does not know)
+    raises `BadData`: kept as sent, it made the invoice unreadable (``VatRate('<guid>')``)."""
+    state, wh, pt, incl, comment, goods = full
+    c = p["order"]
+    name = c.lopt("vat_rate") or "vat_rate"
+    out = []
+    for line in goods:
+        rate = line[5]
+        if rate and rate not in _VAT_NAMES and vat_names is not None and _GUID.match(rate):
+            rate = vat_names.get(rate.lower(), rate)
+        if rate and rate not in _VAT_NAMES:
+            raise BadData(c.entity, f"{name} of a line is no VAT rate the CRM knows: {rate[:60]!r}",
+                          {"Ref_Key": state.id})
+        out.append((*line[:5], rate, *line[6:]))
+    return state, wh, pt, incl, comment, out
+
+
+def vat_keys(full: tuple[Any, ...]) -> set[str]:
+    """The VAT rates of an `order_full` result's lines that are references (УТ 11.5), lower case."""
+    return {line[5].lower() for line in full[5] if isinstance(line[5], str) and _GUID.match(line[5])}
+
+
 def settlement_object(p: Profile, row: Mapping[str, Any]) -> tuple[str, str] | None:
     """(settlement object, order) of a ``Catalog_ОбъектыРасчетов`` row, None if it is no order's."""
     c, e = p["settlement_object"], p["settlement_object"].entity
@@ -609,6 +651,7 @@ __all__ = [
     "debt_key",
     "debt_row",
     "order_full",
+    "order_rates",
     "order_state",
     "organization",
     "payments",
@@ -622,6 +665,8 @@ __all__ = [
     "shipment_request_state",
     "stock_row",
     "unit",
+    "vat_keys",
+    "vat_rate_key_names",
     "vat_rate_names",
     "vat_rate_of",
     "warehouse",
