@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from tui_crm.domain import custom
@@ -146,7 +146,9 @@ def number(row: Mapping[str, Any], name: str | None, entity: str, places: int) -
         raise BadData(entity, f"{name} is not a number: {value!r}", row) from None
     if not result.is_finite() or abs(result) >= Decimal(10) ** (15 - places):
         raise BadData(entity, f"{name} is out of range: {value!r}", row)
-    return result.quantize(Decimal(1).scaleb(-places))
+    # More places than the CRM keeps (a changed configuration's Number(15,4) price): 1C's Окр,
+    # halves away from zero, not quantize's default half to even
+    return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def date(row: Mapping[str, Any], name: str | None, entity: str) -> datetime | None:

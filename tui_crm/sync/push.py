@@ -47,6 +47,7 @@ from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
+from tui_crm.domain.money import round_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
@@ -1569,8 +1570,9 @@ class Pusher:
             if src is not None:
                 _no, _product, qty, price, _disc, amount, rate, vat = src
                 share = line.quantity / qty if qty else Decimal(0)
-                line_amount = (amount * share).quantize(Decimal("0.01"))
-                line_vat = (vat * share).quantize(Decimal("0.01"))
+                # 1C's Окр: halves away from zero (quantize alone rounds them to even)
+                line_amount = round_money(amount * share)
+                line_vat = round_money(vat * share)
                 lput("price", _json_number(price))
                 lput("amount", _json_number(line_amount))
                 lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
