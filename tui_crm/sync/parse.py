@@ -602,6 +602,19 @@ def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str],
                        flag(row, c.f("posted"), e)) for order, amount in out.items()]
 
 
+def _line_number(row: Mapping[str, Any], name: str | None, default: int, entity: str) -> int:
+    """A table part row's ``LineNumber`` (Int64: arrives as text, ``"1"``); ``default`` when not
+    mapped or empty. Not a whole number: `BadData` (it used to end the job with a ValueError)."""
+    value = row.get(name or "", default)
+    try:
+        number = odata.parse_int(value)
+    except ValueError:
+        raise BadData(entity, f"{name} is not a line number: {str(value)[:60]!r}", row) from None
+    if number < 0 or number >= 10**9:
+        raise BadData(entity, f"{name} is out of range: {str(value)[:60]!r}", row)
+    return number or default
+
+
 def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRow | None:
     c, e = p["shipment"], p["shipment"].entity
     if flag(row, c.opt("deletion_mark"), e):
@@ -617,7 +630,7 @@ def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRo
         if prod is None:
             continue
         # Two table parts both count from 1: then the line's place in the document numbers it.
-        line_no = n if c.more_lines else odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
+        line_no = n if c.more_lines else _line_number(r, c.lopt("line_number"), n, e)
         out_lines.append(ShipmentLine(line_no, prod, number(r, c.lf("quantity"), e, 3)))
     return ShipmentRow(sid, text(row, c.f("number"), e), date(row, c.f("date"), e), order,
                        flag(row, c.f("posted"), e), tuple(out_lines))
