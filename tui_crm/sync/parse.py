@@ -522,6 +522,8 @@ def order_full(
     incl = flag(row, c.opt("amount_includes_vat"), e) if c.has("amount_includes_vat") else True
     out_lines = []
     for r in lines(row, c, e):
+        if flag(r, c.lopt("cancelled"), e):
+            continue   # УТ 11's cancelled line (Отменено): kept in the document, ordered no more
         prod = any_ref(c, r, "product", e, line=True)
         if prod is None:
             continue

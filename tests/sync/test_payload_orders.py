@@ -1,11 +1,15 @@
-"""VAT rates of orders made in 1C, as real bases send them, against the ut11 and ka1 sandboxes over
-real loopback and a real store.
+"""Orders made in 1C as real bases send them, against the ut11 and ka1 sandboxes over real loopback
+and a real store: their lines' VAT rates and УТ 11's cancelled lines.
 
 УТ 11.5 keeps a line's rate as a reference to `Catalog_СтавкиНДС` (`СтавкаНДС_Key`). The orders
 job used to store that key as the line's rate, and reading the invoice back ended in
 `ValueError: '<guid>' is not a valid VatRate` (the invoice screen, the outbox). The key is now
 turned into the rate's name; a rate the CRM cannot name (a key missing from the catalog, an enum
 member it does not know) quarantines that order with the reason, and the other orders apply.
+
+УТ 11 keeps a line the manager cancelled (`Товары.Отменено = true`) in the order; it is ordered no
+more (1C reserves and ships nothing for it). The CRM took it as ordered: the invoice showed it and
+the order could never be fully shipped.
 """
 
 from __future__ import annotations
@@ -151,5 +155,25 @@ async def test_ut11_keep_theirs_takes_the_orders_lines_with_their_rates_by_name(
         kept = crm.store.get_invoice(iid)   # was: ValueError '<guid>' is not a valid VatRate
         assert kept is not None and kept.invoice.comment == "из 1С"
         assert [line.vat_rate for line in kept.invoice.lines] == [VatRate.НДС20]
+    finally:
+        await crm.aclose()
+
+
+@pytest.mark.parametrize("sandbox", ["ut11"], indirect=True)
+async def test_ut11_a_cancelled_line_of_an_order_made_in_1c_is_not_ordered(
+        sandbox: RunningSandbox, tmp_path: Any) -> None:
+    crm = Crm(sandbox, tmp_path, "ut11")
+    try:
+        mine = await crm.pushed_order(UT11_ORDER)
+        made = _copy(mine)
+        [line] = made["Товары"]
+        other = next(p["Ref_Key"] for p in await crm.clerk.get_all("Catalog_Номенклатура")
+                     if not p.get("IsFolder") and p["Ref_Key"] != line["Номенклатура_Key"])
+        made["Товары"] = [line, {**line, "LineNumber": "2", "Номенклатура_Key": other, "Отменено": True}]
+        await crm.clerk.create(UT11_ORDER, made)
+        assert await crm.service.pull_now() is not None
+        got = crm.store.get_invoice(made["Ref_Key"])
+        assert got is not None
+        assert [x.product_id for x in got.invoice.lines] == [line["Номенклатура_Key"]]   # was: both lines
     finally:
         await crm.aclose()
