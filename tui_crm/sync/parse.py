@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
@@ -198,15 +199,16 @@ def unit(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
-            vat_names: Mapping[str, str] | None = None) -> tuple[Any, ...] | None:
+            vat_names: Mapping[str, str] | None = None, on: dt.date | None = None) -> tuple[Any, ...] | None:
     """A product tuple (store PRODUCT_COLUMNS order), or None for a folder. With `vat_names`
-    (УТ 11.5) the VAT rate is a reference, turned into the rate's name."""
+    (УТ 11.5) the VAT rate is a reference, turned into the rate's name; ``on``: the day a kind
+    of rate is read for (`vat_rate_of`)."""
     c, e = p["product"], p["product"].entity
     if flag(row, c.opt("is_folder"), e):
         return None
     unit_id = ref(row, c.opt("unit"), e)
     vat = text(row, c.opt("vat_rate"), e)
-    vat = vat_rate_of(p, vat) if vat_names is None else vat_names.get(vat, "")
+    vat = vat_rate_of(p, vat, on) if vat_names is None else vat_names.get(vat, "")
     return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("article"), e),
             text(row, c.f("name"), e), text(row, c.opt("full_name"), e), unit_id, unit_names.get(unit_id or "", ""),
             vat, flag(row, c.opt("is_service"), e), flag(row, c.opt("deletion_mark"), e),
@@ -214,18 +216,23 @@ def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
 
 
 # The rate each kind of rate means on a product (БП 3's ВидСтавкиНДС): the CRM line takes it as
-# its default rate. The general rate is 20 % (22 % from 2026, `НДС22`): the operator can change a
-# line's rate, and 1C recomputes VAT on posting anyway.
+# its default rate (the operator can change a line's rate, and 1C recomputes VAT on posting).
 VAT_RATE_OF_KIND = {"general": "НДС20", "reduced": "НДС10", "zero": "НДС0", "exempt": "БезНДС"}
+# The general rate is 22 % from 1 January 2026: a БП 3 base of 2026 keeps the kind `Общая` on
+# its products and charges НДС22 for it.
+GENERAL_22_FROM = dt.date(2026, 1, 1)
 
 
-def vat_rate_of(p: Profile, value: str) -> str:
+def vat_rate_of(p: Profile, value: str, on: dt.date | None = None) -> str:
     """The CRM's rate (a СтавкиНДС member) for the product's VAT attribute: the rate itself (КА 1.1,
-    УТ 11.4), or the rate its kind stands for when the profile maps `[enums.vat_kind]` (БП 3);
-    an unknown kind is kept as 1C sent it (the invoice then falls back to the general rate)."""
+    УТ 11.4), or the rate its kind stands for on the day ``on`` when the profile maps
+    `[enums.vat_kind]` (БП 3: general is НДС22 from 2026, НДС20 before; no day: НДС20); an
+    unknown kind is kept as 1C sent it (the invoice then falls back to the general rate)."""
     if not value or "vat_kind" not in p.enums:
         return value
     kind = p.enum_reverse("vat_kind", value)
+    if kind == "general" and on is not None and on >= GENERAL_22_FROM:
+        return "НДС22"
     return VAT_RATE_OF_KIND.get(kind or "", value)
 
 
