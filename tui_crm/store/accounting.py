@@ -133,7 +133,10 @@ class OrderProgress:
 
 def _replace_all(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
                  rows: Sequence[Sequence[Any]]) -> None:
-    """Make a small keyed table equal to ``rows`` with one MERGE (unchanged rows untouched)."""
+    """Make a small keyed table equal to ``rows`` with one MERGE (unchanged rows untouched). A key
+    that comes twice (an element read on two `$skip` pages, or twice in one answer) is taken once,
+    as last read: two source rows for one key used to end the job with "duplicate key"."""
+    rows = list({r[0]: r for r in rows}.values())
     stage = f"stage_{table}"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(n for n, _ in columns)} "
                 f"FROM {table} LIMIT 0")
@@ -407,6 +410,16 @@ class AccountingStore:
     def all_invoice_ids(self) -> set[str]:
         return {r[0] for r in self.db.cursor().execute("SELECT id FROM invoices").fetchall()}
 
+    def orders_to_take(self, states: Sequence[OrderState]) -> set[str]:
+        """The orders made in 1C that `add_orders_from_accounting` would write: not in the store,
+        or made in 1C with another DataVersion (ours and unchanged ones are skipped there)."""
+        ids = list(dict.fromkeys(s.id for s in states))
+        kept = {r[0]: (r[1], r[2]) for r in self.db.cursor().execute(
+            "SELECT id, origin, data_version FROM invoices WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids],
+        ).fetchall()} if ids else {}
+        return {s.id for s in states
+                if s.id not in kept or (kept[s.id][0] == "accounting" and kept[s.id][1] != s.data_version)}
+
     def apply_order_states(
         self, cur: duckdb.DuckDBPyConnection, states: Sequence[OrderState], checked: Iterable[str],
         now: datetime | None = None,
@@ -508,12 +521,10 @@ class AccountingStore:
         if not ids:
             return []
         before = _posted_keys(cur, "payments", ids)
-        merged: dict[tuple[str, str], PaymentRow] = {}
-        for p in rows:
-            key = (p.id, p.invoice_id)
-            old = merged.get(key)
-            merged[key] = p if old is None else PaymentRow(p.id, p.kind, p.number, p.date, p.invoice_id,
-                                                           old.amount + p.amount, p.posted)
+        # One row per document and invoice, the last one read (`parse.payments` has summed the
+        # document's rows already): a payment settling orders of two batches of the read comes
+        # with both, and used to be summed here — a client who paid 100 showed 200 paid.
+        merged: dict[tuple[str, str], PaymentRow] = {(p.id, p.invoice_id): p for p in rows}
         current = {
             (r[0], r[1]): r for r in cur.execute(
                 "SELECT id, invoice_id, kind, number, date, amount, posted FROM payments "
@@ -551,6 +562,9 @@ class AccountingStore:
             "SELECT shipment_id, invoice_id, line_no, product_id, quantity FROM shipment_lines "
             "WHERE invoice_id IN (SELECT unnest(?::VARCHAR[]))", [ids],
         ).fetchall())
+        # one shipment per document and invoice, the last one read (a document twice in an answer
+        # used to end the job on the table's primary key)
+        rows = list({(s.id, s.invoice_id): s for s in rows}.values())
         heads = sorted((s.id, s.number, s.date, s.invoice_id, s.posted) for s in rows)
         lines = sorted((s.id, s.invoice_id, sl.line_no, sl.product_id, sl.quantity) for s in rows for sl in s.lines)
         if heads != current_heads or lines != current_lines:

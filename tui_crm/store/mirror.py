@@ -100,14 +100,16 @@ def bulk_insert(
 
 
 def _merge_keyed(cur: duckdb.DuckDBPyConnection, table: str, stage: str,
-                 columns: Sequence[tuple[str, str]]) -> None:
+                 columns: Sequence[tuple[str, str]], also: Sequence[str] = ()) -> None:
     """Make `table` equal to the stage (keyed by id) with one MERGE; rows whose DataVersion did
-    not change stay untouched."""
+    not change stay untouched, unless one of the columns ``also`` differs (values the CRM derives,
+    not 1C: a БП 3 product's rate, which the same kind of rate gives by the day)."""
     names = [n for n, _ in columns]
     updates = ", ".join(f"{n} = s.{n}" for n in names if n != "id")
+    changed = " OR ".join(f"t.{n} IS DISTINCT FROM s.{n}" for n in ("data_version", *also))
     cur.execute(
         f"MERGE INTO {table} t USING (SELECT DISTINCT ON (id) * FROM {stage}) s ON t.id = s.id "
-        f"WHEN MATCHED AND t.data_version IS DISTINCT FROM s.data_version THEN UPDATE SET {updates} "
+        f"WHEN MATCHED AND ({changed}) THEN UPDATE SET {updates} "
         f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)}) "
         "WHEN NOT MATCHED BY SOURCE THEN DELETE"
     )
@@ -297,7 +299,7 @@ class MirrorStore:
                 "owner_id = s.owner_id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner_id, s.name, s.factor) "
                 "WHEN NOT MATCHED BY SOURCE THEN DELETE"
             )
-            _merge_keyed(cur, "products", "stage_m_products", PRODUCT_COLUMNS)
+            _merge_keyed(cur, "products", "stage_m_products", PRODUCT_COLUMNS, also=("vat_rate",))
             cur.execute(
                 "UPDATE products SET search = lower(concat_ws(' ', code, article, name)) "
                 "WHERE search IS DISTINCT FROM lower(concat_ws(' ', code, article, name))"

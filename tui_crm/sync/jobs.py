@@ -129,6 +129,8 @@ class Jobs:
         self.clock = clock or store.clock
         # БП 3: Ref_Keys of the debt accounts (62.01, 62.02), looked up by code once
         self._debt_accounts: list[str] | None = None
+        # УТ 11.5: {Catalog_СтавкиНДС key: rate name}, read when an order made in 1C needs it
+        self._vat_names: dict[str, str] | None = None
 
     async def _recorded(
         self, job: str, body: Callable[[JobResult], Awaitable[None]], *, record: bool = True,
@@ -330,6 +332,9 @@ class Jobs:
                 if state.client_id in known_clients and (state.id not in ours or state.id not in asked):
                     made_in_1c.append(full)
             res.rows = len(states) + len(made_in_1c)
+            # only the orders the store takes: lines of ours (and of unchanged ones) are not kept
+            take = await self.writer.run(self.store.orders_to_take, [full[0] for full in made_in_1c])
+            made_in_1c = await self._with_rates(res, [full for full in made_in_1c if full[0].id in take])
             # An order whose row was quarantined is not "gone from accounting": it is left as it
             # was (and, when the bad row has no readable Ref_Key, no order is judged gone).
             bad = res.skipped_keys(p["order"].entity)
@@ -347,6 +352,19 @@ class Jobs:
             res.changed = await self.writer.run(write)
 
         return await self._recorded("orders", body)
+
+    async def _with_rates(self, res: JobResult, made: list[Any]) -> list[Any]:
+        """Orders made in 1C with their lines' VAT rates named (`parse.order_rates`); an order
+        with a rate the CRM cannot name is quarantined. УТ 11.5's rates are catalog references:
+        the catalog is read when a line's key is not known yet (a rate added in 1C, such as 22 %
+        in 2026, is found by the next read), so idle cycles without such orders ask nothing."""
+        p = self.profile
+        wanted = set().union(*(parse.vat_keys(full) for full in made))
+        if p["vat_rate"].present and wanted and not wanted <= set(self._vat_names or {}):
+            self._vat_names = parse.vat_rate_names(p, await self._get(res.missing, queries.catalog(p, "vat_rate")))
+        names = self._vat_names if p["vat_rate"].present else None
+        return res.each(p["order"].entity, [{"full": full} for full in made],
+                        lambda r: parse.order_rates(p, r["full"], names))
 
     # -- payments and shipments of open orders --------------------------------------------------
     async def payments(self, order_ids: Sequence[str], *, record: bool = True,

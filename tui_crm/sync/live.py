@@ -69,6 +69,7 @@ class LiveJob(EnginePart):
         # (a tick runs every second), in the log and on a sync log line of the job "live".
         self.missing = MissingFields()
         self._noted = 0
+        self._bad_reasons: set[str] = set()   # malformed rows' reasons, each logged once
 
     # -- what is on screen -------------------------------------------------------------------
     def watch_products(self, warehouse_id: str | None, price_type_id: str | None, product_ids: Sequence[str]) -> None:
@@ -128,6 +129,17 @@ class LiveJob(EnginePart):
             self.stats.requests += self.client.stats.requests - before
             self.stats.last_at = self.clock()
 
+    def _quarantined(self, exc: parse.BadData, row: Any, ids: Sequence[str]) -> set[str]:
+        """A malformed row left out of this tick (logged once per reason): the watched ids it
+        names, or all of ``ids`` when it names none of them (it may be any of them)."""
+        if exc.reason not in self._bad_reasons:
+            self._bad_reasons.add(exc.reason)
+            log.warning("live refresh quarantined a malformed %s row (Ref_Key %s): %s",
+                        exc.entity, exc.key or "unknown", exc.reason)
+        values = {v.lower() for v in (row.values() if isinstance(row, dict) else ()) if isinstance(v, str)}
+        named = {i for i in ids if i.lower() in values}
+        return named or set(ids)
+
     async def _get(self, q: queries.Query) -> list[Any]:
         return self.missing.rows(q.path, q.select, await self.client.get_all(q))
 
@@ -138,20 +150,37 @@ class LiveJob(EnginePart):
         variant_only: set[str] = set()
         if self._stock_accounts is None:
             self._stock_accounts = await stock_account_refs(self.client, p)
+        # Products a malformed row may concern keep what the store has (a row left out would read
+        # as "no stock" / "no price"); the row is quarantined, the others apply. It used to end
+        # the tick, every tick, so no row on screen was refreshed while that product was shown.
+        keep_stock: set[str] = set()
+        keep_prices: set[str] = set()
         for chunk in batches(product_ids, p.ids_per_request):
             for r in await self._get(queries.stock(p, warehouse_id, chunk, accounts=self._stock_accounts)):
-                _wh, prod, qty, reserved = parse.stock_row(p, r)
+                try:
+                    _wh, prod, qty, reserved = parse.stock_row(p, r)
+                except parse.BadData as exc:
+                    keep_stock |= self._quarantined(exc, r, chunk)
+                    continue
                 s = stock.setdefault(prod, [Decimal(0), Decimal(0)])
                 s[0] += qty
                 s[1] += reserved
             reserves = queries.reserves(p, warehouse_id, chunk)
             if reserves is not None:
                 for r in await self._get(reserves):
-                    _wh, prod, qty, _ = parse.stock_row(p, r, "reserves")
+                    try:
+                        _wh, prod, qty, _ = parse.stock_row(p, r, "reserves")
+                    except parse.BadData as exc:
+                        keep_stock |= self._quarantined(exc, r, chunk)
+                        continue
                     stock.setdefault(prod, [Decimal(0), Decimal(0)])[1] += qty
             if price_type_id:
                 for r in await self._get(queries.prices(p, price_type_id, chunk)):
-                    _pt, prod, has_variant, price, unit, period = parse.price_row(p, r)
+                    try:
+                        _pt, prod, has_variant, price, unit, period = parse.price_row(p, r)
+                    except parse.BadData as exc:
+                        keep_prices |= self._quarantined(exc, r, chunk)
+                        continue
                     if has_variant and prod in prices and prod not in variant_only:
                         continue
                     if not has_variant or prod not in prices:
@@ -165,9 +194,12 @@ class LiveJob(EnginePart):
         def write() -> list[str]:
             with self.store.transaction() as cur:
                 changed = self.store.update_live_stock(
-                    cur, warehouse_id, list(product_ids), {k: (v[0], v[1]) for k, v in stock.items()})
+                    cur, warehouse_id, [i for i in product_ids if i not in keep_stock],
+                    {k: (v[0], v[1]) for k, v in stock.items() if k not in keep_stock})
                 if price_type_id:
-                    changed += self.store.update_live_prices(cur, price_type_id, list(product_ids), prices)
+                    changed += self.store.update_live_prices(
+                        cur, price_type_id, [i for i in product_ids if i not in keep_prices],
+                        {k: v for k, v in prices.items() if k not in keep_prices})
             return list(dict.fromkeys(changed))
 
         changed = await self.writer.run(write)
@@ -181,13 +213,20 @@ class LiveJob(EnginePart):
         if not ids:
             return
         states: list[OrderState] = []
+        bad: set[str] = set()
         for q in queries.orders_by_id(p, ids):
-            states.extend(parse.order_state(p, r) for r in await self._get(q))
+            for r in await self._get(q):
+                try:
+                    states.append(parse.order_state(p, r))
+                except parse.BadData as exc:
+                    bad |= self._quarantined(exc, r, ids)
         now = self.clock()
+        # an order whose row was quarantined is not "gone from accounting": left as it was
+        checked = [i for i in ids if i not in bad]
 
         def write() -> list[str]:
             with self.store.transaction() as cur:
-                return self.store.apply_order_states(cur, states, ids, now)
+                return self.store.apply_order_states(cur, states, checked, now)
 
         changed = await self.writer.run(write)
         changed += [i for i in await self.jobs.order_reserves(ids, self.missing) if i not in changed]

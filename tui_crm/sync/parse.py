@@ -9,6 +9,7 @@ dates become None, composite values are read with their ``_Type``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
@@ -16,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from tui_crm.domain import custom
@@ -146,7 +147,9 @@ def number(row: Mapping[str, Any], name: str | None, entity: str, places: int) -
         raise BadData(entity, f"{name} is not a number: {value!r}", row) from None
     if not result.is_finite() or abs(result) >= Decimal(10) ** (15 - places):
         raise BadData(entity, f"{name} is out of range: {value!r}", row)
-    return result.quantize(Decimal(1).scaleb(-places))
+    # More places than the CRM keeps (a changed configuration's Number(15,4) price): 1C's Окр,
+    # halves away from zero, not quantize's default half to even
+    return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def date(row: Mapping[str, Any], name: str | None, entity: str) -> datetime | None:
@@ -196,15 +199,16 @@ def unit(p: Profile, row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
-            vat_names: Mapping[str, str] | None = None) -> tuple[Any, ...] | None:
+            vat_names: Mapping[str, str] | None = None, on: dt.date | None = None) -> tuple[Any, ...] | None:
     """A product tuple (store PRODUCT_COLUMNS order), or None for a folder. With `vat_names`
-    (УТ 11.5) the VAT rate is a reference, turned into the rate's name."""
+    (УТ 11.5) the VAT rate is a reference, turned into the rate's name; ``on``: the day a kind
+    of rate is read for (`vat_rate_of`)."""
     c, e = p["product"], p["product"].entity
     if flag(row, c.opt("is_folder"), e):
         return None
     unit_id = ref(row, c.opt("unit"), e)
     vat = text(row, c.opt("vat_rate"), e)
-    vat = vat_rate_of(p, vat) if vat_names is None else vat_names.get(vat, "")
+    vat = vat_rate_of(p, vat, on) if vat_names is None else vat_names.get(vat, "")
     return (ref(row, c.f("id"), e, required=True), text(row, c.f("code"), e), text(row, c.opt("article"), e),
             text(row, c.f("name"), e), text(row, c.opt("full_name"), e), unit_id, unit_names.get(unit_id or "", ""),
             vat, flag(row, c.opt("is_service"), e), flag(row, c.opt("deletion_mark"), e),
@@ -212,18 +216,23 @@ def product(p: Profile, row: Mapping[str, Any], unit_names: Mapping[str, str],
 
 
 # The rate each kind of rate means on a product (БП 3's ВидСтавкиНДС): the CRM line takes it as
-# its default rate. The general rate is 20 % (22 % from 2026, `НДС22`): the operator can change a
-# line's rate, and 1C recomputes VAT on posting anyway.
+# its default rate (the operator can change a line's rate, and 1C recomputes VAT on posting).
 VAT_RATE_OF_KIND = {"general": "НДС20", "reduced": "НДС10", "zero": "НДС0", "exempt": "БезНДС"}
+# The general rate is 22 % from 1 January 2026: a БП 3 base of 2026 keeps the kind `Общая` on
+# its products and charges НДС22 for it.
+GENERAL_22_FROM = dt.date(2026, 1, 1)
 
 
-def vat_rate_of(p: Profile, value: str) -> str:
+def vat_rate_of(p: Profile, value: str, on: dt.date | None = None) -> str:
     """The CRM's rate (a СтавкиНДС member) for the product's VAT attribute: the rate itself (КА 1.1,
-    УТ 11.4), or the rate its kind stands for when the profile maps `[enums.vat_kind]` (БП 3);
-    an unknown kind is kept as 1C sent it (the invoice then falls back to the general rate)."""
+    УТ 11.4), or the rate its kind stands for on the day ``on`` when the profile maps
+    `[enums.vat_kind]` (БП 3: general is НДС22 from 2026, НДС20 before; no day: НДС20); an
+    unknown kind is kept as 1C sent it (the invoice then falls back to the general rate)."""
     if not value or "vat_kind" not in p.enums:
         return value
     kind = p.enum_reverse("vat_kind", value)
+    if kind == "general" and on is not None and on >= GENERAL_22_FROM:
+        return "НДС22"
     return VAT_RATE_OF_KIND.get(kind or "", value)
 
 
@@ -520,6 +529,8 @@ def order_full(
     incl = flag(row, c.opt("amount_includes_vat"), e) if c.has("amount_includes_vat") else True
     out_lines = []
     for r in lines(row, c, e):
+        if flag(r, c.lopt("cancelled"), e):
+            continue   # УТ 11's cancelled line (Отменено): kept in the document, ordered no more
         prod = any_ref(c, r, "product", e, line=True)
         if prod is None:
             continue
@@ -527,6 +538,48 @@ def order_full(
                           number(r, c.lopt("discount_pct"), e, 2), number(r, c.lf("amount"), e, 2),
                           text(r, c.lopt("vat_rate"), e), number(r, c.lopt("vat"), e, 2)))
     return state, wh, pt, incl, text(row, c.opt("comment"), e), out_lines
+
+
+_VAT_NAMES = frozenset(r.value for r in VatRate)
+
+
+def vat_rate_key_names(refs: Mapping[str, str]) -> dict[str, str]:
+    """The push's {rate name: catalog key} (УТ 11.5) turned round: {key: plain rate name}."""
+    out: dict[str, str] = {}
+    for name, key in refs.items():
+        if "_" not in name:   # НДС20, not the calculated НДС20_120 that shares its element
+            out.setdefault(key, name)
+    for name, key in refs.items():
+        out.setdefault(key, name)
+    return out
+
+
+def order_rates(p: Profile, full: tuple[OrderState, str | None, str | None, bool, str, list[tuple[Any, ...]]],
+                vat_names: Mapping[str, str] | None) -> tuple[OrderState, str | None, str | None, bool, str,
+                                                            list[tuple[Any, ...]]]:
+    """`order_full`'s result with each line's VAT rate as a rate the CRM knows (a ``СтавкиНДС``
+    member name), for an order the CRM keeps. УТ 11.5 sends the rate as a reference to
+    ``Catalog_СтавкиНДС``: ``vat_names`` (`vat_rate_names`) turns it into the rate's name. A rate
+    the CRM cannot name (an element missing from the catalog, an enum member it does not know)
+    raises `BadData`: kept as sent, it made the invoice unreadable (``VatRate('<guid>')``)."""
+    state, wh, pt, incl, comment, goods = full
+    c = p["order"]
+    name = c.lopt("vat_rate") or "vat_rate"
+    out = []
+    for line in goods:
+        rate = line[5]
+        if rate and rate not in _VAT_NAMES and vat_names is not None and _GUID.match(rate):
+            rate = vat_names.get(rate.lower(), rate)
+        if rate and rate not in _VAT_NAMES:
+            raise BadData(c.entity, f"{name} of a line is no VAT rate the CRM knows: {rate[:60]!r}",
+                          {"Ref_Key": state.id})
+        out.append((*line[:5], rate, *line[6:]))
+    return state, wh, pt, incl, comment, out
+
+
+def vat_keys(full: tuple[Any, ...]) -> set[str]:
+    """The VAT rates of an `order_full` result's lines that are references (УТ 11.5), lower case."""
+    return {line[5].lower() for line in full[5] if isinstance(line[5], str) and _GUID.match(line[5])}
 
 
 def settlement_object(p: Profile, row: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -558,6 +611,19 @@ def payments(p: Profile, key: str, row: Mapping[str, Any], wanted: set[str],
                        flag(row, c.f("posted"), e)) for order, amount in out.items()]
 
 
+def _line_number(row: Mapping[str, Any], name: str | None, default: int, entity: str) -> int:
+    """A table part row's ``LineNumber`` (Int64: arrives as text, ``"1"``); ``default`` when not
+    mapped or empty. Not a whole number: `BadData` (it used to end the job with a ValueError)."""
+    value = row.get(name or "", default)
+    try:
+        number = odata.parse_int(value)
+    except ValueError:
+        raise BadData(entity, f"{name} is not a line number: {str(value)[:60]!r}", row) from None
+    if number < 0 or number >= 10**9:
+        raise BadData(entity, f"{name} is out of range: {str(value)[:60]!r}", row)
+    return number or default
+
+
 def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRow | None:
     c, e = p["shipment"], p["shipment"].entity
     if flag(row, c.opt("deletion_mark"), e):
@@ -573,7 +639,7 @@ def shipment(p: Profile, row: Mapping[str, Any], wanted: set[str]) -> ShipmentRo
         if prod is None:
             continue
         # Two table parts both count from 1: then the line's place in the document numbers it.
-        line_no = n if c.more_lines else odata.parse_int(r.get(c.lopt("line_number") or "", n)) or n
+        line_no = n if c.more_lines else _line_number(r, c.lopt("line_number"), n, e)
         out_lines.append(ShipmentLine(line_no, prod, number(r, c.lf("quantity"), e, 3)))
     return ShipmentRow(sid, text(row, c.f("number"), e), date(row, c.f("date"), e), order,
                        flag(row, c.f("posted"), e), tuple(out_lines))
@@ -609,6 +675,7 @@ __all__ = [
     "debt_key",
     "debt_row",
     "order_full",
+    "order_rates",
     "order_state",
     "organization",
     "payments",
@@ -622,6 +689,8 @@ __all__ = [
     "shipment_request_state",
     "stock_row",
     "unit",
+    "vat_keys",
+    "vat_rate_key_names",
     "vat_rate_names",
     "vat_rate_of",
     "warehouse",

@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
 from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
-from tui_crm.sync.odata import NotFound, ODataClient, ODataError
+from tui_crm.sync.odata import NotFound, ODataClient, ODataError, to_server_time
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.queries import Query
@@ -172,7 +172,8 @@ class _Step:
     rows: int = 0
 
 
-def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[str, PageConverter]:
+def _converters(p: Profile, vat_names: Mapping[str, str] | None = None,
+                on: date | None = None) -> dict[str, PageConverter]:
     """Column-wise converters for the big stages; each mirrors a row reader of `parse` exactly
     (same fields, same readers, same order), which stays the judge for any page it doubts."""
     out: dict[str, PageConverter] = {}
@@ -187,11 +188,11 @@ def _converters(p: Profile, vat_names: Mapping[str, str] | None = None) -> dict[
         Col("ref", c.f("id"), required=True), Col("text", c.f("code")), Col("text", c.opt("article")),
         Col("text", c.f("name")), Col("text", c.opt("full_name")), Col("ref", c.opt("unit")),
         Col("const", value=""),
-        Col("text", c.opt("vat_rate"), post=lambda v: parse.vat_rate_of(p, v)) if vat_names is None else
+        Col("text", c.opt("vat_rate"), post=lambda v: parse.vat_rate_of(p, v, on)) if vat_names is None else
         Col("text", c.opt("vat_rate"), post=lambda v: vat_names.get(v, "")),
         Col("flag", c.opt("is_service")),
         Col("flag", c.opt("deletion_mark")), Col("text", c.opt("data_version")),
-    ], lambda r: parse.product(p, r, {}, vat_names), width=len(PRODUCT_COLUMNS),
+    ], lambda r: parse.product(p, r, {}, vat_names, on), width=len(PRODUCT_COLUMNS),
         skip=Col("flag", c.opt("is_folder")))
     c = p["prices"]
     out["prices"] = PageConverter(c.entity, [
@@ -356,7 +357,8 @@ async def fetch_into_stages(
     vat_names = None
     if p["vat_rate"].present:  # УТ 11.5: products carry a reference to the VAT rate catalog
         vat_names = parse.vat_rate_names(p, await client.get_all(queries.catalog(p, "vat_rate")))
-    conv = _converters(p, vat_names)
+    # a kind of VAT rate (БП 3) is read for today in 1C's time: the general one is 22 % from 2026
+    conv = _converters(p, vat_names, to_server_time(writer.store.clock()).date())
     steps: list[_Step] = []
     if p["unit"].present:
         steps.append(_Step(queries.catalog(p, "unit"), "stage_m_units", conv["unit"], "units", [0]))

@@ -47,6 +47,7 @@ from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
+from tui_crm.domain.money import round_money
 from tui_crm.domain.validation import normalize_phone
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
@@ -728,7 +729,14 @@ class Pusher:
         doc = await self.client.get_entity(c.entity, conflict.object_id)
         if doc is None:
             return False
-        state, wh, pt, incl, comment, lines = parse.order_full(p, {**doc, "Ref_Key": conflict.object_id})
+        full = parse.order_full(p, {**doc, "Ref_Key": conflict.object_id})
+        keys = parse.vat_keys(full)
+        if p["vat_rate"].present and keys and not keys <= set((self._vat_refs or {}).values()):
+            # УТ 11.5's line rates are catalog keys: kept by the rate's name, never the key
+            async with self._refs_lock:
+                await self._read_vat_refs()
+        state, wh, pt, incl, comment, lines = parse.order_rates(
+            p, full, parse.vat_rate_key_names(self._vat_refs) if self._vat_refs is not None else None)
         return bool(await self.writer.run(lambda: self.store.conflict_keep_theirs_invoice(
             conflict_id, number=state.number, posted=state.posted, comment=comment, warehouse_id=wh,
             price_type_id=pt, amount_includes_vat=incl, total=state.total or Decimal(0), lines=lines,
@@ -1397,14 +1405,20 @@ class Pusher:
             assert found is not None
             self._agreements[org_id] = found
         if p["vat_rate"].present and self._vat_refs is None:
-            names = parse.vat_rate_names(p, await self.client.get_all(queries.catalog(p, "vat_rate")))
-            self._vat_refs = {}
-            for key, name in names.items():
-                self._vat_refs.setdefault(name, key)
-            # the calculated rates (20/120) of a line are the same catalog element
-            for name, key in list(self._vat_refs.items()):
-                if name[3:].isdigit():  # НДС20 → НДС20_120
-                    self._vat_refs.setdefault(f"{name}_{100 + int(name[3:])}", key)
+            await self._read_vat_refs()
+
+    async def _read_vat_refs(self) -> None:
+        """УТ 11.5: {rate name: Catalog_СтавкиНДС key}, the calculated rates (20/120) included."""
+        p = self.p
+        names = parse.vat_rate_names(p, await self.client.get_all(queries.catalog(p, "vat_rate")))
+        refs: dict[str, str] = {}
+        for key, name in names.items():
+            refs.setdefault(name, key)
+        # the calculated rates (20/120) of a line are the same catalog element
+        for name, key in list(refs.items()):
+            if name[3:].isdigit():  # НДС20 → НДС20_120
+                refs.setdefault(f"{name}_{100 + int(name[3:])}", key)
+        self._vat_refs = refs
 
     async def push_reserve(self, item: OutboxItem) -> None:
         """Reserve an invoice's goods in accounting (docs/reservation.md).
@@ -1556,8 +1570,9 @@ class Pusher:
             if src is not None:
                 _no, _product, qty, price, _disc, amount, rate, vat = src
                 share = line.quantity / qty if qty else Decimal(0)
-                line_amount = (amount * share).quantize(Decimal("0.01"))
-                line_vat = (vat * share).quantize(Decimal("0.01"))
+                # 1C's Окр: halves away from zero (quantize alone rounds them to even)
+                line_amount = round_money(amount * share)
+                line_vat = round_money(vat * share)
                 lput("price", _json_number(price))
                 lput("amount", _json_number(line_amount))
                 lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)

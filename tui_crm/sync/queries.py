@@ -330,7 +330,7 @@ def reserves_of_orders(p: Profile, order_ids: Sequence[str]) -> list[Query]:
 ORDER_STATE_FIELDS = ("id", "number", "date", "posted", "deletion_mark", "data_version", "client", "total",
                       "contract")
 ORDER_FULL_FIELDS = (*ORDER_STATE_FIELDS, "warehouse", "price_type", "amount_includes_vat", "comment")
-ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "vat_rate", "vat")
+ORDER_LINE_FIELDS = ("product", "quantity", "price", "discount_pct", "amount", "vat_rate", "vat", "cancelled")
 
 
 def orders_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
