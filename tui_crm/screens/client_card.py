@@ -177,6 +177,12 @@ class ClientSaved(Message):
 
     client_id: str
     send_now: bool
+    # What the form held when the save started (kind, field texts, extra fields as typed):
+    # anything typed while the store wrote stays an unsaved edit.
+    kind: ClientKind
+    values: dict[str, str]
+    phones: str  # the phones as the store holds them, formatted for the card
+    custom: dict[str, Any] | None = None
 
 
 @dataclass
@@ -614,29 +620,35 @@ class ClientCardScreen(HostedScreen[None]):
             return False
         self._after_save = then
         custom = self.custom_form.json_values() if self.custom_specs else None
-        self._write(self.build_client(), send_now, custom)
+        typed = self.custom_form.typed() if self.custom_specs else None
+        client = self.build_client()
+        phones = ", ".join(format_phone(p) for p in client.phones)
+        self._write(client, send_now, custom,
+                    ClientSaved(self.client_id, send_now, self.kind, self.values(), phones, typed))
         return True
 
     @work(thread=True, exclusive=True, group="card-save", exit_on_error=False)
-    def _write(self, client: Client, send_now: bool, custom: dict[str, Any] | None = None) -> None:
+    def _write(self, client: Client, send_now: bool, custom: dict[str, Any] | None, saved: ClientSaved) -> None:
         try:
             self.store.save_client(client, queue=True, custom=custom)
         except Exception as exc:  # noqa: BLE001 - any store failure is shown; the card keeps the typing
             self.post_message(ClientSaveFailed(str(exc)))
             return
-        self.post_message(ClientSaved(client.id, send_now))
+        self.post_message(saved)
 
     @on(ClientSaved)
     def _saved(self, msg: ClientSaved) -> None:
         self.is_new = False
-        self._baseline = (self.kind, self.values())
-        # Show the normalised phones the store now holds.
-        with self.prevent(Input.Changed):
-            phones = self.query_one("#phones", Input)
-            phones.value = ", ".join(format_phone(p) for p in self.build_client().phones)
-        self._baseline = (self.kind, self.values())
-        if self.custom_specs:
-            self.custom_form.mark_saved()
+        # The baseline is what was written, not what the card holds now: the operator may have
+        # typed on while the store wrote, and that is still unsaved.
+        phones = self.query_one("#phones", Input)
+        if phones.value == msg.values["phones"]:
+            # Show the normalised phones the store now holds (unless they were edited meanwhile).
+            with self.prevent(Input.Changed):
+                phones.value = msg.phones
+        self._baseline = (msg.kind, {**msg.values, "phones": msg.phones})
+        if self.custom_specs and msg.custom is not None:
+            self.custom_form.mark_saved(msg.custom)
         self.host.outbox_changed()
         if msg.send_now:
             self.host.push_now()

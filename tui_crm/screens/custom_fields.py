@@ -294,8 +294,14 @@ class CustomFieldsForm(Vertical):
                 raise ValueError(f"{spec.name} is not valid; check problems() first") from None
         return out
 
-    def mark_saved(self) -> None:
-        self._baseline = self._raw()
+    def typed(self) -> dict[str, Any]:
+        """What the form holds now, as typed: give it back to `mark_saved` once it is written."""
+        return self._raw()
+
+    def mark_saved(self, saved: dict[str, Any] | None = None) -> None:
+        """``saved`` (from `typed`, when the save started) is now the baseline; by default what
+        the form holds now."""
+        self._baseline = self._raw() if saved is None else dict(saved)
 
     # -- events --------------------------------------------------------------------------------
     @on(Input.Changed)

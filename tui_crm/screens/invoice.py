@@ -134,6 +134,18 @@ register(
             "en": "Accounting posted this order: it is read-only now.",
             "ru": "Учёт провёл этот заказ: теперь он только для просмотра.",
         },
+        "iv.became_posted_unsaved": {
+            "en": "Accounting posted this order while you were editing it: it is read-only now and your "
+                  "unsaved changes were not saved. The screen shows the order as accounting posted it.",
+            "ru": "Учёт провёл этот заказ, пока вы его редактировали: теперь он только для просмотра, "
+                  "несохранённые изменения не сохранены. На экране заказ в том виде, в каком его провёл учёт.",
+        },
+        "iv.line_gone": {
+            "en": "Line {n} ({name}) changed in accounting while you edited it: quantity {qty}, discount "
+                  "{disc} % not applied. Check the lines and edit it again.",
+            "ru": "Строка {n} ({name}) изменилась в учёте, пока вы её редактировали: количество {qty}, "
+                  "скидка {disc} % не применены. Проверьте строки и измените её снова.",
+        },
         "iv.repriced": {
             "en": "Prices of {count} line(s) taken from the price type {name}.",
             "ru": "Цены строк ({count}) взяты из типа цен «{name}».",
@@ -317,6 +329,10 @@ class InvoiceScreen(HostedScreen[None]):
         self.client_name = ""
         self.date: datetime | None = None
         self.dirty = False
+        # The header's texts as last filled or saved: text typed since (even text that is not
+        # a date or a percent yet) is unsaved work that a refresh must not overwrite.
+        self._header_texts: dict[str, str] = {}
+        self._saving_snapshot: tuple[Invoice, datetime, dict[str, Any], dict[str, str]] | None = None
         self.stock: dict[str, PickerRow] = {}
         self._warehouses: list[NamedRef] = []
         self._price_types: list[NamedRef] = []
@@ -416,11 +432,15 @@ class InvoiceScreen(HostedScreen[None]):
     @on(InvoiceLoaded)
     def _loaded(self, msg: InvoiceLoaded) -> None:
         was_locked = self.locked
+        had_edits = self.unsaved
         self.record = msg.record
         self.outbox = msg.outbox
         self.client_name = msg.client_name
         self._warehouses, self._price_types = msg.warehouses, msg.price_types
-        if msg.record is not None and (msg.full or not self.dirty):
+        # Posted meanwhile: the edits can no longer be saved, so the screen shows what
+        # accounting posted (and says so below) rather than edits under a 🔒 badge.
+        refill = msg.full or not had_edits or (self.locked and not was_locked)
+        if msg.record is not None and refill:
             self.custom_values, self._item_names = msg.custom, msg.item_names
             self.invoice = msg.record.invoice
             self.date = msg.record.date
@@ -434,12 +454,17 @@ class InvoiceScreen(HostedScreen[None]):
             self.invoice = replace(
                 self.invoice, price_type_id=pt, amount_includes_vat=self.store.price_type_includes_vat(pt)
             )
-        if msg.full or not self.dirty:
+        if refill:
+            if self.locked:
+                self.dirty = False
             self._fill_header()
         self._paint_all()
         self._load_stock()
         if self.locked and not was_locked and not msg.full:
-            self.notify(tr("iv.became_posted"), severity="warning")
+            if had_edits:
+                self.notify(tr("iv.became_posted_unsaved"), severity="error", timeout=20)
+            else:
+                self.notify(tr("iv.became_posted"), severity="warning")
 
     def _fill_header(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
@@ -458,9 +483,13 @@ class InvoiceScreen(HostedScreen[None]):
             # An Input draws its value as is: 1C's comment goes in cleaned (the invoice keeps
             # the original until the operator edits it).
             self.query_one("#inv-comment", Input).value = clean(self.invoice.comment)
+        self._header_texts = self._typed_header()
         locked = self.locked
         for selector in ("#inv-warehouse", "#inv-price-type", "#inv-date", "#inv-discount", "#inv-comment"):
-            self.query_one(selector).disabled = locked
+            widget = self.query_one(selector)
+            if locked and widget.has_focus:  # posted while typed into: the lines keep the keys
+                self.query_one("#inv-lines", FitTable).focus()
+            widget.disabled = locked
 
     @work(thread=True, exclusive=True, group="invoice-stock", exit_on_error=False)
     def _load_stock(self) -> None:
@@ -491,13 +520,24 @@ class InvoiceScreen(HostedScreen[None]):
         """The live job wrote new stock/prices: re-read the lines' rows (prices compared there)."""
         self._load_stock()
 
+    def _typed_header(self) -> dict[str, str]:
+        return {selector: self.query_one(selector, Input).value
+                for selector in ("#inv-date", "#inv-discount", "#inv-comment")}
+
+    @property
+    def unsaved(self) -> bool:
+        """An edit not saved yet: a changed invoice, or header text typed since it was filled
+        or saved (a half-typed date is not a date yet, but it is the operator's typing)."""
+        return self.dirty or (bool(self._header_texts) and self._typed_header() != self._header_texts)
+
     def has_unsaved_changes(self) -> bool:
-        return self.dirty and not self.locked
+        return self.unsaved and not self.locked
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group and event.worker.group.startswith("invoice"):
             self._saving = False
+            self._saving_snapshot = None
             self.notify(tr("iv.save_failed", error=event.worker.error), severity="error", markup=False)
 
     # -- state -------------------------------------------------------------------------------
@@ -539,7 +579,7 @@ class InvoiceScreen(HostedScreen[None]):
         self.query_one("#inv-lock", Badge).show(tr("iv.locked") if self.locked else "", "-warn")
         state, variant = self._sync_badge()
         self.query_one("#inv-sync", Badge).show(state, variant)
-        self.query_one("#inv-dirty", Label).update(Text(tr("iv.dirty")) if self.dirty else "")
+        self.query_one("#inv-dirty", Label).update(Text(tr("iv.dirty")) if self.unsaved else "")
         client = self.query_one("#inv-client", Label)
         if self.client_name:
             client.update(plain(self.client_name, "bold"))
@@ -747,6 +787,7 @@ class InvoiceScreen(HostedScreen[None]):
         line = self.query_one("#inv-problem", Static)
         line.update(plain("⚠ " + "  ".join(said)) if said else "")
         line.display = bool(said)
+        self._paint_head()  # "unsaved changes" from the first character typed
 
     @on(Input.Changed, "#inv-discount")
     def _discount_changed(self, event: Input.Changed) -> None:
@@ -837,6 +878,12 @@ class InvoiceScreen(HostedScreen[None]):
                 return
             qty, disc = result
             lines = list(self.invoice.lines)
+            # A pull may have rewritten the lines while the form was open (an order made in 1C
+            # and changed there): the typed figures go to the same line, or are not applied.
+            if index >= len(lines) or lines[index] != line:
+                self.notify(tr("iv.line_gone", n=index + 1, name=line.name, qty=qty_text(qty).plain,
+                               disc=pct_text(disc).plain), severity="warning", markup=False, timeout=15)
+                return
             lines[index] = replace(line, quantity=qty, discount_pct=disc)
             self._set_invoice(replace(self.invoice, lines=tuple(lines)))
 
@@ -904,6 +951,7 @@ class InvoiceScreen(HostedScreen[None]):
             return
         assert self.date is not None
         self._saving = True
+        self._saving_snapshot = (self.invoice, self.date, dict(self.custom_values), self._typed_header())
         self._save(self.invoice, self.date)
 
     @work(thread=True, exclusive=True, group="invoice-save", exit_on_error=False)
@@ -920,7 +968,14 @@ class InvoiceScreen(HostedScreen[None]):
     @on(InvoiceSaved)
     def _saved(self, msg: InvoiceSaved) -> None:
         self._saving = False
-        self.dirty = False
+        # What was typed while the store wrote stays unsaved work (and on the screen).
+        snapshot, self._saving_snapshot = self._saving_snapshot, None
+        if snapshot is None:
+            self.dirty = False
+        else:
+            invoice, date, custom, texts = snapshot
+            self.dirty = (self.invoice, self.date, self.custom_values) != (invoice, date, custom)
+            self._header_texts = texts
         self.is_new = False
         self.notify(tr("iv.saved"), timeout=4)
         self.host.push_now()
@@ -932,6 +987,7 @@ class InvoiceScreen(HostedScreen[None]):
     @on(InvoiceSaveRefused)
     def _save_refused(self, msg: InvoiceSaveRefused) -> None:
         self._saving = False
+        self._saving_snapshot = None
         self._close_after_save = False
         self.notify(tr("iv.save_failed", error=msg.reason), severity="error", markup=False)
         self._load(full=False)
@@ -994,7 +1050,7 @@ class InvoiceScreen(HostedScreen[None]):
         self.app.push_screen(OrderScreen(self.store, self.invoice_id))
 
     def action_close(self) -> None:
-        if not self.dirty or self.locked:
+        if not self.unsaved or self.locked:
             self.dismiss(None)
             return
 

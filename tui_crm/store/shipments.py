@@ -86,6 +86,14 @@ class ShipmentStore:
         quantities against what is left; this re-checks what could have changed since."""
         now = now or self.clock()
         wanted = {n: q for n, q in quantities.items() if q > 0}
+        # Requests the warehouse has not answered yet count against the order too: a form
+        # opened before the last request was in (a quick second `s`, a busy store) showed
+        # the whole order as left, and the warehouse was asked for it twice.
+        asked: dict[int, Decimal] = {}
+        for req in self.shipment_requests(invoice_id):
+            if req.state.open:
+                for rl in req.lines:
+                    asked[rl.line_no] = asked.get(rl.line_no, Decimal(0)) + rl.quantity
         with self.db.transaction() as cur:
             row = cur.execute("SELECT number, deletion_mark FROM invoices WHERE id = ?", [invoice_id]).fetchone()
             if row is None:
@@ -105,6 +113,10 @@ class ShipmentStore:
                     return None, f"the order has no line {n}"
                 if q < 0 or q > numbered[n][1]:
                     return None, f"line {n}: more than was ordered"
+                if n in asked and q + asked[n] > numbered[n][1]:
+                    return None, (f"line {n}: {asked[n].normalize():f} of {numbered[n][1].normalize():f} "
+                                  "ordered is already asked for in a request the warehouse has not "
+                                  "answered yet")
             rid = str(uuid.uuid4())
             cur.execute("INSERT INTO shipment_requests (id, invoice_id, created_at) VALUES (?, ?, ?)",
                         [rid, invoice_id, now])
