@@ -121,6 +121,8 @@ def read_json(source: str, stdin: IO[str] | None = None) -> dict[str, Any]:
         data = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
         raise Usage(tr("quick.json_invalid", source=where, error=exc)) from None
+    except RecursionError:  # brackets nested thousands deep: no field of ours is, say it as bad JSON
+        raise Usage(tr("quick.json_invalid", source=where, error="arrays or objects nested too deep to read")) from None
     if not isinstance(data, dict):
         raise Usage(tr("quick.json_not_object", source=where))
     return data

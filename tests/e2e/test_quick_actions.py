@@ -138,6 +138,8 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
          "is not CODE:QTY"),
         (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
           "--discount", "abc"), 1, "--discount:"),
+        (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
+          "--date", "31.12.9999"), 1, "--date: 1C keeps dates up to 31.12.3999 only."),
         (("invoice", "add", "--warehouse", warehouse), 2, "--client is required"),
         (("invoice", "add", "--json", str(tmp_path / "missing.json")), 2, "cannot read"),
     ]
@@ -148,6 +150,10 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
         assert "Traceback" not in done.stderr and done.stdout == ""
     bad_json = cli(tmp_path, "client", "add", *st, "--json", "-", stdin="{not json")
     assert bad_json.returncode == 2 and "not valid JSON" in bad_json.stderr
+    deep = cli(tmp_path, "invoice", "add", *st, "--json", "-", stdin="[" * 100_000 + "]" * 100_000)
+    assert deep.returncode == 2 and "Traceback" not in deep.stderr, deep.stderr  # was RecursionError, exit 1
+    assert deep.stderr.strip() == ("tui-crm invoice add: stdin is not valid JSON: "
+                                   "arrays or objects nested too deep to read")
     assert outbox_size(path) == before  # nothing was queued
     missing = cli(tmp_path, "client", "add", "--name", "X", "--store", str(tmp_path / "typo.duckdb"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
