@@ -80,7 +80,9 @@ class AccountingSettings:
                     f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
                 )
             try:
-                return path.read_text(encoding="utf-8").rstrip("\r\n")
+                # utf-8-sig: a file saved by Windows Notepad starts with a byte-order mark, which
+                # would otherwise become the password's first character (a 401 with no clue why)
+                return path.read_text(encoding="utf-8-sig").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 raise ConfigError(f"accounting.password_file {path} is not UTF-8 text") from exc
             except OSError as exc:
@@ -266,7 +268,7 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
 def _read(path: Path) -> dict[str, Any]:
     """The file's TOML as a dict; a missing file is empty. Every failure is a ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows Notepad) is not TOML
     except FileNotFoundError:
         return {}
     except IsADirectoryError as exc:
