@@ -266,3 +266,21 @@ def test_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(confi
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**env, "TUI_CRM_DEBUG": "1"})
     assert done.returncode == 1 and "Traceback" in done.stderr and "RuntimeError: boom" in done.stderr
+
+
+def test_ctrl_c_while_the_command_is_still_starting_is_exit_130_without_a_traceback(config: Path) -> None:
+    """The console script imports tui_crm.cli before main() runs: Ctrl+C in that first second
+    (a mistyped command noticed at once) printed a KeyboardInterrupt traceback. Here the
+    interrupt arrives, deterministically, as the settings module's first dependency is imported."""
+    code = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'platformdirs':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "from tui_crm.cli import main\n"
+            "sys.exit(main(['config']))\n")
+    env = {**os.environ, "TUI_CRM_CONFIG": str(config)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and done.stdout == "", done.stderr

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import logging
-import os
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+# Ctrl+C pressed while the command is still starting (these imports take most of a second) ends
+# it as main() does, exit 130, instead of a traceback out of the console script's import.
+try:
+    import argparse
+    import asyncio
+    import contextlib
+    import logging
+    import os
+    import sys
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import TYPE_CHECKING, NamedTuple
 
-from tui_crm import __version__
-from tui_crm.config import (
-    ConfigError,
-    Settings,
-    config_dir,
-    data_dir,
-    default_config_path,
-    load,
-    log_dir,
-    use_zone,
-)
-from tui_crm.sync.profile import BUNDLED
+    from tui_crm import __version__
+    from tui_crm.config import (
+        ConfigError,
+        Settings,
+        config_dir,
+        data_dir,
+        default_config_path,
+        load,
+        log_dir,
+        use_zone,
+    )
+    from tui_crm.sync.profile import BUNDLED
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 if TYPE_CHECKING:
     from tui_crm import running_demo
