@@ -155,6 +155,28 @@ def test_status_tab_in_query_while_store_is_held(sandbox, tmp_path: Path, config
         holder.close()
 
 
+def test_status_from_accounting_shows_a_1c_name_with_escapes_as_plain_text(sandbox, tmp_path: Path,
+                                                                          config: Path) -> None:
+    """The answer from accounting is 1C's text as it is: a name holding a clear-screen sequence
+    and an OSC 52 clipboard write reached the operator's terminal raw. JSON keeps the exact text."""
+    first = next(iter(sandbox.state.objects[CP].values()))
+    name = "ООО «Эскейп»\x1b[2J\x1b[H\x1b]52;c;ZXZpbA==\x07 и звонок\x07"
+    twin = {**first, "Ref_Key": str(uuid.uuid4()), "Description": name, "Code": "000009998"}
+    sandbox.state.objects[CP][twin["Ref_Key"]] = twin
+    path = tmp_path / "crm.duckdb"
+    holder = Store.open(path)
+    try:
+        done = tui_crm("status", "Эскейп", "--url", sandbox.base_url, "--store", str(path), config=config)
+        as_json = tui_crm("status", "Эскейп", "--json", "--url", sandbox.base_url, "--store", str(path),
+                          config=config)
+    finally:
+        holder.close()
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "ООО «Эскейп»" in done.stdout and "и звонок" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "]52;" not in done.stdout
+    assert json.loads(as_json.stdout)["clients"][0]["name"] == name
+
+
 class _Canned(BaseHTTPRequestHandler):
     """Accounting answering with rows a real base can hold: a null name, a missing Ref_Key, a key
     that is no GUID, an order row without a Ref_Key."""
