@@ -125,6 +125,14 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
         (("client", "add", "--name", "ООО Х", "--inn", "7736050003"), 1, "--kpp:"),
         (("client", "add", "--name", "Пётр", "--kind", "person", "--phone", "позвонить"), 1, "--phone:"),
         (("client", "add", "--name", "X", "--kind", "alien"), 2, "--kind"),
+        # control characters 1C's text must not hold: the pull quarantines such a row (the
+        # counterparty, or the order, whose posting and lock the CRM then never learns)
+        (("client", "add", "--name", "a\x1b[31mred\x07", "--kind", "individual"), 1,
+         "--name: contains control characters"),
+        (("client", "add", "--name", "Ок", "--kind", "individual", "--address", "ул. \x08Мира"), 1,
+         "--address: contains control characters"),
+        (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
+          "--comment", "по звонку\x1b[2J"), 1, "--comment: contains control characters"),
         (("invoice", "add", "--client", "Нет Такого", "--warehouse", warehouse, "--line", f"{code}:1"), 1,
          "no client is named"),
         (("invoice", "add", "--client", cp_name, "--warehouse", "Луна", "--line", f"{code}:1"), 1,
