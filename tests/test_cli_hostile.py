@@ -306,3 +306,32 @@ def test_ctrl_c_while_the_command_is_still_starting_is_exit_130_without_a_traceb
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 130, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr and done.stdout == "", done.stderr
+
+
+# -- `tui-crm demo` options that cannot work: one line, exit 2, before any screen ----------------
+
+def test_demo_port_in_use_file_as_folder_and_bad_pull_seconds(tmp_path: Path, config: Path) -> None:
+    """Each ended in "unexpected error (OSError / FileExistsError / OverflowError)", exit 1, or
+    (--pull-seconds nan) in a traceback inside the app with exit 0."""
+    import socket
+
+    demo = ["demo", "--no-history", "--products", "5", "--warehouses", "1"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = tui_crm(*demo, "--dir", str(tmp_path / "d1"), "--port", str(port), config=config)
+    assert "Traceback" not in done.stderr and done.returncode == 2, (done.returncode, done.stderr)
+    assert f"cannot listen on 127.0.0.1 port {port}: it is already in use" in done.stderr
+    assert not (tmp_path / "d1" / "crm.duckdb").exists()
+    a_file = tmp_path / "file"
+    a_file.write_text("", encoding="utf-8")
+    assert_plain(tui_crm(*demo, "--dir", str(a_file), config=config), 2, "it is a file, not a folder")
+    assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--port", "-3", config=config), 2,
+                 "--port -3 is not a port number")
+    for value in ("nan", "0", "-1"):
+        assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--pull-seconds", value, config=config), 2,
+                     f"--pull-seconds {value} must be above 0")
+    assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--pull-seconds", "inf", config=config), 2,
+                 "--pull-seconds inf must be a number from 1 to 86400")
+    assert not (tmp_path / "d2").exists()
