@@ -234,3 +234,18 @@ def test_files_saved_by_windows_notepad_with_a_byte_order_mark(tmp_path: Path) -
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "https://srv/base/odata/standard.odata/" in done.stdout
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ("ru", "ru"), ("RU", "ru"), ("ru_RU.UTF-8", "ru"), ("en_US.UTF-8", "en"), ("EN", "en"),
+    ("garbage", "ru"), ("", "ru"), ("[bold]", "ru"),
+])
+def test_tui_crm_lang_is_read_like_a_locale_and_junk_falls_back_to_the_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str, expected: str) -> None:
+    """TUI_CRM_LANG=ru_RU.UTF-8 (copied from LANG) or RU was no language: the interface fell to
+    the locale's, past `[ui] language = "ru"` in the config, so an English locale showed English."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    monkeypatch.setenv("TUI_CRM_LANG", env)
+    settings = load(write(tmp_path, '[ui]\nlanguage = "ru"\n'))
+    assert settings.ui.resolved_language() == expected

@@ -13,6 +13,7 @@ import json
 import locale
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -120,7 +121,10 @@ class UiSettings:
     def resolved_language(self, saved: str | None = None) -> str:
         """'en' or 'ru': TUI_CRM_LANG, else the one last chosen in the app (`saved`, from the UI
         state file), else the configured one, else the locale's."""
-        lang = os.environ.get(LANGUAGE_ENV) or saved or self.language
+        # TUI_CRM_LANG read like a locale name (RU, ru_RU.UTF-8, en-US); a value that names
+        # neither language is passed over, not taken as "auto" over the saved and configured one
+        env = re.split(r"[_.@-]", os.environ.get(LANGUAGE_ENV, "").strip().lower(), maxsplit=1)[0]
+        lang = (env if env in ("en", "ru") else "") or saved or self.language
         if lang in ("en", "ru"):
             return lang
         loc = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
