@@ -335,3 +335,38 @@ def test_demo_port_in_use_file_as_folder_and_bad_pull_seconds(tmp_path: Path, co
     assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--pull-seconds", "inf", config=config), 2,
                  "--pull-seconds inf must be a number from 1 to 86400")
     assert not (tmp_path / "d2").exists()
+
+
+def test_sync_once_is_exit_1_when_accounting_refuses_a_pushed_item(sandbox, tmp_path: Path, config: Path) -> None:
+    """`sync --once` printed "pushed 0, failed 1" and the refusal, then exited 0: a cron job or a
+    script took a refused write for success. Here 1C refuses to post (reserve) an order it has
+    marked for deletion."""
+    from tests.sync.sandbox_kit import ORDER
+
+    path = tmp_path / "crm.duckdb"
+    at = ["--url", sandbox.base_url, "--store", str(path)]
+    assert tui_crm("sync", "--once", "--quiet", *at, config=config).returncode == 0
+    store = Store.open(path)
+    try:
+        warehouse = store.warehouses()[0]
+        row = next(r for r in store.picker_search(warehouse.id, store.price_types()[0].id, "", limit=10)
+                   if r.price is not None)
+        inn = store.db.cursor().execute("SELECT inn FROM counterparties WHERE inn <> '' LIMIT 1").fetchone()[0]
+    finally:
+        store.close()
+    made = tui_crm("invoice", "add", "--store", str(path), "--client", inn, "--warehouse", warehouse.name,
+                   "--line", f"{row.code}:1", "--json", config=config)
+    assert made.returncode == 0, made.stderr
+    invoice_id = json.loads(made.stdout)["id"]
+    sent = tui_crm("sync", "--once", "--quiet", *at, config=config)
+    assert sent.returncode == 0 and "pushed 1, failed 0" in sent.stdout, (sent.stdout, sent.stderr)
+    sandbox.state.objects[ORDER][invoice_id]["DeletionMark"] = True
+    store = Store.open(path)
+    try:
+        store.request_reserve(invoice_id, "post")
+    finally:
+        store.close()
+    refused = tui_crm("sync", "--once", "--quiet", *at, config=config)
+    assert "Traceback" not in refused.stderr
+    assert "pushed 0, failed 1" in refused.stdout and "marked order" in refused.stderr, refused.stderr
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)

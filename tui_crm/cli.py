@@ -448,6 +448,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                       + (f"; accounting unreachable: {pushed.offline}" if pushed.offline else ""), flush=True)
                 for kind, oid, msg in pushed.failed:
                     print(f"  {kind} {oid}: {msg}", file=sys.stderr, flush=True)
+                # an item 1C refused is a failed push (exit 1, as --once promises): a script or a
+                # cron job must not read "pushed 0, failed 1" as success
+                failed = failed or bool(pushed.failed)
                 if pushed.offline or not pushed.pushed:
                     failed = failed or bool(pushed.offline)
                     break
