@@ -197,10 +197,23 @@ def product_by_code(od: OData, code: str) -> dict:
     return rows[0]
 
 
+def number_arg(text: str, wrong: str) -> Decimal:
+    """A typed number (a comma or a point) as a finite Decimal; else ClerkError(f"{wrong}: {text}").
+    `nan` and `inf` are Decimals too: `nan` then broke the comparison with zero (a traceback),
+    `inf` went to the base as a JSON Infinity."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ClerkError(f"{wrong}: {text}") from None
+    if not value.is_finite():
+        raise ClerkError(f"{wrong}: {text}")
+    return value
+
+
 def amount_arg(text: str) -> Decimal:
     """`--amount` as money (a comma or a point), refused in words when it is not a positive sum."""
     try:
-        amount = money(text.replace(",", "."))
+        amount = money(number_arg(text, "неверная сумма"))
     except InvalidOperation:
         raise ClerkError(f"неверная сумма: {text}") from None
     if amount <= 0:
@@ -220,10 +233,7 @@ def lines_to_ship(args: argparse.Namespace, remaining: dict[int, Decimal], where
         for i, ln in enumerate(args.line):
             if ln not in remaining:
                 raise ClerkError(f"{where} нет строки {ln}")
-            try:
-                wanted[ln] = Decimal(args.qty[i].replace(",", ".")) if i < len(args.qty) else remaining[ln]
-            except InvalidOperation:
-                raise ClerkError(f"неверное количество: {args.qty[i]}") from None
+            wanted[ln] = number_arg(args.qty[i], "неверное количество") if i < len(args.qty) else remaining[ln]
     else:
         wanted = dict(remaining)
     wanted = {ln: q for ln, q in wanted.items() if q > 0}
@@ -308,9 +318,11 @@ def set_price(od: OData, args: argparse.Namespace, *, kinds_set: str, kind_word:
     if not kinds:
         raise ClerkError(f"{kind_word} «{args.type}» не найден")
     try:
-        price = money(args.price.replace(",", "."))
-    except InvalidOperation:
+        price = money(number_arg(args.price, "неверная цена"))
+    except InvalidOperation:  # too many digits to round
         raise ClerkError(f"неверная цена: {args.price}") from None
+    if price < 0:
+        raise ClerkError("цена не может быть отрицательной")
     body = {"Ref_Key": str(uuid.uuid4()), "Date": now_text(), **header(kinds[0]),
             "Комментарий": f"Цена {prod['Code']} ({args.type})",
             "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod["Ref_Key"],
@@ -329,10 +341,7 @@ def receive_goods(od: OData, args: argparse.Namespace, *, document: str,
     configuration-specific fields (unit, price)."""
     prod = product_by_code(od, args.code)
     wh = warehouse_by_name(od, args.warehouse)
-    try:
-        qty = Decimal(args.qty.replace(",", "."))
-    except InvalidOperation:
-        raise ClerkError(f"неверное количество: {args.qty}") from None
+    qty = number_arg(args.qty, "неверное количество")
     if qty <= 0:
         raise ClerkError("количество должно быть больше нуля")
     org = od.list("Catalog_Организации", **{"$top": "1"})[0]

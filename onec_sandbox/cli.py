@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -232,6 +234,15 @@ def _faults_from_args(args: argparse.Namespace):
                   seed=args.fault_seed)
 
 
+def _data_file_problem(path: Path | None, exc: BaseException) -> str:
+    """One sentence for a --data file that cannot be opened or made (a folder that is missing or
+    not writable, a file that is no sandbox database)."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"the data file {path} is not a sandbox data file ({exc}); choose another --data"
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"the data file {path} cannot be opened or created: {why}; choose another --data"
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute the parsed `sandbox` command; returns the process exit code."""
     cmd = getattr(args, "sandbox_cmd", None)
@@ -242,10 +253,14 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "serve":
         from .configs import UnknownConfiguration
         from .server import serve
-        from .state import ConfigurationMismatch, SandboxState
+        from .state import ConfigurationMismatch, NotASandboxFile, SandboxState
         path = None if args.memory else (args.data or default_data_path())
         if (args.user is None) != (args.password is None):
             print("tui-crm sandbox serve: --user and --password go together", file=sys.stderr)
+            return 2
+        if not 0 <= args.port <= 65535:
+            print(f"tui-crm sandbox serve: --port {args.port} is not a port number (1-65535; 0: a free one)",
+                  file=sys.stderr)
             return 2
         from .configs import configuration
         try:
@@ -273,8 +288,11 @@ def run(args: argparse.Namespace) -> int:
                                         seed=args.seed, path=path, reset=args.reset,
                                         hostile=args.hostile, config=args.config,
                                         variant=args.variant)
-        except (ConfigurationMismatch, UnknownConfiguration) as e:
+        except (ConfigurationMismatch, UnknownConfiguration, NotASandboxFile) as e:
             print(f"tui-crm sandbox serve: {e}", file=sys.stderr)
+            return 2
+        except (OSError, sqlite3.DatabaseError) as e:
+            print(f"tui-crm sandbox serve: {_data_file_problem(path, e)}", file=sys.stderr)
             return 2
         if extra is not None:
             add_items(state, extra)
@@ -284,25 +302,35 @@ def run(args: argparse.Namespace) -> int:
         note = hostile_note(state, args.hostile)
         if note:
             print(note, file=sys.stderr, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            serve(state, host=args.host, port=args.port, base=args.base,
-                  faults=_faults_from_args(args), auth=auth,
-                  strict_properties=not args.ignore_unknown_properties,
-                  ignore_if_match=args.ignore_if_match, publication=publication)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                serve(state, host=args.host, port=args.port, base=args.base,
+                      faults=_faults_from_args(args), auth=auth,
+                      strict_properties=not args.ignore_unknown_properties,
+                      ignore_if_match=args.ignore_if_match, publication=publication)
+        except OSError as e:  # the port is taken, or the host is not this machine's
+            busy = e.errno == errno.EADDRINUSE
+            print(f"tui-crm sandbox serve: cannot listen on {args.host} port {args.port}: "
+                  + ("it is already in use; choose another --port (0: a free one)" if busy
+                     else (e.strerror or str(e))), file=sys.stderr)
+            return 2
         return 0
     if cmd == "seed":
         import time
 
         from .configs import UnknownConfiguration
-        from .state import SandboxState
+        from .state import NotASandboxFile, SandboxState
         path = args.data or default_data_path()
         t = time.perf_counter()
         try:
             st = SandboxState.seeded(products=args.products, warehouses=args.warehouses,
                                      seed=args.seed, path=path, reset=True, hostile=args.hostile,
                                      config=args.config, variant=args.variant)
-        except UnknownConfiguration as e:
+        except (UnknownConfiguration, NotASandboxFile) as e:
             print(f"tui-crm sandbox seed: {e}", file=sys.stderr)
+            return 2
+        except (OSError, sqlite3.DatabaseError) as e:
+            print(f"tui-crm sandbox seed: {_data_file_problem(path, e)}", file=sys.stderr)
             return 2
         st.close()
         kind = " (hostile texts)" if args.hostile else ""

@@ -239,6 +239,10 @@ class ConfigurationMismatch(ValueError):
     """A data file seeded under one configuration opened under another."""
 
 
+class NotASandboxFile(ValueError):
+    """`reset` was asked for a file that holds something else: it is left alone."""
+
+
 def held_configuration(path: Path) -> str | None:
     """The configuration a sandbox data file was seeded under (ka1, ut11, bp3), read without
     opening it as a base; None when the file is missing, empty or not a sandbox file."""
@@ -321,6 +325,13 @@ class SandboxState:
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             if reset:
+                # `seed --data` and `serve --reset` delete the file first: never one that is not a
+                # sandbox base (a mistyped --data once replaced /etc/passwd with a seeded base)
+                if path.is_file() and path.stat().st_size > 0 and held_configuration(path) is None:
+                    raise NotASandboxFile(f"{path} is not a sandbox data file; it is left as it is "
+                                          "(give a new file, or one the sandbox made, to --data)")
+                if path.is_dir():
+                    raise NotASandboxFile(f"{path} is a folder; give a file to --data")
                 for suffix in ("", "-wal", "-shm"):
                     p = Path(str(path) + suffix)
                     if p.exists():

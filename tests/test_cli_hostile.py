@@ -155,6 +155,28 @@ def test_status_tab_in_query_while_store_is_held(sandbox, tmp_path: Path, config
         holder.close()
 
 
+def test_status_from_accounting_shows_a_1c_name_with_escapes_as_plain_text(sandbox, tmp_path: Path,
+                                                                          config: Path) -> None:
+    """The answer from accounting is 1C's text as it is: a name holding a clear-screen sequence
+    and an OSC 52 clipboard write reached the operator's terminal raw. JSON keeps the exact text."""
+    first = next(iter(sandbox.state.objects[CP].values()))
+    name = "ООО «Эскейп»\x1b[2J\x1b[H\x1b]52;c;ZXZpbA==\x07 и звонок\x07"
+    twin = {**first, "Ref_Key": str(uuid.uuid4()), "Description": name, "Code": "000009998"}
+    sandbox.state.objects[CP][twin["Ref_Key"]] = twin
+    path = tmp_path / "crm.duckdb"
+    holder = Store.open(path)
+    try:
+        done = tui_crm("status", "Эскейп", "--url", sandbox.base_url, "--store", str(path), config=config)
+        as_json = tui_crm("status", "Эскейп", "--json", "--url", sandbox.base_url, "--store", str(path),
+                          config=config)
+    finally:
+        holder.close()
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "ООО «Эскейп»" in done.stdout and "и звонок" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "]52;" not in done.stdout
+    assert json.loads(as_json.stdout)["clients"][0]["name"] == name
+
+
 class _Canned(BaseHTTPRequestHandler):
     """Accounting answering with rows a real base can hold: a null name, a missing Ref_Key, a key
     that is no GUID, an order row without a Ref_Key."""
@@ -266,3 +288,85 @@ def test_unexpected_error_is_one_line_exit_1_and_debug_shows_the_traceback(confi
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**env, "TUI_CRM_DEBUG": "1"})
     assert done.returncode == 1 and "Traceback" in done.stderr and "RuntimeError: boom" in done.stderr
+
+
+def test_ctrl_c_while_the_command_is_still_starting_is_exit_130_without_a_traceback(config: Path) -> None:
+    """The console script imports tui_crm.cli before main() runs: Ctrl+C in that first second
+    (a mistyped command noticed at once) printed a KeyboardInterrupt traceback. Here the
+    interrupt arrives, deterministically, as the settings module's first dependency is imported."""
+    code = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'platformdirs':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "from tui_crm.cli import main\n"
+            "sys.exit(main(['config']))\n")
+    env = {**os.environ, "TUI_CRM_CONFIG": str(config)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and done.stdout == "", done.stderr
+
+
+# -- `tui-crm demo` options that cannot work: one line, exit 2, before any screen ----------------
+
+def test_demo_port_in_use_file_as_folder_and_bad_pull_seconds(tmp_path: Path, config: Path) -> None:
+    """Each ended in "unexpected error (OSError / FileExistsError / OverflowError)", exit 1, or
+    (--pull-seconds nan) in a traceback inside the app with exit 0."""
+    import socket
+
+    demo = ["demo", "--no-history", "--products", "5", "--warehouses", "1"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = tui_crm(*demo, "--dir", str(tmp_path / "d1"), "--port", str(port), config=config)
+    assert "Traceback" not in done.stderr and done.returncode == 2, (done.returncode, done.stderr)
+    assert f"cannot listen on 127.0.0.1 port {port}: it is already in use" in done.stderr
+    assert not (tmp_path / "d1" / "crm.duckdb").exists()
+    a_file = tmp_path / "file"
+    a_file.write_text("", encoding="utf-8")
+    assert_plain(tui_crm(*demo, "--dir", str(a_file), config=config), 2, "it is a file, not a folder")
+    assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--port", "-3", config=config), 2,
+                 "--port -3 is not a port number")
+    for value in ("nan", "0", "-1"):
+        assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--pull-seconds", value, config=config), 2,
+                     f"--pull-seconds {value} must be above 0")
+    assert_plain(tui_crm(*demo, "--dir", str(tmp_path / "d2"), "--pull-seconds", "inf", config=config), 2,
+                 "--pull-seconds inf must be a number from 1 to 86400")
+    assert not (tmp_path / "d2").exists()
+
+
+def test_sync_once_is_exit_1_when_accounting_refuses_a_pushed_item(sandbox, tmp_path: Path, config: Path) -> None:
+    """`sync --once` printed "pushed 0, failed 1" and the refusal, then exited 0: a cron job or a
+    script took a refused write for success. Here 1C refuses to post (reserve) an order it has
+    marked for deletion."""
+    from tests.sync.sandbox_kit import ORDER
+
+    path = tmp_path / "crm.duckdb"
+    at = ["--url", sandbox.base_url, "--store", str(path)]
+    assert tui_crm("sync", "--once", "--quiet", *at, config=config).returncode == 0
+    store = Store.open(path)
+    try:
+        warehouse = store.warehouses()[0]
+        row = next(r for r in store.picker_search(warehouse.id, store.price_types()[0].id, "", limit=10)
+                   if r.price is not None)
+        inn = store.db.cursor().execute("SELECT inn FROM counterparties WHERE inn <> '' LIMIT 1").fetchone()[0]
+    finally:
+        store.close()
+    made = tui_crm("invoice", "add", "--store", str(path), "--client", inn, "--warehouse", warehouse.name,
+                   "--line", f"{row.code}:1", "--json", config=config)
+    assert made.returncode == 0, made.stderr
+    invoice_id = json.loads(made.stdout)["id"]
+    sent = tui_crm("sync", "--once", "--quiet", *at, config=config)
+    assert sent.returncode == 0 and "pushed 1, failed 0" in sent.stdout, (sent.stdout, sent.stderr)
+    sandbox.state.objects[ORDER][invoice_id]["DeletionMark"] = True
+    store = Store.open(path)
+    try:
+        store.request_reserve(invoice_id, "post")
+    finally:
+        store.close()
+    refused = tui_crm("sync", "--once", "--quiet", *at, config=config)
+    assert "Traceback" not in refused.stderr
+    assert "pushed 0, failed 1" in refused.stdout and "marked order" in refused.stderr, refused.stderr
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)

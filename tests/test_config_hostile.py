@@ -207,3 +207,45 @@ def test_orders_reserve_policy_is_validated(tmp_path: Path) -> None:
     cfg.write_text('[orders]\nreserve = "pots"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"orders.reserve must be .*did you mean post"):
         load(cfg)
+
+
+def test_files_saved_by_windows_notepad_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Windows Notepad starts a UTF-8 file with a byte-order mark (and ends lines with CRLF). The
+    settings file was 'not valid TOML (line 1, column 1)', a profile copy the same, and a
+    password file's mark became the password's first character: 1C answered 401, no clue why."""
+    from tui_crm.config import AccountingSettings
+    from tui_crm.sync.profile import load_profile
+
+    bom = b"\xef\xbb\xbf"
+    profile = tmp_path / "my_profile.toml"
+    profile.write_bytes(bom + b'extends = "ka1"\r\n')
+    path = write(tmp_path, bom + b'[accounting]\r\nurl = "https://srv/base/odata/standard.odata/"\r\n'
+                       b'profile = "my_profile.toml"\r\ntimeout = 5\r\n')
+    settings = load(path)
+    assert settings.accounting.url == "https://srv/base/odata/standard.odata/"
+    assert settings.accounting.timeout == 5
+    assert load_profile(settings.accounting.profile, base_dir=tmp_path) is not None
+    secret = tmp_path / "pw"
+    secret.write_bytes(bom + "пароль\r\n".encode())
+    secret.chmod(0o600)
+    assert AccountingSettings(password_file=str(secret)).password() == "пароль"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    done = subprocess.run([sys.executable, "-m", "tui_crm.cli", "config", "--config", str(path)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "https://srv/base/odata/standard.odata/" in done.stdout
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ("ru", "ru"), ("RU", "ru"), ("ru_RU.UTF-8", "ru"), ("en_US.UTF-8", "en"), ("EN", "en"),
+    ("garbage", "ru"), ("", "ru"), ("[bold]", "ru"),
+])
+def test_tui_crm_lang_is_read_like_a_locale_and_junk_falls_back_to_the_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str, expected: str) -> None:
+    """TUI_CRM_LANG=ru_RU.UTF-8 (copied from LANG) or RU was no language: the interface fell to
+    the locale's, past `[ui] language = "ru"` in the config, so an English locale showed English."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    monkeypatch.setenv("TUI_CRM_LANG", env)
+    settings = load(write(tmp_path, '[ui]\nlanguage = "ru"\n'))
+    assert settings.ui.resolved_language() == expected

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import logging
-import os
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+# Ctrl+C pressed while the command is still starting (these imports take most of a second) ends
+# it as main() does, exit 130, instead of a traceback out of the console script's import.
+try:
+    import argparse
+    import asyncio
+    import contextlib
+    import errno
+    import logging
+    import os
+    import sys
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import TYPE_CHECKING, NamedTuple
 
-from tui_crm import __version__
-from tui_crm.config import (
-    ConfigError,
-    Settings,
-    config_dir,
-    data_dir,
-    default_config_path,
-    load,
-    log_dir,
-    use_zone,
-)
-from tui_crm.sync.profile import BUNDLED
+    from tui_crm import __version__
+    from tui_crm.config import (
+        ConfigError,
+        Settings,
+        config_dir,
+        data_dir,
+        default_config_path,
+        load,
+        log_dir,
+        use_zone,
+    )
+    from tui_crm.sync.profile import BUNDLED
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 if TYPE_CHECKING:
     from tui_crm import running_demo
@@ -165,8 +171,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _say(str(exc))
     passed = [*(["--config", args.config] if args.config else []), *(["--theme", args.theme] if args.theme else [])]
     if args.demo:
-        if not args.pull_seconds > 0:
-            return _say(f"tui-crm serve: --pull-seconds {args.pull_seconds:g} must be above 0")
+        wrong = _pull_seconds_problem("tui-crm serve", args.pull_seconds)
+        if wrong:
+            return _say(wrong)
         typed = [flag for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
                  if value is not None]
         if typed:
@@ -191,6 +198,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     passed += [flag_value for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
                if value is not None for flag_value in (flag, value)]
     return serve.serve(serve.child_command(passed), host=args.host, port=args.port)
+
+
+def _pull_seconds_problem(prog: str, value: float) -> str | None:
+    """Why a typed --pull-seconds cannot be used (the range of the setting sync.pull_seconds), or
+    None. `nan` ended `tui-crm demo` in a traceback inside the app; 0 or less pulled without pause."""
+    from tui_crm.config import RANGES
+
+    if not value > 0:
+        return f"{prog}: --pull-seconds {value:g} must be above 0"
+    low, high = RANGES["sync.pull_seconds"]
+    if not low <= value <= high:  # inf too
+        return f"{prog}: --pull-seconds {value:g} must be a number from {low:g} to {high:g}"
+    return None
 
 
 def sandbox_missing() -> str | None:
@@ -253,7 +273,12 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
 
     log_path = _setup_logging(log_name)
     folder = demo_folder(args)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # --dir names a file, or a folder that cannot be made
+        why = "it is a file, not a folder" if folder.exists() else (exc.strerror or str(exc))
+        print(f"tui-crm demo: the demo's folder {folder} cannot be used: {why}", file=sys.stderr)
+        raise SystemExit(2) from None
     sandbox_file = folder / "sandbox.sqlite"
     store_file = folder / "crm.duckdb"
     if args.fresh:
@@ -275,7 +300,15 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
     note = hostile_note(state, args.hostile)
     if note:
         print(note, flush=True)
-    sandbox = start_in_thread(state, port=port, base="demo")
+    try:
+        sandbox = start_in_thread(state, port=port, base="demo")
+    except OSError as exc:  # --port in use, or not allowed
+        state.close()
+        busy = exc.errno == errno.EADDRINUSE
+        print(f"tui-crm demo: the sandbox cannot listen on 127.0.0.1 port {port}: "
+              + ("it is already in use" if busy else (exc.strerror or str(exc)))
+              + "; choose another with --port, or leave --port out for a free one", file=sys.stderr)
+        raise SystemExit(2) from None
     url_file = running_demo_url_file() if not args.dir else None
     if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
         url_file.parent.mkdir(parents=True, exist_ok=True)
@@ -302,6 +335,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
+    if not 0 <= args.port <= 65535:
+        return _say(f"tui-crm demo: --port {args.port} is not a port number (1-65535; 0 or none: a free one)")
+    wrong = _pull_seconds_problem("tui-crm demo", args.pull_seconds)
+    if wrong:
+        return _say(wrong)
     new_base = args.fresh or not (demo_folder(args) / "sandbox.sqlite").exists()
     with demo_sandbox(args, configuration=args.config, variant=args.variant, port=args.port) as demo:
         url, store_file = demo.url, demo.store_file
@@ -410,6 +448,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                       + (f"; accounting unreachable: {pushed.offline}" if pushed.offline else ""), flush=True)
                 for kind, oid, msg in pushed.failed:
                     print(f"  {kind} {oid}: {msg}", file=sys.stderr, flush=True)
+                # an item 1C refused is a failed push (exit 1, as --once promises): a script or a
+                # cron job must not read "pushed 0, failed 1" as success
+                failed = failed or bool(pushed.failed)
                 if pushed.offline or not pushed.pushed:
                     failed = failed or bool(pushed.offline)
                     break

@@ -13,6 +13,7 @@ import json
 import locale
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -80,7 +81,9 @@ class AccountingSettings:
                     f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
                 )
             try:
-                return path.read_text(encoding="utf-8").rstrip("\r\n")
+                # utf-8-sig: a file saved by Windows Notepad starts with a byte-order mark, which
+                # would otherwise become the password's first character (a 401 with no clue why)
+                return path.read_text(encoding="utf-8-sig").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 raise ConfigError(f"accounting.password_file {path} is not UTF-8 text") from exc
             except OSError as exc:
@@ -118,7 +121,10 @@ class UiSettings:
     def resolved_language(self, saved: str | None = None) -> str:
         """'en' or 'ru': TUI_CRM_LANG, else the one last chosen in the app (`saved`, from the UI
         state file), else the configured one, else the locale's."""
-        lang = os.environ.get(LANGUAGE_ENV) or saved or self.language
+        # TUI_CRM_LANG read like a locale name (RU, ru_RU.UTF-8, en-US); a value that names
+        # neither language is passed over, not taken as "auto" over the saved and configured one
+        env = re.split(r"[_.@-]", os.environ.get(LANGUAGE_ENV, "").strip().lower(), maxsplit=1)[0]
+        lang = (env if env in ("en", "ru") else "") or saved or self.language
         if lang in ("en", "ru"):
             return lang
         loc = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
@@ -266,7 +272,7 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
 def _read(path: Path) -> dict[str, Any]:
     """The file's TOML as a dict; a missing file is empty. Every failure is a ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows Notepad) is not TOML
     except FileNotFoundError:
         return {}
     except IsADirectoryError as exc:

@@ -81,6 +81,10 @@ CATALOG: Final[dict[str, _T]] = {
         "en": "The date is not valid (YYYY-MM-DD).",
         "ru": "Неверная дата (ДД.ММ.ГГГГ).",
     },
+    "problem.date.after_1c": {
+        "en": "1C keeps dates up to 31.12.3999 only.",
+        "ru": "1С хранит даты только до 31.12.3999.",
+    },
     # -- shipment request -------------------------------------------------------------------------
     "problem.shipment.above_left": {
         "en": "More than is left to ship on this line ({left}).",

@@ -53,6 +53,10 @@ register({
     "quick.kind_unknown": {"en": "--kind {text!r} is none of: company, sole-proprietor, individual",
                            "ru": "--kind {text!r}: допустимо company, sole-proprietor или individual"},
     "quick.missing": {"en": "{option} is required", "ru": "нужно указать {option}"},
+    "quick.control_chars": {"en": "{option}: contains control characters (such as Escape or a bell), which "
+                                  "accounting's data cannot hold",
+                            "ru": "{option}: содержит управляющие символы (например, Escape), которых в данных "
+                                  "учёта быть не может"},
     "quick.line_format": {"en": "--line {text!r} is not CODE:QTY or CODE:QTY:DISCOUNT",
                           "ru": "--line {text!r}: нужно КОД:КОЛИЧЕСТВО или КОД:КОЛИЧЕСТВО:СКИДКА"},
     "quick.no_client": {"en": "no client is named {text!r} (give its name, ИНН, code or id; "
@@ -103,6 +107,17 @@ class Usage(Exception):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+"""Characters a pull refuses in 1C's text (tui_crm/sync/parse.py: the row is quarantined), so a
+field holding one is refused here: tab and line breaks stay allowed, as there."""
+
+
+def _unstorable(values: Mapping[str, str]) -> list[str]:
+    """One problem per option whose text holds a character the pull would refuse."""
+    return [tr("quick.control_chars", option=option) for option, text in values.items()
+            if _UNSTORABLE.search(text)]
+
+
 def _plain(text: str) -> str:
     """A value for one line of shell output: control characters and bidi overrides as '?'."""
     return _CONTROL.sub("?", text)
@@ -121,6 +136,8 @@ def read_json(source: str, stdin: IO[str] | None = None) -> dict[str, Any]:
         data = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
         raise Usage(tr("quick.json_invalid", source=where, error=exc)) from None
+    except RecursionError:  # brackets nested thousands deep: no field of ours is, say it as bad JSON
+        raise Usage(tr("quick.json_invalid", source=where, error="arrays or objects nested too deep to read")) from None
     if not isinstance(data, dict):
         raise Usage(tr("quick.json_not_object", source=where))
     return data
@@ -176,14 +193,21 @@ def build_client(fields: Mapping[str, Any], source: str = "--json") -> Client:
         raise Usage(tr("quick.json_bad_field", field="phones", source=source, expected="text or a list of texts"))
     phones = [p for text in raw_phones for p in split_phones(text)]
     name, inn, kpp, email = (_text(fields, k, source) for k in ("name", "inn", "kpp", "email"))
+    full_name, address, comment = (_text(fields, k, source) for k in ("full_name", "address", "comment"))
     problems = validate_client(kind=kind, name=name, inn=inn, kpp=kpp, phones=phones, email=email)
-    if problems:
-        option = {"phones": "--phone"}
-        raise Refused([f"{option.get(f, '--' + f.replace('_', '-'))}: {describe(p)}" for f, p in problems.items()])
+    option = {"phones": "--phone"}
+    refused = [f"{option.get(f, '--' + f.replace('_', '-'))}: {describe(p)}" for f, p in problems.items()]
+    # A name with an escape sequence was saved and pushed; 1C kept it, and every pull after
+    # quarantined the counterparty row as malformed (its changes in 1C never reach the CRM).
+    refused += _unstorable({"--name": name, "--full-name": full_name, "--inn": inn, "--kpp": kpp,
+                            "--phone": " ".join(phones), "--email": email, "--address": address,
+                            "--comment": comment})
+    if refused:
+        raise Refused(refused)
     return Client(
-        id=str(uuid.uuid4()), kind=kind, name=name, full_name=_text(fields, "full_name", source) or name,
+        id=str(uuid.uuid4()), kind=kind, name=name, full_name=full_name or name,
         inn=inn, kpp=kpp if kind.has_kpp else "", phones=tuple(normalize_phone(p) or p for p in phones),
-        email=email, address=_text(fields, "address", source), comment=_text(fields, "comment", source),
+        email=email, address=address, comment=comment,
     )
 
 
@@ -300,6 +324,8 @@ def add_invoice(store: Store, fields: Mapping[str, Any], source: str = "--json")
             problems.append(tr("quick.no_price", n=n, name=_plain(row.name), price_type=_plain(price_type.name)))
         else:
             lines.append(row.invoice_line(qty, disc))
+    comment = _text(fields, "comment", source)
+    problems += _unstorable({"--comment": comment})
     doc_discount = Decimal(0)
     date: datetime = store.clock()
     try:
@@ -320,7 +346,7 @@ def add_invoice(store: Store, fields: Mapping[str, Any], source: str = "--json")
     invoice = Invoice(
         lines=tuple(lines), amount_includes_vat=store.price_type_includes_vat(price_type.id),
         document_discount_pct=doc_discount, client_id=client.id, warehouse_id=warehouse.id,
-        price_type_id=price_type.id, comment=_text(fields, "comment", source),
+        price_type_id=price_type.id, comment=comment,
     )
     found = validate_invoice(invoice)
     if found:

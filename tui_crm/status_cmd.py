@@ -184,6 +184,11 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
 
 
 def render(answer: dict[str, Any]) -> str:
+    """The answer as plain text for a terminal. Names, numbers and ИНН come from 1C or a user:
+    escape sequences in them (a 1C name that clears the screen, an OSC 52 clipboard write) are
+    taken out by the one rule for shown text (tui_crm.widgets.text.clean), as the screens do."""
+    from tui_crm.widgets.text import clean
+
     lines: list[str] = []
     if answer["source"] == "accounting":
         lines.append("The CRM data file is in use by a running tui-crm; answering from accounting directly.")
@@ -193,7 +198,8 @@ def render(answer: dict[str, Any]) -> str:
         for o in inv:
             state = "posted, locked" if o["posted"] else o["sync_state"].replace("_", " ")
             shipped = "" if o["shipped_pct"] is None else f"{Decimal(o['shipped_pct']):.0f}%"
-            lines.append(f"{(o['number'] or '(not yet)'):<13} {o['client'][:28]:<28} {_num(Decimal(o['total'])):>12} "
+            lines.append(f"{(clean(o['number']) or '(not yet)'):<13} {clean(o['client'])[:28]:<28} "
+                         f"{_num(Decimal(o['total'])):>12} "
                          f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<14} {o['age']}")
     cl = answer["clients"]
     if cl:
@@ -202,7 +208,8 @@ def render(answer: dict[str, Any]) -> str:
         lines.append(f"{'Client':<32} {'ИНН':<13} {'Debt':>12}  State")
         for c in cl:
             debt = "" if c["debt"] is None else _num(Decimal(c["debt"]))
-            lines.append(f"{c['name'][:32]:<32} {c['inn']:<13} {debt:>12}  {c['sync_state'].replace('_', ' ')}")
+            lines.append(f"{clean(c['name'])[:32]:<32} {clean(c['inn']):<13} {debt:>12}  "
+                         f"{c['sync_state'].replace('_', ' ')}")
     if not inv and not cl:
         lines.append("Nothing found.")
     return "\n".join(lines)

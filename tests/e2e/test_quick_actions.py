@@ -125,6 +125,14 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
         (("client", "add", "--name", "ООО Х", "--inn", "7736050003"), 1, "--kpp:"),
         (("client", "add", "--name", "Пётр", "--kind", "person", "--phone", "позвонить"), 1, "--phone:"),
         (("client", "add", "--name", "X", "--kind", "alien"), 2, "--kind"),
+        # control characters 1C's text must not hold: the pull quarantines such a row (the
+        # counterparty, or the order, whose posting and lock the CRM then never learns)
+        (("client", "add", "--name", "a\x1b[31mred\x07", "--kind", "individual"), 1,
+         "--name: contains control characters"),
+        (("client", "add", "--name", "Ок", "--kind", "individual", "--address", "ул. \x08Мира"), 1,
+         "--address: contains control characters"),
+        (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
+          "--comment", "по звонку\x1b[2J"), 1, "--comment: contains control characters"),
         (("invoice", "add", "--client", "Нет Такого", "--warehouse", warehouse, "--line", f"{code}:1"), 1,
          "no client is named"),
         (("invoice", "add", "--client", cp_name, "--warehouse", "Луна", "--line", f"{code}:1"), 1,
@@ -138,6 +146,8 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
          "is not CODE:QTY"),
         (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
           "--discount", "abc"), 1, "--discount:"),
+        (("invoice", "add", "--client", cp_name, "--warehouse", warehouse, "--line", f"{code}:1",
+          "--date", "31.12.9999"), 1, "--date: 1C keeps dates up to 31.12.3999 only."),
         (("invoice", "add", "--warehouse", warehouse), 2, "--client is required"),
         (("invoice", "add", "--json", str(tmp_path / "missing.json")), 2, "cannot read"),
     ]
@@ -148,6 +158,10 @@ def test_bad_input_is_refused_with_plain_words_and_changes_nothing(sandbox, tmp_
         assert "Traceback" not in done.stderr and done.stdout == ""
     bad_json = cli(tmp_path, "client", "add", *st, "--json", "-", stdin="{not json")
     assert bad_json.returncode == 2 and "not valid JSON" in bad_json.stderr
+    deep = cli(tmp_path, "invoice", "add", *st, "--json", "-", stdin="[" * 100_000 + "]" * 100_000)
+    assert deep.returncode == 2 and "Traceback" not in deep.stderr, deep.stderr  # was RecursionError, exit 1
+    assert deep.stderr.strip() == ("tui-crm invoice add: stdin is not valid JSON: "
+                                   "arrays or objects nested too deep to read")
     assert outbox_size(path) == before  # nothing was queued
     missing = cli(tmp_path, "client", "add", "--name", "X", "--store", str(tmp_path / "typo.duckdb"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr

@@ -68,6 +68,16 @@ def test_date_of_non_ascii_digits_or_1c_empty_date_is_refused(text: str) -> None
     assert parse_document_date(" 30.11.2026 ") == datetime(2026, 11, 30)
 
 
+@pytest.mark.parametrize("text", ["31.12.9999", "9999-12-31", "01.01.4000", "4000-01-01"])
+def test_date_after_the_last_one_1c_keeps_is_refused(text: str) -> None:
+    """1C's Date ends on 31.12.3999: a later invoice date was saved and queued, then refused by 1C
+    on push (or, west of UTC on the last day, overflowed into a traceback)."""
+    with pytest.raises(ValidationError) as caught:
+        parse_document_date(text)
+    assert caught.value.problem.code is Code.DATE_AFTER_1C
+    assert parse_document_date("31.12.3999") == datetime(3999, 12, 31)
+
+
 @pytest.mark.parametrize("email", [
     "\x08@0.AA", "a\x00b@c.ru", "\u202eur.liame@a.ru", "a\u200bb@c.ru", "a\x7f@c.ru",
 ])

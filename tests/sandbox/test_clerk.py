@@ -191,3 +191,30 @@ def test_sale_based_configurations_answer_only_the_crms_requests(config, capsys)
         assert st.objects["Document_РеализацияТоваровУслуг"][hand]["Posted"] is False
     finally:
         srv.stop()
+
+
+def test_clerk_refuses_nan_inf_and_a_negative_price_in_words(running, capsys):
+    """`pay --amount nan`, `ship --qty nan`, `receive --qty nan` ended in a decimal.InvalidOperation
+    traceback; `price --price inf` or `-1` went to the base. Each is one line, exit 1, nothing written."""
+    st = running.state
+    order = make_order(running)
+    num = order["Number"]
+    prod = next(p for p in st.objects["Catalog_Номенклатура"].values() if not p["IsFolder"])
+    docs = {name: len(st.objects.get(name, {})) for name in (
+        "Document_ПлатежноеПоручениеВходящее", "Document_РеализацияТоваровУслуг",
+        "Document_УстановкаЦенНоменклатуры", "Document_ОприходованиеТоваров")}
+    cases = [
+        (("pay", num, "--amount", "nan"), "неверная сумма: nan"),
+        (("pay", num, "--amount", "Infinity"), "неверная сумма: Infinity"),
+        (("ship", num, "--line", "1", "--qty", "nan"), "неверное количество: nan"),
+        (("ship", num, "--line", "1", "--qty", "inf"), "неверное количество: inf"),
+        (("receive", prod["Code"], "--warehouse", "Склад Юг", "--qty", "NaN"), "неверное количество: NaN"),
+        (("price", prod["Code"], "--type", "Розничная", "--price", "inf"), "неверная цена: inf"),
+        (("price", prod["Code"], "--type", "Розничная", "--price", "-1"), "цена не может быть отрицательной"),
+    ]
+    for argv, words in cases:
+        code, _out, err = clerk(running, capsys, *argv)
+        assert code == 1 and words in err, (argv, code, err)
+    assert {name: len(st.objects.get(name, {})) for name in docs} == docs
+    code, _out, err = clerk(running, capsys, "pay", num, "--amount", "1,5")  # a comma still reads
+    assert code == 0, err

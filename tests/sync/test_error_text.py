@@ -12,6 +12,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tui_crm.sync.odata import ODataClient, TLSProblem, Unreachable, in_guids, short_url
@@ -78,3 +79,27 @@ def test_short_url() -> None:
     assert len(long) == 80 and long.endswith("…") and long.startswith("AccumulationRegister_ЯЯ")
     assert short_url(base + "A%0Db") == "A?b"            # no control characters in an error line
     assert short_url(None) == ""
+
+
+async def test_https_to_a_plain_http_port_says_so_not_the_certificate() -> None:
+    """An integrator types https:// for a publication served over plain http (or the http port):
+    OpenSSL says "wrong version number". That is no certificate problem, and the certificate
+    hint (SSL_CERT_FILE, verify_tls = false) would send them the wrong way."""
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
+
+    running = start_in_thread(SandboxState.seeded(products=2, warehouses=1, seed=1), base="demo")
+    try:
+        url = running.base_url.replace("http://", "https://", 1)
+        port = httpx.URL(url).port
+        async with ODataClient(url, retries=2, backoff=0.0, timeout=10) as client:
+            with pytest.raises(TLSProblem) as caught:
+                await client.get_page(PRODUCTS)
+            assert client.stats.requests == 1                       # not retried: it cannot help
+    finally:
+        running.stop()
+    text = str(caught.value)
+    assert f"127.0.0.1:{port} does not answer https on this port" in text
+    assert "plain http" in text and "http://" in text
+    assert "certificate" not in text and "SSL_CERT_FILE" not in text and "verify_tls" not in text
+    assert text.endswith(f"(GET {PRODUCTS}).")

@@ -312,14 +312,17 @@ def parse_discount(text: str, *, what: str = "discount") -> Decimal:
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
 _DATE_CHARS = frozenset("0123456789.-")
 _ONEC_EMPTY_DATE = datetime(1, 1, 1)
+_ONEC_LAST_DATE = datetime(3999, 12, 31)
+"""1C's Date type ends on 31.12.3999: a later one is refused by 1C when the invoice is pushed."""
 
 
 def parse_document_date(text: str) -> datetime:
     """An invoice date typed as ``30.11.2026``, ``2026-11-30`` or ``30.11.26``; else
     :class:`ValidationError` (``DATE_INVALID``).
 
-    ASCII digits only (``strptime`` also reads full-width ``２`` and other scripts' digits), and
-    never ``01.01.0001``, which 1C stores as "no date"."""
+    ASCII digits only (``strptime`` also reads full-width ``２`` and other scripts' digits),
+    never ``01.01.0001``, which 1C stores as "no date", and never after ``31.12.3999``, the
+    last date 1C can store (``DATE_AFTER_1C``)."""
     stripped = text.strip()
     if stripped and set(stripped) <= _DATE_CHARS:
         for fmt in _DATE_FORMATS:
@@ -327,6 +330,8 @@ def parse_document_date(text: str) -> datetime:
                 value = datetime.strptime(stripped, fmt)
             except ValueError:
                 continue
+            if value > _ONEC_LAST_DATE:
+                raise ValidationError(problem(Code.DATE_AFTER_1C, text=stripped))
             if value != _ONEC_EMPTY_DATE:
                 return value
     raise ValidationError(problem(Code.DATE_INVALID, text=stripped))

@@ -46,6 +46,7 @@ class Code(StrEnum):
     NO_LINES = "invoice.no_lines"
     IN_LINE = "invoice.in_line"  # line (number, from 1), problem (the line's Problem)
     DATE_INVALID = "date.invalid"  # text
+    DATE_AFTER_1C = "date.after_1c"  # text (a real date past 31.12.3999, which 1C cannot store)
     # shipment request (shipment.parse_request)
     SHIPMENT_ABOVE_LEFT = "shipment.above_left"  # left (what is still to ship on the line)
     SHIPMENT_NOTHING = "shipment.nothing"  # every quantity is 0

@@ -337,7 +337,7 @@ def resolve_profile(spec: str, *, base_dir: Path | None = None) -> tuple[str, st
     for cand in candidates:
         if cand.is_file():
             try:
-                return str(cand), cand.read_text(encoding="utf-8")
+                return str(cand), cand.read_text(encoding="utf-8-sig")  # a Notepad BOM is not TOML
             except OSError as exc:
                 raise ProfileError(f"profile {cand} cannot be read: {exc.strerror}") from exc
     raise ProfileError(

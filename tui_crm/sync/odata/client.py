@@ -339,6 +339,24 @@ def _tls_reason(exc: BaseException) -> str | None:
     return None
 
 
+_NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "PACKET_LENGTH_TOO_LONG",
+                              "RECORD_LAYER_FAILURE", "HTTP_REQUEST"})
+"""OpenSSL's words when the peer answered the TLS hello with something that is not TLS at all:
+an https:// URL pointed at a port where the web server speaks plain http."""
+
+
+def _peer_is_not_tls(exc: BaseException) -> bool:
+    """True when the handshake failed because the server does not speak TLS on that port."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLError) and not isinstance(e, ssl.SSLCertVerificationError):
+            return (e.reason or "") in _NOT_TLS_REASONS
+        e = e.__cause__ or e.__context__
+    return any(reason in str(exc) for reason in _NOT_TLS_REASONS)
+
+
 def _safe_url(url: httpx.URL) -> str:
     """URL text without user info (credentials never leave this module)."""
     if url.userinfo:
@@ -619,6 +637,16 @@ class ODataClient:
         certificate is a `TLSProblem` with a hint, not "could not connect"."""
         host = httpx.URL(url).host
         tls = _tls_reason(exc)
+        if tls is not None and _peer_is_not_tls(exc):
+            # Not a certificate at all: the https:// URL names a port where the server speaks
+            # plain http. The certificate hint (SSL_CERT_FILE, verify_tls = false) cannot help.
+            port = httpx.URL(url).port
+            return TLSProblem(
+                f"Accounting (1C) at {host}{f':{port}' if port else ''} does not answer https on this "
+                f"port ({tls}): the server there speaks something else, most likely plain http; write the "
+                f"URL with http://, or use the port its https is published on ({method} {short_url(url)}).",
+                url=url, method=method,
+            )
         if tls is not None:
             return TLSProblem(
                 f"Accounting (1C) at {host}: the server's TLS certificate was not accepted ({tls}). "
