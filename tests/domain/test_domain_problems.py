@@ -48,6 +48,7 @@ SAMPLES: dict[Code, tuple[dict[str, object], tuple[str, ...], tuple[str, ...]]] 
         ("Строка 2", "больше нуля"),
     ),
     Code.DATE_INVALID: ({"text": "31.02.2026"}, ("YYYY-MM-DD",), ("ДД.ММ.ГГГГ",)),
+    Code.DATE_AFTER_1C: ({"text": "01.01.4000"}, ("1C", "31.12.3999"), ("1С", "31.12.3999")),
     Code.NAME_EMPTY: ({}, (), ()),
     Code.NAME_TOO_LONG: ({"max_length": 100}, ("100",), ("100",)),
     Code.INN_EMPTY: ({}, ("ИНН",), ("ИНН",)),
