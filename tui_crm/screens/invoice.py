@@ -535,6 +535,7 @@ class InvoiceScreen(HostedScreen[None]):
             title = tr("iv.title", number=rec.number, date=date)
         else:
             title = tr("iv.title_unnumbered", date=date)
+        self.title = title  # F1 names the screen by it
         self.query_one("#inv-title", Label).update(plain(title))
         self.query_one("#inv-lock", Badge).show(tr("iv.locked") if self.locked else "", "-warn")
         state, variant = self._sync_badge()
