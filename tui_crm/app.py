@@ -41,6 +41,7 @@ from tui_crm.screens.clients import ClientsScreen
 from tui_crm.screens.commands import (
     AppProvider,
     ClientsProvider,
+    CrmPalette,
     LookupProvider,
     ScreenProvider,
     ThemeProvider,
@@ -324,13 +325,13 @@ class CrmApp(HostApp):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
+            self.push_screen(CrmPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
 
     def action_lookup(self) -> None:
         """Quick lookup: the palette with only the invoice/client search."""
         if not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
+                CrmPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
                                id="--command-palette")
             )
 
