@@ -269,7 +269,14 @@ class CrmApp(HostApp):
         self._scheduler.start()
 
     def _spawn_sync(self, factory: Callable[[], Awaitable[object]]) -> object:
-        return self.run_worker(factory(), group="sync", exit_on_error=False)
+        # The coroutine is made when the worker runs, not before: a tick that lands while the app
+        # quits gets a worker cancelled before it starts, and a coroutine made for it up front
+        # was never awaited ("RuntimeWarning: coroutine 'SyncService.live_tick' was never
+        # awaited" on the terminal after F10).
+        async def work() -> object:
+            return await factory()
+
+        return self.run_worker(work, group="sync", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
