@@ -20,7 +20,7 @@ from tests.screens.test_80x24_snapshots import (
     the_invoice,
     the_order,
 )
-from tests.seed import seed_clients, seed_invoice, seed_store, settle
+from tests.seed import INN_ALFA, seed_clients, seed_invoice, seed_store, settle
 from tui_crm.screens.client_card import ClientCardScreen
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.store import Store
@@ -122,6 +122,30 @@ async def test_clients_list_shows_debt_at_80(store: Store) -> None:
         table = app.screen.query_one("#clients", FitTable)
         assert "debt" in table.shown and "name" in table.shown
         assert sum(col.width + 2 for col in table.columns.values()) <= 79
+
+
+async def test_the_duplicate_warning_is_scrolled_into_view_at_80x24(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ИНН accounting already has, typed on a new card: the warning sits below the last field,
+    under the fold at 80×24, while the footer offered F7 for it. It is scrolled into view."""
+    monkeypatch.setattr(ClientCardScreen, "DUPLICATE_DELAY", 0.0)  # checked at once, no timer
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, ClientCardScreen)
+        inn = card.query_one("#inn", Input)
+        inn.focus()
+        inn.value = INN_ALFA[:-1]
+        await pilot.press(INN_ALFA[-1])
+        await settle(pilot)
+        await pilot.pause()  # the scroll is made after the refresh that shows the warning
+        assert card.duplicates
+        form, box = card.query_one("#form"), card.query_one("#duplicates", Static)
+        assert form.region.contains_region(box.region), (form.region, box.region)
+        assert form.region.contains_region(inn.region)  # the field typed in stays in view
 
 
 async def test_invoice_date_and_discount_checked_as_typed(store: Store) -> None:

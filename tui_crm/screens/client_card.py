@@ -550,6 +550,9 @@ class ClientCardScreen(HostedScreen[None]):
             text.append("\n" + tr("card.dup_more", n=len(msg.hits) - 3))
         box.update(text)
         box.display = True
+        # Below the last field: at 80×24 it would be under the fold, the footer offering F7 for a
+        # warning the operator cannot see. The form scrolls it into view (the field typed in stays).
+        box.scroll_visible(animate=False)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
