@@ -148,6 +148,29 @@ async def test_the_duplicate_warning_is_scrolled_into_view_at_80x24(
         assert form.region.contains_region(inn.region)  # the field typed in stays in view
 
 
+async def test_a_field_message_longer_than_the_line_wraps_on_the_card(store: Store) -> None:
+    """At 80 columns "«12345» — не номер телефона; введите, например, +7 912 345-67-89." lost its
+    end (the sample number) to a one-line error label: it wraps now, and the fields below move down."""
+    app = make_app(store, "ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, ClientCardScreen)
+        phones = card.query_one("#phones", Input)
+        phones.focus()
+        await pilot.press(*"12345")
+        await settle(pilot)
+        error = card.query_one("#error-phones", Static)
+        message = str(error.render())
+        assert message.endswith("345-67-89.") and len(message) > error.content_size.width
+        assert error.size.height >= 2
+        assert card.query_one("#email", Input).region.y >= error.region.bottom
+        short = card.query_one("#error-kpp", Static)
+        assert short.size.height == 1  # an empty message still keeps the field's second line
+
+
 async def test_invoice_date_and_discount_checked_as_typed(store: Store) -> None:
     seed_invoice(store)
     app = make_app(store)
