@@ -41,6 +41,7 @@ from tui_crm.screens.clients import ClientsScreen
 from tui_crm.screens.commands import (
     AppProvider,
     ClientsProvider,
+    CrmPalette,
     LookupProvider,
     ScreenProvider,
     ThemeProvider,
@@ -268,7 +269,14 @@ class CrmApp(HostApp):
         self._scheduler.start()
 
     def _spawn_sync(self, factory: Callable[[], Awaitable[object]]) -> object:
-        return self.run_worker(factory(), group="sync", exit_on_error=False)
+        # The coroutine is made when the worker runs, not before: a tick that lands while the app
+        # quits gets a worker cancelled before it starts, and a coroutine made for it up front
+        # was never awaited ("RuntimeWarning: coroutine 'SyncService.live_tick' was never
+        # awaited" on the terminal after F10).
+        async def work() -> object:
+            return await factory()
+
+        return self.run_worker(work, group="sync", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
@@ -324,13 +332,13 @@ class CrmApp(HostApp):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
+            self.push_screen(CrmPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
 
     def action_lookup(self) -> None:
         """Quick lookup: the palette with only the invoice/client search."""
         if not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
+                CrmPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
                                id="--command-palette")
             )
 

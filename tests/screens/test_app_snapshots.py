@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 
-from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, seeded_store, settle
+from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, INVOICE_1, seeded_store, settle
 from tui_crm import messages
 from tui_crm.app import CrmApp
 from tui_crm.i18n import set_language
@@ -93,6 +93,30 @@ async def test_help_lists_screen_and_global_keys(store: Store) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.screen is card
+
+
+@pytest.mark.parametrize(
+    ("open_it", "heading"),
+    [
+        (lambda app: app.open_invoice(INVOICE_1), "На этом экране (Счёт № "),
+        (lambda app: app.open_invoice(INVOICE_1, posted=True), "На этом экране (Заказ № "),
+        (lambda app: app.open_sync_log(), "На этом экране (Журнал обмена)"),
+    ],
+    ids=["invoice", "order", "sync-log"],
+)
+async def test_help_names_the_screen_in_the_operators_language(store: Store, open_it, heading: str) -> None:
+    """F1's heading named these screens by their Python class ("На этом экране (OrderScreen)")."""
+    async with make_app(store, "ru").run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        open_it(pilot.app)
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        help_screen = pilot.app.screen
+        assert isinstance(help_screen, HelpScreen)
+        section = str(help_screen.query(".section").first().render())
+        assert section.startswith(heading), section
+        assert "Screen" not in section
 
 
 async def test_russian_footer_and_keys(store: Store) -> None:

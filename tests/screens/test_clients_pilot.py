@@ -136,6 +136,26 @@ async def test_escape_on_dirty_card_asks_before_discarding(store: Store) -> None
     assert _all_clients(store) == before
 
 
+async def test_f2_in_the_cards_discard_question_never_discards(store: Store) -> None:
+    """Esc on an edited card asks "discard?"; F2 there is the card's Save key (and Save in the
+    invoice's same question). It discarded the edits: the operator's typing was gone."""
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        card.query_one("#comment", Input).focus()
+        await pilot.press("end", *" и после 18")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert pilot.app.screen is card or isinstance(pilot.app.screen, ConfirmModal)
+        assert card.query_one("#comment", Input).value == "Звонить до 17:00 и после 18"
+        assert card.dirty
+
+
 async def test_escape_on_clean_card_closes_without_asking(store: Store) -> None:
     async with make_app(store).run_test(size=SIZE) as pilot:
         await settle(pilot)

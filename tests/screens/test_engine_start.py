@@ -164,3 +164,28 @@ async def test_the_clients_list_reads_its_rows_once_at_start_and_again_when_show
         app.action_clients()
         await settle(pilot)
         assert len(reads) == 2, reads
+
+
+async def test_a_sync_tick_cancelled_before_it_runs_leaves_no_coroutine_behind(store: Store) -> None:
+    """A scheduler tick as the app quits: its worker is cancelled before it starts. The job's
+    coroutine must be made only when the worker runs; one made up front was never awaited and
+    Python said so on the terminal after F10 ("coroutine 'SyncService.live_tick' was never awaited")."""
+    made: list[str] = []
+
+    async def job() -> None:
+        made.append("ran")
+
+    def factory():
+        made.append("made")
+        return job()
+
+    app = CrmApp(store, None, clock=lambda: FROZEN_NOW, live_clock=False)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        worker = app._spawn_sync(factory)
+        worker.cancel()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert made == []
+        app._spawn_sync(factory)
+        await settle(pilot)
+        assert made == ["made", "ran"]

@@ -390,3 +390,31 @@ async def test_over_stock_warnings_say_plainly_that_bp3_keeps_no_reserves(store:
             assert "keeps no reserves (БП 3)" in shown, shown
     finally:
         await service.aclose()
+
+
+@pytest.mark.parametrize(("field", "typed"), [("#inv-discount", "5o"), ("#inv-date", "31.02.2026")])
+async def test_escape_asks_before_dropping_a_typed_discount_or_date_that_does_not_parse(
+    store: Store, field: str, typed: str
+) -> None:
+    """A saved invoice, a header field typed over with text that is not a value (yet): the text
+    is the operator's edit, so Esc asks instead of closing and dropping it."""
+    seed_invoice(store, number="ТД000000001")
+    app = screen_app(store, lambda s: InvoiceScreen(s, INVOICE_ID))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert not screen.dirty
+        box = screen.query_one(field)
+        box.focus()
+        box.value = typed
+        await settle(pilot)
+        assert screen.dirty
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # keep editing: the typed text is still there
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one(field).value == typed
+        await pilot.press("f2")  # refused with the reason, nothing saved
+        await settle(pilot)
+        assert app.screen is screen and screen.dirty

@@ -20,7 +20,7 @@ from tests.screens.test_80x24_snapshots import (
     the_invoice,
     the_order,
 )
-from tests.seed import seed_clients, seed_invoice, seed_store, settle
+from tests.seed import INN_ALFA, seed_clients, seed_invoice, seed_store, settle
 from tui_crm.screens.client_card import ClientCardScreen
 from tui_crm.screens.invoice import InvoiceScreen
 from tui_crm.store import Store
@@ -122,6 +122,53 @@ async def test_clients_list_shows_debt_at_80(store: Store) -> None:
         table = app.screen.query_one("#clients", FitTable)
         assert "debt" in table.shown and "name" in table.shown
         assert sum(col.width + 2 for col in table.columns.values()) <= 79
+
+
+async def test_the_duplicate_warning_is_scrolled_into_view_at_80x24(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ИНН accounting already has, typed on a new card: the warning sits below the last field,
+    under the fold at 80×24, while the footer offered F7 for it. It is scrolled into view."""
+    monkeypatch.setattr(ClientCardScreen, "DUPLICATE_DELAY", 0.0)  # checked at once, no timer
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, ClientCardScreen)
+        inn = card.query_one("#inn", Input)
+        inn.focus()
+        inn.value = INN_ALFA[:-1]
+        await pilot.press(INN_ALFA[-1])
+        await settle(pilot)
+        await pilot.pause()  # the scroll is made after the refresh that shows the warning
+        assert card.duplicates
+        form, box = card.query_one("#form"), card.query_one("#duplicates", Static)
+        assert form.region.contains_region(box.region), (form.region, box.region)
+        assert form.region.contains_region(inn.region)  # the field typed in stays in view
+
+
+async def test_a_field_message_longer_than_the_line_wraps_on_the_card(store: Store) -> None:
+    """At 80 columns "«12345» — не номер телефона; введите, например, +7 912 345-67-89." lost its
+    end (the sample number) to a one-line error label: it wraps now, and the fields below move down."""
+    app = make_app(store, "ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, ClientCardScreen)
+        phones = card.query_one("#phones", Input)
+        phones.focus()
+        await pilot.press(*"12345")
+        await settle(pilot)
+        error = card.query_one("#error-phones", Static)
+        message = str(error.render())
+        assert message.endswith("345-67-89.") and len(message) > error.content_size.width
+        assert error.size.height >= 2
+        assert card.query_one("#email", Input).region.y >= error.region.bottom
+        short = card.query_one("#error-kpp", Static)
+        assert short.size.height == 1  # an empty message still keeps the field's second line
 
 
 async def test_invoice_date_and_discount_checked_as_typed(store: Store) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from tests.seed import CLIENT_ROMASHKA, FROZEN_NOW, seeded_store, settle
 from tui_crm.app import CrmApp
@@ -159,3 +159,23 @@ async def test_lookup_shows_text_from_accounting_as_text(store: Store) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ClientCardScreen)
+
+
+@pytest.mark.parametrize("key", ["f4", "ctrl+p"])
+async def test_nothing_found_is_said_in_the_interface_language(store: Store, key: str) -> None:
+    """F4 or ctrl+p and a text nothing matches: Textual's own "No matches found" showed in Russian."""
+    async with make_app(store, "ru").run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.press(*"qqqq")
+        await _palette_settle(pilot)
+        palette = pilot.app.screen
+        assert isinstance(palette, CommandPalette)
+        options = palette.query_one(CommandList)
+        for _ in range(100):  # the palette says "nothing found" after a short countdown of its own
+            if options.option_count:
+                break
+            await pilot.pause(0.02)
+        shown = [str(options.get_option_at_index(i).prompt.renderable) for i in range(options.option_count)]
+        assert shown == ["Ничего не найдено"]

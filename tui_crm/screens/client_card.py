@@ -50,7 +50,7 @@ from tui_crm.screens.custom_fields import CustomFieldsForm
 from tui_crm.screens.forms import format_date
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
-from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import debt_text
 from tui_crm.widgets.text import clean, plain
@@ -138,6 +138,12 @@ def _placeholder(field: str) -> str:
     key = f"card.ph_{field}"
     text = tr(key)
     return "" if text == key else text
+
+
+def _discard_or_keep() -> list[Choice]:
+    """Answers of "drop the card's edits?": F2 is Save on the card (and Save in the invoice's
+    same question), so it never means Discard here; y/d discard, n/c/Esc keep editing."""
+    return [Choice(True, tr("card.discard"), "y,d"), Choice(False, tr("card.keep"), "n,c")]
 
 
 def card_problems(kind: ClientKind, values: dict[str, str]) -> dict[str, str]:
@@ -556,6 +562,9 @@ class ClientCardScreen(HostedScreen[None]):
             text.append("\n" + tr("card.dup_more", n=len(msg.hits) - 3))
         box.update(text)
         box.display = True
+        # Below the last field: at 80×24 it would be under the fold, the footer offering F7 for a
+        # warning the operator cannot see. The form scrolls it into view (the field typed in stays).
+        box.scroll_visible(animate=False)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -580,7 +589,7 @@ class ClientCardScreen(HostedScreen[None]):
 
         if self.dirty:
             self.app.push_screen(
-                ConfirmModal(tr("card.discard_open_q", name=hit.name), tr("card.discard"), tr("card.keep")),
+                ConfirmModal(tr("card.discard_open_q", name=hit.name), choices=_discard_or_keep()),
                 lambda yes: go() if yes else None,
             )
         else:
@@ -690,7 +699,7 @@ class ClientCardScreen(HostedScreen[None]):
             self.dismiss()
             return
         self.app.push_screen(
-            ConfirmModal(tr("card.discard_q"), tr("card.discard"), tr("card.keep")),
+            ConfirmModal(tr("card.discard_q"), choices=_discard_or_keep()),
             lambda yes: self.dismiss() if yes else None,
         )
 

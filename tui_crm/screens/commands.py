@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+from rich.align import Align
 from rich.text import Text
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
@@ -35,7 +37,29 @@ register({
     "cmd.theme": {"en": "Theme: {name}", "ru": "Тема: {name}"},
     "cmd.theme_help": {"en": "Switch to the {name} colour theme", "ru": "Включить цветовую тему {name}"},
     "cmd.lookup": {"en": "Find an invoice or a client…", "ru": "Найти счёт или клиента…"},
+    "cmd.no_matches": {"en": "No matches found", "ru": "Ничего не найдено"},
 })
+
+
+class CrmPalette(CommandPalette):
+    """Textual's palette (ctrl+p, and F4's lookup) saying "nothing found" in the interface
+    language: Textual words it in English inside `_start_no_matches_countdown`, so that method
+    is Textual 8.2's own with the text translated (tests/screens/test_palette_snapshots.py checks it)."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(tr("cmd.no_matches"), style="not bold")),
+                           disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
 
 # Actions that make no sense as palette commands: the palette itself, quit (a system command),
 # moving focus and copying (Textual's own keys; F1 help still lists them).

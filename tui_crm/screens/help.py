@@ -19,6 +19,7 @@ from tui_crm.widgets.text import plain
 register({
     "help.title": {"en": "Keys", "ru": "Клавиши"},
     "help.screen": {"en": "On this screen ({name})", "ru": "На этом экране ({name})"},
+    "help.screen_untitled": {"en": "On this screen", "ru": "На этом экране"},
     "help.global": {"en": "Everywhere", "ru": "Везде"},
     "help.footer": {
         "en": "Every action is also a command: ctrl+p or F12. Esc closes.",
@@ -87,12 +88,14 @@ class HelpScreen(ModalScreen[None]):
         self._demo_url = demo_url
 
     def compose(self) -> ComposeResult:
-        name = str(self._target.title or type(self._target).__name__)
+        # A screen without a title is named by nothing rather than by its Python class.
+        name = str(self._target.title or "")
         with Vertical():
             yield Label(tr("help.title"), id="help-title")
             with VerticalScroll():
                 # The title may be a client's name from 1C: plain text, never markup.
-                yield Label(plain(tr("help.screen", name=name)), classes="section")
+                yield Label(plain(tr("help.screen", name=name) if name else tr("help.screen_untitled")),
+                            classes="section")
                 yield Static(_table(binding_rows(self._target, self.app)), id="screen-keys")
                 if isinstance(self._target, HostedScreen):
                     for title, text in self._target.help_notes():

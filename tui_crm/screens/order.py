@@ -515,8 +515,9 @@ class OrderScreen(HostedScreen[None]):
             title.update(Text(tr("od.missing")))
             return
         date = format_day(rec.date)
-        title.update(plain(tr("od.title", number=rec.number, date=date) if rec.number
-                          else tr("od.title_unnumbered", date=date)))
+        self.title = (tr("od.title", number=rec.number, date=date) if rec.number
+                      else tr("od.title_unnumbered", date=date))  # F1 names the screen by it
+        title.update(plain(self.title))
         self.query_one("#ord-posted", Badge).show(
             tr("od.posted") if rec.posted else tr("od.not_posted"), "-warn" if rec.posted else "-muted"
         )

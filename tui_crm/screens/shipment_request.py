@@ -113,6 +113,7 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
         yield CrmFooter()
 
     def on_mount(self) -> None:
+        self.title = tr("sr.title", number=self.number or "—")
         inputs = list(self.query(".sr-qty").results(Input))
         if inputs:
             inputs[0].focus()

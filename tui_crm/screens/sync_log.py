@@ -259,6 +259,7 @@ class SyncLogScreen(HostedScreen[None]):
         yield CrmFooter()
 
     def on_mount(self) -> None:
+        self.title = tr("sl.title")
         self.action_reload()
 
     # -- loading -----------------------------------------------------------------------------

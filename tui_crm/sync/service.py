@@ -231,7 +231,10 @@ class SyncService:
         """Push what is due in the outbox; None if a push is already running.
 
         A run is recorded only when an item was attempted (or the push itself broke), so the
-        every-few-seconds tick of an empty outbox leaves no trace in the sync log.
+        every-few-seconds tick of an empty outbox leaves no trace in the sync log. An item that
+        found accounting unreachable was attempted: its run is recorded and `PushFinished`
+        (offline) tells the screens at once, not at the next pull, that accounting is gone and
+        something waits to be sent.
         """
         if self._push_lock.locked():
             return None
@@ -240,7 +243,7 @@ class SyncService:
                 async with recorded_run(self.writer, "push", self.clock, self.client.stats,
                                         open_at_start=False) as run:
                     result = await self._bounded_push(limit)
-                    run.keep = bool(result.attempted or result.stopped)
+                    run.keep = bool(result.attempted or result.stopped or result.offline)
                     run.rows = len(result.pushed)
                     run.ok = not result.failed and not result.offline
                     run.error = result.offline or (
@@ -261,7 +264,7 @@ class SyncService:
             if shipped:
                 orders = {req[0] for req in (self.store.shipment_request(r) for r in shipped) if req is not None}
                 self._emit(OrdersUpdated(self.clock(), tuple(sorted(orders))))
-            if result.attempted or result.stopped:
+            if result.attempted or result.stopped or result.offline:
                 self._emit(PushFinished(self.clock(), tuple(result.pushed), tuple(result.failed), result.offline,
                                         tuple(result.conflicts)))
             return result
