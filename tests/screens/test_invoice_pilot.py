@@ -403,12 +403,12 @@ async def test_escape_asks_before_dropping_a_typed_discount_or_date_that_does_no
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert not screen.dirty
+        assert not screen.unsaved
         box = screen.query_one(field)
         box.focus()
         box.value = typed
         await settle(pilot)
-        assert screen.dirty
+        assert screen.unsaved
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -417,4 +417,4 @@ async def test_escape_asks_before_dropping_a_typed_discount_or_date_that_does_no
         assert app.screen is screen and screen.query_one(field).value == typed
         await pilot.press("f2")  # refused with the reason, nothing saved
         await settle(pilot)
-        assert app.screen is screen and screen.dirty
+        assert app.screen is screen and screen.unsaved

@@ -794,9 +794,8 @@ class InvoiceScreen(HostedScreen[None]):
     def _discount_changed(self, event: Input.Changed) -> None:
         self._check_fields()
         value, _ = check_discount(event.value, "invoice_discount")
-        if value is None:
-            self._typed_unparsed()  # not a discount yet, but typed: Esc must ask, a refresh must keep it
-        elif value != self.invoice.document_discount_pct:
+        # Text that is no discount yet is still unsaved typing (`unsaved` compares the header's texts)
+        if value is not None and value != self.invoice.document_discount_pct:
             self._set_invoice(replace(self.invoice, document_discount_pct=value))
 
     @on(Input.Changed, "#inv-date")
@@ -804,18 +803,8 @@ class InvoiceScreen(HostedScreen[None]):
         self._check_fields()
         value = parse_date(event.value)  # a date as the operator sees dates: a wall date
         wall = utc_to_wall(self.date) if self.date else None
-        if value is None:
-            self._typed_unparsed()
-        elif wall is not None and value.date() != wall.date():
+        if value is not None and wall is not None and value.date() != wall.date():
             self.date = wall_to_utc(value.replace(hour=wall.hour, minute=wall.minute, second=wall.second))
-            self.dirty = True
-            self._paint_head()
-
-    def _typed_unparsed(self) -> None:
-        """A date or discount typed that does not parse (yet) is still the operator's edit: the
-        invoice is unsaved, so Esc asks before dropping it and a background refresh does not
-        refill the field under the cursor (F2 refuses it with the reason)."""
-        if not self.dirty:
             self.dirty = True
             self._paint_head()
 
