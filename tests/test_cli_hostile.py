@@ -20,6 +20,7 @@ import pytest
 
 from onec_sandbox.server import start_in_thread
 from onec_sandbox.state import SandboxState
+from tests.clock import TestClock
 from tui_crm.store import Store
 
 CP = "Catalog_Контрагенты"
@@ -346,7 +347,10 @@ def test_sync_once_is_exit_1_when_accounting_refuses_a_pushed_item(sandbox, tmp_
     path = tmp_path / "crm.duckdb"
     at = ["--url", sandbox.base_url, "--store", str(path)]
     assert tui_crm("sync", "--once", "--quiet", *at, config=config).returncode == 0
-    store = Store.open(path)
+    # The test's own store writes run on the test clock: the year-ahead CI run moves this process's
+    # wall clock, not the `tui-crm` processes', and a reserve request stamped a year ahead of them
+    # would not be due yet for the sync below.
+    store = Store.open(path, clock=TestClock())
     try:
         warehouse = store.warehouses()[0]
         row = next(r for r in store.picker_search(warehouse.id, store.price_types()[0].id, "", limit=10)
@@ -361,7 +365,7 @@ def test_sync_once_is_exit_1_when_accounting_refuses_a_pushed_item(sandbox, tmp_
     sent = tui_crm("sync", "--once", "--quiet", *at, config=config)
     assert sent.returncode == 0 and "pushed 1, failed 0" in sent.stdout, (sent.stdout, sent.stderr)
     sandbox.state.objects[ORDER][invoice_id]["DeletionMark"] = True
-    store = Store.open(path)
+    store = Store.open(path, clock=TestClock())
     try:
         store.request_reserve(invoice_id, "post")
     finally:
