@@ -34,7 +34,13 @@ from tui_crm.domain.invoice import (
 )
 from tui_crm.domain.models import Client
 from tui_crm.domain.problems import ValidationError
-from tui_crm.domain.validation import ClientKind, normalize_phone, split_phones, validate_client
+from tui_crm.domain.validation import (
+    UNSTORABLE,
+    ClientKind,
+    normalize_phone,
+    split_phones,
+    validate_client,
+)
 from tui_crm.domain.zone import utc_to_wall, wall_to_utc
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
@@ -107,9 +113,9 @@ class Usage(Exception):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-_UNSTORABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-"""Characters a pull refuses in 1C's text (tui_crm/sync/parse.py: the row is quarantined), so a
-field holding one is refused here: tab and line breaks stay allowed, as there."""
+_UNSTORABLE = UNSTORABLE
+"""Characters a pull refuses in 1C's text (the row is quarantined), so a field holding one is
+refused here: the one rule of domain/validation.py."""
 
 
 def _unstorable(values: Mapping[str, str]) -> list[str]:

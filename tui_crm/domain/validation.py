@@ -16,6 +16,11 @@ from typing import Final
 
 from tui_crm.domain.problems import Code, Problem, problem
 
+# Characters accounting's text cannot hold: the pull quarantines a 1C row with one
+# (`sync/parse.py`), so the shell's client add / invoice add refuse them too (`quick.py`). Tab
+# and line breaks are allowed.
+UNSTORABLE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
 __all__ = [
     "NAME_MAX_LENGTH",
     "ClientKind",

@@ -22,7 +22,7 @@ from typing import Any
 
 from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
-from tui_crm.domain.validation import normalize_phone
+from tui_crm.domain.validation import UNSTORABLE, normalize_phone
 from tui_crm.domain.vat import VatRate
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.store.shipments import ShipmentRequestState
@@ -36,7 +36,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 # Text 1C allows and we keep exactly: any character but the C0/DEL controls that are not white
 # space (TAB, LF, VT, FF, CR pass: names pasted from documents carry them). NUL, ESC and the like
 # never reach the store, so nothing from accounting can drive the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL = UNSTORABLE   # one rule with the shell's client add / invoice add (domain/validation.py)
 CONTROL = _CONTROL   # `columns` checks a whole column with it (LF, the joiner there, passes)
 # 1C's unlimited strings (НаименованиеПолное, comments): far above any real text, and bounded.
 TEXT_MAX = 1_000_000
