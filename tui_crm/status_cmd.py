@@ -86,6 +86,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
+    from tui_crm.domain.number import number_found
     from tui_crm.domain.status import OrderedLine, shipped_share
     from tui_crm.sync import parse, queries
     from tui_crm.sync.jobs import settlement_links
@@ -124,6 +125,8 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 state, _wh, _pt, _incl, _comment, goods = parse.order_full(p, r)
             except parse.BadData:
                 continue  # one odd row does not hide the others
+            if state.client_id not in names and not number_found(state.number or "", query):
+                continue  # the filter's rare extra (tui_crm.sync.queries.substringof_number)
             states.append(state)
             # product, quantity, price, discount, amount, …: the share is weighed by amount,
             # as the store's answer and the order screen weigh it

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from tui_crm.domain.models import SyncState
+from tui_crm.domain.number import search_words
 from tui_crm.domain.shipment import shipped_per_product
 from tui_crm.domain.status import OrderedLine, shipped_share
 from tui_crm.domain.validation import phone_search_key
@@ -682,7 +683,7 @@ class AccountingStore:
         if invoice_ids is not None:
             where.append("i.id IN (SELECT unnest(?::VARCHAR[]))")
             params.append(list(invoice_ids))
-        words = [w for w in text.lower().split() if w][:6]
+        words = search_words(text.lower())
         for w in words:
             short_sql, short_params = short_number_match("i.number", w)
             where.append("(contains(lower(i.number), ?) OR contains(lower(coalesce(c.name, cp.name, '')), ?) "

@@ -14,8 +14,9 @@ schema.sql repeats it literally and a test checks the two agree.
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from tui_crm.domain.number import short_number
 
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюяё"
 FOLDED = "ABCDEFGHIJKLMNOPQRSTUVWXYZ{}|~^`F"
@@ -39,19 +40,16 @@ def search_key_sql(expression: str) -> str:
     return f"translate({expression}, '{_FROM}', '{_TO}')"
 
 
-_SHORT_NUMBER = re.compile(r"^([^\W\d_]*)[\s\-]*(\d{1,12})$")
-
-
 def short_number_match(column: str, text: str) -> tuple[str, list[Any]]:
     """SQL (and its parameters) true when `column`, a 1C document number, is what the operator
     wrote in short: 1C pads numbers with the prefix and zeros (`ТД000000001`, `ЦБ-000123`), the
     operator types `ТД1`, `цб 123` or `1`. The digits at the end must be equal once the zeros are
     dropped, and the typed letters, if any, must begin the number's prefix (dashes and spaces
     aside). `column` is our own constant, never user text; the typed parts are parameters."""
-    m = _SHORT_NUMBER.match(text.strip())
-    if m is None:
+    short = short_number(text)   # the one reading of the typed text (tui_crm.domain.number)
+    if short is None:
         return "(1 = 0)", []
-    prefix, digits = m.group(1).lower(), m.group(2).lstrip("0") or "0"
+    prefix, digits = short.letters.lower(), short.digits
     tail = rf"regexp_extract({column}, '(\d+)$', 1)"
     head = rf"regexp_replace(lower(regexp_replace({column}, '\d+$', '')), '[\s\-]', '', 'g')"
     sql = (f"({tail} <> '' AND coalesce(nullif(ltrim({tail}, '0'), ''), '0') = ? "

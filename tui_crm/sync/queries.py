@@ -457,11 +457,15 @@ def counterparty_search(p: Profile, text: str) -> Query:
 
 
 def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = ()) -> Query:
-    """Orders by number (substring) or by clients, newest first (status over OData)."""
+    """Orders by number (as typed or in short: `substringof_number`) or by clients, newest first
+    (status over OData)."""
     c = p["order"]
+    from tui_crm.domain.number import search_words
+
     parts = []
     if text:
-        parts.append(substringof_number(c, text))
+        # every word, as the store's search wants them (tui_crm.domain.number.number_found)
+        parts.append(and_(*(substringof_number(c, w) for w in search_words(text))) or None)
     if client_ids:
         parts.append(in_guids(c.f("client"), client_ids))
     # The goods lines come along (same request), so shipped % can be worked out as in the store.
@@ -477,10 +481,35 @@ def counterparties_by_id(p: Profile, ids: Sequence[str]) -> list[Query]:
             for chunk in batches(ids, p.ids_per_request)]
 
 
-def substringof_number(c: Concept, text: str) -> str:
-    from tui_crm.sync.odata import substringof
+NUMBER_DIGITS = 6
+"""The fewest digits a 1C document number of the supported configurations carries after its
+prefix, zero-padded: КА 1.1 / УТ 10.3 numbers are String(11), the organization's prefix
+(String(3), "0" when empty) with at most the exchange node's prefix in front, then zeros and the
+counter (`ТД000000009`); УТ 11 and БП 3 (БСП numbering) put organization + infobase prefix and a
+dash before a 6-digit counter (`ТД00-000009`, `0000-000009`)."""
 
-    return substringof(text, c.f("number"))
+
+def substringof_number(c: Concept, text: str) -> str:
+    """Orders whose number holds ``text`` as typed, or is ``text`` written in short (`ТД9`,
+    `тд 9`, `9` for `ТД000000009`; tui_crm.domain.number holds the rule the store follows).
+
+    1C's OData has neither regular expressions nor ``length``/``tolower`` (docs/onec-odata-notes.md
+    §1), so the short form is asked as ``startswith(Number, letters) and endswith(Number,
+    digits padded to NUMBER_DIGITS)``: every number the store's rule finds (its counter is zero
+    padded to at least that width), and nothing else short of a counter past a million with the
+    same last six digits — which the caller drops by the same rule (`number_found`). Case: the
+    letters go as typed and upper-cased (1C prefixes are capitals; whether 1C compares case
+    depends on its database's collation)."""
+    from tui_crm.domain.number import short_number
+    from tui_crm.sync.odata import endswith, startswith, substringof
+
+    field_name = c.f("number")
+    parts = [substringof(text, field_name)]
+    short = short_number(text)
+    if short is not None:
+        heads = [startswith(field_name, h) for h in dict.fromkeys((short.letters, short.letters.upper())) if h]
+        parts.append(and_(or_(*heads) or None, endswith(field_name, short.digits.zfill(NUMBER_DIGITS))))
+    return or_(*parts)
 
 
 __all__ = [

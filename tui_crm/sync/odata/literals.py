@@ -193,6 +193,16 @@ def substringof(text: str, field: str) -> str:
     return f"substringof({lit_str(text)}, {_check_field(field)})"
 
 
+def startswith(field: str, text: str) -> str:
+    """``startswith(Field, 'text')`` -- field first (OData v3; 1C supports it, §1)."""
+    return f"startswith({_check_field(field)}, {lit_str(text)})"
+
+
+def endswith(field: str, text: str) -> str:
+    """``endswith(Field, 'text')`` -- field first (OData v3; 1C supports it, §1)."""
+    return f"endswith({_check_field(field)}, {lit_str(text)})"
+
+
 def in_guids(field: str, guids: Iterable[str | uuid.UUID]) -> str:
     """``(f eq guid'a' or f eq guid'b' …)``; duplicates removed, order kept.
 

@@ -1,0 +1,69 @@
+"""A document number as the operator types it in short, and the one rule for what it finds.
+
+1C pads document numbers with the prefix and zeros (`ТД000000001`, `ЦБ-000123`, `0000-000009`);
+the operator types `ТД1`, `цб 123` or `9`. The store answers that in SQL
+(tui_crm.store.search.short_number_match), `tui-crm status` asking accounting answers it over
+OData (tui_crm.sync.queries.orders_search) and checks 1C's rows with `number_found` below: all
+three read the typed text through `short_number`, so the same text finds the same orders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SHORT_NUMBER = re.compile(r"^([^\W\d_]*)[\s\-]*(\d{1,12})$")
+_TAIL = re.compile(r"[0-9]+$")
+_DASH_SPACE = re.compile(r"[\s\-]")
+
+
+@dataclass(frozen=True)
+class ShortNumber:
+    """`letters` as typed (may be empty), `digits` without leading zeros ("0" for zero)."""
+
+    letters: str
+    digits: str
+
+
+def short_number(text: str) -> ShortNumber | None:
+    """The typed letters and digits of a number written in short; None when `text` is not one
+    (letters, then optional spaces or dashes, then 1 to 12 digits)."""
+    m = _SHORT_NUMBER.match(text.strip())
+    if m is None:
+        return None
+    return ShortNumber(m.group(1), m.group(2).lstrip("0") or "0")
+
+
+def short_number_matches(number: str, short: ShortNumber) -> bool:
+    """The store's SQL rule in Python: the digits at the end of `number` equal the typed ones once
+    the zeros are dropped, and the typed letters begin the rest (lower-cased, dashes and spaces
+    aside)."""
+    tail = _TAIL.search(number)
+    if tail is None or (tail.group().lstrip("0") or "0") != short.digits:
+        return False
+    head = _DASH_SPACE.sub("", number[:tail.start()].lower())
+    return head.startswith(short.letters.lower())
+
+
+SEARCH_WORDS = 6
+"""A search text counts by its first words only (the store's `order_progress` and status)."""
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search text that count, each of which must be found."""
+    return text.split()[:SEARCH_WORDS]
+
+
+def number_found(number: str, text: str) -> bool:
+    """True when a search for `text` finds the document `number` by number alone, as the store's
+    search does: each word of the text inside the number (any case) or the number written in
+    short (`ТД9`)."""
+    words = search_words(text)
+    return bool(words) and bool(number) and all(_word_found(number, w) for w in words)
+
+
+def _word_found(number: str, word: str) -> bool:
+    if word.lower() in number.lower():
+        return True
+    short = short_number(word)
+    return short is not None and short_number_matches(number, short)
