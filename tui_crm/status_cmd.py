@@ -87,7 +87,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
     from tui_crm.domain.number import number_found
-    from tui_crm.domain.status import OrderedLine, shipped_share
+    from tui_crm.domain.status import OrderedLine, percent, shipped_share
     from tui_crm.sync import parse, queries
     from tui_crm.sync.jobs import settlement_links
     from tui_crm.sync.odata.literals import lit_guid
@@ -173,9 +173,8 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 "id": s.id, "number": s.number,
                 "client": names.get(s.client_id or "", "") or extra_names.get(s.client_id or "", ""),
                 "date": utc_to_wall(s.date).isoformat(sep=" ") if s.date else None, "total": str(total),
-                "paid_pct": str((paid.get(s.id, Decimal(0)) * 100 / total).quantize(Decimal("0.1")) if total else 0),
-                "shipped_pct": str((shipped_share(ordered.get(s.id, []), shipped.get(s.id, {})) * 100)
-                                   .quantize(Decimal("0.1"))),
+                "paid_pct": str(percent(paid.get(s.id, Decimal(0)) / total) if total else 0),
+                "shipped_pct": str(percent(shipped_share(ordered.get(s.id, []), shipped.get(s.id, {})))),
                 "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
                 "checked_at": None, "age": "live"})
         clients = [{"id": k, "name": v, "inn": inns.get(k, ""), "phones": [], "debt": None,

@@ -149,3 +149,11 @@ def test_parse_decimal_whole_numbers_and_digit_limits() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_decimal("1000", places=2, what="discount", max_digits=3)
     assert caught.value.problem == Problem(Code.TOO_MANY_DIGITS, {"what": "discount", "max_digits": 3})
+
+
+def test_round_pct_halves_away_from_zero() -> None:
+    from tui_crm.domain.money import round_pct
+    from tui_crm.domain.status import percent
+
+    assert round_pct(D("12.25")) == D("12.3") and round_pct(D("-12.25")) == D("-12.3")
+    assert percent(D("0.1225")) == D("12.3") and percent(D("0.1235")) == D("12.4")

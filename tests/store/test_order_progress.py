@@ -74,3 +74,17 @@ def test_posted_shipment_requests_count_as_shipped_like_the_order_view(tmp_path)
         assert share() == line1
     finally:
         store.close()
+
+
+def test_paid_and_shipped_pct_round_a_half_alike_away_from_zero() -> None:
+    """paid % rounded halves to even (12.25 → 12.2) while shipped % rounded them up (→ 12.3); 1C
+    rounds halves away from zero, and one invoice's two figures follow one rule."""
+    from tui_crm.store.accounting import OrderProgress
+
+    o = OrderProgress("i", "ТД000000001", "", datetime(2026, 11, 30), Decimal("400.00"), Decimal("49.00"), True,
+                      "in_accounting", None, shipped_share=Decimal("0.1225"))
+    assert o.shipped_pct == Decimal("12.3")
+    assert o.paid_pct == Decimal("12.3")
+    o = OrderProgress("i", "ТД000000001", "", datetime(2026, 11, 30), Decimal("400.00"), Decimal("49.40"), True,
+                      "in_accounting", None, shipped_share=Decimal("0.1235"))
+    assert (o.paid_pct, o.shipped_pct) == (Decimal("12.4"), Decimal("12.4"))

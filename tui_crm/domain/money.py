@@ -79,6 +79,7 @@ def to_money(value: MoneyInput) -> Decimal:
     return result
 
 
+_PCT_STEP: Final = Decimal("0.1")
 _ROUND_LIMIT: Final = 28
 """Rounding refuses numbers of 10**28 and more (far beyond any 1C Number(15, n) or a sum of
 them) with ``ValueError``; below that it is exact whatever the caller's decimal context."""
@@ -105,6 +106,11 @@ def round_money(value: MoneyInput) -> Decimal:
 def round_qty(value: MoneyInput) -> Decimal:
     """Round a quantity to 3 places, halves away from zero (1C ``Number(15,3)``)."""
     return _round(value, _QTY_STEP)
+
+
+def round_pct(value: MoneyInput) -> Decimal:
+    """Round a percentage to 1 place, halves away from zero (1C ``Окр(x, 1)``)."""
+    return _round(value, _PCT_STEP)
 
 
 def _group_thousands(digits: str, sep: str) -> str:

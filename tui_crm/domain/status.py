@@ -27,7 +27,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 from typing import Generic, Literal, TypeVar
 
-from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_qty, to_money
+from tui_crm.domain.money import ZERO, MoneyInput, round_money, round_pct, round_qty, to_money
 
 __all__ = [
     "LineShipment",
@@ -38,6 +38,7 @@ __all__ = [
     "overshipped_lines",
     "paid_share",
     "payment_status",
+    "percent",
     "shipment_status",
     "shipped_amount",
     "shipped_by_line",
@@ -265,6 +266,13 @@ def overshipped_lines(
         if over > 0:
             excess[key] = over
     return excess
+
+
+def percent(share: MoneyInput) -> Decimal:
+    """A share (1 = 100 %) as a percentage with one decimal, halves away from zero as 1C rounds:
+    the one rule for paid % and shipped % given as numbers (`tui-crm status`, from the store and
+    from accounting alike)."""
+    return round_pct(to_money(share) * 100)
 
 
 def format_percent(share: MoneyInput, places: int = 0, lang: Literal["en", "ru"] = "en") -> str:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -20,7 +20,7 @@ import duckdb
 from tui_crm.domain.models import SyncState
 from tui_crm.domain.number import search_words
 from tui_crm.domain.shipment import shipped_per_product
-from tui_crm.domain.status import OrderedLine, shipped_share
+from tui_crm.domain.status import OrderedLine, percent, shipped_share
 from tui_crm.domain.validation import phone_search_key
 from tui_crm.store.db import Clock, Database
 from tui_crm.store.mirror import bulk_insert
@@ -124,12 +124,13 @@ class OrderProgress:
 
     @property
     def paid_pct(self) -> Decimal:
-        return Decimal(0) if not self.total else (self.paid * 100 / self.total).quantize(Decimal("0.1"))
+        """Paid % of the total, one decimal (tui_crm.domain.status.percent: halves away from zero)."""
+        return Decimal(0) if not self.total else percent(self.paid / self.total)
 
     @property
     def shipped_pct(self) -> Decimal:
-        """Shipped % by amount, one decimal (half away from zero, as 1C rounds)."""
-        return (self.shipped_share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        """Shipped % by amount, one decimal (tui_crm.domain.status.percent: halves away from zero)."""
+        return percent(self.shipped_share)
 
 
 def _replace_all(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
