@@ -86,15 +86,17 @@ class ShipmentStore:
         quantities against what is left; this re-checks what could have changed since."""
         now = now or self.clock()
         wanted = {n: q for n, q in quantities.items() if q > 0}
-        # Requests the warehouse has not answered yet count against the order too: a form
-        # opened before the last request was in (a quick second `s`, a busy store) showed
-        # the whole order as left, and the warehouse was asked for it twice.
-        asked: dict[int, Decimal] = {}
-        for req in self.shipment_requests(invoice_id):
-            if req.state.open:
-                for rl in req.lines:
-                    asked[rl.line_no] = asked.get(rl.line_no, Decimal(0)) + rl.quantity
         with self.db.transaction() as cur:
+            # Requests the warehouse has not answered yet count against the order too: a form
+            # opened before the last request was in (a quick second `s`, a busy store) showed
+            # the whole order as left, and the warehouse was asked for it twice. Read inside the
+            # write transaction (this thread's cursor, under the one writer's lock): read before
+            # it, a request another thread made meanwhile passed the same check.
+            asked: dict[int, Decimal] = {}
+            for req in self.shipment_requests(invoice_id):
+                if req.state.open:
+                    for rl in req.lines:
+                        asked[rl.line_no] = asked.get(rl.line_no, Decimal(0)) + rl.quantity
             row = cur.execute("SELECT number, deletion_mark FROM invoices WHERE id = ?", [invoice_id]).fetchone()
             if row is None:
                 return None, "the invoice is not in the CRM store"
