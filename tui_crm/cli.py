@@ -406,12 +406,14 @@ def _progress_printer(stream=sys.stderr):
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Headless sync: the TUI's jobs (pull cycle, push, live) once, or until Ctrl+C."""
+    from tui_crm.i18n import set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
     from tui_crm.sync.service import SyncService
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
+    set_language(settings.ui.resolved_language())   # the sync's error words, as doctor's
     if not settings.accounting.url:
         print("tui-crm sync: no accounting URL; pass --url or set accounting.url", file=sys.stderr)
         return 2

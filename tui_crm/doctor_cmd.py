@@ -85,10 +85,7 @@ register({
         "en": "Note: plain http to {host} sends the password unencrypted; publish over https.",
         "ru": "Внимание: по http пароль к {host} идёт открытым текстом; публикуйте по https.",
     },
-    "connect.dns": {
-        "en": "The server name {host} is not known (DNS). Check the spelling, or use its IP address.",
-        "ru": "Имя сервера {host} не находится (DNS). Проверьте написание или укажите IP-адрес.",
-    },
+    # "connect.dns": tui_crm.sync.reach (the sync says it in the same words)
     "connect.refused": {
         "en": "{host} refused the connection: no web server listens on that port. Check the port "
               "and that the web server (Apache/IIS) with the publication runs.",

@@ -103,3 +103,40 @@ async def test_https_to_a_plain_http_port_says_so_not_the_certificate() -> None:
     assert "plain http" in text and "http://" in text
     assert "certificate" not in text and "SSL_CERT_FILE" not in text and "verify_tls" not in text
     assert text.endswith(f"(GET {PRODUCTS}).")
+
+
+# -- a server name that does not resolve: sync says what doctor says ----------------------------------
+
+NOWHERE = "http://no-such-host.invalid/base/odata/standard.odata/"   # .invalid never resolves (RFC 6761)
+
+
+def _cli(tmp: Path, lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    env.update({"TUI_CRM_CONFIG": str(tmp / "none.toml"), "TUI_CRM_LANG": lang, "PYTHONIOENCODING": "utf-8",
+                "XDG_DATA_HOME": str(tmp / "data")})
+    return subprocess.run([sys.executable, "-m", "tui_crm.cli", *args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+async def test_a_name_that_does_not_resolve_is_named_dns_not_could_not_connect() -> None:
+    async with ODataClient(NOWHERE, retries=0) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.get_page(PRODUCTS)
+    assert caught.value.reason == "dns"
+    assert "no-such-host.invalid is not known (DNS)" in str(caught.value)
+    assert "could not connect" not in str(caught.value)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_sync_names_a_dns_failure_as_doctor_does(tmp_path: Path, lang: str) -> None:
+    doctor = _cli(tmp_path, lang, "doctor", "--url", NOWHERE)
+    line = next(x for x in doctor.stdout.splitlines() if "(DNS)" in x)
+    assert "no-such-host.invalid" in line
+    synced = _cli(tmp_path, lang, "sync", "--once", "--quiet", "--url", NOWHERE, "--store",
+                  str(tmp_path / "crm.duckdb"))
+    assert synced.returncode == 1 and "Traceback" not in synced.stderr, synced.stderr
+    assert line in synced.stderr, (line, synced.stderr)
+    assert "could not connect" not in synced.stderr

@@ -20,7 +20,6 @@ Russian). The sync layer never prints.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -37,8 +36,10 @@ from tui_crm.sync.odata import (
     ODataError,
     TLSProblem,
     Unreachable,
+    connect_failure,
 )
 from tui_crm.sync.profile import Profile
+from tui_crm.sync.reach import unreachable_words  # noqa: F401 -- registers connect.dns, as sync words it
 
 __all__ = [
     "EXIT_CANNOT_CONNECT",
@@ -189,34 +190,19 @@ def _transport_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
-_DNS_WORDS = ("name or service not known", "nodename nor servname", "getaddrinfo",
-              "name resolution", "no address associated")
-
-
 def _why_unreachable(exc: Unreachable, host: str) -> Finding:
     if isinstance(exc, TLSProblem):
         return Finding("connect.tls", {"host": host, "detail": str(exc)})
     cause = _transport_cause(exc)
-    chain = _chain(cause) if cause is not None else []
-    text = " ".join(str(e) for e in chain).lower()
     if isinstance(cause, httpx.ConnectError):
-        if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in _DNS_WORDS):
-            return Finding("connect.dns", {"host": host})
-        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
-            return Finding("connect.refused", {"host": host})
+        # the one rule the client marks every `Unreachable` by (sync and status say the same)
+        reason = connect_failure(cause)
+        if reason in ("dns", "refused"):
+            return Finding(f"connect.{reason}", {"host": host})
         return Finding("connect.failed", {"host": host, "detail": str(exc)})
     if isinstance(cause, httpx.TimeoutException) or cause is None:
         return Finding("connect.timeout", {"host": host})
     return Finding("connect.failed", {"host": host, "detail": str(exc)})
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and e not in out:
-        out.append(e)
-        e = e.__cause__ or e.__context__
-    return out
 
 
 def _why_refused(exc: ODataError, url: str, user: str) -> Finding:

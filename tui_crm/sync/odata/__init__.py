@@ -44,6 +44,7 @@ from tui_crm.sync.odata.errors import (
     TLSProblem,
     TooLarge,
     Unreachable,
+    connect_failure,
     short_url,
 )
 from tui_crm.sync.odata.literals import (
@@ -101,6 +102,7 @@ __all__ = [
     "and_",
     "cast_ref",
     "cmp",
+    "connect_failure",
     "endswith",
     "eq",
     "from_server_time",

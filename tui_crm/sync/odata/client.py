@@ -38,6 +38,7 @@ from tui_crm.sync.odata.errors import (
     _is_html,
     _map_error,
     _parse_error_body,
+    connect_failure,
     short_url,
     transient_1c_message,
 )
@@ -656,8 +657,13 @@ class ODataClient:
                 f"({method} {short_url(url)}).",
                 url=url, method=method,
             )
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        reason = ""
+        if isinstance(exc, httpx.ConnectError) and connect_failure(exc) == "dns":
+            # as `tui-crm doctor` names it (tui_crm.sync.reach words it for the operator)
+            what, applied, reason = f"the server name {host} is not known (DNS)", False, "dns"
+        elif isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             what, applied = "could not connect to the server", False
+            reason = connect_failure(exc) if isinstance(exc, httpx.ConnectError) else ""
         elif isinstance(exc, httpx.PoolTimeout):
             what, applied = "no free connection to the server", False
         elif isinstance(exc, httpx.TimeoutException):
@@ -669,6 +675,8 @@ class ODataClient:
         return Unreachable(
             f"Accounting (1C) at {host} is unreachable: {what} ({method} {short_url(url)}).",
             maybe_applied=applied,
+            reason=reason,
+            host=host,
             url=url,
             method=method,
         )

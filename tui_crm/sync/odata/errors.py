@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -86,18 +87,49 @@ class ODataError(Exception):
         return self.sentence
 
 
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "getaddrinfo",
+              "name resolution", "no address associated")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in out:
+        out.append(e)
+        e = e.__cause__ or e.__context__
+    return out
+
+
+def connect_failure(exc: BaseException) -> str:
+    """Why a connection could not be made, from the error and its causes: ``"dns"`` (the server
+    name does not resolve), ``"refused"`` (nothing listens on the port) or ``"other"``. The one
+    rule `tui-crm doctor` and every request's `Unreachable` (sync, status) tell them apart by."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in _DNS_WORDS):
+        return "dns"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return "refused"
+    return "other"
+
+
 class Unreachable(ODataError):
     """Accounting could not be reached: connect error, timeout, dropped connection, or a
     502/503/504 from the web server in front of 1C.
 
     ``maybe_applied`` is True when the request may have reached 1C before the failure (read
     timeout, dropped response): a write in that state must be verified, not blindly resent.
+    ``reason`` is ``connect_failure``'s answer when the connection could not be made ("dns",
+    "refused", "other"), else ""; ``host`` the server's name.
     """
 
     lead = "Accounting (1C) is unreachable."
 
-    def __init__(self, sentence: str | None = None, *, maybe_applied: bool = False, **kw: Any):
+    def __init__(self, sentence: str | None = None, *, maybe_applied: bool = False, reason: str = "",
+                 host: str = "", **kw: Any):
         self.maybe_applied = maybe_applied
+        self.reason = reason
+        self.host = host
         super().__init__(sentence, **kw)
 
 
