@@ -223,9 +223,9 @@ register(
             "en": "This invoice has changes that are not saved.",
             "ru": "В счёте есть несохранённые изменения.",
         },
-        "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
-        "iv.unsaved_discard": {"en": "Discard (d)", "ru": "Не сохранять (d)"},
-        "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
+        "iv.unsaved_save": {"en": "Save and close", "ru": "Сохранить"},
+        "iv.unsaved_discard": {"en": "Discard", "ru": "Не сохранять"},
+        "iv.unsaved_keep": {"en": "Keep editing", "ru": "Продолжить"},
     }
 )
 
