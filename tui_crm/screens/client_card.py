@@ -357,6 +357,9 @@ class ClientCardScreen(HostedScreen[None]):
 
     def _fill_invoices(self) -> None:
         table = self.query_one("#invoice-table", DataTable)
+        # Back from an invoice opened here (or after a pull): the cursor stays on the same invoice.
+        current = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                   if table.row_count else None)
         table.clear()
         lang = language()
         for inv in self.invoices:
@@ -369,6 +372,8 @@ class ClientCardScreen(HostedScreen[None]):
                 state, key=inv.id,
             )
         self.query_one("#no-invoices", Label).display = not self.invoices
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
 
     # -- form state --------------------------------------------------------------------------
     def _set_kind(self, kind: ClientKind) -> None:
