@@ -268,7 +268,9 @@ class HostApp(App[None], HoldsKeys):
         - A text field's own keys (Backspace, arrows, Enter…) run in the order typed, also when a
           burst of keys arrives in one read (widgets/keys.py, `field_binding`)."""
         if isinstance(event, events.Paste) and not event.is_forwarded:
-            event.text = clean(event.text, one_line=False).replace("\t", " ")
+            # a terminal (and tmux) sends a pasted line break as a carriage return
+            lines = event.text.replace("\r\n", "\n").replace("\r", "\n")
+            event.text = clean(lines, one_line=False).replace("\t", " ")
             if isinstance(self.focused, Input):
                 event.text = self.paste_for_input(self.focused, event.text)
         event = as_key(event)

@@ -131,3 +131,23 @@ async def test_typing_past_the_comment_limit_says_so_once(store: Store) -> None:
         await pilot.press("backspace", "e", "f")
         await settle(pilot)
         assert len([m for m, _ in seen if "500" in m]) == 2  # told again after going back under
+
+
+async def test_a_paste_whose_lines_end_in_carriage_returns_is_lines_too(store: Store) -> None:
+    """Terminals (and tmux) send a pasted line break as a carriage return: the whole paste went
+    into the one-line field as "first␍second␍third", and the TextArea got one line."""
+    app = screen_app(store, lambda s: Fields(), lang="ru")
+    seen = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        one = app.screen.query_one("#one", Input)
+        one.focus()
+        app.post_message(events.Paste("первая строка\rвторая\r\nтретья"))
+        await settle(pilot)
+        assert one.value == "первая строка"
+        assert any("не вставлено строк: 2" in m for m, _ in seen), seen
+        many = app.screen.query_one("#many", TextArea)
+        many.focus()
+        app.post_message(events.Paste("first\rsecond\rthird"))
+        await settle(pilot)
+        assert many.text == "first\nsecond\nthird"
