@@ -50,6 +50,14 @@ if TYPE_CHECKING:  # the events come with the engine, after the first list (mess
 log = logging.getLogger("tui_crm.app")
 
 register({
+    "paste.first_line": {
+        "en": "Only the first line was pasted: this field holds one line ({n} more line(s) not pasted).",
+        "ru": "Вставлена только первая строка: поле однострочное (не вставлено строк: {n}).",
+    },
+    "paste.cut": {
+        "en": "The paste was cut to fit: this field holds at most {limit} characters ({n} not pasted).",
+        "ru": "Вставка обрезана: в поле помещается не больше {limit} символов (не вставлено: {n}).",
+    },
     "notify.payment": {
         "en": "Payment {amount} arrived for invoice {number} ({client})",
         "ru": "Поступила оплата {amount} по счёту {number} ({client})",
@@ -219,6 +227,23 @@ class HostApp(App[None], HoldsKeys):
             text = text[:TOAST_LIMIT - 1] + "…"  # (the sync log keeps the whole of it)
         super().notify(text, title=short(title, 80), severity=severity, timeout=timeout, markup=False)
 
+    def paste_for_input(self, field: Input, text: str) -> str:
+        """What of a paste a one-line field takes, the operator told what it did not: the first
+        line (by design: a name, a search, a quantity), cut to the field's `max_length` (Textual
+        would refuse a longer paste whole). A TextArea is no Input: it takes every line."""
+        lines = text.splitlines()
+        first = lines[0] if lines else ""
+        rest = sum(1 for line in lines[1:] if line.strip())
+        if rest:
+            self.notify(tr("paste.first_line", n=rest), severity="warning", markup=False)
+        if field.max_length:
+            room = max(0, field.max_length - len(field.value) + len(field.selected_text))
+            if len(first) > room:
+                self.notify(tr("paste.cut", limit=field.max_length, n=len(first) - room),
+                            severity="warning", markup=False)
+                first = first[:room]
+        return first
+
     def _priority_key(self, event: events.Key) -> bool:
         """A key the app binds with priority (quit, the palette): it runs at once, never held behind
         a Tab or an Enter (widgets/hold.py), so a hold can never trap the operator. A screen's own
@@ -235,13 +260,19 @@ class HostApp(App[None], HoldsKeys):
         - Alt keys (ESC-prefixed over SSH/tmux) only ever trigger bindings, never type text.
         - Pasted text is data too: an Input draws its value as it is, so escape sequences and
           control characters in a paste are cleaned before any widget gets it (lines and tabs
-          kept apart: an Input takes the first line; a tab becomes a space).
+          kept apart: an Input takes the first line, cut to its length limit, and the operator
+          is told what was left out, `paste_for_input`; a TextArea takes every line; a tab
+          becomes a space).
         - Keys typed behind a Tab or an Enter that has not taken effect yet wait for it, in the
           order typed (`key_hold`, widgets/hold.py); the priority keys never wait.
         - A text field's own keys (Backspace, arrows, Enter…) run in the order typed, also when a
           burst of keys arrives in one read (widgets/keys.py, `field_binding`)."""
         if isinstance(event, events.Paste) and not event.is_forwarded:
-            event.text = clean(event.text, one_line=False).replace("\t", " ")
+            # a terminal (and tmux) sends a pasted line break as a carriage return
+            lines = event.text.replace("\r\n", "\n").replace("\r", "\n")
+            event.text = clean(lines, one_line=False).replace("\t", " ")
+            if isinstance(self.focused, Input):
+                event.text = self.paste_for_input(self.focused, event.text)
         event = as_key(event)
         if isinstance(event, events.Key) and not event.is_forwarded:
             if not self._priority_key(event) and self.key_hold.take(event):

@@ -467,3 +467,37 @@ async def test_enter_typed_ahead_of_the_search_opens_a_client_of_what_was_typed(
                 break
         assert first_before != CLIENT_ROMASHKA
         assert _card(app).client_id == CLIENT_ROMASHKA
+
+
+async def test_closing_an_invoice_opened_from_the_invoices_tab_returns_to_that_tab_and_row(store: Store) -> None:
+    """Esc on an invoice (or order) opened from the card's Invoices tab put the operator back on
+    the Details tab, the list and the row they came from gone from view."""
+    from textual.widgets import TabbedContent
+
+    from tui_crm.screens.invoice import InvoiceScreen
+    from tui_crm.screens.order import OrderScreen
+
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = _card(pilot.app)
+        await pilot.press("alt+2")
+        await settle(pilot)
+        table = card.query_one("#invoice-table", DataTable)
+        await pilot.press("down", "enter")  # the posted one opens as an order
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OrderScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is card
+        assert card.query_one(TabbedContent).active == "invoices"
+        assert pilot.app.focused is table and table.cursor_row == 1
+        await pilot.press("up", "enter")  # the draft opens in the editor
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InvoiceScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is card
+        assert card.query_one(TabbedContent).active == "invoices"
+        assert pilot.app.focused is table and table.cursor_row == 0

@@ -78,3 +78,33 @@ async def test_quit_with_nothing_unsaved_quits_at_once(store: Store) -> None:
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert not app.is_running
+
+
+def _buttons(app: CrmApp) -> list[str]:
+    from textual.widgets import Button
+
+    assert isinstance(app.screen, ConfirmModal)
+    return [str(b.label) for b in app.screen.query(Button)]
+
+
+async def test_the_quit_and_the_cards_discard_questions_show_their_keys(store: Store) -> None:
+    """The invoice's question said "Save (s)"; the card's and the quit question's buttons named no
+    key, so a keyboard operator had to guess (and F2, Save on the card, was tried). Every
+    confirm dialog now shows the key of each answer, one way."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _typed_new_client(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _buttons(app) == ["Discard (d)", "Keep editing (esc)"]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert _buttons(app) == ["Quit without saving (d)", "Keep editing (esc)"]
+        await pilot.press("escape")
+        await settle(pilot)
+        set_language("ru")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _buttons(app) == ["Отбросить (d)", "Продолжить (esc)"]

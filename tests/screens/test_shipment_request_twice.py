@@ -82,3 +82,119 @@ async def test_a_second_request_sent_before_the_first_was_in_is_refused(store: S
         assert [(rl.line_no, rl.quantity) for rl in requests[0].lines] == [
             (1, Decimal(10)), (2, Decimal(4)), (3, Decimal("2.5"))]
         assert any("Cannot request a shipment" in m and "already asked for" in m for m in seen)
+
+
+def _seen(app: Any) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    original = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> Any:  # run_test() shows no toasts
+        seen.append((str(message), str(kwargs.get("severity", "information"))))
+        return original(message, *args, **kwargs)
+
+    app.notify = notify
+    return seen
+
+
+async def test_the_open_form_follows_accounting_and_keeps_typed_quantities(store: Store) -> None:
+    """The form showed the order as it was when opened: a shipment posted meanwhile (a pull)
+    left "shipped 0" and the whole line's quantity as the default. Now the figures and the
+    defaults follow accounting, and the quantity the operator typed stays as typed."""
+    from textual.widgets import Input, Label
+
+    from tests.seed import add_shipment
+
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        await pilot.press("down", "3")  # line 2 (4 ordered): ask for 3
+        await settle(pilot)
+        assert form.has_unsaved_changes()
+        add_shipment(store, "РТУ-000001", ((1, "6"),))  # 6 of line 1 left the warehouse
+        order.refresh_data()  # what the app does after a pull
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#sr-qty-1", Input).value == "4"  # 10 ordered - 6 shipped
+        assert form.query_one("#sr-qty-2", Input).value == "3"  # typed: kept
+        assert form.query_one("#sr-qty-3", Input).value == "2.5"
+        row = [str(w.render()) for w in form.query_one("#sr-row-1").query(Label)]
+        assert row[3] == "6"  # shipped
+        assert form.query_one("#sr-qty-2", Input).has_focus
+        await pilot.press("f2", "y")
+        await settle(pilot)
+        requests = store.shipment_requests(INVOICE_ID)
+        assert [(rl.line_no, rl.quantity) for r in requests for rl in r.lines] == [
+            (1, Decimal(4)), (2, Decimal(3)), (3, Decimal("2.5"))]
+
+
+async def test_a_line_accounting_removed_says_its_typed_quantity_is_not_sent(store: Store) -> None:
+    from textual.widgets import Input
+
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    seen = _seen(app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        await pilot.press("down", "down", "1")  # line 3: ask for 1
+        await settle(pilot)
+        with store.transaction() as cur:  # accounting removed line 3 (what the pull writes)
+            cur.execute("DELETE FROM invoice_lines WHERE invoice_id = ? AND line_no = 3", [INVOICE_ID])
+        order.refresh_data()
+        await settle(pilot)
+        assert app.screen is form
+        assert not form.query("#sr-qty-3")
+        assert form.query_one("#sr-qty-1", Input).value == "10"
+        assert any("Line 3" in m and "not" in m for m, _ in seen), seen
+
+
+async def test_escape_with_typed_quantities_asks_and_f2_does_not_discard(store: Store) -> None:
+    """Esc left the form at once, the quantities typed were gone. Now it asks, as the card does:
+    F2 there (the form's Send key) never means discard; d discards, Esc keeps editing."""
+    from textual.widgets import Input
+
+    from tui_crm.widgets.confirm import ConfirmModal
+
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        await pilot.press("5")  # line 1: 5 of 10
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen is form or isinstance(app.screen, ConfirmModal)
+        if isinstance(app.screen, ConfirmModal):
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen is form and form.query_one("#sr-qty-1", Input).value == "5"
+        await pilot.press("escape", "d")
+        await settle(pilot)
+        assert app.screen is order
+        assert store.shipment_requests(INVOICE_ID) == []
+
+
+async def test_escape_on_an_untouched_form_leaves_at_once(store: Store) -> None:
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is order

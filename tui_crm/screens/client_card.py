@@ -50,7 +50,7 @@ from tui_crm.screens.custom_fields import CustomFieldsForm
 from tui_crm.screens.forms import format_date
 from tui_crm.store import ClientRecord, DuplicateHit, InvoiceSummary, Store
 from tui_crm.widgets.badges import format_phone, kind_label, sync_badge
-from tui_crm.widgets.confirm import Choice, ConfirmModal
+from tui_crm.widgets.confirm import ConfirmModal, discard_or_keep
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import debt_text
 from tui_crm.widgets.text import clean, plain
@@ -109,8 +109,6 @@ register({
                        "ru": "В карточке есть несохранённые изменения. Отбросить их?"},
     "card.discard_open_q": {"en": "Discard the unsaved changes and open «{name}»?",
                             "ru": "Отбросить несохранённые изменения и открыть «{name}»?"},
-    "card.discard": {"en": "Discard", "ru": "Отбросить"},
-    "card.keep": {"en": "Keep editing", "ru": "Продолжить"},
     "card.save_first": {"en": "Fix the card first: an invoice needs a saved client.",
                         "ru": "Сначала исправьте карточку: счёт выписывается на сохранённого клиента."},
     "col.date": {"en": "Date", "ru": "Дата"},
@@ -138,12 +136,6 @@ def _placeholder(field: str) -> str:
     key = f"card.ph_{field}"
     text = tr(key)
     return "" if text == key else text
-
-
-def _discard_or_keep() -> list[Choice]:
-    """Answers of "drop the card's edits?": F2 is Save on the card (and Save in the invoice's
-    same question), so it never means Discard here; y/d discard, n/c/Esc keep editing."""
-    return [Choice(True, tr("card.discard"), "y,d"), Choice(False, tr("card.keep"), "n,c")]
 
 
 def card_problems(kind: ClientKind, values: dict[str, str]) -> dict[str, str]:
@@ -365,6 +357,9 @@ class ClientCardScreen(HostedScreen[None]):
 
     def _fill_invoices(self) -> None:
         table = self.query_one("#invoice-table", DataTable)
+        # Back from an invoice opened here (or after a pull): the cursor stays on the same invoice.
+        current = (table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                   if table.row_count else None)
         table.clear()
         lang = language()
         for inv in self.invoices:
@@ -377,6 +372,8 @@ class ClientCardScreen(HostedScreen[None]):
                 state, key=inv.id,
             )
         self.query_one("#no-invoices", Label).display = not self.invoices
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
 
     # -- form state --------------------------------------------------------------------------
     def _set_kind(self, kind: ClientKind) -> None:
@@ -589,7 +586,7 @@ class ClientCardScreen(HostedScreen[None]):
 
         if self.dirty:
             self.app.push_screen(
-                ConfirmModal(tr("card.discard_open_q", name=hit.name), choices=_discard_or_keep()),
+                ConfirmModal(tr("card.discard_open_q", name=hit.name), choices=discard_or_keep()),
                 lambda yes: go() if yes else None,
             )
         else:
@@ -699,7 +696,7 @@ class ClientCardScreen(HostedScreen[None]):
             self.dismiss()
             return
         self.app.push_screen(
-            ConfirmModal(tr("card.discard_q"), choices=_discard_or_keep()),
+            ConfirmModal(tr("card.discard_q"), choices=discard_or_keep()),
             lambda yes: self.dismiss() if yes else None,
         )
 

@@ -44,7 +44,9 @@ register({
 class CrmPalette(CommandPalette):
     """Textual's palette (ctrl+p, and F4's lookup) saying "nothing found" in the interface
     language: Textual words it in English inside `_start_no_matches_countdown`, so that method
-    is Textual 8.2's own with the text translated (tests/screens/test_palette_snapshots.py checks it)."""
+    is Textual 8.2's own with the text translated (tests/screens/test_palette_snapshots.py checks it).
+    Textual 8.2.8 offers no public way to set that text (no class var, message or hook: the
+    literal sits inside this private method), so the override stays until one exists."""
 
     def _start_no_matches_countdown(self, search_value: str) -> None:
         self._stop_no_matches_countdown()

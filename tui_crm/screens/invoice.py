@@ -56,6 +56,7 @@ from tui_crm.widgets.badges import SYNC_VARIANT, Badge, sync_label
 from tui_crm.widgets.columns import Col, FitTable, pack
 from tui_crm.widgets.confirm import Choice, ConfirmModal
 from tui_crm.widgets.footer import CrmFooter
+from tui_crm.widgets.limited import LimitedInput
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.text import clean, plain
 
@@ -223,9 +224,9 @@ register(
             "en": "This invoice has changes that are not saved.",
             "ru": "В счёте есть несохранённые изменения.",
         },
-        "iv.unsaved_save": {"en": "Save and close (s)", "ru": "Сохранить (s)"},
-        "iv.unsaved_discard": {"en": "Discard (d)", "ru": "Не сохранять (d)"},
-        "iv.unsaved_keep": {"en": "Keep editing (esc)", "ru": "Продолжить (esc)"},
+        "iv.unsaved_save": {"en": "Save and close", "ru": "Сохранить"},
+        "iv.unsaved_discard": {"en": "Discard", "ru": "Не сохранять"},
+        "iv.unsaved_keep": {"en": "Keep editing", "ru": "Продолжить"},
     }
 )
 
@@ -366,7 +367,7 @@ class InvoiceScreen(HostedScreen[None]):
             discount = Input(id="inv-discount", validators=[DiscountValidator("invoice_discount")], placeholder="0")
             discount.border_title = tr("iv.discount")
             yield discount
-            comment = Input(id="inv-comment", max_length=500)
+            comment = LimitedInput(id="inv-comment", max_length=500)
             comment.border_title = tr("iv.comment")
             yield comment
         yield Static("", id="inv-problem", classes="form-problem -error")

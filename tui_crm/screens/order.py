@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -51,6 +51,9 @@ from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import money_text, qty_text, share_text
 from tui_crm.widgets.status_bar import STALE_AFTER_SECONDS
 from tui_crm.widgets.text import plain
+
+if TYPE_CHECKING:
+    from tui_crm.screens.shipment_request import FormLine, ShipmentRequestScreen
 
 register(
     {
@@ -361,6 +364,7 @@ class OrderScreen(HostedScreen[None]):
         self._seen_payments: set[str] | None = None
         self._seen_shipments: set[str] | None = None
         self._engine_announces: set[str] = set()
+        self._ship_form: ShipmentRequestScreen | None = None  # the request form opened from here
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="ord-head"):
@@ -457,6 +461,9 @@ class OrderScreen(HostedScreen[None]):
         self._announce_new(facts)
         self.facts = facts
         self._paint()
+        form = self._ship_form
+        if form is not None and facts.record is not None and form in self.app.screen_stack:
+            form.update_lines(self._form_lines())  # the open request form follows accounting
 
     def _announce_new(self, facts: OrderFacts) -> None:
         payments = {p.id for p in facts.payments if p.posted}
@@ -765,7 +772,7 @@ class OrderScreen(HostedScreen[None]):
     def action_ship(self) -> None:
         """Open the shipment request form (docs/shipment.md); nothing is queued until the
         operator confirms there. Refused in plain words where it cannot be sent."""
-        from tui_crm.screens.shipment_request import FormLine, ShipmentRequestScreen
+        from tui_crm.screens.shipment_request import ShipmentRequestScreen
 
         facts = self.facts
         if facts is None or facts.record is None:
@@ -777,18 +784,27 @@ class OrderScreen(HostedScreen[None]):
         if not rec.number:
             self.notify(tr("od.ship_not_in_accounting"), severity="warning", markup=False)
             return
-        _ordered, shipped = self._ordered_and_shipped()
-        asked = self._requested_by_line()
-        by_line = shipped_by_line(self._lines(), shipped)
-        lines = [FormLine(RequestLine(n, line.product_id, ls.ordered, ls.shipped, asked.get(n, Decimal(0))),
-                          line.name or line.product_id, line.unit)
-                 for n, (line, ls) in enumerate(zip(rec.invoice.lines, by_line, strict=True), start=1)]
+        form = ShipmentRequestScreen(rec.number, self._form_lines())
+        self._ship_form = form
 
         def answered(wanted: dict[int, Decimal] | None) -> None:
+            self._ship_form = None
             if wanted:
                 self._queue_shipment(wanted)
 
-        self.app.push_screen(ShipmentRequestScreen(rec.number, lines), answered)
+        self.app.push_screen(form, answered)
+
+    def _form_lines(self) -> list[FormLine]:
+        """The order's lines as the shipment request form shows them, from the facts read last."""
+        from tui_crm.screens.shipment_request import FormLine
+
+        assert self.facts is not None and self.facts.record is not None
+        _ordered, shipped = self._ordered_and_shipped()
+        asked = self._requested_by_line()
+        by_line = shipped_by_line(self._lines(), shipped)
+        return [FormLine(RequestLine(n, line.product_id, ls.ordered, ls.shipped, asked.get(n, Decimal(0))),
+                         line.name or line.product_id, line.unit)
+                for n, (line, ls) in enumerate(zip(self.facts.record.invoice.lines, by_line, strict=True), start=1)]
 
     @work(thread=True, group="order-ship", exit_on_error=False)
     def _queue_shipment(self, wanted: dict[int, Decimal]) -> None:

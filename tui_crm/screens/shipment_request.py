@@ -3,8 +3,15 @@ ordered / already shipped / already requested, and the quantity to ask the wareh
 
 Each quantity defaults to what is left to ship (0 skips the line); the domain checks it
 (`tui_crm.domain.shipment.parse_request`: a number, not negative, not above what is left) and
-the problem catalog words the answer. Sending asks first; Esc leaves and nothing is queued.
+the problem catalog words the answer. Sending asks first; Esc leaves and nothing is queued
+(with quantities typed, it asks "discard?" first, as the card does).
 The form returns the quantities per line; the order view queues them.
+
+While the form is open the order view under it hands it each re-read of the order
+(`update_lines`, after a pull or a shipment arriving): the figures and the defaults follow
+accounting, a quantity the operator typed stays as typed (typed = differs from what the form
+filled in, as the invoice's `unsaved` compares header texts), and a line accounting removed
+says that its typed quantity is not sent.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from tui_crm.domain.problems import Code, problem
@@ -26,7 +34,7 @@ from tui_crm.domain.shipment import RequestLine, parse_request
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.screens.base import HostedScreen
-from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.confirm import ConfirmModal, discard_or_keep
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import qty_text
 from tui_crm.widgets.text import plain
@@ -55,6 +63,25 @@ register(
         },
         "sr.confirm_yes": {"en": "Send", "ru": "Отправить"},
         "sr.confirm_no": {"en": "Back", "ru": "Назад"},
+        "sr.discard_q": {
+            "en": "Discard the quantities you typed? Nothing is sent to the warehouse.",
+            "ru": "Отбросить введённые количества? На склад ничего не уйдёт.",
+        },
+        "sr.line_gone": {
+            "en": "Line {line} ({name}) is no longer in the order (changed in accounting): "
+                  "the {qty} typed there will not be sent.",
+            "ru": "Строки {line} ({name}) больше нет в заказе (изменён в учёте): "
+                  "введённое там количество {qty} не будет отправлено.",
+        },
+        "sr.updated": {
+            "en": "Accounting changed the order: the form shows its new figures; what you typed is kept.",
+            "ru": "Заказ изменился в учёте: в форме новые цифры; введённое вами сохранено.",
+        },
+        "sr.changed_while_asked": {
+            "en": "The order changed in accounting while you were being asked: check the quantities "
+                  "and send again.",
+            "ru": "Пока вы подтверждали, заказ изменился в учёте: проверьте количества и отправьте снова.",
+        },
         "sr.nothing_left": {
             "en": "Everything ordered is shipped or already asked for.",
             "ru": "Всё заказанное уже отгружено или запрошено.",
@@ -87,6 +114,11 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
         super().__init__()
         self.number = number
         self.lines = list(lines)
+        # What the form filled in per line (the default); a different value is the operator's.
+        self._filled = {fl.line.line_no: _default(fl) for fl in self.lines}
+        self._pending: list[FormLine] | None = None
+        self._applying = False
+        self._generation = 0  # one more per re-read applied: a confirmation asked before is stale
 
     def compose(self) -> ComposeResult:
         yield Label(plain(tr("sr.title", number=self.number or "—"), "bold"), id="sr-title")
@@ -100,15 +132,7 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
             yield Label(tr("sr.col_qty"), classes="sr-qty-head")
         with VerticalScroll(id="sr-lines"):
             for fl in self.lines:
-                ln = fl.line
-                with Horizontal(classes="sr-row"):
-                    yield Label(str(ln.line_no), classes="sr-no")
-                    yield Label(plain(f"{fl.name} ({fl.unit})" if fl.unit else fl.name), classes="sr-name")
-                    yield Label(qty_text(ln.ordered), classes="sr-num")
-                    yield Label(qty_text(ln.shipped), classes="sr-num")
-                    yield Label(qty_text(ln.requested), classes="sr-num")
-                    yield Input(value=qty_text(ln.left).plain, id=f"sr-qty-{ln.line_no}", classes="sr-qty",
-                                select_on_focus=True)
+                yield _row(fl, self._filled[fl.line.line_no])
         yield Static("", id="sr-problem")
         yield CrmFooter()
 
@@ -119,6 +143,71 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
             inputs[0].focus()
         if not any(fl.line.left > 0 for fl in self.lines):
             self._say(tr("sr.nothing_left"), error=False)
+
+    # -- typed work and accounting's changes ------------------------------------------------------
+    def _typed(self) -> dict[int, str]:
+        """Line → the quantity text the operator typed (differs from what the form filled in)."""
+        out: dict[int, str] = {}
+        for fl in self.lines:
+            n = fl.line.line_no
+            value = self.query_one(f"#sr-qty-{n}", Input).value
+            if value != self._filled.get(n):
+                out[n] = value
+        return out
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self._typed())
+
+    def update_lines(self, lines: Sequence[FormLine]) -> None:
+        """The order as re-read now (the order view calls this after a pull, a shipment...)."""
+        self._pending = list(lines)
+        if not self._applying:
+            self._applying = True
+            self.call_later(self._apply_pending)
+
+    async def _apply_pending(self) -> None:
+        try:
+            while self._pending is not None:
+                lines, self._pending = self._pending, None
+                await self._apply(lines)
+        finally:
+            self._applying = False
+
+    async def _apply(self, lines: list[FormLine]) -> None:
+        if lines == self.lines:
+            return
+        typed = self._typed()
+        old = {fl.line.line_no: fl for fl in self.lines}
+        focused = next((fl.line.line_no for fl in self.lines
+                        if self.query_one(f"#sr-qty-{fl.line.line_no}", Input).has_focus), None)
+        values: dict[int, str] = {}
+        for fl in lines:
+            n = fl.line.line_no
+            before = old.get(n)
+            same = before is not None and before.line.product_id == fl.line.product_id
+            values[n] = typed[n] if same and n in typed else _default(fl)
+        for n, text in typed.items():
+            now = next((fl for fl in lines if fl.line.line_no == n), None)
+            if now is None or now.line.product_id != old[n].line.product_id:
+                self.notify(tr("sr.line_gone", line=n, name=old[n].name, qty=text or "—"),
+                            severity="warning", markup=False, timeout=15)
+        self.lines = lines
+        self._filled = {fl.line.line_no: _default(fl) for fl in lines}
+        self._generation += 1
+        box = self.query_one("#sr-lines", VerticalScroll)
+        with self.prevent(Input.Changed):
+            await box.remove_children()
+            await box.mount_all([_row(fl, values[fl.line.line_no]) for fl in lines])
+        inputs = {fl.line.line_no: self.query_one(f"#sr-qty-{fl.line.line_no}", Input) for fl in lines}
+        if focused in inputs:
+            inputs[focused].focus()
+        elif inputs and (self.focused is None or self.focused.parent is None):
+            next(iter(inputs.values())).focus()
+        self.notify(tr("sr.updated"), markup=False)
+        if not any(fl.line.left > 0 for fl in lines) and not typed:
+            self._say(tr("sr.nothing_left"), error=False)
+        else:
+            self._check()
 
     # -- checking ------------------------------------------------------------------------------
     def _texts(self) -> list[str]:
@@ -170,17 +259,49 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
             self.app.bell()
             return
         total = sum(wanted.values(), Decimal(0))
+        asked_on = self._generation
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(wanted)
+            if not yes:
+                return
+            if self._generation != asked_on:  # re-read meanwhile: what was confirmed is not on the form
+                self.notify(tr("sr.changed_while_asked"), severity="warning", markup=False)
+                self._check()
+                return
+            self.dismiss(wanted)
 
         self.app.push_screen(ConfirmModal(
             tr("sr.confirm", lines=len(wanted), qty=qty_text(total).plain, number=self.number or "—"),
             tr("sr.confirm_yes"), tr("sr.confirm_no"), title=tr("sr.confirm_title")), answered)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.has_unsaved_changes():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal(tr("sr.discard_q"), choices=discard_or_keep()), answered)
+
+
+def _default(fl: FormLine) -> str:
+    """What the form fills in for a line: all that is left to ship."""
+    return qty_text(fl.line.left).plain
+
+
+def _row(fl: FormLine, value: str) -> Widget:
+    ln = fl.line
+    return Horizontal(
+        Label(str(ln.line_no), classes="sr-no"),
+        Label(plain(f"{fl.name} ({fl.unit})" if fl.unit else fl.name), classes="sr-name"),
+        Label(qty_text(ln.ordered), classes="sr-num"),
+        Label(qty_text(ln.shipped), classes="sr-num"),
+        Label(qty_text(ln.requested), classes="sr-num"),
+        Input(value=value, id=f"sr-qty-{ln.line_no}", classes="sr-qty", select_on_focus=True),
+        classes="sr-row", id=f"sr-row-{ln.line_no}",
+    )
 
 
 __all__ = ["FormLine", "ShipmentRequestScreen"]

@@ -3,6 +3,9 @@
 `ConfirmModal(question, yes, no)` is the yes/no form (`dismiss(True)` for yes, `False` for no or
 escape); `ConfirmModal(question, choices=[...])` offers more answers (save / discard / keep
 editing). The safe answer, the last one, has the focus, and escape always gives it.
+
+Every button shows the key that chooses it, one way for every dialog (`Choice.button_text`):
+"Discard (d)", and "(esc)" on the safe answer. Catalog strings carry the bare label.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from tui_crm.widgets.text import plain
 register({
     "bind.yes": {"en": "Yes", "ru": "Да"},
     "bind.no": {"en": "No", "ru": "Нет"},
+    "confirm.discard": {"en": "Discard", "ru": "Отбросить"},
+    "confirm.keep": {"en": "Keep editing", "ru": "Продолжить"},
 })
 
 
@@ -34,6 +39,19 @@ class Choice:
     value: Any
     label: str
     keys: str
+
+    def button_text(self, *, safe: bool) -> str:
+        """The label with the key to press: the first of `keys`, or esc for the safe answer
+        (escape always gives it, whatever else its keys are)."""
+        key = "esc" if safe else self.keys.split(",")[0].strip()
+        return f"{self.label} ({key})"
+
+
+def discard_or_keep() -> list[Choice]:
+    """Answers of "drop what was typed?" (the card, the shipment request form). F2 is Save or
+    Send on those screens (and Save in the invoice's same question), so it never means Discard
+    here: d/y discard, c/n/Esc keep editing."""
+    return [Choice(True, tr("confirm.discard"), "d,y"), Choice(False, tr("confirm.keep"), "c,n")]
 
 
 class ConfirmModal(ModalScreen[Any]):
@@ -73,7 +91,8 @@ class ConfirmModal(ModalScreen[Any]):
             with Horizontal():
                 for index, choice in enumerate(self._choices):
                     safe = index == len(self._choices) - 1
-                    yield Button(choice.label, id=f"choice-{index}", variant="primary" if safe else "error")
+                    yield Button(choice.button_text(safe=safe), id=f"choice-{index}",
+                                 variant="primary" if safe else "error")
 
     def on_mount(self) -> None:
         self.query_one(f"#choice-{len(self._choices) - 1}", Button).focus()
