@@ -29,7 +29,7 @@ from tui_crm.widgets.badges import format_phone, sync_badge
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import debt_text
-from tui_crm.widgets.search import ListFocus, SearchBox
+from tui_crm.widgets.search import ListFocus, SearchBox, type_into
 from tui_crm.widgets.text import plain
 
 register({
@@ -287,6 +287,10 @@ class ClientsScreen(HostedScreen[None]):
     @on(events.DescendantFocus)
     def _focus_landed(self) -> None:
         self._to_list.landed()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list (where the focus is after coming back from a card) searches."""
+        type_into(self.query_one("#search", SearchBox), event)
 
     # -- actions -----------------------------------------------------------------------------
     def current_client_id(self) -> str | None:

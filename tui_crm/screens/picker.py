@@ -41,7 +41,7 @@ from tui_crm.screens.forms import QuantityScreen
 from tui_crm.store import PickerRow, Store
 from tui_crm.widgets.columns import SCROLLBAR, Col, content_widths, fit_columns, rows_on_screen
 from tui_crm.widgets.money import money_text, qty_text
-from tui_crm.widgets.search import ListFocus, ResultList, SearchBox
+from tui_crm.widgets.search import ListFocus, ResultList, SearchBox, type_into
 from tui_crm.widgets.text import plain
 
 register(
@@ -501,15 +501,8 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     def on_key(self, event: events.Key) -> None:
         """A printable key the focused widget left goes on into the search box: the list had
         focus, or nothing had focus yet (keys typed while the picker was still opening wait in the
-        screen's queue until it has mounted). It is handed to the box's own queue, so it is
-        inserted in order with the keys that follow, then the box takes the focus."""
-        if not (event.is_printable and event.character):
-            return
-        event.stop()
-        event.prevent_default()
-        search = self.query_one("#picker-search", Input)
-        search.post_message(events.Key(event.key, event.character))
-        search.focus()
+        screen's queue until it has mounted)."""
+        type_into(self.query_one("#picker-search", SearchInput), event)
 
     @on(SearchBox.Down)
     def _search_down(self, event: SearchBox.Down) -> None:

@@ -20,6 +20,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import NamedRef, PickerRow, Store
 from tui_crm.widgets.columns import Col, FitTable, rows_on_screen
 from tui_crm.widgets.footer import CrmFooter
+from tui_crm.widgets.search import SearchBox, type_into
 from tui_crm.widgets.text import plain
 
 
@@ -81,7 +82,7 @@ class ProductsScreen(HostedScreen[None]):
         with Horizontal(id="filters"):
             yield Select[str]([], prompt=tr("products.warehouse"), id="warehouse", allow_blank=True)
             yield Select[str]([], prompt=tr("products.price_type"), id="price-type", allow_blank=True)
-            yield Input(placeholder=tr("products.search"), id="search")
+            yield SearchBox(placeholder=tr("products.search"), id="search")
         yield FitTable(product_columns(), id="products")
         yield Label("", id="hint")
         yield self.status_bar()
@@ -208,6 +209,16 @@ class ProductsScreen(HostedScreen[None]):
     @on(Input.Submitted, "#search")
     def _submitted(self) -> None:
         self.query_one("#products", DataTable).focus()
+
+    @on(SearchBox.Down, "#search")
+    def _search_down(self, event: SearchBox.Down) -> None:
+        """↓ in the search: to the list, as Enter and as on the clients list."""
+        event.stop()
+        self.query_one("#products", DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list (where Enter in the search puts the focus) searches."""
+        type_into(self.query_one("#search", SearchBox), event)
 
     @on(Select.Changed, "#warehouse")
     def _warehouse(self, event: Select.Changed) -> None:

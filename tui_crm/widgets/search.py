@@ -37,6 +37,7 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import DataTable, Input
+from textual.widgets.input import Selection
 
 from tui_crm.widgets.hold import HoldsKeys, TypedAheadTarget
 
@@ -62,6 +63,7 @@ class SearchBox(Input):
         handler must do, see the module's notes)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._hold_after_enter = hold_after_enter
+        self._typed_before_focus = False  # `type_in` asked for the focus, which has not landed yet
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "down":
@@ -76,6 +78,33 @@ class SearchBox(Input):
         """The keys typed after this box's Enter wait for its screen (`HostApp._route_key`)."""
         return self._hold_after_enter
 
+    def type_in(self, event: events.Key) -> None:
+        """A key typed while the focus was elsewhere on the screen (`type_into`), taken as if the
+        box had been focused first and then typed into: with `select_on_focus` the old search is
+        selected, so the typing starts a new one, as F3 then typing would.
+
+        The key is handed to the box's own queue, so it is inserted in order with the keys that
+        follow it, then the box takes the focus. `Widget.focus` is deferred: its Focus event comes
+        after keys already in the queue, and Input's own focus handler would then select (and the
+        next key overwrite) what was typed so far; `_on_focus` keeps the selection those keys left."""
+        if not self.has_focus and not self._typed_before_focus:
+            self._typed_before_focus = True
+            if self.select_on_focus:
+                self.select_all()
+            self.focus()
+        self.post_message(events.Key(event.key, event.character))
+
+    def _on_focus(self, _event: events.Focus) -> None:
+        # Runs before Input's handler (Textual walks the class's MRO), whose select-all the
+        # callback undoes once it has run.
+        if self._typed_before_focus:
+            self._typed_before_focus = False
+            kept = self.selection
+            self.call_next(self._keep_selection, kept)
+
+    def _keep_selection(self, kept: Selection) -> None:
+        self.selection = kept
+
     def release(self) -> None:
         """The screen has handled the Enter: the keys typed since go on, in the order typed, to the
         dialog the Enter opened (a `TypedAheadTarget` on top), else back into the box when its own
@@ -84,6 +113,21 @@ class SearchBox(Input):
         if isinstance(app, HoldsKeys):
             top = app.screen
             app.key_hold.release(self, drop=not (isinstance(top, TypedAheadTarget) or top is self.screen))
+
+
+def type_into(search: SearchBox, event: events.Key) -> None:
+    """A printable key the focused widget left (a list under `search` had the focus, or nothing yet
+    had) goes on into `search`, as the operator meant it: a screen's `on_key` calls this. Without
+    it, a name typed on the clients list after coming back from a card was lost, and the Enter
+    after it opened the highlighted client, not the one typed.
+
+    Screen bindings come first (`n` on the clients list still makes a new client); other keys and
+    keys the focused widget took are left alone. See `SearchBox.type_in` for the order."""
+    if not (event.is_printable and event.character) or event.key in search.screen.active_bindings:
+        return
+    event.stop()
+    event.prevent_default()
+    search.type_in(event)
 
 
 class ResultList(DataTable[Text]):
@@ -157,4 +201,4 @@ class ListFocus:
         self.asked = False
 
 
-__all__ = ["ListFocus", "ResultList", "SearchBox", "TypedAheadTarget"]
+__all__ = ["ListFocus", "ResultList", "SearchBox", "TypedAheadTarget", "type_into"]
