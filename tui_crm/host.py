@@ -321,19 +321,32 @@ class HostApp(App[None], HoldsKeys):
         await super().on_event(event)
 
     def _queue_focus_move(self, focused: Widget | None, event: events.Key) -> bool:
-        """Tab / Shift+Tab in a text field, in a burst ("ООО Ромашка", Tab, "7707083893"): the
-        screen's focus move is a binding that runs only once the key has bubbled up from the
-        field, and the keys typed after it were by then handed to the same field. So the move runs
-        in the field's own queue, behind the keys typed before it, and the keys typed after it
-        wait until the focus has moved (`key_hold`); then they go to the next field."""
-        if event.key not in ("tab", "shift+tab") or not isinstance(focused, Input):
+        """Tab / Shift+Tab in a text field, in a burst ("ООО Ромашка", Tab, "7707083893"), and any
+        other key bound to a focus move (`FOCUS_MOVES`: the shipment form's ↓ / ↑): the screen's
+        focus move is a binding that runs only once the key has bubbled up from the field, and the
+        keys typed after it were by then handed to the same field. So the move runs in the field's
+        own queue, behind the keys typed before it, and the keys typed after it wait until the
+        focus has moved (`key_hold`); then they go to the next field."""
+        if not isinstance(focused, Input):
             return False  # a TextArea may take Tab itself (tab_behavior="indent")
-        active = self.screen.active_bindings.get(event.key)
-        if active is None or not active.enabled or active.binding.action not in FOCUS_MOVES:
+        move = self._focus_move(event.key)
+        if move is None:
             return False
         self.key_hold.hold(focused, keep_if_gone=True)
-        focused.call_later(self._move_focus, focused, active.binding.action, active.node)
+        focused.call_later(self._move_focus, focused, *move)
         return True
+
+    def _focus_move(self, key: str) -> tuple[str, DOMNode] | None:
+        """The focus move `key` runs on this screen, if that is what it runs: the active binding
+        (Tab: the app's focus_next), else the screen's own — an Input's ↓ is first its scroll
+        binding, which it skips when it has nothing to scroll, so the screen's ↓ is what runs."""
+        active = self.screen.active_bindings.get(key)
+        if active is not None and active.enabled and active.binding.action in FOCUS_MOVES:
+            return active.binding.action, active.node
+        for binding in Binding.make_bindings(type(self.screen).BINDINGS):
+            if binding.key == key and binding.action in FOCUS_MOVES:
+                return binding.action, self.screen
+        return None
 
     async def _move_focus(self, field: Widget, action: str, node: DOMNode) -> None:
         try:

@@ -293,3 +293,25 @@ async def test_arrows_and_enter_on_the_list_add_the_row_the_arrows_reached(
         await settle(pilot)
         assert app.screen is picker
         assert added == [(expected, Decimal(4))]
+
+
+async def test_a_quantity_typed_after_down_in_one_burst_goes_to_the_next_line(store: Store) -> None:
+    """The shipment request form's ↓ moves to the next line's quantity; ↓ 3 in one read put the 3
+    in the line it left (the move was a binding that ran only after the 3 had been inserted)."""
+    from tests.seed import INVOICE_ID, mark_posted, seed_client, seed_invoice
+    from tui_crm.screens.order import OrderScreen
+    from tui_crm.screens.shipment_request import ShipmentRequestScreen
+
+    seed_client(store)
+    seed_invoice(store)  # lines of 10, 4 and 2.5
+    mark_posted(store)
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        burst(app, "\x1b[B3\x1b[B1\x1b[A\x7f2")  # ↓ 3 ↓ 1 ↑ Backspace 2
+        await settle(pilot)
+        assert [form.query_one(f"#sr-qty-{n}", Input).value for n in (1, 2, 3)] == ["10", "2", "1"]

@@ -106,8 +106,8 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2,ctrl+s", "send", tr("sr.bind_send"), id="shipreq.send", key_display="F2"),
         Binding("escape", "cancel", tr("sr.bind_cancel"), id="shipreq.cancel", key_display="Esc"),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
+        Binding("down", "focus_line(1)", show=False),
+        Binding("up", "focus_line(-1)", show=False),
     ]
 
     def __init__(self, number: str, lines: Sequence[FormLine]) -> None:
@@ -243,10 +243,10 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
         if event.input is inputs[-1]:
             self.action_send()
         else:
-            self.action_move(1)
+            self.action_focus_line(1)
 
     # -- actions -------------------------------------------------------------------------------
-    def action_move(self, step: int) -> None:
+    def action_focus_line(self, step: int) -> None:
         inputs = list(self.query(".sr-qty").results(Input))
         if not inputs:
             return

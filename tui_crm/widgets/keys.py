@@ -49,7 +49,11 @@ def as_key(event: events.Event) -> events.Event:
 
 
 # The screen's focus moves (Textual's `Screen.BINDINGS`: Tab, Shift+Tab), by action name.
-FOCUS_MOVES = frozenset({"app.focus_next", "app.focus_previous", "focus_next", "focus_previous"})
+FOCUS_MOVES = frozenset({"app.focus_next", "app.focus_previous", "focus_next", "focus_previous",
+                         # the shipment request form's ↓ / ↑ between its lines' quantities
+                         "focus_line(1)", "focus_line(-1)"})
+"""Bindings that only move the focus: in a text field they run behind the keys typed before them,
+and the keys typed after them wait for the move (`HostApp._queue_focus_move`)."""
 
 
 def field_binding(screen: Screen, focused: Widget | None, event: events.Key) -> ActiveBinding | None:
