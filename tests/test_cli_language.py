@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.clock import TestClock
-from tests.seed import seed_client
+from tests.seed import seed_client, seeded_store
 from tui_crm.store import Store
 
 UNREACHABLE = "http://127.0.0.1:9/base/odata/standard.odata/"
@@ -77,13 +77,20 @@ def test_config_language_decides_when_no_env(tmp_path: Path) -> None:
     assert "использование: tui-crm" in done.stdout
 
 
-def test_status_found_and_not_found_in_russian(config: Path, store_path: Path) -> None:
+def test_status_found_and_not_found_in_russian(config: Path, store_path: Path, tmp_path: Path) -> None:
     done = tui_crm("status", "Ромашка", "--store", str(store_path), config=config)
     assert done.returncode == 0, done.stderr
     assert "Клиент" in done.stdout and "Долг" in done.stdout and "в учёте" in done.stdout
     assert "ООО «Ромашка»" in done.stdout
     done = tui_crm("status", "Нет такого", "--store", str(store_path), config=config)
     assert done.returncode == 3 and "Ничего не найдено." in done.stdout
+    invoices = tmp_path / "invoices.duckdb"
+    seeded_store(invoices).close()
+    done = tui_crm("status", "Ромашка", "--store", str(invoices), config=config)
+    assert done.returncode == 0, done.stderr
+    header = done.stdout.splitlines()[0].split()
+    assert header[:3] == ["Номер", "Клиент", "Сумма"] and "Состояние" in header
+    assert "проведён, закрыт" in done.stdout and "в очереди" in done.stdout and "(ещё нет)" in done.stdout
     # --json keeps its English keys and values
     done = tui_crm("status", "Ромашка", "--json", "--store", str(store_path), config=config)
     assert json.loads(done.stdout)["clients"][0]["sync_state"] == "in_accounting"

@@ -301,7 +301,7 @@ _CLI_TEXT: dict[str, dict[str, str]] = {
     "cli.cfg.store": {"en": "store       : {path}", "ru": "данные CRM    : {path}"},
     "cli.cfg.logs": {"en": "logs        : {path}", "ru": "журналы       : {path}"},
     "cli.cfg.demo": {"en": "demo folder : {path} (`tui-crm demo`: its sandbox and CRM data; {state})",
-                     "ru": "папка демо   : {path} (`tui-crm demo`: его песочница и данные CRM; {state})"},
+                     "ru": "папка демо    : {path} (`tui-crm demo`: его песочница и данные CRM; {state})"},
     "cli.cfg.demo_running": {"en": "running now: accounting {url}, store {store}",
                              "ru": "запущено: учёт {url}, данные {store}"},
     "cli.cfg.demo_stopped": {"en": "not running now", "ru": "сейчас не запущено"},

@@ -218,14 +218,15 @@ def render(answer: dict[str, Any]) -> str:
     inv = answer["invoices"]
     if inv:
         col = {k: tr(f"status.cmd.col.{k}") for k in ("number", "client", "total", "paid", "shipped", "state", "data")}
+        states = [str(tr("status.cmd.posted")) if o["posted"] else _say_state(o["sync_state"]) for o in inv]
+        wide = max(14, *(len(s) for s in states))  # "проведён, закрыт" is longer than "posted, locked"
         lines.append(f"{col['number']:<13} {col['client']:<28} {col['total']:>12} {col['paid']:>6} "
-                     f"{col['shipped']:>8}  {col['state']:<14} {col['data']}")
-        for o in inv:
-            state = tr("status.cmd.posted") if o["posted"] else _say_state(o["sync_state"])
+                     f"{col['shipped']:>8}  {col['state']:<{wide}} {col['data']}")
+        for o, state in zip(inv, states, strict=True):
             shipped = "" if o["shipped_pct"] is None else f"{Decimal(o['shipped_pct']):.0f}%"
             lines.append(f"{(clean(o['number']) or tr('status.cmd.no_number')):<13} {clean(o['client'])[:28]:<28} "
                          f"{_num(Decimal(o['total'])):>12} "
-                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<14} {_say_age(o['age'])}")
+                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<{wide}} {_say_age(o['age'])}")
     cl = answer["clients"]
     if cl:
         if inv:
