@@ -387,7 +387,8 @@ class Database:
         )
         current = _recorded_version(con)
         if current > migrations[-1].version:  # in-memory race or a file changed under us
-            raise SchemaTooNew(f"schema version {current} is newer than this tui-crm knows")
+            raise SchemaTooNew(tr("store.too_new_schema", path=self.path or ":memory:", found=current,
+                                  latest=migrations[-1].version))
         applied = False
         for mig in migrations:
             if mig.version <= current:
