@@ -195,3 +195,12 @@ def test_no_english_leaks_from_the_shell_commands() -> None:
         assert english == []
     finally:
         set_language(before)
+
+
+def test_unreadable_config_leaves_the_locale_to_decide(tmp_path: Path) -> None:
+    """A config file that cannot be read names no language: its error is said in the locale's
+    (no TUI_CRM_LANG here), not in English."""
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\nlanguage = "en"\n[sync]\npull_seconds = "often"\n', encoding="utf-8")
+    done = tui_crm("status", "x", config=config, lang=None, extra={"LANG": "ru_RU.UTF-8", "LC_ALL": ""})
+    assert done.returncode == 2 and "sync.pull_seconds: нужно число" in done.stderr, done.stderr
