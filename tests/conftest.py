@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 # Textual drops colours under NO_COLOR, which would change every snapshot SVG.
 os.environ.pop("NO_COLOR", None)
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 # The screens show the store's UTC timestamps in local time; snapshots need one fixed zone.
 os.environ["TZ"] = "UTC"
 time.tzset()
+# English unless a test chooses otherwise: the interface and the shell commands read TUI_CRM_LANG
+# (then the locale), and a developer's TUI_CRM_LANG=ru or ru_RU locale turned English assertions
+# Russian. Subprocess helpers that drop TUI_CRM_* set it again.
+os.environ["TUI_CRM_LANG"] = "en"
 
 
 def _inputs_do_not_blink() -> None:
@@ -37,6 +43,15 @@ def _toasts_stay() -> None:
 
 
 _toasts_stay()
+
+
+@pytest.fixture(autouse=True)
+def _english_until_chosen() -> None:
+    """Every test starts in English: a test that switched the process's language (screens,
+    problems, the shell commands' strings) must not leave the next one Russian."""
+    from tui_crm.i18n import set_language
+
+    set_language("en")
 
 
 # Opt-in "year-ahead" run: TUI_CRM_TEST_TIME_SHIFT_DAYS=365 moves the process's wall clock that

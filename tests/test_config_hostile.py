@@ -122,7 +122,8 @@ def test_invalid_url_in_file_is_a_config_error(tmp_path: Path) -> None:
 
 def run_cli(*args: str, config: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
-    env.update({"TUI_CRM_CONFIG": str(config), "PYTHONIOENCODING": "utf-8", **(extra_env or {})})
+    env.update({"TUI_CRM_CONFIG": str(config), "PYTHONIOENCODING": "utf-8", "TUI_CRM_LANG": "en",
+                **(extra_env or {})})
     return subprocess.run([sys.executable, "-m", "tui_crm.cli", *args], capture_output=True, text=True,
                           timeout=60, env=env)
 

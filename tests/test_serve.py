@@ -25,7 +25,7 @@ from tui_crm.store import Store
 
 def serve(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
-    env.update({"TUI_CRM_CONFIG": str(tmp / "none.toml"), "PYTHONIOENCODING": "utf-8",
+    env.update({"TUI_CRM_CONFIG": str(tmp / "none.toml"), "PYTHONIOENCODING": "utf-8", "TUI_CRM_LANG": "en",
                 "XDG_DATA_HOME": str(tmp / "data"), "XDG_STATE_HOME": str(tmp / "state")})
     return subprocess.run([sys.executable, "-m", "tui_crm", "serve", *args], capture_output=True, text=True,
                           timeout=60, env=env)
@@ -129,7 +129,8 @@ def test_serve_demo_serves_the_page_and_cleans_up_on_ctrl_c(tmp_path: Path) -> N
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert "Sandbox: http://127.0.0.1:" in out and f"open http://127.0.0.1:{port}/" in out
+    # TUI_CRM_LANG=ru: the shell says it in Russian too
+    assert "Песочница: http://127.0.0.1:" in out and f"откройте http://127.0.0.1:{port}/" in out
     assert "Traceback" not in out + err
     assert not (demo / "running.json").exists()
 

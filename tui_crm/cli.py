@@ -16,20 +16,27 @@ try:
     from pathlib import Path
     from typing import TYPE_CHECKING, NamedTuple
 
-    from tui_crm import __version__
+    from tui_crm import (
+        __version__,
+        cli_text,  # noqa: F401 - registers the shell commands' strings
+    )
     from tui_crm.config import (
         ConfigError,
         Settings,
+        UiSettings,
         config_dir,
         data_dir,
         default_config_path,
         load,
         log_dir,
+        ui_choices,
         use_zone,
     )
+    from tui_crm.i18n import set_language, tr
     from tui_crm.sync.profile import BUNDLED
 except KeyboardInterrupt:
     raise SystemExit(130) from None
+
 
 if TYPE_CHECKING:
     from tui_crm import running_demo
@@ -79,9 +86,6 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
         resume_gc()
         return fail(text)
 
-    from tui_crm.config import ui_choices
-    from tui_crm.i18n import set_language
-
     lang, theme, ui_state = ui_choices(settings, theme)  # as chosen in the app last time, unless told
     set_language(lang)  # before the screens are imported: bindings read it
     tune_for_terminal()  # before Textual is imported
@@ -122,8 +126,7 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
 
             return SyncService.from_settings(store, acc, base_dir=base_dir, sync=settings.sync, profile=profile)
     else:
-        print("tui-crm: no accounting URL configured; working on the local mirror only "
-              f"(set accounting.url in {default_config_path()} or TUI_CRM_URL).", file=sys.stderr)
+        print(tr("cli.no_url_local", path=default_config_path()), file=sys.stderr)
     app = CrmApp(store, None, engine=engine, custom_fields=custom_fields, pull_seconds=settings.sync.pull_seconds,
                  live_seconds=settings.sync.live_seconds, theme=theme, ui_state=ui_state, demo_url=demo_url,
                  reserve_policy=settings.orders.reserve, started=resume_gc)
@@ -143,8 +146,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     # a browser tab of `tui-crm serve` (tui_crm/serve.py): what stops the CRM is said on the page
     from dataclasses import replace
 
-    from tui_crm.config import ui_choices
-    from tui_crm.i18n import set_language
     from tui_crm.serve import explain_in_browser
 
     try:
@@ -162,9 +163,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The CRM in a web browser: textual-serve starts `tui-crm run` for each tab (tui_crm/serve.py)."""
     from tui_crm import serve
-    from tui_crm.config import ui_choices
-    from tui_crm.i18n import set_language
-
     try:
         serve.check_can_listen(args.host, args.port)
     except serve.ServeError as exc:
@@ -177,8 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         typed = [flag for flag, value in (("--store", args.store), ("--url", args.url), ("--user", args.user))
                  if value is not None]
         if typed:
-            return _say(f"tui-crm serve: --demo brings its own sandbox and data; drop {' '.join(typed)} "
-                        "(or drop --demo to serve your own)")
+            return _say(tr("cli.serve_demo_drop", flags=" ".join(typed)))
         missing = sandbox_missing()
         if missing:
             return _say(missing)
@@ -206,10 +203,10 @@ def _pull_seconds_problem(prog: str, value: float) -> str | None:
     from tui_crm.config import RANGES
 
     if not value > 0:
-        return f"{prog}: --pull-seconds {value:g} must be above 0"
+        return tr("cli.pull_seconds_low", prog=prog, value=f"{value:g}")
     low, high = RANGES["sync.pull_seconds"]
     if not low <= value <= high:  # inf too
-        return f"{prog}: --pull-seconds {value:g} must be a number from {low:g} to {high:g}"
+        return tr("cli.pull_seconds_range", prog=prog, value=f"{value:g}", low=f"{low:g}", high=f"{high:g}")
     return None
 
 
@@ -225,8 +222,7 @@ def sandbox_missing() -> str | None:
         try:
             importlib.import_module(name)
         except ImportError:
-            return (f"tui-crm: the accounting sandbox is not installed (no module {name}); "
-                    "get it with: pip install 'tui-crm[sandbox]'  (or `make demo` from a checkout)")
+            return tr("cli.no_sandbox", name=name)
     return None
 
 
@@ -276,8 +272,8 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # --dir names a file, or a folder that cannot be made
-        why = "it is a file, not a folder" if folder.exists() else (exc.strerror or str(exc))
-        print(f"tui-crm demo: the demo's folder {folder} cannot be used: {why}", file=sys.stderr)
+        why = tr("cli.demo_folder_file") if folder.exists() else (exc.strerror or str(exc))
+        print(tr("cli.demo_folder_bad", folder=folder, why=why), file=sys.stderr)
         raise SystemExit(2) from None
     sandbox_file = folder / "sandbox.sqlite"
     store_file = folder / "crm.duckdb"
@@ -286,7 +282,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
             path.unlink(missing_ok=True)
     if configuration is None:
         configuration = held_configuration(sandbox_file) or "ka1"
-    print("Starting the accounting sandbox…", flush=True)
+    print(tr("cli.starting_sandbox"), flush=True)
     try:
         if sandbox_file.exists():
             state = SandboxState.open(sandbox_file, config=configuration)
@@ -295,7 +291,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
                                         path=sandbox_file, hostile=args.hostile, config=configuration,
                                         variant=variant)
     except (ConfigurationMismatch, UnknownConfiguration) as e:
-        print(f"tui-crm demo: {e} (tui-crm demo --fresh starts over)", file=sys.stderr)
+        print(tr("cli.demo_mismatch", error=e), file=sys.stderr)
         raise SystemExit(2) from None
     note = hostile_note(state, args.hostile)
     if note:
@@ -305,9 +301,8 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
     except OSError as exc:  # --port in use, or not allowed
         state.close()
         busy = exc.errno == errno.EADDRINUSE
-        print(f"tui-crm demo: the sandbox cannot listen on 127.0.0.1 port {port}: "
-              + ("it is already in use" if busy else (exc.strerror or str(exc)))
-              + "; choose another with --port, or leave --port out for a free one", file=sys.stderr)
+        print(tr("cli.demo_port", port=port, why=tr("cli.port_busy") if busy else (exc.strerror or str(exc))),
+              file=sys.stderr)
         raise SystemExit(2) from None
     url_file = running_demo_url_file() if not args.dir else None
     if url_file is not None:  # lets the clerk's commands in another shell find this sandbox
@@ -315,9 +310,7 @@ def demo_sandbox(args: argparse.Namespace, *, configuration: str | None = None, 
         url_file.write_text(sandbox.base_url + "\n", encoding="utf-8")
     # lets `tui-crm status` / `client add` / `invoice add` / `config` find this demo's store and URL
     running_demo.write(folder, sandbox.base_url, store_file)
-    print(f"Sandbox: {sandbox.base_url}\nCRM data: {store_file}\nLog: {log_path}\n"
-          "Accounting clerk, in another shell: tui-crm sandbox orders | post N | pay N --amount X | ship N",
-          flush=True)
+    print(tr("cli.demo_started", url=sandbox.base_url, store=store_file, log=log_path), flush=True)
     try:
         yield DemoSandbox(sandbox.base_url, store_file, configuration)
     finally:
@@ -336,7 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     if not 0 <= args.port <= 65535:
-        return _say(f"tui-crm demo: --port {args.port} is not a port number (1-65535; 0 or none: a free one)")
+        return _say(tr("cli.demo_bad_port", port=args.port))
     wrong = _pull_seconds_problem("tui-crm demo", args.pull_seconds)
     if wrong:
         return _say(wrong)
@@ -361,19 +354,25 @@ def _demo_history(url: str, settings: Settings, clerk: Callable[[list[str]], int
     from tui_crm.demo_history import write_history
     from tui_crm.store import Store
 
-    print("Writing a few weeks of invoices, payments and shipments into the demo's accounting…", flush=True)
+    print(tr("cli.demo_history"), flush=True)
     try:
         store = Store.open(settings.store_path)
     except Exception as exc:  # noqa: BLE001 - the demo starts anyway; _run_tui reports the store
-        print(f"  skipped: {exc}", flush=True)
+        print(tr("cli.skipped", error=exc), flush=True)
         return
     try:
         write_history(url, store, settings.accounting, settings.sync, clerk)
     except Exception as exc:  # a demo without history is still a demo
         logging.getLogger(__name__).exception("demo history")
-        print(f"  skipped: {exc}", flush=True)
+        print(tr("cli.skipped", error=exc), flush=True)
     finally:
         store.close()
+
+
+def _known(key: str, fallback: str) -> str:
+    """The text of `key` in the current language, or `fallback` when no such string exists."""
+    text = tr(key)
+    return fallback if text == key else str(text)
 
 
 def _progress_printer(stream=sys.stderr):
@@ -393,7 +392,8 @@ def _progress_printer(stream=sys.stderr):
         if total:
             filled = min(30, done * 30 // max(total, 1))
             bar = " [" + "#" * filled + "." * (30 - filled) + "]"
-        text = f"sync: {label:<15}{bar}{pct} {done} rows" + (f" of {total}" if total else "")
+        text = tr("cli.progress", label=f"{_known(f'cli.stage.{label}', label):<15}", bar=bar, pct=pct, done=done) + (
+            tr("cli.progress_of", total=total) if total else "")
         if tty:
             stream.write("\r" + text.ljust(78))
         elif label != state["label"]:
@@ -415,7 +415,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings(args)
     set_language(settings.ui.resolved_language())   # the sync's error words, as doctor's
     if not settings.accounting.url:
-        print("tui-crm sync: no accounting URL; pass --url or set accounting.url", file=sys.stderr)
+        print(tr("cli.sync_no_url"), file=sys.stderr)
         return 2
     try:
         store = Store.open(settings.store_path)
@@ -437,19 +437,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if progress is not None and sys.stderr.isatty():
             sys.stderr.write("\n")
         if result is None:
-            print(f"pull failed: {service.last_error}", file=sys.stderr, flush=True)
+            print(tr("cli.pull_failed", error=service.last_error), file=sys.stderr, flush=True)
         else:
-            print(f"pulled {result.rows} rows in {result.seconds:.1f} s ({result.requests} requests)", flush=True)
+            print(tr("cli.pulled", rows=result.rows, seconds=f"{result.seconds:.1f}", requests=result.requests),
+                  flush=True)
         failed = result is None
         if not args.no_push:
             while True:
                 pushed = await service.push_now()
                 if pushed is None or not pushed.attempted:
                     break
-                print(f"pushed {len(pushed.pushed)}, failed {len(pushed.failed)}, waiting {pushed.deferred}"
-                      + (f"; accounting unreachable: {pushed.offline}" if pushed.offline else ""), flush=True)
+                print(tr("cli.pushed", pushed=len(pushed.pushed), failed=len(pushed.failed), waiting=pushed.deferred)
+                      + (tr("cli.push_offline", error=pushed.offline) if pushed.offline else ""), flush=True)
                 for kind, oid, msg in pushed.failed:
-                    print(f"  {kind} {oid}: {msg}", file=sys.stderr, flush=True)
+                    print(f"  {_known(f'cli.kind.{kind}', kind)} {oid}: {msg}", file=sys.stderr, flush=True)
                 # an item 1C refused is a failed push (exit 1, as --once promises): a script or a
                 # cron job must not read "pushed 0, failed 1" as success
                 failed = failed or bool(pushed.failed)
@@ -511,7 +512,7 @@ def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.Ru
 
 def _demo_note(demo: running_demo.RunningDemo | None, settings: Settings) -> None:
     if demo is not None and settings.store_path == demo.store:
-        print(f"(the running demo's data: {demo.store}; accounting {settings.accounting.url})", file=sys.stderr)
+        print(tr("cli.demo_note", store=demo.store, url=settings.accounting.url), file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -527,10 +528,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check that the configured publication has what the profile needs (see doctor_cmd)."""
     from tui_crm import doctor_cmd
-    from tui_crm.i18n import set_language
-
     settings = _settings(args)
-    set_language(settings.ui.resolved_language())
     return doctor_cmd.run(settings, profile_spec=args.profile, as_json=args.json)
 
 
@@ -538,11 +536,8 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
     """`client add` / `invoice add`: open the store the TUI uses, write through `tui_crm.quick`."""
     import json
 
-    from tui_crm.i18n import set_language
-
     settings, demo = _shell_settings(args)
     args.json = args.json_in is not None
-    set_language(settings.ui.resolved_language())
     from tui_crm import quick
     from tui_crm.store import Store, StoreError, StoreLocked
 
@@ -564,14 +559,12 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
         return 2
     path = settings.store_path
     if not path.exists():  # a mistyped --store must not leave a new empty database behind
-        print(f"{prog}: the CRM data file {path} does not exist; check --store / TUI_CRM_STORE / store.path "
-              "(tui-crm or tui-crm sync creates it on first use).", file=sys.stderr)
+        print(tr("cli.store_missing", prog=prog, path=path), file=sys.stderr)
         return 2
     try:
         store = Store.open(path)
     except StoreLocked:
-        print(f"{prog}: the CRM data file {path} is in use by a running tui-crm; add it there, or quit it and "
-              "run this again (its push sends what this command queues).", file=sys.stderr)
+        print(tr("cli.store_in_use_add", prog=prog, path=path), file=sys.stderr)
         return 2
     except StoreError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
@@ -593,7 +586,7 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
     finally:
         store.close()
     for line in warnings:
-        print(f"{prog}: warning: {line}", file=sys.stderr)
+        print(tr("cli.warning", prog=prog, text=line), file=sys.stderr)
     print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else quick.saved_text(kind, answer))
     return 0
 
@@ -604,44 +597,44 @@ def cmd_config(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     acc = settings.accounting
-    print(f"config file : {settings.source or default_config_path()}"
-          f"{'' if (settings.source and settings.source.exists()) else ' (not created; defaults in use)'}")
-    print(f"config dir  : {config_dir()}")
-    print(f"store       : {settings.store_path}")
-    print(f"logs        : {log_dir()}")
+    exists = settings.source is not None and settings.source.exists()
+    print(tr("cli.cfg.file", path=settings.source or default_config_path(),
+             note="" if exists else tr("cli.cfg.not_created")))
+    print(tr("cli.cfg.dir", path=config_dir()))
+    print(tr("cli.cfg.store", path=settings.store_path))
+    print(tr("cli.cfg.logs", path=log_dir()))
     demo = running_demo.find()
-    print(f"demo folder : {running_demo.demo_folder()} (`tui-crm demo`: its sandbox and CRM data; "
-          + (f"running now: accounting {demo.url}, store {demo.store})" if demo else "not running now)"))
-    print(f"accounting  : {acc.url or '(not set)'} as {acc.username or '(no login)'}; profile {acc.profile}; "
-          f"password from {'file ' + acc.password_file if acc.password_file else '$' + acc.password_env}")
+    state = tr("cli.cfg.demo_running", url=demo.url, store=demo.store) if demo else tr("cli.cfg.demo_stopped")
+    print(tr("cli.cfg.demo", path=running_demo.demo_folder(), state=state))
+    password = tr("cli.cfg.file_word", path=acc.password_file) if acc.password_file else "$" + acc.password_env
+    print(tr("cli.cfg.accounting", url=acc.url or tr("cli.cfg.not_set"), user=acc.username or tr("cli.cfg.no_login"),
+             profile=acc.profile, password=password))
     sync = settings.sync
-    print(f"sync        : pull every {sync.pull_seconds:g} s; live rows every {sync.live_seconds:g} s; "
-          f"a pull cycle stopped after {sync.cycle_deadline:g} s; a catalogue may shrink by "
-          f"{sync.max_shrink_percent:g} % per pull; at most {sync.push_concurrency} push requests in flight")
-    print(f"requests    : timeout {acc.timeout:g} s; pages of {acc.page_size} rows, at most "
-          f"{acc.max_pages} per collection; TLS certificates {'verified' if acc.verify_tls else 'NOT verified'}")
-    print(f"interface   : language {settings.ui.resolved_language()}, theme {settings.ui.theme}")
+    print(tr("cli.cfg.sync", pull=f"{sync.pull_seconds:g}", live=f"{sync.live_seconds:g}",
+             deadline=f"{sync.cycle_deadline:g}", shrink=f"{sync.max_shrink_percent:g}", push=sync.push_concurrency))
+    print(tr("cli.cfg.requests", timeout=f"{acc.timeout:g}", page=acc.page_size, pages=acc.max_pages,
+             tls=tr("cli.cfg.verified") if acc.verify_tls else tr("cli.cfg.not_verified")))
+    print(tr("cli.cfg.interface", lang=ui_choices(settings)[0], theme=settings.ui.theme))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tui-crm",
-        description="Keyboard-driven terminal CRM over 1C:Enterprise accounting.",
-    )
-    parser.add_argument("--version", action="version", version=f"tui-crm {__version__}")
+    """The command line, worded in the current language (i18n.set_language before this; main()
+    also has argparse's own words translated while it builds and parses: see `_argparse_words`)."""
+    parser = argparse.ArgumentParser(prog="tui-crm", description=tr("cli.description"))
+    parser.add_argument("--version", action="version", version=f"tui-crm {__version__}", help=tr("cli.h.version"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser, *, url: bool = True) -> None:
-        p.add_argument("--config", help="settings file (default: $TUI_CRM_CONFIG or the user config folder)")
-        p.add_argument("--store", help="CRM data file (default: per-user data folder)")
+        p.add_argument("--config", help=tr("cli.h.config"))
+        p.add_argument("--store", help=tr("cli.h.store"))
         if url:
-            p.add_argument("--url", help="accounting OData base, e.g. https://srv/base/odata/standard.odata/")
-            p.add_argument("--user", help="accounting login (password from $TUI_CRM_PASSWORD)")
+            p.add_argument("--url", help=tr("cli.h.url"))
+            p.add_argument("--user", help=tr("cli.h.user"))
 
-    p = sub.add_parser("run", help="open the CRM (the default command)")
+    p = sub.add_parser("run", help=tr("cli.h.run"))
     common(p)
-    p.add_argument("--theme", help="Textual theme name")
+    p.add_argument("--theme", help=tr("cli.h.theme"))
     # set by `tui-crm serve` for each browser tab it starts (tui_crm/serve.py), not for people
     p.add_argument("--in-browser", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--demo-url", help=argparse.SUPPRESS)
@@ -649,147 +642,155 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pull-seconds", type=float, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("demo", help="start the bundled accounting sandbox and the CRM against it")
-    p.add_argument("--config", choices=BUNDLED, default=None,
-                   help="the 1C configuration the sandbox speaks, and the CRM profile with it: "
-                        "ka1 (КА 1.1, default), ut11 (УТ 11.5), bp3 (БП 3.0); without it an "
-                        "existing demo keeps its own (add --fresh to change)")
-    p.add_argument("--variant", default="", metavar="NAME",
-                   help="accounting settings of a new sandbox (bp3: warehouses, the default; "
-                        "batches; no-warehouses = warehouse accounting off)")
+    p = sub.add_parser("demo", help=tr("cli.h.demo"))
+    p.add_argument("--config", choices=BUNDLED, default=None, help=tr("cli.h.demo.config"))
+    p.add_argument("--variant", default="", metavar="NAME", help=tr("cli.h.demo.variant"))
     p.add_argument("--settings", help=argparse.SUPPRESS)
-    p.add_argument("--port", type=int, default=0, help="sandbox port (default: a free one)")
-    p.add_argument("--products", type=int, default=200, help="products in a new sandbox (default 200)")
-    p.add_argument("--warehouses", type=int, default=3, help="warehouses in a new sandbox (default 3)")
-    p.add_argument("--pull-seconds", type=float, default=10.0, help="pull interval (default 10)")
-    p.add_argument("--dir", help="folder for the demo's files (default: user data folder/demo)")
-    p.add_argument("--fresh", action="store_true", help="start the demo over with new data")
-    p.add_argument("--no-history", action="store_true",
-                   help="a new demo base without its few weeks of invoices, payments and shipments")
-    p.add_argument("--hostile", action="store_true",
-                   help="a new sandbox gets hostile texts (markup, escapes, control characters, "
-                        "10k strings) in names and comments; with --fresh for an existing demo")
-    p.add_argument("--theme", help="Textual theme name")
+    p.add_argument("--port", type=int, default=0, help=tr("cli.h.demo.port"))
+    p.add_argument("--products", type=int, default=200, help=tr("cli.h.products"))
+    p.add_argument("--warehouses", type=int, default=3, help=tr("cli.h.warehouses"))
+    p.add_argument("--pull-seconds", type=float, default=10.0, help=tr("cli.h.pull_seconds"))
+    p.add_argument("--dir", help=tr("cli.h.dir"))
+    p.add_argument("--fresh", action="store_true", help=tr("cli.h.fresh"))
+    p.add_argument("--no-history", action="store_true", help=tr("cli.h.no_history"))
+    p.add_argument("--hostile", action="store_true", help=tr("cli.h.hostile"))
+    p.add_argument("--theme", help=tr("cli.h.theme"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser(
-        "serve", help="the CRM in a web browser, for operators without a terminal",
-        description="Serve the CRM to a web browser (textual-serve): each tab runs the same app as "
-                    "`tui-crm`, with the same settings and data file, one tab at a time. There is no "
-                    "login: the default --host 127.0.0.1 lets only this machine in; any other address "
-                    "exposes the CRM without a password unless a proxy in front of it asks for one. "
-                    "Exit codes: 0 stopped by Ctrl+C, 2 cannot start (port in use, bad host, data file).")
+    def with_demo(key: str) -> str:
+        return tr("cli.h.with_demo", help=tr(key))
+
+    p = sub.add_parser("serve", help=tr("cli.h.serve"), description=tr("cli.d.serve"))
     common(p)
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    p.add_argument("--theme", help="Textual theme name")
-    p.add_argument("--demo", action="store_true",
-                   help="serve the demo: the bundled accounting sandbox and the demo's data, as `tui-crm demo`")
-    p.add_argument("--dir", help="with --demo: folder for the demo's files (default: user data folder/demo)")
-    p.add_argument("--fresh", action="store_true", help="with --demo: start the demo over with new data")
-    p.add_argument("--products", type=int, default=200, help="with --demo: products in a new sandbox (default 200)")
-    p.add_argument("--warehouses", type=int, default=3, help="with --demo: warehouses in a new sandbox (default 3)")
-    p.add_argument("--pull-seconds", type=float, default=10.0, help="with --demo: pull interval (default 10)")
+    p.add_argument("--host", default="127.0.0.1", help=tr("cli.h.serve.host"))
+    p.add_argument("--port", type=int, default=8000, help=tr("cli.h.serve.port"))
+    p.add_argument("--theme", help=tr("cli.h.theme"))
+    p.add_argument("--demo", action="store_true", help=tr("cli.h.serve.demo"))
+    p.add_argument("--dir", help=with_demo("cli.h.dir"))
+    p.add_argument("--fresh", action="store_true", help=with_demo("cli.h.fresh"))
+    p.add_argument("--products", type=int, default=200, help=with_demo("cli.h.products"))
+    p.add_argument("--warehouses", type=int, default=3, help=with_demo("cli.h.warehouses"))
+    p.add_argument("--pull-seconds", type=float, default=10.0, help=with_demo("cli.h.pull_seconds"))
     p.set_defaults(func=cmd_serve, hostile=False)
 
-    p = sub.add_parser("sync", help="sync with accounting without the TUI (once or until stopped)")
+    p = sub.add_parser("sync", help=tr("cli.h.sync"))
     common(p)
-    p.add_argument("--once", action="store_true", help="one pull and push, then exit (non-zero if it failed)")
-    p.add_argument("--full", action="store_true", help="re-read the whole mirror, not only what changed")
-    p.add_argument("--accept-shrink", action="store_true",
-                   help="apply a full pull even if a catalogue (products, warehouses, price types, "
-                        "counterparties) shrank by more than sync.max_shrink_percent or to empty")
-    p.add_argument("--no-push", action="store_true", help="do not send the outbox")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--once", action="store_true", help=tr("cli.h.sync.once"))
+    p.add_argument("--full", action="store_true", help=tr("cli.h.sync.full"))
+    p.add_argument("--accept-shrink", action="store_true", help=tr("cli.h.sync.accept_shrink"))
+    p.add_argument("--no-push", action="store_true", help=tr("cli.h.sync.no_push"))
+    p.add_argument("--quiet", action="store_true", help=tr("cli.h.sync.quiet"))
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("status", help="look up invoices and clients by number, name, phone or ИНН")
+    p = sub.add_parser("status", help=tr("cli.h.status"))
     common(p)
-    p.add_argument("query", nargs="+", help="invoice number, client name, phone or ИНН")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("query", nargs="+", help=tr("cli.h.status.query"))
+    p.add_argument("--json", action="store_true", help=tr("cli.h.json"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("client", help="add a client from a shell (same checks and outbox as the card)")
+    p = sub.add_parser("client", help=tr("cli.h.client"))
     client_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = client_sub.add_parser(
-        "add", help="add a client and queue it for accounting",
-        description="Add a client, checked as the card checks it, and queue it for accounting "
-                    "(sent by `tui-crm sync --once` or a running TUI). Exit codes: 0 saved, 1 refused "
-                    "(a field breaks a rule; --unique and a duplicate), 2 usage or store error.")
+    p = client_sub.add_parser("add", help=tr("cli.h.client.add"), description=tr("cli.d.client.add"))
     common(p, url=False)
-    p.add_argument("--name", help="name as the list shows it (required)")
-    p.add_argument("--full-name", help="full legal name (default: the name)")
-    p.add_argument("--kind", help="company (default), sole-proprietor or individual")
-    p.add_argument("--inn", help="ИНН: 10 digits for a company, 12 for a person")
-    p.add_argument("--kpp", help="КПП (companies)")
-    p.add_argument("--phone", action="append", default=[], help="a phone; repeat for more")
-    p.add_argument("--email", help="e-mail")
-    p.add_argument("--address", help="address")
-    p.add_argument("--comment", help="comment")
-    p.add_argument("--unique", action="store_true",
-                   help="refuse when a client with the same ИНН or phone exists (default: warn)")
-    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="",
-                   help="answer in JSON (the saved client); with FILE ('-': stdin) also read the fields "
-                        "from the JSON object in it (options win over it)")
+    p.add_argument("--name", help=tr("cli.h.client.name"))
+    p.add_argument("--full-name", help=tr("cli.h.client.full_name"))
+    p.add_argument("--kind", help=tr("cli.h.client.kind"))
+    p.add_argument("--inn", help=tr("cli.h.client.inn"))
+    p.add_argument("--kpp", help=tr("cli.h.client.kpp"))
+    p.add_argument("--phone", action="append", default=[], help=tr("cli.h.client.phone"))
+    p.add_argument("--email", help=tr("cli.h.client.email"))
+    p.add_argument("--address", help=tr("cli.h.client.address"))
+    p.add_argument("--comment", help=tr("cli.h.comment"))
+    p.add_argument("--unique", action="store_true", help=tr("cli.h.client.unique"))
+    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="", help=tr("cli.h.client.json"))
     p.set_defaults(func=lambda a: _quick(a, "client"))
 
-    p = sub.add_parser("invoice", help="write an invoice from a shell (same checks and outbox as the editor)")
+    p = sub.add_parser("invoice", help=tr("cli.h.invoice"))
     invoice_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = invoice_sub.add_parser(
-        "add", help="write an invoice and queue it for accounting",
-        description="Write an invoice, checked as the editor checks it, and queue it for accounting "
-                    "(sent by `tui-crm sync --once` or a running TUI). Exit codes: 0 saved, 1 refused "
-                    "(unknown client, warehouse or product, no price, a bad quantity or discount), "
-                    "2 usage or store error.")
+    p = invoice_sub.add_parser("add", help=tr("cli.h.invoice.add"), description=tr("cli.d.invoice.add"))
     common(p, url=False)
-    p.add_argument("--client", help="client name, ИНН, accounting code or id (required)")
-    p.add_argument("--warehouse", help="warehouse name (or a part only it has) or id (required)")
-    p.add_argument("--price-type", help="price type name or id (default: the first, as the editor)")
+    p.add_argument("--client", help=tr("cli.h.invoice.client"))
+    p.add_argument("--warehouse", help=tr("cli.h.invoice.warehouse"))
+    p.add_argument("--price-type", help=tr("cli.h.invoice.price_type"))
     p.add_argument("--line", action="append", default=[], metavar="CODE:QTY[:DISCOUNT]",
-                   help="a product by code or article, its quantity and discount %%; repeat for more")
-    p.add_argument("--discount", help="whole-invoice discount %%")
-    p.add_argument("--comment", help="comment")
-    p.add_argument("--date", help="document date, 30.11.2026 or 2026-11-30 (default: today)")
-    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="",
-                   help="answer in JSON (the saved invoice); with FILE ('-': stdin) also read the fields "
-                        "from the JSON object in it (options win over it)")
+                   help=tr("cli.h.invoice.line"))
+    p.add_argument("--discount", help=tr("cli.h.invoice.discount"))
+    p.add_argument("--comment", help=tr("cli.h.comment"))
+    p.add_argument("--date", help=tr("cli.h.invoice.date"))
+    p.add_argument("--json", dest="json_in", metavar="FILE", nargs="?", const="", help=tr("cli.h.invoice.json"))
     p.set_defaults(func=lambda a: _quick(a, "invoice"))
 
-    p = sub.add_parser(
-        "doctor", help="check that the accounting publication has everything the profile needs",
-        description="Connect with the configured URL and login, check the URL's shape, the login and "
-                    "the rights (allowedOnly), read $metadata, and list every entity set, table part "
-                    "and field the profile needs that this publication lacks; recognise the "
-                    "configuration and suggest a profile. Exit codes: 0 ready, 1 something must be "
-                    "published (or the profile does not match the base), 2 cannot connect or log in.")
+    p = sub.add_parser("doctor", help=tr("cli.h.doctor"), description=tr("cli.d.doctor"))
     common(p)
-    p.add_argument("--profile", help="profile to check against (default: accounting.profile)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--profile", help=tr("cli.h.doctor.profile"))
+    p.add_argument("--json", action="store_true", help=tr("cli.h.json"))
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("config", help="show where settings, data and logs live, and the effective settings")
+    p = sub.add_parser("config", help=tr("cli.h.config_cmd"))
     common(p)
     p.set_defaults(func=cmd_config)
 
     # Listed here for --help only: main() hands `sandbox …` to onec_sandbox's own parser, so the
     # CRM never imports the sandbox (an optional extra) unless that command is run.
-    p = sub.add_parser("sandbox", add_help=False,
-                       help="the bundled 1C-like accounting endpoint and the clerk's actions "
-                            "(`tui-crm sandbox --help`)")
+    p = sub.add_parser("sandbox", add_help=False, help=tr("cli.h.sandbox"))
     p.add_argument("sandbox_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(func=lambda a: cmd_sandbox(a.sandbox_args))
     return parser
 
 
+@contextlib.contextmanager
+def _argparse_words() -> Iterator[None]:
+    """argparse's own words ("usage:", "options", "error:", "the following arguments are
+    required", …) in the current language while the parser is built and parses. argparse looks
+    each up through its module-level `_` (gettext, which has no Russian catalogue for it); for
+    the block it looks them up in the strings registered above as "argparse.<its English text>"
+    (an unknown one stays English)."""
+    english = argparse._  # type: ignore[attr-defined]
+
+    def words(text: str) -> str:
+        key = f"argparse.{text}"
+        found = tr(key)
+        return text if found == key else str(found)
+
+    argparse._ = words  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
+
+def command_language(argv: list[str]) -> str:
+    """The language of a shell command: the TUI's rule (config.ui_choices: TUI_CRM_LANG, else the
+    language last chosen in the app for this data file, else ui.language, else the locale), read
+    from the settings the command would use. Settings that cannot be read (their error is said
+    later, in this language) leave TUI_CRM_LANG and the locale to decide."""
+    early = argparse.ArgumentParser(add_help=False)
+    demo = bool(argv) and argv[0] == "demo"
+    # `demo --config` names a 1C configuration; its settings file is --settings
+    early.add_argument("--settings" if demo else "--config", dest="config")
+    early.add_argument("--store")
+    early.add_argument("--dir")
+    try:
+        known, _rest = early.parse_known_args(argv[1:])
+        settings = load(Path(known.config).expanduser() if known.config else None)
+        if demo:
+            store: str | Path | None = demo_folder(known) / "crm.duckdb"
+        else:
+            store = known.store
+        return ui_choices(settings.with_overrides(store=store))[0]
+    except Exception:  # noqa: BLE001 - choosing the language never stops a command; the error is said later
+        return UiSettings().resolved_language()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["run", *argv]  # `tui-crm` alone (or with run's flags) opens the CRM
     if argv[0] == "sandbox":
         return cmd_sandbox(argv[1:])
-    args = parser.parse_args(argv)
+    set_language(command_language(argv))
+    with _argparse_words():
+        args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
@@ -811,8 +812,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # No traceback for the operator: one line, and how to get the details.
         text = " ".join(str(exc).split())[:300]
-        print(f"tui-crm: unexpected error ({type(exc).__name__}: {text}); "
-              "run again with TUI_CRM_DEBUG=1 for the details", file=sys.stderr)
+        print(tr("cli.unexpected", error=f"{type(exc).__name__}: {text}"), file=sys.stderr)
         return 1
 
 

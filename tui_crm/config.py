@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from tui_crm.i18n import register, tr
+
 APP_NAME = "tui-crm"
 CONFIG_ENV = "TUI_CRM_CONFIG"
 STORE_ENV = "TUI_CRM_STORE"
@@ -33,7 +35,65 @@ LANGUAGE_ENV = "TUI_CRM_LANG"
 
 
 class ConfigError(Exception):
-    """A setting that cannot be used, with the file and key named in plain words."""
+    """A setting that cannot be used, with the file and key named in plain words (in the
+    interface language at the time it is raised: the shell commands choose it first)."""
+
+
+_EXAMPLE_URL = "https://server/base/odata/standard.odata/"
+
+register({
+    "config.password_file.unreadable": {"en": "accounting.password_file {path} cannot be read: {error}",
+                                        "ru": "accounting.password_file {path} не прочитать: {error}"},
+    "config.password_file.open": {
+        "en": "accounting.password_file {path} is readable by other users; run: chmod 600 {path}",
+        "ru": "accounting.password_file {path} могут читать другие пользователи; выполните: chmod 600 {path}"},
+    "config.password_file.not_utf8": {"en": "accounting.password_file {path} is not UTF-8 text",
+                                      "ru": "accounting.password_file {path} — не текст в UTF-8"},
+    "config.path_control": {"en": "{where}: the path {path} contains a control character",
+                            "ru": "{where}: в пути {path} есть управляющий символ"},
+    "config.url_invalid": {"en": "{where}: {url} is not a valid address ({error}); expected something like {example}",
+                           "ru": "{where}: {url} — неверный адрес ({error}); нужен вида {example}"},
+    "config.url_not_http": {"en": "{where}: {url} is not an http(s) address; expected something like {example}",
+                            "ru": "{where}: {url} — не адрес http(s); нужен вида {example}"},
+    "config.url_login": {
+        "en": "{where}: put the login in accounting.username and the password in an env var, not in the URL",
+        "ru": "{where}: логин укажите в accounting.username, а пароль — в переменной окружения, не в адресе"},
+    "config.timezone": {
+        "en": "{where}: {name} is not a time zone this machine knows; use an IANA name such as Europe/Moscow "
+              "or Asia/Yekaterinburg (empty: this machine's zone)",
+        "ru": "{where}: {name} — такого часового пояса эта машина не знает; укажите имя IANA, например "
+              "Europe/Moscow или Asia/Yekaterinburg (пусто: пояс этой машины)"},
+    "config.not_table": {"en": "{path}: [{name}] must be a table", "ru": "{path}: [{name}] должен быть таблицей"},
+    "config.did_you_mean": {"en": " (did you mean {name}?)", "ru": " (может быть, {name}?)"},
+    "config.unknown_key": {"en": "{path}: unknown key {setting}{hint}; known keys in [{name}]: {known}",
+                           "ru": "{path}: неизвестный ключ {setting}{hint}; ключи в [{name}]: {known}"},
+    "config.wrong_type": {"en": "{where} must be {want}, got {value}", "ru": "{where}: нужно {want}, а задано {value}"},
+    "config.want.float": {"en": "a number", "ru": "число"},
+    "config.want.int": {"en": "a whole number", "ru": "целое число"},
+    "config.want.str": {"en": "text", "ru": "текст"},
+    "config.want.bool": {"en": "true or false", "ru": "true или false"},
+    "config.range": {"en": "{where} must be a number from {low} to {high}, got {value}",
+                     "ru": "{where}: нужно число от {low} до {high}, а задано {value}"},
+    "config.folder": {"en": "{path} is a folder, not a settings file", "ru": "{path} — папка, а не файл настроек"},
+    "config.not_utf8": {"en": "{path} is not UTF-8 text (byte {n}); save it as UTF-8",
+                        "ru": "{path} — не текст в UTF-8 (байт {n}); сохраните его в UTF-8"},
+    "config.unreadable": {"en": "{path} cannot be read: {error}", "ru": "{path} не прочитать: {error}"},
+    "config.not_toml": {"en": "{path} is not valid TOML: {error}", "ru": "{path} — неверный TOML: {error}"},
+    "config.unknown_section": {"en": "{path}: unknown section [{name}]{hint}; known: {known}",
+                               "ru": "{path}: неизвестный раздел [{name}]{hint}; есть: {known}"},
+    "config.password_in_file": {
+        "en": "{path}: accounting.password is not allowed; set password_env (an environment variable name) or "
+              "password_file (a file only you can read)",
+        "ru": "{path}: accounting.password указывать нельзя; задайте password_env (имя переменной окружения) "
+              "или password_file (файл, который можете читать только вы)"},
+    "config.language": {"en": "ui.language must be auto, en or ru, got {value}",
+                        "ru": "ui.language: нужно auto, en или ru, а задано {value}"},
+    "config.reserve": {
+        "en": "{path}: orders.reserve must be \"post\" (the CRM posts the order in accounting, which reserves its "
+              "goods) or \"request\" (accounting is asked to), got {value}{hint}",
+        "ru": "{path}: orders.reserve: нужно \"post\" (CRM проводит заказ в учёте, и товар резервируется) или "
+              "\"request\" (учёт просят провести), а задано {value}{hint}"},
+})
 
 
 def config_dir() -> Path:
@@ -75,20 +135,18 @@ class AccountingSettings:
             try:
                 mode = path.stat().st_mode
             except OSError as exc:
-                raise ConfigError(f"accounting.password_file {path} cannot be read: {exc.strerror}") from exc
+                raise ConfigError(tr("config.password_file.unreadable", path=path, error=exc.strerror)) from exc
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise ConfigError(
-                    f"accounting.password_file {path} is readable by other users; run: chmod 600 {path}"
-                )
+                raise ConfigError(tr("config.password_file.open", path=path))
             try:
                 # utf-8-sig: a file saved by Windows Notepad starts with a byte-order mark, which
                 # would otherwise become the password's first character (a 401 with no clue why)
                 return path.read_text(encoding="utf-8-sig").rstrip("\r\n")
             except UnicodeDecodeError as exc:
-                raise ConfigError(f"accounting.password_file {path} is not UTF-8 text") from exc
+                raise ConfigError(tr("config.password_file.not_utf8", path=path)) from exc
             except OSError as exc:
                 raise ConfigError(
-                    f"accounting.password_file {path} cannot be read: {exc.strerror or exc}") from exc
+                    tr("config.password_file.unreadable", path=path, error=exc.strerror or exc)) from exc
         value = os.environ.get(self.password_env)
         return value if value else None
 
@@ -157,8 +215,8 @@ def _store_path(text: str, where: str) -> Path:
     """A store path without control characters: DuckDB would cut the path at a NUL and quietly
     open (or create) another file."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise ConfigError(f"{where}: the path {text.encode('unicode_escape').decode('ascii')!r} contains a "
-                          "control character")
+        raise ConfigError(tr("config.path_control", where=where,
+                             path=repr(text.encode("unicode_escape").decode("ascii"))))
     return Path(text).expanduser()
 
 
@@ -168,18 +226,11 @@ def _check_url(url: str, where: str) -> str:
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0..65535
     except ValueError as exc:
         raise ConfigError(
-            f"{where}: {url!r} is not a valid address ({exc}); expected something like "
-            "https://server/base/odata/standard.odata/"
-        ) from exc
+            tr("config.url_invalid", where=where, url=repr(url), error=exc, example=_EXAMPLE_URL)) from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"{where}: {url!r} is not an http(s) address; expected something like "
-            "https://server/base/odata/standard.odata/"
-        )
+        raise ConfigError(tr("config.url_not_http", where=where, url=repr(url), example=_EXAMPLE_URL))
     if parts.username or parts.password:
-        raise ConfigError(
-            f"{where}: put the login in accounting.username and the password in an env var, not in the URL"
-        )
+        raise ConfigError(tr("config.url_login", where=where))
     return url if url.endswith("/") else url + "/"
 
 
@@ -193,15 +244,14 @@ def check_timezone(name: str, where: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         shown = name.encode("unicode_escape").decode("ascii")[:70]
-        raise ConfigError(f"{where}: {shown!r} is not a time zone this machine knows; use an IANA name "
-                          "such as Europe/Moscow or Asia/Yekaterinburg (empty: this machine's zone)") from None
+        raise ConfigError(tr("config.timezone", where=where, name=repr(shown))) from None
     return name
 
 
 def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
+        raise ConfigError(tr("config.not_table", path=path, name=name))
     return value
 
 
@@ -234,7 +284,7 @@ RANGES: dict[str, tuple[float, float]] = {
 
 def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(name.lower(), choices, n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return tr("config.did_you_mean", name=close[0]) if close else ""
 
 
 def _check_known(section: dict[str, Any], name: str, path: Path) -> None:
@@ -244,10 +294,8 @@ def _check_known(section: dict[str, Any], name: str, path: Path) -> None:
     for key in section:
         if key in known or (name == "accounting" and key == "password"):
             continue  # accounting.password has its own message below
-        raise ConfigError(
-            f"{path}: unknown key {name}.{key}{_did_you_mean(str(key), known)}; "
-            f"known keys in [{name}]: {', '.join(known)}"
-        )
+        raise ConfigError(tr("config.unknown_key", path=path, setting=f"{name}.{key}",
+                             hint=_did_you_mean(str(key), known), name=name, known=", ".join(known)))
 
 
 def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any,
@@ -257,15 +305,17 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
     value = section[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    in_file = f"{path}: " if path is not None else ""
+    name = f"{path}: {where}.{key}" if path is not None else f"{where}.{key}"
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{in_file}{where}.{key} must be a {want}, got {value!r}")
+        # in words, not Python's type names ("must be a float")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        want = " / ".join(str(tr(f"config.want.{k.__name__}")) for k in kinds)
+        raise ConfigError(tr("config.wrong_type", where=name, want=want, value=repr(value)))
     bounds = RANGES.get(f"{where}.{key}")
     if bounds is not None and isinstance(value, (int, float)):
         low, high = bounds
         if not (math.isfinite(value) and low <= value <= high):
-            raise ConfigError(f"{in_file}{where}.{key} must be a number from {low:g} to {high:g}, got {value!r}")
+            raise ConfigError(tr("config.range", where=name, low=f"{low:g}", high=f"{high:g}", value=repr(value)))
     return value
 
 
@@ -276,15 +326,15 @@ def _read(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except IsADirectoryError as exc:
-        raise ConfigError(f"{path} is a folder, not a settings file") from exc
+        raise ConfigError(tr("config.folder", path=path)) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+        raise ConfigError(tr("config.not_utf8", path=path, n=exc.start)) from exc
     except OSError as exc:
-        raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+        raise ConfigError(tr("config.unreadable", path=path, error=exc.strerror or exc)) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        raise ConfigError(tr("config.not_toml", path=path, error=exc)) from exc
 
 
 def use_zone(settings: Settings) -> Settings:
@@ -314,8 +364,8 @@ def load(path: Path | None = None) -> Settings:
     known = {"accounting", "sync", "ui", "store", "orders"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown section [{unknown[0]}]{_did_you_mean(unknown[0], sorted(known))}; "
-                          f"known: {', '.join(sorted(known))}")
+        raise ConfigError(tr("config.unknown_section", path=path, name=unknown[0],
+                             hint=_did_you_mean(unknown[0], sorted(known)), known=", ".join(sorted(known))))
     for name, section in (("accounting", acc_d), ("sync", sync_d), ("ui", ui_d), ("store", store_d),
                           ("orders", orders_d)):
         _check_known(section, name, path)
@@ -338,10 +388,7 @@ def load(path: Path | None = None) -> Settings:
     if acc.server_timezone:
         check_timezone(acc.server_timezone, f"{path}: accounting.server_timezone")
     if "password" in acc_d:
-        raise ConfigError(
-            f"{path}: accounting.password is not allowed; set password_env (an environment "
-            "variable name) or password_file (a file only you can read)"
-        )
+        raise ConfigError(tr("config.password_in_file", path=path))
     if acc.url:
         acc = replace(acc, url=_check_url(acc.url, "accounting.url"))
 
@@ -360,14 +407,13 @@ def load(path: Path | None = None) -> Settings:
         theme=_typed(ui_d, "theme", str, "ui", udef.theme, path),
     )
     if ui.language not in ("auto", "en", "ru"):
-        raise ConfigError(f"ui.language must be auto, en or ru, got {ui.language!r}")
+        raise ConfigError(tr("config.language", value=repr(ui.language)))
 
     orders = OrderSettings(reserve=_typed(orders_d, "reserve", str, "orders", OrderSettings().reserve, path))
     if orders.reserve not in RESERVE_POLICIES:
         shown = orders.reserve.encode("unicode_escape").decode("ascii")[:40]
-        raise ConfigError(f"{path}: orders.reserve must be \"post\" (the CRM posts the order in accounting, "
-                          f"which reserves its goods) or \"request\" (accounting is asked to), got {shown!r}"
-                          f"{_did_you_mean(orders.reserve, RESERVE_POLICIES)}")
+        raise ConfigError(tr("config.reserve", path=path, value=repr(shown),
+                             hint=_did_you_mean(orders.reserve, RESERVE_POLICIES)))
 
     store_path = _store_path(_typed(store_d, "path", str, "store", str(data_dir() / "crm.duckdb"), path),
                              f"{path}: store.path")

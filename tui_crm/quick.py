@@ -54,6 +54,10 @@ register({
                               "ru": "в {source} должен быть один объект JSON ({{\"name\": …}})"},
     "quick.json_bad_field": {"en": "field {field!r} in {source} must be {expected}",
                              "ru": "поле {field!r} в {source} должно быть: {expected}"},
+    "quick.expect.text": {"en": "text", "ru": "текст"},
+    "quick.expect.texts": {"en": "text or a list of texts", "ru": "текст или список текстов"},
+    "quick.expect.list": {"en": "a list", "ru": "список"},
+    "quick.expect.or": {"en": "{a} or {b}", "ru": "{a} или {b}"},
     "quick.json_unknown_field": {"en": "unknown field {field!r} in {source} (known: {known})",
                                  "ru": "неизвестное поле {field!r} в {source} (известны: {known})"},
     "quick.kind_unknown": {"en": "--kind {text!r} is none of: company, sole-proprietor, individual",
@@ -164,7 +168,7 @@ def _text(fields: Mapping[str, Any], key: str, source: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise Usage(tr("quick.json_bad_field", field=key, source=source, expected="text"))
+        raise Usage(tr("quick.json_bad_field", field=key, source=source, expected=tr("quick.expect.text")))
     return str(value).strip()
 
 
@@ -196,7 +200,7 @@ def build_client(fields: Mapping[str, Any], source: str = "--json") -> Client:
     if isinstance(raw_phones, str):
         raw_phones = [raw_phones]
     if not isinstance(raw_phones, list) or not all(isinstance(p, str) for p in raw_phones):
-        raise Usage(tr("quick.json_bad_field", field="phones", source=source, expected="text or a list of texts"))
+        raise Usage(tr("quick.json_bad_field", field="phones", source=source, expected=tr("quick.expect.texts")))
     phones = [p for text in raw_phones for p in split_phones(text)]
     name, inn, kpp, email = (_text(fields, k, source) for k in ("name", "inn", "kpp", "email"))
     full_name, address, comment = (_text(fields, k, source) for k in ("full_name", "address", "comment"))
@@ -281,7 +285,7 @@ def _line_texts(fields: Mapping[str, Any], source: str) -> list[tuple[str, str, 
     out = []
     lines = fields.get("lines") or []
     if not isinstance(lines, list):
-        raise Usage(tr("quick.json_bad_field", field="lines", source=source, expected="a list"))
+        raise Usage(tr("quick.json_bad_field", field="lines", source=source, expected=tr("quick.expect.list")))
     for item in lines:
         if isinstance(item, str):
             out.append((item, *parse_line(item)))
@@ -294,7 +298,7 @@ def _line_texts(fields: Mapping[str, Any], source: str) -> list[tuple[str, str, 
                         str(disc)))
         else:
             raise Usage(tr("quick.json_bad_field", field="lines", source=source,
-                           expected='"CODE:QTY[:DISCOUNT]" or {"code": "…", "qty": "2"}'))
+                           expected=tr("quick.expect.or", a='"CODE:QTY[:DISCOUNT]"', b='{"code": "…", "qty": "2"}')))
     return out
 
 

@@ -55,6 +55,37 @@ register({
         "ru": "Нажмите Enter, чтобы завершить сеанс. Если CRM открыта в другой вкладке, работайте в ней; "
               "иначе устраните причину и откройте эту страницу снова.",
     },
+    # what `tui-crm serve` says in the shell
+    "serve.exposed": {
+        "en": "tui-crm serve: WARNING: listening on {host}: anyone who can reach this address and port uses the "
+              "CRM as you, with no password. Put it behind a proxy that asks for one (README, \"In a browser\"), "
+              "or use the default --host 127.0.0.1.",
+        "ru": "tui-crm serve: ВНИМАНИЕ: приём на {host}: любой, кто достанет до этого адреса и порта, работает "
+              "в CRM от вашего имени, без пароля. Поставьте перед ней прокси, который спрашивает пароль (README, "
+              "«In a browser»), или оставьте --host 127.0.0.1 по умолчанию."},
+    "serve.bad_port": {"en": "tui-crm serve: --port {port} is not a port number (1-65535)",
+                       "ru": "tui-crm serve: --port {port} — не номер порта (1-65535)"},
+    "serve.bad_host": {"en": "tui-crm serve: --host {host} is not an address of this machine (try 127.0.0.1, "
+                             "the default)",
+                       "ru": "tui-crm serve: --host {host} — не адрес этой машины (попробуйте 127.0.0.1, "
+                             "по умолчанию)"},
+    "serve.port_busy": {"en": "tui-crm serve: port {port} on {host} is already in use (another tui-crm serve, or "
+                              "another program); choose another with --port",
+                        "ru": "tui-crm serve: порт {port} на {host} уже занят (другой tui-crm serve или другая "
+                              "программа); выберите другой через --port"},
+    "serve.port_denied": {"en": "tui-crm serve: not allowed to listen on port {port}; ports below 1024 need root: "
+                                "use --port 8000",
+                          "ru": "tui-crm serve: нет прав слушать порт {port}; порты ниже 1024 только для root: "
+                                "укажите --port 8000"},
+    "serve.cannot_listen": {"en": "tui-crm serve: cannot listen on {host} port {port}: {error}",
+                            "ru": "tui-crm serve: не слушать {host}, порт {port}: {error}"},
+    "serve.no_textual_serve": {
+        "en": "tui-crm serve: textual-serve is not installed ({error}); reinstall tui-crm (pip install tui-crm, "
+              "or `make install` in a checkout)",
+        "ru": "tui-crm serve: textual-serve не установлен ({error}); переустановите tui-crm (pip install "
+              "tui-crm или `make install` в копии исходников)"},
+    "serve.open": {"en": "tui-crm serve: open {url} in a browser (Ctrl+C stops the server)",
+                   "ru": "tui-crm serve: откройте {url} в браузере (Ctrl+C останавливает сервер)"},
 })
 
 
@@ -76,9 +107,7 @@ def exposure_warning(host: str) -> str | None:
     """What to say when `--host` lets other machines in (None for loopback)."""
     if is_loopback(host):
         return None
-    return (f"tui-crm serve: WARNING: listening on {host}: anyone who can reach this address and port "
-            "uses the CRM as you, with no password. Put it behind a proxy that asks for one "
-            "(README, \"In a browser\"), or use the default --host 127.0.0.1.")
+    return tr("serve.exposed", host=host)
 
 
 def page_url(host: str, port: int) -> str:
@@ -100,12 +129,11 @@ def check_can_listen(host: str, port: int) -> None:
     plain message (`_bind_error`), never in a traceback.
     """
     if not 1 <= port <= 65535:
-        raise ServeError(f"tui-crm serve: --port {port} is not a port number (1-65535)")
+        raise ServeError(tr("serve.bad_port", port=port))
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError):
-        raise ServeError(f"tui-crm serve: --host {host!r} is not an address of this machine "
-                         "(try 127.0.0.1, the default)") from None
+        raise ServeError(tr("serve.bad_host", host=repr(host))) from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server does
@@ -117,13 +145,12 @@ def check_can_listen(host: str, port: int) -> None:
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
-        return (f"tui-crm serve: port {port} on {host} is already in use (another tui-crm serve, "
-                "or another program); choose another with --port")
+        return tr("serve.port_busy", port=port, host=host)
     if exc.errno == errno.EACCES:
-        return f"tui-crm serve: not allowed to listen on port {port}; ports below 1024 need root: use --port 8000"
+        return tr("serve.port_denied", port=port)
     if exc.errno == errno.EADDRNOTAVAIL:
-        return f"tui-crm serve: --host {host} is not an address of this machine (try 127.0.0.1, the default)"
-    return f"tui-crm serve: cannot listen on {host} port {port}: {exc.strerror or exc}"
+        return tr("serve.bad_host", host=host)
+    return tr("serve.cannot_listen", host=host, port=port, error=exc.strerror or exc)
 
 
 def child_command(run_args: list[str]) -> str:
@@ -140,8 +167,7 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
         from textual_serve.app_service import AppService
         from textual_serve.server import Server, to_int
     except ImportError as exc:
-        print(f"tui-crm serve: textual-serve is not installed ({exc}); reinstall tui-crm "
-              "(pip install tui-crm, or `make install` in a checkout)", file=sys.stderr)
+        print(tr("serve.no_textual_serve", error=exc), file=sys.stderr)
         return 2
     import aiohttp_jinja2
     from aiohttp import web
@@ -183,7 +209,7 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
                 logging.basicConfig(level=logging.WARNING, format="tui-crm serve: %(message)s", stream=sys.stderr)
 
         async def on_startup(self, app: web.Application) -> None:
-            print(f"tui-crm serve: open {url} in a browser (Ctrl+C stops the server)", flush=True)
+            print(tr("serve.open", url=url), flush=True)
 
         async def on_shutdown(self, app: web.Application) -> None:
             # Ctrl+C: every open tab's `tui-crm run` quits (it saves nothing half-way: the same

@@ -16,8 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tui_crm import cli_text  # noqa: F401 - registers the strings below
 from tui_crm.config import Settings
 from tui_crm.domain.zone import utc_to_wall
+from tui_crm.i18n import tr
 
 if TYPE_CHECKING:
     from tui_crm.store import Store
@@ -55,6 +57,27 @@ def _age(at: datetime | None, now: datetime) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} d ago"
+
+
+_AGE = re.compile(r"(\d+) (s|min|h|d) ago")
+_AGE_UNIT = {"s": "age.s", "min": "age.m", "h": "age.h", "d": "age.d"}  # i18n.format_age's words
+
+
+def _say_age(age: str) -> str:
+    """The answer's "age" (English, as --json gives it: "5 min ago", "never", "live") in the
+    current language."""
+    found = _AGE.fullmatch(age)
+    if found:
+        return tr("status.cmd.age.ago", age=tr(_AGE_UNIT[found[2]], n=int(found[1])))
+    return str(tr(f"status.cmd.age.{age}")) if age in ("never", "live") else age
+
+
+def _say_state(state: str) -> str:
+    """A sync state ("in_accounting", …) as the screens word it (i18n "sync.*"), lower case."""
+    text = str(tr(f"sync.{state}"))
+    if text == f"sync.{state}":
+        return state.replace("_", " ")
+    return text[:1].lower() + text[1:]
 
 
 def _num(v: Decimal | None) -> str:
@@ -193,53 +216,58 @@ def render(answer: dict[str, Any]) -> str:
 
     lines: list[str] = []
     if answer["source"] == "accounting":
-        lines.append("The CRM data file is in use by a running tui-crm; answering from accounting directly.")
+        lines.append(tr("status.cmd.from_accounting"))
     inv = answer["invoices"]
     if inv:
-        lines.append(f"{'Number':<13} {'Client':<28} {'Total':>12} {'Paid':>6} {'Shipped':>8}  {'State':<14} Data")
-        for o in inv:
-            state = "posted, locked" if o["posted"] else o["sync_state"].replace("_", " ")
+        col = {k: tr(f"status.cmd.col.{k}") for k in ("number", "client", "total", "paid", "shipped", "state", "data")}
+        states = [str(tr("status.cmd.posted")) if o["posted"] else _say_state(o["sync_state"]) for o in inv]
+        wide = max(14, *(len(s) for s in states))  # "проведён, закрыт" is longer than "posted, locked"
+        lines.append(f"{col['number']:<13} {col['client']:<28} {col['total']:>12} {col['paid']:>6} "
+                     f"{col['shipped']:>8}  {col['state']:<{wide}} {col['data']}")
+        for o, state in zip(inv, states, strict=True):
             shipped = "" if o["shipped_pct"] is None else f"{Decimal(o['shipped_pct']):.0f}%"
-            lines.append(f"{(clean(o['number']) or '(not yet)'):<13} {clean(o['client'])[:28]:<28} "
+            lines.append(f"{(clean(o['number']) or tr('status.cmd.no_number')):<13} {clean(o['client'])[:28]:<28} "
                          f"{_num(Decimal(o['total'])):>12} "
-                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<14} {o['age']}")
+                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<{wide}} {_say_age(o['age'])}")
     cl = answer["clients"]
     if cl:
         if inv:
             lines.append("")
-        lines.append(f"{'Client':<32} {'ИНН':<13} {'Debt':>12}  State")
+        lines.append(f"{tr('status.cmd.col.client'):<32} {tr('status.cmd.col.inn'):<13} "
+                     f"{tr('status.cmd.col.debt'):>12}  {tr('status.cmd.col.state')}")
         for c in cl:
             debt = "" if c["debt"] is None else _num(Decimal(c["debt"]))
             lines.append(f"{clean(c['name'])[:32]:<32} {clean(c['inn']):<13} {debt:>12}  "
-                         f"{c['sync_state'].replace('_', ' ')}")
+                         f"{_say_state(c['sync_state'])}")
     if not inv and not cl:
-        lines.append("Nothing found.")
+        lines.append(tr("status.cmd.nothing"))
     return "\n".join(lines)
 
 
 def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
-    """Exit codes: 0 found, 3 nothing found, 1 accounting could not be asked, 2 store or settings
-    unusable (missing, a folder, not a CRM data file, no permission, in use with no URL to ask)."""
+    """Exit codes: 0 found, 3 nothing found, 1 accounting could not be asked, 2 a blank search,
+    store or settings unusable (missing, a folder, not a CRM data file, no permission, in use with
+    no URL to ask)."""
     from tui_crm.config import ConfigError
     from tui_crm.store import Store, StoreError, StoreLocked
 
     query = clean_query(query)
+    if not query:  # a blank search listed 20 clients: an answer to no question, taken as one
+        print(tr("status.cmd.blank"), file=sys.stderr)
+        return 2
     if len(query) > MAX_QUERY:
-        print(f"tui-crm status: the search text is too long ({len(query)} characters; at most {MAX_QUERY})",
-              file=sys.stderr)
+        print(tr("status.cmd.too_long", n=len(query), max=MAX_QUERY), file=sys.stderr)
         return 2
     path = settings.store_path
     # status only reads: a mistyped --store must not leave a new empty database behind.
     if not path.exists():
-        print(f"tui-crm status: the CRM data file {path} does not exist; check --store / TUI_CRM_STORE / "
-              "store.path (tui-crm or tui-crm sync creates it on first use).", file=sys.stderr)
+        print(tr("cli.store_missing", prog="tui-crm status", path=path), file=sys.stderr)
         return 2
     try:
         store = Store.open(path)
     except StoreLocked:
         if not settings.accounting.url:
-            print("tui-crm status: the CRM data file is in use by a running tui-crm and no accounting URL is "
-                  "configured to ask instead.", file=sys.stderr)
+            print(tr("status.cmd.in_use_no_url"), file=sys.stderr)
             return 2
         import httpx
 
@@ -249,12 +277,10 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
         try:
             answer = asyncio.run(from_accounting(settings, query))
         except (ProfileError, ConfigError) as exc:
-            print(f"tui-crm status: the CRM data file is in use, and accounting cannot be asked: {exc}",
-                  file=sys.stderr)
+            print(tr("status.cmd.cannot_ask", error=exc), file=sys.stderr)
             return 2
         except (ODataError, httpx.HTTPError) as exc:
-            print(f"tui-crm status: the CRM data file is in use, and accounting could not be asked: {exc}",
-                  file=sys.stderr)
+            print(tr("status.cmd.could_not_ask", error=exc), file=sys.stderr)
             return 1
     except StoreError as exc:
         print(f"tui-crm status: {exc}", file=sys.stderr)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from tui_crm.i18n import register, tr
+
 _MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (\S.*)$", re.MULTILINE)
 
 
@@ -44,7 +46,58 @@ class StoreDamaged(StoreError):
 # the checksum of every block they occupy (BENCHMARKS.md, "store check at open").
 UNCHECKED_AT_OPEN = frozenset({"picker", "products", "prices", "stock"})
 # The CRM's own rows, counted in the "damaged" message (what is at stake in the file).
-_CRM_ROWS = (("clients", "clients"), ("invoices", "invoices"), ("outbox", "outbox items"))
+_CRM_ROWS = ("clients", "invoices", "outbox")
+
+# The store's refusals are read by the operator (the TUI's start, `tui-crm status`, `sync`, …),
+# in the interface language at the time they are raised.
+register({
+    "store.rows.clients": {"en": "{n} clients", "ru": "клиентов: {n}"},
+    "store.rows.invoices": {"en": "{n} invoices", "ru": "счетов: {n}"},
+    "store.rows.outbox": {"en": "{n} outbox items", "ru": "в очереди: {n}"},
+    "store.rows_unreadable.clients": {"en": "clients: unreadable", "ru": "клиенты: не прочитать"},
+    "store.rows_unreadable.invoices": {"en": "invoices: unreadable", "ru": "счета: не прочитать"},
+    "store.rows_unreadable.outbox": {"en": "outbox items: unreadable", "ru": "очередь: не прочитать"},
+    "store.damaged": {
+        "en": "The store file is damaged: {path} (table {table}: a block fails its checksum). Move it aside "
+              "(mv '{path}' '{path}.damaged'); the CRM then starts with a new file and rebuilds the mirror "
+              "from accounting. CRM rows in the damaged file: {counts} — those already sent are in "
+              "accounting; keep the moved file for the rest.",
+        "ru": "Файл данных повреждён: {path} (таблица {table}: блок не проходит проверку контрольной суммы). "
+              "Переместите его (mv '{path}' '{path}.damaged'); CRM начнёт с нового файла и заново загрузит "
+              "копию из учёта. Строк CRM в повреждённом файле: {counts} — уже отправленные есть в учёте; "
+              "остальное сохраните в перемещённом файле."},
+    "store.in_use": {
+        "en": "The CRM data file {path} is in use by another tui-crm{who}. Close that program first, or point "
+              "this one at another file with --store.",
+        "ru": "Файл данных CRM {path} занят другой tui-crm{who}. Сначала закройте её или укажите этой другой "
+              "файл через --store."},
+    "store.in_use.pid": {"en": " (process {pid})", "ru": " (процесс {pid})"},
+    "store.not_crm": {
+        "en": "The file {path} is not a CRM data file (not a DuckDB database, or damaged). Check --store / "
+              "TUI_CRM_STORE / store.path; the file was left untouched.",
+        "ru": "Файл {path} — не файл данных CRM (не база DuckDB или повреждён). Проверьте --store / "
+              "TUI_CRM_STORE / store.path; файл не тронут."},
+    "store.read_only": {"en": "The CRM data file {path} cannot be opened for writing (permission denied).",
+                        "ru": "Файл данных CRM {path} нельзя открыть для записи (нет прав)."},
+    "store.too_new_duckdb": {
+        "en": "The CRM data file {path} was written by a newer version of DuckDB/tui-crm and cannot be opened "
+              "by this one. Upgrade tui-crm; the file was left untouched.",
+        "ru": "Файл данных CRM {path} записан более новой версией DuckDB/tui-crm, эта открыть его не может. "
+              "Обновите tui-crm; файл не тронут."},
+    "store.cannot_open": {"en": "Cannot open the CRM data file {path}: {error}",
+                          "ru": "Не открыть файл данных CRM {path}: {error}"},
+    "store.too_new_schema": {
+        "en": "The CRM data file {path} has schema version {found}, but this tui-crm knows versions up to "
+              "{latest}. Upgrade tui-crm; the file was left untouched.",
+        "ru": "У файла данных CRM {path} схема версии {found}, а эта tui-crm знает версии до {latest}. "
+              "Обновите tui-crm; файл не тронут."},
+    "store.is_folder": {"en": "The CRM data file {path} is a folder, not a file; point --store at a file.",
+                        "ru": "Файл данных CRM {path} — это папка, а не файл; укажите в --store файл."},
+    "store.no_folder": {"en": "Cannot create the folder {path} for the CRM data file: {error}",
+                        "ru": "Не создать папку {path} для файла данных CRM: {error}"},
+    "store.migration_failed": {"en": "Applying store migration {version} ({name}) failed: {error}",
+                               "ru": "Не удалось обновить файл данных (миграция {version}, {name}): {error}"},
+})
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -88,18 +141,13 @@ def check_blocks(con: duckdb.DuckDBPyConnection, path: Path,
 
 def _damaged(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> StoreDamaged:
     counts = []
-    for name, words in _CRM_ROWS:
+    for name in _CRM_ROWS:
         try:
             row = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-            counts.append(f"{row[0] if row else 0} {words}")
+            counts.append(tr(f"store.rows.{name}", n=row[0] if row else 0))
         except duckdb.Error:
-            counts.append(f"{words}: unreadable")
-    return StoreDamaged(
-        f"The store file is damaged: {path} (table {table}: a block fails its checksum). Move it aside "
-        f"(mv '{path}' '{path}.damaged'); the CRM then starts with a new file and rebuilds the mirror "
-        f"from accounting. CRM rows in the damaged file: {', '.join(counts)} — those already sent are in "
-        "accounting; keep the moved file for the rest."
-    )
+            counts.append(str(tr(f"store.rows_unreadable.{name}")))
+    return StoreDamaged(tr("store.damaged", path=path, table=table, counts=", ".join(counts)))
 
 
 @dataclass(frozen=True)
@@ -138,24 +186,15 @@ def _friendly_open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
         pid = re.search(r"PID (\d+)", text)
-        who = f" (process {pid.group(1)})" if pid else ""
-        return StoreLocked(
-            f"The CRM data file {path} is in use by another tui-crm{who}. "
-            "Close that program first, or point this one at another file with --store."
-        )
+        who = tr("store.in_use.pid", pid=pid.group(1)) if pid else ""
+        return StoreLocked(tr("store.in_use", path=path, who=who))
     if "not a valid DuckDB database file" in text:
-        return StoreError(
-            f"The file {path} is not a CRM data file (not a DuckDB database, or damaged). "
-            "Check --store / TUI_CRM_STORE / store.path; the file was left untouched."
-        )
+        return StoreError(tr("store.not_crm", path=path))
     if "Permission denied" in text or "Read-only file system" in text:
-        return StoreError(f"The CRM data file {path} cannot be opened for writing (permission denied).")
+        return StoreError(tr("store.read_only", path=path))
     if "version number" in text or "Trying to read a database file" in text:
-        return SchemaTooNew(
-            f"The CRM data file {path} was written by a newer version of DuckDB/tui-crm "
-            "and cannot be opened by this one. Upgrade tui-crm; the file was left untouched."
-        )
-    return StoreError(f"Cannot open the CRM data file {path}: {text}")
+        return SchemaTooNew(tr("store.too_new_duckdb", path=path))
+    return StoreError(tr("store.cannot_open", path=path, error=text))
 
 
 def _recorded_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -236,10 +275,7 @@ def _look(con: duckdb.DuckDBPyConnection, path: Path, latest: int) -> None:
     except duckdb.Error as exc:
         raise _damaged(con, path, "?") if _is_damage(exc) else _friendly_open_error(path, exc) from exc
     if found > latest:
-        raise SchemaTooNew(
-            f"The CRM data file {path} has schema version {found}, but this tui-crm "
-            f"knows versions up to {latest}. Upgrade tui-crm; the file was left untouched."
-        )
+        raise SchemaTooNew(tr("store.too_new_schema", path=path, found=found, latest=latest))
 
 
 # Everything the store needs is linked into the DuckDB wheel. Replaying a write-ahead log after a
@@ -290,16 +326,14 @@ class Database:
         else:
             db_path = Path(path).expanduser()
             if db_path.is_dir():
-                raise StoreError(f"The CRM data file {db_path} is a folder, not a file; point --store at a file.")
+                raise StoreError(tr("store.is_folder", path=db_path))
             if db_path.exists():
                 con, pending = _open_existing(db_path, latest, check_later=check_later)
             else:
                 try:
                     db_path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    raise StoreError(
-                        f"Cannot create the folder {db_path.parent} for the CRM data file: {exc.strerror or exc}"
-                    ) from exc
+                    raise StoreError(tr("store.no_folder", path=db_path.parent, error=exc.strerror or exc)) from exc
                 try:
                     con = connect(str(db_path))
                 except duckdb.Error as exc:
@@ -353,7 +387,8 @@ class Database:
         )
         current = _recorded_version(con)
         if current > migrations[-1].version:  # in-memory race or a file changed under us
-            raise SchemaTooNew(f"schema version {current} is newer than this tui-crm knows")
+            raise SchemaTooNew(tr("store.too_new_schema", path=self.path or ":memory:", found=current,
+                                  latest=migrations[-1].version))
         applied = False
         for mig in migrations:
             if mig.version <= current:
@@ -368,7 +403,7 @@ class Database:
                 con.execute("COMMIT")
             except Exception as exc:
                 con.execute("ROLLBACK")
-                raise StoreError(f"Applying store migration {mig.version} ({mig.name}) failed: {exc}") from exc
+                raise StoreError(tr("store.migration_failed", version=mig.version, name=mig.name, error=exc)) from exc
             applied = True
         if applied:
             # Fold the schema change into the file now: a crash right after an upgrade then leaves

@@ -1,0 +1,206 @@
+"""The shell commands speak the operator's language, chosen as the TUI chooses it (config, the
+language last chosen in the app, TUI_CRM_LANG read like a locale, the locale): `--help`, `status`,
+`sync --once`, `doctor`, `client add`, config errors and the store's refusals. `--json` stays as
+it was. Every case runs the real command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.clock import TestClock
+from tests.seed import seed_client, seeded_store
+from tui_crm.store import Store
+
+UNREACHABLE = "http://127.0.0.1:9/base/odata/standard.odata/"
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+
+
+def tui_crm(*args: str, config: Path, lang: str | None = "ru", timeout: float = 60,
+            extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    env.update({"TUI_CRM_CONFIG": str(config), "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    if lang is not None:
+        env["TUI_CRM_LANG"] = lang
+    env.update(extra or {})
+    return subprocess.run([sys.executable, "-m", "tui_crm.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return tmp_path / "none.toml"  # missing: defaults, no accounting URL
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "crm.duckdb"
+    store = Store.open(path, clock=TestClock())
+    try:
+        seed_client(store)
+    finally:
+        store.close()
+    return path
+
+
+def test_help_is_russian_with_argparse_words_too(config: Path) -> None:
+    done = tui_crm("--help", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "использование: tui-crm" in done.stdout
+    assert "Клавиатурная CRM" in done.stdout and "показать эту справку и выйти" in done.stdout
+    assert "usage:" not in done.stdout and "options:" not in done.stdout
+    done = tui_crm("status", "--help", config=config)
+    assert "использование: tui-crm status" in done.stdout and "машиночитаемый" in done.stdout
+    assert "позиционные аргументы" in done.stdout and "параметры" in done.stdout
+    done = tui_crm("status", config=config)  # argparse's own error, in Russian
+    assert done.returncode == 2 and "ошибка:" in done.stderr and "нужны аргументы" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_help_is_english_under_tui_crm_lang_en(config: Path) -> None:
+    done = tui_crm("--help", config=config, lang="en-US")
+    assert "usage: tui-crm" in done.stdout and "Keyboard-driven terminal CRM" in done.stdout
+    assert not CYRILLIC.search(done.stdout.replace("ИНН", ""))
+
+
+def test_config_language_decides_when_no_env(tmp_path: Path) -> None:
+    """The same rule as the TUI: `[ui] language` in the config file, without TUI_CRM_LANG."""
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\nlanguage = "ru"\n', encoding="utf-8")
+    done = tui_crm("--help", config=config, lang=None)
+    assert "использование: tui-crm" in done.stdout
+
+
+def test_status_found_and_not_found_in_russian(config: Path, store_path: Path, tmp_path: Path) -> None:
+    done = tui_crm("status", "Ромашка", "--store", str(store_path), config=config)
+    assert done.returncode == 0, done.stderr
+    assert "Клиент" in done.stdout and "Долг" in done.stdout and "в учёте" in done.stdout
+    assert "ООО «Ромашка»" in done.stdout
+    done = tui_crm("status", "Нет такого", "--store", str(store_path), config=config)
+    assert done.returncode == 3 and "Ничего не найдено." in done.stdout
+    invoices = tmp_path / "invoices.duckdb"
+    seeded_store(invoices).close()
+    done = tui_crm("status", "Ромашка", "--store", str(invoices), config=config)
+    assert done.returncode == 0, done.stderr
+    header = done.stdout.splitlines()[0].split()
+    assert header[:3] == ["Номер", "Клиент", "Сумма"] and "Состояние" in header
+    assert "проведён, закрыт" in done.stdout and "в очереди" in done.stdout and "(ещё нет)" in done.stdout
+    # --json keeps its English keys and values
+    done = tui_crm("status", "Ромашка", "--json", "--store", str(store_path), config=config)
+    assert json.loads(done.stdout)["clients"][0]["sync_state"] == "in_accounting"
+
+
+def test_status_missing_store_is_said_in_russian(tmp_path: Path, config: Path) -> None:
+    done = tui_crm("status", "x", "--store", str(tmp_path / "nope.duckdb"), config=config)
+    assert done.returncode == 2 and "файл данных CRM" in done.stderr and "не существует" in done.stderr
+
+
+def test_store_refusal_is_said_in_russian(tmp_path: Path, config: Path) -> None:
+    folder = tmp_path / "crm.duckdb"
+    folder.mkdir()
+    done = tui_crm("status", "x", "--store", str(folder), config=config)
+    assert done.returncode == 2 and "это папка" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t"])
+@pytest.mark.parametrize(("lang", "words"), [("ru", "введите название, телефон, ИНН или номер счёта"),
+                                             ("en", "type a client name, phone, ИНН or invoice number")])
+def test_status_blank_query_is_a_usage_error(config: Path, store_path: Path, query: str, lang: str,
+                                             words: str) -> None:
+    """A blank search listed up to 20 clients (exit 0): a mistake reads as an answer."""
+    done = tui_crm("status", query, "--store", str(store_path), config=config, lang=lang)
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert words in done.stderr and done.stdout == ""
+
+
+def test_sync_once_unreachable_in_russian(tmp_path: Path, config: Path) -> None:
+    done = tui_crm("sync", "--once", "--url", UNREACHABLE, "--store", str(tmp_path / "crm.duckdb"),
+                   config=config)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "загрузка не удалась" in done.stderr, done.stderr
+    done = tui_crm("sync", "--once", "--store", str(tmp_path / "crm.duckdb"), config=config)
+    assert done.returncode == 2 and "не задан адрес учёта" in done.stderr, done.stderr
+
+
+def test_doctor_in_russian(config: Path) -> None:
+    done = tui_crm("doctor", "--url", UNREACHABLE, config=config)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Проверить публикацию не удалось" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_client_add_bad_inn_in_russian(config: Path, store_path: Path) -> None:
+    done = tui_crm("client", "add", "--name", "ООО Х", "--inn", "7736050004", "--kpp", "773601001",
+                   "--store", str(store_path), config=config)
+    assert done.returncode == 1, done.stderr
+    assert "tui-crm client add: --inn:" in done.stderr and "ИНН" in done.stderr
+    assert CYRILLIC.search(done.stderr.split("--inn:")[1].replace("ИНН", ""))
+    done = tui_crm("client", "add", "--name", "ООО Х", "--store", str(store_path.with_name("no.duckdb")),
+                   config=config)
+    assert done.returncode == 2 and "не существует" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ru", "sync.pull_seconds: нужно число"),
+                                             ("en", "sync.pull_seconds must be a number")])
+def test_config_type_error_in_plain_words(tmp_path: Path, lang: str, words: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[sync]\npull_seconds = "often"\n', encoding="utf-8")
+    done = tui_crm("status", "x", config=config, lang=lang)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert "float" not in done.stderr and "Traceback" not in done.stderr
+    config.write_text('[ui]\ntheme = 5\n[accounting]\nverify_tls = "yes"\n', encoding="utf-8")
+    done = tui_crm("status", "x", config=config, lang=lang)
+    assert done.returncode == 2 and " str" not in done.stderr and " bool" not in done.stderr, done.stderr
+
+
+def test_no_english_leaks_from_the_shell_commands() -> None:
+    """Every string the shell commands register has its Russian text, and every --help text of
+    the parser (commands, options, descriptions) comes out Russian."""
+    import argparse
+
+    from tui_crm import cli, config, status_cmd  # noqa: F401 - their strings register at import
+    from tui_crm.i18n import _STRINGS, language, set_language
+    from tui_crm.store import db  # noqa: F401
+
+    prefixes = ("cli.", "status.cmd.", "config.", "store.", "argparse.", "quick.", "doctor.")
+    missing = [k for k, v in _STRINGS.items() if k.startswith(prefixes) and not v.get("ru")]
+    assert missing == []
+    before = language()
+    set_language("ru")
+    try:
+        with cli._argparse_words():
+            parser = cli.build_parser()
+        english = []
+
+        def walk(p: argparse.ArgumentParser) -> None:
+            for text in (p.description,):
+                if text and not CYRILLIC.search(text):
+                    english.append(text)
+            for action in p._actions:
+                if action.help and action.help is not argparse.SUPPRESS and not CYRILLIC.search(action.help):
+                    english.append(action.help)
+                if isinstance(action, argparse._SubParsersAction):
+                    for choice in action._choices_actions:
+                        if not CYRILLIC.search(choice.help or ""):
+                            english.append(choice.help)
+                    for sub in action.choices.values():
+                        walk(sub)
+
+        walk(parser)
+        assert english == []
+    finally:
+        set_language(before)
+
+
+def test_unreadable_config_leaves_the_locale_to_decide(tmp_path: Path) -> None:
+    """A config file that cannot be read names no language: its error is said in the locale's
+    (no TUI_CRM_LANG here), not in English."""
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\nlanguage = "en"\n[sync]\npull_seconds = "often"\n', encoding="utf-8")
+    done = tui_crm("status", "x", config=config, lang=None, extra={"LANG": "ru_RU.UTF-8", "LC_ALL": ""})
+    assert done.returncode == 2 and "sync.pull_seconds: нужно число" in done.stderr, done.stderr
