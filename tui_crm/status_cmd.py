@@ -212,6 +212,7 @@ def render(answer: dict[str, Any]) -> str:
     """The answer as plain text for a terminal. Names, numbers and ИНН come from 1C or a user:
     escape sequences in them (a 1C name that clears the screen, an OSC 52 clipboard write) are
     taken out by the one rule for shown text (tui_crm.widgets.text.clean), as the screens do."""
+    from tui_crm.domain.money import round_whole
     from tui_crm.widgets.text import clean
 
     lines: list[str] = []
@@ -225,10 +226,10 @@ def render(answer: dict[str, Any]) -> str:
         lines.append(f"{col['number']:<13} {col['client']:<28} {col['total']:>12} {col['paid']:>6} "
                      f"{col['shipped']:>8}  {col['state']:<{wide}} {col['data']}")
         for o, state in zip(inv, states, strict=True):
-            shipped = "" if o["shipped_pct"] is None else f"{Decimal(o['shipped_pct']):.0f}%"
+            shipped = "" if o["shipped_pct"] is None else f"{round_whole(o['shipped_pct'])}%"
             lines.append(f"{(clean(o['number']) or tr('status.cmd.no_number')):<13} {clean(o['client'])[:28]:<28} "
                          f"{_num(Decimal(o['total'])):>12} "
-                         f"{Decimal(o['paid_pct']):>5.0f}% {shipped:>8}  {state:<{wide}} {_say_age(o['age'])}")
+                         f"{round_whole(o['paid_pct']):>5}% {shipped:>8}  {state:<{wide}} {_say_age(o['age'])}")
     cl = answer["clients"]
     if cl:
         if inv:

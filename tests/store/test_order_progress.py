@@ -88,3 +88,14 @@ def test_paid_and_shipped_pct_round_a_half_alike_away_from_zero() -> None:
     o = OrderProgress("i", "ТД000000001", "", datetime(2026, 11, 30), Decimal("400.00"), Decimal("49.40"), True,
                       "in_accounting", None, shipped_share=Decimal("0.1235"))
     assert (o.paid_pct, o.shipped_pct) == (Decimal("12.4"), Decimal("12.4"))
+
+
+def test_status_shows_a_half_percent_rounded_away_from_zero() -> None:
+    """`status` prints whole percents; f"{x:.0f}" rounded 12.5 % to 12 % (halves to even), the
+    order view and 1C to 13 %."""
+    answer = {"source": "store", "clients": [], "invoices": [{
+        "number": "ТД000000001", "client": "Ромашка ООО", "total": "400.00", "paid_pct": "12.5",
+        "shipped_pct": "62.5", "posted": True, "sync_state": "in_accounting", "age": "live"}]}
+    text = render(answer)
+    assert "13%" in text and "63%" in text
+    assert "12%" not in text and "62%" not in text

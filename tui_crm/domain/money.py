@@ -113,6 +113,12 @@ def round_pct(value: MoneyInput) -> Decimal:
     return _round(value, _PCT_STEP)
 
 
+def round_whole(value: MoneyInput) -> Decimal:
+    """Round to a whole number, halves away from zero (1C ``Окр(x, 0)``): a percentage shown
+    without decimals (``f"{x:.0f}"`` rounds halves to even: 12.5 % showed as 12 %)."""
+    return _round(value, Decimal(1))
+
+
 def _group_thousands(digits: str, sep: str) -> str:
     """Insert ``sep`` every three digits from the right: ``"12345" → "12 345"``."""
     head = len(digits) % 3 or 3
