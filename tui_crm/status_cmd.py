@@ -81,7 +81,11 @@ def _say_state(state: str) -> str:
 
 
 def _num(v: Decimal | None) -> str:
-    return "" if v is None else f"{v:,.2f}".replace(",", " ")
+    """An amount as the screens show it: 1C's rounding, the interface language's decimal mark
+    (f"{v:,.2f}" rounded halves to even and always wrote a point)."""
+    from tui_crm.widgets.money import format_money, ui_lang
+
+    return "" if v is None else format_money(v, ui_lang())
 
 
 def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:

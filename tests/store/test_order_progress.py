@@ -99,3 +99,19 @@ def test_status_shows_a_half_percent_rounded_away_from_zero() -> None:
     text = render(answer)
     assert "13%" in text and "63%" in text
     assert "12%" not in text and "62%" not in text
+
+
+def test_status_amounts_follow_the_language_and_1c_rounding() -> None:
+    """Amounts in `status` are written as on the screens: "163 258,17" in Russian (it printed a
+    point in either language) and a half kopeck rounded away from zero (f"{x:,.2f}" rounded it to even)."""
+    from tui_crm.i18n import set_language
+
+    answer = {"source": "store", "invoices": [], "clients": [{
+        "name": "Ромашка ООО", "inn": "7707083893", "debt": "163258.165", "sync_state": "in_accounting"}]}
+    try:
+        set_language("ru")
+        assert "163 258,17" in render(answer)
+        set_language("en")
+        assert "163 258.17" in render(answer)
+    finally:
+        set_language("en")
