@@ -140,3 +140,183 @@ def test_sync_names_a_dns_failure_as_doctor_does(tmp_path: Path, lang: str) -> N
     assert synced.returncode == 1 and "Traceback" not in synced.stderr, synced.stderr
     assert line in synced.stderr, (line, synced.stderr)
     assert "could not connect" not in synced.stderr
+
+
+# -- the sync's error lines in the interface language (Russian too) ----------------------------------
+
+BASE = "http://127.0.0.1:9/base/odata/standard.odata/"
+_ENGLISH = ("Accounting", "unreachable", "could not", "server", "answer", "Gave up", "attempts", "refused",
+            "check", "HTTP page", "not OData", "certificate", "1C says", "1C code")
+
+
+def _said_in(lang: str, exc: BaseException) -> str:
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.runs import describe
+
+    set_language(lang)
+    try:
+        return describe(exc)
+    finally:
+        set_language("en")
+
+
+def _no_english(text: str) -> None:
+    assert not [w for w in _ENGLISH if w in text], text
+
+
+def _transport(exc: httpx.TransportError, url: str = BASE + PRODUCTS) -> Unreachable:
+    return ODataClient._transport_error(exc, "GET", url)
+
+
+@pytest.mark.parametrize(("exc", "en", "ru"), [
+    (httpx.ConnectError("[Errno 111] Connection refused"), "could not connect to the server",
+     "не удалось подключиться к серверу"),
+    (httpx.ConnectTimeout("timed out"), "could not connect to the server", "не удалось подключиться к серверу"),
+    (httpx.PoolTimeout("pool"), "no free connection to the server", "нет свободного соединения с сервером"),
+    (httpx.ReadTimeout("timed out"), "the server did not answer in time", "сервер не ответил вовремя"),
+    (httpx.RemoteProtocolError("Server disconnected"), "the connection was dropped before the answer arrived",
+     "соединение оборвалось до ответа"),
+    (httpx.UnsupportedProtocol("odd"), "network error (UnsupportedProtocol)", "ошибка сети (UnsupportedProtocol)"),
+])
+def test_unreachable_is_worded_in_the_interface_language(exc: httpx.TransportError, en: str, ru: str) -> None:
+    error = _transport(exc)
+    english = _said_in("en", error)
+    assert english == f"Accounting (1C) at 127.0.0.1 is unreachable: {en} (GET {PRODUCTS})."
+    assert str(error) == english                         # the log line stays English
+    russian = _said_in("ru", error)
+    assert russian == f"Учёт (1С) на 127.0.0.1 недоступен: {ru} (GET {PRODUCTS}).", russian
+    _no_english(russian)
+
+
+async def test_gave_up_after_n_attempts_in_russian() -> None:
+    with socket.socket() as s:            # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    async with ODataClient(f"http://127.0.0.1:{port}/base/odata/standard.odata/", retries=2,
+                           backoff=0.0) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.get_page(PRODUCTS)
+    assert str(caught.value).endswith(f"(GET {PRODUCTS}). Gave up after 3 attempts.")
+    russian = _said_in("ru", caught.value)
+    assert russian.endswith(f"(GET {PRODUCTS}). Прекращено после 3 попыток."), russian
+    _no_english(russian)
+
+
+def _answer(status: int, body: str, ctype: str = "application/json") -> BaseException:
+    request = httpx.Request("GET", BASE + PRODUCTS)
+    response = httpx.Response(status, content=body.encode(), headers={"content-type": ctype}, request=request)
+    return ODataClient._error_from_response(response, "GET", BASE + PRODUCTS)
+
+
+ONEC = '{"odata.error": {"code": "%s", "message": {"lang": "ru", "value": "%s"}}}'
+
+
+@pytest.mark.parametrize(("status", "body", "ctype", "en", "ru"), [
+    (401, "", "text/plain",
+     "Accounting (1C) refused access: check the user name, password and the user's rights. (HTTP 401, GET {u})",
+     "Учёт (1С) отказал в доступе: проверьте имя пользователя, пароль и права пользователя. (HTTP 401, GET {u})"),
+    (403, ONEC % ("20", "Недостаточно прав"), "application/json",
+     "Accounting (1C) refused access: check the user name, password and the user's rights. "
+     "1C says: «Недостаточно прав» (1C code 20, HTTP 403, GET {u})",
+     "Учёт (1С) отказал в доступе: проверьте имя пользователя, пароль и права пользователя. "
+     "1С сообщает: «Недостаточно прав» (код 1С 20, HTTP 403, GET {u})"),
+    (404, "", "text/plain", "Accounting (1C) has no such object or entity set. (HTTP 404, GET {u})",
+     "В учёте (1С) нет такого объекта или набора сущностей. (HTTP 404, GET {u})"),
+    (503, "", "text/plain", "Accounting (1C) is unreachable. (HTTP 503, GET {u})",
+     "Учёт (1С) недоступен. (HTTP 503, GET {u})"),
+    (500, ONEC % ("-1", "Ошибка при вызове метода"), "application/json",
+     "Accounting (1C) refused the operation. 1C says: «Ошибка при вызове метода» (1C code -1, HTTP 500, GET {u})",
+     "Учёт (1С) отказался выполнить операцию. 1С сообщает: «Ошибка при вызове метода» (код 1С -1, HTTP 500, GET {u})"),
+    (500, "<html><body>Internal error</body></html>", "text/html",
+     "Accounting answered with an HTML page or other non-OData content, not OData — check the publication / "
+     "web server. (HTTP 500, GET {u})",
+     "Учёт ответил HTML-страницей или другим содержимым, не OData, — проверьте публикацию и веб-сервер. "
+     "(HTTP 500, GET {u})"),
+])
+def test_http_errors_are_worded_in_the_interface_language(status: int, body: str, ctype: str, en: str,
+                                                          ru: str) -> None:
+    error = _answer(status, body, ctype)
+    assert str(error) == en.format(u=PRODUCTS)
+    russian = _said_in("ru", error)
+    assert russian == ru.format(u=PRODUCTS), russian
+    _no_english(russian)
+
+
+def test_answers_that_are_not_odata_are_worded_in_russian() -> None:
+    request = httpx.Request("GET", BASE + PRODUCTS)
+    page = httpx.Response(200, content=b"<p>login</p>", headers={"content-type": "text/plain"}, request=request)
+    with pytest.raises(Exception) as caught:
+        ODataClient._json(page, "GET", BASE + PRODUCTS)
+    assert str(caught.value) == ("Accounting answered with text/plain, not OData JSON — check the publication / "
+                                 f"web server (HTTP 200, GET {PRODUCTS}).")
+    russian = _said_in("ru", caught.value)
+    assert russian == ("Учёт ответил содержимым text/plain, а не JSON OData, — проверьте публикацию и "
+                       f"веб-сервер (HTTP 200, GET {PRODUCTS})."), russian
+    broken = httpx.Response(200, content=b'{"value": [', headers={"content-type": "application/json"},
+                            request=request)
+    with pytest.raises(Exception) as caught:
+        ODataClient._json(broken, "GET", BASE + PRODUCTS)
+    russian = _said_in("ru", caught.value)
+    assert russian == ("Учёт прислал испорченный ответ JSON — проверьте публикацию и веб-сервер "
+                       f"(HTTP 200, GET {PRODUCTS})."), russian
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a certificate")
+async def test_tls_hints_in_russian(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ODataClient(f"https://127.0.0.1:{port}/base/odata/standard.odata/", retries=0,
+                               timeout=10) as client:
+            with pytest.raises(TLSProblem) as caught:
+                await client.get_page(PRODUCTS)
+    finally:
+        server.close()
+        await server.wait_closed()
+    russian = _said_in("ru", caught.value)
+    assert russian.startswith("Учёт (1С) на 127.0.0.1: TLS-сертификат сервера не принят (")
+    assert "SSL_CERT_FILE" in russian and "accounting.verify_tls = false" in russian
+    assert russian.endswith(f"(GET {PRODUCTS})."), russian
+
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
+
+    running = start_in_thread(SandboxState.seeded(products=2, warehouses=1, seed=1), base="demo")
+    try:   # https:// to the sandbox's plain http port
+        url = running.base_url.replace("http://", "https://", 1)
+        port = httpx.URL(url).port
+        async with ODataClient(url, retries=0, timeout=10) as client:
+            with pytest.raises(TLSProblem) as caught:
+                await client.get_page(PRODUCTS)
+    finally:
+        running.stop()
+    assert str(caught.value).startswith(f"Accounting (1C) at 127.0.0.1:{port} does not answer https on this port (")
+    russian = _said_in("ru", caught.value)
+    assert russian.startswith(f"Учёт (1С) на 127.0.0.1:{port} не отвечает по https на этом порту ("), russian
+    assert "http://" in russian and russian.endswith(f"(GET {PRODUCTS})."), russian
+    assert "certificate" not in russian
+
+
+def test_sync_once_against_an_unreachable_url_says_it_all_in_russian(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    config = tmp_path / "crm.toml"
+    config.write_text('[accounting]\nurl = "http://127.0.0.1:9/base/odata/standard.odata/"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    env.update({"TUI_CRM_LANG": "ru", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                "XDG_DATA_HOME": str(tmp_path / "data")})
+    done = subprocess.run([sys.executable, "-m", "tui_crm", "sync", "--once", "--config", str(config),
+                           "--store", str(tmp_path / "crm.duckdb")], capture_output=True, text=True,
+                          timeout=120, env=env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in out, out
+    assert "загрузка не удалась: Учёт (1С) на 127.0.0.1 недоступен: не удалось подключиться к серверу" in out, out
+    _no_english(out)

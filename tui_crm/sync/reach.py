@@ -1,14 +1,19 @@
-"""Why accounting could not be reached, in the operator's words — one text for `tui-crm doctor`
-and for the sync (its log, the status bar, `tui-crm sync`), in English and Russian.
+"""Why accounting could not be reached, and every other error of the sync, in the operator's words
+— one text for `tui-crm doctor` and for the sync (its log, the status bar, `tui-crm sync`), in
+English and Russian.
 
 The classification is `tui_crm.sync.odata.connect_failure` (the client marks each `Unreachable`
-with it); the words are registered here, under the keys doctor's findings use.
+with it); the words are registered here, under the keys doctor's findings use. The OData package
+imports nothing of tui_crm: its errors keep their sentence as pieces (`Words`: a key of
+``odata.errors.TEXT`` and its values — host, request, attempts, status, 1C's own message), and
+`error_words` words them in the interface language. ``str(exc)`` stays English (the log files).
 """
 
 from __future__ import annotations
 
 from tui_crm.i18n import register, tr
-from tui_crm.sync.odata import Unreachable
+from tui_crm.sync.odata import ODataError, Unreachable, word
+from tui_crm.sync.odata.errors import TEXT
 
 register({
     "connect.dns": {
@@ -17,6 +22,58 @@ register({
     },
 })
 
+_RU: dict[str, str] = {
+    "odata.lead.error": "Учёт (1С) вернул ошибку.",
+    "odata.lead.unreachable": "Учёт (1С) недоступен.",
+    "odata.lead.not_odata": "Учёт ответил HTML-страницей или другим содержимым, не OData, — проверьте публикацию и "
+                            "веб-сервер.",
+    "odata.lead.auth": "Учёт (1С) отказал в доступе: проверьте имя пользователя, пароль и права пользователя.",
+    "odata.lead.not_found": "В учёте (1С) нет такого объекта или набора сущностей.",
+    "odata.lead.conflict": "Объект изменён в учёте после того, как был прочитан; перечитайте его и повторите.",
+    "odata.lead.key_exists": "В учёте (1С) уже есть объект с таким ключом.",
+    "odata.lead.tls": "TLS-сертификат учёта не принят.",
+    "odata.lead.too_large": "Учёт (1С) прислал слишком большой ответ; чтение остановлено.",
+    "odata.lead.paging": "Учёт (1С) присылает страницы без конца; чтение остановлено.",
+    "odata.lead.malformed": "Учёт прислал испорченный ответ JSON (ключ повторяется дважды); чтение остановлено.",
+    "odata.lead.business": "Учёт (1С) отказался выполнить операцию.",
+    "odata.says": " 1С сообщает: «{message}»",
+    "odata.code": "код 1С {code}",
+    "odata.unreachable": "Учёт (1С) на {host} недоступен: {what} ({request}).",
+    "odata.what.dns": "имя сервера {host} не находится (DNS)",
+    "odata.what.connect": "не удалось подключиться к серверу",
+    "odata.what.pool": "нет свободного соединения с сервером",
+    "odata.what.timeout": "сервер не ответил вовремя",
+    "odata.what.dropped": "соединение оборвалось до ответа",
+    "odata.what.network": "ошибка сети ({name})",
+    "odata.gave_up": " Прекращено после {n} попыток.",
+    "odata.tls.not_https": (
+        "Учёт (1С) на {where} не отвечает по https на этом порту ({reason}): сервер там говорит на другом "
+        "протоколе, скорее всего на обычном http; запишите адрес с http:// или укажите порт, на котором "
+        "опубликован его https ({request})."
+    ),
+    "odata.tls.certificate": (
+        "Учёт (1С) на {host}: TLS-сертификат сервера не принят ({reason}). Если у сервера самоподписанный "
+        "сертификат или сертификат от центра сертификации вашей компании, укажите в SSL_CERT_FILE набор "
+        "корневых сертификатов, в который он входит; accounting.verify_tls = false отключает проверку "
+        "(не рекомендуется) ({request})."
+    ),
+    "odata.redirect": "Учёт перенаправил запрос на {target} вместо ответа OData — проверьте публикацию и "
+                      "веб-сервер (HTTP {status}, {request}).",
+    "odata.redirect.metadata": "Учёт перенаправил запрос на {target} вместо ответа — проверьте публикацию и "
+                               "веб-сервер (HTTP {status}, {request}).",
+    "odata.elsewhere": "другой адрес",
+    "odata.no_ctype": "без указания типа",
+    "odata.not_json": "Учёт ответил содержимым {ctype}, а не JSON OData, — проверьте публикацию и веб-сервер "
+                      "(HTTP {status}, {request}).",
+    "odata.broken_json": "Учёт прислал испорченный ответ JSON — проверьте публикацию и веб-сервер "
+                         "(HTTP {status}, {request}).",
+    "odata.not_odata_json": "Учёт ответил JSON, который не является {what} OData 1С, — проверьте публикацию и "
+                            "веб-сервер (HTTP {status}, {request}).",
+    "odata.what.answer": "ответом",
+    "odata.what.entity": "объектом",
+}
+register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
+
 
 def unreachable_words(exc: BaseException) -> str | None:
     """The operator's sentence for a failure the doctor names too (a server name that does not
@@ -24,3 +81,12 @@ def unreachable_words(exc: BaseException) -> str | None:
     if isinstance(exc, Unreachable) and exc.reason == "dns":
         return tr("connect.dns", host=exc.host)
     return None
+
+
+def error_words(exc: BaseException) -> str | None:
+    """An accounting error's sentence in the interface language (a DNS failure as the doctor says
+    it); None for an error that is not the OData client's."""
+    said = unreachable_words(exc)
+    if said is not None or not isinstance(exc, ODataError):
+        return said
+    return word(exc.words, lambda key: str(tr(key)))

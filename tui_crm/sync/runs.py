@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tui_crm.sync.odata import RequestStats
-from tui_crm.sync.reach import unreachable_words
+from tui_crm.sync.reach import error_words
 from tui_crm.sync.writer import StoreWriter
 
 
@@ -24,10 +24,8 @@ def describe(exc: BaseException) -> str:
     """One plain line for the sync log and the status bar."""
     if isinstance(exc, asyncio.CancelledError):   # the cycle's deadline, or the CRM closing
         return "Stopped before it finished."
-    said = unreachable_words(exc)   # as `tui-crm doctor` says it, in the operator's language
-    if said is not None:
-        return said
-    text = str(exc).strip() or type(exc).__name__
+    said = error_words(exc)   # in the operator's language; a DNS failure as `tui-crm doctor` says it
+    text = (said if said is not None else str(exc)).strip() or type(exc).__name__
     return text.splitlines()[0][:500]
 
 

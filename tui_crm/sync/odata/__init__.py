@@ -44,8 +44,10 @@ from tui_crm.sync.odata.errors import (
     TLSProblem,
     TooLarge,
     Unreachable,
+    Words,
     connect_failure,
     short_url,
+    word,
 )
 from tui_crm.sync.odata.literals import (
     and_,
@@ -99,6 +101,7 @@ __all__ = [
     "TLSProblem",
     "TooLarge",
     "Unreachable",
+    "Words",
     "and_",
     "cast_ref",
     "cmp",
@@ -128,4 +131,5 @@ __all__ = [
     "to_server_time",
     "virtual_table",
     "virtual_table_query",
+    "word",
 ]

@@ -35,10 +35,12 @@ from tui_crm.sync.odata.errors import (
     TLSProblem,
     TooLarge,
     Unreachable,
+    Words,
     _is_html,
     _map_error,
     _parse_error_body,
     connect_failure,
+    request_of,
     short_url,
     transient_1c_message,
 )
@@ -561,11 +563,10 @@ class ODataClient:
                 # 1C never redirects; a redirect means a login page / proxy in front of it.
                 # Following it would turn a write into a GET of someone else's page.
                 self.stats.errors += 1
-                target = httpx.URL(response.headers.get("location", "")).host or "elsewhere"
+                target = httpx.URL(response.headers.get("location", "")).host or Words("odata.elsewhere")
                 raise NotODataResponse(
-                    f"Accounting redirected the request to {target} instead of answering with "
-                    f"OData — check the publication / web server (HTTP {response.status_code}, "
-                    f"{method} {short_url(url)}).",
+                    words=[Words("odata.redirect", {"target": target, "status": response.status_code,
+                                                    "request": request_of(method, url)})],
                     status=response.status_code, url=url, method=method,
                 )
             if response.status_code < 400:
@@ -581,8 +582,7 @@ class ODataClient:
                 raise last   # the same 1C error twice for the same request: it is not passing
         assert last is not None
         if attempts > 1 and isinstance(last, Unreachable):
-            last.sentence += f" Gave up after {attempts} attempts."
-            last.args = (last.sentence,)
+            last.add(Words("odata.gave_up", {"n": attempts}))
         raise last
 
     async def _receive(self, request: httpx.Request, method: str, url: str) -> httpx.Response:
@@ -643,37 +643,33 @@ class ODataClient:
             # plain http. The certificate hint (SSL_CERT_FILE, verify_tls = false) cannot help.
             port = httpx.URL(url).port
             return TLSProblem(
-                f"Accounting (1C) at {host}{f':{port}' if port else ''} does not answer https on this "
-                f"port ({tls}): the server there speaks something else, most likely plain http; write the "
-                f"URL with http://, or use the port its https is published on ({method} {short_url(url)}).",
+                words=[Words("odata.tls.not_https", {"where": f"{host}{f':{port}' if port else ''}",
+                                                     "reason": tls, "request": request_of(method, url)})],
                 url=url, method=method,
             )
         if tls is not None:
             return TLSProblem(
-                f"Accounting (1C) at {host}: the server's TLS certificate was not accepted ({tls}). "
-                "If the server uses a self-signed certificate or your company's own certificate "
-                "authority, point SSL_CERT_FILE at a CA bundle that includes it; "
-                "accounting.verify_tls = false turns the check off (not recommended) "
-                f"({method} {short_url(url)}).",
+                words=[Words("odata.tls.certificate", {"host": host, "reason": tls,
+                                                       "request": request_of(method, url)})],
                 url=url, method=method,
             )
         reason = ""
         if isinstance(exc, httpx.ConnectError) and connect_failure(exc) == "dns":
             # as `tui-crm doctor` names it (tui_crm.sync.reach words it for the operator)
-            what, applied, reason = f"the server name {host} is not known (DNS)", False, "dns"
+            what, applied, reason = Words("odata.what.dns", {"host": host}), False, "dns"
         elif isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-            what, applied = "could not connect to the server", False
+            what, applied = Words("odata.what.connect"), False
             reason = connect_failure(exc) if isinstance(exc, httpx.ConnectError) else ""
         elif isinstance(exc, httpx.PoolTimeout):
-            what, applied = "no free connection to the server", False
+            what, applied = Words("odata.what.pool"), False
         elif isinstance(exc, httpx.TimeoutException):
-            what, applied = "the server did not answer in time", True
+            what, applied = Words("odata.what.timeout"), True
         elif isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            what, applied = "the connection was dropped before the answer arrived", True
+            what, applied = Words("odata.what.dropped"), True
         else:
-            what, applied = f"network error ({type(exc).__name__})", True
+            what, applied = Words("odata.what.network", {"name": type(exc).__name__}), True
         return Unreachable(
-            f"Accounting (1C) at {host} is unreachable: {what} ({method} {short_url(url)}).",
+            words=[Words("odata.unreachable", {"host": host, "what": what, "request": request_of(method, url)})],
             maybe_applied=applied,
             reason=reason,
             host=host,
@@ -713,9 +709,8 @@ class ODataClient:
         ctype = response.headers.get("content-type", "").lower()
         if "json" not in ctype:
             raise NotODataResponse(
-                f"Accounting answered with {ctype or 'no content type'}, not OData JSON — "
-                f"check the publication / web server (HTTP {response.status_code}, "
-                f"{method} {short_url(url)}).",
+                words=[Words("odata.not_json", {"ctype": ctype or Words("odata.no_ctype"),
+                                                "status": response.status_code, "request": request_of(method, url)})],
                 status=response.status_code, url=url, method=method,
             )
         try:
@@ -729,8 +724,8 @@ class ODataClient:
             ) from None
         except (ValueError, UnicodeDecodeError):
             raise NotODataResponse(
-                f"Accounting sent a broken JSON answer — check the publication / web server "
-                f"(HTTP {response.status_code}, {method} {short_url(url)}).",
+                words=[Words("odata.broken_json", {"status": response.status_code,
+                                                   "request": request_of(method, url)})],
                 status=response.status_code, url=url, method=method,
             ) from None
         if isinstance(data, dict) and ("odata.error" in data):
@@ -743,8 +738,8 @@ class ODataClient:
         url = _safe_url(response.request.url)
         method = response.request.method
         return NotODataResponse(
-            f"Accounting answered with JSON that is not a 1C OData {what} — check the "
-            f"publication / web server (HTTP {response.status_code}, {method} {short_url(url)}).",
+            words=[Words("odata.not_odata_json", {"what": Words(f"odata.what.{what}"), "status": response.status_code,
+                                                  "request": request_of(method, url)})],
             status=response.status_code, url=url, method=method,
         )
 
@@ -1113,10 +1108,10 @@ class ODataClient:
                               content=body[:64 * 1024], request=request)
         if 300 <= response.status_code < 400:
             self.stats.errors += 1
-            target = httpx.URL(response.headers.get("location", "")).host or "elsewhere"
+            target = httpx.URL(response.headers.get("location", "")).host or Words("odata.elsewhere")
             raise NotODataResponse(
-                f"Accounting redirected the request to {target} instead of answering — check the "
-                f"publication / web server (HTTP {response.status_code}, GET {short_url(url)}).",
+                words=[Words("odata.redirect.metadata", {"target": target, "status": response.status_code,
+                                                         "request": request_of("GET", url)})],
                 status=response.status_code, url=url, method="GET")
         if response.status_code >= 400:
             self.stats.errors += 1

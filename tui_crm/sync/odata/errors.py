@@ -11,6 +11,8 @@ import html
 import json
 import re
 import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +42,103 @@ def short_url(url: str | None, cap: int = URL_CAP) -> str:
     return path if len(path) <= cap else path[: cap - 1] + "…"
 
 
+# The English of every sentence piece an error is worded from, by key. The package imports nothing
+# of tui_crm, so it words its errors in English here (``str(exc)``, the log files); the errors keep
+# the pieces (`Words`), and tui_crm.sync.reach registers these keys with their Russian and words an
+# error in the interface language for the operator (the sync log, the status bar, `tui-crm sync`).
+TEXT: dict[str, str] = {
+    "odata.lead.error": "Accounting (1C) returned an error.",
+    "odata.lead.unreachable": "Accounting (1C) is unreachable.",
+    "odata.lead.not_odata": (
+        "Accounting answered with an HTML page or other non-OData content, not OData — "
+        "check the publication / web server."
+    ),
+    "odata.lead.auth": "Accounting (1C) refused access: check the user name, password and the user's rights.",
+    "odata.lead.not_found": "Accounting (1C) has no such object or entity set.",
+    "odata.lead.conflict": "The object was changed in accounting since it was read; reload it and retry.",
+    "odata.lead.key_exists": "Accounting (1C) already has an object with this key.",
+    "odata.lead.tls": "Accounting's TLS certificate was not accepted.",
+    "odata.lead.too_large": "Accounting (1C) sent an answer that is too big; the read was stopped.",
+    "odata.lead.paging": "Accounting (1C) sends pages that never end; the read was stopped.",
+    "odata.lead.malformed": "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped.",
+    "odata.lead.business": "Accounting (1C) refused the operation.",
+    "odata.says": " 1C says: «{message}»",
+    "odata.code": "1C code {code}",
+    "odata.unreachable": "Accounting (1C) at {host} is unreachable: {what} ({request}).",
+    "odata.what.dns": "the server name {host} is not known (DNS)",
+    "odata.what.connect": "could not connect to the server",
+    "odata.what.pool": "no free connection to the server",
+    "odata.what.timeout": "the server did not answer in time",
+    "odata.what.dropped": "the connection was dropped before the answer arrived",
+    "odata.what.network": "network error ({name})",
+    "odata.gave_up": " Gave up after {n} attempts.",
+    "odata.tls.not_https": (
+        "Accounting (1C) at {where} does not answer https on this port ({reason}): the server there speaks "
+        "something else, most likely plain http; write the URL with http://, or use the port its https is "
+        "published on ({request})."
+    ),
+    "odata.tls.certificate": (
+        "Accounting (1C) at {host}: the server's TLS certificate was not accepted ({reason}). "
+        "If the server uses a self-signed certificate or your company's own certificate "
+        "authority, point SSL_CERT_FILE at a CA bundle that includes it; "
+        "accounting.verify_tls = false turns the check off (not recommended) ({request})."
+    ),
+    "odata.redirect": (
+        "Accounting redirected the request to {target} instead of answering with OData — check the "
+        "publication / web server (HTTP {status}, {request})."
+    ),
+    "odata.redirect.metadata": (
+        "Accounting redirected the request to {target} instead of answering — check the "
+        "publication / web server (HTTP {status}, {request})."
+    ),
+    "odata.elsewhere": "elsewhere",
+    "odata.no_ctype": "no content type",
+    "odata.not_json": (
+        "Accounting answered with {ctype}, not OData JSON — check the publication / web server "
+        "(HTTP {status}, {request})."
+    ),
+    "odata.broken_json": (
+        "Accounting sent a broken JSON answer — check the publication / web server (HTTP {status}, {request})."
+    ),
+    "odata.not_odata_json": (
+        "Accounting answered with JSON that is not a 1C OData {what} — check the publication / web server "
+        "(HTTP {status}, {request})."
+    ),
+    "odata.what.answer": "answer",
+    "odata.what.entity": "entity",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """One piece of an error's sentence: a `TEXT` key and its values. A value that is itself
+    `Words` is worded first (``what`` of an unreachable server); any other value is shown as is
+    (a host, a request, 1C's own message: 1C's text stays as 1C sent it)."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+Sentence = Sequence["Words | str"]   # pieces in order; a plain str is shown as is (punctuation)
+
+
+def word(pieces: Sentence, template: Callable[[str], str] = TEXT.__getitem__) -> str:
+    """The sentence of ``pieces`` with each key's text from ``template`` (English by default)."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, Words):
+            values = {k: word([v], template) if isinstance(v, Words) else v for k, v in piece.values.items()}
+            out.append(template(piece.key).format(**values) if values else template(piece.key))
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def request_of(method: str | None, url: str | None) -> str:
+    """How an error line names a request: ``GET Catalog_Склады``."""
+    return f"{method} {short_url(url)}"
+
+
 class ODataError(Exception):
     """Any failure talking to 1C.  ``str(exc)`` is a sentence an operator can read.
 
@@ -48,12 +147,14 @@ class ODataError(Exception):
     credentials), ``method``.
     """
 
-    lead = "Accounting (1C) returned an error."
+    lead_key = "odata.lead.error"
+    lead = TEXT[lead_key]
 
     def __init__(
         self,
         sentence: str | None = None,
         *,
+        words: Sentence | None = None,
         code: str | None = None,
         message: str | None = None,
         status: int | None = None,
@@ -65,23 +166,36 @@ class ODataError(Exception):
         self.status = status
         self.url = url
         self.method = method
-        self.sentence = sentence or self._compose()
+        # ``words``: the sentence's pieces, worded in the interface language by
+        # tui_crm.sync.reach.error_words; a plain ``sentence`` is shown as it is in every language.
+        self.words: list[Words | str] = list(words) if words is not None else (
+            [sentence] if sentence else self._compose())
+        self.sentence = word(self.words)
         super().__init__(self.sentence)
 
-    def _compose(self) -> str:
-        text = self.lead
+    def _compose(self) -> list[Words | str]:
+        pieces: list[Words | str] = [Words(self.lead_key)]
         if self.message:
-            text += f" 1C says: «{self.message}»"
-        details = []
+            pieces.append(Words("odata.says", {"message": self.message}))
+        details: list[Words | str] = []
         if self.code is not None:
-            details.append(f"1C code {self.code}")
+            details.append(Words("odata.code", {"code": self.code}))
         if self.status is not None:
             details.append(f"HTTP {self.status}")
         if self.method and self.url:
-            details.append(f"{self.method} {short_url(self.url)}")
+            details.append(request_of(self.method, self.url))
         if details:
-            text += " (" + ", ".join(details) + ")"
-        return text
+            pieces.append(" (")
+            for n, detail in enumerate(details):
+                pieces.extend([", ", detail] if n else [detail])
+            pieces.append(")")
+        return pieces
+
+    def add(self, *pieces: Words | str) -> None:
+        """Append pieces to the sentence (the retry loop's "Gave up after N attempts.")."""
+        self.words.extend(pieces)
+        self.sentence = word(self.words)
+        self.args = (self.sentence,)
 
     def __str__(self) -> str:
         return self.sentence
@@ -123,7 +237,8 @@ class Unreachable(ODataError):
     "refused", "other"), else ""; ``host`` the server's name.
     """
 
-    lead = "Accounting (1C) is unreachable."
+    lead_key = "odata.lead.unreachable"
+    lead = TEXT[lead_key]
 
     def __init__(self, sentence: str | None = None, *, maybe_applied: bool = False, reason: str = "",
                  host: str = "", **kw: Any):
@@ -136,34 +251,36 @@ class Unreachable(ODataError):
 class NotODataResponse(ODataError):
     """The server answered, but not with 1C OData (HTML page, non-JSON, wrong JSON shape)."""
 
-    lead = (
-        "Accounting answered with an HTML page or other non-OData content, not OData — "
-        "check the publication / web server."
-    )
+    lead_key = "odata.lead.not_odata"
+    lead = TEXT[lead_key]
 
 
 class AuthError(ODataError):
     """401/403 or 1C code 20: wrong login/password or missing rights (incl. RLS)."""
 
-    lead = "Accounting (1C) refused access: check the user name, password and the user's rights."
+    lead_key = "odata.lead.auth"
+    lead = TEXT[lead_key]
 
 
 class NotFound(ODataError):
     """404, code 9 (no object with this key) or code 6/8 (unknown entity, e.g. not published)."""
 
-    lead = "Accounting (1C) has no such object or entity set."
+    lead_key = "odata.lead.not_found"
+    lead = TEXT[lead_key]
 
 
 class Conflict(ODataError):
     """412: the object changed in accounting since it was read (stale DataVersion)."""
 
-    lead = "The object was changed in accounting since it was read; reload it and retry."
+    lead_key = "odata.lead.conflict"
+    lead = TEXT[lead_key]
 
 
 class KeyExists(ODataError):
     """Code 15: an object with this key already exists."""
 
-    lead = "Accounting (1C) already has an object with this key."
+    lead_key = "odata.lead.key_exists"
+    lead = TEXT[lead_key]
 
 
 class TLSProblem(Unreachable):
@@ -171,7 +288,8 @@ class TLSProblem(Unreachable):
     does not trust, an expired one or a name mismatch. Retrying cannot help; the sentence says
     what to change (the CA bundle or ``accounting.verify_tls``)."""
 
-    lead = "Accounting's TLS certificate was not accepted."
+    lead_key = "odata.lead.tls"
+    lead = TEXT[lead_key]
 
 
 class TooLarge(ODataError):
@@ -179,14 +297,16 @@ class TooLarge(ODataError):
     streamed in, so memory stays bounded whatever the server sends. Retrying would fetch the
     same bytes again, so it is final; the sentence says which setting to change."""
 
-    lead = "Accounting (1C) sent an answer that is too big; the read was stopped."
+    lead_key = "odata.lead.too_large"
+    lead = TEXT[lead_key]
 
 
 class PagingError(ODataError):
     """Accounting's paging does not end: a page repeats the previous one (``$skip`` ignored) or
     a collection runs past the client's page cap. Retrying would loop again, so it is final."""
 
-    lead = "Accounting (1C) sends pages that never end; the read was stopped."
+    lead_key = "odata.lead.paging"
+    lead = TEXT[lead_key]
 
 
 class MalformedAnswer(NotODataResponse):
@@ -194,14 +314,16 @@ class MalformedAnswer(NotODataResponse):
     which one is the page?). Python's ``json`` would silently keep the last one, which once
     emptied the product mirror; the page is refused instead, and the pull with it."""
 
-    lead = "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped."
+    lead_key = "odata.lead.malformed"
+    lead = TEXT[lead_key]
 
 
 class BusinessError(ODataError):
     """1C refused the operation: code -1 (exception in 1C code, e.g. posting failed) and other
     request errors (bad value, unknown property, …)."""
 
-    lead = "Accounting (1C) refused the operation."
+    lead_key = "odata.lead.business"
+    lead = TEXT[lead_key]
 
 
 _XML_CODE = re.compile(r"<(?:\w+:)?code>\s*(.*?)\s*</(?:\w+:)?code>", re.S)
