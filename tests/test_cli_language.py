@@ -204,3 +204,18 @@ def test_unreadable_config_leaves_the_locale_to_decide(tmp_path: Path) -> None:
     config.write_text('[ui]\nlanguage = "en"\n[sync]\npull_seconds = "often"\n', encoding="utf-8")
     done = tui_crm("status", "x", config=config, lang=None, extra={"LANG": "ru_RU.UTF-8", "LC_ALL": ""})
     assert done.returncode == 2 and "sync.pull_seconds: нужно число" in done.stderr, done.stderr
+
+
+def test_status_asking_an_unreachable_accounting_says_why_in_russian(tmp_path: Path, store_path: Path) -> None:
+    """While a TUI holds the store, `status` asks 1C; when 1C cannot be reached, the Russian line
+    carried the OData client's English sentence ("Accounting (1C) at … is unreachable …")."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[accounting]\nurl = "{UNREACHABLE}"\n', encoding="utf-8")
+    holder = Store.open(store_path, clock=TestClock())  # DuckDB locks the file, as a running TUI does
+    try:
+        done = tui_crm("status", "ТД1", "--store", str(store_path), config=config, timeout=120)
+    finally:
+        holder.close()
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "недоступен" in done.stderr, done.stderr
+    assert "unreachable" not in done.stderr and "Accounting" not in done.stderr, done.stderr

@@ -285,7 +285,9 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
             print(tr("status.cmd.cannot_ask", error=exc), file=sys.stderr)
             return 2
         except (ODataError, httpx.HTTPError) as exc:
-            print(tr("status.cmd.could_not_ask", error=exc), file=sys.stderr)
+            from tui_crm.sync.reach import error_words
+
+            print(tr("status.cmd.could_not_ask", error=error_words(exc) or exc), file=sys.stderr)
             return 1
     except StoreError as exc:
         print(f"tui-crm status: {exc}", file=sys.stderr)
