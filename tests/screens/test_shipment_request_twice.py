@@ -198,3 +198,28 @@ async def test_escape_on_an_untouched_form_leaves_at_once(store: Store) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is order
+
+
+async def test_typing_goes_on_after_accounting_changed_the_open_form(store: Store) -> None:
+    """The re-read form is built anew and the line being typed in gets the focus back: it used to
+    select its whole text on that focus, so the next digit replaced what was typed ("1", a pull,
+    "5" gave 5, not 15)."""
+    from textual.widgets import Input
+
+    from tests.seed import add_shipment
+
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        await pilot.press("down", "1")  # line 2 (4 ordered): "1" typed over the default
+        add_shipment(store, "РТУ-000001", ((1, "6"),))
+        order.refresh_data()
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert form.query_one("#sr-qty-2", Input).value == "15"

@@ -197,7 +197,8 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
         box = self.query_one("#sr-lines", VerticalScroll)
         with self.prevent(Input.Changed):
             await box.remove_children()
-            await box.mount_all([_row(fl, values[fl.line.line_no]) for fl in lines])
+            await box.mount_all([_row(fl, values[fl.line.line_no], typing=fl.line.line_no == focused)
+                                 for fl in lines])
         inputs = {fl.line.line_no: self.query_one(f"#sr-qty-{fl.line.line_no}", Input) for fl in lines}
         if focused in inputs:
             inputs[focused].focus()
@@ -291,7 +292,9 @@ def _default(fl: FormLine) -> str:
     return qty_text(fl.line.left).plain
 
 
-def _row(fl: FormLine, value: str) -> Widget:
+def _row(fl: FormLine, value: str, *, typing: bool = False) -> Widget:
+    """A line of the form. ``typing``: the operator is typing in it as the form is rebuilt; its new
+    field does not select its text when it gets the focus back, so the next key goes on after it."""
     ln = fl.line
     return Horizontal(
         Label(str(ln.line_no), classes="sr-no"),
@@ -299,7 +302,7 @@ def _row(fl: FormLine, value: str) -> Widget:
         Label(qty_text(ln.ordered), classes="sr-num"),
         Label(qty_text(ln.shipped), classes="sr-num"),
         Label(qty_text(ln.requested), classes="sr-num"),
-        Input(value=value, id=f"sr-qty-{ln.line_no}", classes="sr-qty", select_on_focus=True),
+        Input(value=value, id=f"sr-qty-{ln.line_no}", classes="sr-qty", select_on_focus=not typing),
         classes="sr-row", id=f"sr-row-{ln.line_no}",
     )
 
