@@ -13,6 +13,7 @@ method is a type error, never a silent no-op.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -340,13 +341,19 @@ class HostApp(App[None], HoldsKeys):
         """The focus move `key` runs on this screen, if that is what it runs: the active binding
         (Tab: the app's focus_next), else the screen's own — an Input's ↓ is first its scroll
         binding, which it skips when it has nothing to scroll, so the screen's ↓ is what runs."""
+        own = self._screen_focus_moves(type(self.screen))
+        if key not in ("tab", "shift+tab") and key not in own:
+            return None  # every other key, on every keystroke: no binding lookup on that path
         active = self.screen.active_bindings.get(key)
         if active is not None and active.enabled and active.binding.action in FOCUS_MOVES:
             return active.binding.action, active.node
-        for binding in Binding.make_bindings(type(self.screen).BINDINGS):
-            if binding.key == key and binding.action in FOCUS_MOVES:
-                return binding.action, self.screen
-        return None
+        return (own[key], self.screen) if key in own else None
+
+    @staticmethod
+    @functools.cache
+    def _screen_focus_moves(screen_type: type[Screen]) -> dict[str, str]:
+        """Key → action of a screen class's own focus-move bindings (parsed once per class)."""
+        return {b.key: b.action for b in Binding.make_bindings(screen_type.BINDINGS) if b.action in FOCUS_MOVES}
 
     async def _move_focus(self, field: Widget, action: str, node: DOMNode) -> None:
         try:
