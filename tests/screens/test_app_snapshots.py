@@ -95,6 +95,27 @@ async def test_help_lists_screen_and_global_keys(store: Store) -> None:
         assert pilot.app.screen is card
 
 
+async def test_help_lists_only_what_the_screen_offers_now(store: Store) -> None:
+    """F1 on a card listed "Open duplicate" (alt+d) with no duplicate and the "Extra fields" tab
+    (alt+3) in a profile without company fields: keys that do nothing there. Help lists what the
+    screen's own check allows, as the footer does."""
+    async with make_app(store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.open_client(CLIENT_ROMASHKA)
+        await settle(pilot)
+        card = pilot.app.screen
+        assert isinstance(card, ClientCardScreen)
+        assert not card.duplicates and not card.custom_specs
+        descriptions = {d for _k, d in binding_rows(card, pilot.app)}
+        assert "Open duplicate" not in descriptions
+        assert "Extra fields tab" not in descriptions
+        assert {"Save", "Details tab", "Invoices tab"} <= descriptions
+        await pilot.press("f1")
+        await settle(pilot)
+        shown = str(pilot.app.screen.query_one("#screen-keys").render())
+        assert "alt+d" not in shown and "alt+3" not in shown
+
+
 @pytest.mark.parametrize(
     ("open_it", "heading"),
     [

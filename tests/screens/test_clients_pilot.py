@@ -23,6 +23,7 @@ from tui_crm.domain.validation import ClientKind
 from tui_crm.i18n import set_language
 from tui_crm.screens.client_card import ClientCardScreen, card_problems, split_phones
 from tui_crm.screens.clients import ClientsScreen, prefill_from_search
+from tui_crm.screens.help import binding_rows
 from tui_crm.store import Store
 from tui_crm.widgets.confirm import ConfirmModal
 
@@ -178,6 +179,8 @@ async def test_duplicate_inn_warns_and_opens_the_existing_card(store: Store) -> 
         await settle(pilot)
         assert [h.id for h in card.duplicates] == [CLIENT_ROMASHKA]
         assert "Ромашка ООО" in str(card.query_one("#duplicates").content)
+        # F1 lists "Open duplicate" now that there is one (it is hidden while there is none)
+        assert "Open duplicate" in {d for _k, d in binding_rows(card, pilot.app)}
         await pilot.press("f7")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmModal)  # the new card had typing in it

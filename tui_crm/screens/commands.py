@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from tui_crm.domain.money import format_money
 from tui_crm.i18n import language, register, retranslate, tr
+from tui_crm.screens.help import offered
 from tui_crm.widgets.badges import format_phone
 from tui_crm.widgets.text import markup_literal, short
 
@@ -81,13 +82,14 @@ def _key_text(app: Any, binding: Binding) -> str:
 
 
 def binding_commands(node: Any, app: Any) -> Iterator[Command]:
-    """(title, help, run) for each described binding of `node`, one per action, keymap applied."""
+    """(title, help, run) for each described binding of `node` it offers now (as F1 lists them),
+    one per action, keymap applied."""
     bindings = node._bindings.copy()
     if app._keymap:  # the user's remapped keys (App.set_keymap)
         bindings.apply_keymap(app._keymap)
     seen: dict[str, Binding] = {}
     for _key, binding in bindings:
-        if binding.action in _SKIP_ACTIONS or not binding.description:
+        if binding.action in _SKIP_ACTIONS or not binding.description or not offered(node, binding.action):
             continue
         if binding.action in seen:
             first = seen[binding.action]

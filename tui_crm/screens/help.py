@@ -6,9 +6,11 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.actions import parse as parse_action
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
@@ -39,14 +41,22 @@ register({
 })
 
 
-def binding_rows(node: Any, app: Any) -> list[tuple[str, str]]:
-    """(keys, description) for each described binding of `node`, one row per action."""
+def offered(node: DOMNode, action: str) -> bool:
+    """Whether `node` offers `action` now: its own `check_action`, as Textual's footer asks it. A
+    card without a duplicate hides "Open duplicate", so F1 does not list it either (None, "shown
+    but disabled", still lists it: the key exists there, it just does nothing at this moment)."""
+    _namespace, name, parameters = parse_action(action)
+    return node.check_action(name, parameters) is not False
+
+
+def binding_rows(node: DOMNode, app: App[Any]) -> list[tuple[str, str]]:
+    """(keys, description) for each described binding of `node` it offers now, one row per action."""
     bindings = node._bindings.copy()
     if app._keymap:  # the user's remapped keys (App.set_keymap)
         bindings.apply_keymap(app._keymap)
     rows: dict[str, tuple[list[str], str]] = {}
     for _key, binding in bindings:
-        if not binding.description or binding.system:
+        if not binding.description or binding.system or not offered(node, binding.action):
             continue
         display = binding.key_display or app.get_key_display(Binding(binding.key, binding.action))
         keys, _description = rows.setdefault(binding.action, ([], retranslate(binding.description)))
