@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # What the gates look at (.ci/run uses these targets too).
 LINT_SCOPE := .
-TYPED      := tui_crm/domain tui_crm/store tui_crm/sync
+TYPED      := tui_crm onec_sandbox
 
 .PHONY: demo test install check lint typecheck bench soak clean
 

@@ -76,7 +76,8 @@ def json_response(data: Any, status: int = 200, headers: dict | None = None) -> 
 def split_path(path: str) -> list[tuple[str, str | None]]:
     """`A(x)/B/C(y)` → [("A","x"),("B",None),("C","y")], respecting quotes and parentheses."""
     segs: list[str] = []
-    depth, quote, cur = 0, False, []
+    cur: list[str] = []
+    depth, quote = 0, False
     for ch in path:
         if ch == "'":
             quote = not quote
@@ -90,7 +91,7 @@ def split_path(path: str) -> list[tuple[str, str | None]]:
             continue
         cur.append(ch)
     segs.append("".join(cur))
-    out = []
+    out: list[tuple[str, str | None]] = []
     for s in segs:
         if not s:
             continue
@@ -383,6 +384,7 @@ class ODataApp:
             return (ent.name, st.version(ent.name)), lambda: list(st.objects[ent.name].values())
         if ent.kind == "tabular":
             parent, tp = ent.parent, ent.tp_name
+            assert parent is not None  # a table part's set always names its document's
 
             def rows():
                 return [r for d in st.objects[parent].values() for r in d.get(tp) or ()]
@@ -436,8 +438,8 @@ class ODataApp:
         # slice
         first = ent.name.endswith("SliceFirst")
         restrict = X.eq_guid_candidates(node, set(st.prices.index)) if node is not None else None
-        key = (ent.name, st.version("prices"), period, cond_text)
-        return key, lambda: st.prices.slice(period, first, restrict, pred)
+        slice_key = (ent.name, st.version("prices"), period, cond_text)
+        return slice_key, lambda: st.prices.slice(period, first, restrict, pred)
 
     def query_rows(self, ent: EntityDef, query: dict[str, str], vt_params) -> list[dict]:
         """Rows after Condition, $filter and $orderby; cached per data version."""
@@ -457,7 +459,7 @@ class ODataApp:
             elif flt or order:
                 rows = list(rows)
             for f, desc in reversed(keys):
-                rows.sort(key=lambda r, f=f: X.sort_key(f(r)), reverse=desc)
+                rows.sort(key=lambda r: X.sort_key(f(r)), reverse=desc)  # used before the loop moves on
             return rows
         return st.cached(cache_key, full)
 
@@ -536,7 +538,7 @@ class ODataApp:
     def parse_expand(self, ent: EntityDef, text: str | None):
         if not text:
             return None
-        out = []
+        out: list[tuple[str, str | None]] = []
         for item in (p.strip() for p in text.split(",")):
             ft = ent.fields.get(item + "_Key")
             if ft is None or ft.kind != "r" or not ft.target:

@@ -618,7 +618,7 @@ def parse_orderby(text: str, scope: Scope) -> list[tuple[Callable[[dict], Any], 
     parts = _split_top(text)
     if len(parts) > MAX_DEPTH:
         raise ExprError(f"Слишком много полей в $orderby (больше {MAX_DEPTH})")
-    out = []
+    out: list[tuple[Callable[[dict], Any], bool]] = []
     for part in parts:
         part = part.strip()
         if not part:
@@ -628,14 +628,20 @@ def parse_orderby(text: str, scope: Scope) -> list[tuple[Callable[[dict], Any], 
         if m:
             part, desc = m.group(1), m.group(2) == "desc"
         node = Parser(part).parse()
-        f = compile_expr(node, scope)
-        out.append((lambda row, f=f: f((row, {})), desc))
+        out.append((_of_row(compile_expr(node, scope)), desc))
     return out
+
+
+def _of_row(f: Callable[[Any], Any]) -> Callable[[dict], Any]:
+    """A compiled expression as a function of a row dict (no lambda variables bound)."""
+    return lambda row: f((row, {}))
 
 
 def _split_top(text: str) -> list[str]:
     """Split on commas that are not inside parentheses or string literals."""
-    parts, depth, quote, cur = [], 0, False, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, False
     for ch in text:
         if ch == "'":
             quote = not quote

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - httpx is a project dependency
     _DropBase = Exception  # type: ignore[misc,assignment]
 
 
-class DroppedResponse(_DropBase):  # type: ignore[misc,valid-type]
+class DroppedResponse(_DropBase):
     """Raised after a committed write so the server closes the connection mid-response.
 
     Over uvicorn the client gets `httpx.RemoteProtocolError` (incomplete body); through

@@ -45,10 +45,10 @@ class Publication:
         """`["Document_X", "Catalog_Y.Field", "Document_X.Товары.Field"]` (commas allowed);
         `deny_read`: entity sets the user may not read."""
         denied: set[str] = set()
-        registers = {n.split("/", 1)[0] for n in entities if "/" in n}
+        register_names = {n.split("/", 1)[0] for n in entities if "/" in n}
         for spec in deny_read:
             for item in (s.strip() for s in spec.split(",")):
-                if item and item not in entities and item not in registers:
+                if item and item not in entities and item not in register_names:
                     raise PublicationError(f"--deny-read {item}: the sandbox has no entity set "
                                            f"{item!r}")
                 if item:

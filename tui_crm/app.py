@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import SystemCommand
+from textual.app import CSSPathType, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
@@ -52,6 +52,7 @@ from tui_crm.widgets.status_bar import SyncView
 
 if TYPE_CHECKING:  # imported when the engine starts, after the first screen (bench/start.py)
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from textual.worker import Worker
 
     from tui_crm.sync.service import SyncService
 
@@ -151,7 +152,7 @@ class CrmApp(HostApp):
     # push makes Textual parse every stylesheet loaded so far again, from scratch (~10 ms of the
     # cold start, bench/start.py). Its rules all start with `ClientsScreen`, and a screen's
     # stylesheet stays loaded for the app's life anyway, so nothing else changes.
-    CSS_PATH = [HostApp.CSS_PATH, Path(__file__).parent / "screens" / "clients.tcss"]  # noqa: RUF012
+    CSS_PATH: ClassVar[CSSPathType | None] = [HostApp.APP_TCSS, Path(__file__).parent / "screens" / "clients.tcss"]
     # Textual's system commands are served by AppProvider (translated, one discovery order).
     COMMANDS = {ScreenProvider, AppProvider, ClientsProvider, LookupProvider, ThemeProvider}  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -276,7 +277,9 @@ class CrmApp(HostApp):
         async def work() -> object:
             return await factory()
 
-        return self.run_worker(work, group="sync", exit_on_error=False)
+        # typed here: through Textual's WorkType union mypy infers the worker's result as Never
+        worker: Worker[object] = self.run_worker(work, group="sync", exit_on_error=False)
+        return worker
 
     async def on_unmount(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
@@ -331,12 +334,14 @@ class CrmApp(HostApp):
             self.push_screen(HelpScreen(self.screen, demo_url=self.demo_url))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # Textual types `is_open(app: App[object])`, and App is invariant in its result type: no
+        # App[None] fits (Textual's typing gap)
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CrmPalette(id="--command-palette", placeholder=tr("palette.placeholder")))
 
     def action_lookup(self) -> None:
         """Quick lookup: the palette with only the invoice/client search."""
-        if not CommandPalette.is_open(self):
+        if not CommandPalette.is_open(self):  # type: ignore[arg-type]  # App[object]: as above
             self.push_screen(
                 CrmPalette(providers=[LookupProvider], placeholder=tr("lookup.placeholder"),
                                id="--command-palette")

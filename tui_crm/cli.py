@@ -375,18 +375,20 @@ def _known(key: str, fallback: str) -> str:
     return fallback if text == key else str(text)
 
 
-def _progress_printer(stream=sys.stderr):
+def _progress_printer(stream=sys.stderr) -> Callable[[str, int, int | None], None]:
     """Plain-text progress for the first full pull of a big base (one line per stage when not a tty)."""
-    state = {"label": None, "last": 0.0}
+    shown: str | None = None  # the stage of the last line written
+    last = 0.0  # when it was written (time.monotonic)
     tty = stream.isatty()
 
     def show(label: str, done: int, total: int | None) -> None:
         import time
 
+        nonlocal shown, last
         now = time.monotonic()
-        if label == state["label"] and now - state["last"] < 0.5 and not (total and done >= total):
+        if label == shown and now - last < 0.5 and not (total and done >= total):
             return
-        state["last"] = now
+        last = now
         pct = f" {done * 100 // total:3d}%" if total else ""
         bar = ""
         if total:
@@ -396,9 +398,9 @@ def _progress_printer(stream=sys.stderr):
             tr("cli.progress_of", total=total) if total else "")
         if tty:
             stream.write("\r" + text.ljust(78))
-        elif label != state["label"]:
+        elif label != shown:
             stream.write(text + "\n")
-        state["label"] = label
+        shown = label
         stream.flush()
 
     return show

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, on, work
-from textual.app import App
+from textual.app import App, CSSPathType
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -148,7 +148,8 @@ class HostApp(App[None], HoldsKeys):
     """The services and the engine wiring every screen needs. `service=None`: offline."""
 
     # Classes shared by several screens; absolute, so subclasses elsewhere (tests) find it too.
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    APP_TCSS = Path(__file__).with_name("app.tcss")
+    CSS_PATH: ClassVar[CSSPathType | None] = APP_TCSS
 
     def __init__(
         self,
@@ -367,7 +368,7 @@ class HostApp(App[None], HoldsKeys):
             self._unsubscribe = self.service.subscribe(self._engine_event)
         self.outbox_changed()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:  # async: CrmApp's override awaits the engine's close
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -224,8 +224,12 @@ def serve(command: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await websocket.prepare(request)
+
+            async def close() -> None:  # AppService wants no answer; aiohttp's close returns one
+                await websocket.close()
+
             tab = Tab(self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+                      close=close, download_manager=self.download_manager, debug=self.debug)
             tabs.add(tab)
             try:
                 await tab.start(width, height)

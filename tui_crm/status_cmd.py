@@ -135,7 +135,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         inns: dict[str, str] = {}
         for r in cps:
             try:
-                key = lit_guid(r.get(cp.f("id")))[5:-1]
+                key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
             except (TypeError, ValueError):
                 continue
             names.setdefault(key, _text(r.get(cp.f("name"))))
@@ -164,7 +164,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         for cq in (queries.counterparties_by_id(p, unnamed) if unnamed else []):
             for r in await client.get_all(cq):
                 try:
-                    key = lit_guid(r.get(cp.f("id")))[5:-1]
+                    key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
                 except (TypeError, ValueError):
                     continue
                 extra_names[key] = _text(r.get(cp.f("name")))
@@ -204,7 +204,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 "shipped_pct": str(percent(shipped_share(ordered.get(s.id, []), shipped.get(s.id, {})))),
                 "posted": s.posted, "locked": s.posted, "sync_state": "in_accounting",
                 "checked_at": None, "age": "live"})
-        clients = [{"id": k, "name": v, "inn": inns.get(k, ""), "phones": [], "debt": None,
+        clients: list[dict[str, Any]] = [{"id": k, "name": v, "inn": inns.get(k, ""), "phones": [], "debt": None,
                     "sync_state": "in_accounting", "code": ""} for k, v in names.items()]
         return {"source": "accounting", "invoices": invoices, "clients": clients,
                 "requests": client.stats.requests}

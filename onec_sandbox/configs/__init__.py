@@ -65,7 +65,8 @@ class Writer(Protocol):
 
 class Seeder(Protocol):
     def __call__(self, st: SandboxState, products: int = ..., warehouses: int = ...,
-                 seed: int = ..., hostile: bool = ..., variant: str = ...) -> object: ...
+                 seed: int = ..., counterparties: int = ..., hostile: bool = ...,
+                 variant: str = ...) -> object: ...
 
 
 ClerkCommand = Callable[["OData", argparse.Namespace], int]

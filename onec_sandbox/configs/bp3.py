@@ -686,7 +686,9 @@ def cmd_ship(od: OData, args: argparse.Namespace) -> int:
     wh = warehouse_by_name(od, args.warehouse)["Ref_Key"] if args.warehouse else inv["Склад_Key"]
     by_line = {int(r["LineNumber"]): r for r in inv["Товары"]}
     services = _services(od, [r["Номенклатура_Key"] for r in inv["Товары"]])
-    rows, service_rows, total = [], [], Decimal(0)
+    rows: list[dict[str, object]] = []
+    service_rows: list[dict[str, object]] = []
+    total = Decimal(0)
     for ln, q in sorted(wanted.items()):
         src = by_line[ln]
         ordered = Decimal(str(src["Количество"]))

@@ -331,16 +331,16 @@ def _post_sale(st: SandboxState, rec: dict, ref: str) -> None:
         if take[0] > 0 or take[1] > 0:
             ship_recs.append((rec["Date"], -1, sdims, [take[0], take[1]] + [Decimal(0)] * 4))
     for key, q in need.items():
-        have = stock.balance_of(key)[0]
+        in_stock = stock.balance_of(key)[0]
         for _p, s, k, vals in old_stock:
             if k == key:
-                have -= s * vals[0]
-        if have < q:
+                in_stock -= s * vals[0]
+        if in_stock < q:
             prod = st.get("Catalog_Номенклатура", key[0]) or {}
-            wh = st.get("Catalog_Склады", key[2]) or {}
+            warehouse = st.get("Catalog_Склады", key[2]) or {}
             raise PostError(f"Недостаточно товара «{prod.get('Description', key[0])}» на складе "
-                            f"«{wh.get('Description', key[2])}»: требуется {qty_text(q)}, "
-                            f"в наличии {qty_text(have)}")
+                            f"«{warehouse.get('Description', key[2])}»: требуется {qty_text(q)}, "
+                            f"в наличии {qty_text(in_stock)}")
     write(st, "ТоварыНаСкладах", ref, stock_recs)
     write(st, "ТоварыКОтгрузке", ref, ship_recs)
 
@@ -429,7 +429,7 @@ def _sale_debt(st: SandboxState, rec: dict, ref: str) -> None:
     order = rec.get("ЗаказКлиента") if rec.get("ЗаказКлиента_Type") == ORDER_TYPE else None
     dims = {"АналитикаУчетаПоПартнерам_Key": debt_key(st, rec["Организация_Key"], rec["Партнер_Key"],
                                                       rec["Контрагент_Key"], rec.get("Договор_Key") or EMPTY_REF),
-            "ОбъектРасчетов_Key": settlement_key(order) if filled(order) else EMPTY_REF,
+            "ОбъектРасчетов_Key": settlement_key(str(order)) if filled(order) else EMPTY_REF,
             "Валюта_Key": rec.get("Валюта_Key") or EMPTY_REF}
     write(st, "РасчетыСКлиентами", ref, [(rec["Date"], 1, dims, [total])] if total else [])
 

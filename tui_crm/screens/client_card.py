@@ -695,10 +695,12 @@ class ClientCardScreen(HostedScreen[None]):
         if not self.dirty:
             self.dismiss()
             return
-        self.app.push_screen(
-            ConfirmModal(tr("card.discard_q"), choices=discard_or_keep()),
-            lambda yes: self.dismiss() if yes else None,
-        )
+
+        async def answered(discard: bool | None) -> None:
+            if discard:
+                await self.dismiss()  # as before: Textual awaited the dismissal the lambda returned
+
+        self.app.push_screen(ConfirmModal(tr("card.discard_q"), choices=discard_or_keep()), answered)
 
     def has_unsaved_changes(self) -> bool:
         return self.dirty

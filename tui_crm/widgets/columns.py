@@ -172,6 +172,7 @@ class FitTable(DataTable[Any]):
                 k is not None for _, k in old) and self._fits():
             keys = self.shown
             for (before, row_key), (after, _) in zip(old, self._rows, strict=True):
+                assert row_key is not None  # every old key is (checked above)
                 for k in keys:
                     if before.get(k, "") != after.get(k, ""):
                         self.update_cell(row_key, k, after.get(k, ""))

@@ -64,7 +64,7 @@ class HoldsKeys:
 class KeyHold:
     """The app's one queue of keys waiting behind a key that has not taken effect yet."""
 
-    def __init__(self, app: App[object], route: Callable[[events.Key], Awaitable[None]]) -> None:
+    def __init__(self, app: App[None], route: Callable[[events.Key], Awaitable[None]]) -> None:
         self._app = app
         self._route = route  # how the app handles a key as typed (focus moves, field keys, bindings)
         self._waiting: deque[events.Key] = deque()

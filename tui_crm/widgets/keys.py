@@ -19,7 +19,7 @@ the order typed.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
@@ -37,8 +37,10 @@ _OPTION_CHARACTERS = [f"\x1b{c}" for c in "1234567890§-="]
 
 def meta_digits_as_alt() -> None:
     """Let ESC+digit reach the app as `alt+<digit>` (the parser then reads ESC as Alt)."""
+    # Textual declares its table a read-only Mapping; it is the module's dict, read per sequence
+    table = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)
     for sequence in _OPTION_CHARACTERS:
-        ANSI_SEQUENCES_KEYS.pop(sequence, None)
+        table.pop(sequence, None)
 
 
 def as_key(event: events.Event) -> events.Event:

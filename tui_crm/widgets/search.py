@@ -37,6 +37,7 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import DataTable, Input
+from textual.widgets.data_table import CellType
 from textual.widgets.input import Selection
 
 from tui_crm.widgets.hold import HoldsKeys, TypedAheadTarget
@@ -185,7 +186,7 @@ class ListFocus:
     def __init__(self) -> None:
         self.asked = False  # a ↓ asked for the list's focus and it has not landed yet
 
-    def down(self, table: DataTable[object]) -> None:
+    def down(self, table: DataTable[CellType]) -> None:
         """The first ↓ focuses the list on its highlighted row; each ↓ typed before that focus
         landed moves one row down (as it would have in the list)."""
         if not table.row_count:
