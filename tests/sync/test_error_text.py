@@ -448,3 +448,26 @@ async def test_the_clients_refusals_are_worded_in_the_interface_language(case: s
     russian = _said_in("ru", error)
     assert ru in russian, russian
     _no_english_at_all(russian)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_doctor_says_a_tls_problem_in_the_interface_language(tmp_path: Path, lang: str) -> None:
+    """doctor's TLS finding carried the client's English sentence (str(exc)) in Russian too."""
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
+
+    running = start_in_thread(SandboxState.seeded(products=2, warehouses=1, seed=1), base="demo")
+    try:   # https:// to the sandbox's plain http port: a TLSProblem without needing a certificate
+        url = running.base_url.replace("http://", "https://", 1)
+        port = httpx.URL(url).port
+        done = _cli(tmp_path, lang, "doctor", "--url", url, "--store", str(tmp_path / "crm.duckdb"))
+    finally:
+        running.stop()
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    if lang == "en":
+        assert f"Accounting (1C) at 127.0.0.1:{port} does not answer https on this port (" in done.stdout
+    else:
+        line = next(x for x in done.stdout.splitlines() if f"127.0.0.1:{port} " in x)
+        assert f"Учёт (1С) на 127.0.0.1:{port} не отвечает по https на этом порту (" in line, done.stdout
+        _no_english_at_all(line.split("(", 2)[0] + line.rsplit(")", 2)[-1])
+        assert "does not answer" not in done.stdout and "plain http" not in done.stdout, done.stdout
