@@ -471,3 +471,33 @@ def test_doctor_says_a_tls_problem_in_the_interface_language(tmp_path: Path, lan
         assert f"Учёт (1С) на 127.0.0.1:{port} не отвечает по https на этом порту (" in line, done.stdout
         _no_english_at_all(line.split("(", 2)[0] + line.rsplit(")", 2)[-1])
         assert "does not answer" not in done.stdout and "plain http" not in done.stdout, done.stdout
+
+
+# -- a name that does not resolve is not asked again within one run -------------------------------------
+
+async def test_a_dns_failure_is_not_retried_within_a_run() -> None:
+    """A name that does not resolve will not resolve a second later: one attempt, not 1 + retries;
+    still said as DNS (the next scheduled run tries again)."""
+    async with ODataClient(NOWHERE, retries=2, backoff=0.0) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.get_page(PRODUCTS)
+        assert (client.stats.requests, client.stats.retries) == (1, 0)
+    assert caught.value.reason == "dns" and "no-such-host.invalid is not known (DNS)" in str(caught.value)
+    assert "Gave up" not in str(caught.value)
+    for lang, says in (("en", "no-such-host.invalid is not known (DNS)"), ("ru", "не находится (DNS)")):
+        assert says in _said_in(lang, caught.value)
+
+
+def test_sync_once_asks_a_name_that_does_not_resolve_once(tmp_path: Path) -> None:
+    from tests.clock import TestClock
+    from tui_crm.store import Store
+
+    store = tmp_path / "crm.duckdb"
+    synced = _cli(tmp_path, "en", "sync", "--once", "--quiet", "--no-push", "--url", NOWHERE, "--store", str(store))
+    assert synced.returncode == 1 and "(DNS)" in synced.stderr, synced.stderr
+    opened = Store.open(store, clock=TestClock())
+    try:
+        runs = [r for r in opened.recent_runs() if not r.ok]
+    finally:
+        opened.close()
+    assert runs and all(r.requests == 1 for r in runs), [(r.job, r.requests, r.error) for r in runs]

@@ -550,6 +550,8 @@ class ODataClient:
                     "ascii", "replace"), type(exc).__name__, elapsed)
                 if isinstance(last, TLSProblem):
                     raise last from None   # the same certificate is refused again on a retry
+                if last.reason == "dns":
+                    raise last from None   # a name that does not resolve will not a second later; the next run asks
                 continue
             finally:
                 unsent.done()
