@@ -118,7 +118,9 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
                 acc.password()  # a password file that cannot be read is said here
         except (ProfileError, ConfigError) as exc:
             store.close()
-            return failed(f"tui-crm: {exc}")
+            from tui_crm.sync.reach import error_words
+
+            return failed(f"tui-crm: {error_words(exc) or exc}")
         custom_fields = profile.field_set()
 
         def engine() -> SyncService:
@@ -409,6 +411,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from tui_crm.i18n import set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
+    from tui_crm.sync.reach import error_words
     from tui_crm.sync.service import SyncService
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -420,7 +423,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         store = Store.open(settings.store_path)
     except StoreError as exc:
-        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        print(tr("cli.sync_not_started", error=exc), file=sys.stderr)
         return 2
     try:
         service = SyncService.from_settings(
@@ -428,7 +431,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             sync=settings.sync)
     except (ProfileError, ConfigError) as exc:
         store.close()
-        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        print(tr("cli.sync_not_started", error=error_words(exc) or exc), file=sys.stderr)
         return 2
     progress = None if args.quiet else _progress_printer()
 

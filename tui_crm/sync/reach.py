@@ -14,6 +14,7 @@ from __future__ import annotations
 from tui_crm.i18n import register, tr
 from tui_crm.sync.odata import ODataError, Unreachable, word
 from tui_crm.sync.odata.errors import TEXT
+from tui_crm.sync.profile import ProfileError
 
 register({
     "connect.dns": {
@@ -110,8 +111,10 @@ def unreachable_words(exc: BaseException) -> str | None:
 
 def error_words(exc: BaseException) -> str | None:
     """An accounting error's sentence in the interface language (a DNS failure as the doctor says
-    it); None for an error that is not the OData client's."""
+    it), or a profile's; None for an error that is neither the OData client's nor a profile's."""
     said = unreachable_words(exc)
-    if said is not None or not isinstance(exc, ODataError):
+    if said is not None:
         return said
-    return word(exc.words, lambda key: str(tr(key)))
+    if isinstance(exc, ODataError | ProfileError):
+        return word(exc.words, lambda key: str(tr(key)))
+    return None

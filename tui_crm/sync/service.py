@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +31,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tui_crm.config import AccountingSettings, SyncSettings
+from tui_crm.config import AccountingSettings, ConfigError, SyncSettings
+from tui_crm.i18n import tr
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
@@ -73,18 +76,28 @@ def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTran
     The 1C server's time zone (`accounting.server_timezone`, else this machine's) is set for the
     process: 1C's DateTime values are read and written in it."""
     set_server_timezone(ZoneInfo(acc.server_timezone) if acc.server_timezone else None)
-    return ODataClient(
-        acc.url,
-        username=acc.username or None,
-        password=acc.password() if acc.username else None,
-        timeout=acc.timeout,
-        verify=acc.verify_tls,
-        page_size=acc.page_size,
-        max_pages=acc.max_pages,
-        heavy_timeout=acc.heavy_timeout,
-        max_page_bytes=int(acc.max_page_mb * 1024 * 1024),
-        transport=transport,
-    )
+    password = acc.password() if acc.username else None
+    try:
+        return ODataClient(
+            acc.url,
+            username=acc.username or None,
+            password=password,
+            timeout=acc.timeout,
+            verify=acc.verify_tls,
+            page_size=acc.page_size,
+            max_pages=acc.max_pages,
+            heavy_timeout=acc.heavy_timeout,
+            max_page_bytes=int(acc.max_page_mb * 1024 * 1024),
+            transport=transport,
+        )
+    except OSError as exc:  # SSL_CERT_FILE / SSL_CERT_DIR name a file that is missing or holds no certificate
+        # (ssl.SSLError is an OSError): said with the file, not "[Errno 2] No such file or directory"
+        path = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or "?"
+        if isinstance(exc, FileNotFoundError):
+            error = tr("config.ca_bundle.missing")
+        else:   # OpenSSL's own reason, as sent
+            error = (exc.reason if isinstance(exc, ssl.SSLError) else None) or exc.strerror or str(exc)
+        raise ConfigError(tr("config.ca_bundle", path=path, error=error)) from exc
 
 
 class SyncService:
