@@ -269,3 +269,44 @@ def test_every_profile_error_has_its_russian_with_the_same_values() -> None:
     assert [k for k in TEXT if names(TEXT[k]) != names(_RU[k])] == []
     words = {k: re.sub(r"\{[^}]*\}", "", t) for k, t in _RU.items()}   # the values stay as they are
     assert not [k for k, t in words.items() if re.search(r"\b(must|needs|is not|unknown|known)\b", t)]
+
+
+# -- the language saved for the store the command works on ------------------------------------------
+
+def test_commands_speak_the_language_saved_for_the_store_they_use(tmp_path: Path, config: Path) -> None:
+    """The default store's folder says English, the demo's (or the --store's) Russian: a command
+    working on the demo's store spoke English — it read the default store's saved choice; `sync`
+    read no saved choice at all. No TUI_CRM_LANG: the saved choice decides."""
+    from tui_crm.config import save_ui_state
+
+    xdg = tmp_path / "xdg"
+    data = xdg / "tui-crm"
+    save_ui_state(data / "ui-state.json", language="en")          # the default store's choice
+    demo = tmp_path / "demo"
+    demo_store = demo / "crm.duckdb"
+    demo.mkdir()
+    store = Store.open(demo_store, clock=TestClock())
+    try:
+        seed_client(store)
+    finally:
+        store.close()
+    save_ui_state(demo / "ui-state.json", language="ru")          # the demo's choice
+    extra = {"XDG_DATA_HOME": str(xdg), "LANG": "en_US.UTF-8"}
+
+    # --store names the demo's store
+    done = tui_crm("status", "Ромашка", "--store", str(demo_store), config=config, lang=None, extra=extra)
+    assert done.returncode == 0 and "Клиент" in done.stdout, (done.stdout, done.stderr)
+    done = tui_crm("sync", "--once", "--url", UNREACHABLE, "--store", str(demo_store), config=config, lang=None,
+                   extra=extra)
+    assert done.returncode == 1 and "загрузка не удалась" in done.stderr, done.stderr
+
+    # no store named, a `tui-crm demo` running from the default demo folder: its store is used
+    (data / "demo").mkdir(parents=True)
+    (data / "demo" / "running.json").write_text(json.dumps({"url": UNREACHABLE, "store": str(demo_store),
+                                                            "pid": os.getpid()}), encoding="utf-8")
+    done = tui_crm("status", "Ромашка", config=config, lang=None, extra=extra)
+    assert done.returncode == 0 and str(demo_store) in done.stderr, (done.stdout, done.stderr)   # the demo's store
+    assert "Клиент" in done.stdout and "Client" not in done.stdout, done.stdout
+    # --json stays English whatever the language
+    done = tui_crm("status", "Ромашка", "--json", config=config, lang=None, extra=extra)
+    assert json.loads(done.stdout)["clients"][0]["sync_state"] == "in_accounting"

@@ -416,7 +416,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
-    set_language(settings.ui.resolved_language())   # the sync's error words, as doctor's
+    set_language(ui_choices(settings)[0])   # the language saved for this store, as the TUI's (and doctor's)
     if not settings.accounting.url:
         print(tr("cli.sync_no_url"), file=sys.stderr)
         return 2
@@ -502,7 +502,7 @@ def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.Ru
     settings = _settings(args)
     if settings.store_path == data_dir() / "crm.duckdb":
         demo = running_demo.find()
-        if demo is not None:
+        if demo is not None:   # (command_language follows the same rule: _DEMO_STORE_COMMANDS)
             url = getattr(args, "url", None) or demo.url
             user = getattr(args, "user", None)
             return settings.with_overrides(store=demo.store, url=url, username="" if user is None else user), demo
@@ -762,6 +762,10 @@ def _argparse_words() -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
+# The commands that, with no store named and a `tui-crm demo` running, work on the demo's store.
+_DEMO_STORE_COMMANDS = ("status", "client", "invoice")
+
+
 def command_language(argv: list[str]) -> str:
     """The language of a shell command: the TUI's rule (config.ui_choices: TUI_CRM_LANG, else the
     language last chosen in the app for this data file, else ui.language, else the locale), read
@@ -780,7 +784,14 @@ def command_language(argv: list[str]) -> str:
             store: str | Path | None = demo_folder(known) / "crm.duckdb"
         else:
             store = known.store
-        return ui_choices(settings.with_overrides(store=store))[0]
+        settings = settings.with_overrides(store=store)
+        if argv[0] in _DEMO_STORE_COMMANDS and settings.store_path == data_dir() / "crm.duckdb":
+            from tui_crm import running_demo
+
+            running = running_demo.find()   # the store the command will work on (_shell_settings)
+            if running is not None:
+                settings = settings.with_overrides(store=running.store)
+        return ui_choices(settings)[0]
     except Exception:  # noqa: BLE001 - choosing the language never stops a command; the error is said later
         return UiSettings().resolved_language()
 
