@@ -501,3 +501,58 @@ def test_sync_once_asks_a_name_that_does_not_resolve_once(tmp_path: Path) -> Non
     finally:
         opened.close()
     assert runs and all(r.requests == 1 for r in runs), [(r.job, r.requests, r.error) for r in runs]
+
+
+
+# -- the Russian leak check over the new sentences: a whole `sync --once` each ------------------------
+
+def _sync_once_ru(tmp: Path, config_text: str, **env: str) -> str:
+    import os
+    import sys
+
+    config = tmp / "crm.toml"
+    config.write_text(config_text, encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    base.update({"TUI_CRM_LANG": "ru", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                 "XDG_DATA_HOME": str(tmp / "data"), **env})
+    done = subprocess.run([sys.executable, "-m", "tui_crm", "sync", "--once", "--config", str(config),
+                           "--store", str(tmp / "crm.duckdb")], capture_output=True, text=True, timeout=120, env=base)
+    out = done.stdout + done.stderr
+    assert done.returncode in (1, 2) and "Traceback" not in out, out
+    return out
+
+
+def _same_rows(seen: Any) -> Answer:
+    """Every answer the same ten rows: paging that never moves on."""
+    return _rows([str(uuid.UUID(int=n + 1)) for n in range(10)])
+
+
+@pytest.mark.parametrize(("case", "says"), [
+    ("malformed", "ключ 'value' встречается в одном объекте дважды"),
+    ("paging", "чтение остановлено"),
+    ("too_large", "МБ в одном ответе"),
+    ("dns", "не находится (DNS)"),
+    ("profile", "нет таблицы [profile]"),
+    ("ca_bundle", "не удалось загрузить набор корневых сертификатов"),
+])
+def test_sync_once_says_the_new_refusals_all_in_russian(tmp_path: Path, case: str, says: str) -> None:
+    from tests.sync.loopback import loopback
+
+    serve = {"malformed": lambda seen: Answer(200, b'{"value": [], "value": []}'),
+             "paging": _same_rows,
+             "too_large": lambda seen: Answer(200, b'{"value": [' + b'"x",' * 300_000 + b'"x"]}')}.get(
+        case, _same_rows)
+    with loopback(serve) as lb:
+        url = {"dns": NOWHERE, "ca_bundle": lb.url.replace("http://", "https://")}.get(case, lb.url)
+        config = f'[accounting]\nurl = "{url}"\npage_size = 10\nmax_page_mb = 1.0\n'
+        env: dict[str, str] = {}
+        if case == "profile":
+            broken = tmp_path / "my.toml"
+            broken.write_text('[counterparty]\nentity = "Catalog_Контрагенты"\n', encoding="utf-8")
+            config += f'profile = "{broken}"\n'
+        if case == "ca_bundle":
+            env["SSL_CERT_FILE"] = str(tmp_path / "company-ca.pem")
+        out = _sync_once_ru(tmp_path, config, **env)
+    assert says in out, out
+    # the log's own lines (logging's "WARNING name: …") stay English, as the log files do
+    _no_english_at_all("\n".join(line for line in out.splitlines() if not line.startswith("WARNING tui_crm.")))
