@@ -556,3 +556,34 @@ def test_sync_once_says_the_new_refusals_all_in_russian(tmp_path: Path, case: st
     assert says in out, out
     # the log's own lines (logging's "WARNING name: …") stay English, as the log files do
     _no_english_at_all("\n".join(line for line in out.splitlines() if not line.startswith("WARNING tui_crm.")))
+
+
+def test_a_run_stopped_before_it_finished_is_said_in_the_language() -> None:
+    """The sync log's line for a job cut off at the cycle's deadline (or the CRM closing)."""
+    assert _said_in("en", asyncio.CancelledError()) == "Stopped before it finished."
+    russian = _said_in("ru", asyncio.CancelledError())
+    assert russian == "Остановлено, не закончив.", russian
+
+
+async def test_a_pull_past_its_deadline_is_said_in_russian() -> None:
+    """The cycle's deadline (a wedged accounting): the sync log and tui-crm sync read English."""
+    from datetime import timedelta
+
+    from onec_sandbox.state import SandboxState
+    from tests.sync.test_hostile_sync import _service
+    from tui_crm.i18n import set_language
+
+    service, wedged = _service(SandboxState.seeded(products=10, warehouses=1, seed=4))
+    set_language("ru")
+    try:
+        service.cycle_deadline = timedelta(seconds=1)
+        wedged.mode = "hang"
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert service.last_error == ("Загрузка из учёта шла дольше 1 с и была остановлена; прежние данные "
+                                      "сохранены, следующая загрузка начнётся заново."), service.last_error
+        runs = {r.job: r.error for r in service.store.recent_runs()}
+        assert runs.get("mirror") in (None, "Остановлено, не закончив."), runs
+    finally:
+        set_language("en")
+        await service.aclose()
+        service.store.close()

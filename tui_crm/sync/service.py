@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tui_crm.config import AccountingSettings, ConfigError, SyncSettings
-from tui_crm.i18n import tr
+from tui_crm.i18n import register, tr
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
@@ -66,6 +66,29 @@ CYCLE_DEADLINE = timedelta(minutes=10)
 
 class CycleDeadline(Exception):
     """A pull cycle ran past its deadline and was stopped; the previous mirror is kept."""
+
+
+register({
+    "sync.pull_deadline": {
+        "en": "The pull from accounting took longer than {took} and was stopped; the previous data is kept and "
+              "the next pull starts over.",
+        "ru": "Загрузка из учёта шла дольше {took} и была остановлена; прежние данные сохранены, следующая "
+              "загрузка начнётся заново.",
+    },
+    "sync.push_deadline": {
+        "en": "The push to accounting took longer than {took} and was stopped; the items are sent again on the "
+              "next push.",
+        "ru": "Отправка в учёт шла дольше {took} и была остановлена; записи будут отправлены снова при "
+              "следующей отправке.",
+    },
+    "sync.took.min": {"en": "{n} min", "ru": "{n} мин"},
+    "sync.took.s": {"en": "{n} s", "ru": "{n} с"},
+})
+
+
+def _took(seconds: float) -> str:
+    """A deadline as the sentences say it: "10 min", "1 s"."""
+    return tr("sync.took.min", n=f"{seconds / 60:g}") if seconds >= 60 else tr("sync.took.s", n=f"{seconds:g}")
 
 
 log = logging.getLogger("tui_crm.sync")
@@ -233,11 +256,7 @@ class SyncService:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            took = f"{limit / 60:g} min" if limit >= 60 else f"{limit:g} s"
-            raise CycleDeadline(
-                f"The pull from accounting took longer than {took} and was stopped; the previous "
-                "data is kept and the next pull starts over."
-            ) from None
+            raise CycleDeadline(tr("sync.pull_deadline", took=_took(limit))) from None
 
     # -- push ------------------------------------------------------------------------------------
     async def push_now(self, limit: int = 50) -> PushResult | None:
@@ -304,10 +323,7 @@ class SyncService:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            took = f"{limit_s / 60:g} min" if limit_s >= 60 else f"{limit_s:g} s"
-            return PushResult(stopped=True, offline=(
-                f"The push to accounting took longer than {took} and was stopped; the items are sent "
-                "again on the next push."))
+            return PushResult(stopped=True, offline=tr("sync.push_deadline", took=_took(limit_s)))
 
     def push_soon(self) -> None:
         """Start a push in the background (no-op if one is running)."""
