@@ -219,3 +219,94 @@ def test_status_asking_an_unreachable_accounting_says_why_in_russian(tmp_path: P
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "недоступен" in done.stderr, done.stderr
     assert "unreachable" not in done.stderr and "Accounting" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("ru", "не удалось загрузить набор корневых сертификатов"),
+    ("en", "the certificate authority bundle could not be loaded"),
+])
+def test_sync_with_a_missing_ca_bundle_names_it_in_the_language(tmp_path: Path, config: Path, lang: str,
+                                                                says: str) -> None:
+    """SSL_CERT_FILE naming a file that is not there: the sync said 'unexpected error
+    (FileNotFoundError: [Errno 2] No such file or directory)' and exit 0 — no file named, English."""
+    missing = tmp_path / "company-ca.pem"
+    done = tui_crm("sync", "--once", "--url", UNREACHABLE.replace("http://", "https://"), "--store",
+                   str(tmp_path / "crm.duckdb"), config=config, lang=lang, extra={"SSL_CERT_FILE": str(missing)})
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert says in done.stderr and str(missing) in done.stderr and "SSL_CERT_FILE" in done.stderr, done.stderr
+    assert "FileNotFoundError" not in done.stderr and "unexpected" not in done.stderr
+    if lang == "ru":
+        assert "cannot" not in done.stderr and "No such file" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("ru", "tui-crm sync: синхронизация не запущена: {p}: нет таблицы [profile] (name, generation)"),
+    ("en", "tui-crm sync: the sync did not start: {p}: missing [profile] table (name, generation)"),
+])
+def test_sync_with_a_broken_profile_says_it_in_the_language(tmp_path: Path, lang: str, says: str) -> None:
+    """A profile error reached the operator as 'tui-crm sync: <English>' in Russian too."""
+    profile = tmp_path / "my.toml"
+    profile.write_text('[counterparty]\nentity = "Catalog_Контрагенты"\n', encoding="utf-8")
+    config = tmp_path / "crm.toml"
+    config.write_text(f'[accounting]\nurl = "{UNREACHABLE}"\nprofile = "{profile}"\n', encoding="utf-8")
+    done = tui_crm("sync", "--once", "--store", str(tmp_path / "crm.duckdb"), config=config, lang=lang)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert says.format(p=profile) in done.stderr, done.stderr
+    config.write_text(f'[accounting]\nurl = "{UNREACHABLE}"\nprofile = "nope"\n', encoding="utf-8")
+    missing = tui_crm("sync", "--once", "--store", str(tmp_path / "crm.duckdb"), config=config, lang=lang)
+    assert missing.returncode == 2 and "'nope'" in missing.stderr, missing.stderr
+    if lang == "ru":
+        assert "neither" not in missing.stderr and "не встроенный профиль" in missing.stderr, missing.stderr
+
+
+def test_every_profile_error_has_its_russian_with_the_same_values() -> None:
+    import string
+
+    from tui_crm.sync.profile import _RU, TEXT
+
+    names = lambda t: {f for _, f, _, _ in string.Formatter().parse(t) if f}  # noqa: E731
+    assert set(_RU) == set(TEXT)
+    assert [k for k in TEXT if names(TEXT[k]) != names(_RU[k])] == []
+    words = {k: re.sub(r"\{[^}]*\}", "", t) for k, t in _RU.items()}   # the values stay as they are
+    assert not [k for k, t in words.items() if re.search(r"\b(must|needs|is not|unknown|known)\b", t)]
+
+
+# -- the language saved for the store the command works on ------------------------------------------
+
+def test_commands_speak_the_language_saved_for_the_store_they_use(tmp_path: Path, config: Path) -> None:
+    """The default store's folder says English, the demo's (or the --store's) Russian: a command
+    working on the demo's store spoke English — it read the default store's saved choice; `sync`
+    read no saved choice at all. No TUI_CRM_LANG: the saved choice decides."""
+    from tui_crm.config import save_ui_state
+
+    xdg = tmp_path / "xdg"
+    data = xdg / "tui-crm"
+    save_ui_state(data / "ui-state.json", language="en")          # the default store's choice
+    demo = tmp_path / "demo"
+    demo_store = demo / "crm.duckdb"
+    demo.mkdir()
+    store = Store.open(demo_store, clock=TestClock())
+    try:
+        seed_client(store)
+    finally:
+        store.close()
+    save_ui_state(demo / "ui-state.json", language="ru")          # the demo's choice
+    extra = {"XDG_DATA_HOME": str(xdg), "LANG": "en_US.UTF-8"}
+
+    # --store names the demo's store
+    done = tui_crm("status", "Ромашка", "--store", str(demo_store), config=config, lang=None, extra=extra)
+    assert done.returncode == 0 and "Клиент" in done.stdout, (done.stdout, done.stderr)
+    done = tui_crm("sync", "--once", "--url", UNREACHABLE, "--store", str(demo_store), config=config, lang=None,
+                   extra=extra)
+    assert done.returncode == 1 and "загрузка не удалась" in done.stderr, done.stderr
+
+    # no store named, a `tui-crm demo` running from the default demo folder: its store is used
+    (data / "demo").mkdir(parents=True)
+    (data / "demo" / "running.json").write_text(json.dumps({"url": UNREACHABLE, "store": str(demo_store),
+                                                            "pid": os.getpid()}), encoding="utf-8")
+    done = tui_crm("status", "Ромашка", config=config, lang=None, extra=extra)
+    assert done.returncode == 0 and str(demo_store) in done.stderr, (done.stdout, done.stderr)   # the demo's store
+    assert "Клиент" in done.stdout and "Client" not in done.stdout, done.stdout
+    # --json stays English whatever the language
+    done = tui_crm("status", "Ромашка", "--json", config=config, lang=None, extra=extra)
+    assert json.loads(done.stdout)["clients"][0]["sync_state"] == "in_accounting"

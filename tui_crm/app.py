@@ -252,8 +252,11 @@ class CrmApp(HostApp):
             service = engine()
         except Exception as exc:  # said in words; the CRM goes on with the local data
             log.exception("sync engine did not start")
-            self._set_view(replace(self.sync_view, online=False, error=str(exc)))
-            self.notify(tr("notify.pull_failed", error=str(exc)), severity="error", timeout=10, markup=False)
+            from tui_crm.sync.runs import describe
+
+            said = describe(exc)   # in the interface language, as the sync says its errors
+            self._set_view(replace(self.sync_view, online=False, error=said))
+            self.notify(tr("notify.engine_failed", error=said), severity="error", timeout=10, markup=False)
             return
         self.attach_service(service)
         self._start_sync()

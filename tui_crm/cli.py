@@ -118,7 +118,9 @@ def _run_tui(settings: Settings, *, theme: str | None = None, demo_url: str | No
                 acc.password()  # a password file that cannot be read is said here
         except (ProfileError, ConfigError) as exc:
             store.close()
-            return failed(f"tui-crm: {exc}")
+            from tui_crm.sync.reach import error_words
+
+            return failed(f"tui-crm: {error_words(exc) or exc}")
         custom_fields = profile.field_set()
 
         def engine() -> SyncService:
@@ -411,18 +413,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from tui_crm.i18n import set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
+    from tui_crm.sync.reach import error_words
     from tui_crm.sync.service import SyncService
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
-    set_language(settings.ui.resolved_language())   # the sync's error words, as doctor's
+    set_language(ui_choices(settings)[0])   # the language saved for this store, as the TUI's (and doctor's)
     if not settings.accounting.url:
         print(tr("cli.sync_no_url"), file=sys.stderr)
         return 2
     try:
         store = Store.open(settings.store_path)
     except StoreError as exc:
-        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        print(tr("cli.sync_not_started", error=exc), file=sys.stderr)
         return 2
     try:
         service = SyncService.from_settings(
@@ -430,7 +433,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             sync=settings.sync)
     except (ProfileError, ConfigError) as exc:
         store.close()
-        print(f"tui-crm sync: {exc}", file=sys.stderr)
+        print(tr("cli.sync_not_started", error=error_words(exc) or exc), file=sys.stderr)
         return 2
     progress = None if args.quiet else _progress_printer()
 
@@ -501,7 +504,7 @@ def _shell_settings(args: argparse.Namespace) -> tuple[Settings, running_demo.Ru
     settings = _settings(args)
     if settings.store_path == data_dir() / "crm.duckdb":
         demo = running_demo.find()
-        if demo is not None:
+        if demo is not None:   # (command_language follows the same rule: _DEMO_STORE_COMMANDS)
             url = getattr(args, "url", None) or demo.url
             user = getattr(args, "user", None)
             return settings.with_overrides(store=demo.store, url=url, username="" if user is None else user), demo
@@ -761,6 +764,10 @@ def _argparse_words() -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
+# The commands that, with no store named and a `tui-crm demo` running, work on the demo's store.
+_DEMO_STORE_COMMANDS = ("status", "client", "invoice")
+
+
 def command_language(argv: list[str]) -> str:
     """The language of a shell command: the TUI's rule (config.ui_choices: TUI_CRM_LANG, else the
     language last chosen in the app for this data file, else ui.language, else the locale), read
@@ -779,7 +786,14 @@ def command_language(argv: list[str]) -> str:
             store: str | Path | None = demo_folder(known) / "crm.duckdb"
         else:
             store = known.store
-        return ui_choices(settings.with_overrides(store=store))[0]
+        settings = settings.with_overrides(store=store)
+        if argv[0] in _DEMO_STORE_COMMANDS and settings.store_path == data_dir() / "crm.duckdb":
+            from tui_crm import running_demo
+
+            running = running_demo.find()   # the store the command will work on (_shell_settings)
+            if running is not None:
+                settings = settings.with_overrides(store=running.store)
+        return ui_choices(settings)[0]
     except Exception:  # noqa: BLE001 - choosing the language never stops a command; the error is said later
         return UiSettings().resolved_language()
 

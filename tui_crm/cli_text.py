@@ -272,6 +272,8 @@ _CLI_TEXT: dict[str, dict[str, str]] = {
     "cli.sync_no_url": {"en": "tui-crm sync: no accounting URL; pass --url or set accounting.url",
                         "ru": "tui-crm sync: не задан адрес учёта; укажите --url или accounting.url"},
     "cli.pull_failed": {"en": "pull failed: {error}", "ru": "загрузка не удалась: {error}"},
+    "cli.sync_not_started": {"en": "tui-crm sync: the sync did not start: {error}",
+                             "ru": "tui-crm sync: синхронизация не запущена: {error}"},
     "cli.pulled": {"en": "pulled {rows} rows in {seconds} s ({requests} requests)",
                    "ru": "загружено строк: {rows} за {seconds} с (запросов: {requests})"},
     "cli.pushed": {"en": "pushed {pushed}, failed {failed}, waiting {waiting}",

@@ -42,6 +42,13 @@ class ConfigError(Exception):
 _EXAMPLE_URL = "https://server/base/odata/standard.odata/"
 
 register({
+    "config.ca_bundle": {
+        "en": "the certificate authority bundle could not be loaded ({path}: {error}); check SSL_CERT_FILE and "
+              "SSL_CERT_DIR, or unset them to use the system's",
+        "ru": "не удалось загрузить набор корневых сертификатов ({path}: {error}); проверьте SSL_CERT_FILE и "
+              "SSL_CERT_DIR или уберите их, чтобы использовать системный",
+    },
+    "config.ca_bundle.missing": {"en": "no such file or folder", "ru": "нет такого файла или папки"},
     "config.password_file.unreadable": {"en": "accounting.password_file {path} cannot be read: {error}",
                                         "ru": "accounting.password_file {path} не прочитать: {error}"},
     "config.password_file.open": {

@@ -23,6 +23,7 @@ from tui_crm.sync.doctor import (
 )
 from tui_crm.sync.needs import Need
 from tui_crm.sync.profile import ProfileError, load_profile
+from tui_crm.sync.reach import error_words
 
 register({
     "doctor.title": {"en": "tui-crm doctor: {url}", "ru": "tui-crm doctor: {url}"},
@@ -303,7 +304,7 @@ def run(settings: Settings, *, profile_spec: str | None, as_json: bool,
     try:
         profile = load_profile(profile_spec or acc.profile, base_dir=base_dir)
     except ProfileError as exc:
-        print(f"tui-crm doctor: {exc}", file=err)
+        print(f"tui-crm doctor: {error_words(exc) or exc}", file=err)
         return EXIT_CANNOT_CONNECT
     report = Report(url=acc.url, profile=profile.name, profile_title=profile.title)
     report.url_check = check_url(acc.url)

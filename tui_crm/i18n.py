@@ -43,6 +43,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {  # extended by register()
     "bind.refresh": {"en": "Sync now", "ru": "Обновить"},
     "bind.warehouse": {"en": "Warehouse", "ru": "Склад"},
     "notify.pull_failed": {"en": "Sync failed: {error}", "ru": "Синхронизация не удалась: {error}"},
+    "notify.engine_failed": {"en": "Sync did not start: {error}", "ru": "Синхронизация не запущена: {error}"},
     # global bindings (app.py)
     "bind.help": {"en": "Help", "ru": "Справка"},
     "bind.palette": {"en": "Commands", "ru": "Команды"},

@@ -282,7 +282,9 @@ def run(settings: Settings, query: str, *, as_json: bool = False) -> int:
         try:
             answer = asyncio.run(from_accounting(settings, query))
         except (ProfileError, ConfigError) as exc:
-            print(tr("status.cmd.cannot_ask", error=exc), file=sys.stderr)
+            from tui_crm.sync.reach import error_words
+
+            print(tr("status.cmd.cannot_ask", error=error_words(exc) or exc), file=sys.stderr)
             return 2
         except (ODataError, httpx.HTTPError) as exc:
             from tui_crm.sync.reach import error_words

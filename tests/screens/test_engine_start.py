@@ -189,3 +189,36 @@ async def test_a_sync_tick_cancelled_before_it_runs_leaves_no_coroutine_behind(s
         app._spawn_sync(factory)
         await settle(pilot)
         assert made == ["made", "ran"]
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("ru", "Синхронизация не запущена: не удалось загрузить набор корневых сертификатов"),
+    ("en", "Sync did not start: the certificate authority bundle could not be loaded"),
+])
+async def test_an_engine_that_cannot_start_is_said_in_the_language(store: Store, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, lang: str,
+                                                                  says: str) -> None:
+    """The real engine with SSL_CERT_FILE naming a missing file: the toast said 'Sync failed:
+    [Errno 2] No such file or directory' (English, no file named) in Russian too."""
+    from tui_crm.config import AccountingSettings
+
+    missing = tmp_path / "company-ca.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    acc = AccountingSettings(url="https://127.0.0.1:9/base/odata/standard.odata/")
+    set_language(lang)
+    app = CrmApp(store, None, engine=lambda: SyncService.from_settings(store, acc), autosync=False,
+                 clock=lambda: FROZEN_NOW, live_clock=False)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(200):
+                await settle(pilot)
+                if app.sync_view.online is False:
+                    break
+                await pilot.pause(0.05)
+            toasts = [n.message for n in app._notifications]
+            assert any(t.startswith(says) and str(missing) in t for t in toasts), toasts
+            assert app.sync_view.error is not None and str(missing) in app.sync_view.error
+            if lang == "ru":
+                assert not [t for t in toasts if "No such file" in t or "failed" in t], toasts
+    finally:
+        set_language("en")

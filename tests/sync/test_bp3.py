@@ -63,6 +63,31 @@ def test_a_balance_row_without_warehouse_subconto_says_so() -> None:
     assert quarantine_note([info.value]).startswith("Stock per warehouse is not available")
 
 
+def test_a_base_without_warehouse_stock_is_said_in_russian_in_the_sync_log() -> None:
+    """The sync log's note (quarantine_note, the run's line) follows the interface language; str()
+    stays English for the log file."""
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.runs import describe
+
+    p = load_profile("bp3")
+    row = balance_row((ITEM, T + "Catalog_Номенклатура"), (BATCH, T + "Document_ПоступлениеТоваровУслуг"))
+    with pytest.raises(parse.NoWarehouseStock) as info:
+        parse.stock_row(p, row)
+    english = str(info.value)
+    set_language("ru")
+    try:
+        note, said = quarantine_note([info.value]), describe(info.value)
+    finally:
+        set_language("en")
+    assert str(info.value) == english and english.startswith("Stock per warehouse is not available")
+    assert note == said, (note, said)
+    assert note.startswith("Остатки по складам недоступны: ни одно субконто (ExtDimension1, ExtDimension2, "
+                           "ExtDimension3) счетов запасов не содержит склад"), note
+    assert "Настройки учета запасов → по складам" in note
+    assert not [w for w in ("Stock", "warehouse", "accounting", "Switch", "subconto") if w in note], note
+    assert quarantine_note([info.value]) == english     # English again once the language is
+
+
 def replay(answers: dict[str, dict[str, object]], seen: list[str]) -> httpx.MockTransport:
     """Recorded 1C answers by entity path (the first path segment after the OData base)."""
 

@@ -5,16 +5,20 @@ not "could not connect"; a request is named by its entity set and a short decode
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.sync.loopback import Answer
 from tui_crm.sync.odata import ODataClient, TLSProblem, Unreachable, in_guids, short_url
 
 PRODUCTS = "Catalog_Номенклатура"
@@ -320,3 +324,266 @@ def test_sync_once_against_an_unreachable_url_says_it_all_in_russian(tmp_path: P
     assert done.returncode == 1 and "Traceback" not in out, out
     assert "загрузка не удалась: Учёт (1С) на 127.0.0.1 недоступен: не удалось подключиться к серверу" in out, out
     _no_english(out)
+
+
+# -- the client's other refusals (size, paging, malformed answers, $metadata, $count) --------------
+
+GUIDS = [str(uuid.UUID(int=n + 1)) for n in range(4)]
+KEY = "Номенклатура_Key"
+_MORE_ENGLISH = ("refusing", "ignored", "sent more than", "too big", "memory", "malformed", "larger than",
+                 "did not arrive", "other than a number", "row list", "full page", "usable", "stopped",
+                 "repeats", "the read", "Stock per warehouse", "Switch on")
+
+
+def _no_english_at_all(text: str) -> None:
+    assert not [w for w in _ENGLISH + _MORE_ENGLISH if w in text], text
+
+
+def _rows(keys: list[str]) -> Answer:
+    return Answer(200, json.dumps({"odata.metadata": "x", "value": [{KEY: k, "Code": k} for k in keys]},
+                                  ensure_ascii=False).encode())
+
+
+def _key_path(after: str | None) -> str:
+    return f"AccumulationRegister_Запасы/Balance(Condition='{after or ''}')"
+
+
+KEYED = short_url(_key_path(None))   # how an error line names the register read
+
+
+async def _refusal(case: str) -> BaseException:
+    """Run one of the client's refusals against a real loopback server; the error it raised."""
+    from tests.sync.loopback import loopback
+
+    page_size, max_pages = 2, 50
+    gate = threading.Event()
+
+    def serve(seen: Any) -> Answer:
+        skip = int(seen.query.get("$skip") or 0)
+        if case == "too_large":
+            return Answer(200, b'{"value": [' + b'"x",' * 60_000 + b'"x"]}')
+        if case in ("top", "key_top"):
+            return _rows(GUIDS[:3])
+        if case == "skip":
+            return _rows(GUIDS[:2])
+        if case == "cap":
+            return _rows([str(uuid.UUID(int=skip + 1)), str(uuid.UUID(int=skip + 2))])
+        if case == "one_key":
+            return _rows(GUIDS[:2]) if GUIDS[0] not in seen.path else _rows([GUIDS[2], GUIDS[2]])
+        if case == "no_key":
+            return _rows(["not-a-guid", GUIDS[1]])
+        if case == "key_cap":
+            n = 1 if GUIDS[0] in seen.path else 0
+            return _rows(GUIDS[n:n + 2])
+        if case == "malformed":
+            return Answer(200, b'{"value": [], "value": []}')
+        if case == "metadata_large":
+            return Answer(200, b"<x>" + b" " * (2 * 2**20) + b"</x>", "application/xml")
+        if case == "metadata_late":
+            gate.wait(20)
+            return Answer(200, b"<x/>", "application/xml")
+        if case == "count":
+            return Answer(200, b"many", "text/plain;charset=utf-8")
+        if case == "no_rows":
+            return Answer(200, b'{"odata.metadata": "x"}')
+        raise AssertionError(case)
+
+    with loopback(serve) as lb:
+        async with ODataClient(lb.url, retries=0, page_size=page_size, max_pages=max_pages if case not in (
+                "cap", "key_cap") else 2, max_page_bytes=100_000, keyset=False) as client:
+            try:
+                if case in ("top", "skip", "cap"):
+                    await client.get_all(PRODUCTS, orderby="Code")
+                elif case in ("key_top", "one_key", "no_key", "key_cap"):
+                    async for _ in client.iter_key_pages(
+                            lambda after: _key_path(after), KEY):
+                        pass
+                elif case.startswith("metadata"):
+                    await client.get_metadata(max_bytes=2**20, total_seconds=0.3)
+                elif case == "count":
+                    await client.count(PRODUCTS)
+                else:
+                    await client.get_page(PRODUCTS)
+            except Exception as exc:  # noqa: BLE001 - the refusal under test
+                return exc
+            finally:
+                gate.set()
+    raise AssertionError(f"{case}: no error")
+
+
+@pytest.mark.parametrize(("case", "en", "ru"), [
+    ("too_large", "sent more than 0.0953674 MB in one answer",
+     "Учёт (1С) прислал больше 0.0953674 МБ в одном ответе; чтение остановлено"),
+    ("top", f"Accounting ignored paging ($top=2) for {PRODUCTS}: got 3 rows; refusing to continue.",
+     f"Учёт не соблюдает постраничное чтение ($top=2) для {PRODUCTS}: строк в ответе: 3; чтение остановлено."),
+    ("skip", f"Accounting ignored paging ($skip=2) for {PRODUCTS}: page 2 repeats the previous page",
+     f"Учёт не соблюдает постраничное чтение ($skip=2) для {PRODUCTS}: страница 2 повторяет предыдущую"),
+    ("cap", f"Accounting sent more than 2 pages of 2 rows for {PRODUCTS}; refusing to continue",
+     f"Учёт прислал больше 2 страниц для {PRODUCTS} (по 2 на странице); чтение остановлено"),
+    ("key_top", f"Accounting ignored paging of {KEYED} ($top=2 by {KEY}); refusing to continue.",
+     f"Учёт не соблюдает постраничное чтение {KEYED} ($top=2 по {KEY}); чтение остановлено."),
+    ("one_key", f"Accounting sent a full page of one {KEY} for {KEYED}; raise accounting.page_size.",
+     f"Учёт прислал полную страницу с одним значением {KEY} для {KEYED}; увеличьте "
+     "accounting.page_size."),
+    ("no_key", f"Accounting sent a row without a usable {KEY} for {KEYED}; refusing to continue.",
+     f"Учёт прислал строку без годного {KEY} для {KEYED}; чтение остановлено."),
+    ("key_cap", f"Accounting sent more than 2 pages of 2 rows for {KEYED}; refusing to continue",
+     f"Учёт прислал больше 2 страниц для {KEYED} (по 2 на странице); чтение остановлено"),
+    ("malformed", "the key 'value' appears twice in one object",
+     "ключ 'value' встречается в одном объекте дважды"),
+    ("metadata_large", "Accounting's $metadata is larger than 1 MB; the read was stopped",
+     "Ответ $metadata от учёта больше 1 МБ; чтение остановлено"),
+    ("metadata_late", "Accounting's $metadata did not arrive within 0 s; the read was stopped",
+     "Ответ $metadata от учёта не пришёл за 0 с; чтение остановлено"),
+    ("count", f"Accounting answered a count request with something other than a number — check the "
+              f"publication / web server ({PRODUCTS}).",
+     f"Учёт ответил на запрос количества не числом — проверьте публикацию и веб-сервер ({PRODUCTS})."),
+    ("no_rows", "Accounting answered without a row list ('value') where a collection was expected",
+     "Учёт ответил без списка строк ('value') там, где ожидался набор"),
+])
+async def test_the_clients_refusals_are_worded_in_the_interface_language(case: str, en: str, ru: str) -> None:
+    error = await _refusal(case)
+    assert en in str(error), str(error)                      # the log line stays English
+    assert _said_in("en", error) == str(error)
+    russian = _said_in("ru", error)
+    assert ru in russian, russian
+    _no_english_at_all(russian)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_doctor_says_a_tls_problem_in_the_interface_language(tmp_path: Path, lang: str) -> None:
+    """doctor's TLS finding carried the client's English sentence (str(exc)) in Russian too."""
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
+
+    running = start_in_thread(SandboxState.seeded(products=2, warehouses=1, seed=1), base="demo")
+    try:   # https:// to the sandbox's plain http port: a TLSProblem without needing a certificate
+        url = running.base_url.replace("http://", "https://", 1)
+        port = httpx.URL(url).port
+        done = _cli(tmp_path, lang, "doctor", "--url", url, "--store", str(tmp_path / "crm.duckdb"))
+    finally:
+        running.stop()
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    if lang == "en":
+        assert f"Accounting (1C) at 127.0.0.1:{port} does not answer https on this port (" in done.stdout
+    else:
+        line = next(x for x in done.stdout.splitlines() if f"127.0.0.1:{port} " in x)
+        assert f"Учёт (1С) на 127.0.0.1:{port} не отвечает по https на этом порту (" in line, done.stdout
+        _no_english_at_all(line.split("(", 2)[0] + line.rsplit(")", 2)[-1])
+        assert "does not answer" not in done.stdout and "plain http" not in done.stdout, done.stdout
+
+
+# -- a name that does not resolve is not asked again within one run -------------------------------------
+
+async def test_a_dns_failure_is_not_retried_within_a_run() -> None:
+    """A name that does not resolve will not resolve a second later: one attempt, not 1 + retries;
+    still said as DNS (the next scheduled run tries again)."""
+    async with ODataClient(NOWHERE, retries=2, backoff=0.0) as client:
+        with pytest.raises(Unreachable) as caught:
+            await client.get_page(PRODUCTS)
+        assert (client.stats.requests, client.stats.retries) == (1, 0)
+    assert caught.value.reason == "dns" and "no-such-host.invalid is not known (DNS)" in str(caught.value)
+    assert "Gave up" not in str(caught.value)
+    for lang, says in (("en", "no-such-host.invalid is not known (DNS)"), ("ru", "не находится (DNS)")):
+        assert says in _said_in(lang, caught.value)
+
+
+def test_sync_once_asks_a_name_that_does_not_resolve_once(tmp_path: Path) -> None:
+    from tests.clock import TestClock
+    from tui_crm.store import Store
+
+    store = tmp_path / "crm.duckdb"
+    synced = _cli(tmp_path, "en", "sync", "--once", "--quiet", "--no-push", "--url", NOWHERE, "--store", str(store))
+    assert synced.returncode == 1 and "(DNS)" in synced.stderr, synced.stderr
+    opened = Store.open(store, clock=TestClock())
+    try:
+        runs = [r for r in opened.recent_runs() if not r.ok]
+    finally:
+        opened.close()
+    assert runs and all(r.requests == 1 for r in runs), [(r.job, r.requests, r.error) for r in runs]
+
+
+
+# -- the Russian leak check over the new sentences: a whole `sync --once` each ------------------------
+
+def _sync_once_ru(tmp: Path, config_text: str, **env: str) -> str:
+    import os
+    import sys
+
+    config = tmp / "crm.toml"
+    config.write_text(config_text, encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    base.update({"TUI_CRM_LANG": "ru", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                 "XDG_DATA_HOME": str(tmp / "data"), **env})
+    done = subprocess.run([sys.executable, "-m", "tui_crm", "sync", "--once", "--config", str(config),
+                           "--store", str(tmp / "crm.duckdb")], capture_output=True, text=True, timeout=120, env=base)
+    out = done.stdout + done.stderr
+    assert done.returncode in (1, 2) and "Traceback" not in out, out
+    return out
+
+
+def _same_rows(seen: Any) -> Answer:
+    """Every answer the same ten rows: paging that never moves on."""
+    return _rows([str(uuid.UUID(int=n + 1)) for n in range(10)])
+
+
+@pytest.mark.parametrize(("case", "says"), [
+    ("malformed", "ключ 'value' встречается в одном объекте дважды"),
+    ("paging", "чтение остановлено"),
+    ("too_large", "МБ в одном ответе"),
+    ("dns", "не находится (DNS)"),
+    ("profile", "нет таблицы [profile]"),
+    ("ca_bundle", "не удалось загрузить набор корневых сертификатов"),
+])
+def test_sync_once_says_the_new_refusals_all_in_russian(tmp_path: Path, case: str, says: str) -> None:
+    from tests.sync.loopback import loopback
+
+    serve = {"malformed": lambda seen: Answer(200, b'{"value": [], "value": []}'),
+             "paging": _same_rows,
+             "too_large": lambda seen: Answer(200, b'{"value": [' + b'"x",' * 300_000 + b'"x"]}')}.get(
+        case, _same_rows)
+    with loopback(serve) as lb:
+        url = {"dns": NOWHERE, "ca_bundle": lb.url.replace("http://", "https://")}.get(case, lb.url)
+        config = f'[accounting]\nurl = "{url}"\npage_size = 10\nmax_page_mb = 1.0\n'
+        env: dict[str, str] = {}
+        if case == "profile":
+            broken = tmp_path / "my.toml"
+            broken.write_text('[counterparty]\nentity = "Catalog_Контрагенты"\n', encoding="utf-8")
+            config += f'profile = "{broken}"\n'
+        if case == "ca_bundle":
+            env["SSL_CERT_FILE"] = str(tmp_path / "company-ca.pem")
+        out = _sync_once_ru(tmp_path, config, **env)
+    assert says in out, out
+    # the log's own lines (logging's "WARNING name: …") stay English, as the log files do
+    _no_english_at_all("\n".join(line for line in out.splitlines() if not line.startswith("WARNING tui_crm.")))
+
+
+def test_a_run_stopped_before_it_finished_is_said_in_the_language() -> None:
+    """The sync log's line for a job cut off at the cycle's deadline (or the CRM closing)."""
+    assert _said_in("en", asyncio.CancelledError()) == "Stopped before it finished."
+    russian = _said_in("ru", asyncio.CancelledError())
+    assert russian == "Остановлено, не закончив.", russian
+
+
+async def test_a_pull_past_its_deadline_is_said_in_russian() -> None:
+    """The cycle's deadline (a wedged accounting): the sync log and tui-crm sync read English."""
+    from datetime import timedelta
+
+    from onec_sandbox.state import SandboxState
+    from tests.sync.test_hostile_sync import _service
+    from tui_crm.i18n import set_language
+
+    service, wedged = _service(SandboxState.seeded(products=10, warehouses=1, seed=4))
+    set_language("ru")
+    try:
+        service.cycle_deadline = timedelta(seconds=1)
+        wedged.mode = "hang"
+        assert await asyncio.wait_for(service.pull_now(full=True), 20) is None
+        assert service.last_error == ("Загрузка из учёта шла дольше 1 с и была остановлена; прежние данные "
+                                      "сохранены, следующая загрузка начнётся заново."), service.last_error
+        runs = {r.job: r.error for r in service.store.recent_runs()}
+        assert runs.get("mirror") in (None, "Остановлено, не закончив."), runs
+    finally:
+        set_language("en")
+        await service.aclose()
+        service.store.close()

@@ -39,7 +39,9 @@ from tui_crm.sync.odata import (
     connect_failure,
 )
 from tui_crm.sync.profile import Profile
-from tui_crm.sync.reach import unreachable_words  # noqa: F401 -- registers connect.dns, as sync words it
+from tui_crm.sync.reach import (
+    error_words,  # registers connect.dns; the client's sentences as sync words them
+)
 
 __all__ = [
     "EXIT_CANNOT_CONNECT",
@@ -190,19 +192,24 @@ def _transport_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _said(exc: ODataError) -> str:
+    """The client's sentence in the interface language (OpenSSL's own reason stays as it was sent)."""
+    return error_words(exc) or str(exc)
+
+
 def _why_unreachable(exc: Unreachable, host: str) -> Finding:
     if isinstance(exc, TLSProblem):
-        return Finding("connect.tls", {"host": host, "detail": str(exc)})
+        return Finding("connect.tls", {"host": host, "detail": _said(exc)})
     cause = _transport_cause(exc)
     if isinstance(cause, httpx.ConnectError):
         # the one rule the client marks every `Unreachable` by (sync and status say the same)
         reason = connect_failure(cause)
         if reason in ("dns", "refused"):
             return Finding(f"connect.{reason}", {"host": host})
-        return Finding("connect.failed", {"host": host, "detail": str(exc)})
+        return Finding("connect.failed", {"host": host, "detail": _said(exc)})
     if isinstance(cause, httpx.TimeoutException) or cause is None:
         return Finding("connect.timeout", {"host": host})
-    return Finding("connect.failed", {"host": host, "detail": str(exc)})
+    return Finding("connect.failed", {"host": host, "detail": _said(exc)})
 
 
 def _why_refused(exc: ODataError, url: str, user: str) -> Finding:
@@ -215,8 +222,8 @@ def _why_refused(exc: ODataError, url: str, user: str) -> Finding:
     if isinstance(exc, NotFound) or exc.status == 404:
         return Finding("publication.missing", {"url": url})
     if isinstance(exc, NotODataResponse):
-        return Finding("publication.not_odata", {"url": url, "detail": str(exc)})
-    return Finding("publication.error", {"url": url, "detail": str(exc)})
+        return Finding("publication.not_odata", {"url": url, "detail": _said(exc)})
+    return Finding("publication.error", {"url": url, "detail": _said(exc)})
 
 
 # -- 3. recognising the configuration -------------------------------------------------------------
@@ -362,7 +369,7 @@ async def _probe_rights(client: ODataClient, csdl: Csdl, probe: list[Need], repo
         except Unreachable:
             raise
         except ODataError as exc:
-            report.unreadable.append((n, exc.message or str(exc)))
+            report.unreadable.append((n, exc.message or _said(exc)))
 
 
 async def diagnose(client: ODataClient, profile: Profile, *, url: str, user: str = "",

@@ -24,6 +24,7 @@ from tui_crm.domain import custom
 from tui_crm.domain.custom import FieldKind
 from tui_crm.domain.validation import UNSTORABLE, normalize_phone
 from tui_crm.domain.vat import VatRate
+from tui_crm.i18n import register
 from tui_crm.store.accounting import OrderState, PaymentRow, ShipmentLine, ShipmentRow
 from tui_crm.store.shipments import ShipmentRequestState
 from tui_crm.sync import odata
@@ -411,12 +412,26 @@ class NoWarehouseStock(BadData):
     warehouses (БП 3 with warehouse accounting off), so stock per warehouse cannot be shown."""
 
     def __init__(self, entity: str, subconto: list[str], row: Mapping[str, Any]) -> None:
-        super().__init__(entity, f"no subconto ({', '.join(subconto)}) of the stock accounts holds a "
-                         "warehouse: accounting keeps stock without warehouses (БП 3: warehouse "
-                         "accounting is off in the accounting settings), so the CRM cannot show stock "
-                         "per warehouse", row)
-        self.sentence = (f"Stock per warehouse is not available: {self.reason}. Switch on warehouse "
-                         "accounting in 1C (Настройки учета запасов → по складам) to see it.")
+        super().__init__(entity, _NO_WAREHOUSE_REASON.format(subconto=", ".join(subconto)), row)
+        # The sync log's note, in the interface language (sync.reach.error_words); str() stays English.
+        self.words = [odata.Words("parse.no_warehouse_stock", {"subconto": ", ".join(subconto)})]
+        self.sentence = f"Stock per warehouse is not available: {self.reason}. {_NO_WAREHOUSE_HINT}"
+        self.args = (self.sentence,)
+
+
+_NO_WAREHOUSE_REASON = ("no subconto ({subconto}) of the stock accounts holds a warehouse: accounting keeps stock "
+                        "without warehouses (БП 3: warehouse accounting is off in the accounting settings), so the "
+                        "CRM cannot show stock per warehouse")
+_NO_WAREHOUSE_HINT = "Switch on warehouse accounting in 1C (Настройки учета запасов → по складам) to see it."
+register({
+    "parse.no_warehouse_stock": {
+        "en": "Stock per warehouse is not available: " + _NO_WAREHOUSE_REASON + ". " + _NO_WAREHOUSE_HINT,
+        "ru": "Остатки по складам недоступны: ни одно субконто ({subconto}) счетов запасов не содержит склад: "
+              "учёт ведёт остатки без складов (БП 3: складской учёт выключен в настройках учёта), поэтому CRM "
+              "не может показать остатки по складам. Включите учёт по складам в 1С (Настройки учета запасов → "
+              "по складам), чтобы их увидеть.",
+    },
+})
 
 
 def _by_subconto(c: Concept, row: Mapping[str, Any], names: list[str], entity: str) -> tuple[str, str]:

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_crm.domain.custom import CustomFieldSet, FieldKind, FieldSpec
+from tui_crm.i18n import register
+from tui_crm.sync.odata.errors import Words, word
 
 __all__ = [
     "BUNDLED",
@@ -133,8 +135,153 @@ _ENUMS = {
 _CUSTOM_TARGETS = {"client": "counterparty", "invoice": "order"}
 
 
+# What a profile error says, by key: the English here (``str(exc)``, the log files), the Russian in
+# _RU; both registered with i18n, and the operator reads it in the interface language
+# (sync.reach.error_words). Values (a file, a TOML table or key, 1C names) are shown as they are.
+TEXT: dict[str, str] = {
+    "profile.no_field": "{where}: {table} has no '{name}'",
+    "profile.no_concept": "profile {where}: no concept '{key}'",
+    "profile.no_enum_value": "profile {where}: {table} has no value for '{value}'",
+    "profile.toml": "{where} is not valid TOML: {error}",
+    "profile.extends": "{where}: extends must be one of {known}, got {got}",
+    "profile.extends_loop": "{where}: extends loops through {parent}",
+    "profile.unreadable": "profile {path} cannot be read: {error}",
+    "profile.not_found": "accounting.profile {spec} is neither a bundled profile ({known}) nor an existing file",
+    "profile.not_table": "{where} must be a table",
+    "profile.not_crm_name": "{where}: {name} is not a CRM field name (lower_case_with_underscores)",
+    "profile.not_1c_name_key": "{where}: {name} is not a 1C metadata name",
+    "profile.not_string": "{where} must be a string, got {got}",
+    "profile.not_1c_name_value": "{where} = {value} is not a 1C metadata name",
+    "profile.empty": "{where} must not be empty",
+    "profile.table_not_table": "{where}: {table} must be a table",
+    "profile.unknown_keys": "{where}: {table} has unknown key(s) {keys}",
+    "profile.not_entity": "{where}: {name} = {value} is not a 1C entity name",
+    "profile.composite": "{where}: {table} names '{name}', which no field of {fields} maps to",
+    "profile.not_table_part": "{where}: {name} = {value} is not a table part name",
+    "profile.not_table_parts": "{where}: {name} = {value} is not a list of table part names",
+    "profile.needs": "{where}: {name} needs {needs}",
+    "profile.opt_not_string": "{where}: {name} must be a string",
+    "profile.opt_not_1c_name": "{where}: {name} = {value} is not a 1C name",
+    "profile.opt_not_names": "{where}: {name} = {value} is not a list of names",
+    "profile.not_accounts": "{where}: {name} = {value} is not a list of account codes (such as \"41.01\")",
+    "profile.lines_select": "{where}: {name} must be columns or whole",
+    "profile.watch": "{where}: {name}: only [debt] takes it, as \"client\" (or \"\")",
+    "profile.one_line": "{where}: {name} must be one line",
+    "profile.service_lines": "{where}: {name} must be one of {more}",
+    "profile.must_map_fields": "{where}: {table} must map {names} (the 1C attribute names for {entity})",
+    "profile.needs_lines": "{where}: {table} needs `lines` (the table part name)",
+    "profile.must_map": "{where}: {table} must map {names}",
+    "profile.register_function": "{where}: {table} is a register; set `function` (Balance, SliceLast, …)",
+    "profile.contact_mode": "{where}: contact.mode must be register or table_part",
+    "profile.contact_lines": "{where}: contact.mode = table_part needs `lines`",
+    "profile.unknown_tables": "{where}: unknown table(s) {tables}; known: {known}",
+    "profile.no_head": "{where}: missing [profile] table (name, generation)",
+    "profile.no_name": "{where}: profile.name must be a non-empty string",
+    "profile.generation": "{where}: profile.generation must be one of {known}, got {got}",
+    "profile.true_false": "{where}: {name} must be true or false",
+    "profile.need_entities": "{where}: these must name a 1C entity: {names}",
+    "profile.push_generation": "{where}: pushing to accounting is implemented for generations {known}; "
+                               "set profile.push = false",
+    "profile.push_entity": "{where}: profile.push = true needs {table} with an entity",
+    "profile.push_fields": "{where}: profile.push = true needs {table} {names}",
+    "profile.push_kinds": "{where}: profile.push = true needs [contact.kinds]",
+    "profile.integer": "{where}: {name} must be an integer {low}…{high}",
+    "profile.unknown_enum": "{where}: unknown {table}; known: {known}",
+    "profile.custom_target": "{where}: {table} unknown; use {known}",
+    "profile.custom_name": "{where}: not a CRM field name (lower_case_with_underscores)",
+    "profile.custom_standard": "{where}: {name} is already exchanged as a standard field",
+    "profile.custom_spec": "{where} must be a 1C attribute name or {{ field = ..., kind = ... }}",
+    "profile.custom_keys": "{where}: unknown key(s) {keys}; known: {known}",
+    "profile.custom_field": "{where}: field = {value} is not a 1C attribute name",
+    "profile.custom_direction": "{where}: direction must be both, pull or push",
+    "profile.custom_kind": "{where}: kind = {value}; use one of {known}",
+    "profile.custom_label": "{where}: {name} must be printable text of 1…40 characters",
+    "profile.custom_max_length": "{where}: max_length is for kind = \"text\": an integer 1…1024",
+    "profile.custom_bound": "{where}: {name} is for kind = \"number\" and must be a number",
+    "profile.custom_not_number": "{where}: {name} = {value} is not a number",
+    "profile.custom_min_max": "{where}: min is greater than max",
+    "profile.custom_catalog": "{where}: kind = \"reference\" needs catalog = \"Catalog_<name>\" "
+                              "(the 1C catalog its items come from)",
+    "profile.custom_catalog_only": "{where}: catalog is for kind = \"reference\" only",
+}
+
+_RU: dict[str, str] = {
+    "profile.no_field": "{where}: в {table} нет '{name}'",
+    "profile.no_concept": "профиль {where}: нет понятия '{key}'",
+    "profile.no_enum_value": "профиль {where}: в {table} нет значения для '{value}'",
+    "profile.toml": "{where} — не правильный TOML: {error}",
+    "profile.extends": "{where}: extends должен быть одним из {known}, указано {got}",
+    "profile.extends_loop": "{where}: extends зацикливается через {parent}",
+    "profile.unreadable": "профиль {path} не прочитать: {error}",
+    "profile.not_found": "accounting.profile {spec} — не встроенный профиль ({known}) и не существующий файл",
+    "profile.not_table": "{where} должен быть таблицей",
+    "profile.not_crm_name": "{where}: {name} — не имя поля CRM (строчные_буквы_через_подчёркивание)",
+    "profile.not_1c_name_key": "{where}: {name} — не имя метаданных 1С",
+    "profile.not_string": "{where} должен быть строкой, указано {got}",
+    "profile.not_1c_name_value": "{where} = {value} — не имя метаданных 1С",
+    "profile.empty": "{where} не должен быть пустым",
+    "profile.table_not_table": "{where}: {table} должен быть таблицей",
+    "profile.unknown_keys": "{where}: в {table} неизвестные ключи: {keys}",
+    "profile.not_entity": "{where}: {name} = {value} — не имя объекта 1С",
+    "profile.composite": "{where}: {table} называет '{name}', но ни одно поле {fields} на него не указывает",
+    "profile.not_table_part": "{where}: {name} = {value} — не имя табличной части",
+    "profile.not_table_parts": "{where}: {name} = {value} — не список имён табличных частей",
+    "profile.needs": "{where}: {name} требует {needs}",
+    "profile.opt_not_string": "{where}: {name} должен быть строкой",
+    "profile.opt_not_1c_name": "{where}: {name} = {value} — не имя 1С",
+    "profile.opt_not_names": "{where}: {name} = {value} — не список имён",
+    "profile.not_accounts": "{where}: {name} = {value} — не список кодов счетов (например, \"41.01\")",
+    "profile.lines_select": "{where}: {name} должен быть columns или whole",
+    "profile.watch": "{where}: {name}: его принимает только [debt], со значением \"client\" (или \"\")",
+    "profile.one_line": "{where}: {name} должен быть одной строкой",
+    "profile.service_lines": "{where}: {name} должен быть одним из {more}",
+    "profile.must_map_fields": "{where}: {table} должен сопоставить {names} (имена реквизитов 1С для {entity})",
+    "profile.needs_lines": "{where}: {table} требует `lines` (имя табличной части)",
+    "profile.must_map": "{where}: {table} должен сопоставить {names}",
+    "profile.register_function": "{where}: {table} — регистр; укажите `function` (Balance, SliceLast, …)",
+    "profile.contact_mode": "{where}: contact.mode должен быть register или table_part",
+    "profile.contact_lines": "{where}: contact.mode = table_part требует `lines`",
+    "profile.unknown_tables": "{where}: неизвестные таблицы: {tables}; известные: {known}",
+    "profile.no_head": "{where}: нет таблицы [profile] (name, generation)",
+    "profile.no_name": "{where}: profile.name должен быть непустой строкой",
+    "profile.generation": "{where}: profile.generation должен быть одним из {known}, указано {got}",
+    "profile.true_false": "{where}: {name} должен быть true или false",
+    "profile.need_entities": "{where}: эти понятия должны указывать объект 1С: {names}",
+    "profile.push_generation": "{where}: запись в учёт реализована для поколений {known}; укажите profile.push = false",
+    "profile.push_entity": "{where}: profile.push = true требует {table} с объектом (entity)",
+    "profile.push_fields": "{where}: profile.push = true требует в {table}: {names}",
+    "profile.push_kinds": "{where}: profile.push = true требует [contact.kinds]",
+    "profile.integer": "{where}: {name} должен быть целым числом {low}…{high}",
+    "profile.unknown_enum": "{where}: неизвестное {table}; известные: {known}",
+    "profile.custom_target": "{where}: {table} неизвестно; используйте {known}",
+    "profile.custom_name": "{where}: не имя поля CRM (строчные_буквы_через_подчёркивание)",
+    "profile.custom_standard": "{where}: {name} уже передаётся как стандартное поле",
+    "profile.custom_spec": "{where} должен быть именем реквизита 1С или {{ field = ..., kind = ... }}",
+    "profile.custom_keys": "{where}: неизвестные ключи: {keys}; известные: {known}",
+    "profile.custom_field": "{where}: field = {value} — не имя реквизита 1С",
+    "profile.custom_direction": "{where}: direction должен быть both, pull или push",
+    "profile.custom_kind": "{where}: kind = {value}; используйте одно из: {known}",
+    "profile.custom_label": "{where}: {name} должен быть печатным текстом из 1…40 знаков",
+    "profile.custom_max_length": "{where}: max_length — только для kind = \"text\": целое число 1…1024",
+    "profile.custom_bound": "{where}: {name} — только для kind = \"number\" и должен быть числом",
+    "profile.custom_not_number": "{where}: {name} = {value} — не число",
+    "profile.custom_min_max": "{where}: min больше max",
+    "profile.custom_catalog": "{where}: kind = \"reference\" требует catalog = \"Catalog_<имя>\" "
+                              "(справочник 1С, из которого берутся значения)",
+    "profile.custom_catalog_only": "{where}: catalog — только для kind = \"reference\"",
+}
+register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
+
+
 class ProfileError(ValueError):
-    """A profile that cannot be used; the message names the file, the table and the key."""
+    """A profile that cannot be used; the message names the file, the table and the key.
+
+    ``str(exc)`` is English (the log files); ``words`` keeps the sentence as pieces (a `TEXT` key
+    and its values), worded in the interface language by sync.reach.error_words."""
+
+    def __init__(self, text: str, /, **values: Any) -> None:
+        self.words: list[Words | str] = [Words(text, values)]
+        super().__init__(word(self.words, TEXT.__getitem__))
 
 
 @dataclass(frozen=True)
@@ -167,7 +314,7 @@ class Concept:
         """The 1C property for a CRM field; KeyError-like ProfileError when unmapped."""
         value = self.fields.get(name)
         if not value:
-            raise ProfileError(f"profile: [{self.key}.fields] has no '{name}'")
+            raise ProfileError("profile.no_field", where="profile", table=f"[{self.key}.fields]", name=name)
         return value
 
     def opt(self, name: str) -> str | None:
@@ -176,7 +323,7 @@ class Concept:
     def lf(self, name: str) -> str:
         value = self.line_fields.get(name)
         if not value:
-            raise ProfileError(f"profile: [{self.key}.line_fields] has no '{name}'")
+            raise ProfileError("profile.no_field", where="profile", table=f"[{self.key}.line_fields]", name=name)
         return value
 
     def lopt(self, name: str) -> str | None:
@@ -264,13 +411,13 @@ class Profile:
         try:
             return self.concepts[key]
         except KeyError:
-            raise ProfileError(f"profile {self.name}: no concept '{key}'") from None
+            raise ProfileError("profile.no_concept", where=self.name, key=key) from None
 
     def enum(self, kind: str, value: str) -> str:
         """1C enum member for a CRM value (``enum('legal_form', 'legal_entity') -> 'ЮрЛицо'``)."""
         member = self.enums.get(kind, {}).get(value, "")
         if not member:
-            raise ProfileError(f"profile {self.name}: [enums.{kind}] has no value for '{value}'")
+            raise ProfileError("profile.no_enum_value", where=self.name, table=f"[enums.{kind}]", value=value)
         return member
 
     def enum_reverse(self, kind: str, member: str) -> str | None:
@@ -300,7 +447,7 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{where} is not valid TOML: {exc}") from exc
+        raise ProfileError("profile.toml", where=where, error=exc) from exc
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -319,9 +466,9 @@ def _raw(where: str, text: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     if parent is None:
         return data
     if not isinstance(parent, str) or parent not in BUNDLED:
-        raise ProfileError(f"{where}: extends must be one of {', '.join(BUNDLED)}, got {parent!r}")
+        raise ProfileError("profile.extends", where=where, known=", ".join(BUNDLED), got=repr(parent))
     if parent in seen:
-        raise ProfileError(f"{where}: extends loops through {parent}")
+        raise ProfileError("profile.extends_loop", where=where, parent=parent)
     base = _raw(f"bundled profile {parent}", _bundled_text(parent), (*seen, parent))
     return _merge(base, data)
 
@@ -339,11 +486,8 @@ def resolve_profile(spec: str, *, base_dir: Path | None = None) -> tuple[str, st
             try:
                 return str(cand), cand.read_text(encoding="utf-8-sig")  # a Notepad BOM is not TOML
             except OSError as exc:
-                raise ProfileError(f"profile {cand} cannot be read: {exc.strerror}") from exc
-    raise ProfileError(
-        f"accounting.profile {spec!r} is neither a bundled profile ({', '.join(BUNDLED)}) "
-        "nor an existing file"
-    )
+                raise ProfileError("profile.unreadable", path=cand, error=exc.strerror) from exc
+    raise ProfileError("profile.not_found", spec=repr(spec), known=", ".join(BUNDLED))
 
 
 def load_profile(spec: str = "ka1", *, base_dir: Path | None = None) -> Profile:
@@ -354,32 +498,32 @@ def load_profile(spec: str = "ka1", *, base_dir: Path | None = None) -> Profile:
 
 def _names(where: str, table: Any, *, crm_keys: bool = True, allow_empty: bool = True) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise ProfileError(f"{where} must be a table")
+        raise ProfileError("profile.not_table", where=where)
     out: dict[str, str] = {}
     for k, v in table.items():
         if crm_keys and not _CRM_NAME_RE.match(k):
-            raise ProfileError(f"{where}: '{k}' is not a CRM field name (lower_case_with_underscores)")
+            raise ProfileError("profile.not_crm_name", where=where, name=repr(k))
         if not crm_keys and not _NAME_RE.match(k):
-            raise ProfileError(f"{where}: '{k}' is not a 1C metadata name")
+            raise ProfileError("profile.not_1c_name_key", where=where, name=repr(k))
         if not isinstance(v, str):
-            raise ProfileError(f"{where}.{k} must be a string, got {v!r}")
+            raise ProfileError("profile.not_string", where=f"{where}.{k}", got=repr(v))
         if v and not _NAME_RE.match(v):
-            raise ProfileError(f"{where}.{k} = {v!r} is not a 1C metadata name")
+            raise ProfileError("profile.not_1c_name_value", where=f"{where}.{k}", value=repr(v))
         if not v and not allow_empty:
-            raise ProfileError(f"{where}.{k} must not be empty")
+            raise ProfileError("profile.empty", where=f"{where}.{k}")
         out[k] = v
     return out
 
 
 def _concept(where: str, key: str, data: Any) -> Concept:
     if not isinstance(data, dict):
-        raise ProfileError(f"{where}: [{key}] must be a table")
+        raise ProfileError("profile.table_not_table", where=where, table=f"[{key}]")
     unknown = set(data) - _SCALAR_KEYS - _TABLE_KEYS
     if unknown:
-        raise ProfileError(f"{where}: [{key}] has unknown key(s) {', '.join(sorted(unknown))}")
+        raise ProfileError("profile.unknown_keys", where=where, table=f"[{key}]", keys=", ".join(sorted(unknown)))
     entity = data.get("entity", "")
     if not isinstance(entity, str) or (entity and not _NAME_RE.match(entity)):
-        raise ProfileError(f"{where}: {key}.entity = {entity!r} is not a 1C entity name")
+        raise ProfileError("profile.not_entity", where=where, name=f"{key}.entity", value=repr(entity))
     fields = _names(f"{where}: [{key}.fields]", data.get("fields", {}))
     line_fields = _names(f"{where}: [{key}.line_fields]", data.get("line_fields", {}))
     # An empty type drops the entry: a copy that `extends` a profile can say a field is plain
@@ -390,49 +534,48 @@ def _concept(where: str, key: str, data: Any) -> Concept:
                                               data.get("line_composite", {}), crm_keys=False).items() if v}
     for onec in composite:
         if onec not in fields.values():
-            raise ProfileError(f"{where}: [{key}.composite] names '{onec}', which no field of "
-                               f"[{key}.fields] maps to")
+            raise ProfileError("profile.composite", where=where, table=f"[{key}.composite]", name=onec,
+                               fields=f"[{key}.fields]")
     for onec in line_composite:
         if onec not in line_fields.values():
-            raise ProfileError(f"{where}: [{key}.line_composite] names '{onec}', which no field "
-                               f"of [{key}.line_fields] maps to")
+            raise ProfileError("profile.composite", where=where, table=f"[{key}.line_composite]", name=onec,
+                               fields=f"[{key}.line_fields]")
     lines = data.get("lines", "")
     if not isinstance(lines, str) or (lines and not _NAME_RE.match(lines)):
-        raise ProfileError(f"{where}: {key}.lines = {lines!r} is not a table part name")
+        raise ProfileError("profile.not_table_part", where=where, name=f"{key}.lines", value=repr(lines))
     more_lines = data.get("more_lines", [])
     if not isinstance(more_lines, list) or not all(isinstance(m, str) and _NAME_RE.match(m) for m in more_lines):
-        raise ProfileError(f"{where}: {key}.more_lines = {more_lines!r} is not a list of table part names")
+        raise ProfileError("profile.not_table_parts", where=where, name=f"{key}.more_lines", value=repr(more_lines))
     if more_lines and not lines:
-        raise ProfileError(f"{where}: {key}.more_lines needs {key}.lines")
+        raise ProfileError("profile.needs", where=where, name=f"{key}.more_lines", needs=f"{key}.lines")
     options: dict[str, Any] = {}
     for opt in ("function", "dimensions", "mode", "kind_entity", "national_code", "condition", "account_entity",
                 "accounts", "subconto", "lines_select", "service_lines", "service_content", "watch"):
         if opt in data:
             value = data[opt]
             if not isinstance(value, str):
-                raise ProfileError(f"{where}: {key}.{opt} must be a string")
+                raise ProfileError("profile.opt_not_string", where=where, name=f"{key}.{opt}")
             if opt in ("function", "kind_entity", "account_entity", "service_lines", "service_content") \
                     and value and not _NAME_RE.match(value):
-                raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a 1C name")
+                raise ProfileError("profile.opt_not_1c_name", where=where, name=f"{key}.{opt}", value=repr(value))
             if opt in ("dimensions", "subconto") and value and not all(
                 _NAME_RE.match(p.strip()) for p in value.split(",")
             ):
-                raise ProfileError(f"{where}: {key}.{opt} = {value!r} is not a list of names")
+                raise ProfileError("profile.opt_not_names", where=where, name=f"{key}.{opt}", value=repr(value))
             if opt == "accounts" and value and not all(
                 _ACCOUNT_CODE_RE.match(p.strip()) for p in value.split(",")
             ):
-                raise ProfileError(f"{where}: {key}.accounts = {value!r} is not a list of account codes "
-                                   "(such as \"41.01\")")
+                raise ProfileError("profile.not_accounts", where=where, name=f"{key}.accounts", value=repr(value))
             if opt == "lines_select" and value not in ("", "columns", "whole"):
-                raise ProfileError(f"{where}: {key}.lines_select must be columns or whole")
+                raise ProfileError("profile.lines_select", where=where, name=f"{key}.lines_select")
             if opt == "watch" and (key != "debt" or value not in ("", "client")):
-                raise ProfileError(f"{where}: {key}.watch: only [debt] takes it, as \"client\" (or \"\")")
+                raise ProfileError("profile.watch", where=where, name=f"{key}.watch")
             if opt == "condition" and any(ch in value for ch in "\r\n\x00"):
-                raise ProfileError(f"{where}: {key}.condition must be one line")
+                raise ProfileError("profile.one_line", where=where, name=f"{key}.condition")
             options[opt] = value
     if options.get("service_lines") and options["service_lines"] not in more_lines:
         # БП 3: a sale's services go in `Услуги`, one of the table parts read as its lines
-        raise ProfileError(f"{where}: {key}.service_lines must be one of {key}.more_lines")
+        raise ProfileError("profile.service_lines", where=where, name=f"{key}.service_lines", more=f"{key}.more_lines")
     if "kinds" in data:
         options["kinds"] = _names(f"{where}: [{key}.kinds]", data["kinds"], allow_empty=False)
     concept = Concept(key, entity, fields, composite, lines, line_fields, line_composite, options,
@@ -441,23 +584,23 @@ def _concept(where: str, key: str, data: Any) -> Concept:
         required, line_required, register = _CONCEPTS[key]
         missing = [n for n in required if not fields.get(n)]
         if missing:
-            raise ProfileError(f"{where}: [{key}.fields] must map {', '.join(missing)} "
-                               f"(the 1C attribute names for {entity})")
+            raise ProfileError("profile.must_map_fields", where=where, table=f"[{key}.fields]",
+                               names=", ".join(missing), entity=entity)
         if line_required:
             if not lines:
-                raise ProfileError(f"{where}: [{key}] needs `lines` (the table part name)")
+                raise ProfileError("profile.needs_lines", where=where, table=f"[{key}]")
             missing = [n for n in line_required if not line_fields.get(n)]
             if missing:
-                raise ProfileError(f"{where}: [{key}.line_fields] must map {', '.join(missing)}")
+                raise ProfileError("profile.must_map", where=where, table=f"[{key}.line_fields]",
+                                   names=", ".join(missing))
         if register and not options.get("function"):
-            raise ProfileError(f"{where}: [{key}] is a register; set `function` "
-                               "(Balance, SliceLast, …)")
+            raise ProfileError("profile.register_function", where=where, table=f"[{key}]")
         if key == "contact":
             mode = options.get("mode", "register")
             if mode not in ("register", "table_part"):
-                raise ProfileError(f"{where}: contact.mode must be register or table_part")
+                raise ProfileError("profile.contact_mode", where=where)
             if mode == "table_part" and not lines:
-                raise ProfileError(f"{where}: contact.mode = table_part needs `lines`")
+                raise ProfileError("profile.contact_lines", where=where)
     return concept
 
 
@@ -465,61 +608,57 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
     """Validate a parsed profile (``extends`` already merged)."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise ProfileError(
-            f"{where}: unknown table(s) {', '.join(sorted(unknown))}; known: "
-            f"{', '.join(sorted(_TOP_KEYS - {'extends'}))}"
-        )
+        raise ProfileError("profile.unknown_tables", where=where, tables=", ".join(sorted(unknown)),
+                           known=", ".join(sorted(_TOP_KEYS - {"extends"})))
     head = data.get("profile")
     if not isinstance(head, dict):
-        raise ProfileError(f"{where}: missing [profile] table (name, generation)")
+        raise ProfileError("profile.no_head", where=where)
     name = head.get("name")
     generation = head.get("generation")
     if not isinstance(name, str) or not name:
-        raise ProfileError(f"{where}: profile.name must be a non-empty string")
+        raise ProfileError("profile.no_name", where=where)
     if generation not in GENERATIONS:
-        raise ProfileError(f"{where}: profile.generation must be one of {', '.join(GENERATIONS)}, "
-                           f"got {generation!r}")
+        raise ProfileError("profile.generation", where=where, known=", ".join(GENERATIONS), got=repr(generation))
     push = head.get("push", False)
     if not isinstance(push, bool):
-        raise ProfileError(f"{where}: profile.push must be true or false")
+        raise ProfileError("profile.true_false", where=where, name="profile.push")
     concepts: dict[str, Concept] = {}
     for key in _CONCEPTS:
         concepts[key] = _concept(where, key, data.get(key, {}))
     absent = [k for k in _REQUIRED_CONCEPTS if not concepts[k].present]
     if absent:
-        raise ProfileError(f"{where}: these must name a 1C entity: {', '.join(absent)}")
+        raise ProfileError("profile.need_entities", where=where, names=", ".join(absent))
     if push:
         if generation not in _PUSH_FIELDS:
-            raise ProfileError(f"{where}: pushing to accounting is implemented for generations "
-                               f"{', '.join(_PUSH_FIELDS)}; set profile.push = false")
+            raise ProfileError("profile.push_generation", where=where, known=", ".join(_PUSH_FIELDS))
         for key in _PUSH_CONCEPTS[generation]:
             if not concepts[key].present:
-                raise ProfileError(f"{where}: profile.push = true needs [{key}] with an entity")
+                raise ProfileError("profile.push_entity", where=where, table=f"[{key}]")
         for key, names in _PUSH_FIELDS[generation].items():
             missing = [n for n in names if not concepts[key].fields.get(n)]
             if missing:
-                raise ProfileError(f"{where}: profile.push = true needs [{key}.fields] "
-                                   f"{', '.join(missing)}")
+                raise ProfileError("profile.push_fields", where=where, table=f"[{key}.fields]",
+                                   names=", ".join(missing))
         kinds = concepts["contact"].options.get("kinds", {})
         if not kinds:
-            raise ProfileError(f"{where}: profile.push = true needs [contact.kinds]")
+            raise ProfileError("profile.push_kinds", where=where)
 
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
-        raise ProfileError(f"{where}: [limits] must be a table")
+        raise ProfileError("profile.table_not_table", where=where, table="[limits]")
     ids = limits.get("ids_per_request", 20)
     casts = limits.get("casts_per_request", 8)
     for label, value in (("ids_per_request", ids), ("casts_per_request", casts)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 200:
-            raise ProfileError(f"{where}: limits.{label} must be an integer 1…200")
+            raise ProfileError("profile.integer", where=where, name=f"limits.{label}", low=1, high=200)
 
     enums_raw = data.get("enums", {})
     if not isinstance(enums_raw, dict):
-        raise ProfileError(f"{where}: [enums] must be a table")
+        raise ProfileError("profile.table_not_table", where=where, table="[enums]")
     enums: dict[str, dict[str, str]] = {}
     for kind, table in enums_raw.items():
         if kind not in _ENUMS:
-            raise ProfileError(f"{where}: unknown [enums.{kind}]; known: {', '.join(_ENUMS)}")
+            raise ProfileError("profile.unknown_enum", where=where, table=f"[enums.{kind}]", known=", ".join(_ENUMS))
         enums[kind] = _names(f"{where}: [enums.{kind}]", table)
     if push:
         for kind in _PUSH_ENUMS[generation]:
@@ -528,26 +667,26 @@ def profile_from_dict(data: dict[str, Any], where: str = "profile") -> Profile:
             values = _ENUMS[kind]
             missing = [v for v in values if not enums.get(kind, {}).get(v)]
             if missing:
-                raise ProfileError(f"{where}: [enums.{kind}] must map {', '.join(missing)}")
+                raise ProfileError("profile.must_map", where=where, table=f"[enums.{kind}]", names=", ".join(missing))
 
     custom_raw = data.get("custom_fields", {})
     if not isinstance(custom_raw, dict):
-        raise ProfileError(f"{where}: [custom_fields] must be a table")
+        raise ProfileError("profile.table_not_table", where=where, table="[custom_fields]")
     custom: dict[str, tuple[CustomField, ...]] = {}
     for target, table in custom_raw.items():
         if target not in _CUSTOM_TARGETS:
-            raise ProfileError(f"{where}: [custom_fields.{target}] unknown; use "
-                               f"{' or '.join(_CUSTOM_TARGETS)}")
+            raise ProfileError("profile.custom_target", where=where, table=f"[custom_fields.{target}]",
+                               known=", ".join(_CUSTOM_TARGETS))
         if not isinstance(table, dict):
-            raise ProfileError(f"{where}: [custom_fields.{target}] must be a table")
+            raise ProfileError("profile.table_not_table", where=where, table=f"[custom_fields.{target}]")
         items: list[CustomField] = []
         for crm_name, spec in table.items():
             w = f"{where}: custom_fields.{target}.{crm_name}"
             if not _CRM_NAME_RE.match(crm_name):
-                raise ProfileError(f"{w}: not a CRM field name (lower_case_with_underscores)")
+                raise ProfileError("profile.custom_name", where=w)
             item = _custom_field(w, crm_name, spec)
             if item.onec in concepts[_CUSTOM_TARGETS[target]].fields.values():
-                raise ProfileError(f"{w}: {item.onec} is already exchanged as a standard field")
+                raise ProfileError("profile.custom_standard", where=w, name=item.onec)
             items.append(item)
         custom[target] = tuple(items)
 
@@ -575,38 +714,38 @@ def _custom_field(w: str, crm_name: str, spec: object) -> CustomField:
     if isinstance(spec, str):
         spec = {"field": spec}
     if not isinstance(spec, dict):
-        raise ProfileError(f"{w} must be a 1C attribute name or {{ field = ..., kind = ... }}")
+        raise ProfileError("profile.custom_spec", where=w)
     extra = set(spec) - _CUSTOM_KEYS
     if extra:
-        raise ProfileError(f"{w}: unknown key(s) {', '.join(sorted(extra))}; known: "
-                           f"{', '.join(sorted(_CUSTOM_KEYS))}")
+        raise ProfileError("profile.custom_keys", where=w, keys=", ".join(sorted(extra)),
+                           known=", ".join(sorted(_CUSTOM_KEYS)))
     onec, direction = spec.get("field", ""), spec.get("direction", "both")
     if not isinstance(onec, str) or not _NAME_RE.match(onec):
-        raise ProfileError(f"{w}: field = {onec!r} is not a 1C attribute name")
+        raise ProfileError("profile.custom_field", where=w, value=repr(onec))
     if direction not in ("both", "pull", "push"):
-        raise ProfileError(f"{w}: direction must be both, pull or push")
+        raise ProfileError("profile.custom_direction", where=w)
     kind_raw = spec.get("kind", "text")
     try:
         kind = FieldKind(kind_raw)
     except ValueError:
-        raise ProfileError(f"{w}: kind = {kind_raw!r}; use one of "
-                           f"{', '.join(k.value for k in FieldKind)}") from None
+        raise ProfileError("profile.custom_kind", where=w, value=repr(kind_raw),
+                           known=", ".join(k.value for k in FieldKind)) from None
     label = spec.get("label", crm_name.replace("_", " "))
     label_en = spec.get("label_en", label)
     label_ru = spec.get("label_ru", label)
     for key, value in (("label_en", label_en), ("label_ru", label_ru)):
         if not isinstance(value, str) or not value.strip() or len(value) > 40 or not value.isprintable():
-            raise ProfileError(f"{w}: {key} must be printable text of 1…40 characters")
+            raise ProfileError("profile.custom_label", where=w, name=key)
     required = spec.get("required", False)
     if not isinstance(required, bool):
-        raise ProfileError(f"{w}: required must be true or false")
+        raise ProfileError("profile.true_false", where=w, name="required")
     max_length = spec.get("max_length")
     if max_length is not None and (kind is not FieldKind.TEXT or not isinstance(max_length, int)
                                    or isinstance(max_length, bool) or not 1 <= max_length <= 1024):
-        raise ProfileError(f"{w}: max_length is for kind = \"text\": an integer 1…1024")
+        raise ProfileError("profile.custom_max_length", where=w)
     places = spec.get("places", 2)
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 6:
-        raise ProfileError(f"{w}: places must be an integer 0…6")
+        raise ProfileError("profile.integer", where=w, name="places", low=0, high=6)
     bounds: dict[str, Decimal | None] = {}
     for key in ("min", "max"):
         raw = spec.get(key)
@@ -614,23 +753,22 @@ def _custom_field(w: str, crm_name: str, spec: object) -> CustomField:
             bounds[key] = None
             continue
         if kind is not FieldKind.NUMBER or isinstance(raw, bool) or not isinstance(raw, int | float | str):
-            raise ProfileError(f"{w}: {key} is for kind = \"number\" and must be a number")
+            raise ProfileError("profile.custom_bound", where=w, name=key)
         try:
             bounds[key] = Decimal(str(raw))
         except InvalidOperation:
-            raise ProfileError(f"{w}: {key} = {raw!r} is not a number") from None
+            raise ProfileError("profile.custom_not_number", where=w, name=key, value=repr(raw)) from None
     low, high = bounds["min"], bounds["max"]
     if low is not None and high is not None and low > high:
-        raise ProfileError(f"{w}: min is greater than max")
+        raise ProfileError("profile.custom_min_max", where=w)
     catalog = spec.get("catalog", "")
     if kind is FieldKind.REFERENCE:
         if not isinstance(catalog, str) or not catalog.startswith("Catalog_") or not _NAME_RE.match(catalog):
-            raise ProfileError(f"{w}: kind = \"reference\" needs catalog = \"Catalog_<name>\" "
-                               "(the 1C catalog its items come from)")
+            raise ProfileError("profile.custom_catalog", where=w)
         if not onec.endswith("_Key"):
             onec += "_Key"  # how OData names a reference attribute
     elif catalog:
-        raise ProfileError(f"{w}: catalog is for kind = \"reference\" only")
+        raise ProfileError("profile.custom_catalog_only", where=w)
     assert isinstance(label_en, str) and isinstance(label_ru, str)
     field_spec = FieldSpec(crm_name, kind, label_en.strip(), label_ru.strip(), required=required,
                            max_length=max_length, minimum=low, maximum=high, places=places,

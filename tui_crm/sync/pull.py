@@ -40,6 +40,7 @@ from tui_crm.sync.odata import NotFound, ODataClient, ODataError, to_server_time
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.queries import Query
+from tui_crm.sync.reach import error_words
 from tui_crm.sync.runs import describe, recorded_run
 from tui_crm.sync.writer import StoreWriter
 
@@ -100,8 +101,8 @@ def quarantine_note(skipped: Sequence[BadData]) -> str:
     """The sync log's line for a run that skipped malformed rows (the first one's reason)."""
     for bad in skipped:
         if isinstance(bad, parse.NoWarehouseStock):
-            # Not a malformed row: the base's settings. Said first, in words of its own.
-            return str(bad)
+            # Not a malformed row: the base's settings. Said first, in words of its own (the language's).
+            return error_words(bad) or str(bad)
     # Balance rows of another subconto type (БП 3: 62.01 of an employee): left out on purpose.
     other = [b for b in skipped if isinstance(b, parse.OtherSubconto)]
     bad_rows = [b for b in skipped if not isinstance(b, parse.OtherSubconto)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from tui_crm.i18n import register, tr
 from tui_crm.sync.odata import ODataError, Unreachable, word
 from tui_crm.sync.odata.errors import TEXT
+from tui_crm.sync.profile import ProfileError
 
 register({
     "connect.dns": {
@@ -71,6 +72,31 @@ _RU: dict[str, str] = {
                             "веб-сервер (HTTP {status}, {request}).",
     "odata.what.answer": "ответом",
     "odata.what.entity": "объектом",
+    "odata.too_large": (
+        "Учёт (1С) прислал больше {limit} МБ в одном ответе; чтение остановлено, чтобы не переполнить память. "
+        "Уменьшите accounting.page_size или увеличьте accounting.max_page_mb, если базе это действительно "
+        "нужно ({request})."
+    ),
+    "odata.paging.top": "Учёт не соблюдает постраничное чтение ($top={size}) для {entity}: строк в ответе: {rows}; "
+                        "чтение остановлено.",
+    "odata.paging.skip": "Учёт не соблюдает постраничное чтение ($skip={skip}) для {entity}: страница {page} "
+                         "повторяет предыдущую; чтение остановлено.",
+    "odata.paging.cap": "Учёт прислал больше {pages} страниц для {entity} (по {size} на странице); чтение остановлено "
+                        "(увеличьте accounting.max_pages, если база действительно так велика).",
+    "odata.paging.key": "Учёт не соблюдает постраничное чтение {entity} ($top={size} по {key}); чтение остановлено.",
+    "odata.paging.one_key": "Учёт прислал полную страницу с одним значением {key} для {entity}; увеличьте "
+                            "accounting.page_size.",
+    "odata.paging.no_key": "Учёт прислал строку без годного {key} для {entity}; чтение остановлено.",
+    "odata.malformed": (
+        "Учёт прислал испорченный ответ JSON: ключ {key} встречается в одном объекте дважды, такой странице "
+        "нельзя доверять; чтение остановлено, прежние данные сохранены (HTTP {status}, {request})."
+    ),
+    "odata.metadata.too_large": "Ответ $metadata от учёта больше {mb} МБ; чтение остановлено (у настоящей базы "
+                                "1С — 10–15 МБ) ({request}).",
+    "odata.metadata.too_late": "Ответ $metadata от учёта не пришёл за {seconds} с; чтение остановлено ({request}).",
+    "odata.count": "Учёт ответил на запрос количества не числом — проверьте публикацию и веб-сервер ({entity}).",
+    "odata.no_rows": "Учёт ответил без списка строк ('value') там, где ожидался набор строк OData, — проверьте "
+                     "публикацию и веб-сервер ({entity}).",
 }
 register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
 
@@ -85,8 +111,10 @@ def unreachable_words(exc: BaseException) -> str | None:
 
 def error_words(exc: BaseException) -> str | None:
     """An accounting error's sentence in the interface language (a DNS failure as the doctor says
-    it); None for an error that is not the OData client's."""
+    it), or a profile's; None for an error that is neither the OData client's nor a profile's."""
     said = unreachable_words(exc)
-    if said is not None or not isinstance(exc, ODataError):
+    if said is not None:
         return said
-    return word(exc.words, lambda key: str(tr(key)))
+    if isinstance(exc, ODataError | ProfileError):
+        return word(exc.words, lambda key: str(tr(key)))
+    return None

@@ -15,15 +15,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui_crm.i18n import register, tr
 from tui_crm.sync.odata import RequestStats
 from tui_crm.sync.reach import error_words
 from tui_crm.sync.writer import StoreWriter
+
+register({"sync.stopped": {"en": "Stopped before it finished.", "ru": "Остановлено, не закончив."}})
 
 
 def describe(exc: BaseException) -> str:
     """One plain line for the sync log and the status bar."""
     if isinstance(exc, asyncio.CancelledError):   # the cycle's deadline, or the CRM closing
-        return "Stopped before it finished."
+        return tr("sync.stopped")
     said = error_words(exc)   # in the operator's language; a DNS failure as `tui-crm doctor` says it
     text = (said if said is not None else str(exc)).strip() or type(exc).__name__
     return text.splitlines()[0][:500]

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +31,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tui_crm.config import AccountingSettings, SyncSettings
+from tui_crm.config import AccountingSettings, ConfigError, SyncSettings
+from tui_crm.i18n import register, tr
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
@@ -65,6 +68,29 @@ class CycleDeadline(Exception):
     """A pull cycle ran past its deadline and was stopped; the previous mirror is kept."""
 
 
+register({
+    "sync.pull_deadline": {
+        "en": "The pull from accounting took longer than {took} and was stopped; the previous data is kept and "
+              "the next pull starts over.",
+        "ru": "Загрузка из учёта шла дольше {took} и была остановлена; прежние данные сохранены, следующая "
+              "загрузка начнётся заново.",
+    },
+    "sync.push_deadline": {
+        "en": "The push to accounting took longer than {took} and was stopped; the items are sent again on the "
+              "next push.",
+        "ru": "Отправка в учёт шла дольше {took} и была остановлена; записи будут отправлены снова при "
+              "следующей отправке.",
+    },
+    "sync.took.min": {"en": "{n} min", "ru": "{n} мин"},
+    "sync.took.s": {"en": "{n} s", "ru": "{n} с"},
+})
+
+
+def _took(seconds: float) -> str:
+    """A deadline as the sentences say it: "10 min", "1 s"."""
+    return tr("sync.took.min", n=f"{seconds / 60:g}") if seconds >= 60 else tr("sync.took.s", n=f"{seconds:g}")
+
+
 log = logging.getLogger("tui_crm.sync")
 
 
@@ -73,18 +99,28 @@ def client_from_settings(acc: AccountingSettings, transport: httpx.AsyncBaseTran
     The 1C server's time zone (`accounting.server_timezone`, else this machine's) is set for the
     process: 1C's DateTime values are read and written in it."""
     set_server_timezone(ZoneInfo(acc.server_timezone) if acc.server_timezone else None)
-    return ODataClient(
-        acc.url,
-        username=acc.username or None,
-        password=acc.password() if acc.username else None,
-        timeout=acc.timeout,
-        verify=acc.verify_tls,
-        page_size=acc.page_size,
-        max_pages=acc.max_pages,
-        heavy_timeout=acc.heavy_timeout,
-        max_page_bytes=int(acc.max_page_mb * 1024 * 1024),
-        transport=transport,
-    )
+    password = acc.password() if acc.username else None
+    try:
+        return ODataClient(
+            acc.url,
+            username=acc.username or None,
+            password=password,
+            timeout=acc.timeout,
+            verify=acc.verify_tls,
+            page_size=acc.page_size,
+            max_pages=acc.max_pages,
+            heavy_timeout=acc.heavy_timeout,
+            max_page_bytes=int(acc.max_page_mb * 1024 * 1024),
+            transport=transport,
+        )
+    except OSError as exc:  # SSL_CERT_FILE / SSL_CERT_DIR name a file that is missing or holds no certificate
+        # (ssl.SSLError is an OSError): said with the file, not "[Errno 2] No such file or directory"
+        path = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or "?"
+        if isinstance(exc, FileNotFoundError):
+            error = tr("config.ca_bundle.missing")
+        else:   # OpenSSL's own reason, as sent
+            error = (exc.reason if isinstance(exc, ssl.SSLError) else None) or exc.strerror or str(exc)
+        raise ConfigError(tr("config.ca_bundle", path=path, error=error)) from exc
 
 
 class SyncService:
@@ -220,11 +256,7 @@ class SyncService:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            took = f"{limit / 60:g} min" if limit >= 60 else f"{limit:g} s"
-            raise CycleDeadline(
-                f"The pull from accounting took longer than {took} and was stopped; the previous "
-                "data is kept and the next pull starts over."
-            ) from None
+            raise CycleDeadline(tr("sync.pull_deadline", took=_took(limit))) from None
 
     # -- push ------------------------------------------------------------------------------------
     async def push_now(self, limit: int = 50) -> PushResult | None:
@@ -291,10 +323,7 @@ class SyncService:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            took = f"{limit_s / 60:g} min" if limit_s >= 60 else f"{limit_s:g} s"
-            return PushResult(stopped=True, offline=(
-                f"The push to accounting took longer than {took} and was stopped; the items are sent "
-                "again on the next push."))
+            return PushResult(stopped=True, offline=tr("sync.push_deadline", took=_took(limit_s)))
 
     def push_soon(self) -> None:
         """Start a push in the background (no-op if one is running)."""

@@ -550,6 +550,8 @@ class ODataClient:
                     "ascii", "replace"), type(exc).__name__, elapsed)
                 if isinstance(last, TLSProblem):
                     raise last from None   # the same certificate is refused again on a retry
+                if last.reason == "dns":
+                    raise last from None   # a name that does not resolve will not a second later; the next run asks
                 continue
             finally:
                 unsent.done()
@@ -612,9 +614,7 @@ class ODataClient:
         self.stats.errors += 1
         limit = self.max_page_bytes / (1024 * 1024)
         return TooLarge(
-            f"Accounting (1C) sent more than {limit:g} MB in one answer; the read was stopped "
-            f"to keep memory bounded. Lower accounting.page_size, or raise accounting.max_page_mb "
-            f"if the base really needs it ({method} {short_url(url)}).",
+            words=[Words("odata.too_large", {"limit": f"{limit:g}", "request": request_of(method, url)})],
             url=url, method=method,
         )
 
@@ -717,9 +717,8 @@ class ODataClient:
             data = loads_strict(response.content.decode("utf-8-sig"))
         except _DuplicateKey as exc:
             raise MalformedAnswer(
-                f"Accounting sent a malformed JSON answer: the key {exc.key[:60]!r} appears twice in "
-                f"one object, so the page cannot be trusted; the read was stopped and the data kept "
-                f"(HTTP {response.status_code}, {method} {short_url(url)}).",
+                words=[Words("odata.malformed", {"key": repr(exc.key[:60]), "status": response.status_code,
+                                                 "request": request_of(method, url)})],
                 status=response.status_code, url=url, method=method,
             ) from None
         except (ValueError, UnicodeDecodeError):
@@ -816,8 +815,7 @@ class ODataClient:
         rows = data.get("value")
         if not isinstance(rows, list):
             raise NotODataResponse(
-                "Accounting answered without a row list ('value') where a collection was "
-                f"expected, not OData rows — check the publication / web server ({entity}).",
+                words=[Words("odata.no_rows", {"entity": entity})],
                 url=self.base_url + entity, method="GET",
             )
         return rows
@@ -899,19 +897,15 @@ class ODataClient:
                     self.keyset = False
                     continue
                 if len(rows) > size:
-                    raise PagingError(
-                        f"Accounting ignored paging ($top={size}) for {entity}: got {len(rows)} "
-                        "rows; refusing to continue."
-                    )
+                    raise PagingError(words=[Words("odata.paging.top", {"size": size, "entity": entity,
+                                                                        "rows": len(rows)})])
                 if rows and previous is not None and rows[0] == previous:
                     if by_key:
                         log.warning("%s: the server ignored the key-set filter; paging by $skip", entity)
                         self.keyset = False
                         continue
-                    raise PagingError(
-                        f"Accounting ignored paging ($skip={skip}) for {entity}: page {number} "
-                        "repeats the previous page; refusing to continue."
-                    )
+                    raise PagingError(words=[Words("odata.paging.skip", {"skip": skip, "entity": entity,
+                                                                         "page": number})])
                 if rows:
                     previous = rows[0]
                     yield rows
@@ -927,10 +921,8 @@ class ODataClient:
                     if after is None and self.keyset:
                         log.warning("%s: a row without a usable %s; paging by $skip", entity, key)
                         self.keyset = False
-            raise PagingError(
-                f"Accounting sent more than {self.max_pages} pages of {size} rows for {entity}; "
-                "refusing to continue (raise accounting.max_pages if the base is really that big)."
-            )
+            raise PagingError(words=[Words("odata.paging.cap", {"pages": self.max_pages, "size": size,
+                                                                "entity": entity})])
         finally:
             await early.cancel()
 
@@ -986,10 +978,8 @@ class ODataClient:
                                 short_url(path_after(None)), exc)
                     break
                 if len(rows) > size or (rows and after is not None and rows[0] == seen_first):
-                    raise PagingError(
-                        f"Accounting ignored paging of {short_url(path_after(None))} ($top={size} by "
-                        f"{key}); refusing to continue."
-                    )
+                    raise PagingError(words=[Words("odata.paging.key", {
+                        "entity": short_url(path_after(None)), "size": size, "key": key})])
                 if len(rows) < size:
                     if rows:
                         yield rows
@@ -1001,25 +991,21 @@ class ODataClient:
                 if cut == 0 or not isinstance(last, str):
                     if after is None:
                         break       # one key fills a whole page: no safe place to cut
-                    raise PagingError(
-                        f"Accounting sent a full page of one {key} for {short_url(path_after(None))}; "
-                        "raise accounting.page_size."
-                    )
+                    raise PagingError(words=[Words("odata.paging.one_key", {
+                        "key": key, "entity": short_url(path_after(None))})])
                 mark = rows[cut - 1].get(key)
                 try:
                     after = lit_guid(mark)[5:-1] if isinstance(mark, str) else None
                 except ValueError:
                     after = None
                 if after is None:
-                    raise PagingError(f"Accounting sent a row without a usable {key} for "
-                                      f"{short_url(path_after(None))}; refusing to continue.")
+                    raise PagingError(words=[Words("odata.paging.no_key", {
+                        "key": key, "entity": short_url(path_after(None))})])
                 seen_first = rows[0]
                 yield rows[:cut]
             else:
-                raise PagingError(
-                    f"Accounting sent more than {self.max_pages} pages of {size} rows for "
-                    f"{short_url(path_after(None))}; refusing to continue."
-                )
+                raise PagingError(words=[Words("odata.paging.cap", {
+                    "pages": self.max_pages, "size": size, "entity": short_url(path_after(None))})])
             await early.cancel()
             rows = await self.get_page(path_after(None), select=select, read_timeout=read_timeout,
                                        arrived=last_hint(on_last, None, size))
@@ -1086,9 +1072,9 @@ class ODataClient:
                             if response.status_code >= 300:
                                 break  # an error page: its head is enough to word it
                             raise NotODataResponse(
-                                f"Accounting's $metadata is larger than {max_bytes // 2**20} MB; "
-                                "the read was stopped (a real 1C base's is 10–15 MB) "
-                                f"(GET {short_url(url)}).", status=response.status_code, url=url,
+                                words=[Words("odata.metadata.too_large", {
+                                    "mb": max_bytes // 2**20, "request": request_of("GET", url)})],
+                                status=response.status_code, url=url,
                                 method="GET")
                         chunks.append(chunk)
                 except httpx.TransportError as exc:
@@ -1099,8 +1085,9 @@ class ODataClient:
         except TimeoutError:
             self.stats.errors += 1
             raise Unreachable(
-                f"Accounting's $metadata did not arrive within {total_seconds:.0f} s; the read was "
-                f"stopped (GET {short_url(url)}).", maybe_applied=False, url=url, method="GET",
+                words=[Words("odata.metadata.too_late", {"seconds": f"{total_seconds:.0f}",
+                                                         "request": request_of("GET", url)})],
+                maybe_applied=False, url=url, method="GET",
             ) from None
         body = b"".join(chunks)
         self.stats.bytes += len(body)
@@ -1128,8 +1115,7 @@ class ODataClient:
         # 5000-digit text raises ValueError — a count is at most an Int64.
         if not (text.isascii() and text.isdigit() and len(text) <= 19):
             raise NotODataResponse(
-                "Accounting answered a count request with something other than a number — "
-                f"check the publication / web server ({entity}).",
+                words=[Words("odata.count", {"entity": entity})],
                 status=response.status_code, url=_safe_url(response.request.url), method="GET",
             )
         return int(text)

@@ -106,6 +106,40 @@ TEXT: dict[str, str] = {
     ),
     "odata.what.answer": "answer",
     "odata.what.entity": "entity",
+    "odata.too_large": (
+        "Accounting (1C) sent more than {limit} MB in one answer; the read was stopped to keep memory bounded. "
+        "Lower accounting.page_size, or raise accounting.max_page_mb if the base really needs it ({request})."
+    ),
+    "odata.paging.top": "Accounting ignored paging ($top={size}) for {entity}: got {rows} rows; refusing to continue.",
+    "odata.paging.skip": (
+        "Accounting ignored paging ($skip={skip}) for {entity}: page {page} repeats the previous page; "
+        "refusing to continue."
+    ),
+    "odata.paging.cap": (
+        "Accounting sent more than {pages} pages of {size} rows for {entity}; refusing to continue "
+        "(raise accounting.max_pages if the base is really that big)."
+    ),
+    "odata.paging.key": "Accounting ignored paging of {entity} ($top={size} by {key}); refusing to continue.",
+    "odata.paging.one_key": "Accounting sent a full page of one {key} for {entity}; raise accounting.page_size.",
+    "odata.paging.no_key": "Accounting sent a row without a usable {key} for {entity}; refusing to continue.",
+    "odata.malformed": (
+        "Accounting sent a malformed JSON answer: the key {key} appears twice in one object, so the page "
+        "cannot be trusted; the read was stopped and the data kept (HTTP {status}, {request})."
+    ),
+    "odata.metadata.too_large": (
+        "Accounting's $metadata is larger than {mb} MB; the read was stopped (a real 1C base's is 10–15 MB) "
+        "({request})."
+    ),
+    "odata.metadata.too_late": "Accounting's $metadata did not arrive within {seconds} s; the read was stopped "
+                               "({request}).",
+    "odata.count": (
+        "Accounting answered a count request with something other than a number — check the publication / "
+        "web server ({entity})."
+    ),
+    "odata.no_rows": (
+        "Accounting answered without a row list ('value') where a collection was expected, not OData rows — "
+        "check the publication / web server ({entity})."
+    ),
 }
 
 
