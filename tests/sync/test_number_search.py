@@ -15,9 +15,11 @@ from tui_crm.sync import queries
 from tui_crm.sync.profile import load_profile
 
 NUMBERS = ("ТД000000009", "ТД000000019", "ТД000000090", "ТД000000900", "ТД00-000009", "0000-000009",
-           "ЦБ-000123", "00000000009", "ТД001000009", "БС000000001", "ЦБТД0000009", "ТД000000000")
+           "ЦБ-000123", "00000000009", "ТД001000009", "БС000000001", "ЦБТД0000009", "ТД000000000",
+           "БС00-000009", "БС00-000019", "БС01-000009")
 TEXTS = ("ТД9", "тд9", "тд 9", "ТД-09", "9", "09", "0", "ТД0", "цб 123", "123", "ЦБ-000123", "Т9", "ТД000000009",
-         "БП9", "ЦБТД9", "ТД1000009", "ТД 00-9", "ТД00", "-9", "9ТД", "Д9")
+         "БП9", "ЦБТД9", "ТД1000009", "ТД 00-9", "ТД00", "-9", "9ТД", "Д9",
+         "БС00-9", "бс00-09", "БС-9", "бс9", "00-9", "0000-9", "БС01-9", "БС00-000009", "БС0-9", "БС00 9")
 
 
 def store_rule(con: duckdb.DuckDBPyConnection, number: str, text: str) -> bool:
@@ -57,3 +59,12 @@ def test_filter_finds_every_number_the_rule_finds(profile: str) -> None:
     keep = X.compile_filter(queries.orders_search(p, "ТД9").filter or "", scope)
     assert not keep({field: "ТД000000019"}) and not keep({field: "ТД000000090"})
     assert keep({field: "ТД001000009"}) and not number_found("ТД001000009", "ТД9")   # the rare extra
+
+
+def test_bsp_numbers_in_short() -> None:
+    """УТ 11 / БП 3's `БС00-000009`: `БС9`, `БС-9`, `9` and the prefix as shown, `БС00-9`."""
+    for text in ("БС9", "бс-9", "9", "БС00-9", "бс00-009", "БС0-9", "БС00-000009"):
+        assert number_found("БС00-000009", text), text
+    for text in ("БС01-9", "00-9", "БС19", "БС00-19", "БС1-9"):
+        assert not number_found("БС00-000009", text), text
+    assert number_found("0000-000009", "00-9") and number_found("0000-000009", "0000-9")

@@ -491,15 +491,17 @@ dash before a 6-digit counter (`ТД00-000009`, `0000-000009`)."""
 
 def substringof_number(c: Concept, text: str) -> str:
     """Orders whose number holds ``text`` as typed, or is ``text`` written in short (`ТД9`,
-    `тд 9`, `9` for `ТД000000009`; tui_crm.domain.number holds the rule the store follows).
+    `тд 9`, `9` for `ТД000000009`; `ТД00-9` for `ТД00-000009`; tui_crm.domain.number holds the
+    rule the store follows).
 
     1C's OData has neither regular expressions nor ``length``/``tolower`` (docs/onec-odata-notes.md
-    §1), so the short form is asked as ``startswith(Number, letters) and endswith(Number,
-    digits padded to NUMBER_DIGITS)``: every number the store's rule finds (its counter is zero
-    padded to at least that width), and nothing else short of a counter past a million with the
-    same last six digits — which the caller drops by the same rule (`number_found`). Case: the
-    letters go as typed and upper-cased (1C prefixes are capitals; whether 1C compares case
-    depends on its database's collation)."""
+    §1), so the short form is asked as ``startswith(Number, prefix) and endswith(Number,
+    digits padded to NUMBER_DIGITS)`` (the typed prefix: `ТД`, or `ТД00` of `ТД00-9`): every
+    number the store's rule finds (its counter is zero padded to at least that width), and
+    nothing else short of a counter past a million with the same last six digits — which the
+    caller drops by the same rule (`number_found`). Case: the prefix goes as typed and
+    upper-cased (1C prefixes are capitals; whether 1C compares case depends on its database's
+    collation)."""
     from tui_crm.domain.number import short_number
     from tui_crm.sync.odata import endswith, startswith, substringof
 
@@ -507,7 +509,7 @@ def substringof_number(c: Concept, text: str) -> str:
     parts = [substringof(text, field_name)]
     short = short_number(text)
     if short is not None:
-        heads = [startswith(field_name, h) for h in dict.fromkeys((short.letters, short.letters.upper())) if h]
+        heads = [startswith(field_name, h) for h in dict.fromkeys((short.prefix, short.prefix.upper())) if h]
         parts.append(and_(or_(*heads) or None, endswith(field_name, short.digits.zfill(NUMBER_DIGITS))))
     return or_(*parts)
 
