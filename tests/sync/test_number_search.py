@@ -16,7 +16,9 @@ from tui_crm.sync.profile import load_profile
 
 NUMBERS = ("ТД000000009", "ТД000000019", "ТД000000090", "ТД000000900", "ТД00-000009", "0000-000009",
            "ЦБ-000123", "00000000009", "ТД001000009", "БС000000001", "ЦБТД0000009", "ТД000000000",
-           "БС00-000009", "БС00-000019", "БС01-000009")
+           "БС00-000009", "БС00-000019", "БС01-000009",
+           # typed by hand in 1C, fewer than six digits
+           "ТД-9", "ТД-09", "ТД 9", "тд-0009", "ТД-19", "9", "09", "ТД00-9", "БС-00009")
 TEXTS = ("ТД9", "тд9", "тд 9", "ТД-09", "9", "09", "0", "ТД0", "цб 123", "123", "ЦБ-000123", "Т9", "ТД000000009",
          "БП9", "ЦБТД9", "ТД1000009", "ТД 00-9", "ТД00", "-9", "9ТД", "Д9",
          "БС00-9", "бс00-09", "БС-9", "бс9", "00-9", "0000-9", "БС01-9", "БС00-000009", "БС0-9", "БС00 9")
@@ -68,3 +70,17 @@ def test_bsp_numbers_in_short() -> None:
     for text in ("БС01-9", "00-9", "БС19", "БС00-19", "БС1-9"):
         assert not number_found("БС00-000009", text), text
     assert number_found("0000-000009", "00-9") and number_found("0000-000009", "0000-9")
+
+
+def test_a_counter_typed_by_hand_is_asked_of_1c_too() -> None:
+    """1C keeps a number typed by hand as typed (`ТД-9`): the store finds it by `ТД9` and `9`, so
+    the filter must let it through although it does not end in six digits."""
+    p = load_profile("ka1")
+    field = p["order"].f("number")
+    scope = X.Scope({field: X.FieldType("s")})
+    for number, text in (("ТД-9", "ТД9"), ("ТД-9", "9"), ("ТД 09", "тд9"), ("ТД-9", "ТД-09"), ("9", "9")):
+        assert number_found(number, text)
+        assert X.compile_filter(queries.orders_search(p, text).filter or "", scope)({field: number}), (number, text)
+    # still bounded: another counter, another prefix
+    keep = X.compile_filter(queries.orders_search(p, "ТД9").filter or "", scope)
+    assert not keep({field: "ТД-19"}) and not keep({field: "ЦБ-9"})

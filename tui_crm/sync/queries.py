@@ -510,8 +510,28 @@ def substringof_number(c: Concept, text: str) -> str:
     short = short_number(text)
     if short is not None:
         heads = [startswith(field_name, h) for h in dict.fromkeys((short.prefix, short.prefix.upper())) if h]
-        parts.append(and_(or_(*heads) or None, endswith(field_name, short.digits.zfill(NUMBER_DIGITS))))
+        tails = [endswith(field_name, short.digits.zfill(NUMBER_DIGITS))]
+        tails += _hand_typed_tails(field_name, short.prefix, short.digits)
+        parts.append(and_(or_(*heads) or None, or_(*tails)))
     return or_(*parts)
+
+
+def _hand_typed_tails(field_name: str, prefix: str, digits: str) -> list[str]:
+    """A number typed by hand in 1C keeps its short counter (`ТД-9`, `ТД 09`, `9`): the store's
+    rule finds it (tui_crm.domain.number), so the filter asks for a counter of fewer than
+    NUMBER_DIGITS digits too — ending the number after a dash, a space or the typed prefix's last
+    letter, or the whole number when no prefix was typed. Not asked: a hand-typed counter right
+    after a letter the operator did not type (`ТД9` for `9`); OData cannot say "a non-digit"."""
+    from tui_crm.sync.odata import endswith
+
+    before = ["-", " "]
+    if prefix and not prefix[-1].isdigit():
+        before += list(dict.fromkeys((prefix[-1], prefix[-1].upper())))
+    counters = [digits.zfill(width) for width in range(len(digits), NUMBER_DIGITS)]
+    found = [endswith(field_name, b + t) for t in counters for b in before]
+    if not prefix:
+        found += [eq(field_name, lit_str(t)) for t in counters]
+    return found
 
 
 __all__ = [
