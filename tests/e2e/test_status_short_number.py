@@ -13,12 +13,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
-from tests.sync.sandbox_kit import save_invoice
+from tests.sync.sandbox_kit import new_client, save_invoice
 from tui_crm.store import Store
 from tui_crm.sync.profile import load_profile
 
@@ -99,3 +100,63 @@ def test_status_finds_a_short_number_from_accounting_as_from_the_store(sandbox: 
         holder.close()
     assert from_accounting == from_store
 
+
+def _hand_typed_copy(sandbox: RunningSandbox, order_set: str, ref: str, number: str) -> None:
+    """A clerk in 1C copies an order and types its number by hand, short (`ТД-7`): 1C keeps it.
+    Dated now by 1C (no Date sent), so the CRM's next pull picks it up as a new order."""
+    base = sandbox.base_url.rstrip("/") + "/"
+    with httpx.Client(base_url=base, timeout=30) as http:
+        got = http.get(f"{order_set}(guid'{ref}')?$format=json")
+        assert got.status_code == 200, got.text
+        dropped = ("Ref_Key", "DataVersion", "Posted", "Date")
+        body = {k: v for k, v in got.json().items() if not k.startswith("odata.") and "@" not in k and k not in dropped}
+        for k, v in list(body.items()):
+            if isinstance(v, list):
+                body[k] = [{rk: rv for rk, rv in row.items() if rk != "Ref_Key"} for row in v]
+        body["Number"] = number
+        made = http.post(f"{order_set}?$format=json", json=body)
+        assert made.status_code == 201, made.text
+        assert made.json()["Number"] == number
+
+
+@pytest.mark.parametrize("sandbox", ["ka1", "bp3"], indirect=True)
+def test_status_from_accounting_finds_words_and_hand_typed_numbers_as_the_store(sandbox: RunningSandbox,
+                                                                                tmp_path: Path) -> None:
+    """Two answers that used to differ: a search mixing a client's name and a number ("Альфа 9":
+    the store finds each word in the number or the client, 1C was asked the whole text as a
+    name), and a number typed by hand in 1C with fewer than six digits (`ТД-7`: the store finds it
+    by `ТД7` and `7`, 1C was asked only for numbers ending in six digits)."""
+    config = sandbox.state.config.name
+    ninth = CASES[config][0]
+    letters = ninth[:2]
+    (tmp_path / "none.toml").write_text(f'[accounting]\nprofile = "{config}"\n', encoding="utf-8")
+    path = tmp_path / "crm.duckdb"
+    assert cli(tmp_path, "sync", "--once", "--quiet", "--url", sandbox.base_url, "--store", str(path)).returncode == 0
+    store = Store.open(path, clock=TestClock())
+    try:
+        client = new_client("ООО «Ромашка»")   # a CRM client: orders made in 1C for it are mirrored
+        store.save_client(client, queue=True)
+        for _ in range(12):
+            save_invoice(store, client.id, lines=1, qty="1")
+    finally:
+        store.close()
+    assert cli(tmp_path, "sync", "--once", "--quiet", "--url", sandbox.base_url, "--store", str(path)).returncode == 0
+    order_set = load_profile(config)["order"].entity
+    seventh = next(o for o in sandbox.state.objects[order_set].values() if o["Number"] == ninth[:-1] + "7")
+    _hand_typed_copy(sandbox, order_set, seventh["Ref_Key"], f"{letters}-7")
+    assert cli(tmp_path, "sync", "--once", "--quiet", "--url", sandbox.base_url, "--store", str(path)).returncode == 0
+
+    word = "Ромашка"
+    queries = (f"{letters}7", "7", f"{letters}-7", f"{letters.lower()}-07", f"{word} 9", f"9 {word.lower()}",
+               f"{word} {letters}9", f"{word} {letters}-7", f"{word} 21", "Несуществующий 9")
+    from_store = {q: found(tmp_path, q, path, sandbox.base_url, "store") for q in queries}
+    seven = sorted([ninth[:-1] + "7", f"{letters}-7"])
+    assert from_store[f"{letters}7"] == seven and from_store[f"{letters}-7"] == seven
+    assert from_store[f"{word} 9"] == [ninth] == from_store[f"{word} {letters}9"]
+    assert from_store[f"{word} 21"] == [] and from_store["Несуществующий 9"] == []
+    holder = Store.open(path, clock=TestClock())   # like a running TUI
+    try:
+        from_accounting = {q: found(tmp_path, q, path, sandbox.base_url, "accounting") for q in queries}
+    finally:
+        holder.close()
+    assert from_accounting == from_store

@@ -84,3 +84,17 @@ def test_a_counter_typed_by_hand_is_asked_of_1c_too() -> None:
     # still bounded: another counter, another prefix
     keep = X.compile_filter(queries.orders_search(p, "ТД9").filter or "", scope)
     assert not keep({field: "ТД-19"}) and not keep({field: "ЦБ-9"})
+
+
+def test_a_name_and_a_number_are_asked_word_by_word() -> None:
+    """"Ромашка 9": the store finds each word in the number or in the client (name, ИНН); asked
+    of 1C with the clients each word found, an order of Ромашка numbered 9 comes, another of
+    hers or one of another client numbered 9 does not."""
+    p = load_profile("ka1")
+    number, client = p["order"].f("number"), p["order"].f("client")
+    ours, other = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+    scope = X.Scope({number: X.FieldType("s"), client: X.FieldType("r")})
+    keep = X.compile_filter(queries.orders_search(p, "Ромашка 9", (), [[ours], []]).filter or "", scope)
+    assert keep({number: "ТД000000009", client: ours})
+    assert not keep({number: "ТД000000008", client: ours})
+    assert not keep({number: "ТД000000009", client: other})

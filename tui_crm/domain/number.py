@@ -65,10 +65,12 @@ def number_found(number: str, text: str) -> bool:
     search does: each word of the text inside the number (any case) or the number written in
     short (`ТД9`)."""
     words = search_words(text)
-    return bool(words) and bool(number) and all(_word_found(number, w) for w in words)
+    return bool(words) and bool(number) and all(word_found(number, w) for w in words)
 
 
-def _word_found(number: str, word: str) -> bool:
+def word_found(number: str, word: str) -> bool:
+    """One word of a search found in the document `number`: inside it (any case) or the number
+    written in short."""
     if word.lower() in number.lower():
         return True
     short = short_number(word)

@@ -456,16 +456,22 @@ def counterparty_search(p: Profile, text: str) -> Query:
     return Query(c.entity, tuple(c.select("id", "code", "name", "inn")), or_(*parts), None)
 
 
-def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = ()) -> Query:
+def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = (),
+                  word_clients: Sequence[Sequence[str]] = ()) -> Query:
     """Orders by number (as typed or in short: `substringof_number`) or by clients, newest first
-    (status over OData)."""
+    (status over OData). `word_clients`, one list per search word (`search_words`), are the
+    clients that word finds by name or ИНН: each word is then found in the number or in the
+    client, as the store's search finds it ("Ромашка 9")."""
     c = p["order"]
     from tui_crm.domain.number import search_words
 
     parts = []
     if text:
         # every word, as the store's search wants them (tui_crm.domain.number.number_found)
-        parts.append(and_(*(substringof_number(c, w) for w in search_words(text))) or None)
+        words = search_words(text)
+        per_word = list(word_clients) + [()] * (len(words) - len(word_clients))
+        parts.append(and_(*(or_(substringof_number(c, w), in_guids(c.f("client"), ids) if ids else None)
+                            for w, ids in zip(words, per_word, strict=False))) or None)
     if client_ids:
         parts.append(in_guids(c.f("client"), client_ids))
     # The goods lines come along (same request), so shipped % can be worked out as in the store.
