@@ -745,7 +745,7 @@ class ODataApp:
                 rec["Date"] = now_str()
             if not rec.get("Number"):
                 org = st.get("Catalog_Организации", rec.get("Организация_Key"))
-                prefix = (org or {}).get("Префикс") or ""
+                prefix = st.config.number_prefix((org or {}).get("Префикс") or "")
                 rec["Number"] = st.next_number(ent.name, rec["Date"], prefix)
         elif ent.kind == "catalog":
             owner = rec.get("Owner") if "Owner" in ent.fields else rec.get("Owner_Key")  # composite or plain

@@ -129,7 +129,7 @@ def or_chunks(refs: list[str], n: int = 20) -> list[list[str]]:
 
 def find_order(od: OData, entity: str, token: str) -> dict:
     """An order of set `entity` by Ref_Key, exact Number, or number digits (`123` finds
-    `ТД000000123`)."""
+    `ТД000000123`, or УТ 11 / БП 3's `ТД00-000123`)."""
     token = token.strip()
     if GUID_RE.match(token):
         rows = od.list(entity, **{"$filter": f"Ref_Key eq guid'{token.lower()}'"})

@@ -181,7 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            ("unpost", "cancel posting of an order")):
         p = sub.add_parser(name, help=helptext)
         _add_clerk_conn(p)
-        p.add_argument("order", help="order number (e.g. ТД000000001) or Ref_Key")
+        p.add_argument("order", help="order number (e.g. ТД000000001; ТД00-000001 in ut11/bp3), its digits, or Ref_Key")
 
     p = sub.add_parser("pay", help="enter and post a payment against an order")
     _add_clerk_conn(p)
@@ -209,7 +209,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                 "(marks it for deletion)")):
         p = sub.add_parser(name, help=helptext)
         _add_clerk_conn(p)
-        p.add_argument("order", help="order number (e.g. ТД000000001) or Ref_Key")
+        p.add_argument("order", help="order number (e.g. ТД000000001; ТД00-000001 in ut11/bp3), its digits, or Ref_Key")
         p.add_argument("--doc", default=None,
                        help="the request's document number (default: every waiting request)")
 

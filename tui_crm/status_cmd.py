@@ -113,7 +113,7 @@ def from_store(store: Store, query: str, now: datetime) -> dict[str, Any]:
 
 async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
     """Same answer shape, straight from 1C (the store is held by a running TUI)."""
-    from tui_crm.domain.number import number_found
+    from tui_crm.domain.number import search_words, word_found
     from tui_crm.domain.status import OrderedLine, percent, shipped_share
     from tui_crm.sync import parse, queries
     from tui_crm.sync.jobs import settlement_links
@@ -142,7 +142,27 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
             inns.setdefault(key, _text(r.get(cp.f("inn"))))
             if len(names) >= 20:
                 break
-        q = queries.orders_search(p, query.strip(), list(names)[:p.ids_per_request])
+        # Each word of the search is found in the order's number or in its client's name or ИНН,
+        # as the store finds it ("Ромашка 9": Ромашка's orders whose number is 9); one word's
+        # clients are the whole text's, asked above.
+        words = search_words(query.strip())
+        word_clients: list[list[str]] = []
+        for w in words if len(words) > 1 else []:
+            ids: list[str] = []
+            for r in await client.get_all(queries.counterparty_search(p, w)):
+                try:
+                    key = lit_guid(r.get(cp.f("id")))[5:-1]
+                except (TypeError, ValueError):
+                    continue
+                if key not in ids:
+                    ids.append(key)
+                    extra_names.setdefault(key, _text(r.get(cp.f("name"))))
+                if len(ids) >= min(20, p.ids_per_request):
+                    break
+            word_clients.append(ids)
+        if len(words) == 1:
+            word_clients = [list(names)[:p.ids_per_request]]
+        q = queries.orders_search(p, query.strip(), list(names)[:p.ids_per_request], word_clients)
         # The 20 newest: one page, not all of them.
         rows = await client.get_page(q.path, select=list(q.select), filter=q.filter, orderby=q.orderby, top=20)
         states = []
@@ -152,7 +172,9 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 state, _wh, _pt, _incl, _comment, goods = parse.order_full(p, r)
             except parse.BadData:
                 continue  # one odd row does not hide the others
-            if state.client_id not in names and not number_found(state.number or "", query):
+            if state.client_id not in names and not all(
+                    word_found(state.number or "", w) or state.client_id in ids
+                    for w, ids in zip(words, word_clients + [[]] * len(words), strict=False)):
                 continue  # the filter's rare extra (tui_crm.sync.queries.substringof_number)
             states.append(state)
             # product, quantity, price, discount, amount, …: the share is weighed by amount,

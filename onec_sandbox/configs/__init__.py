@@ -72,6 +72,20 @@ class Seeder(Protocol):
 ClerkCommand = Callable[["OData", argparse.Namespace], int]
 
 
+def own_prefix(org_prefix: str) -> str:
+    """КА 1.1 / УПП numbering: the organization's prefix as it is, the counter padded after it to
+    the number's 11 characters (`ТД000000009`; `00000000009` without one)."""
+    return org_prefix
+
+
+def bsp_prefix(org_prefix: str, infobase_prefix: str = "") -> str:
+    """УТ 11 / БП 3 numbering (БСП `ПрефиксацияОбъектовСобытия.УстановитьПрефикс`): the
+    organization's prefix and the infobase's prefix, each padded on the left with zeros to 2
+    characters, then a dash; the counter fills the 6 characters left of the 11 (`ТД00-000009`,
+    `0000-000009` for a document without an organization)."""
+    return f"{org_prefix:0>2}{infobase_prefix:0>2}-"
+
+
 @dataclass(frozen=True)
 class ClerkOps:
     """The clerk's commands in one configuration (see `onec_sandbox.clerk.run`)."""
@@ -109,6 +123,9 @@ class Configuration:
     #: accounting settings a base can be seeded with (`--variant`): name → what it means; the
     #: first is the default (БП 3: the order of the subconto on account 41.01)
     variants: Mapping[str, str] = field(default_factory=dict)
+    #: a document's number prefix from its organization's `Префикс` (`own_prefix`: КА 1.1's
+    #: `ТД000000009`; `bsp_prefix`: УТ 11 / БП 3's `ТД00-000009`)
+    number_prefix: Callable[[str], str] = own_prefix
 
 
 class UnknownConfiguration(ValueError):

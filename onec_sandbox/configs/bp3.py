@@ -82,7 +82,7 @@ from ..seed import (
     stored,
 )
 from ..state import SandboxState, money
-from . import ClerkOps, Configuration
+from . import ClerkOps, Configuration, bsp_prefix
 
 INVOICE = "Document_СчетНаОплатуПокупателю"
 SALE = "Document_РеализацияТоваровУслуг"
@@ -726,6 +726,7 @@ cmd_shipment_request = shipment_request_answer(SALE, "СчетНаОплатуП
 
 CONFIGURATION = Configuration(
     name="bp3",
+    number_prefix=bsp_prefix,
     title="1С:Бухгалтерия предприятия 3.0",
     schema=S,
     posters=POSTERS,

@@ -74,7 +74,7 @@ from ..seed import (
     stored,
 )
 from ..state import SandboxState, money
-from . import ClerkOps, Configuration
+from . import ClerkOps, Configuration, bsp_prefix
 
 ORDER = "Document_ЗаказКлиента"
 ORDER_TYPE = TYPE_PREFIX + ORDER
@@ -702,6 +702,7 @@ cmd_shipment_request = shipment_request_answer(SALE, "ЗаказКлиента",
 
 CONFIGURATION = Configuration(
     name="ut11",
+    number_prefix=bsp_prefix,
     title="1С:Управление торговлей 11.5 (КА 2.5, ERP 2.5)",
     schema=S,
     posters=POSTERS,

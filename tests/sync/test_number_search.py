@@ -15,9 +15,13 @@ from tui_crm.sync import queries
 from tui_crm.sync.profile import load_profile
 
 NUMBERS = ("ТД000000009", "ТД000000019", "ТД000000090", "ТД000000900", "ТД00-000009", "0000-000009",
-           "ЦБ-000123", "00000000009", "ТД001000009", "БС000000001", "ЦБТД0000009", "ТД000000000")
+           "ЦБ-000123", "00000000009", "ТД001000009", "БС000000001", "ЦБТД0000009", "ТД000000000",
+           "БС00-000009", "БС00-000019", "БС01-000009",
+           # typed by hand in 1C, fewer than six digits
+           "ТД-9", "ТД-09", "ТД 9", "тд-0009", "ТД-19", "9", "09", "ТД00-9", "БС-00009")
 TEXTS = ("ТД9", "тд9", "тд 9", "ТД-09", "9", "09", "0", "ТД0", "цб 123", "123", "ЦБ-000123", "Т9", "ТД000000009",
-         "БП9", "ЦБТД9", "ТД1000009", "ТД 00-9", "ТД00", "-9", "9ТД", "Д9")
+         "БП9", "ЦБТД9", "ТД1000009", "ТД 00-9", "ТД00", "-9", "9ТД", "Д9",
+         "БС00-9", "бс00-09", "БС-9", "бс9", "00-9", "0000-9", "БС01-9", "БС00-000009", "БС0-9", "БС00 9")
 
 
 def store_rule(con: duckdb.DuckDBPyConnection, number: str, text: str) -> bool:
@@ -57,3 +61,40 @@ def test_filter_finds_every_number_the_rule_finds(profile: str) -> None:
     keep = X.compile_filter(queries.orders_search(p, "ТД9").filter or "", scope)
     assert not keep({field: "ТД000000019"}) and not keep({field: "ТД000000090"})
     assert keep({field: "ТД001000009"}) and not number_found("ТД001000009", "ТД9")   # the rare extra
+
+
+def test_bsp_numbers_in_short() -> None:
+    """УТ 11 / БП 3's `БС00-000009`: `БС9`, `БС-9`, `9` and the prefix as shown, `БС00-9`."""
+    for text in ("БС9", "бс-9", "9", "БС00-9", "бс00-009", "БС0-9", "БС00-000009"):
+        assert number_found("БС00-000009", text), text
+    for text in ("БС01-9", "00-9", "БС19", "БС00-19", "БС1-9"):
+        assert not number_found("БС00-000009", text), text
+    assert number_found("0000-000009", "00-9") and number_found("0000-000009", "0000-9")
+
+
+def test_a_counter_typed_by_hand_is_asked_of_1c_too() -> None:
+    """1C keeps a number typed by hand as typed (`ТД-9`): the store finds it by `ТД9` and `9`, so
+    the filter must let it through although it does not end in six digits."""
+    p = load_profile("ka1")
+    field = p["order"].f("number")
+    scope = X.Scope({field: X.FieldType("s")})
+    for number, text in (("ТД-9", "ТД9"), ("ТД-9", "9"), ("ТД 09", "тд9"), ("ТД-9", "ТД-09"), ("9", "9")):
+        assert number_found(number, text)
+        assert X.compile_filter(queries.orders_search(p, text).filter or "", scope)({field: number}), (number, text)
+    # still bounded: another counter, another prefix
+    keep = X.compile_filter(queries.orders_search(p, "ТД9").filter or "", scope)
+    assert not keep({field: "ТД-19"}) and not keep({field: "ЦБ-9"})
+
+
+def test_a_name_and_a_number_are_asked_word_by_word() -> None:
+    """"Ромашка 9": the store finds each word in the number or in the client (name, ИНН); asked
+    of 1C with the clients each word found, an order of Ромашка numbered 9 comes, another of
+    hers or one of another client numbered 9 does not."""
+    p = load_profile("ka1")
+    number, client = p["order"].f("number"), p["order"].f("client")
+    ours, other = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+    scope = X.Scope({number: X.FieldType("s"), client: X.FieldType("r")})
+    keep = X.compile_filter(queries.orders_search(p, "Ромашка 9", (), [[ours], []]).filter or "", scope)
+    assert keep({number: "ТД000000009", client: ours})
+    assert not keep({number: "ТД000000008", client: ours})
+    assert not keep({number: "ТД000000009", client: other})

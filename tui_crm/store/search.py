@@ -43,13 +43,14 @@ def search_key_sql(expression: str) -> str:
 def short_number_match(column: str, text: str) -> tuple[str, list[Any]]:
     """SQL (and its parameters) true when `column`, a 1C document number, is what the operator
     wrote in short: 1C pads numbers with the prefix and zeros (`ТД000000001`, `ЦБ-000123`), the
-    operator types `ТД1`, `цб 123` or `1`. The digits at the end must be equal once the zeros are
-    dropped, and the typed letters, if any, must begin the number's prefix (dashes and spaces
-    aside). `column` is our own constant, never user text; the typed parts are parameters."""
+    operator types `ТД1`, `цб 123` or `1` (`ТД00-1` for УТ 11 / БП 3's `ТД00-000001`). The digits at
+    the end must be equal once the zeros are dropped, and the typed prefix, if any, must begin the
+    number's (dashes and spaces aside). `column` is our own constant, never user text; the typed
+    parts are parameters."""
     short = short_number(text)   # the one reading of the typed text (tui_crm.domain.number)
     if short is None:
         return "(1 = 0)", []
-    prefix, digits = short.letters.lower(), short.digits
+    prefix, digits = short.prefix.lower(), short.digits
     tail = rf"regexp_extract({column}, '(\d+)$', 1)"
     head = rf"regexp_replace(lower(regexp_replace({column}, '\d+$', '')), '[\s\-]', '', 'g')"
     sql = (f"({tail} <> '' AND coalesce(nullif(ltrim({tail}, '0'), ''), '0') = ? "

@@ -456,16 +456,22 @@ def counterparty_search(p: Profile, text: str) -> Query:
     return Query(c.entity, tuple(c.select("id", "code", "name", "inn")), or_(*parts), None)
 
 
-def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = ()) -> Query:
+def orders_search(p: Profile, text: str = "", client_ids: Sequence[str] = (),
+                  word_clients: Sequence[Sequence[str]] = ()) -> Query:
     """Orders by number (as typed or in short: `substringof_number`) or by clients, newest first
-    (status over OData)."""
+    (status over OData). `word_clients`, one list per search word (`search_words`), are the
+    clients that word finds by name or ИНН: each word is then found in the number or in the
+    client, as the store's search finds it ("Ромашка 9")."""
     c = p["order"]
     from tui_crm.domain.number import search_words
 
     parts = []
     if text:
         # every word, as the store's search wants them (tui_crm.domain.number.number_found)
-        parts.append(and_(*(substringof_number(c, w) for w in search_words(text))) or None)
+        words = search_words(text)
+        per_word = list(word_clients) + [()] * (len(words) - len(word_clients))
+        parts.append(and_(*(or_(substringof_number(c, w), in_guids(c.f("client"), ids) if ids else None)
+                            for w, ids in zip(words, per_word, strict=False))) or None)
     if client_ids:
         parts.append(in_guids(c.f("client"), client_ids))
     # The goods lines come along (same request), so shipped % can be worked out as in the store.
@@ -491,15 +497,17 @@ dash before a 6-digit counter (`ТД00-000009`, `0000-000009`)."""
 
 def substringof_number(c: Concept, text: str) -> str:
     """Orders whose number holds ``text`` as typed, or is ``text`` written in short (`ТД9`,
-    `тд 9`, `9` for `ТД000000009`; tui_crm.domain.number holds the rule the store follows).
+    `тд 9`, `9` for `ТД000000009`; `ТД00-9` for `ТД00-000009`; tui_crm.domain.number holds the
+    rule the store follows).
 
     1C's OData has neither regular expressions nor ``length``/``tolower`` (docs/onec-odata-notes.md
-    §1), so the short form is asked as ``startswith(Number, letters) and endswith(Number,
-    digits padded to NUMBER_DIGITS)``: every number the store's rule finds (its counter is zero
-    padded to at least that width), and nothing else short of a counter past a million with the
-    same last six digits — which the caller drops by the same rule (`number_found`). Case: the
-    letters go as typed and upper-cased (1C prefixes are capitals; whether 1C compares case
-    depends on its database's collation)."""
+    §1), so the short form is asked as ``startswith(Number, prefix) and endswith(Number,
+    digits padded to NUMBER_DIGITS)`` (the typed prefix: `ТД`, or `ТД00` of `ТД00-9`): every
+    number the store's rule finds (its counter is zero padded to at least that width), and
+    nothing else short of a counter past a million with the same last six digits — which the
+    caller drops by the same rule (`number_found`). Case: the prefix goes as typed and
+    upper-cased (1C prefixes are capitals; whether 1C compares case depends on its database's
+    collation)."""
     from tui_crm.domain.number import short_number
     from tui_crm.sync.odata import endswith, startswith, substringof
 
@@ -507,9 +515,29 @@ def substringof_number(c: Concept, text: str) -> str:
     parts = [substringof(text, field_name)]
     short = short_number(text)
     if short is not None:
-        heads = [startswith(field_name, h) for h in dict.fromkeys((short.letters, short.letters.upper())) if h]
-        parts.append(and_(or_(*heads) or None, endswith(field_name, short.digits.zfill(NUMBER_DIGITS))))
+        heads = [startswith(field_name, h) for h in dict.fromkeys((short.prefix, short.prefix.upper())) if h]
+        tails = [endswith(field_name, short.digits.zfill(NUMBER_DIGITS))]
+        tails += _hand_typed_tails(field_name, short.prefix, short.digits)
+        parts.append(and_(or_(*heads) or None, or_(*tails)))
     return or_(*parts)
+
+
+def _hand_typed_tails(field_name: str, prefix: str, digits: str) -> list[str]:
+    """A number typed by hand in 1C keeps its short counter (`ТД-9`, `ТД 09`, `9`): the store's
+    rule finds it (tui_crm.domain.number), so the filter asks for a counter of fewer than
+    NUMBER_DIGITS digits too — ending the number after a dash, a space or the typed prefix's last
+    letter, or the whole number when no prefix was typed. Not asked: a hand-typed counter right
+    after a letter the operator did not type (`ТД9` for `9`); OData cannot say "a non-digit"."""
+    from tui_crm.sync.odata import endswith
+
+    before = ["-", " "]
+    if prefix and not prefix[-1].isdigit():
+        before += list(dict.fromkeys((prefix[-1], prefix[-1].upper())))
+    counters = [digits.zfill(width) for width in range(len(digits), NUMBER_DIGITS)]
+    found = [endswith(field_name, b + t) for t in counters for b in before]
+    if not prefix:
+        found += [eq(field_name, lit_str(t)) for t in counters]
+    return found
 
 
 __all__ = [
