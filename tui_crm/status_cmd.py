@@ -151,7 +151,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
             ids: list[str] = []
             for r in await client.get_all(queries.counterparty_search(p, w)):
                 try:
-                    key = lit_guid(r.get(cp.f("id")))[5:-1]
+                    key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
                 except (TypeError, ValueError):
                     continue
                 if key not in ids:
