@@ -445,14 +445,16 @@ class Pusher:
             if (item.kind != "invoice" or item.action != "create" or item.step != "" or iid not in single
                     or iid not in look.ready or iid not in look.starts or claimed is None or claimed[0]):
                 continue
+            if wants and not (look.starts[iid].refs[0] or look.ready[iid] or claimed[1]):
+                # the contract is to be found in 1C or made first: its start is read at its turn,
+                # when a contract an earlier invoice of the client found in this push is known
+                continue
             try:
                 start = self._invoice_start(iid)
             except Refused:
                 continue
             look.prepared[iid] = start
             contract = start.contract_id or start.known_contract
-            if wants and not contract:
-                continue   # the contract is to be found or made first
             body = self.order_body(iid, (contract or "") if wants else "", org[0], data=start.data)
             look.noted[iid] = body
             bodies.append((iid, body))
