@@ -454,6 +454,10 @@ async def one_config(folder: Path, concurrency: int, args: argparse.Namespace) -
               f"the rest {(cpu - d.loop_cpu - d.writer_cpu) / n * 1000:.1f})",
               flush=True)
         writes = list(rec.writes)
+        if args.push_only:
+            await service.aclose()
+            store.close()
+            return out
 
         async with httpx.AsyncClient(timeout=10) as http:
             await set_faults(http, url, error_rate=args.error_rate, seed=7, **lag)
@@ -512,6 +516,9 @@ async def main() -> None:
     ap.add_argument("--duckdb-threads", type=int, default=0,
                     help="DuckDB worker threads on the CRM's store (default: DuckDB's own, one per core)")
     ap.add_argument("--code", default=None, help="measure the code of this checkout instead (read at import)")
+    ap.add_argument("--push-only", action="store_true",
+                    help="only the fault-free push (its line per concurrency): no 5 %% 5xx batch, no bare replay, "
+                         "no table — for before/after pairs on a busy box, where each run must be short")
     args = ap.parse_args()
     print(f"code: {CODE} ({_head(CODE)}); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
           flush=True)
@@ -520,6 +527,8 @@ async def main() -> None:
         rows = [await one_config(folder, c, args) for c in args.concurrency]
     finally:
         shutil.rmtree(folder, ignore_errors=True)   # two stores and four sandbox files a lane count
+    if args.push_only:
+        return
     print()
     print(f"{args.config}: {args.invoices} invoices × {args.lines} lines, half with a new client (phone, e-mail, "
           "address); "

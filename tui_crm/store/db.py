@@ -15,12 +15,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
 from tui_crm.i18n import register, tr
 
 _MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (\S.*)$", re.MULTILINE)
+
+_R = TypeVar("_R")
+
+
+def unique_runs(rows: list[_R], key: Callable[[_R], object]) -> list[list[_R]]:
+    """``rows`` cut, in order, into runs in which no key repeats: a batched write (`Database.batched`)
+    of a row whose key is already in its run would read the row as it was before the batch and
+    not as the earlier write left it — so the later write goes into the next statement."""
+    runs: list[list[_R]] = [[]]
+    seen: set[object] = set()
+    for row in rows:
+        k = key(row)
+        if k in seen:
+            runs.append([])
+            seen = set()
+        seen.add(k)
+        runs[-1].append(row)
+    return [r for r in runs if r]
 
 
 class StoreError(Exception):
@@ -455,8 +474,12 @@ class Database:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             self._local.grouped = True
+            self._local.batches = {}
             try:
                 yield cur
+                batches, self._local.batches = self._local.batches, {}
+                for run, rows in batches.values():
+                    run(cur, rows)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -464,6 +487,27 @@ class Database:
                 cur.execute("COMMIT")
             finally:
                 self._local.grouped = False
+                self._local.batches = {}
+
+    def batched(self, name: str, run: Callable[[duckdb.DuckDBPyConnection, list[Any]], None], row: Any) -> None:
+        """A write of one row that may share its statement with the same write of other rows:
+        inside this thread's `group()` the row is collected under ``name`` and ``run(cur, rows)``
+        writes all of them once, in the group's transaction right before its commit (in the
+        order the names were first used); outside a group ``run(cur, [row])`` runs now in its own
+        transaction.
+
+        Why: a DuckDB point write costs ~1.5-4 ms of CPU whatever it writes, and one UPDATE of
+        16 rows costs what one of 1 row does (BENCHMARKS.md, "Push (issue 13)"); the push's
+        outcomes are such writes. ``run`` must give each row what a statement of its own would
+        (a row whose key repeats within the batch: see `unique_runs`). If it fails, the group
+        is rolled back as any other failure in it."""
+        batches: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection, list[Any]], None], list[Any]]] | None = (
+            getattr(self._local, "batches", None) if getattr(self._local, "grouped", False) else None)
+        if batches is None:
+            with self.transaction() as cur:
+                run(cur, [row])
+            return
+        batches.setdefault(name, (run, []))[1].append(row)
 
     def close(self, wait: float = 10.0) -> None:
         """Close every thread's cursor, then the connection. A writer in its transaction is

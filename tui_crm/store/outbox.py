@@ -35,7 +35,7 @@ from tui_crm.store.crm import (
     client_from_row,
     invoice_from_rows,
 )
-from tui_crm.store.db import Clock, Database
+from tui_crm.store.db import Clock, Database, unique_runs
 
 _ITEM_COLS = (
     "id, kind, object_id, action, state, attempts, next_attempt_at, step, last_error, created_at, updated_at"
@@ -100,13 +100,118 @@ def _push_start(row: tuple[Any, ...], lines: list[tuple[Any, ...]]) -> InvoicePu
     )
 
 
-def _keeps_queued(kind: str) -> str:
+def _keeps_queued(kind: str, item: str = "$item", obj: str = "$id", state: str = "$state") -> str:
     """The SQL of a pushed object's new sync state (parameters ``$state``, ``$item``, ``$id``):
     ``$state`` — unless a save after item ``$item`` was claimed queued a newer item for the object,
     which then keeps the state that save gave it. Items are numbered in order, so only rows after
     ``$item`` are looked at (DuckDB skips the older row groups by their min/max)."""
-    return (f"CASE WHEN $item::BIGINT IS NOT NULL AND EXISTS (SELECT 1 FROM outbox o WHERE o.id > $item "
-            f"AND o.kind = '{kind}' AND o.object_id = $id AND o.state = 'pending') THEN sync_state ELSE $state END")
+    return (f"CASE WHEN {item}::BIGINT IS NOT NULL AND EXISTS (SELECT 1 FROM outbox o WHERE o.id > {item} "
+            f"AND o.kind = '{kind}' AND o.object_id = {obj} AND o.state = 'pending') THEN sync_state ELSE {state} END")
+
+
+def _outbox_done_rows(cur: duckdb.DuckDBPyConnection, rows: list[tuple[int, datetime]]) -> None:
+    """`OutboxStore.outbox_done` (without conflicts) of the rows (item id, now): one statement."""
+    if len(rows) == 1:
+        cur.execute("UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? "
+                    "WHERE id = ?", [rows[0][1], rows[0][0]])
+        return
+    for run in unique_runs(rows, lambda r: r[0]):
+        cur.execute("UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = v.at "
+                    "FROM (SELECT unnest(?::BIGINT[]) AS id, unnest(?::TIMESTAMP[]) AS at) v WHERE outbox.id = v.id",
+                    [[r[0] for r in run], [r[1] for r in run]])
+
+
+def _client_done_rows(cur: duckdb.DuckDBPyConnection,
+                      rows: list[tuple[str, int | None, str | None, str | None, datetime]]) -> None:
+    """`OutboxStore.client_push_done` of the rows (client id, item id, code, DataVersion, now)."""
+    if len(rows) == 1:
+        client_id, item_id, code, version, now = rows[0]
+        cur.execute(f"UPDATE clients SET sync_state = {_keeps_queued('client')}, sync_error = NULL, "
+                    "accounting_code = coalesce($code, accounting_code), "
+                    "data_version = coalesce($version, data_version), "
+                    "base_version = coalesce($version, data_version), updated_at = $now WHERE id = $id",
+                    {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "code": code, "version": version,
+                     "now": now, "id": client_id})
+        return
+    for run in unique_runs(rows, lambda r: r[0]):
+        cols = list(zip(*run, strict=True))
+        state = _keeps_queued("client", "v.v_item", "clients.id", "v.v_state")
+        cur.execute(f"UPDATE clients SET sync_state = {state}, sync_error = NULL, "
+                    "accounting_code = coalesce(v.v_code, accounting_code), "
+                    "data_version = coalesce(v.v_version, data_version), "
+                    "base_version = coalesce(v.v_version, data_version), updated_at = v.v_at "
+                    "FROM (SELECT unnest($id::VARCHAR[]) AS v_id, unnest($item::BIGINT[]) AS v_item, "
+                    "unnest($code::VARCHAR[]) AS v_code, unnest($version::VARCHAR[]) AS v_version, "
+                    "unnest($now::TIMESTAMP[]) AS v_at, $state AS v_state) v WHERE clients.id = v.v_id",
+                    {"id": list(cols[0]), "item": list(cols[1]), "code": list(cols[2]), "version": list(cols[3]),
+                     "now": list(cols[4]), "state": SyncState.IN_ACCOUNTING.value})
+
+
+def _invoice_done_rows(cur: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """`OutboxStore.invoice_push_done` of the rows (invoice id, item id, bill id, contract,
+    organization, number, DataVersion, posted, deletion mark, bill number, now)."""
+    if len(rows) == 1:
+        (invoice_id, item_id, bill_id, contract_id, organization_id, number, version, posted, deleted,
+         bill_number, now) = rows[0]
+        cur.execute(
+            f"UPDATE invoices SET sync_state = {_keeps_queued('invoice')}, sync_error = NULL, "
+            "bill_id = coalesce($bill, bill_id), contract_id = coalesce($contract, contract_id), "
+            "organization_id = coalesce($org, organization_id), number = coalesce($number, number), "
+            "data_version = coalesce($version, data_version), posted = coalesce($posted, posted), "
+            "deletion_mark = coalesce($deleted, deletion_mark), base_version = coalesce($version, data_version), "
+            "bill_number = coalesce($bill_number, bill_number), checked_at = $now, updated_at = $now "
+            "WHERE id = $id",
+            {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "bill": bill_id,
+             "contract": contract_id, "org": organization_id, "number": number,
+             "version": version, "posted": posted, "deleted": deleted, "bill_number": bill_number, "now": now,
+             "id": invoice_id})
+        return
+    for run in unique_runs(rows, lambda r: r[0]):
+        cols = [list(c) for c in zip(*run, strict=True)]
+        cur.execute(
+            f"UPDATE invoices SET sync_state = {_keeps_queued('invoice', 'v.v_item', 'invoices.id', 'v.v_state')}, "
+            "sync_error = NULL, bill_id = coalesce(v.v_bill, bill_id), "
+            "contract_id = coalesce(v.v_contract, contract_id), "
+            "organization_id = coalesce(v.v_org, organization_id), number = coalesce(v.v_number, number), "
+            "data_version = coalesce(v.v_version, data_version), posted = coalesce(v.v_posted, posted), "
+            "deletion_mark = coalesce(v.v_deleted, deletion_mark), base_version = coalesce(v.v_version, data_version), "
+            "bill_number = coalesce(v.v_bill_number, bill_number), checked_at = v.v_at, updated_at = v.v_at "
+            "FROM (SELECT unnest($id::VARCHAR[]) AS v_id, unnest($item::BIGINT[]) AS v_item, "
+            "unnest($bill::VARCHAR[]) AS v_bill, unnest($contract::VARCHAR[]) AS v_contract, "
+            "unnest($org::VARCHAR[]) AS v_org, unnest($number::VARCHAR[]) AS v_number, "
+            "unnest($version::VARCHAR[]) AS v_version, unnest($posted::BOOLEAN[]) AS v_posted, "
+            "unnest($deleted::BOOLEAN[]) AS v_deleted, unnest($bill_number::VARCHAR[]) AS v_bill_number, "
+            "unnest($now::TIMESTAMP[]) AS v_at, $state AS v_state) v WHERE invoices.id = v.v_id",
+            {"id": cols[0], "item": cols[1], "bill": cols[2], "contract": cols[3], "org": cols[4],
+             "number": cols[5], "version": cols[6], "posted": cols[7], "deleted": cols[8], "bill_number": cols[9],
+             "now": cols[10], "state": SyncState.IN_ACCOUNTING.value})
+
+
+def _contacts_rows(cur: duckdb.DuckDBPyConnection,
+                   rows: list[tuple[str, dict[str, str], dict[str, str]]]) -> None:
+    """`OutboxStore.contacts_written` of the rows (owner, values to INSERT, values to INSERT OR
+    REPLACE): one statement of each verb for all owners."""
+    for run in unique_runs(rows, lambda r: r[0]):
+        for verb in ("INSERT", "INSERT OR REPLACE"):
+            triples = [(owner, k, v) for owner, fresh, known in run
+                       for k, v in (fresh if verb == "INSERT" else known).items()]
+            if triples:
+                cur.execute(f"{verb} INTO contact_seen SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                            "unnest(?::VARCHAR[]), NULL",
+                            [[t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]])
+
+
+def _trim_sent(cur: duckdb.DuckDBPyConnection, entity: str, key: str, seq: int, text: str) -> None:
+    """After body ``text`` went in as (entity, key)'s newest, ``seq``: the same body kept before is
+    dropped (kept once, as the newest), and the oldest beyond `SENT_BODIES_KEPT` by rank, not by
+    number (a repeat leaves a gap)."""
+    kept = cur.execute("SELECT seq, body FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq < ? "
+                       "ORDER BY seq", [entity, key, seq]).fetchall()
+    others = [int(s) for s, b in kept if b != text]
+    drop = [int(s) for s, b in kept if b == text] + others[:max(0, len(others) - (SENT_BODIES_KEPT - 1))]
+    if drop:
+        cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? "
+                    "AND seq IN (SELECT unnest(?::BIGINT[]))", [entity, key, drop])
 
 
 class OutboxStore:
@@ -131,15 +236,27 @@ class OutboxStore:
                               "WHERE entity = ? AND object_key = ? RETURNING seq",
                               [entity, key, text, entity, key]).fetchone()
             seq = int(row[0]) if row else 1
-            if seq == 1:
-                return
-            kept = cur.execute("SELECT seq, body FROM sent_bodies WHERE entity = ? AND object_key = ? AND seq < ? "
-                               "ORDER BY seq", [entity, key, seq]).fetchall()
-            others = [int(s) for s, b in kept if b != text]
-            drop = [int(s) for s, b in kept if b == text] + others[:max(0, len(others) - (SENT_BODIES_KEPT - 1))]
-            if drop:
-                cur.execute("DELETE FROM sent_bodies WHERE entity = ? AND object_key = ? "
-                            "AND seq IN (SELECT unnest(?::BIGINT[]))", [entity, key, drop])
+            if seq > 1:
+                _trim_sent(cur, entity, key, seq, text)
+
+    def remember_sent_many(self, entity: str, bodies: list[tuple[str, dict[str, Any]]]) -> None:
+        """`remember_sent` of many objects of ``entity`` (each key once): one statement puts every
+        body in as its object's newest; only objects that had bodies kept already are then read
+        and trimmed as `remember_sent` does. For the bodies a push knows at its claim (the
+        orders of claimed invoices), kept in the claim's commit instead of one commit each."""
+        if not bodies:
+            return
+        texts = [json.dumps(body, ensure_ascii=False, default=_wire_number) for _key, body in bodies]
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "INSERT INTO sent_bodies SELECT v.e, v.k, coalesce((SELECT max(s.seq) FROM sent_bodies s "
+                "WHERE s.entity = v.e AND s.object_key = v.k), 0) + 1, v.b FROM (SELECT ?::VARCHAR AS e, "
+                "unnest(?::VARCHAR[]) AS k, unnest(?::VARCHAR[]) AS b) v RETURNING object_key, seq",
+                [entity, [k for k, _b in bodies], texts]).fetchall()
+            text_of = {k: t for (k, _b), t in zip(bodies, texts, strict=True)}
+            for key, seq in rows:
+                if int(seq) > 1:
+                    _trim_sent(cur, entity, str(key), int(seq), text_of[str(key)])
 
     def sent_bodies(self, entity: str, key: str) -> list[dict[str, Any]]:
         """The last bodies written to (entity, key), oldest first ([] when none or unreadable)."""
@@ -254,11 +371,11 @@ class OutboxStore:
         `record_conflict` opens one): the conflicts table is not touched — one statement of
         ~0.6-1.5 ms fewer an item."""
         now = now or self.clock()
+        if not conflicts:
+            # with the other items' outcomes of the writer's group in one statement (`batched`)
+            self.db.batched("outbox_done", _outbox_done_rows, (item_id, now))
+            return
         with self.db.transaction() as cur:
-            if not conflicts:
-                cur.execute("UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? "
-                            "WHERE id = ?", [now, item_id])
-                return
             row = cur.execute(
                 "UPDATE outbox SET state = 'done', step = 'done', last_error = NULL, updated_at = ? WHERE id = ? "
                 "RETURNING kind, object_id",
@@ -436,13 +553,8 @@ class OutboxStore:
         (queued), not "in accounting" — its last edit has not gone yet."""
         now = now or self.clock()
         code, version = written if written is not None else (None, None)
-        with self.db.transaction() as cur:
-            cur.execute(f"UPDATE clients SET sync_state = {_keeps_queued('client')}, sync_error = NULL, "
-                        "accounting_code = coalesce($code, accounting_code), "
-                        "data_version = coalesce($version, data_version), "
-                        "base_version = coalesce($version, data_version), updated_at = $now WHERE id = $id",
-                        {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "code": code, "version": version,
-                         "now": now, "id": client_id})
+        # with the other clients' outcomes of the writer's group in one statement (`batched`)
+        self.db.batched("client_push_done", _client_done_rows, (client_id, item_id, code, version, now))
 
     def invoice_push_done(self, invoice_id: str, *, bill_id: str | None, bill_number: str | None,
                           order: tuple[str, str, bool, bool] | None = None, contract_id: str | None = None,
@@ -460,19 +572,10 @@ class OutboxStore:
         stays queued, its edit still to go."""
         now = now or self.clock()
         number, version, posted, deleted = order if order is not None else (None, None, None, None)
-        with self.db.transaction() as cur:
-            cur.execute(
-                f"UPDATE invoices SET sync_state = {_keeps_queued('invoice')}, sync_error = NULL, "
-                "bill_id = coalesce($bill, bill_id), contract_id = coalesce($contract, contract_id), "
-                "organization_id = coalesce($org, organization_id), number = coalesce($number, number), "
-                "data_version = coalesce($version, data_version), posted = coalesce($posted, posted), "
-                "deletion_mark = coalesce($deleted, deletion_mark), base_version = coalesce($version, data_version), "
-                "bill_number = coalesce($bill_number, bill_number), checked_at = $now, updated_at = $now "
-                "WHERE id = $id",
-                {"state": SyncState.IN_ACCOUNTING.value, "item": item_id, "bill": bill_id,
-                 "contract": contract_id or None, "org": organization_id or None, "number": number,
-                 "version": version, "posted": posted, "deleted": deleted, "bill_number": bill_number, "now": now,
-                 "id": invoice_id})
+        # with the other invoices' outcomes of the writer's group in one statement (`batched`)
+        self.db.batched("invoice_push_done", _invoice_done_rows,
+                        (invoice_id, item_id, bill_id, contract_id or None, organization_id or None, number, version,
+                         posted, deleted, bill_number, now))
 
     def client_push_start(self, client_id: str) -> tuple[ClientRecord | None, dict[str, Any]]:
         """The client and its custom fields, as a client's push reads them before its first
@@ -593,11 +696,8 @@ class OutboxStore:
             return
         fresh = {k: v for k, v in values.items() if seen is not None and k not in seen}
         known = {k: v for k, v in values.items() if k not in fresh}
-        with self.db.transaction() as cur:
-            for rows, verb in ((fresh, "INSERT"), (known, "INSERT OR REPLACE")):
-                if rows:
-                    cur.execute(f"{verb} INTO contact_seen SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), NULL",
-                                [owner_id, list(rows), list(rows.values())])
+        # with the other clients' values of the writer's group in one statement of each verb (`batched`)
+        self.db.batched("contacts_written", _contacts_rows, (owner_id, fresh, known))
 
     def outbox_failed_items(self, limit: int = 100) -> list[OutboxItem]:
         rows = self.db.cursor().execute(
