@@ -223,3 +223,44 @@ async def test_typing_goes_on_after_accounting_changed_the_open_form(store: Stor
         await pilot.press("5")
         await settle(pilot)
         assert form.query_one("#sr-qty-2", Input).value == "15"
+
+
+async def test_the_line_typed_in_selects_its_text_again_once_left_after_accounting_changed_the_form(
+        store: Store) -> None:
+    """The rebuilt line being typed in does not select its text on getting the focus back (the
+    test above), but it kept that for good: coming back to it with ↑ left the cursor after its
+    text, so a digit typed there was added to it ('15', ↓, ↑, '7' gave 157), where every other
+    line selects its text and the digit replaces it. Once left, it is a line like the others."""
+    from textual.widgets import Input
+
+    from tests.seed import add_shipment
+
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        order = app.screen
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ShipmentRequestScreen)
+        await pilot.press("down", "1")
+        add_shipment(store, "РТУ-000001", ((1, "6"),))
+        order.refresh_data()
+        await settle(pilot)
+        await pilot.press("5")  # goes on after "1": the line kept its text and cursor
+        await settle(pilot)
+        line2 = form.query_one("#sr-qty-2", Input)
+        assert line2.value == "15"
+        await pilot.press("down")
+        await settle(pilot)
+        assert form.query_one("#sr-qty-3", Input).has_focus
+        await pilot.press("up")
+        await settle(pilot)
+        assert line2.has_focus
+        assert line2.selected_text == "15"  # as line 3 selected "2.5" a moment ago
+        await pilot.press("7")
+        await settle(pilot)
+        assert line2.value == "7"
+        await pilot.press("up", "3")  # line 1, never typed in, behaves the same
+        await settle(pilot)
+        assert form.query_one("#sr-qty-1", Input).value == "3"

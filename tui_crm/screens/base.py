@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual import on
 from textual.message_pump import MessagePump
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
 from tui_crm import messages
 from tui_crm.host import OutboxActed
+from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ ResultT = TypeVar("ResultT")
 
 class _Hosted(MessagePump):
     """The part both screen kinds share. A MessagePump, so that Textual's metaclass collects its
-    @on handlers; in the MRO it sits before Screen/ModalScreen (which are MessagePumps too)."""
+    @on handlers; in the MRO it sits before Screen/CrmModal (which are MessagePumps too)."""
 
     @property
     def host(self) -> HostApp:
@@ -83,5 +84,6 @@ class HostedScreen(_Hosted, Screen[ResultT]):
         self.dismiss()
 
 
-class HostedModal(_Hosted, ModalScreen[ResultT]):
-    """A modal screen of the CRM (picker, dialogs that need the host)."""
+class HostedModal(_Hosted, CrmModal[ResultT]):
+    """A modal screen of the CRM (picker, dialogs that need the host); `CrmModal` gives it its
+    footer and keeps toasts off a dialog's box."""

@@ -78,7 +78,6 @@ class CatalogItemPicker(HostedModal[PickedItem | None]):
     """A small picker over the mirrored items of one 1C catalog; escape leaves the field as it was."""
 
     DEFAULT_CSS = """
-    CatalogItemPicker { align: center middle; }
     CatalogItemPicker #picker-box { width: 60; height: auto; max-height: 20; border: thick $accent;
         background: $surface; padding: 0 1; }
     CatalogItemPicker #picker-title { text-style: bold; color: $text-accent; }
@@ -366,7 +365,6 @@ class ExtraFieldsModal(HostedModal[dict[str, Any] | None]):
     escape leaves them as they were."""
 
     DEFAULT_CSS = """
-    ExtraFieldsModal { align: center middle; }
     ExtraFieldsModal #extra-box { width: 72; height: auto; max-height: 22; border: thick $accent;
         background: $surface; padding: 0 1; }
     ExtraFieldsModal #extra-title { text-style: bold; color: $text-accent; padding-bottom: 1; }

@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label
 
@@ -32,6 +31,7 @@ from tui_crm.domain.zone import utc_to_wall
 from tui_crm.i18n import register, tr
 from tui_crm.problems import describe
 from tui_crm.store import PickerRow
+from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.hold import TypedAheadTarget, release_after_enter
 from tui_crm.widgets.money import money_text, pct_text, qty_text, ui_lang
 from tui_crm.widgets.text import plain
@@ -133,7 +133,7 @@ class QuantityValidator(Validator):
 
 
 # -- quantity form ---------------------------------------------------------------------------
-class QuantityScreen(ModalScreen[Decimal | None], TypedAheadTarget):
+class QuantityScreen(CrmModal[Decimal | None], TypedAheadTarget):
     """Asks how many of one product to add; refuses garbage, warns above free stock."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -213,7 +213,7 @@ class QuantityScreen(ModalScreen[Decimal | None], TypedAheadTarget):
 
 
 # -- a line of the invoice ------------------------------------------------------------------
-class LineEditScreen(ModalScreen[tuple[Decimal, Decimal] | None]):
+class LineEditScreen(CrmModal[tuple[Decimal, Decimal] | None]):
     """Quantity and discount of one line; both validated, enter saves, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", tr("pk.bind_cancel"), id="line.cancel")]

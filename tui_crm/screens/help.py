@@ -11,11 +11,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from tui_crm.i18n import register, retranslate, tr
 from tui_crm.screens.base import HostedScreen
+from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.text import plain
 
 register({
@@ -74,9 +75,10 @@ def _table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(CrmModal[None]):
     """Lists the bindings of `screen` (the one F1 was pressed on) and of the app."""
 
+    FULL_SIZE = True  # as tall as its keys: toasts float over it
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {

@@ -237,6 +237,7 @@ class PickerScreen(HostedModal[list[tuple[PickerRow, Decimal]] | None]):
     line appears at once); the screen's result is the list of everything added (None if nothing).
     """
 
+    FULL_SIZE = True  # 90 % of the screen: toasts float over its table
     CSS_PATH = "picker.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", tr("pk.bind_close"), id="picker.close"),

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -238,6 +238,13 @@ class ShipmentRequestScreen(HostedScreen[dict[int, Decimal] | None]):
     def _changed(self) -> None:
         self._check()
 
+    @on(events.DescendantBlur, ".sr-qty")
+    def _left(self, event: events.DescendantBlur) -> None:
+        # The line typed in as the form was rebuilt (`_row(typing=True)`) kept its text and
+        # cursor; once the operator leaves it, it selects its text on coming back, as every line.
+        if isinstance(event.widget, Input):
+            event.widget.select_on_focus = True
+
     @on(Input.Submitted, ".sr-qty")
     def _submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(".sr-qty").results(Input))
@@ -294,7 +301,8 @@ def _default(fl: FormLine) -> str:
 
 def _row(fl: FormLine, value: str, *, typing: bool = False) -> Widget:
     """A line of the form. ``typing``: the operator is typing in it as the form is rebuilt; its new
-    field does not select its text when it gets the focus back, so the next key goes on after it."""
+    field does not select its text when it gets the focus back, so the next key goes on after it
+    (until the operator leaves it: `_left`)."""
     ln = fl.line
     return Horizontal(
         Label(str(ln.line_no), classes="sr-no"),

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +28,7 @@ from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.footer import CrmFooter
 from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.text import clean, plain
@@ -186,8 +186,10 @@ def first_line(text: str | None, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-class ErrorTextScreen(ModalScreen[None]):
+class ErrorTextScreen(CrmModal[None]):
     """The full text of one error, selectable, and copied with `c` (OSC 52, works over SSH)."""
+
+    FULL_SIZE = True  # 20 rows of text: the "copied" toast floats over it
 
     CSS_PATH = "sync_log.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [

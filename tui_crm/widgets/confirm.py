@@ -18,10 +18,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from tui_crm.i18n import register, tr
+from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.text import plain
 
 register({
@@ -54,11 +54,10 @@ def discard_or_keep() -> list[Choice]:
     return [Choice(True, tr("confirm.discard"), "d,y"), Choice(False, tr("confirm.keep"), "c,n")]
 
 
-class ConfirmModal(ModalScreen[Any]):
+class ConfirmModal(CrmModal[Any]):
     """Asks before something is lost; the safe answer (the last choice) has the focus."""
 
     DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
     ConfirmModal > Vertical {
         width: 64; height: auto; padding: 1 2;
         border: thick $warning; background: $panel;
@@ -79,8 +78,12 @@ class ConfirmModal(ModalScreen[Any]):
         self._title = title
         self._choices = list(choices) if choices else [
             Choice(True, yes or tr("bind.yes"), "y,f2"), Choice(False, no or tr("bind.no"), "n")]
+        safe = len(self._choices) - 1
         for index, choice in enumerate(self._choices):
-            self._bindings.bind(choice.keys, f"choose({index})", choice.label, show=True)
+            # The footer names the key each button names: esc for the safe answer ("Keep editing
+            # (esc)"; escape gives it, `action_safe`, as do its own keys).
+            self._bindings.bind(choice.keys, f"choose({index})", choice.label, show=True,
+                                key_display="esc" if index == safe else None)
 
     def compose(self) -> ComposeResult:
         with Vertical():

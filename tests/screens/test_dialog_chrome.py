@@ -1,0 +1,135 @@
+"""What every modal dialog shows around its box, at 80×24 (walked in tmux): its buttons are never
+under a toast, and the footer shows the dialog's keys, not the keys of the screen below it.
+
+The full app on a real store; toasts are on (`run_test(notifications=True)`), as in a terminal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.screen import ModalScreen
+from textual.widgets import Button
+from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast, ToastRack
+
+import tui_crm
+from tests.clock import TestClock
+from tests.screens.test_80x24_snapshots import make_app
+from tests.seed import (
+    INVOICE_ID,
+    add_shipment,
+    mark_posted,
+    seed_clients,
+    seed_invoice,
+    seed_store,
+    settle,
+)
+from tui_crm.screens.shipment_request import ShipmentRequestScreen
+from tui_crm.store import Store
+from tui_crm.widgets.confirm import ConfirmModal
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    seed_store(s)
+    seed_clients(s)
+    seed_invoice(s)
+    mark_posted(s)
+    yield s
+    s.close()
+
+
+async def _discard_question_after_accounting_changed(pilot, store: Store) -> ConfirmModal:
+    """The walk: the order's shipment request form, a quantity typed, accounting changes the
+    order (a shipment arrives: two toasts), Esc: "Discard the quantities you typed?"."""
+    app = pilot.app
+    await settle(pilot)
+    app.open_invoice(INVOICE_ID, posted=True)
+    await settle(pilot)
+    order = app.screen
+    await pilot.press("s")
+    await settle(pilot)
+    assert isinstance(app.screen, ShipmentRequestScreen)
+    await pilot.press("down", "1")
+    add_shipment(store, "РТУ-000001", ((1, "6"),))
+    order.refresh_data()  # what the app does after a pull
+    await settle(pilot)
+    await pilot.press("escape")
+    await settle(pilot)
+    dialog = app.screen
+    assert isinstance(dialog, ConfirmModal)
+    return dialog
+
+
+def _hidden_cells(screen, widget) -> list[tuple[int, int]]:
+    """The cells of `widget` where the screen shows something else (what the operator cannot see)."""
+    region = widget.region
+    return [(x, y) for y in range(region.y, region.bottom) for x in range(region.x, region.right)
+            if screen.get_widget_at(x, y)[0] is not widget]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_toasts_never_cover_a_dialogs_buttons_at_80x24(store: Store, lang: str) -> None:
+    app = make_app(store, lang)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        dialog = await _discard_question_after_accounting_changed(pilot, store)
+        for text in ("one more", "and another, long enough to wrap over three lines of a toast at "
+                     "eighty columns, as a sync error from 1C does"):
+            app.notify(text)
+        await settle(pilot)
+        assert list(dialog.query(Toast)), "the toasts are shown on the dialog's screen"
+        buttons = list(dialog.query(Button))
+        assert len(buttons) == 2
+        # The screens below show none: theirs showed through the dimmed background, cut by the box.
+        assert [s for s in app.screen_stack[:-1] if s.query_one(ToastRack).display] == []
+        for button in buttons:
+            assert _hidden_cells(dialog, button) == [], f"{button.label} is covered"
+        # and at 160×48 too
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        for button in buttons:
+            assert _hidden_cells(dialog, button) == [], f"{button.label} is covered at 160×48"
+        await pilot.press("escape")  # keep editing: the form shows the toasts still current
+        await settle(pilot)
+        assert isinstance(app.screen, ShipmentRequestScreen)
+        assert app.screen.query_one(ToastRack).display and list(app.screen.query(Toast))
+
+
+async def test_the_footer_shows_the_dialogs_keys_not_the_screens_below(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        dialog = await _discard_question_after_accounting_changed(pilot, store)
+        keys = [k for k in dialog.query(FooterKey) if k.display]
+        shown = {(k.key_display, k.description) for k in keys}
+        assert ("d", "Discard") in shown
+        assert ("esc", "Keep editing") in shown  # the key its button names
+        bottom = dialog.size.height - 1
+        on_bottom_row = {dialog.get_widget_at(x, bottom)[0] for x in range(dialog.size.width)}
+        assert set(keys) <= on_bottom_row  # drawn over the form's footer (F2 Send, Esc Cancel)
+        assert not any(isinstance(w, FooterKey) and w.screen is not dialog for w in on_bottom_row)
+
+
+def test_every_modal_screen_is_a_crm_modal() -> None:
+    """The chrome above lives in one place, `CrmModal`: every modal screen of the app is one
+    (the command palette is Textual's own and keeps its look)."""
+    from tui_crm.screens.commands import CrmPalette
+    from tui_crm.widgets.dialog import CrmModal
+
+    for info in pkgutil.walk_packages(tui_crm.__path__, "tui_crm."):
+        if info.name.startswith(("tui_crm.sync", "tui_crm.web", "tui_crm.store", "tui_crm.domain")):
+            continue
+        importlib.import_module(info.name)
+    modals = {cls for module in list(__import__("sys").modules.values())
+              if getattr(module, "__name__", "").startswith("tui_crm.")
+              for _, cls in inspect.getmembers(module, inspect.isclass)
+              if issubclass(cls, ModalScreen) and cls.__module__.startswith("tui_crm.")}
+    assert len(modals) >= 8
+    assert sorted(c.__qualname__ for c in modals
+                  if not issubclass(c, CrmModal) and not issubclass(c, CrmPalette)) == []

@@ -1,0 +1,69 @@
+"""`CrmModal`: the base of every modal screen of the app — what a dialog shows around its box.
+
+* **Its own footer.** A modal screen lets the screen below show through, dimmed, footer and all:
+  the discard question showed the form's "F2 Send · Esc Cancel" under its own buttons. Every
+  modal mounts a `CrmFooter` of its own, over the one below, listing the keys that work in it.
+* **Toasts above the box, never over it** (a dialog, the default). Textual docks a screen's
+  toasts at its bottom right on a layer of their own, so at 80×24 a toast ("Accounting changed
+  the order…") lay over a centred dialog's buttons. In a dialog the toast rack takes part in the
+  screen's layout instead: the box sits at the bottom, just above its footer, and the toasts get
+  the rows above it (`height: 1fr`), lined up with the box's left edge; the box has the rows it
+  needs first, so a toast cannot reach it, and it does not move when a toast comes or goes. When
+  more toasts come than fit, the newest are shown (Textual scrolls the rack to its end).
+* The screens below show no toasts meanwhile (they would show through, cut by the box); Textual
+  shows them again when their screen is back on top.
+* A modal that fills the screen (`FULL_SIZE`: the picker, F1 help, an error's full text) has no
+  room beside it and no buttons: its toasts float over it as on a full screen.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from textual import events
+from textual.screen import ModalScreen
+from textual.widgets._toast import ToastRack  # no public name in Textual 8.2
+
+from tui_crm.widgets.footer import CrmFooter
+
+ResultT = TypeVar("ResultT")
+
+
+class CrmModal(ModalScreen[ResultT]):
+    """A modal screen with its own footer; a dialog (not `FULL_SIZE`) keeps toasts off its box."""
+
+    FULL_SIZE: ClassVar[bool] = False
+    """True for a modal that fills the screen: its toasts float over it (it has no buttons)."""
+
+    # The rack is as wide as its toasts (a full-width rack would widen what the screen centres
+    # and put the box at the left edge); a toast keeps its 60 cells rather than half of that.
+    DEFAULT_CSS = """
+    CrmModal.-dialog { align: center bottom; }
+    CrmModal.-dialog > ToastRack {
+        layer: default;
+        dock: none;
+        height: 1fr;
+        width: auto;
+        margin-bottom: 0;
+    }
+    CrmModal.-dialog > ToastRack > ToastHolder { width: auto; }
+    CrmModal.-dialog > ToastRack Toast { max-width: 100%; }
+    """
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.set_class(not self.FULL_SIZE, "-dialog")
+
+    def on_mount(self) -> None:
+        # Textual calls the on_mount of every class in the MRO: a subclass's own does not hide this.
+        self.mount(CrmFooter())
+
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        # The toasts are shown on this screen; the screens below keep theirs mounted until they
+        # come back (Textual shows them again then), and those showed through the dimmed
+        # background beside this box as cut pieces of text.
+        for screen in self.app.screen_stack:
+            if screen is self:
+                break
+            for rack in screen.query_children(ToastRack):
+                rack.display = False
