@@ -133,10 +133,15 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         names: dict[str, str] = {}
         extra_names: dict[str, str] = {}
         inns: dict[str, str] = {}
-        for r in cps:
+        def key_of(row: dict[str, Any]) -> str | None:
+            """The row's counterparty key, None when it has no usable Ref_Key."""
             try:
-                key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
+                return lit_guid(_text(row.get(cp.f("id"))))[5:-1]
             except (TypeError, ValueError):
+                return None
+
+        for r in cps:
+            if (key := key_of(r)) is None:
                 continue
             names.setdefault(key, _text(r.get(cp.f("name"))))
             inns.setdefault(key, _text(r.get(cp.f("inn"))))
@@ -150,9 +155,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         for w in words if len(words) > 1 else []:
             ids: list[str] = []
             for r in await client.get_all(queries.counterparty_search(p, w)):
-                try:
-                    key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
-                except (TypeError, ValueError):
+                if (key := key_of(r)) is None:
                     continue
                 if key not in ids:
                     ids.append(key)
@@ -174,7 +177,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
                 continue  # one odd row does not hide the others
             if state.client_id not in names and not all(
                     word_found(state.number or "", w) or state.client_id in ids
-                    for w, ids in zip(words, word_clients + [[]] * len(words), strict=False)):
+                    for w, ids in zip(words, word_clients, strict=True)):
                 continue  # the filter's rare extra (tui_crm.sync.queries.substringof_number)
             states.append(state)
             # product, quantity, price, discount, amount, …: the share is weighed by amount,
@@ -185,9 +188,7 @@ async def from_accounting(settings: Settings, query: str) -> dict[str, Any]:
         unnamed = sorted({s.client_id for s in states if s.client_id and s.client_id not in names})
         for cq in (queries.counterparties_by_id(p, unnamed) if unnamed else []):
             for r in await client.get_all(cq):
-                try:
-                    key = lit_guid(_text(r.get(cp.f("id"))))[5:-1]
-                except (TypeError, ValueError):
+                if (key := key_of(r)) is None:
                     continue
                 extra_names[key] = _text(r.get(cp.f("name")))
         shipped: dict[str, dict[str, Decimal]] = {}
