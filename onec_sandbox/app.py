@@ -36,6 +36,7 @@ from .schema import (
     UNDEFINED_TYPE,
     EntityDef,
     FieldType,
+    catalog_code,
 )
 from .state import SandboxState, money, now_str
 
@@ -756,10 +757,9 @@ class ODataApp:
                 key = f"code|{ent.name}"
                 n = int(st.meta["numbers"].get(key, len(st.objects[ent.name]))) + 1
                 st.meta["numbers"][key] = n
-                if ent.name == "Catalog_Номенклатура":
-                    rec["Code"] = f"00-{n + 1000:08d}"
-                else:
-                    rec["Code"] = f"{n:0{ent.code_len}d}"[-ent.code_len:]
+                # products are seeded with counters 1… (folders) and 101… (items): new ones
+                # count on from 1001 so they never meet a seeded code
+                rec["Code"] = catalog_code(ent, n + 1000 if ent.name == "Catalog_Номенклатура" else n)
 
     def update(self, ent: EntityDef, rec: dict, body, meta: str, replace: bool) -> Response:
         if not isinstance(body, dict):

@@ -88,6 +88,9 @@ class EntityDef:
     fields: dict[str, FieldType]
     table_parts: dict[str, dict[str, FieldType]] = field(default_factory=dict)
     code_len: int = 0
+    #: БСП prefixation of new codes (`ПрефиксацияОбъектовСобытия.УстановитьПрефиксИнформационнойБазы`
+    #: on OnSetNewCode): the infobase prefix padded to 2 with zeros and a dash before the counter
+    code_prefixed: bool = False
     hierarchical: bool = False
     owner: str | None = None
     postable: bool = False
@@ -100,6 +103,16 @@ class EntityDef:
 
     def field_type(self, name: str) -> FieldType | None:
         return self.fields.get(name)
+
+
+def catalog_code(ent: EntityDef, n: int, infobase_prefix: str = "") -> str:
+    """The code 1C gives the `n`-th element of catalog `ent`: the counter zero-padded to the
+    catalog's CodeLength (`000000001`), or, for a catalog БСП prefixes, the infobase prefix padded
+    on the left with zeros to 2 characters, a dash, and the counter in the characters left
+    (`00-000001` for CodeLength 9, `00-00000001` for 11; `ПрефиксацияОбъектовСобытия`)."""
+    head = f"{infobase_prefix:0>2}-" if ent.code_prefixed else ""
+    width = ent.code_len - len(head)
+    return head + f"{n:0{width}d}"[-width:]
 
 
 class Schema:
@@ -122,9 +135,10 @@ class Schema:
 
     def catalog(self, name: str, attrs: str, *, code_len: int = 9, hier: bool = False,
                 owner: str | None = None, tps: dict[str, str] | None = None,
-                owner_composite: bool = False) -> EntityDef:
+                owner_composite: bool = False, prefixed: bool = False) -> EntityDef:
         """A catalog; `owner` adds `Owner_Key` (or, with `owner_composite`, the composite
-        `Owner` + `Owner_Type` a catalog with several owner types has on the wire)."""
+        `Owner` + `Owner_Type` a catalog with several owner types has on the wire); `prefixed`:
+        its codes carry the infobase prefix (`00-000001`, see `catalog_code`)."""
         spec = "Ref_Key:r DataVersion:s DeletionMark:b"
         if owner:
             spec += " Owner:c" if owner_composite else f" Owner_Key:r={owner}"
@@ -135,7 +149,7 @@ class Schema:
         tparts = {k: tp_fields(v) for k, v in (tps or {}).items()}
         fields.update(parse_fields("Predefined:b PredefinedDataName:s"))
         ent = EntityDef(name, "catalog", fields, tparts, code_len=code_len, hierarchical=hier,
-                        owner=owner)
+                        owner=owner, code_prefixed=prefixed)
         self._add_with_parts(ent)
         return ent
 

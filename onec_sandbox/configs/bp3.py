@@ -67,7 +67,7 @@ from ..clerk import (
     warehouse_by_name,
 )
 from ..posting import PostError, filled, need_ref, qty_text, write, write_prices
-from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema
+from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema, catalog_code
 from ..seed import (
     CATEGORIES,
     ORG_WORDS,
@@ -137,25 +137,27 @@ S = Schema()
 
 S.catalog("Catalog_Валюты", "НаименованиеПолное:s", code_len=3)
 S.catalog("Catalog_Организации", "Префикс:s НаименованиеПолное:s ИНН:s КПП:s "
-          "РегистрационныйНомер:s ЮридическоеФизическоеЛицо:e")
-S.catalog("Catalog_Склады", "ТипЦенРозничнойТорговли_Key:r=Catalog_ТипыЦенНоменклатуры", hier=True)
-S.catalog("Catalog_ТипыЦенНоменклатуры", "ВалютаЦены_Key:r=Catalog_Валюты ЦенаВключаетНДС:b")
+          "РегистрационныйНомер:s ЮридическоеФизическоеЛицо:e", prefixed=True)
+S.catalog("Catalog_Склады", "ТипЦенРозничнойТорговли_Key:r=Catalog_ТипыЦенНоменклатуры", hier=True,
+          prefixed=True)
+S.catalog("Catalog_ТипыЦенНоменклатуры", "ВалютаЦены_Key:r=Catalog_Валюты ЦенаВключаетНДС:b", prefixed=True)
 S.catalog("Catalog_КлассификаторЕдиницИзмерения", "НаименованиеПолное:s", code_len=3)
 S.catalog("Catalog_Номенклатура",
           "Артикул:s НаименованиеПолное:s ЕдиницаИзмерения_Key:r=Catalog_КлассификаторЕдиницИзмерения "
-          "ВидСтавкиНДС:e Услуга:b Комментарий:s", code_len=11, hier=True)
+          "ВидСтавкиНДС:e Услуга:b Комментарий:s", code_len=11, hier=True, prefixed=True)
 S.catalog("Catalog_ВидыКонтактнойИнформации", "Тип:e")
 S.catalog("Catalog_Контрагенты",
           "НаименованиеПолное:s ОбособленноеПодразделение:b ЮридическоеФизическоеЛицо:e "
           "ГоловнойКонтрагент_Key:r=Catalog_Контрагенты ИНН:s КПП:s КодПоОКПО:s "
           "УдалитьОсновнойДоговорКонтрагента_Key:r=Catalog_ДоговорыКонтрагентов "
           "Комментарий:s ДополнительнаяИнформация:s РегистрационныйНомер:s",
-          hier=True, tps={"КонтактнаяИнформация": "Тип:e Вид_Key:r=Catalog_ВидыКонтактнойИнформации "
-                                                   "Представление:s ЗначенияПолей:s"})
+          hier=True, prefixed=True,
+          tps={"КонтактнаяИнформация": "Тип:e Вид_Key:r=Catalog_ВидыКонтактнойИнформации "
+                                       "Представление:s ЗначенияПолей:s"})
 S.catalog("Catalog_ДоговорыКонтрагентов",
           "Организация_Key:r=Catalog_Организации ВидДоговора:e "
           "ВалютаВзаиморасчетов_Key:r=Catalog_Валюты Номер:s Дата:d Комментарий:s",
-          owner="Catalog_Контрагенты", hier=True)
+          owner="Catalog_Контрагенты", hier=True, prefixed=True)
 S.catalog(ACCOUNTS, "Parent_Key:r=" + ACCOUNTS + " Количественный:b Валютный:b", code_len=8)
 
 # ---- documents ------------------------------------------------------------------------------
@@ -219,6 +221,11 @@ S.prices("InformationRegister_ЦеныНоменклатуры",
 def variant_of(st: SandboxState) -> str:
     """The accounting settings the base was seeded with (see VARIANTS)."""
     return str((st.meta.get("seed") or {}).get("variant") or DEFAULT_VARIANT)
+
+
+def _code(set_name: str, n: int) -> str:
+    """The `n`-th code of a catalog as this base gives it (БСП prefixes most: `00-000001`)."""
+    return catalog_code(S.entities[set_name], n)
 
 
 def account(st: SandboxState, code: str) -> str:
@@ -495,7 +502,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
 
     rub = add("Catalog_Валюты", Ref_Key=refs.new(), Code="643", Description="руб.",
               НаименованиеПолное="Российский рубль")
-    org = add("Catalog_Организации", Ref_Key=refs.new(), Code="000000001", Description="Бета-Снаб ООО",
+    org = add("Catalog_Организации", Ref_Key=refs.new(), Code=_code("Catalog_Организации", 1),
+              Description="Бета-Снаб ООО",
               Префикс="БС", ИНН=inn10(rng), КПП="772801001", РегистрационныйНомер="1157746123456",
               ЮридическоеФизическоеЛицо="ЮридическоеЛицо",
               НаименованиеПолное="Общество с ограниченной ответственностью «Бета-Снаб»")
@@ -505,11 +513,11 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         acc = add(ACCOUNTS, Ref_Key=refs.new(), Code=code, Description=name, Количественный=qty,
                   Parent_Key=parent, Predefined=True, PredefinedDataName=PREDEFINED.get(code, ""))
         parents[code] = acc["Ref_Key"]
-    wholesale = add("Catalog_ТипыЦенНоменклатуры", Ref_Key=refs.new(), Code="000000001",
+    wholesale = add("Catalog_ТипыЦенНоменклатуры", Ref_Key=refs.new(), Code=_code("Catalog_ТипыЦенНоменклатуры", 1),
                     Description="Оптовая", ВалютаЦены_Key=rub["Ref_Key"], ЦенаВключаетНДС=True)
-    retail = add("Catalog_ТипыЦенНоменклатуры", Ref_Key=refs.new(), Code="000000002",
+    retail = add("Catalog_ТипыЦенНоменклатуры", Ref_Key=refs.new(), Code=_code("Catalog_ТипыЦенНоменклатуры", 2),
                  Description="Розничная", ВалютаЦены_Key=rub["Ref_Key"], ЦенаВключаетНДС=True)
-    whs = [add("Catalog_Склады", Ref_Key=refs.new(), Code=f"{i + 1:09d}",
+    whs = [add("Catalog_Склады", Ref_Key=refs.new(), Code=_code("Catalog_Склады", i + 1),
                Description=WAREHOUSES[i] if i < len(WAREHOUSES) else f"Склад № {i + 1}")
            for i in range(warehouses)]
     units = {short: add("Catalog_КлассификаторЕдиницИзмерения", Ref_Key=refs.new(), Code=code,
@@ -518,7 +526,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     kinds = {pname: add("Catalog_ВидыКонтактнойИнформации", Ref_Key=refs.new(), Code=f"{i + 1:09d}",
                         Description=descr, Тип=typ, Predefined=True, PredefinedDataName=pname)
              for i, (pname, descr, typ) in enumerate(CONTACT_KINDS)}
-    folders = [add("Catalog_Номенклатура", Ref_Key=refs.new(), IsFolder=True, Code=f"00-{i + 1:08d}",
+    folders = [add("Catalog_Номенклатура", Ref_Key=refs.new(), IsFolder=True,
+                   Code=_code("Catalog_Номенклатура", i + 1),
                    Description=cat.folder) for i, cat in enumerate(CATEGORIES)]
     reg = st.acc[REGISTER]
     acc41 = parents["41.01"]
@@ -529,7 +538,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         ref = refs.new()
         p = dict(defaults)
         p.update(Ref_Key=ref, DataVersion=st.new_data_version(), Parent_Key=folders[ci]["Ref_Key"],
-                 Code=f"00-{n + 100:08d}", Description=name, Артикул=f"{cat.art}-{n:06d}",
+                 Code=_code("Catalog_Номенклатура", n + 100), Description=name, Артикул=f"{cat.art}-{n:06d}",
                  НаименованиеПолное=name, ЕдиницаИзмерения_Key=units[cat.unit]["Ref_Key"],
                  ВидСтавкиНДС=VAT_KIND_OF_RATE.get(cat.vat, "Общая"))
         objects["Catalog_Номенклатура"][ref] = p
@@ -558,6 +567,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
                 reg.totals[key] = [a + b for a, b in zip(cur, vals, strict=True)]
     reg.max_period = SEED_DATE
 
+    contracts = 0
     for i in range(counterparties):
         pt = seed_party(rng, i, company_name="{word} ООО")
         descr, full, inn, kpp, address = pt.name, pt.full_name, pt.inn, pt.kpp, pt.address
@@ -565,7 +575,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         phone = f"+7 ({rng.randint(900, 999)}) {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
         email = "".join(ch if ch.isascii() else "x" for ch in
                         f"buh{i + 1}@{ORG_WORDS[i % len(ORG_WORDS)].lower()}-example.ru")
-        party = add("Catalog_Контрагенты", Ref_Key=refs.new(), Code=f"{i + 1:09d}", Description=descr,
+        party = add("Catalog_Контрагенты", Ref_Key=refs.new(), Code=_code("Catalog_Контрагенты", i + 1),
+                    Description=descr,
                     НаименованиеПолное=full, ЮридическоеФизическоеЛицо=form, ИНН=inn, КПП=kpp)
         party["ГоловнойКонтрагент_Key"] = party["Ref_Key"]
         party["КонтактнаяИнформация"] = [
@@ -574,7 +585,9 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
             for n, (k, v) in enumerate((("ТелефонКонтрагента", phone), ("EmailКонтрагенты", email),
                                         ("ФактАдресКонтрагента", address)), start=1)]
         if i % 2 == 0:
-            add("Catalog_ДоговорыКонтрагентов", Ref_Key=refs.new(), Code=f"{i + 1:09d}",
+            contracts += 1  # one counter for the whole catalog (CodeSeries WholeCatalog)
+            add("Catalog_ДоговорыКонтрагентов", Ref_Key=refs.new(),
+                Code=_code("Catalog_ДоговорыКонтрагентов", contracts),
                 Description=f"Договор поставки № {i + 1} от 10.01.2025", Owner_Key=party["Ref_Key"],
                 Организация_Key=org["Ref_Key"], ВидДоговора="СПокупателем",
                 ВалютаВзаиморасчетов_Key=rub["Ref_Key"], Номер=str(i + 1), Дата="2025-01-10T00:00:00")

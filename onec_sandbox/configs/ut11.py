@@ -58,7 +58,7 @@ from ..clerk import (
     warehouse_by_name,
 )
 from ..posting import PostError, check_goods, filled, need_ref, qty_text, write, write_prices
-from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema
+from ..schema import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, Schema, catalog_code
 from ..seed import (
     CATEGORIES,
     ORG_WORDS,
@@ -105,13 +105,13 @@ S.catalog("Catalog_Номенклатура",
           "Артикул:s НаименованиеПолное:s ТипНоменклатуры:e ВидНоменклатуры_Key:r "
           "ЕдиницаИзмерения_Key:r=Catalog_УпаковкиЕдиницыИзмерения "
           "СтавкаНДС_Key:r=Catalog_СтавкиНДС ИспользоватьУпаковки:b Комментарий:s",
-          code_len=11, hier=True)
+          code_len=11, hier=True, prefixed=True)
 S.catalog("Catalog_ВидыКонтактнойИнформации", "Тип:e")
 _CONTACTS = "Тип:e Вид_Key:r=Catalog_ВидыКонтактнойИнформации Представление:s ЗначенияПолей:s"
 S.catalog("Catalog_Партнеры",
           "НаименованиеПолное:s Клиент:b Поставщик:b ПрочиеОтношения:b ЮрФизЛицо:e "
           "ДатаРегистрации:d Комментарий:s",
-          hier=True, tps={"КонтактнаяИнформация": _CONTACTS})
+          code_len=11, hier=True, prefixed=True, tps={"КонтактнаяИнформация": _CONTACTS})
 S.catalog("Catalog_Контрагенты",
           "Партнер_Key:r=Catalog_Партнеры НаименованиеПолное:s ЮридическоеФизическоеЛицо:e "
           "ИНН:s КПП:s КодПоОКПО:s ОбособленноеПодразделение:b "
@@ -502,7 +502,7 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         Валюта_Key=rub["Ref_Key"], ЦенаВключаетНДС=True, ДатаНачалаДействия="2024-12-01T00:00:00")
 
     folders = [add("Catalog_Номенклатура", Ref_Key=refs.new(), IsFolder=True,
-                   Code=f"00-{i + 1:08d}", Description=cat.folder)
+                   Code=catalog_code(S.entities["Catalog_Номенклатура"], i + 1), Description=cat.folder)
                for i, cat in enumerate(CATEGORIES)]
     stock = st.acc["ТоварыНаСкладах"]
     dv = int(st.meta["dv"])
@@ -513,7 +513,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         dv += 1
         p = dict(defaults)
         p.update(Ref_Key=ref, DataVersion=base64.b64encode(struct.pack(">II", dv, 0)).decode(),
-                 Parent_Key=folders[ci]["Ref_Key"], Code=f"00-{n + 100:08d}", Description=name,
+                 Parent_Key=folders[ci]["Ref_Key"],
+                 Code=catalog_code(S.entities["Catalog_Номенклатура"], n + 100), Description=name,
                  Артикул=f"{cat.art}-{n:06d}", НаименованиеПолное=name, ТипНоменклатуры="Товар",
                  ЕдиницаИзмерения_Key=units[cat.unit]["Ref_Key"],
                  СтавкаНДС_Key=vat[cat.vat]["Ref_Key"])
@@ -545,7 +546,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
                  f"{rng.randint(10, 99)}")
         email = "".join(ch if ch.isascii() else "x" for ch in
                         f"info{i + 1}@{ORG_WORDS[i % len(ORG_WORDS)].lower()}-example.ru")
-        partner = add("Catalog_Партнеры", Ref_Key=refs.new(), Code=f"{i + 1:09d}",
+        partner = add("Catalog_Партнеры", Ref_Key=refs.new(),
+                      Code=catalog_code(S.entities["Catalog_Партнеры"], i + 1),
                       Description=descr, НаименованиеПолное=full, Клиент=True,
                       ЮрФизЛицо="ЧастноеЛицо" if form == "ИндивидуальныйПредприниматель"
                       else "Компания")
