@@ -11,8 +11,11 @@
   the order…") lay over a centred dialog's buttons. In a dialog the toast rack takes part in the
   screen's layout instead: the box sits at the bottom, just above its footer, and the toasts get
   the rows above it (`height: 1fr`), lined up with the box's left edge; the box has the rows it
-  needs first, so a toast cannot reach it, and it does not move when a toast comes or goes. When
-  more toasts come than fit, the newest are shown (Textual scrolls the rack to its end).
+  needs first, so a toast cannot reach it, and it does not move when a toast comes or goes.
+  Known limit: when more toasts come than fit, the rack does not scroll (Textual keeps it
+  invisible, and an invisible widget gets no size), so the newest toast runs on under the box,
+  its end hidden (80×24, the reserve confirmation, a long sync error after another toast). Made
+  visible, the rack would blank the dimmed screen above the box instead.
 * The screens below show no toasts meanwhile (they would show through, cut by the box); Textual
   shows them again when their screen is back on top.
 * **Textual's insides, in one place.** Textual 8.2 has no public name for the container of a
