@@ -6,6 +6,7 @@ The full app on a real store; toasts are on (`run_test(notifications=True)`), as
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button
 from textual.widgets._footer import FooterKey
@@ -33,6 +35,7 @@ from tests.seed import (
 from tui_crm.screens.shipment_request import ShipmentRequestScreen
 from tui_crm.store import Store
 from tui_crm.widgets.confirm import ConfirmModal
+from tui_crm.widgets.dialog import CrmModal, toast_rack
 
 
 @pytest.fixture
@@ -120,7 +123,6 @@ def test_every_modal_screen_is_a_crm_modal() -> None:
     """The chrome above lives in one place, `CrmModal`: every modal screen of the app is one
     (the command palette is Textual's own and keeps its look)."""
     from tui_crm.screens.commands import CrmPalette
-    from tui_crm.widgets.dialog import CrmModal
 
     for info in pkgutil.walk_packages(tui_crm.__path__, "tui_crm."):
         if info.name.startswith(("tui_crm.sync", "tui_crm.web", "tui_crm.store", "tui_crm.domain")):
@@ -133,3 +135,59 @@ def test_every_modal_screen_is_a_crm_modal() -> None:
     assert len(modals) >= 8
     assert sorted(c.__qualname__ for c in modals
                   if not issubclass(c, CrmModal) and not issubclass(c, CrmPalette)) == []
+
+
+def test_the_dialog_base_imports_no_private_textual_module() -> None:
+    """`CrmModal` restyles Textual's toast rack by the id Textual gives it (`toast_rack`), not by
+    importing its class from `textual.widgets._toast`, which a Textual upgrade may move."""
+    source = Path(inspect.getfile(CrmModal)).read_text(encoding="utf-8")
+    modules = [node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)]
+    modules += [alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import)
+                for alias in node.names]
+    assert [m for m in modules if m.startswith("textual") and any(p.startswith("_") for p in m.split("."))] == []
+
+
+async def test_textual_still_keeps_a_screens_toasts_in_the_rack_the_dialog_restyles(store: Store) -> None:
+    """The one thing `CrmModal` takes from Textual's insides: the id of the container a screen's
+    toasts are mounted in (Textual 8.2: `ToastRack(id="textual-toastrack")`). If an upgrade
+    renames it, this fails here, by name, rather than toasts quietly floating over buttons again."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        dialog = await _discard_question_after_accounting_changed(pilot, store)
+        rack = toast_rack(dialog)
+        assert isinstance(rack, ToastRack)
+        toasts = list(dialog.query(Toast))
+        assert toasts and all(rack in toast.ancestors for toast in toasts)
+        # restyled: laid out above the box (Textual docks it over the screen's bottom rows)
+        box = dialog.query_one(Vertical)
+        assert rack.styles.dock != "bottom" and rack.region.bottom <= box.region.y
+        assert all(t.region.bottom <= box.region.y for t in toasts)
+        # the screens below: the same rack, hidden
+        below = app.screen_stack[-2]
+        assert toast_rack(below) is below.query_one(ToastRack) and not below.query_one(ToastRack).display
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_dialogs_first_frame_already_has_its_footer_keys(store: Store, lang: str) -> None:
+    """The footer is composed with the dialog and lists its keys as it mounts: the first frame the
+    terminal gets of the dialog shows "d Discard · esc Keep editing" under the box. Mounted after
+    the dialog, the footer came a frame late and its keys several (until Textual's bindings
+    signal), a blank bar under the buttons while keys typed ahead were still being handled.
+
+    Frames are watched where the app hands each finished one to the terminal driver (`_display`,
+    as bench/picker.py does); what is on screen at that moment is what the frame holds."""
+    app = make_app(store, lang)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        frames: list[tuple[int, int]] = []  # per frame of a dialog: (buttons shown, footer keys shown)
+        display = app._display
+
+        def watched(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if isinstance(screen, CrmModal):
+                frames.append((len([b for b in screen.query(Button) if b.region.area]),
+                               len([k for k in screen.query(FooterKey) if k.region.area and k.display])))
+
+        app._display = watched  # type: ignore[method-assign]
+        await _discard_question_after_accounting_changed(pilot, store)
+        assert frames and frames[0] == (2, 2), frames
+

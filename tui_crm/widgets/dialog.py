@@ -2,16 +2,26 @@
 
 * **Its own footer.** A modal screen lets the screen below show through, dimmed, footer and all:
   the discard question showed the form's "F2 Send · Esc Cancel" under its own buttons. Every
-  modal mounts a `CrmFooter` of its own, over the one below, listing the keys that work in it.
+  modal has a `CrmFooter` of its own, over the one below, listing the keys that work in it. It is
+  composed with the modal (`mount_composed_widgets`, Textual's public hook after `compose`) and
+  lists the keys as it mounts, so the modal's first frame has them: mounted after the modal, it
+  came a frame late and its keys several frames later, under a box already taking keys.
 * **Toasts above the box, never over it** (a dialog, the default). Textual docks a screen's
   toasts at its bottom right on a layer of their own, so at 80×24 a toast ("Accounting changed
   the order…") lay over a centred dialog's buttons. In a dialog the toast rack takes part in the
   screen's layout instead: the box sits at the bottom, just above its footer, and the toasts get
   the rows above it (`height: 1fr`), lined up with the box's left edge; the box has the rows it
-  needs first, so a toast cannot reach it, and it does not move when a toast comes or goes. When
-  more toasts come than fit, the newest are shown (Textual scrolls the rack to its end).
+  needs first, so a toast cannot reach it, and it does not move when a toast comes or goes.
+  Known limit: when more toasts come than fit, the rack does not scroll (Textual keeps it
+  invisible, and an invisible widget gets no size), so the newest toast runs on under the box,
+  its end hidden (80×24, the reserve confirmation, a long sync error after another toast). Made
+  visible, the rack would blank the dimmed screen above the box instead.
 * The screens below show no toasts meanwhile (they would show through, cut by the box); Textual
   shows them again when their screen is back on top.
+* **Textual's insides, in one place.** Textual 8.2 has no public name for the container of a
+  screen's toasts (`textual.widgets._toast.ToastRack`); it gives it an id, `textual-toastrack`
+  (`TOAST_RACK_ID`). The CSS below and `toast_rack()` use that id and nothing else of it;
+  tests/screens/test_dialog_chrome.py fails by name if an upgrade changes it.
 * A modal that fills the screen (`FULL_SIZE`: the picker, F1 help, an error's full text) has no
   room beside it and no buttons: its toasts float over it as on a full screen.
 """
@@ -21,12 +31,25 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 from textual import events
-from textual.screen import ModalScreen
-from textual.widgets._toast import ToastRack  # no public name in Textual 8.2
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 from tui_crm.widgets.footer import CrmFooter
 
 ResultT = TypeVar("ResultT")
+
+TOAST_RACK_ID = "textual-toastrack"
+"""The id Textual (8.2, `Screen._extend_compose`) gives the container of a screen's toasts, a child
+of every screen when notifications are on. Its class has no public name."""
+
+
+def toast_rack(screen: Screen[object]) -> Widget | None:
+    """The container of `screen`'s toasts (None if Textual made none: notifications off)."""
+    try:
+        return screen.get_child_by_id(TOAST_RACK_ID)
+    except NoMatches:
+        return None
 
 
 class CrmModal(ModalScreen[ResultT]):
@@ -37,26 +60,28 @@ class CrmModal(ModalScreen[ResultT]):
 
     # The rack is as wide as its toasts (a full-width rack would widen what the screen centres
     # and put the box at the left edge); a toast keeps its 60 cells rather than half of that.
-    DEFAULT_CSS = """
-    CrmModal.-dialog { align: center bottom; }
-    CrmModal.-dialog > ToastRack {
+    # In the rack, each toast is wrapped in a holder (rack > holder > toast).
+    DEFAULT_CSS = f"""
+    CrmModal.-dialog {{ align: center bottom; }}
+    CrmModal.-dialog > #{TOAST_RACK_ID} {{
         layer: default;
         dock: none;
         height: 1fr;
         width: auto;
         margin-bottom: 0;
-    }
-    CrmModal.-dialog > ToastRack > ToastHolder { width: auto; }
-    CrmModal.-dialog > ToastRack Toast { max-width: 100%; }
+    }}
+    CrmModal.-dialog > #{TOAST_RACK_ID} > * {{ width: auto; }}
+    CrmModal.-dialog > #{TOAST_RACK_ID} > * > * {{ max-width: 100%; }}
     """
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.set_class(not self.FULL_SIZE, "-dialog")
 
-    def on_mount(self) -> None:
-        # Textual calls the on_mount of every class in the MRO: a subclass's own does not hide this.
-        self.mount(CrmFooter())
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        # After the subclass's `compose` (which need not know about it), in the same mount: the
+        # footer is there, keys and all, when the modal first lays out and paints.
+        await super().mount_composed_widgets([*widgets, CrmFooter(keys_at_mount=True)])
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         # The toasts are shown on this screen; the screens below keep theirs mounted until they
@@ -65,5 +90,6 @@ class CrmModal(ModalScreen[ResultT]):
         for screen in self.app.screen_stack:
             if screen is self:
                 break
-            for rack in screen.query_children(ToastRack):
+            rack = toast_rack(screen)
+            if rack is not None:
                 rack.display = False

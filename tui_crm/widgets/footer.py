@@ -34,15 +34,20 @@ def key_width(key_display: str, description: str) -> int:
 class CrmFooter(Footer):
     """Footer with help and quit always visible; keys that do not fit are left out whole."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keys_at_mount: bool = False) -> None:
+        """`keys_at_mount`: list the screen's keys as the footer mounts, with its screen (a modal's
+        footer: its first frame has them). Textual's footer waits for the screen's first
+        bindings signal and then for a refresh, so a screen's first frames had an empty footer
+        bar; that is fine for a full screen, not under a dialog that is already taking keys."""
         super().__init__()
         self._laid_for = -1
+        self._keys_at_mount = keys_at_mount
 
     def _width(self) -> int:
         return self.size.width or self.app.size.width
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        if not (self._bindings_ready or self._keys_at_mount):
             return
         self._laid_for = self._width()
         active = self.screen.active_bindings
