@@ -587,3 +587,49 @@ async def test_a_pull_past_its_deadline_is_said_in_russian() -> None:
         set_language("en")
         await service.aclose()
         service.store.close()
+
+
+# -- why a row from accounting was skipped: each reason in the interface language ----------------------
+
+_ROW_KEY = "0a1b2c3d-0000-0000-0000-000000000001"
+
+
+def _bad_rows() -> list[tuple[Any, str, str]]:
+    """(a reader refusing a row, the field it names, the reason in Russian)."""
+    from tui_crm.sync import parse
+
+    def row(**fields: Any) -> dict[str, Any]:
+        return {"Ref_Key": _ROW_KEY, **fields}
+
+    e = PRODUCTS
+    return [
+        (lambda: parse.ref(row(Склад_Key=""), "Склад_Key", e, required=True), "Склад_Key", "Склад_Key пусто"),
+        (lambda: parse.ref(row(Склад_Key="x"), "Склад_Key", e), "Склад_Key", "Склад_Key — не ссылка: 'x'"),
+        (lambda: parse.text(row(Артикул=1.5), "Артикул", e), "Артикул", "Артикул — не текст: 1.5"),
+        (lambda: parse.text(row(Артикул="abc"), "Артикул", e, max_len=2), "Артикул",
+         "Артикул длиннее 2 символов"),
+        (lambda: parse.text(row(Артикул="a\x1b"), "Артикул", e), "Артикул", "Артикул содержит управляющие символы"),
+        (lambda: parse.flag(row(Услуга="yes"), "Услуга", e), "Услуга", "Услуга — не истина/ложь: 'yes'"),
+        (lambda: parse.number(row(Цена="abc"), "Цена", e, 2), "Цена", "Цена — не число: 'abc'"),
+        (lambda: parse.number(row(Цена=10**20), "Цена", e, 2), "Цена",
+         "Цена вне допустимого диапазона: 100000000000000000000"),
+        (lambda: parse.date(row(Date="вчера"), "Date", e), "Date", "Date — не дата: 'вчера'"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_a_skipped_rows_reason_is_worded_in_russian(case: int) -> None:
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.parse import BadData
+    from tui_crm.sync.reach import error_words
+
+    read, field, ru = _bad_rows()[case]
+    with pytest.raises(BadData) as caught:
+        read()
+    assert field in caught.value.reason                     # str() and the log stay English
+    set_language("ru")
+    try:
+        said = error_words(caught.value)
+    finally:
+        set_language("en")
+    assert said == f"Учёт прислал испорченную строку {PRODUCTS} (Ref_Key {_ROW_KEY}): {ru}", said
