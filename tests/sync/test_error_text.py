@@ -633,3 +633,15 @@ def test_a_skipped_rows_reason_is_worded_in_russian(case: int) -> None:
     finally:
         set_language("en")
     assert said == f"Учёт прислал испорченную строку {PRODUCTS} (Ref_Key {_ROW_KEY}): {ru}", said
+
+
+def test_an_object_gone_from_accounting_is_said_in_russian() -> None:
+    """The push's "not found" (an object deleted in 1C between two requests) reached the outbox's
+    error and `tui-crm sync` in English; the entity and key stay as 1C names them."""
+    from tui_crm.sync.push import gone
+
+    exc = gone("Document_ЗаказПокупателя", _ROW_KEY)
+    assert str(exc) == f"Document_ЗаказПокупателя {_ROW_KEY} not found"
+    assert exc.code == "9" and exc.status == 404
+    russian = _said_in("ru", exc)
+    assert russian == f"Document_ЗаказПокупателя {_ROW_KEY}: такого объекта в учёте (1С) нет.", russian

@@ -37,6 +37,7 @@ _RU: dict[str, str] = {
     "odata.lead.paging": "Учёт (1С) присылает страницы без конца; чтение остановлено.",
     "odata.lead.malformed": "Учёт прислал испорченный ответ JSON (ключ повторяется дважды); чтение остановлено.",
     "odata.lead.business": "Учёт (1С) отказался выполнить операцию.",
+    "odata.gone": "{entity} {key}: такого объекта в учёте (1С) нет.",
     "odata.says": " 1С сообщает: «{message}»",
     "odata.code": "код 1С {code}",
     "odata.unreachable": "Учёт (1С) на {host} недоступен: {what} ({request}).",

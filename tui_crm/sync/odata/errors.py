@@ -62,6 +62,7 @@ TEXT: dict[str, str] = {
     "odata.lead.paging": "Accounting (1C) sends pages that never end; the read was stopped.",
     "odata.lead.malformed": "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped.",
     "odata.lead.business": "Accounting (1C) refused the operation.",
+    "odata.gone": "{entity} {key} not found",
     "odata.says": " 1C says: «{message}»",
     "odata.code": "1C code {code}",
     "odata.unreachable": "Accounting (1C) at {host} is unreachable: {what} ({request}).",
