@@ -412,8 +412,10 @@ async def _refusal(case: str) -> BaseException:
 
 
 @pytest.mark.parametrize(("case", "en", "ru"), [
-    ("too_large", "sent more than 0.0953674 MB in one answer",
-     "Учёт (1С) прислал больше 0.0953674 МБ в одном ответе; чтение остановлено"),
+    # a size as a person writes it: KB under 1 MB, at most one decimal, the Russian with a comma
+    # (it read "0.0953674 MB" / "0.0953674 МБ" for a 100 000-byte limit)
+    ("too_large", "sent more than 97.7 KB in one answer",
+     "Учёт (1С) прислал больше 97,7 КБ в одном ответе; чтение остановлено"),
     ("top", f"Accounting ignored paging ($top=2) for {PRODUCTS}: got 3 rows; refusing to continue.",
      f"Учёт не соблюдает постраничное чтение ($top=2) для {PRODUCTS}: строк в ответе: 3; чтение остановлено."),
     ("skip", f"Accounting ignored paging ($skip=2) for {PRODUCTS}: page 2 repeats the previous page",
@@ -645,3 +647,24 @@ def test_an_object_gone_from_accounting_is_said_in_russian() -> None:
     assert exc.code == "9" and exc.status == 404
     russian = _said_in("ru", exc)
     assert russian == f"Document_ЗаказПокупателя {_ROW_KEY}: такого объекта в учёте (1С) нет.", russian
+
+
+@pytest.mark.parametrize(("nbytes", "en", "ru"), [
+    (100, "100 bytes", "100 байт"),
+    (1536, "1.5 KB", "1,5 КБ"),
+    (100_000, "97.7 KB", "97,7 КБ"),
+    (2**20, "1 MB", "1 МБ"),
+    (int(1.25 * 2**20), "1.3 MB", "1,3 МБ"),    # halves away from zero, as 1C rounds
+    (64 * 2**20, "64 MB", "64 МБ"),
+])
+def test_a_size_is_worded_in_each_language(nbytes: int, en: str, ru: str) -> None:
+    from tui_crm.i18n import set_language, tr
+    from tui_crm.sync.odata import word
+    from tui_crm.sync.odata.errors import size_words
+
+    assert word([size_words(nbytes)]) == en
+    set_language("ru")
+    try:
+        assert word([size_words(nbytes)], lambda key: str(tr(key))) == ru
+    finally:
+        set_language("en")
