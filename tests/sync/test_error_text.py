@@ -668,3 +668,16 @@ def test_a_size_is_worded_in_each_language(nbytes: int, en: str, ru: str) -> Non
         assert word([size_words(nbytes)], lambda key: str(tr(key))) == ru
     finally:
         set_language("en")
+
+
+def test_a_deadline_is_said_with_a_decimal_comma_in_russian() -> None:
+    """The cycle's deadline in its sentence: "дольше 1.5 с" was a decimal point in Russian."""
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.service import _took
+
+    assert (_took(1.5), _took(90)) == ("1.5 s", "1.5 min")
+    set_language("ru")
+    try:
+        assert (_took(1.5), _took(90), _took(600)) == ("1,5 с", "1,5 мин", "10 мин")
+    finally:
+        set_language("en")
