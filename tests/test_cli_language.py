@@ -310,3 +310,25 @@ def test_commands_speak_the_language_saved_for_the_store_they_use(tmp_path: Path
     # --json stays English whatever the language
     done = tui_crm("status", "Ромашка", "--json", config=config, lang=None, extra=extra)
     assert json.loads(done.stdout)["clients"][0]["sync_state"] == "in_accounting"
+
+
+def test_sync_once_says_its_seconds_with_a_decimal_comma_in_russian(tmp_path: Path) -> None:
+    """`sync --once`'s summary read "загружено строк: 120 за 1.3 с": Russian writes 1,3 (as the sync
+    log, money and percentages do); English keeps 1.3."""
+    from onec_sandbox.server import start_in_thread
+    from onec_sandbox.state import SandboxState
+
+    running = start_in_thread(SandboxState.seeded(products=10, warehouses=1, seed=3))
+    try:
+        config = tmp_path / "crm.toml"
+        config.write_text(f'[accounting]\nurl = "{running.base_url}"\n', encoding="utf-8")
+        said = {}
+        for lang in ("ru", "en"):
+            done = tui_crm("sync", "--once", "--store", str(tmp_path / f"{lang}.duckdb"), config=config, lang=lang,
+                           timeout=120)
+            assert done.returncode == 0, done.stdout + done.stderr
+            said[lang] = done.stdout + done.stderr
+    finally:
+        running.stop()
+    assert re.search(r"загружено строк: \d+ за \d+,\d с \(запросов: \d+\)", said["ru"]), said["ru"]
+    assert re.search(r"pulled \d+ rows in \d+\.\d s \(\d+ requests\)", said["en"]), said["en"]

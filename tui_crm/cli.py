@@ -410,7 +410,7 @@ def _progress_printer(stream=sys.stderr) -> Callable[[str, int, int | None], Non
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Headless sync: the TUI's jobs (pull cycle, push, live) once, or until Ctrl+C."""
-    from tui_crm.i18n import set_language
+    from tui_crm.i18n import language, set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
     from tui_crm.sync.reach import error_words
@@ -444,8 +444,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if result is None:
             print(tr("cli.pull_failed", error=service.last_error), file=sys.stderr, flush=True)
         else:
-            print(tr("cli.pulled", rows=result.rows, seconds=f"{result.seconds:.1f}", requests=result.requests),
-                  flush=True)
+            seconds = f"{result.seconds:.1f}"   # a decimal comma in Russian, as the sync log writes it
+            print(tr("cli.pulled", rows=result.rows, seconds=seconds.replace(".", ",") if language() == "ru"
+                     else seconds, requests=result.requests), flush=True)
         failed = result is None
         if not args.no_push:
             while True:

@@ -126,8 +126,20 @@ async def test_a_missing_stock_account_is_a_clear_error() -> None:
     p = load_profile("bp3")
     answers = {"ChartOfAccounts_Хозрасчетный": {"value": []}}
     async with ODataClient(BASE, transport=replay(answers, []), retries=0) as client:
-        with pytest.raises(ODataError, match=r"has no account 41\.01"):
+        with pytest.raises(ODataError, match=r"has no account 41\.01") as caught:
             await stock_account_refs(client, p)
+    # the sync log and `tui-crm sync` in the interface language; the chart, the codes and the
+    # profile's table as they are written
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.runs import describe
+
+    set_language("ru")
+    try:
+        said = describe(caught.value)
+    finally:
+        set_language("en")
+    assert said == ("В плане счетов ChartOfAccounts_Хозрасчетный нет счёта 41.01 (счета [stock] профиля): "
+                    "остатки не прочитать. Сверьте коды в профиле с планом счетов базы."), said
 
 
 def test_goods_rows_of_both_releases_are_read() -> None:

@@ -22,10 +22,12 @@ from onec_sandbox.server import RunningSandbox, start_in_thread
 from onec_sandbox.state import SandboxState
 from tests.clock import TestClock
 from tests.sync.sandbox_kit import new_client, save_invoice
+from tui_crm.i18n import set_language
 from tui_crm.store import Store
 from tui_crm.sync import parse, queries
 from tui_crm.sync.odata import ODataClient
 from tui_crm.sync.profile import load_profile
+from tui_crm.sync.pull import quarantine_note
 from tui_crm.sync.service import SyncService
 
 P = load_profile("bp3")
@@ -167,8 +169,18 @@ def test_debt_row_reads_the_counterparty_subconto_and_refuses_other_types() -> N
     row = {"Account_Key": "0123abcd-4a5d-11ee-8c90-0242ac120002", "СуммаBalance": -1660.56,
            "ExtDimension1": "aa0e7f4b-4a5d-11ee-8c90-0242ac120002", "ExtDimension1_Type": T + "Catalog_Контрагенты"}
     assert parse.debt_row(P, row) == ("aa0e7f4b-4a5d-11ee-8c90-0242ac120002", Decimal("-1660.56"))
-    with pytest.raises(parse.OtherSubconto):
+    with pytest.raises(parse.OtherSubconto) as other:
         parse.debt_row(P, {**row, "ExtDimension1_Type": T + "Catalog_ФизическиеЛица"})
+    # the sync log's note in the interface language: the subconto and types as 1C names them
+    english = quarantine_note([other.value])
+    set_language("ru")
+    try:
+        russian = quarantine_note([other.value])
+    finally:
+        set_language("en")
+    assert english.startswith("Left out 1 balance row(s) of ") and "not a counterparty" in english
+    assert russian == (f"Не учтены строки остатков {P['debt'].entity}, где субконто клиента — не контрагент "
+                       "(Catalog_ФизическиеЛица): 1; показан долг только контрагентов."), russian
     assert parse.debt_row(P, {**row, "ExtDimension1": "", "ExtDimension1_Type": T + "Undefined"}) is None
     q = queries.debt(P, ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"])
     assert q is not None and q.heavy and "AccountCondition=" in q.path

@@ -300,6 +300,28 @@ def test_hostile_metadata_over_http_is_a_clear_exit_2(app: _HostileMetadata, say
     assert "Traceback" not in out + err and "unexpected error" not in err
 
 
+@pytest.mark.parametrize(("app", "says"), [
+    (_HostileMetadata(LAUGHS), "ответ $metadata объявляет DTD или сущности"),
+    (_HostileMetadata(DEEP), "ответ $metadata вложен глубже 64 уровней"),
+    (_HostileMetadata(b"<Service/>"),
+     "ответ $metadata — XML, но не документ CSDL (метаданные OData): его корневой элемент <Service>"),
+    (_HostileMetadata(b"<edmx:Edmx xmlns:edmx='x'><unclosed>"), "ответ $metadata — некорректный XML (строка 1: "),
+    (_HostileMetadata(b"   "), "ответ $metadata пуст"),
+], ids=["billion-laughs", "deep", "html", "broken", "empty"])
+def test_hostile_metadata_is_said_in_russian(app: _HostileMetadata, says: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, hostile_server,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Why $metadata could not be read, in the interface language (it read "the $metadata answer
+    declares a DTD …" after the Russian lead)."""
+    url = hostile_server(app)
+    argv = _doctor(tmp_path, url, monkeypatch=monkeypatch)
+    monkeypatch.setenv("TUI_CRM_LANG", "ru")
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "Не удалось прочитать $metadata публикации: " + says in out, out
+    assert "the $metadata answer" not in out and "Traceback" not in out + err
+
+
 def test_bp3_the_chart_of_accounts_the_stock_and_debt_reads_look_up_is_a_need(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """БП 3's stock (41.01) and debt (62.01, 62.02) find their accounts' keys by code in

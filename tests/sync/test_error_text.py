@@ -412,8 +412,10 @@ async def _refusal(case: str) -> BaseException:
 
 
 @pytest.mark.parametrize(("case", "en", "ru"), [
-    ("too_large", "sent more than 0.0953674 MB in one answer",
-     "Учёт (1С) прислал больше 0.0953674 МБ в одном ответе; чтение остановлено"),
+    # a size as a person writes it: KB under 1 MB, at most one decimal, the Russian with a comma
+    # (it read "0.0953674 MB" / "0.0953674 МБ" for a 100 000-byte limit)
+    ("too_large", "sent more than 97.7 KB in one answer",
+     "Учёт (1С) прислал больше 97,7 КБ в одном ответе; чтение остановлено"),
     ("top", f"Accounting ignored paging ($top=2) for {PRODUCTS}: got 3 rows; refusing to continue.",
      f"Учёт не соблюдает постраничное чтение ($top=2) для {PRODUCTS}: строк в ответе: 3; чтение остановлено."),
     ("skip", f"Accounting ignored paging ($skip=2) for {PRODUCTS}: page 2 repeats the previous page",
@@ -587,3 +589,95 @@ async def test_a_pull_past_its_deadline_is_said_in_russian() -> None:
         set_language("en")
         await service.aclose()
         service.store.close()
+
+
+# -- why a row from accounting was skipped: each reason in the interface language ----------------------
+
+_ROW_KEY = "0a1b2c3d-0000-0000-0000-000000000001"
+
+
+def _bad_rows() -> list[tuple[Any, str, str]]:
+    """(a reader refusing a row, the field it names, the reason in Russian)."""
+    from tui_crm.sync import parse
+
+    def row(**fields: Any) -> dict[str, Any]:
+        return {"Ref_Key": _ROW_KEY, **fields}
+
+    e = PRODUCTS
+    return [
+        (lambda: parse.ref(row(Склад_Key=""), "Склад_Key", e, required=True), "Склад_Key", "Склад_Key пусто"),
+        (lambda: parse.ref(row(Склад_Key="x"), "Склад_Key", e), "Склад_Key", "Склад_Key — не ссылка: 'x'"),
+        (lambda: parse.text(row(Артикул=1.5), "Артикул", e), "Артикул", "Артикул — не текст: 1.5"),
+        (lambda: parse.text(row(Артикул="abc"), "Артикул", e, max_len=2), "Артикул",
+         "Артикул длиннее 2 символов"),
+        (lambda: parse.text(row(Артикул="a\x1b"), "Артикул", e), "Артикул", "Артикул содержит управляющие символы"),
+        (lambda: parse.flag(row(Услуга="yes"), "Услуга", e), "Услуга", "Услуга — не истина/ложь: 'yes'"),
+        (lambda: parse.number(row(Цена="abc"), "Цена", e, 2), "Цена", "Цена — не число: 'abc'"),
+        (lambda: parse.number(row(Цена=10**20), "Цена", e, 2), "Цена",
+         "Цена вне допустимого диапазона: 100000000000000000000"),
+        (lambda: parse.date(row(Date="вчера"), "Date", e), "Date", "Date — не дата: 'вчера'"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_a_skipped_rows_reason_is_worded_in_russian(case: int) -> None:
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.parse import BadData
+    from tui_crm.sync.reach import error_words
+
+    read, field, ru = _bad_rows()[case]
+    with pytest.raises(BadData) as caught:
+        read()
+    assert field in caught.value.reason                     # str() and the log stay English
+    set_language("ru")
+    try:
+        said = error_words(caught.value)
+    finally:
+        set_language("en")
+    assert said == f"Учёт прислал испорченную строку {PRODUCTS} (Ref_Key {_ROW_KEY}): {ru}", said
+
+
+def test_an_object_gone_from_accounting_is_said_in_russian() -> None:
+    """The push's "not found" (an object deleted in 1C between two requests) reached the outbox's
+    error and `tui-crm sync` in English; the entity and key stay as 1C names them."""
+    from tui_crm.sync.push import gone
+
+    exc = gone("Document_ЗаказПокупателя", _ROW_KEY)
+    assert str(exc) == f"Document_ЗаказПокупателя {_ROW_KEY} not found"
+    assert exc.code == "9" and exc.status == 404
+    russian = _said_in("ru", exc)
+    assert russian == f"Document_ЗаказПокупателя {_ROW_KEY}: такого объекта в учёте (1С) нет.", russian
+
+
+@pytest.mark.parametrize(("nbytes", "en", "ru"), [
+    (100, "100 bytes", "100 байт"),
+    (1536, "1.5 KB", "1,5 КБ"),
+    (100_000, "97.7 KB", "97,7 КБ"),
+    (2**20, "1 MB", "1 МБ"),
+    (int(1.25 * 2**20), "1.3 MB", "1,3 МБ"),    # halves away from zero, as 1C rounds
+    (64 * 2**20, "64 MB", "64 МБ"),
+])
+def test_a_size_is_worded_in_each_language(nbytes: int, en: str, ru: str) -> None:
+    from tui_crm.i18n import set_language, tr
+    from tui_crm.sync.odata import word
+    from tui_crm.sync.odata.errors import size_words
+
+    assert word([size_words(nbytes)]) == en
+    set_language("ru")
+    try:
+        assert word([size_words(nbytes)], lambda key: str(tr(key))) == ru
+    finally:
+        set_language("en")
+
+
+def test_a_deadline_is_said_with_a_decimal_comma_in_russian() -> None:
+    """The cycle's deadline in its sentence: "дольше 1.5 с" was a decimal point in Russian."""
+    from tui_crm.i18n import set_language
+    from tui_crm.sync.service import _took
+
+    assert (_took(1.5), _took(90)) == ("1.5 s", "1.5 min")
+    set_language("ru")
+    try:
+        assert (_took(1.5), _took(90), _took(600)) == ("1,5 с", "1,5 мин", "10 мин")
+    finally:
+        set_language("en")

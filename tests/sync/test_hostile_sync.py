@@ -259,3 +259,29 @@ async def test_a_wedged_push_stops_at_the_deadline_frees_the_push_lock_and_sends
     finally:
         await service.aclose()
         service.store.close()
+
+
+async def test_a_quarantined_row_is_noted_in_russian() -> None:
+    """The sync log's note of a skipped row in the interface language: the 1C row key and field
+    as sent, the rest in Russian (it read "Skipped 1 malformed row(s) from accounting …")."""
+    from tui_crm.i18n import set_language
+
+    state = SandboxState.seeded(products=40, warehouses=2, seed=9)
+    rows = [r for r in state.objects[PRODUCTS].values() if not r.get("IsFolder")]
+    rows[0]["Артикул"] = 1.5
+    rows[1]["Description"] = "Кофе\x1b[31m"
+    rig = make_rig(state=state)
+    set_language("ru")
+    try:
+        assert await rig.service.pull_now(full=True) is not None, rig.service.last_error
+        mirror = next(r for r in rig.store.recent_runs() if r.job == "mirror")
+        assert mirror.ok, mirror.error
+        first, second = sorted([rows[0], rows[1]], key=lambda r: r["Ref_Key"])
+        reason = {rows[0]["Ref_Key"]: "Артикул — не текст: 1.5",
+                  rows[1]["Ref_Key"]: "Description содержит управляющие символы"}
+        assert mirror.error in [
+            f"Пропущено испорченных строк из учёта: 2, остальное применено: {PRODUCTS} "
+            f"(Ref_Key {r['Ref_Key']}): {reason[r['Ref_Key']]} и ещё 1" for r in (first, second)], mirror.error
+    finally:
+        set_language("en")
+        await rig.aclose()

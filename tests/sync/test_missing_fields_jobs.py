@@ -95,3 +95,23 @@ async def test_document_jobs_and_live_reads_report_a_missing_field(
         await clerk.aclose()
         store.close()
         await asyncio.sleep(0)
+
+
+async def test_a_missing_field_is_noted_in_russian(sandbox: RunningSandbox) -> None:
+    """The run's line in the interface language (it read "Accounting's rows lack fields …" in
+    Russian too); the entity and field stay as 1C names them."""
+    from tui_crm.i18n import set_language
+
+    store = Store.open(None, clock=TestClock())
+    service = SyncService(store, ODataClient(sandbox.base_url, retries=1, backoff=0.0))
+    sandbox.faults.omit = "Catalog_Номенклатура.Артикул"
+    set_language("ru")
+    try:
+        assert await service.pull_now(full=True) is not None, service.last_error
+        assert last_note(store, "mirror") == ("В строках учёта нет полей, которых ждёт профиль (прочитаны как "
+                                              "пустые): Catalog_Номенклатура.Артикул"), last_note(store, "mirror")
+    finally:
+        set_language("en")
+        await service.aclose()
+        store.close()
+        await asyncio.sleep(0)

@@ -116,7 +116,7 @@ class _Column:
         elif c.kind == "ref":
             out = parse.ref({n: v} if n else {}, n, e)
             if out is None and c.required:
-                raise BadData(e, f"{n} is empty")
+                raise BadData(e, parse.why("empty", name=n))
         elif c.kind == "cref" and n:  # v = (value, X_Type)
             out = parse.composite_ref({n: v[0], f"{n}_Type": v[1]}, n, e, c.value)
         elif c.kind == "text":
@@ -238,7 +238,7 @@ class PageConverter:
         for r in page:
             try:
                 if not isinstance(r, dict):
-                    raise BadData(self.entity, f"a row is not an object: {str(r)[:60]!r}")
+                    raise BadData(self.entity, parse.why("not_object", value=repr(str(r)[:60])))
                 t = self.row(r)
             except BadData as exc:
                 self.quarantined.append(exc)

@@ -390,7 +390,7 @@ async def diagnose(client: ODataClient, profile: Profile, *, url: str, user: str
     try:
         csdl = parse_csdl(raw)
     except MetadataError as exc:
-        report.failure = Finding("metadata.unreadable", {"detail": str(exc)})
+        report.failure = Finding("metadata.unreadable", {"detail": exc.said()})
         return report
     if not csdl.entity_sets:
         report.failure = Finding("metadata.empty", {})

@@ -13,7 +13,17 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from tui_crm.i18n import register, tr
+
 _R = TypeVar("_R", bound=Sequence[Any])
+
+register({
+    "fields.missing": {
+        "en": "Accounting's rows lack fields the profile expects (read as empty): {pairs}{more}",
+        "ru": "В строках учёта нет полей, которых ждёт профиль (прочитаны как пустые): {pairs}{more}",
+    },
+    "fields.more": {"en": " and {n} more", "ru": " и ещё {n}"},
+})
 
 log = logging.getLogger("tui_crm.sync.fields")
 
@@ -55,12 +65,13 @@ class MissingFields:
         return rows
 
     def note(self) -> str | None:
-        """The sync log's line, or None when every field was there."""
+        """The sync log's line in the interface language (entity and field as 1C names them), or
+        None when every field was there."""
         if not self.seen:
             return None
         pairs = ", ".join(f"{e}.{f}" for e, f in list(self.seen)[:8])
-        more = f" and {len(self.seen) - 8} more" if len(self.seen) > 8 else ""
-        return f"Accounting's rows lack fields the profile expects (read as empty): {pairs}{more}"
+        more = tr("fields.more", n=len(self.seen) - 8) if len(self.seen) > 8 else ""
+        return tr("fields.missing", pairs=pairs, more=more)
 
 
 def entity_of(path: str) -> str:

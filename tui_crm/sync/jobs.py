@@ -67,7 +67,7 @@ class JobResult(RunRecord):
         for r in rows:
             try:
                 if not isinstance(r, dict):
-                    raise BadData(entity, f"a row is not an object: {str(r)[:60]!r}")
+                    raise BadData(entity, parse.why("not_object", value=repr(str(r)[:60])))
                 out.append(read(r))
             except BadData as exc:
                 # The same row can come with two requests (an order by id and in the window).
@@ -288,8 +288,8 @@ class Jobs:
         for key, amount in by_key.items():
             party = known.get(key)
             if party is None:
-                res.skipped.append(BadData(p["debt"].entity, f"analytics key {key} has no counterparty in "
-                                           f"{p['debt_key'].entity}; its balance is left out", {"Ref_Key": key}))
+                why = parse.why("no_counterparty", key=key, entity=p["debt_key"].entity)
+                res.skipped.append(BadData(p["debt"].entity, why, {"Ref_Key": key}))
                 continue
             debts[party] = debts.get(party, Decimal(0)) + amount
         return debts

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from tui_crm.i18n import register, tr
+
 __all__ = ["MAX_DEPTH", "MAX_ELEMENTS", "Csdl", "MetadataError", "parse_csdl"]
 
 #: Nesting a CSDL document never needs (1C's is 6 deep); deeper is refused, not followed.
@@ -30,8 +32,44 @@ MAX_ELEMENTS = 5_000_000
 _COLLECTION = "Collection("
 
 
+# Why ``$metadata`` could not be read: (English, Russian) by kind. {n} carries digit groups as
+# each language writes them ({n} "5,000,000", {n_ru} "5 000 000"); {reason} is expat's own.
+_WHY: dict[str, tuple[str, str]] = {
+    "dtd": ("the $metadata answer declares a DTD or entities; a 1C publication never does, so it was not read "
+            "(it could expand without bound)",
+            "ответ $metadata объявляет DTD или сущности; публикация 1С так никогда не делает, поэтому он не "
+            "прочитан (он мог бы разрастаться без предела)"),
+    "too_many": ("the $metadata answer has more than {n} elements; it was not read to the end",
+                 "в ответе $metadata больше {n_ru} элементов; он не дочитан"),
+    "too_deep": ("the $metadata answer is nested deeper than {depth} levels, which no CSDL document is; it was "
+                 "not read",
+                 "ответ $metadata вложен глубже {depth} уровней, чего не бывает ни в одном документе CSDL; он не "
+                 "прочитан"),
+    "not_csdl": ("the $metadata answer is XML but not a CSDL (OData metadata) document: its root element is "
+                 "<{name}>",
+                 "ответ $metadata — XML, но не документ CSDL (метаданные OData): его корневой элемент <{name}>"),
+    "broken_at": ("the $metadata answer is not well-formed XML (line {line}: {reason})",
+                  "ответ $metadata — некорректный XML (строка {line}: {reason})"),
+    "broken": ("the $metadata answer is not well-formed XML ({reason})",
+               "ответ $metadata — некорректный XML ({reason})"),
+    "nested": ("the $metadata answer is nested too deeply to read",
+               "ответ $metadata вложен слишком глубоко, чтобы его прочитать"),
+    "empty": ("the $metadata answer is empty", "ответ $metadata пуст"),
+}
+register({f"metadata.why.{k}": {"en": en, "ru": ru} for k, (en, ru) in _WHY.items()})
+
+
 class MetadataError(ValueError):
-    """The answer to ``$metadata`` is not a CSDL document we can read; the message says why."""
+    """The answer to ``$metadata`` is not a CSDL document we can read; the message says why
+    (``str()`` in English for the log files, `said` in the interface language)."""
+
+    def __init__(self, kind: str, **values: object) -> None:
+        self.kind, self.values = kind, values
+        super().__init__(_WHY[kind][0].format(**values))
+
+    def said(self) -> str:
+        """Why, in the interface language (`tui-crm doctor`)."""
+        return tr(f"metadata.why.{self.kind}", **self.values)
 
 
 @dataclass
@@ -101,24 +139,21 @@ def parse_csdl(data: bytes) -> Csdl:
     saw_root = False
 
     def refuse_dtd(*_args: object) -> None:
-        raise MetadataError("the $metadata answer declares a DTD or entities; a 1C publication "
-                            "never does, so it was not read (it could expand without bound)")
+        raise MetadataError("dtd")
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         nonlocal count, current_type, function, saw_root
         count += 1
         if count > MAX_ELEMENTS:
-            raise MetadataError(f"the $metadata answer has more than {MAX_ELEMENTS:,} elements; "
-                                "it was not read to the end")
+            raise MetadataError("too_many", n=f"{MAX_ELEMENTS:,}",
+                                n_ru=f"{MAX_ELEMENTS:,}".replace(",", " "))
         if len(stack) >= MAX_DEPTH:
-            raise MetadataError(f"the $metadata answer is nested deeper than {MAX_DEPTH} levels, "
-                                "which no CSDL document is; it was not read")
+            raise MetadataError("too_deep", depth=MAX_DEPTH)
         name = _local(tag)
         if not stack:
             saw_root = True
             if name != "Edmx":
-                raise MetadataError(f"the $metadata answer is XML but not a CSDL (OData metadata) "
-                                    f"document: its root element is <{name[:40]}>")
+                raise MetadataError("not_csdl", name=name[:40])
         stack.append(name)
         if name in ("EntityType", "ComplexType"):
             current_type = attrs.get("Name", "")
@@ -149,7 +184,7 @@ def parse_csdl(data: bytes) -> Csdl:
             function = None
 
     if not data.strip():
-        raise MetadataError("the $metadata answer is empty")
+        raise MetadataError("empty")
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
@@ -161,11 +196,12 @@ def parse_csdl(data: bytes) -> Csdl:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else "somewhere"
-        raise MetadataError(f"the $metadata answer is not well-formed XML ({where}: "
-                            f"{expat.errors.messages.get(exc.code, 'syntax error')})") from None
+        reason = expat.errors.messages.get(exc.code, "syntax error")   # expat's own words
+        line = getattr(exc, "lineno", None)
+        raise (MetadataError("broken_at", line=line, reason=reason) if line
+               else MetadataError("broken", reason=reason)) from None
     except RecursionError:  # pragma: no cover - expat is not recursive; belt and braces
-        raise MetadataError("the $metadata answer is nested too deeply to read") from None
+        raise MetadataError("nested") from None
     if not saw_root:
-        raise MetadataError("the $metadata answer is empty")
+        raise MetadataError("empty")
     return out

@@ -14,7 +14,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -44,15 +44,67 @@ TEXT_MAX = 1_000_000
 _EMPTY = ("", None, odata.EMPTY_REF)
 
 
-class BadData(ODataError):
-    """Accounting sent a row we cannot trust; the pull jobs skip it (quarantine) and apply the rest."""
+# Why a row from accounting cannot be trusted, in both languages: (English, Russian) by kind. Each
+# names the 1C field as sent ({name}) and quotes the value as it came; `why` makes the piece a
+# `BadData` carries, so the sync log words it in the interface language and str() stays English.
+_WHY: dict[str, tuple[str, str]] = {
+    "empty": ("{name} is empty", "{name} пусто"),
+    "not_ref": ("{name} is not a reference", "{name} — не ссылка"),
+    "not_ref_value": ("{name} is not a reference: {value}", "{name} — не ссылка: {value}"),
+    "not_text": ("{name} is not text: {value}", "{name} — не текст: {value}"),
+    "too_long": ("{name} is longer than {n} characters", "{name} длиннее {n} символов"),
+    "control": ("{name} contains control characters", "{name} содержит управляющие символы"),
+    "not_flag": ("{name} is not true/false: {value}", "{name} — не истина/ложь: {value}"),
+    "not_number": ("{name} is not a number: {value}", "{name} — не число: {value}"),
+    "out_of_range": ("{name} is out of range: {value}", "{name} вне допустимого диапазона: {value}"),
+    "not_date": ("{name} is not a date: {value}", "{name} — не дата: {value}"),
+    "not_rows": ("{name} is not a list of rows", "{name} — не список строк"),
+    "not_finite": ("{name} is not a finite number: {value}", "{name} — не конечное число: {value}"),
+    "not_object": ("a row is not an object: {value}", "строка — не объект: {value}"),
+    "no_product_subconto": ("no subconto ({names}) holds a {type}", "ни одно субконто ({names}) не содержит {type}"),
+    "other_subconto": ("{name} holds a {found}, not a {want}; its balance is left out",
+                       "{name} содержит {found}, а не {want}; его остаток не учтён"),
+    "no_vat_rate": ("{name} of a line is no VAT rate the CRM knows: {value}",
+                    "{name} строки — ставка НДС, которой CRM не знает: {value}"),
+    "not_line_number": ("{name} is not a line number: {value}", "{name} — не номер строки: {value}"),
+    "no_counterparty": ("analytics key {key} has no counterparty in {entity}; its balance is left out",
+                        "у ключа аналитики {key} нет контрагента в {entity}; его остаток не учтён"),
+}
+_BAD_ROW = ("Accounting sent a malformed {entity} row{where}: {reason}",
+            "Учёт прислал испорченную строку {entity}{where}: {reason}")
+_ENGLISH: dict[str, str] = {f"parse.why.{k}": en for k, (en, _ru) in _WHY.items()} | {"parse.bad_row": _BAD_ROW[0]}
+register({f"parse.why.{k}": {"en": en, "ru": ru} for k, (en, ru) in _WHY.items()}
+         | {"parse.bad_row": {"en": _BAD_ROW[0], "ru": _BAD_ROW[1]}})
 
-    def __init__(self, entity: str, reason: str, row: Mapping[str, Any] | None = None) -> None:
+
+def why(kind: str, **values: Any) -> odata.Words:
+    """A reason a row is refused (a key of `_WHY` and its values: the 1C field's name as sent,
+    the value quoted as it came)."""
+    return odata.Words(f"parse.why.{kind}", values)
+
+
+def english(pieces: Sequence[odata.Words | str]) -> str:
+    """`pieces` worded in English (str() of a `BadData`, the log files)."""
+    return odata.word(pieces, _ENGLISH.__getitem__)
+
+
+class BadData(ODataError):
+    """Accounting sent a row we cannot trust; the pull jobs skip it (quarantine) and apply the rest.
+
+    ``reason`` is the English reason (the log files); ``reason_words`` the same as a piece the
+    interface language words (`why`), a plain str shown as it is."""
+
+    def __init__(self, entity: str, reason: odata.Words | str, row: Mapping[str, Any] | None = None) -> None:
         key = (row or {}).get("Ref_Key")
         where = f" (Ref_Key {key})" if isinstance(key, str) else ""
-        super().__init__(f"Accounting sent a malformed {entity} row{where}: {reason}")
+        words: list[odata.Words | str] = [
+            odata.Words("parse.bad_row", {"entity": entity, "where": where, "reason": reason})]
+        super().__init__(english(words))
+        # The sync log's sentence in the interface language (sync.reach.error_words); str() stays English.
+        self.words = words
         self.entity = entity
-        self.reason = reason
+        self.reason_words = reason
+        self.reason = english([reason])
         self.key = key if isinstance(key, str) else None
 
 
@@ -64,10 +116,10 @@ def ref(row: Mapping[str, Any], name: str | None, entity: str, *, required: bool
     value = row.get(name)
     if value in _EMPTY:
         if required:
-            raise BadData(entity, f"{name} is empty", row)
+            raise BadData(entity, why("empty", name=name), row)
         return None
     if not isinstance(value, str) or not _GUID.match(value):
-        raise BadData(entity, f"{name} is not a reference: {str(value)[:60]!r}", row)
+        raise BadData(entity, why("not_ref_value", name=name, value=repr(str(value)[:60])), row)
     value = value.lower()
     return None if value == odata.EMPTY_REF else value
 
@@ -79,7 +131,7 @@ def composite_ref(row: Mapping[str, Any], name: str | None, entity: str, want: s
     try:
         value, typ = odata.parse_composite(row, name)
     except ValueError:
-        raise BadData(entity, f"{name} is not a reference", dict(row)) from None
+        raise BadData(entity, why("not_ref", name=name), dict(row)) from None
     if value is None or typ is None:
         return None
     if want and typ != want:
@@ -103,7 +155,7 @@ def any_ref(c: Concept, row: Mapping[str, Any], crm: str, entity: str, *, line: 
     else:
         value = composite_ref(row, name, entity, typ) if typ else ref(row, name, entity)
     if value is None and required:
-        raise BadData(entity, f"{name} is empty", row)
+        raise BadData(entity, why("empty", name=name), row)
     return value
 
 
@@ -114,12 +166,12 @@ def text(row: Mapping[str, Any], name: str | None, entity: str, *, max_len: int 
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise BadData(entity, f"{name} is not text: {value!r}", row)
+        raise BadData(entity, why("not_text", name=name, value=repr(value)), row)
     value = str(value)
     if len(value) > max_len:
-        raise BadData(entity, f"{name} is longer than {max_len} characters", row)
+        raise BadData(entity, why("too_long", name=name, n=max_len), row)
     if _CONTROL.search(value):
-        raise BadData(entity, f"{name} contains control characters", row)
+        raise BadData(entity, why("control", name=name), row)
     return value.strip()
 
 
@@ -130,7 +182,7 @@ def flag(row: Mapping[str, Any], name: str | None, entity: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise BadData(entity, f"{name} is not true/false: {value!r}", row)
+        raise BadData(entity, why("not_flag", name=name, value=repr(value)), row)
     return value
 
 
@@ -141,13 +193,13 @@ def number(row: Mapping[str, Any], name: str | None, entity: str, places: int) -
     if value is None or value == "":
         value = 0
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise BadData(entity, f"{name} is not a number: {value!r}", row)
+        raise BadData(entity, why("not_number", name=name, value=repr(value)), row)
     try:
         result = Decimal(str(value))
     except InvalidOperation:
-        raise BadData(entity, f"{name} is not a number: {value!r}", row) from None
+        raise BadData(entity, why("not_number", name=name, value=repr(value)), row) from None
     if not result.is_finite() or abs(result) >= Decimal(10) ** (15 - places):
-        raise BadData(entity, f"{name} is out of range: {value!r}", row)
+        raise BadData(entity, why("out_of_range", name=name, value=repr(value)), row)
     # More places than the CRM keeps (a changed configuration's Number(15,4) price): 1C's Окр,
     # halves away from zero, not quantize's default half to even
     return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -159,7 +211,7 @@ def date(row: Mapping[str, Any], name: str | None, entity: str) -> datetime | No
     try:
         return odata.parse_date(row.get(name))
     except ValueError:
-        raise BadData(entity, f"{name} is not a date: {row.get(name)!r}", row) from None
+        raise BadData(entity, why("not_date", name=name, value=repr(row.get(name))), row) from None
 
 
 def lines(row: Mapping[str, Any], c: Concept, entity: str) -> list[Mapping[str, Any]]:
@@ -168,7 +220,7 @@ def lines(row: Mapping[str, Any], c: Concept, entity: str) -> list[Mapping[str, 
     for part in c.line_parts:
         value = row.get(part) or []
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-            raise BadData(entity, f"{part} is not a list of rows", row)
+            raise BadData(entity, why("not_rows", name=part), row)
         out.extend(value)
     return out
 
@@ -319,7 +371,7 @@ def contacts_from_table_part(p: Profile, row: Mapping[str, Any], kinds: Mapping[
     owner = ref(row, "Ref_Key", e)
     part = row.get(c.lines) or []
     if not isinstance(part, list):  # a number or a flag here used to end the pull in a TypeError
-        raise BadData(e, f"{c.lines} is not a list of rows", row)
+        raise BadData(e, why("not_rows", name=c.lines), row)
     out = []
     for r in part:
         if not isinstance(r, dict) or owner is None:
@@ -340,10 +392,10 @@ def custom_values(fields: Iterable[CustomField], row: Mapping[str, Any], entity:
             continue
         value = row[cf.onec]
         if isinstance(value, str) and _CONTROL.search(value):
-            raise BadData(entity, f"{cf.onec} contains control characters", row)
+            raise BadData(entity, why("control", name=cf.onec), row)
         if isinstance(value, float) and not math.isfinite(value):
             # JSON's 1e999 arrives as inf; json.dumps would write Infinity/NaN, which is not JSON
-            raise BadData(entity, f"{cf.onec} is not a finite number: {value!r}", row)
+            raise BadData(entity, why("not_finite", name=cf.onec, value=repr(value)), row)
         spec = cf.field_spec
         if spec.kind is FieldKind.TEXT and value is not None and not isinstance(value, str):
             value = str(value)
@@ -447,7 +499,7 @@ def _by_subconto(c: Concept, row: Mapping[str, Any], names: list[str], entity: s
                 if value is not None:
                     found[crm] = value
     if found.get("product") is None:
-        raise BadData(entity, f"no subconto ({', '.join(names)}) holds a {want['product']}", row)
+        raise BadData(entity, why("no_product_subconto", names=", ".join(names), type=want["product"]), row)
     if found.get("warehouse") is None:
         raise NoWarehouseStock(entity, names, row)
     return found["warehouse"], found["product"]
@@ -469,7 +521,7 @@ class OtherSubconto(BadData):
     malformed row: the CRM leaves its balance out on purpose and says so in the sync log."""
 
     def __init__(self, entity: str, name: str, found: str, want: str, row: Mapping[str, Any]) -> None:
-        super().__init__(entity, f"{name} holds a {found}, not a {want}; its balance is left out", row)
+        super().__init__(entity, why("other_subconto", name=name, found=found, want=want), row)
         self.found = found
 
 
@@ -485,7 +537,7 @@ def debt_row(p: Profile, row: Mapping[str, Any]) -> tuple[str, Decimal] | None:
             try:
                 _value, typ = odata.parse_composite(row, name)
             except ValueError:
-                raise BadData(e, f"{name} is not a reference", dict(row)) from None
+                raise BadData(e, why("not_ref", name=name), dict(row)) from None
             if typ is not None and typ != want:
                 raise OtherSubconto(e, name, typ, want, row)
         return None
@@ -586,7 +638,7 @@ def order_rates(p: Profile, full: tuple[OrderState, str | None, str | None, bool
         if rate and rate not in _VAT_NAMES and vat_names is not None and _GUID.match(rate):
             rate = vat_names.get(rate.lower(), rate)
         if rate and rate not in _VAT_NAMES:
-            raise BadData(c.entity, f"{name} of a line is no VAT rate the CRM knows: {rate[:60]!r}",
+            raise BadData(c.entity, why("no_vat_rate", name=name, value=repr(rate[:60])),
                           {"Ref_Key": state.id})
         out.append((*line[:5], rate, *line[6:]))
     return state, wh, pt, incl, comment, out
@@ -633,9 +685,9 @@ def _line_number(row: Mapping[str, Any], name: str | None, default: int, entity:
     try:
         number = odata.parse_int(value)
     except ValueError:
-        raise BadData(entity, f"{name} is not a line number: {str(value)[:60]!r}", row) from None
+        raise BadData(entity, why("not_line_number", name=name, value=repr(str(value)[:60])), row) from None
     if number < 0 or number >= 10**9:
-        raise BadData(entity, f"{name} is out of range: {str(value)[:60]!r}", row)
+        raise BadData(entity, why("out_of_range", name=name, value=repr(str(value)[:60])), row)
     return number or default
 
 

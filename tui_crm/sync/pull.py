@@ -24,6 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tui_crm.i18n import register, tr
 from tui_crm.store import Store
 from tui_crm.store.mirror import (
     MIRROR_STAGES,
@@ -36,7 +37,7 @@ from tui_crm.sync import columns, parse, queries
 from tui_crm.sync.columns import Col, PageConverter
 from tui_crm.sync.fields import MissingFields
 from tui_crm.sync.guards import MAX_SHRINK_PERCENT, CatalogueShrink, check_shrink
-from tui_crm.sync.odata import NotFound, ODataClient, ODataError, to_server_time
+from tui_crm.sync.odata import NotFound, ODataClient, ODataError, Words, to_server_time, word
 from tui_crm.sync.parse import BadData
 from tui_crm.sync.profile import Profile, load_profile
 from tui_crm.sync.queries import Query
@@ -71,9 +72,14 @@ async def account_refs(client: ODataClient, p: Profile, key: str) -> list[str]:
         return []
     refs = [r for r in (parse.ref(row, "Ref_Key", q.path) for row in await client.get_all(q)) if r]
     if not refs:
-        raise ODataError(f"The chart of accounts {q.path} has no account {p[key].options.get('accounts')} "
+        accounts = p[key].options.get("accounts")
+        exc = ODataError(f"The chart of accounts {q.path} has no account {accounts} "
                          f"(the profile's [{key}] accounts): {'stock' if key == 'stock' else key} cannot "
                          "be read. Check the codes in the profile against the base's chart of accounts.")
+        # the sync log's sentence in the interface language (reach.error_words); str() stays English
+        what: Words | str = Words(f"pull.what.{key}") if key in ("stock", "debt") else key
+        exc.words = [Words("pull.no_account", {"chart": q.path, "accounts": accounts, "key": key, "what": what})]
+        raise exc
     return refs
 
 
@@ -97,8 +103,32 @@ async def stock_without_warehouses(client: ODataClient, p: Profile, accounts: Se
     return []
 
 
+register({
+    "pull.no_account": {
+        "en": "The chart of accounts {chart} has no account {accounts} (the profile's [{key}] accounts): {what} "
+              "cannot be read. Check the codes in the profile against the base's chart of accounts.",
+        "ru": "В плане счетов {chart} нет счёта {accounts} (счета [{key}] профиля): {what} не прочитать. Сверьте "
+              "коды в профиле с планом счетов базы.",
+    },
+    "pull.what.stock": {"en": "stock", "ru": "остатки"},
+    "pull.what.debt": {"en": "debt", "ru": "долги"},
+    "pull.left_out": {
+        "en": "Left out {n} balance row(s) of {entity} whose client subconto is not a counterparty ({kinds}): the "
+              "debt shown is the counterparties' only.",
+        "ru": "Не учтены строки остатков {entity}, где субконто клиента — не контрагент ({kinds}): {n}; показан "
+              "долг только контрагентов.",
+    },
+    "pull.skipped": {
+        "en": "Skipped {n} malformed row(s) from accounting, the rest applied: {entity}{where}: {reason}{more}",
+        "ru": "Пропущено испорченных строк из учёта: {n}, остальное применено: {entity}{where}: {reason}{more}",
+    },
+    "pull.more": {"en": " and {n} more", "ru": " и ещё {n}"},
+})
+
+
 def quarantine_note(skipped: Sequence[BadData]) -> str:
-    """The sync log's line for a run that skipped malformed rows (the first one's reason)."""
+    """The sync log's line for a run that skipped malformed rows (the first one's reason), in the
+    interface language; the 1C entity, row key and field stay as accounting sent them."""
     for bad in skipped:
         if isinstance(bad, parse.NoWarehouseStock):
             # Not a malformed row: the base's settings. Said first, in words of its own (the language's).
@@ -109,14 +139,14 @@ def quarantine_note(skipped: Sequence[BadData]) -> str:
     notes = []
     if other:
         kinds = ", ".join(sorted({b.found for b in other}))
-        notes.append(f"Left out {len(other)} balance row(s) of {other[0].entity} whose client subconto is "
-                     f"not a counterparty ({kinds}): the debt shown is the counterparties' only.")
+        notes.append(tr("pull.left_out", n=len(other), entity=other[0].entity, kinds=kinds))
     if bad_rows:
         first = bad_rows[0]
         where = f" (Ref_Key {first.key})" if first.key else ""
-        more = f" and {len(bad_rows) - 1} more" if len(bad_rows) > 1 else ""
-        notes.append(f"Skipped {len(bad_rows)} malformed row(s) from accounting, the rest applied: "
-                     f"{first.entity}{where}: {first.reason}{more}")
+        more = tr("pull.more", n=len(bad_rows) - 1) if len(bad_rows) > 1 else ""
+        reason = word([first.reason_words], lambda key: str(tr(key)))
+        notes.append(tr("pull.skipped", n=len(bad_rows), entity=first.entity, where=where, reason=reason,
+                        more=more))
     return " ".join(notes)
 
 
@@ -140,7 +170,7 @@ async def _stream(
         for r in page:
             try:
                 if not isinstance(r, dict):
-                    raise BadData(label, f"a row is not an object: {str(r)[:60]!r}")
+                    raise BadData(label, parse.why("not_object", value=repr(str(r)[:60])))
                 out = convert(r)
             except BadData as exc:
                 quarantine.append(exc)

@@ -66,6 +66,7 @@ from tui_crm.sync.odata import (
     ODataClient,
     ODataError,
     Unreachable,
+    Words,
     lit_guid,
     lit_str,
     to_server_time,
@@ -125,6 +126,12 @@ def derived_key(kind: str, *parts: str) -> str:
 
 class Refused(Exception):
     """The push cannot be done as asked (posted order, deleted in accounting…); user must act."""
+
+
+def gone(entity: str, key: str) -> NotFound:
+    """The object is no longer in accounting (deleted between two requests): 1C's code 9, worded
+    in the interface language by reach.error_words; the entity and key as 1C names them."""
+    return NotFound(words=[Words("odata.gone", {"entity": entity, "key": key})], code="9", status=404)
 
 
 class Deferred(Exception):
@@ -704,7 +711,7 @@ class Pusher:
         if current_version is None:
             current = await self.client.get_entity(c.entity, key, [dv_field])
             if current is None:
-                raise NotFound(f"{c.entity} {key} not found", code="9", status=404)
+                raise gone(c.entity, key)
             current_version = str(current.get(dv_field, "") or "")
         if seen and current_version and current_version != seen:
             current_version = await self._check_differences(kind, c, key, body, seen)
@@ -721,7 +728,7 @@ class Pusher:
         DataVersion (nothing of 1C's would be lost by writing)."""
         theirs = await self.client.get_entity(c.entity, key)
         if theirs is None:
-            raise NotFound(f"{c.entity} {key} not found", code="9", status=404)
+            raise gone(c.entity, key)
         dv = str(theirs.get(c.opt("data_version") or "DataVersion", "") or "")
         diffs = field_diffs(c, body, theirs, self.store.ref_name)
         if diffs and any(not field_diffs(c, sent, theirs, self.store.ref_name)

@@ -42,6 +42,7 @@ from tui_crm.sync.odata.errors import (
     connect_failure,
     request_of,
     short_url,
+    size_words,
     transient_1c_message,
 )
 from tui_crm.sync.odata.literals import (
@@ -612,9 +613,9 @@ class ODataClient:
 
     def _too_large(self, method: str, url: str) -> TooLarge:
         self.stats.errors += 1
-        limit = self.max_page_bytes / (1024 * 1024)
         return TooLarge(
-            words=[Words("odata.too_large", {"limit": f"{limit:g}", "request": request_of(method, url)})],
+            words=[Words("odata.too_large", {"limit": size_words(self.max_page_bytes),
+                                             "request": request_of(method, url)})],
             url=url, method=method,
         )
 
@@ -1073,7 +1074,7 @@ class ODataClient:
                                 break  # an error page: its head is enough to word it
                             raise NotODataResponse(
                                 words=[Words("odata.metadata.too_large", {
-                                    "mb": max_bytes // 2**20, "request": request_of("GET", url)})],
+                                    "size": size_words(max_bytes), "request": request_of("GET", url)})],
                                 status=response.status_code, url=url,
                                 method="GET")
                         chunks.append(chunk)

@@ -13,6 +13,7 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -62,6 +63,11 @@ TEXT: dict[str, str] = {
     "odata.lead.paging": "Accounting (1C) sends pages that never end; the read was stopped.",
     "odata.lead.malformed": "Accounting sent a malformed JSON answer (a key appears twice); the read was stopped.",
     "odata.lead.business": "Accounting (1C) refused the operation.",
+    "odata.gone": "{entity} {key} not found",
+    # a size (`size_words`): {n} with a decimal point, {n_ru} the same with a decimal comma
+    "odata.size.b": "{n} bytes",
+    "odata.size.kb": "{n} KB",
+    "odata.size.mb": "{n} MB",
     "odata.says": " 1C says: «{message}»",
     "odata.code": "1C code {code}",
     "odata.unreachable": "Accounting (1C) at {host} is unreachable: {what} ({request}).",
@@ -107,7 +113,7 @@ TEXT: dict[str, str] = {
     "odata.what.answer": "answer",
     "odata.what.entity": "entity",
     "odata.too_large": (
-        "Accounting (1C) sent more than {limit} MB in one answer; the read was stopped to keep memory bounded. "
+        "Accounting (1C) sent more than {limit} in one answer; the read was stopped to keep memory bounded. "
         "Lower accounting.page_size, or raise accounting.max_page_mb if the base really needs it ({request})."
     ),
     "odata.paging.top": "Accounting ignored paging ($top={size}) for {entity}: got {rows} rows; refusing to continue.",
@@ -127,7 +133,7 @@ TEXT: dict[str, str] = {
         "cannot be trusted; the read was stopped and the data kept (HTTP {status}, {request})."
     ),
     "odata.metadata.too_large": (
-        "Accounting's $metadata is larger than {mb} MB; the read was stopped (a real 1C base's is 10–15 MB) "
+        "Accounting's $metadata is larger than {size}; the read was stopped (a real 1C base's is 10–15 MB) "
         "({request})."
     ),
     "odata.metadata.too_late": "Accounting's $metadata did not arrive within {seconds} s; the read was stopped "
@@ -166,6 +172,21 @@ def word(pieces: Sentence, template: Callable[[str], str] = TEXT.__getitem__) ->
         else:
             out.append(piece)
     return "".join(out)
+
+
+def size_words(nbytes: int) -> Words:
+    """A size as a sentence says it: bytes under 1 KB, KB under 1 MB, else MB, with at most one
+    decimal (halves away from zero, as 1C rounds) and no trailing ``.0``; the Russian template
+    takes ``n_ru``, the same number with a decimal comma (a limit of 100 000 bytes read
+    "0.0953674 МБ")."""
+    key, unit = "odata.size.b", 1
+    for k, u in (("odata.size.mb", 2**20), ("odata.size.kb", 2**10)):
+        if nbytes >= u:
+            key, unit = k, u
+            break
+    n = (Decimal(nbytes) / unit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    text = f"{n:f}".removesuffix(".0")
+    return Words(key, {"n": text, "n_ru": text.replace(".", ",")})
 
 
 def request_of(method: str | None, url: str | None) -> str:
