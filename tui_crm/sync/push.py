@@ -170,6 +170,19 @@ def wire_put(body: dict[str, Any], c: Concept, crm: str, value: Any, *, line: bo
         body[f"{name}_Type"] = parse.type_name(typ)
 
 
+def _line_wire(c: Concept) -> dict[str, tuple[str, str, str]]:
+    """`wire_put` of a concept's line fields, worked out once per body instead of once per value:
+    for each mapped CRM line field its 1C property, and its ``_Type`` property and value when the
+    property is composite (else two empty strings)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for crm, name in c.line_fields.items():
+        if not name:
+            continue
+        typ = c.line_type_of(name)
+        out[crm] = (name, f"{name}_Type", parse.type_name(typ)) if typ else (name, "", "")
+    return out
+
+
 def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
@@ -1323,34 +1336,43 @@ class Pusher:
             rows = data.lines
             units = data.units
             out = []
+            wire = _line_wire(c)
+            reservation = (p.enum("reservation", "line" if request is not None or reserve else "none")
+                           if rows and c.lopt("reservation") else None)
+            vat_refs = self._vat_refs
             for line_no, product, qty, price, disc, amount, rate, vat in rows:
                 row: dict[str, Any] = {}
-
-                def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
-                    wire_put(row, c, crm, value, line=True)
-
                 unit = units.get(product)
-                lput("line_number", str(line_no))
-                lput("product", product)
-                lput("unit", unit)
-                lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
-                lput("quantity", _json_number(qty))
-                lput("price", _json_number(price))
-                lput("amount", _json_number(amount))
-                lput("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct)))
-                lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
-                lput("vat", _json_number(vat))
-                lput("packages", _json_number(qty))
-                lput("warehouse", inv.warehouse_id)
-                if c.lopt("reservation"):
+                # the order of wire_put calls before (a body's JSON is compared with kept ones)
+                values: list[tuple[str, Any]] = [
+                    ("line_number", str(line_no)),
+                    ("product", product),
+                    ("unit", unit),
+                    ("factor", _json_number(data.factors.get(unit or "", Decimal(1)))),
+                    ("quantity", _json_number(qty)),
+                    ("price", _json_number(price)),
+                    ("amount", _json_number(amount)),
+                    ("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct))),
+                    ("vat_rate", vat_refs.get(rate) if vat_refs is not None else rate),
+                    ("vat", _json_number(vat)),
+                    ("packages", _json_number(qty)),
+                    ("warehouse", inv.warehouse_id),
+                ]
+                if reservation is not None:
                     # УТ 11: the line's ВариантОбеспечения; "line" (reserve from the warehouse)
                     # once the operator asked to reserve, else what the profile says ("none")
-                    lput("reservation", p.enum("reservation", "line" if request is not None or reserve
-                                               else "none"))
+                    values.append(("reservation", reservation))
                 if reserve:
-                    lput("placement", inv.warehouse_id)
+                    values.append(("placement", inv.warehouse_id))
                 if bill:
-                    lput("order", invoice_id)
+                    values.append(("order", invoice_id))
+                for crm, value in values:   # `wire_put(row, c, crm, value, line=True)`, inlined
+                    w = wire.get(crm)
+                    if w is None or value is None:
+                        continue
+                    row[w[0]] = value
+                    if w[1]:
+                        row[w[1]] = w[2]
                 if "LineNumber" not in row:
                     row["LineNumber"] = str(line_no)
                 out.append(row)
