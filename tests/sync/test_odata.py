@@ -698,36 +698,59 @@ async def test_redirect_to_login_page_is_not_odata() -> None:
     "{}", " {\r\n} ", '{"a":1}', '{ "value" : [ {"Ref_Key": "x", "n": 1.50} ], "odata.metadata": "m" }',
     '{"a": [1, {"b": 2, "b": 3}]}', "[1, 2]", '"x"', "1e5", "null", '{"\\u0430": "\\"}\\\\"}',
 ])
-def test_loads_strict_reads_what_json_reads(text: str) -> None:
+@pytest.mark.parametrize("entity", [False, True], ids=["page", "entity"])
+def test_loads_strict_reads_what_json_reads(text: str, entity: bool) -> None:
     from tui_crm.sync.odata.client import loads_strict
 
-    assert loads_strict(text) == json.loads(text)
+    assert loads_strict(text, entity=entity) == json.loads(text)
 
 
 @pytest.mark.parametrize("text", [
     '{"a":1,}', '{"a":1} x', '{"a" 1}', "{,}", '{"a":}', '{"a":1', '{"a":1 "b":2}', "{'a':1}",
     '{"a":"\x01"}', '{"a":[1,]}', "",
 ])
-def test_loads_strict_refuses_what_json_refuses(text: str) -> None:
+@pytest.mark.parametrize("entity", [False, True], ids=["page", "entity"])
+def test_loads_strict_refuses_what_json_refuses(text: str, entity: bool) -> None:
     from tui_crm.sync.odata.client import loads_strict
 
     with pytest.raises(ValueError):
         json.loads(text)
     with pytest.raises(ValueError):
-        loads_strict(text)
+        loads_strict(text, entity=entity)
 
 
 @pytest.mark.parametrize("text,key", [
     ('{"value": [], "value": [{"Ref_Key": "x"}]}', "value"),
     ('{"Ref_Key": "a", "Description": "x", "Ref_Key": "b"}', "Ref_Key"),   # one object's answer
     ('{"\\u0061": 1, "a": 2}', "a"),                                        # the same key, escaped
+    ('{"Ref_Key": "a", "Товары": [{"n": 1, "n": 2}], "Ref_Key": "b"}', "Ref_Key"),  # besides a nested one
+    ('{"a": {"b": 1}, "c": 2, "a": {"b": 1}}', "a"),                          # the repeat is an object
 ])
-def test_loads_strict_refuses_a_repeated_top_level_key(text: str, key: str) -> None:
+@pytest.mark.parametrize("entity", [False, True], ids=["page", "entity"])
+def test_loads_strict_refuses_a_repeated_top_level_key(text: str, key: str, entity: bool) -> None:
     from tui_crm.sync.odata.client import _DuplicateKey, loads_strict
 
     with pytest.raises(_DuplicateKey) as caught:
-        loads_strict(text)
+        loads_strict(text, entity=entity)
     assert caught.value.key == key
+
+
+async def test_a_write_or_read_by_key_answering_a_repeated_key_is_malformed() -> None:
+    """One object's answer (a create's, a read by key) is decoded the cheaper way
+    (`loads_strict(entity=True)`): a repeated top-level key is still refused, as in a page."""
+    from tui_crm.sync.odata import MalformedAnswer
+
+    body = b'{"Ref_Key": "%s", "Number": "1", "Ref_Key": "%s"}' % (G1.encode(), G1.encode())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201 if request.method == "POST" else 200, content=body,
+                              headers={"Content-Type": "application/json;odata=minimalmetadata;charset=utf-8"})
+
+    async with make_client(handler) as client:
+        with pytest.raises(MalformedAnswer):
+            await client.create("Document_X", {"Ref_Key": G1})
+        with pytest.raises(MalformedAnswer):
+            await client.get_entity("Document_X", G1)
 
 
 async def test_request_urls_are_the_ones_httpx_joins_from_the_base_also_when_kept() -> None:

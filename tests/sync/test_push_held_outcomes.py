@@ -221,3 +221,53 @@ async def test_orders_of_clients_accounting_has_are_kept_with_the_claim_and_cost
             assert rig.store.get_invoice(iid).sync_state is SyncState.IN_ACCOUNTING  # type: ignore[union-attr]
     finally:
         await rig.aclose()
+
+
+class _ClientBodiesSeen(NetLikeTransport):
+    """At each POST of a counterparty: the bodies the store keeps for every client (`sent_bodies`)."""
+
+    def __init__(self, app: Any, timeout: float = 5.0) -> None:
+        super().__init__(app, timeout)
+        self.store: Store | None = None
+        self.clients: list[str] = []
+        self.kept_at_post: list[list[int]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and unquote(request.url.raw_path.decode("ascii")).split("?")[0].endswith(CP):
+            assert self.store is not None
+            self.kept_at_post.append([len(self.store.sent_bodies(CP, cid)) for cid in self.clients])
+        return await super().handle_async_request(request)
+
+
+async def test_new_clients_bodies_are_kept_with_the_claim_and_cost_no_commit_each() -> None:
+    """Three new clients (КА 1.1: contacts in a register, not in the counterparty's body): every
+    counterparty's body is in `sent_bodies` before the first counterparty goes out (kept with the
+    claim, in one statement), each is what 1C got, and the push commits four times — the claim,
+    then each client's outcome (held only before an invoice of another object, `_settle_later`)
+    — instead of once more per client before its POST. A resume after a lost answer still finds
+    the body kept (`test_push_sent_bodies`)."""
+    rig = make_rig(transport_class=_ClientBodiesSeen, push_concurrency=1)
+    try:
+        await rig.service.pull_now()
+        clients = [new_client(f"ООО «Новый {n}»", inn=inn)
+                   for n, inn in enumerate(("7736050003", "7707083893", "7728168971"))]
+        for client in clients:
+            rig.store.save_client(client, queue=True)
+        transport = rig.transport
+        assert isinstance(transport, _ClientBodiesSeen)
+        transport.store, transport.clients = rig.store, [c.id for c in clients]
+        writer = rig.service.pusher.writer
+        assert isinstance(writer, GroupWriter)
+        before = writer.commits
+        result = await rig.service.push_now()
+        assert result is not None and len(result.pushed) == 3
+        assert transport.kept_at_post == [[1, 1, 1]] * 3
+        assert writer.commits - before == 4
+        for client in clients:
+            made = rig.state.objects[CP][client.id]
+            (kept,) = rig.store.sent_bodies(CP, client.id)
+            assert kept["Description"] == client.name == made["Description"]
+            assert all(made[k] == v for k, v in kept.items() if not isinstance(v, (list, float)))
+            assert rig.store.get_client(client.id).sync_state is SyncState.IN_ACCOUNTING  # type: ignore[union-attr]
+    finally:
+        await rig.aclose()

@@ -177,6 +177,19 @@ def wire_put(body: dict[str, Any], c: Concept, crm: str, value: Any, *, line: bo
         body[f"{name}_Type"] = parse.type_name(typ)
 
 
+def _line_wire(c: Concept) -> dict[str, tuple[str, str, str]]:
+    """`wire_put` of a concept's line fields, worked out once per body instead of once per value:
+    for each mapped CRM line field its 1C property, and its ``_Type`` property and value when the
+    property is composite (else two empty strings)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for crm, name in c.line_fields.items():
+        if not name:
+            continue
+        typ = c.line_type_of(name)
+        out[crm] = (name, f"{name}_Type", parse.type_name(typ)) if typ else (name, "", "")
+    return out
+
+
 def _json_number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
@@ -264,11 +277,16 @@ class _Lookups:
     # The claimed clients' starts, the same way (`OutboxStore.client_push_starts`): the client,
     # its custom fields and its contact values last seen.
     client_starts: dict[str, tuple[ClientRecord, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
+    # Claimed new clients whose counterparty's body is known at the claim (`Pusher._prepare_clients`):
+    # the bodies, kept in `sent_bodies` with the claim's commit and sent as they are.
+    client_noted: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Claimed invoices whose order body is known at the claim (`Pusher._prepare_orders`): their
     # starts, and the order bodies kept in `sent_bodies` with the claim's commit. An invoice whose
     # body at its turn is that one sends its order with no commit of its own before the request.
     prepared: dict[str, _InvoiceStart] = field(default_factory=dict)
-    noted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ... each with what its body was built from besides the start (`Pusher._order_inputs`): at
+    # the invoice's turn, the same inputs are the same body, which is not built again.
+    noted: dict[str, tuple[tuple[object, ...], dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -421,6 +439,7 @@ class Pusher:
         if clients:
             once = [cid for cid, n in Counter(clients).items() if n == 1]
             self._lookups.client_starts = self.store.client_push_starts(once)
+            self._prepare_clients(items, once)
         return items, owner
 
     def _prepare_orders(self, items: list[OutboxItem], once: list[str]) -> None:
@@ -433,11 +452,13 @@ class Pusher:
 
         Why: the order's body kept before its POST was a commit of its own for most invoices of
         clients accounting has (~3-4 ms of the writer thread an invoice with its BEGIN/COMMIT).
-        At the invoice's turn the body is built again as before; only when it is the one kept
-        here (`_Lookups.noted`) is its keeping skipped (УТ 11's first invoices differ: their
-        agreement and VAT refs are read at that turn). A body kept here whose request never goes
-        out (the push stops: accounting unreachable) is what the CRM would send: 1C holding it
-        is the CRM's data, as with a body kept before a request a kill -9 cut off."""
+        At the invoice's turn, when what the body is built from is what it was here
+        (`_order_inputs`, kept in `_Lookups.noted`), the body kept here is the one sent and its
+        keeping is skipped; otherwise it is built again, and its keeping skipped only when equal
+        (УТ 11's first invoices differ: their agreement and VAT refs are read at that turn).
+        A body kept here whose request never goes out (the push stops: accounting unreachable)
+        is what the CRM would send: 1C holding it is the CRM's data, as with a body kept before
+        a request a kill -9 cut off."""
         look = self._lookups
         order_c = self.p["order"]
         org = self._organization()
@@ -461,11 +482,42 @@ class Pusher:
             except Refused:
                 continue
             look.prepared[iid] = start
-            contract = start.contract_id or start.known_contract
-            body = self.order_body(iid, (contract or "") if wants else "", org[0], data=start.data)
-            look.noted[iid] = body
+            contract = (start.contract_id or start.known_contract or "") if wants else ""
+            body = self.order_body(iid, contract, org[0], data=start.data)
+            look.noted[iid] = (self._order_inputs(start.data, contract, org[0]), body)
             bodies.append((iid, body))
         self.store.remember_sent_many(order_c.entity, bodies)
+
+    def _prepare_clients(self, items: list[OutboxItem], once: list[str]) -> None:
+        """On the writer thread, with the claim: the counterparty bodies of the claimed new
+        clients (a create's first attempt: it POSTs without a look-up, after keeping its body;
+        its start read with the claim), kept in
+        `sent_bodies` in one statement committed with the claim — before any request, as
+        `_note_sent` is — and kept for the client's turn (`_Lookups.client_noted`), which sends
+        that very body with no commit of its own before its POST. Not when the profile keeps
+        contacts in the counterparty's table part: that body needs the contact kinds read from 1C.
+
+        Why: the body kept before a new client's POST was a commit of its own (the claim's commit
+        and the outcomes' are shared by many items; this one was not). A body kept here whose
+        request never goes out (the push stops) is what the CRM would send, as for the orders
+        (`_prepare_orders`)."""
+        look = self._lookups
+        c = self.p["counterparty"]
+        contact = self.p["contact"]
+        if not self._reads_sent(c.entity) or (contact.present and contact.options.get("mode") == "table_part"):
+            return
+        single = set(once)
+        bodies: list[tuple[str, dict[str, Any]]] = []
+        for item in items:
+            cid = item.object_id
+            if (item.kind != "client" or item.action != "create" or item.step != "" or item.attempts > 1
+                    or cid not in single or cid not in look.client_starts):
+                continue
+            rec, custom_values, _seen = look.client_starts[cid]
+            body = self.counterparty_body(cid, rec, custom_values)
+            look.client_noted[cid] = body
+            bodies.append((cid, body))
+        self.store.remember_sent_many(c.entity, bodies)
 
     @staticmethod
     def _lanes(items: list[OutboxItem], owner: dict[int, str]) -> list[list[OutboxItem]]:
@@ -907,9 +959,10 @@ class Pusher:
         cid = item.object_id
         rec: ClientRecord | None
         got = self._lookups.client_starts.pop(cid, None)
+        kept = self._lookups.client_noted.pop(cid, None)   # its body, kept with the claim
         if got is not None:   # read with the claim: no turn of the writer thread
             rec, custom_values, seen = got
-            body = self.counterparty_body(cid, rec, custom_values)
+            body = kept if kept is not None else self.counterparty_body(cid, rec, custom_values)
         else:
             body, rec, seen = await self._read(self._client_start, cid)
         # A create carries the contact rows; every PATCH re-reads 1C's rows and keeps theirs.
@@ -938,7 +991,8 @@ class Pusher:
                 await self.client.update(pc.entity, pkey, partner_body)
         if step == "":
             if item.action == "create":
-                obj, adopted = await self._create_or_adopt(c.entity, cid, create_body, retried=retried)
+                obj, adopted = await self._create_or_adopt(c.entity, cid, create_body, retried=retried,
+                                                           noted=kept is not None and create_body is kept)
                 if not adopted:
                     self._fresh_clients[cid] = self.clock()
                 if adopted:
@@ -1232,6 +1286,16 @@ class Pusher:
             self.store.invoice_custom(invoice_id) if custom_values is None else custom_values,
             self.store.reserve_request(invoice_id))
 
+    def _order_inputs(self, data: InvoiceData, contract_id: str, org_id: str) -> tuple[object, ...]:
+        """What an order's body (`order_body`, not the invoice document's, no reservation) is
+        built from besides the profile: the data read for it (the same object at the claim and
+        at the turn, compared by identity first), the contract and organization, and what this
+        push read from 1C for УТ 11 (the client's partner, the organization's agreement, the VAT
+        rates' keys, read once and never changed in place). Equal inputs, equal bodies:
+        `push_invoice` does not build again a body `_prepare_orders` built from the same."""
+        return (data, contract_id or "", org_id, self._partner.get(data.rec.invoice.client_id or ""),
+                self._agreements.get(org_id), self._vat_refs)
+
     def order_body(self, invoice_id: str, contract_id: str, org_id: str, *, bill: bool = False,
                    data: InvoiceData | None = None, reserve: bool = False) -> dict[str, Any]:
         """The order (or its linked invoice document) as 1C JSON, from the stored invoice
@@ -1279,34 +1343,43 @@ class Pusher:
             rows = data.lines
             units = data.units
             out = []
+            wire = _line_wire(c)
+            reservation = (p.enum("reservation", "line" if request is not None or reserve else "none")
+                           if rows and c.lopt("reservation") else None)
+            vat_refs = self._vat_refs
             for line_no, product, qty, price, disc, amount, rate, vat in rows:
                 row: dict[str, Any] = {}
-
-                def lput(crm: str, value: Any, row: dict[str, Any] = row) -> None:
-                    wire_put(row, c, crm, value, line=True)
-
                 unit = units.get(product)
-                lput("line_number", str(line_no))
-                lput("product", product)
-                lput("unit", unit)
-                lput("factor", _json_number(data.factors.get(unit or "", Decimal(1))))
-                lput("quantity", _json_number(qty))
-                lput("price", _json_number(price))
-                lput("amount", _json_number(amount))
-                lput("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct)))
-                lput("vat_rate", self._vat_refs.get(rate) if self._vat_refs is not None else rate)
-                lput("vat", _json_number(vat))
-                lput("packages", _json_number(qty))
-                lput("warehouse", inv.warehouse_id)
-                if c.lopt("reservation"):
+                # the order of wire_put calls before (a body's JSON is compared with kept ones)
+                values: list[tuple[str, Any]] = [
+                    ("line_number", str(line_no)),
+                    ("product", product),
+                    ("unit", unit),
+                    ("factor", _json_number(data.factors.get(unit or "", Decimal(1)))),
+                    ("quantity", _json_number(qty)),
+                    ("price", _json_number(price)),
+                    ("amount", _json_number(amount)),
+                    ("discount_pct", _json_number(combine_discounts(disc, inv.document_discount_pct))),
+                    ("vat_rate", vat_refs.get(rate) if vat_refs is not None else rate),
+                    ("vat", _json_number(vat)),
+                    ("packages", _json_number(qty)),
+                    ("warehouse", inv.warehouse_id),
+                ]
+                if reservation is not None:
                     # УТ 11: the line's ВариантОбеспечения; "line" (reserve from the warehouse)
                     # once the operator asked to reserve, else what the profile says ("none")
-                    lput("reservation", p.enum("reservation", "line" if request is not None or reserve
-                                               else "none"))
+                    values.append(("reservation", reservation))
                 if reserve:
-                    lput("placement", inv.warehouse_id)
+                    values.append(("placement", inv.warehouse_id))
                 if bill:
-                    lput("order", invoice_id)
+                    values.append(("order", invoice_id))
+                for crm, value in values:   # `wire_put(row, c, crm, value, line=True)`, inlined
+                    w = wire.get(crm)
+                    if w is None or value is None:
+                        continue
+                    row[w[0]] = value
+                    if w[1]:
+                        row[w[1]] = w[2]
                 if "LineNumber" not in row:
                     row["LineNumber"] = str(line_no)
                 out.append(row)
@@ -1357,8 +1430,12 @@ class Pusher:
             # found in 1C is in the mirror now), so a resume at step "" computes them again and
             # its create looks the order up first, adopting it as a resume at step "contract" did.
             # The refs are committed with the outcome (`invoice_push_done`).
-            sent_order = self.order_body(iid, contract_id or "", org_id, data=data)
-            kept = self._lookups.noted.pop(iid, None) == sent_order   # kept with the claim
+            claimed_body = self._lookups.noted.pop(iid, None)   # the body kept with the claim
+            if claimed_body is not None and claimed_body[0] == self._order_inputs(data, contract_id or "", org_id):
+                sent_order, kept = claimed_body[1], True
+            else:
+                sent_order = self.order_body(iid, contract_id or "", org_id, data=data)
+                kept = claimed_body is not None and claimed_body[1] == sent_order
             writes = [*remember] if kept else [*remember, self._sent(order_c.entity, iid, sent_order)]
             if writes:
                 await self._together(*writes)

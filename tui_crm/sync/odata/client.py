@@ -178,17 +178,47 @@ def _skip(s: str, i: int) -> int:
     return m.end() if m else i
 
 
-def loads_strict(text: str) -> Any:
+def _loads_one(text: str) -> Any:
+    """`loads_strict` of one object's answer: the C scanner with a pairs hook (see there)."""
+    last: list[list[tuple[str, Any]]] = [[]]
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        last[0] = pairs
+        return dict(pairs)
+
+    out = json.loads(text, object_pairs_hook=keep)
+    if isinstance(out, dict) and len(out) != len(last[0]):
+        seen: set[str] = set()
+        for key, _ in last[0]:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def loads_strict(text: str, *, entity: bool = False) -> Any:
     """``json.loads`` that refuses a repeated key in the top-level object (`_DuplicateKey`).
 
     A page with two ``"value"`` lists once emptied the mirror: Python's ``json`` keeps the last
     one. The keys that decide what an answer is (``value``, ``odata.metadata``, ``odata.error``,
-    an object's own properties) are the top level's, so only there is a repeat an error; the
-    top object is walked here key by key (`json.decoder.scanstring`) and each value is decoded
-    by the C scanner without a Python hook. A hook on every object (the earlier way, one call
-    per row) made the pull's pages 1.52–1.64× plain ``json.loads``; this is 1.03–1.10×
-    (bench/decode.py).
+    an object's own properties) are the top level's, so only there is a repeat an error.
+    Two ways to the same result, chosen by the answer's shape:
+
+    - a page (``entity`` False: a few top-level keys, thousands of rows): the top object is
+      walked here key by key (`json.decoder.scanstring`) and each value is decoded by the C
+      scanner without a Python hook. A hook on every object (one call per row) made the pull's
+      pages 1.52–1.64× plain ``json.loads``; this is 1.03–1.10× (bench/decode.py).
+    - one object's answer (``entity`` True: a create, an update, a read by key — tens of
+      top-level properties, a handful of nested objects, the rows of its tables): the C scanner
+      reads it all with a pairs hook that only keeps the pairs it was given; the top object's
+      pairs are the last it is given (an object is complete after everything inside it), so a
+      repeat among them is found by counting them. The walk cost ~5 Python calls a top-level
+      key (~100 an answer of the push); this is one a JSON object.
+
+    A repeated key inside a nested object keeps its last value either way, as ``json.loads``.
     Anything that is not valid JSON raises ``ValueError`` like ``json.loads``."""
+    if entity:
+        return _loads_one(text)
     i = _skip(text, 0)
     if not text.startswith("{", i):
         return json.loads(text)
@@ -705,8 +735,9 @@ class ODataClient:
         return _map_error(status, None, None, method, url)
 
     @staticmethod
-    def _json(response: httpx.Response, method: str, url: str) -> Any:
-        """Decode a JSON body; anything else is NotODataResponse (even with 200)."""
+    def _json(response: httpx.Response, method: str, url: str, *, entity: bool = False) -> Any:
+        """Decode a JSON body; anything else is NotODataResponse (even with 200). ``entity``: the
+        answer is one object (a read by key, a write), not a page (`loads_strict`)."""
         ctype = response.headers.get("content-type", "").lower()
         if "json" not in ctype:
             raise NotODataResponse(
@@ -715,7 +746,7 @@ class ODataClient:
                 status=response.status_code, url=url, method=method,
             )
         try:
-            data = loads_strict(response.content.decode("utf-8-sig"))
+            data = loads_strict(response.content.decode("utf-8-sig"), entity=entity)
         except _DuplicateKey as exc:
             raise MalformedAnswer(
                 words=[Words("odata.malformed", {"key": repr(exc.key[:60]), "status": response.status_code,
@@ -1148,7 +1179,7 @@ class ODataClient:
             if exc.code in (None, "9"):
                 return None
             raise
-        data = self._json(response, "GET", _safe_url(response.request.url))
+        data = self._json(response, "GET", _safe_url(response.request.url), entity=True)
         if not isinstance(data, dict) or "odata.error" in data:
             raise self._not_odata(response, "entity")
         return data
@@ -1158,7 +1189,7 @@ class ODataClient:
     def _write_result(self, response: httpx.Response) -> dict:
         if response.status_code == 204 or not response.content.strip():
             return {}
-        data = self._json(response, response.request.method, _safe_url(response.request.url))
+        data = self._json(response, response.request.method, _safe_url(response.request.url), entity=True)
         if not isinstance(data, dict):
             raise self._not_odata(response, "entity")
         return data
