@@ -162,12 +162,27 @@ class Words:
 Sentence = Sequence["Words | str"]   # pieces in order; a plain str is shown as is (punctuation)
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A value made of several pieces (a list whose length varies), worded as one."""
+
+    pieces: tuple[Words | str, ...]
+
+
+def _worded(value: Any, template: Callable[[str], str]) -> Any:
+    if isinstance(value, Words):
+        return word([value], template)
+    if isinstance(value, Phrase):
+        return word(value.pieces, template)
+    return value
+
+
 def word(pieces: Sentence, template: Callable[[str], str] = TEXT.__getitem__) -> str:
     """The sentence of ``pieces`` with each key's text from ``template`` (English by default)."""
     out = []
     for piece in pieces:
         if isinstance(piece, Words):
-            values = {k: word([v], template) if isinstance(v, Words) else v for k, v in piece.values.items()}
+            values = {k: _worded(v, template) for k, v in piece.values.items()}
             out.append(template(piece.key).format(**values) if values else template(piece.key))
         else:
             out.append(piece)
