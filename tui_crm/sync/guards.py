@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tui_crm.i18n import register
+from tui_crm.sync.odata.errors import Phrase, Worded, Words
+
 # The share (percent) of a catalogue one pull may drop; `sync.max_shrink_percent` in the config.
 MAX_SHRINK_PERCENT = 50.0
 # Below this many rows dropped, only "emptied" counts: a small catalogue losing a couple of
@@ -27,6 +30,32 @@ CATALOGUES = {
     "products": "products",
     "counterparties": "counterparties",
 }
+
+# The refusal's sentence pieces: English here (``str(exc)``, the log files), Russian in _RU; the
+# operator reads it in the interface language (sync.reach.error_words: the sync log, the toast,
+# `tui-crm sync`). A catalogue without a name of its own is named as the code calls it.
+TEXT: dict[str, str] = {
+    **{f"guard.catalogue.{key}": name for key, name in CATALOGUES.items()},
+    "guard.shrink": "{name} {before} → {after}",
+    "guard.refused": (
+        "Refused to apply the pull: accounting now lists fewer rows ({what}), more than the {limit} % a pull may "
+        "drop; the previous data is kept. If the catalogue really shrank in accounting, run: "
+        "tui-crm sync --once --accept-shrink"
+    ),
+}
+_RU: dict[str, str] = {
+    "guard.catalogue.warehouses": "склады",
+    "guard.catalogue.price_types": "типы цен",
+    "guard.catalogue.products": "товары",
+    "guard.catalogue.counterparties": "контрагенты",
+    "guard.shrink": "{name} {before} → {after}",
+    "guard.refused": (
+        "Загрузка не применена: в учёте теперь меньше строк ({what}), чем допустимо — одна загрузка может "
+        "убрать не больше {limit_ru} %; прежние данные сохранены. Если справочник в учёте действительно "
+        "сократился, выполните: tui-crm sync --once --accept-shrink"
+    ),
+}
+register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
 
 
 @dataclass(frozen=True)
@@ -44,20 +73,24 @@ class Shrink:
         return f"{name} {self.before} → {self.after}"
 
 
-class CatalogueShrink(Exception):
-    """A pull would shrink a catalogue suspiciously; nothing was written. ``str()`` is the line for
-    the sync log and the toast."""
+class CatalogueShrink(Worded):
+    """A pull would shrink a catalogue suspiciously; nothing was written. ``str()`` is the English
+    line for the log; ``words`` the same for the sync log and the toast in the interface language."""
+
+    TEXT = TEXT   # this module's dictionary (the class body reads the module name)
 
     def __init__(self, shrinks: list[Shrink], limit: float, counts: dict[str, int] | None = None) -> None:
         self.shrinks = shrinks
         self.limit = limit
         self.counts = counts or {}     # accounting's catalogue counts ($count) when it was refused
-        what = ", ".join(str(s) for s in shrinks)
-        super().__init__(
-            f"Refused to apply the pull: accounting now lists fewer rows ({what}), more than the "
-            f"{limit:g} % a pull may drop; the previous data is kept. If the catalogue really shrank "
-            "in accounting, run: tui-crm sync --once --accept-shrink"
-        )
+        what: list[Words | str] = []
+        for s in shrinks:
+            if what:
+                what.append(", ")
+            name = Words(f"guard.catalogue.{s.catalogue}") if s.catalogue in CATALOGUES else s.catalogue
+            what.append(Words("guard.shrink", {"name": name, "before": s.before, "after": s.after}))
+        super().__init__("guard.refused", what=Phrase(tuple(what)), limit=f"{limit:g}",
+                         limit_ru=f"{limit:g}".replace(".", ","))
 
 
 def check_shrink(before: Mapping[str, int], after: Mapping[str, int], limit: float = MAX_SHRINK_PERCENT,

@@ -24,7 +24,7 @@ from typing import Any
 
 from tui_crm.domain.custom import CustomFieldSet, FieldKind, FieldSpec
 from tui_crm.i18n import register
-from tui_crm.sync.odata.errors import Words, word
+from tui_crm.sync.odata.errors import Worded
 
 __all__ = [
     "BUNDLED",
@@ -273,15 +273,13 @@ _RU: dict[str, str] = {
 register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
 
 
-class ProfileError(ValueError):
+class ProfileError(Worded, ValueError):
     """A profile that cannot be used; the message names the file, the table and the key.
 
     ``str(exc)`` is English (the log files); ``words`` keeps the sentence as pieces (a `TEXT` key
     and its values), worded in the interface language by sync.reach.error_words."""
 
-    def __init__(self, text: str, /, **values: Any) -> None:
-        self.words: list[Words | str] = [Words(text, values)]
-        super().__init__(word(self.words, TEXT.__getitem__))
+    TEXT = TEXT   # this module's dictionary (the class body reads the module name)
 
 
 @dataclass(frozen=True)

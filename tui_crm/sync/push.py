@@ -49,6 +49,7 @@ from tui_crm.domain.invoice import combine_discounts
 from tui_crm.domain.models import RESERVE_MARK, SHIPMENT_MARK, SyncState
 from tui_crm.domain.money import round_money
 from tui_crm.domain.validation import normalize_phone
+from tui_crm.i18n import register
 from tui_crm.store import Store
 from tui_crm.store.conflicts import FieldDiff
 from tui_crm.store.crm import ClientRecord, InvoiceRecord, OutboxItem
@@ -66,6 +67,7 @@ from tui_crm.sync.odata import (
     ODataClient,
     ODataError,
     Unreachable,
+    Worded,
     Words,
     lit_guid,
     lit_str,
@@ -124,8 +126,90 @@ def derived_key(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_NS, ":".join((kind, *parts))))
 
 
-class Refused(Exception):
-    """The push cannot be done as asked (posted order, deleted in accounting…); user must act."""
+# What a push refusal or wait says, by key: the English here (``str(exc)``, the log files), the
+# Russian in _RU; the outbox keeps the sentence in the interface language (`describe`), and the
+# invoice and order screens show it. Values (1C names, keys, numbers, an earlier error) are shown
+# as they are.
+TEXT: dict[str, str] = {
+    "push.unknown_kind": "unknown outbox item kind {kind}",
+    "push.client_gone": "the client no longer exists in the CRM",
+    "push.invoice_gone": "the invoice no longer exists in the CRM",
+    "push.shipment_gone": "the shipment request no longer exists in the CRM",
+    "push.counterparty_deleted": (
+        "the counterparty was deleted in accounting; discard this item or re-create the client"
+    ),
+    "push.wait_client": "waiting for the client to reach accounting",
+    "push.wait_client_why": "waiting for the client to reach accounting: {why}",
+    "push.wait_invoice": "waiting for the invoice to reach accounting",
+    "push.wait_invoice_why": "waiting for the invoice to reach accounting: {why}",
+    "push.no_client": "the invoice has no client",
+    "push.no_organization": "the organization is not known yet; waiting for the first pull from accounting",
+    "push.no_partner": "the client's counterparty has no partner (Партнер) in accounting; set one there, then retry",
+    "push.no_agreement": (
+        "accounting has no standard agreement with clients (Соглашение, Типовое) for the organization; "
+        "create one in 1C, then retry"
+    ),
+    "push.order_deleted_unreserved": "the order was deleted in accounting; nothing was reserved",
+    "push.order_marked_unreserved": "accounting has marked order {number} for deletion; nothing was reserved",
+    "push.no_shipment_requests": "shipment requests are not available for this accounting configuration yet",
+    "push.kept_changing": "{entity} {key} kept changing in accounting while the CRM wrote it; trying again later",
+    "push.order_deleted_kept": "the order was deleted in accounting; the CRM copy is kept — discard this item",
+    "push.order_posted": (
+        "accounting has posted order {number}; edits of it are refused. Ask accounting to unpost it, then retry."
+    ),
+    "push.order_marked": (
+        "accounting has marked for deletion order {number}; edits of it are refused. "
+        "Ask accounting to unpost it, then retry."
+    ),
+    "push.keys_ignored": (
+        "Accounting created {entity} under its own key {got} instead of {key}: this base ignores client-chosen "
+        "keys, so pushes cannot be made safe against retries. Check it in 1C and discard this item."
+    ),
+}
+_RU: dict[str, str] = {
+    "push.unknown_kind": "неизвестный вид элемента очереди отправки: {kind}",
+    "push.client_gone": "клиента больше нет в CRM",
+    "push.invoice_gone": "счёта больше нет в CRM",
+    "push.shipment_gone": "распоряжения на отгрузку больше нет в CRM",
+    "push.counterparty_deleted": "контрагент удалён в учёте; отбросьте этот элемент или заведите клиента заново",
+    "push.wait_client": "ждём, пока клиент попадёт в учёт",
+    "push.wait_client_why": "ждём, пока клиент попадёт в учёт: {why}",
+    "push.wait_invoice": "ждём, пока счёт попадёт в учёт",
+    "push.wait_invoice_why": "ждём, пока счёт попадёт в учёт: {why}",
+    "push.no_client": "в счёте не указан клиент",
+    "push.no_organization": "организация ещё не известна; ждём первой загрузки из учёта",
+    "push.no_partner": "у контрагента клиента в учёте не указан партнёр (Партнер); укажите его там и повторите",
+    "push.no_agreement": (
+        "в учёте нет типового соглашения с клиентами (Соглашение, Типовое) для организации; создайте его в 1С "
+        "и повторите"
+    ),
+    "push.order_deleted_unreserved": "заказ удалён в учёте; ничего не зарезервировано",
+    "push.order_marked_unreserved": "заказ {number} помечен в учёте на удаление; ничего не зарезервировано",
+    "push.no_shipment_requests": "распоряжения на отгрузку для этой конфигурации учёта пока недоступны",
+    "push.kept_changing": "{entity} {key} менялся в учёте всё время, пока CRM его записывала; попробуем позже",
+    "push.order_deleted_kept": "заказ удалён в учёте; копия в CRM сохранена — отбросьте этот элемент",
+    "push.order_posted": (
+        "заказ {number} проведён в учёте; изменения в нём не принимаются. Попросите бухгалтерию отменить "
+        "проведение и повторите."
+    ),
+    "push.order_marked": (
+        "заказ {number} помечен в учёте на удаление; изменения в нём не принимаются. Попросите бухгалтерию "
+        "снять пометку и повторите."
+    ),
+    "push.keys_ignored": (
+        "Учёт создал {entity} под своим ключом {got} вместо {key}: эта база не принимает ключи, выбранные "
+        "клиентом, и повторная отправка не может быть безопасной. Проверьте объект в 1С и отбросьте этот "
+        "элемент."
+    ),
+}
+register({key: {"en": en, "ru": _RU[key]} for key, en in TEXT.items()})
+
+
+class Refused(Worded):
+    """The push cannot be done as asked (posted order, deleted in accounting…); user must act.
+    Said from `TEXT` (English, the log files) and in the interface language for the outbox."""
+
+    TEXT = TEXT   # this module's dictionary (the class body reads the module name)
 
 
 def gone(entity: str, key: str) -> NotFound:
@@ -134,8 +218,10 @@ def gone(entity: str, key: str) -> NotFound:
     return NotFound(words=[Words("odata.gone", {"entity": entity, "key": key})], code="9", status=404)
 
 
-class Deferred(Exception):
+class Deferred(Worded):
     """Not yet possible (the client is not in accounting yet, no organization mirrored yet)."""
+
+    TEXT = TEXT   # this module's dictionary
 
 
 class KeysIgnored(Refused):
@@ -622,7 +708,7 @@ class Pusher:
             elif item.kind == "shipment":
                 await self.push_shipment(item)
             else:
-                raise Refused(f"unknown outbox item kind {item.kind!r}")
+                raise Refused("push.unknown_kind", kind=repr(item.kind))
         except (Unreachable, NotODataResponse) as exc:
             msg = describe(exc)
             delay = backoff(item.attempts, self.rng)
@@ -635,7 +721,7 @@ class Pusher:
             return "conflict"
         except Deferred as exc:
             delay = backoff(item.attempts, self.rng)
-            await self._write(item, functools.partial(self.store.outbox_later, item.id, str(exc),
+            await self._write(item, functools.partial(self.store.outbox_later, item.id, describe(exc),
                                                       self.clock() + timedelta(seconds=delay)))
             return "deferred"
         except ODataError as exc:
@@ -649,7 +735,7 @@ class Pusher:
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
         except Refused as exc:
-            msg = str(exc)
+            msg = describe(exc)   # in the interface language: the invoice and order screens show it
             await self._write(item, functools.partial(self.store.outbox_failed, item.id, msg))
             log.warning("push of %s %s failed: %s", item.kind, item.object_id, msg)
             return "failed"
@@ -740,11 +826,7 @@ class Pusher:
             return existing, True
         got = str(created.get("Ref_Key", key)).lower()
         if got != key:
-            raise KeysIgnored(
-                f"Accounting created {entity} under its own key {got} instead of {key}: this base ignores "
-                "client-chosen keys, so pushes cannot be made safe against retries. Check it in 1C and "
-                "discard this item."
-            )
+            raise KeysIgnored("push.keys_ignored", entity=entity, got=got, key=key)
         return created, False
 
     # -- guarded updates -----------------------------------------------------------------------
@@ -870,7 +952,7 @@ class Pusher:
         fields as the caller has just read them)."""
         rec = rec or self.store.get_client(client_id)
         if rec is None:
-            raise Refused("the client no longer exists in the CRM")
+            raise Refused("push.client_gone")
         c = self.p["counterparty"]
         cl = rec.client
         body: dict[str, Any] = {
@@ -896,7 +978,7 @@ class Pusher:
         """УТ 11: the client's Партнер (the business partner its Контрагент belongs to)."""
         rec = self.store.get_client(client_id)
         if rec is None:
-            raise Refused("the client no longer exists in the CRM")
+            raise Refused("push.client_gone")
         c = self.p["partner"]
         cl = rec.client
         body: dict[str, Any] = {c.f("name"): cl.name, c.f("is_client"): True}
@@ -1007,8 +1089,7 @@ class Pusher:
                     obj = await self._guarded_update("client", c, cid,
                                                      await self._with_contacts(cid, body, current=True))
                 except NotFound:
-                    raise Refused("the counterparty was deleted in accounting; discard this item or "
-                                  "re-create the client") from None
+                    raise Refused("push.counterparty_deleted") from None
             code = str(obj.get(c.opt("code") or "Code", "") or "")
             dv = str(obj.get(c.f("data_version") if c.has("data_version") else "DataVersion", "") or "")
             # No step is committed before the contact records' requests: the counterparty's key is
@@ -1153,19 +1234,19 @@ class Pusher:
         if sub is None:
             open_item = self.store.outbox_open_for("client", client_id)
             if open_item is not None and open_item.state == "failed":
-                raise Deferred(f"waiting for the client to reach accounting: {open_item.last_error}")
+                raise Deferred("push.wait_client_why", why=open_item.last_error)
             # Never queued (a draft client): queue it now, in the same way the card would.
             await self.writer.run(self.store.queue_push, "client", client_id, "create", self.clock())
             sub = await self.writer.run(self.store.claim_outbox_for, "client", client_id)
             if sub is None:
-                raise Deferred("waiting for the client to reach accounting")
+                raise Deferred("push.wait_client")
         self._inline_claimed.add(sub.id)
         outcome = await self.push_item(sub)
         self._inline.add(sub.id)
         if outcome == "offline":
             raise Unreachable(self._last_error(sub.id) or None)
         if outcome != "done":
-            raise Deferred(f"waiting for the client to reach accounting: {self._last_error(sub.id)}")
+            raise Deferred("push.wait_client_why", why=self._last_error(sub.id))
 
     def _invoice_start(self, invoice_id: str) -> _InvoiceStart:
         """On the writer thread: everything `push_invoice` reads before its first request: the
@@ -1176,7 +1257,7 @@ class Pusher:
         look = self._lookups
         got = look.starts.pop(invoice_id, None) or self.store.invoice_push_start(invoice_id, client=False)
         if got is None:
-            raise Refused("the invoice no longer exists in the CRM")
+            raise Refused("push.invoice_gone")
         client_id = got.record.invoice.client_id
         client_contract: str | None = None
         client: ClientRecord | None = None
@@ -1278,7 +1359,7 @@ class Pusher:
         (``custom_values``: the invoice's custom fields, when the caller has read them)."""
         rec = self.store.get_invoice(invoice_id)
         if rec is None:
-            raise Refused("the invoice no longer exists in the CRM")
+            raise Refused("push.invoice_gone")
         lines = self.store.invoice_lines_effective(invoice_id)
         units, factors = self._units([r[1] for r in lines])
         return InvoiceData(
@@ -1395,11 +1476,11 @@ class Pusher:
         rec = data.rec
         client_id = rec.invoice.client_id
         if not client_id:
-            raise Refused("the invoice has no client")
+            raise Refused("push.no_client")
         await self._ensure_client(client_id, start.client)
         org = start.organization
         if org is None:
-            raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
+            raise Deferred("push.no_organization")
         org_id = org[0]
         retried = item.attempts > 1
         step = item.step
@@ -1532,8 +1613,7 @@ class Pusher:
             row = await self.client.get_entity(cp.entity, client_id, [cp.f("partner")])
             partner = parse.ref(row or {}, cp.f("partner"), cp.entity) if row else None
             if not partner:
-                raise Refused("the client's counterparty has no partner (Партнер) in accounting; "
-                              "set one there, then retry")
+                raise Refused("push.no_partner")
             self._partner[client_id] = partner
         if (p["agreement"].present and org_id not in self._agreements) or \
                 (p["vat_rate"].present and self._vat_refs is None):
@@ -1549,8 +1629,7 @@ class Pusher:
             q = queries.agreements(p, org_id)
             rows = await self.client.get_all(q) if q is not None else []
             if not rows:
-                raise Refused("accounting has no standard agreement with clients (Соглашение, "
-                              "Типовое) for the organization; create one in 1C, then retry")
+                raise Refused("push.no_agreement")
             found = parse.ref(rows[0], p["agreement"].f("id"), p["agreement"].entity, required=True)
             assert found is not None
             self._agreements[org_id] = found
@@ -1583,18 +1662,18 @@ class Pusher:
         iid = item.object_id
         rec = self.store.get_invoice(iid)
         if rec is None:
-            raise Refused("the invoice no longer exists in the CRM")
+            raise Refused("push.invoice_gone")
         pending = self.store.outbox_open_for("invoice", iid)
         if pending is not None or not rec.number:
             if pending is not None and pending.state in ("failed", "conflict"):
-                raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
-            raise Deferred("waiting for the invoice to reach accounting")
+                raise Deferred("push.wait_invoice_why", why=pending.last_error or pending.state)
+            raise Deferred("push.wait_invoice")
         fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
         if fresh is None:
-            raise Refused("the order was deleted in accounting; nothing was reserved")
+            raise Refused("push.order_deleted_unreserved")
         state = parse.order_state(p, {**fresh, "Ref_Key": iid})
         if state.deletion_mark:
-            raise Refused(f"accounting has marked order {state.number} for deletion; nothing was reserved")
+            raise Refused("push.order_marked_unreserved", number=state.number)
         if not state.posted:
             contract_id, org_id, _ = self.store.invoice_refs(iid)
             org_id = org_id or (self._organization() or ("",))[0]
@@ -1602,7 +1681,7 @@ class Pusher:
             try:
                 await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
             except NotFound:
-                raise Refused("the order was deleted in accounting; nothing was reserved") from None
+                raise Refused("push.order_deleted_unreserved") from None
             await self._step(item, "written")
             if item.action == "post":
                 await self.client.post_document(c.entity, iid)
@@ -1629,24 +1708,24 @@ class Pusher:
         p = self.p
         c = p["shipment_request"]
         if not c.present:
-            raise Refused("shipment requests are not available for this accounting configuration yet")
+            raise Refused("push.no_shipment_requests")
         rid = item.object_id
         req = self.store.shipment_request(rid)
         if req is None:
-            raise Refused("the shipment request no longer exists in the CRM")
+            raise Refused("push.shipment_gone")
         iid, lines = req
         rec = self.store.get_invoice(iid)
         if rec is None:
-            raise Refused("the invoice no longer exists in the CRM")
+            raise Refused("push.invoice_gone")
         pending = self.store.outbox_open_for("invoice", iid)
         if pending is not None or not rec.number:
             if pending is not None and pending.state in ("failed", "conflict"):
-                raise Deferred(f"waiting for the invoice to reach accounting: {pending.last_error or pending.state}")
-            raise Deferred("waiting for the invoice to reach accounting")
+                raise Deferred("push.wait_invoice_why", why=pending.last_error or pending.state)
+            raise Deferred("push.wait_invoice")
         contract_id, org_id, _ = self.store.invoice_refs(iid)
         org_id = org_id or (self._organization() or ("",))[0]
         if not org_id:
-            raise Deferred("the organization is not known yet; waiting for the first pull from accounting")
+            raise Deferred("push.no_organization")
         inv = rec.invoice
         if inv.client_id:
             await self._generation_refs(inv.client_id, org_id)
@@ -1764,13 +1843,13 @@ class Pusher:
                                                 if_match=str(current.get(dv_field, "") or "") or None) or current
             except Conflict:
                 continue
-        raise Deferred(f"{c.entity} {key} kept changing in accounting while the CRM wrote it; trying again later")
+        raise Deferred("push.kept_changing", entity=c.entity, key=key)
 
     async def _refresh_order(self, iid: str, contract_id: str | None, org_id: str) -> None:
         c = self.p["order"]
         fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
         if fresh is None:
-            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item")
+            raise Refused("push.order_deleted_kept")
         state = parse.order_state(self.p, {**fresh, "Ref_Key": iid})
         written = False
         if not state.posted and not state.deletion_mark:
@@ -1790,15 +1869,13 @@ class Pusher:
         iid = item.object_id
         fresh = await self.client.get_entity(c.entity, iid, c.select(*queries.ORDER_STATE_FIELDS))
         if fresh is None:
-            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item")
+            raise Refused("push.order_deleted_kept")
         state = parse.order_state(p, {**fresh, "Ref_Key": iid})
         if state.posted or state.deletion_mark:
             await self.writer.run(lambda: self.store.invoice_state_from_accounting(
                 iid, number=state.number, data_version=state.data_version, posted=state.posted,
                 deletion_mark=state.deletion_mark))
-            what = "posted" if state.posted else "marked for deletion"
-            raise Refused(f"accounting has {what} order {state.number}; edits of it are refused. "
-                          "Ask accounting to unpost it, then retry.")
+            raise Refused("push.order_posted" if state.posted else "push.order_marked", number=state.number)
         await self.writer.run(
             lambda: self.store.invoice_push_refs(iid, contract_id=contract_id, organization_id=org_id)
         )
@@ -1806,7 +1883,7 @@ class Pusher:
         try:
             obj = await self._guarded_update("invoice", c, iid, body, current_version=state.data_version)
         except NotFound:
-            raise Refused("the order was deleted in accounting; the CRM copy is kept — discard this item") from None
+            raise Refused("push.order_deleted_kept") from None
         s = parse.order_state(p, {**obj, "Ref_Key": iid}) if obj else state
         await self.writer.run(lambda: self.store.invoice_state_from_accounting(
             iid, number=s.number, data_version=s.data_version, posted=s.posted, deletion_mark=s.deletion_mark,

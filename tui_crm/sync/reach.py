@@ -12,9 +12,8 @@ imports nothing of tui_crm: its errors keep their sentence as pieces (`Words`: a
 from __future__ import annotations
 
 from tui_crm.i18n import register, tr
-from tui_crm.sync.odata import ODataError, Unreachable, word
+from tui_crm.sync.odata import ODataError, Unreachable, Worded, word
 from tui_crm.sync.odata.errors import TEXT
-from tui_crm.sync.profile import ProfileError
 
 register({
     "connect.dns": {
@@ -119,6 +118,6 @@ def error_words(exc: BaseException) -> str | None:
     said = unreachable_words(exc)
     if said is not None:
         return said
-    if isinstance(exc, ODataError | ProfileError):
+    if isinstance(exc, ODataError | Worded):   # a profile's, the push's refusals
         return word(exc.words, lambda key: str(tr(key)))
     return None

@@ -11,10 +11,10 @@ import html
 import json
 import re
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
 # 502/503/504 from the web server in front of 1C: accounting is unreachable (and a read may be
@@ -162,16 +162,43 @@ class Words:
 Sentence = Sequence["Words | str"]   # pieces in order; a plain str is shown as is (punctuation)
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A value made of several pieces (a list whose length varies), worded as one."""
+
+    pieces: tuple[Words | str, ...]
+
+
+def _worded(value: Any, template: Callable[[str], str]) -> Any:
+    if isinstance(value, Words):
+        return word([value], template)
+    if isinstance(value, Phrase):
+        return word(value.pieces, template)
+    return value
+
+
 def word(pieces: Sentence, template: Callable[[str], str] = TEXT.__getitem__) -> str:
     """The sentence of ``pieces`` with each key's text from ``template`` (English by default)."""
     out = []
     for piece in pieces:
         if isinstance(piece, Words):
-            values = {k: word([v], template) if isinstance(v, Words) else v for k, v in piece.values.items()}
+            values = {k: _worded(v, template) for k, v in piece.values.items()}
             out.append(template(piece.key).format(**values) if values else template(piece.key))
         else:
             out.append(piece)
     return "".join(out)
+
+
+class Worded(Exception):
+    """An error kept as one sentence piece (a key and its values): ``str(exc)`` is its English,
+    from the class's `TEXT` (the log files); sync.reach.error_words words ``words`` in the
+    interface language for the operator. A subclass names the dictionary its keys are in."""
+
+    TEXT: ClassVar[Mapping[str, str]] = TEXT
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        self.words: list[Words | str] = [Words(key, values)]
+        super().__init__(word(self.words, self.TEXT.__getitem__))
 
 
 def size_words(nbytes: int) -> Words:
