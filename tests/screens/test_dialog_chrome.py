@@ -27,11 +27,15 @@ from tests.seed import (
     INVOICE_ID,
     add_shipment,
     mark_posted,
+    screen_app,
+    seed_client,
     seed_clients,
     seed_invoice,
     seed_store,
     settle,
 )
+from tui_crm.host import TOAST_LIMIT
+from tui_crm.screens.order import OrderScreen
 from tui_crm.screens.shipment_request import ShipmentRequestScreen
 from tui_crm.store import Store
 from tui_crm.widgets.confirm import ConfirmModal
@@ -191,3 +195,42 @@ async def test_a_dialogs_first_frame_already_has_its_footer_keys(store: Store, l
         await _discard_question_after_accounting_changed(pilot, store)
         assert frames and frames[0] == (2, 2), frames
 
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_the_newest_toast_is_whole_above_the_tallest_dialog_at_80x24(tmp_path: Path, lang: str) -> None:
+    """The tallest dialog of the app, the reserve confirmation (title, three lines of question),
+    leaves 10 rows above it at 80×24; a sync error's toast as long as a toast gets (`TOAST_LIMIT`,
+    a title, 9 rows) came after another one. Textual keeps the rack invisible (it lets clicks
+    through) and so never gave it a size: it did not scroll, and the newest toast ran on under
+    the box, its last four rows (the end of 1C's message) hidden. Over a dialog only the newest
+    toast is shown now; the others come back with the screen below."""
+    store = Store.open(tmp_path / "crm.duckdb", clock=TestClock())
+    seed_store(store)
+    seed_client(store)
+    seed_invoice(store)
+    mark_posted(store)
+    store.invoice_pushed(INVOICE_ID, number="КА-000123", data_version="1", posted=False)
+    app = screen_app(store, lambda s: OrderScreen(s, INVOICE_ID), lang=lang, reserve_policy="post")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal)
+        box = dialog.query_one(Vertical)
+        assert box.region.y == 10  # the rows left for toasts
+        app.notify("Accounting changed the order")
+        app.notify(("1C: the document could not be written, a field is filled in wrong; " * 5)[:TOAST_LIMIT],
+                   title="Sending failed", severity="error")
+        await settle(pilot)
+        newest = list(dialog.query(Toast))[-1]
+        assert newest.region.height == 9
+        assert _hidden_cells(dialog, newest) == []
+        assert all(button.region.y >= box.region.y for button in dialog.query(Button))
+        # Only the newest is shown over a dialog; the older one is back once the dialog is gone.
+        assert [t.parent.display for t in dialog.query(Toast)] == [False, True]   # each in a holder
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert [t.parent.display for t in app.screen.query(Toast)] == [True, True]
+    store.close()

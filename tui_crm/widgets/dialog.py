@@ -12,10 +12,10 @@
   screen's layout instead: the box sits at the bottom, just above its footer, and the toasts get
   the rows above it (`height: 1fr`), lined up with the box's left edge; the box has the rows it
   needs first, so a toast cannot reach it, and it does not move when a toast comes or goes.
-  Known limit: when more toasts come than fit, the rack does not scroll (Textual keeps it
-  invisible, and an invisible widget gets no size), so the newest toast runs on under the box,
-  its end hidden (80×24, the reserve confirmation, a long sync error after another toast). Made
-  visible, the rack would blank the dimmed screen above the box instead.
+  Only the newest toast is shown over a dialog: the rack cannot scroll (Textual keeps it
+  invisible, and an invisible widget gets no size), so with two toasts the newest ran on under
+  the box, its end hidden (80×24, the reserve confirmation: 10 rows, a long sync error of 9 after
+  another toast). The older ones are shown again on the screen below once the dialog closes.
 * The screens below show no toasts meanwhile (they would show through, cut by the box); Textual
   shows them again when their screen is back on top.
 * **Textual's insides, in one place.** Textual 8.2 has no public name for the container of a
@@ -70,7 +70,8 @@ class CrmModal(ModalScreen[ResultT]):
         width: auto;
         margin-bottom: 0;
     }}
-    CrmModal.-dialog > #{TOAST_RACK_ID} > * {{ width: auto; }}
+    CrmModal.-dialog > #{TOAST_RACK_ID} > * {{ width: auto; display: none; }}
+    CrmModal.-dialog > #{TOAST_RACK_ID} > *:last-child {{ display: block; }}
     CrmModal.-dialog > #{TOAST_RACK_ID} > * > * {{ max-width: 100%; }}
     """
 
