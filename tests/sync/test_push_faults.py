@@ -1,7 +1,9 @@
 """200 randomized push runs with faults (5xx, hangs past the client timeout, commit-then-drop,
 an HTML page with status 200, and restarts of the sandbox on its data file between two requests
 of a push): in the end every client and invoice is in accounting exactly once, and so are the
-objects the push makes along the way (contract, linked invoice document, contact records).
+objects the push makes along the way (contract, linked invoice document, contact records). The
+runs come in four parts of 50, each on a sandbox and store of its own with a seed of its own, so
+the suite's workers (`make test`: pytest-xdist) share them out; as one test it took 3–6 minutes.
 
 The same under real processes (kill -9 of the CRM, the sandbox server stopped and started) is
 ``bench/soak.py`` (``make soak``); a small run of it is ``tests/e2e/test_soak.py``."""
@@ -15,31 +17,36 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from onec_sandbox.state import SandboxState
 from tests.sync.sandbox_kit import ORDER, make_rig, new_client, new_invoice
 from tui_crm.domain.models import SyncState
 from tui_crm.sync.push import PUSH_CONCURRENCY
 
 RUNS = int(os.environ.get("PUSH_RUNS", "200"))
+PARTS = 4
 # The fault test at another `sync.push_concurrency` (e.g. PUSH_CONCURRENCY=4), and its seeds.
 CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", str(PUSH_CONCURRENCY)))   # default: the engine's
 SEED = int(os.environ.get("PUSH_SEED", "20261130"))
 
 
-async def test_randomized_faulty_pushes_end_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", range(PARTS))
+async def test_randomized_faulty_pushes_end_exactly_once(tmp_path: Path, part: int) -> None:
+    runs = range(part * RUNS // PARTS, (part + 1) * RUNS // PARTS)
     now = [datetime(2026, 11, 30, 9, 0)]
     state = SandboxState.seeded(products=30, warehouses=2, seed=1, path=tmp_path / "sandbox.sqlite")
     rig = make_rig(state=state, timeout=0.02, clock=lambda: now[0], rng=random.Random(7),
                    push_concurrency=CONCURRENCY)
     transport = rig.transport
     assert transport is not None
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + part)
     clients: list[str] = []
     invoices: dict[str, str] = {}
     invoiced: set[str] = set()
     try:
         assert await rig.service.pull_now() is not None
-        for run in range(RUNS):
+        for run in runs:
             if not clients or rng.random() < 0.4:
                 c = new_client(f"ООО «Прогон {run}»", phone=f"+7 900 {run:03d}-00-00", email=f"r{run}@x.ru")
                 rig.store.save_client(c, queue=True, now=now[0])
@@ -78,7 +85,7 @@ async def test_randomized_faulty_pushes_end_exactly_once(tmp_path: Path) -> None
                 break
         assert rig.store.outbox_count() == 0, rig.store.outbox_items()
 
-        assert rig.restarts >= RUNS // 10, rig.restarts   # the restarts did happen
+        assert rig.restarts >= len(runs) // 10, rig.restarts   # the restarts did happen
         st = rig.state
         names = Counter(o["Description"] for o in st.objects["Catalog_Контрагенты"].values()
                         if o["Description"].startswith("ООО «Прогон"))
