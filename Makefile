@@ -21,8 +21,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tui-crm demo
 
+# The suite on every core, at most four workers (pytest-xdist; worksteal evens out the long e2e
+# tests). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 check: lint typecheck
 
