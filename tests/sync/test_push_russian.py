@@ -7,24 +7,30 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from tests.sync.sandbox_kit import ORDER, clerk_post, make_rig, new_client, new_invoice
+from tests.sync.sandbox_kit import ORDER, Rig, clerk_post, make_rig, new_client, new_invoice
+from tui_crm.domain.invoice import Invoice
 from tui_crm.i18n import set_language
 from tui_crm.sync.push import Deferred, Refused
 
 WHEN = datetime(2026, 11, 30, 10, 0)
 
 
+async def _in_accounting(rig: Rig) -> tuple[str, Invoice, str]:
+    """A new client's invoice pushed to the sandbox: its id, the invoice, its number in 1C."""
+    await rig.service.pull_now()
+    client = new_client()
+    rig.store.save_client(client, queue=True)
+    iid, inv = new_invoice(rig.store, client.id)
+    rig.store.save_invoice(iid, inv, date=WHEN)
+    await rig.service.push_now()
+    return iid, inv, rig.state.objects[ORDER][iid]["Number"]
+
+
 async def test_an_edit_of_an_order_posted_in_accounting_is_refused_in_russian() -> None:
     rig = make_rig()
     try:
-        await rig.service.pull_now()
-        client = new_client()
-        rig.store.save_client(client, queue=True)
-        iid, inv = new_invoice(rig.store, client.id)
-        rig.store.save_invoice(iid, inv, date=WHEN)
-        await rig.service.push_now()
+        iid, inv, number = await _in_accounting(rig)
         await clerk_post(rig.clerk, iid)
-        number = rig.state.objects[ORDER][iid]["Number"]
         set_language("ru")
         rig.store.save_invoice(iid, replace(inv, comment="после проведения"), date=WHEN)
         await rig.service.push_now()
@@ -40,13 +46,7 @@ async def test_an_edit_of_an_order_posted_in_accounting_is_refused_in_russian() 
 async def test_a_reserve_of_an_order_marked_for_deletion_in_accounting_is_refused_in_russian() -> None:
     rig = make_rig()
     try:
-        await rig.service.pull_now()
-        client = new_client()
-        rig.store.save_client(client, queue=True)
-        iid, inv = new_invoice(rig.store, client.id)
-        rig.store.save_invoice(iid, inv, date=WHEN)
-        await rig.service.push_now()
-        number = rig.state.objects[ORDER][iid]["Number"]
+        iid, _inv, number = await _in_accounting(rig)
         assert rig.store.request_reserve(iid, "post") is None
         await rig.clerk.update(ORDER, iid, {"DeletionMark": True})
         set_language("ru")
