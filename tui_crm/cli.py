@@ -204,6 +204,8 @@ def _pull_seconds_problem(prog: str, value: float) -> str | None:
     None. `nan` ended `tui-crm demo` in a traceback inside the app; 0 or less pulled without pause."""
     from tui_crm.config import RANGES
 
+    # {value} keeps its decimal point in Russian too: it quotes the flag as typed, and the flag
+    # takes only a point (argparse refuses "0,5"); the bounds are whole seconds
     if not value > 0:
         return tr("cli.pull_seconds_low", prog=prog, value=f"{value:g}")
     low, high = RANGES["sync.pull_seconds"]
@@ -600,6 +602,7 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     """Print where the files are and the effective settings (never the password)."""
     from tui_crm import running_demo
+    from tui_crm.i18n import language
 
     settings = _settings(args)
     acc = settings.accounting
@@ -616,9 +619,15 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(tr("cli.cfg.accounting", url=acc.url or tr("cli.cfg.not_set"), user=acc.username or tr("cli.cfg.no_login"),
              profile=acc.profile, password=password))
     sync = settings.sync
-    print(tr("cli.cfg.sync", pull=f"{sync.pull_seconds:g}", live=f"{sync.live_seconds:g}",
-             deadline=f"{sync.cycle_deadline:g}", shrink=f"{sync.max_shrink_percent:g}", push=sync.push_concurrency))
-    print(tr("cli.cfg.requests", timeout=f"{acc.timeout:g}", page=acc.page_size, pages=acc.max_pages,
+
+    def number(value: float) -> str:  # a decimal comma in Russian, as the sync log writes it
+        text = f"{value:g}"
+        return text.replace(".", ",") if language() == "ru" else text
+
+    print(tr("cli.cfg.sync", pull=number(sync.pull_seconds), live=number(sync.live_seconds),
+             deadline=number(sync.cycle_deadline), shrink=number(sync.max_shrink_percent),
+             push=sync.push_concurrency))
+    print(tr("cli.cfg.requests", timeout=number(acc.timeout), page=acc.page_size, pages=acc.max_pages,
              tls=tr("cli.cfg.verified") if acc.verify_tls else tr("cli.cfg.not_verified")))
     print(tr("cli.cfg.interface", lang=ui_choices(settings)[0], theme=settings.ui.theme))
     return 0
