@@ -412,7 +412,7 @@ def _progress_printer(stream=sys.stderr) -> Callable[[str, int, int | None], Non
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Headless sync: the TUI's jobs (pull cycle, push, live) once, or until Ctrl+C."""
-    from tui_crm.i18n import language, set_language
+    from tui_crm.i18n import number, set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
     from tui_crm.sync.reach import error_words
@@ -446,9 +446,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if result is None:
             print(tr("cli.pull_failed", error=service.last_error), file=sys.stderr, flush=True)
         else:
-            seconds = f"{result.seconds:.1f}"   # a decimal comma in Russian, as the sync log writes it
-            print(tr("cli.pulled", rows=result.rows, seconds=seconds.replace(".", ",") if language() == "ru"
-                     else seconds, requests=result.requests), flush=True)
+            print(tr("cli.pulled", rows=result.rows, seconds=number(result.seconds, ".1f"),
+                     requests=result.requests), flush=True)
         failed = result is None
         if not args.no_push:
             while True:
@@ -602,7 +601,7 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     """Print where the files are and the effective settings (never the password)."""
     from tui_crm import running_demo
-    from tui_crm.i18n import language
+    from tui_crm.i18n import number
 
     settings = _settings(args)
     acc = settings.accounting
@@ -619,10 +618,6 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(tr("cli.cfg.accounting", url=acc.url or tr("cli.cfg.not_set"), user=acc.username or tr("cli.cfg.no_login"),
              profile=acc.profile, password=password))
     sync = settings.sync
-
-    def number(value: float) -> str:  # a decimal comma in Russian, as the sync log writes it
-        text = f"{value:g}"
-        return text.replace(".", ",") if language() == "ru" else text
 
     print(tr("cli.cfg.sync", pull=number(sync.pull_seconds), live=number(sync.live_seconds),
              deadline=number(sync.cycle_deadline), shrink=number(sync.max_shrink_percent),

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from tui_crm.i18n import language, register, tr
+from tui_crm.i18n import number, register, tr
 
 APP_NAME = "tui-crm"
 CONFIG_ENV = "TUI_CRM_CONFIG"
@@ -324,10 +324,7 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
         if not (math.isfinite(value) and low <= value <= high):
             # the bounds with a decimal comma in Russian, as the rest of the Russian numbers; the
             # value keeps its point: it quotes the file, and TOML writes numbers only with a point
-            low_text, high_text = f"{low:g}", f"{high:g}"
-            if language() == "ru":
-                low_text, high_text = low_text.replace(".", ","), high_text.replace(".", ",")
-            raise ConfigError(tr("config.range", where=name, low=low_text, high=high_text, value=repr(value)))
+            raise ConfigError(tr("config.range", where=name, low=number(low), high=number(high), value=repr(value)))
     return value
 
 
