@@ -250,3 +250,41 @@ def test_tui_crm_lang_is_read_like_a_locale_and_junk_falls_back_to_the_config(
     monkeypatch.setenv("TUI_CRM_LANG", env)
     settings = load(write(tmp_path, '[ui]\nlanguage = "ru"\n'))
     assert settings.ui.resolved_language() == expected
+
+
+def test_config_command_says_fractional_settings_with_a_decimal_comma_in_russian(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tui-crm config` in Russian read "загрузка каждые 1.5 с", "тайм-аут 7.5 с": its sentences
+    write Russian numbers with a decimal comma, as the sync log, money and percentages do; English
+    keeps the point."""
+    from tui_crm.cli import main
+
+    path = write(tmp_path, "[sync]\npull_seconds = 1.5\nlive_seconds = 2.5\ncycle_deadline = 10.5\n"
+                           "max_shrink_percent = 12.5\n[accounting]\ntimeout = 7.5\n")
+    said = {}
+    for lang in ("ru", "en"):
+        monkeypatch.setenv("TUI_CRM_LANG", lang)
+        assert main(["config", "--config", str(path), "--store", str(tmp_path / "crm.duckdb")]) == 0
+        said[lang] = capsys.readouterr().out
+    assert ("загрузка каждые 1,5 с; строки на экране каждые 2,5 с; цикл загрузки прерывается через 10,5 с; "
+            "справочник может уменьшиться на 12,5 % за загрузку") in said["ru"], said["ru"]
+    assert "тайм-аут 7,5 с;" in said["ru"], said["ru"]
+    assert ("pull every 1.5 s; live rows every 2.5 s; a pull cycle stopped after 10.5 s; "
+            "a catalogue may shrink by 12.5 % per pull") in said["en"], said["en"]
+    assert "timeout 7.5 s;" in said["en"], said["en"]
+
+
+def test_a_setting_out_of_range_says_its_bounds_with_a_decimal_comma_in_russian(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A setting out of range read "нужно число от 0.5 до 3600" in Russian. The bounds are words of
+    the sentence (a decimal comma); the value quotes the file as written (TOML wants the point)."""
+    from tui_crm.cli import main
+
+    path = write(tmp_path, "[sync]\nlive_seconds = 0.1\n")
+    said = {}
+    for lang in ("ru", "en"):
+        monkeypatch.setenv("TUI_CRM_LANG", lang)
+        assert main(["config", "--config", str(path), "--store", str(tmp_path / "crm.duckdb")]) == 2
+        said[lang] = capsys.readouterr().err
+    assert "sync.live_seconds: нужно число от 0,5 до 3600, а задано 0.1" in said["ru"], said["ru"]
+    assert "sync.live_seconds must be a number from 0.5 to 3600, got 0.1" in said["en"], said["en"]

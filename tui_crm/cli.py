@@ -204,6 +204,8 @@ def _pull_seconds_problem(prog: str, value: float) -> str | None:
     None. `nan` ended `tui-crm demo` in a traceback inside the app; 0 or less pulled without pause."""
     from tui_crm.config import RANGES
 
+    # {value} keeps its decimal point in Russian too: it quotes the flag as typed, and the flag
+    # takes only a point (argparse refuses "0,5"); the bounds are whole seconds
     if not value > 0:
         return tr("cli.pull_seconds_low", prog=prog, value=f"{value:g}")
     low, high = RANGES["sync.pull_seconds"]
@@ -410,7 +412,7 @@ def _progress_printer(stream=sys.stderr) -> Callable[[str, int, int | None], Non
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Headless sync: the TUI's jobs (pull cycle, push, live) once, or until Ctrl+C."""
-    from tui_crm.i18n import language, set_language
+    from tui_crm.i18n import number, set_language
     from tui_crm.store import Store, StoreError
     from tui_crm.sync.profile import ProfileError
     from tui_crm.sync.reach import error_words
@@ -444,9 +446,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if result is None:
             print(tr("cli.pull_failed", error=service.last_error), file=sys.stderr, flush=True)
         else:
-            seconds = f"{result.seconds:.1f}"   # a decimal comma in Russian, as the sync log writes it
-            print(tr("cli.pulled", rows=result.rows, seconds=seconds.replace(".", ",") if language() == "ru"
-                     else seconds, requests=result.requests), flush=True)
+            print(tr("cli.pulled", rows=result.rows, seconds=number(result.seconds, ".1f"),
+                     requests=result.requests), flush=True)
         failed = result is None
         if not args.no_push:
             while True:
@@ -600,6 +601,7 @@ def _quick(args: argparse.Namespace, kind: str) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     """Print where the files are and the effective settings (never the password)."""
     from tui_crm import running_demo
+    from tui_crm.i18n import number
 
     settings = _settings(args)
     acc = settings.accounting
@@ -616,9 +618,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(tr("cli.cfg.accounting", url=acc.url or tr("cli.cfg.not_set"), user=acc.username or tr("cli.cfg.no_login"),
              profile=acc.profile, password=password))
     sync = settings.sync
-    print(tr("cli.cfg.sync", pull=f"{sync.pull_seconds:g}", live=f"{sync.live_seconds:g}",
-             deadline=f"{sync.cycle_deadline:g}", shrink=f"{sync.max_shrink_percent:g}", push=sync.push_concurrency))
-    print(tr("cli.cfg.requests", timeout=f"{acc.timeout:g}", page=acc.page_size, pages=acc.max_pages,
+
+    print(tr("cli.cfg.sync", pull=number(sync.pull_seconds), live=number(sync.live_seconds),
+             deadline=number(sync.cycle_deadline), shrink=number(sync.max_shrink_percent),
+             push=sync.push_concurrency))
+    print(tr("cli.cfg.requests", timeout=number(acc.timeout), page=acc.page_size, pages=acc.max_pages,
              tls=tr("cli.cfg.verified") if acc.verify_tls else tr("cli.cfg.not_verified")))
     print(tr("cli.cfg.interface", lang=ui_choices(settings)[0], theme=settings.ui.theme))
     return 0

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from tui_crm.i18n import register, tr
+from tui_crm.i18n import number, register, tr
 
 APP_NAME = "tui-crm"
 CONFIG_ENV = "TUI_CRM_CONFIG"
@@ -322,7 +322,9 @@ def _typed(section: dict[str, Any], key: str, kind: type | tuple[type, ...], whe
     if bounds is not None and isinstance(value, (int, float)):
         low, high = bounds
         if not (math.isfinite(value) and low <= value <= high):
-            raise ConfigError(tr("config.range", where=name, low=f"{low:g}", high=f"{high:g}", value=repr(value)))
+            # the bounds with a decimal comma in Russian, as the rest of the Russian numbers; the
+            # value keeps its point: it quotes the file, and TOML writes numbers only with a point
+            raise ConfigError(tr("config.range", where=name, low=number(low), high=number(high), value=repr(value)))
     return value
 
 

@@ -115,6 +115,14 @@ def tr(key: str, **fmt: object) -> str:
     return result
 
 
+def number(value: float, spec: str = "g") -> str:
+    """A number as a sentence in the interface language writes it: ``format(value, spec)`` with a
+    decimal comma in Russian ("1,5 с"), a point in English. Not for text the user types back (a TOML
+    value, a command-line flag): those take a point in any language."""
+    text = format(value, spec)
+    return text.replace(".", ",") if _language == "ru" else text
+
+
 def format_age(seconds: float) -> str:
     """Compact age for the status bar: 12 s, 5 min, 3 h, 2 d."""
     n = max(0, int(seconds))

@@ -23,14 +23,13 @@ from textual.worker import Worker, WorkerState
 
 from tui_crm.domain.zone import utc_to_wall
 from tui_crm.host import OutboxActed
-from tui_crm.i18n import register, tr
+from tui_crm.i18n import number, register, tr
 from tui_crm.screens.base import HostedScreen
 from tui_crm.store import OutboxItem, Store, SyncRun
 from tui_crm.widgets.columns import Col, FitTable
 from tui_crm.widgets.confirm import ConfirmModal
 from tui_crm.widgets.dialog import CrmModal
 from tui_crm.widgets.footer import CrmFooter
-from tui_crm.widgets.money import ui_lang
 from tui_crm.widgets.text import clean, plain
 
 register(
@@ -291,8 +290,7 @@ class SyncLogScreen(HostedScreen[None]):
                 result = Text(tr("sl.failed"), style="bold red")
             took = ""
             if run.finished_at is not None:
-                seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}"
-                took = tr("sl.seconds", n=seconds.replace(".", ",") if ui_lang() == "ru" else seconds)
+                took = tr("sl.seconds", n=number((run.finished_at - run.started_at).total_seconds(), ".1f"))
             runs.append(({
                 "started": Text(_when(run.started_at)), "job": Text(job_name(run.job)),
                 "took": Text(took, justify="right"), "result": result,

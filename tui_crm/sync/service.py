@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tui_crm.config import AccountingSettings, ConfigError, SyncSettings
-from tui_crm.i18n import language, register, tr
+from tui_crm.i18n import number, register, tr
 from tui_crm.store import Store
 from tui_crm.store.crm import OutboxItem
 from tui_crm.store.mirror import SyncRun
@@ -88,8 +88,8 @@ register({
 
 def _took(seconds: float) -> str:
     """A deadline as the sentences say it: "10 min", "1.5 s" ("1,5 с": a decimal comma in Russian)."""
-    key, n = ("sync.took.min", f"{seconds / 60:g}") if seconds >= 60 else ("sync.took.s", f"{seconds:g}")
-    return tr(key, n=n.replace(".", ",") if language() == "ru" else n)
+    key, value = ("sync.took.min", seconds / 60) if seconds >= 60 else ("sync.took.s", seconds)
+    return tr(key, n=number(value))
 
 
 log = logging.getLogger("tui_crm.sync")
