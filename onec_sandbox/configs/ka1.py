@@ -44,7 +44,7 @@ from ..posting import need_ref as _need_ref
 from ..posting import qty_text as _q
 from ..posting import write as _write
 from ..posting import write_prices as _write_prices
-from ..schema import EMPTY_REF, TYPE_PREFIX, Schema
+from ..schema import EMPTY_REF, TYPE_PREFIX, Schema, catalog_code
 from ..seed import (
     CATEGORIES,
     ORG_WORDS,
@@ -86,7 +86,7 @@ S.catalog("Catalog_Номенклатура",
           "ЕдиницаХраненияОстатков_Key:r=Catalog_ЕдиницыИзмерения "
           "ЕдиницаДляОтчетов_Key:r=Catalog_ЕдиницыИзмерения СтавкаНДС:e "
           "ВидНоменклатуры_Key:r НоменклатурнаяГруппа_Key:r Комментарий:s",
-          code_len=11, hier=True, prefixed=True)  # `00-00000001` as before; not checked against УПП
+          code_len=11, hier=True)  # `00000000001`: КА 1.1 prefixes no code (tests/sandbox/test_catalog_codes.py)
 S.catalog("Catalog_ЕдиницыИзмерения",
           "ЕдиницаПоКлассификатору_Key:r=Catalog_КлассификаторЕдиницИзмерения Коэффициент:n3 "
           "Вес:n3 Объем:n3 ПорогОкругления:l ПредупреждатьОНецелыхМестах:b",
@@ -557,7 +557,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
     folders = []
     for i, cat in enumerate(CATEGORIES):
         folders.append(add("Catalog_Номенклатура", record(
-            st, "Catalog_Номенклатура", Ref_Key=refs.new(), IsFolder=True, Code=f"00-{i + 1:08d}",
+            st, "Catalog_Номенклатура", Ref_Key=refs.new(), IsFolder=True,
+            Code=catalog_code(S.entities["Catalog_Номенклатура"], i + 1),
             Description=cat.folder)))
     wh_keys = [w["Ref_Key"] for w in whs]
     stock = st.acc["ТоварыНаСкладах"]
@@ -581,7 +582,8 @@ def seed(st: SandboxState, products: int = 200, warehouses: int = 3, seed: int =
         dv += 1
         p = dict(prod_defaults)
         p.update(Ref_Key=ref, DataVersion=base64.b64encode(struct.pack(">II", dv, 0)).decode(),
-                 Parent_Key=folders[ci]["Ref_Key"], Code=f"00-{n + 100:08d}", Description=name,
+                 Parent_Key=folders[ci]["Ref_Key"],
+                 Code=catalog_code(S.entities["Catalog_Номенклатура"], n + 100), Description=name,
                  Артикул=f"{cat.art}-{n:06d}", НаименованиеПолное=name, СтавкаНДС=cat.vat,
                  БазоваяЕдиницаИзмерения_Key=classifier[cat.unit]["Ref_Key"],
                  ЕдиницаХраненияОстатков_Key=uref, ЕдиницаДляОтчетов_Key=uref)

@@ -32,10 +32,26 @@ read_file), per configuration:
 - `Catalogs/Партнеры.xml` (commit 302d05cb): CodeLength 11, CodeType String, Fixed,
   CodeSeries WholeCatalog.
 
-КА 1.1 (УПП 1.3 dump github.com/prodorus/1cconf1): catalogs take their code prefix from
-`EventSubscriptions/ПриУстановкеНовогоКодаСправочника.xml` (Handler
-`ОбщегоНазначения.ПриУстановкеНовогоКодаДляСправочникаИлиПВХ`, not БСП); its body was not
-readable, so the sandbox keeps its КА 1.1 codes as they were (checked here so they do not drift).
+КА 1.1 — УПП 1.3.122.2 dump github.com/prodorus/1cconf1 (commit 35500fd8, its only one; КА 1.1
+shares the УПП code base), no БСП prefixation:
+- `EventSubscriptions/ПриУстановкеНовогоКодаСправочника.xml`: Event OnSetNewCode, Handler
+  `ОбщегоНазначения.ПриУстановкеНовогоКодаДляСправочникаИлиПВХ`; Source lists Контрагенты,
+  ДоговорыКонтрагентов, Склады, ТипыЦенНоменклатуры, Организации, Номенклатура (and ~170 more).
+- `CommonModules/ОбщегоНазначения/Ext/Module.bsl`: that handler only calls
+  `ДобавитьПрефиксУзла(Префикс)`, which puts the session parameter
+  `ПрефиксУзлаРаспределеннойИнформационнойБазы` before `Префикс` only when the base takes part in
+  an exchange (ИспользованиеРИБ, НаличиеОбменаУТУПП, НаличиеОбменаСРозничнойТорговлей or any
+  ИспользуемыеПланыОбмена), and leaves it empty otherwise. No dash, no organization prefix (that
+  one is for document numbers, `ПриУстановкеНовогоНомераДляДокументов`). A base without exchange
+  therefore codes the plain counter: `000000001` (CodeLength 9), `00000000001` (11). With exchange
+  the node prefix stands before the counter with no dash, as in the real УТ 10.3 (same
+  generation) counterparty of tests/fixtures/onec/ka1_Catalog_Контрагенты.json, `F00002328`.
+- `Catalogs/Контрагенты.xml`, `ДоговорыКонтрагентов.xml` (Owner Контрагенты), `Склады.xml`,
+  `ТипыЦенНоменклатуры.xml`, `Организации.xml`: CodeLength 9, CodeType String, CodeAllowedLength
+  Fixed, CodeSeries WholeCatalog, Autonumbering true; `Catalogs/Номенклатура.xml`: CodeLength 11,
+  the rest the same.
+The sandbox's КА 1.1 base is one without exchange: every code is the plain counter (it gave its
+items `00-00000001`, a БСП form КА 1.1 never produces).
 
 Real БП 3 answers agree (tests/fixtures/onec, from github.com/garikgsi/LaravelAPI): Контрагенты
 `00-000036`, ДоговорыКонтрагентов `00-000001`, Номенклатура `00-00000001`, and Склады
@@ -58,6 +74,7 @@ from onec_sandbox.state import SandboxState
 PREFIXED_9 = re.compile(r"^00-\d{6}$")
 PREFIXED_11 = re.compile(r"^00-\d{8}$")
 PLAIN_9 = re.compile(r"^\d{9}$")
+PLAIN_11 = re.compile(r"^\d{11}$")
 
 #: configuration → catalog → (the form of its codes, a body that creates one element)
 CASES: dict[str, dict[str, tuple[re.Pattern[str], dict]]] = {
@@ -82,7 +99,7 @@ CASES: dict[str, dict[str, tuple[re.Pattern[str], dict]]] = {
         "Catalog_Склады": (PLAIN_9, {"Description": "Новый склад"}),
         "Catalog_ТипыЦенНоменклатуры": (PLAIN_9, {"Description": "Новый тип цен"}),
         "Catalog_Организации": (PLAIN_9, {"Description": "Новая организация"}),
-        "Catalog_Номенклатура": (PREFIXED_11, {"Description": "Новый товар"}),
+        "Catalog_Номенклатура": (PLAIN_11, {"Description": "Новый товар"}),
     },
 }
 
@@ -124,12 +141,49 @@ def test_every_seeded_and_new_code_has_its_configurations_form(served) -> None:
 
 
 def test_the_counter_after_the_prefix_counts_on(served) -> None:
-    """Two new elements of a prefixed catalog differ by one in the counter, the prefix kept."""
+    """Two new elements differ by one in the counter, the prefix (БСП's `00-`, none in КА 1.1) kept."""
     config, running = served
     catalog = {"bp3": "Catalog_Контрагенты", "ut11": "Catalog_Партнеры", "ka1": "Catalog_Номенклатура"}[config]
+    head = {"bp3": "00-", "ut11": "00-", "ka1": ""}[config]
     with httpx.Client(base_url=running.base_url.rstrip("/") + "/", timeout=30) as http:
         a, b = (http.post(f"{catalog}?$format=json", json={"Description": f"Счётчик {n}"}).json()["Code"]
                 for n in (1, 2))
-    assert a[:3] == b[:3] == "00-"
-    assert int(b[3:]) == int(a[3:]) + 1
+    assert a[:len(head)] == b[:len(head)] == head
+    assert int(b[len(head):]) == int(a[len(head):]) + 1
     assert len(a) == len(b) == {"bp3": 9, "ut11": 11, "ka1": 11}[config]
+
+
+#: КА 1.1 catalog → its CodeLength in the УПП dump (`Catalogs/<name>.xml`)
+KA1_CODE_LENGTH = {"Catalog_Контрагенты": 9, "Catalog_ДоговорыКонтрагентов": 9, "Catalog_Склады": 9,
+                   "Catalog_ТипыЦенНоменклатуры": 9, "Catalog_Организации": 9,
+                   "Catalog_Номенклатура": 11}
+
+
+@pytest.fixture(scope="module")
+def ka1() -> Iterator[RunningSandbox]:
+    running = start_in_thread(SandboxState.seeded(products=3, warehouses=2, seed=5, config="ka1"),
+                              base="demo")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("catalog", sorted(KA1_CODE_LENGTH))
+def test_ka1_codes_are_the_plain_counter_of_the_catalogs_length(ka1, catalog) -> None:
+    """КА 1.1 without exchange: `ПриУстановкеНовогоКодаДляСправочникаИлиПВХ` adds no prefix, so the
+    seeded codes and a new element's are digits only, as long as the catalog's CodeLength, the
+    first one `0…01` (sources in the module docstring)."""
+    length = KA1_CODE_LENGTH[catalog]
+    body = dict(CASES["ka1"][catalog][1])
+    with httpx.Client(base_url=ka1.base_url.rstrip("/") + "/", timeout=30) as http:
+        if "Owner_Key" in body:
+            body["Owner_Key"] = http.get("Catalog_Контрагенты?$format=json&$top=1").json()["value"][0]["Ref_Key"]
+        seeded = _codes(http, catalog)
+        r = http.post(f"{catalog}?$format=json", json=body)
+        assert r.status_code == 201, r.text
+        new = r.json()["Code"]
+    assert seeded[0] == "1".rjust(length, "0"), seeded[:3]
+    for code in [*seeded, new]:
+        assert len(code) == length and code.isdigit(), (catalog, code)
+    assert new not in seeded

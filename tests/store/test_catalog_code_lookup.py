@@ -3,7 +3,8 @@ what they name.
 
 БП 3 codes its counterparties, warehouses and price types `00-000001` and its items
 `00-00000001` (the infobase prefix, a dash, the counter; tests/sandbox/test_catalog_codes.py has
-the metadata read), УТ 11 its items and partners `00-00000001`, КА 1.1 counterparties `000000001`.
+the metadata read), УТ 11 its items and partners `00-00000001`; КА 1.1 (no exchange) adds no prefix:
+counterparties `000000001`, items `00000000001`.
 The CRM names clients and products by code in exactly one way, the whole code as 1C shows it
 (`tui-crm invoice add --client CODE --line CODE:QTY`: `Store.clients_named`,
 `Store.product_by_code`), and the product search finds a code as typed (`Store.picker_search`);
@@ -33,7 +34,7 @@ from tui_crm.sync.service import SyncService
 FORMS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str], re.Pattern[str]]] = {
     "bp3": (re.compile(r"^00-\d{6}$"), re.compile(r"^00-\d{8}$"), re.compile(r"^00-\d{6}$")),
     "ut11": (None, re.compile(r"^00-\d{8}$"), re.compile(r"^\d{9}$")),
-    "ka1": (re.compile(r"^\d{9}$"), re.compile(r"^00-\d{8}$"), re.compile(r"^\d{9}$")),
+    "ka1": (re.compile(r"^\d{9}$"), re.compile(r"^\d{11}$"), re.compile(r"^\d{9}$")),
 }
 
 
